@@ -1,0 +1,82 @@
+"""What a rule reports: diagnostics, their locations and the fixes they carry.
+
+Everything here is plain, immutable data so that diagnostics can be sorted,
+compared, cached and printed without touching the source again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Optional
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A source range: 1-based lines, 0-based *character* columns, end exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def to_list(self) -> list[int]:
+        return [self.line, self.col, self.end_line, self.end_col]
+
+    @classmethod
+    def from_list(cls, raw: list[int]) -> Span:
+        return cls(raw[0], raw[1], raw[2], raw[3])
+
+
+class Applicability(str, Enum):
+    """How much a fix can be trusted (ruff's vocabulary)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text of `span` in `path` with `content` (empty: delete)."""
+
+    path: str
+    span: Span
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    applicability: Applicability
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Related:
+    """A second location a diagnostic talks about (the other side of a mismatch)."""
+
+    path: str
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding. `path` is absolute; reporters decide how to display it."""
+
+    code: str
+    name: str
+    message: str
+    path: str
+    span: Span
+    severity: Severity = Severity.ERROR
+    fix: Optional[Fix] = None
+    related: tuple[Related, ...] = ()
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.span.line, self.span.col, self.code, self.message)
