@@ -1,0 +1,198 @@
+"""Render diagnostics for people and machines: full, concise, json and github formats.
+
+Every run of the CLI imports this package, so it stays cheap: each format
+lives in its own module, imported only when chosen, and only the full
+format loads rich.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from celerylint.diagnostics import Applicability, Diagnostic, Fix
+
+DOCS_URL_TEMPLATE = "https://github.com/celerylint/celerylint/blob/main/docs/rules/{name}.md"
+
+FORMATS = ("full", "concise", "json", "github")
+
+FIX_COMMAND = "celerylint check --fix"
+
+
+@dataclass
+class ReportContext:
+    cwd: Path
+    files_checked: int
+    # Fixes applied this run.
+    fixed: int = 0
+    # Remaining diagnostics with a fix applicable under the current flags.
+    fixable: int = 0
+    # Remaining fixes hidden behind --unsafe-fixes.
+    unsafe_fixable: int = 0
+    # None: color only when the stream is a terminal and NO_COLOR is unset.
+    color: bool | None = None
+    # For --show-fixes: the diagnostics whose fixes were applied.
+    show_fixes_list: Sequence[Diagnostic] = ()
+    # Whether --unsafe-fixes is on; decides which diagnostics get the `[*]` marker.
+    unsafe_fixes: bool = False
+
+
+def render(diagnostics: Sequence[Diagnostic], fmt: str, out: TextIO, ctx: ReportContext) -> None:
+    """Write `diagnostics` (already sorted; their order is kept) to `out` in format `fmt`."""
+    if fmt == "full":
+        from celerylint.report.full import render_full
+
+        render_full(diagnostics, out, ctx)
+    elif fmt == "concise":
+        from celerylint.report.concise import render_concise
+
+        render_concise(diagnostics, out, ctx)
+    elif fmt == "json":
+        from celerylint.report.json_format import render_json
+
+        render_json(diagnostics, out, ctx)
+    elif fmt == "github":
+        from celerylint.report.github import render_github
+
+        render_github(diagnostics, out, ctx)
+    else:
+        raise ValueError(f"unknown output format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+
+
+def render_statistics(
+    diagnostics: Sequence[Diagnostic], out: TextIO, *, unsafe_fixes: bool = False
+) -> None:
+    """Per-rule counts like `ruff --statistics`: count, code, `[*]` marker, name."""
+    counts: dict[str, int] = {}
+    names: dict[str, str] = {}
+    fixable: dict[str, bool] = {}
+    for diagnostic in diagnostics:
+        code = diagnostic.code
+        counts[code] = counts.get(code, 0) + 1
+        names.setdefault(code, diagnostic.name)
+        fixable[code] = fixable.get(code, False) or fix_applies(diagnostic.fix, unsafe_fixes)
+    if not counts:
+        return
+    rows = sorted(counts, key=lambda code: (-counts[code], code))
+    count_width = max(len(str(count)) for count in counts.values())
+    code_width = max(len(code) for code in counts)
+    # Like ruff (and flake8 before it), the marker column only exists if some rule is fixable.
+    any_fixable = any(fixable.values())
+    for code in rows:
+        marker = ("[*] " if fixable[code] else "[ ] ") if any_fixable else ""
+        out.write(
+            f"{counts[code]:>{count_width}}\t{code:<{code_width}}\t{marker}"
+            f"{sanitize(names[code])}\n"
+        )
+
+
+# --- helpers shared by the format modules -------------------------------------------
+
+
+def display_path(path: str, cwd: Path | str) -> str:
+    """`path` relative to `cwd` when it lies under it, else unchanged (absolute)."""
+    if not os.path.isabs(path):
+        return path
+    base = os.path.abspath(os.fspath(cwd))
+    target = os.path.abspath(path)
+    norm_base = os.path.normcase(base)
+    norm_target = os.path.normcase(target)
+    # A plain prefix test would make `/repo-old/x.py` "under" `/repo`.
+    if norm_target == norm_base:
+        return "."
+    prefix = norm_base if norm_base.endswith(os.sep) else norm_base + os.sep
+    if norm_target.startswith(prefix):
+        return os.path.relpath(target, base)
+    return path
+
+
+def fix_applies(fix: Fix | None, unsafe_fixes: bool) -> bool:
+    return fix is not None and (fix.applicability == Applicability.SAFE or unsafe_fixes)
+
+
+def is_fixable(diagnostic: Diagnostic, ctx: ReportContext) -> bool:
+    return fix_applies(diagnostic.fix, ctx.unsafe_fixes)
+
+
+def location_text(diagnostic: Diagnostic, ctx: ReportContext) -> str:
+    """`path:row:col`, with the 1-based column people and editors expect."""
+    span = diagnostic.span
+    return f"{display_path(diagnostic.path, ctx.cwd)}:{span.line}:{span.col + 1}"
+
+
+def sanitize(text: str) -> str:
+    """Make control characters visible, so that a hostile file cannot drive the terminal.
+
+    Each becomes one printable character (its Unicode "control picture"), so
+    columns computed on the original text still line up.
+    """
+    if text.isprintable():
+        return text
+    return "".join(_visible(char) for char in text)
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    if 0x80 <= code < 0xA0 or code in (0x2028, 0x2029):
+        return "\ufffd"
+    return char
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def summary_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> list[str]:
+    """The closing lines of the human formats, in the style of ruff."""
+    lines: list[str] = []
+    if ctx.show_fixes_list:
+        lines.extend(fix_summary_lines(ctx.show_fixes_list, ctx))
+        lines.append("")
+    remaining = len(diagnostics)
+    if remaining:
+        lines.append(f"Found {_plural(remaining, 'error', 'errors')}.")
+    else:
+        lines.append("All checks passed!")
+    hidden = ""
+    if ctx.unsafe_fixable:
+        hidden = (
+            f"{_plural(ctx.unsafe_fixable, 'hidden fix', 'hidden fixes')} can be enabled"
+            " with the `--unsafe-fixes` option"
+        )
+    if ctx.fixable and hidden:
+        lines.append(f"[*] {ctx.fixable} fixable with `{FIX_COMMAND}` ({hidden}).")
+    elif ctx.fixable:
+        lines.append(f"[*] {ctx.fixable} fixable with `{FIX_COMMAND}`.")
+    elif hidden:
+        lines.append(f"No fixes available ({hidden}).")
+    # The --show-fixes block above already says how many were fixed.
+    if ctx.fixed and not ctx.show_fixes_list:
+        lines.append(f"Fixed {_plural(ctx.fixed, 'error', 'errors')}.")
+    return lines
+
+
+def fix_summary_lines(fixed: Sequence[Diagnostic], ctx: ReportContext) -> list[str]:
+    """The --show-fixes block: what was fixed, per file and rule, like ruff."""
+    per_file: dict[str, dict[tuple[str, str], int]] = {}
+    for diagnostic in fixed:
+        table = per_file.setdefault(diagnostic.path, {})
+        key = (diagnostic.code, diagnostic.name)
+        table[key] = table.get(key, 0) + 1
+    width = max(len(str(count)) for table in per_file.values() for count in table.values())
+    lines = [f"Fixed {_plural(len(fixed), 'error', 'errors')}:"]
+    for path in sorted(per_file):
+        lines.append(f"- {sanitize(display_path(path, ctx.cwd))}:")
+        for (code, name), count in sorted(per_file[path].items()):
+            lines.append(f"    {count:>{width}} \u00d7 {code} ({name})")
+    return lines
+
+
+def docs_url(name: str) -> str:
+    return DOCS_URL_TEMPLATE.format(name=name)

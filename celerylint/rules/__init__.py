@@ -1,0 +1,27 @@
+"""Rules: pure functions of the project model, registered by code.
+
+Each family lives in its own module; importing it registers its checks.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from celerylint.diagnostics import Diagnostic
+from celerylint.model.project import Project
+from celerylint.rules.base import CHECKS
+
+
+def run_rules(project: Project, selected: Callable[[str], bool]) -> list[Diagnostic]:
+    from celerylint.rules import concurrency, results, retries, serialization, time_limits
+
+    del concurrency, results, retries, serialization, time_limits  # imported to register
+    found: dict[tuple[str, str, int, int, str], Diagnostic] = {}
+    for code, check in sorted(CHECKS.items()):
+        if not selected(code):
+            continue
+        for diagnostic in check(project):
+            key = (diagnostic.code, diagnostic.path, diagnostic.span.line, diagnostic.span.col,
+                   diagnostic.message)
+            found.setdefault(key, diagnostic)
+    return sorted(found.values(), key=Diagnostic.sort_key)

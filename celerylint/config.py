@@ -1,0 +1,443 @@
+"""`[tool.celerylint]` settings: found, parsed, validated.
+
+Validation is about shapes only (types, ranges, `module:var` references);
+rule names are checked by the CLI against the rule registry, which this
+module must not import (it is loaded on every run, before anything else).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+__all__ = [
+    "DEFAULT_EXCLUDE",
+    "Config",
+    "ConfigError",
+    "display_path",
+    "load_config",
+]
+
+# Ruff's default exclusions plus our own cache directory.
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pytype",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".celerylint_cache",
+    "__pypackages__",
+    "__pycache__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+)
+
+PYPROJECT = "pyproject.toml"
+SECTION = "[tool.celerylint]"
+
+
+class ConfigError(Exception):
+    """A configuration problem; `str(e)` is one line naming the file and key."""
+
+
+def display_path(path: os.PathLike[str] | str) -> str:
+    """`path` as printable text, even when the file name is not valid UTF-8.
+
+    Undecodable bytes come back from the OS as lone surrogates, which would
+    make `print` raise; they are shown as U+FFFD instead.
+    """
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective settings; every field has a usable default."""
+
+    root: Path
+    config_file: Path | None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    task_decorators: tuple[str, ...] = ()
+    django_settings_module: str | None = None
+    services: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    respect_gitignore: bool = True
+    fix_time_limit: int = 300
+    fix_soft_time_limit: int = 240
+    fix_max_retries: int = 5
+    cache_dir: Path | None = None
+
+    @property
+    def all_excludes(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
+
+    @property
+    def effective_cache_dir(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else self.root / ".celerylint_cache"
+
+    def with_overrides(self, **kw: Any) -> Config:
+        """A copy with CLI flags applied; lists are accepted for tuple fields."""
+        fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
+        return dataclasses.replace(self, **fixed)
+
+
+# ---------------------------------------------------------------------------
+# Finding the file
+
+
+def load_config(explicit: Path | None, start: Path) -> Config:
+    """Load the configuration for a run started in `start`.
+
+    `explicit` (``--config``) wins; otherwise the nearest `pyproject.toml`
+    at or above `start` with a ``[tool.celerylint]`` table is used.
+    """
+    if explicit is not None:
+        path = Path(os.path.abspath(explicit))
+        data = _read_toml(path)
+        if path.name == PYPROJECT:
+            table = _tool_table(data, path)
+            section = SECTION
+        else:
+            table, section = data, ""
+        return _build(table if table is not None else {}, path, path.parent, section)
+
+    here = os.path.abspath(start)
+    if not os.path.isdir(here):
+        here = os.path.dirname(here)
+    fallback: str | None = None
+    while True:
+        candidate = os.path.join(here, PYPROJECT)
+        if os.path.isfile(candidate):
+            if fallback is None:
+                fallback = here
+            table = _probe_pyproject(Path(candidate))
+            if table is not None:
+                return _build(table, Path(candidate), Path(here), SECTION)
+        elif fallback is None and os.path.exists(os.path.join(here, ".git")):
+            fallback = here
+        parent = os.path.dirname(here)
+        if parent == here:
+            break
+        here = parent
+    root = Path(fallback) if fallback is not None else Path(os.path.abspath(start))
+    if fallback is None and not os.path.isdir(root):
+        root = root.parent
+    return Config(root=root, config_file=None, cache_dir=root / ".celerylint_cache")
+
+
+def _probe_pyproject(path: Path) -> dict[str, Any] | None:
+    raw = _read_bytes(path)
+    # Most pyproject files on the way up belong to other tools; a byte search
+    # avoids parsing them, and keeps an unrelated broken one from failing us.
+    if b"celerylint" not in raw:
+        return None
+    return _tool_table(_parse_toml(raw, path), path)
+
+
+def _tool_table(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    tool = data.get("tool")
+    if not isinstance(tool, dict) or "celerylint" not in tool:
+        return None
+    table = tool["celerylint"]
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"{display_path(path)}: {SECTION}: expected a table, got {_describe(table)}"
+        )
+    return table
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(f"{display_path(path)}: cannot read: {reason}") from None
+
+
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_AT_EOF = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def _parse_toml(raw: bytes, path: Path) -> dict[str, Any]:
+    shown = display_path(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise ConfigError(
+            f"{shown}:{line}:{col}: invalid TOML: not UTF-8 (byte 0x{raw[exc.start]:02x})"
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+        found = _AT_LINE.search(message)
+        if found:
+            line, col = int(found.group(1)), int(found.group(2))
+        message = _AT_EOF.sub(" at end of file", _AT_LINE.sub("", message))
+        where = f":{line}:{col}" if line is not None and col is not None else ""
+        raise ConfigError(f"{shown}{where}: invalid TOML: {message}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    return _parse_toml(_read_bytes(path), path)
+
+
+# ---------------------------------------------------------------------------
+# Validation
+
+_TOP_KEYS = (
+    "select",
+    "ignore",
+    "extend-select",
+    "exclude",
+    "extend-exclude",
+    "per-file-ignores",
+    "task-decorators",
+    "django-settings-module",
+    "services",
+    "respect-gitignore",
+    "fix",
+    "cache-dir",
+)
+_FIX_KEYS = ("time-limit", "soft-time-limit", "max-retries")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class _Validator:
+    def __init__(self, path: Path, section: str) -> None:
+        self.prefix = f"{display_path(path)}: {section + ' ' if section else ''}"
+
+    def fail(self, key: str, what: str) -> ConfigError:
+        return ConfigError(f"{self.prefix}{key}: {what}")
+
+    def check_keys(self, table: dict[str, Any], allowed: tuple[str, ...], parent: str) -> None:
+        for key in table:
+            if key in allowed:
+                continue
+            hint = ""
+            dashed = key.replace("_", "-")
+            close = [dashed] if dashed in allowed else difflib.get_close_matches(dashed, allowed, 1)
+            if close:
+                hint = f"; did you mean {_join_key(parent, close[0])!r}?"
+            raise self.fail(_join_key(parent, key), f"unknown key{hint}")
+
+    def strings(self, value: Any, key: str) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected an array of strings, got {_describe(value)}")
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                raise self.fail(f"{key}[{index}]", f"expected a string, got {_describe(item)}")
+        return tuple(value)
+
+    def dotted(self, value: Any, key: str, example: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a string, got {_describe(value)}")
+        if not _is_dotted(value):
+            raise self.fail(key, f"expected a dotted name like {example!r}, got {_short(value)}")
+        return value
+
+    def integer(self, value: Any, key: str, minimum: int) -> int:
+        # bool is an int subclass; `time-limit = true` is a mistake, not 1.
+        if isinstance(value, bool) or not isinstance(value, int):
+            kind = "a positive integer" if minimum > 0 else "a non-negative integer"
+            raise self.fail(key, f"expected {kind}, got {_describe(value)}")
+        if value < minimum:
+            kind = "positive" if minimum > 0 else "non-negative"
+            raise self.fail(key, f"must be {kind}, got {value}")
+        return value
+
+
+def _build(table: dict[str, Any], path: Path, root: Path, section: str) -> Config:
+    v = _Validator(path, section)
+    v.check_keys(table, _TOP_KEYS, "")
+    kw: dict[str, Any] = {}
+    for key in ("select", "ignore", "extend-select", "exclude", "extend-exclude"):
+        if key in table:
+            kw[key.replace("-", "_")] = v.strings(table[key], key)
+
+    if "task-decorators" in table:
+        decorators = v.strings(table["task-decorators"], "task-decorators")
+        for index, item in enumerate(decorators):
+            v.dotted(item, f"task-decorators[{index}]", "myproj.tasks.job")
+        kw["task_decorators"] = decorators
+
+    if "django-settings-module" in table:
+        kw["django_settings_module"] = v.dotted(
+            table["django-settings-module"], "django-settings-module", "proj.settings"
+        )
+
+    if "respect-gitignore" in table:
+        value = table["respect-gitignore"]
+        if not isinstance(value, bool):
+            raise v.fail("respect-gitignore", f"expected a boolean, got {_describe(value)}")
+        kw["respect_gitignore"] = value
+
+    if "per-file-ignores" in table:
+        kw["per_file_ignores"] = _per_file_ignores(v, table["per-file-ignores"])
+
+    if "services" in table:
+        kw["services"] = _services(v, table["services"])
+
+    if "fix" in table:
+        kw.update(_fix(v, table["fix"]))
+
+    cache_dir = root / ".celerylint_cache"
+    if "cache-dir" in table:
+        value = table["cache-dir"]
+        if not isinstance(value, str) or not value.strip():
+            raise v.fail("cache-dir", f"expected a non-empty path string, got {_describe(value)}")
+        cache_dir = root / os.path.expanduser(value)
+    kw["cache_dir"] = cache_dir
+
+    return Config(root=root, config_file=path, **kw)
+
+
+def _per_file_ignores(v: _Validator, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise v.fail(
+            "per-file-ignores",
+            f'expected a table of pattern = ["CODE", ...], got {_describe(value)}',
+        )
+    out = []
+    for pattern, codes in value.items():
+        key = _join_key("per-file-ignores", pattern)
+        if not pattern.strip():
+            raise v.fail(key, "the file pattern is empty")
+        out.append((pattern, v.strings(codes, key)))
+    return tuple(out)
+
+
+def _services(v: _Validator, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise v.fail(
+            "services",
+            f'expected a table of group = ["pkg.module:app", ...], got {_describe(value)}',
+        )
+    out = []
+    for group, refs in value.items():
+        key = _join_key("services", group)
+        items = v.strings(refs, key)
+        if not items:
+            raise v.fail(key, 'expected at least one app reference like "proj.celery:app"')
+        for index, ref in enumerate(items):
+            if not _is_app_ref(ref):
+                raise v.fail(
+                    f"{key}[{index}]",
+                    f"expected an app reference 'module:variable' like 'proj.celery:app', "
+                    f"got {_short(ref)}",
+                )
+        out.append((group, tuple(dict.fromkeys(items))))
+    return tuple(out)
+
+
+def _fix(v: _Validator, value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise v.fail(
+            "fix",
+            f"expected a table with {', '.join(_FIX_KEYS)}, got {_describe(value)}",
+        )
+    v.check_keys(value, _FIX_KEYS, "fix")
+    defaults = {f.name: f.default for f in dataclasses.fields(Config)}
+    hard: int = defaults["fix_time_limit"]  # type: ignore[assignment]
+    soft: int = defaults["fix_soft_time_limit"]  # type: ignore[assignment]
+    out: dict[str, int] = {}
+    if "time-limit" in value:
+        hard = out["fix_time_limit"] = v.integer(value["time-limit"], "fix.time-limit", 1)
+    if "soft-time-limit" in value:
+        soft = out["fix_soft_time_limit"] = v.integer(
+            value["soft-time-limit"], "fix.soft-time-limit", 1
+        )
+    if "max-retries" in value:
+        out["fix_max_retries"] = v.integer(value["max-retries"], "fix.max-retries", 0)
+    if soft >= hard:
+        # A soft limit at or past the hard one never fires: the worker kills first.
+        if "soft-time-limit" in value:
+            raise v.fail(
+                "fix.soft-time-limit",
+                f"must be less than the time limit ({hard}), got {soft}",
+            )
+        raise v.fail(
+            "fix.time-limit",
+            f"must be greater than the default soft time limit ({soft}); "
+            "set fix.soft-time-limit too",
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+
+
+def _is_dotted(text: str) -> bool:
+    return bool(text) and all(part.isidentifier() for part in text.split("."))
+
+
+def _is_app_ref(text: str) -> bool:
+    module, sep, attr = text.partition(":")
+    return bool(sep) and _is_dotted(module) and attr.isidentifier()
+
+
+def _join_key(parent: str, key: str) -> str:
+    shown = key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+    return f"{parent}.{shown}" if parent else shown
+
+
+def _short(value: str, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 4] + '..."'
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({'true' if value else 'false'})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        return f"a float ({value})"
+    if isinstance(value, str):
+        return f"a string ({_short(value)})"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__}"

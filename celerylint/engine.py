@@ -1,0 +1,262 @@
+"""Orchestration: discover -> prefilter -> facts (cached, parallel) -> model -> rules."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from celerylint.cache import FactsCache, content_hash, fingerprint
+from celerylint.config import Config
+from celerylint.diagnostics import Diagnostic, Span
+from celerylint.discovery import SourceFile, discover
+from celerylint.facts import extract_source, is_relevant, prefilter_tokens
+from celerylint.model.project import Project
+from celerylint.rules.meta import BY_CODE
+
+# Below this many files to parse, a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 48
+
+
+@dataclass
+class CheckResult:
+    diagnostics: list[Diagnostic]
+    files_checked: int = 0
+    files_parsed: int = 0
+    prefiltered_out: int = 0
+    errors: list[str] = field(default_factory=list)
+    project: Optional[Project] = None
+
+
+def _extract_job(job: tuple[str, str, bool]) -> dict[str, Any]:
+    path, module, is_package = job
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return {"error": {"message": f"cannot read: {exc.strerror or exc}", "line": 1, "col": 0}}
+    return extract_source(data, module, is_package)
+
+
+class FactStore:
+    """Facts for every discovered file: from the cache, eagerly, or on demand."""
+
+    def __init__(self, files: list[SourceFile], config: Config, use_cache: bool) -> None:
+        self.files = {str(f.path): f for f in files}
+        self.tokens = prefilter_tokens(config.task_decorators)
+        cache_dir = config.cache_dir or (config.root / ".celerylint_cache")
+        key = fingerprint(sorted(config.task_decorators))
+        self.cache = FactsCache(cache_dir if use_cache else None, key)
+        self.facts: dict[str, dict[str, Any]] = {}
+        self.relevant: list[str] = []
+        self.parsed = 0
+        self._stats: dict[str, os.stat_result] = {}
+        self._hashes: dict[str, str] = {}
+
+    def load(self) -> None:
+        """Settle every file: cached facts, prefiltered out, or parsed now (in parallel)."""
+        to_parse: list[str] = []
+        for path, source in self.files.items():
+            try:
+                stat = os.stat(path)
+            except OSError as exc:
+                self.facts[path] = {
+                    "error": {"message": f"cannot read: {exc.strerror or exc}", "line": 1, "col": 0}
+                }
+                self.relevant.append(path)
+                continue
+            self._stats[path] = stat
+            entry = self.cache.lookup(path, stat)
+            if entry is None:
+                try:
+                    with open(path, "rb") as handle:
+                        data = handle.read()
+                except OSError as exc:
+                    message = f"cannot read: {exc.strerror or exc}"
+                    self.facts[path] = {"error": {"message": message, "line": 1, "col": 0}}
+                    self.relevant.append(path)
+                    continue
+                sha = content_hash(data)
+                self._hashes[path] = sha
+                entry = self.cache.by_hash(path, sha, source.module, source.is_package)
+                if entry is None:
+                    if is_relevant(data, path, self.tokens):
+                        to_parse.append(path)
+                        self.relevant.append(path)
+                    else:
+                        self._remember(path, None)
+                    continue
+                entry = [stat.st_mtime_ns, stat.st_size, *entry[2:]]
+                self.cache.store(path, entry)
+            if entry[5] is not None:
+                self.facts[path] = entry[5]
+                self.relevant.append(path)
+        self._parse(to_parse)
+        self.cache.prune(set(self.files))
+
+    def _parse(self, paths: list[str]) -> None:
+        jobs = [(p, self.files[p].module, self.files[p].is_package) for p in paths]
+        workers = min(os.cpu_count() or 1, 8)
+        if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
+            try:
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    results = list(pool.map(_extract_job, jobs, chunksize=16))
+            except (OSError, RuntimeError):
+                results = [_extract_job(job) for job in jobs]
+        else:
+            results = [_extract_job(job) for job in jobs]
+        for path, facts in zip(paths, results):
+            self.facts[path] = facts
+            self._remember(path, facts)
+        self.parsed += len(jobs)
+
+    def _remember(self, path: str, facts: Optional[dict[str, Any]]) -> None:
+        stat = self._stats.get(path)
+        sha = self._hashes.get(path)
+        if stat is None or sha is None:
+            return
+        source = self.files[path]
+        entry = [stat.st_mtime_ns, stat.st_size, sha, source.module, source.is_package, facts]
+        self.cache.store(path, entry)
+
+    def on_demand(self, path: str) -> Optional[dict[str, Any]]:
+        """Facts of a file the prefilter skipped but the model needs after all."""
+        facts = self.facts.get(path)
+        if facts is None and path in self.files:
+            self._parse([path])
+            facts = self.facts[path]
+            self.relevant.append(path)
+        return facts
+
+
+def build_project(store: FactStore, config: Config) -> Project:
+    paths = {source.module: path for path, source in store.files.items() if source.module}
+    by_module = {module: path for module, path in paths.items()}
+
+    def loader(module: str) -> Optional[dict[str, Any]]:
+        facts = store.on_demand(by_module[module])
+        if facts is None or "error" in facts:
+            return None
+        return facts
+
+    relevant = [store.files[p].module for p in store.relevant if store.files[p].module]
+    return Project(
+        paths,
+        loader,
+        relevant,
+        task_decorators=config.task_decorators,
+        django_settings_module=config.django_settings_module,
+        service_groups=config.services,
+    )
+
+
+def parse_errors(store: FactStore) -> list[Diagnostic]:
+    meta = BY_CODE["CL000"]
+    found = []
+    for path in sorted(set(store.relevant)):
+        error = store.facts.get(path, {}).get("error")
+        if error:
+            line, col = error["line"], error["col"]
+            found.append(
+                Diagnostic(
+                    meta.code,
+                    meta.name,
+                    error["message"],
+                    path,
+                    Span(line, col, line, col),
+                    meta.severity,
+                )
+            )
+    return found
+
+
+def check(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    selected: Callable[[str], bool] = lambda code: True,
+    use_cache: bool = True,
+) -> CheckResult:
+    """Lint: the model is built from the whole project; findings are kept under `paths`."""
+    from celerylint.rules import run_rules
+    from celerylint.suppress import Suppression, apply_suppressions
+
+    discovery = discover([config.root], config)
+    scope = [str(Path(p).absolute()) for p in paths]
+    known = {str(f.path) for f in discovery.files}
+    extra = [
+        p
+        for p in scope
+        if not _is_under(p, str(config.root)) or (os.path.isfile(p) and p not in known)
+    ]
+    if extra:
+        explicit = discover([Path(p) for p in extra], config)
+        discovery.files.extend(f for f in explicit.files if str(f.path) not in known)
+        discovery.errors.extend(explicit.errors)
+    store = FactStore(discovery.files, config, use_cache)
+    store.load()
+    project = build_project(store, config)
+    diagnostics = [d for d in run_rules(project, selected) if selected(d.code)]
+    if selected("CL000"):
+        diagnostics.extend(parse_errors(store))
+    store.cache.save()
+    diagnostics = _per_file_ignores(diagnostics, config)
+    diagnostics = [d for d in diagnostics if any(_is_under(d.path, s) for s in scope)]
+    suppressions: dict[str, list[Suppression]] = {}
+    for path, facts in store.facts.items():
+        for line, span, names in facts.get("suppressions", ()):
+            suppressions.setdefault(path, []).append(
+                Suppression(line, Span.from_list(span), tuple(names))
+            )
+    suppressions = {p: s for p, s in suppressions.items() if any(_is_under(p, x) for x in scope)}
+    diagnostics = apply_suppressions(diagnostics, suppressions, selected)
+    diagnostics.sort(key=Diagnostic.sort_key)
+    errors = [f"{path}: {message}" for path, message in discovery.errors]
+    return CheckResult(
+        diagnostics,
+        files_checked=len(store.files),
+        files_parsed=store.parsed,
+        prefiltered_out=len(store.files) - len(set(store.relevant)),
+        errors=errors,
+        project=project,
+    )
+
+
+def _is_under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _per_file_ignores(diagnostics: list[Diagnostic], config: Config) -> list[Diagnostic]:
+    if not config.per_file_ignores:
+        return diagnostics
+    from celerylint.selection import matches
+
+    kept = []
+    for diagnostic in diagnostics:
+        try:
+            relative = Path(diagnostic.path).relative_to(config.root).as_posix()
+        except ValueError:
+            relative = Path(diagnostic.path).as_posix()
+        ignored = any(
+            (fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(relative).name, pattern))
+            and matches(diagnostic.code, selectors)
+            for pattern, selectors in config.per_file_ignores
+        )
+        if not ignored:
+            kept.append(diagnostic)
+    return kept
+
+
+def describe(root: Path, config: Optional[Config] = None) -> dict[str, Any]:
+    """The static view of apps, settings and tasks (for `celerylint inspect` and tests)."""
+    from celerylint.config import load_config
+    from celerylint.model.describe import describe_project
+
+    config = config or load_config(None, root).with_overrides(root=root.absolute())
+    result = check([root], config, selected=lambda code: False, use_cache=False)
+    assert result.project is not None
+    return describe_project(result.project, config.root)

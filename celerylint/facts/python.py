@@ -1,0 +1,915 @@
+"""Per-file extraction: Python source -> plain, JSON-able facts.
+
+Nothing here knows about other files. Everything a rule may point at carries
+a span; everything a rule may reason about is an IR node (`facts.values`) so
+that values defined elsewhere (star imports, imported constants) can be
+resolved later by the project model. The output is cached by content hash.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Optional
+
+from celerylint.facts.scope import Scope, import_bindings, resolve_relative
+
+FACTS_VERSION = 1
+
+DISPATCH_METHODS = frozenset(
+    {
+        "delay",
+        "apply_async",
+        "s",
+        "si",
+        "signature",
+        "map",
+        "starmap",
+        "chunks",
+        "delay_on_commit",
+        "apply_async_on_commit",
+    }
+)
+_RESULT_METHODS = frozenset({"delay", "apply_async", "send_task"})
+_WAIT_METHODS = frozenset({"get", "join", "join_native", "wait"})
+_MUTATORS = frozenset(
+    {"append", "extend", "update", "insert", "remove", "setdefault", "pop", "clear", "add"}
+)
+POOL_FACTORIES = frozenset(
+    {
+        "multiprocessing.Pool",
+        "multiprocessing.Process",
+        "multiprocessing.pool.Pool",
+        "multiprocessing.process.BaseProcess",
+        "multiprocessing.context.Process",
+        "concurrent.futures.ProcessPoolExecutor",
+        "concurrent.futures.process.ProcessPoolExecutor",
+    }
+)
+_GET_CONTEXT = frozenset({"multiprocessing.get_context", "multiprocessing.context.get_context"})
+_ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
+# django-environ / python-decouple / environs style helpers: `env("X", default=...)`.
+_ENV_HELPER_NAMES = frozenset({"env", "config", "get_env", "getenv", "env_var"})
+_TIMEDELTA = frozenset({"datetime.timedelta", "timedelta"})
+_CANVAS = frozenset(
+    {
+        "celery.group",
+        "celery.chord",
+        "celery.chain",
+        "celery.canvas.group",
+        "celery.canvas.chord",
+        "celery.canvas.chain",
+    }
+)
+
+
+class _Positions:
+    """Converts ast's UTF-8 byte columns to character columns."""
+
+    def __init__(self, source: str) -> None:
+        self._ascii = source.isascii()
+        self.lines = source.splitlines()
+
+    def col(self, line: int, byte_col: int) -> int:
+        if self._ascii or line - 1 >= len(self.lines):
+            return byte_col
+        encoded = self.lines[line - 1].encode("utf-8", "surrogatepass")
+        return len(encoded[:byte_col].decode("utf-8", "replace"))
+
+    def span(self, node: Any) -> list[int]:
+        end_line = getattr(node, "end_lineno", None) or node.lineno
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset
+        return [
+            node.lineno,
+            self.col(node.lineno, node.col_offset),
+            end_line,
+            self.col(end_line, end_col),
+        ]
+
+
+def _const_str(node: Optional[ast.expr]) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+class _NodeBuilder:
+    """Turns expressions into IR nodes (see facts.values)."""
+
+    def __init__(self, positions: _Positions) -> None:
+        self.positions = positions
+
+    def build(self, expr: ast.expr, scope: Scope, depth: int = 0) -> list:
+        span = self.positions.span(expr)
+        if depth > 40:
+            return ["u", span, "expression too deep"]
+        if isinstance(expr, ast.Constant):
+            value = expr.value
+            if value is None or isinstance(value, (str, bool, int, float)):
+                return ["c", span, value]
+            return ["u", span, "unsupported constant"]
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            if any(isinstance(elt, ast.Starred) for elt in expr.elts):
+                return ["u", span, "starred element"]
+            return ["seq", span, [self.build(elt, scope, depth + 1) for elt in expr.elts]]
+        if isinstance(expr, ast.Dict):
+            if any(key is None for key in expr.keys):
+                return ["u", span, "dict unpacking"]
+            pairs = [
+                [self.build(key, scope, depth + 1), self.build(value, scope, depth + 1)]
+                for key, value in zip(expr.keys, expr.values)
+                if key is not None
+            ]
+            return ["map", span, pairs]
+        if isinstance(expr, ast.Name):
+            if scope.is_local(expr.id):
+                return ["u", span, f"local variable {expr.id}"]
+            if expr.id in scope.imports or expr.id in scope.local_imports:
+                return ["ref", span, scope.qualify_name(expr.id)]
+            qualified = scope.qualify_name(expr.id)
+            if qualified and qualified.startswith("builtins."):
+                return ["ref", span, qualified]
+            return ["name", span, expr.id]
+        if isinstance(expr, ast.Attribute):
+            qualified = scope.qualify(expr)
+            if qualified:
+                return ["ref", span, qualified]
+            return ["u", span, "attribute of an expression"]
+        if isinstance(expr, ast.BinOp):
+            op = _BINOP_SYMBOLS.get(type(expr.op))
+            if op is None:
+                return ["u", span, "unsupported operator"]
+            return [
+                "op",
+                span,
+                op,
+                self.build(expr.left, scope, depth + 1),
+                self.build(expr.right, scope, depth + 1),
+            ]
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+            return ["neg", span, self.build(expr.operand, scope, depth + 1)]
+        if isinstance(expr, ast.Subscript):
+            return self._subscript(expr, scope, span, depth)
+        if isinstance(expr, ast.Call):
+            return self._call(expr, scope, span, depth)
+        return ["u", span, f"{type(expr).__name__.lower()} expression"]
+
+    def _subscript(self, expr: ast.Subscript, scope: Scope, span: list[int], depth: int) -> list:
+        if scope.qualify(expr.value) == "os.environ":
+            variable = _const_str(expr.slice)  # type: ignore[arg-type]
+            if variable is not None:
+                return ["env", span, variable, None]
+        return ["u", span, "subscript"]
+
+    def _call(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:
+        callee = scope.qualify(call.func)
+        if callee in _ENV_GETTERS and call.args:
+            variable = _const_str(call.args[0])
+            if variable is not None:
+                default = None
+                if len(call.args) > 1:
+                    default = self.build(call.args[1], scope, depth + 1)
+                return ["env", span, variable, default]
+        if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
+            return self._timedelta(call, scope, span, depth)
+        if _is_env_helper(call.func) and call.args:
+            variable = _const_str(call.args[0])
+            if variable is not None:
+                default_expr = _keyword(call, "default")
+                default = self.build(default_expr, scope, depth + 1) if default_expr else None
+                return ["env", span, variable, default]
+        return ["u", span, f"call to {callee or 'an expression'}"]
+
+    def _timedelta(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:
+        order = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+        parts: list[list] = []
+        if len(call.args) > len(order) or any(k.arg is None for k in call.keywords):
+            return ["u", span, "timedelta with unpacked arguments"]
+        for keyword_name, arg in zip(order, call.args):
+            parts.append([keyword_name, self.build(arg, scope, depth + 1)])
+        for keyword in call.keywords:
+            if keyword.arg not in order:
+                return ["u", span, "timedelta with unknown keyword"]
+            parts.append([keyword.arg, self.build(keyword.value, scope, depth + 1)])
+        return ["td", span, parts]
+
+
+def _is_env_helper(func: ast.expr) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id in _ENV_HELPER_NAMES
+    return isinstance(func, ast.Attribute) and (
+        isinstance(func.value, ast.Name) and func.value.id in ("env", "environ_env", "config")
+    )
+
+
+_BINOP_SYMBOLS: dict[type, str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+}
+
+
+def _bound_names(body: list[ast.stmt]) -> set[str]:
+    """Names assigned anywhere in a function body (excluding nested scopes)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _walk_own_scope(body: list[ast.stmt]) -> list[ast.AST]:
+    """Every node of a function body in source order, not entering nested scopes."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return out
+
+
+class Extractor:
+    """Extracts the facts of one module. Use `extract()`."""
+
+    def __init__(
+        self, tree: ast.Module, source: str, module: str, is_package: bool
+    ) -> None:
+        self.tree = tree
+        self.module = module
+        self.is_package = is_package
+        self.positions = _Positions(source)
+        self.nodes = _NodeBuilder(self.positions)
+        imports: dict[str, str] = {}
+        module_names: set[str] = set()
+        for stmt in _module_level_statements(tree.body):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                imports.update(import_bindings(stmt, module, is_package))
+        for name in _bound_names(tree.body):
+            if name not in imports:
+                module_names.add(name)
+        self.scope = Scope(module, imports, module_names)
+        self.facts: dict[str, Any] = {
+            "v": FACTS_VERSION,
+            "events": [],
+            "apps": [],
+            "conf_ops": [],
+            "django_settings": [],
+            "functions": {},
+            "classes": {},
+            "dispatches": [],
+            "register_task": [],
+            "dynamic": False,
+        }
+        self._discarded: set[int] = set()
+        self._ctx_names: set[str] = set()
+
+    def span(self, node: Any) -> list[int]:
+        return self.positions.span(node)
+
+    def name_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[int]:
+        """The span of the `name` in `def name` / `class name` (its own line)."""
+        keyword = (
+            "class"
+            if isinstance(node, ast.ClassDef)
+            else ("async def" if isinstance(node, ast.AsyncFunctionDef) else "def")
+        )
+        line = node.lineno
+        col = self.positions.col(line, node.col_offset)
+        lines = self.positions.lines
+        start = col + len(keyword) + 1
+        if line - 1 < len(lines):
+            found = lines[line - 1].find(node.name, col + len(keyword))
+            if found >= 0:
+                start = found
+        return [line, start, line, start + len(node.name)]
+
+    # -- entry point ---------------------------------------------------------
+
+    def extract(self) -> dict[str, Any]:
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                self._discarded.add(id(node.value))
+        self._module_body(self.tree.body, conditional=False)
+        self._scan_calls()
+        return self.facts
+
+    # -- module level --------------------------------------------------------
+
+    def _module_body(self, body: list[ast.stmt], conditional: bool) -> None:
+        for stmt in body:
+            self._module_statement(stmt, conditional)
+
+    def _module_statement(self, stmt: ast.stmt, conditional: bool) -> None:
+        events = self.facts["events"]
+        if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+            return
+        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.AsyncFor)):
+            self._module_body(stmt.body, True)
+            self._module_body(stmt.orelse, True)
+            return
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            self._module_body(stmt.body, True)
+            return
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            self._module_body(stmt.body, True)  # type: ignore[attr-defined]
+            for handler in stmt.handlers:  # type: ignore[attr-defined]
+                self._module_body(handler.body, True)
+            self._module_body(stmt.orelse, True)  # type: ignore[attr-defined]
+            self._module_body(stmt.finalbody, conditional)  # type: ignore[attr-defined]
+            return
+        if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+            target = resolve_relative(self.module, self.is_package, stmt.level, stmt.module)
+            events.append(["star", target, conditional])
+            return
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for local, qualified in import_bindings(stmt, self.module, self.is_package):
+                events.append(["assign", local, ["ref", self.span(stmt), qualified], conditional])
+            return
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            events.append(["assign", stmt.name, ["u", self.span(stmt), "function"], conditional])
+            self.facts["functions"][stmt.name] = self._function(stmt, self.scope)
+            return
+        if isinstance(stmt, ast.ClassDef):
+            events.append(["assign", stmt.name, ["u", self.span(stmt), "class"], conditional])
+            self.facts["classes"][stmt.name] = self._class(stmt)
+            return
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            self._module_assign(stmt, conditional)
+            return
+        if isinstance(stmt, ast.AugAssign):
+            if isinstance(stmt.target, ast.Name):
+                events.append(["mutate", stmt.target.id])
+            return
+        if isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    events.append(["mutate", target.id])
+            return
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            self._module_call(stmt.value, conditional)
+
+    def _module_assign(self, stmt: ast.Assign | ast.AnnAssign, conditional: bool) -> None:
+        events = self.facts["events"]
+        value = stmt.value
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if value is None:
+            return
+        for target in targets:
+            if isinstance(target, ast.Name):
+                node = self.nodes.build(value, self.scope)
+                events.append(["assign", target.id, node, conditional, self.span(target)])
+                if isinstance(value, ast.Call):
+                    self._maybe_app(target.id, value, conditional)
+                    if self.scope.qualify(value.func) in _GET_CONTEXT:
+                        self._ctx_names.add(target.id)
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                for element in ast.walk(target):
+                    if isinstance(element, ast.Name):
+                        events.append(["mutate", element.id])
+            elif isinstance(target, ast.Subscript):
+                self._subscript_store(target, value, conditional)
+            elif isinstance(target, ast.Attribute):
+                self._attribute_store(target, value, conditional)
+
+    def _subscript_store(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
+        # app.conf['key'] = v
+        base = target.value
+        if isinstance(base, ast.Attribute) and base.attr == "conf":
+            receiver = self.scope.qualify(base.value)
+            key = _const_str(target.slice)  # type: ignore[arg-type]
+            if receiver:
+                self._conf_op(
+                    "set" if key is not None else "opaque",
+                    receiver,
+                    target,
+                    conditional,
+                    key=key,
+                    node=self.nodes.build(value, self.scope),
+                )
+            return
+        if self.scope.qualify(base) == "os.environ":
+            if _const_str(target.slice) == "DJANGO_SETTINGS_MODULE":  # type: ignore[arg-type]
+                self._django_default(value)
+            return
+        root = base
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            root = root.value
+        if isinstance(root, ast.Name):
+            self.facts["events"].append(["mutate", root.id])
+            self._conf_key_mutation(base, conditional)
+
+    def _attribute_store(self, target: ast.Attribute, value: ast.expr, conditional: bool) -> None:
+        # app.conf.key = v  /  app.conf = {...}
+        if isinstance(target.value, ast.Attribute) and target.value.attr == "conf":
+            receiver = self.scope.qualify(target.value.value)
+            if receiver:
+                self._conf_op(
+                    "set",
+                    receiver,
+                    target,
+                    conditional,
+                    key=target.attr,
+                    node=self.nodes.build(value, self.scope),
+                )
+        elif target.attr == "conf":
+            receiver = self.scope.qualify(target.value)
+            if receiver:
+                self._conf_op("opaque", receiver, target, conditional)
+        else:
+            self._conf_key_mutation(target, conditional)
+
+    def _conf_key_mutation(self, expr: ast.expr, conditional: bool) -> None:
+        """`app.conf.beat_schedule['x'] = ...`: that setting is no longer known."""
+        chain = expr
+        while isinstance(chain, (ast.Attribute, ast.Subscript)):
+            inner = chain.value
+            if isinstance(chain, ast.Attribute) and isinstance(inner, ast.Attribute):
+                if inner.attr == "conf":
+                    receiver = self.scope.qualify(inner.value)
+                    if receiver:
+                        self._conf_op("unset", receiver, expr, conditional, key=chain.attr)
+                    return
+            chain = inner
+
+    def _module_call(self, call: ast.Call, conditional: bool) -> None:
+        func = call.func
+        callee = self.scope.qualify(func)
+        if callee in ("builtins.exec", "builtins.globals", "builtins.locals", "builtins.vars"):
+            self.facts["dynamic"] = True
+        if callee and (callee.startswith("split_settings.") or callee.endswith(".include")):
+            if "split_settings" in callee:
+                self.facts["dynamic"] = True
+        if not isinstance(func, ast.Attribute):
+            return
+        if isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
+            self.facts["events"].append(["mutate", func.value.id])
+            return
+        # A mutation of a setting through app.conf: app.conf.task_routes.update(...)
+        if func.attr in _MUTATORS and isinstance(func.value, ast.Attribute):
+            self._conf_key_mutation(func.value, conditional)
+
+    def _maybe_app(self, name: str, call: ast.Call, conditional: bool) -> None:
+        callee = self.scope.qualify(call.func)
+        if not callee:
+            return
+        last = callee.rsplit(".", 1)[-1]
+        local_class = callee == f"{self.module}.{last}" and last in self.scope.module_names
+        if "celery" not in last.lower() and not local_class:
+            return
+        kwargs: dict[str, list] = {}
+        opaque = False
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                opaque = True
+                continue
+            kwargs[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+        args = [self.nodes.build(arg, self.scope) for arg in call.args]
+        self.facts["apps"].append(
+            {
+                "var": name,
+                "callee": callee,
+                "span": self.span(call),
+                "kwargs": kwargs,
+                "args": args,
+                "opaque": opaque,
+                "conditional": conditional,
+            }
+        )
+
+    def _conf_op(
+        self,
+        kind: str,
+        receiver: str,
+        where: ast.AST,
+        conditional: bool,
+        key: Optional[str] = None,
+        **extra: Any,
+    ) -> None:
+        op: dict[str, Any] = {
+            "kind": kind,
+            "recv": receiver,
+            "span": self.span(where),
+            "cond": conditional,
+        }
+        if key is not None:
+            op["key"] = key
+        op.update(extra)
+        self.facts["conf_ops"].append(op)
+
+    def _django_default(self, value: ast.expr) -> None:
+        module = _const_str(value)
+        if module:
+            self.facts["django_settings"].append([module, self.span(value)])
+
+    # -- calls anywhere ------------------------------------------------------
+
+    def _scan_calls(self) -> None:
+        """Conf calls, dispatches and Django defaults, wherever they appear."""
+        toplevel = {id(s.value) for s in self.tree.body if isinstance(s, ast.Expr)}
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            scope = self.scope
+            callee = scope.qualify(node.func)
+            if callee == "os.environ.setdefault" and len(node.args) >= 2:
+                if _const_str(node.args[0]) == "DJANGO_SETTINGS_MODULE":
+                    self._django_default(node.args[1])
+                continue
+            func = node.func
+            if not isinstance(func, ast.Attribute):
+                continue
+            conditional = id(node) not in toplevel
+            self._conf_call(node, func, conditional)
+            self._dispatch(node, func)
+
+    def _conf_call(self, call: ast.Call, func: ast.Attribute, conditional: bool) -> None:
+        attr = func.attr
+        if attr == "update" and isinstance(func.value, ast.Attribute) and func.value.attr == "conf":
+            receiver = self.scope.qualify(func.value.value)
+            if not receiver:
+                return
+            items: Optional[dict[str, list]] = {}
+            sources = list(call.args)
+            for keyword in call.keywords:
+                if keyword.arg is None:
+                    sources.append(keyword.value)
+                else:
+                    assert items is not None
+                    items[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+            extra_nodes = [self.nodes.build(source, self.scope) for source in sources]
+            self._conf_op("update", receiver, call, conditional, items=items, maps=extra_nodes)
+            return
+        if attr == "config_from_object" and call.args:
+            receiver = self.scope.qualify(func.value)
+            if not receiver:
+                return
+            namespace = _keyword(call, "namespace")
+            self._conf_op(
+                "cfo",
+                receiver,
+                call,
+                conditional,
+                obj=self.nodes.build(call.args[0], self.scope),
+                namespace=self.nodes.build(namespace, self.scope) if namespace else None,
+            )
+            return
+        if attr in ("config_from_envvar", "add_defaults", "config_from_cmdline"):
+            receiver = self.scope.qualify(func.value)
+            if receiver:
+                self._conf_op("opaque", receiver, call, conditional)
+            return
+        if attr in ("register_task", "register") and call.args:
+            receiver = func.value
+            if attr == "register":
+                if not (isinstance(receiver, ast.Attribute) and receiver.attr == "tasks"):
+                    return
+                receiver = receiver.value
+            target = call.args[0]
+            if isinstance(target, ast.Call):
+                target = target.func
+            recv_name = self.scope.qualify(receiver)
+            cls_name = self.scope.qualify(target)
+            if recv_name and cls_name:
+                self.facts["register_task"].append(
+                    {"recv": recv_name, "cls": cls_name, "span": self.span(call)}
+                )
+
+    def _dispatch(self, call: ast.Call, func: ast.Attribute) -> None:
+        method = func.attr
+        if method not in DISPATCH_METHODS and method != "send_task":
+            return
+        record: dict[str, Any] = {
+            "m": method,
+            "span": self.span(call),
+            "usage": "discarded" if id(call) in self._discarded else "used",
+            "kw": {},
+        }
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                record["kw"][keyword.arg] = self.nodes.build(keyword.value, self.scope)
+        if method == "send_task":
+            record["name"] = _const_str(call.args[0]) if call.args else None
+        else:
+            record["t"] = self.scope.qualify(func.value)
+        self.facts["dispatches"].append(record)
+
+    # -- functions and classes -----------------------------------------------
+
+    def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list:
+        decorators = []
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            target = call.func if call else decorator
+            kwargs: dict[str, list] = {}
+            opaque = False
+            if call:
+                for keyword in call.keywords:
+                    if keyword.arg is None:
+                        opaque = True
+                    else:
+                        kwargs[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+            decorators.append(
+                {
+                    "q": self.scope.qualify(target),
+                    "called": call is not None,
+                    "kwargs": kwargs,
+                    "nargs": len(call.args) if call else 0,
+                    "opaque": opaque,
+                    "span": self.span(decorator),
+                }
+            )
+        return decorators
+
+    def _class(self, node: ast.ClassDef) -> dict[str, Any]:
+        attrs: dict[str, list] = {}
+        methods: dict[str, Any] = {}
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        attrs[target.id] = self.nodes.build(stmt.value, self.scope)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                if isinstance(stmt.target, ast.Name):
+                    attrs[stmt.target.id] = self.nodes.build(stmt.value, self.scope)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods[stmt.name] = self._function(stmt, self.scope)
+                attrs.pop(stmt.name, None)
+        return {
+            "span": self.name_span(node),
+            "bases": [self.scope.qualify(base) for base in node.bases],
+            "opaque_bases": any(self.scope.qualify(b) is None for b in node.bases)
+            or any(k.arg == "metaclass" for k in node.keywords),
+            "attrs": attrs,
+            "methods": methods,
+            "decorators": self._decorators(node),
+        }
+
+    def _function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope
+    ) -> dict[str, Any]:
+        args = node.args
+        params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+        local_imports: dict[str, str] = {}
+        for stmt in ast.walk(node):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                local_imports.update(import_bindings(stmt, self.module, self.is_package))
+        local_names = _bound_names(node.body) | set(params)
+        if args.vararg:
+            local_names.add(args.vararg.arg)
+        if args.kwarg:
+            local_names.add(args.kwarg.arg)
+        scope = outer.child(local_imports, local_names)
+        body_nodes = _walk_own_scope(node.body)
+        first = positional[0] if positional else None
+        return {
+            "span": self.name_span(node),
+            "params": params,
+            "positional": positional,
+            "kwonly": [a.arg for a in args.kwonlyargs],
+            "vararg": args.vararg is not None,
+            "kwarg": args.kwarg is not None,
+            "async": isinstance(node, ast.AsyncFunctionDef),
+            "decorators": self._decorators(node),
+            "returns_value": _returns_value(body_nodes),
+            "pools": self._pool_calls(body_nodes, scope),
+            "calls": self._local_calls(body_nodes, first),
+            "waits": self._result_waits(body_nodes, scope),
+            "retries": self._retries(body_nodes, first),
+            "self_attrs": sorted(_attrs_used_on(body_nodes, first)) if first else [],
+        }
+
+    def _pool_calls(self, body_nodes: list[ast.AST], scope: Scope) -> list:
+        contexts = set(self._ctx_names)
+        for node in body_nodes:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                if scope.qualify(node.value.func) in _GET_CONTEXT:
+                    contexts.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        found = []
+        for node in body_nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            callee = scope.qualify(func)
+            if callee is None and isinstance(func, ast.Attribute):
+                receiver = func.value
+                from_context = (
+                    isinstance(receiver, ast.Call)
+                    and scope.qualify(receiver.func) in _GET_CONTEXT
+                ) or (isinstance(receiver, ast.Name) and receiver.id in contexts)
+                if from_context and func.attr in ("Pool", "Process"):
+                    callee = f"multiprocessing.get_context().{func.attr}"
+            elif (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in contexts
+                and func.attr in ("Pool", "Process")
+            ):
+                callee = f"multiprocessing.get_context().{func.attr}"
+            if callee in POOL_FACTORIES or (callee or "").startswith(
+                "multiprocessing.get_context()."
+            ):
+                found.append([callee, self.span(node)])
+        return found
+
+    def _local_calls(self, body_nodes: list[ast.AST], first: Optional[str]) -> list:
+        """Calls that may reach code of this module: `helper()` and `self.method()`."""
+        calls = []
+        for node in body_nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in self.scope.module_names:
+                calls.append(["f", func.id, self.span(node)])
+            elif (
+                first
+                and isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == first
+            ):
+                calls.append(["m", func.attr, self.span(node)])
+        return calls
+
+    def _result_waits(self, body_nodes: list[ast.AST], scope: Scope) -> list:
+        result_vars: dict[str, bool] = {}
+        for node in body_nodes:
+            targets: list[ast.expr] = []
+            value: Optional[ast.expr] = None
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+                for element in ast.walk(node.target if isinstance(node, ast.For) else node):
+                    if isinstance(element, ast.Name) and isinstance(element.ctx, ast.Store):
+                        result_vars[element.id] = False
+                continue
+            elif isinstance(node, (ast.AugAssign, ast.NamedExpr)):
+                if isinstance(node.target, ast.Name):
+                    result_vars[node.target.id] = False
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    producing = value is not None and self._produces_result(value, scope)
+                    result_vars[target.id] = result_vars.get(target.id, True) and producing
+                else:
+                    for element in ast.walk(target):
+                        if isinstance(element, ast.Name):
+                            result_vars[element.id] = False
+        waits = []
+        exempt = self._allow_join_ranges(body_nodes, scope)
+        for node in body_nodes:
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            if node.func.attr not in _WAIT_METHODS:
+                continue
+            receiver = node.func.value
+            is_result = (
+                isinstance(receiver, ast.Name) and result_vars.get(receiver.id, False)
+            ) or (isinstance(receiver, ast.Call) and self._produces_result(receiver, scope))
+            if not is_result:
+                continue
+            flag = _keyword(node, "disable_sync_subtasks")
+            if isinstance(flag, ast.Constant) and flag.value is False:
+                continue
+            if flag is not None and not isinstance(flag, ast.Constant):
+                continue
+            if any(start <= node.lineno <= end for start, end in exempt):
+                continue
+            waits.append([node.func.attr, self.span(node)])
+        return waits
+
+    def _produces_result(self, expr: ast.expr, scope: Scope) -> bool:
+        if not isinstance(expr, ast.Call):
+            return False
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr in _RESULT_METHODS:
+            return True
+        callee = scope.qualify(func) or ""
+        if callee.endswith("AsyncResult") or callee.endswith("GroupResult.restore"):
+            return True
+        if isinstance(func, ast.Attribute) and func.attr == "AsyncResult":
+            return True
+        return isinstance(func, ast.Call) and (scope.qualify(func.func) or "") in _CANVAS
+
+    def _allow_join_ranges(self, body_nodes: list[ast.AST], scope: Scope) -> list:
+        ranges = []
+        for node in body_nodes:
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    context = item.context_expr
+                    target = context.func if isinstance(context, ast.Call) else context
+                    name = scope.qualify(target) or ""
+                    if name.endswith("allow_join_result"):
+                        ranges.append((node.lineno, node.end_lineno or node.lineno))
+        return ranges
+
+    def _retries(self, body_nodes: list[ast.AST], first: Optional[str]) -> list:
+        if not first:
+            return []
+        retries = []
+        for node in body_nodes:
+            statement: Optional[ast.stmt] = None
+            call: Optional[ast.expr] = None
+            if isinstance(node, ast.Expr):
+                statement, call = node, node.value
+            elif isinstance(node, ast.Raise):
+                statement, call = node, node.exc
+            elif isinstance(node, ast.Return):
+                statement, call = node, node.value
+            if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+                continue
+            func = call.func
+            if func.attr != "retry" or not (
+                isinstance(func.value, ast.Name) and func.value.id == first
+            ):
+                continue
+            throw = _keyword(call, "throw")
+            retries.append(
+                {
+                    "stmt": type(statement).__name__.lower(),
+                    "span": self.span(call),
+                    "stmt_span": self.span(statement),
+                    "throw_false": isinstance(throw, ast.Constant) and throw.value is False,
+                }
+            )
+        return retries
+
+
+def _returns_value(body_nodes: list[ast.AST]) -> bool:
+    for node in body_nodes:
+        if isinstance(node, ast.Return) and node.value is not None:
+            if not (isinstance(node.value, ast.Constant) and node.value.value is None):
+                return True
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+    return False
+
+
+def _attrs_used_on(body_nodes: list[ast.AST], name: Optional[str]) -> set[str]:
+    return {
+        node.attr
+        for node in body_nodes
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+    }
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and _const_str(test.comparators[0]) == "__main__"
+    )
+
+
+def _module_level_statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements executed at import time, including inside if/try blocks."""
+    out: list[ast.stmt] = []
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        out.append(stmt)
+        for field in ("body", "orelse", "finalbody"):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                break
+            stack.extend(reversed(getattr(stmt, field, []) or []))
+        for handler in getattr(stmt, "handlers", []) or []:
+            stack.extend(reversed(handler.body))
+    return out
+
+
+def extract(tree: ast.Module, source: str, module: str, is_package: bool) -> dict[str, Any]:
+    """The facts of one parsed module."""
+    return Extractor(tree, source, module, is_package).extract()

@@ -1,0 +1,1 @@
+"""The project model: modules, apps and settings, tasks, call sites."""

@@ -1,0 +1,174 @@
+"""Module namespaces and symbol resolution across the project.
+
+A module's namespace is rebuilt by replaying its import-time events in order
+(assignments, star imports, mutations), so `from .base import *` followed by
+overrides behaves as Python does. Qualified names (`proj.celery.app`) are
+resolved by finding the longest project module prefix and following imports
+and re-exports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from celerylint.facts.values import Node
+
+FactsLoader = Callable[[str], Optional[dict[str, Any]]]
+
+_MAX_HOPS = 20
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a module-level name is bound to at the end of the module's import."""
+
+    node: Node
+    module: str
+    conditional: bool
+    key_span: Optional[list[int]] = None  # the assignment target, for renames
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """What a qualified name refers to.
+
+    kind: "module", "binding" (a value bound in `module`), "class",
+    "function", "external" (outside the project), or "missing".
+    `rest` holds attributes left over after the symbol (`app.Task` -> rest "Task").
+    """
+
+    kind: str
+    qualname: str
+    module: Optional[str] = None
+    name: Optional[str] = None
+    binding: Optional[Binding] = None
+    rest: str = ""
+
+
+@dataclass
+class Namespace:
+    bindings: dict[str, Binding]
+    # Names not bound here may come from an external star import or dynamic code.
+    open_ended: bool
+
+
+class Modules:
+    """The project's modules: names, lazily loaded facts, namespaces, symbols."""
+
+    def __init__(self, paths: dict[str, str], loader: FactsLoader) -> None:
+        self.paths = paths  # module name -> absolute path
+        self._loader = loader
+        self._facts: dict[str, Optional[dict[str, Any]]] = {}
+        self._namespaces: dict[str, Namespace] = {}
+        self._in_progress: set[str] = set()
+        self._by_suffix: Optional[dict[str, list[str]]] = None
+
+    def facts(self, module: str) -> Optional[dict[str, Any]]:
+        if module not in self._facts:
+            self._facts[module] = self._loader(module) if module in self.paths else None
+        return self._facts[module]
+
+    def find(self, dotted: str) -> Optional[str]:
+        """The project module for an importable dotted name, tolerating unknown roots."""
+        if dotted in self.paths:
+            return dotted
+        if self._by_suffix is None:
+            self._by_suffix = {}
+            for name in self.paths:
+                parts = name.split(".")
+                for i in range(1, len(parts)):
+                    self._by_suffix.setdefault(".".join(parts[i:]), []).append(name)
+        candidates = self._by_suffix.get(dotted, [])
+        return candidates[0] if len(candidates) == 1 else None
+
+    def namespace(self, module: str) -> Namespace:
+        cached = self._namespaces.get(module)
+        if cached is not None:
+            return cached
+        if module in self._in_progress:  # star-import cycle
+            return Namespace({}, True)
+        self._in_progress.add(module)
+        try:
+            namespace = self._replay(module)
+        finally:
+            self._in_progress.discard(module)
+        self._namespaces[module] = namespace
+        return namespace
+
+    def _replay(self, module: str) -> Namespace:
+        facts = self.facts(module)
+        if facts is None:
+            return Namespace({}, True)
+        bindings: dict[str, Binding] = {}
+        open_ended = bool(facts.get("dynamic"))
+        for event in facts["events"]:
+            kind = event[0]
+            if kind == "assign":
+                span = event[4] if len(event) > 4 else None
+                bindings[event[1]] = Binding(event[2], module, event[3], span)
+            elif kind == "mutate":
+                previous = bindings.get(event[1])
+                span = previous.node[1] if previous else None
+                bindings[event[1]] = Binding(["u", span, "modified after assignment"], module, True)
+            elif kind == "star":
+                target = self.find(event[1])
+                if target is None:
+                    # A star import of code we cannot see: unconditional ones may bind
+                    # anything; a guarded one (try: from .local import *) is a local
+                    # override absent from the repository.
+                    open_ended = open_ended or not event[2]
+                    continue
+                imported = self.namespace(target)
+                open_ended = open_ended or imported.open_ended
+                for name, binding in imported.bindings.items():
+                    if name.startswith("_"):
+                        continue
+                    if event[2] and not binding.conditional:
+                        binding = Binding(binding.node, binding.module, True, binding.key_span)
+                    bindings[name] = binding
+        return Namespace(bindings, open_ended)
+
+    def resolve(self, qualname: str, hops: int = 0) -> Symbol:
+        """Follow a qualified name through modules, imports and re-exports."""
+        if hops > _MAX_HOPS:
+            return Symbol("missing", qualname)
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = ".".join(parts[:cut])
+            if module not in self.paths:
+                continue
+            rest = parts[cut:]
+            if not rest:
+                return Symbol("module", qualname, module=module)
+            return self._attribute(module, rest, qualname, hops)
+        return Symbol("external", qualname)
+
+    def _attribute(self, module: str, rest: list[str], qualname: str, hops: int) -> Symbol:
+        name, remaining = rest[0], rest[1:]
+        facts = self.facts(module) or {}
+        binding = self.namespace(module).bindings.get(name)
+        if binding is None:
+            # `import pkg.sub` makes pkg.sub reachable as an attribute of pkg.
+            submodule = f"{module}.{name}"
+            if submodule in self.paths:
+                return self.resolve(".".join([submodule, *remaining]), hops + 1)
+            return Symbol("missing", qualname, module=module, name=name)
+        node = binding.node
+        if node[0] == "ref" and not binding.conditional:
+            target = ".".join([node[2], *remaining])
+            return self.resolve(target, hops + 1)
+        owner_facts = self.facts(binding.module) or facts
+        kind = "binding"
+        if node[0] == "u" and node[2] == "class" and name in owner_facts.get("classes", {}):
+            kind = "class"
+        elif node[0] == "u" and node[2] == "function":
+            kind = "function"
+        return Symbol(
+            kind,
+            qualname,
+            module=binding.module,
+            name=name,
+            binding=binding,
+            rest=".".join(remaining),
+        )

@@ -1,0 +1,259 @@
+"""The project model: apps with resolved settings, tasks, call sites, services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from celerylint.facts.values import Evaluator, Node
+from celerylint.model.namespace import FactsLoader, Modules
+from celerylint.model.settings import App, AppBuilder
+from celerylint.model.tasks import CURRENT_APP, SHARED_TASK, Option, Task, TaskOptions
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A call site that sends a task or builds a signature."""
+
+    module: str
+    path: str
+    record: dict[str, Any]
+
+
+class Project:
+    """Everything rules read. Built from per-file facts; never imports code."""
+
+    def __init__(
+        self,
+        paths: dict[str, str],
+        loader: FactsLoader,
+        relevant: list[str],
+        task_decorators: tuple[str, ...] = (),
+        django_settings_module: Optional[str] = None,
+        service_groups: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    ) -> None:
+        self.modules = Modules(paths, loader)
+        self.evaluator = Evaluator(self._resolve_name, self._resolve_ref)
+        self.relevant = sorted(m for m in relevant if m in paths)
+        self._module_by_path = {path: module for module, path in paths.items()}
+        self.task_decorators = frozenset(task_decorators)
+        self.django_settings = self._django_settings(django_settings_module)
+        builder = AppBuilder(self.modules, self.evaluator, self.django_settings)
+        self.apps: list[App] = builder.build(self.relevant, self.relevant)
+        self.options = TaskOptions(self.modules, self.evaluator, self.refs_in)
+        self.tasks: list[Task] = self._find_tasks(builder)
+        self.dispatches: list[Dispatch] = [
+            Dispatch(module, paths[module], record)
+            for module in self.relevant
+            for record in (self.modules.facts(module) or {}).get("dispatches", ())
+        ]
+        self.links = self._link_services(service_groups)
+
+    # -- name resolution for the evaluator ------------------------------------
+
+    def module_of(self, path: str) -> Optional[str]:
+        return self._module_by_path.get(path)
+
+    def _resolve_name(self, name: str, path: str) -> Optional[tuple[Node, str]]:
+        module = self._module_by_path.get(path)
+        if module is None:
+            return None
+        return self._binding_of(f"{module}.{name}" if module else name)
+
+    def _resolve_ref(self, qualname: str, path: str) -> Optional[tuple[Node, str]]:
+        return self._binding_of(qualname)
+
+    def _binding_of(self, qualname: str) -> Optional[tuple[Node, str]]:
+        symbol = self.modules.resolve(qualname)
+        if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
+            return None
+        binding = symbol.binding
+        node = binding.node
+        if binding.conditional:
+            node = ["u", node[1], "conditionally assigned"]
+        return node, self.modules.paths[binding.module]
+
+    def refs_in(self, node: Node, path: str, depth: int = 0) -> Optional[list[str]]:
+        """Qualified names of the classes in `(A, B)`, `A`, or a constant naming them."""
+        if depth > 10:
+            return None
+        if node[0] == "seq":
+            names: list[str] = []
+            for element in node[2]:
+                inner = self.refs_in(element, path, depth + 1)
+                if inner is None:
+                    return None
+                names.extend(inner)
+            return names
+        if node[0] == "name":
+            module = self._module_by_path.get(path)
+            qualname = f"{module}.{node[2]}" if module else node[2]
+        elif node[0] == "ref":
+            qualname = node[2]
+        else:
+            return None
+        symbol = self.modules.resolve(qualname)
+        if symbol.kind in ("class", "function") and not symbol.rest:
+            return [f"{symbol.module}.{symbol.name}"]
+        if symbol.kind == "external":
+            return [symbol.qualname]
+        binding = symbol.binding
+        if symbol.kind == "binding" and binding and not symbol.rest and not binding.conditional:
+            return self.refs_in(binding.node, self.modules.paths[binding.module], depth + 1)
+        return None
+
+    # -- Django ------------------------------------------------------------------
+
+    def _django_settings(self, configured: Optional[str]) -> list[str]:
+        """Settings modules the Celery app may load, from configuration or setdefaults."""
+        if configured:
+            return [configured]
+        found: list[str] = []
+        for module in self.relevant:
+            leaf = module.rsplit(".", 1)[-1]
+            facts = self.modules.facts(module) or {}
+            if not facts.get("django_settings"):
+                continue
+            creates_app = bool(facts.get("apps"))
+            if leaf in ("manage", "wsgi", "asgi") or creates_app or "celery" in leaf:
+                for dotted, _span in facts["django_settings"]:
+                    if dotted not in found:
+                        found.append(dotted)
+        return found
+
+    # -- tasks -------------------------------------------------------------------
+
+    def _find_tasks(self, builder: AppBuilder) -> list[Task]:
+        tasks: list[Task] = []
+        for module in self.relevant:
+            facts = self.modules.facts(module) or {}
+            path = self.modules.paths[module]
+            mentions_celery = _imports_celery(facts)
+            for name, function in facts.get("functions", {}).items():
+                for decorator in function["decorators"]:
+                    apps = self._task_decorator_apps(decorator, builder, mentions_celery, module)
+                    if apps is False:
+                        continue
+                    kwargs = decorator["kwargs"]
+                    base = None
+                    if "base" in kwargs and kwargs["base"][0] == "ref":
+                        base = kwargs["base"][2]
+                    elif "base" in kwargs:
+                        base = self._qualify_node(kwargs["base"], module)
+                    options = {k: v for k, v in kwargs.items() if k not in ("base", "name")}
+                    task = Task(
+                        f"{module}.{name}",
+                        module,
+                        path,
+                        "function",
+                        function,
+                        options,
+                        decorator["opaque"],
+                        base,
+                        None if apps is None else list(apps),
+                    )
+                    task.name = self._task_name(kwargs.get("name"), path, f"{module}.{name}")
+                    tasks.append(task)
+                    break
+            for registration in facts.get("register_task", ()):
+                app = builder.app_for(registration["recv"], self.apps)
+                if app is None:
+                    continue
+                symbol = self.modules.resolve(registration["cls"])
+                if symbol.kind != "class" or not symbol.module or not symbol.name:
+                    continue
+                if not self.options.is_task_class(symbol.module, symbol.name):
+                    continue
+                cls = (self.modules.facts(symbol.module) or {})["classes"][symbol.name]
+                qualname = f"{symbol.module}.{symbol.name}"
+                cls_path = self.modules.paths[symbol.module]
+                task = Task(qualname, symbol.module, cls_path, "class", cls, {}, False, None, [app])
+                name_node = cls["attrs"].get("name")
+                task.name = self._task_name(name_node, cls_path, qualname)
+                if all(t.qualname != qualname for t in tasks):
+                    tasks.append(task)
+        tasks.sort(key=lambda t: (t.path, t.span.line))
+        return tasks
+
+    def _qualify_node(self, node: Node, module: str) -> Optional[str]:
+        if node[0] == "name":
+            return f"{module}.{node[2]}"
+        return None
+
+    def _task_name(self, node: Optional[Node], path: str, default: str) -> Optional[str]:
+        if node is None:
+            return default
+        value = self.evaluator.evaluate(node, path)
+        return value.value if value.known and isinstance(value.value, str) else None
+
+    def _task_decorator_apps(
+        self, decorator: dict[str, Any], builder: AppBuilder, mentions_celery: bool, module: str
+    ) -> Any:
+        """The apps a decorator registers its task with; None: unknown apps; False: not a task."""
+        qualname = decorator["q"]
+        if not qualname:
+            return False
+        if qualname in SHARED_TASK or qualname in self.task_decorators:
+            return self._apps_near(module)
+        if not qualname.endswith(".task"):
+            return False
+        receiver = qualname[: -len(".task")]
+        if receiver in CURRENT_APP:
+            return self._apps_near(module)
+        app = builder.app_for(receiver, self.apps)
+        if app is not None:
+            return [app]
+        symbol = self.modules.resolve(receiver)
+        if symbol.kind == "external":
+            return False  # invoke.task, huey.task, ...
+        leaf = receiver.rsplit(".", 1)[-1].lower()
+        if mentions_celery or "celery" in leaf or leaf in ("app", "capp"):
+            return None
+        return False
+
+    def _apps_near(self, module: str) -> Optional[list[App]]:
+        """Apps a shared task runs in: those of its top-level package, else all of them."""
+        if not self.apps:
+            return None
+        top = module.split(".")[0]
+        near = [app for app in self.apps if app.module.split(".")[0] == top]
+        return near or list(self.apps)
+
+    def option(self, task: Task, name: str, app: Optional[App]) -> Option:
+        return self.options.option(task, name, app)
+
+    # -- services -----------------------------------------------------------------
+
+    def _link_services(
+        self, groups: tuple[tuple[str, tuple[str, ...]], ...]
+    ) -> list[tuple[App, App, str]]:
+        """Pairs of distinct apps that exchange messages, with why they are linked."""
+        links: dict[tuple[str, str], str] = {}
+        keys: dict[str, list[App]] = {}
+        for app in self.apps:
+            broker = app.setting("broker_url")
+            if broker.known and isinstance(broker.value.value, str) and broker.value.value:
+                if not broker.is_default:
+                    keys.setdefault(f"broker {broker.value.value!r}", []).append(app)
+            elif broker.value.env:
+                keys.setdefault(f"broker from ${broker.value.env}", []).append(app)
+        for reason, members in keys.items():
+            for a in members:
+                for b in members:
+                    if a.id != b.id:
+                        links.setdefault((a.id, b.id), reason)
+        by_id = {app.id: app for app in self.apps}
+        for group, refs in groups:
+            members = [by_id[ref] for ref in refs if ref in by_id]
+            for a in members:
+                for b in members:
+                    if a.id != b.id:
+                        links.setdefault((a.id, b.id), f"services group {group!r}")
+        return [(by_id[a], by_id[b], reason) for (a, b), reason in sorted(links.items())]
+
+
+def _imports_celery(facts: dict[str, Any]) -> bool:
+    for event in facts.get("events", ()):
+        if event[0] == "assign" and event[2][0] == "ref" and event[2][2].startswith("celery"):
+            return True
+    return False

@@ -1,0 +1,401 @@
+"""Celery apps and their settings, resolved the way Celery resolves them.
+
+Celery's `app.conf` is a chain of three layers, looked up in this order
+whatever the order of the statements that filled them (celery.app.base,
+`_load_config` / `detect_settings`):
+
+1. changes: `Celery(broker=..., backend=..., **kwargs)`, `app.conf.x = v`,
+   `app.conf['x'] = v`, `app.conf.update(...)`;
+2. the configuration source of the last `config_from_object(...)`;
+3. Celery's defaults.
+
+In each layer the keys Celery tries for a setting are, in order, the
+namespaced key, the new name and the old name (`catalog.lookup_keys`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from celerylint import catalog
+from celerylint.diagnostics import Span
+from celerylint.facts.values import Evaluator, Node, Value, known, unknown
+from celerylint.model.namespace import Modules
+
+DJANGO_SETTINGS = "django.conf.settings"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One key written in one configuration layer."""
+
+    key: str
+    node: Node
+    path: str
+    key_span: Optional[list[int]]
+    conditional: bool = False
+
+
+@dataclass
+class Setting:
+    """A resolved setting: its value, and where it was set (None for defaults)."""
+
+    name: str
+    value: Value
+    entry: Optional[Entry] = None
+    layer: str = "default"  # "changes", "source", "default"
+
+    @property
+    def known(self) -> bool:
+        return self.value.known
+
+    @property
+    def is_default(self) -> bool:
+        return self.layer == "default"
+
+
+@dataclass
+class Layer:
+    """Keys of one configuration layer; `open_ended` when other keys may exist."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    open_ended: bool = False
+    unknown_keys: set[str] = field(default_factory=set)
+    description: str = ""
+    path: Optional[str] = None  # the file to edit to add a setting to this layer
+    span: Optional[list[int]] = None
+
+
+@dataclass
+class ConfigSource:
+    """What `config_from_object` loads; several candidates for Django settings."""
+
+    kind: str  # "none", "module", "class", "django", "opaque"
+    layers: list[Layer]
+    description: str = ""
+
+
+class App:
+    """One `name = Celery(...)` and everything that configures it."""
+
+    def __init__(self, module: str, var: str, path: str, record: dict[str, Any]) -> None:
+        self.module = module
+        self.var = var
+        self.path = path
+        self.record = record
+        self.id = f"{module}:{var}"
+        self.span = Span.from_list(record["span"])
+        self.namespace: Optional[str] = None
+        self.changes = Layer(description=f"app.conf of {self.id}", path=path)
+        self.source = ConfigSource("none", [])
+        self.config_call: Optional[tuple[str, list[int]]] = None  # (path, span) of config_from_object
+        self._settings: dict[str, Setting] = {}
+        self.evaluator: Optional[Evaluator] = None
+
+    def setting(self, name: str) -> Setting:
+        cached = self._settings.get(name)
+        if cached is None:
+            cached = self._resolve(name)
+            self._settings[name] = cached
+        return cached
+
+    def _resolve(self, name: str) -> Setting:
+        assert self.evaluator is not None
+        keys = catalog.lookup_keys(name, self.namespace)
+        found = _find(self.changes, keys)
+        if found is not None:
+            return self._from_entry(name, found, "changes")
+        if self.changes.open_ended or self.changes.unknown_keys.intersection(keys):
+            return Setting(name, unknown("app.conf is changed dynamically"))
+        if self.source.kind == "opaque":
+            return Setting(name, unknown(self.source.description))
+        candidates: list[Setting] = []
+        for layer in self.source.layers:
+            entry = _find(layer, keys)
+            if entry is not None:
+                candidates.append(self._from_entry(name, entry, "source"))
+            elif layer.open_ended or layer.unknown_keys.intersection(keys):
+                return Setting(name, unknown(f"{layer.description} is not fully static"))
+            else:
+                candidates.append(self._default(name))
+        if not candidates:
+            return self._default(name)
+        first = candidates[0]
+        for other in candidates[1:]:
+            if not (first.known and other.known and first.value.value == other.value.value):
+                return Setting(name, unknown("differs between Django settings modules"))
+        return first
+
+    def _from_entry(self, name: str, entry: Entry, layer: str) -> Setting:
+        assert self.evaluator is not None
+        if entry.conditional:
+            value = unknown("set conditionally", entry.node, entry.path)
+        else:
+            value = self.evaluator.evaluate(entry.node, entry.path)
+        return Setting(name, value, entry, layer)
+
+    def _default(self, name: str) -> Setting:
+        try:
+            return Setting(name, known(catalog.default(name)))
+        except KeyError:
+            return Setting(name, unknown(f"{name} is not a Celery setting"))
+
+    @property
+    def configured_layers(self) -> list[Layer]:
+        """The layers a user writes settings into, most specific last."""
+        return [*self.source.layers, self.changes]
+
+
+def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
+    for key in keys:
+        entry = layer.entries.get(key)
+        if entry is not None:
+            return entry
+    return None
+
+
+class AppBuilder:
+    """Finds apps and fills their configuration layers from the facts."""
+
+    def __init__(self, modules: Modules, evaluator: Evaluator, django_settings: list[str]) -> None:
+        self.modules = modules
+        self.evaluator = evaluator
+        self.django_settings = django_settings
+
+    def build(self, app_modules: list[str], conf_modules: list[str]) -> list[App]:
+        apps: list[App] = []
+        for module in app_modules:
+            facts = self.modules.facts(module)
+            if not facts:
+                continue
+            for record in facts["apps"]:
+                if record.get("conditional"):
+                    continue
+                if not self._is_celery_class(record["callee"]):
+                    continue
+                app = App(module, record["var"], self.modules.paths[module], record)
+                app.evaluator = self.evaluator
+                apps.append(app)
+        by_id = {app.id: app for app in apps}
+        ops: dict[str, list[tuple[str, dict[str, Any]]]] = {app.id: [] for app in apps}
+        for module in conf_modules:
+            facts = self.modules.facts(module) or {}
+            for op in facts.get("conf_ops", ()):
+                target = self._app_for(op["recv"], by_id)
+                if target is not None:
+                    ops[target.id].append((self.modules.paths[module], op))
+        for app in apps:
+            self._configure(app, ops[app.id])
+        return apps
+
+    def _is_celery_class(self, callee: str, depth: int = 0) -> bool:
+        if callee in ("celery.Celery", "celery.app.Celery", "celery.app.base.Celery"):
+            return True
+        if depth > 5:
+            return False
+        symbol = self.modules.resolve(callee)
+        if symbol.kind != "class" or symbol.module is None or symbol.name is None:
+            return False
+        facts = self.modules.facts(symbol.module) or {}
+        cls = facts.get("classes", {}).get(symbol.name, {})
+        return any(base and self._is_celery_class(base, depth + 1) for base in cls.get("bases", ()))
+
+    def _app_for(self, receiver: str, by_id: dict[str, App]) -> Optional[App]:
+        symbol = self.modules.resolve(receiver)
+        if symbol.kind == "binding" and not symbol.rest:
+            return by_id.get(f"{symbol.module}:{symbol.name}")
+        return None
+
+    def app_for(self, receiver: str, apps: list[App]) -> Optional[App]:
+        return self._app_for(receiver, {app.id: app for app in apps})
+
+    def _configure(self, app: App, ops: list[tuple[str, dict[str, Any]]]) -> None:
+        record = app.record
+        changes = app.changes
+        changes.span = record["span"]
+        kwargs = record["kwargs"]
+        if record.get("opaque"):
+            changes.open_ended = True
+        renamed = {"broker": "broker_url", "backend": "result_backend"}
+        structural = {"main", "loader", "amqp", "events", "log", "control", "set_as_current"}
+        structural |= {"tasks", "fixups", "task_cls", "autofinalize", "strict_typing"}
+        structural |= {"config_source", "config_source_silent", "namespace", "changes"}
+        if "changes" in kwargs:
+            self._add_mapping(changes, kwargs["changes"], app.path)
+        for key, node in kwargs.items():
+            if key in structural:
+                continue
+            changes.entries[renamed.get(key, key)] = Entry(key, node, app.path, None)
+        if "namespace" in kwargs:
+            app.namespace = self._string(kwargs["namespace"], app.path)
+        source_node: Optional[tuple[Node, str]] = None
+        if "config_source" in kwargs:
+            source_node = (kwargs["config_source"], app.path)
+        source_calls = 0
+        for path, op in sorted(ops, key=lambda item: (item[0], item[1]["span"])):
+            kind = op["kind"]
+            if kind == "set":
+                entry = Entry(op["key"], op["node"], path, op["span"], op["cond"])
+                changes.entries[op["key"]] = entry
+            elif kind == "unset":
+                changes.unknown_keys.add(op["key"])
+            elif kind == "update":
+                for key, node in op["items"].items():
+                    changes.entries[key] = Entry(key, node, path, node[1], op["cond"])
+                for mapping in op["maps"]:
+                    self._add_mapping(changes, mapping, path, op["cond"])
+            elif kind == "opaque":
+                changes.open_ended = True
+            elif kind == "cfo":
+                source_calls += 1
+                if op["cond"] or source_calls > 1:
+                    app.source = ConfigSource("opaque", [], "config_from_object is conditional")
+                    source_node = None
+                    continue
+                source_node = (op["obj"], path)
+                app.config_call = (path, op["span"])
+                if op.get("namespace") is not None:
+                    app.namespace = self._string(op["namespace"], path)
+        if app.source.kind != "opaque" and source_node is not None:
+            app.source = self.source_for(source_node[0], source_node[1], app.namespace)
+
+    def _string(self, node: Node, path: str) -> Optional[str]:
+        value = self.evaluator.evaluate(node, path)
+        return value.value if value.known and isinstance(value.value, str) else None
+
+    def _add_mapping(self, layer: Layer, node: Node, path: str, conditional: bool = False) -> None:
+        target = self._follow(node, path)
+        if target is None or target[0][0] != "map":
+            layer.open_ended = True
+            return
+        map_node, map_path = target
+        for key_node, value_node in map_node[2]:
+            key = self.evaluator.evaluate(key_node, map_path)
+            if not key.known or not isinstance(key.value, str):
+                layer.open_ended = True
+                continue
+            layer.entries[key.value] = Entry(
+                key.value, value_node, map_path, key_node[1], conditional
+            )
+
+    def _follow(self, node: Node, path: str) -> Optional[tuple[Node, str]]:
+        """Follow names to the node they are bound to (for dict literals)."""
+        for _ in range(10):
+            if node[0] not in ("name", "ref"):
+                return node, path
+            if node[0] == "name":
+                module = self._module_of(path)
+                qualname = f"{module}.{node[2]}" if module else node[2]
+            else:
+                qualname = node[2]
+            symbol = self.modules.resolve(qualname)
+            if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
+                return None
+            if symbol.binding.conditional:
+                return None
+            node, path = symbol.binding.node, self.modules.paths[symbol.binding.module]
+        return None
+
+    def _module_of(self, path: str) -> Optional[str]:
+        for module, module_path in self.modules.paths.items():
+            if module_path == path:
+                return module
+        return None
+
+    # -- configuration sources ----------------------------------------------
+
+    def source_for(self, node: Node, path: str, namespace: Optional[str]) -> ConfigSource:
+        if node[0] == "c" and isinstance(node[2], str):
+            text = node[2]
+            if text in ("django.conf:settings", "django.conf.settings"):
+                return self._django(namespace)
+            module_part, _, attr = text.partition(":")
+            qualname = f"{module_part}.{attr}" if attr else module_part
+            module = self.modules.find(qualname)
+            if module is not None:
+                return self._module_source(module)
+            if attr or "." in qualname:
+                owner = self.modules.find(qualname.rsplit(".", 1)[0])
+                if owner is not None:
+                    name = qualname.rsplit(".", 1)[1]
+                    return self._symbol_source(f"{owner}.{name}")
+            return ConfigSource("opaque", [], f"configuration module {text!r} is not in the project")
+        if node[0] == "ref":
+            if node[2] == DJANGO_SETTINGS:
+                return self._django(namespace)
+            return self._symbol_source(node[2])
+        if node[0] == "name":
+            module = self._module_of(path)
+            return self._symbol_source(f"{module}.{node[2]}" if module else node[2])
+        return ConfigSource("opaque", [], "the configuration object is computed at runtime")
+
+    def _symbol_source(self, qualname: str) -> ConfigSource:
+        symbol = self.modules.resolve(qualname)
+        if symbol.kind == "module" and symbol.module:
+            return self._module_source(symbol.module)
+        if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
+            return self._class_source(symbol.module, symbol.name)
+        if symbol.kind == "external" and symbol.qualname == DJANGO_SETTINGS:
+            return self._django(None)
+        return ConfigSource("opaque", [], f"cannot resolve the configuration object {qualname}")
+
+    def _module_source(self, module: str, uppercase_only: bool = False) -> ConfigSource:
+        namespace = self.modules.namespace(module)
+        path = self.modules.paths[module]
+        layer = Layer(
+            open_ended=namespace.open_ended, description=f"module {module}", path=path
+        )
+        for name, binding in namespace.bindings.items():
+            if uppercase_only and not name.isupper():
+                continue
+            layer.entries[name] = Entry(
+                name,
+                binding.node,
+                self.modules.paths[binding.module],
+                binding.key_span,
+                binding.conditional,
+            )
+        return ConfigSource("module", [layer], f"module {module}")
+
+    def _class_source(self, module: str, name: str) -> ConfigSource:
+        layer = Layer(description=f"class {module}.{name}", path=self.modules.paths[module])
+        chain = self._class_chain(module, name)
+        if chain is None:
+            layer.open_ended = True
+            chain = []
+        for cls_module, cls in reversed(chain):
+            for key, node in cls["attrs"].items():
+                layer.entries[key] = Entry(key, node, self.modules.paths[cls_module], node[1])
+        return ConfigSource("class", [layer], layer.description)
+
+    def _class_chain(self, module: str, name: str) -> Optional[list[tuple[str, dict[str, Any]]]]:
+        chain: list[tuple[str, dict[str, Any]]] = []
+        current: Optional[tuple[str, str]] = (module, name)
+        while current is not None and len(chain) < 20:
+            facts = self.modules.facts(current[0]) or {}
+            cls = facts.get("classes", {}).get(current[1])
+            if cls is None:
+                return None
+            chain.append((current[0], cls))
+            bases = [b for b in cls["bases"] if b != "builtins.object"]
+            if cls.get("opaque_bases") or len(bases) > 1:
+                return None
+            if not bases:
+                return chain
+            symbol = self.modules.resolve(bases[0])
+            if symbol.kind != "class" or symbol.module is None or symbol.name is None:
+                return None
+            current = (symbol.module, symbol.name)
+        return None
+
+    def _django(self, namespace: Optional[str]) -> ConfigSource:
+        if not self.django_settings:
+            return ConfigSource("opaque", [], "the Django settings module is not known")
+        layers: list[Layer] = []
+        for dotted in self.django_settings:
+            module = self.modules.find(dotted)
+            if module is None:
+                return ConfigSource("opaque", [], f"Django settings {dotted!r} not in the project")
+            layers.extend(self._module_source(module, uppercase_only=True).layers)
+        return ConfigSource("django", layers, "Django settings " + ", ".join(self.django_settings))

@@ -1,0 +1,259 @@
+"""Celery tasks and their effective options.
+
+A task's option is what `app.tasks[name].<option>` holds once the app is
+finalized (celery.app.task.Task.bind): the decorator's keywords or the task
+class's own attributes, else its base classes', else — for the options Celery
+takes from the configuration when unset (`Task.from_config`) — the app's
+setting; then `task_annotations` are applied on top: the entry for the task's
+name first, then `'*'`, so `'*'` wins where both set an option.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from celerylint.diagnostics import Span
+from celerylint.facts.values import Evaluator, Node, Value, known, unknown
+from celerylint.model.namespace import Modules
+from celerylint.model.settings import App
+
+TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task", "celery.task.Task"})
+SHARED_TASK = frozenset({"celery.shared_task", "celery.app.shared_task", "celery.app.base.shared_task"})
+CURRENT_APP = frozenset({"celery.current_app", "celery.app.current_app"})
+
+# celery.app.task.Task class attributes that matter to rules.
+TASK_DEFAULTS: dict[str, Any] = {
+    "max_retries": 3,
+    "default_retry_delay": 180,
+    "autoretry_for": (),
+    "dont_autoretry_for": (),
+    "retry_kwargs": {},
+    "retry_backoff": False,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "typing": True,
+    "expires": None,
+}
+# Task.from_config: options taken from the app's settings when left unset (None).
+FROM_CONFIG: dict[str, str] = {
+    "serializer": "task_serializer",
+    "rate_limit": "task_default_rate_limit",
+    "priority": "task_default_priority",
+    "time_limit": "task_time_limit",
+    "soft_time_limit": "task_soft_time_limit",
+    "track_started": "task_track_started",
+    "acks_late": "task_acks_late",
+    "acks_on_failure_or_timeout": "task_acks_on_failure_or_timeout",
+    "acks_on_failure": "task_acks_on_failure",
+    "acks_on_timeout": "task_acks_on_timeout",
+    "retry_on_worker_lost": "task_retry_on_worker_lost",
+    "reject_on_worker_lost": "task_reject_on_worker_lost",
+    "ignore_result": "task_ignore_result",
+    "store_eager_result": "task_store_eager_result",
+    "store_errors_even_if_ignored": "task_store_errors_even_if_ignored",
+}
+
+
+@dataclass
+class Option:
+    """An effective task option and where it comes from."""
+
+    name: str
+    value: Value
+    origin: str  # "task", "base", "annotation", "config", "default"
+    node: Optional[Node] = None
+    path: Optional[str] = None
+
+    @property
+    def known(self) -> bool:
+        return self.value.known
+
+
+class Task:
+    """A Celery task: a decorated function or a registered Task subclass."""
+
+    def __init__(
+        self,
+        qualname: str,
+        module: str,
+        path: str,
+        kind: str,
+        body: dict[str, Any],
+        options: dict[str, Node],
+        opaque_options: bool,
+        base: Optional[str],
+        apps: Optional[list[App]],
+    ) -> None:
+        self.qualname = qualname
+        self.module = module
+        self.path = path
+        self.kind = kind  # "function" or "class"
+        self.body = body  # function facts, or class facts for class tasks
+        self.own_options = options  # decorator keywords or class attributes
+        self.opaque_options = opaque_options  # **kwargs in the decorator
+        self.base = base  # qualified base class from `base=` (function tasks)
+        self.apps = apps  # None: an app we cannot see
+        self.span = Span.from_list(body["span"])
+        self.name: Optional[str] = None
+
+    @property
+    def function(self) -> Optional[dict[str, Any]]:
+        """The code the task runs: the function, or the class's `run` method."""
+        if self.kind == "function":
+            return self.body
+        return self.body["methods"].get("run")
+
+
+# Options holding exception classes: their value is the classes' qualified names.
+CLASS_OPTIONS = frozenset({"autoretry_for", "dont_autoretry_for", "throws"})
+
+RefsResolver = Callable[[Node, str], Optional[list[str]]]
+
+
+class TaskOptions:
+    """Computes effective options of tasks (per app, for annotations and globals)."""
+
+    def __init__(self, modules: Modules, evaluator: Evaluator, refs: RefsResolver) -> None:
+        self.modules = modules
+        self.evaluator = evaluator
+        self._refs = refs
+        self._chains: dict[str, Optional[list[tuple[str, dict[str, Any]]]]] = {}
+
+    def _evaluate(self, name: str, node: Node, path: str) -> Value:
+        if name in CLASS_OPTIONS:
+            refs = self._refs(node, path)
+            if refs is None:
+                return unknown("exception classes not resolved", node, path)
+            return known(tuple(refs), node, path)
+        return self.evaluator.evaluate(node, path)
+        self._chains: dict[str, Optional[list[tuple[str, dict[str, Any]]]]] = {}
+
+    def option(self, task: Task, name: str, app: Optional[App]) -> Option:
+        annotated = self._annotation(task, name, app)
+        if annotated is not None:
+            return annotated
+        own = self._declared(task, name)
+        if own is not None and not (own.known and own.value.value is None and name in FROM_CONFIG):
+            return own
+        if name in FROM_CONFIG:
+            if app is None:
+                return Option(name, unknown("the task's app is not known"), "config")
+            setting = app.setting(FROM_CONFIG[name])
+            entry = setting.entry
+            return Option(
+                name,
+                setting.value,
+                "config",
+                entry.node if entry else None,
+                entry.path if entry else None,
+            )
+        if name in TASK_DEFAULTS:
+            return Option(name, known(TASK_DEFAULTS[name]), "default")
+        return Option(name, unknown(f"unknown task option {name}"), "default")
+
+    def _declared(self, task: Task, name: str) -> Optional[Option]:
+        """The option as set on the task itself or inherited from its base classes."""
+        if name in task.own_options:
+            node = task.own_options[name]
+            return Option(name, self._evaluate(name, node, task.path), "task", node, task.path)
+        if task.opaque_options:
+            return Option(name, unknown("the decorator passes **kwargs"), "task")
+        chain = self._base_chain(task)
+        if chain is None:
+            return Option(name, unknown("a base class is outside the project"), "base")
+        for module, cls in chain:
+            if name in cls["attrs"]:
+                node = cls["attrs"][name]
+                path = self.modules.paths[module]
+                return Option(name, self._evaluate(name, node, path), "base", node, path)
+        return None
+
+    def _base_chain(self, task: Task) -> Optional[list[tuple[str, dict[str, Any]]]]:
+        if task.kind == "class":
+            return self.class_chain(task.module, task.qualname.rsplit(".", 1)[1])
+        if task.base is None:
+            bases = [app.record["kwargs"].get("task_cls") for app in task.apps or []]
+            if any(bases):
+                return None  # a custom app-wide task class: not modelled, stay silent
+            return []
+        if task.base in TASK_BASES:
+            return []
+        symbol = self.modules.resolve(task.base)
+        if symbol.kind != "class" or symbol.module is None or symbol.name is None:
+            if symbol.rest == "Task" and symbol.kind == "binding":
+                return []  # app.Task
+            return None
+        return self.class_chain(symbol.module, symbol.name)
+
+    def class_chain(self, module: str, name: str) -> Optional[list[tuple[str, dict[str, Any]]]]:
+        """The class and its bases up to celery.Task, or None when it leaves the project."""
+        key = f"{module}.{name}"
+        if key in self._chains:
+            return self._chains[key]
+        chain: Optional[list[tuple[str, dict[str, Any]]]] = []
+        current: Optional[tuple[str, str]] = (module, name)
+        while current is not None:
+            assert chain is not None
+            if len(chain) > 20:
+                chain = None
+                break
+            cls = (self.modules.facts(current[0]) or {}).get("classes", {}).get(current[1])
+            if cls is None or cls.get("opaque_bases"):
+                chain = None
+                break
+            chain.append((current[0], cls))
+            bases = [b for b in cls["bases"] if b not in ("builtins.object",)]
+            if not bases or any(b in TASK_BASES for b in bases):
+                if len(bases) > 1:
+                    chain = None  # mixins: attribute order needs a real MRO
+                break
+            if len(bases) > 1:
+                chain = None
+                break
+            symbol = self.modules.resolve(bases[0])
+            if symbol.kind == "binding" and symbol.rest == "Task":
+                break  # class X(app.Task)
+            if symbol.kind != "class" or symbol.module is None or symbol.name is None:
+                chain = None
+                break
+            current = (symbol.module, symbol.name)
+        self._chains[key] = chain
+        return chain
+
+    def is_task_class(self, module: str, name: str) -> bool:
+        chain = self.class_chain(module, name)
+        if not chain:
+            return False
+        last_bases = chain[-1][1]["bases"]
+        if any(b in TASK_BASES for b in last_bases):
+            return True
+        if last_bases:
+            symbol = self.modules.resolve(last_bases[0])
+            return symbol.kind == "binding" and symbol.rest == "Task"
+        return False
+
+    def _annotation(self, task: Task, name: str, app: Optional[App]) -> Optional[Option]:
+        if app is None:
+            return None
+        setting = app.setting("task_annotations")
+        if setting.is_default:
+            return None
+        if not setting.known:
+            return Option(name, unknown("task_annotations is not static"), "annotation")
+        annotations = setting.value.value
+        if annotations is None:
+            return None
+        if isinstance(annotations, dict):
+            annotations = (annotations,)
+        if not isinstance(annotations, tuple) or not all(isinstance(a, dict) for a in annotations):
+            return Option(name, unknown("task_annotations holds objects"), "annotation")
+        specific = next((a[task.name] for a in annotations if task.name in a), None)
+        anything = next((a["*"] for a in annotations if "*" in a), None)
+        for match in (anything, specific):
+            if isinstance(match, dict) and name in match:
+                return Option(name, known(match[name]), "annotation", setting.value.node,
+                              setting.value.path)
+        if task.name is None and any(set(a) - {"*"} for a in annotations):
+            return Option(name, unknown("the task's name is not known"), "annotation")
+        return None

@@ -1,0 +1,219 @@
+"""The default human format: a header per diagnostic, a code frame, fix hint and notes.
+
+The only module of celerylint that imports rich.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Sequence
+from typing import Literal, TextIO
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from celerylint.diagnostics import Applicability, Diagnostic, Severity
+from celerylint.report import (
+    ReportContext,
+    display_path,
+    is_fixable,
+    sanitize,
+    summary_lines,
+)
+
+TAB_WIDTH = 4
+
+# The line breaks `ast` counts; str.splitlines() also splits on \f, \v, \x1c…
+# and would put the frame on the wrong line.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+_GUTTER = "blue bold"
+_SEVERITY_STYLE = {Severity.ERROR: "red bold", Severity.WARNING: "yellow bold"}
+
+
+class SourceCache:
+    """Source lines read lazily, once per file; None for a file that cannot be read."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[str] | None] = {}
+
+    def lines(self, path: str) -> list[str] | None:
+        if path not in self._files:
+            self._files[path] = _read_lines(path)
+        return self._files[path]
+
+
+def _read_lines(path: str) -> list[str] | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except (OSError, ValueError):
+        return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except (SyntaxError, LookupError):
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding, errors="replace")
+    except LookupError:
+        text = data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = _LINE_BREAK.split(text)
+    # A final line break ends the last line; it does not start an empty one.
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _display(line: str) -> tuple[str, list[int]]:
+    """`line` as printed (tabs expanded, control characters made visible) and,
+    for each character index 0..len(line), the terminal cell where it starts."""
+    parts: list[str] = []
+    starts: list[int] = []
+    width = 0
+    for char in line:
+        starts.append(width)
+        if char == "\t":
+            pad = TAB_WIDTH - width % TAB_WIDTH
+            parts.append(" " * pad)
+            width += pad
+            continue
+        shown = sanitize(char)
+        parts.append(shown)
+        width += cell_len(shown)
+    starts.append(width)
+    return "".join(parts), starts
+
+
+def _caret_range(line: str, starts: list[int], col: int, end_col: int | None) -> tuple[int, int]:
+    """Terminal cells [start, stop) to underline for characters [col, end_col)."""
+    length = len(line)
+
+    def cell(index: int) -> int:
+        # Past the end (a span pointing at the line break): one cell per character.
+        return starts[index] if index <= length else starts[length] + index - length
+
+    start = cell(max(col, 0))
+    stop = cell(length if end_col is None else max(end_col, col))
+    return start, max(stop, start + 1)
+
+
+def _frame(
+    diagnostic: Diagnostic, lines: list[str], caret_style: str
+) -> tuple[list[Text], int] | None:
+    """The code frame and the width of its line-number gutter."""
+    span = diagnostic.span
+    row = span.line
+    if not 1 <= row <= len(lines):
+        return None
+    first = max(row - 1, 1)
+    last = min(row + 1, len(lines))
+    width = len(str(last))
+    blank_gutter = Text()
+    blank_gutter.append(f"{' ' * width} |", style=_GUTTER)
+    frame = [blank_gutter.copy()]
+    for number in range(first, last + 1):
+        source = lines[number - 1]
+        shown, starts = _display(source)
+        # Invisible anyway, and rich versions disagree on printing it.
+        shown = shown.rstrip()
+        text = Text()
+        text.append(f"{number:>{width}} |", style=_GUTTER)
+        if shown:
+            text.append(" " + shown)
+        frame.append(text)
+        if number == row:
+            # Only the first line of a multi-line span is underlined, to its end.
+            end_col = span.end_col if span.end_line == span.line else None
+            start, stop = _caret_range(source, starts, span.col, end_col)
+            carets = blank_gutter.copy()
+            carets.append(" " + " " * start)
+            carets.append("^" * (stop - start), style=caret_style)
+            frame.append(carets)
+    frame.append(blank_gutter.copy())
+    return frame, width
+
+
+def _header(diagnostic: Diagnostic, ctx: ReportContext, code_style: str) -> Text:
+    span = diagnostic.span
+    text = Text()
+    text.append(sanitize(display_path(diagnostic.path, ctx.cwd)), style="bold")
+    text.append(f":{span.line}:{span.col + 1}: ")
+    text.append(diagnostic.code, style=code_style)
+    if is_fixable(diagnostic, ctx):
+        text.append(" [")
+        text.append("*", style="cyan")
+        text.append("]")
+    text.append(f" [{sanitize(diagnostic.name)}] {sanitize(diagnostic.message)}")
+    return text
+
+
+def _diagnostic_block(
+    diagnostic: Diagnostic, ctx: ReportContext, sources: SourceCache
+) -> list[Text]:
+    style = _SEVERITY_STYLE.get(diagnostic.severity, "red bold")
+    block = [_header(diagnostic, ctx, style)]
+    lines = sources.lines(diagnostic.path)
+    framed = _frame(diagnostic, lines, style) if lines is not None else None
+    if framed is not None:
+        frame, indent = framed
+        block.extend(frame)
+    else:
+        indent = len(str(diagnostic.span.line))
+    if diagnostic.fix is not None:
+        help_line = Text(" " * indent + " = ")
+        help_line.append("help", style="cyan bold")
+        help_line.append(f": {sanitize(diagnostic.fix.message)}")
+        if diagnostic.fix.applicability == Applicability.UNSAFE:
+            help_line.append(" (unsafe)", style="yellow")
+        block.append(help_line)
+    for related in diagnostic.related:
+        note = Text(" " * indent + " = ")
+        note.append("note", style="bold")
+        place = f"{display_path(related.path, ctx.cwd)}:{related.span.line}:{related.span.col + 1}"
+        note.append(f": {sanitize(place)}: {sanitize(related.message)}")
+        block.append(note)
+    return block
+
+
+def _console(out: TextIO, ctx: ReportContext) -> Console:
+    if ctx.color is None:
+        # rich decides: a terminal, and neither NO_COLOR nor TERM=dumb.
+        force_terminal: bool | None = None
+        no_color: bool | None = None
+        color_system: Literal["auto", "standard"] | None = "auto"
+    elif ctx.color:
+        # Asked for explicitly (--color=always in CI): do not let TERM/NO_COLOR veto it.
+        force_terminal, no_color, color_system = True, False, "standard"
+    else:
+        force_terminal, no_color, color_system = False, True, None
+    return Console(
+        file=out,
+        force_terminal=force_terminal,
+        no_color=no_color,
+        color_system=color_system,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+    )
+
+
+def render_full(diagnostics: Sequence[Diagnostic], out: TextIO, ctx: ReportContext) -> None:
+    console = _console(out, ctx)
+    sources = SourceCache()
+    for diagnostic in diagnostics:
+        for line in _diagnostic_block(diagnostic, ctx, sources):
+            console.print(line)
+        console.print()
+    for line in summary_lines(diagnostics, ctx):
+        text = Text(line)
+        if line.startswith("[*]"):
+            text.stylize("cyan", 1, 2)
+        elif line == "All checks passed!":
+            text.stylize("green bold")
+        console.print(text)

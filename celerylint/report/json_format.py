@@ -1,0 +1,71 @@
+"""ruff's JSON output schema, plus `rule`, `severity` and `related`.
+
+Not named json.py: importing a submodule binds its name in the package, and
+`celerylint.report.json` would then shadow the standard library module for
+any code in the package that uses `json`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from celerylint.diagnostics import Diagnostic, Fix, Span
+from celerylint.report import ReportContext, docs_url
+
+
+def _start(span: Span) -> dict[str, int]:
+    return {"column": span.col + 1, "row": span.line}
+
+
+def _end(span: Span) -> dict[str, int]:
+    return {"column": span.end_col + 1, "row": span.end_line}
+
+
+def _fix(fix: Fix | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability.value,
+        "edits": [
+            {
+                "content": edit.content,
+                "end_location": _end(edit.span),
+                "location": _start(edit.span),
+            }
+            for edit in fix.edits
+        ],
+        "message": fix.message,
+    }
+
+
+def to_json_object(diagnostic: Diagnostic) -> dict[str, Any]:
+    span = diagnostic.span
+    return {
+        "cell": None,
+        "code": diagnostic.code,
+        "end_location": _end(span),
+        "filename": diagnostic.path,
+        "fix": _fix(diagnostic.fix),
+        "location": _start(span),
+        "message": diagnostic.message,
+        "noqa_row": span.line,
+        "related": [
+            {
+                "end_location": _end(related.span),
+                "filename": related.path,
+                "location": _start(related.span),
+                "message": related.message,
+            }
+            for related in diagnostic.related
+        ],
+        "rule": diagnostic.name,
+        "severity": diagnostic.severity.value,
+        "url": docs_url(diagnostic.name),
+    }
+
+
+def render_json(diagnostics: Sequence[Diagnostic], out: TextIO, ctx: ReportContext) -> None:
+    payload = [to_json_object(diagnostic) for diagnostic in diagnostics]
+    out.write(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

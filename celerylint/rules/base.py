@@ -1,0 +1,135 @@
+"""What every rule module shares: registration and diagnostic construction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Callable, Optional
+
+from celerylint import catalog
+from celerylint.diagnostics import Diagnostic, Fix, Related, Span
+from celerylint.facts.values import Value
+from celerylint.model.project import Project
+from celerylint.model.settings import App, Setting
+from celerylint.model.tasks import Task
+from celerylint.rules.meta import BY_CODE
+
+Check = Callable[[Project], Iterable[Diagnostic]]
+CHECKS: dict[str, Check] = {}
+
+
+def rule(code: str) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        CHECKS[code] = check
+        return check
+
+    return register
+
+
+def diagnostic(
+    code: str,
+    message: str,
+    path: str,
+    span: Span,
+    fix: Optional[Fix] = None,
+    related: tuple[Related, ...] = (),
+) -> Diagnostic:
+    meta = BY_CODE[code]
+    return Diagnostic(meta.code, meta.name, message, path, span, meta.severity, fix, related)
+
+
+def task_label(task: Task) -> str:
+    return f"`{task.name or task.qualname}`"
+
+
+def task_apps(task: Task) -> list[Optional[App]]:
+    """The apps a task runs in, or [None] when they cannot be seen."""
+    return list(task.apps) if task.apps else [None]
+
+
+def setting_key(app: App, name: str) -> str:
+    """How `name` is spelled in the app's configuration source."""
+    if app.namespace:
+        prefix = app.namespace.rstrip("_")
+        prefix = prefix.upper() if prefix.isupper() else prefix
+        spelled = f"{prefix}_{name}"
+        return spelled.upper() if prefix.isupper() else spelled
+    return name
+
+
+def setting_home(app: App) -> str:
+    """Where a user would add a global setting for this app, for messages."""
+    import os
+
+    layers = app.source.layers
+    path = layers[0].path if layers and app.source.kind in ("module", "django") else None
+    if path is None:
+        return f"app.conf of `{app.id}`"
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path
+
+
+def value_location(value: Value) -> Optional[tuple[str, Span]]:
+    if value.path is None or value.span is None:
+        return None
+    return value.path, value.span
+
+
+def setting_location(setting: Setting) -> Optional[tuple[str, Span]]:
+    """The span of the value that set a setting (None for defaults)."""
+    if setting.is_default:
+        return None
+    located = value_location(setting.value)
+    if located:
+        return located
+    entry = setting.entry
+    if entry is not None and entry.node[1] is not None:
+        return entry.path, Span.from_list(entry.node[1])
+    return None
+
+
+def serializer_set(value: Value) -> Optional[set[str]]:
+    """Canonical serializer names of an accept list; None if unknown or not a list."""
+    if not value.known:
+        return None
+    items = value.value
+    if isinstance(items, str):
+        items = (items,)
+    if not isinstance(items, (tuple, list, set, frozenset)):
+        return None
+    names = set()
+    for item in items:
+        if not isinstance(item, str):
+            return None
+        names.add(catalog.canonical_serializer(item) or item.lower())
+    return names
+
+
+def serializer_name(value: Value) -> Optional[str]:
+    if value.known and isinstance(value.value, str):
+        return catalog.canonical_serializer(value.value)
+    return None
+
+
+def backend_configured(app: App) -> bool:
+    """A result backend is certainly configured (a literal, or a required env variable)."""
+    backend = app.setting("result_backend")
+    if backend.is_default:
+        return False
+    if backend.known:
+        return bool(backend.value.value)
+    if backend.value.env:
+        default = backend.value.env_default
+        return default is None or (default.known and bool(default.value))
+    return False
+
+
+def related_to(located: Optional[tuple[str, Span]], message: str) -> tuple[Related, ...]:
+    if located is None:
+        return ()
+    return (Related(located[0], located[1], message),)
+
+
+def apps_of(project: Project) -> Iterator[App]:
+    yield from project.apps

@@ -1,0 +1,198 @@
+"""Serialization and security: CL101, CL102, CL103."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Optional
+
+from celerylint import catalog
+from celerylint.diagnostics import Diagnostic, Span
+from celerylint.facts.values import Node, Value
+from celerylint.model.project import Project
+from celerylint.model.settings import App, Setting
+from celerylint.rules.base import (
+    backend_configured,
+    diagnostic,
+    related_to,
+    rule,
+    serializer_name,
+    serializer_set,
+    setting_key,
+    setting_location,
+    task_apps,
+    task_label,
+)
+
+ACCEPT_LISTS = ("accept_content", "result_accept_content")
+PRODUCERS = ("task_serializer", "result_serializer", "event_serializer")
+
+
+@rule("CL101")
+def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
+    for app in project.apps:
+        for name in ACCEPT_LISTS:
+            setting = app.setting(name)
+            if setting.is_default or not setting.known:
+                continue
+            for span in _pickle_elements(project, setting.value):
+                yield diagnostic(
+                    "CL101",
+                    f"`{setting_key(app, name)}` accepts pickle: anyone who can publish to the "
+                    "broker can run code in the worker",
+                    setting.value.path or app.path,
+                    span,
+                )
+        for name in PRODUCERS:
+            setting = app.setting(name)
+            located = setting_location(setting)
+            if located and serializer_name(setting.value) == "pickle":
+                yield diagnostic(
+                    "CL101",
+                    f"`{setting_key(app, name)}` is pickle: consumers must then accept pickle, "
+                    "which lets anyone who can publish to the broker run code",
+                    *located,
+                )
+    for task in project.tasks:
+        for app in task_apps(task):
+            option = project.option(task, "serializer", app)
+            if option.origin in ("task", "base") and option.node and option.path:
+                if serializer_name(option.value) == "pickle":
+                    yield diagnostic(
+                        "CL101",
+                        f"Task {task_label(task)} is serialized with pickle: its workers must "
+                        "accept pickle, which lets anyone who can publish run code",
+                        option.path,
+                        Span.from_list(option.node[1]),
+                    )
+    for dispatch in project.dispatches:
+        node = dispatch.record["kw"].get("serializer")
+        if node is None or dispatch.record["m"] not in ("apply_async", "send_task", "signature"):
+            continue
+        value = project.evaluator.evaluate(node, dispatch.path)
+        if serializer_name(value) == "pickle":
+            yield diagnostic(
+                "CL101",
+                "Message sent with `serializer='pickle'`: the worker must accept pickle, which "
+                "lets anyone who can publish to the broker run code",
+                dispatch.path,
+                Span.from_list(node[1]),
+            )
+
+
+def _pickle_elements(project: Project, value: Value) -> list[Span]:
+    """Spans of the pickle entries of a known accept list (or the whole value)."""
+    node: Optional[Node] = value.node
+    path = value.path
+    if node is None or path is None:
+        return []
+    if node[0] == "seq":
+        spans = []
+        for element in node[2]:
+            item = project.evaluator.evaluate(element, path)
+            if item.known and isinstance(item.value, str):
+                if catalog.canonical_serializer(item.value) == "pickle":
+                    located = item.span or Span.from_list(element[1])
+                    # A name resolved elsewhere is reported where the list names it.
+                    spans.append(Span.from_list(element[1]) if item.path != path else located)
+        return spans
+    names = serializer_set(value)
+    if names and "pickle" in names and value.span:
+        return [value.span]
+    return []
+
+
+def _result_accept(app: App) -> Setting:
+    setting = app.setting("result_accept_content")
+    if setting.known and setting.value.value is None:
+        return app.setting("accept_content")
+    return setting
+
+
+def _mismatch(
+    produced: Setting, accepted: Setting
+) -> Optional[tuple[str, set[str]]]:
+    """(serializer, accepted names) when a known serializer is not in a known accept list."""
+    serializer = serializer_name(produced.value)
+    names = serializer_set(accepted.value)
+    if serializer is None or names is None or serializer in names:
+        return None
+    return serializer, names
+
+
+def _listing(names: set[str]) -> str:
+    return ", ".join(sorted(names)) or "nothing"
+
+
+@rule("CL102")
+def serializer_not_accepted(project: Project) -> Iterator[Diagnostic]:
+    for app in project.apps:
+        accept = app.setting("accept_content")
+        pairs = [("task_serializer", accept, "tasks", "accept_content")]
+        if backend_configured(app):
+            pairs.append(("result_serializer", _result_accept(app), "results", "result_accept_content"))
+        for producer, accepted, what, accept_name in pairs:
+            produced = app.setting(producer)
+            found = _mismatch(produced, accepted)
+            if found is None:
+                continue
+            serializer, names = found
+            here = setting_location(produced) or setting_location(accepted)
+            if here is None:
+                continue
+            other = setting_location(accepted) if setting_location(produced) else None
+            yield diagnostic(
+                "CL102",
+                f"App `{app.id}` sends {what} as {serializer} (`{setting_key(app, producer)}`) but "
+                f"only accepts {_listing(names)} (`{setting_key(app, accept_name)}`): every "
+                f"message is refused with ContentDisallowed",
+                *here,
+                related=related_to(other, f"`{setting_key(app, accept_name)}` is set here"),
+            )
+    for task in project.tasks:
+        for app in task.apps or []:
+            option = project.option(task, "serializer", app)
+            if option.origin not in ("task", "base") or not option.node or not option.path:
+                continue
+            serializer = serializer_name(option.value)
+            names = serializer_set(app.setting("accept_content").value)
+            if serializer is None or names is None or serializer in names:
+                continue
+            yield diagnostic(
+                "CL102",
+                f"Task {task_label(task)} is sent as {serializer}, but app `{app.id}` only accepts "
+                f"{_listing(names)}: its messages are refused with ContentDisallowed",
+                option.path,
+                Span.from_list(option.node[1]),
+                related=related_to(
+                    setting_location(app.setting("accept_content")), "accept list set here"
+                ),
+            )
+
+
+@rule("CL103")
+def cross_service_mismatch(project: Project) -> Iterator[Diagnostic]:
+    for producer, consumer, reason in project.links:
+        checks = [
+            ("task_serializer", producer, consumer.setting("accept_content"), "tasks"),
+        ]
+        if backend_configured(producer):
+            checks.append(("result_serializer", consumer, _result_accept(producer), "results"))
+        for key, sender, accepted, what in checks:
+            receiver = consumer if sender is producer else producer
+            produced = sender.setting(key)
+            found = _mismatch(produced, accepted)
+            if found is None:
+                continue
+            serializer, names = found
+            here = setting_location(produced) or setting_location(accepted)
+            if here is None:
+                continue
+            other = setting_location(accepted) if setting_location(produced) else setting_location(produced)
+            yield diagnostic(
+                "CL103",
+                f"`{sender.id}` sends {what} as {serializer}, but `{receiver.id}` (linked by "
+                f"{reason}) only accepts {_listing(names)}: they are refused with "
+                "ContentDisallowed",
+                *here,
+                related=related_to(other, f"what `{receiver.id}` accepts is set here"),
+            )

@@ -1,0 +1,288 @@
+"""Inline suppressions: `# celerylint: ignore[CL101, pickle-accepted]` on the reported line.
+
+A suppression must name what it silences. Suppressions that silence nothing
+(CL001) and names that are no rule (CL002) are reported, as ruff's RUF100 does,
+so that stale comments do not pile up and typos do not silently fail.
+"""
+
+from __future__ import annotations
+
+import re
+import tokenize
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Span
+from celerylint.rules.meta import BY_CODE, RuleMeta, lookup
+
+UNUSED_SUPPRESSION = "CL001"
+INVALID_SUPPRESSION = "CL002"
+
+# The directive starts at a `#` (the comment's own or a later one, after another
+# tool's directive), so prose that merely mentions the words does not count; and
+# `ignore` must be a whole word, so `ignored` or `ignore-file` are no directive.
+_DIRECTIVE = re.compile(r"#\s*(?P<tool>celerylint:\s*ignore)(?![\w-])(?:\s*\[(?P<names>[^\]]*)\])?")
+_NAME = re.compile(r"[^\s,]+")
+# The line breaks `ast` and `tokenize` count, so rows agree with diagnostics.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+@dataclass(frozen=True)
+class Suppression:
+    line: int
+    # The directive, from its `#` to its closing `]` (to `ignore` when bare).
+    span: Span
+    # As written: codes or names, any case.
+    names: tuple[str, ...]
+    # Where each of `names` is written, in the same order.
+    name_spans: tuple[Span, ...] = ()
+    # What to delete to remove the whole directive without leaving debris: the
+    # whitespace before it, or the whole line when the comment stands alone.
+    removal: Span | None = None
+
+
+def find_suppressions(source: str) -> list[Suppression]:
+    """Every `celerylint: ignore` directive in the comments of `source`; never raises."""
+    if "celerylint:" not in source:
+        return []
+    lines = _LINE.findall(source)
+    try:
+        comments = list(_tokenize_comments(lines))
+    except Exception:
+        # tokenize gives up on broken files (unclosed brackets or strings,
+        # bad indentation); their suppressions still have to work.
+        comments = list(_scan_comments(lines))
+    found: list[Suppression] = []
+    for row, col, comment in comments:
+        if "celerylint:" not in comment:
+            continue
+        line = lines[row - 1] if row <= len(lines) else comment
+        for match in _DIRECTIVE.finditer(comment):
+            found.append(_parse(match, row, col, line))
+    return found
+
+
+def _tokenize_comments(lines: list[str]) -> Iterator[tuple[int, int, str]]:
+    # Our own lines rather than StringIO.readline, which splits only on "\n":
+    # rows must match what `ast` reports for files with old Mac line endings.
+    iterator = iter(lines)
+
+    def readline() -> str:
+        return next(iterator, "")
+
+    for token in tokenize.generate_tokens(readline):
+        if token.type == tokenize.COMMENT:
+            yield token.start[0], token.start[1], token.string
+
+
+def _scan_comments(lines: list[str]) -> Iterator[tuple[int, int, str]]:
+    """Find comments with a small quote-aware scan, for what tokenize cannot read."""
+    quote = ""
+    for row, raw in enumerate(lines, 1):
+        line = raw.rstrip("\r\n")
+        index = 0
+        while index < len(line):
+            char = line[index]
+            if quote:
+                if char == "\\":
+                    index += 2
+                elif line.startswith(quote, index):
+                    index += len(quote)
+                    quote = ""
+                else:
+                    index += 1
+            elif char == "#":
+                yield row, index, line[index:]
+                break
+            elif char in "'\"":
+                quote = char * 3 if line.startswith(char * 3, index) else char
+                index += len(quote)
+            else:
+                index += 1
+        if len(quote) == 1 and not line.endswith("\\"):
+            # An unterminated one-line string ends with its line.
+            quote = ""
+
+
+def _parse(match: re.Match[str], row: int, col: int, raw_line: str) -> Suppression:
+    names: list[str] = []
+    name_spans: list[Span] = []
+    if match.group("names") is not None:
+        base = col + match.start("names")
+        for name in _NAME.finditer(match.group("names")):
+            names.append(name.group())
+            name_spans.append(Span(row, base + name.start(), row, base + name.end()))
+    start = col + match.start()
+    end = col + match.end()
+    return Suppression(
+        line=row,
+        span=Span(row, start, row, end),
+        names=tuple(names),
+        name_spans=tuple(name_spans),
+        removal=_removal(raw_line, row, start, col + match.start("tool"), end),
+    )
+
+
+def _removal(raw_line: str, row: int, start: int, tool: int, end: int) -> Span:
+    line = raw_line.rstrip("\r\n")
+    has_break = len(line) != len(raw_line)
+    before = line[:start]
+    after = line[end:]
+    after_ws = end + len(after) - len(after.lstrip())
+    alone = not before.strip()
+    if not after.strip():
+        if alone:
+            return Span(row, 0, row + 1, 0) if has_break else Span(row, 0, row, len(line))
+        return Span(row, len(before.rstrip()), row, len(line))
+    if after.lstrip().startswith("#"):
+        # Another comment follows: keep it, and keep the indentation of a comment line.
+        if alone:
+            return Span(row, start, row, after_ws)
+        return Span(row, len(before.rstrip()), row, end)
+    # The same comment goes on with an explanation; keep its `#` and the words.
+    return Span(row, tool, row, after_ws)
+
+
+@dataclass
+class _Entry:
+    """One name of one suppression, resolved."""
+
+    path: str
+    suppression: Suppression
+    index: int
+    rule: RuleMeta | None
+    used: bool = False
+
+
+def apply_suppressions(
+    diagnostics: Sequence[Diagnostic],
+    suppressions: Mapping[str, Sequence[Suppression]],
+    selected: Callable[[str], bool],
+) -> list[Diagnostic]:
+    """Drop suppressed diagnostics; add CL001 (unused) and CL002 (invalid) findings.
+
+    `suppressions` is keyed by absolute path, like `Diagnostic.path`; `selected`
+    tells whether a rule code runs in this run (a suppression for a rule that
+    is not selected may be needed by another run, so it is never "unused").
+    """
+    by_line: dict[tuple[str, int], list[_Entry]] = {}
+    for path, found in suppressions.items():
+        for suppression in found:
+            entries = by_line.setdefault((path, suppression.line), [])
+            for index, name in enumerate(suppression.names):
+                entries.append(_Entry(path, suppression, index, lookup(name)))
+
+    kept = [diagnostic for diagnostic in diagnostics if not _silence(diagnostic, by_line)]
+
+    invalid: list[Diagnostic] = []
+    if selected(INVALID_SUPPRESSION):
+        for path, found in suppressions.items():
+            for suppression in found:
+                if not suppression.names:
+                    invalid.append(_bare(path, suppression))
+        for entries in by_line.values():
+            invalid.extend(_unknown(entry) for entry in entries if entry.rule is None)
+    kept.extend(diagnostic for diagnostic in invalid if not _silence(diagnostic, by_line))
+
+    # Decided after CL002 findings had their chance to use a CL002 name.
+    unused: list[Diagnostic] = []
+    if selected(UNUSED_SUPPRESSION):
+        for entries in by_line.values():
+            for entry in entries:
+                rule = entry.rule
+                # A CL001 name that silences nothing is left alone: reporting it
+                # would produce a CL001 finding that the name itself silences.
+                if (
+                    rule is not None
+                    and not entry.used
+                    and rule.code != UNUSED_SUPPRESSION
+                    and selected(rule.code)
+                ):
+                    unused.append(_unused(entry, entries))
+    kept.extend(diagnostic for diagnostic in unused if not _silence(diagnostic, by_line))
+
+    return sorted(kept, key=Diagnostic.sort_key)
+
+
+def _silence(diagnostic: Diagnostic, by_line: Mapping[tuple[str, int], list[_Entry]]) -> bool:
+    """Whether a suppression on the diagnostic's line names its rule; credits the first."""
+    for entry in by_line.get((diagnostic.path, diagnostic.span.line), ()):
+        if entry.rule is not None and entry.rule.code == diagnostic.code:
+            entry.used = True
+            return True
+    return False
+
+
+def _bare(path: str, suppression: Suppression) -> Diagnostic:
+    meta = BY_CODE[INVALID_SUPPRESSION]
+    return Diagnostic(
+        code=meta.code,
+        name=meta.name,
+        message=(
+            "Suppression names no rule; name what it silences, e.g. `# celerylint: ignore[CL101]`"
+        ),
+        path=path,
+        span=suppression.span,
+        severity=meta.severity,
+    )
+
+
+def _unknown(entry: _Entry) -> Diagnostic:
+    meta = BY_CODE[INVALID_SUPPRESSION]
+    suppression = entry.suppression
+    return Diagnostic(
+        code=meta.code,
+        name=meta.name,
+        message=f'Unknown rule "{suppression.names[entry.index]}" in suppression',
+        path=entry.path,
+        span=_name_span(suppression, entry.index),
+        severity=meta.severity,
+    )
+
+
+def _unused(entry: _Entry, line_entries: Sequence[_Entry]) -> Diagnostic:
+    meta = BY_CODE[UNUSED_SUPPRESSION]
+    rule = entry.rule
+    assert rule is not None
+    duplicate = any(
+        other is not entry and other.rule is rule and other.used for other in line_entries
+    )
+    label = f"{rule.code} [{rule.name}]"
+    message = f"Unused suppression for {label}" + (" (duplicate)" if duplicate else "")
+    suppression = entry.suppression
+    if len(suppression.names) == 1:
+        fix_message = "Remove unused suppression comment"
+        removal = suppression.removal or suppression.span
+    else:
+        fix_message = f"Remove `{suppression.names[entry.index]}` from the suppression"
+        removal = _name_removal(suppression, entry.index)
+    fix = Fix(fix_message, Applicability.SAFE, (Edit(entry.path, removal, ""),))
+    return Diagnostic(
+        code=meta.code,
+        name=meta.name,
+        message=message,
+        path=entry.path,
+        span=_name_span(suppression, entry.index),
+        severity=meta.severity,
+        fix=fix,
+    )
+
+
+def _name_span(suppression: Suppression, index: int) -> Span:
+    if index < len(suppression.name_spans):
+        return suppression.name_spans[index]
+    return suppression.span
+
+
+def _name_removal(suppression: Suppression, index: int) -> Span:
+    """The name and one separator next to it: the one after it, or before the last name."""
+    spans = suppression.name_spans
+    if len(spans) != len(suppression.names):
+        # Built by hand without positions: nothing precise to delete.
+        return suppression.removal or suppression.span
+    own = spans[index]
+    if index + 1 < len(spans):
+        following = spans[index + 1]
+        return Span(own.line, own.col, following.line, following.col)
+    previous = spans[index - 1]
+    return Span(previous.end_line, previous.end_col, own.end_line, own.end_col)

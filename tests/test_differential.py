@@ -1,0 +1,631 @@
+"""Differential tests: celerylint's static view against real Celery.
+
+Each fixture project under ``tests/fixtures/projects`` is imported with real
+Celery by ``celery_probe.py`` in a subprocess (celerylint itself never imports
+analysed code), and the settings and task options Celery ends up with are
+compared with what ``celerylint.engine.describe`` resolved without running
+anything.
+
+Per fixture, ``Case`` pins:
+
+* ``settings`` / ``options`` - what real Celery must show. These guard the
+  fixture itself (a Celery upgrade that changes a precedence rule fails the
+  probe test, not a confusing differential one) and every one of them must
+  also be *known* statically, so the differential test cannot pass by the
+  analyzer shrugging.
+* ``unknown_settings`` / ``unknown_options`` - exactly what the analyzer must
+  call unknown; everything else it must resolve, and resolve right.
+* ``origins`` - where a resolved value must point: ``(path, marker)`` names
+  the one line of ``path`` that contains ``marker``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures" / "projects"
+PROBE = TESTS / "celery_probe.py"
+PROBE_TIMEOUT = 120
+
+# Kept in sync with celery_probe.py by test_probe_reports_every_setting_and_option.
+SETTINGS = (
+    "broker_url",
+    "result_backend",
+    "task_serializer",
+    "result_serializer",
+    "accept_content",
+    "result_accept_content",
+    "event_serializer",
+    "task_time_limit",
+    "task_soft_time_limit",
+    "result_expires",
+    "task_ignore_result",
+    "task_acks_late",
+    "worker_prefetch_multiplier",
+    "task_default_queue",
+    "task_always_eager",
+    "worker_pool",
+    "task_annotations",
+)
+TASK_OPTIONS = (
+    "time_limit",
+    "soft_time_limit",
+    "max_retries",
+    "ignore_result",
+    "serializer",
+    "autoretry_for",
+    "retry_backoff",
+    "acks_late",
+    "rate_limit",
+    "typing",
+)
+
+# Only what an interpreter needs to start; anything else (CELERY_BROKER_URL,
+# DJANGO_SETTINGS_MODULE, ...) in the developer's shell would change what
+# Celery resolves.
+KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
+
+SettingKey = tuple[str, str]  # (app, setting)
+OptionKey = tuple[str, str, str]  # (app, task, option)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    tasks: Mapping[str, frozenset[str]]
+    settings: Mapping[SettingKey, Any] = field(default_factory=dict)
+    options: Mapping[OptionKey, Any] = field(default_factory=dict)
+    unknown_settings: frozenset[SettingKey] = frozenset()
+    unknown_options: frozenset[tuple[str, str]] = frozenset()  # (task, option)
+    origins: Mapping[SettingKey, tuple[str, str]] = field(default_factory=dict)
+
+    def must_know_settings(self) -> list[SettingKey]:
+        return [k for k in self.settings if k not in self.unknown_settings]
+
+    def must_know_options(self) -> list[tuple[str, str]]:
+        keys = dict.fromkeys((task, option) for _, task, option in self.options)
+        return [k for k in keys if k not in self.unknown_options]
+
+
+DJ = "proj.celery:app"
+CFG = "app.worker:app"
+OLD = "legacy.celery:app"
+SVC = "svc.celery:app"
+FAC = "factory.celery:app"
+REP = "factory.celery:reports"
+PKG = "pkg.celery:app"
+WEB = "web.celery_app:app"
+WRK = "worker.celery_app:app"
+ENV = "envapp.celery:app"
+
+CASES = [
+    Case(
+        name="django_split",
+        tasks={
+            DJ: frozenset(
+                {
+                    "orders.tasks.charge_order",
+                    "orders.tasks.sync_inventory",
+                    "orders.send_receipt",
+                    "orders.tasks.nightly_report",
+                }
+            )
+        },
+        settings={
+            # production.py overrides base.py, through `from .base import *`.
+            (DJ, "task_time_limit"): 900,
+            (DJ, "broker_url"): "redis://redis.internal:6379/0",
+            (DJ, "task_acks_late"): True,
+            (DJ, "worker_prefetch_multiplier"): 1,
+            # Old name already starting with CELERY_: deprecated, still read.
+            (DJ, "task_default_queue"): "orders",
+            # CELERY_WORKER_TASK_SOFT_TIME_LIMIT is no setting: dropped.
+            (DJ, "task_soft_time_limit"): None,
+            # Old name without the prefix: still read under namespace='CELERY'.
+            (DJ, "worker_pool"): "threads",
+            (DJ, "result_expires"): 43200.0,
+            (DJ, "accept_content"): ["json", "msgpack"],
+            (DJ, "result_backend"): "redis://localhost:6379/1",
+        },
+        options={
+            (DJ, "orders.tasks.charge_order", "time_limit"): 30,
+            (DJ, "orders.tasks.charge_order", "max_retries"): 5,
+            (DJ, "orders.tasks.charge_order", "autoretry_for"): [
+                "orders.tasks.PaymentGatewayError",
+                "builtins.ConnectionError",
+            ],
+            (DJ, "orders.tasks.charge_order", "retry_backoff"): True,
+            (DJ, "orders.tasks.charge_order", "ignore_result"): True,
+            (DJ, "orders.tasks.charge_order", "serializer"): "json",
+            (DJ, "orders.tasks.sync_inventory", "max_retries"): None,
+            (DJ, "orders.tasks.sync_inventory", "retry_backoff"): 5,
+            (DJ, "orders.tasks.sync_inventory", "autoretry_for"): [
+                "kombu.exceptions.OperationalError"
+            ],
+            (DJ, "orders.send_receipt", "acks_late"): False,
+            (DJ, "orders.send_receipt", "rate_limit"): "10/m",
+            (DJ, "orders.send_receipt", "soft_time_limit"): 20,
+            (DJ, "orders.tasks.nightly_report", "time_limit"): 900,
+            (DJ, "orders.tasks.nightly_report", "acks_late"): True,
+        },
+        origins={
+            (DJ, "task_time_limit"): ("proj/settings/production.py", "CELERY_TASK_TIME_LIMIT ="),
+            (DJ, "broker_url"): ("proj/settings/production.py", "CELERY_BROKER_URL ="),
+            (DJ, "task_default_queue"): ("proj/settings/base.py", "CELERY_DEFAULT_QUEUE ="),
+            (DJ, "worker_pool"): ("proj/settings/base.py", "CELERYD_POOL ="),
+            (DJ, "result_expires"): ("proj/settings/base.py", "CELERY_RESULT_EXPIRES ="),
+        },
+    ),
+    Case(
+        name="celeryconfig_module",
+        tasks={CFG: frozenset({"app.tasks.fetch_feed", "app.tasks.ping", "app.tasks.ingest"})},
+        settings={
+            # Celery(broker=...) beats celeryconfig.broker_url.
+            (CFG, "broker_url"): "redis://localhost:6379/0",
+            (CFG, "result_backend"): "redis://localhost:6379/1",
+            (CFG, "task_time_limit"): 600,
+            (CFG, "task_soft_time_limit"): 540,
+            (CFG, "result_accept_content"): ["json", "application/x-msgpack"],
+            (CFG, "result_expires"): 3600,
+            (CFG, "worker_pool"): "threads",
+            (CFG, "task_default_queue"): "default",
+        },
+        options={
+            (CFG, "app.tasks.ping", "time_limit"): 60,
+            (CFG, "app.tasks.ping", "soft_time_limit"): 50,
+            (CFG, "app.tasks.ping", "ignore_result"): True,
+            (CFG, "app.tasks.fetch_feed", "max_retries"): 10,
+            (CFG, "app.tasks.fetch_feed", "time_limit"): 600,
+            (CFG, "app.tasks.fetch_feed", "acks_late"): True,
+            (CFG, "app.tasks.ingest", "typing"): False,
+            (CFG, "app.tasks.ingest", "serializer"): "msgpack",
+            (CFG, "app.tasks.ingest", "acks_late"): False,
+        },
+        origins={
+            (CFG, "broker_url"): ("app/worker.py", "broker='redis://localhost:6379/0'"),
+            (CFG, "task_time_limit"): ("celeryconfig.py", "task_time_limit ="),
+        },
+    ),
+    Case(
+        name="old_names",
+        tasks={OLD: frozenset({"legacy.tasks.resize_image", "legacy.tasks.thumbnail"})},
+        settings={
+            # CELERYD_TASK_TIME_LIMIT counts; CELERY_TASK_TIME_LIMIT = 60 is ignored.
+            (OLD, "task_time_limit"): 300,
+            (OLD, "broker_url"): "amqp://guest:guest@localhost:5672//",
+            (OLD, "result_backend"): "redis://localhost:6379/2",
+            (OLD, "task_serializer"): "pickle",
+            (OLD, "accept_content"): ["json", "pickle"],
+            (OLD, "result_expires"): 7200,
+            (OLD, "task_ignore_result"): True,
+            (OLD, "task_default_queue"): "legacy",
+            (OLD, "worker_prefetch_multiplier"): 8,
+        },
+        options={
+            (OLD, "legacy.tasks.resize_image", "time_limit"): 300,
+            (OLD, "legacy.tasks.resize_image", "serializer"): "pickle",
+            (OLD, "legacy.tasks.resize_image", "ignore_result"): True,
+            (OLD, "legacy.tasks.thumbnail", "ignore_result"): False,
+            (OLD, "legacy.tasks.thumbnail", "serializer"): "json",
+        },
+        origins={
+            (OLD, "task_time_limit"): ("legacy/celeryconfig.py", "CELERYD_TASK_TIME_LIMIT ="),
+            (OLD, "broker_url"): ("legacy/celeryconfig.py", "BROKER_URL ="),
+        },
+    ),
+    Case(
+        name="conf_styles",
+        tasks={SVC: frozenset({"svc.tasks.add", "svc.tasks.render"})},
+        settings={
+            # Written before config_from_object('svc.defaults') (100), still wins.
+            (SVC, "task_time_limit"): 5,
+            (SVC, "result_backend"): "redis://localhost:6379/3",
+            (SVC, "task_serializer"): "json",
+            (SVC, "result_serializer"): "json",
+            (SVC, "accept_content"): ["json"],
+            (SVC, "task_acks_late"): True,
+            (SVC, "result_expires"): 3600,
+            (SVC, "worker_prefetch_multiplier"): 1,
+            # Only the config module sets these.
+            (SVC, "broker_url"): "redis://localhost:6379/0",
+            (SVC, "task_soft_time_limit"): 80,
+            (SVC, "task_default_queue"): "svc",
+        },
+        options={
+            (SVC, "svc.tasks.add", "time_limit"): 5,
+            (SVC, "svc.tasks.add", "soft_time_limit"): 80,
+            (SVC, "svc.tasks.add", "acks_late"): True,
+            (SVC, "svc.tasks.render", "serializer"): "pickle",
+            (SVC, "svc.tasks.render", "time_limit"): 7,
+        },
+        origins={
+            (SVC, "task_time_limit"): ("svc/celery.py", "app.conf.task_time_limit = 5"),
+            (SVC, "result_backend"): ("svc/celery.py", "backend='redis://localhost:6379/3'"),
+            (SVC, "task_serializer"): ("svc/celery.py", "task_serializer='json'"),
+            (SVC, "result_expires"): ("svc/celery.py", "{'result_expires': 3600}"),
+            (SVC, "worker_prefetch_multiplier"): (
+                "svc/celery.py",
+                "app.conf['worker_prefetch_multiplier']",
+            ),
+            (SVC, "result_serializer"): ("svc/celery.py", "app.conf.result_serializer ="),
+            (SVC, "broker_url"): ("svc/defaults.py", "broker_url ="),
+        },
+    ),
+    Case(
+        name="class_config",
+        tasks={
+            FAC: frozenset({"factory.tasks.assemble", "factory.tasks.inspect"}),
+            REP: frozenset({"factory.report_tasks.monthly"}),
+        },
+        settings={
+            (FAC, "task_time_limit"): 300,
+            (FAC, "broker_url"): "redis://localhost:6379/4",
+            (FAC, "task_ignore_result"): True,
+            (FAC, "worker_prefetch_multiplier"): 2,
+            (REP, "broker_url"): "redis://localhost:6379/5",
+            (REP, "result_backend"): "redis://localhost:6379/6",
+            (REP, "task_serializer"): "msgpack",
+            (REP, "accept_content"): ["msgpack", "json"],
+            (REP, "task_soft_time_limit"): 45,
+            (REP, "task_default_queue"): "reports",
+            (REP, "task_time_limit"): None,
+        },
+        options={
+            (FAC, "factory.tasks.assemble", "time_limit"): 300,
+            (FAC, "factory.tasks.assemble", "ignore_result"): True,
+            # time_limit=None means "take the app's", not "no limit".
+            (FAC, "factory.tasks.inspect", "time_limit"): 300,
+            (FAC, "factory.tasks.inspect", "ignore_result"): False,
+            (REP, "factory.report_tasks.monthly", "serializer"): "msgpack",
+            (REP, "factory.report_tasks.monthly", "soft_time_limit"): 45,
+            (REP, "factory.report_tasks.monthly", "ignore_result"): True,
+        },
+        origins={
+            (FAC, "task_time_limit"): ("factory/celery.py", "task_time_limit = 300"),
+            (FAC, "broker_url"): ("factory/celery.py", "broker_url = 'redis://localhost:6379/4'"),
+            (REP, "task_soft_time_limit"): ("factory/settings_mod.py", "task_soft_time_limit ="),
+        },
+    ),
+    Case(
+        name="class_tasks",
+        tasks={
+            PKG: frozenset(
+                {
+                    "pkg.tasks.fetch",
+                    "pkg.tasks.upload",
+                    "pkg.tasks.special",
+                    "pkg.tasks.slow",
+                    "pkg.tasks.aliased",
+                    "x.y",
+                }
+            )
+        },
+        settings={
+            (PKG, "task_annotations"): {
+                "*": {"soft_time_limit": 10},
+                "pkg.tasks.special": {"time_limit": 99, "soft_time_limit": 5},
+            },
+            (PKG, "task_time_limit"): None,
+        },
+        options={
+            (PKG, "pkg.tasks.fetch", "time_limit"): 30,
+            (PKG, "pkg.tasks.fetch", "max_retries"): None,
+            (PKG, "pkg.tasks.fetch", "autoretry_for"): [
+                "builtins.ConnectionError",
+                "builtins.TimeoutError",
+            ],
+            (PKG, "pkg.tasks.fetch", "retry_backoff"): True,
+            (PKG, "pkg.tasks.fetch", "soft_time_limit"): 10,
+            (PKG, "pkg.tasks.upload", "time_limit"): 45,
+            (PKG, "pkg.tasks.upload", "max_retries"): 2,
+            (PKG, "pkg.tasks.upload", "acks_late"): True,
+            (PKG, "pkg.tasks.upload", "autoretry_for"): [
+                "builtins.ConnectionError",
+                "builtins.TimeoutError",
+            ],
+            # The task's own annotation is applied first, then '*' over it.
+            (PKG, "pkg.tasks.special", "time_limit"): 99,
+            (PKG, "pkg.tasks.special", "soft_time_limit"): 10,
+            # Annotations beat decorator keywords too.
+            (PKG, "pkg.tasks.slow", "soft_time_limit"): 10,
+            (PKG, "pkg.tasks.aliased", "ignore_result"): True,
+            (PKG, "pkg.tasks.aliased", "rate_limit"): "1/s",
+            (PKG, "x.y", "serializer"): "pickle",
+            (PKG, "x.y", "max_retries"): 7,
+            (PKG, "x.y", "soft_time_limit"): 10,
+        },
+    ),
+    Case(
+        name="multi_service",
+        tasks={WEB: frozenset(), WRK: frozenset({"worker.tasks.process_order"})},
+        settings={
+            (WEB, "broker_url"): "amqp://guest:guest@rabbitmq:5672//",
+            (WEB, "task_serializer"): "pickle",
+            (WEB, "accept_content"): ["pickle", "json"],
+            (WEB, "task_ignore_result"): True,
+            (WRK, "broker_url"): "amqp://guest:guest@rabbitmq:5672//",
+            (WRK, "result_backend"): "redis://redis:6379/0",
+            (WRK, "task_serializer"): "json",
+            (WRK, "accept_content"): ["json"],
+            (WRK, "result_expires"): 600,
+            (WRK, "worker_prefetch_multiplier"): 1,
+        },
+        options={
+            (WRK, "worker.tasks.process_order", "acks_late"): True,
+            (WRK, "worker.tasks.process_order", "time_limit"): 120,
+            (WRK, "worker.tasks.process_order", "serializer"): "json",
+            (WRK, "worker.tasks.process_order", "ignore_result"): False,
+        },
+        origins={
+            (WEB, "task_serializer"): ("web/celery_app.py", "app.conf.task_serializer ="),
+            (WRK, "broker_url"): ("worker/celery_app.py", "broker="),
+        },
+    ),
+    Case(
+        name="env_settings",
+        tasks={ENV: frozenset({"envapp.tasks.poll", "envapp.tasks.store"})},
+        settings={
+            # What the probe's clean environment yields; statically unknown.
+            (ENV, "broker_url"): "redis://localhost:6379/0",
+            (ENV, "result_backend"): "redis://localhost:6379/7",
+            (ENV, "task_default_queue"): None,
+            (ENV, "worker_prefetch_multiplier"): 4,
+            (ENV, "task_acks_late"): False,
+            # Literals beside them stay known.
+            (ENV, "task_time_limit"): 300,
+            (ENV, "task_serializer"): "json",
+            (ENV, "accept_content"): ["json"],
+        },
+        options={
+            (ENV, "envapp.tasks.poll", "time_limit"): 30,
+            (ENV, "envapp.tasks.poll", "acks_late"): False,
+            (ENV, "envapp.tasks.store", "acks_late"): True,
+            (ENV, "envapp.tasks.store", "time_limit"): 300,
+        },
+        unknown_settings=frozenset(
+            {
+                (ENV, "broker_url"),
+                (ENV, "result_backend"),
+                (ENV, "task_default_queue"),
+                (ENV, "worker_prefetch_multiplier"),
+                (ENV, "task_acks_late"),
+            }
+        ),
+        unknown_options=frozenset(
+            {
+                ("envapp.tasks.poll", "time_limit"),
+                # Falls back to task_acks_late, which is unknown.
+                ("envapp.tasks.poll", "acks_late"),
+            }
+        ),
+        origins={(ENV, "task_time_limit"): ("envapp/config.py", "task_time_limit =")},
+    ),
+]
+CASE_IDS = [case.name for case in CASES]
+
+
+# --- running the probe ----------------------------------------------------------
+
+
+def run_probe(
+    fixture: Path, extra_env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, str(PROBE), str(fixture)],
+        capture_output=True,
+        text=True,
+        timeout=PROBE_TIMEOUT,
+        env=env,
+        cwd=tempfile.gettempdir(),
+        check=False,
+    )
+
+
+@functools.cache
+def probe(name: str) -> dict[str, Any]:
+    proc = run_probe(FIXTURES / name)
+    if proc.returncode != 0:
+        pytest.fail(f"probe failed for {name} (exit {proc.returncode}):\n{proc.stderr}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def probe_spec(name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads((FIXTURES / name / "probe.json").read_text("utf-8"))
+    return spec
+
+
+# --- comparing --------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def same(static: Any, real: Any) -> bool:
+    """JSON equality, except that True is not 1 and 3600 is 3600.0."""
+    if isinstance(static, bool) or isinstance(real, bool):
+        return type(static) is type(real) and static == real
+    if isinstance(static, (int, float)) and isinstance(real, (int, float)):
+        return float(static) == float(real)
+    if isinstance(static, list) and isinstance(real, list):
+        return len(static) == len(real) and all(map(same, static, real))
+    if isinstance(static, dict) and isinstance(real, dict):
+        return static.keys() == real.keys() and all(same(static[k], real[k]) for k in real)
+    return bool(static == real)
+
+
+def origin_of(case: Case, path: str, marker: str) -> str:
+    lines = (FIXTURES / case.name / path).read_text("utf-8").splitlines()
+    hits = [n for n, line in enumerate(lines, start=1) if marker in line]
+    assert len(hits) == 1, f"{case.name}/{path}: marker {marker!r} on lines {hits}"
+    return f"{path}:{hits[0]}"
+
+
+def compare_settings(case: Case, real: dict[str, Any], view: dict[str, Any]) -> Iterator[str]:
+    for app, real_app in real.items():
+        static_settings = view["apps"].get(app, {}).get("settings", {})
+        for name in SETTINGS:
+            key = (app, name)
+            entry = static_settings.get(name)
+            celery_value = real_app["settings"][name]
+            if entry is None:
+                yield f"{app} {name}: not in the static view (Celery: {celery_value!r})"
+            elif not entry["known"]:
+                if key not in case.unknown_settings:
+                    yield f"{app} {name}: static says unknown, Celery says {celery_value!r}"
+            elif key in case.unknown_settings:
+                yield f"{app} {name}: must be unknown, static says known {entry['value']!r}"
+            elif not same(plain(entry["value"]), celery_value):
+                yield (
+                    f"{app} {name}: static {entry['value']!r} (from {entry.get('origin')}),"
+                    f" Celery {celery_value!r}"
+                )
+        for (origin_app, name), (path, marker) in case.origins.items():
+            if origin_app != app or name not in static_settings:
+                continue
+            want = origin_of(case, path, marker)
+            got = static_settings[name].get("origin")
+            if got != want:
+                yield f"{app} {name}: origin {got!r}, expected {want!r}"
+
+
+def compare_tasks(case: Case, real: dict[str, Any], view: dict[str, Any]) -> Iterator[str]:
+    static_tasks: dict[str, Any] = view["tasks"]
+    for name, task in static_tasks.items():
+        if not task["apps"]:
+            yield f"task {name}: static view binds it to no app"
+    for app, real_app in real.items():
+        static_names = {n for n, t in static_tasks.items() if app in t["apps"]}
+        real_names = set(real_app["tasks"])
+        if static_names != real_names:
+            yield (
+                f"{app} tasks: static only {sorted(static_names - real_names)},"
+                f" Celery only {sorted(real_names - static_names)}"
+            )
+        for name in sorted(static_names & real_names):
+            static_options = static_tasks[name]["options"]
+            real_options = real_app["tasks"][name]
+            for option in TASK_OPTIONS:
+                entry = static_options.get(option)
+                where = f"{app} task {name} {option}"
+                if entry is None:
+                    yield f"{where}: not in the static view (Celery: {real_options[option]!r})"
+                elif not entry["known"]:
+                    if (name, option) not in case.unknown_options:
+                        yield f"{where}: static says unknown, Celery says {real_options[option]!r}"
+                elif (name, option) in case.unknown_options:
+                    yield f"{where}: must be unknown, static says known {entry['value']!r}"
+                elif not same(plain(entry["value"]), real_options[option]):
+                    yield f"{where}: static {entry['value']!r}, Celery {real_options[option]!r}"
+
+
+def must_know_gaps(case: Case, view: dict[str, Any]) -> Iterator[str]:
+    for app, name in case.must_know_settings():
+        entry = view["apps"].get(app, {}).get("settings", {}).get(name)
+        if not (entry and entry["known"]):
+            yield f"{app} {name}: the fixture exists to resolve this, static view has {entry!r}"
+    for task, option in case.must_know_options():
+        entry = view["tasks"].get(task, {}).get("options", {}).get(option)
+        if not (entry and entry["known"]):
+            yield f"task {task} {option}: the fixture exists to resolve this, static has {entry!r}"
+
+
+# --- tests ---------------------------------------------------------------------------
+
+
+def test_every_fixture_has_a_case() -> None:
+    on_disk = sorted(p.name for p in FIXTURES.iterdir() if (p / "probe.json").is_file())
+    assert on_disk == sorted(CASE_IDS)
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_probe_reports_every_setting_and_option(case: Case) -> None:
+    real = probe(case.name)
+    assert list(real) == probe_spec(case.name)["apps"]
+    for app, data in real.items():
+        assert set(data) == {"settings", "tasks"}
+        assert sorted(data["settings"]) == sorted(SETTINGS), app
+        for name, options in data["tasks"].items():
+            assert sorted(options) == sorted(TASK_OPTIONS), f"{app} {name}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_probe_shows_the_celery_behaviour_the_fixture_pins(case: Case) -> None:
+    real = probe(case.name)
+    assert {app: set(data["tasks"]) for app, data in real.items()} == dict(case.tasks)
+    wrong = [
+        f"{app} {name}: Celery {real[app]['settings'][name]!r}, fixture expects {want!r}"
+        for (app, name), want in case.settings.items()
+        if not same(real[app]["settings"][name], want)
+    ] + [
+        f"{app} {task} {option}: Celery {real[app]['tasks'][task][option]!r}, expects {want!r}"
+        for (app, task, option), want in case.options.items()
+        if not same(real[app]["tasks"][task][option], want)
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_fixture_origin_markers_are_unambiguous(case: Case) -> None:
+    for path, marker in case.origins.values():
+        origin_of(case, path, marker)
+
+
+def test_probe_fails_loudly_on_a_broken_fixture(tmp_path: Path) -> None:
+    (tmp_path / "probe.json").write_text(json.dumps({"apps": ["boom:app"]}), "utf-8")
+    (tmp_path / "boom.py").write_text("raise RuntimeError('fixture exploded')\n", "utf-8")
+    proc = run_probe(tmp_path)
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr
+    assert "fixture exploded" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_probe_ignores_the_callers_celery_environment(tmp_path: Path) -> None:
+    (tmp_path / "probe.json").write_text(json.dumps({"apps": ["mini:app"]}), "utf-8")
+    (tmp_path / "mini.py").write_text(
+        "from celery import Celery\napp = Celery('mini', broker='redis://fixture')\n", "utf-8"
+    )
+    leaked = {"CELERY_BROKER_URL": "redis://leaked", "DJANGO_SETTINGS_MODULE": "nowhere"}
+    proc = run_probe(tmp_path, leaked)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["mini:app"]["settings"]["broker_url"] == "redis://fixture"
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_static_view_matches_celery(case: Case) -> None:
+    # Imported here so that the probe tests above still run while the
+    # engine is missing or broken; this test then fails, it is not skipped.
+    from celerylint.engine import describe
+
+    real = probe(case.name)
+    view = describe(FIXTURES / case.name)
+
+    gaps = list(must_know_gaps(case, view))
+    assert not gaps, f"{case.name}: not resolved statically:\n  " + "\n  ".join(gaps)
+
+    assert sorted(view["apps"]) == sorted(real), f"{case.name}: apps differ"
+    problems = [*compare_settings(case, real, view), *compare_tasks(case, real, view)]
+    assert not problems, f"{case.name}: static view disagrees with Celery:\n  " + "\n  ".join(
+        problems
+    )
