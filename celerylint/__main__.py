@@ -1,0 +1,5 @@
+"""`python -m celerylint`."""
+
+from celerylint.cli import run
+
+run()

@@ -1,0 +1,271 @@
+"""Command line: argument parsing and exit codes, nothing else.
+
+Exit codes: 0 nothing reported, 1 findings remain, 2 usage, configuration or
+internal error. Heavy modules (the engine, rich, yaml, libcst) are imported
+only by the commands that need them, so `celerylint --version` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional, TextIO
+
+from celerylint import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("full", "concise", "json", "github")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for; printed as one line, exit 2."""
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="celerylint",
+        description="A static linter, pre-commit hook and autofixer for Celery applications.",
+    )
+    parser.add_argument("--version", action="version", version=f"celerylint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="lint files or a project (default: .)")
+    check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
+    check.add_argument("--select", type=_csv, help="rules to enable: codes, prefixes or names")
+    check.add_argument("--ignore", type=_csv, help="rules to disable")
+    check.add_argument("--extend-select", type=_csv, help="rules to enable on top of the selection")
+    check.add_argument("--output-format", choices=FORMATS, default=None)
+    check.add_argument("--statistics", action="store_true", help="count findings per rule")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("--config", type=Path, help="a pyproject.toml or celerylint.toml to use")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
+    check.add_argument("--diff", action="store_true", help="print fixes as a diff; write nothing")
+    check.add_argument("--show-fixes", action="store_true", help="list what was fixed")
+    check.add_argument(
+        "--exit-non-zero-on-fix", action="store_true", help="exit 1 when a file was changed"
+    )
+    check.add_argument("--no-color", action="store_true", help="never use color")
+    check.add_argument("--timings", action="store_true", help="print counts and timings (stderr)")
+
+    rule = commands.add_parser("rule", help="explain a rule")
+    rule.add_argument("rule", help="code (CL101) or name (pickle-accepted)")
+    commands.add_parser("rules", help="list all rules")
+    clean = commands.add_parser("clean", help="remove the cache")
+    clean.add_argument("path", nargs="?", type=Path, default=Path("."))
+    inspect = commands.add_parser("inspect", help="print resolved apps, settings, tasks (JSON)")
+    inspect.add_argument("path", nargs="?", type=Path, default=Path("."))
+    inspect.add_argument("--config", type=Path)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args, sys.stdout)
+        if args.command == "rule":
+            return _rule(args.rule, sys.stdout)
+        if args.command == "rules":
+            return _rules(sys.stdout)
+        if args.command == "clean":
+            return _clean(args.path)
+        if args.command == "inspect":
+            return _inspect(args.path, args.config, sys.stdout)
+        _parser().print_help(sys.stderr)
+        return EXIT_ERROR
+    except UsageError as exc:
+        print(f"celerylint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("celerylint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head`: not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+def _load(config_path: Optional[Path], start: Path) -> object:
+    from celerylint.config import ConfigError, load_config
+
+    try:
+        return load_config(config_path, start)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    import time
+
+    from celerylint.config import Config
+    from celerylint.selection import SelectionError, selected_codes, validate
+
+    started = time.perf_counter()
+    paths: list[Path] = args.paths or [Path(".")]
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+    for path in missing:
+        print(f"celerylint: error: {path}: no such file or directory", file=sys.stderr)
+    paths = [p for p in paths if p not in missing]
+    if not paths:
+        return EXIT_ERROR
+    config = _load(args.config, paths[0].absolute())
+    assert isinstance(config, Config)
+    origin = str(config.config_file) if config.config_file else "configuration"
+    try:
+        validate(config.select, f"{origin}: select")
+        validate(config.ignore, f"{origin}: ignore")
+        validate(config.extend_select, f"{origin}: extend-select")
+        for pattern, selectors in config.per_file_ignores:
+            validate(selectors, f"{origin}: per-file-ignores {pattern!r}")
+        for flag in ("select", "ignore", "extend_select"):
+            validate(getattr(args, flag) or (), f"--{flag.replace('_', '-')}")
+    except SelectionError as exc:
+        raise UsageError(str(exc)) from None
+    codes = selected_codes(
+        args.select if args.select is not None else config.select,
+        [*config.ignore, *(args.ignore or ())],
+        [*config.extend_select, *(args.extend_select or ())],
+    )
+    if args.fix or args.diff:
+        from celerylint.fixer import run_fix
+
+        outcome = run_fix(paths, config, codes, args)
+        return _report(outcome.result, args, out, started, outcome.fixed, outcome.changed_files)
+
+    from celerylint.engine import check
+
+    result = check(paths, config, selected=codes.__contains__, use_cache=not args.no_cache)
+    return _report(result, args, out, started)
+
+
+def _report(
+    result: object,
+    args: argparse.Namespace,
+    out: TextIO,
+    started: float,
+    fixed: Sequence[object] = (),
+    changed_files: int = 0,
+) -> int:
+    import json
+    import time
+
+    from celerylint.engine import CheckResult
+    from celerylint.report import ReportContext, fix_applies, render, render_statistics
+
+    assert isinstance(result, CheckResult)
+    for error in result.errors:
+        print(f"celerylint: warning: {error}", file=sys.stderr)
+    diagnostics = result.diagnostics
+    unsafe = bool(args.unsafe_fixes)
+    fixable = sum(1 for d in diagnostics if d.fix and fix_applies(d.fix, unsafe))
+    hidden = sum(1 for d in diagnostics if d.fix and not fix_applies(d.fix, unsafe))
+    fmt = args.output_format or os.environ.get("CELERYLINT_OUTPUT_FORMAT") or "full"
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if args.statistics:
+        render_statistics(diagnostics, out, unsafe_fixes=unsafe)
+    elif not args.diff:
+        context = ReportContext(
+            cwd=Path.cwd(),
+            files_checked=result.files_checked,
+            fixed=len(fixed),
+            fixable=fixable,
+            unsafe_fixable=hidden,
+            color=False if args.no_color else None,
+            show_fixes_list=list(fixed) if args.show_fixes else (),  # type: ignore[arg-type]
+            unsafe_fixes=unsafe,
+        )
+        render(diagnostics, fmt, out, context)
+    if args.timings:
+        timings = {
+            "files": result.files_checked,
+            "parsed": result.files_parsed,
+            "prefiltered_out": result.prefiltered_out,
+            "seconds": round(time.perf_counter() - started, 4),
+        }
+        print(json.dumps(timings), file=sys.stderr)
+    if args.diff:
+        return EXIT_FINDINGS if changed_files else EXIT_OK
+    if args.exit_non_zero_on_fix and changed_files:
+        return EXIT_FINDINGS
+    if diagnostics and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _rule(name: str, out: TextIO) -> int:
+    from celerylint.ruledocs import load_spec, render_markdown
+    from celerylint.rules.meta import lookup
+
+    meta = lookup(name)
+    if meta is None:
+        raise UsageError(f"unknown rule {name!r}; `celerylint rules` lists them")
+    out.write(render_markdown(load_spec(meta.name)))
+    return EXIT_OK
+
+
+def _rules(out: TextIO) -> int:
+    from celerylint.rules.meta import ALL_RULES
+
+    width = max(len(r.name) for r in ALL_RULES)
+    out.write(f"{'code':<6} {'name':<{width}}  {'fix':<9} summary\n")
+    for rule in ALL_RULES:
+        out.write(f"{rule.code:<6} {rule.name:<{width}}  {rule.fixable:<9} {rule.summary}\n")
+    return EXIT_OK
+
+
+def _clean(path: Path) -> int:
+    import shutil
+
+    from celerylint.config import Config
+
+    config = _load(None, path.absolute())
+    assert isinstance(config, Config)
+    cache = config.cache_dir or config.root / ".celerylint_cache"
+    if cache.is_dir():
+        shutil.rmtree(cache, ignore_errors=True)
+        print(f"Removed cache at {cache}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _inspect(path: Path, config_path: Optional[Path], out: TextIO) -> int:
+    import json
+
+    from celerylint.config import Config
+    from celerylint.engine import describe
+
+    config = _load(config_path, path.absolute())
+    assert isinstance(config, Config)
+    view = describe(path.absolute(), config.with_overrides(root=path.absolute()))
+    json.dump(view, out, indent=2, sort_keys=True, default=str)
+    out.write("\n")
+    return EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point: never a traceback for the user, exit 2 instead."""
+    try:
+        code = main()
+    except SystemExit:
+        raise
+    except Exception as exc:  # an internal error must not look like "no findings"
+        import traceback
+
+        traceback.print_exc()
+        print(
+            f"celerylint: internal error: {type(exc).__name__}: {exc} "
+            "(please report this with the traceback above)",
+            file=sys.stderr,
+        )
+        code = EXIT_ERROR
+    sys.exit(code)
