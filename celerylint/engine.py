@@ -45,8 +45,16 @@ def _extract_job(job: tuple[str, str, bool]) -> dict[str, Any]:
 class FactStore:
     """Facts for every discovered file: from the cache, eagerly, or on demand."""
 
-    def __init__(self, files: list[SourceFile], config: Config, use_cache: bool) -> None:
+    def __init__(
+        self,
+        files: list[SourceFile],
+        config: Config,
+        use_cache: bool,
+        overlay: Optional[dict[str, bytes]] = None,
+    ) -> None:
         self.files = {str(f.path): f for f in files}
+        # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
+        self.overlay = overlay or {}
         self.tokens = prefilter_tokens(config.task_decorators)
         cache_dir = config.cache_dir or (config.root / ".celerylint_cache")
         key = fingerprint(sorted(config.task_decorators))
@@ -61,6 +69,10 @@ class FactStore:
         """Settle every file: cached facts, prefiltered out, or parsed now (in parallel)."""
         to_parse: list[str] = []
         for path, source in self.files.items():
+            if path in self.overlay:
+                self.facts[path] = extract_source(self.overlay[path], source.module, source.is_package)
+                self.relevant.append(path)
+                continue
             try:
                 stat = os.stat(path)
             except OSError as exc:
@@ -180,6 +192,7 @@ def check(
     *,
     selected: Callable[[str], bool] = lambda code: True,
     use_cache: bool = True,
+    overlay: Optional[dict[str, bytes]] = None,
 ) -> CheckResult:
     """Lint: the model is built from the whole project; findings are kept under `paths`."""
     from celerylint.rules import run_rules
@@ -197,7 +210,7 @@ def check(
         explicit = discover([Path(p) for p in extra], config)
         discovery.files.extend(f for f in explicit.files if str(f.path) not in known)
         discovery.errors.extend(explicit.errors)
-    store = FactStore(discovery.files, config, use_cache)
+    store = FactStore(discovery.files, config, use_cache, overlay)
     store.load()
     project = build_project(store, config)
     diagnostics = [d for d in run_rules(project, selected) if selected(d.code)]

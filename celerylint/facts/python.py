@@ -311,6 +311,69 @@ class Extractor:
                 start = found
         return [line, start, line, start + len(node.name)]
 
+    def source(self, node: Any) -> str:
+        """The exact source text of a node."""
+        start_line, start_col, end_line, end_col = self.span(node)
+        lines = self.positions.lines[start_line - 1 : end_line]
+        if not lines:
+            return ""
+        if len(lines) == 1:
+            return lines[0][start_col:end_col]
+        return "\n".join([lines[0][start_col:], *lines[1:-1], lines[-1][:end_col]])
+
+    def string_key_span(self, node: ast.expr) -> Optional[list[int]]:
+        """The span inside the quotes of a plain one-line string literal, for renames."""
+        text = _const_str(node)
+        if text is None:
+            return None
+        line, col, end_line, end_col = self.span(node)
+        if end_line != line or self.source(node)[1:-1] != text:
+            return None
+        return [line, col + 1, line, end_col - 1]
+
+    def keyword_name_span(self, keyword: ast.keyword) -> Optional[list[int]]:
+        if keyword.arg is None or not hasattr(keyword, "lineno"):
+            return None
+        line = keyword.lineno
+        col = self.positions.col(line, keyword.col_offset)
+        return [line, col, line, col + len(keyword.arg)]
+
+    def call_shape(self, call: ast.Call) -> dict[str, Any]:
+        """Where and how a keyword can be appended to a call, for fixes."""
+        end_line, end_col = self.span(call)[2:]
+        items: list[Any] = [*call.args, *call.keywords]
+        items.sort(key=lambda n: (n.lineno, n.col_offset))
+        shape: dict[str, Any] = {"close": [end_line, end_col - 1], "last": None}
+        if items:
+            last = items[-1]
+            last_end = self.span(last)[2:]
+            between = self._text_between(last_end, [end_line, end_col - 1])
+            shape["last"] = last_end
+            shape["trailing_comma"] = "," in between.split("#")[0]
+            shape["last_indent"] = _indent(self.positions.lines[self.span(last)[0] - 1])
+            shape["close_indent"] = _indent(self.positions.lines[end_line - 1])
+            shape["close_alone"] = not self.positions.lines[end_line - 1][: end_col - 1].strip()
+        return shape
+
+    def _parenthesized(self, node: ast.expr) -> bool:
+        """`(x)`: the node's own text is wrapped in parentheses (not a tuple's)."""
+        line, col, end_line, end_col = self.span(node)
+        before = self.positions.lines[line - 1][:col].rstrip()
+        after = self.positions.lines[end_line - 1][end_col:].lstrip()
+        if not (before.endswith("(") and after.startswith(")")):
+            return False
+        # `f(x)`: that parenthesis is the call's own, not a wrapper around x.
+        head = before[:-1].rstrip()
+        return head == "" or head.endswith(("(", ",", "=", "[", ":"))
+
+    def _text_between(self, start: list[int], end: list[int]) -> str:
+        lines = self.positions.lines
+        if start[0] == end[0]:
+            return lines[start[0] - 1][start[1] : end[1]]
+        parts = [lines[start[0] - 1][start[1] :], *lines[start[0] : end[0] - 1]]
+        parts.append(lines[end[0] - 1][: end[1]])
+        return "\n".join(parts)
+
     # -- entry point ---------------------------------------------------------
 
     def extract(self) -> dict[str, Any]:
@@ -413,6 +476,7 @@ class Extractor:
                     conditional,
                     key=key,
                     node=self.nodes.build(value, self.scope),
+                    key_span=self.string_key_span(target.slice),  # type: ignore[arg-type]
                 )
             return
         if self.scope.qualify(base) == "os.environ":
@@ -431,6 +495,7 @@ class Extractor:
         if isinstance(target.value, ast.Attribute) and target.value.attr == "conf":
             receiver = self.scope.qualify(target.value.value)
             if receiver:
+                end_line, end_col = self.span(target)[2:]
                 self._conf_op(
                     "set",
                     receiver,
@@ -438,6 +503,7 @@ class Extractor:
                     conditional,
                     key=target.attr,
                     node=self.nodes.build(value, self.scope),
+                    key_span=[end_line, end_col - len(target.attr), end_line, end_col],
                 )
         elif target.attr == "conf":
             receiver = self.scope.qualify(target.value)
@@ -485,12 +551,14 @@ class Extractor:
         if "celery" not in last.lower() and not local_class:
             return
         kwargs: dict[str, list] = {}
+        keys: dict[str, Optional[list[int]]] = {}
         opaque = False
         for keyword in call.keywords:
             if keyword.arg is None:
                 opaque = True
                 continue
             kwargs[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+            keys[keyword.arg] = self.keyword_name_span(keyword)
         args = [self.nodes.build(arg, self.scope) for arg in call.args]
         self.facts["apps"].append(
             {
@@ -498,6 +566,7 @@ class Extractor:
                 "callee": callee,
                 "span": self.span(call),
                 "kwargs": kwargs,
+                "keys": keys,
                 "args": args,
                 "opaque": opaque,
                 "conditional": conditional,
@@ -556,16 +625,26 @@ class Extractor:
             receiver = self.scope.qualify(func.value.value)
             if not receiver:
                 return
-            items: Optional[dict[str, list]] = {}
+            items: dict[str, list] = {}
+            keys: dict[str, Optional[list[int]]] = {}
             sources = list(call.args)
             for keyword in call.keywords:
                 if keyword.arg is None:
                     sources.append(keyword.value)
                 else:
-                    assert items is not None
                     items[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+                    keys[keyword.arg] = self.keyword_name_span(keyword)
             extra_nodes = [self.nodes.build(source, self.scope) for source in sources]
-            self._conf_op("update", receiver, call, conditional, items=items, maps=extra_nodes)
+            self._conf_op(
+                "update",
+                receiver,
+                call,
+                conditional,
+                items=items,
+                keys=keys,
+                maps=extra_nodes,
+                shape=self.call_shape(call),
+            )
             return
         if attr == "config_from_object" and call.args:
             receiver = self.scope.qualify(func.value)
@@ -615,6 +694,31 @@ class Extractor:
         for keyword in call.keywords:
             if keyword.arg is not None:
                 record["kw"][keyword.arg] = self.nodes.build(keyword.value, self.scope)
+        if method in ("delay", "apply_async"):
+            end_line, end_col = self.span(func)[2:]
+            record["method_span"] = [end_line, end_col - len(method), end_line, end_col]
+            record["args"] = [
+                {
+                    "span": self.span(arg),
+                    "src": self.source(arg),
+                    "starred": isinstance(arg, ast.Starred),
+                    "shape": _value_shape(arg),
+                    "wrapped": self._parenthesized(arg),
+                }
+                for arg in call.args
+            ]
+            record["kwargs"] = [
+                {
+                    "name": keyword.arg,
+                    "span": self.span(keyword) if hasattr(keyword, "end_lineno") else None,
+                    "src": self.source(keyword.value),
+                    "value_span": self.span(keyword.value),
+                    "shape": _value_shape(keyword.value),
+                    "wrapped": self._parenthesized(keyword.value),
+                }
+                for keyword in call.keywords
+            ]
+            record["shape"] = self.call_shape(call)
         if method == "send_task":
             record["name"] = _const_str(call.args[0]) if call.args else None
         else:
@@ -641,33 +745,45 @@ class Extractor:
                     "q": self.scope.qualify(target),
                     "called": call is not None,
                     "kwargs": kwargs,
+                    "kwspans": {
+                        k.arg: self.span(k)
+                        for k in (call.keywords if call else [])
+                        if k.arg is not None and hasattr(k, "end_lineno")
+                    },
                     "nargs": len(call.args) if call else 0,
                     "opaque": opaque,
                     "span": self.span(decorator),
+                    "shape": self.call_shape(call) if call else None,
                 }
             )
         return decorators
 
     def _class(self, node: ast.ClassDef) -> dict[str, Any]:
         attrs: dict[str, list] = {}
+        attr_spans: dict[str, list[int]] = {}
         methods: dict[str, Any] = {}
         for stmt in node.body:
+            targets: list[ast.expr] = []
             if isinstance(stmt, ast.Assign):
-                for target in stmt.targets:
-                    if isinstance(target, ast.Name):
-                        attrs[target.id] = self.nodes.build(stmt.value, self.scope)
+                targets = stmt.targets
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                if isinstance(stmt.target, ast.Name):
-                    attrs[stmt.target.id] = self.nodes.build(stmt.value, self.scope)
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                targets = [stmt.target]
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods[stmt.name] = self._function(stmt, self.scope)
                 attrs.pop(stmt.name, None)
+                continue
+            value = getattr(stmt, "value", None)
+            for target in targets:
+                if isinstance(target, ast.Name) and value is not None:
+                    attrs[target.id] = self.nodes.build(value, self.scope)
+                    attr_spans[target.id] = self.span(target)
         return {
             "span": self.name_span(node),
             "bases": [self.scope.qualify(base) for base in node.bases],
             "opaque_bases": any(self.scope.qualify(b) is None for b in node.bases)
             or any(k.arg == "metaclass" for k in node.keywords),
             "attrs": attrs,
+            "attr_spans": attr_spans,
             "methods": methods,
             "decorators": self._decorators(node),
         }
@@ -862,6 +978,29 @@ class Extractor:
                 }
             )
         return retries
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _value_shape(node: ast.expr) -> str:
+    """What kind of value an argument is, as far as syntax tells."""
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return "sequence"
+    if isinstance(node, (ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.Set)):
+        return "iterable"
+    if isinstance(node, ast.Dict):
+        return "dict"
+    if isinstance(node, ast.Constant):
+        if node.value is None:
+            return "none"
+        return "string" if isinstance(node.value, (str, bytes)) else "scalar"
+    if isinstance(node, ast.JoinedStr):
+        return "string"
+    if isinstance(node, ast.Starred):
+        return "starred"
+    return "expression"
 
 
 def _returns_value(body_nodes: list[ast.AST]) -> bool:

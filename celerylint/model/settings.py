@@ -147,6 +147,16 @@ class App:
         return [*self.source.layers, self.changes]
 
 
+def _inner_string_span(node: Node, text: str) -> Optional[list[int]]:
+    """The span inside the quotes of a plain, one-line string literal key."""
+    span = node[1]
+    if node[0] != "c" or span is None or span[0] != span[2]:
+        return None
+    if span[3] - span[1] != len(text) + 2:
+        return None  # a prefix, escapes or implicit concatenation: not a plain literal
+    return [span[0], span[1] + 1, span[2], span[3] - 1]
+
+
 def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
     for key in keys:
         entry = layer.entries.get(key)
@@ -226,7 +236,8 @@ class AppBuilder:
         for key, node in kwargs.items():
             if key in structural:
                 continue
-            changes.entries[renamed.get(key, key)] = Entry(key, node, app.path, None)
+            key_span = record.get("keys", {}).get(key)
+            changes.entries[renamed.get(key, key)] = Entry(key, node, app.path, key_span)
         if "namespace" in kwargs:
             app.namespace = self._string(kwargs["namespace"], app.path)
         source_node: Optional[tuple[Node, str]] = None
@@ -236,13 +247,14 @@ class AppBuilder:
         for path, op in sorted(ops, key=lambda item: (item[0], item[1]["span"])):
             kind = op["kind"]
             if kind == "set":
-                entry = Entry(op["key"], op["node"], path, op["span"], op["cond"])
+                entry = Entry(op["key"], op["node"], path, op.get("key_span"), op["cond"])
                 changes.entries[op["key"]] = entry
             elif kind == "unset":
                 changes.unknown_keys.add(op["key"])
             elif kind == "update":
                 for key, node in op["items"].items():
-                    changes.entries[key] = Entry(key, node, path, node[1], op["cond"])
+                    key_span = op.get("keys", {}).get(key)
+                    changes.entries[key] = Entry(key, node, path, key_span, op["cond"])
                 for mapping in op["maps"]:
                     self._add_mapping(changes, mapping, path, op["cond"])
             elif kind == "opaque":
@@ -276,7 +288,7 @@ class AppBuilder:
                 layer.open_ended = True
                 continue
             layer.entries[key.value] = Entry(
-                key.value, value_node, map_path, key_node[1], conditional
+                key.value, value_node, map_path, _inner_string_span(key_node, key.value), conditional
             )
 
     def _follow(self, node: Node, path: str) -> Optional[tuple[Node, str]]:
@@ -366,7 +378,8 @@ class AppBuilder:
             chain = []
         for cls_module, cls in reversed(chain):
             for key, node in cls["attrs"].items():
-                layer.entries[key] = Entry(key, node, self.modules.paths[cls_module], node[1])
+                key_span = cls.get("attr_spans", {}).get(key)
+                layer.entries[key] = Entry(key, node, self.modules.paths[cls_module], key_span)
         return ConfigSource("class", [layer], layer.description)
 
     def _class_chain(self, module: str, name: str) -> Optional[list[tuple[str, dict[str, Any]]]]:

@@ -13,9 +13,18 @@ from celerylint.rules.base import CHECKS
 
 
 def run_rules(project: Project, selected: Callable[[str], bool]) -> list[Diagnostic]:
-    from celerylint.rules import concurrency, results, retries, serialization, time_limits
+    from celerylint.rules import (
+        calls,
+        concurrency,
+        results,
+        retries,
+        serialization,
+        settings_hygiene,
+        time_limits,
+    )
 
-    del concurrency, results, retries, serialization, time_limits  # imported to register
+    # Imported to register their checks.
+    del calls, concurrency, results, retries, serialization, settings_hygiene, time_limits
     found: dict[tuple[str, str, int, int, str], Diagnostic] = {}
     for code, check in sorted(CHECKS.items()):
         if not selected(code):

@@ -27,7 +27,9 @@ _W = Severity.WARNING
 
 ALL_RULES: tuple[RuleMeta, ...] = (
     RuleMeta("CL000", "parse-error", _E, "A file cannot be read or parsed."),
-    RuleMeta("CL001", "unused-suppression", _W, "A suppression comment silences nothing."),
+    RuleMeta(
+        "CL001", "unused-suppression", _W, "A suppression comment silences nothing.", "always"
+    ),
     RuleMeta(
         "CL002",
         "invalid-suppression",
@@ -35,7 +37,11 @@ ALL_RULES: tuple[RuleMeta, ...] = (
         "A suppression comment names no rule, or a rule that does not exist.",
     ),
     RuleMeta(
-        "CL101", "pickle-accepted", _E, "Pickle is accepted from, or sent to, the broker."
+        "CL101",
+        "pickle-accepted",
+        _E,
+        "Pickle is accepted from, or sent to, the broker.",
+        "sometimes",
     ),
     RuleMeta(
         "CL102",
@@ -49,7 +55,7 @@ ALL_RULES: tuple[RuleMeta, ...] = (
         _E,
         "A service sends a serializer that a linked service does not accept.",
     ),
-    RuleMeta("CL201", "missing-time-limit", _W, "A task has no hard time limit."),
+    RuleMeta("CL201", "missing-time-limit", _W, "A task has no hard time limit.", "sometimes"),
     RuleMeta(
         "CL202",
         "soft-time-limit-not-below-hard",
@@ -68,9 +74,15 @@ ALL_RULES: tuple[RuleMeta, ...] = (
         _E,
         "A task waits synchronously on the result of another task.",
     ),
-    RuleMeta("CL401", "unbounded-retries", _W, "A task retries forever (max_retries=None)."),
     RuleMeta(
-        "CL402", "retry-without-backoff", _W, "A task retries automatically without backoff."
+        "CL401", "unbounded-retries", _W, "A task retries forever (max_retries=None).", "sometimes"
+    ),
+    RuleMeta(
+        "CL402",
+        "retry-without-backoff",
+        _W,
+        "A task retries automatically without backoff.",
+        "sometimes",
     ),
     RuleMeta(
         "CL403",
@@ -83,12 +95,62 @@ ALL_RULES: tuple[RuleMeta, ...] = (
         "result-not-ignored",
         _W,
         "A task's results are stored, but it returns nothing and nobody reads them.",
+        "sometimes",
     ),
     RuleMeta(
         "CL502",
         "result-expires-disabled",
         _W,
         "Results never expire, so the result backend grows forever.",
+    ),
+    RuleMeta(
+        "CL801",
+        "delay-with-execution-options",
+        _E,
+        "`.delay()` is given an execution option, which the task receives as an argument.",
+        "always",
+    ),
+    RuleMeta(
+        "CL802",
+        "apply-async-args-not-tuple",
+        _E,
+        "`apply_async(args=...)` is given a single value instead of a tuple.",
+        "sometimes",
+    ),
+    RuleMeta(
+        "CL803",
+        "task-self-without-bind",
+        _E,
+        "A task takes `self` but is not bound (`bind=True` is missing).",
+        "sometimes",
+    ),
+    RuleMeta(
+        "CL804",
+        "retry-not-raised",
+        _W,
+        "`self.retry(...)` is called but not raised.",
+        "always",
+    ),
+    RuleMeta(
+        "CL901",
+        "deprecated-setting-name",
+        _W,
+        "An old (pre-4.0) setting name is used where the new name is meant.",
+        "sometimes",
+    ),
+    RuleMeta(
+        "CL902",
+        "mixed-setting-names",
+        _E,
+        "One configuration mixes old and new setting names: Celery refuses to start.",
+        "sometimes",
+    ),
+    RuleMeta(
+        "CL903",
+        "unknown-setting",
+        _W,
+        "A setting key that Celery never reads in that configuration.",
+        "sometimes",
     ),
 )
 

@@ -1,0 +1,284 @@
+"""`--fix` and `--diff`: apply fixes to a fixpoint, losslessly and atomically.
+
+Rules express fixes as text edits on exact source spans (computed from the
+parse tree at extraction time), so everything outside the edited spans —
+comments, blank lines, quotes, formatting — is kept byte for byte. Each round
+applies the non-overlapping fixes, checks that every changed file still
+parses (with `ast`, or libcst's newer grammar for files `ast` cannot read),
+then re-analyzes; overlapping fixes wait for the next round. Files keep their
+encoding, BOM, line endings and mode, are written through a temporary file
+and `os.replace`, and are never overwritten if they changed on disk since
+they were read.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import difflib
+import hashlib
+import io
+import os
+import re
+import sys
+import tempfile
+import tokenize
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from celerylint.config import Config
+from celerylint.diagnostics import Diagnostic, Edit, Fix
+from celerylint.engine import CheckResult, check
+from celerylint.report import fix_applies
+
+MAX_ROUNDS = 10
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass
+class SourceText:
+    """A file's decoded text and what is needed to write it back identically."""
+
+    path: str
+    original: bytes
+    text: str
+    encoding: str
+    bom: bool
+    newline: str
+    mode: int
+    mtime_ns: int
+
+    @classmethod
+    def read(cls, path: str) -> SourceText:
+        with open(path, "rb") as handle:
+            data = handle.read()
+            stat = os.fstat(handle.fileno())
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        bom = data.startswith(b"\xef\xbb\xbf")
+        text = data.decode(encoding)
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        match = _NEWLINE.search(text)
+        newline = match.group(0) if match else "\n"
+        return cls(path, data, text, encoding, bom, newline, stat.st_mode, stat.st_mtime_ns)
+
+    def encode(self, text: str) -> bytes:
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        data = text.encode(encoding)
+        return (b"\xef\xbb\xbf" + data) if self.bom else data
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(match.end() for match in _NEWLINE.finditer(text))
+    return starts
+
+
+def apply_edits(source: SourceText, text: str, edits: Sequence[Edit]) -> str:
+    """Apply non-overlapping edits (spans in lines/character columns) to `text`."""
+    starts = _line_starts(text)
+
+    def offset(line: int, col: int) -> int:
+        if line - 1 >= len(starts):
+            return len(text)
+        return min(starts[line - 1] + col, len(text))
+
+    pieces: list[str] = []
+    cursor = 0
+    ordered = sorted(edits, key=lambda e: (e.span.line, e.span.col, e.span.end_line, e.span.end_col))
+    for edit in ordered:
+        begin = offset(edit.span.line, edit.span.col)
+        end = offset(edit.span.end_line, edit.span.end_col)
+        pieces.append(text[cursor:begin])
+        content = edit.content
+        if source.newline != "\n":
+            content = content.replace("\n", source.newline)
+        pieces.append(content)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    a_start, a_end = (a.span.line, a.span.col), (a.span.end_line, a.span.end_col)
+    b_start, b_end = (b.span.line, b.span.col), (b.span.end_line, b.span.end_col)
+    if a_start == a_end and b_start == b_end:
+        return a_start == b_start  # two insertions at one point: order would be arbitrary
+    return a_start < b_end and b_start < a_end or a_start == b_start
+
+
+def parses(text: str, original: str) -> bool:
+    try:
+        ast.parse(text)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    try:
+        ast.parse(original)
+        return False  # we broke a file the running Python could read
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    try:  # a file in newer syntax than this Python: libcst knows more grammars
+        import libcst
+
+        libcst.parse_module(text)
+        return True
+    except Exception:
+        return False
+
+
+@dataclass
+class FixOutcome:
+    result: CheckResult
+    fixed: list[Diagnostic] = field(default_factory=list)
+    changed_files: int = 0
+
+
+class FixSession:
+    """Rounds of fixing over one project; in `diff` mode nothing touches the disk."""
+
+    def __init__(self, config: Config, unsafe: bool, diff: bool) -> None:
+        self.config = config
+        self.unsafe = unsafe
+        self.diff = diff
+        self.sources: dict[str, SourceText] = {}
+        self.texts: dict[str, str] = {}  # current text of every file changed so far
+        self.fixed: list[Diagnostic] = []
+        self.problems: list[str] = []
+
+    def source(self, path: str) -> SourceText:
+        if path not in self.sources:
+            self.sources[path] = SourceText.read(path)
+            self.texts.setdefault(path, self.sources[path].text)
+        return self.sources[path]
+
+    def round(self, diagnostics: Sequence[Diagnostic]) -> int:
+        """Apply one round of fixes; returns how many were applied."""
+        accepted: dict[str, list[tuple[Diagnostic, Fix]]] = {}
+        taken: dict[str, list[Edit]] = {}
+        for diagnostic in diagnostics:
+            fix = diagnostic.fix
+            if fix is None or not fix_applies(fix, self.unsafe) or not fix.edits:
+                continue
+            if any(
+                _overlaps(edit, other)
+                for edit in fix.edits
+                for other in taken.get(edit.path, ())
+            ):
+                continue  # next round, against the updated text
+            for edit in fix.edits:
+                taken.setdefault(edit.path, []).append(edit)
+            accepted.setdefault(diagnostic.path, []).append((diagnostic, fix))
+        applied = 0
+        edits_by_file: dict[str, list[Edit]] = {}
+        owners: dict[str, list[Diagnostic]] = {}
+        for diagnostic_path, pairs in accepted.items():
+            for diagnostic, fix in pairs:
+                for edit in fix.edits:
+                    edits_by_file.setdefault(edit.path, []).append(edit)
+                    owners.setdefault(edit.path, []).append(diagnostic)
+        for path, edits in sorted(edits_by_file.items()):
+            try:
+                source = self.source(path)
+            except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+                self.problems.append(f"{path}: cannot read for fixing: {exc}")
+                continue
+            before = self.texts[path]
+            after = apply_edits(source, before, edits)
+            if not parses(after, before):
+                codes = sorted({d.code for d in owners[path]})
+                self.problems.append(
+                    f"{path}: fix for {', '.join(codes)} dropped: the result would not parse"
+                )
+                continue
+            self.texts[path] = after
+            applied += len({id(d) for d in owners[path]})
+            self.fixed.extend(d for d in owners[path] if d not in self.fixed)
+        return applied
+
+    def changed(self) -> dict[str, bytes]:
+        return {
+            path: self.sources[path].encode(text)
+            for path, text in self.texts.items()
+            if text != self.sources[path].text
+        }
+
+    def write(self) -> int:
+        written = 0
+        for path, data in sorted(self.changed().items()):
+            source = self.sources[path]
+            try:
+                _atomic_write(source, data)
+                written += 1
+            except _Conflict as exc:
+                self.problems.append(f"{path}: not fixed: {exc}")
+            except OSError as exc:
+                self.problems.append(f"{path}: not fixed: cannot write: {exc.strerror or exc}")
+        return written
+
+    def unified_diff(self) -> str:
+        out = []
+        cwd = Path.cwd()
+        for path, _data in sorted(self.changed().items()):
+            try:
+                shown = Path(os.path.relpath(path, cwd)).as_posix()
+            except ValueError:
+                shown = path
+            before = self.sources[path].text.splitlines(keepends=True)
+            after = self.texts[path].splitlines(keepends=True)
+            out.extend(difflib.unified_diff(before, after, f"a/{shown}", f"b/{shown}"))
+        return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+
+class _Conflict(Exception):
+    pass
+
+
+def _atomic_write(source: SourceText, data: bytes) -> None:
+    """Replace the file only if it is still what we read; never leave it half-written."""
+    directory = os.path.dirname(source.path) or "."
+    fd, temp = tempfile.mkstemp(prefix=".celerylint-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, source.mode & 0o7777)
+        with open(source.path, "rb") as handle:
+            current = handle.read()
+        if hashlib.sha256(current).digest() != hashlib.sha256(source.original).digest():
+            raise _Conflict("the file changed on disk while celerylint was running")
+        os.replace(temp, source.path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def run_fix(paths: Sequence[Path], config: Config, codes: frozenset[str], args: Any) -> FixOutcome:
+    """Fix to a fixpoint; `args` carries unsafe_fixes, diff, no_cache."""
+    session = FixSession(config, unsafe=bool(args.unsafe_fixes), diff=bool(args.diff))
+    use_cache = not args.no_cache
+    selected = codes.__contains__
+    result = check(paths, config, selected=selected, use_cache=use_cache)
+    for _ in range(MAX_ROUNDS):
+        if session.round(result.diagnostics) == 0:
+            break
+        result = check(paths, config, selected=selected, use_cache=use_cache, overlay=session.changed())
+    else:
+        session.problems.append(
+            f"fixes failed to converge after {MAX_ROUNDS} rounds; "
+            "please report this with the files involved"
+        )
+    changed = 0
+    if args.diff:
+        sys.stdout.write(session.unified_diff())
+        changed = len(session.changed())
+    else:
+        changed = session.write()
+        if changed:
+            result = check(paths, config, selected=selected, use_cache=use_cache)
+    result.errors.extend(session.problems)
+    return FixOutcome(result, session.fixed, changed)

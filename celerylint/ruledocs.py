@@ -1,0 +1,134 @@
+"""Rule specifications (`rules/<name>.yaml`) and the documentation rendered from them.
+
+Each rule's YAML file is its contract: metadata, the prose of its documentation
+page (modelled on ruff's rule pages) and the examples the test suite runs. This
+module finds those files (in a checkout or in an installed wheel), loads them,
+and renders a rule's Markdown page, used both by `scripts/gen_docs.py` and by
+the `celerylint rule NAME` command.
+
+PyYAML is imported lazily: only commands that show documentation pay for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celerylint.rules.meta import ALL_RULES, lookup
+
+#: Keys every rule specification must have, in their documented order.
+SPEC_KEYS: tuple[str, ...] = (
+    "code",
+    "name",
+    "severity",
+    "summary",
+    "fix",
+    "fix_applicability",
+    "what_it_does",
+    "why_bad",
+    "example",
+    "use_instead",
+    "fix_safety",
+    "references",
+    "examples",
+)
+
+FIX_AVAILABILITY: tuple[str, ...] = ("never", "sometimes", "always")
+FIX_APPLICABILITY: tuple[str, ...] = ("safe", "unsafe")
+
+
+def rules_dir() -> Path:
+    """The directory holding the rule specifications.
+
+    From a source checkout (including an editable install) that is the
+    repository's `rules/` directory, next to the `celerylint` package; an
+    installed wheel carries a copy as `celerylint/_rules`. The checkout is
+    recognised by its `pyproject.toml` as well, so that an unrelated top-level
+    `rules` package in `site-packages` is never mistaken for ours.
+    """
+    package = Path(__file__).resolve().parent
+    checkout = package.parent
+    candidate = checkout / "rules"
+    if candidate.is_dir() and (checkout / "pyproject.toml").is_file():
+        return candidate
+    return package / "_rules"
+
+
+def spec_path(code_or_name: str) -> Path:
+    """Path of the specification of a rule given by code (`CL101`) or name."""
+    meta = lookup(code_or_name)
+    if meta is None:
+        raise KeyError(f"unknown rule: {code_or_name!r}")
+    return rules_dir() / f"{meta.name}.yaml"
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    import yaml  # lazy: only documentation commands need it
+
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a rule specification must be a mapping")
+    return data
+
+
+def load_spec(code_or_name: str) -> dict[str, Any]:
+    """Load the specification of one rule, by code (any case) or name.
+
+    Raises `KeyError` for a rule that does not exist and `FileNotFoundError`
+    when the rule exists but its specification is missing.
+    """
+    return _load_yaml(spec_path(code_or_name))
+
+
+def load_all_specs() -> list[dict[str, Any]]:
+    """Specifications of every rule of the catalogue, in catalogue order."""
+    return [load_spec(rule.code) for rule in ALL_RULES]
+
+
+def fix_summary(spec: dict[str, Any]) -> str:
+    """One sentence on fix availability, in ruff's words."""
+    fix = spec.get("fix", "never")
+    if fix == "never":
+        return "No fix available."
+    applicability = spec.get("fix_applicability")
+    sentence = f"Fix is {fix} available"
+    if applicability == "unsafe":
+        return f"{sentence} (unsafe: applied with `--fix --unsafe-fixes`)."
+    if applicability == "safe":
+        return f"{sentence} (safe: applied with `--fix`)."
+    return f"{sentence}."
+
+
+def _block(text: Any) -> str:
+    return str(text or "").strip()
+
+
+def _code_block(text: Any) -> str:
+    return f"```python\n{_block(text)}\n```"
+
+
+def render_markdown(spec: dict[str, Any]) -> str:
+    """Render a rule's documentation page as Markdown (ends with one newline)."""
+    parts: list[str] = [
+        f"# {spec['name']} ({spec['code']})",
+        f"Severity: **{spec['severity']}** · {fix_summary(spec)}",
+        _block(spec.get("summary")),
+        "## What it does",
+        _block(spec.get("what_it_does")),
+        "## Why is this bad?",
+        _block(spec.get("why_bad")),
+        "## Example",
+        _code_block(spec.get("example")),
+        "## Use instead",
+        _code_block(spec.get("use_instead")),
+        "## Fix safety",
+        _block(spec.get("fix_safety")) or "This rule has no fix.",
+    ]
+    references = spec.get("references") or []
+    if references:
+        parts.append("## References")
+        parts.append("\n".join(f"- [{ref['title']}]({ref['url']})" for ref in references))
+    page = "\n\n".join(part for part in parts if part)
+    # No trailing whitespace on any line, exactly one final newline.
+    return "\n".join(line.rstrip() for line in page.splitlines()) + "\n"

@@ -1,0 +1,1 @@
+"""Settings hygiene: CL901, CL902, CL903."""

@@ -1,0 +1,316 @@
+"""Every rule's contract, from `rules/<name>.yaml`, run against the real CLI.
+
+Each example is a small project written to a temporary directory. Lines that
+must be reported carry an `# expect: CODE[, CODE...]` comment; the test runs
+`celerylint check --select CODE` on the project and requires exactly the
+marked (file, line) pairs for that code (markers of other codes are ignored).
+An example may list more rules under `extend_select`: they are selected too
+(`--extend-select`), and their markers are compared as well (CL001 needs the
+rules named in a suppression to run before it can call the suppression unused).
+Examples with a `fixed:` mapping are also run with `--fix --unsafe-fixes`:
+the listed files must come out byte-for-byte as given, every other file
+unchanged, and a second run must change nothing.
+
+A file's content is either a string (written as UTF-8) or a mapping
+`{text: ..., encoding: ...}` for files that must be written in another
+encoding (`latin-1`, `utf-8-sig`); markers are read from the text.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Union
+
+import pytest
+import yaml
+
+from celerylint.ruledocs import FIX_APPLICABILITY, FIX_AVAILABILITY, SPEC_KEYS
+from celerylint.rules.meta import ALL_RULES, BY_CODE, BY_NAME
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+MARKER = re.compile(r"#\s*expect:\s*(CL\d+(?:\s*,\s*CL\d+)*)")
+EXAMPLE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+EXAMPLE_KEYS = {"name", "description", "files"}
+OPTIONAL_EXAMPLE_KEYS = {"config", "fixed", "extend_select"}
+REFERENCE_PREFIXES = ("https://docs.celeryq.dev/", "https://docs.python.org/3/")
+# Rules whose examples may be smaller: the parsing and suppression machinery.
+SMALL_RULES = {"CL000", "CL001", "CL002"}
+
+FileValue = Union[str, dict]
+
+
+def _load_specs() -> list[tuple[Path, dict[str, Any]]]:
+    specs = []
+    for path in sorted(RULES_DIR.glob("*.yaml")):
+        with path.open(encoding="utf-8") as fh:
+            specs.append((path, yaml.safe_load(fh)))
+    return specs
+
+
+SPECS = _load_specs()
+
+
+def _example_params() -> list[Any]:
+    params = []
+    for _path, spec in SPECS:
+        for example in spec.get("examples") or []:
+            params.append(
+                pytest.param(spec, example, id=f"{spec.get('code')}-{example.get('name')}")
+            )
+    return params
+
+
+def _file_text(value: FileValue) -> str:
+    return value["text"] if isinstance(value, dict) else value
+
+
+def _file_bytes(value: FileValue) -> bytes:
+    if isinstance(value, dict):
+        return value["text"].encode(value.get("encoding", "utf-8"))
+    return value.encode("utf-8")
+
+
+def _markers(text: str, code: str) -> set[int]:
+    rows = set()
+    for row, line in enumerate(text.splitlines(), start=1):
+        match = MARKER.search(line)
+        if match and code in {c.strip() for c in match.group(1).split(",")}:
+            rows.add(row)
+    return rows
+
+
+def expected_findings(example: dict[str, Any], code: str) -> set[tuple[str, int, str]]:
+    return {
+        (rel, row, code)
+        for rel, value in example["files"].items()
+        for row in _markers(_file_text(value), code)
+    }
+
+
+def compared_codes(spec: dict[str, Any], example: dict[str, Any]) -> list[str]:
+    """The rule of the spec, then the example's extra selected rules."""
+    return [spec["code"], *(example.get("extend_select") or [])]
+
+
+def selection_args(spec: dict[str, Any], example: dict[str, Any]) -> list[str]:
+    args = ["--select", spec["code"]]
+    extra = example.get("extend_select") or []
+    if extra:
+        args += ["--extend-select", ",".join(extra)]
+    return args
+
+
+def write_project(root: Path, example: dict[str, Any]) -> None:
+    for rel, value in example["files"].items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_file_bytes(value))
+    if example.get("config"):
+        (root / "pyproject.toml").write_bytes(example["config"].encode("utf-8"))
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".celerylint_cache" not in path.parts
+    }
+
+
+def _main() -> Callable[[list[str]], int]:
+    if importlib.util.find_spec("celerylint.cli") is None:
+        pytest.skip("celerylint.cli is not written yet")
+    from celerylint.cli import main
+
+    return main
+
+
+def run_cli(argv: list[str]) -> int:
+    main = _main()
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # tolerate a main() that exits instead of returning
+        code = exc.code
+    return int(code or 0)
+
+
+def _relative(filename: str, root: Path) -> str:
+    path = Path(filename)
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+# --------------------------------------------------------------------------- examples
+
+
+@pytest.mark.parametrize(("spec", "example"), _example_params())
+def test_example_findings(
+    spec: dict[str, Any],
+    example: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = spec["code"]
+    root = tmp_path / "project"
+    root.mkdir()
+    write_project(root, example)
+    capsys.readouterr()
+
+    exit_code = run_cli(
+        [
+            "check",
+            "--no-cache",
+            "--output-format",
+            "json",
+            *selection_args(spec, example),
+            str(root),
+        ]
+    )
+    out = capsys.readouterr().out
+    try:
+        diagnostics = json.loads(out) if out.strip() else []
+    except json.JSONDecodeError:  # pragma: no cover - shown on failure only
+        pytest.fail(f"--output-format json printed something else:\n{out}")
+
+    found = {(_relative(d["filename"], root), d["location"]["row"], d["code"]) for d in diagnostics}
+    expected = set().union(*(expected_findings(example, c) for c in compared_codes(spec, example)))
+    assert found == expected, (
+        f"{code} {example['name']}: "
+        f"missing {sorted(expected - found)}, unexpected {sorted(found - expected)}"
+    )
+    assert exit_code == (1 if expected else 0)
+
+
+@pytest.mark.parametrize(
+    ("spec", "example"),
+    [p for p in _example_params() if p.values[1].get("fixed")],
+)
+def test_example_fix(spec: dict[str, Any], example: dict[str, Any], tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    write_project(root, example)
+    before = snapshot(root)
+    argv = ["check", "--no-cache", "--fix", "--unsafe-fixes", *selection_args(spec, example)]
+    argv.append(str(root))
+
+    run_cli(argv)
+    after = snapshot(root)
+    expected = dict(before)
+    expected.update({rel: _file_bytes(value) for rel, value in example["fixed"].items()})
+    assert sorted(after) == sorted(expected), "the fix created or deleted files"
+    for rel in sorted(expected):
+        assert after[rel] == expected[rel], f"{rel} differs from the expected fix output"
+
+    run_cli(argv)
+    assert snapshot(root) == after, "the fix is not idempotent"
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def test_every_rule_has_a_spec() -> None:
+    names = {spec.get("name") for _, spec in SPECS}
+    assert {rule.name for rule in ALL_RULES} <= names
+    files = {path.stem for path, _ in SPECS}
+    assert files == {rule.name for rule in ALL_RULES}, "one rules/<name>.yaml per rule"
+
+
+@pytest.mark.parametrize(("path", "spec"), SPECS, ids=[p.stem for p, _ in SPECS])
+def test_spec_schema(path: Path, spec: dict[str, Any]) -> None:
+    assert isinstance(spec, dict)
+    assert set(spec) == set(SPEC_KEYS), (
+        f"keys: missing {set(SPEC_KEYS) - set(spec)}, unknown {set(spec) - set(SPEC_KEYS)}"
+    )
+    meta = BY_CODE.get(spec["code"])
+    assert meta is not None, f"{spec['code']} is not in the catalogue"
+    assert BY_NAME[spec["name"]] is meta
+    assert path.stem == spec["name"]
+    assert spec["severity"] == meta.severity.value
+    assert spec["summary"] == meta.summary
+
+    assert spec["fix"] in FIX_AVAILABILITY
+    if spec["fix"] == "never":
+        assert spec["fix_applicability"] is None
+    else:
+        assert spec["fix_applicability"] in FIX_APPLICABILITY
+
+    for key in ("what_it_does", "why_bad", "example", "use_instead", "fix_safety"):
+        assert isinstance(spec[key], str) and spec[key].strip(), f"{key} is empty"
+
+    assert spec["references"], "at least one reference"
+    for ref in spec["references"]:
+        assert set(ref) == {"title", "url"}
+        assert ref["url"].startswith(REFERENCE_PREFIXES), ref["url"]
+
+
+def test_rule_codes_and_names_unique() -> None:
+    codes = [spec["code"] for _, spec in SPECS]
+    names = [spec["name"] for _, spec in SPECS]
+    assert len(codes) == len(set(codes))
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize(("path", "spec"), SPECS, ids=[p.stem for p, _ in SPECS])
+def test_examples_schema(path: Path, spec: dict[str, Any]) -> None:
+    code = spec["code"]
+    examples = spec["examples"]
+    names = [example.get("name") for example in examples]
+    assert len(names) == len(set(names)), "example names must be unique"
+
+    flagged = clean = 0
+    for example in examples:
+        assert EXAMPLE_KEYS <= set(example) <= EXAMPLE_KEYS | OPTIONAL_EXAMPLE_KEYS, example
+        assert EXAMPLE_NAME.match(example["name"]), example["name"]
+        assert isinstance(example["description"], str) and example["description"].strip()
+        assert example["files"], "an example needs files"
+        for rel, value in example["files"].items():
+            pure = PurePosixPath(rel)
+            assert not pure.is_absolute() and ".." not in pure.parts, rel
+            assert isinstance(value, str) or (
+                isinstance(value, dict) and set(value) <= {"text", "encoding"} and "text" in value
+            ), rel
+            for line in _file_text(value).splitlines():
+                match = MARKER.search(line)
+                if match:
+                    for marked in match.group(1).split(","):
+                        assert marked.strip() in BY_CODE, f"unknown code in marker: {line}"
+        if example.get("config") is not None:
+            assert isinstance(example["config"], str)
+            assert "pyproject.toml" not in example["files"], "use config: for pyproject.toml"
+        for rel in example.get("fixed") or {}:
+            assert rel in example["files"], f"fixed file {rel} is not in files"
+        for extra in example.get("extend_select") or []:
+            assert extra in BY_CODE and extra != code, f"extend_select: {extra}"
+        if expected_findings(example, code):
+            flagged += 1
+        else:
+            clean += 1
+
+    minimum = 2 if code in SMALL_RULES else 3
+    assert flagged >= minimum, f"{code} needs {minimum} examples with findings"
+    assert clean >= minimum, f"{code} needs {minimum} examples that stay clean"
+
+
+@pytest.mark.parametrize(("path", "spec"), SPECS, ids=[p.stem for p, _ in SPECS])
+def test_doc_snippets_parse(path: Path, spec: dict[str, Any]) -> None:
+    ast.parse(spec["use_instead"])
+    if spec["code"] != "CL000":  # parse-error's example is a syntax error on purpose
+        ast.parse(spec["example"])
+
+
+@pytest.mark.parametrize(("spec", "example"), _example_params())
+def test_example_python_files_parse(spec: dict[str, Any], example: dict[str, Any]) -> None:
+    """Example sources are valid Python, except where a parse error is the point."""
+    for rel, value in example["files"].items():
+        text = _file_text(value)
+        if not rel.endswith(".py") or _markers(text, "CL000"):
+            continue
+        if spec["code"] == "CL000" and example.get("config"):
+            continue  # files excluded by configuration may be broken on purpose
+        ast.parse(_file_bytes(value), filename=rel)
