@@ -500,7 +500,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     }
     measurements: list[Measurement] = []
 
-    work = Path(tempfile.mkdtemp(prefix="celerylint-bench-", dir=args.tmpdir))
+    # No "celery" in the temporary path: a path-based prefilter must not see one.
+    work = Path(tempfile.mkdtemp(prefix="clbench-", dir=args.tmpdir))
     try:
         copy = work / "project"
         log(f"bench: copying {src} -> {copy}")

@@ -292,7 +292,9 @@ def sweep_fix(
     env: dict[str, str],
     args: argparse.Namespace,
 ) -> None:
-    work = Path(tempfile.mkdtemp(prefix=f"celerylint-sweep-{root.name}-", dir=args.tmpdir))
+    # No "celery" in the temporary path (a path-based prefilter must not see one),
+    # but the project's own directory name is kept: it is part of what is checked.
+    work = Path(tempfile.mkdtemp(prefix="clsweep-", dir=args.tmpdir))
     copy = work / root.name
     try:
         shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 from collections.abc import Sequence
@@ -20,6 +21,11 @@ from celerylint.rules.meta import BY_CODE
 
 # Below this many files to parse, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 48
+
+# A project file must never stand in for these when resolving imports.
+_SHADOWED = frozenset(
+    {"celery", "kombu", "django", "billiard", "multiprocessing", "concurrent", "os", "datetime"}
+)
 
 
 @dataclass
@@ -70,7 +76,9 @@ class FactStore:
         to_parse: list[str] = []
         for path, source in self.files.items():
             if path in self.overlay:
-                self.facts[path] = extract_source(self.overlay[path], source.module, source.is_package)
+                self.facts[path] = extract_source(
+                    self.overlay[path], source.module, source.is_package
+                )
                 self.relevant.append(path)
                 continue
             try:
@@ -145,7 +153,37 @@ class FactStore:
         return facts
 
 
-def build_project(store: FactStore, config: Config) -> Project:
+def canonical_modules(
+    files: list[SourceFile], root: Path
+) -> tuple[list[SourceFile], dict[str, str]]:
+    """Name modules in directories without `__init__.py` by their path from the root.
+
+    `proj/celery.py` in a namespace directory is imported as `proj.celery`
+    when the project root is on sys.path; calling it `celery` would shadow the
+    real package. The short name stays available as an alias.
+    """
+    renamed: list[SourceFile] = []
+    aliases: dict[str, str] = {}
+    for source in files:
+        if "." in source.module or source.is_package:
+            renamed.append(source)
+            continue
+        try:
+            parts = source.path.relative_to(root).with_suffix("").parts
+        except ValueError:
+            renamed.append(source)
+            continue
+        if len(parts) > 1 and all(part.isidentifier() for part in parts):
+            dotted = ".".join(parts)
+            renamed.append(dataclasses.replace(source, module=dotted))
+            if source.module not in _SHADOWED:
+                aliases.setdefault(source.module, dotted)
+        else:
+            renamed.append(source)
+    return renamed, aliases
+
+
+def build_project(store: FactStore, config: Config, aliases: dict[str, str]) -> Project:
     paths = {source.module: path for path, source in store.files.items() if source.module}
     by_module = {module: path for module, path in paths.items()}
 
@@ -160,9 +198,15 @@ def build_project(store: FactStore, config: Config) -> Project:
         paths,
         loader,
         relevant,
+        aliases=aliases,
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,
         service_groups=config.services,
+        fix_defaults={
+            "time_limit": config.fix_time_limit,
+            "soft_time_limit": config.fix_soft_time_limit,
+            "max_retries": config.fix_max_retries,
+        },
     )
 
 
@@ -210,9 +254,10 @@ def check(
         explicit = discover([Path(p) for p in extra], config)
         discovery.files.extend(f for f in explicit.files if str(f.path) not in known)
         discovery.errors.extend(explicit.errors)
-    store = FactStore(discovery.files, config, use_cache, overlay)
+    files, aliases = canonical_modules(discovery.files, config.root)
+    store = FactStore(files, config, use_cache, overlay)
     store.load()
-    project = build_project(store, config)
+    project = build_project(store, config, aliases)
     diagnostics = [d for d in run_rules(project, selected) if selected(d.code)]
     if selected("CL000"):
         diagnostics.extend(parse_errors(store))

@@ -26,7 +26,7 @@ import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Edit, Fix
@@ -87,7 +87,9 @@ def apply_edits(source: SourceText, text: str, edits: Sequence[Edit]) -> str:
 
     pieces: list[str] = []
     cursor = 0
-    ordered = sorted(edits, key=lambda e: (e.span.line, e.span.col, e.span.end_line, e.span.end_col))
+    ordered = sorted(
+        edits, key=lambda e: (e.span.line, e.span.col, e.span.end_line, e.span.end_col)
+    )
     for edit in ordered:
         begin = offset(edit.span.line, edit.span.col)
         end = offset(edit.span.end_line, edit.span.end_col)
@@ -106,7 +108,7 @@ def _overlaps(a: Edit, b: Edit) -> bool:
     b_start, b_end = (b.span.line, b.span.col), (b.span.end_line, b.span.end_col)
     if a_start == a_end and b_start == b_end:
         return a_start == b_start  # two insertions at one point: order would be arbitrary
-    return a_start < b_end and b_start < a_end or a_start == b_start
+    return (a_start < b_end and b_start < a_end) or a_start == b_start
 
 
 def parses(text: str, original: str) -> bool:
@@ -163,9 +165,7 @@ class FixSession:
             if fix is None or not fix_applies(fix, self.unsafe) or not fix.edits:
                 continue
             if any(
-                _overlaps(edit, other)
-                for edit in fix.edits
-                for other in taken.get(edit.path, ())
+                _overlaps(edit, other) for edit in fix.edits for other in taken.get(edit.path, ())
             ):
                 continue  # next round, against the updated text
             for edit in fix.edits:
@@ -174,7 +174,7 @@ class FixSession:
         applied = 0
         edits_by_file: dict[str, list[Edit]] = {}
         owners: dict[str, list[Diagnostic]] = {}
-        for diagnostic_path, pairs in accepted.items():
+        for pairs in accepted.values():
             for diagnostic, fix in pairs:
                 for edit in fix.edits:
                     edits_by_file.setdefault(edit.path, []).append(edit)
@@ -266,7 +266,9 @@ def run_fix(paths: Sequence[Path], config: Config, codes: frozenset[str], args: 
     for _ in range(MAX_ROUNDS):
         if session.round(result.diagnostics) == 0:
             break
-        result = check(paths, config, selected=selected, use_cache=use_cache, overlay=session.changed())
+        result = check(
+            paths, config, selected=selected, use_cache=use_cache, overlay=session.changed()
+        )
     else:
         session.problems.append(
             f"fixes failed to converge after {MAX_ROUNDS} rounds; "

@@ -46,7 +46,9 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[
     return code, json.loads(capsys.readouterr().out)
 
 
-def test_findings_exit_1_and_json_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_findings_exit_1_and_json_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(tmp_path, {"proj/__init__.py": "", "proj/celery.py": CELERY_APP})
     code, findings = run_json(capsys, str(tmp_path))
     assert code == 1
@@ -146,7 +148,9 @@ def test_explicit_file_reports_only_that_file(
         {
             "proj/__init__.py": "",
             "proj/celery.py": CELERY_APP.replace("app.conf.task_time_limit = 300\n", ""),
-            "proj/tasks.py": "from proj.celery import app\n\n@app.task\ndef work():\n    return 1\n",
+            "proj/tasks.py": (
+                "from proj.celery import app\n\n@app.task\ndef work():\n    return 1\n"
+            ),
         },
     )
     code, findings = run_json(capsys, str(tmp_path / "proj" / "tasks.py"))
@@ -161,7 +165,9 @@ def test_concise_and_github_formats(tmp_path: Path, capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("proj/celery.py:5:36: CL101 [pickle-accepted] ")
     assert main(["check", "--no-cache", "--output-format", "github", "."]) == 1
-    assert capsys.readouterr().out.startswith("::error title=celerylint (CL101),file=proj/celery.py")
+    assert capsys.readouterr().out.startswith(
+        "::error title=celerylint (CL101),file=proj/celery.py"
+    )
 
 
 def test_full_format_without_tty_has_no_escapes(

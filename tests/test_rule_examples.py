@@ -235,6 +235,7 @@ def test_spec_schema(path: Path, spec: dict[str, Any]) -> None:
     assert spec["summary"] == meta.summary
 
     assert spec["fix"] in FIX_AVAILABILITY
+    assert spec["fix"] == meta.fixable, "fix availability must agree with the catalogue"
     if spec["fix"] == "never":
         assert spec["fix_applicability"] is None
     else:

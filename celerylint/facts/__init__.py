@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from celerylint.facts.python import FACTS_VERSION, extract
 

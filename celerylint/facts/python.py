@@ -259,9 +259,7 @@ def _walk_own_scope(body: list[ast.stmt]) -> list[ast.AST]:
 class Extractor:
     """Extracts the facts of one module. Use `extract()`."""
 
-    def __init__(
-        self, tree: ast.Module, source: str, module: str, is_package: bool
-    ) -> None:
+    def __init__(self, tree: ast.Module, source: str, module: str, is_package: bool) -> None:
         self.tree = tree
         self.module = module
         self.is_package = is_package
@@ -517,12 +515,12 @@ class Extractor:
         chain = expr
         while isinstance(chain, (ast.Attribute, ast.Subscript)):
             inner = chain.value
-            if isinstance(chain, ast.Attribute) and isinstance(inner, ast.Attribute):
-                if inner.attr == "conf":
-                    receiver = self.scope.qualify(inner.value)
-                    if receiver:
-                        self._conf_op("unset", receiver, expr, conditional, key=chain.attr)
-                    return
+            conf_attribute = isinstance(inner, ast.Attribute) and inner.attr == "conf"
+            if isinstance(chain, ast.Attribute) and conf_attribute:
+                receiver = self.scope.qualify(inner.value)  # type: ignore[attr-defined]
+                if receiver:
+                    self._conf_op("unset", receiver, expr, conditional, key=chain.attr)
+                return
             chain = inner
 
     def _module_call(self, call: ast.Call, conditional: bool) -> None:
@@ -530,9 +528,9 @@ class Extractor:
         callee = self.scope.qualify(func)
         if callee in ("builtins.exec", "builtins.globals", "builtins.locals", "builtins.vars"):
             self.facts["dynamic"] = True
-        if callee and (callee.startswith("split_settings.") or callee.endswith(".include")):
-            if "split_settings" in callee:
-                self.facts["dynamic"] = True
+        if callee and callee.startswith("split_settings."):
+            # django-split-settings' include() assembles settings at runtime.
+            self.facts["dynamic"] = True
         if not isinstance(func, ast.Attribute):
             return
         if isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
@@ -826,9 +824,12 @@ class Extractor:
     def _pool_calls(self, body_nodes: list[ast.AST], scope: Scope) -> list:
         contexts = set(self._ctx_names)
         for node in body_nodes:
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                if scope.qualify(node.value.func) in _GET_CONTEXT:
-                    contexts.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and scope.qualify(node.value.func) in _GET_CONTEXT
+            ):
+                contexts.update(t.id for t in node.targets if isinstance(t, ast.Name))
         found = []
         for node in body_nodes:
             if not isinstance(node, ast.Call):
@@ -838,8 +839,7 @@ class Extractor:
             if callee is None and isinstance(func, ast.Attribute):
                 receiver = func.value
                 from_context = (
-                    isinstance(receiver, ast.Call)
-                    and scope.qualify(receiver.func) in _GET_CONTEXT
+                    isinstance(receiver, ast.Call) and scope.qualify(receiver.func) in _GET_CONTEXT
                 ) or (isinstance(receiver, ast.Name) and receiver.id in contexts)
                 if from_context and func.attr in ("Pool", "Process"):
                     callee = f"multiprocessing.get_context().{func.attr}"
@@ -1005,9 +1005,9 @@ def _value_shape(node: ast.expr) -> str:
 
 def _returns_value(body_nodes: list[ast.AST]) -> bool:
     for node in body_nodes:
-        if isinstance(node, ast.Return) and node.value is not None:
-            if not (isinstance(node.value, ast.Constant) and node.value.value is None):
-                return True
+        value = node.value if isinstance(node, ast.Return) else None
+        if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
+            return True
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             return True
     return False

@@ -113,7 +113,7 @@ def _written_settings(app: Any) -> set[str]:
     found = set()
     for layer in app.configured_layers:
         for key in layer.entries:
-            kind, setting = catalog.classify_source_key(key, app.namespace)
+            _kind, setting = catalog.classify_source_key(key, app.namespace)
             if setting:
                 found.add(setting)
     return found

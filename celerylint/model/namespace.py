@@ -56,8 +56,11 @@ class Namespace:
 class Modules:
     """The project's modules: names, lazily loaded facts, namespaces, symbols."""
 
-    def __init__(self, paths: dict[str, str], loader: FactsLoader) -> None:
+    def __init__(
+        self, paths: dict[str, str], loader: FactsLoader, aliases: Optional[dict[str, str]] = None
+    ) -> None:
         self.paths = paths  # module name -> absolute path
+        self.aliases = aliases or {}  # other importable names of a module
         self._loader = loader
         self._facts: dict[str, Optional[dict[str, Any]]] = {}
         self._namespaces: dict[str, Namespace] = {}
@@ -73,6 +76,8 @@ class Modules:
         """The project module for an importable dotted name, tolerating unknown roots."""
         if dotted in self.paths:
             return dotted
+        if dotted in self.aliases:
+            return self.aliases[dotted]
         if self._by_suffix is None:
             self._by_suffix = {}
             for name in self.paths:
@@ -136,7 +141,8 @@ class Modules:
         parts = qualname.split(".")
         for cut in range(len(parts), 0, -1):
             module = ".".join(parts[:cut])
-            if module not in self.paths:
+            module = module if module in self.paths else self.aliases.get(module, "")
+            if not module:
                 continue
             rest = parts[cut:]
             if not rest:

@@ -31,8 +31,16 @@ class Project:
         task_decorators: tuple[str, ...] = (),
         django_settings_module: Optional[str] = None,
         service_groups: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        fix_defaults: Optional[dict[str, int]] = None,
+        aliases: Optional[dict[str, str]] = None,
     ) -> None:
-        self.modules = Modules(paths, loader)
+        # Values fixes write: time limits and the retry ceiling ([tool.celerylint.fix]).
+        self.fix_defaults = fix_defaults or {
+            "time_limit": 300,
+            "soft_time_limit": 240,
+            "max_retries": 5,
+        }
+        self.modules = Modules(paths, loader, aliases or {})
         self.evaluator = Evaluator(self._resolve_name, self._resolve_ref)
         self.relevant = sorted(m for m in relevant if m in paths)
         self._module_by_path = {path: module for module, path in paths.items()}
@@ -153,6 +161,7 @@ class Project:
                         None if apps is None else list(apps),
                     )
                     task.name = self._task_name(kwargs.get("name"), path, f"{module}.{name}")
+                    task.decorator = decorator
                     tasks.append(task)
                     break
             for registration in facts.get("register_task", ()):

@@ -89,7 +89,9 @@ class App:
         self.namespace: Optional[str] = None
         self.changes = Layer(description=f"app.conf of {self.id}", path=path)
         self.source = ConfigSource("none", [])
-        self.config_call: Optional[tuple[str, list[int]]] = None  # (path, span) of config_from_object
+        self.config_call: Optional[tuple[str, list[int]]] = (
+            None  # (path, span) of config_from_object
+        )
         self._settings: dict[str, Setting] = {}
         self.evaluator: Optional[Evaluator] = None
 
@@ -288,7 +290,11 @@ class AppBuilder:
                 layer.open_ended = True
                 continue
             layer.entries[key.value] = Entry(
-                key.value, value_node, map_path, _inner_string_span(key_node, key.value), conditional
+                key.value,
+                value_node,
+                map_path,
+                _inner_string_span(key_node, key.value),
+                conditional,
             )
 
     def _follow(self, node: Node, path: str) -> Optional[tuple[Node, str]]:
@@ -332,7 +338,9 @@ class AppBuilder:
                 if owner is not None:
                     name = qualname.rsplit(".", 1)[1]
                     return self._symbol_source(f"{owner}.{name}")
-            return ConfigSource("opaque", [], f"configuration module {text!r} is not in the project")
+            return ConfigSource(
+                "opaque", [], f"configuration module {text!r} is not in the project"
+            )
         if node[0] == "ref":
             if node[2] == DJANGO_SETTINGS:
                 return self._django(namespace)
@@ -355,9 +363,7 @@ class AppBuilder:
     def _module_source(self, module: str, uppercase_only: bool = False) -> ConfigSource:
         namespace = self.modules.namespace(module)
         path = self.modules.paths[module]
-        layer = Layer(
-            open_ended=namespace.open_ended, description=f"module {module}", path=path
-        )
+        layer = Layer(open_ended=namespace.open_ended, description=f"module {module}", path=path)
         for name, binding in namespace.bindings.items():
             if uppercase_only and not name.isupper():
                 continue

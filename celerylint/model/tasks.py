@@ -19,7 +19,9 @@ from celerylint.model.namespace import Modules
 from celerylint.model.settings import App
 
 TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task", "celery.task.Task"})
-SHARED_TASK = frozenset({"celery.shared_task", "celery.app.shared_task", "celery.app.base.shared_task"})
+SHARED_TASK = frozenset(
+    {"celery.shared_task", "celery.app.shared_task", "celery.app.base.shared_task"}
+)
 CURRENT_APP = frozenset({"celery.current_app", "celery.app.current_app"})
 
 # celery.app.task.Task class attributes that matter to rules.
@@ -96,6 +98,7 @@ class Task:
         self.apps = apps  # None: an app we cannot see
         self.span = Span.from_list(body["span"])
         self.name: Optional[str] = None
+        self.decorator: Optional[dict[str, Any]] = None  # function tasks: the task decorator
 
     @property
     def function(self) -> Optional[dict[str, Any]]:
@@ -252,8 +255,9 @@ class TaskOptions:
         anything = next((a["*"] for a in annotations if "*" in a), None)
         for match in (anything, specific):
             if isinstance(match, dict) and name in match:
-                return Option(name, known(match[name]), "annotation", setting.value.node,
-                              setting.value.path)
+                return Option(
+                    name, known(match[name]), "annotation", setting.value.node, setting.value.path
+                )
         if task.name is None and any(set(a) - {"*"} for a in annotations):
             return Option(name, unknown("the task's name is not known"), "annotation")
         return None

@@ -30,7 +30,12 @@ def run_rules(project: Project, selected: Callable[[str], bool]) -> list[Diagnos
         if not selected(code):
             continue
         for diagnostic in check(project):
-            key = (diagnostic.code, diagnostic.path, diagnostic.span.line, diagnostic.span.col,
-                   diagnostic.message)
+            key = (
+                diagnostic.code,
+                diagnostic.path,
+                diagnostic.span.line,
+                diagnostic.span.col,
+                diagnostic.message,
+            )
             found.setdefault(key, diagnostic)
     return sorted(found.values(), key=Diagnostic.sort_key)

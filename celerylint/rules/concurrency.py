@@ -24,9 +24,7 @@ def _runs_in_prefork(task: Task) -> bool:
     return False
 
 
-def _reachable(
-    project: Project, task: Task
-) -> Iterator[tuple[dict[str, Any], list[str]]]:
+def _reachable(project: Project, task: Task) -> Iterator[tuple[dict[str, Any], list[str]]]:
     """The task's code and the same-module functions/methods it calls, with call paths."""
     entry = task.function
     if entry is None:

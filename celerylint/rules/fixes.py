@@ -28,7 +28,10 @@ def insert(path: str, line: int, col: int, content: str) -> Edit:
 
 
 def add_keyword(
-    path: str, shape: Optional[dict[str, Any]], keyword: str, bare_end: Optional[Sequence[int]] = None
+    path: str,
+    shape: Optional[dict[str, Any]],
+    keyword: str,
+    bare_end: Optional[Sequence[int]] = None,
 ) -> list[Edit]:
     """Edits appending `keyword` (e.g. `bind=True`) to a call, in the call's own style.
 
@@ -59,11 +62,20 @@ def add_keyword(
     return [insert(path, last_line, last_col, f", {keyword}")]
 
 
-def remove_element(path: str, elements: Sequence[Node], index: int) -> Optional[Edit]:
-    """Remove one element of a list/tuple display, with the comma that joins it."""
+def remove_element(path: str, sequence: Node, index: int) -> Optional[Edit]:
+    """Remove one element of a list/tuple display, with the comma that joins it.
+
+    An element alone on its line goes with its whole line (and the comment
+    that described it); otherwise only the element and one separator go.
+    """
+    elements = sequence[2]
     if len(elements) < 2:
         return None
     current = elements[index][1]
+    before_line = elements[index - 1][1][2] if index else sequence[1][0]
+    after_line = elements[index + 1][1][0] if index + 1 < len(elements) else sequence[1][2]
+    if before_line < current[0] and after_line > current[2]:
+        return replace(path, [current[0], 0, current[2] + 1, 0], "")
     if index + 1 < len(elements):
         following = elements[index + 1][1]
         return replace(path, [current[0], current[1], following[0], following[1]], "")

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
-from celerylint.model.tasks import Task
 from celerylint.rules.base import (
     backend_configured,
     diagnostic,
@@ -15,6 +14,7 @@ from celerylint.rules.base import (
     setting_location,
     task_label,
 )
+from celerylint.rules.retries import decorator_keyword_fix
 
 # Dispatch methods whose result is a signature or canvas part: the result may be read.
 SIGNATURES = frozenset({"s", "si", "signature", "map", "starmap", "chunks"})
@@ -66,6 +66,7 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
                 "each run stores a result in the backend; set `ignore_result=True`",
                 task.path,
                 task.span,
+                decorator_keyword_fix(task, "ignore_result", "True", "Add `ignore_result=True`"),
             )
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Optional
 
-from celerylint.diagnostics import Diagnostic
+from celerylint.diagnostics import Diagnostic, Fix
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
 from celerylint.rules.base import diagnostic, rule, task_apps, task_label
+from celerylint.rules.fixes import add_keyword, make_fix, replace
 
 BROAD = {"builtins.Exception": "Exception", "builtins.BaseException": "BaseException"}
-
 
 
 @rule("CL401")
@@ -19,12 +20,21 @@ def unbounded_retries(project: Project) -> Iterator[Diagnostic]:
         for app in task_apps(task):
             option = project.option(task, "max_retries", app)
             if option.origin != "default" and option.known and option.value.value is None:
+                fix = None
+                ceiling = project.fix_defaults["max_retries"]
+                if option.origin in ("task", "base") and option.node and option.path:
+                    fix = make_fix(
+                        f"Set `max_retries={ceiling}`",
+                        False,
+                        [replace(option.path, option.node[1], str(ceiling))],
+                    )
                 yield diagnostic(
                     "CL401",
                     f"Task {task_label(task)} has `max_retries=None`: it retries forever, and a "
                     "permanent failure becomes a retry storm; set a ceiling",
                     task.path,
                     task.span,
+                    fix,
                 )
                 break
 
@@ -45,6 +55,9 @@ def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
                     "dependency; add `retry_backoff=True`",
                     task.path,
                     task.span,
+                    decorator_keyword_fix(
+                        task, "retry_backoff", "True", "Add `retry_backoff=True`"
+                    ),
                 )
                 break
 
@@ -68,3 +81,13 @@ def autoretry_broad_exception(project: Project) -> Iterator[Diagnostic]:
                     task.span,
                 )
                 break
+
+
+def decorator_keyword_fix(task: Task, name: str, value: str, message: str) -> Optional[Fix]:
+    """An unsafe fix adding `name=value` to a function task's decorator, if not there yet."""
+    decorator = task.decorator
+    if decorator is None or name in decorator["kwargs"] or decorator.get("opaque"):
+        return None
+    bare_end = decorator["span"][2:] if not decorator["called"] else None
+    edits = add_keyword(task.path, decorator.get("shape"), f"{name}={value}", bare_end)
+    return make_fix(message, False, edits) if edits else None

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Diagnostic, Span
+from celerylint.diagnostics import Diagnostic, Fix, Span
 from celerylint.facts.values import Node, Value
 from celerylint.model.project import Project
 from celerylint.model.settings import App, Setting
@@ -22,6 +22,7 @@ from celerylint.rules.base import (
     task_apps,
     task_label,
 )
+from celerylint.rules.fixes import make_fix, remove_element
 
 ACCEPT_LISTS = ("accept_content", "result_accept_content")
 PRODUCERS = ("task_serializer", "result_serializer", "event_serializer")
@@ -34,13 +35,14 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
             setting = app.setting(name)
             if setting.is_default or not setting.known:
                 continue
-            for span in _pickle_elements(project, setting.value):
+            for span, fix in _pickle_elements(project, setting.value):
                 yield diagnostic(
                     "CL101",
                     f"`{setting_key(app, name)}` accepts pickle: anyone who can publish to the "
                     "broker can run code in the worker",
                     setting.value.path or app.path,
                     span,
+                    fix,
                 )
         for name in PRODUCERS:
             setting = app.setting(name)
@@ -55,15 +57,15 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
         for app in task_apps(task):
             option = project.option(task, "serializer", app)
-            if option.origin in ("task", "base") and option.node and option.path:
-                if serializer_name(option.value) == "pickle":
-                    yield diagnostic(
-                        "CL101",
-                        f"Task {task_label(task)} is serialized with pickle: its workers must "
-                        "accept pickle, which lets anyone who can publish run code",
-                        option.path,
-                        Span.from_list(option.node[1]),
-                    )
+            declared = option.origin in ("task", "base") and option.node and option.path
+            if declared and serializer_name(option.value) == "pickle":
+                yield diagnostic(
+                    "CL101",
+                    f"Task {task_label(task)} is serialized with pickle: its workers must "
+                    "accept pickle, which lets anyone who can publish run code",
+                    option.path,
+                    Span.from_list(option.node[1]),
+                )
     for dispatch in project.dispatches:
         node = dispatch.record["kw"].get("serializer")
         if node is None or dispatch.record["m"] not in ("apply_async", "send_task", "signature"):
@@ -79,25 +81,35 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
             )
 
 
-def _pickle_elements(project: Project, value: Value) -> list[Span]:
-    """Spans of the pickle entries of a known accept list (or the whole value)."""
+def _pickle_elements(project: Project, value: Value) -> list[tuple[Span, Optional[Fix]]]:
+    """Pickle entries of a known accept list (or the whole value), with a removal fix."""
     node: Optional[Node] = value.node
     path = value.path
     if node is None or path is None:
         return []
     if node[0] == "seq":
-        spans = []
-        for element in node[2]:
-            item = project.evaluator.evaluate(element, path)
-            if item.known and isinstance(item.value, str):
-                if catalog.canonical_serializer(item.value) == "pickle":
-                    located = item.span or Span.from_list(element[1])
-                    # A name resolved elsewhere is reported where the list names it.
-                    spans.append(Span.from_list(element[1]) if item.path != path else located)
-        return spans
-    names = serializer_set(value)
-    if names and "pickle" in names and value.span:
-        return [value.span]
+        elements = node[2]
+        names = [project.evaluator.evaluate(element, path) for element in elements]
+        serializers = [
+            catalog.canonical_serializer(item.value)
+            if item.known and isinstance(item.value, str)
+            else None
+            for item in names
+        ]
+        keeps_other = any(s not in (None, "pickle") for s in serializers)
+        found = []
+        for index, (element, serializer) in enumerate(zip(elements, serializers)):
+            if serializer != "pickle":
+                continue
+            fix = None
+            edit = remove_element(path, node, index) if keeps_other else None
+            if edit is not None:
+                fix = make_fix("Remove pickle from the accepted content types", False, [edit])
+            found.append((Span.from_list(element[1]), fix))
+        return found
+    names_set = serializer_set(value)
+    if names_set and "pickle" in names_set and value.span:
+        return [(value.span, None)]
     return []
 
 
@@ -108,9 +120,7 @@ def _result_accept(app: App) -> Setting:
     return setting
 
 
-def _mismatch(
-    produced: Setting, accepted: Setting
-) -> Optional[tuple[str, set[str]]]:
+def _mismatch(produced: Setting, accepted: Setting) -> Optional[tuple[str, set[str]]]:
     """(serializer, accepted names) when a known serializer is not in a known accept list."""
     serializer = serializer_name(produced.value)
     names = serializer_set(accepted.value)
@@ -129,7 +139,9 @@ def serializer_not_accepted(project: Project) -> Iterator[Diagnostic]:
         accept = app.setting("accept_content")
         pairs = [("task_serializer", accept, "tasks", "accept_content")]
         if backend_configured(app):
-            pairs.append(("result_serializer", _result_accept(app), "results", "result_accept_content"))
+            pairs.append(
+                ("result_serializer", _result_accept(app), "results", "result_accept_content")
+            )
         for producer, accepted, what, accept_name in pairs:
             produced = app.setting(producer)
             found = _mismatch(produced, accepted)
@@ -187,7 +199,11 @@ def cross_service_mismatch(project: Project) -> Iterator[Diagnostic]:
             here = setting_location(produced) or setting_location(accepted)
             if here is None:
                 continue
-            other = setting_location(accepted) if setting_location(produced) else setting_location(produced)
+            other = (
+                setting_location(accepted)
+                if setting_location(produced)
+                else setting_location(produced)
+            )
             yield diagnostic(
                 "CL103",
                 f"`{sender.id}` sends {what} as {serializer}, but `{receiver.id}` (linked by "

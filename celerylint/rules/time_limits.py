@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Optional
 
-from celerylint.diagnostics import Diagnostic
+from celerylint import catalog
+from celerylint.diagnostics import Diagnostic, Fix
 from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
@@ -17,6 +18,7 @@ from celerylint.rules.base import (
     setting_location,
     task_label,
 )
+from celerylint.rules.fixes import insert, make_fix
 
 
 def _limit(option: Option) -> Optional[float]:
@@ -54,7 +56,56 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
                 f"`{setting_key(app, 'task_time_limit')}` in {setting_home(app)}",
                 task.path,
                 task.span,
+                global_limit_fix(project, app) if len(lacking) == 1 else None,
             )
+
+
+def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
+    """Add `task_time_limit` (and a soft limit below it) where the app is configured."""
+    hard = project.fix_defaults["time_limit"]
+    soft = project.fix_defaults["soft_time_limit"]
+    names = ["task_time_limit"]
+    soft_setting = app.setting("task_soft_time_limit")
+    if soft_setting.is_default:
+        names.append("task_soft_time_limit")
+    values = {"task_time_limit": hard, "task_soft_time_limit": soft}
+    if app.source.kind in ("module", "django"):
+        anchor = _last_setting(app)
+        if anchor is None:
+            return None
+        path, end_line, old_style = anchor
+        lines = []
+        for name in names:
+            key = catalog.old_name(name) if old_style else setting_key(app, name)
+            lines.append(f"{key or name} = {values[name]}\n")
+    elif app.source.kind == "none":
+        path, end_line = app.path, app.span.end_line
+        lines = [f"{app.var}.conf.{name} = {values[name]}\n" for name in names]
+    else:
+        return None
+    return make_fix(
+        f"Add a global `{setting_key(app, 'task_time_limit')} = {hard}`",
+        False,
+        [insert(path, end_line + 1, 0, "".join(lines))],
+    )
+
+
+def _last_setting(app: App) -> Optional[tuple[str, int, bool]]:
+    """(file, last line, uses old names) of the module-level Celery settings to add after."""
+    best: dict[str, list[int]] = {}
+    old = new = 0
+    for layer in app.source.layers:
+        for key, entry in layer.entries.items():
+            kind, setting = catalog.classify_source_key(key, app.namespace)
+            if setting is None or entry.conditional or entry.node[1] is None:
+                continue
+            old += kind == "old"
+            new += kind in ("new", "namespaced")
+            best.setdefault(entry.path, []).append(entry.node[1][2])
+    if not best:
+        return None
+    path = max(best, key=lambda p: (len(best[p]), p))
+    return path, max(best[path]), bool(old > new and not app.namespace)
 
 
 def _from_task(option: Option) -> bool:
