@@ -180,7 +180,10 @@ def test_full_format_without_tty_has_no_escapes(
     assert "\x1b[" not in out
     assert "proj/celery.py:5:36: CL101 [pickle-accepted]" in out
     assert 'app.conf.accept_content = ["json", "pickle"]' in out
-    assert out.rstrip().endswith("Found 1 error.")
+    assert out.rstrip().splitlines()[-2:] == [
+        "Found 1 error.",
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).",
+    ]
 
 
 def test_statistics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

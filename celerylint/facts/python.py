@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 DISPATCH_METHODS = frozenset(
     {
@@ -166,7 +166,7 @@ class _NodeBuilder:
         if scope.qualify(expr.value) == "os.environ":
             variable = _const_str(expr.slice)  # type: ignore[arg-type]
             if variable is not None:
-                return ["env", span, variable, None]
+                return ["env", span, variable, None, True]
         return ["u", span, "subscript"]
 
     def _call(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:
@@ -177,7 +177,7 @@ class _NodeBuilder:
                 default = None
                 if len(call.args) > 1:
                     default = self.build(call.args[1], scope, depth + 1)
-                return ["env", span, variable, default]
+                return ["env", span, variable, default, False]
         if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
             return self._timedelta(call, scope, span, depth)
         if _is_env_helper(call.func) and call.args:
@@ -185,7 +185,8 @@ class _NodeBuilder:
             if variable is not None:
                 default_expr = _keyword(call, "default")
                 default = self.build(default_expr, scope, depth + 1) if default_expr else None
-                return ["env", span, variable, default]
+                # django-environ and decouple raise when a variable without default is unset.
+                return ["env", span, variable, default, default_expr is None]
         return ["u", span, f"call to {callee or 'an expression'}"]
 
     def _timedelta(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:

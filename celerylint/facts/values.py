@@ -10,7 +10,9 @@ Nodes are plain lists so that per-file facts can be cached as JSON:
     ["map", span, [[k, v], ...]]    dict display (a `**x` entry makes it unknown)
     ["name", span, "X"]             a module-level name of the defining module
     ["ref", span, "pkg.mod.X"]      an imported or builtin object, fully qualified
-    ["env", span, "VAR", default]   an environment lookup; default is a node or None
+    ["env", span, "VAR", default, required]
+                                    an environment lookup; default is a node or None;
+                                    required: the program fails when VAR is unset
     ["op", span, "+", left, right]  arithmetic or string concatenation
     ["neg", span, operand]          unary minus
     ["td", span, [[kw, node], ...]] datetime.timedelta(...) in seconds
@@ -72,6 +74,7 @@ class Value:
     reason: str = ""
     env: Optional[str] = None
     env_default: Optional[Value] = None
+    env_required: bool = False
 
     @property
     def span(self) -> Optional[Span]:
@@ -140,8 +143,16 @@ class Evaluator:
             default = None
             if node[3] is not None:
                 default = self.evaluate(node[3], path, depth + 1)
+            required = len(node) > 4 and bool(node[4])
             return Value(
-                False, None, node, path, f"environment variable {node[2]}", node[2], default
+                False,
+                None,
+                node,
+                path,
+                f"environment variable {node[2]}",
+                node[2],
+                default,
+                required,
             )
         if kind == "op":
             return self._binop(node, path, depth)

@@ -113,16 +113,21 @@ def serializer_name(value: Value) -> Optional[str]:
 
 
 def backend_configured(app: App) -> bool:
-    """A result backend is certainly configured (a literal, or a required env variable)."""
+    """A result backend is certainly configured.
+
+    A literal, or an environment variable the app cannot start without
+    (`os.environ["X"]`, `env("X")`), or one whose literal default is a backend.
+    Which backend it is stays unknown; only its presence is relied on.
+    """
     backend = app.setting("result_backend")
     if backend.is_default:
         return False
     if backend.known:
         return bool(backend.value.value)
-    if backend.value.env:
-        default = backend.value.env_default
-        return default is None or (default.known and bool(default.value))
-    return False
+    if backend.value.env_required:
+        return True
+    default = backend.value.env_default
+    return default is not None and default.known and bool(default.value)
 
 
 def related_to(located: Optional[tuple[str, Span]], message: str) -> tuple[Related, ...]:
