@@ -38,14 +38,14 @@ class CheckResult:
     project: Optional[Project] = None
 
 
-def _extract_job(job: tuple[str, str, bool]) -> dict[str, Any]:
-    path, module, is_package = job
+def _extract_job(job: tuple[str, str, bool, tuple[str, ...]]) -> dict[str, Any]:
+    path, module, is_package, task_decorators = job
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return {"error": {"message": f"cannot read: {exc.strerror or exc}", "line": 1, "col": 0}}
-    return extract_source(data, module, is_package)
+    return extract_source(data, module, is_package, task_decorators)
 
 
 class FactStore:
@@ -62,6 +62,7 @@ class FactStore:
         # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
         self.overlay = overlay or {}
         self.tokens = prefilter_tokens(config.task_decorators)
+        self.task_decorators = tuple(config.task_decorators)
         cache_dir = config.cache_dir or (config.root / ".celerylint_cache")
         key = fingerprint(sorted(config.task_decorators))
         self.cache = FactsCache(cache_dir if use_cache else None, key)
@@ -77,7 +78,7 @@ class FactStore:
         for path, source in self.files.items():
             if path in self.overlay:
                 self.facts[path] = extract_source(
-                    self.overlay[path], source.module, source.is_package
+                    self.overlay[path], source.module, source.is_package, self.task_decorators
                 )
                 self.relevant.append(path)
                 continue
@@ -119,7 +120,9 @@ class FactStore:
         self.cache.prune(set(self.files))
 
     def _parse(self, paths: list[str]) -> None:
-        jobs = [(p, self.files[p].module, self.files[p].is_package) for p in paths]
+        jobs = [
+            (p, self.files[p].module, self.files[p].is_package, self.task_decorators) for p in paths
+        ]
         workers = min(os.cpu_count() or 1, 8)
         if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
             try:

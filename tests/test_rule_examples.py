@@ -19,6 +19,7 @@ encoding (`latin-1`, `utf-8-sig`); markers are read from the text.
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib.util
 import json
 import re
@@ -139,6 +140,16 @@ def run_cli(argv: list[str]) -> int:
     return int(code or 0)
 
 
+def _diff(expected: bytes, actual: bytes, rel: str) -> str:
+    lines = difflib.unified_diff(
+        expected.decode("utf-8", "replace").splitlines(keepends=True),
+        actual.decode("utf-8", "replace").splitlines(keepends=True),
+        f"expected/{rel}",
+        f"actual/{rel}",
+    )
+    return "".join(repr(line)[1:-1] + "\n" for line in lines)
+
+
 def _relative(filename: str, root: Path) -> str:
     path = Path(filename)
     if not path.is_absolute():
@@ -205,7 +216,9 @@ def test_example_fix(spec: dict[str, Any], example: dict[str, Any], tmp_path: Pa
     expected.update({rel: _file_bytes(value) for rel, value in example["fixed"].items()})
     assert sorted(after) == sorted(expected), "the fix created or deleted files"
     for rel in sorted(expected):
-        assert after[rel] == expected[rel], f"{rel} differs from the expected fix output"
+        assert after[rel] == expected[rel], f"{rel} differs from the expected fix output:\n" + (
+            _diff(expected[rel], after[rel], rel)
+        )
 
     run_cli(argv)
     assert snapshot(root) == after, "the fix is not idempotent"

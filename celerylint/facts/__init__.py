@@ -51,7 +51,9 @@ def decode(data: bytes) -> str:
     return text
 
 
-def extract_source(data: bytes, module: str, is_package: bool) -> dict[str, Any]:
+def extract_source(
+    data: bytes, module: str, is_package: bool, task_decorators: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Facts of one file's bytes, or `{"error": ...}` when it cannot be read as Python."""
     try:
         source = decode(data)
@@ -73,7 +75,7 @@ def extract_source(data: bytes, module: str, is_package: bool) -> dict[str, Any]
     except ValueError as exc:
         return _error(f"cannot parse: {exc}")
     try:
-        facts = extract(tree, source, module, is_package)
+        facts = extract(tree, source, module, is_package, task_decorators)
     except RecursionError:
         return _error("too deeply nested to analyze")
     if "celerylint:" in source:

@@ -222,45 +222,89 @@ _BINOP_SYMBOLS: dict[type, str] = {
 }
 
 
-def _bound_names(body: list[ast.stmt]) -> set[str]:
-    """Names assigned anywhere in a function body (excluding nested scopes)."""
-    names: set[str] = set()
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_AST = ast.AST
+
+
+def _walk_own_scope(body: list[ast.stmt]) -> list[ast.AST]:
+    """Every node of a body, not entering nested scopes (whose def nodes are included).
+
+    Hand-rolled instead of `ast.walk`: extraction time is dominated by tree
+    traversal, and this is the only traversal of a function body.
+    """
+    out: list[ast.AST] = []
     stack: list[ast.AST] = list(body)
+    pop, push, append = stack.pop, stack.append, out.append
     while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        node = pop()
+        append(node)
+        if isinstance(node, _SCOPES):
+            continue
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        push(item)
+            elif isinstance(value, _AST):
+                push(value)
+    return out
+
+
+def _walk_all(tree: ast.AST) -> list[ast.AST]:
+    """Every node of the tree (like `ast.walk`, but faster)."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = [tree]
+    pop, push, append = stack.pop, stack.append, out.append
+    while stack:
+        node = pop()
+        append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        push(item)
+            elif isinstance(value, _AST):
+                push(value)
+    return out
+
+
+def _bound_in(nodes: list[ast.AST]) -> set[str]:
+    """Names bound by the nodes of one scope (see `_walk_own_scope`)."""
+    names: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 names.add((alias.asname or alias.name).split(".")[0])
         elif isinstance(node, ast.ExceptHandler) and node.name:
             names.add(node.name)
-        stack.extend(ast.iter_child_nodes(node))
     return names
 
 
-def _walk_own_scope(body: list[ast.stmt]) -> list[ast.AST]:
-    """Every node of a function body in source order, not entering nested scopes."""
-    out: list[ast.AST] = []
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-    return out
+def _bound_names(body: list[ast.stmt]) -> set[str]:
+    """Names assigned anywhere in a body (excluding nested scopes)."""
+    return _bound_in(_walk_own_scope(body))
 
 
 class Extractor:
     """Extracts the facts of one module. Use `extract()`."""
 
-    def __init__(self, tree: ast.Module, source: str, module: str, is_package: bool) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        source: str,
+        module: str,
+        is_package: bool,
+        task_decorators: tuple[str, ...] = (),
+    ) -> None:
+        # Last segments of the configured task decorators, to tell task bodies apart.
+        self.decorator_names = frozenset(d.rsplit(".", 1)[-1] for d in task_decorators)
         self.tree = tree
         self.module = module
         self.is_package = is_package
@@ -289,6 +333,7 @@ class Extractor:
         }
         self._discarded: set[int] = set()
         self._ctx_names: set[str] = set()
+        self._function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
 
     def span(self, node: Any) -> list[int]:
         return self.positions.span(node)
@@ -376,12 +421,38 @@ class Extractor:
     # -- entry point ---------------------------------------------------------
 
     def extract(self) -> dict[str, Any]:
-        for node in ast.walk(self.tree):
+        self._all_nodes = _walk_all(self.tree)
+        for node in self._all_nodes:
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 self._discarded.add(id(node.value))
         self._module_body(self.tree.body, conditional=False)
+        self._analyze_reachable()
         self._scan_calls()
         return self.facts
+
+    def _may_define_task(self, decorator: ast.expr) -> bool:
+        """`@app.task`, `@shared_task(...)`, `@job` (configured): worth a body analysis."""
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        qualified = self.scope.qualify(target) or ""
+        last = qualified.rsplit(".", 1)[-1]
+        return "task" in name.lower() or bool({name, last} & self.decorator_names)
+
+    def _analyze_reachable(self) -> None:
+        """Analyze the bodies of module functions that analyzed code calls (helpers of tasks)."""
+        functions = self.facts["functions"]
+        pending = [f for f in functions.values() if not f["light"]]
+        for cls in self.facts["classes"].values():
+            pending.extend(m for m in cls["methods"].values() if not m["light"])
+        while pending:
+            current = pending.pop()
+            for kind, name, _span in current["calls"]:
+                target = functions.get(name) if kind == "f" else None
+                if target is not None and target["light"]:
+                    node = self._function_nodes[name]
+                    target.update(self._body(node, self.scope, target["positional"]))
+                    target["light"] = False
+                    pending.append(target)
 
     # -- module level --------------------------------------------------------
 
@@ -417,7 +488,9 @@ class Extractor:
             return
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             events.append(["assign", stmt.name, ["u", self.span(stmt), "function"], conditional])
-            self.facts["functions"][stmt.name] = self._function(stmt, self.scope)
+            analyze = any(self._may_define_task(d) for d in stmt.decorator_list)
+            self.facts["functions"][stmt.name] = self._function(stmt, self.scope, analyze)
+            self._function_nodes[stmt.name] = stmt
             return
         if isinstance(stmt, ast.ClassDef):
             events.append(["assign", stmt.name, ["u", self.span(stmt), "class"], conditional])
@@ -602,7 +675,7 @@ class Extractor:
     def _scan_calls(self) -> None:
         """Conf calls, dispatches and Django defaults, wherever they appear."""
         toplevel = {id(s.value) for s in self.tree.body if isinstance(s, ast.Expr)}
-        for node in ast.walk(self.tree):
+        for node in self._all_nodes:
             if not isinstance(node, ast.Call):
                 continue
             scope = self.scope
@@ -718,6 +791,21 @@ class Extractor:
                 for keyword in call.keywords
             ]
             record["shape"] = self.call_shape(call)
+            # Whether a comment sits inside the call: a rewrite must then keep the text.
+            text = self.source(call)
+            comments = False
+            if "#" in text:
+                import io
+                import tokenize
+
+                try:
+                    comments = any(
+                        token.type == tokenize.COMMENT
+                        for token in tokenize.generate_tokens(io.StringIO(text).readline)
+                    )
+                except (tokenize.TokenError, SyntaxError):
+                    comments = True
+            record["comments"] = comments
         if method == "send_task":
             record["name"] = _const_str(call.args[0]) if call.args else None
         else:
@@ -761,6 +849,12 @@ class Extractor:
         attrs: dict[str, list] = {}
         attr_spans: dict[str, list[int]] = {}
         methods: dict[str, Any] = {}
+        # Only a Task subclass's methods can run as a task: bases named *Task*, or a run().
+        base_names = [(self.scope.qualify(b) or "").rsplit(".", 1)[-1].lower() for b in node.bases]
+        task_like = any("task" in name for name in base_names) or any(
+            isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "run"
+            for s in node.body
+        )
         for stmt in node.body:
             targets: list[ast.expr] = []
             if isinstance(stmt, ast.Assign):
@@ -768,7 +862,7 @@ class Extractor:
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 targets = [stmt.target]
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                methods[stmt.name] = self._function(stmt, self.scope)
+                methods[stmt.name] = self._function(stmt, self.scope, task_like)
                 attrs.pop(stmt.name, None)
                 continue
             value = getattr(stmt, "value", None)
@@ -788,24 +882,17 @@ class Extractor:
         }
 
     def _function(
-        self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope, body: bool = True
     ) -> dict[str, Any]:
+        """Facts of a function; `body=False` skips the body (it cannot reach a task).
+
+        Without a body analysis `returns_value` is True: rules that need a
+        function to return nothing then stay silent.
+        """
         args = node.args
         params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
         positional = [a.arg for a in [*args.posonlyargs, *args.args]]
-        local_imports: dict[str, str] = {}
-        for stmt in ast.walk(node):
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                local_imports.update(import_bindings(stmt, self.module, self.is_package))
-        local_names = _bound_names(node.body) | set(params)
-        if args.vararg:
-            local_names.add(args.vararg.arg)
-        if args.kwarg:
-            local_names.add(args.kwarg.arg)
-        scope = outer.child(local_imports, local_names)
-        body_nodes = _walk_own_scope(node.body)
-        first = positional[0] if positional else None
-        return {
+        facts: dict[str, Any] = {
             "span": self.name_span(node),
             "params": params,
             "positional": positional,
@@ -814,6 +901,36 @@ class Extractor:
             "kwarg": args.kwarg is not None,
             "async": isinstance(node, ast.AsyncFunctionDef),
             "decorators": self._decorators(node),
+            "light": not body,
+            "returns_value": True,
+            "pools": [],
+            "calls": [],
+            "waits": [],
+            "retries": [],
+            "self_attrs": [],
+        }
+        if body:
+            facts.update(self._body(node, outer, positional))
+        return facts
+
+    def _body(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope, positional: list[str]
+    ) -> dict[str, Any]:
+        args = node.args
+        body_nodes = _walk_own_scope(node.body)
+        local_imports: dict[str, str] = {}
+        for stmt in body_nodes:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                local_imports.update(import_bindings(stmt, self.module, self.is_package))
+        local_names = _bound_in(body_nodes)
+        local_names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+        if args.vararg:
+            local_names.add(args.vararg.arg)
+        if args.kwarg:
+            local_names.add(args.kwarg.arg)
+        scope = outer.child(local_imports, local_names)
+        first = positional[0] if positional else None
+        return {
             "returns_value": _returns_value(body_nodes),
             "pools": self._pool_calls(body_nodes, scope),
             "calls": self._local_calls(body_nodes, first),
@@ -970,12 +1087,21 @@ class Extractor:
             ):
                 continue
             throw = _keyword(call, "throw")
+            # Certainly raises: no `throw` but a literal True (by keyword, as the 4th
+            # positional argument, or hidden in * / ** unpacking).
+            throws = (
+                len(call.args) < 4
+                and not any(isinstance(arg, ast.Starred) for arg in call.args)
+                and all(keyword.arg is not None for keyword in call.keywords)
+                and (throw is None or (isinstance(throw, ast.Constant) and throw.value is True))
+            )
             retries.append(
                 {
                     "stmt": type(statement).__name__.lower(),
                     "span": self.span(call),
                     "stmt_span": self.span(statement),
                     "throw_false": isinstance(throw, ast.Constant) and throw.value is False,
+                    "throws": throws,
                 }
             )
         return retries
@@ -1050,6 +1176,12 @@ def _module_level_statements(body: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
-def extract(tree: ast.Module, source: str, module: str, is_package: bool) -> dict[str, Any]:
+def extract(
+    tree: ast.Module,
+    source: str,
+    module: str,
+    is_package: bool,
+    task_decorators: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """The facts of one parsed module."""
-    return Extractor(tree, source, module, is_package).extract()
+    return Extractor(tree, source, module, is_package, task_decorators).extract()

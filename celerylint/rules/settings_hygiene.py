@@ -1,1 +1,724 @@
-"""Settings hygiene: CL901, CL902, CL903."""
+"""Settings hygiene: CL901, CL902, CL903.
+
+Every configuration source of every app is examined the way Celery reads it:
+the layers of its configuration source (a module, a class, the Django
+settings) and its `app.conf` writes. Keys set through `Celery(...)` keywords
+(`broker=`, `backend=`, `**kwargs`) are left out of the old/new checks, as
+Celery leaves them out of its "Cannot mix new and old setting keys" check.
+
+Renames are computed on parsed code: the spans of assignment targets,
+attribute names, keywords and plain string keys, plus the module-level names
+that refer to a renamed setting. Comments and other strings are never
+touched. A configuration that mixes old and new names refuses to start, so
+old names are renamed for a whole configuration source at once.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from celerylint import catalog
+from celerylint.diagnostics import Diagnostic, Edit, Fix, Span
+from celerylint.facts.values import Node
+from celerylint.model.project import Project
+from celerylint.model.settings import App, Entry, Layer
+from celerylint.rules.base import diagnostic, rule
+from celerylint.rules.fixes import make_fix, replace
+
+# Celery(...) keywords that are not settings (celery.app.base.Celery.__init__).
+_STRUCTURAL = frozenset(
+    {
+        "main",
+        "loader",
+        "amqp",
+        "events",
+        "log",
+        "control",
+        "set_as_current",
+        "tasks",
+        "fixups",
+        "task_cls",
+        "autofinalize",
+        "strict_typing",
+        "config_source",
+        "config_source_silent",
+        "namespace",
+        "changes",
+    }
+)
+_CONSTRUCTOR_RENAMED = {"broker": "broker_url", "backend": "result_backend"}
+
+# Django settings hold the project's own keys next to Celery's. Only old names
+# carrying one of Celery's marks are reported there: an unmarked old name such
+# as S3_BUCKET (Celery's upper-cased spelling of s3_bucket) is far more often
+# the project's own setting.
+_DJANGO_OLD_MARKS = ("CELERY", "BROKER_")
+
+_UNSAFE_RENAME = (
+    "other code may read the old name (`celeryconfig.BROKER_URL`, "
+    "`settings.BROKER_URL`, a function using it), which this rename does not update"
+)
+
+
+@dataclass
+class _Source:
+    """One configuration layer of one app, with how Celery reads it."""
+
+    app: App
+    kind: str  # "module", "class", "django", "changes"
+    layer: Layer
+    prefix: Optional[str]  # the app's namespace
+    module: Optional[str] = None  # the module of a module / Django source
+    cls: Optional[tuple[str, str]] = None  # (module, class name) of a class source
+    # Keys set by Celery(...) keywords: not counted in the mixing check.
+    ignore_keys: frozenset[str] = frozenset()
+    # Keys of the changes layer written by Celery(...) keywords.
+    constructor_keys: frozenset[str] = frozenset()
+    extra: dict[str, Entry] = field(default_factory=dict)  # lowercase Django names
+
+    @property
+    def namespaced(self) -> bool:
+        return bool(self.prefix and self.prefix.rstrip("_"))
+
+    @property
+    def label(self) -> str:
+        if self.kind == "changes":
+            return f"the app.conf settings of `{self.app.id}`"
+        if self.kind == "django":
+            return f"the Django settings `{self.module}`"
+        return f"the {self.layer.description}"
+
+    def keys(self, *, conditional: bool = True) -> list[str]:
+        """The layer's keys (without constructor keywords), optionally unconditional only."""
+        return [
+            key
+            for key, entry in self.layer.entries.items()
+            if key not in self.constructor_keys and (conditional or not entry.conditional)
+        ]
+
+    @property
+    def mixing_checked(self) -> bool:
+        """Whether Celery's "Cannot mix new and old setting keys" check reads this layer."""
+        if self.namespaced:
+            return False
+        if self.kind in ("module", "class"):
+            return True
+        return self.kind == "changes" and self.app.source.kind == "none"
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _constructor(app: App) -> tuple[frozenset[str], frozenset[str]]:
+    """(keys Celery leaves out of the mixing check, changes keys written by keywords)."""
+    kwargs: dict[str, Node] = app.record.get("kwargs", {})
+    ignored: set[str] = set()
+    written: set[str] = set()
+    for keyword, node in kwargs.items():
+        if keyword in _STRUCTURAL:
+            continue
+        key = _CONSTRUCTOR_RENAMED.get(keyword, keyword)
+        entry = app.changes.entries.get(key)
+        if entry is not None and entry.node is node and entry.path == app.path:
+            written.add(key)
+        # Celery.__autoset skips None values.
+        if not (node[0] == "c" and node[2] is None):
+            ignored.add(key)
+    if "include" not in kwargs:
+        pass
+    return frozenset(ignored), frozenset(written)
+
+
+def _sources(project: Project) -> Iterator[_Source]:
+    for app in project.apps:
+        ignored, written = _constructor(app)
+        source = app.source
+        if source.kind in ("module", "class", "django"):
+            for layer in source.layers:
+                item = _Source(app, source.kind, layer, app.namespace, ignore_keys=ignored)
+                if source.kind == "class":
+                    item.cls = _class_of(layer)
+                elif layer.path is not None:
+                    item.module = project.module_of(layer.path)
+                if source.kind == "django" and item.module is not None:
+                    item.extra = _lowercase_names(project, item.module)
+                yield item
+        yield _Source(
+            app, "changes", app.changes, app.namespace, ignore_keys=ignored, constructor_keys=written
+        )
+
+
+def _class_of(layer: Layer) -> Optional[tuple[str, str]]:
+    prefix = "class "
+    if not layer.description.startswith(prefix):
+        return None
+    dotted = layer.description[len(prefix) :]
+    if "." not in dotted:
+        return None
+    module, name = dotted.rsplit(".", 1)
+    return module, name
+
+
+def _lowercase_names(project: Project, module: str) -> dict[str, Entry]:
+    """Lower-case module names of a Django settings module (the model keeps upper-case only)."""
+    found: dict[str, Entry] = {}
+    for name, binding in project.modules.namespace(module).bindings.items():
+        if name.islower():
+            path = project.modules.paths[binding.module]
+            found[name] = Entry(name, binding.node, path, binding.key_span, binding.conditional)
+    return found
+
+
+# --------------------------------------------------------------------------- references
+
+
+@dataclass
+class _References:
+    """Where names are used, from every fact of the relevant modules."""
+
+    # module -> name -> spans of module-level name references (["name", span, X])
+    names: dict[str, dict[str, list[list[int]]]] = field(default_factory=dict)
+    # last component of every qualified reference (["ref", span, "a.b.X"] -> X)
+    ref_leaves: set[str] = field(default_factory=set)
+    # module -> modules it star-imports
+    stars: dict[str, set[str]] = field(default_factory=dict)
+    scanned: set[str] = field(default_factory=set)
+
+
+_REFERENCES: weakref.WeakKeyDictionary[Project, _References] = weakref.WeakKeyDictionary()
+
+
+def _references(project: Project) -> _References:
+    refs = _REFERENCES.get(project)
+    if refs is None:
+        refs = _References()
+        for module in project.relevant:
+            _scan(project, refs, module)
+        _REFERENCES[project] = refs
+    return refs
+
+
+def _scan(project: Project, refs: _References, module: str) -> None:
+    if module in refs.scanned:
+        return
+    refs.scanned.add(module)
+    facts = project.modules.facts(module) or {}
+    names = refs.names.setdefault(module, {})
+    stars = refs.stars.setdefault(module, set())
+    for event in facts.get("events", ()):
+        if event and event[0] == "star":
+            target = project.modules.find(event[1])
+            if target is not None:
+                stars.add(target)
+    stack: list[Any] = [value for key, value in facts.items() if key != "events"]
+    stack.extend(event[2] for event in facts.get("events", ()) if event[0] == "assign")
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if _is_node(item, "name"):
+                names.setdefault(item[2], []).append(item[1])
+            elif _is_node(item, "ref"):
+                refs.ref_leaves.add(item[2].rsplit(".", 1)[-1])
+            else:
+                stack.extend(item)
+
+
+def _is_node(item: list[Any], kind: str) -> bool:
+    return (
+        len(item) == 3
+        and item[0] == kind
+        and isinstance(item[2], str)
+        and (item[1] is None or isinstance(item[1], list))
+    )
+
+
+def _star_chain(project: Project, refs: _References, module: str) -> list[str]:
+    """`module` and every project module it star-imports, transitively."""
+    chain: list[str] = []
+    pending = [module]
+    while pending:
+        current = pending.pop()
+        if current in chain:
+            continue
+        chain.append(current)
+        _scan(project, refs, current)
+        pending.extend(sorted(refs.stars.get(current, ())))
+    return chain
+
+
+def _referenced(project: Project, source: _Source, key: str) -> bool:
+    """Whether code the linter can see reads `key` (a helper variable, `settings.KEY`)."""
+    refs = _references(project)
+    if key in refs.ref_leaves:
+        return True
+    modules: list[str] = []
+    if source.module is not None:
+        modules = _star_chain(project, refs, source.module)
+    elif source.cls is not None:
+        modules = [source.cls[0]]
+        _scan(project, refs, source.cls[0])
+    return any(key in refs.names.get(module, {}) for module in modules)
+
+
+# --------------------------------------------------------------------------- renames
+
+
+def _rename_edits(project: Project, source: _Source, renames: dict[str, str]) -> Optional[list[Edit]]:
+    """Edits renaming every key of `renames` in one source, or None when not provable.
+
+    Every binding of a renamed key is renamed (also those shadowed in a
+    star-imported module), with the module-level names that refer to it; a key
+    bound in a way that has no renamable span, or read from code outside the
+    source, blocks the whole rename.
+    """
+    if not renames:
+        return None
+    layer = source.layer
+    if layer.open_ended:
+        return None
+    for new in renames.values():
+        if new in layer.entries or new in source.extra:
+            return None
+    edits: dict[tuple[str, tuple[int, ...]], Edit] = {}
+
+    def add(path: str, span: Optional[list[int]], text: str) -> bool:
+        if span is None:
+            return False
+        edits.setdefault((path, tuple(span)), replace(path, span, text))
+        return True
+
+    if source.kind == "changes":
+        if not _changes_edits(project, source, renames, add):
+            return None
+    elif source.kind == "class":
+        if not _class_edits(project, source, renames, add):
+            return None
+    elif not _module_edits(project, source, renames, add):
+        return None
+    for old in renames:
+        entry = layer.entries.get(old) or source.extra.get(old)
+        if entry is None or not add(entry.path, entry.key_span, renames[old]):
+            return None
+    return [edits[key] for key in sorted(edits)]
+
+
+def _module_edits(project: Project, source: _Source, renames: dict[str, str], add: Any) -> bool:
+    if source.module is None:
+        return False
+    refs = _references(project)
+    chain = _star_chain(project, refs, source.module)
+    for key in renames:
+        if key in refs.ref_leaves:
+            return False  # imported or read as an attribute somewhere
+    for module, stars in refs.stars.items():
+        if module in chain or not stars.intersection(chain):
+            continue
+        names = refs.names.get(module, {})
+        facts = project.modules.facts(module) or {}
+        bound = {event[1] for event in facts.get("events", ()) if event[0] in ("assign", "mutate")}
+        if any(key in names or key in bound for key in renames):
+            return False  # another module star-imports this source and uses the name
+    for module in chain:
+        facts = project.modules.facts(module) or {}
+        path = project.modules.paths[module]
+        for event in facts.get("events", ()):
+            if event[0] == "mutate" and event[1] in renames:
+                return False
+            if event[0] == "assign" and event[1] in renames:
+                span = event[4] if len(event) > 4 else None
+                if not add(path, span, renames[event[1]]):
+                    return False
+        for key, spans in refs.names.get(module, {}).items():
+            if key in renames:
+                for span in spans:
+                    if not add(path, span, renames[key]):
+                        return False
+    return True
+
+
+def _class_edits(project: Project, source: _Source, renames: dict[str, str], add: Any) -> bool:
+    if source.cls is None:
+        return False
+    refs = _references(project)
+    if any(key in refs.ref_leaves for key in renames):
+        return False
+    module, name = source.cls
+    for _ in range(20):
+        _scan(project, refs, module)
+        if any(key in refs.names.get(module, {}) for key in renames):
+            return False
+        facts = project.modules.facts(module) or {}
+        cls = facts.get("classes", {}).get(name)
+        if cls is None:
+            return False
+        if any(key in cls.get("methods", {}) for key in renames):
+            return False
+        path = project.modules.paths[module]
+        for key, span in cls.get("attr_spans", {}).items():
+            if key in renames and not add(path, span, renames[key]):
+                return False
+        bases = [base for base in cls.get("bases", ()) if base != "builtins.object"]
+        if cls.get("opaque_bases") or len(bases) > 1:
+            return False
+        if not bases:
+            return True
+        symbol = project.modules.resolve(bases[0])
+        if symbol.kind != "class" or symbol.module is None or symbol.name is None:
+            # An external base (a library's config class) holds none of our names.
+            return symbol.kind == "external"
+        module, name = symbol.module, symbol.name
+    return False
+
+
+def _changes_edits(project: Project, source: _Source, renames: dict[str, str], add: Any) -> bool:
+    """Every app.conf write of a renamed key, also those overwritten later."""
+    app = source.app
+    for module in project.relevant:
+        facts = project.modules.facts(module) or {}
+        path = project.modules.paths[module]
+        for op in facts.get("conf_ops", ()):
+            if _app_id(project, op.get("recv")) != app.id:
+                continue
+            kind = op.get("kind")
+            key = op.get("key")
+            if kind == "unset" and key in renames:
+                return False  # app.conf.KEY.update(...) reads the old name
+            if kind == "set" and key in renames:
+                if not add(path, op.get("key_span"), renames[key]):
+                    return False
+            if kind == "update":
+                spans = op.get("keys", {})
+                for item in op.get("items", {}):
+                    if item in renames and not add(path, spans.get(item), renames[item]):
+                        return False
+                for mapping in op.get("maps", ()):
+                    if not _map_edits(mapping, path, renames, add):
+                        return False
+    return True
+
+
+def _map_edits(node: Node, path: str, renames: dict[str, str], add: Any) -> bool:
+    if node[0] != "map":
+        return True  # followed by the model; its keys are the layer's entries
+    for key_node, _value in node[2]:
+        if key_node[0] == "c" and key_node[2] in renames:
+            if not add(path, _inner_string_span(key_node), renames[key_node[2]]):
+                return False
+    return True
+
+
+def _inner_string_span(node: Node) -> Optional[list[int]]:
+    span = node[1]
+    text = node[2]
+    if span is None or span[0] != span[2] or span[3] - span[1] != len(text) + 2:
+        return None
+    return [span[0], span[1] + 1, span[2], span[3] - 1]
+
+
+def _app_id(project: Project, receiver: Optional[str]) -> Optional[str]:
+    if not receiver:
+        return None
+    symbol = project.modules.resolve(receiver)
+    if symbol.kind == "binding" and not symbol.rest:
+        return f"{symbol.module}:{symbol.name}"
+    return None
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _key_span(entry: Entry) -> Optional[Span]:
+    if entry.key_span is not None:
+        return Span.from_list(entry.key_span)
+    if entry.node[1] is not None:
+        return Span.from_list(entry.node[1])
+    return None
+
+
+class _Reporter:
+    """Reports each (code, file, position) once, however many apps share a layer."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str, Span]] = set()
+
+    def __call__(
+        self, code: str, message: str, entry: Entry, fix: Optional[Fix] = None
+    ) -> Optional[Diagnostic]:
+        span = _key_span(entry)
+        if span is None:
+            return None
+        marker = (code, entry.path, span)
+        if marker in self.seen:
+            return None
+        self.seen.add(marker)
+        return diagnostic(code, message, entry.path, span, fix)
+
+
+def _first_index(keys: tuple[str, ...], key: str) -> int:
+    return keys.index(key) if key in keys else len(keys)
+
+
+def _winner(source: _Source, key: str, setting: str) -> Optional[str]:
+    """Another key of the layer that Celery reads before `key` for `setting`."""
+    keys = catalog.lookup_keys(setting, source.prefix)
+    mine = _first_index(keys, key)
+    for other in dict.fromkeys(keys):
+        if other != key and other in source.layer.entries and _first_index(keys, other) < mine:
+            return other
+    return None
+
+
+def _old_keys(source: _Source) -> dict[str, str]:
+    """Old key -> setting, for the keys of the source Celery reads as old names."""
+    found: dict[str, str] = {}
+    for key in source.keys():
+        kind, setting = catalog.classify_source_key(key, source.prefix)
+        if kind == "old" and setting is not None:
+            found[key] = setting
+    return found
+
+
+def _whole_rename(project: Project, source: _Source) -> tuple[dict[str, str], Optional[Fix]]:
+    """Renames of every (not shadowed) old name of a non-namespaced source, and its fix."""
+    renames: dict[str, str] = {}
+    for key, setting in sorted(_old_keys(source).items()):
+        if _winner(source, key, setting) is None:
+            renames[key] = setting
+    edits = _rename_edits(project, source, renames)
+    if not edits:
+        return renames, None
+    listing = ", ".join(f"`{old}` -> `{new}`" for old, new in renames.items())
+    fix = make_fix(
+        f"Rename every old setting name of {source.label} to its new name: {listing}",
+        False,
+        edits,
+    )
+    return renames, fix
+
+
+def _style(source: _Source, exclude: str) -> str:
+    """"old" when the other keys of a non-namespaced source are mostly old names."""
+    if source.kind == "django":
+        return "old"  # Django exposes upper-case names only
+    if source.kind == "changes" and source.app.source.kind != "none":
+        return "new"  # Celery converts app.conf keys to the source's style
+    old = new = 0
+    for key in source.keys():
+        if key == exclude or key in source.ignore_keys:
+            continue
+        kind, _setting = catalog.classify_source_key(key, None)
+        old += kind == "old"
+        new += kind == "new"
+    return "old" if old > new else "new"
+
+
+# --------------------------------------------------------------------------- CL901
+
+
+@rule("CL901")
+def deprecated_setting_name(project: Project) -> Iterator[Diagnostic]:
+    report = _Reporter()
+    for source in _sources(project):
+        if source.app.source.kind == "opaque" and source.kind != "changes":
+            continue
+        yield from _deprecated_in(project, source, report)
+
+
+def _deprecated_in(project: Project, source: _Source, report: _Reporter) -> Iterator[Diagnostic]:
+    olds = _old_keys(source)
+    if not olds:
+        return
+    whole: Optional[tuple[dict[str, str], Optional[Fix]]] = None
+    for key, setting in olds.items():
+        entry = source.layer.entries[key]
+        if source.kind == "django" and not key.startswith(_DJANGO_OLD_MARKS):
+            continue
+        winner = _winner(source, key, setting)
+        if winner is not None:
+            found = report(
+                "CL901",
+                f"`{key}` is an old setting name that Celery never reads here: `{winner}` "
+                f"is also set in {source.label} and wins; remove `{key}`",
+                entry,
+            )
+        elif source.kind == "django" and not source.namespaced:
+            suggested = "CELERY_" + setting.upper()
+            found = report(
+                "CL901",
+                f"`{key}` is the old name of `{setting}`, deprecated (Celery 6 drops old "
+                "names); Django settings expose upper-case names only, so load them with "
+                f"`config_from_object('django.conf:settings', namespace='CELERY')` and "
+                f"rename the Celery settings (`{key}` -> `{suggested}`)",
+                entry,
+            )
+        elif source.namespaced and source.kind != "changes":
+            target = catalog.lookup_keys(setting, source.prefix)[0]
+            edits = _rename_edits(project, source, {key: target})
+            fix = make_fix(f"Rename `{key}` to `{target}`", False, edits) if edits else None
+            found = report(
+                "CL901",
+                f"`{key}` is the old name of `{setting}`, deprecated (Celery 6 drops old "
+                f"names); under namespace={source.prefix!r} write `{target}`",
+                entry,
+                fix,
+            )
+        else:
+            if source.namespaced:
+                # app.conf of a namespaced app: no mixing check, one key at a time.
+                edits = _rename_edits(project, source, {key: setting})
+                fix = make_fix(f"Rename `{key}` to `{setting}`", False, edits) if edits else None
+            else:
+                if whole is None:
+                    whole = _whole_rename(project, source)
+                fix = whole[1]
+            found = report(
+                "CL901",
+                f"`{key}` is the old name of `{setting}`, deprecated (Celery 6 drops old "
+                f"names); rename it to `{setting}` together with the other old names of "
+                f"{source.label}: a mix of old and new names stops the worker",
+                entry,
+                fix,
+            )
+        if found is not None:
+            yield found
+
+
+# --------------------------------------------------------------------------- CL902
+
+
+@rule("CL902")
+def mixed_setting_names(project: Project) -> Iterator[Diagnostic]:
+    report = _Reporter()
+    for source in _sources(project):
+        if not source.mixing_checked or source.layer.open_ended:
+            continue
+        if source.app.record.get("opaque"):
+            continue  # Celery(**kwargs): the keys left out of the check are unknown
+        errors = catalog.mixing_error(
+            source.keys(conditional=False), ignore_keys=source.ignore_keys
+        )
+        if not errors:
+            continue
+        _renames, fix = _whole_rename(project, source)
+        into_new = all(catalog.is_old_name(key) for key, _replacement in errors)
+        for key, replacement in errors:
+            entry = source.layer.entries[key]
+            if into_new:
+                message = (
+                    f"`{key}` is an old setting name in {source.label}, which otherwise "
+                    "uses new names: Celery raises ImproperlyConfigured (\"Cannot mix new "
+                    "and old setting keys\") and the worker does not start; rename "
+                    f"`{key}` to `{replacement}`"
+                )
+            else:
+                message = (
+                    f"`{key}` is a new setting name in {source.label}, which otherwise "
+                    "uses old names: Celery raises ImproperlyConfigured (\"Cannot mix new "
+                    "and old setting keys\") and the worker does not start; rename the old "
+                    f"names to new ones (Celery's own suggestion is `{key}` -> `{replacement}`)"
+                )
+            found = report("CL902", message, entry, fix)
+            if found is not None:
+                yield found
+
+
+# --------------------------------------------------------------------------- CL903
+
+
+def _looks_like_setting(key: str, entry: Entry) -> bool:
+    """A lower-case name that may be meant as a setting, not a helper of the module."""
+    if key.startswith("_") or "_" not in key:
+        return False
+    node = entry.node
+    if node[0] == "ref":
+        return False  # an imported name
+    return not (node[0] == "u" and node[2] in ("function", "class"))
+
+
+def _unknown_candidates(source: _Source) -> Iterable[tuple[str, Entry]]:
+    """The keys of a source that are plausibly meant as Celery settings."""
+    entries = source.layer.entries
+    if source.kind == "changes":
+        # Everything written on app.conf is meant for Celery.
+        yield from entries.items()
+        return
+    if source.kind == "django":
+        prefix = (source.prefix or "CELERY").rstrip("_").upper() + "_"
+        for key, entry in entries.items():
+            if key.startswith(prefix) or key.startswith("CELERY"):
+                yield key, entry
+        for key, entry in source.extra.items():
+            if key.startswith("celery_") and _looks_like_setting(key, entry):
+                yield key, entry
+        return
+    for key, entry in entries.items():
+        if key.isupper():
+            if key.startswith("CELERY"):
+                yield key, entry
+        elif key.islower() and _looks_like_setting(key, entry):
+            yield key, entry
+
+
+def _configured(source: _Source, setting: str) -> Optional[str]:
+    """A key of the layer that Celery reads for `setting`, if any."""
+    for key in catalog.lookup_keys(setting, source.prefix):
+        if key in source.layer.entries:
+            return key
+    return None
+
+
+@rule("CL903")
+def unknown_setting(project: Project) -> Iterator[Diagnostic]:
+    report = _Reporter()
+    for source in _sources(project):
+        if source.app.source.kind == "opaque" and source.kind != "changes":
+            continue
+        for key, entry in sorted(_unknown_candidates(source)):
+            found = _unknown(project, source, key, entry, report)
+            if found is not None:
+                yield found
+
+
+def _unknown(
+    project: Project, source: _Source, key: str, entry: Entry, report: _Reporter
+) -> Optional[Diagnostic]:
+    prefix = None if source.kind == "changes" else source.prefix
+    if catalog.classify_source_key(key, source.prefix)[0] != "ignored":
+        return None
+    if source.kind != "changes" and _referenced(project, source, key):
+        return None  # a helper the module uses itself, or a key other code reads
+    style = None if (prefix and prefix.rstrip("_")) else _style(source, key)
+    candidates = catalog.closest_settings(key, prefix, style=style)
+    if not candidates:
+        return None
+    if source.kind == "changes" or not (prefix and prefix.rstrip("_")):
+        where = "here" if source.kind != "django" else "from Django settings"
+    else:
+        where = f"under namespace={source.prefix!r}"
+    suggestion = " or ".join(f"`{candidate}`" for candidate in candidates[:3])
+    fix = None
+    if len(candidates) == 1:
+        target = candidates[0]
+        setting = catalog.classify_source_key(target, source.prefix)[1]
+        if setting is None and source.kind == "changes":
+            setting = catalog.new_name(target)
+        present = _configured(source, setting) if setting else target
+        if key in source.extra and target in source.layer.entries:
+            return None  # celery_x = ...; CELERY_X = celery_x-like helper
+        if present is None:
+            edits = _rename_edits(project, source, {key: target})
+            if edits:
+                fix = make_fix(f"Rename `{key}` to `{target}`", False, edits)
+    hint = ""
+    if source.kind == "django" and not source.namespaced and key.upper().startswith("CELERY_"):
+        hint = " (or load the settings with namespace='CELERY')"
+    message = (
+        f"`{key}` is not a setting Celery reads {where}: it is silently ignored and the "
+        f"setting keeps its default; did you mean {suggestion}?{hint}"
+    )
+    return report("CL903", message, entry, fix)
