@@ -220,7 +220,8 @@ class Result:
     parse_errors: list[str] = field(default_factory=list)  # CL000 "file:row: message"
     fixable: int = 0
     problems: list[str] = field(default_factory=list)  # anything that fails the sweep
-    traceback: str | None = None
+    crashed: list[str] = field(default_factory=list)  # which runs crashed
+    traceback: str | None = None  # the first crash's
     stderr_tail: str = ""
     # --fix
     fix_exit_code: int | None = None
@@ -228,6 +229,7 @@ class Result:
     fix_changed: list[str] = field(default_factory=list)
     fix_unparseable: list[str] = field(default_factory=list)
     fix_nonidempotent: list[str] = field(default_factory=list)
+    fix_idempotent: bool | None = None  # None: not checked (the first fix failed)
     fix_new_findings: list[str] = field(default_factory=list)
     fix_remaining: int | None = None
     fixed_copy: str | None = None
@@ -244,14 +246,20 @@ def check_run(res: Result, r: Run, what: str, timeout: float) -> list[dict[str, 
         return None
     tb = r.traceback
     if tb:
-        res.traceback = res.traceback or tb
+        res.crashed.append(what)
+        res.traceback = res.traceback or f"[{what}]\n{tb}"
         res.problems.append(f"{what}: crashed (traceback on stderr)")
     if r.returncode != 0:
         res.problems.append(f"{what}: exit code {r.returncode} with --exit-zero")
-        res.stderr_tail = res.stderr_tail or "\n".join(r.stderr.strip().splitlines()[-20:])
+        tail = "\n".join(r.stderr.strip().splitlines()[-20:])
+        res.stderr_tail = res.stderr_tail or f"[{what}]\n{tail}"
     findings, why = parse_findings(r.stdout)
     if findings is None:
-        res.problems.append(f"{what}: unparseable output ({why})")
+        # A crash explains missing output; say it once.
+        if not tb and r.returncode == 0:
+            res.problems.append(f"{what}: unparseable output ({why})")
+        elif not tb:
+            res.problems.append(f"{what}: no JSON output ({why})")
     return findings
 
 
@@ -304,7 +312,7 @@ def sweep_fix(
         r = run(fix_cmd, copy, env, args.timeout)
         res.fix_exit_code, res.fix_wall = r.returncode, r.wall
         log(f"  fix: exit {r.returncode}, {r.wall:.2f} s")
-        check_run(res, r, "fix", args.timeout)
+        fixed_findings = check_run(res, r, "fix", args.timeout)
         after = snapshot(copy)
 
         created = sorted(set(after) - set(before))
@@ -333,6 +341,9 @@ def sweep_fix(
         if res.fix_unparseable:
             res.problems.append(f"fix left {len(res.fix_unparseable)} file(s) unparseable")
 
+        if fixed_findings is None:
+            return  # the fix failed: idempotence and re-check would say nothing more
+
         # A second --fix must change nothing.
         r2 = run(fix_cmd, copy, env, args.timeout)
         log(f"  fix again: exit {r2.returncode}, {r2.wall:.2f} s")
@@ -341,6 +352,7 @@ def sweep_fix(
         res.fix_nonidempotent = sorted(
             p for p in set(after) | set(again) if after.get(p) != again.get(p)
         )
+        res.fix_idempotent = not res.fix_nonidempotent
         if res.fix_nonidempotent:
             res.problems.append(
                 f"fix is not idempotent: a second run changed {len(res.fix_nonidempotent)} file(s)"
@@ -404,7 +416,7 @@ def print_report(results: list[Result], fix: bool, verbose: bool) -> None:
             fmt(r.findings),
             fmt(r.fixable),
             fmt(len(r.parse_errors)),
-            "yes" if r.traceback else "no",
+            ",".join(r.crashed) or "no",
         ]
         if fix:
             row += [
@@ -412,7 +424,7 @@ def print_report(results: list[Result], fix: bool, verbose: bool) -> None:
                 fmt(r.fix_wall),
                 fmt(len(r.fix_changed)),
                 fmt(len(r.fix_unparseable)),
-                "no" if r.fix_nonidempotent else "yes",
+                {None: "-", True: "yes", False: "no"}[r.fix_idempotent],
                 fmt(len(r.fix_new_findings)),
                 fmt(r.fix_remaining),
             ]

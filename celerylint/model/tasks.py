@@ -176,10 +176,13 @@ class TaskOptions:
         if task.kind == "class":
             return self.class_chain(task.module, task.qualname.rsplit(".", 1)[1])
         if task.base is None:
-            bases = [app.record["kwargs"].get("task_cls") for app in task.apps or []]
-            if any(bases):
-                return None  # a custom app-wide task class: not modelled, stay silent
-            return []
+            chains = [self._app_task_class(app) for app in task.apps or []]
+            if not chains:
+                return []
+            first = chains[0]
+            if any(chain is None or chain != first for chain in chains):
+                return None  # unresolvable, or different per app: stay silent
+            return first
         if task.base in TASK_BASES:
             return []
         symbol = self.modules.resolve(task.base)
@@ -188,6 +191,24 @@ class TaskOptions:
                 return []  # app.Task
             return None
         return self.class_chain(symbol.module, symbol.name)
+
+    def _app_task_class(self, app: App) -> Optional[list[tuple[str, dict[str, Any]]]]:
+        """The chain of the app's default task class (`Celery(task_cls=...)`)."""
+        node = app.record["kwargs"].get("task_cls")
+        if node is None:
+            return []
+        if node[0] == "c" and isinstance(node[2], str):
+            module_part, _, attr = node[2].partition(":")
+            if not attr:
+                module_part, _, attr = module_part.rpartition(".")
+            module = self.modules.find(module_part)
+            return self.class_chain(module, attr) if module else None
+        if node[0] in ("ref", "name"):
+            qualname = node[2] if node[0] == "ref" else f"{app.module}.{node[2]}"
+            symbol = self.modules.resolve(qualname)
+            if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
+                return self.class_chain(symbol.module, symbol.name)
+        return None
 
     def class_chain(self, module: str, name: str) -> Optional[list[tuple[str, dict[str, Any]]]]:
         """The class and its bases up to celery.Task, or None when it leaves the project."""

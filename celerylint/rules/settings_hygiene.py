@@ -127,8 +127,6 @@ def _constructor(app: App) -> tuple[frozenset[str], frozenset[str]]:
         # Celery.__autoset skips None values.
         if not (node[0] == "c" and node[2] is None):
             ignored.add(key)
-    if "include" not in kwargs:
-        pass
     return frozenset(ignored), frozenset(written)
 
 
@@ -268,7 +266,9 @@ def _referenced(project: Project, source: _Source, key: str) -> bool:
 # --------------------------------------------------------------------------- renames
 
 
-def _rename_edits(project: Project, source: _Source, renames: dict[str, str]) -> Optional[list[Edit]]:
+def _rename_edits(
+    project: Project, source: _Source, renames: dict[str, str], *, allow_existing: bool = False
+) -> Optional[list[Edit]]:
     """Edits renaming every key of `renames` in one source, or None when not provable.
 
     Every binding of a renamed key is renamed (also those shadowed in a
@@ -282,7 +282,7 @@ def _rename_edits(project: Project, source: _Source, renames: dict[str, str]) ->
     if layer.open_ended:
         return None
     for new in renames.values():
-        if new in layer.entries or new in source.extra:
+        if not allow_existing and (new in layer.entries or new in source.extra):
             return None
     edits: dict[tuple[str, tuple[int, ...]], Edit] = {}
 
@@ -464,7 +464,13 @@ def _first_index(keys: tuple[str, ...], key: str) -> int:
 
 
 def _winner(source: _Source, key: str, setting: str) -> Optional[str]:
-    """Another key of the layer that Celery reads before `key` for `setting`."""
+    """Another key of the layer that Celery reads before `key` for `setting`.
+
+    Not for app.conf keys: Celery converts them all to one style, the later
+    write winning, so renaming one of them changes nothing.
+    """
+    if source.kind == "changes":
+        return None
     keys = catalog.lookup_keys(setting, source.prefix)
     mine = _first_index(keys, key)
     for other in dict.fromkeys(keys):
@@ -489,7 +495,7 @@ def _whole_rename(project: Project, source: _Source) -> tuple[dict[str, str], Op
     for key, setting in sorted(_old_keys(source).items()):
         if _winner(source, key, setting) is None:
             renames[key] = setting
-    edits = _rename_edits(project, source, renames)
+    edits = _rename_edits(project, source, renames, allow_existing=source.kind == "changes")
     if not edits:
         return renames, None
     listing = ", ".join(f"`{old}` -> `{new}`" for old, new in renames.items())
@@ -570,7 +576,7 @@ def _deprecated_in(project: Project, source: _Source, report: _Reporter) -> Iter
         else:
             if source.namespaced:
                 # app.conf of a namespaced app: no mixing check, one key at a time.
-                edits = _rename_edits(project, source, {key: setting})
+                edits = _rename_edits(project, source, {key: setting}, allow_existing=True)
                 fix = make_fix(f"Rename `{key}` to `{setting}`", False, edits) if edits else None
             else:
                 if whole is None:

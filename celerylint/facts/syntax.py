@@ -1,0 +1,508 @@
+"""Reading source written for a newer Python than the one running celerylint.
+
+Real projects already use syntax the interpreter running the linter cannot
+parse: Python 3.14's unparenthesized `except A, B:` (PEP 758), 3.12's
+`type X = ...` and `def f[T]()` (PEP 695) and f-strings nesting the same
+quotes (PEP 701). `ast.parse` rejects such a file, and a linter that skips a
+task module is blind to its tasks. So, on that error path only, libcst — whose
+grammar runs ahead of the interpreter — parses the file, the newer constructs
+are rewritten into older spellings that mean the same *to the extractor*
+(names, calls, decorators, literals), and `ast` parses the result.
+
+Every rewrite keeps each line on its line: facts carry line numbers, and
+diagnostics must point at the user's real lines. Only columns after a rewrite
+on the same line may shift. A removed span's line breaks come back as
+backslash continuations (outside brackets) or as newlines inside a
+parenthesised placeholder.
+
+Importing this module imports libcst (about 0.1 s): `celerylint.facts` imports
+it only once `ast.parse` has failed, which keeps libcst off the fast path. Its native
+parser recurses deeply and is superlinear on long operator chains (it
+segfaults on 100k chained `not`, and takes minutes on `a+a+...` 10k long),
+so a file is handed to it only after a cheap token scan bounds its size,
+bracket depth and chain length.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import sys
+import tokenize
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence, Tuple
+
+import libcst as cst
+from cst.metadata import MetadataWrapper, PositionProvider
+
+__all__ = ["Feature", "Lowering", "lower", "lower_source", "requirement_message"]
+
+Version = Tuple[int, int]
+
+RUNNING: Version = (sys.version_info[0], sys.version_info[1])
+
+# Grammar versions to ask libcst for, newest first; the first it accepts wins.
+_GRAMMARS = ("3.15", "3.14", "3.13", "3.12", "3.11", "3.10", "3.9")
+
+# Bounds on what is handed to libcst (see the module docstring). Measured with
+# libcst 1.9: at these limits a parse takes well under a second; a 500 kB
+# ordinary module takes one to two seconds.
+MAX_CHARS = 500_000
+MAX_DEPTH = 100
+MAX_CHAIN = 1500
+
+# Errors no rewrite can cure: the file exceeds a limit of the parser itself.
+_LIMIT_ERRORS = ("too many nested", "too many levels of indentation", "too many statically")
+
+# Tokens that, repeated within one statement, build a deeper or longer tree
+# for libcst (unary/binary operator chains, conditional chains, lambdas).
+_CHAIN_WORDS = frozenset({"not", "and", "or", "if", "else", "lambda", "await", "in", "is"})
+_CHEAP_OPS = frozenset({",", ":", ";", ")", "]", "}"})
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+# The extractor treats a call of an unknown name as an unknown value, which is
+# what a string celerylint cannot rewrite must become (never a wrong value).
+_PLACEHOLDER = "__celerylint_newer_string__()"
+
+_QUOTES = ("'", '"', "'''", '"""')
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A construct newer than the target Python, found at `line`."""
+
+    version: Version
+    description: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Lowering:
+    """What `lower` made of a source.
+
+    `source` is the rewritten text, or None when libcst was not tried, could
+    not parse the file, or found nothing to rewrite. `features` lists the
+    newer constructs found, whether rewritten or not. `skipped` says why
+    libcst was not tried.
+    """
+
+    source: Optional[str]
+    features: tuple[Feature, ...] = ()
+    skipped: Optional[str] = None
+
+    @property
+    def required(self) -> Optional[Version]:
+        return max((f.version for f in self.features), default=None)
+
+
+def requirement_message(features: Sequence[Feature], running: Version = RUNNING) -> str:
+    """'requires Python 3.14 (unparenthesized except groups); this Python is 3.11'."""
+    required = max(f.version for f in features)
+    names: list[str] = []
+    for feature in sorted(features, key=lambda f: (-f.version[0], -f.version[1], f.line)):
+        if feature.description not in names:
+            names.append(feature.description)
+    return (
+        f"requires Python {_fmt(required)} ({', '.join(names)}); "
+        f"this Python is {_fmt(running)}"
+    )
+
+
+def _fmt(version: Version) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def lower_source(source: str) -> Optional[str]:
+    """`source` rewritten so that this interpreter's `ast` parses it, or None.
+
+    None when the file needs no rewrite, libcst cannot parse it, or the
+    rewritten text still does not parse. Line numbers are those of `source`.
+    """
+    lowered = lower(source).source
+    if lowered is None:
+        return None
+    try:
+        ast.parse(lowered)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return lowered
+
+
+def lower(source: str, target: Version = RUNNING, error: Optional[str] = None) -> Lowering:
+    """Rewrite the constructs of `source` newer than `target` (see module docstring).
+
+    `error` is the message of the SyntaxError `ast` raised, when known; errors
+    that are limits of the parser itself are not worth a libcst parse.
+    `target` other than the running version is for tests: the f-string check
+    needs the running parser, so f-strings are only rewritten below 3.12 when
+    the running interpreter is below 3.12 too.
+    """
+    if error is not None and any(limit in error for limit in _LIMIT_ERRORS):
+        return Lowering(None, skipped=error)
+    reason = _too_complex(source)
+    if reason is not None:
+        return Lowering(None, skipped=reason)
+    module, positions = _parse_cst(source)
+    if module is None or positions is None:
+        return Lowering(None)
+    finder = _Finder(source, module, positions, target)
+    try:
+        module.visit(finder)
+    except RecursionError:
+        return Lowering(None, skipped="too deeply nested")
+    features = tuple(sorted(finder.features, key=lambda f: (f.line, f.version, f.description)))
+    if not finder.edits:
+        return Lowering(None, features)
+    return Lowering(_apply(source, finder.edits), features)
+
+
+def _too_complex(source: str) -> Optional[str]:
+    """Why libcst must not see `source`, or None; one pass of the stdlib tokenizer."""
+    if len(source) > MAX_CHARS:
+        return f"file larger than {MAX_CHARS} characters"
+    depth = chain = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            kind, text = token.type, token.string
+            if kind == tokenize.OP:
+                if text in ("(", "[", "{"):
+                    depth += 1
+                    chain += 1
+                    if depth > MAX_DEPTH:
+                        return f"brackets nested deeper than {MAX_DEPTH}"
+                elif text in (")", "]", "}"):
+                    depth = max(depth - 1, 0)
+                elif text == ";" and depth == 0:
+                    chain = 0
+                elif text not in _CHEAP_OPS:
+                    chain += 1
+            elif kind == tokenize.NAME and text in _CHAIN_WORDS:
+                chain += 1
+            elif kind == tokenize.NEWLINE:
+                chain = 0
+            if chain > MAX_CHAIN:
+                return f"an expression chains more than {MAX_CHAIN} operators"
+    except tokenize.TokenError:
+        # Raised at end of input (an unclosed bracket or string): the whole
+        # file has been measured by then.
+        pass
+    except (SyntaxError, ValueError):
+        # An inconsistent dedent: libcst's tokenizer rejects it as well.
+        return "cannot tokenize"
+    return None
+
+
+def _parse_cst(source: str) -> tuple[Optional[cst.Module], Optional[Any]]:
+    module = None
+    for grammar in _GRAMMARS:
+        try:
+            config = cst.PartialParserConfig(python_version=grammar)
+        except ValueError:
+            continue  # a libcst older than this grammar
+        try:
+            module = cst.parse_module(source, config=config)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            # ParserSyntaxError, but also CSTLogicError on some invalid input
+            # and pyo3's PanicException, which derives from BaseException.
+            return None, None
+        break
+    if module is None:
+        return None, None
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+    except RecursionError:
+        return None, None
+    return wrapper.module, positions
+
+
+def _keep_lines(removed: str, text: str = "") -> str:
+    """`text` standing in for `removed`, followed by one backslash
+    continuation per line break of `removed`, so later lines keep their numbers."""
+    return text + "".join("\\" + newline for newline in _NEWLINE.findall(removed))
+
+
+def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
+    # An edit inside an earlier, wider one is dropped: the wider one already
+    # rewrote that text. Zero-width insertions at the same offset keep order.
+    kept: list[tuple[int, int, str]] = []
+    end_of_last = -1
+    for start, end, text in sorted(edits, key=lambda e: (e[0], -e[1])):
+        if start < end_of_last:
+            continue
+        kept.append((start, end, text))
+        end_of_last = max(end_of_last, end)
+    out: list[str] = []
+    cursor = 0
+    for start, end, text in kept:
+        out.append(source[cursor:start])
+        out.append(text)
+        cursor = end
+    out.append(source[cursor:])
+    return "".join(out)
+
+
+def _expression_parses(code: str) -> bool:
+    try:
+        ast.parse(f"(\n{code}\n)", mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _escape_quote(text: str, quote: str) -> str:
+    """`text` (the source of a non-raw literal part) with `quote` escaped."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            out.append(text[index : index + 2])
+            index += 2
+            continue
+        out.append("\\" + char if char == quote else char)
+        index += 1
+    return "".join(out)
+
+
+def _requote_parts(parts: Sequence[Any], quote: str, raw: bool) -> Optional[list[Any]]:
+    out: list[Any] = []
+    for part in parts:
+        if isinstance(part, cst.FormattedStringText):
+            if quote in part.value:
+                if raw:
+                    return None  # a raw string cannot escape its quote
+                part = part.with_changes(value=_escape_quote(part.value, quote))
+        elif isinstance(part, cst.FormattedStringExpression) and part.format_spec:
+            spec = _requote_parts(part.format_spec, quote, raw)
+            if spec is None:
+                return None
+            part = part.with_changes(format_spec=spec)
+        out.append(part)
+    return out
+
+
+class _Requoter(cst.CSTTransformer):
+        """Gives each f-string, innermost first, quotes the running parser
+        accepts: before 3.12 an f-string's replacement fields cannot contain
+        its own quote character."""
+
+        def leave_FormattedString(
+            self, original_node: cst.FormattedString, updated_node: cst.FormattedString
+        ) -> cst.FormattedString:
+            bare = updated_node.with_changes(lpar=[], rpar=[])
+            if _expression_parses(module.code_for_node(bare)):
+                return updated_node
+            prefix = updated_node.prefix
+            raw = "r" in prefix.lower()
+            for quote in _QUOTES:
+                if quote == updated_node.quote:
+                    continue
+                parts = _requote_parts(updated_node.parts, quote[0], raw)
+                if parts is None:
+                    continue
+                candidate = bare.with_changes(start=prefix + quote, end=quote, parts=parts)
+                if _expression_parses(module.code_for_node(candidate)):
+                    return candidate.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+            return updated_node
+
+    return Requoter()
+
+
+class _Finder(cst.CSTVisitor):
+    """Finds the constructs newer than `target` and records text edits."""
+
+    def __init__(self, source: str, module: cst.Module, positions: Any, target: Version) -> None:
+        super().__init__()
+        self.source = source
+        self.module = module
+        self.positions = positions
+        self.target = target
+        self.features: list[Feature] = []
+        self.edits: list[tuple[int, int, str]] = []
+        self.line_starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
+
+    # -- helpers -------------------------------------------------------------
+
+    def offset(self, line: int, column: int) -> int:
+        return self.line_starts[line - 1] + column
+
+    def span(self, node: Any) -> tuple[int, int]:
+        where = self.positions[node]
+        return (
+            self.offset(where.start.line, where.start.column),
+            self.offset(where.end.line, where.end.column),
+        )
+
+    def line(self, node: Any) -> int:
+        return int(self.positions[node].start.line)
+
+    def code(self, node: Any) -> str:
+        return str(self.module.code_for_node(node))
+
+    def feature(self, version: Version, description: str, node: Any) -> None:
+        self.features.append(Feature(version, description, self.line(node)))
+
+    def remove(self, start: int, end: int, text: str = "") -> None:
+        self.edits.append((start, end, _keep_lines(self.source[start:end], text)))
+
+    # -- except groups: PEP 758 (3.14), except* (3.11) --------------------------
+
+    def _except_tuple(self, node: Any) -> None:
+        kind = node.type
+        if isinstance(kind, cst.Tuple) and not kind.lpar and self.target < (3, 14):
+            self.feature((3, 14), "unparenthesized except groups", node)
+            start, end = self.span(kind)
+            self.edits.append((start, start, "("))
+            self.edits.append((end, end, ")"))
+
+    def visit_ExceptHandler(self, node: Any) -> None:
+        self._except_tuple(node)
+
+    def visit_ExceptStarHandler(self, node: Any) -> None:
+        self._except_tuple(node)
+        if self.target < (3, 11):
+            start, _ = self.span(node)
+            star = start + len("except") + len(self.code(node.whitespace_after_except))
+            if self.source[star : star + 1] == "*":
+                self.feature((3, 11), "except* clauses", node)
+                # Statically an except* clause binds and calls what an except clause does.
+                self.edits.append((star, star + 1, " "))
+
+    # -- PEP 695 (3.12) and PEP 696 (3.13) type parameters ---------------------
+
+    def _type_parameters(self, node: Any) -> None:
+        params = node.type_parameters
+        if params is None:
+            return
+        has_defaults = any(p.default is not None for p in params.params)
+        if has_defaults and self.target < (3, 13):
+            self.feature((3, 13), "type parameter defaults", node)
+        if self.target < (3, 12):
+            self.feature((3, 12), "type parameter lists", node)
+        elif not (has_defaults and self.target < (3, 13)):
+            return
+        # Type parameters bind nothing the extractor reads; dropping the list
+        # leaves a plain generic-free definition on the same lines.
+        self.remove(*self.span(params))
+
+    def visit_FunctionDef(self, node: Any) -> None:
+        self._type_parameters(node)
+
+    def visit_ClassDef(self, node: Any) -> None:
+        self._type_parameters(node)
+
+    def visit_TypeAlias(self, node: Any) -> bool:
+        if self.target < (3, 12):
+            self.feature((3, 12), "type alias statements", node)
+            start, _ = self.span(node)
+            name_start, _ = self.span(node.name)
+            if self.source[start : start + 4] == "type":
+                # `type X = V` -> `X = V`: the same name bound to the same expression.
+                self.remove(start, name_start)
+                if node.type_parameters is not None:
+                    self.remove(*self.span(node.type_parameters))
+        else:
+            self._type_parameters(node)
+        return False
+
+    # -- match statements (3.10) ----------------------------------------------
+
+    def visit_Match(self, node: Any) -> None:
+        if self.target >= (3, 10):
+            return
+        start, _ = self.span(node)
+        if self.source[start : start + 5] != "match":
+            return
+        self.feature((3, 10), "match statements", node)
+        # `match s:` -> `if s:` and each `case P if g:` -> `if True:`: the
+        # bodies stay, as conditional code, which is what they are.
+        self.edits.append((start, start + 5, "if"))
+        subject = node.subject
+        if isinstance(subject, cst.Tuple) and not subject.lpar:
+            sub_start, sub_end = self.span(subject)
+            self.edits.append((sub_start, sub_start, "("))
+            self.edits.append((sub_end, sub_end, ")"))
+        for case in node.cases:
+            case_start, _ = self.span(case)
+            header = "case" + self.code(case.whitespace_after_case) + self.code(case.pattern)
+            if case.guard is not None:
+                header += (
+                    self.code(case.whitespace_before_if)
+                    + "if"
+                    + self.code(case.whitespace_after_if)
+                    + self.code(case.guard)
+                )
+            header += self.code(case.whitespace_before_colon)
+            colon = case_start + len(header)
+            if self.source[colon : colon + 1] != ":":
+                continue  # unexpected layout; the file then stays unparsable
+            self.remove(case_start, colon, "if True")
+
+    # -- strings: PEP 701 f-strings (3.12), t-strings (3.14) ------------------
+
+    def visit_FormattedString(self, node: Any) -> bool:
+        self._string_group(node)
+        return False
+
+    def visit_TemplatedString(self, node: Any) -> bool:
+        self._string_group(node)
+        return False
+
+    def visit_ConcatenatedString(self, node: Any) -> bool:
+        self._string_group(node)
+        return False
+
+    def _string_group(self, node: Any) -> None:
+        """An outermost string expression (implicit concatenation included)."""
+        pieces = _concatenated(node)
+        if any(isinstance(p, cst.TemplatedString) for p in pieces):
+            if self.target < (3, 14):
+                self.feature((3, 14), "template strings", node)
+                self._placeholder(node)
+            return
+        if not (self.target < (3, 12) and RUNNING < (3, 12)):
+            return
+        if not any(isinstance(p, cst.FormattedString) for p in pieces):
+            return
+        bare = node.with_changes(lpar=[], rpar=[])
+        code = self.code(bare)
+        if _expression_parses(code):
+            return
+        self.feature((3, 12), "f-strings nesting quotes, backslashes or comments", node)
+        requoted = self.code(bare.visit(_requoter(self.module)))
+        start, end = self.span(node)
+        if (
+            requoted != code
+            and _expression_parses(requoted)
+            and len(_NEWLINE.findall(requoted)) == len(_NEWLINE.findall(code))
+        ):
+            self.edits.append((start, end, requoted))
+        else:
+            self._placeholder(node)
+
+    def _placeholder(self, node: Any) -> None:
+        """Replace a string the running parser cannot read by an unknown value."""
+        start, end = self.span(node)
+        newlines = "".join(_NEWLINE.findall(self.source[start:end]))
+        # Inside the parentheses the line breaks are implicit joins.
+        self.edits.append((start, end, f"({_PLACEHOLDER}{newlines})"))
+
+
+def _concatenated(node: Any) -> list[Any]:
+    import libcst
+
+    out: list[Any] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.ConcatenatedString):
+            stack.append(current.right)
+            stack.append(current.left)
+        else:
+            out.append(current)
+    return out
