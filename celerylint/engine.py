@@ -269,9 +269,15 @@ def check(
     diagnostics = [d for d in diagnostics if any(_is_under(d.path, s) for s in scope)]
     suppressions: dict[str, list[Suppression]] = {}
     for path, facts in store.facts.items():
-        for line, span, names in facts.get("suppressions", ()):
+        for raw in facts.get("suppressions", ()):
             suppressions.setdefault(path, []).append(
-                Suppression(line, Span.from_list(span), tuple(names))
+                Suppression(
+                    raw["line"],
+                    Span.from_list(raw["span"]),
+                    tuple(raw["names"]),
+                    tuple(Span.from_list(s) for s in raw["name_spans"]),
+                    Span.from_list(raw["removal"]) if raw["removal"] else None,
+                )
             )
     suppressions = {p: s for p, s in suppressions.items() if any(_is_under(p, x) for x in scope)}
     diagnostics = apply_suppressions(diagnostics, suppressions, selected)

@@ -171,32 +171,48 @@ class FixSession:
             for edit in fix.edits:
                 taken.setdefault(edit.path, []).append(edit)
             accepted.setdefault(diagnostic.path, []).append((diagnostic, fix))
-        applied = 0
-        edits_by_file: dict[str, list[Edit]] = {}
-        owners: dict[str, list[Diagnostic]] = {}
+        by_file: dict[str, list[tuple[Diagnostic, list[Edit]]]] = {}
         for pairs in accepted.values():
             for diagnostic, fix in pairs:
-                for edit in fix.edits:
-                    edits_by_file.setdefault(edit.path, []).append(edit)
-                    owners.setdefault(edit.path, []).append(diagnostic)
-        for path, edits in sorted(edits_by_file.items()):
+                for path in sorted({edit.path for edit in fix.edits}):
+                    edits = [edit for edit in fix.edits if edit.path == path]
+                    by_file.setdefault(path, []).append((diagnostic, edits))
+        applied: set[int] = set()
+        for path, fixes in sorted(by_file.items()):
             try:
                 source = self.source(path)
             except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
                 self.problems.append(f"{path}: cannot read for fixing: {exc}")
                 continue
-            before = self.texts[path]
-            after = apply_edits(source, before, edits)
-            if not parses(after, before):
-                codes = sorted({d.code for d in owners[path]})
-                self.problems.append(
-                    f"{path}: fix for {', '.join(codes)} dropped: the result would not parse"
-                )
-                continue
+            kept = self._parseable_subset(source, path, fixes)
+            for diagnostic, _edits in kept:
+                applied.add(id(diagnostic))
+                if diagnostic not in self.fixed:
+                    self.fixed.append(diagnostic)
+        return len(applied)
+
+    def _parseable_subset(
+        self, source: SourceText, path: str, fixes: list[tuple[Diagnostic, list[Edit]]]
+    ) -> list[tuple[Diagnostic, list[Edit]]]:
+        """Apply the fixes whose result still parses; report the others."""
+        before = self.texts[path]
+        after = apply_edits(source, before, [e for _, edits in fixes for e in edits])
+        if parses(after, before):
             self.texts[path] = after
-            applied += len({id(d) for d in owners[path]})
-            self.fixed.extend(d for d in owners[path] if d not in self.fixed)
-        return applied
+            return fixes
+        kept: list[tuple[Diagnostic, list[Edit]]] = []
+        for candidate in fixes:
+            trial = [*kept, candidate]
+            text = apply_edits(source, before, [e for _, edits in trial for e in edits])
+            if parses(text, before):
+                kept = trial
+            else:
+                self.problems.append(
+                    f"{path}: fix for {candidate[0].code} at line {candidate[0].span.line} "
+                    "dropped: the result would not parse"
+                )
+        self.texts[path] = apply_edits(source, before, [e for _, edits in kept for e in edits])
+        return kept
 
     def changed(self) -> dict[str, bytes]:
         return {

@@ -67,21 +67,65 @@ def extract_source(
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        line = exc.lineno or 1
-        col = max((exc.offset or 1) - 1, 0)
-        return _error(f"syntax error: {exc.msg}", line, col)
+        parsed = _parse_newer_syntax(source, exc)
+        if isinstance(parsed, dict):
+            return parsed
+        tree, text = parsed
     except (RecursionError, MemoryError):
         return _error("too deeply nested to parse")
     except ValueError as exc:
         return _error(f"cannot parse: {exc}")
+    else:
+        text = source
     try:
-        facts = extract(tree, source, module, is_package, task_decorators)
+        # `text` is what `tree` was parsed from: the extractor measures columns in it.
+        facts = extract(tree, text, module, is_package, task_decorators)
     except RecursionError:
         return _error("too deeply nested to analyze")
     if "celerylint:" in source:
         from celerylint.suppress import find_suppressions
 
         facts["suppressions"] = [
-            [s.line, s.span.to_list(), list(s.names)] for s in find_suppressions(source)
+            {
+                "line": s.line,
+                "span": s.span.to_list(),
+                "names": list(s.names),
+                "name_spans": [n.to_list() for n in s.name_spans],
+                "removal": s.removal.to_list() if s.removal else None,
+            }
+            for s in find_suppressions(source)
         ]
     return facts
+
+
+def _syntax_error(exc: SyntaxError) -> dict[str, Any]:
+    line = exc.lineno or 1
+    col = max((exc.offset or 1) - 1, 0)
+    return _error(f"syntax error: {exc.msg}", line, col)
+
+
+def _parse_newer_syntax(source: str, exc: SyntaxError) -> tuple[ast.Module, str] | dict[str, Any]:
+    """The tree of a file written for a newer Python, or the error facts.
+
+    Only files `ast` rejected get here, so libcst (imported by `facts.syntax`)
+    costs nothing on the fast path. The rewritten text keeps every line
+    number of `source`.
+    """
+    from celerylint.facts.syntax import lower, requirement_message
+
+    try:
+        lowering = lower(source, error=exc.msg)
+    except (RecursionError, MemoryError):
+        return _syntax_error(exc)
+    if lowering.source is not None:
+        try:
+            return ast.parse(lowering.source), lowering.source
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    if lowering.features:
+        # Keep the original error's position: it is the first construct this
+        # Python cannot read, which is where the user looks.
+        line = exc.lineno or 1
+        col = max((exc.offset or 1) - 1, 0)
+        return _error(f"syntax error: {requirement_message(lowering.features)}", line, col)
+    return _syntax_error(exc)

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 
-FACTS_VERSION = 2
+FACTS_VERSION = 4
 
 DISPATCH_METHODS = frozenset(
     {
@@ -436,7 +436,11 @@ class Extractor:
         name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
         qualified = self.scope.qualify(target) or ""
         last = qualified.rsplit(".", 1)[-1]
-        return "task" in name.lower() or bool({name, last} & self.decorator_names)
+        return (
+            "task" in name.lower()
+            or "task" in last.lower()
+            or bool({name, last} & self.decorator_names)
+        )
 
     def _analyze_reachable(self) -> None:
         """Analyze the bodies of module functions that analyzed code calls (helpers of tasks)."""

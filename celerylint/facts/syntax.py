@@ -30,15 +30,16 @@ import io
 import re
 import sys
 import tokenize
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Optional
 
 import libcst as cst
-from cst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 __all__ = ["Feature", "Lowering", "lower", "lower_source", "requirement_message"]
 
-Version = Tuple[int, int]
+Version = tuple[int, int]  # (major, minor)
 
 RUNNING: Version = (sys.version_info[0], sys.version_info[1])
 
@@ -104,10 +105,7 @@ def requirement_message(features: Sequence[Feature], running: Version = RUNNING)
     for feature in sorted(features, key=lambda f: (-f.version[0], -f.version[1], f.line)):
         if feature.description not in names:
             names.append(feature.description)
-    return (
-        f"requires Python {_fmt(required)} ({', '.join(names)}); "
-        f"this Python is {_fmt(running)}"
-    )
+    return f"requires Python {_fmt(required)} ({', '.join(names)}); this Python is {_fmt(running)}"
 
 
 def _fmt(version: Version) -> str:
@@ -287,30 +285,31 @@ def _requote_parts(parts: Sequence[Any], quote: str, raw: bool) -> Optional[list
 
 
 class _Requoter(cst.CSTTransformer):
-        """Gives each f-string, innermost first, quotes the running parser
-        accepts: before 3.12 an f-string's replacement fields cannot contain
-        its own quote character."""
+    """Gives each f-string, innermost first, quotes the running parser accepts:
+    before 3.12 an f-string's replacement fields cannot contain its own quote."""
 
-        def leave_FormattedString(
-            self, original_node: cst.FormattedString, updated_node: cst.FormattedString
-        ) -> cst.FormattedString:
-            bare = updated_node.with_changes(lpar=[], rpar=[])
-            if _expression_parses(module.code_for_node(bare)):
-                return updated_node
-            prefix = updated_node.prefix
-            raw = "r" in prefix.lower()
-            for quote in _QUOTES:
-                if quote == updated_node.quote:
-                    continue
-                parts = _requote_parts(updated_node.parts, quote[0], raw)
-                if parts is None:
-                    continue
-                candidate = bare.with_changes(start=prefix + quote, end=quote, parts=parts)
-                if _expression_parses(module.code_for_node(candidate)):
-                    return candidate.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def leave_FormattedString(
+        self, original_node: cst.FormattedString, updated_node: cst.FormattedString
+    ) -> cst.FormattedString:
+        bare = updated_node.with_changes(lpar=[], rpar=[])
+        if _expression_parses(self.module.code_for_node(bare)):
             return updated_node
-
-    return Requoter()
+        prefix = updated_node.prefix
+        raw = "r" in prefix.lower()
+        for quote in _QUOTES:
+            if quote == updated_node.quote:
+                continue
+            parts = _requote_parts(updated_node.parts, quote[0], raw)
+            if parts is None:
+                continue
+            candidate = bare.with_changes(start=prefix + quote, end=quote, parts=parts)
+            if _expression_parses(self.module.code_for_node(candidate)):
+                return candidate.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return updated_node
 
 
 class _Finder(cst.CSTVisitor):
@@ -474,7 +473,7 @@ class _Finder(cst.CSTVisitor):
         if _expression_parses(code):
             return
         self.feature((3, 12), "f-strings nesting quotes, backslashes or comments", node)
-        requoted = self.code(bare.visit(_requoter(self.module)))
+        requoted = self.code(bare.visit(_Requoter(self.module)))
         start, end = self.span(node)
         if (
             requoted != code
@@ -494,8 +493,6 @@ class _Finder(cst.CSTVisitor):
 
 
 def _concatenated(node: Any) -> list[Any]:
-    import libcst
-
     out: list[Any] = []
     stack = [node]
     while stack:

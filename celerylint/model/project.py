@@ -221,12 +221,28 @@ class Project:
         return False
 
     def _apps_near(self, module: str) -> Optional[list[App]]:
-        """Apps a shared task runs in: those of its top-level package, else all of them."""
+        """Apps a shared task runs in: the apps of the nearest package, if unambiguous.
+
+        A Django project's tasks live beside the app's package (`orders.tasks`
+        and `proj.celery`); a monorepo's services each have their own app in
+        their own package. When the nearest apps sit in different modules the
+        task's app cannot be told statically: None (unknown).
+        """
         if not self.apps:
             return None
-        top = module.split(".")[0]
-        near = [app for app in self.apps if app.module.split(".")[0] == top]
-        return near or list(self.apps)
+        parts = module.split(".")
+
+        def shared(app: App) -> int:
+            count = 0
+            for mine, theirs in zip(parts, app.module.split(".")):
+                if mine != theirs:
+                    break
+                count += 1
+            return count
+
+        best = max(shared(app) for app in self.apps)
+        near = [app for app in self.apps if shared(app) == best]
+        return near if len({app.module for app in near}) == 1 else None
 
     def option(self, task: Task, name: str, app: Optional[App]) -> Option:
         return self.options.option(task, name, app)

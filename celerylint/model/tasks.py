@@ -108,6 +108,19 @@ class Task:
         return self.body["methods"].get("run")
 
 
+# Wired into the task's run() by add_autoretry_behaviour when the decorator runs,
+# before bind() applies task_annotations: annotations cannot change them.
+AUTORETRY_OPTIONS = frozenset(
+    {
+        "autoretry_for",
+        "dont_autoretry_for",
+        "retry_kwargs",
+        "retry_backoff",
+        "retry_backoff_max",
+        "retry_jitter",
+    }
+)
+
 # Options holding exception classes: their value is the classes' qualified names.
 CLASS_OPTIONS = frozenset({"autoretry_for", "dont_autoretry_for", "throws"})
 
@@ -133,7 +146,7 @@ class TaskOptions:
         self._chains: dict[str, Optional[list[tuple[str, dict[str, Any]]]]] = {}
 
     def option(self, task: Task, name: str, app: Optional[App]) -> Option:
-        annotated = self._annotation(task, name, app)
+        annotated = None if name in AUTORETRY_OPTIONS else self._annotation(task, name, app)
         if annotated is not None:
             return annotated
         own = self._declared(task, name)

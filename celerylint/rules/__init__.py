@@ -5,14 +5,15 @@ Each family lives in its own module; importing it registers its checks.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from celerylint.diagnostics import Diagnostic
-from celerylint.model.project import Project
-from celerylint.rules.base import CHECKS
+if TYPE_CHECKING:  # `celerylint.rules.meta` must stay cheap to import
+    from celerylint.diagnostics import Diagnostic
+    from celerylint.model.project import Project
 
 
 def run_rules(project: Project, selected: Callable[[str], bool]) -> list[Diagnostic]:
+    from celerylint.diagnostics import Diagnostic
     from celerylint.rules import (
         calls,
         concurrency,
@@ -22,6 +23,8 @@ def run_rules(project: Project, selected: Callable[[str], bool]) -> list[Diagnos
         settings_hygiene,
         time_limits,
     )
+
+    from celerylint.rules.base import CHECKS
 
     # Imported to register their checks.
     del calls, concurrency, results, retries, serialization, settings_hygiene, time_limits

@@ -91,7 +91,7 @@ class _Source:
             return f"the Django settings `{self.module}`"
         return f"the {self.layer.description}"
 
-    def keys(self, *, conditional: bool = True) -> list[str]:
+    def setting_keys(self, *, conditional: bool = True) -> list[str]:
         """The layer's keys (without constructor keywords), optionally unconditional only."""
         return [
             key
@@ -145,7 +145,12 @@ def _sources(project: Project) -> Iterator[_Source]:
                     item.extra = _lowercase_names(project, item.module)
                 yield item
         yield _Source(
-            app, "changes", app.changes, app.namespace, ignore_keys=ignored, constructor_keys=written
+            app,
+            "changes",
+            app.changes,
+            app.namespace,
+            ignore_keys=ignored,
+            constructor_keys=written,
         )
 
 
@@ -179,8 +184,9 @@ class _References:
 
     # module -> name -> spans of module-level name references (["name", span, X])
     names: dict[str, dict[str, list[list[int]]]] = field(default_factory=dict)
-    # last component of every qualified reference (["ref", span, "a.b.X"] -> X)
-    ref_leaves: set[str] = field(default_factory=set)
+    # last component of every qualified reference -> what it is an attribute of
+    # (["ref", span, "a.b.X"] -> {"X": {"a.b"}})
+    ref_leaves: dict[str, set[str]] = field(default_factory=dict)
     # module -> modules it star-imports
     stars: dict[str, set[str]] = field(default_factory=dict)
     scanned: set[str] = field(default_factory=set)
@@ -221,7 +227,8 @@ def _scan(project: Project, refs: _References, module: str) -> None:
             if _is_node(item, "name"):
                 names.setdefault(item[2], []).append(item[1])
             elif _is_node(item, "ref"):
-                refs.ref_leaves.add(item[2].rsplit(".", 1)[-1])
+                owner, _, leaf = item[2].rpartition(".")
+                refs.ref_leaves.setdefault(leaf, set()).add(owner)
             else:
                 stack.extend(item)
 
@@ -307,14 +314,39 @@ def _rename_edits(
     return [edits[key] for key in sorted(edits)]
 
 
+def _read_elsewhere(
+    project: Project,
+    refs: _References,
+    renames: dict[str, str],
+    modules: list[str],
+    classes: list[tuple[str, str]],
+) -> bool:
+    """Whether a qualified reference may read a renamed key of this source.
+
+    `other.KEY` is harmless only when `other` is certainly another project
+    module or class; `settings.KEY`, an attribute of this source, or anything
+    unresolved counts as a read.
+    """
+    for key in renames:
+        for owner in refs.ref_leaves.get(key, ()):
+            symbol = project.modules.resolve(owner)
+            if symbol.rest:
+                return True
+            if symbol.kind == "module" and symbol.module not in modules:
+                continue
+            if symbol.kind == "class" and (symbol.module, symbol.name) not in classes:
+                continue
+            return True
+    return False
+
+
 def _module_edits(project: Project, source: _Source, renames: dict[str, str], add: Any) -> bool:
     if source.module is None:
         return False
     refs = _references(project)
     chain = _star_chain(project, refs, source.module)
-    for key in renames:
-        if key in refs.ref_leaves:
-            return False  # imported or read as an attribute somewhere
+    if _read_elsewhere(project, refs, renames, chain, []):
+        return False  # imported or read as an attribute somewhere
     for module, stars in refs.stars.items():
         if module in chain or not stars.intersection(chain):
             continue
@@ -342,37 +374,49 @@ def _module_edits(project: Project, source: _Source, renames: dict[str, str], ad
 
 
 def _class_edits(project: Project, source: _Source, renames: dict[str, str], add: Any) -> bool:
-    if source.cls is None:
+    chain = _class_chain(project, source.cls) if source.cls else None
+    if chain is None:
         return False
     refs = _references(project)
-    if any(key in refs.ref_leaves for key in renames):
+    if _read_elsewhere(project, refs, renames, [], [(module, name) for module, name, _ in chain]):
         return False
-    module, name = source.cls
-    for _ in range(20):
+    for module, _name, cls in chain:
         _scan(project, refs, module)
         if any(key in refs.names.get(module, {}) for key in renames):
-            return False
-        facts = project.modules.facts(module) or {}
-        cls = facts.get("classes", {}).get(name)
-        if cls is None:
-            return False
+            return False  # a class body cannot be told from module code here
         if any(key in cls.get("methods", {}) for key in renames):
             return False
         path = project.modules.paths[module]
         for key, span in cls.get("attr_spans", {}).items():
             if key in renames and not add(path, span, renames[key]):
                 return False
+    return True
+
+
+def _class_chain(
+    project: Project, start: tuple[str, str]
+) -> Optional[list[tuple[str, str, dict[str, Any]]]]:
+    """(module, name, class facts) of a class and its project base classes."""
+    chain: list[tuple[str, str, dict[str, Any]]] = []
+    module, name = start
+    for _ in range(20):
+        facts = project.modules.facts(module) or {}
+        cls = facts.get("classes", {}).get(name)
+        if cls is None:
+            return None
+        chain.append((module, name, cls))
         bases = [base for base in cls.get("bases", ()) if base != "builtins.object"]
         if cls.get("opaque_bases") or len(bases) > 1:
-            return False
+            return None
         if not bases:
-            return True
+            return chain
         symbol = project.modules.resolve(bases[0])
+        if symbol.kind == "external":
+            return chain  # a library's class holds none of the project's names
         if symbol.kind != "class" or symbol.module is None or symbol.name is None:
-            # An external base (a library's config class) holds none of our names.
-            return symbol.kind == "external"
+            return None
         module, name = symbol.module, symbol.name
-    return False
+    return None
 
 
 def _changes_edits(project: Project, source: _Source, renames: dict[str, str], add: Any) -> bool:
@@ -388,9 +432,8 @@ def _changes_edits(project: Project, source: _Source, renames: dict[str, str], a
             key = op.get("key")
             if kind == "unset" and key in renames:
                 return False  # app.conf.KEY.update(...) reads the old name
-            if kind == "set" and key in renames:
-                if not add(path, op.get("key_span"), renames[key]):
-                    return False
+            if kind == "set" and key in renames and not add(path, op.get("key_span"), renames[key]):
+                return False
             if kind == "update":
                 spans = op.get("keys", {})
                 for item in op.get("items", {}):
@@ -406,9 +449,9 @@ def _map_edits(node: Node, path: str, renames: dict[str, str], add: Any) -> bool
     if node[0] != "map":
         return True  # followed by the model; its keys are the layer's entries
     for key_node, _value in node[2]:
-        if key_node[0] == "c" and key_node[2] in renames:
-            if not add(path, _inner_string_span(key_node), renames[key_node[2]]):
-                return False
+        renamed = key_node[0] == "c" and key_node[2] in renames
+        if renamed and not add(path, _inner_string_span(key_node), renames[key_node[2]]):
+            return False
     return True
 
 
@@ -482,7 +525,7 @@ def _winner(source: _Source, key: str, setting: str) -> Optional[str]:
 def _old_keys(source: _Source) -> dict[str, str]:
     """Old key -> setting, for the keys of the source Celery reads as old names."""
     found: dict[str, str] = {}
-    for key in source.keys():
+    for key in source.setting_keys():
         kind, setting = catalog.classify_source_key(key, source.prefix)
         if kind == "old" and setting is not None:
             found[key] = setting
@@ -508,13 +551,13 @@ def _whole_rename(project: Project, source: _Source) -> tuple[dict[str, str], Op
 
 
 def _style(source: _Source, exclude: str) -> str:
-    """"old" when the other keys of a non-namespaced source are mostly old names."""
+    """The style ("old" or "new") a renamed key should take: mostly old names -> old."""
     if source.kind == "django":
         return "old"  # Django exposes upper-case names only
     if source.kind == "changes" and source.app.source.kind != "none":
         return "new"  # Celery converts app.conf keys to the source's style
     old = new = 0
-    for key in source.keys():
+    for key in source.setting_keys():
         if key == exclude or key in source.ignore_keys:
             continue
         kind, _setting = catalog.classify_source_key(key, None)
@@ -545,6 +588,8 @@ def _deprecated_in(project: Project, source: _Source, report: _Reporter) -> Iter
         if source.kind == "django" and not key.startswith(_DJANGO_OLD_MARKS):
             continue
         winner = _winner(source, key, setting)
+        if winner is not None and source.kind == "django" and not key.startswith("CELERY"):
+            continue  # BROKER_URL next to CELERY_BROKER_URL: maybe the project's own key
         if winner is not None:
             found = report(
                 "CL901",
@@ -553,13 +598,15 @@ def _deprecated_in(project: Project, source: _Source, report: _Reporter) -> Iter
                 entry,
             )
         elif source.kind == "django" and not source.namespaced:
-            suggested = "CELERY_" + setting.upper()
+            target = catalog.lookup_keys(setting, "CELERY")[0]
+            then = f"`{key}` keeps its name" if target == key else f"rename it to `{target}`"
             found = report(
                 "CL901",
-                f"`{key}` is the old name of `{setting}`, deprecated (Celery 6 drops old "
-                "names); Django settings expose upper-case names only, so load them with "
-                f"`config_from_object('django.conf:settings', namespace='CELERY')` and "
-                f"rename the Celery settings (`{key}` -> `{suggested}`)",
+                f"`{key}` is read as the old name of `{setting}` because the Django settings "
+                "are loaded without a namespace; old names are deprecated (Celery 6 drops "
+                "them) and Django hides lower-case names: load the settings with "
+                "`config_from_object('django.conf:settings', namespace='CELERY')`, "
+                f"then {then}",
                 entry,
             )
         elif source.namespaced and source.kind != "changes":
@@ -606,7 +653,7 @@ def mixed_setting_names(project: Project) -> Iterator[Diagnostic]:
         if source.app.record.get("opaque"):
             continue  # Celery(**kwargs): the keys left out of the check are unknown
         errors = catalog.mixing_error(
-            source.keys(conditional=False), ignore_keys=source.ignore_keys
+            source.setting_keys(conditional=False), ignore_keys=source.ignore_keys
         )
         if not errors:
             continue
@@ -617,15 +664,15 @@ def mixed_setting_names(project: Project) -> Iterator[Diagnostic]:
             if into_new:
                 message = (
                     f"`{key}` is an old setting name in {source.label}, which otherwise "
-                    "uses new names: Celery raises ImproperlyConfigured (\"Cannot mix new "
-                    "and old setting keys\") and the worker does not start; rename "
+                    'uses new names: Celery raises ImproperlyConfigured ("Cannot mix new '
+                    'and old setting keys") and the worker does not start; rename '
                     f"`{key}` to `{replacement}`"
                 )
             else:
                 message = (
                     f"`{key}` is a new setting name in {source.label}, which otherwise "
-                    "uses old names: Celery raises ImproperlyConfigured (\"Cannot mix new "
-                    "and old setting keys\") and the worker does not start; rename the old "
+                    'uses old names: Celery raises ImproperlyConfigured ("Cannot mix new '
+                    'and old setting keys") and the worker does not start; rename the old '
                     f"names to new ones (Celery's own suggestion is `{key}` -> `{replacement}`)"
                 )
             found = report("CL902", message, entry, fix)
@@ -693,38 +740,41 @@ def unknown_setting(project: Project) -> Iterator[Diagnostic]:
 def _unknown(
     project: Project, source: _Source, key: str, entry: Entry, report: _Reporter
 ) -> Optional[Diagnostic]:
-    prefix = None if source.kind == "changes" else source.prefix
     if catalog.classify_source_key(key, source.prefix)[0] != "ignored":
         return None
     if source.kind != "changes" and _referenced(project, source, key):
         return None  # a helper the module uses itself, or a key other code reads
-    style = None if (prefix and prefix.rstrip("_")) else _style(source, key)
+    # app.conf keys are spelled with new (or old) names whatever the namespace.
+    prefix = None if source.kind == "changes" else source.prefix
+    namespaced = bool(prefix and prefix.rstrip("_"))
+    style = None if namespaced else _style(source, key)
     candidates = catalog.closest_settings(key, prefix, style=style)
     if not candidates:
         return None
-    if source.kind == "changes" or not (prefix and prefix.rstrip("_")):
-        where = "here" if source.kind != "django" else "from Django settings"
-    else:
-        where = f"under namespace={source.prefix!r}"
-    suggestion = " or ".join(f"`{candidate}`" for candidate in candidates[:3])
     fix = None
+    present: Optional[str] = None
     if len(candidates) == 1:
         target = candidates[0]
-        setting = catalog.classify_source_key(target, source.prefix)[1]
-        if setting is None and source.kind == "changes":
-            setting = catalog.new_name(target)
-        present = _configured(source, setting) if setting else target
         if key in source.extra and target in source.layer.entries:
-            return None  # celery_x = ...; CELERY_X = celery_x-like helper
+            return None  # a lower-case helper next to the real Django setting
+        setting = catalog.classify_source_key(target, source.prefix)[1]
+        present = _configured(source, setting) if setting else target
         if present is None:
             edits = _rename_edits(project, source, {key: target})
             if edits:
                 fix = make_fix(f"Rename `{key}` to `{target}`", False, edits)
-    hint = ""
+    if source.kind == "changes":
+        where = source.label
+    elif namespaced:
+        where = f"{source.label} (loaded with namespace={source.prefix!r})"
+    else:
+        where = f"{source.label} (loaded without a namespace)"
+    suggestion = " or ".join(f"`{candidate}`" for candidate in candidates[:3])
+    message = f"`{key}` is not a setting Celery reads from {where}: it is silently ignored"
+    if present is not None:
+        message += f"; Celery reads `{present}` (also set) instead"
+    else:
+        message += f"; did you mean {suggestion}?"
     if source.kind == "django" and not source.namespaced and key.upper().startswith("CELERY_"):
-        hint = " (or load the settings with namespace='CELERY')"
-    message = (
-        f"`{key}` is not a setting Celery reads {where}: it is silently ignored and the "
-        f"setting keeps its default; did you mean {suggestion}?{hint}"
-    )
+        message += " (or load the settings with namespace='CELERY')"
     return report("CL903", message, entry, fix)
