@@ -70,16 +70,13 @@ def extract_source(
         parsed = _parse_newer_syntax(source, exc)
         if isinstance(parsed, dict):
             return parsed
-        tree, text = parsed
+        tree = parsed
     except (RecursionError, MemoryError):
         return _error("too deeply nested to parse")
     except ValueError as exc:
         return _error(f"cannot parse: {exc}")
-    else:
-        text = source
     try:
-        # `text` is what `tree` was parsed from: the extractor measures columns in it.
-        facts = extract(tree, text, module, is_package, task_decorators)
+        facts = extract(tree, source, module, is_package, task_decorators)
     except RecursionError:
         return _error("too deeply nested to analyze")
     if "celerylint:" in source:
@@ -104,14 +101,14 @@ def _syntax_error(exc: SyntaxError) -> dict[str, Any]:
     return _error(f"syntax error: {exc.msg}", line, col)
 
 
-def _parse_newer_syntax(source: str, exc: SyntaxError) -> tuple[ast.Module, str] | dict[str, Any]:
+def _parse_newer_syntax(source: str, exc: SyntaxError) -> ast.Module | dict[str, Any]:
     """The tree of a file written for a newer Python, or the error facts.
 
     Only files `ast` rejected get here, so libcst (imported by `facts.syntax`)
-    costs nothing on the fast path. The rewritten text keeps every line
-    number of `source`.
+    costs nothing on the fast path. The tree is parsed from a rewritten text
+    but carries the positions of `source`.
     """
-    from celerylint.facts.syntax import lower, requirement_message
+    from celerylint.facts.syntax import lower, requirement_message, restore_positions
 
     try:
         lowering = lower(source, error=exc.msg)
@@ -119,9 +116,13 @@ def _parse_newer_syntax(source: str, exc: SyntaxError) -> tuple[ast.Module, str]
         return _syntax_error(exc)
     if lowering.source is not None:
         try:
-            return ast.parse(lowering.source), lowering.source
+            tree = ast.parse(lowering.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
+        else:
+            # Positions back on the user's text, so spans and fix edits match the file.
+            restore_positions(tree, source, lowering)
+            return tree
     if lowering.features:
         # Keep the original error's position: it is the first construct this
         # Python cannot read, which is where the user looks.

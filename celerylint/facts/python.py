@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 
-FACTS_VERSION = 4
+FACTS_VERSION = 5
 
 DISPATCH_METHODS = frozenset(
     {
@@ -184,6 +184,13 @@ class _NodeBuilder:
             variable = _const_str(call.args[0])
             if variable is not None:
                 default_expr = _keyword(call, "default")
+                # env.str("X", "d") (django-environ's typed helpers) and config("X", "d")
+                # (decouple) take the default second; plain env("X", cast) does not.
+                typed = isinstance(call.func, ast.Attribute) or (
+                    isinstance(call.func, ast.Name) and call.func.id != "env"
+                )
+                if default_expr is None and typed and len(call.args) > 1:
+                    default_expr = call.args[1]
                 default = self.build(default_expr, scope, depth + 1) if default_expr else None
                 # django-environ and decouple raise when a variable without default is unset.
                 return ["env", span, variable, default, default_expr is None]
@@ -795,20 +802,25 @@ class Extractor:
                 for keyword in call.keywords
             ]
             record["shape"] = self.call_shape(call)
-            # Whether a comment sits inside the call: a rewrite must then keep the text.
+            # Where comments sit inside the call ([line, col] each; None if unknown): a
+            # rewrite must keep them.
             text = self.source(call)
-            comments = False
+            comments: Optional[list[list[int]]] = []
             if "#" in text:
                 import io
                 import tokenize
 
+                line, col = self.span(call)[:2]
                 try:
-                    comments = any(
-                        token.type == tokenize.COMMENT
-                        for token in tokenize.generate_tokens(io.StringIO(text).readline)
-                    )
+                    comments = [
+                        [line + row - 1, col + column if row == 1 else column]
+                        for kind, _text, (row, column), _end, _line in tokenize.generate_tokens(
+                            io.StringIO(text).readline
+                        )
+                        if kind == tokenize.COMMENT
+                    ]
                 except (tokenize.TokenError, SyntaxError):
-                    comments = True
+                    comments = None
             record["comments"] = comments
         if method == "send_task":
             record["name"] = _const_str(call.args[0]) if call.args else None

@@ -26,6 +26,7 @@ bracket depth and chain length.
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import re
 import sys
@@ -37,7 +38,14 @@ from typing import Any, Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-__all__ = ["Feature", "Lowering", "lower", "lower_source", "requirement_message"]
+__all__ = [
+    "Feature",
+    "Lowering",
+    "lower",
+    "lower_source",
+    "requirement_message",
+    "restore_positions",
+]
 
 Version = tuple[int, int]  # (major, minor)
 
@@ -92,6 +100,9 @@ class Lowering:
     source: Optional[str]
     features: tuple[Feature, ...] = ()
     skipped: Optional[str] = None
+    # (start, end, text) on the original source, in order: `source` is the
+    # original with these applied.
+    edits: tuple[tuple[int, int, str], ...] = ()
 
     @property
     def required(self) -> Optional[Version]:
@@ -153,7 +164,8 @@ def lower(source: str, target: Version = RUNNING, error: Optional[str] = None) -
     features = tuple(sorted(finder.features, key=lambda f: (f.line, f.version, f.description)))
     if not finder.edits:
         return Lowering(None, features)
-    return Lowering(_apply(source, finder.edits), features)
+    edits = _settle(finder.edits)
+    return Lowering(_apply(source, edits), features, edits=tuple(edits))
 
 
 def _too_complex(source: str) -> Optional[str]:
@@ -224,24 +236,104 @@ def _keep_lines(removed: str, text: str = "") -> str:
     return text + "".join("\\" + newline for newline in _NEWLINE.findall(removed))
 
 
-def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
-    # An edit inside an earlier, wider one is dropped: the wider one already
-    # rewrote that text. Zero-width insertions at the same offset keep order.
+def _settle(edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The edits to apply, in order. An edit inside a wider one is dropped (the
+    wider one already rewrote that text); an insertion at the start of a
+    replacement goes before it."""
     kept: list[tuple[int, int, str]] = []
     end_of_last = -1
-    for start, end, text in sorted(edits, key=lambda e: (e[0], -e[1])):
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1] != e[0], -e[1])):
         if start < end_of_last:
             continue
         kept.append((start, end, text))
         end_of_last = max(end_of_last, end)
+    return kept
+
+
+def _apply(source: str, edits: Sequence[tuple[int, int, str]]) -> str:
     out: list[str] = []
     cursor = 0
-    for start, end, text in kept:
+    for start, end, text in edits:
         out.append(source[cursor:start])
         out.append(text)
         cursor = end
     out.append(source[cursor:])
     return "".join(out)
+
+
+def restore_positions(tree: ast.AST, original: str, lowering: Lowering) -> None:
+    """Move the positions in `tree`, parsed from `lowering.source`, onto `original`.
+
+    Diagnostics and fix edits address the user's file, so a rewritten line
+    must not shift the columns the extractor records: a fix inserting text
+    after `except A, B:` lands where it belongs. A position inside rewritten
+    text moves to the start (or, for an end, the end) of the original text
+    it replaced.
+    """
+    if lowering.source is None or not lowering.edits:
+        return
+    mapper = _PositionMap(original, lowering.source, lowering.edits)
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", None)
+        col = getattr(node, "col_offset", None)
+        if line is None or col is None:
+            continue
+        if line in mapper.affected:
+            node.lineno, node.col_offset = mapper.map(line, col, end=False)  # type: ignore[attr-defined]
+        end_line = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if end_line is not None and end_col is not None and end_line in mapper.affected:
+            node.end_lineno, node.end_col_offset = mapper.map(end_line, end_col, end=True)  # type: ignore[attr-defined]
+
+
+class _PositionMap:
+    """(line, UTF-8 byte column) in the lowered text -> the same in the original."""
+
+    def __init__(self, original: str, lowered: str, edits: Sequence[tuple[int, int, str]]) -> None:
+        self.original = original
+        self.lowered = lowered
+        self.original_starts = _line_starts(original)
+        self.lowered_starts = _line_starts(lowered)
+        # Per edit: where its text lies in the lowered source, and what it replaced.
+        self.regions: list[tuple[int, int, int, int]] = []
+        shift = 0
+        for start, end, text in edits:
+            self.regions.append((start + shift, start + shift + len(text), start, end))
+            shift += len(text) - (end - start)
+        self.region_starts = [region[0] for region in self.regions]
+        # Lines holding any part of an edit: the only ones whose columns moved.
+        self.affected: set[int] = set()
+        for low_start, low_end, _, _ in self.regions:
+            first = bisect.bisect_right(self.lowered_starts, low_start)
+            last = bisect.bisect_right(self.lowered_starts, low_end)
+            self.affected.update(range(first, last + 1))
+
+    def map(self, line: int, byte_col: int, end: bool) -> tuple[int, int]:
+        if line - 1 >= len(self.lowered_starts):
+            return line, byte_col
+        line_start = self.lowered_starts[line - 1]
+        text = self.lowered[line_start : line_start + byte_col]
+        chars = len(text.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "replace"))
+        position = line_start + chars
+        index = bisect.bisect_right(self.region_starts, position) - 1
+        if index < 0:
+            offset = position
+        else:
+            low_start, low_end, start, stop = self.regions[index]
+            if end and position == low_start:
+                offset = start  # ends just before the rewritten text
+            elif position < low_end:
+                offset = stop if end else start
+            else:
+                offset = position - low_end + stop
+        new_line = bisect.bisect_right(self.original_starts, offset)
+        row_start = self.original_starts[new_line - 1]
+        prefix = self.original[row_start:offset]
+        return new_line, len(prefix.encode("utf-8", "surrogatepass"))
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [match.end() for match in _NEWLINE.finditer(text)]
 
 
 def _expression_parses(code: str) -> bool:
@@ -323,7 +415,7 @@ class _Finder(cst.CSTVisitor):
         self.target = target
         self.features: list[Feature] = []
         self.edits: list[tuple[int, int, str]] = []
-        self.line_starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
+        self.line_starts = _line_starts(source)
 
     # -- helpers -------------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""Extraction details that rules depend on, checked on the facts themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celerylint.facts import extract_source
+
+
+def facts_of(source: str, module: str = "m") -> dict[str, Any]:
+    return extract_source(source.encode(), module, False)
+
+
+def assigned(facts: dict[str, Any], name: str) -> list:
+    return next(e[2] for e in facts["events"] if e[0] == "assign" and e[1] == name)
+
+
+def test_environment_lookups_record_variable_default_and_whether_required() -> None:
+    facts = facts_of(
+        "import os\n"
+        "import environ\n"
+        "from decouple import config\n"
+        "env = environ.Env()\n"
+        "A = os.environ['A']\n"
+        "B = os.environ.get('B')\n"
+        "C = os.getenv('C', 'redis://c')\n"
+        "D = env('D')\n"
+        "E = env('E', default='e')\n"
+        "F = env.str('F', 'redis://f')\n"
+        "G = config('G', 'g')\n"
+        "H = env('H', str)\n"
+    )
+    shapes = {}
+    for name in "ABCDEFGH":
+        node = assigned(facts, name)
+        default = node[3][2] if node[3] is not None and node[3][0] == "c" else node[3]
+        shapes[name] = (node[0], node[2], default, node[4])
+    assert shapes == {
+        "A": ("env", "A", None, True),
+        "B": ("env", "B", None, False),
+        "C": ("env", "C", "redis://c", False),
+        "D": ("env", "D", None, True),
+        "E": ("env", "E", "e", False),
+        "F": ("env", "F", "redis://f", False),
+        "G": ("env", "G", "g", False),
+        "H": ("env", "H", None, True),
+    }
+
+
+def test_aliased_shared_task_body_is_analyzed() -> None:
+    facts = facts_of(
+        "import multiprocessing as mp\n"
+        "from celery import shared_task as job\n"
+        "@job\n"
+        "def work():\n"
+        "    mp.Pool(2)\n"
+        "def helper():\n"
+        "    mp.Process()\n"
+    )
+    work = facts["functions"]["work"]
+    assert [p[0] for p in work["pools"]] == ["multiprocessing.Pool"]
+    # An undecorated function nothing analyzed calls keeps only light facts.
+    assert facts["functions"]["helper"]["light"] is True
+
+
+def test_helper_called_by_a_task_is_analyzed() -> None:
+    facts = facts_of(
+        "from concurrent.futures import ProcessPoolExecutor as PPE\n"
+        "from celery import shared_task\n"
+        "def fan_out():\n"
+        "    with PPE() as ex:\n"
+        "        pass\n"
+        "@shared_task\n"
+        "def work():\n"
+        "    fan_out()\n"
+    )
+    helper = facts["functions"]["fan_out"]
+    assert helper["light"] is False
+    assert [p[0] for p in helper["pools"]] == ["concurrent.futures.ProcessPoolExecutor"]
+
+
+def test_columns_are_characters_not_bytes() -> None:
+    facts = facts_of("X = 'é'\nCELERY_ACCEPT_CONTENT = ['ü', 'pickle']\n")
+    node = assigned(facts, "CELERY_ACCEPT_CONTENT")
+    assert node[2][1][1] == [2, 30, 2, 38]
