@@ -59,6 +59,7 @@ class FactStore:
         overlay: Optional[dict[str, bytes]] = None,
     ) -> None:
         self.files = {str(f.path): f for f in files}
+        self.root = str(config.root)
         # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
         self.overlay = overlay or {}
         self.tokens = prefilter_tokens(config.task_decorators)
@@ -105,7 +106,8 @@ class FactStore:
                 self._hashes[path] = sha
                 entry = self.cache.by_hash(path, sha, source.module, source.is_package)
                 if entry is None:
-                    if is_relevant(data, path, self.tokens):
+                    relative = path[len(self.root) :] if path.startswith(self.root) else path
+                    if is_relevant(data, relative, self.tokens):
                         to_parse.append(path)
                         self.relevant.append(path)
                     else:
@@ -158,12 +160,14 @@ class FactStore:
 
 def canonical_modules(
     files: list[SourceFile], root: Path
-) -> tuple[list[SourceFile], dict[str, str]]:
-    """Name modules in directories without `__init__.py` by their path from the root.
+) -> tuple[list[SourceFile], dict[str, str], dict[str, str]]:
+    """Unique module keys, aliases and source roots for the discovered files.
 
     `proj/celery.py` in a namespace directory is imported as `proj.celery`
     when the project root is on sys.path; calling it `celery` would shadow the
-    real package. The short name stays available as an alias.
+    real package (the short name stays available as an alias). Where several
+    source roots define the same module name (a monorepo's services, test
+    fixtures), each becomes `name@root`, resolved only from its own root.
     """
     renamed: list[SourceFile] = []
     aliases: dict[str, str] = {}
@@ -183,10 +187,35 @@ def canonical_modules(
                 aliases.setdefault(source.module, dotted)
         else:
             renamed.append(source)
-    return renamed, aliases
+    return (*_unique_keys(renamed, root), aliases)
 
 
-def build_project(store: FactStore, config: Config, aliases: dict[str, str]) -> Project:
+def _unique_keys(files: list[SourceFile], root: Path) -> tuple[list[SourceFile], dict[str, str]]:
+    def source_root(source: SourceFile) -> str:
+        depth = source.module.count(".") + (1 if source.is_package else 0)
+        base = source.path.parents[depth] if depth < len(source.path.parents) else root
+        try:
+            return base.relative_to(root).as_posix()
+        except ValueError:
+            return base.as_posix()
+
+    counts: dict[str, int] = {}
+    for source in files:
+        counts[source.module] = counts.get(source.module, 0) + 1
+    keyed: list[SourceFile] = []
+    roots: dict[str, str] = {}
+    for source in files:
+        where = source_root(source)
+        if counts[source.module] > 1:
+            source = dataclasses.replace(source, module=f"{source.module}@{where}")
+        keyed.append(source)
+        roots[source.module] = where
+    return keyed, roots
+
+
+def build_project(
+    store: FactStore, config: Config, aliases: dict[str, str], roots: dict[str, str]
+) -> Project:
     paths = {source.module: path for path, source in store.files.items() if source.module}
     by_module = {module: path for module, path in paths.items()}
 
@@ -202,6 +231,7 @@ def build_project(store: FactStore, config: Config, aliases: dict[str, str]) -> 
         loader,
         relevant,
         aliases=aliases,
+        roots=roots,
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,
         service_groups=config.services,
@@ -257,10 +287,10 @@ def check(
         explicit = discover([Path(p) for p in extra], config)
         discovery.files.extend(f for f in explicit.files if str(f.path) not in known)
         discovery.errors.extend(explicit.errors)
-    files, aliases = canonical_modules(discovery.files, config.root)
+    files, roots, aliases = canonical_modules(discovery.files, config.root)
     store = FactStore(files, config, use_cache, overlay)
     store.load()
-    project = build_project(store, config, aliases)
+    project = build_project(store, config, aliases, roots)
     diagnostics = [d for d in run_rules(project, selected) if selected(d.code)]
     if selected("CL000"):
         diagnostics.extend(parse_errors(store))

@@ -801,6 +801,15 @@ class Extractor:
                 }
                 for keyword in call.keywords
             ]
+            # `(x)`: the span of the value with its wrapping parentheses, for rewrites.
+            for item in [*record["args"], *record["kwargs"]]:
+                if item["wrapped"]:
+                    key = "value_span" if "value_span" in item else "span"
+                    line, col, end_line, end_col = item[key]
+                    before = self.positions.lines[line - 1][:col].rstrip()
+                    after = self.positions.lines[end_line - 1][end_col:]
+                    close = end_col + len(after) - len(after.lstrip())
+                    item["outer"] = [line, len(before) - 1, end_line, close + 1]
             record["shape"] = self.call_shape(call)
             # Where comments sit inside the call ([line, col] each; None if unknown): a
             # rewrite must keep them.

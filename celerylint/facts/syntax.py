@@ -55,11 +55,12 @@ RUNNING: Version = (sys.version_info[0], sys.version_info[1])
 _GRAMMARS = ("3.15", "3.14", "3.13", "3.12", "3.11", "3.10", "3.9")
 
 # Bounds on what is handed to libcst (see the module docstring). Measured with
-# libcst 1.9: at these limits a parse takes well under a second; a 500 kB
-# ordinary module takes one to two seconds.
-MAX_CHARS = 500_000
+# libcst 1.9: a 500-long operator chain or 100 nested brackets parse in well
+# under 0.1 s (libcst's own visitors hit Python's recursion limit near 1,000);
+# a 250 kB module takes about two seconds, parse and positions together.
+MAX_CHARS = 250_000
 MAX_DEPTH = 100
-MAX_CHAIN = 1500
+MAX_CHAIN = 500
 
 # Errors no rewrite can cure: the file exceeds a limit of the parser itself.
 _LIMIT_ERRORS = ("too many nested", "too many levels of indentation", "too many statically")
@@ -67,7 +68,6 @@ _LIMIT_ERRORS = ("too many nested", "too many levels of indentation", "too many 
 # Tokens that, repeated within one statement, build a deeper or longer tree
 # for libcst (unary/binary operator chains, conditional chains, lambdas).
 _CHAIN_WORDS = frozenset({"not", "and", "or", "if", "else", "lambda", "await", "in", "is"})
-_CHEAP_OPS = frozenset({",", ":", ";", ")", "]", "}"})
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -169,30 +169,36 @@ def lower(source: str, target: Version = RUNNING, error: Optional[str] = None) -
 
 
 def _too_complex(source: str) -> Optional[str]:
-    """Why libcst must not see `source`, or None; one pass of the stdlib tokenizer."""
+    """Why libcst must not see `source`, or None; one pass of the stdlib tokenizer.
+
+    The chain measure counts operators and trailers between commas at each
+    bracket level: `a+a+...`, `a()()...`, `not not ...` and `x if c else ...`
+    grow it, while the items of a long list or dict literal do not.
+    """
     if len(source) > MAX_CHARS:
         return f"file larger than {MAX_CHARS} characters"
-    depth = chain = 0
+    chains = [0]
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             kind, text = token.type, token.string
             if kind == tokenize.OP:
                 if text in ("(", "[", "{"):
-                    depth += 1
-                    chain += 1
-                    if depth > MAX_DEPTH:
+                    chains[-1] += 1  # a call or subscript extends the chain it follows
+                    chains.append(0)
+                    if len(chains) > MAX_DEPTH:
                         return f"brackets nested deeper than {MAX_DEPTH}"
                 elif text in (")", "]", "}"):
-                    depth = max(depth - 1, 0)
-                elif text == ";" and depth == 0:
-                    chain = 0
-                elif text not in _CHEAP_OPS:
-                    chain += 1
+                    if len(chains) > 1:
+                        chains.pop()
+                elif text == "," or (text == ";" and len(chains) == 1):
+                    chains[-1] = 0
+                elif text != ":":
+                    chains[-1] += 1
             elif kind == tokenize.NAME and text in _CHAIN_WORDS:
-                chain += 1
+                chains[-1] += 1
             elif kind == tokenize.NEWLINE:
-                chain = 0
-            if chain > MAX_CHAIN:
+                chains = [0]
+            if chains[-1] > MAX_CHAIN:
                 return f"an expression chains more than {MAX_CHAIN} operators"
     except tokenize.TokenError:
         # Raised at end of input (an unclosed bracket or string): the whole

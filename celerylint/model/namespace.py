@@ -57,10 +57,22 @@ class Modules:
     """The project's modules: names, lazily loaded facts, namespaces, symbols."""
 
     def __init__(
-        self, paths: dict[str, str], loader: FactsLoader, aliases: Optional[dict[str, str]] = None
+        self,
+        paths: dict[str, str],
+        loader: FactsLoader,
+        aliases: Optional[dict[str, str]] = None,
+        roots: Optional[dict[str, str]] = None,
     ) -> None:
-        self.paths = paths  # module name -> absolute path
+        # Module key -> absolute path. A key is the dotted module name, or, when
+        # several source roots define the same name (a monorepo's services, test
+        # fixtures), "name@root": such a name resolves only from its own root.
+        self.paths = paths
         self.aliases = aliases or {}  # other importable names of a module
+        self.roots = roots or {}  # module key -> its source root (for "name@root" keys)
+        self._by_name: dict[str, list[str]] = {}
+        for key in paths:
+            if "@" in key:
+                self._by_name.setdefault(key.split("@", 1)[0], []).append(key)
         self._loader = loader
         self._facts: dict[str, Optional[dict[str, Any]]] = {}
         self._namespaces: dict[str, Namespace] = {}
@@ -72,12 +84,27 @@ class Modules:
             self._facts[module] = self._loader(module) if module in self.paths else None
         return self._facts[module]
 
-    def find(self, dotted: str) -> Optional[str]:
-        """The project module for an importable dotted name, tolerating unknown roots."""
+    @staticmethod
+    def display(key: str) -> str:
+        """The module's importable name (a key without its `@root`)."""
+        return key.split("@", 1)[0]
+
+    def _module(self, dotted: str, near: Optional[str]) -> Optional[str]:
+        """The module key for an importable name, seen from the module `near`."""
         if dotted in self.paths:
             return dotted
-        if dotted in self.aliases:
-            return self.aliases[dotted]
+        keys = self._by_name.get(dotted)
+        if keys:
+            root = self.roots.get(near) if near else None
+            same = [key for key in keys if self.roots.get(key) == root]
+            return same[0] if len(same) == 1 and root is not None else None
+        return self.aliases.get(dotted)
+
+    def find(self, dotted: str, near: Optional[str] = None) -> Optional[str]:
+        """The project module for an importable dotted name, tolerating unknown roots."""
+        direct = self._module(dotted, near)
+        if direct is not None:
+            return direct
         if self._by_suffix is None:
             self._by_suffix = {}
             for name in self.paths:
@@ -117,7 +144,7 @@ class Modules:
                 span = previous.node[1] if previous else None
                 bindings[event[1]] = Binding(["u", span, "modified after assignment"], module, True)
             elif kind == "star":
-                target = self.find(event[1])
+                target = self.find(event[1], module)
                 if target is None:
                     # A star import of code we cannot see: unconditional ones may bind
                     # anything; a guarded one (try: from .local import *) is a local
@@ -134,14 +161,17 @@ class Modules:
                     bindings[name] = binding
         return Namespace(bindings, open_ended)
 
-    def resolve(self, qualname: str, hops: int = 0) -> Symbol:
-        """Follow a qualified name through modules, imports and re-exports."""
+    def resolve(self, qualname: str, near: Optional[str] = None, hops: int = 0) -> Symbol:
+        """Follow a qualified name through modules, imports and re-exports.
+
+        `near` is the module the name was written in: it decides between
+        modules of the same name in different source roots.
+        """
         if hops > _MAX_HOPS:
             return Symbol("missing", qualname)
         parts = qualname.split(".")
         for cut in range(len(parts), 0, -1):
-            module = ".".join(parts[:cut])
-            module = module if module in self.paths else self.aliases.get(module, "")
+            module = self._module(".".join(parts[:cut]), near) or ""
             if not module:
                 continue
             rest = parts[cut:]
@@ -156,14 +186,14 @@ class Modules:
         binding = self.namespace(module).bindings.get(name)
         if binding is None:
             # `import pkg.sub` makes pkg.sub reachable as an attribute of pkg.
-            submodule = f"{module}.{name}"
-            if submodule in self.paths:
-                return self.resolve(".".join([submodule, *remaining]), hops + 1)
+            submodule = self._module(f"{self.display(module)}.{name}", module)
+            if submodule is not None:
+                return self.resolve(".".join([submodule, *remaining]), module, hops + 1)
             return Symbol("missing", qualname, module=module, name=name)
         node = binding.node
         if node[0] == "ref" and not binding.conditional:
             target = ".".join([node[2], *remaining])
-            return self.resolve(target, hops + 1)
+            return self.resolve(target, binding.module, hops + 1)
         owner_facts = self.facts(binding.module) or facts
         kind = "binding"
         if node[0] == "u" and node[2] == "class" and name in owner_facts.get("classes", {}):

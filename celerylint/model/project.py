@@ -33,6 +33,7 @@ class Project:
         service_groups: tuple[tuple[str, tuple[str, ...]], ...] = (),
         fix_defaults: Optional[dict[str, int]] = None,
         aliases: Optional[dict[str, str]] = None,
+        roots: Optional[dict[str, str]] = None,
     ) -> None:
         # Values fixes write: time limits and the retry ceiling ([tool.celerylint.fix]).
         self.fix_defaults = fix_defaults or {
@@ -40,7 +41,7 @@ class Project:
             "soft_time_limit": 240,
             "max_retries": 5,
         }
-        self.modules = Modules(paths, loader, aliases or {})
+        self.modules = Modules(paths, loader, aliases or {}, roots or {})
         self.evaluator = Evaluator(self._resolve_name, self._resolve_ref)
         self.relevant = sorted(m for m in relevant if m in paths)
         self._module_by_path = {path: module for module, path in paths.items()}
@@ -66,13 +67,13 @@ class Project:
         module = self._module_by_path.get(path)
         if module is None:
             return None
-        return self._binding_of(f"{module}.{name}" if module else name)
+        return self._binding_of(f"{module}.{name}" if module else name, module)
 
     def _resolve_ref(self, qualname: str, path: str) -> Optional[tuple[Node, str]]:
-        return self._binding_of(qualname)
+        return self._binding_of(qualname, self._module_by_path.get(path))
 
-    def _binding_of(self, qualname: str) -> Optional[tuple[Node, str]]:
-        symbol = self.modules.resolve(qualname)
+    def _binding_of(self, qualname: str, near: Optional[str]) -> Optional[tuple[Node, str]]:
+        symbol = self.modules.resolve(qualname, near)
         if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
             return None
         binding = symbol.binding
@@ -100,7 +101,7 @@ class Project:
             qualname = node[2]
         else:
             return None
-        symbol = self.modules.resolve(qualname)
+        symbol = self.modules.resolve(qualname, self._module_by_path.get(path))
         if symbol.kind in ("class", "function") and not symbol.rest:
             return [f"{symbol.module}.{symbol.name}"]
         if symbol.kind == "external":
@@ -112,11 +113,11 @@ class Project:
 
     # -- Django ------------------------------------------------------------------
 
-    def _django_settings(self, configured: Optional[str]) -> list[str]:
-        """Settings modules the Celery app may load, from configuration or setdefaults."""
+    def _django_settings(self, configured: Optional[str]) -> list[tuple[str, Optional[str]]]:
+        """Settings modules the Celery app may load (with where they were named)."""
         if configured:
-            return [configured]
-        found: list[str] = []
+            return [(configured, None)]
+        found: list[tuple[str, Optional[str]]] = []
         for module in self.relevant:
             leaf = module.rsplit(".", 1)[-1]
             facts = self.modules.facts(module) or {}
@@ -125,8 +126,8 @@ class Project:
             creates_app = bool(facts.get("apps"))
             if leaf in ("manage", "wsgi", "asgi") or creates_app or "celery" in leaf:
                 for dotted, _span in facts["django_settings"]:
-                    if dotted not in found:
-                        found.append(dotted)
+                    if all(dotted != known for known, _ in found):
+                        found.append((dotted, module))
         return found
 
     # -- tasks -------------------------------------------------------------------
@@ -149,6 +150,7 @@ class Project:
                     elif "base" in kwargs:
                         base = self._qualify_node(kwargs["base"], module)
                     options = {k: v for k, v in kwargs.items() if k not in ("base", "name")}
+                    display = f"{self.modules.display(module)}.{name}"
                     task = Task(
                         f"{module}.{name}",
                         module,
@@ -160,15 +162,15 @@ class Project:
                         base,
                         None if apps is None else list(apps),
                     )
-                    task.name = self._task_name(kwargs.get("name"), path, f"{module}.{name}")
+                    task.name = self._task_name(kwargs.get("name"), path, display)
                     task.decorator = decorator
                     tasks.append(task)
                     break
             for registration in facts.get("register_task", ()):
-                app = builder.app_for(registration["recv"], self.apps)
+                app = builder.app_for(registration["recv"], self.apps, module)
                 if app is None:
                     continue
-                symbol = self.modules.resolve(registration["cls"])
+                symbol = self.modules.resolve(registration["cls"], module)
                 if symbol.kind != "class" or not symbol.module or not symbol.name:
                     continue
                 if not self.options.is_task_class(symbol.module, symbol.name):
@@ -178,7 +180,8 @@ class Project:
                 cls_path = self.modules.paths[symbol.module]
                 task = Task(qualname, symbol.module, cls_path, "class", cls, {}, False, None, [app])
                 name_node = cls["attrs"].get("name")
-                task.name = self._task_name(name_node, cls_path, qualname)
+                display = f"{self.modules.display(symbol.module)}.{symbol.name}"
+                task.name = self._task_name(name_node, cls_path, display)
                 if all(t.qualname != qualname for t in tasks):
                     tasks.append(task)
         tasks.sort(key=lambda t: (t.path, t.span.line))
@@ -209,10 +212,10 @@ class Project:
         receiver = qualname[: -len(".task")]
         if receiver in CURRENT_APP:
             return self._apps_near(module)
-        app = builder.app_for(receiver, self.apps)
+        app = builder.app_for(receiver, self.apps, module)
         if app is not None:
             return [app]
-        symbol = self.modules.resolve(receiver)
+        symbol = self.modules.resolve(receiver, module)
         if symbol.kind == "external":
             return False  # invoke.task, huey.task, ...
         leaf = receiver.rsplit(".", 1)[-1].lower()
@@ -262,19 +265,16 @@ class Project:
                     keys.setdefault(f"broker {broker.value.value!r}", []).append(app)
             elif broker.value.env:
                 keys.setdefault(f"broker from ${broker.value.env}", []).append(app)
+        for group, refs in groups:
+            members = [app for app in self.apps if app.id in refs]
+            keys.setdefault(f"services group {group!r}", []).extend(members)
         for reason, members in keys.items():
             for a in members:
                 for b in members:
-                    if a.id != b.id:
-                        links.setdefault((a.id, b.id), reason)
-        by_id = {app.id: app for app in self.apps}
-        for group, refs in groups:
-            members = [by_id[ref] for ref in refs if ref in by_id]
-            for a in members:
-                for b in members:
-                    if a.id != b.id:
-                        links.setdefault((a.id, b.id), f"services group {group!r}")
-        return [(by_id[a], by_id[b], reason) for (a, b), reason in sorted(links.items())]
+                    if a.key != b.key:
+                        links.setdefault((a.key, b.key), reason)
+        by_key = {app.key: app for app in self.apps}
+        return [(by_key[a], by_key[b], reason) for (a, b), reason in sorted(links.items())]
 
 
 def _imports_celery(facts: dict[str, Any]) -> bool:

@@ -84,7 +84,8 @@ class App:
         self.var = var
         self.path = path
         self.record = record
-        self.id = f"{module}:{var}"
+        self.key = f"{module}:{var}"  # unique in the project
+        self.id = f"{Modules.display(module)}:{var}"  # as users write it (`proj.celery:app`)
         self.span = Span.from_list(record["span"])
         self.namespace: Optional[str] = None
         self.changes = Layer(description=f"app.conf of {self.id}", path=path)
@@ -170,10 +171,16 @@ def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
 class AppBuilder:
     """Finds apps and fills their configuration layers from the facts."""
 
-    def __init__(self, modules: Modules, evaluator: Evaluator, django_settings: list[str]) -> None:
+    def __init__(
+        self,
+        modules: Modules,
+        evaluator: Evaluator,
+        django_settings: list[tuple[str, Optional[str]]],
+    ) -> None:
         self.modules = modules
         self.evaluator = evaluator
         self.django_settings = django_settings
+        self._module_by_path = {path: module for module, path in modules.paths.items()}
 
     def build(self, app_modules: list[str], conf_modules: list[str]) -> list[App]:
         apps: list[App] = []
@@ -184,43 +191,46 @@ class AppBuilder:
             for record in facts["apps"]:
                 if record.get("conditional"):
                     continue
-                if not self._is_celery_class(record["callee"]):
+                if not self._is_celery_class(record["callee"], module):
                     continue
                 app = App(module, record["var"], self.modules.paths[module], record)
                 app.evaluator = self.evaluator
                 apps.append(app)
-        by_id = {app.id: app for app in apps}
-        ops: dict[str, list[tuple[str, dict[str, Any]]]] = {app.id: [] for app in apps}
+        by_key = {app.key: app for app in apps}
+        ops: dict[str, list[tuple[str, dict[str, Any]]]] = {app.key: [] for app in apps}
         for module in conf_modules:
             facts = self.modules.facts(module) or {}
             for op in facts.get("conf_ops", ()):
-                target = self._app_for(op["recv"], by_id)
+                target = self._app_for(op["recv"], by_key, module)
                 if target is not None:
-                    ops[target.id].append((self.modules.paths[module], op))
+                    ops[target.key].append((self.modules.paths[module], op))
         for app in apps:
-            self._configure(app, ops[app.id])
+            self._configure(app, ops[app.key])
         return apps
 
-    def _is_celery_class(self, callee: str, depth: int = 0) -> bool:
+    def _is_celery_class(self, callee: str, near: Optional[str], depth: int = 0) -> bool:
         if callee in ("celery.Celery", "celery.app.Celery", "celery.app.base.Celery"):
             return True
         if depth > 5:
             return False
-        symbol = self.modules.resolve(callee)
+        symbol = self.modules.resolve(callee, near)
         if symbol.kind != "class" or symbol.module is None or symbol.name is None:
             return False
         facts = self.modules.facts(symbol.module) or {}
         cls = facts.get("classes", {}).get(symbol.name, {})
-        return any(base and self._is_celery_class(base, depth + 1) for base in cls.get("bases", ()))
+        return any(
+            base and self._is_celery_class(base, symbol.module, depth + 1)
+            for base in cls.get("bases", ())
+        )
 
-    def _app_for(self, receiver: str, by_id: dict[str, App]) -> Optional[App]:
-        symbol = self.modules.resolve(receiver)
+    def _app_for(self, receiver: str, by_key: dict[str, App], near: str) -> Optional[App]:
+        symbol = self.modules.resolve(receiver, near)
         if symbol.kind == "binding" and not symbol.rest:
-            return by_id.get(f"{symbol.module}:{symbol.name}")
+            return by_key.get(f"{symbol.module}:{symbol.name}")
         return None
 
-    def app_for(self, receiver: str, apps: list[App]) -> Optional[App]:
-        return self._app_for(receiver, {app.id: app for app in apps})
+    def app_for(self, receiver: str, apps: list[App], near: str) -> Optional[App]:
+        return self._app_for(receiver, {app.key: app for app in apps}, near)
 
     def _configure(self, app: App, ops: list[tuple[str, dict[str, Any]]]) -> None:
         record = app.record
@@ -307,7 +317,7 @@ class AppBuilder:
                 qualname = f"{module}.{node[2]}" if module else node[2]
             else:
                 qualname = node[2]
-            symbol = self.modules.resolve(qualname)
+            symbol = self.modules.resolve(qualname, self._module_of(path))
             if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
                 return None
             if symbol.binding.conditional:
@@ -316,10 +326,7 @@ class AppBuilder:
         return None
 
     def _module_of(self, path: str) -> Optional[str]:
-        for module, module_path in self.modules.paths.items():
-            if module_path == path:
-                return module
-        return None
+        return self._module_by_path.get(path)
 
     # -- configuration sources ----------------------------------------------
 
@@ -330,28 +337,29 @@ class AppBuilder:
                 return self._django(namespace)
             module_part, _, attr = text.partition(":")
             qualname = f"{module_part}.{attr}" if attr else module_part
-            module = self.modules.find(qualname)
+            near = self._module_of(path)
+            module = self.modules.find(qualname, near)
             if module is not None:
                 return self._module_source(module)
             if attr or "." in qualname:
-                owner = self.modules.find(qualname.rsplit(".", 1)[0])
+                owner = self.modules.find(qualname.rsplit(".", 1)[0], near)
                 if owner is not None:
                     name = qualname.rsplit(".", 1)[1]
-                    return self._symbol_source(f"{owner}.{name}")
+                    return self._symbol_source(f"{owner}.{name}", owner)
             return ConfigSource(
                 "opaque", [], f"configuration module {text!r} is not in the project"
             )
         if node[0] == "ref":
             if node[2] == DJANGO_SETTINGS:
                 return self._django(namespace)
-            return self._symbol_source(node[2])
+            return self._symbol_source(node[2], self._module_of(path))
         if node[0] == "name":
             module = self._module_of(path)
-            return self._symbol_source(f"{module}.{node[2]}" if module else node[2])
+            return self._symbol_source(f"{module}.{node[2]}" if module else node[2], module)
         return ConfigSource("opaque", [], "the configuration object is computed at runtime")
 
-    def _symbol_source(self, qualname: str) -> ConfigSource:
-        symbol = self.modules.resolve(qualname)
+    def _symbol_source(self, qualname: str, near: Optional[str]) -> ConfigSource:
+        symbol = self.modules.resolve(qualname, near)
         if symbol.kind == "module" and symbol.module:
             return self._module_source(symbol.module)
         if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
@@ -402,7 +410,7 @@ class AppBuilder:
                 return None
             if not bases:
                 return chain
-            symbol = self.modules.resolve(bases[0])
+            symbol = self.modules.resolve(bases[0], current[0])
             if symbol.kind != "class" or symbol.module is None or symbol.name is None:
                 return None
             current = (symbol.module, symbol.name)
@@ -412,9 +420,10 @@ class AppBuilder:
         if not self.django_settings:
             return ConfigSource("opaque", [], "the Django settings module is not known")
         layers: list[Layer] = []
-        for dotted in self.django_settings:
-            module = self.modules.find(dotted)
+        for dotted, near in self.django_settings:
+            module = self.modules.find(dotted, near)
             if module is None:
                 return ConfigSource("opaque", [], f"Django settings {dotted!r} not in the project")
             layers.extend(self._module_source(module, uppercase_only=True).layers)
-        return ConfigSource("django", layers, "Django settings " + ", ".join(self.django_settings))
+        names = ", ".join(dotted for dotted, _ in self.django_settings)
+        return ConfigSource("django", layers, f"Django settings {names}")

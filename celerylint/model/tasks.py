@@ -198,7 +198,7 @@ class TaskOptions:
             return first
         if task.base in TASK_BASES:
             return []
-        symbol = self.modules.resolve(task.base)
+        symbol = self.modules.resolve(task.base, task.module)
         if symbol.kind != "class" or symbol.module is None or symbol.name is None:
             if symbol.rest == "Task" and symbol.kind == "binding":
                 return []  # app.Task
@@ -214,11 +214,11 @@ class TaskOptions:
             module_part, _, attr = node[2].partition(":")
             if not attr:
                 module_part, _, attr = module_part.rpartition(".")
-            module = self.modules.find(module_part)
+            module = self.modules.find(module_part, app.module)
             return self.class_chain(module, attr) if module else None
         if node[0] in ("ref", "name"):
             qualname = node[2] if node[0] == "ref" else f"{app.module}.{node[2]}"
-            symbol = self.modules.resolve(qualname)
+            symbol = self.modules.resolve(qualname, app.module)
             if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
                 return self.class_chain(symbol.module, symbol.name)
         return None
@@ -248,7 +248,7 @@ class TaskOptions:
             if len(bases) > 1:
                 chain = None
                 break
-            symbol = self.modules.resolve(bases[0])
+            symbol = self.modules.resolve(bases[0], current[0])
             if symbol.kind == "binding" and symbol.rest == "Task":
                 break  # class X(app.Task)
             if symbol.kind != "class" or symbol.module is None or symbol.name is None:
@@ -266,7 +266,7 @@ class TaskOptions:
         if any(b in TASK_BASES for b in last_bases):
             return True
         if last_bases:
-            symbol = self.modules.resolve(last_bases[0])
+            symbol = self.modules.resolve(last_bases[0], chain[-1][0])
             return symbol.kind == "binding" and symbol.rest == "Task"
         return False
 

@@ -23,7 +23,6 @@ def run_rules(project: Project, selected: Callable[[str], bool]) -> list[Diagnos
         settings_hygiene,
         time_limits,
     )
-
     from celerylint.rules.base import CHECKS
 
     # Imported to register their checks.

@@ -170,10 +170,11 @@ def _overrides(project: Project, task: Task, methods: Sequence[str]) -> bool:
     return any(name in cls.get("methods", {}) for _module, cls in chain for name in methods)
 
 
-def _task_for(project: Project, target: Optional[str]) -> Optional[Task]:
+def _task_for(project: Project, target: Optional[str], near: str) -> Optional[Task]:
+    """The function task a dispatch's receiver (`t`, written in module `near`) names."""
     if not target:
         return None
-    symbol = project.modules.resolve(target)
+    symbol = project.modules.resolve(target, near)
     if symbol.kind != "function" or symbol.rest or not symbol.module or not symbol.name:
         return None
     qualname = f"{symbol.module}.{symbol.name}"
@@ -202,7 +203,7 @@ def delay_with_execution_options(project: Project) -> Iterator[Diagnostic]:
         options = [k for k in record["kwargs"] if k["name"] in EXECUTION_OPTIONS]
         if not options:
             continue
-        task = _task_for(project, record.get("t"))
+        task = _task_for(project, record.get("t"), dispatch.module)
         if task is None or not _celery_task(project, task):
             continue
         function = task.body
@@ -236,6 +237,13 @@ def _expr(item: dict[str, Any]) -> str:
     if item.get("shape") == "iterable" and not src.startswith(("(", "[", "{")):
         return f"({src})"  # f(x for x in y): the generator borrowed the call's parentheses
     return src
+
+
+def _extent(item: dict[str, Any], key: str) -> Optional[list[int]]:
+    """The span of an argument (`key`) with its wrapping parentheses; None if unknown."""
+    if item.get("wrapped"):
+        return item.get("outer")
+    return item[key]
 
 
 def _simple_unpacking(src: str, stars: str) -> Optional[str]:
@@ -281,7 +289,13 @@ def _delay_fix(dispatch: Dispatch, moved: set[str]) -> Optional[Fix]:
     task_kwargs = [k for k in record["kwargs"] if k["name"] not in moved]
     options = [k for k in record["kwargs"] if k["name"] in moved]
     message = "Use `.apply_async()` with the task's arguments and the execution options"
-    if record.get("comments", True):
+    extents = [_extent(a, "span") for a in args]
+    if any(extent is None for extent in extents):
+        return None
+    first = min([e[:2] for e in extents if e] + [k["span"][:2] for k in record["kwargs"]])
+    comments = record.get("comments")
+    if not isinstance(comments, list) or any(comment >= first for comment in comments):
+        # A comment among the arguments: edit around them, or give no fix.
         edits = _delay_edits_in_place(dispatch.path, record, args, task_kwargs)
         return make_fix(message, False, edits) if edits else None
     items = [_args_text(args)]
@@ -290,14 +304,17 @@ def _delay_fix(dispatch: Dispatch, moved: set[str]) -> Optional[Fix]:
         items.append(kwargs_text)
     items.extend(f"{k['name']}={_expr(k)}" for k in options)
     close_line, close_col = shape["close"]
-    if close_line != method_span[0] and shape.get("close_alone") and shape.get("last"):
+    if close_line != first[0] and shape.get("close_alone"):
+        # One item a line, with a trailing comma, as the call was laid out.
         indent = shape.get("last_indent", "    ")
-        body = "".join(f"\n{indent}{item}," for item in items)
-        text = f"apply_async({body}\n{shape.get('close_indent', '')})"
+        text = f",\n{indent}".join(items) + f",\n{shape.get('close_indent', '')})"
     else:
-        text = f"apply_async({', '.join(items)})"
-    span = [method_span[0], method_span[1], close_line, close_col + 1]
-    return make_fix(message, False, [replace(dispatch.path, span, text)])
+        text = ", ".join(items) + ")"
+    edits = [
+        replace(dispatch.path, method_span, "apply_async"),
+        replace(dispatch.path, [first[0], first[1], close_line, close_col + 1], text),
+    ]
+    return make_fix(message, False, edits)
 
 
 def _delay_edits_in_place(
@@ -317,8 +334,6 @@ def _delay_edits_in_place(
     order = "".join(kind for _position, kind in sorted(kinds))
     if not re.fullmatch(r"a*k*o*", order):
         return []
-    if args and (args[0].get("wrapped") or args[-1].get("wrapped")):
-        return []
     inserts: dict[tuple[int, int], str] = {}
     edits: list[Edit] = []
 
@@ -330,24 +345,29 @@ def _delay_edits_in_place(
     edits.append(replace(path, method_span, "apply_async"))
     first_keyword = record["kwargs"][0]["span"] if record["kwargs"] else None
     if args:
-        add(args[0]["span"][:2], "(")
-        add(args[-1]["span"][2:], ",)" if len(args) == 1 else ")")
+        first_arg, last_arg = _extent(args[0], "span"), _extent(args[-1], "span")
+        if first_arg is None or last_arg is None:
+            return []
+        add(first_arg[:2], "(")
+        add(last_arg[2:], ",)" if len(args) == 1 else ")")
     elif first_keyword is not None:
         add(first_keyword[:2], "(), ")
     if task_kwargs:
         add(task_kwargs[0]["span"][:2], "{")
         for keyword in task_kwargs:
-            span, value_span = keyword["span"], keyword["value_span"]
+            span, value = keyword["span"], _extent(keyword, "value_span")
+            if value is None:
+                return []
             if keyword["name"] is None:
                 continue  # `**kw` stays as it is, inside the dict display
-            if keyword.get("wrapped") or span[0] != value_span[0]:
-                return []
-            edits.append(
-                replace(
-                    path, [span[0], span[1], value_span[0], value_span[1]], f'"{keyword["name"]}": '
-                )
-            )
-        add(task_kwargs[-1]["value_span"][2:], "}")
+            if span[0] != value[0]:
+                return []  # `k=` and its value on different lines: a comment may sit between
+            name_to_value = [span[0], span[1], value[0], value[1]]
+            edits.append(replace(path, name_to_value, f'"{keyword["name"]}": '))
+        last_value = _extent(task_kwargs[-1], "value_span")
+        if last_value is None:
+            return []
+        add(last_value[2:], "}")
     edits.extend(insert(path, line, col, text) for (line, col), text in inserts.items())
     return edits
 
@@ -365,7 +385,7 @@ def apply_async_args_not_tuple(project: Project) -> Iterator[Diagnostic]:
             continue
         target = record.get("t")
         if target:
-            symbol = project.modules.resolve(target)
+            symbol = project.modules.resolve(target, dispatch.module)
             if symbol.kind == "external" and symbol.qualname.startswith(_FOREIGN_APPLY_ASYNC):
                 continue
         value: Optional[dict[str, Any]] = None

@@ -36,7 +36,7 @@ def _used_tasks(project: Project) -> tuple[set[str], set[str]]:
         target = record.get("t")
         if not target:
             continue
-        symbol = project.modules.resolve(target)
+        symbol = project.modules.resolve(target, dispatch.module)
         if symbol.kind in ("function", "class") and symbol.module and symbol.name:
             qualnames.add(f"{symbol.module}.{symbol.name}")
     return qualnames, names

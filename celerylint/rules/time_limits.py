@@ -66,7 +66,8 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
     soft = project.fix_defaults["soft_time_limit"]
     names = ["task_time_limit"]
     soft_setting = app.setting("task_soft_time_limit")
-    if soft_setting.is_default:
+    if soft_setting.is_default and soft < min(_task_hard_limits(project, app), default=hard + 1):
+        # A global soft limit at or above some task's own hard limit would be CL202.
         names.append("task_soft_time_limit")
     values = {"task_time_limit": hard, "task_soft_time_limit": soft}
     if app.source.kind in ("module", "django"):
@@ -88,6 +89,24 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
         False,
         [insert(path, end_line + 1, 0, "".join(lines))],
     )
+
+
+def _task_hard_limits(project: Project, app: App) -> list[float]:
+    """Hard limits the app's tasks set themselves (decorator, base class, annotations)."""
+    limits = []
+    for task in project.tasks:
+        if app not in (task.apps or ()):
+            continue
+        option = project.option(task, "time_limit", app)
+        if option.origin in ("task", "base", "annotation"):
+            try:
+                limit = _limit(option)
+            except LookupError:
+                limits.append(0.0)  # unknown: assume the worst, add no soft limit
+                continue
+            if limit is not None:
+                limits.append(limit)
+    return limits
 
 
 def _last_setting(app: App) -> Optional[tuple[str, int, bool]]:
