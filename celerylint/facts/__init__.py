@@ -117,16 +117,26 @@ def _parse_newer_syntax(source: str, exc: SyntaxError) -> ast.Module | dict[str,
     if lowering.source is not None:
         try:
             tree = ast.parse(lowering.source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as again:
+            if isinstance(again, SyntaxError) and lowering.features:
+                # The newer constructs were rewritten and something else is
+                # wrong: point at that (the rewrite kept line numbers), and
+                # still say what the file needs.
+                error = _syntax_error(again)
+                note = requirement_message(lowering.features)
+                error["error"]["message"] += f"; the file also {note}"
+                return error
         else:
             # Positions back on the user's text, so spans and fix edits match the file.
             restore_positions(tree, source, lowering)
             return tree
     if lowering.features:
-        # Keep the original error's position: it is the first construct this
-        # Python cannot read, which is where the user looks.
+        # Newer constructs this version cannot rewrite: the original error
+        # points at the first of them.
         line = exc.lineno or 1
         col = max((exc.offset or 1) - 1, 0)
         return _error(f"syntax error: {requirement_message(lowering.features)}", line, col)
-    return _syntax_error(exc)
+    error = _syntax_error(exc)
+    if lowering.skipped is not None and lowering.skipped != exc.msg:
+        error["error"]["message"] += f" (not retried with a newer grammar: {lowering.skipped})"
+    return error
