@@ -148,6 +148,27 @@ class FactStore:
         entry = [stat.st_mtime_ns, stat.st_size, sha, source.module, source.is_package, facts]
         self.cache.store(path, entry)
 
+    def mentioning(self, text: str) -> list[str]:
+        """Paths of every discovered file whose bytes contain `text` (prefiltered or not).
+
+        For rules that must know that *no* file uses a name (a rename's safety);
+        it reads every file, so only call it when such a question arises.
+        """
+        needle = text.encode()
+        found = []
+        for path in self.files:
+            data = self.overlay.get(path)
+            if data is None:
+                try:
+                    with open(path, "rb") as handle:
+                        data = handle.read()
+                except OSError:
+                    found.append(path)  # unreadable: it might mention it
+                    continue
+            if needle in data:
+                found.append(path)
+        return found
+
     def on_demand(self, path: str) -> Optional[dict[str, Any]]:
         """Facts of a file the prefilter skipped but the model needs after all."""
         facts = self.facts.get(path)
@@ -226,12 +247,17 @@ def build_project(
         return facts
 
     relevant = [store.files[p].module for p in store.relevant if store.files[p].module]
+
+    def mentioning(text: str) -> list[str]:
+        return [store.files[p].module for p in store.mentioning(text) if store.files[p].module]
+
     return Project(
         paths,
         loader,
         relevant,
         aliases=aliases,
         roots=roots,
+        mentioning=mentioning,
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,
         service_groups=config.services,

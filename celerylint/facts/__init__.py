@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from collections.abc import Iterable
 from typing import Any
@@ -12,19 +13,29 @@ from celerylint.facts.python import FACTS_VERSION, extract
 
 __all__ = ["FACTS_VERSION", "extract_source", "is_relevant", "prefilter_tokens"]
 
-# A file that contains none of these cannot define, configure, call or
-# discover a Celery task, app or setting, so it is never parsed eagerly. The
-# project model still loads any other module it needs (a star-imported
-# settings module, a config module named in `config_from_object`) on demand.
+# A file that contains none of these cannot create, configure or dispatch to
+# a Celery app, or declare a task, so it is never parsed eagerly. The project
+# model still loads any other module it needs (a star-imported settings
+# module, a config module named in `config_from_object`, a task's base class)
+# on demand, whatever it contains.
 _BASE_TOKENS = (
-    b"elery",  # celery, Celery
-    b"ELERY",  # CELERY_*
+    b"Celery(",
     b"shared_task",
-    b".task",
     b".delay(",
     b".apply_async(",
+    b".s(",
+    b".si(",
+    b".signature(",
+    b"send_task(",
+    b".conf.",
+    b".conf[",
+    b"config_from_object",
+    b"register_task",
     b"DJANGO_SETTINGS_MODULE",
+    b"celerylint:",
 )
+# `@app.task`, `@app.task(...)`, and a CELERY_* setting assigned at the start of a line.
+_PATTERNS = re.compile(rb"\.task[ \t]*(?:\(|\r?\n|#)|^[ \t]*CELERY\w*[ \t]*[:=]", re.MULTILINE)
 
 
 def prefilter_tokens(task_decorators: Iterable[str]) -> tuple[bytes, ...]:
@@ -33,9 +44,10 @@ def prefilter_tokens(task_decorators: Iterable[str]) -> tuple[bytes, ...]:
 
 
 def is_relevant(data: bytes, path: str, tokens: tuple[bytes, ...]) -> bool:
+    """`path` is relative to the project root: a checkout under ~/celery-work is no hint."""
     if "celery" in path.lower():
         return True
-    return any(token in data for token in tokens)
+    return any(token in data for token in tokens) or _PATTERNS.search(data) is not None
 
 
 def _error(message: str, line: int = 1, col: int = 0) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from celerylint.facts.values import Evaluator, Node
 from celerylint.model.namespace import FactsLoader, Modules
@@ -34,7 +34,9 @@ class Project:
         fix_defaults: Optional[dict[str, int]] = None,
         aliases: Optional[dict[str, str]] = None,
         roots: Optional[dict[str, str]] = None,
+        mentioning: Optional[Callable[[str], list[str]]] = None,
     ) -> None:
+        self._mentioning = mentioning
         # Values fixes write: time limits and the retry ceiling ([tool.celerylint.fix]).
         self.fix_defaults = fix_defaults or {
             "time_limit": 300,
@@ -57,6 +59,12 @@ class Project:
             for record in (self.modules.facts(module) or {}).get("dispatches", ())
         ]
         self.links = self._link_services(service_groups)
+
+    def modules_mentioning(self, text: str) -> list[str]:
+        """Every project module whose source contains `text`, parsed or not (slow)."""
+        if self._mentioning is None:
+            return list(self.modules.paths)
+        return self._mentioning(text)
 
     # -- name resolution for the evaluator ------------------------------------
 
