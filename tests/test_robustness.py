@@ -93,7 +93,9 @@ def assert_sibling_linted(findings: list[dict[str, Any]]) -> None:
 
 
 def test_syntax_error_is_cl000(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project(tmp_path, {"proj/tasks.py": "from celery import shared_task\n\ndef broken(:\n    pass\n"})
+    project(
+        tmp_path, {"proj/tasks.py": "from celery import shared_task\n\ndef broken(:\n    pass\n"}
+    )
     code, findings, _ = run_json(capsys, tmp_path)
     assert code == 1
     [(rule, row, _, message)] = by_file(findings, "tasks.py")
@@ -113,7 +115,10 @@ def test_invalid_utf8_is_cl000(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_unknown_coding_cookie_is_cl000(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project(tmp_path, {"proj/tasks.py": b"# -*- coding: no-such-codec -*-\nfrom celery import shared_task\n"})
+    project(
+        tmp_path,
+        {"proj/tasks.py": b"# -*- coding: no-such-codec -*-\nfrom celery import shared_task\n"},
+    )
     code, findings, _ = run_json(capsys, tmp_path)
     assert code == 1
     [(rule, _, _, message)] = by_file(findings, "tasks.py")
@@ -166,7 +171,10 @@ def test_bom_and_line_endings_keep_rows_and_columns(
 def test_binary_file_named_py_is_cl000(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # "shared_task" makes the prefilter keep it; the NUL bytes make it not Python.
     blob = b"shared_task\x00\x01\x02\x89PNG\r\n\x1a\n\x00\xff\xfe" + bytes(range(256)) * 4
-    project(tmp_path, {"proj/image.py": blob, "proj/nul_text.py": b"from celery import shared_task\nx = 1\x00\n"})
+    project(
+        tmp_path,
+        {"proj/image.py": blob, "proj/nul_text.py": b"from celery import shared_task\nx = 1\x00\n"},
+    )
     code, findings, _ = run_json(capsys, tmp_path)
     assert code == 1
     for name in ("image.py", "nul_text.py"):
@@ -216,11 +224,32 @@ def _deep_sources() -> dict[str, str]:
         # A syntax error first sends the file down the newer-grammar path,
         # whose parser (libcst, native code) must never see these: it
         # segfaults on 100k chained `not` and takes minutes on long chains.
-        "err_not_chain.py": "from celery import shared_task\n" + pep758 + "x = " + "not " * 100_000 + "a\n",
-        "err_lambdas.py": "from celery import shared_task\n" + pep758 + "x = " + "lambda: " * 20_000 + "1\n",
-        "err_long_sum.py": "from celery import shared_task\n" + pep758 + "x = " + "+".join(["a"] * 20_000) + "\n",
-        "err_calls.py": "from celery import shared_task\n" + pep758 + "x = a" + "()" * 20_000 + "\n",
-        "err_brackets.py": "from celery import shared_task\n" + pep758 + "x = " + "[" * 150 + "]" * 150 + "\n",
+        "err_not_chain.py": "from celery import shared_task\n"
+        + pep758
+        + "x = "
+        + "not " * 100_000
+        + "a\n",
+        "err_lambdas.py": "from celery import shared_task\n"
+        + pep758
+        + "x = "
+        + "lambda: " * 20_000
+        + "1\n",
+        "err_long_sum.py": "from celery import shared_task\n"
+        + pep758
+        + "x = "
+        + "+".join(["a"] * 20_000)
+        + "\n",
+        "err_calls.py": "from celery import shared_task\n"
+        + pep758
+        + "x = a"
+        + "()" * 20_000
+        + "\n",
+        "err_brackets.py": "from celery import shared_task\n"
+        + pep758
+        + "x = "
+        + "[" * 150
+        + "]" * 150
+        + "\n",
         "err_chain_at_limit.py": "from celery import shared_task\n"
         + pep758
         + "x = "
@@ -320,7 +349,10 @@ def test_unreadable_directory_simulated(
 def test_unreadable_file_and_directory_for_real(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project(tmp_path, {"proj/secret_celery.py": "from celery import shared_task\n", "proj/locked/x.py": ""})
+    project(
+        tmp_path,
+        {"proj/secret_celery.py": "from celery import shared_task\n", "proj/locked/x.py": ""},
+    )
     secret, locked = tmp_path / "proj" / "secret_celery.py", tmp_path / "proj" / "locked"
     secret.chmod(0)
     locked.chmod(0)
@@ -342,14 +374,16 @@ def test_non_utf8_file_name(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     project(tmp_path)
     name = os.fsencode(tmp_path / "proj") + b"/caf\xe9_celery.py"
     with open(name, "wb") as handle:
-        handle.write(b'from proj.celery import app\napp.conf.accept_content = ["pickle"]\n')
+        handle.write(
+            b'from celery import Celery\nw = Celery("w")\nw.conf.accept_content = ["json", "pickle"]\n'
+        )
     code = main(["check", "--no-cache", "--output-format", fmt, str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
     if fmt == "json":
         findings = json.loads(out)
         assert len(findings) == 2
-        assert any("caf" in f["filename"] and f["location"]["row"] == 2 for f in findings)
+        assert any("caf" in f["filename"] and f["location"]["row"] == 3 for f in findings)
     else:
         assert "caf" in out and "CL101" in out
 

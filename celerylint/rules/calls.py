@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from celerylint.diagnostics import Diagnostic, Edit, Fix, Span
 from celerylint.model.project import Dispatch, Project
+from celerylint.model.settings import App
 from celerylint.model.tasks import SHARED_TASK, Task
 from celerylint.rules.base import diagnostic, rule, task_label
 from celerylint.rules.fixes import add_keyword, insert, make_fix, replace
@@ -113,8 +114,10 @@ TASK_ATTRIBUTES = frozenset(
     }
 )
 
-# The classes `Celery(...)` may be: a subclass could change how tasks are made.
-PLAIN_APPS = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+CELERY_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+# What a `Celery` subclass may override to change how tasks are made or called.
+_APP_HOOKS = frozenset({"task", "_task_from_fun", "create_task_cls", "subclass_with_self"})
+_APP_ATTRS = frozenset({"task_cls", "Task"})
 
 # Receivers whose `apply_async(func, args=...)` is not Celery's.
 _FOREIGN_APPLY_ASYNC = ("multiprocessing.", "billiard.", "concurrent.")
@@ -136,7 +139,28 @@ def _celery_task(project: Project, task: Task) -> bool:
         return False  # a project decorator: what it adds (bind, wrappers) is not visible
     if task.apps is None and decorator["q"] not in SHARED_TASK:
         return False  # `<something>.task` of an app we cannot see
-    return all(app.record.get("callee") in PLAIN_APPS for app in task.apps or [])
+    return all(_plain_app(project, app) for app in task.apps or [])
+
+
+def _plain_app(project: Project, app: App) -> bool:
+    """The app is a `Celery`, or a project subclass that leaves task creation alone."""
+    callee = app.record.get("callee")
+    near: Optional[str] = app.module
+    for _depth in range(10):
+        if callee in CELERY_CLASSES:
+            return True
+        if not callee:
+            return False
+        symbol = project.modules.resolve(callee, near)
+        if symbol.kind != "class" or not symbol.module or not symbol.name or symbol.rest:
+            return False
+        cls = (project.modules.facts(symbol.module) or {}).get("classes", {}).get(symbol.name)
+        if cls is None or len(cls.get("bases", [])) != 1:
+            return False
+        if _APP_HOOKS & set(cls.get("methods", {})) or _APP_ATTRS & set(cls.get("attrs", {})):
+            return False
+        callee, near = cls["bases"][0], symbol.module
+    return False
 
 
 def _decorators_below(task: Task) -> bool:
@@ -216,12 +240,13 @@ def delay_with_execution_options(project: Project) -> Iterator[Diagnostic]:
         if not misplaced:
             continue
         options_text = ", ".join(f"{name}=..." for name in misplaced)
+        plural = len(misplaced) > 1
         yield diagnostic(
             "CL801",
-            f"`.delay()` passes {_code(misplaced)} to task {task_label(task)} as task "
-            f"argument{'s' if len(misplaced) > 1 else ''}, not as execution "
-            f"option{'s' if len(misplaced) > 1 else ''}, and the task does not take "
-            f"{'them' if len(misplaced) > 1 else 'it'} (`TypeError`); use "
+            f"`.delay()` passes {_code(misplaced)} to task {task_label(task)} as "
+            f"{'task arguments' if plural else 'a task argument'}, not as "
+            f"{'execution options' if plural else 'an execution option'}, and the task "
+            f"does not take {'them' if plural else 'it'} (`TypeError`); use "
             f"`.apply_async(args, kwargs, {options_text})`",
             dispatch.path,
             Span.from_list(record["span"]),
@@ -404,7 +429,7 @@ def apply_async_args_not_tuple(project: Project) -> Iterator[Diagnostic]:
         if shape == "string":
             what = "a string"
         elif shape == "scalar":
-            what = "a single number"
+            what = "a single constant"
         elif shape == "dict":
             what = "a dict"
         elif shape == "expression" and wrapped:
@@ -508,7 +533,7 @@ def retry_not_raised(project: Project) -> Iterator[Diagnostic]:
 def _bound_task(project: Project, task: Task) -> bool:
     """A task whose first parameter is the task itself and whose `retry` is Celery's."""
     if task.kind == "class":
-        if not task.apps or any(app.record.get("callee") not in PLAIN_APPS for app in task.apps):
+        if not task.apps or not all(_plain_app(project, app) for app in task.apps):
             return False
         function = task.function
         if function is None or not function.get("positional"):

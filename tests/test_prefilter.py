@@ -1,0 +1,126 @@
+"""The bytes prefilter never drops a file a rule needs.
+
+Every example of every rule contract is linted twice: alone, and mixed into a
+tree of many irrelevant files (enough to take the parallel extraction path).
+The findings must be identical.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from celerylint.cli import main
+from celerylint.facts import is_relevant, prefilter_tokens
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+IRRELEVANT_FILES = 60
+
+FILLER = '''\
+"""An ordinary module: views, models, utilities."""
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def handle(request, task_id):
+    result = {"task": task_id, "ok": True}
+    logger.info("handled %s", result)
+    return result
+
+
+class Settings:
+    retries = 3
+'''
+
+
+def _examples() -> list[Any]:
+    params = []
+    for spec_path in sorted(RULES_DIR.glob("*.yaml")):
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        for example in spec.get("examples", ()):
+            params.append(
+                pytest.param(spec["code"], example, id=f"{spec['code']}-{example['name']}")
+            )
+    return params
+
+
+def _write(root: Path, example: dict[str, Any]) -> None:
+    if example.get("config"):
+        (root / "pyproject.toml").write_text(example["config"], encoding="utf-8")
+    for name, value in example["files"].items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(value, dict):
+            path.write_bytes(value["text"].encode(value["encoding"]))
+        else:
+            path.write_text(value, encoding="utf-8")
+
+
+def _findings(root: Path, code: str, capsys: pytest.CaptureFixture[str]) -> list[tuple]:
+    main(["check", "--no-cache", "--output-format", "json", "--select", code, str(root)])
+    out = json.loads(capsys.readouterr().out)
+    return sorted(
+        (Path(f["filename"]).relative_to(root).as_posix(), f["location"]["row"], f["code"])
+        for f in out
+    )
+
+
+@pytest.mark.parametrize(("code", "example"), _examples())
+def test_examples_unchanged_in_a_large_tree(
+    code: str, example: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alone, mixed = tmp_path / "alone", tmp_path / "mixed"
+    for root in (alone, mixed):
+        root.mkdir()
+        _write(root, example)
+    for index in range(IRRELEVANT_FILES):
+        package = mixed / f"app{index % 6}"
+        package.mkdir(exist_ok=True)
+        (package / "__init__.py").touch()
+        (package / f"views_{index}.py").write_text(FILLER, encoding="utf-8")
+    assert _findings(mixed, code, capsys) == _findings(alone, code, capsys)
+
+
+def test_filler_is_really_skipped() -> None:
+    # Otherwise the test above would not exercise the prefilter at all.
+    assert not is_relevant(FILLER.encode(), "app0/views_1.py", prefilter_tokens(()))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"@app.task\n",
+        b"@app.task(bind=True)\n",
+        b"@celery_app.task  # comment\n",
+        b"from celery import shared_task\n",
+        b"app = Celery('x')\n",
+        b"CELERY_BROKER_URL = env('X')\n",
+        b"    CELERY_TIMEZONE: str = 'UTC'\n",
+        b"send_email.delay(1)\n",
+        b"chain(a.s(1), b.si())\n",
+        b"app.conf.task_time_limit = 5\n",
+        b"os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+    ],
+)
+def test_each_celery_construct_passes_the_prefilter(line: bytes) -> None:
+    assert is_relevant(b"import os\n" + line, "x.py", prefilter_tokens(()))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b"self.task_id = 1\n", b"from django.conf import settings\n", b"x = settings.CELERY_QUEUE\n"],
+)
+def test_look_alikes_do_not(line: bytes) -> None:
+    assert not is_relevant(line, "x.py", prefilter_tokens(()))
+
+
+def test_path_relative_to_root_decides() -> None:
+    tokens = prefilter_tokens(())
+    assert is_relevant(b"x = 1\n", "proj/celeryconfig.py", tokens)
+    assert not is_relevant(b"x = 1\n", "proj/views.py", tokens)
