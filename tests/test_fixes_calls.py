@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
+
+import pytest
 
 from celerylint.cli import main
 
@@ -76,12 +78,14 @@ def assert_fix(
     after: str,
     tasks: Optional[str] = TASKS,
     remaining: int = 0,
+    app: str = APP,
 ) -> None:
     """`before` is proj/views.py (or proj/tasks.py when tasks is None)."""
     if tasks is None:
         files, target = {"proj/tasks.py": before}, "proj/tasks.py"
     else:
         files, target = {"proj/tasks.py": tasks, "proj/views.py": before}, "proj/views.py"
+    files["proj/celery.py"] = app
     fixed, exit_code = run_fix(tmp_path, code, files, target)
     assert fixed == _dedent(after)
     assert exit_code == (1 if remaining else 0)
@@ -555,6 +559,55 @@ def test_bind_aliased_shared_task(tmp_path: Path) -> None:
     assert_fix(tmp_path, "CL803", before, after, tasks=None)
 
 
+def test_bind_celery_subclasses(tmp_path: Path) -> None:
+    # A subclass that only names tasks differently makes tasks like Celery; one that
+    # overrides `task` may bind them itself.
+    app = """\
+        from celery import Celery
+
+
+        class NamingCelery(Celery):
+            def gen_task_name(self, name, module):
+                return f"proj.{name}"
+
+
+        class BindingCelery(Celery):
+            def task(self, *args, **opts):
+                return super().task(*args, bind=True, **opts)
+
+
+        app = NamingCelery("proj", broker="redis://")
+        other = BindingCelery("other", broker="redis://")
+    """
+    before = """
+        from proj.celery import app, other
+
+
+        @app.task
+        def first(self):
+            return self.request.id
+
+
+        @other.task
+        def second(self):
+            return self.request.id
+    """
+    after = """
+        from proj.celery import app, other
+
+
+        @app.task(bind=True)
+        def first(self):
+            return self.request.id
+
+
+        @other.task
+        def second(self):
+            return self.request.id
+    """
+    assert_fix(tmp_path, "CL803", before, after, tasks=None, app=app)
+
+
 def test_bind_not_reported(tmp_path: Path) -> None:
     before = """
         from celery import shared_task
@@ -720,3 +773,58 @@ def test_retry_not_reported(tmp_path: Path) -> None:
             self.retry(countdown=5)
     """
     assert_fix(tmp_path, "CL804", before, before, tasks=None)
+
+
+# --------------------------------------------------------------------------- premises
+
+
+def _premise_app() -> Any:
+    celery = pytest.importorskip("celery")
+    return celery.Celery("premise", broker="memory://", set_as_current=False)
+
+
+def test_premise_delay_passes_options_to_the_task() -> None:
+    app = _premise_app()
+
+    @app.task
+    def add(x: int, y: int) -> int:
+        return x + y
+
+    with pytest.raises(TypeError, match="countdown"):
+        add.delay(1, 2, countdown=10)
+
+
+def test_premise_apply_async_args_must_be_a_sequence() -> None:
+    app = _premise_app()
+
+    @app.task
+    def reindex(a: str, b: str, c: str) -> str:
+        return a
+
+    with pytest.raises(TypeError, match="list or tuple"):
+        reindex.apply_async("abc")
+    with pytest.raises(TypeError):
+        reindex.apply_async((5))  # noqa: UP034
+
+
+def test_premise_unbound_self_is_the_first_argument() -> None:
+    app = _premise_app()
+
+    @app.task
+    def whoami(self: str) -> str:
+        return self
+
+    assert whoami.apply(("caller",)).get() == "caller"
+
+
+def test_premise_bare_retry_raises() -> None:
+    app = _premise_app()
+
+    @app.task(bind=True, max_retries=0)
+    def flaky(self: Any) -> str:
+        self.retry(exc=ValueError("boom"))
+        return "went on"
+
+    result = flaky.apply()
+    assert result.failed()
+    assert isinstance(result.result, ValueError)

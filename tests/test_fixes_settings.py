@@ -262,16 +262,37 @@ def test_old_name_read_as_module_attribute_is_not_renamed(tmp_path: Path) -> Non
     check_fix(tmp_path, ALL, files, {})
 
 
-def test_attribute_of_another_module_does_not_block_the_rename(tmp_path: Path) -> None:
+def test_longer_names_and_strings_elsewhere_do_not_block_the_rename(tmp_path: Path) -> None:
     before = {
         "proj/__init__.py": "",
-        "proj/celery.py": CELERY_APP,
+        "proj/celery.py": """\
+import os
+
+from celery import Celery
+
+app = Celery("proj", broker=os.environ.get("CELERY_BROKER_URL"))
+app.config_from_object("proj.celeryconfig")
+""",
         "proj/celeryconfig.py": 'BROKER_URL = "redis://localhost:6379/0"\n',
-        "proj/legacy.py": 'BROKER_URL = "amqp://"\n',
-        "proj/health.py": "from proj import legacy\n\nHOST = legacy.BROKER_URL\n",
+        "proj/health.py": 'ENV_NAME = "BROKER_URL"\n',
     }
     after = {"proj/celeryconfig.py": 'broker_url = "redis://localhost:6379/0"\n'}
     check_fix(tmp_path, "CL901", before, after)
+
+
+def test_attribute_read_inside_a_function_blocks_the_rename(tmp_path: Path) -> None:
+    files = {
+        "proj/__init__.py": "",
+        "proj/celery.py": CELERY_APP,
+        "proj/celeryconfig.py": 'BROKER_URL = "redis://localhost:6379/0"\n',
+        "proj/health.py": """\
+def broker_host():
+    from proj import celeryconfig
+
+    return celeryconfig.BROKER_URL.split("@")[-1]
+""",
+    }
+    check_fix(tmp_path, "CL901", files, {})
 
 
 def test_augmented_assignment_blocks_the_rename(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 
-FACTS_VERSION = 5
+FACTS_VERSION = 6
 
 DISPATCH_METHODS = frozenset(
     {

@@ -74,6 +74,7 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 # The extractor treats a call of an unknown name as an unknown value, which is
 # what a string celerylint cannot rewrite must become (never a wrong value).
 _PLACEHOLDER = "__celerylint_newer_string__()"
+_TYPE_ALIAS = "__celerylint_type_alias__"
 
 _QUOTES = ("'", '"', "'''", '"""')
 
@@ -496,13 +497,20 @@ class _Finder(cst.CSTVisitor):
     def visit_TypeAlias(self, node: Any) -> bool:
         if self.target < (3, 12):
             self.feature((3, 12), "type alias statements", node)
+            params = node.type_parameters
+            if params is not None and any(p.default is not None for p in params.params):
+                self.feature((3, 13), "type parameter defaults", node)
             start, _ = self.span(node)
             name_start, _ = self.span(node.name)
             if self.source[start : start + 4] == "type":
-                # `type X = V` -> `X = V`: the same name bound to the same expression.
+                # `type X = V` -> `X = __celerylint_type_alias__(V)`: X is bound,
+                # to an alias object the extractor must see as unknown, never as V.
                 self.remove(start, name_start)
                 if node.type_parameters is not None:
                     self.remove(*self.span(node.type_parameters))
+                value_start, value_end = self.span(node.value)
+                self.edits.append((value_start, value_start, f"{_TYPE_ALIAS}("))
+                self.edits.append((value_end, value_end, ")"))
         else:
             self._type_parameters(node)
         return False

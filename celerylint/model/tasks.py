@@ -175,7 +175,7 @@ class TaskOptions:
             return Option(name, self._evaluate(name, node, task.path), "task", node, task.path)
         if task.opaque_options:
             return Option(name, unknown("the decorator passes **kwargs"), "task")
-        chain = self._base_chain(task)
+        chain = self.base_chain(task)
         if chain is None:
             return Option(name, unknown("a base class is outside the project"), "base")
         for module, cls in chain:
@@ -185,7 +185,7 @@ class TaskOptions:
                 return Option(name, self._evaluate(name, node, path), "base", node, path)
         return None
 
-    def _base_chain(self, task: Task) -> Optional[list[tuple[str, dict[str, Any]]]]:
+    def base_chain(self, task: Task) -> Optional[list[tuple[str, dict[str, Any]]]]:
         if task.kind == "class":
             return self.class_chain(task.module, task.qualname.rsplit(".", 1)[1])
         if task.base is None:

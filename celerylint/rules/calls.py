@@ -188,7 +188,7 @@ def _bind(project: Project, task: Task) -> Optional[bool]:
 
 def _overrides(project: Project, task: Task, methods: Sequence[str]) -> bool:
     """The task's base classes define one of `methods`, or cannot be seen."""
-    chain = project.options._base_chain(task)
+    chain = project.options.base_chain(task)
     if chain is None:
         return True
     return any(name in cls.get("methods", {}) for _module, cls in chain for name in methods)
@@ -426,6 +426,7 @@ def apply_async_args_not_tuple(project: Project) -> Iterator[Diagnostic]:
         if value is None or span is None or value.get("starred"):
             continue
         shape, wrapped = value.get("shape"), bool(value.get("wrapped"))
+        shown = value["src"] if "\n" not in value["src"] and len(value["src"]) <= 40 else "x"
         if shape == "string":
             what = "a string"
         elif shape == "scalar":
@@ -433,14 +434,14 @@ def apply_async_args_not_tuple(project: Project) -> Iterator[Diagnostic]:
         elif shape == "dict":
             what = "a dict"
         elif shape == "expression" and wrapped:
-            what = f"`({value['src']})`, a single value in parentheses,"
+            what = f"`({shown})`, a single value in parentheses,"
         else:
             continue
         fix = None
         if shape == "dict":
             hint = "pass the task's keyword arguments as `kwargs=`, or a tuple as `args`"
         else:
-            hint = f"write a one-element tuple: `({value['src']},)`"
+            hint = f"write a one-element tuple: `({shown},)`"
             if wrapped:
                 edit = insert(dispatch.path, span[2], span[3], ",")
             else:

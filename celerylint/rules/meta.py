@@ -108,7 +108,7 @@ ALL_RULES: tuple[RuleMeta, ...] = (
         "delay-with-execution-options",
         _E,
         "`.delay()` is given an execution option, which the task receives as an argument.",
-        "always",
+        "sometimes",
     ),
     RuleMeta(
         "CL802",

@@ -22,7 +22,8 @@ from typing import Any, Optional
 
 from celerylint import catalog
 from celerylint.diagnostics import Diagnostic, Edit, Fix, Span
-from celerylint.facts.values import Node
+from celerylint.facts.values import Node, Value
+from celerylint.model.namespace import Modules
 from celerylint.model.project import Project
 from celerylint.model.settings import App, Entry, Layer
 from celerylint.rules.base import diagnostic, rule
@@ -57,11 +58,6 @@ _CONSTRUCTOR_RENAMED = {"broker": "broker_url", "backend": "result_backend"}
 # the project's own setting.
 _DJANGO_OLD_MARKS = ("CELERY", "BROKER_")
 
-_UNSAFE_RENAME = (
-    "other code may read the old name (`celeryconfig.BROKER_URL`, "
-    "`settings.BROKER_URL`, a function using it), which this rename does not update"
-)
-
 
 @dataclass
 class _Source:
@@ -87,8 +83,11 @@ class _Source:
     def label(self) -> str:
         if self.kind == "changes":
             return f"the app.conf settings of `{self.app.id}`"
-        if self.kind == "django":
-            return f"the Django settings `{self.module}`"
+        if self.kind == "class" and self.cls is not None:
+            return f"the class `{Modules.display(self.cls[0])}.{self.cls[1]}`"
+        if self.module is not None:
+            kind = "Django settings" if self.kind == "django" else "module"
+            return f"the {kind} `{Modules.display(self.module)}`"
         return f"the {self.layer.description}"
 
     def setting_keys(self, *, conditional: bool = True) -> list[str]:
@@ -184,12 +183,13 @@ class _References:
 
     # module -> name -> spans of module-level name references (["name", span, X])
     names: dict[str, dict[str, list[list[int]]]] = field(default_factory=dict)
-    # last component of every qualified reference -> what it is an attribute of
-    # (["ref", span, "a.b.X"] -> {"X": {"a.b"}})
-    ref_leaves: dict[str, set[str]] = field(default_factory=dict)
+    # last component of every qualified reference -> (what it is an attribute
+    # of, the module it is written in): ["ref", span, "a.b.X"] in m -> {"X": {("a.b", m)}}
+    ref_leaves: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     # module -> modules it star-imports
     stars: dict[str, set[str]] = field(default_factory=dict)
     scanned: set[str] = field(default_factory=set)
+    mentions: dict[str, set[str]] = field(default_factory=dict)
 
 
 _REFERENCES: weakref.WeakKeyDictionary[Project, _References] = weakref.WeakKeyDictionary()
@@ -214,7 +214,7 @@ def _scan(project: Project, refs: _References, module: str) -> None:
     stars = refs.stars.setdefault(module, set())
     for event in facts.get("events", ()):
         if event and event[0] == "star":
-            target = project.modules.find(event[1])
+            target = project.modules.find(event[1], module)
             if target is not None:
                 stars.add(target)
     stack: list[Any] = [value for key, value in facts.items() if key != "events"]
@@ -228,7 +228,7 @@ def _scan(project: Project, refs: _References, module: str) -> None:
                 names.setdefault(item[2], []).append(item[1])
             elif _is_node(item, "ref"):
                 owner, _, leaf = item[2].rpartition(".")
-                refs.ref_leaves.setdefault(leaf, set()).add(owner)
+                refs.ref_leaves.setdefault(leaf, set()).add((owner, module))
             else:
                 stack.extend(item)
 
@@ -257,17 +257,23 @@ def _star_chain(project: Project, refs: _References, module: str) -> list[str]:
 
 
 def _referenced(project: Project, source: _Source, key: str) -> bool:
-    """Whether code the linter can see reads `key` (a helper variable, `settings.KEY`)."""
+    """Whether code reads `key` itself (a helper variable, `settings.CELERY_TASK_QUEUE`)."""
     refs = _references(project)
-    if key in refs.ref_leaves:
-        return True
     modules: list[str] = []
+    classes: list[tuple[str, str]] = []
     if source.module is not None:
         modules = _star_chain(project, refs, source.module)
     elif source.cls is not None:
-        modules = [source.cls[0]]
-        _scan(project, refs, source.cls[0])
-    return any(key in refs.names.get(module, {}) for module in modules)
+        chain = _class_chain(project, source.cls) or []
+        classes = [(module, name) for module, name, _cls in chain]
+        modules = [module for module, _name in classes]
+        for module in modules:
+            _scan(project, refs, module)
+    if key in refs.ref_leaves:
+        return True  # imported, or read as an attribute at module level
+    if any(key in refs.names.get(module, {}) for module in modules):
+        return True  # a module-level helper the source uses itself
+    return _read_elsewhere(project, refs, [key], modules, classes)
 
 
 # --------------------------------------------------------------------------- renames
@@ -314,22 +320,40 @@ def _rename_edits(
     return [edits[key] for key in sorted(edits)]
 
 
+def _mentions(project: Project, refs: _References, text: str) -> set[str]:
+    """Project modules whose source contains `text`, parsed by the prefilter or not."""
+    found = refs.mentions.get(text)
+    if found is None:
+        found = set(project.modules_mentioning(text))
+        refs.mentions[text] = found
+    return found
+
+
 def _read_elsewhere(
     project: Project,
     refs: _References,
-    renames: dict[str, str],
+    keys: Iterable[str],
     modules: list[str],
     classes: list[tuple[str, str]],
 ) -> bool:
-    """Whether a qualified reference may read a renamed key of this source.
+    """Whether code outside the source (`modules`, `classes`) may read one of `keys`.
 
-    `other.KEY` is harmless only when `other` is certainly another project
-    module or class; `settings.KEY`, an attribute of this source, or anything
-    unresolved counts as a read.
+    Any module outside the source that contains `.KEY` (an attribute read such
+    as `settings.KEY` or `celeryconfig.KEY`, also inside a function) counts. So
+    does one that imports `KEY` from the source or from anything unresolved, or
+    star-imports the source and mentions `KEY`; `other.KEY` of another project
+    module or class does not.
     """
-    for key in renames:
-        for owner in refs.ref_leaves.get(key, ()):
-            symbol = project.modules.resolve(owner)
+    inside = set(modules) | {module for module, _name in classes}
+    for key in keys:
+        if _mentions(project, refs, "." + key) - inside:
+            return True
+        for module in sorted(_mentions(project, refs, key) - inside):
+            _scan(project, refs, module)
+            if refs.stars.get(module, set()) & inside:
+                return True  # `from source import *` and then uses of KEY
+        for owner, near in sorted(refs.ref_leaves.get(key, ())):
+            symbol = project.modules.resolve(owner, near)
             if symbol.rest:
                 return True
             if symbol.kind == "module" and symbol.module not in modules:
@@ -346,15 +370,7 @@ def _module_edits(project: Project, source: _Source, renames: dict[str, str], ad
     refs = _references(project)
     chain = _star_chain(project, refs, source.module)
     if _read_elsewhere(project, refs, renames, chain, []):
-        return False  # imported or read as an attribute somewhere
-    for module, stars in refs.stars.items():
-        if module in chain or not stars.intersection(chain):
-            continue
-        names = refs.names.get(module, {})
-        facts = project.modules.facts(module) or {}
-        bound = {event[1] for event in facts.get("events", ()) if event[0] in ("assign", "mutate")}
-        if any(key in names or key in bound for key in renames):
-            return False  # another module star-imports this source and uses the name
+        return False  # imported or read as an attribute somewhere else
     for module in chain:
         facts = project.modules.facts(module) or {}
         path = project.modules.paths[module]
@@ -410,7 +426,7 @@ def _class_chain(
             return None
         if not bases:
             return chain
-        symbol = project.modules.resolve(bases[0])
+        symbol = project.modules.resolve(bases[0], module)
         if symbol.kind == "external":
             return chain  # a library's class holds none of the project's names
         if symbol.kind != "class" or symbol.module is None or symbol.name is None:
@@ -426,7 +442,7 @@ def _changes_edits(project: Project, source: _Source, renames: dict[str, str], a
         facts = project.modules.facts(module) or {}
         path = project.modules.paths[module]
         for op in facts.get("conf_ops", ()):
-            if _app_id(project, op.get("recv")) != app.id:
+            if _app_key(project, op.get("recv"), module) != app.key:
                 continue
             kind = op.get("kind")
             key = op.get("key")
@@ -463,10 +479,10 @@ def _inner_string_span(node: Node) -> Optional[list[int]]:
     return [span[0], span[1] + 1, span[2], span[3] - 1]
 
 
-def _app_id(project: Project, receiver: Optional[str]) -> Optional[str]:
+def _app_key(project: Project, receiver: Optional[str], near: str) -> Optional[str]:
     if not receiver:
         return None
-    symbol = project.modules.resolve(receiver)
+    symbol = project.modules.resolve(receiver, near)
     if symbol.kind == "binding" and not symbol.rest:
         return f"{symbol.module}:{symbol.name}"
     return None
@@ -717,6 +733,37 @@ def _unknown_candidates(source: _Source) -> Iterable[tuple[str, Entry]]:
             yield key, entry
 
 
+# Python types a setting of each Celery type may plausibly hold. Celery's types
+# are loose (task_queues is "dict" but holds a list of queues, broker_url is
+# "string" but may be a list of fail-over URLs), so only a value of a clearly
+# different kind rules a candidate out: `CELERY_QUEUE = "reports"` is the
+# project's own queue name, not a misspelt `task_queues`.
+_FITTING: dict[str, tuple[type, ...]] = {
+    "bool": (bool, int, str),
+    "int": (int, float, str),
+    "float": (int, float, str),
+    "dict": (dict, list, tuple),
+    "list": (list, tuple, str, frozenset, set),
+    "tuple": (list, tuple, str, frozenset, set),
+    "string": (str, list, tuple),
+    "str": (str, list, tuple),
+}
+
+
+def _fits(value: Value, setting: Optional[str]) -> bool:
+    """Whether a key's value could be meant for `setting` (unknown values always could)."""
+    if setting is None:
+        return False
+    if not value.known or value.value is None:
+        return True
+    try:
+        kind = catalog.setting_type(setting)
+    except KeyError:
+        return False
+    allowed = _FITTING.get(kind)
+    return allowed is None or isinstance(value.value, allowed)
+
+
 def _configured(source: _Source, setting: str) -> Optional[str]:
     """A key of the layer that Celery reads for `setting`, if any."""
     for key in catalog.lookup_keys(setting, source.prefix):
@@ -748,7 +795,12 @@ def _unknown(
     prefix = None if source.kind == "changes" else source.prefix
     namespaced = bool(prefix and prefix.rstrip("_"))
     style = None if namespaced else _style(source, key)
-    candidates = catalog.closest_settings(key, prefix, style=style)
+    value = project.evaluator.evaluate(entry.node, entry.path)
+    candidates = [
+        candidate
+        for candidate in catalog.closest_settings(key, prefix, style=style)
+        if _fits(value, catalog.classify_source_key(candidate, prefix)[1])
+    ]
     if not candidates:
         return None
     fix = None
