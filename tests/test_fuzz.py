@@ -64,7 +64,7 @@ def test_extract_source_never_raises_on_grammar_programs(source: str) -> None:
     assert json.loads(json.dumps(facts)) == facts
 
 
-@fuzz_settings(25)
+@fuzz_settings(30)
 @given(hypothesmith.from_grammar())
 def test_lowering_never_raises_and_keeps_lines(source: str) -> None:
     # Valid programs seldom hold anything to rewrite; this exercises libcst's
@@ -277,7 +277,7 @@ def _write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-@fuzz_settings(25)
+@fuzz_settings(40)
 @given(celery_projects())
 def test_celery_projects_lint_cleanly_and_deterministically(
     project: tuple[dict[str, str], bool],

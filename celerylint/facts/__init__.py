@@ -6,12 +6,19 @@ import ast
 import io
 import re
 import tokenize
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
 from celerylint.facts.python import FACTS_VERSION, extract
 
-__all__ = ["FACTS_VERSION", "extract_source", "is_relevant", "prefilter_tokens"]
+__all__ = [
+    "FACTS_VERSION",
+    "extract_source",
+    "is_relevant",
+    "parse_quietly",
+    "prefilter_tokens",
+]
 
 # A file that contains none of these cannot create, configure or dispatch to
 # a Celery app, or declare a task, so it is never parsed eagerly. The project
@@ -77,7 +84,7 @@ def extract_source(
     if "\x00" in source:
         return _error("file contains NUL bytes: not Python source")
     try:
-        tree = ast.parse(source)
+        tree = parse_quietly(source)
     except SyntaxError as exc:
         parsed = _parse_newer_syntax(source, exc)
         if isinstance(parsed, dict):
@@ -107,6 +114,19 @@ def extract_source(
     return facts
 
 
+def parse_quietly(source: str) -> ast.Module:
+    """`ast.parse` without the compiler's warnings about the analyzed code.
+
+    The parser warns about the code it reads (`"\\d"` is an invalid escape,
+    `1()` is not callable, and from 3.12 these are SyntaxWarnings printed to
+    stderr): that is the analyzed project's business, not output of ours, and
+    under `-W error` it would even turn into a SyntaxError.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
 def _syntax_error(exc: SyntaxError) -> dict[str, Any]:
     line = exc.lineno or 1
     col = max((exc.offset or 1) - 1, 0)
@@ -128,7 +148,7 @@ def _parse_newer_syntax(source: str, exc: SyntaxError) -> ast.Module | dict[str,
         return _syntax_error(exc)
     if lowering.source is not None:
         try:
-            tree = ast.parse(lowering.source)
+            tree = parse_quietly(lowering.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as again:
             if isinstance(again, SyntaxError) and lowering.features:
                 # The newer constructs were rewritten and something else is

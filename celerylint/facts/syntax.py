@@ -31,12 +31,15 @@ import io
 import re
 import sys
 import tokenize
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
+
+from celerylint.facts import parse_quietly
 
 __all__ = [
     "Feature",
@@ -134,7 +137,7 @@ def lower_source(source: str) -> Optional[str]:
     if lowered is None:
         return None
     try:
-        ast.parse(lowered)
+        parse_quietly(lowered)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return lowered
@@ -345,7 +348,9 @@ def _line_starts(text: str) -> list[int]:
 
 def _expression_parses(code: str) -> bool:
     try:
-        ast.parse(f"(\n{code}\n)", mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(f"(\n{code}\n)", mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True

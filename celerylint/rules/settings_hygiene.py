@@ -789,8 +789,6 @@ def _unknown(
 ) -> Optional[Diagnostic]:
     if catalog.classify_source_key(key, source.prefix)[0] != "ignored":
         return None
-    if source.kind != "changes" and _referenced(project, source, key):
-        return None  # a helper the module uses itself, or a key other code reads
     # app.conf keys are spelled with new (or old) names whatever the namespace.
     prefix = None if source.kind == "changes" else source.prefix
     namespaced = bool(prefix and prefix.rstrip("_"))
@@ -803,6 +801,9 @@ def _unknown(
     ]
     if not candidates:
         return None
+    # Last, as it may read every file of the project.
+    if source.kind != "changes" and _referenced(project, source, key):
+        return None  # a helper the module uses itself, or a key other code reads
     fix = None
     present: Optional[str] = None
     if len(candidates) == 1:
