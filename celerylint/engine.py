@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -19,8 +20,8 @@ from celerylint.facts import extract_source, is_relevant, prefilter_tokens
 from celerylint.model.project import Project
 from celerylint.rules.meta import BY_CODE
 
-# Below this many files to parse, a process pool costs more than it saves.
-PARALLEL_THRESHOLD = 48
+# Below this many files to read, a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 200
 
 # A project file must never stand in for these when resolving imports.
 _SHADOWED = frozenset(
@@ -38,14 +39,36 @@ class CheckResult:
     project: Optional[Project] = None
 
 
-def _extract_job(job: tuple[str, str, bool, tuple[str, ...]]) -> dict[str, Any]:
-    path, module, is_package, task_decorators = job
+def _error(message: str) -> dict[str, Any]:
+    return {"error": {"message": message, "line": 1, "col": 0}}
+
+
+# A file to settle: (path, module, is_package, root-relative path, sha of its
+# cached facts or None, parse even if the prefilter says no).
+Job = tuple[str, str, bool, str, Optional[str], bool]
+
+
+def _settle(
+    job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...]
+) -> tuple[Optional[str], str, Optional[dict[str, Any]]]:
+    """Read, hash, prefilter and extract one file: (sha, status, facts).
+
+    status: "same" (content as cached), "skip" (prefiltered out), "parsed", "error".
+    Runs in worker processes: reading and scanning 4,000 files costs as much as
+    parsing the hundred that matter, so all of it is spread across cores.
+    """
+    path, module, is_package, relative, known_sha, force = job
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return {"error": {"message": f"cannot read: {exc.strerror or exc}", "line": 1, "col": 0}}
-    return extract_source(data, module, is_package, task_decorators)
+        return None, "error", _error(f"cannot read: {exc.strerror or exc}")
+    sha = content_hash(data)
+    if sha == known_sha:
+        return sha, "same", None
+    if not force and not is_relevant(data, relative, tokens):
+        return sha, "skip", None
+    return sha, "parsed", extract_source(data, module, is_package, task_decorators)
 
 
 class FactStore:
@@ -71,11 +94,19 @@ class FactStore:
         self.relevant: list[str] = []
         self.parsed = 0
         self._stats: dict[str, os.stat_result] = {}
-        self._hashes: dict[str, str] = {}
+
+    def _job(self, path: str, force: bool = False) -> Job:
+        source = self.files[path]
+        relative = path[len(self.root) :] if path.startswith(self.root) else path
+        cached = self.cache.entries.get(path)
+        known = None
+        if cached and cached[3] == source.module and cached[4] == source.is_package:
+            known = cached[2]
+        return (path, source.module, source.is_package, relative, known, force)
 
     def load(self) -> None:
         """Settle every file: cached facts, prefiltered out, or parsed now (in parallel)."""
-        to_parse: list[str] = []
+        pending: list[Job] = []
         for path, source in self.files.items():
             if path in self.overlay:
                 self.facts[path] = extract_source(
@@ -86,63 +117,57 @@ class FactStore:
             try:
                 stat = os.stat(path)
             except OSError as exc:
-                self.facts[path] = {
-                    "error": {"message": f"cannot read: {exc.strerror or exc}", "line": 1, "col": 0}
-                }
+                self.facts[path] = _error(f"cannot read: {exc.strerror or exc}")
                 self.relevant.append(path)
                 continue
             self._stats[path] = stat
             entry = self.cache.lookup(path, stat)
             if entry is None:
-                try:
-                    with open(path, "rb") as handle:
-                        data = handle.read()
-                except OSError as exc:
-                    message = f"cannot read: {exc.strerror or exc}"
-                    self.facts[path] = {"error": {"message": message, "line": 1, "col": 0}}
-                    self.relevant.append(path)
-                    continue
-                sha = content_hash(data)
-                self._hashes[path] = sha
-                entry = self.cache.by_hash(path, sha, source.module, source.is_package)
-                if entry is None:
-                    relative = path[len(self.root) :] if path.startswith(self.root) else path
-                    if is_relevant(data, relative, self.tokens):
-                        to_parse.append(path)
-                        self.relevant.append(path)
-                    else:
-                        self._remember(path, None)
-                    continue
-                entry = [stat.st_mtime_ns, stat.st_size, *entry[2:]]
-                self.cache.store(path, entry)
-            if entry[5] is not None:
+                pending.append(self._job(path))
+            elif entry[5] is not None:
                 self.facts[path] = entry[5]
                 self.relevant.append(path)
-        self._parse(to_parse)
+        self._settle_all(pending)
         self.cache.prune(set(self.files))
 
-    def _parse(self, paths: list[str]) -> None:
-        jobs = [
-            (p, self.files[p].module, self.files[p].is_package, self.task_decorators) for p in paths
-        ]
+    def _settle_all(self, jobs: list[Job]) -> None:
+        settle = functools.partial(
+            _settle, tokens=self.tokens, task_decorators=self.task_decorators
+        )
         workers = min(os.cpu_count() or 1, 8)
+        results: Optional[list[Any]] = None
         if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
+            chunk = max(16, len(jobs) // (workers * 4))
             try:
                 with ProcessPoolExecutor(max_workers=workers) as pool:
-                    results = list(pool.map(_extract_job, jobs, chunksize=16))
+                    results = list(pool.map(settle, jobs, chunksize=chunk))
             except (OSError, RuntimeError):
-                results = [_extract_job(job) for job in jobs]
-        else:
-            results = [_extract_job(job) for job in jobs]
-        for path, facts in zip(paths, results):
-            self.facts[path] = facts
-            self._remember(path, facts)
-        self.parsed += len(jobs)
+                results = None  # no processes here (sandbox, frozen app): do it in-process
+        if results is None:
+            results = [settle(job) for job in jobs]
+        for job, (sha, status, facts) in zip(jobs, results):
+            path = job[0]
+            if status == "same":
+                cached = self.cache.entries[path]
+                facts = cached[5]
+                stat = self._stats.get(path)
+                if stat is not None:
+                    self.cache.store(path, [stat.st_mtime_ns, stat.st_size, *cached[2:]])
+            elif status == "parsed":
+                self.parsed += 1
+            if status == "error":
+                self.facts[path] = facts or _error("cannot read")
+                self.relevant.append(path)
+                continue
+            if facts is not None:
+                self.facts[path] = facts
+                self.relevant.append(path)
+            if status in ("parsed", "skip") and sha is not None:
+                self._remember(path, sha, facts)
 
-    def _remember(self, path: str, facts: Optional[dict[str, Any]]) -> None:
+    def _remember(self, path: str, sha: str, facts: Optional[dict[str, Any]]) -> None:
         stat = self._stats.get(path)
-        sha = self._hashes.get(path)
-        if stat is None or sha is None:
+        if stat is None:
             return
         source = self.files[path]
         entry = [stat.st_mtime_ns, stat.st_size, sha, source.module, source.is_package, facts]
@@ -173,9 +198,9 @@ class FactStore:
         """Facts of a file the prefilter skipped but the model needs after all."""
         facts = self.facts.get(path)
         if facts is None and path in self.files:
-            self._parse([path])
-            facts = self.facts[path]
-            self.relevant.append(path)
+            job = self._job(path, force=True)
+            self._settle_all([(*job[:4], None, True)])
+            facts = self.facts.get(path)
         return facts
 
 
