@@ -179,7 +179,8 @@ def test_fix_defaults_come_from_configuration(
         ),
         (
             "@app.task(\n    autoretry_for=(IOError,),  # flaky upstream\n)",
-            "@app.task(\n    autoretry_for=(IOError,),  # flaky upstream\n    retry_backoff=True,\n)",
+            "@app.task(\n    autoretry_for=(IOError,),  # flaky upstream\n"
+            "    retry_backoff=True,\n)",
         ),
         (
             "@app.task(\n    autoretry_for=(IOError,)\n)",
