@@ -42,42 +42,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-SETTINGS = (
-    "broker_url",
-    "result_backend",
-    "task_serializer",
-    "result_serializer",
-    "accept_content",
-    "result_accept_content",
-    "event_serializer",
-    "task_time_limit",
-    "task_soft_time_limit",
-    "result_expires",
-    "task_ignore_result",
-    "task_acks_late",
-    "worker_prefetch_multiplier",
-    "task_default_queue",
-    "task_always_eager",
-    "worker_pool",
-    "task_annotations",
-)
+# The settings and task options compared: the static view (celerylint inspect) lists the same.
+from celerylint.model.describe import SETTINGS, TASK_OPTIONS
 
 # Settings whose real value comes from a Settings property (environment
 # variables and fallback keys), not from the plain mapping lookup.
 PROPERTY_SETTINGS = frozenset({"broker_url", "result_backend"})
 
-TASK_OPTIONS = (
-    "time_limit",
-    "soft_time_limit",
-    "max_retries",
-    "ignore_result",
-    "serializer",
-    "autoretry_for",
-    "retry_backoff",
-    "acks_late",
-    "rate_limit",
-    "typing",
-)
 
 # Not Task attributes unless a task sets them; these are the defaults Celery
 # itself falls back to when it reads them (celery.app.autoretry).

@@ -39,38 +39,8 @@ FIXTURES = TESTS / "fixtures" / "projects"
 PROBE = TESTS / "celery_probe.py"
 PROBE_TIMEOUT = 120
 
-# Kept in sync with celery_probe.py by test_probe_reports_every_setting_and_option.
-SETTINGS = (
-    "broker_url",
-    "result_backend",
-    "task_serializer",
-    "result_serializer",
-    "accept_content",
-    "result_accept_content",
-    "event_serializer",
-    "task_time_limit",
-    "task_soft_time_limit",
-    "result_expires",
-    "task_ignore_result",
-    "task_acks_late",
-    "worker_prefetch_multiplier",
-    "task_default_queue",
-    "task_always_eager",
-    "worker_pool",
-    "task_annotations",
-)
-TASK_OPTIONS = (
-    "time_limit",
-    "soft_time_limit",
-    "max_retries",
-    "ignore_result",
-    "serializer",
-    "autoretry_for",
-    "retry_backoff",
-    "acks_late",
-    "rate_limit",
-    "typing",
-)
+# The settings and task options compared: the static view (celerylint inspect) lists the same.
+from celerylint.model.describe import SETTINGS, TASK_OPTIONS  # noqa: E402
 
 # Only what an interpreter needs to start; anything else (CELERY_BROKER_URL,
 # DJANGO_SETTINGS_MODULE, ...) in the developer's shell would change what

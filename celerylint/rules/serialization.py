@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Optional
 
 from celerylint import catalog
@@ -120,13 +121,25 @@ def _result_accept(app: App) -> Setting:
     return setting
 
 
-def _mismatch(produced: Setting, accepted: Setting) -> Optional[tuple[str, set[str]]]:
-    """(serializer, accepted names) when a known serializer is not in a known accept list."""
+@dataclass(frozen=True)
+class _Mismatch:
+    serializer: str
+    accepted: set[str]
+    here: tuple[str, Span]  # where to report: the producer's setting, else the accept list
+    other: Optional[tuple[str, Span]]  # the accept list, when it is not `here`
+
+
+def _mismatch(produced: Setting, accepted: Setting) -> Optional[_Mismatch]:
+    """A known serializer missing from a known accept list, with where each is set."""
     serializer = serializer_name(produced.value)
     names = serializer_set(accepted.value)
     if serializer is None or names is None or serializer in names:
         return None
-    return serializer, names
+    producer_at, accepted_at = setting_location(produced), setting_location(accepted)
+    here = producer_at or accepted_at
+    if here is None:
+        return None  # both are Celery's defaults: they agree
+    return _Mismatch(serializer, names, here, accepted_at if producer_at else None)
 
 
 def _listing(names: set[str]) -> str:
@@ -143,22 +156,17 @@ def serializer_not_accepted(project: Project) -> Iterator[Diagnostic]:
                 ("result_serializer", _result_accept(app), "results", "result_accept_content")
             )
         for producer, accepted, what, accept_name in pairs:
-            produced = app.setting(producer)
-            found = _mismatch(produced, accepted)
+            found = _mismatch(app.setting(producer), accepted)
             if found is None:
                 continue
-            serializer, names = found
-            here = setting_location(produced) or setting_location(accepted)
-            if here is None:
-                continue
-            other = setting_location(accepted) if setting_location(produced) else None
             yield diagnostic(
                 "CL102",
-                f"App `{app.id}` sends {what} as {serializer} (`{setting_key(app, producer)}`) but "
-                f"only accepts {_listing(names)} (`{setting_key(app, accept_name)}`): every "
-                f"message is refused with ContentDisallowed",
-                *here,
-                related=related_to(other, f"`{setting_key(app, accept_name)}` is set here"),
+                f"App `{app.id}` sends {what} as {found.serializer} "
+                f"(`{setting_key(app, producer)}`) but only accepts {_listing(found.accepted)} "
+                f"(`{setting_key(app, accept_name)}`): every message is refused with "
+                "ContentDisallowed",
+                *found.here,
+                related=related_to(found.other, f"`{setting_key(app, accept_name)}` is set here"),
             )
     for task in project.tasks:
         for app in task.apps or []:
@@ -191,24 +199,14 @@ def cross_service_mismatch(project: Project) -> Iterator[Diagnostic]:
             checks.append(("result_serializer", consumer, _result_accept(producer), "results"))
         for key, sender, accepted, what in checks:
             receiver = consumer if sender is producer else producer
-            produced = sender.setting(key)
-            found = _mismatch(produced, accepted)
+            found = _mismatch(sender.setting(key), accepted)
             if found is None:
                 continue
-            serializer, names = found
-            here = setting_location(produced) or setting_location(accepted)
-            if here is None:
-                continue
-            other = (
-                setting_location(accepted)
-                if setting_location(produced)
-                else setting_location(produced)
-            )
             yield diagnostic(
                 "CL103",
-                f"`{sender.id}` sends {what} as {serializer}, but `{receiver.id}` (linked by "
-                f"{reason}) only accepts {_listing(names)}: they are refused with "
+                f"`{sender.id}` sends {what} as {found.serializer}, but `{receiver.id}` (linked "
+                f"by {reason}) only accepts {_listing(found.accepted)}: they are refused with "
                 "ContentDisallowed",
-                *here,
-                related=related_to(other, f"what `{receiver.id}` accepts is set here"),
+                *found.here,
+                related=related_to(found.other, f"what `{receiver.id}` accepts is set here"),
             )
