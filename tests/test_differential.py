@@ -34,13 +34,14 @@ from typing import Any
 
 import pytest
 
+# The settings and task options compared; `celerylint inspect` shows the same.
+from celerylint.model.describe import SETTINGS, TASK_OPTIONS
+
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures" / "projects"
 PROBE = TESTS / "celery_probe.py"
 PROBE_TIMEOUT = 120
 
-# The settings and task options compared: the static view (celerylint inspect) lists the same.
-from celerylint.model.describe import SETTINGS, TASK_OPTIONS  # noqa: E402
 
 # Only what an interpreter needs to start; anything else (CELERY_BROKER_URL,
 # DJANGO_SETTINGS_MODULE, ...) in the developer's shell would change what
