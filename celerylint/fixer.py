@@ -13,7 +13,6 @@ they were read.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import difflib
 import hashlib
@@ -112,23 +111,24 @@ def _overlaps(a: Edit, b: Edit) -> bool:
 
 
 def parses(text: str, original: str) -> bool:
-    try:
-        ast.parse(text)
-        return True
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
-    try:
-        ast.parse(original)
-        return False  # we broke a file the running Python could read
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
-    try:  # a file in newer syntax than this Python: libcst knows more grammars
-        import libcst
+    """Whether fixed text is still Python: for `ast`, or, for a file written in newer
+    syntax than this interpreter reads, after the same lowering the linter uses."""
+    from celerylint.facts import parse_quietly
 
-        libcst.parse_module(text)
+    errors = (SyntaxError, ValueError, RecursionError, MemoryError)
+    try:
+        parse_quietly(text)
         return True
-    except Exception:
-        return False
+    except errors:
+        pass
+    try:
+        parse_quietly(original)
+        return False  # we broke a file the running Python could read
+    except errors:
+        pass
+    from celerylint.facts.syntax import lower_source
+
+    return lower_source(text) is not None
 
 
 @dataclass
@@ -286,10 +286,13 @@ def run_fix(paths: Sequence[Path], config: Config, codes: frozenset[str], args: 
             paths, config, selected=selected, use_cache=use_cache, overlay=session.changed()
         )
     else:
+        # Something keeps undoing a fix: writing the half-way state could leave
+        # repeated edits behind, so nothing is written at all.
         session.problems.append(
-            f"fixes failed to converge after {MAX_ROUNDS} rounds; "
-            "please report this with the files involved"
+            f"fixes failed to converge after {MAX_ROUNDS} rounds; nothing was written "
+            "(please report this with the files involved)"
         )
+        session.texts = {path: source.text for path, source in session.sources.items()}
     changed = 0
     if args.diff:
         sys.stdout.write(session.unified_diff())

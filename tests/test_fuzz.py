@@ -306,6 +306,40 @@ def test_celery_projects_lint_cleanly_and_deterministically(
             assert _check(root) == (code, out, err)
 
 
+@pytest.mark.parametrize(
+    ("celery_py", "decorator"),
+    [
+        ("app.conf.task_time_limit = None\n", "@app.task"),
+        ("app.conf.task_time_limit = False\n", "@app.task"),
+        ("", "@app.task(time_limit=0)"),
+    ],
+    ids=["conf-none", "conf-false", "task-zero"],
+)
+def test_fix_of_missing_time_limit_converges_over_an_explicit_no_limit(
+    tmp_path: Path, celery_py: str, decorator: str
+) -> None:
+    """Found by fuzzing `--fix --unsafe-fixes` with the generator above.
+
+    An explicit "no limit" that wins over the global setting the CL201 fix
+    inserts makes every round insert it again: ten identical lines are
+    written, and the run ends with "fixes failed to converge".
+    """
+    _write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\n\napp = Celery('proj')\n" + celery_py,
+            "proj/tasks.py": f"from proj.celery import app\n{decorator}\ndef t0():\n    return 1\n",
+        },
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        main(["check", "--no-cache", "--fix", "--unsafe-fixes", str(tmp_path)])
+    assert "converge" not in err.getvalue()
+    celery_text = (tmp_path / "proj" / "celery.py").read_text(encoding="utf-8")
+    assert celery_text.count("task_time_limit = 300") <= 1, celery_text
+
+
 @pytest.mark.skip(reason="placeholder: --fix fuzzing (output parses, idempotent) comes later")
 def test_fix_output_parses_and_is_idempotent_placeholder() -> None:
     raise AssertionError("to be written")

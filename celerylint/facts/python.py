@@ -9,11 +9,12 @@ resolved later by the project model. The output is cached by content hash.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Optional
 
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 
-FACTS_VERSION = 6
+FACTS_VERSION = 8
 
 DISPATCH_METHODS = frozenset(
     {
@@ -67,7 +68,8 @@ class _Positions:
 
     def __init__(self, source: str) -> None:
         self._ascii = source.isascii()
-        self.lines = source.splitlines()
+        # Only the line breaks `ast` counts: str.splitlines() also breaks at \f, \x1c, U+2028.
+        self.lines = re.split(r"\r\n|\r|\n", source)
 
     def col(self, line: int, byte_col: int) -> int:
         if self._ascii or line - 1 >= len(self.lines):
@@ -467,6 +469,17 @@ class Extractor:
             return
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             self._module_body(stmt.body, True)
+            return
+        if type(stmt).__name__ == "Match":  # 3.10+: each case is a branch
+            for case in stmt.cases:  # type: ignore[attr-defined]
+                self._module_body(case.body, True)
+            return
+        if type(stmt).__name__ == "TypeAlias":  # 3.12+ `type X = ...`: a lazy alias
+            name = stmt.name  # type: ignore[attr-defined]
+            if isinstance(name, ast.Name):
+                events.append(
+                    ["assign", name.id, ["u", self.span(stmt), "type alias"], conditional]
+                )
             return
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             self._module_body(stmt.body, True)  # type: ignore[attr-defined]

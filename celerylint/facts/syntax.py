@@ -10,17 +10,22 @@ are rewritten into older spellings that mean the same *to the extractor*
 (names, calls, decorators, literals), and `ast` parses the result.
 
 Every rewrite keeps each line on its line: facts carry line numbers, and
-diagnostics must point at the user's real lines. Only columns after a rewrite
-on the same line may shift. A removed span's line breaks come back as
-backslash continuations (outside brackets) or as newlines inside a
-parenthesised placeholder.
+diagnostics must point at the user's real lines. A removed span's line breaks
+come back as backslash continuations (outside brackets) or as newlines inside
+a parenthesised placeholder. `restore_positions` then moves the positions of
+the parsed tree back onto the original text, so spans and fix edits address
+the user's file exactly (a node inside rewritten text points at what it
+replaced).
 
-Importing this module imports libcst (about 0.1 s): `celerylint.facts` imports
-it only once `ast.parse` has failed, which keeps libcst off the fast path. Its native
-parser recurses deeply and is superlinear on long operator chains (it
-segfaults on 100k chained `not`, and takes minutes on `a+a+...` 10k long),
-so a file is handed to it only after a cheap token scan bounds its size,
-bracket depth and chain length.
+The construct likeliest in a task module, `except A, B:`, is rewritten from
+the stdlib tokenizer's tokens when that alone makes the file parse; libcst
+costs about ten times more. Importing this module imports
+libcst (about 0.1 s): `celerylint.facts` imports it only once `ast.parse` has
+failed, which keeps libcst off the fast path. libcst's native parser recurses
+deeply and is superlinear on long operator chains (it segfaults on 100k
+chained `not`, and takes minutes on `a+a+...` 10k long), so a file is handed
+to it only after the token scan bounds its size, bracket depth and chain
+length.
 """
 
 from __future__ import annotations
@@ -161,8 +166,8 @@ def lower(source: str, target: Version = RUNNING, error: Optional[str] = None) -
         return Lowering(None, skipped=error)
     scan = _TokenScan(source, target)
     if scan.edits:
-        # Fast path for the likeliest construct (ruff writes `except A, B:`
-        # for a 3.14 target): rewritten from tokens, a tenth of libcst's cost.
+        # Fast path for the likeliest construct, `except A, B:`: rewritten
+        # from tokens, at a tenth of libcst's cost.
         edits = _settle(scan.edits)
         text = _apply(source, edits)
         try:

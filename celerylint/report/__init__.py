@@ -92,8 +92,19 @@ def render_statistics(
 # --- helpers shared by the format modules -------------------------------------------
 
 
+def printable(path: str) -> str:
+    """A file name as text every stream can take (undecodable bytes shown as U+FFFD)."""
+    from celerylint.config import display_path as printable_path
+
+    return printable_path(path)
+
+
 def display_path(path: str, cwd: Path | str) -> str:
-    """`path` relative to `cwd` when it lies under it, else unchanged (absolute)."""
+    """`path` relative to `cwd` when it lies under it, else absolute; always printable."""
+    return printable(_relative(path, cwd))
+
+
+def _relative(path: str, cwd: Path | str) -> str:
     if not os.path.isabs(path):
         return path
     base = os.path.abspath(os.fspath(cwd))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from celerylint.diagnostics import Diagnostic, Fix, Span
-from celerylint.report import ReportContext, docs_url
+from celerylint.report import ReportContext, docs_url, printable
 
 
 def _start(span: Span) -> dict[str, int]:
@@ -46,7 +46,7 @@ def to_json_object(diagnostic: Diagnostic) -> dict[str, Any]:
         "cell": None,
         "code": diagnostic.code,
         "end_location": _end(span),
-        "filename": diagnostic.path,
+        "filename": printable(diagnostic.path),
         "fix": _fix(diagnostic.fix),
         "location": _start(span),
         "message": diagnostic.message,
@@ -54,7 +54,7 @@ def to_json_object(diagnostic: Diagnostic) -> dict[str, Any]:
         "related": [
             {
                 "end_location": _end(related.span),
-                "filename": related.path,
+                "filename": printable(related.path),
                 "location": _start(related.span),
                 "message": related.message,
             }

@@ -18,7 +18,7 @@ from celerylint.rules.base import (
     setting_location,
     task_label,
 )
-from celerylint.rules.fixes import insert, make_fix
+from celerylint.rules.fixes import insert, make_fix, replace
 
 
 def _limit(option: Option) -> Optional[float]:
@@ -56,8 +56,34 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
                 f"`{setting_key(app, 'task_time_limit')}` in {setting_home(app)}",
                 task.path,
                 task.span,
-                global_limit_fix(project, app) if len(lacking) == 1 else None,
+                _time_limit_fix(project, task, app) if len(lacking) == 1 else None,
             )
+
+
+def _time_limit_fix(project: Project, task: Task, app: App) -> Optional[Fix]:
+    """Set a limit where "no limit" is decided: the task's own option, else the app's.
+
+    A task's own `time_limit=0` or an explicit `task_time_limit = None` wins
+    over anything added elsewhere, so that value is what gets replaced.
+    """
+    hard = project.fix_defaults["time_limit"]
+    option = project.option(task, "time_limit", app)
+    if option.origin in ("task", "base"):
+        if option.node is None or option.path is None:
+            return None
+        edit = replace(option.path, option.node[1], str(hard))
+        return make_fix(f"Set `time_limit={hard}` on the task", False, [edit])
+    if option.origin == "annotation":
+        return None
+    setting = app.setting("task_time_limit")
+    if not setting.is_default:
+        located = setting_location(setting)
+        if located is None:
+            return None
+        path, span = located
+        edit = replace(path, span.to_list(), str(hard))
+        return make_fix(f"Set `{setting_key(app, 'task_time_limit')} = {hard}`", False, [edit])
+    return global_limit_fix(project, app)
 
 
 def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
