@@ -14,6 +14,7 @@ the reproducer to turn into a regular test.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import json
@@ -340,9 +341,57 @@ def test_fix_of_missing_time_limit_converges_over_an_explicit_no_limit(
     assert celery_text.count("task_time_limit = 300") <= 1, celery_text
 
 
-@pytest.mark.skip(reason="placeholder: --fix fuzzing (output parses, idempotent) comes later")
-def test_fix_output_parses_and_is_idempotent_placeholder() -> None:
-    raise AssertionError("to be written")
+def _fix(root: Path) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["check", "--no-cache", "--fix", "--unsafe-fixes", "--exit-zero", str(root)])
+    assert code == 0, err.getvalue()
+    return err.getvalue()
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.py"))}
+
+
+def _per_file_codes(out: str, root: Path) -> collections.Counter[tuple[str, str]]:
+    return collections.Counter(
+        (Path(f["filename"]).relative_to(root).as_posix(), f["code"]) for f in json.loads(out)
+    )
+
+
+@fuzz_settings(30)
+@given(celery_projects())
+def test_fix_output_parses_is_idempotent_and_adds_no_findings(
+    project: tuple[dict[str, str], bool],
+) -> None:
+    import ast
+
+    files, _has_group = project
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _write(root, files)
+        _code, before_out, _err = _check(root)
+        before = _per_file_codes(before_out, root)
+        fixable_files = {
+            Path(edit["filename"]).relative_to(root).as_posix()
+            for f in json.loads(before_out)
+            if f["fix"] is not None
+            for edit in f["fix"]["edits"]
+        }
+        original = _snapshot(root)
+        errors = _fix(root)
+        assert "converge" not in errors and "would not parse" not in errors, errors
+        fixed = _snapshot(root)
+        for name, data in fixed.items():
+            ast.parse(data, filename=name)  # every file still parses
+        changed = {name for name in fixed if fixed[name] != original.get(name)}
+        assert changed <= fixable_files, (changed, fixable_files)
+        _fix(root)
+        assert _snapshot(root) == fixed  # idempotent
+        _code, after_out, _err = _check(root)
+        after = _per_file_codes(after_out, root)
+        # Fixes remove findings; they never add one (per file and rule).
+        assert not (after - before), (after - before, files)
 
 
 def test_generator_produces_valid_python() -> None:

@@ -409,6 +409,7 @@ def test_json_output_exact(project: Path) -> None:
             "column": 38,
             "row": 4
           }},
+          "filename": {json.dumps(tasks)},
           "location": {{
             "column": 28,
             "row": 4
@@ -502,7 +503,7 @@ def test_json_round_trips_with_exactly_the_schema_keys(project: Path) -> None:
         else:
             assert set(item["fix"]) == {"applicability", "edits", "message"}
             for edit in item["fix"]["edits"]:
-                assert set(edit) == {"content", "end_location", "location"}
+                assert set(edit) == {"content", "end_location", "filename", "location"}
         for related in item["related"]:
             assert set(related) == {"filename", "location", "end_location", "message"}
 

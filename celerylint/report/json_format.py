@@ -32,6 +32,9 @@ def _fix(fix: Fix | None) -> dict[str, Any] | None:
             {
                 "content": edit.content,
                 "end_location": _end(edit.span),
+                # Not in ruff's schema: celerylint fixes may edit another file
+                # (a global setting for a task's finding, a whole-config rename).
+                "filename": printable(edit.path),
                 "location": _start(edit.span),
             }
             for edit in fix.edits

@@ -68,6 +68,12 @@ def _time_limit_fix(project: Project, task: Task, app: App) -> Optional[Fix]:
     """
     hard = project.fix_defaults["time_limit"]
     option = project.option(task, "time_limit", app)
+    try:
+        soft = _limit(project.option(task, "soft_time_limit", app))
+    except LookupError:
+        return None
+    if soft is not None and soft >= hard:
+        return None  # the new hard limit would not be above the task's soft limit (CL202)
     if option.origin in ("task", "base"):
         if option.node is None or option.path is None:
             return None
@@ -75,6 +81,8 @@ def _time_limit_fix(project: Project, task: Task, app: App) -> Optional[Fix]:
         return make_fix(f"Set `time_limit={hard}` on the task", False, [edit])
     if option.origin == "annotation":
         return None
+    if _highest_soft_limit(project, app) >= hard:
+        return None  # some soft limit would reach the new global hard limit (CL202)
     setting = app.setting("task_time_limit")
     if not setting.is_default:
         located = setting_location(setting)
@@ -92,7 +100,8 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
     soft = project.fix_defaults["soft_time_limit"]
     names = ["task_time_limit"]
     soft_setting = app.setting("task_soft_time_limit")
-    if soft_setting.is_default and soft < min(_task_hard_limits(project, app), default=hard + 1):
+    hard_limits = _task_limits(project, app, "time_limit")
+    if soft_setting.is_default and soft < min(hard_limits, default=hard + 1):
         # A global soft limit at or above some task's own hard limit would be CL202.
         names.append("task_soft_time_limit")
     values = {"task_time_limit": hard, "task_soft_time_limit": soft}
@@ -117,18 +126,41 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
     )
 
 
-def _task_hard_limits(project: Project, app: App) -> list[float]:
-    """Hard limits the app's tasks set themselves (decorator, base class, annotations)."""
+def _highest_soft_limit(project: Project, app: App) -> float:
+    """The highest soft limit in force for the app: its global one or any task's own."""
+    options = [project.option(task, "soft_time_limit", app) for task in project.tasks]
+    relevant = [o for task, o in zip(project.tasks, options) if app in (task.apps or ())]
+    highest = 0.0
+    for option in [*relevant, _setting_option(app, "task_soft_time_limit")]:
+        try:
+            highest = max(highest, _limit(option) or 0.0)
+        except LookupError:
+            return float("inf")
+    return highest
+
+
+def _setting_option(app: App, name: str) -> Option:
+    setting = app.setting(name)
+    return Option(name, setting.value, "config")
+
+
+def _task_limits(project: Project, app: App, name: str) -> list[float]:
+    """`time_limit`s or `soft_time_limit`s the app's tasks set themselves.
+
+    An unknown one counts as the worst case for the fix being built (0 for a
+    hard limit, infinity for a soft one), so no fix can create a CL202.
+    """
+    worst = 0.0 if name == "time_limit" else float("inf")
     limits = []
     for task in project.tasks:
         if app not in (task.apps or ()):
             continue
-        option = project.option(task, "time_limit", app)
+        option = project.option(task, name, app)
         if option.origin in ("task", "base", "annotation"):
             try:
                 limit = _limit(option)
             except LookupError:
-                limits.append(0.0)  # unknown: assume the worst, add no soft limit
+                limits.append(worst)
                 continue
             if limit is not None:
                 limits.append(limit)
