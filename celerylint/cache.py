@@ -60,12 +60,6 @@ class FactsCache:
             return entry
         return None
 
-    def by_hash(self, path: str, sha: str, module: str, is_package: bool) -> Optional[list[Any]]:
-        entry = self.entries.get(path)
-        if entry and entry[2] == sha and entry[3] == module and entry[4] == is_package:
-            return entry
-        return None
-
     def store(self, path: str, entry: list[Any]) -> None:
         if self.entries.get(path) != entry:
             self.entries[path] = entry

@@ -47,7 +47,6 @@ class SourceText:
     bom: bool
     newline: str
     mode: int
-    mtime_ns: int
 
     @classmethod
     def read(cls, path: str) -> SourceText:
@@ -61,7 +60,7 @@ class SourceText:
             text = text[1:]
         match = _NEWLINE.search(text)
         newline = match.group(0) if match else "\n"
-        return cls(path, data, text, encoding, bom, newline, stat.st_mode, stat.st_mtime_ns)
+        return cls(path, data, text, encoding, bom, newline, stat.st_mode)
 
     def encode(self, text: str) -> bytes:
         encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding

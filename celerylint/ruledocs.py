@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from celerylint.rules.meta import ALL_RULES, lookup
+from celerylint.rules.meta import lookup
 
 #: Keys every rule specification must have, in their documented order.
 SPEC_KEYS: tuple[str, ...] = (
@@ -79,11 +79,6 @@ def load_spec(code_or_name: str) -> dict[str, Any]:
     when the rule exists but its specification is missing.
     """
     return _load_yaml(spec_path(code_or_name))
-
-
-def load_all_specs() -> list[dict[str, Any]]:
-    """Specifications of every rule of the catalogue, in catalogue order."""
-    return [load_spec(rule.code) for rule in ALL_RULES]
 
 
 def fix_summary(spec: dict[str, Any]) -> str:

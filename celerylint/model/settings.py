@@ -90,9 +90,6 @@ class App:
         self.namespace: Optional[str] = None
         self.changes = Layer(description=f"app.conf of {self.id}", path=path)
         self.source = ConfigSource("none", [])
-        self.config_call: Optional[tuple[str, list[int]]] = (
-            None  # (path, span) of config_from_object
-        )
         self._settings: dict[str, Setting] = {}
         self.evaluator: Optional[Evaluator] = None
 
@@ -278,7 +275,6 @@ class AppBuilder:
                     source_node = None
                     continue
                 source_node = (op["obj"], path)
-                app.config_call = (path, op["span"])
                 if op.get("namespace") is not None:
                     app.namespace = self._string(op["namespace"], path)
         if app.source.kind != "opaque" and source_node is not None:

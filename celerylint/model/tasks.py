@@ -135,6 +135,7 @@ class TaskOptions:
         self.evaluator = evaluator
         self._refs = refs
         self._chains: dict[str, Optional[list[tuple[str, dict[str, Any]]]]] = {}
+        self._options: dict[tuple[int, str, Optional[str]], Option] = {}
 
     def _evaluate(self, name: str, node: Node, path: str) -> Value:
         if name in CLASS_OPTIONS:
@@ -143,9 +144,16 @@ class TaskOptions:
                 return unknown("exception classes not resolved", node, path)
             return known(tuple(refs), node, path)
         return self.evaluator.evaluate(node, path)
-        self._chains: dict[str, Optional[list[tuple[str, dict[str, Any]]]]] = {}
 
     def option(self, task: Task, name: str, app: Optional[App]) -> Option:
+        """The option's effective value (memoized: the model does not change in a run)."""
+        key = (id(task), name, app.key if app else None)
+        cached = self._options.get(key)
+        if cached is None:
+            cached = self._options[key] = self._option(task, name, app)
+        return cached
+
+    def _option(self, task: Task, name: str, app: Optional[App]) -> Option:
         annotated = None if name in AUTORETRY_OPTIONS else self._annotation(task, name, app)
         if annotated is not None:
             return annotated

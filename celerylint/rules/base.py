@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Callable, Optional
 
 from celerylint import catalog
@@ -134,7 +134,3 @@ def related_to(located: Optional[tuple[str, Span]], message: str) -> tuple[Relat
     if located is None:
         return ()
     return (Related(located[0], located[1], message),)
-
-
-def apps_of(project: Project) -> Iterator[App]:
-    yield from project.apps

@@ -35,6 +35,7 @@ def _limit(option: Option) -> Optional[float]:
 
 @rule("CL201")
 def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
+    highest_soft: dict[str, float] = {}  # per app: the same for each of its findings
     for task in project.tasks:
         if not task.apps or task.function is None:
             continue  # the app's settings are not visible: a global limit may exist
@@ -56,11 +57,13 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
                 f"`{setting_key(app, 'task_time_limit')}` in {setting_home(app)}",
                 task.path,
                 task.span,
-                _time_limit_fix(project, task, app) if len(lacking) == 1 else None,
+                _time_limit_fix(project, task, app, highest_soft) if len(lacking) == 1 else None,
             )
 
 
-def _time_limit_fix(project: Project, task: Task, app: App) -> Optional[Fix]:
+def _time_limit_fix(
+    project: Project, task: Task, app: App, highest_soft: dict[str, float]
+) -> Optional[Fix]:
     """Set a limit where "no limit" is decided: the task's own option, else the app's.
 
     A task's own `time_limit=0` or an explicit `task_time_limit = None` wins
@@ -81,7 +84,9 @@ def _time_limit_fix(project: Project, task: Task, app: App) -> Optional[Fix]:
         return make_fix(f"Set `time_limit={hard}` on the task", False, [edit])
     if option.origin == "annotation":
         return None
-    if _highest_soft_limit(project, app) >= hard:
+    if app.key not in highest_soft:
+        highest_soft[app.key] = _highest_soft_limit(project, app)
+    if highest_soft[app.key] >= hard:
         return None  # some soft limit would reach the new global hard limit (CL202)
     setting = app.setting("task_time_limit")
     if not setting.is_default:
