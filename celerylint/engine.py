@@ -7,7 +7,6 @@ import fnmatch
 import functools
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -37,6 +36,17 @@ class CheckResult:
     prefiltered_out: int = 0
     errors: list[str] = field(default_factory=list)
     project: Optional[Project] = None
+
+
+def _fork() -> Any:
+    """Fork where the platform has it: workers then start without re-importing anything
+    (Python 3.14 makes forkserver the default on Linux, which costs ~0.1 s per worker)."""
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:
+        return None
 
 
 def _error(message: str) -> dict[str, Any]:
@@ -138,8 +148,10 @@ class FactStore:
         results: Optional[list[Any]] = None
         if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
             chunk = max(16, len(jobs) // (workers * 4))
+            from concurrent.futures import ProcessPoolExecutor
+
             try:
-                with ProcessPoolExecutor(max_workers=workers) as pool:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=_fork()) as pool:
                     results = list(pool.map(settle, jobs, chunksize=chunk))
             except (OSError, RuntimeError):
                 results = None  # no processes here (sandbox, frozen app): do it in-process
