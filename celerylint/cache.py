@@ -71,6 +71,14 @@ class FactsCache:
             del self.entries[path]
         self.dirty = self.dirty or bool(stale)
 
+    def _remove_others(self) -> None:
+        """Caches of other celerylint versions or configurations: never read again."""
+        assert self.directory is not None
+        for other in self.directory.glob("facts-*.json"):
+            if other != self.file:
+                with contextlib.suppress(OSError):
+                    other.unlink()
+
     def save(self) -> None:
         if self.file is None or self.directory is None or not self.dirty:
             return
@@ -87,6 +95,7 @@ class FactsCache:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     json.dump({"entries": self.entries}, handle, separators=(",", ":"))
                 os.replace(temp, self.file)
+                self._remove_others()
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)

@@ -1,0 +1,113 @@
+"""The facts cache: reused when valid, invalidated when not, safe when shared."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from celerylint.cli import main
+
+APP = """\
+from celery import Celery
+
+app = Celery("proj", broker="redis://localhost:6379/0")
+app.conf.task_time_limit = 60
+"""
+TASKS = "from proj.celery import app\n\n\n@app.task(max_retries=None)\ndef a():\n    return 1\n"
+
+
+def project(root: Path) -> Path:
+    (root / "proj").mkdir(parents=True)
+    (root / "proj" / "__init__.py").write_text("")
+    (root / "proj" / "celery.py").write_text(APP)
+    (root / "proj" / "tasks.py").write_text(TASKS)
+    return root
+
+
+def run(root: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[list, dict]:
+    main(["check", "--output-format", "json", "--timings", *extra, str(root)])
+    captured = capsys.readouterr()
+    timings = json.loads(captured.err.strip().splitlines()[-1])
+    return [(f["code"], f["location"]["row"]) for f in json.loads(captured.out)], timings
+
+
+def test_warm_run_parses_nothing_and_reports_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path)
+    cold, cold_timings = run(root, capsys)
+    warm, warm_timings = run(root, capsys)
+    assert cold == warm == [("CL401", 5)]
+    assert cold_timings["parsed"] > 0
+    assert warm_timings["parsed"] == 0
+
+
+def test_edited_file_is_parsed_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = project(tmp_path)
+    run(root, capsys)
+    tasks = root / "proj" / "tasks.py"
+    tasks.write_text(TASKS.replace("max_retries=None", "max_retries=3"))
+    # Same size, same mtime: only the content hash can tell.
+    os.utime(tasks, ns=(0, 0))
+    findings, timings = run(root, capsys)
+    assert findings == []
+    assert timings["parsed"] == 1
+
+
+def test_touched_but_unchanged_file_is_not_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path)
+    run(root, capsys)
+    os.utime(root / "proj" / "tasks.py", ns=(10**18, 10**18))
+    findings, timings = run(root, capsys)
+    assert findings == [("CL401", 5)]
+    assert timings["parsed"] == 0
+
+
+def test_configuration_that_changes_facts_has_its_own_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path)
+    run(root, capsys)
+    (root / "pyproject.toml").write_text('[tool.celerylint]\ntask-decorators = ["proj.jobs.job"]\n')
+    _findings, timings = run(root, capsys)
+    assert timings["parsed"] > 0
+    # The old configuration's cache file is gone, not left to accumulate.
+    assert len(list((root / ".celerylint_cache").glob("facts-*.json"))) == 1
+
+
+def test_no_cache_neither_reads_nor_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path)
+    run(root, capsys, "--no-cache")
+    assert not (root / ".celerylint_cache").exists()
+
+
+def test_corrupt_cache_is_ignored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = project(tmp_path)
+    run(root, capsys)
+    for cache in (root / ".celerylint_cache").glob("facts-*.json"):
+        cache.write_text('{"entries": {"x": [1, 2')
+    findings, _timings = run(root, capsys)
+    assert findings == [("CL401", 5)]
+
+
+def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    for index in range(30):
+        (root / "proj" / f"mod{index}.py").write_text(TASKS.replace("def a", f"def a{index}"))
+    command = [sys.executable, "-m", "celerylint", "check", "--output-format", "json", str(root)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE) for _ in range(4)]
+    outputs = [process.communicate()[0] for process in runs]
+    assert all(process.returncode == 1 for process in runs)
+    assert len(set(outputs)) == 1
+    [cache] = (root / ".celerylint_cache").glob("facts-*.json")
+    json.loads(cache.read_text())  # whole, valid JSON: written by rename, never in place
+    assert not list((root / ".celerylint_cache").glob("*.tmp"))
