@@ -1,0 +1,197 @@
+"""Per-file facts for every discovered file: from the cache, eagerly, or on demand.
+
+Cold runs read, hash, prefilter and extract files in worker processes; warm
+runs only stat files and take their facts from the content-hash cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any, Optional
+
+from celerylint.cache import FactsCache, content_hash, fingerprint
+from celerylint.config import Config
+from celerylint.discovery import SourceFile
+from celerylint.facts import extract_source, is_relevant, prefilter_tokens
+
+# Below this many files to read, a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 200
+
+
+def _fork() -> Any:
+    """Fork where the platform has it: workers then start without re-importing anything
+    (Python 3.14 makes forkserver the default on Linux, which costs ~0.1 s per worker)."""
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+
+
+def _error(message: str) -> dict[str, Any]:
+    return {"error": {"message": message, "line": 1, "col": 0}}
+
+
+# A file to settle: (path, module, is_package, root-relative path, sha of its
+# cached facts or None, parse even if the prefilter says no).
+Job = tuple[str, str, bool, str, Optional[str], bool]
+
+
+def _settle(
+    job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...]
+) -> tuple[Optional[str], str, Optional[dict[str, Any]]]:
+    """Read, hash, prefilter and extract one file: (sha, status, facts).
+
+    status: "same" (content as cached), "skip" (prefiltered out), "parsed", "error".
+    Runs in worker processes: reading and scanning 4,000 files costs as much as
+    parsing the hundred that matter, so all of it is spread across cores.
+    """
+    path, module, is_package, relative, known_sha, force = job
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return None, "error", _error(f"cannot read: {exc.strerror or exc}")
+    sha = content_hash(data)
+    if sha == known_sha:
+        return sha, "same", None
+    if not force and not is_relevant(data, relative, tokens):
+        return sha, "skip", None
+    return sha, "parsed", extract_source(data, module, is_package, task_decorators)
+
+
+class FactStore:
+    """Facts for every discovered file: from the cache, eagerly, or on demand."""
+
+    def __init__(
+        self,
+        files: list[SourceFile],
+        config: Config,
+        use_cache: bool,
+        overlay: Optional[dict[str, bytes]] = None,
+    ) -> None:
+        self.files = {str(f.path): f for f in files}
+        self.root = str(config.root)
+        # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
+        self.overlay = overlay or {}
+        self.tokens = prefilter_tokens(config.task_decorators)
+        self.task_decorators = tuple(config.task_decorators)
+        cache_dir = config.cache_dir or (config.root / ".celerylint_cache")
+        key = fingerprint(sorted(config.task_decorators))
+        self.cache = FactsCache(cache_dir if use_cache else None, key)
+        self.facts: dict[str, dict[str, Any]] = {}
+        self.relevant: list[str] = []
+        self.parsed = 0
+        self._stats: dict[str, os.stat_result] = {}
+
+    def _job(self, path: str, force: bool = False) -> Job:
+        source = self.files[path]
+        relative = path[len(self.root) :] if path.startswith(self.root) else path
+        cached = self.cache.entries.get(path)
+        known = None
+        if cached and cached[3] == source.module and cached[4] == source.is_package:
+            known = cached[2]
+        return (path, source.module, source.is_package, relative, known, force)
+
+    def load(self) -> None:
+        """Settle every file: cached facts, prefiltered out, or parsed now (in parallel)."""
+        pending: list[Job] = []
+        for path, source in self.files.items():
+            if path in self.overlay:
+                self.facts[path] = extract_source(
+                    self.overlay[path], source.module, source.is_package, self.task_decorators
+                )
+                self.relevant.append(path)
+                continue
+            try:
+                stat = os.stat(path)
+            except OSError as exc:
+                self.facts[path] = _error(f"cannot read: {exc.strerror or exc}")
+                self.relevant.append(path)
+                continue
+            self._stats[path] = stat
+            entry = self.cache.lookup(path, stat)
+            if entry is None:
+                pending.append(self._job(path))
+            elif entry[5] is not None:
+                self.facts[path] = entry[5]
+                self.relevant.append(path)
+        self._settle_all(pending)
+        self.cache.prune(set(self.files))
+
+    def _settle_all(self, jobs: list[Job]) -> None:
+        settle = functools.partial(
+            _settle, tokens=self.tokens, task_decorators=self.task_decorators
+        )
+        workers = min(os.cpu_count() or 1, 8)
+        results: Optional[list[Any]] = None
+        if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
+            chunk = max(16, len(jobs) // (workers * 4))
+            from concurrent.futures import ProcessPoolExecutor
+
+            try:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=_fork()) as pool:
+                    results = list(pool.map(settle, jobs, chunksize=chunk))
+            except (OSError, RuntimeError):
+                results = None  # no processes here (sandbox, frozen app): do it in-process
+        if results is None:
+            results = [settle(job) for job in jobs]
+        for job, (sha, status, facts) in zip(jobs, results):
+            path = job[0]
+            if status == "same":
+                cached = self.cache.entries[path]
+                facts = cached[5]
+                stat = self._stats.get(path)
+                if stat is not None:
+                    self.cache.store(path, [stat.st_mtime_ns, stat.st_size, *cached[2:]])
+            elif status == "parsed":
+                self.parsed += 1
+            if status == "error":
+                self.facts[path] = facts or _error("cannot read")
+                self.relevant.append(path)
+                continue
+            if facts is not None:
+                self.facts[path] = facts
+                self.relevant.append(path)
+            if status in ("parsed", "skip") and sha is not None:
+                self._remember(path, sha, facts)
+
+    def _remember(self, path: str, sha: str, facts: Optional[dict[str, Any]]) -> None:
+        stat = self._stats.get(path)
+        if stat is None:
+            return
+        source = self.files[path]
+        entry = [stat.st_mtime_ns, stat.st_size, sha, source.module, source.is_package, facts]
+        self.cache.store(path, entry)
+
+    def mentioning(self, text: str) -> list[str]:
+        """Paths of every discovered file whose bytes contain `text` (prefiltered or not).
+
+        For rules that must know that *no* file uses a name (a rename's safety);
+        it reads every file, so only call it when such a question arises.
+        """
+        needle = text.encode()
+        found = []
+        for path in self.files:
+            data = self.overlay.get(path)
+            if data is None:
+                try:
+                    with open(path, "rb") as handle:
+                        data = handle.read()
+                except OSError:
+                    found.append(path)  # unreadable: it might mention it
+                    continue
+            if needle in data:
+                found.append(path)
+        return found
+
+    def on_demand(self, path: str) -> Optional[dict[str, Any]]:
+        """Facts of a file the prefilter skipped but the model needs after all."""
+        facts = self.facts.get(path)
+        if facts is None and path in self.files:
+            job = self._job(path, force=True)
+            self._settle_all([(*job[:4], None, True)])
+            facts = self.facts.get(path)
+        return facts
