@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from launch import find_celerylint  # bench/ is on sys.path when run as a script
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Directories the naive baselines (and the file count) never descend into.
@@ -390,22 +392,6 @@ class FileEditor:
 
 # --------------------------------------------------------------------------
 # tools
-
-
-def find_celerylint(override: str | None) -> tuple[list[str] | None, dict[str, str]]:
-    env = dict(os.environ)
-    if override:
-        return shlex.split(override), env
-    script = Path(sys.executable).parent / "celerylint"
-    if script.exists():
-        return [str(script)], env
-    # Not installed: run the package from this checkout.
-    if (REPO_ROOT / "celerylint" / "cli.py").exists():
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-        )
-        return [sys.executable, "-m", "celerylint"], env
-    return None, env
 
 
 def find_ruff(override: str | None) -> list[str] | None:

@@ -39,6 +39,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from launch import find_celerylint  # bench/ is on sys.path when run as a script
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv"})
 CACHE_DIRS = frozenset({".celerylint_cache", ".ruff_cache", "__pycache__"})
@@ -95,21 +97,6 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> Run:
         stderr=err.decode("utf-8", "replace"),
         timed_out=timed_out,
     )
-
-
-def find_celerylint(override: str | None) -> tuple[list[str] | None, dict[str, str]]:
-    env = dict(os.environ)
-    if override:
-        return shlex.split(override), env
-    script = Path(sys.executable).parent / "celerylint"
-    if script.exists():
-        return [str(script)], env
-    if (REPO_ROOT / "celerylint" / "cli.py").exists():
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-        )
-        return [sys.executable, "-m", "celerylint"], env
-    return None, env
 
 
 # --------------------------------------------------------------------------
