@@ -115,7 +115,8 @@ def check(
     if selected("CL000"):
         diagnostics.extend(parse_errors(store))
     store.cache.save()
-    diagnostics = _per_file_ignores(diagnostics, config)
+    ignored = _per_file_ignores(config)
+    diagnostics = [d for d in diagnostics if not ignored(d.path, d.code)]
     diagnostics = [d for d in diagnostics if any(_is_under(d.path, s) for s in scope)]
     suppressions: dict[str, list[Suppression]] = {}
     for path, facts in store.facts.items():
@@ -130,7 +131,18 @@ def check(
                 )
             )
     suppressions = {p: s for p, s in suppressions.items() if any(_is_under(p, x) for x in scope)}
-    diagnostics = apply_suppressions(diagnostics, suppressions, selected)
+    # Judged file by file: a suppression of a rule that per-file-ignores turns off
+    # there is not "unused", and CL001/CL002 obey per-file-ignores themselves.
+    by_path: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    for path, marks in suppressions.items():
+
+        def selected_here(code: str, path: str = path) -> bool:
+            return selected(code) and not ignored(path, code)
+
+        by_path[path] = apply_suppressions(by_path.get(path, []), {path: marks}, selected_here)
+    diagnostics = [d for found in by_path.values() for d in found]
     diagnostics.sort(key=Diagnostic.sort_key)
     errors = [f"{path}: {message}" for path, message in discovery.errors]
     return CheckResult(
@@ -147,25 +159,25 @@ def _is_under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _per_file_ignores(diagnostics: list[Diagnostic], config: Config) -> list[Diagnostic]:
+def _per_file_ignores(config: Config) -> Callable[[str, str], bool]:
+    """Whether `[tool.celerylint.per-file-ignores]` turns a code off in a file."""
     if not config.per_file_ignores:
-        return diagnostics
+        return lambda path, code: False
     from celerylint.selection import matches
 
-    kept = []
-    for diagnostic in diagnostics:
+    def ignored(path: str, code: str) -> bool:
         try:
-            relative = Path(diagnostic.path).relative_to(config.root).as_posix()
+            relative = Path(path).relative_to(config.root).as_posix()
         except ValueError:
-            relative = Path(diagnostic.path).as_posix()
-        ignored = any(
-            (fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(relative).name, pattern))
-            and matches(diagnostic.code, selectors)
+            relative = Path(path).as_posix()
+        name = Path(relative).name
+        return any(
+            (fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern))
+            and matches(code, selectors)
             for pattern, selectors in config.per_file_ignores
         )
-        if not ignored:
-            kept.append(diagnostic)
-    return kept
+
+    return ignored
 
 
 def describe(root: Path, config: Optional[Config] = None) -> dict[str, Any]:

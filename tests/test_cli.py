@@ -293,3 +293,29 @@ def test_pre_commit_try_repo(tmp_path: Path) -> None:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_per_file_ignores_and_suppressions_agree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[tool.celerylint.per-file-ignores]\n"proj/legacy_*.py" = ["CL201"]\n'
+            ),
+            "proj/__init__.py": "",
+            "proj/celery.py": CELERY_APP.replace("app.conf.task_time_limit = 300\n", ""),
+            "proj/legacy_tasks.py": (
+                "from proj.celery import app\n\n\n"
+                "@app.task\ndef old():  # celerylint: ignore[CL201]\n    return 1\n"
+            ),
+            "proj/tasks.py": (
+                "from proj.celery import app\n\n\n@app.task\ndef new():\n    return 1\n"
+            ),
+        },
+    )
+    code, findings = run_json(capsys, "--select", "CL201,CL001", str(tmp_path))
+    # CL201 is off in legacy_*.py: neither the finding nor an "unused suppression".
+    assert [(Path(f["filename"]).name, f["code"]) for f in findings] == [("tasks.py", "CL201")]
+    assert code == 1
