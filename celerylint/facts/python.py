@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 
-FACTS_VERSION = 8
+FACTS_VERSION = 9
 
 DISPATCH_METHODS = frozenset(
     {
@@ -103,6 +103,11 @@ def _keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
     return None
 
 
+# Generated code (fixtures, translations) can hold literals with 100,000 items;
+# no Celery setting is that big, and building IR for them costs time and cache.
+_MAX_LITERAL_ITEMS = 1000
+
+
 class _NodeBuilder:
     """Turns expressions into IR nodes (see facts.values)."""
 
@@ -118,6 +123,10 @@ class _NodeBuilder:
             if value is None or isinstance(value, (str, bool, int, float)):
                 return ["c", span, value]
             return ["u", span, "unsupported constant"]
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            size = len(expr.keys) if isinstance(expr, ast.Dict) else len(expr.elts)
+            if size > _MAX_LITERAL_ITEMS:
+                return ["u", span, "literal too large to evaluate"]
         if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
             if any(isinstance(elt, ast.Starred) for elt in expr.elts):
                 return ["u", span, "starred element"]
