@@ -83,3 +83,27 @@ def test_columns_are_characters_not_bytes() -> None:
     facts = facts_of("X = 'é'\nCELERY_ACCEPT_CONTENT = ['ü', 'pickle']\n")
     node = assigned(facts, "CELERY_ACCEPT_CONTENT")
     assert node[2][1][1] == [2, 30, 2, 38]
+
+
+def test_app_built_by_a_factory_function_is_configured_by_it(tmp_path) -> None:
+    from celerylint.engine import describe
+
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "worker.py").write_text(
+        "from celery import Celery\n\n\n"
+        "def create_application(name):\n"
+        "    application = Celery(name, broker='redis://r/0')\n"
+        "    application.conf.update(task_time_limit=120)\n"
+        "    application.conf.task_serializer = 'msgpack'\n"
+        "    if name == 'x':\n"
+        "        application.conf.result_expires = 0\n"
+        "    return application\n\n\n"
+        "app = create_application('proj')\n"
+    )
+    settings = describe(tmp_path)["apps"]["proj.worker:app"]["settings"]
+    assert settings["task_time_limit"]["value"] == 120
+    assert settings["task_serializer"]["value"] == "msgpack"
+    assert settings["broker_url"]["value"] == "redis://r/0"
+    # A write under a condition in the factory may or may not happen: unknown.
+    assert settings["result_expires"]["known"] is False

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 
-FACTS_VERSION = 9
+FACTS_VERSION = 10
 
 DISPATCH_METHODS = frozenset(
     {
@@ -338,6 +338,7 @@ class Extractor:
         self._discarded: set[int] = set()
         self._ctx_names: set[str] = set()
         self._function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self._factory_calls: list[tuple[str, str]] = []  # `app = make_app()` at module level
 
     def span(self, node: Any) -> list[int]:
         return self.positions.span(node)
@@ -430,9 +431,45 @@ class Extractor:
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 self._discarded.add(id(node.value))
         self._module_body(self.tree.body, conditional=False)
+        self._factory_apps()
         self._analyze_reachable()
         self._scan_calls()
         return self.facts
+
+    def _factory_apps(self) -> None:
+        """`app = create_app()`, where create_app builds, configures and returns a Celery.
+
+        The factory's top-level statements run when the module is imported, so
+        they configure the module-level app: they are read with the factory's
+        local name standing for it.
+        """
+        for name, factory in self._factory_calls:
+            function = self._function_nodes.get(factory)
+            found = _returned_instance(function) if function else None
+            if function is None or found is None:
+                continue
+            local, call = found
+            module_scope = self.scope
+            args = function.args
+            params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+            others = (_bound_names(function.body) | params) - {local}
+            self.scope = module_scope.child({local: f"{self.module}.{name}"}, others)
+            # Only the factory's own top-level statements certainly run.
+            certain = {id(s) for s in function.body}
+            certain |= {id(s.value) for s in function.body if isinstance(s, ast.Expr)}
+            try:
+                self._maybe_app(name, call, conditional=False)
+                for node in _walk_own_scope(function.body):
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                        self._conf_call(node, node.func, id(node) not in certain)
+                    elif isinstance(node, ast.Assign):
+                        for target in node.targets:
+                            if isinstance(target, ast.Subscript):
+                                self._subscript_store(target, node.value, id(node) not in certain)
+                            elif isinstance(target, ast.Attribute):
+                                self._attribute_store(target, node.value, id(node) not in certain)
+            finally:
+                self.scope = module_scope
 
     def _may_define_task(self, decorator: ast.expr) -> bool:
         """`@app.task`, `@shared_task(...)`, `@job` (configured): worth a body analysis."""
@@ -542,6 +579,8 @@ class Extractor:
                 events.append(["assign", target.id, node, conditional, self.span(target)])
                 if isinstance(value, ast.Call):
                     self._maybe_app(target.id, value, conditional)
+                    if isinstance(value.func, ast.Name) and not conditional:
+                        self._factory_calls.append((target.id, value.func.id))
                     if self.scope.qualify(value.func) in _GET_CONTEXT:
                         self._ctx_names.add(target.id)
             elif isinstance(target, (ast.Tuple, ast.List)):
@@ -1138,6 +1177,31 @@ class Extractor:
                 }
             )
         return retries
+
+
+def _returned_instance(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> Optional[tuple[str, ast.Call]]:
+    """(local, call) for a body that does `local = SomethingCelery(...)` ... `return local`."""
+    created: dict[str, ast.Call] = {}
+    for stmt in function.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Call)
+        ):
+            func = stmt.value.func
+            callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if "celery" in callee.lower():
+                created[stmt.targets[0].id] = stmt.value
+        elif (
+            isinstance(stmt, ast.Return)
+            and isinstance(stmt.value, ast.Name)
+            and stmt.value.id in created
+        ):
+            return stmt.value.id, created[stmt.value.id]
+    return None
 
 
 def _indent(line: str) -> str:
