@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 
-FACTS_VERSION = 10
+FACTS_VERSION = 11
 
 DISPATCH_METHODS = frozenset(
     {
@@ -663,6 +663,10 @@ class Extractor:
         if callee and callee.startswith("split_settings."):
             # django-split-settings' include() assembles settings at runtime.
             self.facts["dynamic"] = True
+        if any(_names_this_module(arg) for arg in [*call.args, *(k.value for k in call.keywords)]):
+            # `Settings.load_settings(__name__)`, `export(globals())`: a helper that is
+            # handed this module can set any name in it (readthedocs does exactly that).
+            self.facts["dynamic"] = True
         if not isinstance(func, ast.Attribute):
             return
         if isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
@@ -1177,6 +1181,25 @@ class Extractor:
                 }
             )
         return retries
+
+
+def _names_this_module(expr: ast.expr) -> bool:
+    """`__name__`, `globals()`, `vars()`, `sys.modules[...]`: this module, handed over."""
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id == "__name__":
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in _NAMESPACES:
+            return True
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "modules"
+            and getattr(node.value, "id", None) == "sys"
+        ):
+            return True
+    return False
+
+
+_NAMESPACES = frozenset({"globals", "vars", "locals"})
 
 
 def _returned_instance(
