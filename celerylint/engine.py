@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
 from celerylint.discovery import discover
+from celerylint.manifests import scan as scan_workers
 from celerylint.model.project import Project
 from celerylint.module_keys import canonical_modules
 from celerylint.rules.meta import BY_CODE
@@ -52,6 +53,7 @@ def build_project(
         aliases=aliases,
         roots=roots,
         mentioning=mentioning,
+        workers=scan_workers(config.root),
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,
         service_groups=config.services,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from celerylint.facts.values import Evaluator, Node
+from celerylint.manifests import WorkerCommands
 from celerylint.model.namespace import FactsLoader, Modules
 from celerylint.model.settings import App, AppBuilder
 from celerylint.model.tasks import CURRENT_APP, SHARED_TASK, Option, Task, TaskOptions
@@ -35,8 +36,11 @@ class Project:
         aliases: Optional[dict[str, str]] = None,
         roots: Optional[dict[str, str]] = None,
         mentioning: Optional[Callable[[str], list[str]]] = None,
+        workers: Optional[WorkerCommands] = None,
     ) -> None:
         self._mentioning = mentioning
+        # Worker command lines in deployment files (Procfile, compose, k8s, scripts).
+        self.workers = workers or WorkerCommands()
         # Values fixes write: time limits and the retry ceiling ([tool.celerylint.fix]).
         self.fix_defaults = fix_defaults or {
             "time_limit": 300,

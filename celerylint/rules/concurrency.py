@@ -54,6 +54,8 @@ def _reachable(project: Project, task: Task) -> Iterator[tuple[dict[str, Any], l
 @rule("CL301")
 def process_pool_in_task(project: Project) -> Iterator[Diagnostic]:
     reported: set[tuple[str, tuple[int, ...]]] = set()
+    if project.workers.all_without_children:
+        return  # every worker found is started with -P threads/solo/gevent/eventlet
     for task in project.tasks:
         if not _runs_in_prefork(task):
             continue

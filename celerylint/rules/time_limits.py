@@ -35,6 +35,8 @@ def _limit(option: Option) -> Optional[float]:
 
 @rule("CL201")
 def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
+    if project.workers.sets_time_limit:
+        return  # a worker started with --time-limit has a global limit the code cannot show
     highest_soft: dict[str, float] = {}  # per app: the same for each of its findings
     for task in project.tasks:
         if not task.apps or task.function is None:

@@ -1,0 +1,112 @@
+"""Worker command lines in deployment files: what a worker is started with.
+
+`celery -A proj worker --time-limit=600 -P threads` in a Procfile, a compose
+file, a k8s manifest, a Dockerfile or a shell script changes what the Python
+code alone says: a global hard limit, a pool without child processes. Commands
+are found line by line, whatever the file format (YAML lists, JSON arrays,
+shell continuations, Procfile entries), so no parser is needed; values are
+only used to keep rules silent, never to report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_NAMES = re.compile(
+    r"^(procfile(\..+)?|dockerfile(\..+)?|.+\.dockerfile|makefile|.+\.(ya?ml|sh|bash|conf|ini|"
+    r"cfg|toml|service|env|json|j2|tpl|mk)"
+    # entrypoint scripts often have no extension: start-worker, run_celery, entrypoint
+    r"|[^.]*(worker|celery|entrypoint|start|run|docker)[^.]*)$",
+    re.IGNORECASE,
+)
+_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".celerylint_cache",
+        "site-packages",
+        "build",
+        "dist",
+        ".eggs",
+    }
+)
+_MAX_BYTES = 512 * 1024
+_MAX_FILES = 5000
+# `celery` as a command word (shell, YAML, or a JSON/exec-form array element), then
+# `worker` as an argument of its own: not `celery_worker_up` in a dashboard.
+_WORKER = re.compile(
+    rb"(?:^|[\s\"'\[,=(/])celery[\"']?[\s,][^\n]*?(?:^|[\s\"',])worker[\"']?(?=[\s,\]]|$)([^\n]*)",
+    re.MULTILINE,
+)
+_TIME_LIMIT = re.compile(rb"--time-limit\b")
+# `--pool=solo`, `--pool solo`, `-P solo`, `-Psolo` (not the p of --max-tasks-per-child).
+_POOL = re.compile(rb"(?:--pool[ =]|(?<![\w-])-P ?)[\"']?([A-Za-z_.:]+)")
+
+
+@dataclass
+class WorkerCommands:
+    """What the worker command lines found in the repository say."""
+
+    count: int = 0
+    sets_time_limit: bool = False
+    pools: list[str] = field(default_factory=list)  # one entry per command ("prefork" if none)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def all_without_children(self) -> bool:
+        """Every worker found runs tasks without child processes (threads, solo, green)."""
+        no_children = {"threads", "solo", "gevent", "eventlet"}
+        return bool(self.pools) and all(pool in no_children for pool in self.pools)
+
+
+def scan(root: Path) -> WorkerCommands:
+    found = WorkerCommands()
+    seen = 0
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if not _NAMES.match(name):
+                continue
+            seen += 1
+            if seen > _MAX_FILES:
+                return found
+            path = os.path.join(directory, name)
+            try:
+                if os.path.getsize(path) > _MAX_BYTES:
+                    continue
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                continue
+            if b"worker" in data and b"celery" in data.lower():
+                _read_commands(data, path, found)
+    return found
+
+
+def _read_commands(data: bytes, path: str, found: WorkerCommands) -> None:
+    # Join shell continuations so `celery -A x worker \\\n  --time-limit=9` is one line.
+    text = re.sub(rb"\\\r?\n", b" ", data)
+    for match in _WORKER.finditer(text):
+        start = text.rfind(b"\n", 0, match.start()) + 1
+        if text[start : match.start() + 1].lstrip().startswith(b"#"):
+            continue  # a commented-out command
+        line = match.group(0)
+        found.count += 1
+        found.files.append(path)
+        if _TIME_LIMIT.search(line):
+            found.sets_time_limit = True
+        pool = _POOL.search(match.group(1))
+        found.pools.append(pool.group(1).decode("ascii", "replace").lower() if pool else "prefork")
