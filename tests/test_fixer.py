@@ -367,3 +367,35 @@ def test_json_output_carries_fix_edits(tmp_path: Path, capsys: pytest.CaptureFix
             }
         ],
     }
+
+
+def test_interrupt_while_writing_leaves_the_file_and_no_temp_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, {"proj/celery.py": APP, "proj/tasks.py": UNSAFE_TASKS})
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fixer.os, "fsync", interrupted)
+    assert fix(root, "CL401") == 130
+    assert (root / "proj" / "tasks.py").read_text() == UNSAFE_TASKS
+    assert not list(root.rglob(".celerylint-*"))
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_interrupt_while_saving_the_cache_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celerylint import cache
+
+    store = cache.FactsCache(tmp_path / "c", "key")
+    store.store("x.py", [1, 2, "sha", "m", False, None])
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache.json, "dump", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.save()
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == [".gitignore", "CACHEDIR.TAG"]

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 
-FACTS_VERSION = 11
+FACTS_VERSION = 12
 
 DISPATCH_METHODS = frozenset(
     {
@@ -886,6 +886,8 @@ class Extractor:
             record["name"] = _const_str(call.args[0]) if call.args else None
         else:
             record["t"] = self.scope.qualify(func.value)
+            if method == "signature" and call.args and _const_str(call.args[0]):
+                record["name"] = _const_str(call.args[0])  # app.signature("proj.tasks.add")
         self.facts["dispatches"].append(record)
 
     # -- functions and classes -----------------------------------------------

@@ -29,10 +29,8 @@ def _used_tasks(project: Project) -> tuple[set[str], set[str]]:
         kept = record["usage"] != "discarded" or record["m"] in SIGNATURES
         if not kept:
             continue
-        if record["m"] == "send_task":
-            if record.get("name"):
-                names.add(record["name"])
-            continue
+        if record.get("name"):
+            names.add(record["name"])  # send_task("proj.tasks.x"), app.signature("proj.tasks.x")
         target = record.get("t")
         if not target:
             continue
