@@ -9,10 +9,17 @@ resolved later by the project model. The output is cached by content hash.
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any, Optional
 
+from celerylint.facts.bodies import (
+    _GET_CONTEXT,
+    BodyAnalysis,
+    attrs_used_on,
+    returns_value,
+)
+from celerylint.facts.nodes import NodeBuilder, Positions, const_str, keyword_value
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
+from celerylint.facts.walk import bound_in, bound_names, walk_all, walk_own_scope
 
 FACTS_VERSION = 12
 
@@ -30,273 +37,12 @@ DISPATCH_METHODS = frozenset(
         "apply_async_on_commit",
     }
 )
-_RESULT_METHODS = frozenset({"delay", "apply_async", "send_task"})
-_WAIT_METHODS = frozenset({"get", "join", "join_native", "wait"})
 _MUTATORS = frozenset(
     {"append", "extend", "update", "insert", "remove", "setdefault", "pop", "clear", "add"}
 )
-POOL_FACTORIES = frozenset(
-    {
-        "multiprocessing.Pool",
-        "multiprocessing.Process",
-        "multiprocessing.pool.Pool",
-        "multiprocessing.process.BaseProcess",
-        "multiprocessing.context.Process",
-        "concurrent.futures.ProcessPoolExecutor",
-        "concurrent.futures.process.ProcessPoolExecutor",
-    }
-)
-_GET_CONTEXT = frozenset({"multiprocessing.get_context", "multiprocessing.context.get_context"})
-_ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
-# django-environ / python-decouple / environs style helpers: `env("X", default=...)`.
-_ENV_HELPER_NAMES = frozenset({"env", "config", "get_env", "getenv", "env_var"})
-_TIMEDELTA = frozenset({"datetime.timedelta", "timedelta"})
-_CANVAS = frozenset(
-    {
-        "celery.group",
-        "celery.chord",
-        "celery.chain",
-        "celery.canvas.group",
-        "celery.canvas.chord",
-        "celery.canvas.chain",
-    }
-)
 
 
-class _Positions:
-    """Converts ast's UTF-8 byte columns to character columns."""
-
-    def __init__(self, source: str) -> None:
-        self._ascii = source.isascii()
-        # Only the line breaks `ast` counts: str.splitlines() also breaks at \f, \x1c, U+2028.
-        self.lines = re.split(r"\r\n|\r|\n", source)
-
-    def col(self, line: int, byte_col: int) -> int:
-        if self._ascii or line - 1 >= len(self.lines):
-            return byte_col
-        encoded = self.lines[line - 1].encode("utf-8", "surrogatepass")
-        return len(encoded[:byte_col].decode("utf-8", "replace"))
-
-    def span(self, node: Any) -> list[int]:
-        end_line = getattr(node, "end_lineno", None) or node.lineno
-        end_col = getattr(node, "end_col_offset", None)
-        if end_col is None:
-            end_col = node.col_offset
-        return [
-            node.lineno,
-            self.col(node.lineno, node.col_offset),
-            end_line,
-            self.col(end_line, end_col),
-        ]
-
-
-def _const_str(node: Optional[ast.expr]) -> Optional[str]:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
-def _keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return keyword.value
-    return None
-
-
-# Generated code (fixtures, translations) can hold literals with 100,000 items;
-# no Celery setting is that big, and building IR for them costs time and cache.
-_MAX_LITERAL_ITEMS = 1000
-
-
-class _NodeBuilder:
-    """Turns expressions into IR nodes (see facts.values)."""
-
-    def __init__(self, positions: _Positions) -> None:
-        self.positions = positions
-
-    def build(self, expr: ast.expr, scope: Scope, depth: int = 0) -> list:
-        span = self.positions.span(expr)
-        if depth > 40:
-            return ["u", span, "expression too deep"]
-        if isinstance(expr, ast.Constant):
-            value = expr.value
-            if value is None or isinstance(value, (str, bool, int, float)):
-                return ["c", span, value]
-            return ["u", span, "unsupported constant"]
-        if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
-            size = len(expr.keys) if isinstance(expr, ast.Dict) else len(expr.elts)
-            if size > _MAX_LITERAL_ITEMS:
-                return ["u", span, "literal too large to evaluate"]
-        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
-            if any(isinstance(elt, ast.Starred) for elt in expr.elts):
-                return ["u", span, "starred element"]
-            return ["seq", span, [self.build(elt, scope, depth + 1) for elt in expr.elts]]
-        if isinstance(expr, ast.Dict):
-            if any(key is None for key in expr.keys):
-                return ["u", span, "dict unpacking"]
-            pairs = [
-                [self.build(key, scope, depth + 1), self.build(value, scope, depth + 1)]
-                for key, value in zip(expr.keys, expr.values)
-                if key is not None
-            ]
-            return ["map", span, pairs]
-        if isinstance(expr, ast.Name):
-            if scope.is_local(expr.id):
-                return ["u", span, f"local variable {expr.id}"]
-            if expr.id in scope.imports or expr.id in scope.local_imports:
-                return ["ref", span, scope.qualify_name(expr.id)]
-            qualified = scope.qualify_name(expr.id)
-            if qualified and qualified.startswith("builtins."):
-                return ["ref", span, qualified]
-            return ["name", span, expr.id]
-        if isinstance(expr, ast.Attribute):
-            qualified = scope.qualify(expr)
-            if qualified:
-                return ["ref", span, qualified]
-            return ["u", span, "attribute of an expression"]
-        if isinstance(expr, ast.BinOp):
-            op = _BINOP_SYMBOLS.get(type(expr.op))
-            if op is None:
-                return ["u", span, "unsupported operator"]
-            return [
-                "op",
-                span,
-                op,
-                self.build(expr.left, scope, depth + 1),
-                self.build(expr.right, scope, depth + 1),
-            ]
-        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
-            return ["neg", span, self.build(expr.operand, scope, depth + 1)]
-        if isinstance(expr, ast.Subscript):
-            return self._subscript(expr, scope, span, depth)
-        if isinstance(expr, ast.Call):
-            return self._call(expr, scope, span, depth)
-        return ["u", span, f"{type(expr).__name__.lower()} expression"]
-
-    def _subscript(self, expr: ast.Subscript, scope: Scope, span: list[int], depth: int) -> list:
-        if scope.qualify(expr.value) == "os.environ":
-            variable = _const_str(expr.slice)  # type: ignore[arg-type]
-            if variable is not None:
-                return ["env", span, variable, None, True]
-        return ["u", span, "subscript"]
-
-    def _call(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:
-        callee = scope.qualify(call.func)
-        if callee in _ENV_GETTERS and call.args:
-            variable = _const_str(call.args[0])
-            if variable is not None:
-                default = None
-                if len(call.args) > 1:
-                    default = self.build(call.args[1], scope, depth + 1)
-                return ["env", span, variable, default, False]
-        if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
-            return self._timedelta(call, scope, span, depth)
-        if _is_env_helper(call.func) and call.args:
-            variable = _const_str(call.args[0])
-            if variable is not None:
-                default_expr = _keyword(call, "default")
-                # env.str("X", "d") (django-environ's typed helpers) and config("X", "d")
-                # (decouple) take the default second; plain env("X", cast) does not.
-                typed = isinstance(call.func, ast.Attribute) or (
-                    isinstance(call.func, ast.Name) and call.func.id != "env"
-                )
-                if default_expr is None and typed and len(call.args) > 1:
-                    default_expr = call.args[1]
-                default = self.build(default_expr, scope, depth + 1) if default_expr else None
-                # django-environ and decouple raise when a variable without default is unset.
-                return ["env", span, variable, default, default_expr is None]
-        return ["u", span, f"call to {callee or 'an expression'}"]
-
-    def _timedelta(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:
-        order = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
-        parts: list[list] = []
-        if len(call.args) > len(order) or any(k.arg is None for k in call.keywords):
-            return ["u", span, "timedelta with unpacked arguments"]
-        for keyword_name, arg in zip(order, call.args):
-            parts.append([keyword_name, self.build(arg, scope, depth + 1)])
-        for keyword in call.keywords:
-            if keyword.arg not in order:
-                return ["u", span, "timedelta with unknown keyword"]
-            parts.append([keyword.arg, self.build(keyword.value, scope, depth + 1)])
-        return ["td", span, parts]
-
-
-def _is_env_helper(func: ast.expr) -> bool:
-    if isinstance(func, ast.Name):
-        return func.id in _ENV_HELPER_NAMES
-    return isinstance(func, ast.Attribute) and (
-        isinstance(func.value, ast.Name) and func.value.id in ("env", "environ_env", "config")
-    )
-
-
-_BINOP_SYMBOLS: dict[type, str] = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.Pow: "**",
-}
-
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_AST = ast.AST
-
-
-def _walk_own_scope(body: list[ast.stmt]) -> list[ast.AST]:
-    """Every node of a body, not entering nested scopes (whose def nodes are included)."""
-    return _walk(list(body), into_scopes=False)
-
-
-def _walk_all(tree: ast.AST) -> list[ast.AST]:
-    """Every node of the tree."""
-    return _walk([tree], into_scopes=True)
-
-
-def _walk(stack: list[ast.AST], into_scopes: bool) -> list[ast.AST]:
-    """Like `ast.walk`, but faster: extraction time is dominated by tree traversal."""
-    out: list[ast.AST] = []
-    pop, push, append = stack.pop, stack.append, out.append
-    while stack:
-        node = pop()
-        append(node)
-        if not into_scopes and isinstance(node, _SCOPES):
-            continue
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        push(item)
-            elif isinstance(value, _AST):
-                push(value)
-    return out
-
-
-def _bound_in(nodes: list[ast.AST]) -> set[str]:
-    """Names bound by the nodes of one scope (see `_walk_own_scope`)."""
-    names: set[str] = set()
-    for node in nodes:
-        if isinstance(node, ast.Name):
-            if not isinstance(node.ctx, ast.Load):
-                names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                names.add((alias.asname or alias.name).split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-    return names
-
-
-def _bound_names(body: list[ast.stmt]) -> set[str]:
-    """Names assigned anywhere in a body (excluding nested scopes)."""
-    return _bound_in(_walk_own_scope(body))
-
-
-class Extractor:
+class Extractor(BodyAnalysis):
     """Extracts the facts of one module. Use `extract()`."""
 
     def __init__(
@@ -312,14 +58,14 @@ class Extractor:
         self.tree = tree
         self.module = module
         self.is_package = is_package
-        self.positions = _Positions(source)
-        self.nodes = _NodeBuilder(self.positions)
+        self.positions = Positions(source)
+        self.nodes = NodeBuilder(self.positions)
         imports: dict[str, str] = {}
         module_names: set[str] = set()
         for stmt in _module_level_statements(tree.body):
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 imports.update(import_bindings(stmt, module, is_package))
-        for name in _bound_names(tree.body):
+        for name in bound_names(tree.body):
             if name not in imports:
                 module_names.add(name)
         self.scope = Scope(module, imports, module_names)
@@ -372,7 +118,7 @@ class Extractor:
 
     def string_key_span(self, node: ast.expr) -> Optional[list[int]]:
         """The span inside the quotes of a plain one-line string literal, for renames."""
-        text = _const_str(node)
+        text = const_str(node)
         if text is None:
             return None
         line, col, end_line, end_col = self.span(node)
@@ -426,7 +172,7 @@ class Extractor:
     # -- entry point ---------------------------------------------------------
 
     def extract(self) -> dict[str, Any]:
-        self._all_nodes = _walk_all(self.tree)
+        self._all_nodes = walk_all(self.tree)
         for node in self._all_nodes:
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 self._discarded.add(id(node.value))
@@ -452,14 +198,14 @@ class Extractor:
             module_scope = self.scope
             args = function.args
             params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-            others = (_bound_names(function.body) | params) - {local}
+            others = (bound_names(function.body) | params) - {local}
             self.scope = module_scope.child({local: f"{self.module}.{name}"}, others)
             # Only the factory's own top-level statements certainly run.
             certain = {id(s) for s in function.body}
             certain |= {id(s.value) for s in function.body if isinstance(s, ast.Expr)}
             try:
                 self._maybe_app(name, call, conditional=False)
-                for node in _walk_own_scope(function.body):
+                for node in walk_own_scope(function.body):
                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                         self._conf_call(node, node.func, id(node) not in certain)
                     elif isinstance(node, ast.Assign):
@@ -597,7 +343,7 @@ class Extractor:
         base = target.value
         if isinstance(base, ast.Attribute) and base.attr == "conf":
             receiver = self.scope.qualify(base.value)
-            key = _const_str(target.slice)  # type: ignore[arg-type]
+            key = const_str(target.slice)  # type: ignore[arg-type]
             if receiver:
                 self._conf_op(
                     "set" if key is not None else "opaque",
@@ -610,7 +356,7 @@ class Extractor:
                 )
             return
         if self.scope.qualify(base) == "os.environ":
-            if _const_str(target.slice) == "DJANGO_SETTINGS_MODULE":  # type: ignore[arg-type]
+            if const_str(target.slice) == "DJANGO_SETTINGS_MODULE":  # type: ignore[arg-type]
                 self._django_default(value)
             return
         root = base
@@ -728,7 +474,7 @@ class Extractor:
         self.facts["conf_ops"].append(op)
 
     def _django_default(self, value: ast.expr) -> None:
-        module = _const_str(value)
+        module = const_str(value)
         if module:
             self.facts["django_settings"].append([module, self.span(value)])
 
@@ -743,7 +489,7 @@ class Extractor:
             scope = self.scope
             callee = scope.qualify(node.func)
             if callee == "os.environ.setdefault" and len(node.args) >= 2:
-                if _const_str(node.args[0]) == "DJANGO_SETTINGS_MODULE":
+                if const_str(node.args[0]) == "DJANGO_SETTINGS_MODULE":
                     self._django_default(node.args[1])
                 continue
             func = node.func
@@ -784,7 +530,7 @@ class Extractor:
             receiver = self.scope.qualify(func.value)
             if not receiver:
                 return
-            namespace = _keyword(call, "namespace")
+            namespace = keyword_value(call, "namespace")
             self._conf_op(
                 "cfo",
                 receiver,
@@ -883,11 +629,11 @@ class Extractor:
                     comments = None
             record["comments"] = comments
         if method == "send_task":
-            record["name"] = _const_str(call.args[0]) if call.args else None
+            record["name"] = const_str(call.args[0]) if call.args else None
         else:
             record["t"] = self.scope.qualify(func.value)
-            if method == "signature" and call.args and _const_str(call.args[0]):
-                record["name"] = _const_str(call.args[0])  # app.signature("proj.tasks.add")
+            if method == "signature" and call.args and const_str(call.args[0]):
+                record["name"] = const_str(call.args[0])  # app.signature("proj.tasks.add")
         self.facts["dispatches"].append(record)
 
     # -- functions and classes -----------------------------------------------
@@ -995,12 +741,12 @@ class Extractor:
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope, positional: list[str]
     ) -> dict[str, Any]:
         args = node.args
-        body_nodes = _walk_own_scope(node.body)
+        body_nodes = walk_own_scope(node.body)
         local_imports: dict[str, str] = {}
         for stmt in body_nodes:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 local_imports.update(import_bindings(stmt, self.module, self.is_package))
-        local_names = _bound_in(body_nodes)
+        local_names = bound_in(body_nodes)
         local_names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
         if args.vararg:
             local_names.add(args.vararg.arg)
@@ -1009,180 +755,13 @@ class Extractor:
         scope = outer.child(local_imports, local_names)
         first = positional[0] if positional else None
         return {
-            "returns_value": _returns_value(body_nodes),
+            "returns_value": returns_value(body_nodes),
             "pools": self._pool_calls(body_nodes, scope),
             "calls": self._local_calls(body_nodes, first),
             "waits": self._result_waits(body_nodes, scope),
             "retries": self._retries(body_nodes, first),
-            "self_attrs": sorted(_attrs_used_on(body_nodes, first)) if first else [],
+            "self_attrs": sorted(attrs_used_on(body_nodes, first)) if first else [],
         }
-
-    def _pool_calls(self, body_nodes: list[ast.AST], scope: Scope) -> list:
-        contexts = set(self._ctx_names)
-        for node in body_nodes:
-            if (
-                isinstance(node, ast.Assign)
-                and isinstance(node.value, ast.Call)
-                and scope.qualify(node.value.func) in _GET_CONTEXT
-            ):
-                contexts.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        found = []
-        for node in body_nodes:
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            callee = scope.qualify(func)
-            if callee is None and isinstance(func, ast.Attribute):
-                receiver = func.value
-                from_context = (
-                    isinstance(receiver, ast.Call) and scope.qualify(receiver.func) in _GET_CONTEXT
-                ) or (isinstance(receiver, ast.Name) and receiver.id in contexts)
-                if from_context and func.attr in ("Pool", "Process"):
-                    callee = f"multiprocessing.get_context().{func.attr}"
-            elif (
-                isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id in contexts
-                and func.attr in ("Pool", "Process")
-            ):
-                callee = f"multiprocessing.get_context().{func.attr}"
-            if callee in POOL_FACTORIES or (callee or "").startswith(
-                "multiprocessing.get_context()."
-            ):
-                found.append([callee, self.span(node)])
-        return found
-
-    def _local_calls(self, body_nodes: list[ast.AST], first: Optional[str]) -> list:
-        """Calls that may reach code of this module: `helper()` and `self.method()`."""
-        calls = []
-        for node in body_nodes:
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            if isinstance(func, ast.Name) and func.id in self.scope.module_names:
-                calls.append(["f", func.id, self.span(node)])
-            elif (
-                first
-                and isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id == first
-            ):
-                calls.append(["m", func.attr, self.span(node)])
-        return calls
-
-    def _result_waits(self, body_nodes: list[ast.AST], scope: Scope) -> list:
-        result_vars: dict[str, bool] = {}
-        for node in body_nodes:
-            targets: list[ast.expr] = []
-            value: Optional[ast.expr] = None
-            if isinstance(node, ast.Assign):
-                targets, value = node.targets, node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                targets, value = [node.target], node.value
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
-                for element in ast.walk(node.target if isinstance(node, ast.For) else node):
-                    if isinstance(element, ast.Name) and isinstance(element.ctx, ast.Store):
-                        result_vars[element.id] = False
-                continue
-            elif isinstance(node, (ast.AugAssign, ast.NamedExpr)):
-                if isinstance(node.target, ast.Name):
-                    result_vars[node.target.id] = False
-                continue
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    producing = value is not None and self._produces_result(value, scope)
-                    result_vars[target.id] = result_vars.get(target.id, True) and producing
-                else:
-                    for element in ast.walk(target):
-                        if isinstance(element, ast.Name):
-                            result_vars[element.id] = False
-        waits = []
-        exempt = self._allow_join_ranges(body_nodes, scope)
-        for node in body_nodes:
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-                continue
-            if node.func.attr not in _WAIT_METHODS:
-                continue
-            receiver = node.func.value
-            is_result = (
-                isinstance(receiver, ast.Name) and result_vars.get(receiver.id, False)
-            ) or (isinstance(receiver, ast.Call) and self._produces_result(receiver, scope))
-            if not is_result:
-                continue
-            flag = _keyword(node, "disable_sync_subtasks")
-            if isinstance(flag, ast.Constant) and flag.value is False:
-                continue
-            if flag is not None and not isinstance(flag, ast.Constant):
-                continue
-            if any(start <= node.lineno <= end for start, end in exempt):
-                continue
-            waits.append([node.func.attr, self.span(node)])
-        return waits
-
-    def _produces_result(self, expr: ast.expr, scope: Scope) -> bool:
-        if not isinstance(expr, ast.Call):
-            return False
-        func = expr.func
-        if isinstance(func, ast.Attribute) and func.attr in _RESULT_METHODS:
-            return True
-        callee = scope.qualify(func) or ""
-        if callee.endswith("AsyncResult") or callee.endswith("GroupResult.restore"):
-            return True
-        if isinstance(func, ast.Attribute) and func.attr == "AsyncResult":
-            return True
-        return isinstance(func, ast.Call) and (scope.qualify(func.func) or "") in _CANVAS
-
-    def _allow_join_ranges(self, body_nodes: list[ast.AST], scope: Scope) -> list:
-        ranges = []
-        for node in body_nodes:
-            if isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    context = item.context_expr
-                    target = context.func if isinstance(context, ast.Call) else context
-                    name = scope.qualify(target) or ""
-                    if name.endswith("allow_join_result"):
-                        ranges.append((node.lineno, node.end_lineno or node.lineno))
-        return ranges
-
-    def _retries(self, body_nodes: list[ast.AST], first: Optional[str]) -> list:
-        if not first:
-            return []
-        retries = []
-        for node in body_nodes:
-            statement: Optional[ast.stmt] = None
-            call: Optional[ast.expr] = None
-            if isinstance(node, ast.Expr):
-                statement, call = node, node.value
-            elif isinstance(node, ast.Raise):
-                statement, call = node, node.exc
-            elif isinstance(node, ast.Return):
-                statement, call = node, node.value
-            if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
-                continue
-            func = call.func
-            if func.attr != "retry" or not (
-                isinstance(func.value, ast.Name) and func.value.id == first
-            ):
-                continue
-            throw = _keyword(call, "throw")
-            # Certainly raises: no `throw` but a literal True (by keyword, as the 4th
-            # positional argument, or hidden in * / ** unpacking).
-            throws = (
-                len(call.args) < 4
-                and not any(isinstance(arg, ast.Starred) for arg in call.args)
-                and all(keyword.arg is not None for keyword in call.keywords)
-                and (throw is None or (isinstance(throw, ast.Constant) and throw.value is True))
-            )
-            retries.append(
-                {
-                    "stmt": type(statement).__name__.lower(),
-                    "span": self.span(call),
-                    "stmt_span": self.span(statement),
-                    "throw_false": isinstance(throw, ast.Constant) and throw.value is False,
-                    "throws": throws,
-                }
-            )
-        return retries
 
 
 def _names_this_module(expr: ast.expr) -> bool:
@@ -1252,33 +831,13 @@ def _value_shape(node: ast.expr) -> str:
     return "expression"
 
 
-def _returns_value(body_nodes: list[ast.AST]) -> bool:
-    for node in body_nodes:
-        value = node.value if isinstance(node, ast.Return) else None
-        if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
-            return True
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return True
-    return False
-
-
-def _attrs_used_on(body_nodes: list[ast.AST], name: Optional[str]) -> set[str]:
-    return {
-        node.attr
-        for node in body_nodes
-        if isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == name
-    }
-
-
 def _is_main_guard(test: ast.expr) -> bool:
     return (
         isinstance(test, ast.Compare)
         and isinstance(test.left, ast.Name)
         and test.left.id == "__name__"
         and len(test.comparators) == 1
-        and _const_str(test.comparators[0]) == "__main__"
+        and const_str(test.comparators[0]) == "__main__"
     )
 
 

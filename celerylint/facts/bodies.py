@@ -1,0 +1,236 @@
+"""Function-body analysis: process pools, result waits, retries, local calls.
+
+Mixed into the extractor: it needs the file's positions (`span`), its
+module-level scope, and the module-level names bound to
+`multiprocessing.get_context(...)`.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Optional
+
+from celerylint.facts.nodes import keyword_value
+from celerylint.facts.scope import Scope
+
+_RESULT_METHODS = frozenset({"delay", "apply_async", "send_task"})
+_WAIT_METHODS = frozenset({"get", "join", "join_native", "wait"})
+POOL_FACTORIES = frozenset(
+    {
+        "multiprocessing.Pool",
+        "multiprocessing.Process",
+        "multiprocessing.pool.Pool",
+        "multiprocessing.process.BaseProcess",
+        "multiprocessing.context.Process",
+        "concurrent.futures.ProcessPoolExecutor",
+        "concurrent.futures.process.ProcessPoolExecutor",
+    }
+)
+_GET_CONTEXT = frozenset({"multiprocessing.get_context", "multiprocessing.context.get_context"})
+_CANVAS = frozenset(
+    {
+        "celery.group",
+        "celery.chord",
+        "celery.chain",
+        "celery.canvas.group",
+        "celery.canvas.chord",
+        "celery.canvas.chain",
+    }
+)
+
+
+class BodyAnalysis:
+    """Analyses of one function body's nodes (see `walk.walk_own_scope`)."""
+
+    scope: Scope
+    _ctx_names: set[str]
+
+    def span(self, node: Any) -> list[int]:
+        raise NotImplementedError
+
+    def _pool_calls(self, body_nodes: list[ast.AST], scope: Scope) -> list:
+        contexts = set(self._ctx_names)
+        for node in body_nodes:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and scope.qualify(node.value.func) in _GET_CONTEXT
+            ):
+                contexts.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        found = []
+        for node in body_nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            callee = scope.qualify(func)
+            if callee is None and isinstance(func, ast.Attribute):
+                receiver = func.value
+                from_context = (
+                    isinstance(receiver, ast.Call) and scope.qualify(receiver.func) in _GET_CONTEXT
+                ) or (isinstance(receiver, ast.Name) and receiver.id in contexts)
+                if from_context and func.attr in ("Pool", "Process"):
+                    callee = f"multiprocessing.get_context().{func.attr}"
+            elif (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in contexts
+                and func.attr in ("Pool", "Process")
+            ):
+                callee = f"multiprocessing.get_context().{func.attr}"
+            if callee in POOL_FACTORIES or (callee or "").startswith(
+                "multiprocessing.get_context()."
+            ):
+                found.append([callee, self.span(node)])
+        return found
+
+    def _local_calls(self, body_nodes: list[ast.AST], first: Optional[str]) -> list:
+        """Calls that may reach code of this module: `helper()` and `self.method()`."""
+        calls = []
+        for node in body_nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in self.scope.module_names:
+                calls.append(["f", func.id, self.span(node)])
+            elif (
+                first
+                and isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == first
+            ):
+                calls.append(["m", func.attr, self.span(node)])
+        return calls
+
+    def _result_waits(self, body_nodes: list[ast.AST], scope: Scope) -> list:
+        result_vars: dict[str, bool] = {}
+        for node in body_nodes:
+            targets: list[ast.expr] = []
+            value: Optional[ast.expr] = None
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+                for element in ast.walk(node.target if isinstance(node, ast.For) else node):
+                    if isinstance(element, ast.Name) and isinstance(element.ctx, ast.Store):
+                        result_vars[element.id] = False
+                continue
+            elif isinstance(node, (ast.AugAssign, ast.NamedExpr)):
+                if isinstance(node.target, ast.Name):
+                    result_vars[node.target.id] = False
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    producing = value is not None and self._produces_result(value, scope)
+                    result_vars[target.id] = result_vars.get(target.id, True) and producing
+                else:
+                    for element in ast.walk(target):
+                        if isinstance(element, ast.Name):
+                            result_vars[element.id] = False
+        waits = []
+        exempt = self._allow_join_ranges(body_nodes, scope)
+        for node in body_nodes:
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            if node.func.attr not in _WAIT_METHODS:
+                continue
+            receiver = node.func.value
+            is_result = (
+                isinstance(receiver, ast.Name) and result_vars.get(receiver.id, False)
+            ) or (isinstance(receiver, ast.Call) and self._produces_result(receiver, scope))
+            if not is_result:
+                continue
+            flag = keyword_value(node, "disable_sync_subtasks")
+            if isinstance(flag, ast.Constant) and flag.value is False:
+                continue
+            if flag is not None and not isinstance(flag, ast.Constant):
+                continue
+            if any(start <= node.lineno <= end for start, end in exempt):
+                continue
+            waits.append([node.func.attr, self.span(node)])
+        return waits
+
+    def _produces_result(self, expr: ast.expr, scope: Scope) -> bool:
+        if not isinstance(expr, ast.Call):
+            return False
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr in _RESULT_METHODS:
+            return True
+        callee = scope.qualify(func) or ""
+        if callee.endswith("AsyncResult") or callee.endswith("GroupResult.restore"):
+            return True
+        if isinstance(func, ast.Attribute) and func.attr == "AsyncResult":
+            return True
+        return isinstance(func, ast.Call) and (scope.qualify(func.func) or "") in _CANVAS
+
+    def _allow_join_ranges(self, body_nodes: list[ast.AST], scope: Scope) -> list:
+        ranges = []
+        for node in body_nodes:
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    context = item.context_expr
+                    target = context.func if isinstance(context, ast.Call) else context
+                    name = scope.qualify(target) or ""
+                    if name.endswith("allow_join_result"):
+                        ranges.append((node.lineno, node.end_lineno or node.lineno))
+        return ranges
+
+    def _retries(self, body_nodes: list[ast.AST], first: Optional[str]) -> list:
+        if not first:
+            return []
+        retries = []
+        for node in body_nodes:
+            statement: Optional[ast.stmt] = None
+            call: Optional[ast.expr] = None
+            if isinstance(node, ast.Expr):
+                statement, call = node, node.value
+            elif isinstance(node, ast.Raise):
+                statement, call = node, node.exc
+            elif isinstance(node, ast.Return):
+                statement, call = node, node.value
+            if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+                continue
+            func = call.func
+            if func.attr != "retry" or not (
+                isinstance(func.value, ast.Name) and func.value.id == first
+            ):
+                continue
+            throw = keyword_value(call, "throw")
+            # Certainly raises: no `throw` but a literal True (by keyword, as the 4th
+            # positional argument, or hidden in * / ** unpacking).
+            throws = (
+                len(call.args) < 4
+                and not any(isinstance(arg, ast.Starred) for arg in call.args)
+                and all(keyword.arg is not None for keyword in call.keywords)
+                and (throw is None or (isinstance(throw, ast.Constant) and throw.value is True))
+            )
+            retries.append(
+                {
+                    "stmt": type(statement).__name__.lower(),
+                    "span": self.span(call),
+                    "stmt_span": self.span(statement),
+                    "throw_false": isinstance(throw, ast.Constant) and throw.value is False,
+                    "throws": throws,
+                }
+            )
+        return retries
+
+
+def returns_value(body_nodes: list[ast.AST]) -> bool:
+    for node in body_nodes:
+        value = node.value if isinstance(node, ast.Return) else None
+        if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
+            return True
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+    return False
+
+
+def attrs_used_on(body_nodes: list[ast.AST], name: Optional[str]) -> set[str]:
+    return {
+        node.attr
+        for node in body_nodes
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+    }

@@ -1,0 +1,191 @@
+"""Expressions to IR nodes (see `facts.values`), with character-exact spans."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any, Optional
+
+from celerylint.facts.scope import Scope
+
+_ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
+# django-environ / python-decouple / environs style helpers: `env("X", default=...)`.
+_ENV_HELPER_NAMES = frozenset({"env", "config", "get_env", "getenv", "env_var"})
+_TIMEDELTA = frozenset({"datetime.timedelta", "timedelta"})
+
+
+class Positions:
+    """Converts ast's UTF-8 byte columns to character columns."""
+
+    def __init__(self, source: str) -> None:
+        self._ascii = source.isascii()
+        # Only the line breaks `ast` counts: str.splitlines() also breaks at \f, \x1c, U+2028.
+        self.lines = re.split(r"\r\n|\r|\n", source)
+
+    def col(self, line: int, byte_col: int) -> int:
+        if self._ascii or line - 1 >= len(self.lines):
+            return byte_col
+        encoded = self.lines[line - 1].encode("utf-8", "surrogatepass")
+        return len(encoded[:byte_col].decode("utf-8", "replace"))
+
+    def span(self, node: Any) -> list[int]:
+        end_line = getattr(node, "end_lineno", None) or node.lineno
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset
+        return [
+            node.lineno,
+            self.col(node.lineno, node.col_offset),
+            end_line,
+            self.col(end_line, end_col),
+        ]
+
+
+def const_str(node: Optional[ast.expr]) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def keyword_value(call: ast.Call, name: str) -> Optional[ast.expr]:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+# Generated code (fixtures, translations) can hold literals with 100,000 items;
+# no Celery setting is that big, and building IR for them costs time and cache.
+_MAX_LITERAL_ITEMS = 1000
+
+
+class NodeBuilder:
+    """Turns expressions into IR nodes (see facts.values)."""
+
+    def __init__(self, positions: Positions) -> None:
+        self.positions = positions
+
+    def build(self, expr: ast.expr, scope: Scope, depth: int = 0) -> list:
+        span = self.positions.span(expr)
+        if depth > 40:
+            return ["u", span, "expression too deep"]
+        if isinstance(expr, ast.Constant):
+            value = expr.value
+            if value is None or isinstance(value, (str, bool, int, float)):
+                return ["c", span, value]
+            return ["u", span, "unsupported constant"]
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            size = len(expr.keys) if isinstance(expr, ast.Dict) else len(expr.elts)
+            if size > _MAX_LITERAL_ITEMS:
+                return ["u", span, "literal too large to evaluate"]
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            if any(isinstance(elt, ast.Starred) for elt in expr.elts):
+                return ["u", span, "starred element"]
+            return ["seq", span, [self.build(elt, scope, depth + 1) for elt in expr.elts]]
+        if isinstance(expr, ast.Dict):
+            if any(key is None for key in expr.keys):
+                return ["u", span, "dict unpacking"]
+            pairs = [
+                [self.build(key, scope, depth + 1), self.build(value, scope, depth + 1)]
+                for key, value in zip(expr.keys, expr.values)
+                if key is not None
+            ]
+            return ["map", span, pairs]
+        if isinstance(expr, ast.Name):
+            if scope.is_local(expr.id):
+                return ["u", span, f"local variable {expr.id}"]
+            if expr.id in scope.imports or expr.id in scope.local_imports:
+                return ["ref", span, scope.qualify_name(expr.id)]
+            qualified = scope.qualify_name(expr.id)
+            if qualified and qualified.startswith("builtins."):
+                return ["ref", span, qualified]
+            return ["name", span, expr.id]
+        if isinstance(expr, ast.Attribute):
+            qualified = scope.qualify(expr)
+            if qualified:
+                return ["ref", span, qualified]
+            return ["u", span, "attribute of an expression"]
+        if isinstance(expr, ast.BinOp):
+            op = _BINOP_SYMBOLS.get(type(expr.op))
+            if op is None:
+                return ["u", span, "unsupported operator"]
+            return [
+                "op",
+                span,
+                op,
+                self.build(expr.left, scope, depth + 1),
+                self.build(expr.right, scope, depth + 1),
+            ]
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+            return ["neg", span, self.build(expr.operand, scope, depth + 1)]
+        if isinstance(expr, ast.Subscript):
+            return self._subscript(expr, scope, span, depth)
+        if isinstance(expr, ast.Call):
+            return self._call(expr, scope, span, depth)
+        return ["u", span, f"{type(expr).__name__.lower()} expression"]
+
+    def _subscript(self, expr: ast.Subscript, scope: Scope, span: list[int], depth: int) -> list:
+        if scope.qualify(expr.value) == "os.environ":
+            variable = const_str(expr.slice)  # type: ignore[arg-type]
+            if variable is not None:
+                return ["env", span, variable, None, True]
+        return ["u", span, "subscript"]
+
+    def _call(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:
+        callee = scope.qualify(call.func)
+        if callee in _ENV_GETTERS and call.args:
+            variable = const_str(call.args[0])
+            if variable is not None:
+                default = None
+                if len(call.args) > 1:
+                    default = self.build(call.args[1], scope, depth + 1)
+                return ["env", span, variable, default, False]
+        if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
+            return self._timedelta(call, scope, span, depth)
+        if _is_env_helper(call.func) and call.args:
+            variable = const_str(call.args[0])
+            if variable is not None:
+                default_expr = keyword_value(call, "default")
+                # env.str("X", "d") (django-environ's typed helpers) and config("X", "d")
+                # (decouple) take the default second; plain env("X", cast) does not.
+                typed = isinstance(call.func, ast.Attribute) or (
+                    isinstance(call.func, ast.Name) and call.func.id != "env"
+                )
+                if default_expr is None and typed and len(call.args) > 1:
+                    default_expr = call.args[1]
+                default = self.build(default_expr, scope, depth + 1) if default_expr else None
+                # django-environ and decouple raise when a variable without default is unset.
+                return ["env", span, variable, default, default_expr is None]
+        return ["u", span, f"call to {callee or 'an expression'}"]
+
+    def _timedelta(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:
+        order = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+        parts: list[list] = []
+        if len(call.args) > len(order) or any(k.arg is None for k in call.keywords):
+            return ["u", span, "timedelta with unpacked arguments"]
+        for keyword_name, arg in zip(order, call.args):
+            parts.append([keyword_name, self.build(arg, scope, depth + 1)])
+        for keyword in call.keywords:
+            if keyword.arg not in order:
+                return ["u", span, "timedelta with unknown keyword"]
+            parts.append([keyword.arg, self.build(keyword.value, scope, depth + 1)])
+        return ["td", span, parts]
+
+
+def _is_env_helper(func: ast.expr) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id in _ENV_HELPER_NAMES
+    return isinstance(func, ast.Attribute) and (
+        isinstance(func.value, ast.Name) and func.value.id in ("env", "environ_env", "config")
+    )
+
+
+_BINOP_SYMBOLS: dict[type, str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+}
