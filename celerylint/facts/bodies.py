@@ -8,7 +8,7 @@ module-level scope, and the module-level names bound to
 from __future__ import annotations
 
 import ast
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from celerylint.facts.nodes import keyword_value
 from celerylint.facts.scope import Scope
@@ -42,11 +42,10 @@ _CANVAS = frozenset(
 class BodyAnalysis:
     """Analyses of one function body's nodes (see `walk.walk_own_scope`)."""
 
+    # Provided by the extractor this is mixed into.
     scope: Scope
     _ctx_names: set[str]
-
-    def span(self, node: Any) -> list[int]:
-        raise NotImplementedError
+    span: Callable[[Any], list[int]]
 
     def _pool_calls(self, body_nodes: list[ast.AST], scope: Scope) -> list:
         contexts = set(self._ctx_names)
