@@ -37,6 +37,9 @@ import pytest
 # The settings and task options compared; `celerylint inspect` shows the same.
 from celerylint.model.describe import SETTINGS, TASK_OPTIONS
 
+# Compared with the installed Celery: skipped where it is not the modelled version.
+pytestmark = pytest.mark.real_celery
+
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures" / "projects"
 PROBE = TESTS / "celery_probe.py"

@@ -633,6 +633,7 @@ CELERY_TASK_TIME_LIMIT = 300
 }
 
 
+@pytest.mark.real_celery
 def test_premise_mixed_module_does_not_start_and_fixed_one_does(tmp_path: Path) -> None:
     root = tmp_path / "project"
     write(root, MIXED_MODULE)
@@ -659,6 +660,7 @@ task_time_limit = 300
     assert settings["task_time_limit"] == 300  # was silently ignored before
 
 
+@pytest.mark.real_celery
 def test_premise_ignored_key_takes_effect_once_renamed(tmp_path: Path) -> None:
     root = tmp_path / "project"
     write(
@@ -680,6 +682,7 @@ def test_premise_ignored_key_takes_effect_once_renamed(tmp_path: Path) -> None:
     assert after["broker_url"] == before["broker_url"] == "redis://localhost:6379/0"
 
 
+@pytest.mark.real_celery
 def test_premise_mixed_app_conf_does_not_start_and_fixed_one_does(tmp_path: Path) -> None:
     root = tmp_path / "project"
     write(
@@ -706,6 +709,7 @@ app.conf.CELERY_ACKS_LATE = True
     assert settings["result_expires"] == 60
 
 
+@pytest.mark.real_celery
 def test_premise_django_namespaced_renames_keep_values(tmp_path: Path) -> None:
     root = tmp_path / "project"
     write(

@@ -303,7 +303,9 @@ def test_deeply_nested_expressions_are_cl000_not_a_crash(tmp_path: Path) -> None
     findings = json.loads(run.stdout)
     for name in _deep_sources():
         found = by_file(findings, name)
-        assert [rule for rule, _, _, _ in found] == ["CL000"], (name, found)
+        # A CL000, or nothing where this interpreter's parser copes with the depth
+        # (3.13 reads some of them): never a crash, never anything else.
+        assert [rule for rule, _, _, _ in found] in (["CL000"], []), (name, found)
     assert_sibling_linted(findings)
     assert elapsed < 120
 
@@ -793,9 +795,11 @@ def test_newer_syntax_plus_a_real_error_points_at_the_real_error() -> None:
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 14), reason="this Python reads 3.14 syntax itself")
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="this Python reads t-strings itself")
 def test_oversized_files_are_not_handed_to_libcst() -> None:
     entries = ", ".join(f"'k{i}': {i}" for i in range(30_000))
-    source = f"type Alias = int\nx = {{{entries}}}\n"
+    # A 3.14 t-string: only libcst could lower it, and the file is too large for it.
+    source = f"alias = t'{{name}}'\nx = {{{entries}}}\n"
     assert len(source) > MAX_CHARS
     started = time.perf_counter()
     error = extract_source(source.encode(), "m", False)["error"]
