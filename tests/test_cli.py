@@ -272,26 +272,23 @@ def test_pre_commit_try_repo(tmp_path: Path) -> None:
     git("init", "-q")
     git("add", ".")
     git("commit", "-qm", "init")
-    proc = subprocess.run(
-        [pre_commit, "try-repo", str(REPO), "celerylint", "--all-files"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+
+    def try_repo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [pre_commit, "try-repo", str(REPO), "celerylint", "--all-files"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    proc = try_repo()
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "CL101 [pickle-accepted]" in proc.stdout
     (project / "proj" / "celery.py").write_text(CLEAN_APP, encoding="utf-8")
     git("add", ".")
-    proc = subprocess.run(
-        [pre_commit, "try-repo", str(REPO), "celerylint", "--all-files"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = try_repo()
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
