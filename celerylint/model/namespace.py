@@ -15,6 +15,8 @@ from typing import Any, Callable, Optional
 from celerylint.facts.values import Node
 
 FactsLoader = Callable[[str], Optional[dict[str, Any]]]
+# A class and its project base classes: (module, class name, class facts), most derived first.
+ClassChain = list[tuple[str, str, dict[str, Any]]]
 
 _MAX_HOPS = 20
 
@@ -69,6 +71,7 @@ class Modules:
         self.paths = paths
         self.aliases = aliases or {}  # other importable names of a module
         self.roots = roots or {}  # module key -> its source root (for "name@root" keys)
+        self._by_path = {path: module for module, path in paths.items()}
         self._by_name: dict[str, list[str]] = {}
         for key in paths:
             if "@" in key:
@@ -83,6 +86,42 @@ class Modules:
         if module not in self._facts:
             self._facts[module] = self._loader(module) if module in self.paths else None
         return self._facts[module]
+
+    def module_of(self, path: str) -> Optional[str]:
+        """The module key of a file."""
+        return self._by_path.get(path)
+
+    def class_chain(
+        self,
+        module: str,
+        name: str,
+        stop: Callable[[str, Symbol], bool] = lambda base, symbol: False,
+    ) -> Optional[ClassChain]:
+        """A class and its single-inheritance bases within the project.
+
+        The walk ends at a class without bases, or before a base for which
+        `stop(qualified base, its symbol)` holds (celery.Task, a library class).
+        None when it cannot be followed statically: a base outside the project,
+        several bases (attribute order needs a real MRO), a metaclass, a cycle.
+        """
+        chain: ClassChain = []
+        for _ in range(_MAX_HOPS):
+            cls = (self.facts(module) or {}).get("classes", {}).get(name)
+            if cls is None or cls.get("opaque_bases"):
+                return None
+            chain.append((module, name, cls))
+            bases = [base for base in cls.get("bases", ()) if base != "builtins.object"]
+            if not bases:
+                return chain
+            if len(bases) > 1:
+                return None
+            symbol = self.resolve(bases[0], module)
+            if stop(bases[0], symbol):
+                return chain
+            if symbol.kind != "class" or symbol.module is None or symbol.name is None:
+                return None
+            module, name = symbol.module, symbol.name
+        return None
 
     @staticmethod
     def display(key: str) -> str:

@@ -50,7 +50,6 @@ class Project:
         self.modules = Modules(paths, loader, aliases or {}, roots or {})
         self.evaluator = Evaluator(self._resolve_name, self._resolve_ref)
         self.relevant = sorted(m for m in relevant if m in paths)
-        self._module_by_path = {path: module for module, path in paths.items()}
         self.task_decorators = frozenset(task_decorators)
         self.django_settings = self._django_settings(django_settings_module)
         builder = AppBuilder(self.modules, self.evaluator, self.django_settings)
@@ -72,17 +71,14 @@ class Project:
 
     # -- name resolution for the evaluator ------------------------------------
 
-    def module_of(self, path: str) -> Optional[str]:
-        return self._module_by_path.get(path)
-
     def _resolve_name(self, name: str, path: str) -> Optional[tuple[Node, str]]:
-        module = self._module_by_path.get(path)
+        module = self.modules.module_of(path)
         if module is None:
             return None
         return self._binding_of(f"{module}.{name}" if module else name, module)
 
     def _resolve_ref(self, qualname: str, path: str) -> Optional[tuple[Node, str]]:
-        return self._binding_of(qualname, self._module_by_path.get(path))
+        return self._binding_of(qualname, self.modules.module_of(path))
 
     def _binding_of(self, qualname: str, near: Optional[str]) -> Optional[tuple[Node, str]]:
         symbol = self.modules.resolve(qualname, near)
@@ -107,13 +103,13 @@ class Project:
                 names.extend(inner)
             return names
         if node[0] == "name":
-            module = self._module_by_path.get(path)
+            module = self.modules.module_of(path)
             qualname = f"{module}.{node[2]}" if module else node[2]
         elif node[0] == "ref":
             qualname = node[2]
         else:
             return None
-        symbol = self.modules.resolve(qualname, self._module_by_path.get(path))
+        symbol = self.modules.resolve(qualname, self.modules.module_of(path))
         if symbol.kind in ("class", "function") and not symbol.rest:
             return [f"{symbol.module}.{symbol.name}"]
         if symbol.kind == "external":

@@ -177,7 +177,6 @@ class AppBuilder:
         self.modules = modules
         self.evaluator = evaluator
         self.django_settings = django_settings
-        self._module_by_path = {path: module for module, path in modules.paths.items()}
 
     def build(self, app_modules: list[str], conf_modules: list[str]) -> list[App]:
         apps: list[App] = []
@@ -309,20 +308,17 @@ class AppBuilder:
             if node[0] not in ("name", "ref"):
                 return node, path
             if node[0] == "name":
-                module = self._module_of(path)
+                module = self.modules.module_of(path)
                 qualname = f"{module}.{node[2]}" if module else node[2]
             else:
                 qualname = node[2]
-            symbol = self.modules.resolve(qualname, self._module_of(path))
+            symbol = self.modules.resolve(qualname, self.modules.module_of(path))
             if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
                 return None
             if symbol.binding.conditional:
                 return None
             node, path = symbol.binding.node, self.modules.paths[symbol.binding.module]
         return None
-
-    def _module_of(self, path: str) -> Optional[str]:
-        return self._module_by_path.get(path)
 
     # -- configuration sources ----------------------------------------------
 
@@ -333,7 +329,7 @@ class AppBuilder:
                 return self._django(namespace)
             module_part, _, attr = text.partition(":")
             qualname = f"{module_part}.{attr}" if attr else module_part
-            near = self._module_of(path)
+            near = self.modules.module_of(path)
             module = self.modules.find(qualname, near)
             if module is not None:
                 return self._module_source(module)
@@ -348,9 +344,9 @@ class AppBuilder:
         if node[0] == "ref":
             if node[2] == DJANGO_SETTINGS:
                 return self._django(namespace)
-            return self._symbol_source(node[2], self._module_of(path))
+            return self._symbol_source(node[2], self.modules.module_of(path))
         if node[0] == "name":
-            module = self._module_of(path)
+            module = self.modules.module_of(path)
             return self._symbol_source(f"{module}.{node[2]}" if module else node[2], module)
         return ConfigSource("opaque", [], "the configuration object is computed at runtime")
 
@@ -382,35 +378,15 @@ class AppBuilder:
 
     def _class_source(self, module: str, name: str) -> ConfigSource:
         layer = Layer(description=f"class {module}.{name}", path=self.modules.paths[module])
-        chain = self._class_chain(module, name)
+        chain = self.modules.class_chain(module, name)
         if chain is None:
             layer.open_ended = True
             chain = []
-        for cls_module, cls in reversed(chain):
+        for cls_module, _name, cls in reversed(chain):
             for key, node in cls["attrs"].items():
                 key_span = cls.get("attr_spans", {}).get(key)
                 layer.entries[key] = Entry(key, node, self.modules.paths[cls_module], key_span)
         return ConfigSource("class", [layer], layer.description)
-
-    def _class_chain(self, module: str, name: str) -> Optional[list[tuple[str, dict[str, Any]]]]:
-        chain: list[tuple[str, dict[str, Any]]] = []
-        current: Optional[tuple[str, str]] = (module, name)
-        while current is not None and len(chain) < 20:
-            facts = self.modules.facts(current[0]) or {}
-            cls = facts.get("classes", {}).get(current[1])
-            if cls is None:
-                return None
-            chain.append((current[0], cls))
-            bases = [b for b in cls["bases"] if b != "builtins.object"]
-            if cls.get("opaque_bases") or len(bases) > 1:
-                return None
-            if not bases:
-                return chain
-            symbol = self.modules.resolve(bases[0], current[0])
-            if symbol.kind != "class" or symbol.module is None or symbol.name is None:
-                return None
-            current = (symbol.module, symbol.name)
-        return None
 
     def _django(self, namespace: Optional[str]) -> ConfigSource:
         if not self.django_settings:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 
 from celerylint.diagnostics import Span
 from celerylint.facts.values import Evaluator, Node, Value, known, unknown
-from celerylint.model.namespace import Modules
+from celerylint.model.namespace import ClassChain, Modules, Symbol
 from celerylint.model.settings import App
 
 TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task", "celery.task.Task"})
@@ -134,7 +134,7 @@ class TaskOptions:
         self.modules = modules
         self.evaluator = evaluator
         self._refs = refs
-        self._chains: dict[str, Optional[list[tuple[str, dict[str, Any]]]]] = {}
+        self._chains: dict[str, Optional[ClassChain]] = {}
         self._options: dict[tuple[int, str, Optional[str]], Option] = {}
 
     def _evaluate(self, name: str, node: Node, path: str) -> Value:
@@ -186,14 +186,14 @@ class TaskOptions:
         chain = self.base_chain(task)
         if chain is None:
             return Option(name, unknown("a base class is outside the project"), "base")
-        for module, cls in chain:
+        for module, _name, cls in chain:
             if name in cls["attrs"]:
                 node = cls["attrs"][name]
                 path = self.modules.paths[module]
                 return Option(name, self._evaluate(name, node, path), "base", node, path)
         return None
 
-    def base_chain(self, task: Task) -> Optional[list[tuple[str, dict[str, Any]]]]:
+    def base_chain(self, task: Task) -> Optional[ClassChain]:
         if task.kind == "class":
             return self.class_chain(task.module, task.qualname.rsplit(".", 1)[1])
         if task.base is None:
@@ -213,7 +213,7 @@ class TaskOptions:
             return None
         return self.class_chain(symbol.module, symbol.name)
 
-    def _app_task_class(self, app: App) -> Optional[list[tuple[str, dict[str, Any]]]]:
+    def _app_task_class(self, app: App) -> Optional[ClassChain]:
         """The chain of the app's default task class (`Celery(task_cls=...)`)."""
         node = app.record["kwargs"].get("task_cls")
         if node is None:
@@ -231,46 +231,18 @@ class TaskOptions:
                 return self.class_chain(symbol.module, symbol.name)
         return None
 
-    def class_chain(self, module: str, name: str) -> Optional[list[tuple[str, dict[str, Any]]]]:
+    def class_chain(self, module: str, name: str) -> Optional[ClassChain]:
         """The class and its bases up to celery.Task, or None when it leaves the project."""
         key = f"{module}.{name}"
-        if key in self._chains:
-            return self._chains[key]
-        chain: Optional[list[tuple[str, dict[str, Any]]]] = []
-        current: Optional[tuple[str, str]] = (module, name)
-        while current is not None:
-            assert chain is not None
-            if len(chain) > 20:
-                chain = None
-                break
-            cls = (self.modules.facts(current[0]) or {}).get("classes", {}).get(current[1])
-            if cls is None or cls.get("opaque_bases"):
-                chain = None
-                break
-            chain.append((current[0], cls))
-            bases = [b for b in cls["bases"] if b not in ("builtins.object",)]
-            if not bases or any(b in TASK_BASES for b in bases):
-                if len(bases) > 1:
-                    chain = None  # mixins: attribute order needs a real MRO
-                break
-            if len(bases) > 1:
-                chain = None
-                break
-            symbol = self.modules.resolve(bases[0], current[0])
-            if symbol.kind == "binding" and symbol.rest == "Task":
-                break  # class X(app.Task)
-            if symbol.kind != "class" or symbol.module is None or symbol.name is None:
-                chain = None
-                break
-            current = (symbol.module, symbol.name)
-        self._chains[key] = chain
-        return chain
+        if key not in self._chains:
+            self._chains[key] = self.modules.class_chain(module, name, _task_base)
+        return self._chains[key]
 
     def is_task_class(self, module: str, name: str) -> bool:
         chain = self.class_chain(module, name)
         if not chain:
             return False
-        last_bases = chain[-1][1]["bases"]
+        last_bases = chain[-1][2]["bases"]
         if any(b in TASK_BASES for b in last_bases):
             return True
         if last_bases:
@@ -303,3 +275,8 @@ class TaskOptions:
         if task.name is None and any(set(a) - {"*"} for a in annotations):
             return Option(name, unknown("the task's name is not known"), "annotation")
         return None
+
+
+def _task_base(base: str, symbol: Symbol) -> bool:
+    """celery.Task, or an app's `app.Task`: where a task class chain ends."""
+    return base in TASK_BASES or (symbol.kind == "binding" and symbol.rest == "Task")

@@ -191,7 +191,7 @@ def _overrides(project: Project, task: Task, methods: Sequence[str]) -> bool:
     chain = project.options.base_chain(task)
     if chain is None:
         return True
-    return any(name in cls.get("methods", {}) for _module, cls in chain for name in methods)
+    return any(name in cls.get("methods", {}) for _module, _name, cls in chain for name in methods)
 
 
 def _task_for(project: Project, target: Optional[str], near: str) -> Optional[Task]:

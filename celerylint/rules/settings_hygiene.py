@@ -23,7 +23,7 @@ from typing import Any, Optional
 from celerylint import catalog
 from celerylint.diagnostics import Diagnostic, Edit, Fix, Span
 from celerylint.facts.values import Node, Value
-from celerylint.model.namespace import Modules
+from celerylint.model.namespace import Modules, Symbol
 from celerylint.model.project import Project
 from celerylint.model.settings import App, Entry, Layer
 from celerylint.rules.base import diagnostic, rule
@@ -139,7 +139,7 @@ def _sources(project: Project) -> Iterator[_Source]:
                 if source.kind == "class":
                     item.cls = _class_of(layer)
                 elif layer.path is not None:
-                    item.module = project.module_of(layer.path)
+                    item.module = project.modules.module_of(layer.path)
                 if source.kind == "django" and item.module is not None:
                     item.extra = _lowercase_names(project, item.module)
                 yield item
@@ -264,7 +264,7 @@ def _referenced(project: Project, source: _Source, key: str) -> bool:
     if source.module is not None:
         modules = _star_chain(project, refs, source.module)
     elif source.cls is not None:
-        chain = _class_chain(project, source.cls) or []
+        chain = project.modules.class_chain(*source.cls, stop=_external) or []
         classes = [(module, name) for module, name, _cls in chain]
         modules = [module for module, _name in classes]
         for module in modules:
@@ -390,7 +390,7 @@ def _module_edits(project: Project, source: _Source, renames: dict[str, str], ad
 
 
 def _class_edits(project: Project, source: _Source, renames: dict[str, str], add: Any) -> bool:
-    chain = _class_chain(project, source.cls) if source.cls else None
+    chain = project.modules.class_chain(*source.cls, stop=_external) if source.cls else None
     if chain is None:
         return False
     refs = _references(project)
@@ -409,30 +409,9 @@ def _class_edits(project: Project, source: _Source, renames: dict[str, str], add
     return True
 
 
-def _class_chain(
-    project: Project, start: tuple[str, str]
-) -> Optional[list[tuple[str, str, dict[str, Any]]]]:
-    """(module, name, class facts) of a class and its project base classes."""
-    chain: list[tuple[str, str, dict[str, Any]]] = []
-    module, name = start
-    for _ in range(20):
-        facts = project.modules.facts(module) or {}
-        cls = facts.get("classes", {}).get(name)
-        if cls is None:
-            return None
-        chain.append((module, name, cls))
-        bases = [base for base in cls.get("bases", ()) if base != "builtins.object"]
-        if cls.get("opaque_bases") or len(bases) > 1:
-            return None
-        if not bases:
-            return chain
-        symbol = project.modules.resolve(bases[0], module)
-        if symbol.kind == "external":
-            return chain  # a library's class holds none of the project's names
-        if symbol.kind != "class" or symbol.module is None or symbol.name is None:
-            return None
-        module, name = symbol.module, symbol.name
-    return None
+def _external(base: str, symbol: Symbol) -> bool:
+    """A library's base class holds none of the project's names: the chain ends there."""
+    return symbol.kind == "external"
 
 
 def _changes_edits(project: Project, source: _Source, renames: dict[str, str], add: Any) -> bool:
