@@ -107,7 +107,7 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
     soft = project.fix_defaults["soft_time_limit"]
     names = ["task_time_limit"]
     soft_setting = app.setting("task_soft_time_limit")
-    hard_limits = _task_limits(project, app, "time_limit")
+    hard_limits = _task_hard_limits(project, app)
     if soft_setting.is_default and soft < min(hard_limits, default=hard + 1):
         # A global soft limit at or above some task's own hard limit would be CL202.
         names.append("task_soft_time_limit")
@@ -135,10 +135,14 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
 
 def _highest_soft_limit(project: Project, app: App) -> float:
     """The highest soft limit in force for the app: its global one or any task's own."""
-    options = [project.option(task, "soft_time_limit", app) for task in project.tasks]
-    relevant = [o for task, o in zip(project.tasks, options) if app in (task.apps or ())]
+    options = [
+        project.option(task, "soft_time_limit", app)
+        for task in project.tasks
+        if app in (task.apps or ())
+    ]
+    global_soft = Option("soft_time_limit", app.setting("task_soft_time_limit").value, "config")
     highest = 0.0
-    for option in [*relevant, _setting_option(app, "task_soft_time_limit")]:
+    for option in [*options, global_soft]:
         try:
             highest = max(highest, _limit(option) or 0.0)
         except LookupError:
@@ -146,28 +150,22 @@ def _highest_soft_limit(project: Project, app: App) -> float:
     return highest
 
 
-def _setting_option(app: App, name: str) -> Option:
-    setting = app.setting(name)
-    return Option(name, setting.value, "config")
+def _task_hard_limits(project: Project, app: App) -> list[float]:
+    """The `time_limit`s the app's tasks set themselves.
 
-
-def _task_limits(project: Project, app: App, name: str) -> list[float]:
-    """`time_limit`s or `soft_time_limit`s the app's tasks set themselves.
-
-    An unknown one counts as the worst case for the fix being built (0 for a
-    hard limit, infinity for a soft one), so no fix can create a CL202.
+    An unknown one counts as 0, the worst case for a global soft limit being
+    added, so the fix can never create a CL202.
     """
-    worst = 0.0 if name == "time_limit" else float("inf")
     limits = []
     for task in project.tasks:
         if app not in (task.apps or ()):
             continue
-        option = project.option(task, name, app)
+        option = project.option(task, "time_limit", app)
         if option.origin in ("task", "base", "annotation"):
             try:
                 limit = _limit(option)
             except LookupError:
-                limits.append(worst)
+                limits.append(0.0)
                 continue
             if limit is not None:
                 limits.append(limit)
