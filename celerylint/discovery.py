@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from celerylint.config import Config, display_path
+from celerylint.manifests import is_deployment_file
 
 __all__ = [
     "Discovery",
@@ -43,6 +44,8 @@ class SourceFile:
 class Discovery:
     files: list[SourceFile] = field(default_factory=list)
     errors: list[tuple[Path, str]] = field(default_factory=list)
+    # Procfiles, compose files, Dockerfiles, scripts...: where worker command lines live.
+    deployment_files: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------
@@ -385,6 +388,7 @@ class _Walker:
         self.packages = _Packages()
         self.errors: list[tuple[Path, str]] = []
         self.candidates: list[_Candidate] = []
+        self.deployment_files: list[str] = []
         self._rules_cache: dict[str, IgnoreRules | None] = {}
         self._real_dirs: dict[str, str] = {}
 
@@ -614,6 +618,8 @@ class _Walker:
                 self.candidates.append(
                     _Candidate(entry.path, real, frame.linked or is_link, module, is_package)
                 )
+            elif not is_dir and is_deployment_file(name) and not self._ignored(frame, name, False):
+                self.deployment_files.append(entry.path)
         return children
 
 
@@ -707,4 +713,4 @@ def discover(paths: Sequence[Path], config: Config) -> Discovery:
     chosen = sorted(best.values(), key=lambda c: c.path)
     files = [SourceFile(Path(c.path), c.module, c.is_package) for c in chosen]
     errors = sorted(set(walker.errors), key=lambda e: (str(e[0]), e[1]))
-    return Discovery(files=files, errors=errors)
+    return Discovery(files=files, errors=errors, deployment_files=sorted(walker.deployment_files))

@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
 from celerylint.discovery import discover
+from celerylint.manifests import WorkerCommands
 from celerylint.manifests import scan as scan_workers
 from celerylint.model.project import Project
 from celerylint.module_keys import canonical_modules
@@ -30,7 +31,11 @@ class CheckResult:
 
 
 def build_project(
-    store: FactStore, config: Config, aliases: dict[str, str], roots: dict[str, str]
+    store: FactStore,
+    config: Config,
+    aliases: dict[str, str],
+    roots: dict[str, str],
+    workers: WorkerCommands,
 ) -> Project:
     paths = {source.module: path for path, source in store.files.items() if source.module}
     by_module = {module: path for module, path in paths.items()}
@@ -53,7 +58,7 @@ def build_project(
         aliases=aliases,
         roots=roots,
         mentioning=mentioning,
-        workers=scan_workers(config.root),
+        workers=workers,
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,
         service_groups=config.services,
@@ -112,7 +117,8 @@ def check(
     files, roots, aliases = canonical_modules(discovery.files, config.root)
     store = FactStore(files, config, use_cache, overlay)
     store.load()
-    project = build_project(store, config, aliases, roots)
+    workers = scan_workers(discovery.deployment_files, config.root)
+    project = build_project(store, config, aliases, roots, workers)
     diagnostics = [d for d in run_rules(project, selected) if selected(d.code)]
     if selected("CL000"):
         diagnostics.extend(parse_errors(store))

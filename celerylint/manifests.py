@@ -22,29 +22,15 @@ _NAMES = re.compile(
     r"|[^.]*(worker|celery|entrypoint|start|run|docker)[^.]*)$",
     re.IGNORECASE,
 )
-_SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "__pycache__",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".celerylint_cache",
-        "site-packages",
-        "build",
-        "dist",
-        ".eggs",
-    }
-)
 _MAX_BYTES = 512 * 1024
 _MAX_FILES = 5000
+
+
+def is_deployment_file(name: str) -> bool:
+    """A file name where a worker command line may be written (discovery collects them)."""
+    return _NAMES.match(name) is not None
+
+
 # `celery` as a command word (shell, YAML, or a JSON/exec-form array element), then
 # `worker` as an argument of its own: not `celery_worker_up` in a dashboard.
 _WORKER = re.compile(
@@ -72,27 +58,24 @@ class WorkerCommands:
         return bool(self.pools) and all(pool in no_children for pool in self.pools)
 
 
-def scan(root: Path) -> WorkerCommands:
+def scan(paths: list[str], root: Path) -> WorkerCommands:
+    """Read the deployment files discovery found (not under hidden directories such as
+    .github: a CI job's `celery worker` is a test run, not how production starts)."""
     found = WorkerCommands()
-    seen = 0
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if not _NAMES.match(name):
+    base = str(root)
+    for path in paths[:_MAX_FILES]:
+        relative = os.path.relpath(path, base) if path.startswith(base) else path
+        if any(part.startswith(".") for part in Path(relative).parts[:-1]):
+            continue
+        try:
+            if os.path.getsize(path) > _MAX_BYTES:
                 continue
-            seen += 1
-            if seen > _MAX_FILES:
-                return found
-            path = os.path.join(directory, name)
-            try:
-                if os.path.getsize(path) > _MAX_BYTES:
-                    continue
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                continue
-            if b"worker" in data and b"celery" in data.lower():
-                _read_commands(data, path, found)
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        if b"worker" in data and b"celery" in data.lower():
+            _read_commands(data, path, found)
     return found
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from celerylint.cli import main
-from celerylint.manifests import scan
+from celerylint.config import load_config
+from celerylint.discovery import discover
+from celerylint.manifests import WorkerCommands, scan
 
 APP = 'from celery import Celery\n\napp = Celery("proj", broker="redis://r/0")\n'
 TASKS = (
@@ -84,5 +86,21 @@ def test_scanner_ignores_lookalikes(tmp_path: Path) -> None:
         "# CMD celery -A proj worker --time-limit=5\n"
     )
     (tmp_path / "Procfile").write_text("worker: celery -A proj worker --max-tasks-per-child=10\n")
-    found = scan(tmp_path)
+    found = scan_tree(tmp_path)
     assert (found.count, found.sets_time_limit, found.pools) == (1, False, ["prefork"])
+
+
+def scan_tree(root: Path) -> WorkerCommands:
+    discovered = discover([root], load_config(None, root))
+    return scan(discovered.deployment_files, root)
+
+
+def test_excluded_and_hidden_directories_are_not_read(tmp_path: Path) -> None:
+    command = "celery -A proj worker --time-limit=60\n"
+    (tmp_path / "pyproject.toml").write_text('[tool.celerylint]\nextend-exclude = ["legacy"]\n')
+    for where in ("legacy/Procfile", ".github/workflows/ci.yml"):
+        (tmp_path / where).parent.mkdir(parents=True)
+        (tmp_path / where).write_text(command)
+    assert scan_tree(tmp_path).count == 0
+    (tmp_path / "Procfile").write_text(command)
+    assert scan_tree(tmp_path).sets_time_limit
