@@ -91,6 +91,18 @@ class Modules:
         """The module key of a file."""
         return self._by_path.get(path)
 
+    def binding_of(self, qualname: str, near: Optional[str]) -> Optional[tuple[Node, str]]:
+        """The node a qualified name is bound to, and its file; None if it is no value
+        of the project. A binding that depends on a condition is an unknown node."""
+        symbol = self.resolve(qualname, near)
+        if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
+            return None
+        binding = symbol.binding
+        node = binding.node
+        if binding.conditional:
+            node = ["u", node[1], "conditionally assigned"]
+        return node, self.paths[binding.module]
+
     def class_chain(
         self,
         module: str,

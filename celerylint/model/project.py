@@ -75,20 +75,10 @@ class Project:
         module = self.modules.module_of(path)
         if module is None:
             return None
-        return self._binding_of(f"{module}.{name}" if module else name, module)
+        return self.modules.binding_of(f"{module}.{name}", module)
 
     def _resolve_ref(self, qualname: str, path: str) -> Optional[tuple[Node, str]]:
-        return self._binding_of(qualname, self.modules.module_of(path))
-
-    def _binding_of(self, qualname: str, near: Optional[str]) -> Optional[tuple[Node, str]]:
-        symbol = self.modules.resolve(qualname, near)
-        if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
-            return None
-        binding = symbol.binding
-        node = binding.node
-        if binding.conditional:
-            node = ["u", node[1], "conditionally assigned"]
-        return node, self.modules.paths[binding.module]
+        return self.modules.binding_of(qualname, self.modules.module_of(path))
 
     def refs_in(self, node: Node, path: str, depth: int = 0) -> Optional[list[str]]:
         """Qualified names of the classes in `(A, B)`, `A`, or a constant naming them."""

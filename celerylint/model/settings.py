@@ -307,17 +307,12 @@ class AppBuilder:
         for _ in range(10):
             if node[0] not in ("name", "ref"):
                 return node, path
-            if node[0] == "name":
-                module = self.modules.module_of(path)
-                qualname = f"{module}.{node[2]}" if module else node[2]
-            else:
-                qualname = node[2]
-            symbol = self.modules.resolve(qualname, self.modules.module_of(path))
-            if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
+            module = self.modules.module_of(path)
+            qualname = f"{module}.{node[2]}" if node[0] == "name" and module else node[2]
+            target = self.modules.binding_of(qualname, module)
+            if target is None:
                 return None
-            if symbol.binding.conditional:
-                return None
-            node, path = symbol.binding.node, self.modules.paths[symbol.binding.module]
+            node, path = target
         return None
 
     # -- configuration sources ----------------------------------------------
