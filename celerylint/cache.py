@@ -4,6 +4,9 @@ One JSON file per configuration fingerprint. Entries are keyed by path and
 validated by (mtime, size) first — so a warm run only stats files — and by
 content hash when the stat changed. JSON, not pickle: the cache directory
 lives inside the repository being linted, and loading it must never run code.
+It is decoded into the typed facts (`facts.schema`) by msgspec; a file that
+does not decode into them (corrupt, or written by another version) is
+discarded whole, never trusted in part.
 Writes go to a temporary file renamed into place, so concurrent runs never see
 a half-written cache (the last writer wins; both results are valid).
 """
@@ -12,14 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
+
+import msgspec
 
 from celerylint import __version__
-from celerylint.facts import FACTS_VERSION
+from celerylint.facts.schema import FACTS_VERSION, FileFacts
 
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# celerylint cache\n"
 
@@ -33,13 +37,32 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class CacheEntry(msgspec.Struct, frozen=True, array_like=True):
+    """What is known of one file, valid while its (mtime, size) or content are the same."""
+
+    mtime_ns: int
+    size: int
+    sha256: str
+    module: str
+    is_package: bool
+    facts: Optional[FileFacts]  # None: the prefilter said the file cannot matter
+
+
+class CacheFile(msgspec.Struct, frozen=True):
+    entries: dict[str, CacheEntry]
+
+
+_DECODER = msgspec.json.Decoder(CacheFile)
+_ENCODER = msgspec.json.Encoder()
+
+
 class FactsCache:
-    """Entries: path -> [mtime_ns, size, sha256, module, is_package, facts or None]."""
+    """Per-path entries, loaded from and saved to one JSON file."""
 
     def __init__(self, directory: Optional[Path], key: str) -> None:
         self.directory = directory
         self.file = directory / f"facts-{key}.json" if directory else None
-        self.entries: dict[str, list[Any]] = {}
+        self.entries: dict[str, CacheEntry] = {}
         self.dirty = False
         if self.file is not None:
             self._load()
@@ -47,20 +70,26 @@ class FactsCache:
     def _load(self) -> None:
         assert self.file is not None
         try:
-            with open(self.file, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
+            with open(self.file, "rb") as handle:
+                data = handle.read()
+            self.entries = _DECODER.decode(data).entries
+        except (OSError, msgspec.DecodeError):
             return
-        if isinstance(data, dict) and isinstance(data.get("entries"), dict):
-            self.entries = data["entries"]
+        # Entries of other facts versions cannot share the file name (the version is
+        # in the fingerprint), but a hand-edited file could hold them: drop those.
+        self.entries = {
+            path: entry
+            for path, entry in self.entries.items()
+            if entry.facts is None or entry.facts.version == FACTS_VERSION
+        }
 
-    def lookup(self, path: str, stat: os.stat_result) -> Optional[list[Any]]:
+    def lookup(self, path: str, stat: os.stat_result) -> Optional[CacheEntry]:
         entry = self.entries.get(path)
-        if entry and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size:
+        if entry and entry.mtime_ns == stat.st_mtime_ns and entry.size == stat.st_size:
             return entry
         return None
 
-    def store(self, path: str, entry: list[Any]) -> None:
+    def store(self, path: str, entry: CacheEntry) -> None:
         if self.entries.get(path) != entry:
             self.entries[path] = entry
             self.dirty = True
@@ -92,8 +121,8 @@ class FactsCache:
                 gitignore.write_text("*\n", encoding="utf-8")
             fd, temp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump({"entries": self.entries}, handle, separators=(",", ":"))
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(_ENCODER.encode(CacheFile(self.entries)))
                 os.replace(temp, self.file)
                 self._remove_others()
             except BaseException:

@@ -10,22 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
-
-@dataclass(frozen=True, order=True)
-class Span:
-    """A source range: 1-based lines, 0-based *character* columns, end exclusive."""
-
-    line: int
-    col: int
-    end_line: int
-    end_col: int
-
-    def to_list(self) -> list[int]:
-        return [self.line, self.col, self.end_line, self.end_col]
-
-    @classmethod
-    def from_list(cls, raw: list[int]) -> Span:
-        return cls(raw[0], raw[1], raw[2], raw[3])
+from celerylint.facts.schema import Span
 
 
 class Applicability(str, Enum):

@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
 from celerylint.discovery import discover
+from celerylint.facts.schema import FileFacts
 from celerylint.manifests import WorkerCommands
 from celerylint.manifests import scan as scan_workers
 from celerylint.model.project import Project
@@ -40,9 +41,9 @@ def build_project(
     paths = {source.module: path for path, source in store.files.items() if source.module}
     by_module = {module: path for module, path in paths.items()}
 
-    def loader(module: str) -> Optional[dict[str, Any]]:
+    def loader(module: str) -> Optional[FileFacts]:
         facts = store.on_demand(by_module[module])
-        if facts is None or "error" in facts:
+        if facts is None or facts.error is not None:
             return None
         return facts
 
@@ -74,14 +75,15 @@ def parse_errors(store: FactStore) -> list[Diagnostic]:
     meta = BY_CODE["CL000"]
     found = []
     for path in sorted(set(store.relevant)):
-        error = store.facts.get(path, {}).get("error")
+        facts = store.facts.get(path)
+        error = facts.error if facts is not None else None
         if error:
-            line, col = error["line"], error["col"]
+            line, col = error.line, error.col
             found.append(
                 Diagnostic(
                     meta.code,
                     meta.name,
-                    error["message"],
+                    error.message,
                     path,
                     Span(line, col, line, col),
                     meta.severity,
@@ -100,7 +102,7 @@ def check(
 ) -> CheckResult:
     """Lint: the model is built from the whole project; findings are kept under `paths`."""
     from celerylint.rules import run_rules
-    from celerylint.suppress import Suppression, apply_suppressions
+    from celerylint.suppress import apply_suppressions
 
     discovery = discover([config.root], config)
     scope = [str(Path(p).absolute()) for p in paths]
@@ -126,19 +128,11 @@ def check(
     ignored = _per_file_ignores(config)
     diagnostics = [d for d in diagnostics if not ignored(d.path, d.code)]
     diagnostics = [d for d in diagnostics if any(_is_under(d.path, s) for s in scope)]
-    suppressions: dict[str, list[Suppression]] = {}
-    for path, facts in store.facts.items():
-        for raw in facts.get("suppressions", ()):
-            suppressions.setdefault(path, []).append(
-                Suppression(
-                    raw["line"],
-                    Span.from_list(raw["span"]),
-                    tuple(raw["names"]),
-                    tuple(Span.from_list(s) for s in raw["name_spans"]),
-                    Span.from_list(raw["removal"]) if raw["removal"] else None,
-                )
-            )
-    suppressions = {p: s for p, s in suppressions.items() if any(_is_under(p, x) for x in scope)}
+    suppressions = {
+        path: list(facts.suppressions)
+        for path, facts in store.facts.items()
+        if facts.suppressions and any(_is_under(path, x) for x in scope)
+    }
     # Judged file by file: a suppression of a rule that per-file-ignores turns off
     # there is not "unused", and CL001/CL002 obey per-file-ignores themselves.
     by_path: dict[str, list[Diagnostic]] = {}

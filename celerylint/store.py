@@ -10,10 +10,13 @@ import functools
 import os
 from typing import Any, Optional
 
-from celerylint.cache import FactsCache, content_hash, fingerprint
+import msgspec
+
+from celerylint.cache import CacheEntry, FactsCache, content_hash, fingerprint
 from celerylint.config import Config
 from celerylint.discovery import SourceFile
 from celerylint.facts import extract_source, is_relevant, prefilter_tokens
+from celerylint.facts.schema import FileFacts, failed
 
 # Below this many files to read, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -30,10 +33,6 @@ def _fork() -> Any:
         return None
 
 
-def _error(message: str) -> dict[str, Any]:
-    return {"error": {"message": message, "line": 1, "col": 0}}
-
-
 # A file to settle: (path, module, is_package, root-relative path, sha of its
 # cached facts or None, parse even if the prefilter says no).
 Job = tuple[str, str, bool, str, Optional[str], bool]
@@ -41,7 +40,7 @@ Job = tuple[str, str, bool, str, Optional[str], bool]
 
 def _settle(
     job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...]
-) -> tuple[Optional[str], str, Optional[dict[str, Any]]]:
+) -> tuple[Optional[str], str, Optional[FileFacts]]:
     """Read, hash, prefilter and extract one file: (sha, status, facts).
 
     status: "same" (content as cached), "skip" (prefiltered out), "parsed", "error".
@@ -53,7 +52,7 @@ def _settle(
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return None, "error", _error(f"cannot read: {exc.strerror or exc}")
+        return None, "error", failed(f"cannot read: {exc.strerror or exc}")
     sha = content_hash(data)
     if sha == known_sha:
         return sha, "same", None
@@ -81,7 +80,7 @@ class FactStore:
         cache_dir = config.cache_dir or (config.root / ".celerylint_cache")
         key = fingerprint(sorted(config.task_decorators))
         self.cache = FactsCache(cache_dir if use_cache else None, key)
-        self.facts: dict[str, dict[str, Any]] = {}
+        self.facts: dict[str, FileFacts] = {}
         self.relevant: list[str] = []
         self.parsed = 0
         self._stats: dict[str, os.stat_result] = {}
@@ -91,8 +90,8 @@ class FactStore:
         relative = path[len(self.root) :] if path.startswith(self.root) else path
         cached = self.cache.entries.get(path)
         known = None
-        if cached and cached[3] == source.module and cached[4] == source.is_package:
-            known = cached[2]
+        if cached and cached.module == source.module and cached.is_package == source.is_package:
+            known = cached.sha256
         return (path, source.module, source.is_package, relative, known, force)
 
     def load(self) -> None:
@@ -108,15 +107,15 @@ class FactStore:
             try:
                 stat = os.stat(path)
             except OSError as exc:
-                self.facts[path] = _error(f"cannot read: {exc.strerror or exc}")
+                self.facts[path] = failed(f"cannot read: {exc.strerror or exc}")
                 self.relevant.append(path)
                 continue
             self._stats[path] = stat
             entry = self.cache.lookup(path, stat)
             if entry is None:
                 pending.append(self._job(path))
-            elif entry[5] is not None:
-                self.facts[path] = entry[5]
+            elif entry.facts is not None:
+                self.facts[path] = entry.facts
                 self.relevant.append(path)
         self._settle_all(pending)
         self.cache.prune(set(self.files))
@@ -126,7 +125,7 @@ class FactStore:
             _settle, tokens=self.tokens, task_decorators=self.task_decorators
         )
         workers = min(os.cpu_count() or 1, 8)
-        results: Optional[list[Any]] = None
+        results: Optional[list[tuple[Optional[str], str, Optional[FileFacts]]]] = None
         if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
             chunk = max(16, len(jobs) // (workers * 4))
             from concurrent.futures import ProcessPoolExecutor
@@ -142,14 +141,17 @@ class FactStore:
             path = job[0]
             if status == "same":
                 cached = self.cache.entries[path]
-                facts = cached[5]
+                facts = cached.facts
                 stat = self._stats.get(path)
                 if stat is not None:
-                    self.cache.store(path, [stat.st_mtime_ns, stat.st_size, *cached[2:]])
+                    moved = msgspec.structs.replace(
+                        cached, mtime_ns=stat.st_mtime_ns, size=stat.st_size
+                    )
+                    self.cache.store(path, moved)
             elif status == "parsed":
                 self.parsed += 1
             if status == "error":
-                self.facts[path] = facts or _error("cannot read")
+                self.facts[path] = facts or failed("cannot read")
                 self.relevant.append(path)
                 continue
             if facts is not None:
@@ -158,12 +160,14 @@ class FactStore:
             if status in ("parsed", "skip") and sha is not None:
                 self._remember(path, sha, facts)
 
-    def _remember(self, path: str, sha: str, facts: Optional[dict[str, Any]]) -> None:
+    def _remember(self, path: str, sha: str, facts: Optional[FileFacts]) -> None:
         stat = self._stats.get(path)
         if stat is None:
             return
         source = self.files[path]
-        entry = [stat.st_mtime_ns, stat.st_size, sha, source.module, source.is_package, facts]
+        entry = CacheEntry(
+            stat.st_mtime_ns, stat.st_size, sha, source.module, source.is_package, facts
+        )
         self.cache.store(path, entry)
 
     def mentioning(self, text: str) -> list[str]:
@@ -187,7 +191,7 @@ class FactStore:
                 found.append(path)
         return found
 
-    def on_demand(self, path: str) -> Optional[dict[str, Any]]:
+    def on_demand(self, path: str) -> Optional[FileFacts]:
         """Facts of a file the prefilter skipped but the model needs after all."""
         facts = self.facts.get(path)
         if facts is None and path in self.files:

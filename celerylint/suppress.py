@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Span
+from celerylint.facts.schema import Suppression
 from celerylint.rules.meta import BY_CODE, RuleMeta, lookup
 
 UNUSED_SUPPRESSION = "CL001"
@@ -25,20 +26,6 @@ _DIRECTIVE = re.compile(r"#\s*(?P<tool>celerylint:\s*ignore)(?![\w-])(?:\s*\[(?P
 _NAME = re.compile(r"[^\s,]+")
 # The line breaks `ast` and `tokenize` count, so rows agree with diagnostics.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-@dataclass(frozen=True)
-class Suppression:
-    line: int
-    # The directive, from its `#` to its closing `]` (to `ignore` when bare).
-    span: Span
-    # As written: codes or names, any case.
-    names: tuple[str, ...]
-    # Where each of `names` is written, in the same order.
-    name_spans: tuple[Span, ...] = ()
-    # What to delete to remove the whole directive without leaving debris: the
-    # whitespace before it, or the whole line when the comment stands alone.
-    removal: Span | None = None
 
 
 def find_suppressions(source: str) -> list[Suppression]:

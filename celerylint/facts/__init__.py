@@ -8,9 +8,12 @@ import re
 import tokenize
 import warnings
 from collections.abc import Iterable
-from typing import Any
+from typing import Union
 
-from celerylint.facts.python import FACTS_VERSION, extract
+import msgspec
+
+from celerylint.facts.python import extract
+from celerylint.facts.schema import FACTS_VERSION, FileFacts, failed
 
 __all__ = [
     "FACTS_VERSION",
@@ -64,10 +67,6 @@ def is_relevant(data: bytes, path: str, tokens: tuple[bytes, ...]) -> bool:
     return b"CELERY" in data and _CELERY_ASSIGNMENT.search(data) is not None
 
 
-def _error(message: str, line: int = 1, col: int = 0) -> dict[str, Any]:
-    return {"v": FACTS_VERSION, "error": {"message": message, "line": line, "col": col}}
-
-
 def decode(data: bytes) -> str:
     """Decode Python source as the interpreter would (BOM, PEP 263 cookie)."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
@@ -79,45 +78,36 @@ def decode(data: bytes) -> str:
 
 def extract_source(
     data: bytes, module: str, is_package: bool, task_decorators: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """Facts of one file's bytes, or `{"error": ...}` when it cannot be read as Python."""
+) -> FileFacts:
+    """Facts of one file's bytes, or the error that keeps it from being read as Python."""
     try:
         source = decode(data)
     except (SyntaxError, LookupError) as exc:
-        return _error(f"cannot decode: {exc}")
+        return failed(f"cannot decode: {exc}")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return _error(f"cannot decode as {exc.encoding}: invalid byte at offset {exc.start}", line)
+        return failed(f"cannot decode as {exc.encoding}: invalid byte at offset {exc.start}", line)
     if "\x00" in source:
-        return _error("file contains NUL bytes: not Python source")
+        return failed("file contains NUL bytes: not Python source")
     try:
         tree = parse_quietly(source)
     except SyntaxError as exc:
         parsed = _parse_newer_syntax(source, exc)
-        if isinstance(parsed, dict):
+        if isinstance(parsed, FileFacts):
             return parsed
         tree = parsed
     except (RecursionError, MemoryError):
-        return _error("too deeply nested to parse")
+        return failed("too deeply nested to parse")
     except ValueError as exc:
-        return _error(f"cannot parse: {exc}")
+        return failed(f"cannot parse: {exc}")
     try:
         facts = extract(tree, source, module, is_package, task_decorators)
     except RecursionError:
-        return _error("too deeply nested to analyze")
+        return failed("too deeply nested to analyze")
     if "celerylint:" in source:
         from celerylint.suppress import find_suppressions
 
-        facts["suppressions"] = [
-            {
-                "line": s.line,
-                "span": s.span.to_list(),
-                "names": list(s.names),
-                "name_spans": [n.to_list() for n in s.name_spans],
-                "removal": s.removal.to_list() if s.removal else None,
-            }
-            for s in find_suppressions(source)
-        ]
+        facts = msgspec.structs.replace(facts, suppressions=tuple(find_suppressions(source)))
     return facts
 
 
@@ -134,13 +124,13 @@ def parse_quietly(source: str) -> ast.Module:
         return ast.parse(source)
 
 
-def _syntax_error(exc: SyntaxError) -> dict[str, Any]:
+def _syntax_error(exc: SyntaxError, note: str = "") -> FileFacts:
     line = exc.lineno or 1
     col = max((exc.offset or 1) - 1, 0)
-    return _error(f"syntax error: {exc.msg}", line, col)
+    return failed(f"syntax error: {exc.msg}{note}", line, col)
 
 
-def _parse_newer_syntax(source: str, exc: SyntaxError) -> ast.Module | dict[str, Any]:
+def _parse_newer_syntax(source: str, exc: SyntaxError) -> Union[ast.Module, FileFacts]:
     """The tree of a file written for a newer Python, or the error facts.
 
     Only files `ast` rejected get here, so libcst (imported by `facts.syntax`)
@@ -161,10 +151,8 @@ def _parse_newer_syntax(source: str, exc: SyntaxError) -> ast.Module | dict[str,
                 # The newer constructs were rewritten and something else is
                 # wrong: point at that (the rewrite kept line numbers), and
                 # still say what the file needs.
-                error = _syntax_error(again)
                 note = requirement_message(lowering.features)
-                error["error"]["message"] += f"; the file also {note}"
-                return error
+                return _syntax_error(again, f"; the file also {note}")
         else:
             # Positions back on the user's text, so spans and fix edits match the file.
             restore_positions(tree, source, lowering)
@@ -174,8 +162,7 @@ def _parse_newer_syntax(source: str, exc: SyntaxError) -> ast.Module | dict[str,
         # points at the first of them.
         line = exc.lineno or 1
         col = max((exc.offset or 1) - 1, 0)
-        return _error(f"syntax error: {requirement_message(lowering.features)}", line, col)
-    error = _syntax_error(exc)
+        return failed(f"syntax error: {requirement_message(lowering.features)}", line, col)
     if lowering.skipped is not None and lowering.skipped != exc.msg:
-        error["error"]["message"] += f" (not retried with a newer grammar: {lowering.skipped})"
-    return error
+        return _syntax_error(exc, f" (not retried with a newer grammar: {lowering.skipped})")
+    return _syntax_error(exc)

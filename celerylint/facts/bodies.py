@@ -8,9 +8,10 @@ module-level scope, and the module-level names bound to
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Literal, Optional
 
 from celerylint.facts.nodes import keyword_value
+from celerylint.facts.schema import LocalCall, PoolCreation, ResultWait, RetryCall, Span
 from celerylint.facts.scope import Scope
 
 _RESULT_METHODS = frozenset({"delay", "apply_async", "send_task"})
@@ -39,15 +40,22 @@ _CANVAS = frozenset(
 )
 
 
+_STATEMENTS: dict[type, Literal["expr", "raise", "return"]] = {
+    ast.Expr: "expr",
+    ast.Raise: "raise",
+    ast.Return: "return",
+}
+
+
 class BodyAnalysis:
     """Analyses of one function body's nodes (see `walk.walk_own_scope`)."""
 
     # Provided by the extractor this is mixed into.
     scope: Scope
     _ctx_names: set[str]
-    span: Callable[[Any], list[int]]
+    span: Callable[[Any], Span]
 
-    def _pool_calls(self, body_nodes: list[ast.AST], scope: Scope) -> list:
+    def _pool_calls(self, body_nodes: list[ast.AST], scope: Scope) -> tuple[PoolCreation, ...]:
         contexts = set(self._ctx_names)
         for node in body_nodes:
             if (
@@ -79,10 +87,12 @@ class BodyAnalysis:
             if callee in POOL_FACTORIES or (callee or "").startswith(
                 "multiprocessing.get_context()."
             ):
-                found.append([callee, self.span(node)])
-        return found
+                found.append(PoolCreation(callee, self.span(node)))
+        return tuple(found)
 
-    def _local_calls(self, body_nodes: list[ast.AST], first: Optional[str]) -> list:
+    def _local_calls(
+        self, body_nodes: list[ast.AST], first: Optional[str]
+    ) -> tuple[LocalCall, ...]:
         """Calls that may reach code of this module: `helper()` and `self.method()`."""
         calls = []
         for node in body_nodes:
@@ -90,17 +100,17 @@ class BodyAnalysis:
                 continue
             func = node.func
             if isinstance(func, ast.Name) and func.id in self.scope.module_names:
-                calls.append(["f", func.id, self.span(node)])
+                calls.append(LocalCall("function", func.id, self.span(node)))
             elif (
                 first
                 and isinstance(func, ast.Attribute)
                 and isinstance(func.value, ast.Name)
                 and func.value.id == first
             ):
-                calls.append(["m", func.attr, self.span(node)])
-        return calls
+                calls.append(LocalCall("method", func.attr, self.span(node)))
+        return tuple(calls)
 
-    def _result_waits(self, body_nodes: list[ast.AST], scope: Scope) -> list:
+    def _result_waits(self, body_nodes: list[ast.AST], scope: Scope) -> tuple[ResultWait, ...]:
         result_vars: dict[str, bool] = {}
         for node in body_nodes:
             targets: list[ast.expr] = []
@@ -146,8 +156,8 @@ class BodyAnalysis:
                 continue
             if any(start <= node.lineno <= end for start, end in exempt):
                 continue
-            waits.append([node.func.attr, self.span(node)])
-        return waits
+            waits.append(ResultWait(node.func.attr, self.span(node)))
+        return tuple(waits)
 
     def _produces_result(self, expr: ast.expr, scope: Scope) -> bool:
         if not isinstance(expr, ast.Call):
@@ -162,7 +172,9 @@ class BodyAnalysis:
             return True
         return isinstance(func, ast.Call) and (scope.qualify(func.func) or "") in _CANVAS
 
-    def _allow_join_ranges(self, body_nodes: list[ast.AST], scope: Scope) -> list:
+    def _allow_join_ranges(
+        self, body_nodes: list[ast.AST], scope: Scope
+    ) -> list[tuple[int, int]]:
         ranges = []
         for node in body_nodes:
             if isinstance(node, (ast.With, ast.AsyncWith)):
@@ -174,9 +186,9 @@ class BodyAnalysis:
                         ranges.append((node.lineno, node.end_lineno or node.lineno))
         return ranges
 
-    def _retries(self, body_nodes: list[ast.AST], first: Optional[str]) -> list:
+    def _retries(self, body_nodes: list[ast.AST], first: Optional[str]) -> tuple[RetryCall, ...]:
         if not first:
-            return []
+            return ()
         retries = []
         for node in body_nodes:
             statement: Optional[ast.stmt] = None
@@ -204,15 +216,15 @@ class BodyAnalysis:
                 and (throw is None or (isinstance(throw, ast.Constant) and throw.value is True))
             )
             retries.append(
-                {
-                    "stmt": type(statement).__name__.lower(),
-                    "span": self.span(call),
-                    "stmt_span": self.span(statement),
-                    "throw_false": isinstance(throw, ast.Constant) and throw.value is False,
-                    "throws": throws,
-                }
+                RetryCall(
+                    _STATEMENTS[type(statement)],
+                    self.span(call),
+                    self.span(statement),
+                    isinstance(throw, ast.Constant) and throw.value is False,
+                    throws,
+                )
             )
-        return retries
+        return tuple(retries)
 
 
 def returns_value(body_nodes: list[ast.AST]) -> bool:

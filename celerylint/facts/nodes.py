@@ -6,6 +6,20 @@ import ast
 import re
 from typing import Any, Optional
 
+from celerylint.facts.schema import (
+    BinOp,
+    Const,
+    Env,
+    Map,
+    Name,
+    Neg,
+    Node,
+    Ref,
+    Seq,
+    Span,
+    TimeDelta,
+    Unknown,
+)
 from celerylint.facts.scope import Scope
 
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
@@ -28,17 +42,17 @@ class Positions:
         encoded = self.lines[line - 1].encode("utf-8", "surrogatepass")
         return len(encoded[:byte_col].decode("utf-8", "replace"))
 
-    def span(self, node: Any) -> list[int]:
+    def span(self, node: Any) -> Span:
         end_line = getattr(node, "end_lineno", None) or node.lineno
         end_col = getattr(node, "end_col_offset", None)
         if end_col is None:
             end_col = node.col_offset
-        return [
+        return Span(
             node.lineno,
             self.col(node.lineno, node.col_offset),
             end_line,
             self.col(end_line, end_col),
-        ]
+        )
 
 
 def const_str(node: Optional[ast.expr]) -> Optional[str]:
@@ -65,73 +79,72 @@ class NodeBuilder:
     def __init__(self, positions: Positions) -> None:
         self.positions = positions
 
-    def build(self, expr: ast.expr, scope: Scope, depth: int = 0) -> list:
+    def build(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Node:
         span = self.positions.span(expr)
         if depth > 40:
-            return ["u", span, "expression too deep"]
+            return Unknown(span, "expression too deep")
         if isinstance(expr, ast.Constant):
             value = expr.value
             if value is None or isinstance(value, (str, bool, int, float)):
-                return ["c", span, value]
-            return ["u", span, "unsupported constant"]
+                return Const(span, value)
+            return Unknown(span, "unsupported constant")
         if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
             size = len(expr.keys) if isinstance(expr, ast.Dict) else len(expr.elts)
             if size > _MAX_LITERAL_ITEMS:
-                return ["u", span, "literal too large to evaluate"]
+                return Unknown(span, "literal too large to evaluate")
         if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
             if any(isinstance(elt, ast.Starred) for elt in expr.elts):
-                return ["u", span, "starred element"]
-            return ["seq", span, [self.build(elt, scope, depth + 1) for elt in expr.elts]]
+                return Unknown(span, "starred element")
+            return Seq(span, tuple(self.build(elt, scope, depth + 1) for elt in expr.elts))
         if isinstance(expr, ast.Dict):
             if any(key is None for key in expr.keys):
-                return ["u", span, "dict unpacking"]
-            pairs = [
-                [self.build(key, scope, depth + 1), self.build(value, scope, depth + 1)]
+                return Unknown(span, "dict unpacking")
+            pairs = tuple(
+                (self.build(key, scope, depth + 1), self.build(value, scope, depth + 1))
                 for key, value in zip(expr.keys, expr.values)
                 if key is not None
-            ]
-            return ["map", span, pairs]
+            )
+            return Map(span, pairs)
         if isinstance(expr, ast.Name):
             if scope.is_local(expr.id):
-                return ["u", span, f"local variable {expr.id}"]
-            if expr.id in scope.imports or expr.id in scope.local_imports:
-                return ["ref", span, scope.qualify_name(expr.id)]
+                return Unknown(span, f"local variable {expr.id}")
             qualified = scope.qualify_name(expr.id)
+            if expr.id in scope.imports or expr.id in scope.local_imports:
+                return Ref(span, qualified or expr.id)
             if qualified and qualified.startswith("builtins."):
-                return ["ref", span, qualified]
-            return ["name", span, expr.id]
+                return Ref(span, qualified)
+            return Name(span, expr.id)
         if isinstance(expr, ast.Attribute):
             qualified = scope.qualify(expr)
             if qualified:
-                return ["ref", span, qualified]
-            return ["u", span, "attribute of an expression"]
+                return Ref(span, qualified)
+            return Unknown(span, "attribute of an expression")
         if isinstance(expr, ast.BinOp):
             op = _BINOP_SYMBOLS.get(type(expr.op))
             if op is None:
-                return ["u", span, "unsupported operator"]
-            return [
-                "op",
+                return Unknown(span, "unsupported operator")
+            return BinOp(
                 span,
                 op,
                 self.build(expr.left, scope, depth + 1),
                 self.build(expr.right, scope, depth + 1),
-            ]
+            )
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
-            return ["neg", span, self.build(expr.operand, scope, depth + 1)]
+            return Neg(span, self.build(expr.operand, scope, depth + 1))
         if isinstance(expr, ast.Subscript):
             return self._subscript(expr, scope, span, depth)
         if isinstance(expr, ast.Call):
             return self._call(expr, scope, span, depth)
-        return ["u", span, f"{type(expr).__name__.lower()} expression"]
+        return Unknown(span, f"{type(expr).__name__.lower()} expression")
 
-    def _subscript(self, expr: ast.Subscript, scope: Scope, span: list[int], depth: int) -> list:
+    def _subscript(self, expr: ast.Subscript, scope: Scope, span: Span, depth: int) -> Node:
         if scope.qualify(expr.value) == "os.environ":
-            variable = const_str(expr.slice)  # type: ignore[arg-type]
+            variable = const_str(expr.slice)
             if variable is not None:
-                return ["env", span, variable, None, True]
-        return ["u", span, "subscript"]
+                return Env(span, variable, None, True)
+        return Unknown(span, "subscript")
 
-    def _call(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:
+    def _call(self, call: ast.Call, scope: Scope, span: Span, depth: int) -> Node:
         callee = scope.qualify(call.func)
         if callee in _ENV_GETTERS and call.args:
             variable = const_str(call.args[0])
@@ -139,7 +152,7 @@ class NodeBuilder:
                 default = None
                 if len(call.args) > 1:
                     default = self.build(call.args[1], scope, depth + 1)
-                return ["env", span, variable, default, False]
+                return Env(span, variable, default, False)
         if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
             return self._timedelta(call, scope, span, depth)
         if _is_env_helper(call.func) and call.args:
@@ -155,21 +168,21 @@ class NodeBuilder:
                     default_expr = call.args[1]
                 default = self.build(default_expr, scope, depth + 1) if default_expr else None
                 # django-environ and decouple raise when a variable without default is unset.
-                return ["env", span, variable, default, default_expr is None]
-        return ["u", span, f"call to {callee or 'an expression'}"]
+                return Env(span, variable, default, default_expr is None)
+        return Unknown(span, f"call to {callee or 'an expression'}")
 
-    def _timedelta(self, call: ast.Call, scope: Scope, span: list[int], depth: int) -> list:
+    def _timedelta(self, call: ast.Call, scope: Scope, span: Span, depth: int) -> Node:
         order = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
-        parts: list[list] = []
+        parts: list[tuple[str, Node]] = []
         if len(call.args) > len(order) or any(k.arg is None for k in call.keywords):
-            return ["u", span, "timedelta with unpacked arguments"]
+            return Unknown(span, "timedelta with unpacked arguments")
         for keyword_name, arg in zip(order, call.args):
-            parts.append([keyword_name, self.build(arg, scope, depth + 1)])
+            parts.append((keyword_name, self.build(arg, scope, depth + 1)))
         for keyword in call.keywords:
-            if keyword.arg not in order:
-                return ["u", span, "timedelta with unknown keyword"]
-            parts.append([keyword.arg, self.build(keyword.value, scope, depth + 1)])
-        return ["td", span, parts]
+            if keyword.arg is None or keyword.arg not in order:
+                return Unknown(span, "timedelta with unknown keyword")
+            parts.append((keyword.arg, self.build(keyword.value, scope, depth + 1)))
+        return TimeDelta(span, tuple(parts))
 
 
 def _is_env_helper(func: ast.expr) -> bool:

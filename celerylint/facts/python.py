@@ -1,15 +1,19 @@
-"""Per-file extraction: Python source -> plain, JSON-able facts.
+"""Per-file extraction: Python source -> typed facts (`facts.schema`).
 
 Nothing here knows about other files. Everything a rule may point at carries
-a span; everything a rule may reason about is an IR node (`facts.values`) so
-that values defined elsewhere (star imports, imported constants) can be
+a span; everything a rule may reason about is an IR node (`facts.schema.Node`)
+so that values defined elsewhere (star imports, imported constants) can be
 resolved later by the project model. The output is cached by content hash.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from typing import Any, Optional
+
+import msgspec
 
 from celerylint.facts.bodies import (
     _GET_CONTEXT,
@@ -18,10 +22,37 @@ from celerylint.facts.bodies import (
     returns_value,
 )
 from celerylint.facts.nodes import NodeBuilder, Positions, const_str, keyword_value
+from celerylint.facts.schema import (
+    AppCall,
+    Assign,
+    CallArgument,
+    CallKeyword,
+    CallShape,
+    ClassFacts,
+    ConfigFromObject,
+    ConfOp,
+    ConfOpaque,
+    ConfSet,
+    ConfUnset,
+    ConfUpdate,
+    Decorator,
+    Dispatch,
+    DispatchSyntax,
+    Event,
+    FileFacts,
+    FunctionFacts,
+    Mutate,
+    Node,
+    Ref,
+    SettingsModuleDefault,
+    Span,
+    StarImport,
+    TaskRegistration,
+    Unknown,
+    ValueShape,
+)
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 from celerylint.facts.walk import bound_in, bound_names, walk_all, walk_own_scope
-
-FACTS_VERSION = 12
 
 DISPATCH_METHODS = frozenset(
     {
@@ -69,27 +100,24 @@ class Extractor(BodyAnalysis):
             if name not in imports:
                 module_names.add(name)
         self.scope = Scope(module, imports, module_names)
-        self.facts: dict[str, Any] = {
-            "v": FACTS_VERSION,
-            "events": [],
-            "apps": [],
-            "conf_ops": [],
-            "django_settings": [],
-            "functions": {},
-            "classes": {},
-            "dispatches": [],
-            "register_task": [],
-            "dynamic": False,
-        }
+        self.events: list[Event] = []
+        self.apps: list[AppCall] = []
+        self.conf_ops: list[ConfOp] = []
+        self.settings_module_defaults: list[SettingsModuleDefault] = []
+        self.functions: dict[str, FunctionFacts] = {}
+        self.classes: dict[str, ClassFacts] = {}
+        self.dispatches: list[Dispatch] = []
+        self.registrations: list[TaskRegistration] = []
+        self.dynamic = False
         self._discarded: set[int] = set()
         self._ctx_names: set[str] = set()
         self._function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self._factory_calls: list[tuple[str, str]] = []  # `app = make_app()` at module level
 
-    def span(self, node: Any) -> list[int]:
+    def span(self, node: Any) -> Span:
         return self.positions.span(node)
 
-    def name_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[int]:
+    def name_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Span:
         """The span of the `name` in `def name` / `class name` (its own line)."""
         keyword = (
             "class"
@@ -104,11 +132,11 @@ class Extractor(BodyAnalysis):
             found = lines[line - 1].find(node.name, col + len(keyword))
             if found >= 0:
                 start = found
-        return [line, start, line, start + len(node.name)]
+        return Span(line, start, line, start + len(node.name))
 
     def source(self, node: Any) -> str:
         """The exact source text of a node."""
-        start_line, start_col, end_line, end_col = self.span(node)
+        start_line, start_col, end_line, end_col = msgspec.structs.astuple(self.span(node))
         lines = self.positions.lines[start_line - 1 : end_line]
         if not lines:
             return ""
@@ -116,43 +144,45 @@ class Extractor(BodyAnalysis):
             return lines[0][start_col:end_col]
         return "\n".join([lines[0][start_col:], *lines[1:-1], lines[-1][:end_col]])
 
-    def string_key_span(self, node: ast.expr) -> Optional[list[int]]:
+    def string_key_span(self, node: ast.expr) -> Optional[Span]:
         """The span inside the quotes of a plain one-line string literal, for renames."""
         text = const_str(node)
         if text is None:
             return None
-        line, col, end_line, end_col = self.span(node)
+        line, col, end_line, end_col = msgspec.structs.astuple(self.span(node))
         if end_line != line or self.source(node)[1:-1] != text:
             return None
-        return [line, col + 1, line, end_col - 1]
+        return Span(line, col + 1, line, end_col - 1)
 
-    def keyword_name_span(self, keyword: ast.keyword) -> Optional[list[int]]:
+    def keyword_name_span(self, keyword: ast.keyword) -> Optional[Span]:
         if keyword.arg is None or not hasattr(keyword, "lineno"):
             return None
         line = keyword.lineno
         col = self.positions.col(line, keyword.col_offset)
-        return [line, col, line, col + len(keyword.arg)]
+        return Span(line, col, line, col + len(keyword.arg))
 
-    def call_shape(self, call: ast.Call) -> dict[str, Any]:
+    def call_shape(self, call: ast.Call) -> CallShape:
         """Where and how a keyword can be appended to a call, for fixes."""
-        end_line, end_col = self.span(call)[2:]
+        end_line, end_col = self.span(call).end
+        close = (end_line, end_col - 1)
         items: list[Any] = [*call.args, *call.keywords]
         items.sort(key=lambda n: (n.lineno, n.col_offset))
-        shape: dict[str, Any] = {"close": [end_line, end_col - 1], "last": None}
-        if items:
-            last = items[-1]
-            last_end = self.span(last)[2:]
-            between = self._text_between(last_end, [end_line, end_col - 1])
-            shape["last"] = last_end
-            shape["trailing_comma"] = "," in between.split("#")[0]
-            shape["last_indent"] = _indent(self.positions.lines[self.span(last)[0] - 1])
-            shape["close_indent"] = _indent(self.positions.lines[end_line - 1])
-            shape["close_alone"] = not self.positions.lines[end_line - 1][: end_col - 1].strip()
-        return shape
+        if not items:
+            return CallShape(close)
+        last = self.span(items[-1])
+        between = self._text_between(last.end, close)
+        return CallShape(
+            close,
+            last.end,
+            trailing_comma="," in between.split("#")[0],
+            last_indent=_indent(self.positions.lines[last.line - 1]),
+            close_indent=_indent(self.positions.lines[end_line - 1]),
+            close_alone=not self.positions.lines[end_line - 1][: end_col - 1].strip(),
+        )
 
     def _parenthesized(self, node: ast.expr) -> bool:
         """`(x)`: the node's own text is wrapped in parentheses (not a tuple's)."""
-        line, col, end_line, end_col = self.span(node)
+        line, col, end_line, end_col = msgspec.structs.astuple(self.span(node))
         before = self.positions.lines[line - 1][:col].rstrip()
         after = self.positions.lines[end_line - 1][end_col:].lstrip()
         if not (before.endswith("(") and after.startswith(")")):
@@ -161,7 +191,7 @@ class Extractor(BodyAnalysis):
         head = before[:-1].rstrip()
         return head == "" or head.endswith(("(", ",", "=", "[", ":"))
 
-    def _text_between(self, start: list[int], end: list[int]) -> str:
+    def _text_between(self, start: tuple[int, int], end: tuple[int, int]) -> str:
         lines = self.positions.lines
         if start[0] == end[0]:
             return lines[start[0] - 1][start[1] : end[1]]
@@ -171,7 +201,7 @@ class Extractor(BodyAnalysis):
 
     # -- entry point ---------------------------------------------------------
 
-    def extract(self) -> dict[str, Any]:
+    def extract(self) -> FileFacts:
         self._all_nodes = walk_all(self.tree)
         for node in self._all_nodes:
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
@@ -180,7 +210,17 @@ class Extractor(BodyAnalysis):
         self._factory_apps()
         self._analyze_reachable()
         self._scan_calls()
-        return self.facts
+        return FileFacts(
+            events=tuple(self.events),
+            apps=tuple(self.apps),
+            conf_ops=tuple(self.conf_ops),
+            settings_module_defaults=tuple(self.settings_module_defaults),
+            functions=self.functions,
+            classes=self.classes,
+            dispatches=tuple(self.dispatches),
+            registrations=tuple(self.registrations),
+            dynamic=self.dynamic,
+        )
 
     def _factory_apps(self) -> None:
         """`app = create_app()`, where create_app builds, configures and returns a Celery.
@@ -231,19 +271,19 @@ class Extractor(BodyAnalysis):
 
     def _analyze_reachable(self) -> None:
         """Analyze the bodies of module functions that analyzed code calls (helpers of tasks)."""
-        functions = self.facts["functions"]
-        pending = [f for f in functions.values() if not f["light"]]
-        for cls in self.facts["classes"].values():
-            pending.extend(m for m in cls["methods"].values() if not m["light"])
+        functions = self.functions
+        pending = [f for f in functions.values() if not f.light]
+        for cls in self.classes.values():
+            pending.extend(m for m in cls.methods.values() if not m.light)
         while pending:
             current = pending.pop()
-            for kind, name, _span in current["calls"]:
-                target = functions.get(name) if kind == "f" else None
-                if target is not None and target["light"]:
-                    node = self._function_nodes[name]
-                    target.update(self._body(node, self.scope, target["positional"]))
-                    target["light"] = False
-                    pending.append(target)
+            for call in current.calls:
+                target = functions.get(call.name) if call.kind == "function" else None
+                if target is not None and target.light:
+                    node = self._function_nodes[call.name]
+                    analyzed = self._with_body(target, node, self.scope)
+                    functions[call.name] = analyzed
+                    pending.append(analyzed)
 
     # -- module level --------------------------------------------------------
 
@@ -252,7 +292,7 @@ class Extractor(BodyAnalysis):
             self._module_statement(stmt, conditional)
 
     def _module_statement(self, stmt: ast.stmt, conditional: bool) -> None:
-        events = self.facts["events"]
+        events = self.events
         if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
             return
         if isinstance(stmt, (ast.If, ast.For, ast.While, ast.AsyncFor)):
@@ -269,9 +309,7 @@ class Extractor(BodyAnalysis):
         if type(stmt).__name__ == "TypeAlias":  # 3.12+ `type X = ...`: a lazy alias
             name = stmt.name  # type: ignore[attr-defined]
             if isinstance(name, ast.Name):
-                events.append(
-                    ["assign", name.id, ["u", self.span(stmt), "type alias"], conditional]
-                )
+                events.append(Assign(name.id, Unknown(self.span(stmt), "type alias"), conditional))
             return
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             self._module_body(stmt.body, True)  # type: ignore[attr-defined]
@@ -282,39 +320,39 @@ class Extractor(BodyAnalysis):
             return
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
             target = resolve_relative(self.module, self.is_package, stmt.level, stmt.module)
-            events.append(["star", target, conditional])
+            events.append(StarImport(target, conditional))
             return
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for local, qualified in import_bindings(stmt, self.module, self.is_package):
-                events.append(["assign", local, ["ref", self.span(stmt), qualified], conditional])
+                events.append(Assign(local, Ref(self.span(stmt), qualified), conditional))
             return
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            events.append(["assign", stmt.name, ["u", self.span(stmt), "function"], conditional])
+            events.append(Assign(stmt.name, Unknown(self.span(stmt), "function"), conditional))
             analyze = any(self._may_define_task(d) for d in stmt.decorator_list)
-            self.facts["functions"][stmt.name] = self._function(stmt, self.scope, analyze)
+            self.functions[stmt.name] = self._function(stmt, self.scope, analyze)
             self._function_nodes[stmt.name] = stmt
             return
         if isinstance(stmt, ast.ClassDef):
-            events.append(["assign", stmt.name, ["u", self.span(stmt), "class"], conditional])
-            self.facts["classes"][stmt.name] = self._class(stmt)
+            events.append(Assign(stmt.name, Unknown(self.span(stmt), "class"), conditional))
+            self.classes[stmt.name] = self._class(stmt)
             return
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             self._module_assign(stmt, conditional)
             return
         if isinstance(stmt, ast.AugAssign):
             if isinstance(stmt.target, ast.Name):
-                events.append(["mutate", stmt.target.id])
+                events.append(Mutate(stmt.target.id))
             return
         if isinstance(stmt, ast.Delete):
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
-                    events.append(["mutate", target.id])
+                    events.append(Mutate(target.id))
             return
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._module_call(stmt.value, conditional)
 
     def _module_assign(self, stmt: ast.Assign | ast.AnnAssign, conditional: bool) -> None:
-        events = self.facts["events"]
+        events = self.events
         value = stmt.value
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         if value is None:
@@ -322,7 +360,7 @@ class Extractor(BodyAnalysis):
         for target in targets:
             if isinstance(target, ast.Name):
                 node = self.nodes.build(value, self.scope)
-                events.append(["assign", target.id, node, conditional, self.span(target)])
+                events.append(Assign(target.id, node, conditional, self.span(target)))
                 if isinstance(value, ast.Call):
                     self._maybe_app(target.id, value, conditional)
                     if isinstance(value.func, ast.Name) and not conditional:
@@ -332,7 +370,7 @@ class Extractor(BodyAnalysis):
             elif isinstance(target, (ast.Tuple, ast.List)):
                 for element in ast.walk(target):
                     if isinstance(element, ast.Name):
-                        events.append(["mutate", element.id])
+                        events.append(Mutate(element.id))
             elif isinstance(target, ast.Subscript):
                 self._subscript_store(target, value, conditional)
             elif isinstance(target, ast.Attribute):
@@ -343,27 +381,26 @@ class Extractor(BodyAnalysis):
         base = target.value
         if isinstance(base, ast.Attribute) and base.attr == "conf":
             receiver = self.scope.qualify(base.value)
-            key = const_str(target.slice)  # type: ignore[arg-type]
-            if receiver:
-                self._conf_op(
-                    "set" if key is not None else "opaque",
-                    receiver,
-                    target,
-                    conditional,
-                    key=key,
-                    node=self.nodes.build(value, self.scope),
-                    key_span=self.string_key_span(target.slice),  # type: ignore[arg-type]
-                )
+            key = const_str(target.slice)
+            if receiver is None:
+                return
+            span = self.span(target)
+            if key is None:
+                self.conf_ops.append(ConfOpaque(receiver, span, conditional))
+            else:
+                node = self.nodes.build(value, self.scope)
+                key_span = self.string_key_span(target.slice)
+                self.conf_ops.append(ConfSet(receiver, span, conditional, key, node, key_span))
             return
         if self.scope.qualify(base) == "os.environ":
-            if const_str(target.slice) == "DJANGO_SETTINGS_MODULE":  # type: ignore[arg-type]
+            if const_str(target.slice) == "DJANGO_SETTINGS_MODULE":
                 self._django_default(value)
             return
         root = base
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
         if isinstance(root, ast.Name):
-            self.facts["events"].append(["mutate", root.id])
+            self.events.append(Mutate(root.id))
             self._conf_key_mutation(base, conditional)
 
     def _attribute_store(self, target: ast.Attribute, value: ast.expr, conditional: bool) -> None:
@@ -371,20 +408,16 @@ class Extractor(BodyAnalysis):
         if isinstance(target.value, ast.Attribute) and target.value.attr == "conf":
             receiver = self.scope.qualify(target.value.value)
             if receiver:
-                end_line, end_col = self.span(target)[2:]
-                self._conf_op(
-                    "set",
-                    receiver,
-                    target,
-                    conditional,
-                    key=target.attr,
-                    node=self.nodes.build(value, self.scope),
-                    key_span=[end_line, end_col - len(target.attr), end_line, end_col],
+                span = self.span(target)
+                key_span = Span(span.end_line, span.end_col - len(target.attr), *span.end)
+                node = self.nodes.build(value, self.scope)
+                self.conf_ops.append(
+                    ConfSet(receiver, span, conditional, target.attr, node, key_span)
                 )
         elif target.attr == "conf":
             receiver = self.scope.qualify(target.value)
             if receiver:
-                self._conf_op("opaque", receiver, target, conditional)
+                self.conf_ops.append(ConfOpaque(receiver, self.span(target), conditional))
         else:
             self._conf_key_mutation(target, conditional)
 
@@ -395,9 +428,11 @@ class Extractor(BodyAnalysis):
             inner = chain.value
             conf_attribute = isinstance(inner, ast.Attribute) and inner.attr == "conf"
             if isinstance(chain, ast.Attribute) and conf_attribute:
-                receiver = self.scope.qualify(inner.value)  # type: ignore[attr-defined]
+                assert isinstance(inner, ast.Attribute)
+                receiver = self.scope.qualify(inner.value)
                 if receiver:
-                    self._conf_op("unset", receiver, expr, conditional, key=chain.attr)
+                    span = self.span(expr)
+                    self.conf_ops.append(ConfUnset(receiver, span, conditional, chain.attr))
                 return
             chain = inner
 
@@ -405,18 +440,18 @@ class Extractor(BodyAnalysis):
         func = call.func
         callee = self.scope.qualify(func)
         if callee in ("builtins.exec", "builtins.globals", "builtins.locals", "builtins.vars"):
-            self.facts["dynamic"] = True
+            self.dynamic = True
         if callee and callee.startswith("split_settings."):
             # django-split-settings' include() assembles settings at runtime.
-            self.facts["dynamic"] = True
+            self.dynamic = True
         if any(_names_this_module(arg) for arg in [*call.args, *(k.value for k in call.keywords)]):
             # `Settings.load_settings(__name__)`, `export(globals())`: a helper that is
             # handed this module can set any name in it (readthedocs does exactly that).
-            self.facts["dynamic"] = True
+            self.dynamic = True
         if not isinstance(func, ast.Attribute):
             return
         if isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
-            self.facts["events"].append(["mutate", func.value.id])
+            self.events.append(Mutate(func.value.id))
             return
         # A mutation of a setting through app.conf: app.conf.task_routes.update(...)
         if func.attr in _MUTATORS and isinstance(func.value, ast.Attribute):
@@ -430,8 +465,8 @@ class Extractor(BodyAnalysis):
         local_class = callee == f"{self.module}.{last}" and last in self.scope.module_names
         if "celery" not in last.lower() and not local_class:
             return
-        kwargs: dict[str, list] = {}
-        keys: dict[str, Optional[list[int]]] = {}
+        kwargs: dict[str, Node] = {}
+        keys: dict[str, Optional[Span]] = {}
         opaque = False
         for keyword in call.keywords:
             if keyword.arg is None:
@@ -439,44 +474,15 @@ class Extractor(BodyAnalysis):
                 continue
             kwargs[keyword.arg] = self.nodes.build(keyword.value, self.scope)
             keys[keyword.arg] = self.keyword_name_span(keyword)
-        args = [self.nodes.build(arg, self.scope) for arg in call.args]
-        self.facts["apps"].append(
-            {
-                "var": name,
-                "callee": callee,
-                "span": self.span(call),
-                "kwargs": kwargs,
-                "keys": keys,
-                "args": args,
-                "opaque": opaque,
-                "conditional": conditional,
-            }
+        args = tuple(self.nodes.build(arg, self.scope) for arg in call.args)
+        self.apps.append(
+            AppCall(name, callee, self.span(call), kwargs, keys, args, opaque, conditional)
         )
-
-    def _conf_op(
-        self,
-        kind: str,
-        receiver: str,
-        where: ast.AST,
-        conditional: bool,
-        key: Optional[str] = None,
-        **extra: Any,
-    ) -> None:
-        op: dict[str, Any] = {
-            "kind": kind,
-            "recv": receiver,
-            "span": self.span(where),
-            "cond": conditional,
-        }
-        if key is not None:
-            op["key"] = key
-        op.update(extra)
-        self.facts["conf_ops"].append(op)
 
     def _django_default(self, value: ast.expr) -> None:
         module = const_str(value)
         if module:
-            self.facts["django_settings"].append([module, self.span(value)])
+            self.settings_module_defaults.append(SettingsModuleDefault(module, self.span(value)))
 
     # -- calls anywhere ------------------------------------------------------
 
@@ -505,8 +511,8 @@ class Extractor(BodyAnalysis):
             receiver = self.scope.qualify(func.value.value)
             if not receiver:
                 return
-            items: dict[str, list] = {}
-            keys: dict[str, Optional[list[int]]] = {}
+            items: dict[str, Node] = {}
+            keys: dict[str, Optional[Span]] = {}
             sources = list(call.args)
             for keyword in call.keywords:
                 if keyword.arg is None:
@@ -514,16 +520,17 @@ class Extractor(BodyAnalysis):
                 else:
                     items[keyword.arg] = self.nodes.build(keyword.value, self.scope)
                     keys[keyword.arg] = self.keyword_name_span(keyword)
-            extra_nodes = [self.nodes.build(source, self.scope) for source in sources]
-            self._conf_op(
-                "update",
-                receiver,
-                call,
-                conditional,
-                items=items,
-                keys=keys,
-                maps=extra_nodes,
-                shape=self.call_shape(call),
+            mappings = tuple(self.nodes.build(source, self.scope) for source in sources)
+            self.conf_ops.append(
+                ConfUpdate(
+                    receiver,
+                    self.span(call),
+                    conditional,
+                    items,
+                    keys,
+                    mappings,
+                    self.call_shape(call),
+                )
             )
             return
         if attr == "config_from_object" and call.args:
@@ -531,19 +538,20 @@ class Extractor(BodyAnalysis):
             if not receiver:
                 return
             namespace = keyword_value(call, "namespace")
-            self._conf_op(
-                "cfo",
-                receiver,
-                call,
-                conditional,
-                obj=self.nodes.build(call.args[0], self.scope),
-                namespace=self.nodes.build(namespace, self.scope) if namespace else None,
+            self.conf_ops.append(
+                ConfigFromObject(
+                    receiver,
+                    self.span(call),
+                    conditional,
+                    self.nodes.build(call.args[0], self.scope),
+                    self.nodes.build(namespace, self.scope) if namespace else None,
+                )
             )
             return
         if attr in ("config_from_envvar", "add_defaults", "config_from_cmdline"):
             receiver = self.scope.qualify(func.value)
             if receiver:
-                self._conf_op("opaque", receiver, call, conditional)
+                self.conf_ops.append(ConfOpaque(receiver, self.span(call), conditional))
             return
         if attr in ("register_task", "register") and call.args:
             receiver = func.value
@@ -557,122 +565,131 @@ class Extractor(BodyAnalysis):
             recv_name = self.scope.qualify(receiver)
             cls_name = self.scope.qualify(target)
             if recv_name and cls_name:
-                self.facts["register_task"].append(
-                    {"recv": recv_name, "cls": cls_name, "span": self.span(call)}
-                )
+                self.registrations.append(TaskRegistration(recv_name, cls_name, self.span(call)))
 
     def _dispatch(self, call: ast.Call, func: ast.Attribute) -> None:
         method = func.attr
         if method not in DISPATCH_METHODS and method != "send_task":
             return
-        record: dict[str, Any] = {
-            "m": method,
-            "span": self.span(call),
-            "usage": "discarded" if id(call) in self._discarded else "used",
-            "kw": {},
+        keywords = {
+            keyword.arg: self.nodes.build(keyword.value, self.scope)
+            for keyword in call.keywords
+            if keyword.arg is not None
         }
-        for keyword in call.keywords:
-            if keyword.arg is not None:
-                record["kw"][keyword.arg] = self.nodes.build(keyword.value, self.scope)
-        if method in ("delay", "apply_async"):
-            end_line, end_col = self.span(func)[2:]
-            record["method_span"] = [end_line, end_col - len(method), end_line, end_col]
-            record["args"] = [
-                {
-                    "span": self.span(arg),
-                    "src": self.source(arg),
-                    "starred": isinstance(arg, ast.Starred),
-                    "shape": _value_shape(arg),
-                    "wrapped": self._parenthesized(arg),
-                }
-                for arg in call.args
-            ]
-            record["kwargs"] = [
-                {
-                    "name": keyword.arg,
-                    "span": self.span(keyword) if hasattr(keyword, "end_lineno") else None,
-                    "src": self.source(keyword.value),
-                    "value_span": self.span(keyword.value),
-                    "shape": _value_shape(keyword.value),
-                    "wrapped": self._parenthesized(keyword.value),
-                }
-                for keyword in call.keywords
-            ]
-            # `(x)`: the span of the value with its wrapping parentheses, for rewrites.
-            for item in [*record["args"], *record["kwargs"]]:
-                if item["wrapped"]:
-                    key = "value_span" if "value_span" in item else "span"
-                    line, col, end_line, end_col = item[key]
-                    before = self.positions.lines[line - 1][:col].rstrip()
-                    after = self.positions.lines[end_line - 1][end_col:]
-                    close = end_col + len(after) - len(after.lstrip())
-                    item["outer"] = [line, len(before) - 1, end_line, close + 1]
-            record["shape"] = self.call_shape(call)
-            # Where comments sit inside the call ([line, col] each; None if unknown): a
-            # rewrite must keep them.
-            text = self.source(call)
-            comments: Optional[list[list[int]]] = []
-            if "#" in text:
-                import io
-                import tokenize
-
-                line, col = self.span(call)[:2]
-                try:
-                    comments = [
-                        [line + row - 1, col + column if row == 1 else column]
-                        for kind, _text, (row, column), _end, _line in tokenize.generate_tokens(
-                            io.StringIO(text).readline
-                        )
-                        if kind == tokenize.COMMENT
-                    ]
-                except (tokenize.TokenError, SyntaxError):
-                    comments = None
-            record["comments"] = comments
+        target: Optional[str] = None
+        task_name: Optional[str] = None
         if method == "send_task":
-            record["name"] = const_str(call.args[0]) if call.args else None
+            task_name = const_str(call.args[0]) if call.args else None
         else:
-            record["t"] = self.scope.qualify(func.value)
-            if method == "signature" and call.args and const_str(call.args[0]):
-                record["name"] = const_str(call.args[0])  # app.signature("proj.tasks.add")
-        self.facts["dispatches"].append(record)
+            target = self.scope.qualify(func.value)
+            if method == "signature" and call.args:
+                task_name = const_str(call.args[0])  # app.signature("proj.tasks.add")
+        syntax = None
+        if method in ("delay", "apply_async"):
+            syntax = self._dispatch_syntax(call, func)
+        self.dispatches.append(
+            Dispatch(
+                method,
+                self.span(call),
+                id(call) in self._discarded,
+                keywords,
+                target,
+                task_name,
+                syntax,
+            )
+        )
+
+    def _dispatch_syntax(self, call: ast.Call, func: ast.Attribute) -> DispatchSyntax:
+        end_line, end_col = self.span(func).end
+        method_span = Span(end_line, end_col - len(func.attr), end_line, end_col)
+        args = tuple(
+            CallArgument(
+                self.span(arg),
+                self.source(arg),
+                isinstance(arg, ast.Starred),
+                _value_shape(arg),
+                self._parenthesized(arg),
+                self._outer(arg),
+            )
+            for arg in call.args
+        )
+        kwargs = tuple(
+            CallKeyword(
+                keyword.arg,
+                self.span(keyword) if hasattr(keyword, "end_lineno") else None,
+                self.source(keyword.value),
+                self.span(keyword.value),
+                _value_shape(keyword.value),
+                self._parenthesized(keyword.value),
+                self._outer(keyword.value),
+            )
+            for keyword in call.keywords
+        )
+        shape = self.call_shape(call)
+        return DispatchSyntax(method_span, args, kwargs, shape, self._comments(call))
+
+    def _outer(self, node: ast.expr) -> Optional[Span]:
+        """`(x)`: the span of the value with its wrapping parentheses, for rewrites."""
+        if not self._parenthesized(node):
+            return None
+        line, col, end_line, end_col = msgspec.structs.astuple(self.span(node))
+        before = self.positions.lines[line - 1][:col].rstrip()
+        after = self.positions.lines[end_line - 1][end_col:]
+        close = end_col + len(after) - len(after.lstrip())
+        return Span(line, len(before) - 1, end_line, close + 1)
+
+    def _comments(self, call: ast.Call) -> Optional[tuple[tuple[int, int], ...]]:
+        """Where comments sit inside the call; None if unknown: a rewrite must keep them."""
+        text = self.source(call)
+        if "#" not in text:
+            return ()
+        line, col = self.span(call).start
+        try:
+            return tuple(
+                (line + row - 1, col + column if row == 1 else column)
+                for kind, _text, (row, column), _end, _line in tokenize.generate_tokens(
+                    io.StringIO(text).readline
+                )
+                if kind == tokenize.COMMENT
+            )
+        except (tokenize.TokenError, SyntaxError):
+            return None
 
     # -- functions and classes -----------------------------------------------
 
-    def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list:
+    def _decorators(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> tuple[Decorator, ...]:
         decorators = []
         for decorator in node.decorator_list:
             call = decorator if isinstance(decorator, ast.Call) else None
             target = call.func if call else decorator
-            kwargs: dict[str, list] = {}
-            opaque = False
-            if call:
-                for keyword in call.keywords:
-                    if keyword.arg is None:
-                        opaque = True
-                    else:
-                        kwargs[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+            keywords = call.keywords if call else []
+            kwargs = {
+                k.arg: self.nodes.build(k.value, self.scope) for k in keywords if k.arg is not None
+            }
             decorators.append(
-                {
-                    "q": self.scope.qualify(target),
-                    "called": call is not None,
-                    "kwargs": kwargs,
-                    "kwspans": {
+                Decorator(
+                    self.scope.qualify(target),
+                    call is not None,
+                    kwargs,
+                    {
                         k.arg: self.span(k)
-                        for k in (call.keywords if call else [])
+                        for k in keywords
                         if k.arg is not None and hasattr(k, "end_lineno")
                     },
-                    "nargs": len(call.args) if call else 0,
-                    "opaque": opaque,
-                    "span": self.span(decorator),
-                    "shape": self.call_shape(call) if call else None,
-                }
+                    len(call.args) if call else 0,
+                    any(k.arg is None for k in keywords),
+                    self.span(decorator),
+                    self.call_shape(call) if call else None,
+                )
             )
-        return decorators
+        return tuple(decorators)
 
-    def _class(self, node: ast.ClassDef) -> dict[str, Any]:
-        attrs: dict[str, list] = {}
-        attr_spans: dict[str, list[int]] = {}
-        methods: dict[str, Any] = {}
+    def _class(self, node: ast.ClassDef) -> ClassFacts:
+        attrs: dict[str, Node] = {}
+        attr_spans: dict[str, Span] = {}
+        methods: dict[str, FunctionFacts] = {}
         # Only a Task subclass's methods can run as a task: bases named *Task*, or a run().
         base_names = [(self.scope.qualify(b) or "").rsplit(".", 1)[-1].lower() for b in node.bases]
         task_like = any("task" in name for name in base_names) or any(
@@ -694,52 +711,40 @@ class Extractor(BodyAnalysis):
                 if isinstance(target, ast.Name) and value is not None:
                     attrs[target.id] = self.nodes.build(value, self.scope)
                     attr_spans[target.id] = self.span(target)
-        return {
-            "span": self.name_span(node),
-            "bases": [self.scope.qualify(base) for base in node.bases],
-            "opaque_bases": any(self.scope.qualify(b) is None for b in node.bases)
+        return ClassFacts(
+            self.name_span(node),
+            tuple(self.scope.qualify(base) for base in node.bases),
+            any(self.scope.qualify(b) is None for b in node.bases)
             or any(k.arg == "metaclass" for k in node.keywords),
-            "attrs": attrs,
-            "attr_spans": attr_spans,
-            "methods": methods,
-            "decorators": self._decorators(node),
-        }
+            attrs,
+            attr_spans,
+            methods,
+            self._decorators(node),
+        )
 
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope, body: bool = True
-    ) -> dict[str, Any]:
-        """Facts of a function; `body=False` skips the body (it cannot reach a task).
-
-        Without a body analysis `returns_value` is True: rules that need a
-        function to return nothing then stay silent.
-        """
+    ) -> FunctionFacts:
+        """Facts of a function; `body=False` skips the body (it cannot reach a task)."""
         args = node.args
-        params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
-        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
-        facts: dict[str, Any] = {
-            "span": self.name_span(node),
-            "params": params,
-            "positional": positional,
-            "kwonly": [a.arg for a in args.kwonlyargs],
-            "vararg": args.vararg is not None,
-            "kwarg": args.kwarg is not None,
-            "async": isinstance(node, ast.AsyncFunctionDef),
-            "decorators": self._decorators(node),
-            "light": not body,
-            "returns_value": True,
-            "pools": [],
-            "calls": [],
-            "waits": [],
-            "retries": [],
-            "self_attrs": [],
-        }
-        if body:
-            facts.update(self._body(node, outer, positional))
-        return facts
+        positional = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+        facts = FunctionFacts(
+            span=self.name_span(node),
+            params=(*positional, *(a.arg for a in args.kwonlyargs)),
+            positional=positional,
+            kwonly=tuple(a.arg for a in args.kwonlyargs),
+            vararg=args.vararg is not None,
+            kwarg=args.kwarg is not None,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            decorators=self._decorators(node),
+            light=True,
+        )
+        return self._with_body(facts, node, outer) if body else facts
 
-    def _body(
-        self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope, positional: list[str]
-    ) -> dict[str, Any]:
+    def _with_body(
+        self, facts: FunctionFacts, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope
+    ) -> FunctionFacts:
+        """`facts` with its body analyzed."""
         args = node.args
         body_nodes = walk_own_scope(node.body)
         local_imports: dict[str, str] = {}
@@ -753,15 +758,17 @@ class Extractor(BodyAnalysis):
         if args.kwarg:
             local_names.add(args.kwarg.arg)
         scope = outer.child(local_imports, local_names)
-        first = positional[0] if positional else None
-        return {
-            "returns_value": returns_value(body_nodes),
-            "pools": self._pool_calls(body_nodes, scope),
-            "calls": self._local_calls(body_nodes, first),
-            "waits": self._result_waits(body_nodes, scope),
-            "retries": self._retries(body_nodes, first),
-            "self_attrs": sorted(attrs_used_on(body_nodes, first)) if first else [],
-        }
+        first = facts.positional[0] if facts.positional else None
+        return msgspec.structs.replace(
+            facts,
+            light=False,
+            returns_value=returns_value(body_nodes),
+            pools=self._pool_calls(body_nodes, scope),
+            calls=self._local_calls(body_nodes, first),
+            waits=self._result_waits(body_nodes, scope),
+            retries=self._retries(body_nodes, first),
+            self_attrs=tuple(sorted(attrs_used_on(body_nodes, first))) if first else (),
+        )
 
 
 def _names_this_module(expr: ast.expr) -> bool:
@@ -812,7 +819,7 @@ def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
-def _value_shape(node: ast.expr) -> str:
+def _value_shape(node: ast.expr) -> ValueShape:
     """What kind of value an argument is, as far as syntax tells."""
     if isinstance(node, (ast.Tuple, ast.List)):
         return "sequence"
@@ -863,6 +870,6 @@ def extract(
     module: str,
     is_package: bool,
     task_decorators: tuple[str, ...] = (),
-) -> dict[str, Any]:
+) -> FileFacts:
     """The facts of one parsed module."""
     return Extractor(tree, source, module, is_package, task_decorators).extract()

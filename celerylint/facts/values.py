@@ -1,25 +1,10 @@
-"""Static values: a tiny, JSON-able expression IR and its evaluator.
+"""Static values: evaluating the IR nodes of `facts.schema`.
 
 Extraction turns the expressions that can matter (setting values, decorator
-keywords, call options) into IR nodes; the project model evaluates them later,
+keywords, call options) into IR nodes; the project model evaluates them here,
 when names from other modules (star imports, imported constants) are known.
-Nodes are plain lists so that per-file facts can be cached as JSON:
-
-    ["c", span, value]              constant: str, int, float, bool, None
-    ["seq", span, [node, ...]]      list, tuple or set display
-    ["map", span, [[k, v], ...]]    dict display (a `**x` entry makes it unknown)
-    ["name", span, "X"]             a module-level name of the defining module
-    ["ref", span, "pkg.mod.X"]      an imported or builtin object, fully qualified
-    ["env", span, "VAR", default, required]
-                                    an environment lookup; default is a node or None;
-                                    required: the program fails when VAR is unset
-    ["op", span, "+", left, right]  arithmetic or string concatenation
-    ["neg", span, operand]          unary minus
-    ["td", span, [[kw, node], ...]] datetime.timedelta(...) in seconds
-    ["u", span, "reason"]           anything else: unknown
-
-`span` is `[line, col, end_line, end_col]` (1-based lines, 0-based character
-columns), the same convention as `celerylint.diagnostics.Span`.
+An environment lookup is unknown, but keeps its variable and literal default,
+which a rule may use as a *possible* value only.
 """
 
 from __future__ import annotations
@@ -28,9 +13,20 @@ import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from celerylint.diagnostics import Span
-
-Node = list  # an IR node, see the module docstring
+from celerylint.facts.schema import (
+    BinOp,
+    Const,
+    Env,
+    Map,
+    Name,
+    Neg,
+    Node,
+    Ref,
+    Seq,
+    Span,
+    TimeDelta,
+    Unknown,
+)
 
 _TIMEDELTA_SECONDS = {
     "weeks": 604800.0,
@@ -90,9 +86,7 @@ def known(value: Any, node: Optional[Node] = None, path: Optional[str] = None) -
 
 
 def node_span(node: Optional[Node]) -> Optional[Span]:
-    if not node or node[1] is None:
-        return None
-    return Span.from_list(node[1])
+    return node.span if node is not None else None
 
 
 # A resolver maps a name reference to (node, path of the module defining it),
@@ -111,18 +105,17 @@ class Evaluator:
         """Evaluate `node`, defined in the file `path`."""
         if depth > _MAX_DEPTH:
             return unknown("expression too deep", node, path)
-        kind = node[0]
-        if kind == "c":
-            return known(node[2], node, path)
-        if kind == "seq":
-            items = [self.evaluate(item, path, depth + 1) for item in node[2]]
+        if isinstance(node, Const):
+            return known(node.value, node, path)
+        if isinstance(node, Seq):
+            items = [self.evaluate(item, path, depth + 1) for item in node.items]
             for item in items:
                 if not item.known:
                     return unknown(item.reason or "unknown element", node, path)
             return known(tuple(item.value for item in items), node, path)
-        if kind == "map":
+        if isinstance(node, Map):
             result: dict[Any, Any] = {}
-            for key_node, value_node in node[2]:
+            for key_node, value_node in node.pairs:
                 key = self.evaluate(key_node, path, depth + 1)
                 value = self.evaluate(value_node, path, depth + 1)
                 if not key.known or not value.known:
@@ -132,59 +125,61 @@ class Evaluator:
                 except TypeError:
                     return unknown("unhashable dict key", node, path)
             return known(result, node, path)
-        if kind in ("name", "ref"):
-            resolve = self._resolve_name if kind == "name" else self._resolve_ref
-            target = resolve(node[2], path)
+        if isinstance(node, (Name, Ref)):
+            if isinstance(node, Name):
+                target = self._resolve_name(node.id, path)
+            else:
+                target = self._resolve_ref(node.qualname, path)
             if target is None:
-                return unknown(f"cannot resolve {node[2]}", node, path)
-            inner = self.evaluate(target[0], target[1], depth + 1)
-            return inner
-        if kind == "env":
+                written = node.id if isinstance(node, Name) else node.qualname
+                return unknown(f"cannot resolve {written}", node, path)
+            return self.evaluate(target[0], target[1], depth + 1)
+        if isinstance(node, Env):
             default = None
-            if node[3] is not None:
-                default = self.evaluate(node[3], path, depth + 1)
-            required = len(node) > 4 and bool(node[4])
+            if node.default is not None:
+                default = self.evaluate(node.default, path, depth + 1)
             return Value(
                 False,
                 None,
                 node,
                 path,
-                f"environment variable {node[2]}",
-                node[2],
+                f"environment variable {node.variable}",
+                node.variable,
                 default,
-                required,
+                node.required,
             )
-        if kind == "op":
+        if isinstance(node, BinOp):
             return self._binop(node, path, depth)
-        if kind == "neg":
-            operand = self.evaluate(node[2], path, depth + 1)
+        if isinstance(node, Neg):
+            operand = self.evaluate(node.operand, path, depth + 1)
             if operand.known and _is_number(operand.value):
                 return known(-operand.value, node, path)
             return unknown("unsupported operand", node, path)
-        if kind == "td":
+        if isinstance(node, TimeDelta):
             total = 0.0
-            for keyword, arg in node[2]:
+            for keyword, arg in node.parts:
                 part = self.evaluate(arg, path, depth + 1)
                 if not part.known or not _is_number(part.value):
                     return unknown("timedelta with unknown arguments", node, path)
                 total += part.value * _TIMEDELTA_SECONDS[keyword]
             return known(total, node, path)
-        return unknown(node[2] if kind == "u" else "unsupported expression", node, path)
+        assert isinstance(node, Unknown)
+        return unknown(node.reason, node, path)
 
-    def _binop(self, node: Node, path: str, depth: int) -> Value:
-        left = self.evaluate(node[3], path, depth + 1)
-        right = self.evaluate(node[4], path, depth + 1)
+    def _binop(self, node: BinOp, path: str, depth: int) -> Value:
+        left = self.evaluate(node.left, path, depth + 1)
+        right = self.evaluate(node.right, path, depth + 1)
         if not left.known or not right.known:
             return unknown("operand is unknown", node, path)
         a, b = left.value, right.value
         numeric = _is_number(a) and _is_number(b)
-        textual = isinstance(a, str) and isinstance(b, str) and node[2] == "+"
+        textual = isinstance(a, str) and isinstance(b, str) and node.op == "+"
         if not (numeric or textual):
             return unknown("unsupported operands", node, path)
-        if node[2] == "**" and (abs(b) > 64 or abs(a) > 10**6):
+        if node.op == "**" and (abs(b) > 64 or abs(a) > 10**6):
             return unknown("exponent too large", node, path)
         try:
-            result = _BINOPS[node[2]](a, b)
+            result = _BINOPS[node.op](a, b)
         except (ArithmeticError, ValueError, KeyError):
             return unknown("arithmetic error", node, path)
         if isinstance(result, str) and len(result) > _MAX_STR:

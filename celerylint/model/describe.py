@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from celerylint.facts.values import Node, Value
+from celerylint.facts.schema import Node
+from celerylint.facts.values import Value
 from celerylint.model.project import Project
 from celerylint.model.settings import Setting
 
@@ -52,13 +53,13 @@ def _plain(value: Any) -> Any:
 
 
 def _origin(path: Optional[str], node: Optional[Node], root: Path) -> Optional[str]:
-    if path is None or node is None or node[1] is None:
+    if path is None or node is None or node.span is None:
         return None
     try:
         shown = Path(os.path.relpath(path, root)).as_posix()
     except ValueError:
         shown = path
-    return f"{shown}:{node[1][0]}"
+    return f"{shown}:{node.span.line}"
 
 
 def _value(value: Value, root: Path, node: Optional[Node] = None) -> dict[str, Any]:

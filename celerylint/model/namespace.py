@@ -10,13 +10,22 @@ and re-exports.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
-from celerylint.facts.values import Node
+from celerylint.facts.schema import (
+    Assign,
+    ClassFacts,
+    FileFacts,
+    Mutate,
+    Node,
+    Ref,
+    Span,
+    Unknown,
+)
 
-FactsLoader = Callable[[str], Optional[dict[str, Any]]]
+FactsLoader = Callable[[str], Optional[FileFacts]]
 # A class and its project base classes: (module, class name, class facts), most derived first.
-ClassChain = list[tuple[str, str, dict[str, Any]]]
+ClassChain = list[tuple[str, str, ClassFacts]]
 
 _MAX_HOPS = 20
 
@@ -28,7 +37,7 @@ class Binding:
     node: Node
     module: str
     conditional: bool
-    key_span: Optional[list[int]] = None  # the assignment target, for renames
+    key_span: Optional[Span] = None  # the assignment target, for renames
 
 
 @dataclass(frozen=True)
@@ -77,12 +86,12 @@ class Modules:
             if "@" in key:
                 self._by_name.setdefault(key.split("@", 1)[0], []).append(key)
         self._loader = loader
-        self._facts: dict[str, Optional[dict[str, Any]]] = {}
+        self._facts: dict[str, Optional[FileFacts]] = {}
         self._namespaces: dict[str, Namespace] = {}
         self._in_progress: set[str] = set()
         self._by_suffix: Optional[dict[str, list[str]]] = None
 
-    def facts(self, module: str) -> Optional[dict[str, Any]]:
+    def facts(self, module: str) -> Optional[FileFacts]:
         if module not in self._facts:
             self._facts[module] = self._loader(module) if module in self.paths else None
         return self._facts[module]
@@ -100,7 +109,7 @@ class Modules:
         binding = symbol.binding
         node = binding.node
         if binding.conditional:
-            node = ["u", node[1], "conditionally assigned"]
+            node = Unknown(node.span, "conditionally assigned")
         return node, self.paths[binding.module]
 
     def class_chain(
@@ -118,22 +127,28 @@ class Modules:
         """
         chain: ClassChain = []
         for _ in range(_MAX_HOPS):
-            cls = (self.facts(module) or {}).get("classes", {}).get(name)
-            if cls is None or cls.get("opaque_bases"):
+            cls = self.class_facts(module, name)
+            if cls is None or cls.opaque_bases:
                 return None
             chain.append((module, name, cls))
-            bases = [base for base in cls.get("bases", ()) if base != "builtins.object"]
+            bases = [base for base in cls.bases if base != "builtins.object"]
             if not bases:
                 return chain
             if len(bases) > 1:
                 return None
-            symbol = self.resolve(bases[0], module)
-            if stop(bases[0], symbol):
+            base = bases[0]
+            assert base is not None  # an unnamed base makes the class opaque
+            symbol = self.resolve(base, module)
+            if stop(base, symbol):
                 return chain
             if symbol.kind != "class" or symbol.module is None or symbol.name is None:
                 return None
             module, name = symbol.module, symbol.name
         return None
+
+    def class_facts(self, module: str, name: str) -> Optional[ClassFacts]:
+        facts = self.facts(module)
+        return facts.classes.get(name) if facts is not None else None
 
     @staticmethod
     def display(key: str) -> str:
@@ -184,30 +199,31 @@ class Modules:
         if facts is None:
             return Namespace({}, True)
         bindings: dict[str, Binding] = {}
-        open_ended = bool(facts.get("dynamic"))
-        for event in facts["events"]:
-            kind = event[0]
-            if kind == "assign":
-                span = event[4] if len(event) > 4 else None
-                bindings[event[1]] = Binding(event[2], module, event[3], span)
-            elif kind == "mutate":
-                previous = bindings.get(event[1])
-                span = previous.node[1] if previous else None
-                bindings[event[1]] = Binding(["u", span, "modified after assignment"], module, True)
-            elif kind == "star":
-                target = self.find(event[1], module)
+        open_ended = facts.dynamic
+        for event in facts.events:
+            if isinstance(event, Assign):
+                bindings[event.name] = Binding(
+                    event.node, module, event.conditional, event.target_span
+                )
+            elif isinstance(event, Mutate):
+                previous = bindings.get(event.name)
+                span = previous.node.span if previous else None
+                modified = Unknown(span, "modified after assignment")
+                bindings[event.name] = Binding(modified, module, True)
+            else:
+                target = self.find(event.module, module)
                 if target is None:
                     # A star import of code we cannot see: unconditional ones may bind
                     # anything; a guarded one (try: from .local import *) is a local
                     # override absent from the repository.
-                    open_ended = open_ended or not event[2]
+                    open_ended = open_ended or not event.conditional
                     continue
                 imported = self.namespace(target)
                 open_ended = open_ended or imported.open_ended
                 for name, binding in imported.bindings.items():
                     if name.startswith("_"):
                         continue
-                    if event[2] and not binding.conditional:
+                    if event.conditional and not binding.conditional:
                         binding = Binding(binding.node, binding.module, True, binding.key_span)
                     bindings[name] = binding
         return Namespace(bindings, open_ended)
@@ -233,7 +249,6 @@ class Modules:
 
     def _attribute(self, module: str, rest: list[str], qualname: str, hops: int) -> Symbol:
         name, remaining = rest[0], rest[1:]
-        facts = self.facts(module) or {}
         binding = self.namespace(module).bindings.get(name)
         if binding is None:
             # `import pkg.sub` makes pkg.sub reachable as an attribute of pkg.
@@ -242,14 +257,14 @@ class Modules:
                 return self.resolve(".".join([submodule, *remaining]), module, hops + 1)
             return Symbol("missing", qualname, module=module, name=name)
         node = binding.node
-        if node[0] == "ref" and not binding.conditional:
-            target = ".".join([node[2], *remaining])
+        if isinstance(node, Ref) and not binding.conditional:
+            target = ".".join([node.qualname, *remaining])
             return self.resolve(target, binding.module, hops + 1)
-        owner_facts = self.facts(binding.module) or facts
         kind = "binding"
-        if node[0] == "u" and node[2] == "class" and name in owner_facts.get("classes", {}):
-            kind = "class"
-        elif node[0] == "u" and node[2] == "function":
+        if isinstance(node, Unknown) and node.reason == "class":
+            if self.class_facts(binding.module, name) is not None:
+                kind = "class"
+        elif isinstance(node, Unknown) and node.reason == "function":
             kind = "function"
         return Symbol(
             kind,

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Callable, Literal, Optional, Union
 
-from celerylint.facts.values import Evaluator, Node
+from celerylint.facts.schema import (
+    Assign,
+    Decorator,
+    Dispatch,
+    FileFacts,
+    Name,
+    Node,
+    Ref,
+    Seq,
+)
+from celerylint.facts.values import Evaluator
 from celerylint.manifests import WorkerCommands
 from celerylint.model.namespace import FactsLoader, Modules
 from celerylint.model.settings import App, AppBuilder
@@ -13,12 +23,12 @@ from celerylint.model.tasks import CURRENT_APP, SHARED_TASK, Option, Task, TaskO
 
 
 @dataclass(frozen=True)
-class Dispatch:
-    """A call site that sends a task or builds a signature."""
+class CallSite:
+    """A call that sends a task or builds a signature, and where it is."""
 
     module: str
     path: str
-    record: dict[str, Any]
+    call: Dispatch
 
 
 class Project:
@@ -56,10 +66,10 @@ class Project:
         self.apps: list[App] = builder.build(self.relevant, self.relevant)
         self.options = TaskOptions(self.modules, self.evaluator, self.refs_in)
         self.tasks: list[Task] = self._find_tasks(builder)
-        self.dispatches: list[Dispatch] = [
-            Dispatch(module, paths[module], record)
+        self.dispatches: list[CallSite] = [
+            CallSite(module, paths[module], call)
             for module in self.relevant
-            for record in (self.modules.facts(module) or {}).get("dispatches", ())
+            for call in self._facts(module).dispatches
         ]
         self.links = self._link_services(service_groups)
 
@@ -70,6 +80,10 @@ class Project:
         return self._mentioning(text)
 
     # -- name resolution for the evaluator ------------------------------------
+
+    def _facts(self, module: str) -> FileFacts:
+        """A module's facts; empty when it has none (unparsable, outside the project)."""
+        return self.modules.facts(module) or _NO_FACTS
 
     def _resolve_name(self, name: str, path: str) -> Optional[tuple[Node, str]]:
         module = self.modules.module_of(path)
@@ -84,19 +98,19 @@ class Project:
         """Qualified names of the classes in `(A, B)`, `A`, or a constant naming them."""
         if depth > 10:
             return None
-        if node[0] == "seq":
+        if isinstance(node, Seq):
             names: list[str] = []
-            for element in node[2]:
+            for element in node.items:
                 inner = self.refs_in(element, path, depth + 1)
                 if inner is None:
                     return None
                 names.extend(inner)
             return names
-        if node[0] == "name":
+        if isinstance(node, Name):
             module = self.modules.module_of(path)
-            qualname = f"{module}.{node[2]}" if module else node[2]
-        elif node[0] == "ref":
-            qualname = node[2]
+            qualname = f"{module}.{node.id}" if module else node.id
+        elif isinstance(node, Ref):
+            qualname = node.qualname
         else:
             return None
         symbol = self.modules.resolve(qualname, self.modules.module_of(path))
@@ -118,14 +132,13 @@ class Project:
         found: list[tuple[str, Optional[str]]] = []
         for module in self.relevant:
             leaf = module.rsplit(".", 1)[-1]
-            facts = self.modules.facts(module) or {}
-            if not facts.get("django_settings"):
+            facts = self._facts(module)
+            if not facts.settings_module_defaults:
                 continue
-            creates_app = bool(facts.get("apps"))
-            if leaf in ("manage", "wsgi", "asgi") or creates_app or "celery" in leaf:
-                for dotted, _span in facts["django_settings"]:
-                    if all(dotted != known for known, _ in found):
-                        found.append((dotted, module))
+            if leaf in ("manage", "wsgi", "asgi") or facts.apps or "celery" in leaf:
+                for default in facts.settings_module_defaults:
+                    if all(default.module != known for known, _ in found):
+                        found.append((default.module, module))
         return found
 
     # -- tasks -------------------------------------------------------------------
@@ -133,20 +146,21 @@ class Project:
     def _find_tasks(self, builder: AppBuilder) -> list[Task]:
         tasks: list[Task] = []
         for module in self.relevant:
-            facts = self.modules.facts(module) or {}
+            facts = self._facts(module)
             path = self.modules.paths[module]
             mentions_celery = _imports_celery(facts)
-            for name, function in facts.get("functions", {}).items():
-                for decorator in function["decorators"]:
+            for name, function in facts.functions.items():
+                for decorator in function.decorators:
                     apps = self._task_decorator_apps(decorator, builder, mentions_celery, module)
                     if apps is False:
                         continue
-                    kwargs = decorator["kwargs"]
+                    kwargs = decorator.kwargs
+                    base_node = kwargs.get("base")
                     base = None
-                    if "base" in kwargs and kwargs["base"][0] == "ref":
-                        base = kwargs["base"][2]
-                    elif "base" in kwargs:
-                        base = self._qualify_node(kwargs["base"], module)
+                    if isinstance(base_node, Ref):
+                        base = base_node.qualname
+                    elif isinstance(base_node, Name):
+                        base = f"{module}.{base_node.id}"
                     options = {k: v for k, v in kwargs.items() if k not in ("base", "name")}
                     display = f"{self.modules.display(module)}.{name}"
                     task = Task(
@@ -156,7 +170,7 @@ class Project:
                         "function",
                         function,
                         options,
-                        decorator["opaque"],
+                        decorator.opaque,
                         base,
                         None if apps is None else list(apps),
                     )
@@ -164,31 +178,26 @@ class Project:
                     task.decorator = decorator
                     tasks.append(task)
                     break
-            for registration in facts.get("register_task", ()):
-                app = builder.app_for(registration["recv"], self.apps, module)
+            for registration in facts.registrations:
+                app = builder.app_for(registration.receiver, self.apps, module)
                 if app is None:
                     continue
-                symbol = self.modules.resolve(registration["cls"], module)
+                symbol = self.modules.resolve(registration.cls, module)
                 if symbol.kind != "class" or not symbol.module or not symbol.name:
                     continue
                 if not self.options.is_task_class(symbol.module, symbol.name):
                     continue
-                cls = (self.modules.facts(symbol.module) or {})["classes"][symbol.name]
+                cls = self._facts(symbol.module).classes[symbol.name]
                 qualname = f"{symbol.module}.{symbol.name}"
                 cls_path = self.modules.paths[symbol.module]
                 task = Task(qualname, symbol.module, cls_path, "class", cls, {}, False, None, [app])
-                name_node = cls["attrs"].get("name")
+                name_node = cls.attrs.get("name")
                 display = f"{self.modules.display(symbol.module)}.{symbol.name}"
                 task.name = self._task_name(name_node, cls_path, display)
                 if all(t.qualname != qualname for t in tasks):
                     tasks.append(task)
         tasks.sort(key=lambda t: (t.path, t.span.line))
         return tasks
-
-    def _qualify_node(self, node: Node, module: str) -> Optional[str]:
-        if node[0] == "name":
-            return f"{module}.{node[2]}"
-        return None
 
     def _task_name(self, node: Optional[Node], path: str, default: str) -> Optional[str]:
         if node is None:
@@ -197,10 +206,10 @@ class Project:
         return value.value if value.known and isinstance(value.value, str) else None
 
     def _task_decorator_apps(
-        self, decorator: dict[str, Any], builder: AppBuilder, mentions_celery: bool, module: str
-    ) -> Any:
+        self, decorator: Decorator, builder: AppBuilder, mentions_celery: bool, module: str
+    ) -> Union[list[App], None, Literal[False]]:
         """The apps a decorator registers its task with; None: unknown apps; False: not a task."""
-        qualname = decorator["q"]
+        qualname = decorator.qualname
         if not qualname:
             return False
         if qualname in SHARED_TASK or qualname in self.task_decorators:
@@ -275,8 +284,13 @@ class Project:
         return [(by_key[a], by_key[b], reason) for (a, b), reason in sorted(links.items())]
 
 
-def _imports_celery(facts: dict[str, Any]) -> bool:
-    for event in facts.get("events", ()):
-        if event[0] == "assign" and event[2][0] == "ref" and event[2][2].startswith("celery"):
-            return True
-    return False
+def _imports_celery(facts: FileFacts) -> bool:
+    return any(
+        isinstance(event, Assign)
+        and isinstance(event.node, Ref)
+        and event.node.qualname.startswith("celery")
+        for event in facts.events
+    )
+
+
+_NO_FACTS = FileFacts()

@@ -16,11 +16,25 @@ namespaced key, the new name and the old name (`catalog.lookup_keys`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Span
-from celerylint.facts.values import Evaluator, Node, Value, known, unknown
+from celerylint.facts.schema import (
+    AppCall,
+    ConfigFromObject,
+    ConfOp,
+    ConfOpaque,
+    ConfSet,
+    ConfUnset,
+    ConfUpdate,
+    Const,
+    Map,
+    Name,
+    Node,
+    Ref,
+    Span,
+)
+from celerylint.facts.values import Evaluator, Value, known, unknown
 from celerylint.model.namespace import Modules
 
 DJANGO_SETTINGS = "django.conf.settings"
@@ -33,7 +47,7 @@ class Entry:
     key: str
     node: Node
     path: str
-    key_span: Optional[list[int]]
+    key_span: Optional[Span]
     conditional: bool = False
 
 
@@ -64,7 +78,7 @@ class Layer:
     unknown_keys: set[str] = field(default_factory=set)
     description: str = ""
     path: Optional[str] = None  # the file to edit to add a setting to this layer
-    span: Optional[list[int]] = None
+    span: Optional[Span] = None
 
 
 @dataclass
@@ -79,14 +93,14 @@ class ConfigSource:
 class App:
     """One `name = Celery(...)` and everything that configures it."""
 
-    def __init__(self, module: str, var: str, path: str, record: dict[str, Any]) -> None:
+    def __init__(self, module: str, path: str, record: AppCall) -> None:
         self.module = module
-        self.var = var
+        self.var = record.var
         self.path = path
         self.record = record
-        self.key = f"{module}:{var}"  # unique in the project
-        self.id = f"{Modules.display(module)}:{var}"  # as users write it (`proj.celery:app`)
-        self.span = Span.from_list(record["span"])
+        self.key = f"{module}:{self.var}"  # unique in the project
+        self.id = f"{Modules.display(module)}:{self.var}"  # as users write it (`proj.celery:app`)
+        self.span = record.span
         self.namespace: Optional[str] = None
         self.changes = Layer(description=f"app.conf of {self.id}", path=path)
         self.source = ConfigSource("none", [])
@@ -147,14 +161,14 @@ class App:
         return [*self.source.layers, self.changes]
 
 
-def _inner_string_span(node: Node, text: str) -> Optional[list[int]]:
+def inner_string_span(node: Node) -> Optional[Span]:
     """The span inside the quotes of a plain, one-line string literal key."""
-    span = node[1]
-    if node[0] != "c" or span is None or span[0] != span[2]:
+    span = node.span
+    if not isinstance(node, Const) or not isinstance(node.value, str) or span is None:
         return None
-    if span[3] - span[1] != len(text) + 2:
+    if span.line != span.end_line or span.end_col - span.col != len(node.value) + 2:
         return None  # a prefix, escapes or implicit concatenation: not a plain literal
-    return [span[0], span[1] + 1, span[2], span[3] - 1]
+    return Span(span.line, span.col + 1, span.end_line, span.end_col - 1)
 
 
 def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
@@ -184,20 +198,20 @@ class AppBuilder:
             facts = self.modules.facts(module)
             if not facts:
                 continue
-            for record in facts["apps"]:
-                if record.get("conditional"):
+            for record in facts.apps:
+                if record.conditional:
                     continue
-                if not self._is_celery_class(record["callee"], module):
+                if not self._is_celery_class(record.callee, module):
                     continue
-                app = App(module, record["var"], self.modules.paths[module], record)
+                app = App(module, self.modules.paths[module], record)
                 app.evaluator = self.evaluator
                 apps.append(app)
         by_key = {app.key: app for app in apps}
-        ops: dict[str, list[tuple[str, dict[str, Any]]]] = {app.key: [] for app in apps}
+        ops: dict[str, list[tuple[str, ConfOp]]] = {app.key: [] for app in apps}
         for module in conf_modules:
-            facts = self.modules.facts(module) or {}
-            for op in facts.get("conf_ops", ()):
-                target = self._app_for(op["recv"], by_key, module)
+            facts = self.modules.facts(module)
+            for op in facts.conf_ops if facts else ():
+                target = self._app_for(op.receiver, by_key, module)
                 if target is not None:
                     ops[target.key].append((self.modules.paths[module], op))
         for app in apps:
@@ -212,11 +226,9 @@ class AppBuilder:
         symbol = self.modules.resolve(callee, near)
         if symbol.kind != "class" or symbol.module is None or symbol.name is None:
             return False
-        facts = self.modules.facts(symbol.module) or {}
-        cls = facts.get("classes", {}).get(symbol.name, {})
-        return any(
-            base and self._is_celery_class(base, symbol.module, depth + 1)
-            for base in cls.get("bases", ())
+        cls = self.modules.class_facts(symbol.module, symbol.name)
+        return cls is not None and any(
+            base and self._is_celery_class(base, symbol.module, depth + 1) for base in cls.bases
         )
 
     def _app_for(self, receiver: str, by_key: dict[str, App], near: str) -> Optional[App]:
@@ -228,12 +240,12 @@ class AppBuilder:
     def app_for(self, receiver: str, apps: list[App], near: str) -> Optional[App]:
         return self._app_for(receiver, {app.key: app for app in apps}, near)
 
-    def _configure(self, app: App, ops: list[tuple[str, dict[str, Any]]]) -> None:
+    def _configure(self, app: App, ops: list[tuple[str, ConfOp]]) -> None:
         record = app.record
         changes = app.changes
-        changes.span = record["span"]
-        kwargs = record["kwargs"]
-        if record.get("opaque"):
+        changes.span = record.span
+        kwargs = record.kwargs
+        if record.opaque:
             changes.open_ended = True
         renamed = {"broker": "broker_url", "backend": "result_backend"}
         structural = {"main", "loader", "amqp", "events", "log", "control", "set_as_current"}
@@ -244,7 +256,7 @@ class AppBuilder:
         for key, node in kwargs.items():
             if key in structural:
                 continue
-            key_span = record.get("keys", {}).get(key)
+            key_span = record.keyword_spans.get(key)
             changes.entries[renamed.get(key, key)] = Entry(key, node, app.path, key_span)
         if "namespace" in kwargs:
             app.namespace = self._string(kwargs["namespace"], app.path)
@@ -252,30 +264,29 @@ class AppBuilder:
         if "config_source" in kwargs:
             source_node = (kwargs["config_source"], app.path)
         source_calls = 0
-        for path, op in sorted(ops, key=lambda item: (item[0], item[1]["span"])):
-            kind = op["kind"]
-            if kind == "set":
-                entry = Entry(op["key"], op["node"], path, op.get("key_span"), op["cond"])
-                changes.entries[op["key"]] = entry
-            elif kind == "unset":
-                changes.unknown_keys.add(op["key"])
-            elif kind == "update":
-                for key, node in op["items"].items():
-                    key_span = op.get("keys", {}).get(key)
-                    changes.entries[key] = Entry(key, node, path, key_span, op["cond"])
-                for mapping in op["maps"]:
-                    self._add_mapping(changes, mapping, path, op["cond"])
-            elif kind == "opaque":
+        for path, op in sorted(ops, key=lambda item: (item[0], item[1].span)):
+            if isinstance(op, ConfSet):
+                entry = Entry(op.key, op.node, path, op.key_span, op.conditional)
+                changes.entries[op.key] = entry
+            elif isinstance(op, ConfUnset):
+                changes.unknown_keys.add(op.key)
+            elif isinstance(op, ConfUpdate):
+                for key, node in op.items.items():
+                    key_span = op.keyword_spans.get(key)
+                    changes.entries[key] = Entry(key, node, path, key_span, op.conditional)
+                for mapping in op.mappings:
+                    self._add_mapping(changes, mapping, path, op.conditional)
+            elif isinstance(op, ConfOpaque):
                 changes.open_ended = True
-            elif kind == "cfo":
+            elif isinstance(op, ConfigFromObject):
                 source_calls += 1
-                if op["cond"] or source_calls > 1:
+                if op.conditional or source_calls > 1:
                     app.source = ConfigSource("opaque", [], "config_from_object is conditional")
                     source_node = None
                     continue
-                source_node = (op["obj"], path)
-                if op.get("namespace") is not None:
-                    app.namespace = self._string(op["namespace"], path)
+                source_node = (op.obj, path)
+                if op.namespace is not None:
+                    app.namespace = self._string(op.namespace, path)
         if app.source.kind != "opaque" and source_node is not None:
             app.source = self.source_for(source_node[0], source_node[1], app.namespace)
 
@@ -285,11 +296,11 @@ class AppBuilder:
 
     def _add_mapping(self, layer: Layer, node: Node, path: str, conditional: bool = False) -> None:
         target = self._follow(node, path)
-        if target is None or target[0][0] != "map":
+        if target is None or not isinstance(target[0], Map):
             layer.open_ended = True
             return
         map_node, map_path = target
-        for key_node, value_node in map_node[2]:
+        for key_node, value_node in map_node.pairs:
             key = self.evaluator.evaluate(key_node, map_path)
             if not key.known or not isinstance(key.value, str):
                 layer.open_ended = True
@@ -298,17 +309,21 @@ class AppBuilder:
                 key.value,
                 value_node,
                 map_path,
-                _inner_string_span(key_node, key.value),
+                inner_string_span(key_node),
                 conditional,
             )
 
     def _follow(self, node: Node, path: str) -> Optional[tuple[Node, str]]:
         """Follow names to the node they are bound to (for dict literals)."""
         for _ in range(10):
-            if node[0] not in ("name", "ref"):
+            if isinstance(node, Name):
+                module = self.modules.module_of(path)
+                qualname = f"{module}.{node.id}" if module else node.id
+            elif isinstance(node, Ref):
+                module = self.modules.module_of(path)
+                qualname = node.qualname
+            else:
                 return node, path
-            module = self.modules.module_of(path)
-            qualname = f"{module}.{node[2]}" if node[0] == "name" and module else node[2]
             target = self.modules.binding_of(qualname, module)
             if target is None:
                 return None
@@ -318,8 +333,8 @@ class AppBuilder:
     # -- configuration sources ----------------------------------------------
 
     def source_for(self, node: Node, path: str, namespace: Optional[str]) -> ConfigSource:
-        if node[0] == "c" and isinstance(node[2], str):
-            text = node[2]
+        if isinstance(node, Const) and isinstance(node.value, str):
+            text = node.value
             if text in ("django.conf:settings", "django.conf.settings"):
                 return self._django(namespace)
             module_part, _, attr = text.partition(":")
@@ -336,13 +351,13 @@ class AppBuilder:
             return ConfigSource(
                 "opaque", [], f"configuration module {text!r} is not in the project"
             )
-        if node[0] == "ref":
-            if node[2] == DJANGO_SETTINGS:
+        if isinstance(node, Ref):
+            if node.qualname == DJANGO_SETTINGS:
                 return self._django(namespace)
-            return self._symbol_source(node[2], self.modules.module_of(path))
-        if node[0] == "name":
+            return self._symbol_source(node.qualname, self.modules.module_of(path))
+        if isinstance(node, Name):
             module = self.modules.module_of(path)
-            return self._symbol_source(f"{module}.{node[2]}" if module else node[2], module)
+            return self._symbol_source(f"{module}.{node.id}" if module else node.id, module)
         return ConfigSource("opaque", [], "the configuration object is computed at runtime")
 
     def _symbol_source(self, qualname: str, near: Optional[str]) -> ConfigSource:
@@ -378,8 +393,8 @@ class AppBuilder:
             layer.open_ended = True
             chain = []
         for cls_module, _name, cls in reversed(chain):
-            for key, node in cls["attrs"].items():
-                key_span = cls.get("attr_spans", {}).get(key)
+            for key, node in cls.attrs.items():
+                key_span = cls.attr_spans.get(key)
                 layer.entries[key] = Entry(key, node, self.modules.paths[cls_module], key_span)
         return ConfigSource("class", [layer], layer.description)
 

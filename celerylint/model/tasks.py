@@ -11,10 +11,18 @@ name first, then `'*'`, so `'*'` wins where both set an option.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
-from celerylint.diagnostics import Span
-from celerylint.facts.values import Evaluator, Node, Value, known, unknown
+from celerylint.facts.schema import (
+    ClassFacts,
+    Const,
+    Decorator,
+    FunctionFacts,
+    Name,
+    Node,
+    Ref,
+)
+from celerylint.facts.values import Evaluator, Value, known, unknown
 from celerylint.model.namespace import ClassChain, Modules, Symbol
 from celerylint.model.settings import App
 
@@ -81,7 +89,7 @@ class Task:
         module: str,
         path: str,
         kind: str,
-        body: dict[str, Any],
+        body: Union[FunctionFacts, ClassFacts],
         options: dict[str, Node],
         opaque_options: bool,
         base: Optional[str],
@@ -96,16 +104,21 @@ class Task:
         self.opaque_options = opaque_options  # **kwargs in the decorator
         self.base = base  # qualified base class from `base=` (function tasks)
         self.apps = apps  # None: an app we cannot see
-        self.span = Span.from_list(body["span"])
+        self.span = body.span
         self.name: Optional[str] = None
-        self.decorator: Optional[dict[str, Any]] = None  # function tasks: the task decorator
+        self.decorator: Optional[Decorator] = None  # function tasks: the task decorator
 
     @property
-    def function(self) -> Optional[dict[str, Any]]:
+    def function(self) -> Optional[FunctionFacts]:
         """The code the task runs: the function, or the class's `run` method."""
-        if self.kind == "function":
+        if isinstance(self.body, FunctionFacts):
             return self.body
-        return self.body["methods"].get("run")
+        return self.body.methods.get("run")
+
+    @property
+    def decorators(self) -> tuple[Decorator, ...]:
+        """The decorators of the function or class."""
+        return self.body.decorators
 
 
 # Wired into the task's run() by add_autoretry_behaviour when the decorator runs,
@@ -187,8 +200,8 @@ class TaskOptions:
         if chain is None:
             return Option(name, unknown("a base class is outside the project"), "base")
         for module, _name, cls in chain:
-            if name in cls["attrs"]:
-                node = cls["attrs"][name]
+            if name in cls.attrs:
+                node = cls.attrs[name]
                 path = self.modules.paths[module]
                 return Option(name, self._evaluate(name, node, path), "base", node, path)
         return None
@@ -215,17 +228,17 @@ class TaskOptions:
 
     def _app_task_class(self, app: App) -> Optional[ClassChain]:
         """The chain of the app's default task class (`Celery(task_cls=...)`)."""
-        node = app.record["kwargs"].get("task_cls")
+        node = app.record.kwargs.get("task_cls")
         if node is None:
             return []
-        if node[0] == "c" and isinstance(node[2], str):
-            module_part, _, attr = node[2].partition(":")
+        if isinstance(node, Const) and isinstance(node.value, str):
+            module_part, _, attr = node.value.partition(":")
             if not attr:
                 module_part, _, attr = module_part.rpartition(".")
             module = self.modules.find(module_part, app.module)
             return self.class_chain(module, attr) if module else None
-        if node[0] in ("ref", "name"):
-            qualname = node[2] if node[0] == "ref" else f"{app.module}.{node[2]}"
+        if isinstance(node, (Ref, Name)):
+            qualname = node.qualname if isinstance(node, Ref) else f"{app.module}.{node.id}"
             symbol = self.modules.resolve(qualname, app.module)
             if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
                 return self.class_chain(symbol.module, symbol.name)
@@ -242,10 +255,10 @@ class TaskOptions:
         chain = self.class_chain(module, name)
         if not chain:
             return False
-        last_bases = chain[-1][2]["bases"]
+        last_bases = chain[-1][2].bases
         if any(b in TASK_BASES for b in last_bases):
             return True
-        if last_bases:
+        if last_bases and last_bases[0] is not None:
             symbol = self.modules.resolve(last_bases[0], chain[-1][0])
             return symbol.kind == "binding" and symbol.rest == "Task"
         return False

@@ -1,0 +1,406 @@
+"""The typed facts of one file: the only contract between extraction and the model.
+
+Extraction (`facts.python`) produces a `FileFacts` per file; the cache stores
+it as JSON through msgspec (never pickle: the cache lives in the checkout
+being linted); the project model reads nothing else. Every structure is
+frozen. Most are encoded as arrays (`array_like`) to keep the cache small;
+the unions are tagged by their first element.
+
+Spans are `Span(line, col, end_line, end_col)`: 1-based lines, 0-based
+*character* columns, end exclusive.
+
+The value IR (`Node`) describes the expressions that can matter (setting
+values, decorator keywords, call options) so that the model can evaluate
+them once names from other modules are known (see `facts.values`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+import msgspec
+
+# Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
+FACTS_VERSION = 13
+
+
+class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
+    """A source range: 1-based lines, 0-based *character* columns, end exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def to_list(self) -> list[int]:
+        return [self.line, self.col, self.end_line, self.end_col]
+
+    @classmethod
+    def from_list(cls, raw: list[int]) -> Span:
+        return cls(raw[0], raw[1], raw[2], raw[3])
+
+    @property
+    def start(self) -> tuple[int, int]:
+        return (self.line, self.col)
+
+    @property
+    def end(self) -> tuple[int, int]:
+        return (self.end_line, self.end_col)
+
+
+# -- the value IR --------------------------------------------------------------
+
+Scalar = Union[str, bool, int, float, None]
+
+
+class _Node(msgspec.Struct, frozen=True, array_like=True, tag_field="k"):
+    span: Optional[Span]
+
+
+class Const(_Node, tag="c"):
+    """A literal str, int, float, bool or None."""
+
+    value: Scalar
+
+
+class Seq(_Node, tag="seq"):
+    """A list, tuple or set display."""
+
+    items: tuple[Node, ...]
+
+
+class Map(_Node, tag="map"):
+    """A dict display without `**` entries."""
+
+    pairs: tuple[tuple[Node, Node], ...]
+
+
+class Name(_Node, tag="name"):
+    """A module-level name of the defining module."""
+
+    id: str
+
+
+class Ref(_Node, tag="ref"):
+    """An imported or builtin object, fully qualified."""
+
+    qualname: str
+
+
+class Env(_Node, tag="env"):
+    """An environment lookup; `required`: the program fails when the variable is unset."""
+
+    variable: str
+    default: Optional[Node]
+    required: bool
+
+
+class BinOp(_Node, tag="op"):
+    """Arithmetic or string concatenation."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+class Neg(_Node, tag="neg"):
+    operand: Node
+
+
+class TimeDelta(_Node, tag="td"):
+    """`datetime.timedelta(...)`, evaluated in seconds."""
+
+    parts: tuple[tuple[str, Node], ...]
+
+
+class Unknown(_Node, tag="u"):
+    """Anything else, with why. `function` and `class` mark a def / class statement."""
+
+    reason: str
+
+
+Node = Union[Const, Seq, Map, Name, Ref, Env, BinOp, Neg, TimeDelta, Unknown]
+
+
+# -- module-level events (replayed in order by the model) ------------------------
+
+
+class Assign(msgspec.Struct, frozen=True, array_like=True, tag="assign"):
+    """`name = value` (also imports, defs and classes) executed at import time."""
+
+    name: str
+    node: Node
+    conditional: bool
+    target_span: Optional[Span] = None  # the assignment target, for renames
+
+
+class Mutate(msgspec.Struct, frozen=True, array_like=True, tag="mutate"):
+    """`name += ...`, `name.update(...)`, `del name`: the value is no longer known."""
+
+    name: str
+
+
+class StarImport(msgspec.Struct, frozen=True, array_like=True, tag="star"):
+    module: str
+    conditional: bool
+
+
+Event = Union[Assign, Mutate, StarImport]
+
+
+# -- apps and their configuration ------------------------------------------------
+
+
+class CallShape(msgspec.Struct, frozen=True, array_like=True):
+    """Where and how a keyword can be appended to a call, for fixes."""
+
+    close: tuple[int, int]  # the closing parenthesis
+    last: Optional[tuple[int, int]] = None  # the end of the last argument
+    trailing_comma: bool = False
+    last_indent: str = "    "
+    close_indent: str = ""
+    close_alone: bool = False  # the closing parenthesis stands on its own line
+
+
+class AppCall(msgspec.Struct, frozen=True, array_like=True):
+    """`var = Celery(...)` (or a subclass) at module level."""
+
+    var: str
+    callee: str
+    span: Span
+    kwargs: dict[str, Node]
+    keyword_spans: dict[str, Optional[Span]]
+    args: tuple[Node, ...]
+    opaque: bool  # `**kwargs` passed
+    conditional: bool
+
+
+class _ConfOp(msgspec.Struct, frozen=True, array_like=True, tag_field="k"):
+    receiver: str  # the qualified name of the app whose conf is touched
+    span: Span
+    conditional: bool
+
+
+class ConfSet(_ConfOp, tag="set"):
+    """`app.conf.key = v` / `app.conf["key"] = v`."""
+
+    key: str
+    node: Node
+    key_span: Optional[Span]
+
+
+class ConfUnset(_ConfOp, tag="unset"):
+    """`app.conf.key[...] = v`, `app.conf.key.update(...)`: that key is no longer known."""
+
+    key: str
+
+
+class ConfUpdate(_ConfOp, tag="update"):
+    """`app.conf.update(mapping, key=v, ...)`."""
+
+    items: dict[str, Node]
+    keyword_spans: dict[str, Optional[Span]]
+    mappings: tuple[Node, ...]
+    shape: CallShape
+
+
+class ConfOpaque(_ConfOp, tag="opaque"):
+    """A change whose keys cannot be known (`app.conf = ...`, `config_from_envvar`)."""
+
+
+class ConfigFromObject(_ConfOp, tag="cfo"):
+    obj: Node
+    namespace: Optional[Node]
+
+
+ConfOp = Union[ConfSet, ConfUnset, ConfUpdate, ConfOpaque, ConfigFromObject]
+
+
+class SettingsModuleDefault(msgspec.Struct, frozen=True, array_like=True):
+    """`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")`."""
+
+    module: str
+    span: Span
+
+
+class TaskRegistration(msgspec.Struct, frozen=True, array_like=True):
+    """`app.register_task(Cls())` / `app.tasks.register(Cls())`."""
+
+    receiver: str
+    cls: str
+    span: Span
+
+
+# -- functions, classes and their bodies -------------------------------------------
+
+
+class Decorator(msgspec.Struct, frozen=True, array_like=True):
+    qualname: Optional[str]
+    called: bool  # `@x(...)` rather than `@x`
+    kwargs: dict[str, Node]
+    keyword_spans: dict[str, Span]
+    positional_count: int
+    opaque: bool  # `**kwargs` passed
+    span: Span
+    shape: Optional[CallShape]
+
+
+class PoolCreation(msgspec.Struct, frozen=True, array_like=True):
+    factory: str  # e.g. multiprocessing.Pool
+    span: Span
+
+
+class LocalCall(msgspec.Struct, frozen=True, array_like=True):
+    """A call that may reach code of this module: `helper()` or `self.method()`."""
+
+    kind: Literal["function", "method"]
+    name: str
+    span: Span
+
+
+class ResultWait(msgspec.Struct, frozen=True, array_like=True):
+    """`result.get()` (or join/wait) on a task's result."""
+
+    method: str
+    span: Span
+
+
+class RetryCall(msgspec.Struct, frozen=True, array_like=True):
+    """`self.retry(...)` in a function whose first parameter is `self`."""
+
+    statement: Literal["expr", "raise", "return"]
+    span: Span
+    statement_span: Span
+    throw_false: bool
+    throws: bool  # certainly raises
+
+
+class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
+    """A function or method. Without a body analysis (`light`), `returns_value` is
+    True and the body lists are empty: rules that need more stay silent."""
+
+    span: Span  # the name in `def name`
+    params: tuple[str, ...]
+    positional: tuple[str, ...]
+    kwonly: tuple[str, ...]
+    vararg: bool
+    kwarg: bool
+    is_async: bool
+    decorators: tuple[Decorator, ...]
+    light: bool
+    returns_value: bool = True
+    pools: tuple[PoolCreation, ...] = ()
+    calls: tuple[LocalCall, ...] = ()
+    waits: tuple[ResultWait, ...] = ()
+    retries: tuple[RetryCall, ...] = ()
+    self_attrs: tuple[str, ...] = ()
+
+
+class ClassFacts(msgspec.Struct, frozen=True, array_like=True):
+    span: Span  # the name in `class Name`
+    bases: tuple[Optional[str], ...]  # qualified; None when not a plain name
+    opaque_bases: bool  # a base that is an expression, or a metaclass
+    attrs: dict[str, Node]
+    attr_spans: dict[str, Span]
+    methods: dict[str, FunctionFacts]
+    decorators: tuple[Decorator, ...]
+
+
+# -- call sites ------------------------------------------------------------------
+
+
+ValueShape = Literal[
+    "sequence", "iterable", "dict", "none", "string", "scalar", "starred", "expression"
+]
+
+
+class CallArgument(msgspec.Struct, frozen=True, array_like=True):
+    """A positional argument of `.delay()` / `.apply_async()`, for fixes."""
+
+    span: Span
+    source: str
+    starred: bool
+    shape: ValueShape
+    wrapped: bool  # `(x)`: parenthesized on its own
+    outer: Optional[Span] = None  # with the wrapping parentheses
+
+
+class CallKeyword(msgspec.Struct, frozen=True, array_like=True):
+    """A keyword argument (`name` None for `**mapping`), for fixes."""
+
+    name: Optional[str]
+    span: Optional[Span]
+    source: str
+    value_span: Span
+    shape: ValueShape
+    wrapped: bool
+    outer: Optional[Span] = None
+
+
+class DispatchSyntax(msgspec.Struct, frozen=True, array_like=True):
+    """The layout of a `.delay()` / `.apply_async()` call, for rewrites."""
+
+    method_span: Span
+    args: tuple[CallArgument, ...]
+    kwargs: tuple[CallKeyword, ...]
+    shape: CallShape
+    # Where comments sit inside the call; None if that cannot be told.
+    comments: Optional[tuple[tuple[int, int], ...]]
+
+
+class Dispatch(msgspec.Struct, frozen=True, array_like=True):
+    """A call that sends a task or builds a signature."""
+
+    method: str  # delay, apply_async, send_task, s, si, signature, ...
+    span: Span
+    discarded: bool  # a statement of its own: the result is dropped
+    keywords: dict[str, Node]
+    target: Optional[str] = None  # the qualified receiver (not for send_task)
+    task_name: Optional[str] = None  # send_task("x") / app.signature("x")
+    syntax: Optional[DispatchSyntax] = None  # delay and apply_async only
+
+
+# -- the file --------------------------------------------------------------------
+
+
+class Suppression(msgspec.Struct, frozen=True, array_like=True):
+    """A `# celerylint: ignore[...]` directive."""
+
+    line: int
+    # The directive, from its `#` to its closing `]` (to `ignore` when bare).
+    span: Span
+    # As written: codes or names, any case.
+    names: tuple[str, ...]
+    # Where each of `names` is written, in the same order.
+    name_spans: tuple[Span, ...] = ()
+    # What to delete to remove the whole directive without leaving debris: the
+    # whitespace before it, or the whole line when the comment stands alone.
+    removal: Optional[Span] = None
+
+
+class ParseError(msgspec.Struct, frozen=True, array_like=True):
+    message: str
+    line: int = 1
+    col: int = 0
+
+
+class FileFacts(msgspec.Struct, frozen=True):
+    """Everything extraction knows about one Python file (or why it could not)."""
+
+    version: int = FACTS_VERSION
+    error: Optional[ParseError] = None
+    events: tuple[Event, ...] = ()
+    apps: tuple[AppCall, ...] = ()
+    conf_ops: tuple[ConfOp, ...] = ()
+    settings_module_defaults: tuple[SettingsModuleDefault, ...] = ()
+    functions: dict[str, FunctionFacts] = {}
+    classes: dict[str, ClassFacts] = {}
+    dispatches: tuple[Dispatch, ...] = ()
+    registrations: tuple[TaskRegistration, ...] = ()
+    # exec/globals()/split-settings: names may be bound that the facts do not show.
+    dynamic: bool = False
+    suppressions: tuple[Suppression, ...] = ()
+
+
+def failed(message: str, line: int = 1, col: int = 0) -> FileFacts:
+    return FileFacts(error=ParseError(message, line, col))
