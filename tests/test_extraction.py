@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from celerylint.facts import extract_source
+from celerylint.facts.schema import Assign, Const, Env, FileFacts, Node, Seq, Span
 
 
-def facts_of(source: str, module: str = "m") -> dict[str, Any]:
+def facts_of(source: str, module: str = "m") -> FileFacts:
     return extract_source(source.encode(), module, False)
 
 
-def assigned(facts: dict[str, Any], name: str) -> list:
-    return next(e[2] for e in facts["events"] if e[0] == "assign" and e[1] == name)
+def assigned(facts: FileFacts, name: str) -> Node:
+    return next(e.node for e in facts.events if isinstance(e, Assign) and e.name == name)
 
 
 def test_environment_lookups_record_variable_default_and_whether_required() -> None:
@@ -33,17 +32,18 @@ def test_environment_lookups_record_variable_default_and_whether_required() -> N
     shapes = {}
     for name in "ABCDEFGH":
         node = assigned(facts, name)
-        default = node[3][2] if node[3] is not None and node[3][0] == "c" else node[3]
-        shapes[name] = (node[0], node[2], default, node[4])
+        assert isinstance(node, Env)
+        default = node.default.value if isinstance(node.default, Const) else node.default
+        shapes[name] = (node.variable, default, node.required)
     assert shapes == {
-        "A": ("env", "A", None, True),
-        "B": ("env", "B", None, False),
-        "C": ("env", "C", "redis://c", False),
-        "D": ("env", "D", None, True),
-        "E": ("env", "E", "e", False),
-        "F": ("env", "F", "redis://f", False),
-        "G": ("env", "G", "g", False),
-        "H": ("env", "H", None, True),
+        "A": ("A", None, True),
+        "B": ("B", None, False),
+        "C": ("C", "redis://c", False),
+        "D": ("D", None, True),
+        "E": ("E", "e", False),
+        "F": ("F", "redis://f", False),
+        "G": ("G", "g", False),
+        "H": ("H", None, True),
     }
 
 
@@ -57,10 +57,10 @@ def test_aliased_shared_task_body_is_analyzed() -> None:
         "def helper():\n"
         "    mp.Process()\n"
     )
-    work = facts["functions"]["work"]
-    assert [p[0] for p in work["pools"]] == ["multiprocessing.Pool"]
+    work = facts.functions["work"]
+    assert [p.factory for p in work.pools] == ["multiprocessing.Pool"]
     # An undecorated function nothing analyzed calls keeps only light facts.
-    assert facts["functions"]["helper"]["light"] is True
+    assert facts.functions["helper"].light is True
 
 
 def test_helper_called_by_a_task_is_analyzed() -> None:
@@ -74,15 +74,16 @@ def test_helper_called_by_a_task_is_analyzed() -> None:
         "def work():\n"
         "    fan_out()\n"
     )
-    helper = facts["functions"]["fan_out"]
-    assert helper["light"] is False
-    assert [p[0] for p in helper["pools"]] == ["concurrent.futures.ProcessPoolExecutor"]
+    helper = facts.functions["fan_out"]
+    assert helper.light is False
+    assert [p.factory for p in helper.pools] == ["concurrent.futures.ProcessPoolExecutor"]
 
 
 def test_columns_are_characters_not_bytes() -> None:
     facts = facts_of("X = 'é'\nCELERY_ACCEPT_CONTENT = ['ü', 'pickle']\n")
     node = assigned(facts, "CELERY_ACCEPT_CONTENT")
-    assert node[2][1][1] == [2, 30, 2, 38]
+    assert isinstance(node, Seq)
+    assert node.items[1].span == Span(2, 30, 2, 38)
 
 
 def test_app_built_by_a_factory_function_is_configured_by_it(tmp_path) -> None:

@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
@@ -34,6 +35,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from celerylint.cli import main  # noqa: E402
 from celerylint.facts import extract_source  # noqa: E402
+from celerylint.facts.schema import FileFacts  # noqa: E402
 from celerylint.facts.syntax import lower  # noqa: E402
 
 
@@ -60,9 +62,9 @@ def fuzz_settings(default: int) -> settings:
 def test_extract_source_never_raises_on_grammar_programs(source: str) -> None:
     data = source.encode("utf-8", "surrogatepass")
     facts = extract_source(data, "fuzzed.module", False)
-    assert isinstance(facts, dict)
+    assert isinstance(facts, FileFacts)
     # Facts are cached as JSON: a warm run must see exactly what a cold run saw.
-    assert json.loads(json.dumps(facts)) == facts
+    assert msgspec.json.decode(msgspec.json.encode(facts), type=FileFacts) == facts
 
 
 @fuzz_settings(30)

@@ -598,7 +598,7 @@ def slow():
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="this Python reads 3.12 syntax itself")
 def test_facts_of_newer_syntax_keep_lines_and_columns() -> None:
     facts = extract_source(NEWER_SYNTAX.encode(), "proj.tasks", False)
-    assert "error" not in facts, facts
+    assert facts.error is None, facts
     older = (
         NEWER_SYNTAX.replace("type Payload[T] = dict[str, T]", "Payload = make_alias(dict[str, T])")
         .replace("def first[T](", "def first(")
@@ -609,10 +609,10 @@ def test_facts_of_newer_syntax_keep_lines_and_columns() -> None:
     # Same lines, and the same facts but for the spans inside rewritten text.
     assert older.count("\n") == NEWER_SYNTAX.count("\n")
     expected = extract_source(older.encode(), "proj.tasks", False)
-    assert "error" not in expected
-    assert facts["functions"].keys() == expected["functions"].keys()
-    assert facts["functions"]["render"] == expected["functions"]["render"]
-    assert facts["functions"]["slow"] == expected["functions"]["slow"]
+    assert expected.error is None
+    assert facts.functions.keys() == expected.functions.keys()
+    assert facts.functions["render"] == expected.functions["render"]
+    assert facts.functions["slow"] == expected.functions["slow"]
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 14), reason="this Python reads 3.14 syntax itself")
@@ -778,20 +778,22 @@ def test_requirement_message_and_cl000_wording(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(syntax, "lower", lambda source, error=None: Lowering(None, (features[1],)))
     facts = extract_source(b"try:\n    pass\nexcept A, B:\n    pass\n", "m", False)
-    assert facts["error"]["message"] == (
+    assert facts.error is not None
+    assert facts.error.message == (
         f"syntax error: requires Python 3.14 (unparenthesized except groups); "
         f"this Python is {RUNNING}"
     )
-    assert facts["error"]["line"] == 3
+    assert facts.error.line == 3
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 14), reason="this Python reads 3.14 syntax itself")
 def test_newer_syntax_plus_a_real_error_points_at_the_real_error() -> None:
     source = "try:\n    pass\nexcept A, B:\n    pass\nx = [*a for a in b]\n"
-    error = extract_source(source.encode(), "m", False)["error"]
-    assert error["line"] == 5
-    assert error["message"].startswith("syntax error: ")
-    assert "requires Python 3.14 (unparenthesized except groups)" in error["message"]
+    error = extract_source(source.encode(), "m", False).error
+    assert error is not None
+    assert error.line == 5
+    assert error.message.startswith("syntax error: ")
+    assert "requires Python 3.14 (unparenthesized except groups)" in error.message
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 14), reason="this Python reads 3.14 syntax itself")
@@ -802,10 +804,11 @@ def test_oversized_files_are_not_handed_to_libcst() -> None:
     source = f"alias = t'{{name}}'\nx = {{{entries}}}\n"
     assert len(source) > MAX_CHARS
     started = time.perf_counter()
-    error = extract_source(source.encode(), "m", False)["error"]
+    error = extract_source(source.encode(), "m", False).error
+    assert error is not None
     assert time.perf_counter() - started < 5
-    assert error["line"] == 1
-    assert "not retried with a newer grammar: file larger than" in error["message"]
+    assert error.line == 1
+    assert "not retried with a newer grammar: file larger than" in error.message
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 14), reason="this Python reads 3.14 syntax itself")
