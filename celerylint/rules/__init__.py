@@ -1,6 +1,9 @@
-"""Rules: pure functions of the project model, registered by code.
+"""Rules: pure functions of the project model, one module per rule.
 
-Each family lives in its own module; importing it registers its checks.
+Each `cl<NNN>_<name>.py` module holds one rule's check (and its fix builder)
+and registers it with `celerylint.rules.registry`; modules starting with `_`
+hold what several rules share. Rule metadata comes from `rules/<name>.yaml`
+through the generated `celerylint._rule_index`.
 """
 
 from __future__ import annotations
@@ -14,21 +17,10 @@ if TYPE_CHECKING:  # `celerylint.rules.meta` must stay cheap to import
 
 def run_rules(project: Project, selected: Callable[[str], bool]) -> list[Diagnostic]:
     from celerylint.diagnostics import Diagnostic
-    from celerylint.rules import (
-        calls,
-        concurrency,
-        results,
-        retries,
-        serialization,
-        settings_hygiene,
-        time_limits,
-    )
-    from celerylint.rules.base import CHECKS
+    from celerylint.rules.registry import load_checks
 
-    # Imported to register their checks.
-    del calls, concurrency, results, retries, serialization, settings_hygiene, time_limits
     found: dict[tuple[str, str, int, int, str], Diagnostic] = {}
-    for code, check in sorted(CHECKS.items()):
+    for code, check in sorted(load_checks().items()):
         if not selected(code):
             continue
         for diagnostic in check(project):

@@ -1,28 +1,14 @@
-"""What every rule module shares: registration and diagnostic construction."""
+"""What most rule modules share: diagnostic construction, task labels, where settings are."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Callable, Optional
+from typing import Optional
 
-from celerylint import catalog
 from celerylint.diagnostics import Diagnostic, Fix, Related, Span
 from celerylint.facts.values import Value
-from celerylint.model.project import Project
 from celerylint.model.settings import App, Setting
 from celerylint.model.tasks import Task
 from celerylint.rules.meta import BY_CODE
-
-Check = Callable[[Project], Iterable[Diagnostic]]
-CHECKS: dict[str, Check] = {}
-
-
-def rule(code: str) -> Callable[[Check], Check]:
-    def register(check: Check) -> Check:
-        CHECKS[code] = check
-        return check
-
-    return register
 
 
 def diagnostic(
@@ -86,29 +72,6 @@ def setting_location(setting: Setting) -> Optional[tuple[str, Span]]:
     entry = setting.entry
     if entry is not None and entry.node[1] is not None:
         return entry.path, Span.from_list(entry.node[1])
-    return None
-
-
-def serializer_set(value: Value) -> Optional[set[str]]:
-    """Canonical serializer names of an accept list; None if unknown or not a list."""
-    if not value.known:
-        return None
-    items = value.value
-    if isinstance(items, str):
-        items = (items,)
-    if not isinstance(items, (tuple, list, set, frozenset)):
-        return None
-    names = set()
-    for item in items:
-        if not isinstance(item, str):
-            return None
-        names.add(catalog.canonical_serializer(item) or item.lower())
-    return names
-
-
-def serializer_name(value: Value) -> Optional[str]:
-    if value.known and isinstance(value.value, str):
-        return catalog.canonical_serializer(value.value)
     return None
 
 

@@ -1,4 +1,4 @@
-"""Concurrency and deadlocks: CL301, CL302."""
+"""CL301 process-pool-in-task: a process pool created inside a prefork worker's task."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any, Optional
 from celerylint.diagnostics import Diagnostic, Span
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
-from celerylint.rules.base import diagnostic, rule, task_label
+from celerylint.rules.base import diagnostic, task_label
+from celerylint.rules.registry import rule
 
 NON_FORKING_POOLS = frozenset({"threads", "solo", "gevent", "eventlet", "custom"})
 
@@ -51,7 +52,7 @@ def _reachable(project: Project, task: Task) -> Iterator[tuple[dict[str, Any], l
                 queue.append((target, [*path, label]))
 
 
-@rule("CL301")
+@rule("CL301", "process-pool-in-task")
 def process_pool_in_task(project: Project) -> Iterator[Diagnostic]:
     reported: set[tuple[str, tuple[int, ...]]] = set()
     if project.workers.all_without_children:
@@ -76,20 +77,3 @@ def process_pool_in_task(project: Project) -> Iterator[Diagnostic]:
                     task.path,
                     Span.from_list(span),
                 )
-
-
-@rule("CL302")
-def result_get_in_task(project: Project) -> Iterator[Diagnostic]:
-    for task in project.tasks:
-        function = task.function
-        if function is None:
-            continue
-        for method, span in function["waits"]:
-            yield diagnostic(
-                "CL302",
-                f"`.{method}()` on a task result inside task {task_label(task)}: Celery raises "
-                "RuntimeError ('Never call result.get() within a task!'), and forcing it can "
-                "deadlock the worker pool; use a chain or chord callback instead",
-                task.path,
-                Span.from_list(span),
-            )

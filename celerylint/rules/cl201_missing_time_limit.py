@@ -1,4 +1,4 @@
-"""Time limits: CL201, CL202."""
+"""CL201 missing-time-limit: a task with no hard time limit."""
 
 from __future__ import annotations
 
@@ -7,33 +7,22 @@ from typing import Optional
 
 from celerylint import catalog
 from celerylint.diagnostics import Diagnostic, Fix
+from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
+from celerylint.rules._time_limits import limit_seconds
 from celerylint.rules.base import (
     diagnostic,
-    rule,
     setting_home,
     setting_key,
     setting_location,
     task_label,
 )
-from celerylint.rules.fixes import insert, make_fix, replace
+from celerylint.rules.registry import rule
 
 
-def _limit(option: Option) -> Optional[float]:
-    """A known limit in seconds; 0 and None mean no limit; None if unknown."""
-    if not option.known:
-        raise LookupError
-    value = option.value.value
-    if value is None or value is False:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value) if value > 0 else None
-    raise LookupError
-
-
-@rule("CL201")
+@rule("CL201", "missing-time-limit")
 def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
     if project.workers.sets_time_limit:
         return  # a worker started with --time-limit has a global limit the code cannot show
@@ -44,7 +33,7 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
         lacking: list[App] = []
         for app in task.apps:
             try:
-                limit = _limit(project.option(task, "time_limit", app))
+                limit = limit_seconds(project.option(task, "time_limit", app))
             except LookupError:
                 break
             if limit is not None:
@@ -74,7 +63,7 @@ def _time_limit_fix(
     hard = project.fix_defaults["time_limit"]
     option = project.option(task, "time_limit", app)
     try:
-        soft = _limit(project.option(task, "soft_time_limit", app))
+        soft = limit_seconds(project.option(task, "soft_time_limit", app))
     except LookupError:
         return None
     if soft is not None and soft >= hard:
@@ -144,7 +133,7 @@ def _highest_soft_limit(project: Project, app: App) -> float:
     highest = 0.0
     for option in [*options, global_soft]:
         try:
-            highest = max(highest, _limit(option) or 0.0)
+            highest = max(highest, limit_seconds(option) or 0.0)
         except LookupError:
             return float("inf")
     return highest
@@ -163,7 +152,7 @@ def _task_hard_limits(project: Project, app: App) -> list[float]:
         option = project.option(task, "time_limit", app)
         if option.origin in ("task", "base", "annotation"):
             try:
-                limit = _limit(option)
+                limit = limit_seconds(option)
             except LookupError:
                 limits.append(0.0)
                 continue
@@ -188,41 +177,3 @@ def _last_setting(app: App) -> Optional[tuple[str, int, bool]]:
         return None
     path = max(best, key=lambda p: (len(best[p]), p))
     return path, max(best[path]), bool(old > new and not app.namespace)
-
-
-def _from_task(option: Option) -> bool:
-    return option.origin in ("task", "base", "annotation")
-
-
-@rule("CL202")
-def soft_not_below_hard(project: Project) -> Iterator[Diagnostic]:
-    for task in project.tasks:
-        for app in task.apps or [None]:
-            yield from _check_task(project, task, app)
-
-
-def _check_task(project: Project, task: Task, app: Optional[App]) -> Iterator[Diagnostic]:
-    soft_option = project.option(task, "soft_time_limit", app)
-    hard_option = project.option(task, "time_limit", app)
-    try:
-        soft, hard = _limit(soft_option), _limit(hard_option)
-    except LookupError:
-        return
-    if soft is None or hard is None or soft < hard:
-        return
-    message = (
-        f"soft time limit {soft:g}s is not below the hard limit {hard:g}s, so "
-        "SoftTimeLimitExceeded is never raised and the task gets no chance to clean up"
-    )
-    if _from_task(soft_option) or _from_task(hard_option):
-        yield diagnostic("CL202", f"Task {task_label(task)}: {message}", task.path, task.span)
-        return
-    if app is None:
-        return
-    located = setting_location(app.setting("task_soft_time_limit"))
-    if located:
-        yield diagnostic(
-            "CL202",
-            f"`{setting_key(app, 'task_soft_time_limit')}`: {message}",
-            *located,
-        )

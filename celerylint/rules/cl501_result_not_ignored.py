@@ -1,20 +1,14 @@
-"""Results: CL501, CL502."""
+"""CL501 result-not-ignored: results stored that nobody reads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from celerylint.diagnostics import Diagnostic
+from celerylint.fixes.task_decorator import decorator_keyword_fix
 from celerylint.model.project import Project
-from celerylint.rules.base import (
-    backend_configured,
-    diagnostic,
-    rule,
-    setting_key,
-    setting_location,
-    task_label,
-)
-from celerylint.rules.retries import decorator_keyword_fix
+from celerylint.rules.base import backend_configured, diagnostic, task_label
+from celerylint.rules.registry import rule
 
 # Dispatch methods whose result is a signature or canvas part: the result may be read.
 SIGNATURES = frozenset({"s", "si", "signature", "map", "starmap", "chunks"})
@@ -40,7 +34,7 @@ def _used_tasks(project: Project) -> tuple[set[str], set[str]]:
     return qualnames, names
 
 
-@rule("CL501")
+@rule("CL501", "result-not-ignored")
 def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
     used_qualnames, used_names = _used_tasks(project)
     for task in project.tasks:
@@ -65,20 +59,4 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
                 task.path,
                 task.span,
                 decorator_keyword_fix(task, "ignore_result", "True", "Add `ignore_result=True`"),
-            )
-
-
-@rule("CL502")
-def result_expires_disabled(project: Project) -> Iterator[Diagnostic]:
-    for app in project.apps:
-        if not backend_configured(app):
-            continue
-        setting = app.setting("result_expires")
-        located = setting_location(setting)
-        if located and setting.known and setting.value.value in (None, 0):
-            yield diagnostic(
-                "CL502",
-                f"`{setting_key(app, 'result_expires')}` is {setting.value.value!r}: results "
-                "never expire and the result backend grows until it fills up",
-                *located,
             )

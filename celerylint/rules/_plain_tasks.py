@@ -1,0 +1,85 @@
+"""Tasks whose calling conventions are exactly Celery's.
+
+A task made by Celery's own decorator, in an app that is a plain `Celery` (or a
+subclass that leaves task creation alone), with no project base class that
+overrides how it is called: only for those can CL801, CL803 and CL804 say what
+Celery will do with the task's arguments and its `self`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional
+
+from celerylint.model.project import Project
+from celerylint.model.settings import App
+from celerylint.model.tasks import SHARED_TASK, Task
+
+CELERY_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+# What a `Celery` subclass may override to change how tasks are made or called.
+_APP_HOOKS = frozenset({"task", "_task_from_fun", "create_task_cls", "subclass_with_self"})
+_APP_ATTRS = frozenset({"task_cls", "Task"})
+
+
+def celery_task(project: Project, task: Task) -> bool:
+    """A function task made by Celery's own decorator, in apps that are plain `Celery`."""
+    decorator = task.decorator
+    if task.kind != "function" or decorator is None:
+        return False
+    if decorator["q"] in project.task_decorators:
+        return False  # a project decorator: what it adds (bind, wrappers) is not visible
+    if task.apps is None and decorator["q"] not in SHARED_TASK:
+        return False  # `<something>.task` of an app we cannot see
+    return all(plain_app(project, app) for app in task.apps or [])
+
+
+def plain_app(project: Project, app: App) -> bool:
+    """The app is a `Celery`, or a project subclass that leaves task creation alone."""
+    callee = app.record.get("callee")
+    near: Optional[str] = app.module
+    for _depth in range(10):
+        if callee in CELERY_CLASSES:
+            return True
+        if not callee:
+            return False
+        symbol = project.modules.resolve(callee, near)
+        if symbol.kind != "class" or not symbol.module or not symbol.name or symbol.rest:
+            return False
+        cls = (project.modules.facts(symbol.module) or {}).get("classes", {}).get(symbol.name)
+        if cls is None or len(cls.get("bases", [])) != 1:
+            return False
+        if _APP_HOOKS & set(cls.get("methods", {})) or _APP_ATTRS & set(cls.get("attrs", {})):
+            return False
+        callee, near = cls["bases"][0], symbol.module
+    return False
+
+
+def decorators_below(task: Task) -> bool:
+    """Decorators applied before the task decorator: they may change the signature."""
+    decorators = task.body.get("decorators", [])
+    for index, decorator in enumerate(decorators):
+        if decorator is task.decorator:
+            return index + 1 < len(decorators)
+    return True
+
+
+def bind(project: Project, task: Task) -> Optional[bool]:
+    """Whether the task decorator binds the task; None if unknown."""
+    decorator = task.decorator
+    if decorator is None or decorator.get("opaque"):
+        return None
+    node = decorator["kwargs"].get("bind")
+    if node is None:
+        return False
+    value = project.evaluator.evaluate(node, task.path)
+    if not value.known:
+        return None
+    return bool(value.value)
+
+
+def overrides(project: Project, task: Task, methods: Sequence[str]) -> bool:
+    """The task's base classes define one of `methods`, or cannot be seen."""
+    chain = project.options.base_chain(task)
+    if chain is None:
+        return True
+    return any(name in cls.get("methods", {}) for _module, _name, cls in chain for name in methods)

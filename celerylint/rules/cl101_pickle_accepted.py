@@ -1,0 +1,103 @@
+"""CL101 pickle-accepted: pickle accepted from, or sent to, the broker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Optional
+
+from celerylint import catalog
+from celerylint.diagnostics import Diagnostic, Fix, Span
+from celerylint.facts.values import Node, Value
+from celerylint.fixes.edits import make_fix, remove_element
+from celerylint.model.project import Project
+from celerylint.rules._serializers import serializer_name, serializer_set
+from celerylint.rules.base import diagnostic, setting_key, setting_location, task_apps, task_label
+from celerylint.rules.registry import rule
+
+ACCEPT_LISTS = ("accept_content", "result_accept_content")
+PRODUCERS = ("task_serializer", "result_serializer", "event_serializer")
+
+
+@rule("CL101", "pickle-accepted")
+def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
+    for app in project.apps:
+        for name in ACCEPT_LISTS:
+            setting = app.setting(name)
+            if setting.is_default or not setting.known:
+                continue
+            for span, fix in _pickle_elements(project, setting.value):
+                yield diagnostic(
+                    "CL101",
+                    f"`{setting_key(app, name)}` accepts pickle: anyone who can publish to the "
+                    "broker can run code in the worker",
+                    setting.value.path or app.path,
+                    span,
+                    fix,
+                )
+        for name in PRODUCERS:
+            setting = app.setting(name)
+            located = setting_location(setting)
+            if located and serializer_name(setting.value) == "pickle":
+                yield diagnostic(
+                    "CL101",
+                    f"`{setting_key(app, name)}` is pickle: consumers must then accept pickle, "
+                    "which lets anyone who can publish to the broker run code",
+                    *located,
+                )
+    for task in project.tasks:
+        for app in task_apps(task):
+            option = project.option(task, "serializer", app)
+            declared = option.origin in ("task", "base") and option.node and option.path
+            if declared and serializer_name(option.value) == "pickle":
+                yield diagnostic(
+                    "CL101",
+                    f"Task {task_label(task)} is serialized with pickle: its workers must "
+                    "accept pickle, which lets anyone who can publish run code",
+                    option.path,
+                    Span.from_list(option.node[1]),
+                )
+    for dispatch in project.dispatches:
+        node = dispatch.record["kw"].get("serializer")
+        if node is None or dispatch.record["m"] not in ("apply_async", "send_task", "signature"):
+            continue
+        value = project.evaluator.evaluate(node, dispatch.path)
+        if serializer_name(value) == "pickle":
+            yield diagnostic(
+                "CL101",
+                "Message sent with `serializer='pickle'`: the worker must accept pickle, which "
+                "lets anyone who can publish to the broker run code",
+                dispatch.path,
+                Span.from_list(node[1]),
+            )
+
+
+def _pickle_elements(project: Project, value: Value) -> list[tuple[Span, Optional[Fix]]]:
+    """Pickle entries of a known accept list (or the whole value), with a removal fix."""
+    node: Optional[Node] = value.node
+    path = value.path
+    if node is None or path is None:
+        return []
+    if node[0] == "seq":
+        elements = node[2]
+        names = [project.evaluator.evaluate(element, path) for element in elements]
+        serializers = [
+            catalog.canonical_serializer(item.value)
+            if item.known and isinstance(item.value, str)
+            else None
+            for item in names
+        ]
+        keeps_other = any(s not in (None, "pickle") for s in serializers)
+        found = []
+        for index, (element, serializer) in enumerate(zip(elements, serializers)):
+            if serializer != "pickle":
+                continue
+            fix = None
+            edit = remove_element(path, node, index) if keeps_other else None
+            if edit is not None:
+                fix = make_fix("Remove pickle from the accepted content types", False, [edit])
+            found.append((Span.from_list(element[1]), fix))
+        return found
+    names_set = serializer_set(value)
+    if names_set and "pickle" in names_set and value.span:
+        return [(value.span, None)]
+    return []

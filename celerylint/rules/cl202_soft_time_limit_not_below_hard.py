@@ -1,0 +1,52 @@
+"""CL202 soft-time-limit-not-below-hard: a soft limit that never fires."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Optional
+
+from celerylint.diagnostics import Diagnostic
+from celerylint.model.project import Project
+from celerylint.model.settings import App
+from celerylint.model.tasks import Option, Task
+from celerylint.rules._time_limits import limit_seconds
+from celerylint.rules.base import diagnostic, setting_key, setting_location, task_label
+from celerylint.rules.registry import rule
+
+
+def _from_task(option: Option) -> bool:
+    return option.origin in ("task", "base", "annotation")
+
+
+@rule("CL202", "soft-time-limit-not-below-hard")
+def soft_not_below_hard(project: Project) -> Iterator[Diagnostic]:
+    for task in project.tasks:
+        for app in task.apps or [None]:
+            yield from _check_task(project, task, app)
+
+
+def _check_task(project: Project, task: Task, app: Optional[App]) -> Iterator[Diagnostic]:
+    soft_option = project.option(task, "soft_time_limit", app)
+    hard_option = project.option(task, "time_limit", app)
+    try:
+        soft, hard = limit_seconds(soft_option), limit_seconds(hard_option)
+    except LookupError:
+        return
+    if soft is None or hard is None or soft < hard:
+        return
+    message = (
+        f"soft time limit {soft:g}s is not below the hard limit {hard:g}s, so "
+        "SoftTimeLimitExceeded is never raised and the task gets no chance to clean up"
+    )
+    if _from_task(soft_option) or _from_task(hard_option):
+        yield diagnostic("CL202", f"Task {task_label(task)}: {message}", task.path, task.span)
+        return
+    if app is None:
+        return
+    located = setting_location(app.setting("task_soft_time_limit"))
+    if located:
+        yield diagnostic(
+            "CL202",
+            f"`{setting_key(app, 'task_soft_time_limit')}`: {message}",
+            *located,
+        )

@@ -1,0 +1,36 @@
+"""CL401 unbounded-retries: a task that retries forever."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from celerylint.diagnostics import Diagnostic
+from celerylint.fixes.edits import make_fix, replace
+from celerylint.model.project import Project
+from celerylint.rules.base import diagnostic, task_apps, task_label
+from celerylint.rules.registry import rule
+
+
+@rule("CL401", "unbounded-retries")
+def unbounded_retries(project: Project) -> Iterator[Diagnostic]:
+    for task in project.tasks:
+        for app in task_apps(task):
+            option = project.option(task, "max_retries", app)
+            if option.origin != "default" and option.known and option.value.value is None:
+                fix = None
+                ceiling = project.fix_defaults["max_retries"]
+                if option.origin in ("task", "base") and option.node and option.path:
+                    fix = make_fix(
+                        f"Set `max_retries={ceiling}`",
+                        False,
+                        [replace(option.path, option.node[1], str(ceiling))],
+                    )
+                yield diagnostic(
+                    "CL401",
+                    f"Task {task_label(task)} has `max_retries=None`: it retries forever, and a "
+                    "permanent failure becomes a retry storm; set a ceiling",
+                    task.path,
+                    task.span,
+                    fix,
+                )
+                break

@@ -1,0 +1,128 @@
+"""CL803 task-self-without-bind: a task takes `self` but is not bound."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Optional
+
+from celerylint.diagnostics import Diagnostic, Fix
+from celerylint.fixes.edits import add_keyword, make_fix, replace
+from celerylint.model.project import Project
+from celerylint.model.tasks import Task
+from celerylint.rules._plain_tasks import bind, celery_task, decorators_below
+from celerylint.rules.base import diagnostic, task_label
+from celerylint.rules.registry import rule
+
+# Public attributes of celery.app.task.Task (Celery 5.x): `self.<one of these>` in
+# a task function says that `self` was meant to be the task.
+TASK_ATTRIBUTES = frozenset(
+    {
+        "AsyncResult",
+        "MaxRetriesExceededError",
+        "OperationalError",
+        "Request",
+        "Strategy",
+        "abstract",
+        "acks_late",
+        "acks_on_failure",
+        "acks_on_failure_or_timeout",
+        "acks_on_timeout",
+        "add_around",
+        "add_to_chord",
+        "add_trail",
+        "after_return",
+        "annotate",
+        "app",
+        "apply",
+        "apply_async",
+        "backend",
+        "before_start",
+        "bind",
+        "chunks",
+        "default_retry_delay",
+        "delay",
+        "expires",
+        "from_config",
+        "ignore_result",
+        "map",
+        "max_retries",
+        "name",
+        "on_bound",
+        "on_failure",
+        "on_replace",
+        "on_retry",
+        "on_success",
+        "pop_request",
+        "priority",
+        "push_request",
+        "rate_limit",
+        "reject_on_worker_lost",
+        "replace",
+        "request",
+        "request_stack",
+        "resultrepr_maxsize",
+        "retry",
+        "retry_on_worker_lost",
+        "run",
+        "s",
+        "send_event",
+        "send_events",
+        "serializer",
+        "shadow_name",
+        "si",
+        "signature",
+        "signature_from_request",
+        "soft_time_limit",
+        "starmap",
+        "start_strategy",
+        "store_errors_even_if_ignored",
+        "subtask",
+        "subtask_from_request",
+        "throws",
+        "time_limit",
+        "track_started",
+        "trail",
+        "typing",
+        "update_state",
+    }
+)
+
+
+@rule("CL803", "task-self-without-bind")
+def task_self_without_bind(project: Project) -> Iterator[Diagnostic]:
+    for task in project.tasks:
+        if task.kind != "function" or not celery_task(project, task):
+            continue
+        function = task.body
+        positional = function.get("positional", [])
+        if not positional or positional[0] != "self":
+            continue
+        used = sorted(set(function.get("self_attrs", [])) & TASK_ATTRIBUTES)
+        if not used or decorators_below(task):
+            continue
+        if bind(project, task) is not False:
+            continue  # bound, or not known
+        yield diagnostic(
+            "CL803",
+            f"Task {task_label(task)} takes `self` and uses `self.{used[0]}`, but is not "
+            "bound: Celery passes the caller's first argument as `self`; add `bind=True` "
+            "to the task decorator",
+            task.path,
+            task.span,
+            _bind_fix(task),
+        )
+
+
+def _bind_fix(task: Task) -> Optional[Fix]:
+    decorator = task.decorator
+    if decorator is None:
+        return None
+    message = "Add `bind=True` to the task decorator"
+    if "bind" in decorator["kwargs"]:
+        span = decorator.get("kwspans", {}).get("bind")
+        if span is None:
+            return None
+        return make_fix(message, False, [replace(task.path, span, "bind=True")])
+    bare_end = decorator["span"][2:] if not decorator["called"] else None
+    edits = add_keyword(task.path, decorator.get("shape"), "bind=True", bare_end)
+    return make_fix(message, False, edits) if edits else None

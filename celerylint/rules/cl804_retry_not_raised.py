@@ -1,0 +1,56 @@
+"""CL804 retry-not-raised: `self.retry(...)` called but not raised."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from celerylint.diagnostics import Diagnostic, Span
+from celerylint.fixes.edits import insert, make_fix
+from celerylint.model.project import Project
+from celerylint.model.tasks import Task
+from celerylint.rules._plain_tasks import bind, celery_task, decorators_below, overrides, plain_app
+from celerylint.rules.base import diagnostic
+from celerylint.rules.registry import rule
+
+
+@rule("CL804", "retry-not-raised")
+def retry_not_raised(project: Project) -> Iterator[Diagnostic]:
+    for task in project.tasks:
+        function = task.function
+        if function is None or not _bound_task(project, task):
+            continue
+        for retry in function.get("retries", []):
+            if retry.get("stmt") != "expr" or retry.get("throw_false"):
+                continue
+            if not retry.get("throws"):
+                continue  # `throw=` given a value we cannot read: it may not raise
+            first = function["positional"][0]
+            line, col = retry["stmt_span"][:2]
+            yield diagnostic(
+                "CL804",
+                f"`{first}.retry(...)` is called but not raised: it raises `Retry` itself, "
+                f"but the code reads as if execution went on; write `raise {first}.retry(...)`",
+                task.path,
+                Span.from_list(retry["span"]),
+                make_fix(
+                    f"Write `raise {first}.retry(...)`",
+                    True,
+                    [insert(task.path, line, col, "raise ")],
+                ),
+            )
+
+
+def _bound_task(project: Project, task: Task) -> bool:
+    """A task whose first parameter is the task itself and whose `retry` is Celery's."""
+    if task.kind == "class":
+        if not task.apps or not all(plain_app(project, app) for app in task.apps):
+            return False
+        function = task.function
+        if function is None or not function.get("positional"):
+            return False
+    else:
+        if not celery_task(project, task) or decorators_below(task):
+            return False
+        if bind(project, task) is not True or not task.body.get("positional"):
+            return False
+    return not overrides(project, task, ("retry",))

@@ -1,0 +1,167 @@
+"""CL903 unknown-setting: a setting key Celery never reads there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Optional
+
+from celerylint import catalog
+from celerylint.diagnostics import Diagnostic
+from celerylint.facts.values import Value
+from celerylint.fixes.edits import make_fix
+from celerylint.model.project import Project
+from celerylint.model.settings import Entry
+from celerylint.rules._setting_references import referenced
+from celerylint.rules._setting_renames import rename_edits
+from celerylint.rules._settings_sources import Reporter, SettingsSource, settings_sources
+from celerylint.rules.registry import rule
+
+
+def _style(source: SettingsSource, exclude: str) -> str:
+    """The style ("old" or "new") a renamed key should take: mostly old names -> old."""
+    if source.kind == "django":
+        return "old"  # Django exposes upper-case names only
+    if source.kind == "changes" and source.app.source.kind != "none":
+        return "new"  # Celery converts app.conf keys to the source's style
+    old = new = 0
+    for key in source.setting_keys():
+        if key == exclude or key in source.ignore_keys:
+            continue
+        kind, _setting = catalog.classify_source_key(key, None)
+        old += kind == "old"
+        new += kind == "new"
+    return "old" if old > new else "new"
+
+
+def _looks_like_setting(key: str, entry: Entry) -> bool:
+    """A lower-case name that may be meant as a setting, not a helper of the module."""
+    if key.startswith("_") or "_" not in key:
+        return False
+    node = entry.node
+    if node[0] == "ref":
+        return False  # an imported name
+    return not (node[0] == "u" and node[2] in ("function", "class"))
+
+
+def _unknown_candidates(source: SettingsSource) -> Iterable[tuple[str, Entry]]:
+    """The keys of a source that are plausibly meant as Celery settings."""
+    entries = source.layer.entries
+    if source.kind == "changes":
+        # Everything written on app.conf is meant for Celery.
+        yield from entries.items()
+        return
+    if source.kind == "django":
+        prefix = (source.prefix or "CELERY").rstrip("_").upper() + "_"
+        for key, entry in entries.items():
+            if key.startswith(prefix) or key.startswith("CELERY"):
+                yield key, entry
+        for key, entry in source.extra.items():
+            if key.startswith("celery_") and _looks_like_setting(key, entry):
+                yield key, entry
+        return
+    for key, entry in entries.items():
+        if key.isupper():
+            if key.startswith("CELERY"):
+                yield key, entry
+        elif key.islower() and _looks_like_setting(key, entry):
+            yield key, entry
+
+
+# Python types a setting of each Celery type may plausibly hold. Celery's types
+# are loose (task_queues is "dict" but holds a list of queues, broker_url is
+# "string" but may be a list of fail-over URLs), so only a value of a clearly
+# different kind rules a candidate out: `CELERY_QUEUE = "reports"` is the
+# project's own queue name, not a misspelt `task_queues`.
+_FITTING: dict[str, tuple[type, ...]] = {
+    "bool": (bool, int, str),
+    "int": (int, float, str),
+    "float": (int, float, str),
+    "dict": (dict, list, tuple),
+    "list": (list, tuple, str, frozenset, set),
+    "tuple": (list, tuple, str, frozenset, set),
+    "string": (str, list, tuple),
+    "str": (str, list, tuple),
+}
+
+
+def _fits(value: Value, setting: Optional[str]) -> bool:
+    """Whether a key's value could be meant for `setting` (unknown values always could)."""
+    if setting is None:
+        return False
+    if not value.known or value.value is None:
+        return True
+    try:
+        kind = catalog.setting_type(setting)
+    except KeyError:
+        return False
+    allowed = _FITTING.get(kind)
+    return allowed is None or isinstance(value.value, allowed)
+
+
+def _configured(source: SettingsSource, setting: str) -> Optional[str]:
+    """A key of the layer that Celery reads for `setting`, if any."""
+    for key in catalog.lookup_keys(setting, source.prefix):
+        if key in source.layer.entries:
+            return key
+    return None
+
+
+@rule("CL903", "unknown-setting")
+def unknown_setting(project: Project) -> Iterator[Diagnostic]:
+    report = Reporter()
+    for source in settings_sources(project):
+        if source.app.source.kind == "opaque" and source.kind != "changes":
+            continue
+        for key, entry in sorted(_unknown_candidates(source)):
+            found = _unknown(project, source, key, entry, report)
+            if found is not None:
+                yield found
+
+
+def _unknown(
+    project: Project, source: SettingsSource, key: str, entry: Entry, report: Reporter
+) -> Optional[Diagnostic]:
+    if catalog.classify_source_key(key, source.prefix)[0] != "ignored":
+        return None
+    # app.conf keys are spelled with new (or old) names whatever the namespace.
+    prefix = None if source.kind == "changes" else source.prefix
+    namespaced = bool(prefix and prefix.rstrip("_"))
+    style = None if namespaced else _style(source, key)
+    value = project.evaluator.evaluate(entry.node, entry.path)
+    candidates = [
+        candidate
+        for candidate in catalog.closest_settings(key, prefix, style=style)
+        if _fits(value, catalog.classify_source_key(candidate, prefix)[1])
+    ]
+    if not candidates:
+        return None
+    # Last, as it may read every file of the project.
+    if source.kind != "changes" and referenced(project, source, key):
+        return None  # a helper the module uses itself, or a key other code reads
+    fix = None
+    present: Optional[str] = None
+    if len(candidates) == 1:
+        target = candidates[0]
+        if key in source.extra and target in source.layer.entries:
+            return None  # a lower-case helper next to the real Django setting
+        setting = catalog.classify_source_key(target, source.prefix)[1]
+        present = _configured(source, setting) if setting else target
+        if present is None:
+            edits = rename_edits(project, source, {key: target})
+            if edits:
+                fix = make_fix(f"Rename `{key}` to `{target}`", False, edits)
+    if source.kind == "changes":
+        where = source.label
+    elif namespaced:
+        where = f"{source.label} (loaded with namespace={source.prefix!r})"
+    else:
+        where = f"{source.label} (loaded without a namespace)"
+    suggestion = " or ".join(f"`{candidate}`" for candidate in candidates[:3])
+    message = f"`{key}` is not a setting Celery reads from {where}: it is silently ignored"
+    if present is not None:
+        message += f"; Celery reads `{present}` (also set) instead"
+    else:
+        message += f"; did you mean {suggestion}?"
+    if source.kind == "django" and not source.namespaced and key.upper().startswith("CELERY_"):
+        message += " (or load the settings with namespace='CELERY')"
+    return report("CL903", message, entry, fix)
