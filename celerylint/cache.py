@@ -53,7 +53,10 @@ class CacheFile(msgspec.Struct, frozen=True):
 
 
 _DECODER = msgspec.json.Decoder(CacheFile)
-_ENCODER = msgspec.json.Encoder()
+
+
+def _encode(cache: CacheFile) -> bytes:
+    return msgspec.json.encode(cache)
 
 
 class FactsCache:
@@ -122,7 +125,7 @@ class FactsCache:
             fd, temp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(_ENCODER.encode(CacheFile(self.entries)))
+                    handle.write(_encode(CacheFile(self.entries)))
                 os.replace(temp, self.file)
                 self._remove_others()
             except BaseException:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
-from celerylint.facts.schema import Span
+from celerylint.facts.schema import Span as Span  # diagnostics are located by facts' spans
 
 
 class Applicability(str, Enum):

@@ -390,12 +390,12 @@ def test_interrupt_while_saving_the_cache_leaves_no_temp_file(
     from celerylint import cache
 
     store = cache.FactsCache(tmp_path / "c", "key")
-    store.store("x.py", [1, 2, "sha", "m", False, None])
+    store.store("x.py", cache.CacheEntry(1, 2, "sha", "m", False, None))
 
-    def interrupted(*args: object, **kwargs: object) -> None:
+    def interrupted(*args: object, **kwargs: object) -> bytes:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cache.json, "dump", interrupted)
+    monkeypatch.setattr(cache, "_encode", interrupted)
     with pytest.raises(KeyboardInterrupt):
         store.save()
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == [".gitignore", "CACHEDIR.TAG"]

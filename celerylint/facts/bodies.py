@@ -172,9 +172,7 @@ class BodyAnalysis:
             return True
         return isinstance(func, ast.Call) and (scope.qualify(func.func) or "") in _CANVAS
 
-    def _allow_join_ranges(
-        self, body_nodes: list[ast.AST], scope: Scope
-    ) -> list[tuple[int, int]]:
+    def _allow_join_ranges(self, body_nodes: list[ast.AST], scope: Scope) -> list[tuple[int, int]]:
         ranges = []
         for node in body_nodes:
             if isinstance(node, (ast.With, ast.AsyncWith)):

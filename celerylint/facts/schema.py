@@ -57,37 +57,37 @@ class _Node(msgspec.Struct, frozen=True, array_like=True, tag_field="k"):
     span: Optional[Span]
 
 
-class Const(_Node, tag="c"):
+class Const(_Node, tag="c", frozen=True):
     """A literal str, int, float, bool or None."""
 
     value: Scalar
 
 
-class Seq(_Node, tag="seq"):
+class Seq(_Node, tag="seq", frozen=True):
     """A list, tuple or set display."""
 
     items: tuple[Node, ...]
 
 
-class Map(_Node, tag="map"):
+class Map(_Node, tag="map", frozen=True):
     """A dict display without `**` entries."""
 
     pairs: tuple[tuple[Node, Node], ...]
 
 
-class Name(_Node, tag="name"):
+class Name(_Node, tag="name", frozen=True):
     """A module-level name of the defining module."""
 
     id: str
 
 
-class Ref(_Node, tag="ref"):
+class Ref(_Node, tag="ref", frozen=True):
     """An imported or builtin object, fully qualified."""
 
     qualname: str
 
 
-class Env(_Node, tag="env"):
+class Env(_Node, tag="env", frozen=True):
     """An environment lookup; `required`: the program fails when the variable is unset."""
 
     variable: str
@@ -95,7 +95,7 @@ class Env(_Node, tag="env"):
     required: bool
 
 
-class BinOp(_Node, tag="op"):
+class BinOp(_Node, tag="op", frozen=True):
     """Arithmetic or string concatenation."""
 
     op: str
@@ -103,17 +103,17 @@ class BinOp(_Node, tag="op"):
     right: Node
 
 
-class Neg(_Node, tag="neg"):
+class Neg(_Node, tag="neg", frozen=True):
     operand: Node
 
 
-class TimeDelta(_Node, tag="td"):
+class TimeDelta(_Node, tag="td", frozen=True):
     """`datetime.timedelta(...)`, evaluated in seconds."""
 
     parts: tuple[tuple[str, Node], ...]
 
 
-class Unknown(_Node, tag="u"):
+class Unknown(_Node, tag="u", frozen=True):
     """Anything else, with why. `function` and `class` mark a def / class statement."""
 
     reason: str
@@ -181,7 +181,7 @@ class _ConfOp(msgspec.Struct, frozen=True, array_like=True, tag_field="k"):
     conditional: bool
 
 
-class ConfSet(_ConfOp, tag="set"):
+class ConfSet(_ConfOp, tag="set", frozen=True):
     """`app.conf.key = v` / `app.conf["key"] = v`."""
 
     key: str
@@ -189,13 +189,13 @@ class ConfSet(_ConfOp, tag="set"):
     key_span: Optional[Span]
 
 
-class ConfUnset(_ConfOp, tag="unset"):
+class ConfUnset(_ConfOp, tag="unset", frozen=True):
     """`app.conf.key[...] = v`, `app.conf.key.update(...)`: that key is no longer known."""
 
     key: str
 
 
-class ConfUpdate(_ConfOp, tag="update"):
+class ConfUpdate(_ConfOp, tag="update", frozen=True):
     """`app.conf.update(mapping, key=v, ...)`."""
 
     items: dict[str, Node]
@@ -204,11 +204,11 @@ class ConfUpdate(_ConfOp, tag="update"):
     shape: CallShape
 
 
-class ConfOpaque(_ConfOp, tag="opaque"):
+class ConfOpaque(_ConfOp, tag="opaque", frozen=True):
     """A change whose keys cannot be known (`app.conf = ...`, `config_from_envvar`)."""
 
 
-class ConfigFromObject(_ConfOp, tag="cfo"):
+class ConfigFromObject(_ConfOp, tag="cfo", frozen=True):
     obj: Node
     namespace: Optional[Node]
 

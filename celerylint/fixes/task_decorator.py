@@ -12,8 +12,8 @@ from celerylint.model.tasks import Task
 def decorator_keyword_fix(task: Task, name: str, value: str, message: str) -> Optional[Fix]:
     """An unsafe fix adding `name=value` to a function task's decorator, if not there yet."""
     decorator = task.decorator
-    if decorator is None or name in decorator["kwargs"] or decorator.get("opaque"):
+    if decorator is None or name in decorator.kwargs or decorator.opaque:
         return None
-    bare_end = decorator["span"][2:] if not decorator["called"] else None
-    edits = add_keyword(task.path, decorator.get("shape"), f"{name}={value}", bare_end)
+    bare_end = decorator.span.end if not decorator.called else None
+    edits = add_keyword(task.path, decorator.shape, f"{name}={value}", bare_end)
     return make_fix(message, False, edits) if edits else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Literal, Optional, Union
 
@@ -18,6 +19,7 @@ from celerylint.facts.schema import (
 from celerylint.facts.values import Evaluator
 from celerylint.manifests import WorkerCommands
 from celerylint.model.namespace import FactsLoader, Modules
+from celerylint.model.references import References
 from celerylint.model.settings import App, AppBuilder
 from celerylint.model.tasks import CURRENT_APP, SHARED_TASK, Option, Task, TaskOptions
 
@@ -78,6 +80,11 @@ class Project:
         if self._mentioning is None:
             return list(self.modules.paths)
         return self._mentioning(text)
+
+    @functools.cached_property
+    def references(self) -> References:
+        """Where names are used: consulted before a setting's key is renamed."""
+        return References(self.modules, self.modules_mentioning)
 
     # -- name resolution for the evaluator ------------------------------------
 
@@ -207,7 +214,7 @@ class Project:
 
     def _task_decorator_apps(
         self, decorator: Decorator, builder: AppBuilder, mentions_celery: bool, module: str
-    ) -> Union[list[App], None, Literal[False]]:
+    ) -> Union[list[App], Literal[False], None]:
         """The apps a decorator registers its task with; None: unknown apps; False: not a task."""
         qualname = decorator.qualname
         if not qualname:

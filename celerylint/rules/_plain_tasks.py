@@ -26,16 +26,16 @@ def celery_task(project: Project, task: Task) -> bool:
     decorator = task.decorator
     if task.kind != "function" or decorator is None:
         return False
-    if decorator["q"] in project.task_decorators:
+    if decorator.qualname in project.task_decorators:
         return False  # a project decorator: what it adds (bind, wrappers) is not visible
-    if task.apps is None and decorator["q"] not in SHARED_TASK:
+    if task.apps is None and decorator.qualname not in SHARED_TASK:
         return False  # `<something>.task` of an app we cannot see
     return all(plain_app(project, app) for app in task.apps or [])
 
 
 def plain_app(project: Project, app: App) -> bool:
     """The app is a `Celery`, or a project subclass that leaves task creation alone."""
-    callee = app.record.get("callee")
+    callee: Optional[str] = app.record.callee
     near: Optional[str] = app.module
     for _depth in range(10):
         if callee in CELERY_CLASSES:
@@ -45,18 +45,18 @@ def plain_app(project: Project, app: App) -> bool:
         symbol = project.modules.resolve(callee, near)
         if symbol.kind != "class" or not symbol.module or not symbol.name or symbol.rest:
             return False
-        cls = (project.modules.facts(symbol.module) or {}).get("classes", {}).get(symbol.name)
-        if cls is None or len(cls.get("bases", [])) != 1:
+        cls = project.modules.class_facts(symbol.module, symbol.name)
+        if cls is None or len(cls.bases) != 1:
             return False
-        if _APP_HOOKS & set(cls.get("methods", {})) or _APP_ATTRS & set(cls.get("attrs", {})):
+        if _APP_HOOKS & set(cls.methods) or _APP_ATTRS & set(cls.attrs):
             return False
-        callee, near = cls["bases"][0], symbol.module
+        callee, near = cls.bases[0], symbol.module
     return False
 
 
 def decorators_below(task: Task) -> bool:
     """Decorators applied before the task decorator: they may change the signature."""
-    decorators = task.body.get("decorators", [])
+    decorators = task.decorators
     for index, decorator in enumerate(decorators):
         if decorator is task.decorator:
             return index + 1 < len(decorators)
@@ -66,9 +66,9 @@ def decorators_below(task: Task) -> bool:
 def bind(project: Project, task: Task) -> Optional[bool]:
     """Whether the task decorator binds the task; None if unknown."""
     decorator = task.decorator
-    if decorator is None or decorator.get("opaque"):
+    if decorator is None or decorator.opaque:
         return None
-    node = decorator["kwargs"].get("bind")
+    node = decorator.kwargs.get("bind")
     if node is None:
         return False
     value = project.evaluator.evaluate(node, task.path)
@@ -82,4 +82,4 @@ def overrides(project: Project, task: Task, methods: Sequence[str]) -> bool:
     chain = project.options.base_chain(task)
     if chain is None:
         return True
-    return any(name in cls.get("methods", {}) for _module, _name, cls in chain for name in methods)
+    return any(name in cls.methods for _module, _name, cls in chain for name in methods)

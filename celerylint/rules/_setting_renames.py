@@ -8,20 +8,28 @@ touched.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Callable, Optional
 
 from celerylint.diagnostics import Edit
-from celerylint.facts.values import Node
+from celerylint.facts.schema import (
+    Assign,
+    ConfSet,
+    ConfUnset,
+    ConfUpdate,
+    Const,
+    Map,
+    Mutate,
+    Node,
+    Span,
+)
 from celerylint.fixes.edits import replace
 from celerylint.model.project import Project
-from celerylint.rules._setting_references import (
-    external,
-    read_elsewhere,
-    references,
-    scan,
-    star_chain,
-)
+from celerylint.model.settings import inner_string_span
+from celerylint.rules._setting_references import external, read_elsewhere
 from celerylint.rules._settings_sources import SettingsSource
+
+# Records one rename edit; False when the name has no renamable span.
+AddEdit = Callable[[str, Optional[Span], str], bool]
 
 
 def rename_edits(
@@ -46,12 +54,12 @@ def rename_edits(
     for new in renames.values():
         if not allow_existing and (new in layer.entries or new in source.extra):
             return None
-    edits: dict[tuple[str, tuple[int, ...]], Edit] = {}
+    edits: dict[tuple[str, Span], Edit] = {}
 
-    def add(path: str, span: Optional[list[int]], text: str) -> bool:
+    def add(path: str, span: Optional[Span], text: str) -> bool:
         if span is None:
             return False
-        edits.setdefault((path, tuple(span)), replace(path, span, text))
+        edits.setdefault((path, span), replace(path, span, text))
         return True
 
     if source.kind == "changes":
@@ -70,24 +78,26 @@ def rename_edits(
 
 
 def _module_edits(
-    project: Project, source: SettingsSource, renames: dict[str, str], add: Any
+    project: Project, source: SettingsSource, renames: dict[str, str], add: AddEdit
 ) -> bool:
     if source.module is None:
         return False
-    refs = references(project)
-    chain = star_chain(project, refs, source.module)
-    if read_elsewhere(project, refs, renames, chain, []):
+    refs = project.references
+    chain = refs.star_chain(source.module)
+    if read_elsewhere(project, renames, chain, []):
         return False  # imported or read as an attribute somewhere else
     for module in chain:
-        facts = project.modules.facts(module) or {}
+        facts = project.modules.facts(module)
         path = project.modules.paths[module]
-        for event in facts.get("events", ()):
-            if event[0] == "mutate" and event[1] in renames:
+        for event in facts.events if facts else ():
+            if isinstance(event, Mutate) and event.name in renames:
                 return False
-            if event[0] == "assign" and event[1] in renames:
-                span = event[4] if len(event) > 4 else None
-                if not add(path, span, renames[event[1]]):
-                    return False
+            if (
+                isinstance(event, Assign)
+                and event.name in renames
+                and not add(path, event.target_span, renames[event.name])
+            ):
+                return False
         for key, spans in refs.names.get(module, {}).items():
             if key in renames:
                 for span in spans:
@@ -97,71 +107,66 @@ def _module_edits(
 
 
 def _class_edits(
-    project: Project, source: SettingsSource, renames: dict[str, str], add: Any
+    project: Project, source: SettingsSource, renames: dict[str, str], add: AddEdit
 ) -> bool:
     chain = project.modules.class_chain(*source.cls, stop=external) if source.cls else None
     if chain is None:
         return False
-    refs = references(project)
-    if read_elsewhere(project, refs, renames, [], [(module, name) for module, name, _ in chain]):
+    refs = project.references
+    if read_elsewhere(project, renames, [], [(module, name) for module, name, _ in chain]):
         return False
     for module, _name, cls in chain:
-        scan(project, refs, module)
+        refs.scan(module)
         if any(key in refs.names.get(module, {}) for key in renames):
             return False  # a class body cannot be told from module code here
-        if any(key in cls.get("methods", {}) for key in renames):
+        if any(key in cls.methods for key in renames):
             return False
         path = project.modules.paths[module]
-        for key, span in cls.get("attr_spans", {}).items():
+        for key, span in cls.attr_spans.items():
             if key in renames and not add(path, span, renames[key]):
                 return False
     return True
 
 
 def _changes_edits(
-    project: Project, source: SettingsSource, renames: dict[str, str], add: Any
+    project: Project, source: SettingsSource, renames: dict[str, str], add: AddEdit
 ) -> bool:
     """Every app.conf write of a renamed key, also those overwritten later."""
     app = source.app
     for module in project.relevant:
-        facts = project.modules.facts(module) or {}
+        facts = project.modules.facts(module)
         path = project.modules.paths[module]
-        for op in facts.get("conf_ops", ()):
-            if _app_key(project, op.get("recv"), module) != app.key:
+        for op in facts.conf_ops if facts else ():
+            if _app_key(project, op.receiver, module) != app.key:
                 continue
-            kind = op.get("kind")
-            key = op.get("key")
-            if kind == "unset" and key in renames:
+            if isinstance(op, ConfUnset) and op.key in renames:
                 return False  # app.conf.KEY.update(...) reads the old name
-            if kind == "set" and key in renames and not add(path, op.get("key_span"), renames[key]):
+            if (
+                isinstance(op, ConfSet)
+                and op.key in renames
+                and not add(path, op.key_span, renames[op.key])
+            ):
                 return False
-            if kind == "update":
-                spans = op.get("keys", {})
-                for item in op.get("items", {}):
-                    if item in renames and not add(path, spans.get(item), renames[item]):
+            if isinstance(op, ConfUpdate):
+                for item in op.items:
+                    if item in renames and not add(path, op.keyword_spans.get(item), renames[item]):
                         return False
-                for mapping in op.get("maps", ()):
+                for mapping in op.mappings:
                     if not _map_edits(mapping, path, renames, add):
                         return False
     return True
 
 
-def _map_edits(node: Node, path: str, renames: dict[str, str], add: Any) -> bool:
-    if node[0] != "map":
+def _map_edits(node: Node, path: str, renames: dict[str, str], add: AddEdit) -> bool:
+    if not isinstance(node, Map):
         return True  # followed by the model; its keys are the layer's entries
-    for key_node, _value in node[2]:
-        renamed = key_node[0] == "c" and key_node[2] in renames
-        if renamed and not add(path, _inner_string_span(key_node), renames[key_node[2]]):
+    for key_node, _value in node.pairs:
+        if not isinstance(key_node, Const) or not isinstance(key_node.value, str):
+            continue
+        renamed = key_node.value in renames
+        if renamed and not add(path, inner_string_span(key_node), renames[key_node.value]):
             return False
     return True
-
-
-def _inner_string_span(node: Node) -> Optional[list[int]]:
-    span = node[1]
-    text = node[2]
-    if span is None or span[0] != span[2] or span[3] - span[1] != len(text) + 2:
-        return None
-    return [span[0], span[1] + 1, span[2], span[3] - 1]
 
 
 def _app_key(project: Project, receiver: Optional[str], near: str) -> Optional[str]:

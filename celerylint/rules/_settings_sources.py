@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Optional
 
-from celerylint.diagnostics import Diagnostic, Fix, Span
-from celerylint.facts.values import Node
+from celerylint.diagnostics import Diagnostic, Fix
+from celerylint.facts.schema import Const, Node, Span
 from celerylint.model.namespace import Modules
 from celerylint.model.project import Project
 from celerylint.model.settings import App, Entry, Layer
@@ -95,7 +95,7 @@ class SettingsSource:
 
 def _constructor(app: App) -> tuple[frozenset[str], frozenset[str]]:
     """(keys Celery leaves out of the mixing check, changes keys written by keywords)."""
-    kwargs: dict[str, Node] = app.record.get("kwargs", {})
+    kwargs: dict[str, Node] = app.record.kwargs
     ignored: set[str] = set()
     written: set[str] = set()
     for keyword, node in kwargs.items():
@@ -106,7 +106,7 @@ def _constructor(app: App) -> tuple[frozenset[str], frozenset[str]]:
         if entry is not None and entry.node is node and entry.path == app.path:
             written.add(key)
         # Celery.__autoset skips None values.
-        if not (node[0] == "c" and node[2] is None):
+        if not (isinstance(node, Const) and node.value is None):
             ignored.add(key)
     return frozenset(ignored), frozenset(written)
 
@@ -157,11 +157,7 @@ def _lowercase_names(project: Project, module: str) -> dict[str, Entry]:
 
 
 def _key_span(entry: Entry) -> Optional[Span]:
-    if entry.key_span is not None:
-        return Span.from_list(entry.key_span)
-    if entry.node[1] is not None:
-        return Span.from_list(entry.node[1])
-    return None
+    return entry.key_span or entry.node.span
 
 
 class Reporter:

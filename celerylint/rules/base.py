@@ -70,8 +70,8 @@ def setting_location(setting: Setting) -> Optional[tuple[str, Span]]:
     if located:
         return located
     entry = setting.entry
-    if entry is not None and entry.node[1] is not None:
-        return entry.path, Span.from_list(entry.node[1])
+    if entry is not None and entry.node.span is not None:
+        return entry.path, entry.node.span
     return None
 
 

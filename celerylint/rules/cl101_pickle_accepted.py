@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Diagnostic, Fix, Span
-from celerylint.facts.values import Node, Value
+from celerylint.diagnostics import Diagnostic, Fix
+from celerylint.facts.schema import Node, Seq, Span
+from celerylint.facts.values import Value
 from celerylint.fixes.edits import make_fix, remove_element
 from celerylint.model.project import Project
 from celerylint.rules._serializers import serializer_name, serializer_set
@@ -47,27 +48,28 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
         for app in task_apps(task):
             option = project.option(task, "serializer", app)
-            declared = option.origin in ("task", "base") and option.node and option.path
-            if declared and serializer_name(option.value) == "pickle":
+            declared = option.origin in ("task", "base") and option.path
+            span = option.node.span if option.node else None
+            if declared and span and serializer_name(option.value) == "pickle":
                 yield diagnostic(
                     "CL101",
                     f"Task {task_label(task)} is serialized with pickle: its workers must "
                     "accept pickle, which lets anyone who can publish run code",
                     option.path,
-                    Span.from_list(option.node[1]),
+                    span,
                 )
-    for dispatch in project.dispatches:
-        node = dispatch.record["kw"].get("serializer")
-        if node is None or dispatch.record["m"] not in ("apply_async", "send_task", "signature"):
+    for site in project.dispatches:
+        node = site.call.keywords.get("serializer")
+        if node is None or site.call.method not in ("apply_async", "send_task", "signature"):
             continue
-        value = project.evaluator.evaluate(node, dispatch.path)
-        if serializer_name(value) == "pickle":
+        value = project.evaluator.evaluate(node, site.path)
+        if serializer_name(value) == "pickle" and node.span is not None:
             yield diagnostic(
                 "CL101",
                 "Message sent with `serializer='pickle'`: the worker must accept pickle, which "
                 "lets anyone who can publish to the broker run code",
-                dispatch.path,
-                Span.from_list(node[1]),
+                site.path,
+                node.span,
             )
 
 
@@ -77,8 +79,8 @@ def _pickle_elements(project: Project, value: Value) -> list[tuple[Span, Optiona
     path = value.path
     if node is None or path is None:
         return []
-    if node[0] == "seq":
-        elements = node[2]
+    if isinstance(node, Seq):
+        elements = node.items
         names = [project.evaluator.evaluate(element, path) for element in elements]
         serializers = [
             catalog.canonical_serializer(item.value)
@@ -95,7 +97,8 @@ def _pickle_elements(project: Project, value: Value) -> list[tuple[Span, Optiona
             edit = remove_element(path, node, index) if keeps_other else None
             if edit is not None:
                 fix = make_fix("Remove pickle from the accepted content types", False, [edit])
-            found.append((Span.from_list(element[1]), fix))
+            if element.span is not None:
+                found.append((element.span, fix))
         return found
     names_set = serializer_set(value)
     if names_set and "pickle" in names_set and value.span:

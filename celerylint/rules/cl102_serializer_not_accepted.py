@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.diagnostics import Diagnostic, Span
+from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
 from celerylint.rules._serializers import (
     listing,
@@ -51,6 +51,9 @@ def serializer_not_accepted(project: Project) -> Iterator[Diagnostic]:
             option = project.option(task, "serializer", app)
             if option.origin not in ("task", "base") or not option.node or not option.path:
                 continue
+            span = option.node.span
+            if span is None:
+                continue
             serializer = serializer_name(option.value)
             names = serializer_set(app.setting("accept_content").value)
             if serializer is None or names is None or serializer in names:
@@ -60,7 +63,7 @@ def serializer_not_accepted(project: Project) -> Iterator[Diagnostic]:
                 f"Task {task_label(task)} is sent as {serializer}, but app `{app.id}` only accepts "
                 f"{listing(names)}: its messages are refused with ContentDisallowed",
                 option.path,
-                Span.from_list(option.node[1]),
+                span,
                 related=related_to(
                     setting_location(app.setting("accept_content")), "accept list set here"
                 ),

@@ -69,9 +69,9 @@ def _time_limit_fix(
     if soft is not None and soft >= hard:
         return None  # the new hard limit would not be above the task's soft limit (CL202)
     if option.origin in ("task", "base"):
-        if option.node is None or option.path is None:
+        if option.node is None or option.node.span is None or option.path is None:
             return None
-        edit = replace(option.path, option.node[1], str(hard))
+        edit = replace(option.path, option.node.span, str(hard))
         return make_fix(f"Set `time_limit={hard}` on the task", False, [edit])
     if option.origin == "annotation":
         return None
@@ -85,7 +85,7 @@ def _time_limit_fix(
         if located is None:
             return None
         path, span = located
-        edit = replace(path, span.to_list(), str(hard))
+        edit = replace(path, span, str(hard))
         return make_fix(f"Set `{setting_key(app, 'task_time_limit')} = {hard}`", False, [edit])
     return global_limit_fix(project, app)
 
@@ -168,11 +168,12 @@ def _last_setting(app: App) -> Optional[tuple[str, int, bool]]:
     for layer in app.source.layers:
         for key, entry in layer.entries.items():
             kind, setting = catalog.classify_source_key(key, app.namespace)
-            if setting is None or entry.conditional or entry.node[1] is None:
+            span = entry.node.span
+            if setting is None or entry.conditional or span is None:
                 continue
             old += kind == "old"
             new += kind in ("new", "namespaced")
-            best.setdefault(entry.path, []).append(entry.node[1][2])
+            best.setdefault(entry.path, []).append(span.end_line)
     if not best:
         return None
     path = max(best, key=lambda p: (len(best[p]), p))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Optional
 
-from celerylint.diagnostics import Diagnostic, Span
+from celerylint.diagnostics import Diagnostic
+from celerylint.facts.schema import ClassFacts, FunctionFacts, Span
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
 from celerylint.rules.base import diagnostic, task_label
@@ -25,28 +26,28 @@ def _runs_in_prefork(task: Task) -> bool:
     return False
 
 
-def _reachable(project: Project, task: Task) -> Iterator[tuple[dict[str, Any], list[str]]]:
+def _reachable(project: Project, task: Task) -> Iterator[tuple[FunctionFacts, list[str]]]:
     """The task's code and the same-module functions/methods it calls, with call paths."""
     entry = task.function
     if entry is None:
         return
-    facts = project.modules.facts(task.module) or {}
-    functions = facts.get("functions", {})
-    methods = task.body["methods"] if task.kind == "class" else {}
+    facts = project.modules.facts(task.module)
+    functions = facts.functions if facts else {}
+    methods = task.body.methods if isinstance(task.body, ClassFacts) else {}
     start = task.qualname.rsplit(".", 1)[1] + (".run" if task.kind == "class" else "")
-    queue: list[tuple[dict[str, Any], list[str]]] = [(entry, [start])]
+    queue: list[tuple[FunctionFacts, list[str]]] = [(entry, [start])]
     seen = {id(entry)}
     while queue:
         function, path = queue.pop(0)
         yield function, path
-        for kind, name, _span in function["calls"]:
-            target: Optional[dict[str, Any]] = None
-            if kind == "f":
-                target = functions.get(name)
-                label = name
+        for call in function.calls:
+            target: Optional[FunctionFacts] = None
+            if call.kind == "function":
+                target = functions.get(call.name)
+                label = call.name
             else:
-                target = methods.get(name)
-                label = f"self.{name}"
+                target = methods.get(call.name)
+                label = f"self.{call.name}"
             if target is not None and id(target) not in seen and len(path) < 20:
                 seen.add(id(target))
                 queue.append((target, [*path, label]))
@@ -54,20 +55,20 @@ def _reachable(project: Project, task: Task) -> Iterator[tuple[dict[str, Any], l
 
 @rule("CL301", "process-pool-in-task")
 def process_pool_in_task(project: Project) -> Iterator[Diagnostic]:
-    reported: set[tuple[str, tuple[int, ...]]] = set()
+    reported: set[tuple[str, Span]] = set()
     if project.workers.all_without_children:
         return  # every worker found is started with -P threads/solo/gevent/eventlet
     for task in project.tasks:
         if not _runs_in_prefork(task):
             continue
         for function, call_path in _reachable(project, task):
-            for factory, span in function["pools"]:
-                key = (task.path, tuple(span))
+            for pool in function.pools:
+                key = (task.path, pool.span)
                 if key in reported:
                     continue
                 reported.add(key)
                 via = " -> ".join(call_path)
-                shown = factory.replace("get_context().", "get_context(...).")
+                shown = pool.factory.replace("get_context().", "get_context(...).")
                 yield diagnostic(
                     "CL301",
                     f"`{shown}` created inside task {task_label(task)} (via {via}): prefork "
@@ -75,5 +76,5 @@ def process_pool_in_task(project: Project) -> Iterator[Diagnostic]:
                     "(AssertionError), and forking there can deadlock; use threads or "
                     "billiard, or split the work into tasks",
                     task.path,
-                    Span.from_list(span),
+                    pool.span,
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.diagnostics import Diagnostic, Span
+from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
@@ -16,12 +16,12 @@ def result_get_in_task(project: Project) -> Iterator[Diagnostic]:
         function = task.function
         if function is None:
             continue
-        for method, span in function["waits"]:
+        for wait in function.waits:
             yield diagnostic(
                 "CL302",
-                f"`.{method}()` on a task result inside task {task_label(task)}: Celery raises "
-                "RuntimeError ('Never call result.get() within a task!'), and forcing it can "
-                "deadlock the worker pool; use a chain or chord callback instead",
+                f"`.{wait.method}()` on a task result inside task {task_label(task)}: Celery "
+                "raises RuntimeError ('Never call result.get() within a task!'), and forcing it "
+                "can deadlock the worker pool; use a chain or chord callback instead",
                 task.path,
-                Span.from_list(span),
+                wait.span,
             )

@@ -19,11 +19,12 @@ def unbounded_retries(project: Project) -> Iterator[Diagnostic]:
             if option.origin != "default" and option.known and option.value.value is None:
                 fix = None
                 ceiling = project.fix_defaults["max_retries"]
-                if option.origin in ("task", "base") and option.node and option.path:
+                span = option.node.span if option.node else None
+                if option.origin in ("task", "base") and span and option.path:
                     fix = make_fix(
                         f"Set `max_retries={ceiling}`",
                         False,
-                        [replace(option.path, option.node[1], str(ceiling))],
+                        [replace(option.path, span, str(ceiling))],
                     )
                 yield diagnostic(
                     "CL401",

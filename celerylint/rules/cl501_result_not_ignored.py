@@ -18,17 +18,16 @@ def _used_tasks(project: Project) -> tuple[set[str], set[str]]:
     """Qualified names and task names whose results some code keeps or reads."""
     qualnames: set[str] = set()
     names: set[str] = set()
-    for dispatch in project.dispatches:
-        record = dispatch.record
-        kept = record["usage"] != "discarded" or record["m"] in SIGNATURES
+    for site in project.dispatches:
+        call = site.call
+        kept = not call.discarded or call.method in SIGNATURES
         if not kept:
             continue
-        if record.get("name"):
-            names.add(record["name"])  # send_task("proj.tasks.x"), app.signature("proj.tasks.x")
-        target = record.get("t")
-        if not target:
+        if call.task_name:
+            names.add(call.task_name)  # send_task("proj.tasks.x"), app.signature("proj.tasks.x")
+        if not call.target:
             continue
-        symbol = project.modules.resolve(target, dispatch.module)
+        symbol = project.modules.resolve(call.target, site.module)
         if symbol.kind in ("function", "class") and symbol.module and symbol.name:
             qualnames.add(f"{symbol.module}.{symbol.name}")
     return qualnames, names
@@ -39,11 +38,11 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
     used_qualnames, used_names = _used_tasks(project)
     for task in project.tasks:
         function = task.function
-        if not task.apps or function is None or function["returns_value"]:
+        if not task.apps or function is None or function.returns_value:
             continue
         if task.qualname in used_qualnames or (task.name and task.name in used_names):
             continue
-        if function.get("async"):
+        if function.is_async:
             continue
         stored = []
         for app in task.apps:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Optional, Union
 
-from celerylint.diagnostics import Diagnostic, Span
+from celerylint.diagnostics import Diagnostic
+from celerylint.facts.schema import CallArgument, CallKeyword, Span
 from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
 from celerylint.rules.base import diagnostic
@@ -19,31 +20,31 @@ _POOL_KEYWORDS = frozenset({"func", "kwds", "callback", "error_callback"})
 
 @rule("CL802", "apply-async-args-not-tuple")
 def apply_async_args_not_tuple(project: Project) -> Iterator[Diagnostic]:
-    for dispatch in project.dispatches:
-        record = dispatch.record
-        if record.get("m") != "apply_async" or "args" not in record:
+    for site in project.dispatches:
+        call = site.call
+        syntax = call.syntax
+        if call.method != "apply_async" or syntax is None:
             continue
-        if any(k["name"] in _POOL_KEYWORDS for k in record["kwargs"]):
+        if any(k.name in _POOL_KEYWORDS for k in syntax.kwargs):
             continue
-        target = record.get("t")
-        if target:
-            symbol = project.modules.resolve(target, dispatch.module)
+        if call.target:
+            symbol = project.modules.resolve(call.target, site.module)
             if symbol.kind == "external" and symbol.qualname.startswith(_FOREIGN_APPLY_ASYNC):
                 continue
-        value: Optional[dict[str, Any]] = None
-        span: Optional[list[int]] = None
-        if record["args"]:
-            value = record["args"][0]
-            span = value["span"]
+        value: Optional[Union[CallArgument, CallKeyword]] = None
+        span: Optional[Span] = None
+        if syntax.args:
+            value = syntax.args[0]
+            span = value.span
         else:
-            named = [k for k in record["kwargs"] if k["name"] == "args"]
+            named = [k for k in syntax.kwargs if k.name == "args"]
             if named:
                 value = named[0]
-                span = value["value_span"]
-        if value is None or span is None or value.get("starred"):
+                span = value.value_span
+        if value is None or span is None or (isinstance(value, CallArgument) and value.starred):
             continue
-        shape, wrapped = value.get("shape"), bool(value.get("wrapped"))
-        shown = value["src"] if "\n" not in value["src"] and len(value["src"]) <= 40 else "x"
+        shape, wrapped = value.shape, value.wrapped
+        shown = value.source if "\n" not in value.source and len(value.source) <= 40 else "x"
         if shape == "string":
             what = "a string"
         elif shape == "scalar":
@@ -60,16 +61,16 @@ def apply_async_args_not_tuple(project: Project) -> Iterator[Diagnostic]:
         else:
             hint = f"write a one-element tuple: `({shown},)`"
             if wrapped:
-                edit = insert(dispatch.path, span[2], span[3], ",")
+                edit = insert(site.path, span.end_line, span.end_col, ",")
             else:
-                edit = replace(dispatch.path, span, f"({value['src']},)")
+                edit = replace(site.path, span, f"({value.source},)")
             fix = make_fix("Make `args` a one-element tuple", False, [edit])
         yield diagnostic(
             "CL802",
             f"`apply_async()` is given {what} as `args`, not a tuple: Celery refuses it "
             f"(`TypeError: task args must be a list or tuple`) and a signature splits it "
             f"into its items; {hint}",
-            dispatch.path,
-            Span.from_list(span),
+            site.path,
+            span,
             fix,
         )

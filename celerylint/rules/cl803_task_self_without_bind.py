@@ -93,11 +93,10 @@ def task_self_without_bind(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
         if task.kind != "function" or not celery_task(project, task):
             continue
-        function = task.body
-        positional = function.get("positional", [])
-        if not positional or positional[0] != "self":
+        function = task.function
+        if function is None or function.positional[:1] != ("self",):
             continue
-        used = sorted(set(function.get("self_attrs", [])) & TASK_ATTRIBUTES)
+        used = sorted(set(function.self_attrs) & TASK_ATTRIBUTES)
         if not used or decorators_below(task):
             continue
         if bind(project, task) is not False:
@@ -118,11 +117,11 @@ def _bind_fix(task: Task) -> Optional[Fix]:
     if decorator is None:
         return None
     message = "Add `bind=True` to the task decorator"
-    if "bind" in decorator["kwargs"]:
-        span = decorator.get("kwspans", {}).get("bind")
+    if "bind" in decorator.kwargs:
+        span = decorator.keyword_spans.get("bind")
         if span is None:
             return None
         return make_fix(message, False, [replace(task.path, span, "bind=True")])
-    bare_end = decorator["span"][2:] if not decorator["called"] else None
-    edits = add_keyword(task.path, decorator.get("shape"), "bind=True", bare_end)
+    bare_end = decorator.span.end if not decorator.called else None
+    edits = add_keyword(task.path, decorator.shape, "bind=True", bare_end)
     return make_fix(message, False, edits) if edits else None

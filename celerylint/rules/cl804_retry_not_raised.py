@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.diagnostics import Diagnostic, Span
+from celerylint.diagnostics import Diagnostic
 from celerylint.fixes.edits import insert, make_fix
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
@@ -19,19 +19,19 @@ def retry_not_raised(project: Project) -> Iterator[Diagnostic]:
         function = task.function
         if function is None or not _bound_task(project, task):
             continue
-        for retry in function.get("retries", []):
-            if retry.get("stmt") != "expr" or retry.get("throw_false"):
+        for retry in function.retries:
+            if retry.statement != "expr" or retry.throw_false:
                 continue
-            if not retry.get("throws"):
+            if not retry.throws:
                 continue  # `throw=` given a value we cannot read: it may not raise
-            first = function["positional"][0]
-            line, col = retry["stmt_span"][:2]
+            first = function.positional[0]
+            line, col = retry.statement_span.start
             yield diagnostic(
                 "CL804",
                 f"`{first}.retry(...)` is called but not raised: it raises `Retry` itself, "
                 f"but the code reads as if execution went on; write `raise {first}.retry(...)`",
                 task.path,
-                Span.from_list(retry["span"]),
+                retry.span,
                 make_fix(
                     f"Write `raise {first}.retry(...)`",
                     True,
@@ -46,11 +46,11 @@ def _bound_task(project: Project, task: Task) -> bool:
         if not task.apps or not all(plain_app(project, app) for app in task.apps):
             return False
         function = task.function
-        if function is None or not function.get("positional"):
+        if function is None or not function.positional:
             return False
     else:
         if not celery_task(project, task) or decorators_below(task):
             return False
-        if bind(project, task) is not True or not task.body.get("positional"):
+        if bind(project, task) is not True or not task.function or not task.function.positional:
             return False
     return not overrides(project, task, ("retry",))

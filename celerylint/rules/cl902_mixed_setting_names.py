@@ -18,7 +18,7 @@ def mixed_setting_names(project: Project) -> Iterator[Diagnostic]:
     for source in settings_sources(project):
         if not source.mixing_checked or source.layer.open_ended:
             continue
-        if source.app.record.get("opaque"):
+        if source.app.record.opaque:
             continue  # Celery(**kwargs): the keys left out of the check are unknown
         errors = catalog.mixing_error(
             source.setting_keys(conditional=False), ignore_keys=source.ignore_keys

@@ -7,6 +7,7 @@ from typing import Optional
 
 from celerylint import catalog
 from celerylint.diagnostics import Diagnostic
+from celerylint.facts.schema import Ref, Unknown
 from celerylint.facts.values import Value
 from celerylint.fixes.edits import make_fix
 from celerylint.model.project import Project
@@ -38,9 +39,9 @@ def _looks_like_setting(key: str, entry: Entry) -> bool:
     if key.startswith("_") or "_" not in key:
         return False
     node = entry.node
-    if node[0] == "ref":
+    if isinstance(node, Ref):
         return False  # an imported name
-    return not (node[0] == "u" and node[2] in ("function", "class"))
+    return not (isinstance(node, Unknown) and node.reason in ("function", "class"))
 
 
 def _unknown_candidates(source: SettingsSource) -> Iterable[tuple[str, Entry]]:

@@ -1,0 +1,93 @@
+"""Where project code uses names: the index rules consult before renaming a key.
+
+Built lazily, module by module, from the typed facts: every `Name` and `Ref`
+node of a module (setting values, decorator and call keywords, class
+attributes, events) and its star imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Callable, Union
+
+import msgspec
+
+from celerylint.facts.schema import FileFacts, Name, Ref, Span, StarImport
+from celerylint.model.namespace import Modules
+
+
+class References:
+    """Where names are used in the project's modules, scanned on demand."""
+
+    def __init__(self, modules: Modules, mentioning: Callable[[str], list[str]]) -> None:
+        self._modules = modules
+        self._mentioning = mentioning
+        # module -> name -> spans of module-level name references (`Name` nodes)
+        self.names: dict[str, dict[str, list[Span | None]]] = {}
+        # last component of every qualified reference -> (what it is an attribute
+        # of, the module it is written in): Ref "a.b.X" in m -> {"X": {("a.b", m)}}
+        self.ref_leaves: dict[str, set[tuple[str, str]]] = {}
+        # module -> modules it star-imports
+        self.stars: dict[str, set[str]] = {}
+        self._scanned: set[str] = set()
+        self._mentions: dict[str, set[str]] = {}
+
+    def scan(self, module: str) -> None:
+        """Index the name references of `module` (once)."""
+        if module in self._scanned:
+            return
+        self._scanned.add(module)
+        facts = self._modules.facts(module)
+        names = self.names.setdefault(module, {})
+        stars = self.stars.setdefault(module, set())
+        if facts is None:
+            return
+        for event in facts.events:
+            if isinstance(event, StarImport):
+                target = self._modules.find(event.module, module)
+                if target is not None:
+                    stars.add(target)
+        for node in _name_nodes(facts):
+            if isinstance(node, Name):
+                names.setdefault(node.id, []).append(node.span)
+            else:
+                owner, _, leaf = node.qualname.rpartition(".")
+                self.ref_leaves.setdefault(leaf, set()).add((owner, module))
+
+    def star_chain(self, module: str) -> list[str]:
+        """`module` and every project module it star-imports, transitively."""
+        chain: list[str] = []
+        pending = [module]
+        while pending:
+            current = pending.pop()
+            if current in chain:
+                continue
+            chain.append(current)
+            self.scan(current)
+            pending.extend(sorted(self.stars.get(current, ())))
+        return chain
+
+    def mentioning(self, text: str) -> set[str]:
+        """Project modules whose source contains `text`, parsed by the prefilter or not."""
+        found = self._mentions.get(text)
+        if found is None:
+            found = self._mentions[text] = set(self._mentioning(text))
+        return found
+
+
+Walked = Union[msgspec.Struct, dict[object, object], tuple[object, ...], object]
+
+
+def _name_nodes(facts: FileFacts) -> Iterator[Union[Name, Ref]]:
+    """Every `Name` and `Ref` node anywhere in the facts."""
+    stack: list[Walked] = [facts]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (Name, Ref)):
+            yield item
+        elif isinstance(item, msgspec.Struct):
+            stack.extend(getattr(item, field) for field in item.__struct_fields__)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, tuple):
+            stack.extend(item)
