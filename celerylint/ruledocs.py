@@ -72,6 +72,12 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def load_specs(directory: Path | None = None) -> list[dict[str, Any]]:
+    """Every rule specification in `directory` (default: `rules_dir()`), ordered by code."""
+    paths = sorted((directory or rules_dir()).glob("*.yaml"))
+    return sorted((_load_yaml(path) for path in paths), key=lambda spec: str(spec["code"]))
+
+
 def load_spec(code_or_name: str) -> dict[str, Any]:
     """Load the specification of one rule, by code (any case) or name.
 

@@ -27,6 +27,34 @@ def test_generated_docs_are_not_stale(capsys: pytest.CaptureFixture[str]) -> Non
     assert exit_code == 0, capsys.readouterr().out
 
 
+def test_rule_index_is_generated_from_the_specs() -> None:
+    expected = _gen_docs().render_rule_index(ruledocs.load_specs())
+    index = REPO / "celerylint" / "_rule_index.py"
+    assert index.read_text(encoding="utf-8") == expected, "run `python scripts/gen_docs.py`"
+
+
+def test_readme_rules_table_is_generated_from_the_specs() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    expected = _gen_docs().render_readme(readme, ruledocs.load_specs())
+    assert readme == expected, "run `python scripts/gen_docs.py`"
+
+
+def test_readme_without_table_markers_is_refused() -> None:
+    with pytest.raises(ValueError, match="rules-table"):
+        _gen_docs().render_readme("# celerylint\n\n## Rules\n", ruledocs.load_specs())
+
+
+def test_catalogue_matches_the_specs() -> None:
+    specs = ruledocs.load_specs()
+    assert [
+        (rule.code, rule.name, rule.severity.value, rule.summary, rule.fixable)
+        for rule in ALL_RULES
+    ] == [
+        (spec["code"], spec["name"], spec["severity"], spec["summary"], spec["fix"])
+        for spec in specs
+    ]
+
+
 def test_every_rule_has_a_page() -> None:
     index = (REPO / "docs" / "rules" / "index.md").read_text(encoding="utf-8")
     for rule in ALL_RULES:

@@ -1,0 +1,165 @@
+"""Every rule's code, name, severity, summary and fix availability.
+
+Generated from rules/*.yaml by scripts/gen_docs.py: edit the YAML, then run
+`python scripts/gen_docs.py` (a test fails when this file is stale). Plain data,
+so that importing it at CLI startup costs nothing; `celerylint.rules.meta`
+gives it types and lookups.
+"""
+
+# (code, name, severity, summary, fix: never | sometimes | always)
+RULES: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "CL000",
+        "parse-error",
+        "error",
+        "A file cannot be read or parsed.",
+        "never",
+    ),
+    (
+        "CL001",
+        "unused-suppression",
+        "warning",
+        "A suppression comment silences nothing.",
+        "always",
+    ),
+    (
+        "CL002",
+        "invalid-suppression",
+        "error",
+        "A suppression comment names no rule, or a rule that does not exist.",
+        "never",
+    ),
+    (
+        "CL101",
+        "pickle-accepted",
+        "error",
+        "Pickle is accepted from, or sent to, the broker.",
+        "sometimes",
+    ),
+    (
+        "CL102",
+        "serializer-not-accepted",
+        "error",
+        "An app produces messages or results in a serializer its own consumers refuse.",
+        "never",
+    ),
+    (
+        "CL103",
+        "cross-service-serializer-mismatch",
+        "error",
+        "A service sends a serializer that a linked service does not accept.",
+        "never",
+    ),
+    (
+        "CL201",
+        "missing-time-limit",
+        "warning",
+        "A task has no hard time limit.",
+        "sometimes",
+    ),
+    (
+        "CL202",
+        "soft-time-limit-not-below-hard",
+        "error",
+        "A task's soft time limit is not below its hard time limit.",
+        "never",
+    ),
+    (
+        "CL301",
+        "process-pool-in-task",
+        "error",
+        "A process pool or process is created inside a task running in a prefork worker.",
+        "never",
+    ),
+    (
+        "CL302",
+        "result-get-in-task",
+        "error",
+        "A task waits synchronously on the result of another task.",
+        "never",
+    ),
+    (
+        "CL401",
+        "unbounded-retries",
+        "warning",
+        "A task retries forever (max_retries=None).",
+        "sometimes",
+    ),
+    (
+        "CL402",
+        "retry-without-backoff",
+        "warning",
+        "A task retries automatically without backoff.",
+        "sometimes",
+    ),
+    (
+        "CL403",
+        "autoretry-broad-exception",
+        "warning",
+        "A task retries automatically on Exception or BaseException.",
+        "never",
+    ),
+    (
+        "CL501",
+        "result-not-ignored",
+        "warning",
+        "A task's results are stored, but it returns nothing and nobody reads them.",
+        "sometimes",
+    ),
+    (
+        "CL502",
+        "result-expires-disabled",
+        "warning",
+        "Results never expire, so the result backend grows forever.",
+        "never",
+    ),
+    (
+        "CL801",
+        "delay-with-execution-options",
+        "error",
+        "`.delay()` is given an execution option, which the task receives as an argument.",
+        "sometimes",
+    ),
+    (
+        "CL802",
+        "apply-async-args-not-tuple",
+        "error",
+        "`apply_async(args=...)` is given a single value instead of a tuple.",
+        "sometimes",
+    ),
+    (
+        "CL803",
+        "task-self-without-bind",
+        "error",
+        "A task takes `self` but is not bound (`bind=True` is missing).",
+        "sometimes",
+    ),
+    (
+        "CL804",
+        "retry-not-raised",
+        "warning",
+        "`self.retry(...)` is called but not raised.",
+        "always",
+    ),
+    (
+        "CL901",
+        "deprecated-setting-name",
+        "warning",
+        "An old (pre-4.0) setting name is used where the new name is meant.",
+        "sometimes",
+    ),
+    (
+        "CL902",
+        "mixed-setting-names",
+        "error",
+        "One configuration mixes old and new setting names: Celery refuses to start.",
+        "sometimes",
+    ),
+    (
+        "CL903",
+        "unknown-setting",
+        "warning",
+        "A setting key that Celery never reads in that configuration.",
+        "sometimes",
+    ),
+)
