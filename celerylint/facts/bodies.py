@@ -84,8 +84,8 @@ class BodyAnalysis:
                 and func.attr in ("Pool", "Process")
             ):
                 callee = f"multiprocessing.get_context().{func.attr}"
-            if callee in POOL_FACTORIES or (callee or "").startswith(
-                "multiprocessing.get_context()."
+            if callee is not None and (
+                callee in POOL_FACTORIES or callee.startswith("multiprocessing.get_context().")
             ):
                 found.append(PoolCreation(callee, self.span(node)))
         return tuple(found)

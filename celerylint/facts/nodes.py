@@ -34,7 +34,7 @@ class Positions:
     def __init__(self, source: str) -> None:
         self._ascii = source.isascii()
         # Only the line breaks `ast` counts: str.splitlines() also breaks at \f, \x1c, U+2028.
-        self.lines = re.split(r"\r\n|\r|\n", source)
+        self.lines: list[str] = re.split(r"\r\n|\r|\n", source)
 
     def col(self, line: int, byte_col: int) -> int:
         if self._ascii or line - 1 >= len(self.lines):

@@ -182,9 +182,9 @@ class Extractor(BodyAnalysis):
 
     def _parenthesized(self, node: ast.expr) -> bool:
         """`(x)`: the node's own text is wrapped in parentheses (not a tuple's)."""
-        line, col, end_line, end_col = msgspec.structs.astuple(self.span(node))
-        before = self.positions.lines[line - 1][:col].rstrip()
-        after = self.positions.lines[end_line - 1][end_col:].lstrip()
+        span = self.span(node)
+        before = self.positions.lines[span.line - 1][: span.col].rstrip()
+        after = self.positions.lines[span.end_line - 1][span.end_col :].lstrip()
         if not (before.endswith("(") and after.startswith(")")):
             return False
         # `f(x)`: that parenthesis is the call's own, not a wrapper around x.
@@ -319,8 +319,8 @@ class Extractor(BodyAnalysis):
             self._module_body(stmt.finalbody, conditional)  # type: ignore[attr-defined]
             return
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
-            target = resolve_relative(self.module, self.is_package, stmt.level, stmt.module)
-            events.append(StarImport(target, conditional))
+            imported = resolve_relative(self.module, self.is_package, stmt.level, stmt.module)
+            events.append(StarImport(imported, conditional))
             return
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for local, qualified in import_bindings(stmt, self.module, self.is_package):
@@ -554,16 +554,16 @@ class Extractor(BodyAnalysis):
                 self.conf_ops.append(ConfOpaque(receiver, self.span(call), conditional))
             return
         if attr in ("register_task", "register") and call.args:
-            receiver = func.value
+            registry = func.value
             if attr == "register":
-                if not (isinstance(receiver, ast.Attribute) and receiver.attr == "tasks"):
+                if not (isinstance(registry, ast.Attribute) and registry.attr == "tasks"):
                     return
-                receiver = receiver.value
-            target = call.args[0]
-            if isinstance(target, ast.Call):
-                target = target.func
-            recv_name = self.scope.qualify(receiver)
-            cls_name = self.scope.qualify(target)
+                registry = registry.value
+            registered = call.args[0]
+            if isinstance(registered, ast.Call):
+                registered = registered.func
+            recv_name = self.scope.qualify(registry)
+            cls_name = self.scope.qualify(registered)
             if recv_name and cls_name:
                 self.registrations.append(TaskRegistration(recv_name, cls_name, self.span(call)))
 

@@ -93,10 +93,10 @@ def describe_project(project: Project, root: Path) -> dict[str, Any]:
     tasks: dict[str, Any] = {}
     for task in project.tasks:
         label = task.name or task.qualname
-        app = task.apps[0] if task.apps else None
+        first_app = task.apps[0] if task.apps else None
         options: dict[str, Any] = {}
         for name in TASK_OPTIONS:
-            option = project.option(task, name, app)
+            option = project.option(task, name, first_app)
             view = _value(option.value, root, option.node)
             view["from"] = option.origin
             options[name] = view

@@ -296,10 +296,10 @@ class AppBuilder:
 
     def _add_mapping(self, layer: Layer, node: Node, path: str, conditional: bool = False) -> None:
         target = self._follow(node, path)
-        if target is None or not isinstance(target[0], Map):
+        map_node, map_path = target or (None, path)
+        if not isinstance(map_node, Map):
             layer.open_ended = True
             return
-        map_node, map_path = target
         for key_node, value_node in map_node.pairs:
             key = self.evaluator.evaluate(key_node, map_path)
             if not key.known or not isinstance(key.value, str):

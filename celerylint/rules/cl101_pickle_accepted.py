@@ -46,17 +46,21 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
                     *located,
                 )
     for task in project.tasks:
-        for app in task_apps(task):
-            option = project.option(task, "serializer", app)
-            declared = option.origin in ("task", "base") and option.path
-            span = option.node.span if option.node else None
-            if declared and span and serializer_name(option.value) == "pickle":
+        for task_app in task_apps(task):
+            option = project.option(task, "serializer", task_app)
+            option_span = option.node.span if option.node else None
+            if (
+                option.origin in ("task", "base")
+                and option.path
+                and option_span
+                and serializer_name(option.value) == "pickle"
+            ):
                 yield diagnostic(
                     "CL101",
                     f"Task {task_label(task)} is serialized with pickle: its workers must "
                     "accept pickle, which lets anyone who can publish run code",
                     option.path,
-                    span,
+                    option_span,
                 )
     for site in project.dispatches:
         node = site.call.keywords.get("serializer")

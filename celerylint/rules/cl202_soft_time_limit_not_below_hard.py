@@ -10,7 +10,13 @@ from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._time_limits import limit_seconds
-from celerylint.rules.base import diagnostic, setting_key, setting_location, task_label
+from celerylint.rules.base import (
+    diagnostic,
+    setting_key,
+    setting_location,
+    task_apps,
+    task_label,
+)
 from celerylint.rules.registry import rule
 
 
@@ -21,7 +27,7 @@ def _from_task(option: Option) -> bool:
 @rule("CL202", "soft-time-limit-not-below-hard")
 def soft_not_below_hard(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
-        for app in task.apps or [None]:
+        for app in task_apps(task):
             yield from _check_task(project, task, app)
 
 
