@@ -323,7 +323,7 @@ def _candidates(mode: str, normalized: str | None) -> tuple[tuple[str, str, str]
 
 def _similarity(matcher: difflib.SequenceMatcher[str], candidate: str) -> float:
     """difflib's ratio of ``candidate`` to the matcher's second sequence, 0.0 when low."""
-    target = len(matcher.b)
+    target = len(matcher.b)  # type: ignore[attr-defined]  # set by set_seq2, not in the stubs
     # The cheap upper bounds first: most candidates are far off.
     if 2.0 * min(target, len(candidate)) / (target + len(candidate)) < CLOSE_MATCH_CUTOFF:
         return 0.0

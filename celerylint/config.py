@@ -15,7 +15,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -111,7 +111,9 @@ class Config:
 
     def with_overrides(self, **kw: Any) -> Config:
         """A copy with CLI flags applied; lists are accepted for tuple fields."""
-        fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
+        fixed: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()
+        }
         return dataclasses.replace(self, **fixed)
 
 
@@ -198,10 +200,10 @@ def _parse_toml(raw: bytes, path: Path) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - raw.rfind(b"\n", 0, exc.start)
+        row = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
         raise ConfigError(
-            f"{shown}:{line}:{col}: invalid TOML: not UTF-8 (byte 0x{raw[exc.start]:02x})"
+            f"{shown}:{row}:{column}: invalid TOML: not UTF-8 (byte 0x{raw[exc.start]:02x})"
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -209,7 +211,8 @@ def _parse_toml(raw: bytes, path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc).splitlines()[0] if str(exc) else "syntax error"
-        line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+        line: Optional[int] = getattr(exc, "lineno", None)
+        col: Optional[int] = getattr(exc, "colno", None)
         found = _AT_LINE.search(message)
         if found:
             line, col = int(found.group(1)), int(found.group(2))
