@@ -1,0 +1,239 @@
+"""Settings writes and app creation: `Celery(...)`, `app.conf` changes, `config_from_object`.
+
+Mixed into the extractor, which provides the file's scope, its layout, the IR
+node builder and the lists these methods fill.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Callable, Optional
+
+from celerylint.facts.layout import Layout
+from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value
+from celerylint.facts.schema import (
+    AppCall,
+    ConfigFromObject,
+    ConfOp,
+    ConfOpaque,
+    ConfSet,
+    ConfUnset,
+    ConfUpdate,
+    Event,
+    Mutate,
+    Node,
+    SettingsModuleDefault,
+    Span,
+    TaskRegistration,
+)
+from celerylint.facts.scope import Scope
+
+_MUTATORS = frozenset(
+    {"append", "extend", "update", "insert", "remove", "setdefault", "pop", "clear", "add"}
+)
+
+
+class ConfigurationWrites:
+    """What configures apps, wherever it is written."""
+
+    # Provided by the extractor this is mixed into.
+    module: str
+    scope: Scope
+    layout: Layout
+    span: Callable[[Any], Span]
+    nodes: NodeBuilder
+    events: list[Event]
+    apps: list[AppCall]
+    conf_ops: list[ConfOp]
+    settings_module_defaults: list[SettingsModuleDefault]
+    registrations: list[TaskRegistration]
+    dynamic: bool
+
+    def _subscript_store(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
+        # app.conf['key'] = v
+        base = target.value
+        if isinstance(base, ast.Attribute) and base.attr == "conf":
+            receiver = self.scope.qualify(base.value)
+            key = const_str(target.slice)
+            if receiver is None:
+                return
+            span = self.span(target)
+            if key is None:
+                self.conf_ops.append(ConfOpaque(receiver, span, conditional))
+            else:
+                node = self.nodes.build(value, self.scope)
+                key_span = self.layout.string_key_span(target.slice)
+                self.conf_ops.append(ConfSet(receiver, span, conditional, key, node, key_span))
+            return
+        if self.scope.qualify(base) == "os.environ":
+            if const_str(target.slice) == "DJANGO_SETTINGS_MODULE":
+                self._django_default(value)
+            return
+        root = base
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            root = root.value
+        if isinstance(root, ast.Name):
+            self.events.append(Mutate(root.id))
+            self._conf_key_mutation(base, conditional)
+
+    def _attribute_store(self, target: ast.Attribute, value: ast.expr, conditional: bool) -> None:
+        # app.conf.key = v  /  app.conf = {...}
+        if isinstance(target.value, ast.Attribute) and target.value.attr == "conf":
+            receiver = self.scope.qualify(target.value.value)
+            if receiver:
+                span = self.span(target)
+                key_span = Span(span.end_line, span.end_col - len(target.attr), *span.end)
+                node = self.nodes.build(value, self.scope)
+                self.conf_ops.append(
+                    ConfSet(receiver, span, conditional, target.attr, node, key_span)
+                )
+        elif target.attr == "conf":
+            receiver = self.scope.qualify(target.value)
+            if receiver:
+                self.conf_ops.append(ConfOpaque(receiver, self.span(target), conditional))
+        else:
+            self._conf_key_mutation(target, conditional)
+
+    def _conf_key_mutation(self, expr: ast.expr, conditional: bool) -> None:
+        """`app.conf.beat_schedule['x'] = ...`: that setting is no longer known."""
+        chain = expr
+        while isinstance(chain, (ast.Attribute, ast.Subscript)):
+            inner = chain.value
+            conf_attribute = isinstance(inner, ast.Attribute) and inner.attr == "conf"
+            if isinstance(chain, ast.Attribute) and conf_attribute:
+                assert isinstance(inner, ast.Attribute)
+                receiver = self.scope.qualify(inner.value)
+                if receiver:
+                    span = self.span(expr)
+                    self.conf_ops.append(ConfUnset(receiver, span, conditional, chain.attr))
+                return
+            chain = inner
+
+    def _module_call(self, call: ast.Call, conditional: bool) -> None:
+        func = call.func
+        callee = self.scope.qualify(func)
+        if callee in ("builtins.exec", "builtins.globals", "builtins.locals", "builtins.vars"):
+            self.dynamic = True
+        if callee and callee.startswith("split_settings."):
+            # django-split-settings' include() assembles settings at runtime.
+            self.dynamic = True
+        if any(_names_this_module(arg) for arg in [*call.args, *(k.value for k in call.keywords)]):
+            # `Settings.load_settings(__name__)`, `export(globals())`: a helper that is
+            # handed this module can set any name in it (readthedocs does exactly that).
+            self.dynamic = True
+        if not isinstance(func, ast.Attribute):
+            return
+        if isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
+            self.events.append(Mutate(func.value.id))
+            return
+        # A mutation of a setting through app.conf: app.conf.task_routes.update(...)
+        if func.attr in _MUTATORS and isinstance(func.value, ast.Attribute):
+            self._conf_key_mutation(func.value, conditional)
+
+    def _maybe_app(self, name: str, call: ast.Call, conditional: bool) -> None:
+        callee = self.scope.qualify(call.func)
+        if not callee:
+            return
+        last = callee.rsplit(".", 1)[-1]
+        local_class = callee == f"{self.module}.{last}" and last in self.scope.module_names
+        if "celery" not in last.lower() and not local_class:
+            return
+        kwargs: dict[str, Node] = {}
+        keys: dict[str, Optional[Span]] = {}
+        opaque = False
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                opaque = True
+                continue
+            kwargs[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+            keys[keyword.arg] = self.layout.keyword_name_span(keyword)
+        args = tuple(self.nodes.build(arg, self.scope) for arg in call.args)
+        self.apps.append(
+            AppCall(name, callee, self.span(call), kwargs, keys, args, opaque, conditional)
+        )
+
+    def _django_default(self, value: ast.expr) -> None:
+        module = const_str(value)
+        if module:
+            self.settings_module_defaults.append(SettingsModuleDefault(module, self.span(value)))
+
+    def _conf_call(self, call: ast.Call, func: ast.Attribute, conditional: bool) -> None:
+        attr = func.attr
+        if attr == "update" and isinstance(func.value, ast.Attribute) and func.value.attr == "conf":
+            receiver = self.scope.qualify(func.value.value)
+            if not receiver:
+                return
+            items: dict[str, Node] = {}
+            keys: dict[str, Optional[Span]] = {}
+            sources = list(call.args)
+            for keyword in call.keywords:
+                if keyword.arg is None:
+                    sources.append(keyword.value)
+                else:
+                    items[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+                    keys[keyword.arg] = self.layout.keyword_name_span(keyword)
+            mappings = tuple(self.nodes.build(source, self.scope) for source in sources)
+            self.conf_ops.append(
+                ConfUpdate(
+                    receiver,
+                    self.span(call),
+                    conditional,
+                    items,
+                    keys,
+                    mappings,
+                    self.layout.call_shape(call),
+                )
+            )
+            return
+        if attr == "config_from_object" and call.args:
+            receiver = self.scope.qualify(func.value)
+            if not receiver:
+                return
+            namespace = keyword_value(call, "namespace")
+            self.conf_ops.append(
+                ConfigFromObject(
+                    receiver,
+                    self.span(call),
+                    conditional,
+                    self.nodes.build(call.args[0], self.scope),
+                    self.nodes.build(namespace, self.scope) if namespace else None,
+                )
+            )
+            return
+        if attr in ("config_from_envvar", "add_defaults", "config_from_cmdline"):
+            receiver = self.scope.qualify(func.value)
+            if receiver:
+                self.conf_ops.append(ConfOpaque(receiver, self.span(call), conditional))
+            return
+        if attr in ("register_task", "register") and call.args:
+            registry = func.value
+            if attr == "register":
+                if not (isinstance(registry, ast.Attribute) and registry.attr == "tasks"):
+                    return
+                registry = registry.value
+            registered = call.args[0]
+            if isinstance(registered, ast.Call):
+                registered = registered.func
+            recv_name = self.scope.qualify(registry)
+            cls_name = self.scope.qualify(registered)
+            if recv_name and cls_name:
+                self.registrations.append(TaskRegistration(recv_name, cls_name, self.span(call)))
+
+
+def _names_this_module(expr: ast.expr) -> bool:
+    """`__name__`, `globals()`, `vars()`, `sys.modules[...]`: this module, handed over."""
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id == "__name__":
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in _NAMESPACES:
+            return True
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "modules"
+            and getattr(node.value, "id", None) == "sys"
+        ):
+            return True
+    return False
+
+
+_NAMESPACES = frozenset({"globals", "vars", "locals"})

@@ -1,0 +1,150 @@
+"""Functions and classes: signatures, decorators, class attributes, analyzed bodies."""
+
+from __future__ import annotations
+
+import ast
+
+import msgspec
+
+from celerylint.facts.bodies import BodyAnalysis, attrs_used_on, returns_value
+from celerylint.facts.layout import Layout
+from celerylint.facts.nodes import NodeBuilder
+from celerylint.facts.schema import ClassFacts, Decorator, FunctionFacts, Node, Span
+from celerylint.facts.scope import Scope, import_bindings
+from celerylint.facts.walk import bound_in, walk_own_scope
+
+
+class Definitions(BodyAnalysis):
+    """Facts of `def` and `class` statements."""
+
+    # Provided by the extractor this is mixed into.
+    module: str
+    is_package: bool
+    layout: Layout
+    nodes: NodeBuilder
+    decorator_names: frozenset[str]
+
+    def _may_define_task(self, decorator: ast.expr) -> bool:
+        """`@app.task`, `@shared_task(...)`, `@job` (configured): worth a body analysis."""
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        qualified = self.scope.qualify(target) or ""
+        last = qualified.rsplit(".", 1)[-1]
+        return (
+            "task" in name.lower()
+            or "task" in last.lower()
+            or bool({name, last} & self.decorator_names)
+        )
+
+    def _decorators(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> tuple[Decorator, ...]:
+        decorators = []
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            target = call.func if call else decorator
+            keywords = call.keywords if call else []
+            kwargs = {
+                k.arg: self.nodes.build(k.value, self.scope) for k in keywords if k.arg is not None
+            }
+            decorators.append(
+                Decorator(
+                    self.scope.qualify(target),
+                    call is not None,
+                    kwargs,
+                    {
+                        k.arg: self.span(k)
+                        for k in keywords
+                        if k.arg is not None and hasattr(k, "end_lineno")
+                    },
+                    len(call.args) if call else 0,
+                    any(k.arg is None for k in keywords),
+                    self.span(decorator),
+                    self.layout.call_shape(call) if call else None,
+                )
+            )
+        return tuple(decorators)
+
+    def _class(self, node: ast.ClassDef) -> ClassFacts:
+        attrs: dict[str, Node] = {}
+        attr_spans: dict[str, Span] = {}
+        methods: dict[str, FunctionFacts] = {}
+        # Only a Task subclass's methods can run as a task: bases named *Task*, or a run().
+        base_names = [(self.scope.qualify(b) or "").rsplit(".", 1)[-1].lower() for b in node.bases]
+        task_like = any("task" in name for name in base_names) or any(
+            isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "run"
+            for s in node.body
+        )
+        for stmt in node.body:
+            targets: list[ast.expr] = []
+            if isinstance(stmt, ast.Assign):
+                targets = stmt.targets
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                targets = [stmt.target]
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods[stmt.name] = self._function(stmt, self.scope, task_like)
+                attrs.pop(stmt.name, None)
+                continue
+            value = getattr(stmt, "value", None)
+            for target in targets:
+                if isinstance(target, ast.Name) and value is not None:
+                    attrs[target.id] = self.nodes.build(value, self.scope)
+                    attr_spans[target.id] = self.span(target)
+        return ClassFacts(
+            self.layout.name_span(node),
+            tuple(self.scope.qualify(base) for base in node.bases),
+            any(self.scope.qualify(b) is None for b in node.bases)
+            or any(k.arg == "metaclass" for k in node.keywords),
+            attrs,
+            attr_spans,
+            methods,
+            self._decorators(node),
+        )
+
+    def _function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope, body: bool = True
+    ) -> FunctionFacts:
+        """Facts of a function; `body=False` skips the body (it cannot reach a task)."""
+        args = node.args
+        positional = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+        facts = FunctionFacts(
+            span=self.layout.name_span(node),
+            params=(*positional, *(a.arg for a in args.kwonlyargs)),
+            positional=positional,
+            kwonly=tuple(a.arg for a in args.kwonlyargs),
+            vararg=args.vararg is not None,
+            kwarg=args.kwarg is not None,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            decorators=self._decorators(node),
+            light=True,
+        )
+        return self._with_body(facts, node, outer) if body else facts
+
+    def _with_body(
+        self, facts: FunctionFacts, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope
+    ) -> FunctionFacts:
+        """`facts` with its body analyzed."""
+        args = node.args
+        body_nodes = walk_own_scope(node.body)
+        local_imports: dict[str, str] = {}
+        for stmt in body_nodes:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                local_imports.update(import_bindings(stmt, self.module, self.is_package))
+        local_names = bound_in(body_nodes)
+        local_names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+        if args.vararg:
+            local_names.add(args.vararg.arg)
+        if args.kwarg:
+            local_names.add(args.kwarg.arg)
+        scope = outer.child(local_imports, local_names)
+        first = facts.positional[0] if facts.positional else None
+        return msgspec.structs.replace(
+            facts,
+            light=False,
+            returns_value=returns_value(body_nodes),
+            pools=self._pool_calls(body_nodes, scope),
+            calls=self._local_calls(body_nodes, first),
+            waits=self._result_waits(body_nodes, scope),
+            retries=self._retries(body_nodes, first),
+            self_attrs=tuple(sorted(attrs_used_on(body_nodes, first))) if first else (),
+        )
