@@ -106,7 +106,7 @@ def extract_source(
     except RecursionError:
         return _error("too deeply nested to analyze")
     if "celerylint:" in source:
-        from celerylint.suppress import find_suppressions
+        from celerylint.facts.suppressions import find_suppressions
 
         facts["suppressions"] = [
             {
