@@ -11,12 +11,12 @@ from typing import Any, Callable, Optional
 
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
-from celerylint.discovery import discover
 from celerylint.manifests import WorkerCommands
 from celerylint.manifests import scan as scan_workers
 from celerylint.model.project import Project
-from celerylint.module_keys import canonical_modules
 from celerylint.rules.meta import BY_CODE
+from celerylint.sources.discover import discover
+from celerylint.sources.modules import canonical_modules
 from celerylint.store import FactStore
 
 
