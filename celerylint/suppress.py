@@ -4,20 +4,70 @@ A suppression must name what it silences. Suppressions that silence nothing
 (CL001) and names that are no rule (CL002) are reported, as ruff's RUF100 does,
 so that stale comments do not pile up and typos do not silently fail.
 The comments themselves are found and parsed with the other per-file facts
-(`celerylint.facts.suppressions`); this module only applies them.
+(`celerylint.facts.suppressions`); this module only applies them, together
+with the configured `per-file-ignores`.
 """
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from celerylint.config import Config
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Span
 from celerylint.facts.suppressions import Suppression
 from celerylint.rules.meta import BY_CODE, RuleMeta, lookup
 
 UNUSED_SUPPRESSION = "CL001"
 INVALID_SUPPRESSION = "CL002"
+
+
+def per_file_ignores(config: Config) -> Callable[[str, str], bool]:
+    """Whether `[tool.celerylint.per-file-ignores]` turns a code off in a file."""
+    if not config.per_file_ignores:
+        return lambda path, code: False
+    from celerylint.selection import matches
+
+    def ignored(path: str, code: str) -> bool:
+        try:
+            relative = Path(path).relative_to(config.root).as_posix()
+        except ValueError:
+            relative = Path(path).as_posix()
+        name = Path(relative).name
+        return any(
+            (fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern))
+            and matches(code, selectors)
+            for pattern, selectors in config.per_file_ignores
+        )
+
+    return ignored
+
+
+def suppress_file_by_file(
+    diagnostics: Sequence[Diagnostic],
+    suppressions: Mapping[str, Sequence[Suppression]],
+    selected: Callable[[str], bool],
+    ignored: Callable[[str, str], bool],
+) -> list[Diagnostic]:
+    """`apply_suppressions` for each file with suppressions; the result sorted.
+
+    Judged file by file: a suppression of a rule that per-file-ignores turns off
+    there is not "unused", and CL001/CL002 obey per-file-ignores themselves.
+    """
+    by_path: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    for path, marks in suppressions.items():
+
+        def selected_here(code: str, path: str = path) -> bool:
+            return selected(code) and not ignored(path, code)
+
+        by_path[path] = apply_suppressions(by_path.get(path, []), {path: marks}, selected_here)
+    found = [d for kept in by_path.values() for d in kept]
+    found.sort(key=Diagnostic.sort_key)
+    return found
 
 
 @dataclass
