@@ -62,13 +62,10 @@ def check(
     store = load_facts(sources, config, use_cache, overlay)
     project = build_project(store, sources, config)
     found = find_problems(project, store, selected)
+    # Saved only now: the model and the rules load skipped modules on demand.
     store.cache.save()
     ignored = per_file_ignores(config)
-    reported = [
-        d
-        for d in found
-        if not ignored(d.path, d.code) and any(is_under(d.path, s) for s in sources.scope)
-    ]
+    reported = in_scope(found, sources.scope, ignored)
     diagnostics = suppress_file_by_file(
         reported, suppressions_in_scope(store, sources.scope), selected, ignored
     )
@@ -186,6 +183,15 @@ def parse_errors(store: FactStore) -> list[Diagnostic]:
                 )
             )
     return found
+
+
+def in_scope(
+    found: list[Diagnostic], scope: list[str], ignored: Callable[[str, str], bool]
+) -> list[Diagnostic]:
+    """The findings under the paths given that per-file-ignores leave on."""
+    return [
+        d for d in found if not ignored(d.path, d.code) and any(is_under(d.path, s) for s in scope)
+    ]
 
 
 def suppressions_in_scope(store: FactStore, scope: list[str]) -> dict[str, list[Suppression]]:
