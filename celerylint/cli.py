@@ -1,7 +1,7 @@
 """Command line: argument parsing and exit codes, nothing else.
 
 Exit codes: 0 nothing reported, 1 findings remain, 2 usage, configuration or
-internal error. Heavy modules (the engine, rich, yaml, libcst) are imported
+internal error. Heavy modules (the api's pipeline, rich, yaml, libcst) are imported
 only by the commands that need them, so `celerylint --version` stays instant.
 """
 
@@ -12,9 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, TextIO
+from typing import TYPE_CHECKING, Optional, TextIO
 
 from celerylint import __version__
+
+if TYPE_CHECKING:
+    from celerylint.api import CheckResult
+    from celerylint.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("full", "concise", "json", "github")
@@ -136,34 +140,45 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         [*config.ignore, *(args.ignore or ())],
         [*config.extend_select, *(args.extend_select or ())],
     )
+    use_cache = not args.no_cache
     if args.fix or args.diff:
-        from celerylint.fixer import run_fix
+        from celerylint.api import FixOptions, fix
 
-        outcome = run_fix(paths, config, codes, args)
-        return _report(outcome.result, args, out, started, outcome.fixed, outcome.changed_files)
+        options = FixOptions(unsafe=bool(args.unsafe_fixes), diff=bool(args.diff))
+        outcome = fix(paths, config, options, selected=codes.__contains__, use_cache=use_cache)
+        out.write(outcome.diff)
+        return _report(
+            outcome.remaining,
+            args,
+            out,
+            started,
+            fixed=outcome.fixed,
+            changed_files=len(outcome.files),
+            not_applied=[str(problem) for problem in outcome.not_applied],
+        )
 
-    from celerylint.engine import check
+    from celerylint.api import check
 
-    result = check(paths, config, selected=codes.__contains__, use_cache=not args.no_cache)
+    result = check(paths, config, selected=codes.__contains__, use_cache=use_cache)
     return _report(result, args, out, started)
 
 
 def _report(
-    result: object,
+    result: CheckResult,
     args: argparse.Namespace,
     out: TextIO,
     started: float,
-    fixed: Sequence[object] = (),
+    *,
+    fixed: Sequence[Diagnostic] = (),
     changed_files: int = 0,
+    not_applied: Sequence[str] = (),
 ) -> int:
     import json
     import time
 
-    from celerylint.engine import CheckResult
     from celerylint.report import ReportContext, fix_applies, render, render_statistics
 
-    assert isinstance(result, CheckResult)
-    for error in result.errors:
+    for error in [*result.errors, *not_applied]:
         print(f"celerylint: warning: {error}", file=sys.stderr)
     diagnostics = result.diagnostics
     unsafe = bool(args.unsafe_fixes)
@@ -182,7 +197,7 @@ def _report(
             fixable=fixable,
             unsafe_fixable=hidden,
             color=False if args.no_color else None,
-            show_fixes_list=list(fixed) if args.show_fixes else (),  # type: ignore[arg-type]
+            show_fixes_list=list(fixed) if args.show_fixes else (),
             unsafe_fixes=unsafe,
         )
         render(diagnostics, fmt, out, context)
@@ -241,8 +256,8 @@ def _clean(path: Path) -> int:
 def _inspect(path: Path, config_path: Optional[Path], out: TextIO) -> int:
     import json
 
+    from celerylint.api import describe
     from celerylint.config import Config
-    from celerylint.engine import describe
 
     config = _load(config_path, path.absolute())
     assert isinstance(config, Config)

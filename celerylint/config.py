@@ -111,9 +111,7 @@ class Config:
 
     def with_overrides(self, **kw: Any) -> Config:
         """A copy with CLI flags applied; lists are accepted for tuple fields."""
-        fixed: dict[str, Any] = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()
-        }
+        fixed: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
         return dataclasses.replace(self, **fixed)
 
 

@@ -9,6 +9,9 @@ then re-analyzes; overlapping fixes wait for the next round. Files keep their
 encoding, BOM, line endings and mode, are written through a temporary file
 and `os.replace`, and are never overwritten if they changed on disk since
 they were read.
+
+Nothing here prints: `fix_to_fixpoint` returns what it did (`FixResult`) and
+the CLI decides what to show.
 """
 
 from __future__ import annotations
@@ -19,21 +22,61 @@ import hashlib
 import io
 import os
 import re
-import sys
 import tempfile
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Callable, Optional
 
-from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Edit, Fix
-from celerylint.engine import CheckResult, check
 from celerylint.report import fix_applies
+
+if TYPE_CHECKING:  # the api imports the fixer, not the other way round
+    from celerylint.api import CheckResult
 
 MAX_ROUNDS = 10
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    # Also apply fixes marked unsafe (`--unsafe-fixes`).
+    unsafe: bool = False
+    # Compute the fixed text and its diff, but write nothing (`--diff`).
+    diff: bool = False
+
+
+@dataclass(frozen=True)
+class FixedFile:
+    path: str
+    # Fixes applied to this file (a fix that edits several files counts in each).
+    fixes: int
+
+
+@dataclass(frozen=True)
+class NotApplied:
+    """Fixes that could not be applied, and why."""
+
+    # None when it concerns the whole run (fixes that never converged).
+    path: Optional[str]
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}" if self.path is not None else self.reason
+
+
+@dataclass
+class FixResult:
+    # The check after fixing: what remains (with `diff`, as if the fixes were written).
+    remaining: CheckResult
+    # The diagnostics whose fixes were applied, in the order they were.
+    fixed: list[Diagnostic] = field(default_factory=list)
+    # Files written, or with `diff` the files that would be, in path order.
+    files: list[FixedFile] = field(default_factory=list)
+    # With `diff`: a unified diff of every change.
+    diff: str = ""
+    not_applied: list[NotApplied] = field(default_factory=list)
 
 
 @dataclass
@@ -130,24 +173,16 @@ def parses(text: str, original: str) -> bool:
     return lower_source(text) is not None
 
 
-@dataclass
-class FixOutcome:
-    result: CheckResult
-    fixed: list[Diagnostic] = field(default_factory=list)
-    changed_files: int = 0
-
-
 class FixSession:
-    """Rounds of fixing over one project; in `diff` mode nothing touches the disk."""
+    """Rounds of fixing over one project, in memory until `write`."""
 
-    def __init__(self, config: Config, unsafe: bool, diff: bool) -> None:
-        self.config = config
+    def __init__(self, unsafe: bool) -> None:
         self.unsafe = unsafe
-        self.diff = diff
         self.sources: dict[str, SourceText] = {}
         self.texts: dict[str, str] = {}  # current text of every file changed so far
         self.fixed: list[Diagnostic] = []
-        self.problems: list[str] = []
+        self.fixes_per_file: dict[str, int] = {}
+        self.problems: list[NotApplied] = []
 
     def source(self, path: str) -> SourceText:
         if path not in self.sources:
@@ -181,9 +216,11 @@ class FixSession:
             try:
                 source = self.source(path)
             except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
-                self.problems.append(f"{path}: cannot read for fixing: {exc}")
+                self.problems.append(NotApplied(path, f"cannot read for fixing: {exc}"))
                 continue
             kept = self._parseable_subset(source, path, fixes)
+            if kept:
+                self.fixes_per_file[path] = self.fixes_per_file.get(path, 0) + len(kept)
             for diagnostic, _edits in kept:
                 applied.add(id(diagnostic))
                 if diagnostic not in self.fixed:
@@ -207,8 +244,11 @@ class FixSession:
                 kept = trial
             else:
                 self.problems.append(
-                    f"{path}: fix for {candidate[0].code} at line {candidate[0].span.line} "
-                    "dropped: the result would not parse"
+                    NotApplied(
+                        path,
+                        f"fix for {candidate[0].code} at line {candidate[0].span.line} "
+                        "dropped: the result would not parse",
+                    )
                 )
         self.texts[path] = apply_edits(source, before, [e for _, edits in kept for e in edits])
         return kept
@@ -220,21 +260,24 @@ class FixSession:
             if text != self.sources[path].text
         }
 
-    def write(self) -> int:
-        written = 0
+    def write(self) -> list[str]:
+        """Write every changed file; returns the paths written."""
+        written = []
         for path, data in sorted(self.changed().items()):
             source = self.sources[path]
             try:
                 _atomic_write(source, data)
-                written += 1
+                written.append(path)
             except _Conflict as exc:
-                self.problems.append(f"{path}: not fixed: {exc}")
+                self.problems.append(NotApplied(path, f"not fixed: {exc}"))
             except OSError as exc:
-                self.problems.append(f"{path}: not fixed: cannot write: {exc.strerror or exc}")
+                self.problems.append(
+                    NotApplied(path, f"not fixed: cannot write: {exc.strerror or exc}")
+                )
         return written
 
     def unified_diff(self) -> str:
-        out = []
+        out: list[str] = []
         cwd = Path.cwd()
         for path, _data in sorted(self.changed().items()):
             try:
@@ -272,33 +315,35 @@ def _atomic_write(source: SourceText, data: bytes) -> None:
         raise
 
 
-def run_fix(paths: Sequence[Path], config: Config, codes: frozenset[str], args: Any) -> FixOutcome:
-    """Fix to a fixpoint; `args` carries unsafe_fixes, diff, no_cache."""
-    session = FixSession(config, unsafe=bool(args.unsafe_fixes), diff=bool(args.diff))
-    use_cache = not args.no_cache
-    selected = codes.__contains__
-    result = check(paths, config, selected=selected, use_cache=use_cache)
+def fix_to_fixpoint(
+    check: Callable[[Optional[dict[str, bytes]]], CheckResult], options: FixOptions
+) -> FixResult:
+    """Fix to a fixpoint. `check(overlay)` lints the project with the contents in
+    `overlay` (path -> bytes) in place of the files on disk."""
+    session = FixSession(unsafe=options.unsafe)
+    result = check(None)
     for _ in range(MAX_ROUNDS):
         if session.round(result.diagnostics) == 0:
             break
-        result = check(
-            paths, config, selected=selected, use_cache=use_cache, overlay=session.changed()
-        )
+        result = check(session.changed())
     else:
         # Something keeps undoing a fix: writing the half-way state could leave
         # repeated edits behind, so nothing is written at all.
         session.problems.append(
-            f"fixes failed to converge after {MAX_ROUNDS} rounds; nothing was written "
-            "(please report this with the files involved)"
+            NotApplied(
+                None,
+                f"fixes failed to converge after {MAX_ROUNDS} rounds; nothing was written "
+                "(please report this with the files involved)",
+            )
         )
         session.texts = {path: source.text for path, source in session.sources.items()}
-    changed = 0
-    if args.diff:
-        sys.stdout.write(session.unified_diff())
-        changed = len(session.changed())
+    diff = ""
+    if options.diff:
+        diff = session.unified_diff()
+        changed = sorted(session.changed())
     else:
         changed = session.write()
         if changed:
-            result = check(paths, config, selected=selected, use_cache=use_cache)
-    result.errors.extend(session.problems)
-    return FixOutcome(result, session.fixed, changed)
+            result = check(None)
+    files = [FixedFile(path, session.fixes_per_file.get(path, 0)) for path in changed]
+    return FixResult(result, session.fixed, files, diff, session.problems)

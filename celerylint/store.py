@@ -14,9 +14,10 @@ import msgspec
 
 from celerylint.cache import CacheEntry, FactsCache, content_hash, fingerprint
 from celerylint.config import Config
-from celerylint.discovery import SourceFile
-from celerylint.facts import extract_source, is_relevant, prefilter_tokens
+from celerylint.facts import extract_source
 from celerylint.facts.schema import FileFacts, failed
+from celerylint.sources.modules import SourceFile
+from celerylint.sources.prefilter import is_relevant, prefilter_tokens
 
 # Below this many files to read, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 200

@@ -3,15 +3,19 @@
 A suppression must name what it silences. Suppressions that silence nothing
 (CL001) and names that are no rule (CL002) are reported, as ruff's RUF100 does,
 so that stale comments do not pile up and typos do not silently fail.
+The comments themselves are found and parsed with the other per-file facts
+(`celerylint.facts.suppressions`); this module only applies them, together
+with the configured `per-file-ignores`.
 """
 
 from __future__ import annotations
 
-import re
-import tokenize
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import fnmatch
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from celerylint.config import Config
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Span
 from celerylint.facts.schema import Suppression
 from celerylint.rules.meta import BY_CODE, RuleMeta, lookup
@@ -19,115 +23,51 @@ from celerylint.rules.meta import BY_CODE, RuleMeta, lookup
 UNUSED_SUPPRESSION = "CL001"
 INVALID_SUPPRESSION = "CL002"
 
-# The directive starts at a `#` (the comment's own or a later one, after another
-# tool's directive), so prose that merely mentions the words does not count; and
-# `ignore` must be a whole word, so `ignored` or `ignore-file` are no directive.
-_DIRECTIVE = re.compile(r"#\s*(?P<tool>celerylint:\s*ignore)(?![\w-])(?:\s*\[(?P<names>[^\]]*)\])?")
-_NAME = re.compile(r"[^\s,]+")
-# The line breaks `ast` and `tokenize` count, so rows agree with diagnostics.
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+def per_file_ignores(config: Config) -> Callable[[str, str], bool]:
+    """Whether `[tool.celerylint.per-file-ignores]` turns a code off in a file."""
+    if not config.per_file_ignores:
+        return lambda path, code: False
+    from celerylint.selection import matches
+
+    def ignored(path: str, code: str) -> bool:
+        try:
+            relative = Path(path).relative_to(config.root).as_posix()
+        except ValueError:
+            relative = Path(path).as_posix()
+        name = Path(relative).name
+        return any(
+            (fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern))
+            and matches(code, selectors)
+            for pattern, selectors in config.per_file_ignores
+        )
+
+    return ignored
 
 
-def find_suppressions(source: str) -> list[Suppression]:
-    """Every `celerylint: ignore` directive in the comments of `source`; never raises."""
-    if "celerylint:" not in source:
-        return []
-    lines = _LINE.findall(source)
-    try:
-        comments = list(_tokenize_comments(lines))
-    except Exception:
-        # tokenize gives up on broken files (unclosed brackets or strings,
-        # bad indentation); their suppressions still have to work.
-        comments = list(_scan_comments(lines))
-    found: list[Suppression] = []
-    for row, col, comment in comments:
-        if "celerylint:" not in comment:
-            continue
-        line = lines[row - 1] if row <= len(lines) else comment
-        for match in _DIRECTIVE.finditer(comment):
-            found.append(_parse(match, row, col, line))
+def suppress_file_by_file(
+    diagnostics: Sequence[Diagnostic],
+    suppressions: Mapping[str, Sequence[Suppression]],
+    selected: Callable[[str], bool],
+    ignored: Callable[[str, str], bool],
+) -> list[Diagnostic]:
+    """`apply_suppressions` for each file with suppressions; the result sorted.
+
+    Judged file by file: a suppression of a rule that per-file-ignores turns off
+    there is not "unused", and CL001/CL002 obey per-file-ignores themselves.
+    """
+    by_path: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    for path, marks in suppressions.items():
+
+        def selected_here(code: str, path: str = path) -> bool:
+            return selected(code) and not ignored(path, code)
+
+        by_path[path] = apply_suppressions(by_path.get(path, []), {path: marks}, selected_here)
+    found = [d for kept in by_path.values() for d in kept]
+    found.sort(key=Diagnostic.sort_key)
     return found
-
-
-def _tokenize_comments(lines: list[str]) -> Iterator[tuple[int, int, str]]:
-    # Our own lines rather than StringIO.readline, which splits only on "\n":
-    # rows must match what `ast` reports for files with old Mac line endings.
-    iterator = iter(lines)
-
-    def readline() -> str:
-        return next(iterator, "")
-
-    for token in tokenize.generate_tokens(readline):
-        if token.type == tokenize.COMMENT:
-            yield token.start[0], token.start[1], token.string
-
-
-def _scan_comments(lines: list[str]) -> Iterator[tuple[int, int, str]]:
-    """Find comments with a small quote-aware scan, for what tokenize cannot read."""
-    quote = ""
-    for row, raw in enumerate(lines, 1):
-        line = raw.rstrip("\r\n")
-        index = 0
-        while index < len(line):
-            char = line[index]
-            if quote:
-                if char == "\\":
-                    index += 2
-                elif line.startswith(quote, index):
-                    index += len(quote)
-                    quote = ""
-                else:
-                    index += 1
-            elif char == "#":
-                yield row, index, line[index:]
-                break
-            elif char in "'\"":
-                quote = char * 3 if line.startswith(char * 3, index) else char
-                index += len(quote)
-            else:
-                index += 1
-        if len(quote) == 1 and not line.endswith("\\"):
-            # An unterminated one-line string ends with its line.
-            quote = ""
-
-
-def _parse(match: re.Match[str], row: int, col: int, raw_line: str) -> Suppression:
-    names: list[str] = []
-    name_spans: list[Span] = []
-    if match.group("names") is not None:
-        base = col + match.start("names")
-        for name in _NAME.finditer(match.group("names")):
-            names.append(name.group())
-            name_spans.append(Span(row, base + name.start(), row, base + name.end()))
-    start = col + match.start()
-    end = col + match.end()
-    return Suppression(
-        line=row,
-        span=Span(row, start, row, end),
-        names=tuple(names),
-        name_spans=tuple(name_spans),
-        removal=_removal(raw_line, row, start, col + match.start("tool"), end),
-    )
-
-
-def _removal(raw_line: str, row: int, start: int, tool: int, end: int) -> Span:
-    line = raw_line.rstrip("\r\n")
-    has_break = len(line) != len(raw_line)
-    before = line[:start]
-    after = line[end:]
-    after_ws = end + len(after) - len(after.lstrip())
-    alone = not before.strip()
-    if not after.strip():
-        if alone:
-            return Span(row, 0, row + 1, 0) if has_break else Span(row, 0, row, len(line))
-        return Span(row, len(before.rstrip()), row, len(line))
-    if after.lstrip().startswith("#"):
-        # Another comment follows: keep it, and keep the indentation of a comment line.
-        if alone:
-            return Span(row, start, row, after_ws)
-        return Span(row, len(before.rstrip()), row, end)
-    # The same comment goes on with an explanation; keep its `#` and the words.
-    return Span(row, tool, row, after_ws)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Each fixture project under ``tests/fixtures/projects`` is imported with real
 Celery by ``celery_probe.py`` in a subprocess (celerylint itself never imports
 analysed code), and the settings and task options Celery ends up with are
-compared with what ``celerylint.engine.describe`` resolved without running
+compared with what ``celerylint.api.describe`` resolved without running
 anything.
 
 Per fixture, ``Case`` pins:
@@ -590,7 +590,7 @@ def test_probe_ignores_the_callers_celery_environment(tmp_path: Path) -> None:
 def test_static_view_matches_celery(case: Case) -> None:
     # Imported here so that the probe tests above still run while the
     # engine is missing or broken; this test then fails, it is not skipped.
-    from celerylint.engine import describe
+    from celerylint.api import describe
 
     real = probe(case.name)
     view = describe(FIXTURES / case.name)

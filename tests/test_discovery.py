@@ -6,16 +6,12 @@ from pathlib import Path
 
 import pytest
 
-import celerylint.discovery as discovery_module
-from celerylint.config import Config
-from celerylint.discovery import (
-    Discovery,
-    IgnoreRules,
-    SourceFile,
-    discover,
-    display_path,
-    module_name,
-)
+import celerylint.sources.discover as discover_module
+import celerylint.sources.ignore_files as ignore_files_module
+from celerylint.config import Config, display_path
+from celerylint.sources.discover import Discovery, discover
+from celerylint.sources.ignore import IgnoreRules
+from celerylint.sources.modules import SourceFile, module_name
 
 needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
 as_root = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -594,7 +590,7 @@ def test_unreadable_directory_simulated(tmp_path: Path, monkeypatch: pytest.Monk
             raise PermissionError(13, "Permission denied", path)
         return real_scandir(path)
 
-    monkeypatch.setattr(discovery_module.os, "scandir", scandir)
+    monkeypatch.setattr(discover_module.os, "scandir", scandir)
     result = discover([tmp_path], cfg(tmp_path))
     assert rels(result, tmp_path) == ["a.py"]
     assert result.errors == [(Path(locked), "cannot read directory: permission denied")]
@@ -610,7 +606,7 @@ def test_unreadable_gitignore_simulated(tmp_path: Path, monkeypatch: pytest.Monk
             raise PermissionError(13, "Permission denied", file)
         return open(file, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(discovery_module, "open", denied, raising=False)
+    monkeypatch.setattr(ignore_files_module, "open", denied, raising=False)
     result = discover([tmp_path], cfg(tmp_path))
     assert rels(result, tmp_path) == ["a.py", "b.py"]
     assert result.errors == [(Path(target), "cannot read ignore file: permission denied")]

@@ -87,7 +87,7 @@ def test_columns_are_characters_not_bytes() -> None:
 
 
 def test_app_built_by_a_factory_function_is_configured_by_it(tmp_path) -> None:
-    from celerylint.engine import describe
+    from celerylint.api import describe
 
     (tmp_path / "proj").mkdir()
     (tmp_path / "proj" / "__init__.py").write_text("")

@@ -332,7 +332,7 @@ def test_fix_that_would_not_parse_is_dropped_others_kept(tmp_path: Path) -> None
 
     path = tmp_path / "m.py"
     path.write_text("x = 1\ny = 2\n")
-    session = fixer.FixSession(config=None, unsafe=True, diff=True)  # type: ignore[arg-type]
+    session = fixer.FixSession(unsafe=True)
 
     def finding(line: int, content: str) -> Diagnostic:
         edit = Edit(str(path), Span(line, 4, line, 5), content)
@@ -348,7 +348,7 @@ def test_fix_that_would_not_parse_is_dropped_others_kept(tmp_path: Path) -> None
     applied = session.round([finding(1, "(("), finding(2, "3")])
     assert applied == 1
     assert session.texts[str(path)] == "x = 1\ny = 3\n"
-    assert any("would not parse" in problem for problem in session.problems)
+    assert any("would not parse" in problem.reason for problem in session.problems)
 
 
 def test_json_output_carries_fix_edits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from celerylint.cli import main
 from celerylint.config import load_config
-from celerylint.discovery import discover
 from celerylint.manifests import WorkerCommands, scan
+from celerylint.sources.discover import discover
 
 APP = 'from celery import Celery\n\napp = Celery("proj", broker="redis://r/0")\n'
 TASKS = (

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from celerylint.cli import main
-from celerylint.facts import is_relevant, prefilter_tokens
+from celerylint.sources.prefilter import is_relevant, prefilter_tokens
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 IRRELEVANT_FILES = 60

@@ -520,14 +520,14 @@ def test_rule_spec_yaml_alias_bomb_loads_without_expanding(
 def test_internal_error_is_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import celerylint.api
     import celerylint.cli
-    import celerylint.engine
 
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
     project(tmp_path)
-    monkeypatch.setattr(celerylint.engine, "check", explode)
+    monkeypatch.setattr(celerylint.api, "check", explode)
     monkeypatch.setattr(sys, "argv", ["celerylint", "check", "--no-cache", str(tmp_path)])
     with pytest.raises(SystemExit) as exited:
         celerylint.cli.run()

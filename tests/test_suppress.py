@@ -6,8 +6,10 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Severity, Span
+from celerylint.facts.schema import Suppression
+from celerylint.facts.suppressions import find_suppressions
 from celerylint.rules.meta import BY_CODE
-from celerylint.suppress import Suppression, apply_suppressions, find_suppressions
+from celerylint.suppress import apply_suppressions
 
 PATH = "/project/app/tasks.py"
 

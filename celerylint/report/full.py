@@ -210,10 +210,10 @@ def render_full(diagnostics: Sequence[Diagnostic], out: TextIO, ctx: ReportConte
         for line in _diagnostic_block(diagnostic, ctx, sources):
             console.print(line)
         console.print()
-    for line in summary_lines(diagnostics, ctx):
-        text = Text(line)
-        if line.startswith("[*]"):
+    for summary in summary_lines(diagnostics, ctx):
+        text = Text(summary)
+        if summary.startswith("[*]"):
             text.stylize("cyan", 1, 2)
-        elif line == "All checks passed!":
+        elif summary == "All checks passed!":
             text.stylize("green bold")
         console.print(text)

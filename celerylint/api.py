@@ -1,0 +1,204 @@
+"""The pipeline behind every command, as one-way stages with typed outputs.
+
+    paths -> sources (ProjectSources) -> facts (FactStore) -> model (Project)
+          -> rules (diagnostics) -> scope and per-file-ignores -> suppressions
+          -> CheckResult
+
+`check` runs them once; `fix` runs them to a fixpoint through the fixer;
+`describe` stops at the model. Each stage reads only what the one before it
+produced, and nothing here prints: the CLI (and, later, the language server)
+decides what to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from celerylint.config import Config
+from celerylint.diagnostics import Diagnostic, Span
+from celerylint.facts.schema import FileFacts, Suppression
+from celerylint.fixer import FixOptions, FixResult, fix_to_fixpoint
+from celerylint.manifests import scan as scan_workers
+from celerylint.model.project import Project
+from celerylint.rules import run_rules
+from celerylint.rules.meta import BY_CODE
+from celerylint.sources.project import ProjectSources, gather_sources, is_under
+from celerylint.store import FactStore
+from celerylint.suppress import per_file_ignores, suppress_file_by_file
+
+__all__ = ["CheckResult", "FixOptions", "FixResult", "check", "describe", "fix"]
+
+
+@dataclass
+class CheckResult:
+    # What is reported, sorted.
+    diagnostics: list[Diagnostic]
+    files_checked: int = 0
+    files_parsed: int = 0
+    prefiltered_out: int = 0
+    # Files and directories that could not be read, as "path: reason".
+    errors: list[str] = field(default_factory=list)
+    # The model the rules ran on (for `describe`).
+    project: Optional[Project] = None
+
+
+def check(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    selected: Callable[[str], bool] = lambda code: True,
+    use_cache: bool = True,
+    overlay: Optional[dict[str, bytes]] = None,
+) -> CheckResult:
+    """Lint: the model is built from the whole project; findings are kept under `paths`.
+
+    `overlay` maps paths to contents to use instead of the files on disk (the
+    fixer's text between rounds).
+    """
+    sources = gather_sources(paths, config)
+    store = load_facts(sources, config, use_cache, overlay)
+    project = build_project(store, sources, config)
+    found = find_problems(project, store, selected)
+    # Saved only now: the model and the rules load skipped modules on demand.
+    store.cache.save()
+    ignored = per_file_ignores(config)
+    reported = in_scope(found, sources.scope, ignored)
+    diagnostics = suppress_file_by_file(
+        reported, suppressions_in_scope(store, sources.scope), selected, ignored
+    )
+    return CheckResult(
+        diagnostics,
+        files_checked=len(store.files),
+        files_parsed=store.parsed,
+        prefiltered_out=len(store.files) - len(set(store.relevant)),
+        errors=[f"{path}: {message}" for path, message in sources.errors],
+        project=project,
+    )
+
+
+def fix(
+    paths: Sequence[Path],
+    config: Config,
+    options: FixOptions,
+    *,
+    selected: Callable[[str], bool] = lambda code: True,
+    use_cache: bool = True,
+) -> FixResult:
+    """Apply fixes to a fixpoint (writing them, or only diffing); what remains is checked."""
+
+    def check_with(overlay: Optional[dict[str, bytes]]) -> CheckResult:
+        return check(paths, config, selected=selected, use_cache=use_cache, overlay=overlay)
+
+    return fix_to_fixpoint(check_with, options)
+
+
+def describe(root: Path, config: Optional[Config] = None) -> dict[str, Any]:
+    """The static view of apps, settings and tasks (for `celerylint inspect` and tests)."""
+    from celerylint.config import load_config
+    from celerylint.model.describe import describe_project
+
+    config = config or load_config(None, root).with_overrides(root=root.absolute())
+    result = check([root], config, selected=lambda code: False, use_cache=False)
+    assert result.project is not None
+    return describe_project(result.project, config.root)
+
+
+# -- the stages ------------------------------------------------------------------
+
+
+def load_facts(
+    sources: ProjectSources,
+    config: Config,
+    use_cache: bool,
+    overlay: Optional[dict[str, bytes]],
+) -> FactStore:
+    """Facts of every file that can matter: cached, or extracted now (in parallel)."""
+    store = FactStore(sources.files, config, use_cache, overlay)
+    store.load()
+    return store
+
+
+def build_project(store: FactStore, sources: ProjectSources, config: Config) -> Project:
+    """The project model; it loads the facts of further modules on demand."""
+    paths = {source.module: path for path, source in store.files.items() if source.module}
+
+    def loader(module: str) -> Optional[FileFacts]:
+        facts = store.on_demand(paths[module])
+        if facts is None or facts.error is not None:
+            return None
+        return facts
+
+    relevant = [store.files[p].module for p in store.relevant if store.files[p].module]
+
+    def mentioning(text: str) -> list[str]:
+        return [store.files[p].module for p in store.mentioning(text) if store.files[p].module]
+
+    return Project(
+        paths,
+        loader,
+        relevant,
+        aliases=sources.aliases,
+        roots=sources.roots,
+        mentioning=mentioning,
+        workers=scan_workers(sources.deployment_files, config.root),
+        task_decorators=config.task_decorators,
+        django_settings_module=config.django_settings_module,
+        service_groups=config.services,
+        fix_defaults={
+            "time_limit": config.fix_time_limit,
+            "soft_time_limit": config.fix_soft_time_limit,
+            "max_retries": config.fix_max_retries,
+        },
+    )
+
+
+def find_problems(
+    project: Project, store: FactStore, selected: Callable[[str], bool]
+) -> list[Diagnostic]:
+    """The selected rules' findings, and CL000 for files that could not be parsed."""
+    diagnostics = [d for d in run_rules(project, selected) if selected(d.code)]
+    if selected("CL000"):
+        diagnostics.extend(parse_errors(store))
+    return diagnostics
+
+
+def parse_errors(store: FactStore) -> list[Diagnostic]:
+    meta = BY_CODE["CL000"]
+    found = []
+    for path in sorted(set(store.relevant)):
+        facts = store.facts.get(path)
+        error = facts.error if facts is not None else None
+        if error:
+            line, col = error.line, error.col
+            found.append(
+                Diagnostic(
+                    meta.code,
+                    meta.name,
+                    error.message,
+                    path,
+                    Span(line, col, line, col),
+                    meta.severity,
+                )
+            )
+    return found
+
+
+def in_scope(
+    found: list[Diagnostic], scope: list[str], ignored: Callable[[str, str], bool]
+) -> list[Diagnostic]:
+    """The findings under the paths given that per-file-ignores leave on."""
+    return [
+        d for d in found if not ignored(d.path, d.code) and any(is_under(d.path, s) for s in scope)
+    ]
+
+
+def suppressions_in_scope(store: FactStore, scope: list[str]) -> dict[str, list[Suppression]]:
+    """The suppression comments of the files under `scope`, from their facts."""
+    return {
+        path: list(facts.suppressions)
+        for path, facts in store.facts.items()
+        if facts.suppressions and any(is_under(path, x) for x in scope)
+    }

@@ -1,0 +1,139 @@
+"""Module names: what the project model calls each discovered Python file.
+
+A file's dotted name comes from the `__init__.py` files above it (computed
+once per directory during the walk); then, over the whole project, names are
+made unique and given their source roots, so that a monorepo's services and
+test fixtures that reuse a module name stay apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["INIT_FILE", "PackageNames", "SourceFile", "canonical_modules", "module_name"]
+
+INIT_FILE = "__init__.py"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A Python file of the project and the module name it is known by."""
+
+    path: Path
+    module: str
+    is_package: bool
+
+
+class PackageNames:
+    """Package names of directories, from `__init__.py` files, memoised."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str | None] = {}
+
+    def of_dir(self, directory: str) -> str | None:
+        """Dotted name of `directory` if it is a package, else None."""
+        chain: list[str] = []
+        here = directory
+        result: str | None = None
+        while True:
+            if here in self._cache:
+                result = self._cache[here]
+                break
+            name = os.path.basename(here)
+            if not name or not os.path.isfile(os.path.join(here, INIT_FILE)):
+                self._cache[here] = result = None
+                break
+            chain.append(here)
+            parent = os.path.dirname(here)
+            if parent == here:
+                break
+            here = parent
+        # `chain` runs from `directory` upward; names are built top-down, so
+        # the last one assigned is `directory`'s own.
+        for package_dir in reversed(chain):
+            name = os.path.basename(package_dir)
+            result = f"{result}.{name}" if result else name
+            self._cache[package_dir] = result
+        return result
+
+    def of_file(self, path: str) -> tuple[str, bool]:
+        directory, name = os.path.split(path)
+        package = self.of_dir(directory)
+        if name == INIT_FILE and package is not None:
+            return package, True
+        stem = name[:-3] if name.endswith(".py") else os.path.splitext(name)[0]
+        return (f"{package}.{stem}" if package else stem), False
+
+
+def module_name(path: Path) -> tuple[str, bool]:
+    """Dotted module name of a Python file, from the `__init__.py` files above it.
+
+    `src/pkg/sub/mod.py` gives ("pkg.sub.mod", False) when `pkg` and `sub`
+    hold an `__init__.py`; `pkg/sub/__init__.py` gives ("pkg.sub", True); a
+    file whose directory is not a package is top-level: ("manage", False).
+    """
+    return PackageNames().of_file(os.path.abspath(path))
+
+
+# A project file must never stand in for these when resolving imports.
+_SHADOWED = frozenset(
+    {"celery", "kombu", "django", "billiard", "multiprocessing", "concurrent", "os", "datetime"}
+)
+
+
+def canonical_modules(
+    files: list[SourceFile], root: Path
+) -> tuple[list[SourceFile], dict[str, str], dict[str, str]]:
+    """Unique module keys, aliases and source roots for the discovered files.
+
+    `proj/celery.py` in a namespace directory is imported as `proj.celery`
+    when the project root is on sys.path; calling it `celery` would shadow the
+    real package (the short name stays available as an alias). Where several
+    source roots define the same module name (a monorepo's services, test
+    fixtures), each becomes `name@root`, resolved only from its own root.
+    """
+    renamed: list[SourceFile] = []
+    aliases: dict[str, str] = {}
+    for source in files:
+        if "." in source.module or source.is_package:
+            renamed.append(source)
+            continue
+        try:
+            parts = source.path.relative_to(root).with_suffix("").parts
+        except ValueError:
+            renamed.append(source)
+            continue
+        if len(parts) > 1 and all(part.isidentifier() for part in parts):
+            dotted = ".".join(parts)
+            renamed.append(dataclasses.replace(source, module=dotted))
+            if source.module not in _SHADOWED:
+                aliases.setdefault(source.module, dotted)
+        else:
+            renamed.append(source)
+    return (*_unique_keys(renamed, root), aliases)
+
+
+def _unique_keys(files: list[SourceFile], root: Path) -> tuple[list[SourceFile], dict[str, str]]:
+    def source_root(source: SourceFile) -> str:
+        depth = source.module.count(".") + (1 if source.is_package else 0)
+        base = source.path.parents[depth] if depth < len(source.path.parents) else root
+        try:
+            return base.relative_to(root).as_posix()
+        except ValueError:
+            return base.as_posix()
+
+    counts: dict[str, int] = {}
+    for source in files:
+        counts[source.module] = counts.get(source.module, 0) + 1
+    keyed: list[SourceFile] = []
+    roots: dict[str, str] = {}
+    for source in files:
+        where = source_root(source)
+        if counts[source.module] > 1:
+            source = dataclasses.replace(source, module=f"{source.module}@{where}")
+        keyed.append(source)
+        roots[source.module] = where
+    return keyed, roots

@@ -1,0 +1,67 @@
+"""The sources stage of a check: every file of the project, named, and the scope.
+
+The model is always built from the whole project root, so that a task module
+given alone still sees the app and settings that configure it; the paths
+given only decide which findings are reported (`scope`). A file given outside
+the root, or one the walk skipped (excluded, ignored), is added to the files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from celerylint.config import Config
+from celerylint.sources.discover import Discovery, discover
+from celerylint.sources.modules import SourceFile, canonical_modules
+
+
+@dataclass
+class ProjectSources:
+    # Every Python file, under a module key unique in the project.
+    files: list[SourceFile]
+    # Module key -> its source root, relative to the project root.
+    roots: dict[str, str]
+    # Short module names that stand for a key (`celery` for `proj.celery`).
+    aliases: dict[str, str]
+    # Procfiles, compose files, Dockerfiles, scripts: where worker command lines live.
+    deployment_files: list[str]
+    # The paths given, absolute: findings are reported only under these.
+    scope: list[str]
+    # What could not be read, as (path, reason).
+    errors: list[tuple[Path, str]]
+
+
+def gather_sources(paths: Sequence[Path], config: Config) -> ProjectSources:
+    discovery = discover([config.root], config)
+    scope = [str(Path(p).absolute()) for p in paths]
+    _add_given_files(discovery, scope, config)
+    files, roots, aliases = canonical_modules(discovery.files, config.root)
+    return ProjectSources(
+        files=files,
+        roots=roots,
+        aliases=aliases,
+        deployment_files=discovery.deployment_files,
+        scope=scope,
+        errors=discovery.errors,
+    )
+
+
+def _add_given_files(discovery: Discovery, scope: list[str], config: Config) -> None:
+    """Paths outside the root, and files given by name that the walk skipped."""
+    known = {str(f.path) for f in discovery.files}
+    extra = [
+        p
+        for p in scope
+        if not is_under(p, str(config.root)) or (os.path.isfile(p) and p not in known)
+    ]
+    if extra:
+        explicit = discover([Path(p) for p in extra], config)
+        discovery.files.extend(f for f in explicit.files if str(f.path) not in known)
+        discovery.errors.extend(explicit.errors)
+
+
+def is_under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
