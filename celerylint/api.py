@@ -12,6 +12,7 @@ decides what to show.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,7 @@ def check(
     diagnostics = suppress_file_by_file(
         reported, suppressions_in_scope(store, sources.scope), selected, ignored
     )
+    diagnostics = build_fixes(diagnostics, store)
     return CheckResult(
         diagnostics,
         files_checked=len(store.files),
@@ -163,6 +165,19 @@ def find_problems(
     if selected("CL000"):
         diagnostics.extend(parse_errors(store))
     return diagnostics
+
+
+def build_fixes(diagnostics: list[Diagnostic], store: FactStore) -> list[Diagnostic]:
+    """The fixes that need the layout of calls, measured in the reported findings' files."""
+    if not any(d.pending_fix for d in diagnostics):
+        return diagnostics
+    from celerylint.fixes.call_layout import CallLayouts
+
+    layouts = CallLayouts(store.read)
+    return [
+        dataclasses.replace(d, fix=d.pending_fix(layouts), pending_fix=None) if d.pending_fix else d
+        for d in diagnostics
+    ]
 
 
 def parse_errors(store: FactStore) -> list[Diagnostic]:

@@ -6,9 +6,9 @@ compared, cached and printed without touching the source again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from celerylint.facts.schema import Span as Span  # diagnostics are located by facts' spans
 
@@ -41,6 +41,13 @@ class Fix:
     edits: tuple[Edit, ...]
 
 
+if TYPE_CHECKING:
+    from celerylint.fixes.call_layout import CallLayouts
+
+# Builds a fix from the layout of calls in the source (None: no fix after all).
+PendingFix = Callable[["CallLayouts"], Optional[Fix]]
+
+
 @dataclass(frozen=True)
 class Related:
     """A second location a diagnostic talks about (the other side of a mismatch)."""
@@ -62,6 +69,9 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     fix: Optional[Fix] = None
     related: tuple[Related, ...] = ()
+    # A fix that needs the layout of a call: built after the rules, only for the
+    # findings that are reported (`api.build_fixes`), then moved to `fix`.
+    pending_fix: Optional[PendingFix] = field(default=None, compare=False, repr=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.col, self.code, self.message)

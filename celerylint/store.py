@@ -180,17 +180,22 @@ class FactStore:
         needle = text.encode()
         found = []
         for path in self.files:
-            data = self.overlay.get(path)
-            if data is None:
-                try:
-                    with open(path, "rb") as handle:
-                        data = handle.read()
-                except OSError:
-                    found.append(path)  # unreadable: it might mention it
-                    continue
-            if needle in data:
+            data = self.read(path)
+            # Unreadable: it might mention it.
+            if data is None or needle in data:
                 found.append(path)
         return found
+
+    def read(self, path: str) -> Optional[bytes]:
+        """A file's bytes as this run sees them (the overlay first); None if unreadable."""
+        data = self.overlay.get(path)
+        if data is not None:
+            return data
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
 
     def on_demand(self, path: str) -> Optional[FileFacts]:
         """Facts of a file the prefilter skipped but the model needs after all."""

@@ -17,6 +17,7 @@ __all__ = [
     "FACTS_VERSION",
     "extract_source",
     "parse_quietly",
+    "parse_tree",
 ]
 
 
@@ -42,17 +43,9 @@ def extract_source(
         return failed(f"cannot decode as {exc.encoding}: invalid byte at offset {exc.start}", line)
     if "\x00" in source:
         return failed("file contains NUL bytes: not Python source")
-    try:
-        tree = parse_quietly(source)
-    except SyntaxError as exc:
-        parsed = _parse_newer_syntax(source, exc)
-        if isinstance(parsed, FileFacts):
-            return parsed
-        tree = parsed
-    except (RecursionError, MemoryError):
-        return failed("too deeply nested to parse")
-    except ValueError as exc:
-        return failed(f"cannot parse: {exc}")
+    tree = parse_tree(source)
+    if isinstance(tree, FileFacts):
+        return tree
     try:
         facts = extract(tree, source, module, is_package, task_decorators)
     except RecursionError:
@@ -62,6 +55,22 @@ def extract_source(
 
         facts = msgspec.structs.replace(facts, suppressions=tuple(find_suppressions(source)))
     return facts
+
+
+def parse_tree(source: str) -> Union[ast.Module, FileFacts]:
+    """The tree of `source`, or the facts of why it cannot be parsed.
+
+    A file written for a newer Python is parsed from a rewritten text, with
+    the positions of `source` (`facts.syntax`).
+    """
+    try:
+        return parse_quietly(source)
+    except SyntaxError as exc:
+        return _parse_newer_syntax(source, exc)
+    except (RecursionError, MemoryError):
+        return failed("too deeply nested to parse")
+    except ValueError as exc:
+        return failed(f"cannot parse: {exc}")
 
 
 def parse_quietly(source: str) -> ast.Module:

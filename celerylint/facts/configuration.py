@@ -181,7 +181,6 @@ class ConfigurationWrites:
                     items,
                     keys,
                     mappings,
-                    self.layout.call_shape(call),
                 )
             )
             return

@@ -60,7 +60,6 @@ class Definitions(BodyAnalysis):
                     len(call.args) if call else 0,
                     any(k.arg is None for k in keywords),
                     self.span(decorator),
-                    self.layout.call_shape(call) if call else None,
                 )
             )
         return tuple(decorators)

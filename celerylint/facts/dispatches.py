@@ -5,13 +5,11 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, Optional
 
-from celerylint.facts.layout import Layout, value_shape
+from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, const_str
 from celerylint.facts.schema import (
     CallArgument,
-    CallKeyword,
     Dispatch,
-    DispatchSyntax,
     Span,
 )
 from celerylint.facts.scope import Scope
@@ -60,9 +58,9 @@ class Dispatches:
             target = self.scope.qualify(func.value)
             if method == "signature" and call.args:
                 task_name = const_str(call.args[0])  # app.signature("proj.tasks.add")
-        syntax = None
-        if method in ("delay", "apply_async"):
-            syntax = self._dispatch_syntax(call, func)
+        args_value = None
+        if method == "apply_async":
+            args_value = self._args_value(call)
         self.dispatches.append(
             Dispatch(
                 method,
@@ -71,35 +69,13 @@ class Dispatches:
                 keywords,
                 target,
                 task_name,
-                syntax,
+                args_value,
             )
         )
 
-    def _dispatch_syntax(self, call: ast.Call, func: ast.Attribute) -> DispatchSyntax:
-        end_line, end_col = self.span(func).end
-        method_span = Span(end_line, end_col - len(func.attr), end_line, end_col)
-        args = tuple(
-            CallArgument(
-                self.span(arg),
-                self.layout.source(arg),
-                isinstance(arg, ast.Starred),
-                value_shape(arg),
-                self.layout.parenthesized(arg),
-                self.layout.outer(arg),
-            )
-            for arg in call.args
-        )
-        kwargs = tuple(
-            CallKeyword(
-                keyword.arg,
-                self.span(keyword) if hasattr(keyword, "end_lineno") else None,
-                self.layout.source(keyword.value),
-                self.span(keyword.value),
-                value_shape(keyword.value),
-                self.layout.parenthesized(keyword.value),
-                self.layout.outer(keyword.value),
-            )
-            for keyword in call.keywords
-        )
-        shape = self.layout.call_shape(call)
-        return DispatchSyntax(method_span, args, kwargs, shape, self.layout.comments(call))
+    def _args_value(self, call: ast.Call) -> Optional[CallArgument]:
+        """What `apply_async` is given as `args`: its first argument, or `args=`."""
+        value = call.args[0] if call.args else None
+        if value is None:
+            value = next((k.value for k in call.keywords if k.arg == "args"), None)
+        return self.layout.argument(value) if value is not None else None

@@ -1,20 +1,18 @@
 """Where things are in a file's text: character-exact spans and call layouts.
 
-Extraction records spans with it; the call layout (`call_shape`, argument
-extents, comments) is what fixes need to rewrite a call in its own style.
+Extraction records spans with it; fixes measure calls with it
+(`fixes.call_layout`).
 """
 
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 from typing import Any, Optional
 
 import msgspec
 
 from celerylint.facts.nodes import Positions, const_str
-from celerylint.facts.schema import CallShape, Span, ValueShape
+from celerylint.facts.schema import CallArgument, Span, ValueShape
 
 
 class Layout:
@@ -70,25 +68,6 @@ class Layout:
         col = self.positions.col(line, keyword.col_offset)
         return Span(line, col, line, col + len(keyword.arg))
 
-    def call_shape(self, call: ast.Call) -> CallShape:
-        """Where and how a keyword can be appended to a call, for fixes."""
-        end_line, end_col = self.span(call).end
-        close = (end_line, end_col - 1)
-        items: list[Any] = [*call.args, *call.keywords]
-        items.sort(key=lambda n: (n.lineno, n.col_offset))
-        if not items:
-            return CallShape(close)
-        last = self.span(items[-1])
-        between = self.text_between(last.end, close)
-        return CallShape(
-            close,
-            last.end,
-            trailing_comma="," in between.split("#")[0],
-            last_indent=indent(self.positions.lines[last.line - 1]),
-            close_indent=indent(self.positions.lines[end_line - 1]),
-            close_alone=not self.positions.lines[end_line - 1][: end_col - 1].strip(),
-        )
-
     def parenthesized(self, node: ast.expr) -> bool:
         """`(x)`: the node's own text is wrapped in parentheses (not a tuple's)."""
         span = self.span(node)
@@ -100,13 +79,16 @@ class Layout:
         head = before[:-1].rstrip()
         return head == "" or head.endswith(("(", ",", "=", "[", ":"))
 
-    def text_between(self, start: tuple[int, int], end: tuple[int, int]) -> str:
-        lines = self.positions.lines
-        if start[0] == end[0]:
-            return lines[start[0] - 1][start[1] : end[1]]
-        parts = [lines[start[0] - 1][start[1] :], *lines[start[0] : end[0] - 1]]
-        parts.append(lines[end[0] - 1][: end[1]])
-        return "\n".join(parts)
+    def argument(self, node: ast.expr) -> CallArgument:
+        """An argument's value as syntax tells it, with its text and extent."""
+        return CallArgument(
+            self.span(node),
+            self.source(node),
+            isinstance(node, ast.Starred),
+            value_shape(node),
+            self.parenthesized(node),
+            self.outer(node),
+        )
 
     def outer(self, node: ast.expr) -> Optional[Span]:
         """`(x)`: the span of the value with its wrapping parentheses, for rewrites."""
@@ -117,27 +99,6 @@ class Layout:
         after = self.positions.lines[end_line - 1][end_col:]
         close = end_col + len(after) - len(after.lstrip())
         return Span(line, len(before) - 1, end_line, close + 1)
-
-    def comments(self, call: ast.Call) -> Optional[tuple[tuple[int, int], ...]]:
-        """Where comments sit inside the call; None if unknown: a rewrite must keep them."""
-        text = self.source(call)
-        if "#" not in text:
-            return ()
-        line, col = self.span(call).start
-        try:
-            return tuple(
-                (line + row - 1, col + column if row == 1 else column)
-                for kind, _text, (row, column), _end, _line in tokenize.generate_tokens(
-                    io.StringIO(text).readline
-                )
-                if kind == tokenize.COMMENT
-            )
-        except (tokenize.TokenError, SyntaxError):
-            return None
-
-
-def indent(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
 
 
 def value_shape(node: ast.expr) -> ValueShape:

@@ -151,17 +151,6 @@ Event = Union[Assign, Mutate, StarImport]
 # -- apps and their configuration ------------------------------------------------
 
 
-class CallShape(msgspec.Struct, frozen=True, array_like=True):
-    """Where and how a keyword can be appended to a call, for fixes."""
-
-    close: tuple[int, int]  # the closing parenthesis
-    last: Optional[tuple[int, int]] = None  # the end of the last argument
-    trailing_comma: bool = False
-    last_indent: str = "    "
-    close_indent: str = ""
-    close_alone: bool = False  # the closing parenthesis stands on its own line
-
-
 class AppCall(msgspec.Struct, frozen=True, array_like=True):
     """`var = Celery(...)` (or a subclass) at module level."""
 
@@ -201,7 +190,6 @@ class ConfUpdate(_ConfOp, tag="update", frozen=True):
     items: dict[str, Node]
     keyword_spans: dict[str, Optional[Span]]
     mappings: tuple[Node, ...]
-    shape: CallShape
 
 
 class ConfOpaque(_ConfOp, tag="opaque", frozen=True):
@@ -241,8 +229,7 @@ class Decorator(msgspec.Struct, frozen=True, array_like=True):
     keyword_spans: dict[str, Span]
     positional_count: int
     opaque: bool  # `**kwargs` passed
-    span: Span
-    shape: Optional[CallShape]
+    span: Span  # of the decorator expression: the call, for `@x(...)`
 
 
 class PoolCreation(msgspec.Struct, frozen=True, array_like=True):
@@ -315,7 +302,7 @@ ValueShape = Literal[
 
 
 class CallArgument(msgspec.Struct, frozen=True, array_like=True):
-    """A positional argument of `.delay()` / `.apply_async()`, for fixes."""
+    """The value of an argument, as far as syntax tells (what `args=` is given)."""
 
     span: Span
     source: str
@@ -323,29 +310,6 @@ class CallArgument(msgspec.Struct, frozen=True, array_like=True):
     shape: ValueShape
     wrapped: bool  # `(x)`: parenthesized on its own
     outer: Optional[Span] = None  # with the wrapping parentheses
-
-
-class CallKeyword(msgspec.Struct, frozen=True, array_like=True):
-    """A keyword argument (`name` None for `**mapping`), for fixes."""
-
-    name: Optional[str]
-    span: Optional[Span]
-    source: str
-    value_span: Span
-    shape: ValueShape
-    wrapped: bool
-    outer: Optional[Span] = None
-
-
-class DispatchSyntax(msgspec.Struct, frozen=True, array_like=True):
-    """The layout of a `.delay()` / `.apply_async()` call, for rewrites."""
-
-    method_span: Span
-    args: tuple[CallArgument, ...]
-    kwargs: tuple[CallKeyword, ...]
-    shape: CallShape
-    # Where comments sit inside the call; None if that cannot be told.
-    comments: Optional[tuple[tuple[int, int], ...]]
 
 
 class Dispatch(msgspec.Struct, frozen=True, array_like=True):
@@ -357,7 +321,8 @@ class Dispatch(msgspec.Struct, frozen=True, array_like=True):
     keywords: dict[str, Node]
     target: Optional[str] = None  # the qualified receiver (not for send_task)
     task_name: Optional[str] = None  # send_task("x") / app.signature("x")
-    syntax: Optional[DispatchSyntax] = None  # delay and apply_async only
+    # apply_async only: the first positional argument, or the value of `args=`.
+    args_value: Optional[CallArgument] = None
 
 
 # -- the file --------------------------------------------------------------------

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Optional
 
 from celerylint.diagnostics import Applicability, Edit, Fix
-from celerylint.facts.schema import CallShape, Seq, Span
+from celerylint.facts.schema import Seq, Span
+from celerylint.fixes.call_layout import CallShape
 
 
 def make_fix(message: str, safe: bool, edits: Sequence[Edit]) -> Fix:
@@ -35,7 +36,7 @@ def add_keyword(
 ) -> list[Edit]:
     """Edits appending `keyword` (e.g. `bind=True`) to a call, in the call's own style.
 
-    `shape` comes from the extractor (`call_shape`); for a bare decorator
+    `shape` is measured in the source (`fixes.call_layout`); for a bare decorator
     (`@app.task`), pass `shape=None` and `bare_end`, the end of the decorator
     expression, to get `@app.task(bind=True)`.
     """

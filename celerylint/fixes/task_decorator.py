@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from typing import Optional
 
-from celerylint.diagnostics import Fix
+from celerylint.diagnostics import Edit, Fix, PendingFix
+from celerylint.facts.schema import Decorator
+from celerylint.fixes.call_layout import CallLayouts
 from celerylint.fixes.edits import add_keyword, make_fix
 from celerylint.model.tasks import Task
 
 
-def decorator_keyword_fix(task: Task, name: str, value: str, message: str) -> Optional[Fix]:
+def decorator_keyword_fix(task: Task, name: str, value: str, message: str) -> Optional[PendingFix]:
     """An unsafe fix adding `name=value` to a function task's decorator, if not there yet."""
     decorator = task.decorator
     if decorator is None or name in decorator.kwargs or decorator.opaque:
         return None
-    bare_end = decorator.span.end if not decorator.called else None
-    edits = add_keyword(task.path, decorator.shape, f"{name}={value}", bare_end)
-    return make_fix(message, False, edits) if edits else None
+
+    def build(layouts: CallLayouts) -> Optional[Fix]:
+        edits = decorator_keyword_edits(task.path, decorator, f"{name}={value}", layouts)
+        return make_fix(message, False, edits) if edits else None
+
+    return build
+
+
+def decorator_keyword_edits(
+    path: str, decorator: Decorator, keyword: str, layouts: CallLayouts
+) -> list[Edit]:
+    """Edits appending `keyword` to `@x(...)`, or turning `@x` into `@x(keyword)`."""
+    if not decorator.called:
+        return add_keyword(path, None, keyword, decorator.span.end)
+    return add_keyword(path, layouts.shape(path, decorator.span), keyword)

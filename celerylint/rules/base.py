@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from celerylint.diagnostics import Diagnostic, Fix, Related, Span
+from celerylint.diagnostics import Diagnostic, Fix, PendingFix, Related, Span
 from celerylint.facts.values import Value
 from celerylint.model.settings import App, Setting
 from celerylint.model.tasks import Task
@@ -18,9 +18,13 @@ def diagnostic(
     span: Span,
     fix: Optional[Fix] = None,
     related: tuple[Related, ...] = (),
+    *,
+    pending_fix: Optional[PendingFix] = None,
 ) -> Diagnostic:
     meta = BY_CODE[code]
-    return Diagnostic(meta.code, meta.name, message, path, span, meta.severity, fix, related)
+    return Diagnostic(
+        meta.code, meta.name, message, path, span, meta.severity, fix, related, pending_fix
+    )
 
 
 def task_label(task: Task) -> str:

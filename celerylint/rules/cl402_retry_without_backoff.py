@@ -27,7 +27,7 @@ def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
                     "dependency; add `retry_backoff=True`",
                     task.path,
                     task.span,
-                    decorator_keyword_fix(
+                    pending_fix=decorator_keyword_fix(
                         task, "retry_backoff", "True", "Add `retry_backoff=True`"
                     ),
                 )

@@ -57,5 +57,7 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
                 "each run stores a result in the backend; set `ignore_result=True`",
                 task.path,
                 task.span,
-                decorator_keyword_fix(task, "ignore_result", "True", "Add `ignore_result=True`"),
+                pending_fix=decorator_keyword_fix(
+                    task, "ignore_result", "True", "Add `ignore_result=True`"
+                ),
             )

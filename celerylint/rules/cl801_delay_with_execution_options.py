@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Optional, Union
 
-from celerylint.diagnostics import Diagnostic, Edit, Fix
-from celerylint.facts.schema import CallArgument, CallKeyword, DispatchSyntax, FunctionFacts, Span
+from celerylint.diagnostics import Diagnostic, Edit, Fix, PendingFix
+from celerylint.facts.schema import CallArgument, FunctionFacts, Span
+from celerylint.fixes.call_layout import CallKeyword, CallLayouts, DispatchSyntax
 from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
@@ -71,9 +72,9 @@ def _code(names: Sequence[str]) -> str:
 def delay_with_execution_options(project: Project) -> Iterator[Diagnostic]:
     for site in project.dispatches:
         call = site.call
-        if call.method != "delay" or call.syntax is None:
+        if call.method != "delay":
             continue
-        options = [k for k in call.syntax.kwargs if k.name in EXECUTION_OPTIONS]
+        options = [name for name in call.keywords if name in EXECUTION_OPTIONS]
         if not options:
             continue
         task = _task_for(project, call.target, site.module)
@@ -86,7 +87,7 @@ def delay_with_execution_options(project: Project) -> Iterator[Diagnostic]:
         if overrides(project, task, ("delay", "apply_async", "__call__")):
             continue
         params = set(function.params)
-        misplaced = [k.name for k in options if k.name is not None and k.name not in params]
+        misplaced = [name for name in options if name not in params]
         if not misplaced:
             continue
         options_text = ", ".join(f"{name}=..." for name in misplaced)
@@ -100,7 +101,7 @@ def delay_with_execution_options(project: Project) -> Iterator[Diagnostic]:
             f"`.apply_async(args, kwargs, {options_text})`",
             site.path,
             call.span,
-            _delay_fix(site.path, call.syntax, set(misplaced)),
+            pending_fix=_delay_fix(site.path, call.span, set(misplaced)),
         )
 
 
@@ -155,7 +156,15 @@ def _kwargs_text(kwargs: Sequence[CallKeyword]) -> Optional[str]:
     return "{" + ", ".join(entries) + "}"
 
 
-def _delay_fix(path: str, syntax: DispatchSyntax, moved: set[str]) -> Optional[Fix]:
+def _delay_fix(path: str, span: Span, moved: set[str]) -> PendingFix:
+    def build(layouts: CallLayouts) -> Optional[Fix]:
+        syntax = layouts.dispatch(path, span)
+        return _apply_async_fix(path, syntax, moved) if syntax else None
+
+    return build
+
+
+def _apply_async_fix(path: str, syntax: DispatchSyntax, moved: set[str]) -> Optional[Fix]:
     if any(k.span is None for k in syntax.kwargs):
         return None
     args = syntax.args

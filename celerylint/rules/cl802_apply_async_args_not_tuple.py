@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Optional, Union
 
 from celerylint.diagnostics import Diagnostic
-from celerylint.facts.schema import CallArgument, CallKeyword, Span
 from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
 from celerylint.rules.base import diagnostic
@@ -22,27 +20,18 @@ _POOL_KEYWORDS = frozenset({"func", "kwds", "callback", "error_callback"})
 def apply_async_args_not_tuple(project: Project) -> Iterator[Diagnostic]:
     for site in project.dispatches:
         call = site.call
-        syntax = call.syntax
-        if call.method != "apply_async" or syntax is None:
+        if call.method != "apply_async":
             continue
-        if any(k.name in _POOL_KEYWORDS for k in syntax.kwargs):
+        if any(name in _POOL_KEYWORDS for name in call.keywords):
             continue
         if call.target:
             symbol = project.modules.resolve(call.target, site.module)
             if symbol.kind == "external" and symbol.qualname.startswith(_FOREIGN_APPLY_ASYNC):
                 continue
-        value: Optional[Union[CallArgument, CallKeyword]] = None
-        span: Optional[Span] = None
-        if syntax.args:
-            value = syntax.args[0]
-            span = value.span
-        else:
-            named = [k for k in syntax.kwargs if k.name == "args"]
-            if named:
-                value = named[0]
-                span = value.value_span
-        if value is None or span is None or (isinstance(value, CallArgument) and value.starred):
+        value = call.args_value
+        if value is None or value.starred:
             continue
+        span = value.span
         shape, wrapped = value.shape, value.wrapped
         shown = value.source if "\n" not in value.source and len(value.source) <= 40 else "x"
         if shape == "string":

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Optional
 
-from celerylint.diagnostics import Diagnostic, Fix
-from celerylint.fixes.edits import add_keyword, make_fix, replace
+from celerylint.diagnostics import Diagnostic, Fix, PendingFix
+from celerylint.fixes.call_layout import CallLayouts
+from celerylint.fixes.edits import make_fix, replace
+from celerylint.fixes.task_decorator import decorator_keyword_edits
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
 from celerylint.rules._plain_tasks import bind, celery_task, decorators_below
@@ -108,11 +110,11 @@ def task_self_without_bind(project: Project) -> Iterator[Diagnostic]:
             "to the task decorator",
             task.path,
             task.span,
-            _bind_fix(task),
+            pending_fix=_bind_fix(task),
         )
 
 
-def _bind_fix(task: Task) -> Optional[Fix]:
+def _bind_fix(task: Task) -> Optional[PendingFix]:
     decorator = task.decorator
     if decorator is None:
         return None
@@ -121,7 +123,13 @@ def _bind_fix(task: Task) -> Optional[Fix]:
         span = decorator.keyword_spans.get("bind")
         if span is None:
             return None
-        return make_fix(message, False, [replace(task.path, span, "bind=True")])
-    bare_end = decorator.span.end if not decorator.called else None
-    edits = add_keyword(task.path, decorator.shape, "bind=True", bare_end)
-    return make_fix(message, False, edits) if edits else None
+        # `bind=False` becomes `bind=True`: no layout needed.
+        fix = make_fix(message, False, [replace(task.path, span, "bind=True")])
+        return lambda layouts: fix
+
+    def build(layouts: CallLayouts) -> Optional[Fix]:
+        assert decorator is not None
+        edits = decorator_keyword_edits(task.path, decorator, "bind=True", layouts)
+        return make_fix(message, False, edits) if edits else None
+
+    return build

@@ -1,0 +1,174 @@
+"""How calls are laid out in their source, measured when a fix needs it.
+
+Rewriting a call in its own style needs more than the facts keep: where its
+closing parenthesis is, whether it has a trailing comma, the indentation of
+its arguments, the exact text of each argument and where comments sit. That
+is measured here, after the rules, from the source of the files that have
+findings with such fixes, instead of being extracted and cached for every
+call of every file (`api.build_fixes`).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+from typing import Callable, Optional, Union
+
+from celerylint.facts import decode, parse_tree
+from celerylint.facts.layout import Layout, value_shape
+from celerylint.facts.nodes import Positions
+from celerylint.facts.schema import CallArgument, Span, ValueShape
+
+
+@dataclass(frozen=True)
+class CallShape:
+    """Where and how a keyword can be appended to a call."""
+
+    close: tuple[int, int]  # the closing parenthesis
+    last: Optional[tuple[int, int]] = None  # the end of the last argument
+    trailing_comma: bool = False
+    last_indent: str = "    "
+    close_indent: str = ""
+    close_alone: bool = False  # the closing parenthesis stands on its own line
+
+
+@dataclass(frozen=True)
+class CallKeyword:
+    """A keyword argument (`name` None for `**mapping`)."""
+
+    name: Optional[str]
+    span: Optional[Span]
+    source: str
+    value_span: Span
+    shape: ValueShape
+    wrapped: bool
+    outer: Optional[Span] = None
+
+
+@dataclass(frozen=True)
+class DispatchSyntax:
+    """The layout of a `.delay()` / `.apply_async()` call, for rewrites."""
+
+    method_span: Span
+    args: tuple[CallArgument, ...]
+    kwargs: tuple[CallKeyword, ...]
+    shape: CallShape
+    # Where comments sit inside the call; None if that cannot be told.
+    comments: Optional[tuple[tuple[int, int], ...]]
+
+
+class CallLayouts:
+    """The calls of the files fixes are built for, parsed once per file."""
+
+    def __init__(self, read: Callable[[str], Optional[bytes]]) -> None:
+        self._read = read
+        self._files: dict[str, Optional[tuple[Layout, dict[Span, ast.Call]]]] = {}
+
+    def shape(self, path: str, span: Span) -> Optional[CallShape]:
+        """The shape of the call at `span` in `path`; None if there is none now."""
+        found = self._call(path, span)
+        return call_shape(*found) if found else None
+
+    def dispatch(self, path: str, span: Span) -> Optional[DispatchSyntax]:
+        """The layout of the `x.delay(...)` / `x.apply_async(...)` call at `span`."""
+        found = self._call(path, span)
+        if found is None or not isinstance(found[1].func, ast.Attribute):
+            return None
+        return dispatch_syntax(*found)
+
+    def _call(self, path: str, span: Span) -> Optional[tuple[Layout, ast.Call]]:
+        if path not in self._files:
+            self._files[path] = self._parse(path)
+        parsed = self._files[path]
+        if parsed is None or span not in parsed[1]:
+            return None
+        return parsed[0], parsed[1][span]
+
+    def _parse(self, path: str) -> Optional[tuple[Layout, dict[Span, ast.Call]]]:
+        data = self._read(path)
+        if data is None:
+            return None
+        try:
+            source = decode(data)
+        except (SyntaxError, LookupError, UnicodeDecodeError):
+            return None
+        tree = parse_tree(source)
+        if not isinstance(tree, ast.Module):
+            return None
+        layout = Layout(Positions(source))
+        calls = {layout.span(node): node for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        return layout, calls
+
+
+def call_shape(layout: Layout, call: ast.Call) -> CallShape:
+    lines = layout.positions.lines
+    end_line, end_col = layout.span(call).end
+    close = (end_line, end_col - 1)
+    items: list[Union[ast.expr, ast.keyword]] = [*call.args, *call.keywords]
+    items.sort(key=lambda n: (n.lineno, n.col_offset))
+    if not items:
+        return CallShape(close)
+    last = layout.span(items[-1])
+    between = _text_between(lines, last.end, close)
+    return CallShape(
+        close,
+        last.end,
+        trailing_comma="," in between.split("#")[0],
+        last_indent=_indent(lines[last.line - 1]),
+        close_indent=_indent(lines[end_line - 1]),
+        close_alone=not lines[end_line - 1][: end_col - 1].strip(),
+    )
+
+
+def dispatch_syntax(layout: Layout, call: ast.Call) -> DispatchSyntax:
+    func = call.func
+    assert isinstance(func, ast.Attribute)
+    end_line, end_col = layout.span(func).end
+    method_span = Span(end_line, end_col - len(func.attr), end_line, end_col)
+    args = tuple(layout.argument(arg) for arg in call.args)
+    kwargs = tuple(
+        CallKeyword(
+            keyword.arg,
+            layout.span(keyword) if hasattr(keyword, "end_lineno") else None,
+            layout.source(keyword.value),
+            layout.span(keyword.value),
+            value_shape(keyword.value),
+            layout.parenthesized(keyword.value),
+            layout.outer(keyword.value),
+        )
+        for keyword in call.keywords
+    )
+    shape = call_shape(layout, call)
+    return DispatchSyntax(method_span, args, kwargs, shape, _comments(layout, call))
+
+
+def _comments(layout: Layout, call: ast.Call) -> Optional[tuple[tuple[int, int], ...]]:
+    """Where comments sit inside the call; None if unknown: a rewrite must keep them."""
+    text = layout.source(call)
+    if "#" not in text:
+        return ()
+    line, col = layout.span(call).start
+    try:
+        return tuple(
+            (line + row - 1, col + column if row == 1 else column)
+            for kind, _text, (row, column), _end, _line in tokenize.generate_tokens(
+                io.StringIO(text).readline
+            )
+            if kind == tokenize.COMMENT
+        )
+    except (tokenize.TokenError, SyntaxError):
+        return None
+
+
+def _text_between(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    if start[0] == end[0]:
+        return lines[start[0] - 1][start[1] : end[1]]
+    parts = [lines[start[0] - 1][start[1] :], *lines[start[0] : end[0] - 1]]
+    parts.append(lines[end[0] - 1][: end[1]])
+    return "\n".join(parts)
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
