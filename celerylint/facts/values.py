@@ -76,6 +76,12 @@ class Value:
     def span(self) -> Optional[Span]:
         return node_span(self.node)
 
+    @property
+    def location(self) -> Optional[tuple[str, Span]]:
+        """The file and span of the expression the value comes from."""
+        span = self.span
+        return (self.path, span) if self.path is not None and span is not None else None
+
 
 def unknown(reason: str, node: Optional[Node] = None, path: Optional[str] = None) -> Value:
     return Value(False, None, node, path, reason)

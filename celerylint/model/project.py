@@ -23,6 +23,20 @@ from celerylint.model.references import References
 from celerylint.model.settings import App, AppBuilder
 from celerylint.model.tasks import CURRENT_APP, SHARED_TASK, Option, Task, TaskOptions
 
+# Dispatch methods whose result is a signature or canvas part: the result may be read.
+SIGNATURES = frozenset({"s", "si", "signature", "map", "starmap", "chunks"})
+
+
+@dataclass(frozen=True)
+class ResultReaders:
+    """The tasks whose results some code keeps: by qualified name and by task name."""
+
+    qualnames: frozenset[str]
+    names: frozenset[str]  # send_task("proj.tasks.x"), app.signature("proj.tasks.x")
+
+    def reads(self, task: Task) -> bool:
+        return task.qualname in self.qualnames or bool(task.name and task.name in self.names)
+
 
 @dataclass(frozen=True)
 class CallSite:
@@ -80,6 +94,35 @@ class Project:
         if self._mentioning is None:
             return list(self.modules.paths)
         return self._mentioning(text)
+
+    @functools.cached_property
+    def result_readers(self) -> ResultReaders:
+        """The tasks whose results some call keeps (or passes on in a signature)."""
+        qualnames: set[str] = set()
+        names: set[str] = set()
+        for site in self.dispatches:
+            call = site.call
+            if call.discarded and call.method not in SIGNATURES:
+                continue
+            if call.task_name:
+                names.add(call.task_name)
+            if not call.target:
+                continue
+            symbol = self.modules.resolve(call.target, site.module)
+            if symbol.kind in ("function", "class") and symbol.module and symbol.name:
+                qualnames.add(f"{symbol.module}.{symbol.name}")
+        return ResultReaders(frozenset(qualnames), frozenset(names))
+
+    def is_bound(self, task: Task) -> Optional[bool]:
+        """Whether the task decorator binds the task (`bind=True`); None if unknown."""
+        decorator = task.decorator
+        if decorator is None or decorator.opaque:
+            return None
+        node = decorator.kwargs.get("bind")
+        if node is None:
+            return False
+        value = self.evaluator.evaluate(node, task.path)
+        return bool(value.value) if value.known else None
 
     @functools.cached_property
     def references(self) -> References:

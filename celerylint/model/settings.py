@@ -68,6 +68,19 @@ class Setting:
     def is_default(self) -> bool:
         return self.layer == "default"
 
+    @property
+    def location(self) -> Optional[tuple[str, Span]]:
+        """The file and span of the value that set the setting (None for defaults)."""
+        if self.is_default:
+            return None
+        located = self.value.location
+        if located:
+            return located
+        entry = self.entry
+        if entry is not None and entry.node.span is not None:
+            return entry.path, entry.node.span
+        return None
+
 
 @dataclass
 class Layer:
@@ -154,6 +167,33 @@ class App:
             return Setting(name, known(catalog.default(name)))
         except KeyError:
             return Setting(name, unknown(f"{name} is not a Celery setting"))
+
+    def setting_key(self, name: str) -> str:
+        """How the setting `name` is spelled in the app's configuration source."""
+        if self.namespace:
+            prefix = self.namespace.rstrip("_")
+            prefix = prefix.upper() if prefix.isupper() else prefix
+            spelled = f"{prefix}_{name}"
+            return spelled.upper() if prefix.isupper() else spelled
+        return name
+
+    @property
+    def backend_configured(self) -> bool:
+        """A result backend is certainly configured.
+
+        A literal, or an environment variable the app cannot start without
+        (`os.environ["X"]`, `env("X")`), or one whose literal default is a backend.
+        Which backend it is stays unknown; only its presence is relied on.
+        """
+        backend = self.setting("result_backend")
+        if backend.is_default:
+            return False
+        if backend.known:
+            return bool(backend.value.value)
+        if backend.value.env_required:
+            return True
+        default = backend.value.env_default
+        return default is not None and default.known and bool(default.value)
 
     @property
     def configured_layers(self) -> list[Layer]:

@@ -63,20 +63,6 @@ def decorators_below(task: Task) -> bool:
     return True
 
 
-def bind(project: Project, task: Task) -> Optional[bool]:
-    """Whether the task decorator binds the task; None if unknown."""
-    decorator = task.decorator
-    if decorator is None or decorator.opaque:
-        return None
-    node = decorator.kwargs.get("bind")
-    if node is None:
-        return False
-    value = project.evaluator.evaluate(node, task.path)
-    if not value.known:
-        return None
-    return bool(value.value)
-
-
 def overrides(project: Project, task: Task, methods: Sequence[str]) -> bool:
     """The task's base classes define one of `methods`, or cannot be seen."""
     chain = project.options.base_chain(task)

@@ -12,7 +12,6 @@ from celerylint import catalog
 from celerylint.diagnostics import Span
 from celerylint.facts.values import Value
 from celerylint.model.settings import App, Setting
-from celerylint.rules.base import setting_location
 
 
 def serializer_set(value: Value) -> Optional[set[str]]:
@@ -59,7 +58,7 @@ def mismatch(produced: Setting, accepted: Setting) -> Optional[Mismatch]:
     names = serializer_set(accepted.value)
     if serializer is None or names is None or serializer in names:
         return None
-    producer_at, accepted_at = setting_location(produced), setting_location(accepted)
+    producer_at, accepted_at = produced.location, accepted.location
     here = producer_at or accepted_at
     if here is None:
         return None  # both are Celery's defaults: they agree

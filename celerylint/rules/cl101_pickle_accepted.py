@@ -12,7 +12,7 @@ from celerylint.facts.values import Value
 from celerylint.fixes.edits import make_fix, remove_element
 from celerylint.model.project import Project
 from celerylint.rules._serializers import serializer_name, serializer_set
-from celerylint.rules.base import diagnostic, setting_key, setting_location, task_apps, task_label
+from celerylint.rules.base import diagnostic, task_apps, task_label
 from celerylint.rules.registry import rule
 
 ACCEPT_LISTS = ("accept_content", "result_accept_content")
@@ -29,7 +29,7 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
             for span, fix in _pickle_elements(project, setting.value):
                 yield diagnostic(
                     "CL101",
-                    f"`{setting_key(app, name)}` accepts pickle: anyone who can publish to the "
+                    f"`{app.setting_key(name)}` accepts pickle: anyone who can publish to the "
                     "broker can run code in the worker",
                     setting.value.path or app.path,
                     span,
@@ -37,11 +37,11 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
                 )
         for name in PRODUCERS:
             setting = app.setting(name)
-            located = setting_location(setting)
+            located = setting.location
             if located and serializer_name(setting.value) == "pickle":
                 yield diagnostic(
                     "CL101",
-                    f"`{setting_key(app, name)}` is pickle: consumers must then accept pickle, "
+                    f"`{app.setting_key(name)}` is pickle: consumers must then accept pickle, "
                     "which lets anyone who can publish to the broker run code",
                     *located,
                 )

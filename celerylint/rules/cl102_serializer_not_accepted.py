@@ -13,14 +13,7 @@ from celerylint.rules._serializers import (
     serializer_name,
     serializer_set,
 )
-from celerylint.rules.base import (
-    backend_configured,
-    diagnostic,
-    related_to,
-    setting_key,
-    setting_location,
-    task_label,
-)
+from celerylint.rules.base import diagnostic, related_to, task_label
 from celerylint.rules.registry import rule
 
 
@@ -29,7 +22,7 @@ def serializer_not_accepted(project: Project) -> Iterator[Diagnostic]:
     for app in project.apps:
         accept = app.setting("accept_content")
         pairs = [("task_serializer", accept, "tasks", "accept_content")]
-        if backend_configured(app):
+        if app.backend_configured:
             pairs.append(
                 ("result_serializer", result_accept(app), "results", "result_accept_content")
             )
@@ -40,11 +33,11 @@ def serializer_not_accepted(project: Project) -> Iterator[Diagnostic]:
             yield diagnostic(
                 "CL102",
                 f"App `{app.id}` sends {what} as {found.serializer} "
-                f"(`{setting_key(app, producer)}`) but only accepts {listing(found.accepted)} "
-                f"(`{setting_key(app, accept_name)}`): every message is refused with "
+                f"(`{app.setting_key(producer)}`) but only accepts {listing(found.accepted)} "
+                f"(`{app.setting_key(accept_name)}`): every message is refused with "
                 "ContentDisallowed",
                 *found.here,
-                related=related_to(found.other, f"`{setting_key(app, accept_name)}` is set here"),
+                related=related_to(found.other, f"`{app.setting_key(accept_name)}` is set here"),
             )
     for task in project.tasks:
         for app in task.apps or []:
@@ -64,7 +57,5 @@ def serializer_not_accepted(project: Project) -> Iterator[Diagnostic]:
                 f"{listing(names)}: its messages are refused with ContentDisallowed",
                 option.path,
                 span,
-                related=related_to(
-                    setting_location(app.setting("accept_content")), "accept list set here"
-                ),
+                related=related_to(app.setting("accept_content").location, "accept list set here"),
             )

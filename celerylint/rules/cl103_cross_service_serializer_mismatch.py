@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
 from celerylint.rules._serializers import listing, mismatch, result_accept
-from celerylint.rules.base import backend_configured, diagnostic, related_to
+from celerylint.rules.base import diagnostic, related_to
 from celerylint.rules.registry import rule
 
 
@@ -17,7 +17,7 @@ def cross_service_mismatch(project: Project) -> Iterator[Diagnostic]:
         checks = [
             ("task_serializer", producer, consumer.setting("accept_content"), "tasks"),
         ]
-        if backend_configured(producer):
+        if producer.backend_configured:
             checks.append(("result_serializer", consumer, result_accept(producer), "results"))
         for key, sender, accepted, what in checks:
             receiver = consumer if sender is producer else producer

@@ -12,13 +12,7 @@ from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._time_limits import limit_seconds
-from celerylint.rules.base import (
-    diagnostic,
-    setting_home,
-    setting_key,
-    setting_location,
-    task_label,
-)
+from celerylint.rules.base import diagnostic, setting_home, task_label
 from celerylint.rules.registry import rule
 
 
@@ -45,7 +39,7 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
                 "CL201",
                 f"Task {task_label(task)} has no hard time limit: a hung call blocks a worker "
                 f"process forever; set `time_limit=` on the task or "
-                f"`{setting_key(app, 'task_time_limit')}` in {setting_home(app)}",
+                f"`{app.setting_key('task_time_limit')}` in {setting_home(app)}",
                 task.path,
                 task.span,
                 _time_limit_fix(project, task, app, highest_soft) if len(lacking) == 1 else None,
@@ -81,12 +75,12 @@ def _time_limit_fix(
         return None  # some soft limit would reach the new global hard limit (CL202)
     setting = app.setting("task_time_limit")
     if not setting.is_default:
-        located = setting_location(setting)
+        located = setting.location
         if located is None:
             return None
         path, span = located
         edit = replace(path, span, str(hard))
-        return make_fix(f"Set `{setting_key(app, 'task_time_limit')} = {hard}`", False, [edit])
+        return make_fix(f"Set `{app.setting_key('task_time_limit')} = {hard}`", False, [edit])
     return global_limit_fix(project, app)
 
 
@@ -108,7 +102,7 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
         path, end_line, old_style = anchor
         lines = []
         for name in names:
-            key = catalog.old_name(name) if old_style else setting_key(app, name)
+            key = catalog.old_name(name) if old_style else app.setting_key(name)
             lines.append(f"{key or name} = {values[name]}\n")
     elif app.source.kind == "none":
         path, end_line = app.path, app.span.end_line
@@ -116,7 +110,7 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
     else:
         return None
     return make_fix(
-        f"Add a global `{setting_key(app, 'task_time_limit')} = {hard}`",
+        f"Add a global `{app.setting_key('task_time_limit')} = {hard}`",
         False,
         [insert(path, end_line + 1, 0, "".join(lines))],
     )

@@ -10,13 +10,7 @@ from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._time_limits import limit_seconds
-from celerylint.rules.base import (
-    diagnostic,
-    setting_key,
-    setting_location,
-    task_apps,
-    task_label,
-)
+from celerylint.rules.base import diagnostic, task_apps, task_label
 from celerylint.rules.registry import rule
 
 
@@ -49,10 +43,10 @@ def _check_task(project: Project, task: Task, app: Optional[App]) -> Iterator[Di
         return
     if app is None:
         return
-    located = setting_location(app.setting("task_soft_time_limit"))
+    located = app.setting("task_soft_time_limit").location
     if located:
         yield diagnostic(
             "CL202",
-            f"`{setting_key(app, 'task_soft_time_limit')}`: {message}",
+            f"`{app.setting_key('task_soft_time_limit')}`: {message}",
             *located,
         )

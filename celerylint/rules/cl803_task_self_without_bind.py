@@ -11,7 +11,7 @@ from celerylint.fixes.edits import make_fix, replace
 from celerylint.fixes.task_decorator import decorator_keyword_edits
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
-from celerylint.rules._plain_tasks import bind, celery_task, decorators_below
+from celerylint.rules._plain_tasks import celery_task, decorators_below
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 
@@ -101,7 +101,7 @@ def task_self_without_bind(project: Project) -> Iterator[Diagnostic]:
         used = sorted(set(function.self_attrs) & TASK_ATTRIBUTES)
         if not used or decorators_below(task):
             continue
-        if bind(project, task) is not False:
+        if project.is_bound(task) is not False:
             continue  # bound, or not known
         yield diagnostic(
             "CL803",

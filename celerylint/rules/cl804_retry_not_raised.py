@@ -8,7 +8,7 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.fixes.edits import insert, make_fix
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
-from celerylint.rules._plain_tasks import bind, celery_task, decorators_below, overrides, plain_app
+from celerylint.rules._plain_tasks import celery_task, decorators_below, overrides, plain_app
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
 
@@ -51,6 +51,6 @@ def _bound_task(project: Project, task: Task) -> bool:
     else:
         if not celery_task(project, task) or decorators_below(task):
             return False
-        if bind(project, task) is not True or not task.function or not task.function.positional:
+        if project.is_bound(task) is not True or not task.function or not task.function.positional:
             return False
     return not overrides(project, task, ("retry",))
