@@ -16,8 +16,9 @@ from celerylint.facts.schema import Span as Span  # diagnostics are located by f
 class Applicability(str, Enum):
     """How much a fix can be trusted (ruff's vocabulary)."""
 
-    SAFE = "safe"
-    UNSAFE = "unsafe"
+    SAFE = "safe"  # cannot change behaviour in any case the linter cannot see
+    UNSAFE = "unsafe"  # the usual remedy; applied with --unsafe-fixes, after a human look
+    DISPLAY_ONLY = "display-only"  # shown as a suggestion, never applied
 
 
 class Severity(str, Enum):

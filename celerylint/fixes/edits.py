@@ -15,8 +15,7 @@ from celerylint.facts.schema import Seq, Span
 from celerylint.fixes.call_layout import CallShape
 
 
-def make_fix(message: str, safe: bool, edits: Sequence[Edit]) -> Fix:
-    applicability = Applicability.SAFE if safe else Applicability.UNSAFE
+def make_fix(message: str, applicability: Applicability, edits: Sequence[Edit]) -> Fix:
     return Fix(message, applicability, tuple(edits))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from celerylint.diagnostics import Edit, Fix, PendingFix
+from celerylint.diagnostics import Applicability, Edit, Fix, PendingFix
 from celerylint.facts.schema import Decorator
 from celerylint.fixes.call_layout import CallLayouts
 from celerylint.fixes.edits import add_keyword, make_fix
@@ -19,7 +19,7 @@ def decorator_keyword_fix(task: Task, name: str, value: str, message: str) -> Op
 
     def build(layouts: CallLayouts) -> Optional[Fix]:
         edits = decorator_keyword_edits(task.path, decorator, f"{name}={value}", layouts)
-        return make_fix(message, False, edits) if edits else None
+        return make_fix(message, Applicability.UNSAFE, edits) if edits else None
 
     return build
 

@@ -121,7 +121,11 @@ def _relative(path: str, cwd: Path | str) -> str:
 
 
 def fix_applies(fix: Fix | None, unsafe_fixes: bool) -> bool:
-    return fix is not None and (fix.applicability == Applicability.SAFE or unsafe_fixes)
+    if fix is None:
+        return False
+    if fix.applicability == Applicability.UNSAFE:
+        return unsafe_fixes
+    return fix.applicability == Applicability.SAFE
 
 
 def is_fixable(diagnostic: Diagnostic, ctx: ReportContext) -> bool:

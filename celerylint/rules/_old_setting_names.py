@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Fix
+from celerylint.diagnostics import Applicability, Fix
 from celerylint.fixes.edits import make_fix
 from celerylint.model.project import Project
 from celerylint.rules._setting_renames import rename_edits
@@ -58,7 +58,7 @@ def whole_rename(project: Project, source: SettingsSource) -> tuple[dict[str, st
     listing = ", ".join(f"`{old}` -> `{new}`" for old, new in renames.items())
     fix = make_fix(
         f"Rename every old setting name of {source.label} to its new name: {listing}",
-        False,
+        Applicability.UNSAFE,
         edits,
     )
     return renames, fix

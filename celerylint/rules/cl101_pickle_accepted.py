@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Diagnostic, Fix
+from celerylint.diagnostics import Applicability, Diagnostic, Fix
 from celerylint.facts.schema import Node, Seq, Span
 from celerylint.facts.values import Value
 from celerylint.fixes.edits import make_fix, remove_element
@@ -100,7 +100,9 @@ def _pickle_elements(project: Project, value: Value) -> list[tuple[Span, Optiona
             fix = None
             edit = remove_element(path, node, index) if keeps_other else None
             if edit is not None:
-                fix = make_fix("Remove pickle from the accepted content types", False, [edit])
+                fix = make_fix(
+                    "Remove pickle from the accepted content types", Applicability.UNSAFE, [edit]
+                )
             if element.span is not None:
                 found.append((element.span, fix))
         return found

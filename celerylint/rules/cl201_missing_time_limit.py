@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Diagnostic, Fix
+from celerylint.diagnostics import Applicability, Diagnostic, Fix
 from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
 from celerylint.model.settings import App
@@ -66,7 +66,7 @@ def _time_limit_fix(
         if option.node is None or option.node.span is None or option.path is None:
             return None
         edit = replace(option.path, option.node.span, str(hard))
-        return make_fix(f"Set `time_limit={hard}` on the task", False, [edit])
+        return make_fix(f"Set `time_limit={hard}` on the task", Applicability.UNSAFE, [edit])
     if option.origin == "annotation":
         return None
     if app.key not in highest_soft:
@@ -80,7 +80,9 @@ def _time_limit_fix(
             return None
         path, span = located
         edit = replace(path, span, str(hard))
-        return make_fix(f"Set `{app.setting_key('task_time_limit')} = {hard}`", False, [edit])
+        return make_fix(
+            f"Set `{app.setting_key('task_time_limit')} = {hard}`", Applicability.UNSAFE, [edit]
+        )
     return global_limit_fix(project, app)
 
 
@@ -111,7 +113,7 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
         return None
     return make_fix(
         f"Add a global `{app.setting_key('task_time_limit')} = {hard}`",
-        False,
+        Applicability.UNSAFE,
         [insert(path, end_line + 1, 0, "".join(lines))],
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.diagnostics import Diagnostic
+from celerylint.diagnostics import Applicability, Diagnostic
 from celerylint.fixes.edits import make_fix, replace
 from celerylint.model.project import Project
 from celerylint.rules.base import diagnostic, task_apps, task_label
@@ -23,7 +23,7 @@ def unbounded_retries(project: Project) -> Iterator[Diagnostic]:
                 if option.origin in ("task", "base") and span and option.path:
                     fix = make_fix(
                         f"Set `max_retries={ceiling}`",
-                        False,
+                        Applicability.UNSAFE,
                         [replace(option.path, span, str(ceiling))],
                     )
                 yield diagnostic(

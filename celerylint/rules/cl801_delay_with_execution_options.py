@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Optional, Union
 
-from celerylint.diagnostics import Diagnostic, Edit, Fix, PendingFix
+from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, PendingFix
 from celerylint.facts.schema import CallArgument, FunctionFacts, Span
 from celerylint.fixes.call_layout import CallKeyword, CallLayouts, DispatchSyntax
 from celerylint.fixes.edits import insert, make_fix, replace
@@ -179,7 +179,7 @@ def _apply_async_fix(path: str, syntax: DispatchSyntax, moved: set[str]) -> Opti
     if comments is None or any(comment >= first for comment in comments):
         # A comment among the arguments: edit around them, or give no fix.
         edits = _delay_edits_in_place(path, syntax, task_kwargs)
-        return make_fix(message, False, edits) if edits else None
+        return make_fix(message, Applicability.UNSAFE, edits) if edits else None
     items = [_args_text(args)]
     kwargs_text = _kwargs_text(task_kwargs)
     if kwargs_text is not None:
@@ -197,7 +197,7 @@ def _apply_async_fix(path: str, syntax: DispatchSyntax, moved: set[str]) -> Opti
         replace(path, syntax.method_span, "apply_async"),
         replace(path, Span(*first, close_line, close_col + 1), text),
     ]
-    return make_fix(message, False, edits)
+    return make_fix(message, Applicability.UNSAFE, edits)
 
 
 def _delay_edits_in_place(

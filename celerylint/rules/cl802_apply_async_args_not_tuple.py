@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.diagnostics import Diagnostic
+from celerylint.diagnostics import Applicability, Diagnostic
 from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
 from celerylint.rules.base import diagnostic
@@ -53,7 +53,7 @@ def apply_async_args_not_tuple(project: Project) -> Iterator[Diagnostic]:
                 edit = insert(site.path, span.end_line, span.end_col, ",")
             else:
                 edit = replace(site.path, span, f"({value.source},)")
-            fix = make_fix("Make `args` a one-element tuple", False, [edit])
+            fix = make_fix("Make `args` a one-element tuple", Applicability.UNSAFE, [edit])
         yield diagnostic(
             "CL802",
             f"`apply_async()` is given {what} as `args`, not a tuple: Celery refuses it "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Optional
 
-from celerylint.diagnostics import Diagnostic, Fix, PendingFix
+from celerylint.diagnostics import Applicability, Diagnostic, Fix, PendingFix
 from celerylint.fixes.call_layout import CallLayouts
 from celerylint.fixes.edits import make_fix, replace
 from celerylint.fixes.task_decorator import decorator_keyword_edits
@@ -124,12 +124,12 @@ def _bind_fix(task: Task) -> Optional[PendingFix]:
         if span is None:
             return None
         # `bind=False` becomes `bind=True`: no layout needed.
-        fix = make_fix(message, False, [replace(task.path, span, "bind=True")])
+        fix = make_fix(message, Applicability.UNSAFE, [replace(task.path, span, "bind=True")])
         return lambda layouts: fix
 
     def build(layouts: CallLayouts) -> Optional[Fix]:
         assert decorator is not None
         edits = decorator_keyword_edits(task.path, decorator, "bind=True", layouts)
-        return make_fix(message, False, edits) if edits else None
+        return make_fix(message, Applicability.UNSAFE, edits) if edits else None
 
     return build

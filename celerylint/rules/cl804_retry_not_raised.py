@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.diagnostics import Diagnostic
+from celerylint.diagnostics import Applicability, Diagnostic
 from celerylint.fixes.edits import insert, make_fix
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
@@ -34,7 +34,7 @@ def retry_not_raised(project: Project) -> Iterator[Diagnostic]:
                 retry.span,
                 make_fix(
                     f"Write `raise {first}.retry(...)`",
-                    True,
+                    Applicability.SAFE,
                     [insert(task.path, line, col, "raise ")],
                 ),
             )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Diagnostic, Fix
+from celerylint.diagnostics import Applicability, Diagnostic, Fix
 from celerylint.fixes.edits import make_fix
 from celerylint.model.project import Project
 from celerylint.rules._old_setting_names import old_keys, whole_rename, winning_key
@@ -66,7 +66,11 @@ def _deprecated_in(
         elif source.namespaced and source.kind != "changes":
             target = catalog.lookup_keys(setting, source.prefix)[0]
             edits = rename_edits(project, source, {key: target})
-            fix = make_fix(f"Rename `{key}` to `{target}`", False, edits) if edits else None
+            fix = (
+                make_fix(f"Rename `{key}` to `{target}`", Applicability.UNSAFE, edits)
+                if edits
+                else None
+            )
             found = report(
                 "CL901",
                 f"`{key}` is the old name of `{setting}`, deprecated (Celery 6 drops old "
@@ -78,7 +82,11 @@ def _deprecated_in(
             if source.namespaced:
                 # app.conf of a namespaced app: no mixing check, one key at a time.
                 edits = rename_edits(project, source, {key: setting}, allow_existing=True)
-                fix = make_fix(f"Rename `{key}` to `{setting}`", False, edits) if edits else None
+                fix = (
+                    make_fix(f"Rename `{key}` to `{setting}`", Applicability.UNSAFE, edits)
+                    if edits
+                    else None
+                )
             else:
                 if whole is None:
                     whole = whole_rename(project, source)

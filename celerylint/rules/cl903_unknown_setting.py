@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Diagnostic
+from celerylint.diagnostics import Applicability, Diagnostic
 from celerylint.facts.schema import Ref, Unknown
 from celerylint.facts.values import Value
 from celerylint.fixes.edits import make_fix
@@ -150,7 +150,7 @@ def _unknown(
         if present is None:
             edits = rename_edits(project, source, {key: target})
             if edits:
-                fix = make_fix(f"Rename `{key}` to `{target}`", False, edits)
+                fix = make_fix(f"Rename `{key}` to `{target}`", Applicability.UNSAFE, edits)
     if source.kind == "changes":
         where = source.label
     elif namespaced:
