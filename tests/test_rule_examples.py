@@ -1,12 +1,35 @@
 """Every rule's contract, from `rules/<name>.yaml`, run against the real CLI.
 
-Each example is a small project written to a temporary directory. Lines that
-must be reported carry an `# expect: CODE[, CODE...]` comment; the test runs
-`celerylint check --select CODE` on the project and requires exactly the
-marked (file, line) pairs for that code (markers of other codes are ignored).
-An example may list more rules under `extend_select`: they are selected too
+Each example is a small project written to a temporary directory and checked
+with `celerylint check --select CODE --output-format json`. An example may
+list more rules under `extend_select`: they are selected too
 (`--extend-select`), and their markers are compared as well (CL001 needs the
 rules named in a suppression to run before it can call the suppression unused).
+
+Markers
+-------
+A line that must be reported ends with a marker comment naming, for each
+finding on that line, its code, its column and fragments of its message:
+
+    def add(x, y):  # expect: CL201@5 "`proj.tasks.add` has no hard time limit"
+
+- `CODE@COLUMN`: the column is 1-based, as ruff's JSON `location.column`;
+  the row is the marker's own line.
+- then one or more quoted message fragments, `"..."` or `'...'` (no escapes:
+  a fragment holding a double quote is written in single quotes). Each must
+  occur in the message, in the order given; two fragments pin two parts of a
+  long message without its middle (or a part that is not stable, such as a
+  path relative to the working directory).
+- several findings on one line are several entries separated by commas:
+  `# expect: CL302@12 "...", CL302@25 "..."`.
+
+The test requires, for every selected code, exactly the marked findings:
+the same (file, row, column) for each code, and messages containing their
+fragments; a change of column or message fails it. Markers of codes the
+example does not select (CL201 on a line whose suppression is misspelt, in an
+invalid-suppression example) document what those rules report on the same
+project: they are checked by a second run that selects only those codes.
+
 Examples with a `fixed:` mapping are also run with `--fix --unsafe-fixes`:
 the listed files must come out byte-for-byte as given, every other file
 unchanged, and a second run must change nothing.
@@ -23,6 +46,7 @@ import difflib
 import importlib.util
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Union
 
@@ -34,7 +58,15 @@ from celerylint.rules.meta import ALL_RULES, BY_CODE, BY_NAME
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
-MARKER = re.compile(r"#\s*expect:\s*(CL\d+(?:\s*,\s*CL\d+)*)")
+# Anything that looks like a marker must parse as one: a typo is an error, not a clean line.
+MARKER_START = re.compile(r"#\s*expect\b")
+MARKER = re.compile(r"#\s*expect:\s*(?P<entries>\S.*?)\s*$")
+MARKER_ENTRY = re.compile(
+    r"(?P<code>CL\d+)@(?P<column>[1-9]\d*)"
+    r"(?P<fragments>(?:\s+(?:\"[^\"]+\"|'[^']+'))+)"
+    r"\s*(?:,\s*|$)"
+)
+MARKER_FRAGMENT = re.compile(r"\"([^\"]+)\"|'([^']+)'")
 EXAMPLE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EXAMPLE_KEYS = {"name", "description", "files"}
 OPTIONAL_EXAMPLE_KEYS = {"config", "fixed", "extend_select"}
@@ -76,21 +108,62 @@ def _file_bytes(value: FileValue) -> bytes:
     return value.encode("utf-8")
 
 
-def _markers(text: str, code: str) -> set[int]:
-    rows = set()
-    for row, line in enumerate(text.splitlines(), start=1):
-        match = MARKER.search(line)
-        if match and code in {c.strip() for c in match.group(1).split(",")}:
-            rows.add(row)
-    return rows
+class MarkerError(ValueError):
+    pass
 
 
-def expected_findings(example: dict[str, Any], code: str) -> set[tuple[str, int, str]]:
+def parse_marker(line: str) -> list[tuple[str, int, tuple[str, ...]]]:
+    """The (code, column, fragments) entries of a line's marker; [] without one."""
+    start = MARKER_START.search(line)
+    if start is None:
+        return []
+    match = MARKER.match(line, start.start())
+    if match is None:
+        raise MarkerError(f"malformed marker: {line.strip()!r}")
+    entries, text, pos = [], match.group("entries"), 0
+    while pos < len(text):
+        entry = MARKER_ENTRY.match(text, pos)
+        if entry is None:
+            raise MarkerError(f"malformed marker entry at {text[pos:]!r} in {line.strip()!r}")
+        fragments = tuple(a or b for a, b in MARKER_FRAGMENT.findall(entry.group("fragments")))
+        entries.append((entry.group("code"), int(entry.group("column")), fragments))
+        pos = entry.end()
+    return entries
+
+
+# (file, row, column, code) -> message fragments, one per expected finding.
+Expected = dict[tuple[str, int, int, str], list[tuple[str, ...]]]
+
+
+def expected_findings(example: dict[str, Any], codes: Iterable[str]) -> Expected:
+    wanted = set(codes)
+    expected: Expected = {}
+    for rel, value in example["files"].items():
+        for row, line in enumerate(_file_text(value).splitlines(), start=1):
+            for code, column, fragments in parse_marker(line):
+                if code in wanted:
+                    expected.setdefault((rel, row, column, code), []).append(fragments)
+    return expected
+
+
+def marked_codes(example: dict[str, Any]) -> set[str]:
     return {
-        (rel, row, code)
-        for rel, value in example["files"].items()
-        for row in _markers(_file_text(value), code)
+        code
+        for value in example["files"].values()
+        for line in _file_text(value).splitlines()
+        for code, _, _ in parse_marker(line)
     }
+
+
+def fragments_in(message: str, fragments: tuple[str, ...]) -> bool:
+    """Whether every fragment occurs in `message`, in order."""
+    pos = 0
+    for fragment in fragments:
+        found = message.find(fragment, pos)
+        if found < 0:
+            return False
+        pos = found + len(fragment)
+    return True
 
 
 def compared_codes(spec: dict[str, Any], example: dict[str, Any]) -> list[str]:
@@ -160,6 +233,48 @@ def _relative(filename: str, root: Path) -> str:
 # --------------------------------------------------------------------------- examples
 
 
+def check_json(
+    root: Path, selection: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, list[dict[str, Any]]]:
+    capsys.readouterr()
+    exit_code = run_cli(["check", "--no-cache", "--output-format", "json", *selection, str(root)])
+    out = capsys.readouterr().out
+    try:
+        return exit_code, (json.loads(out) if out.strip() else [])
+    except json.JSONDecodeError:  # pragma: no cover - shown on failure only
+        pytest.fail(f"--output-format json printed something else:\n{out}")
+
+
+def compare_findings(
+    diagnostics: list[dict[str, Any]], expected: Expected, root: Path, label: str
+) -> None:
+    found: dict[tuple[str, int, int, str], list[str]] = {}
+    for d in diagnostics:
+        key = (
+            _relative(d["filename"], root),
+            d["location"]["row"],
+            d["location"]["column"],
+            d["code"],
+        )
+        found.setdefault(key, []).append(d["message"])
+    counts = {key: len(v) for key, v in found.items()}
+    wanted = {key: len(v) for key, v in expected.items()}
+    assert counts == wanted, (
+        f"{label}: (file, row, column, code) "
+        f"missing {sorted(set(wanted) - set(counts))}, "
+        f"unexpected {sorted(set(counts) - set(wanted))}, "
+        f"counts differ at {sorted(k for k in set(counts) & set(wanted) if counts[k] != wanted[k])}"
+    )
+    for key, fragment_lists in expected.items():
+        messages = sorted(found[key])
+        for fragments in fragment_lists:
+            match = next((m for m in messages if fragments_in(m, fragments)), None)
+            assert match is not None, (
+                f"{label}: {key} message {messages} does not contain {list(fragments)}"
+            )
+            messages.remove(match)
+
+
 @pytest.mark.parametrize(("spec", "example"), _example_params())
 def test_example_findings(
     spec: dict[str, Any],
@@ -171,31 +286,20 @@ def test_example_findings(
     root = tmp_path / "project"
     root.mkdir()
     write_project(root, example)
-    capsys.readouterr()
+    label = f"{code} {example['name']}"
 
-    exit_code = run_cli(
-        [
-            "check",
-            "--no-cache",
-            "--output-format",
-            "json",
-            *selection_args(spec, example),
-            str(root),
-        ]
-    )
-    out = capsys.readouterr().out
-    try:
-        diagnostics = json.loads(out) if out.strip() else []
-    except json.JSONDecodeError:  # pragma: no cover - shown on failure only
-        pytest.fail(f"--output-format json printed something else:\n{out}")
-
-    found = {(_relative(d["filename"], root), d["location"]["row"], d["code"]) for d in diagnostics}
-    expected = set().union(*(expected_findings(example, c) for c in compared_codes(spec, example)))
-    assert found == expected, (
-        f"{code} {example['name']}: "
-        f"missing {sorted(expected - found)}, unexpected {sorted(found - expected)}"
-    )
+    selected = compared_codes(spec, example)
+    exit_code, diagnostics = check_json(root, selection_args(spec, example), capsys)
+    expected = expected_findings(example, selected)
+    compare_findings(diagnostics, expected, root, label)
     assert exit_code == (1 if expected else 0)
+
+    # Markers of rules the example does not select: what those rules report
+    # on the same project, checked by a run that selects only them.
+    others = sorted(marked_codes(example) - set(selected))
+    if others:
+        _, diagnostics = check_json(root, ["--select", ",".join(others)], capsys)
+        compare_findings(diagnostics, expected_findings(example, others), root, f"{label} {others}")
 
 
 @pytest.mark.parametrize(
@@ -292,10 +396,12 @@ def test_examples_schema(path: Path, spec: dict[str, Any]) -> None:
                 isinstance(value, dict) and set(value) <= {"text", "encoding"} and "text" in value
             ), rel
             for line in _file_text(value).splitlines():
-                match = MARKER.search(line)
-                if match:
-                    for marked in match.group(1).split(","):
-                        assert marked.strip() in BY_CODE, f"unknown code in marker: {line}"
+                try:
+                    entries = parse_marker(line)
+                except MarkerError as exc:
+                    pytest.fail(f"{example['name']} {rel}: {exc}")
+                for marked, _column, _fragments in entries:
+                    assert marked in BY_CODE, f"unknown code in marker: {line}"
         if example.get("config") is not None:
             assert isinstance(example["config"], str)
             assert "pyproject.toml" not in example["files"], "use config: for pyproject.toml"
@@ -303,7 +409,7 @@ def test_examples_schema(path: Path, spec: dict[str, Any]) -> None:
             assert rel in example["files"], f"fixed file {rel} is not in files"
         for extra in example.get("extend_select") or []:
             assert extra in BY_CODE and extra != code, f"extend_select: {extra}"
-        if expected_findings(example, code):
+        if expected_findings(example, [code]):
             flagged += 1
         else:
             clean += 1
@@ -325,7 +431,9 @@ def test_example_python_files_parse(spec: dict[str, Any], example: dict[str, Any
     """Example sources are valid Python, except where a parse error is the point."""
     for rel, value in example["files"].items():
         text = _file_text(value)
-        if not rel.endswith(".py") or _markers(text, "CL000"):
+        if not rel.endswith(".py") or "CL000" in {
+            c for line in text.splitlines() for c, *_ in parse_marker(line)
+        }:
             continue
         if spec["code"] == "CL000" and example.get("config"):
             continue  # files excluded by configuration may be broken on purpose
