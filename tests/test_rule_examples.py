@@ -34,6 +34,14 @@ Examples with a `fixed:` mapping are also run with `--fix --unsafe-fixes`:
 the listed files must come out byte-for-byte as given, every other file
 unchanged, and a second run must change nothing.
 
+The rule's documentation snippets, `example:` and `use_instead:`, are run too,
+in the project of the one example that carries `doc_snippet: FILE`: a snippet
+is split into files at header comments naming a file (`# proj/celeryconfig.py`,
+optionally followed by a remark in parentheses); text before the first header
+is FILE. Those files replace or join the example's files; `example:` must then
+trigger the rule (in the snippet's files only) and `use_instead:` must not
+trigger it anywhere.
+
 A file's content is either a string (written as UTF-8) or a mapping
 `{text: ..., encoding: ...}` for files that must be written in another
 encoding (`latin-1`, `utf-8-sig`); markers are read from the text.
@@ -69,10 +77,13 @@ MARKER_ENTRY = re.compile(
 MARKER_FRAGMENT = re.compile(r"\"([^\"]+)\"|'([^']+)'")
 EXAMPLE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EXAMPLE_KEYS = {"name", "description", "files"}
-OPTIONAL_EXAMPLE_KEYS = {"config", "fixed", "extend_select"}
+OPTIONAL_EXAMPLE_KEYS = {"config", "fixed", "extend_select", "doc_snippet"}
 REFERENCE_PREFIXES = ("https://docs.celeryq.dev/",)
 # Rules whose examples may be smaller: the parsing and suppression machinery.
 SMALL_RULES = {"CL000", "CL001", "CL002"}
+
+# A doc snippet's file header: `# path/to/file.py`, or `# path/to/file.py (remark)`.
+SNIPPET_HEADER = re.compile(r"^# (?P<path>[\w.-]+(?:/[\w.-]+)*\.py)(?: \([^)]*\))?$")
 
 FileValue = Union[str, dict]
 
@@ -328,6 +339,70 @@ def test_example_fix(spec: dict[str, Any], example: dict[str, Any], tmp_path: Pa
     assert snapshot(root) == after, "the fix is not idempotent"
 
 
+# --------------------------------------------------------------------------- doc snippets
+
+
+def snippet_files(snippet: str, default: str) -> dict[str, str]:
+    """A documentation snippet as files: split at header comments naming a file."""
+    files: dict[str, list[str]] = {}
+    current = default
+    for line in snippet.splitlines(keepends=True):
+        header = SNIPPET_HEADER.match(line.rstrip("\n"))
+        if header:
+            current = header.group("path")
+        else:
+            files.setdefault(current, []).append(line)
+    texts = {rel: "".join(lines).strip("\n") for rel, lines in files.items()}
+    return {rel: text + "\n" for rel, text in texts.items() if text}
+
+
+def doc_context(spec: dict[str, Any]) -> dict[str, Any]:
+    contexts = [e for e in spec["examples"] if "doc_snippet" in e]
+    assert len(contexts) == 1, (
+        "exactly one example names the file the doc snippets are written as (doc_snippet:)"
+    )
+    return contexts[0]
+
+
+def test_snippet_files_split_at_headers() -> None:
+    snippet = (
+        "# proj/celery.py: app = Celery(backend=...)\nx = 1\n\n"
+        "# proj/views.py\ny = 2\n# web/celeryconfig.py (loaded without a namespace)\nz = 3\n"
+    )
+    assert snippet_files(snippet, "proj/tasks.py") == {
+        "proj/tasks.py": "# proj/celery.py: app = Celery(backend=...)\nx = 1\n",
+        "proj/views.py": "y = 2\n",
+        "web/celeryconfig.py": "z = 3\n",
+    }
+
+
+@pytest.mark.parametrize(("path", "spec"), SPECS, ids=[p.stem for p, _ in SPECS])
+def test_doc_snippets_show_the_finding(
+    path: Path, spec: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`example:` triggers the rule and `use_instead:` does not, in a real project."""
+    code = spec["code"]
+    context = doc_context(spec)
+    for key in ("example", "use_instead"):
+        files = snippet_files(spec[key], context["doc_snippet"])
+        root = tmp_path / key
+        root.mkdir()
+        write_project(root, {**context, "files": {**context["files"], **files}})
+        _, diagnostics = check_json(root, selection_args(spec, context), capsys)
+        located = sorted(
+            (_relative(d["filename"], root), d["location"]["row"])
+            for d in diagnostics
+            if d["code"] == code
+        )
+        where = f"{key}: written as {sorted(files)} into example {context['name']!r}"
+        if key == "example":
+            assert located, f"{where}: {code} is not reported"
+            outside = [loc for loc in located if loc[0] not in files]
+            assert not outside, f"{where}: {code} reported outside the snippet: {outside}"
+        else:
+            assert not located, f"{where}: {code} is reported at {located}"
+
+
 # --------------------------------------------------------------------------- schema
 
 
@@ -407,6 +482,10 @@ def test_examples_schema(path: Path, spec: dict[str, Any]) -> None:
             assert "pyproject.toml" not in example["files"], "use config: for pyproject.toml"
         for rel in example.get("fixed") or {}:
             assert rel in example["files"], f"fixed file {rel} is not in files"
+        if "doc_snippet" in example:
+            snippet = PurePosixPath(example["doc_snippet"])
+            assert snippet.suffix == ".py" and not snippet.is_absolute(), snippet
+            assert ".." not in snippet.parts, snippet
         for extra in example.get("extend_select") or []:
             assert extra in BY_CODE and extra != code, f"extend_select: {extra}"
         if expected_findings(example, [code]):
