@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from typing import Any, Callable, Optional
 
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
-from celerylint.discovery import discover
+from celerylint.discovery import IgnoreRules, _normalise_excludes, discover
 from celerylint.manifests import WorkerCommands
 from celerylint.manifests import scan as scan_workers
 from celerylint.model.project import Project
@@ -168,22 +167,35 @@ def _is_under(path: str, root: str) -> bool:
 
 
 def _per_file_ignores(config: Config) -> Callable[[str, str], bool]:
-    """Whether `[tool.celerylint.per-file-ignores]` turns a code off in a file."""
+    """Whether `[tool.celerylint.per-file-ignores]` turns a code off in a file.
+
+    Patterns are read like `exclude` (gitignore syntax relative to the project
+    root, by the same matcher): a pattern covers a file when it matches the
+    file or one of its directories, as an excluded directory excludes all it
+    holds.
+    """
     if not config.per_file_ignores:
         return lambda path, code: False
     from celerylint.selection import matches
+
+    root = os.path.abspath(config.root)
+    rules = [
+        (IgnoreRules(_normalise_excludes([pattern], root)), selectors)
+        for pattern, selectors in config.per_file_ignores
+    ]
+
+    def covers(rule: IgnoreRules, relative: str) -> bool:
+        parts = relative.split("/")
+        return any(
+            rule.match("/".join(parts[:end]), True) is True for end in range(1, len(parts))
+        ) or (rule.match(relative, False) is True)
 
     def ignored(path: str, code: str) -> bool:
         try:
             relative = Path(path).relative_to(config.root).as_posix()
         except ValueError:
             relative = Path(path).as_posix()
-        name = Path(relative).name
-        return any(
-            (fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern))
-            and matches(code, selectors)
-            for pattern, selectors in config.per_file_ignores
-        )
+        return any(matches(code, selectors) and covers(rule, relative) for rule, selectors in rules)
 
     return ignored
 
