@@ -54,9 +54,9 @@ import difflib
 import importlib.util
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Union
+from typing import Any, Union
 
 import pytest
 import yaml
