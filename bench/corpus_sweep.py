@@ -421,7 +421,8 @@ def print_report(results: list[Result], fix: bool, verbose: bool) -> None:
     for n, row in enumerate(rows):
         print(
             "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=False))
             )
         )
         if n == 0:

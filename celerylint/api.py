@@ -13,10 +13,10 @@ decides what to show.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span

@@ -6,9 +6,10 @@ compared, cached and printed without touching the source again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Optional
 
 from celerylint.facts.schema import Span as Span  # diagnostics are located by facts' spans
 

@@ -24,10 +24,10 @@ import os
 import re
 import tempfile
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Optional
 
 from celerylint.diagnostics import Diagnostic, Edit, Fix
 from celerylint.report import fix_applies

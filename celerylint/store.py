@@ -138,7 +138,7 @@ class FactStore:
                 results = None  # no processes here (sandbox, frozen app): do it in-process
         if results is None:
             results = [settle(job) for job in jobs]
-        for job, (sha, status, facts) in zip(jobs, results):
+        for job, (sha, status, facts) in zip(jobs, results, strict=True):
             path = job[0]
             if status == "same":
                 cached = self.cache.entries[path]

@@ -10,7 +10,7 @@ with the configured `per-file-ignores`.
 
 from __future__ import annotations
 
-import fnmatch
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,28 +19,43 @@ from celerylint.config import Config
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Span
 from celerylint.facts.schema import Suppression
 from celerylint.rules.meta import BY_CODE, RuleMeta, lookup
+from celerylint.sources.ignore import IgnoreRules
 
 UNUSED_SUPPRESSION = "CL001"
 INVALID_SUPPRESSION = "CL002"
 
 
 def per_file_ignores(config: Config) -> Callable[[str, str], bool]:
-    """Whether `[tool.celerylint.per-file-ignores]` turns a code off in a file."""
+    """Whether `[tool.celerylint.per-file-ignores]` turns a code off in a file.
+
+    Patterns are read like `exclude` (gitignore syntax relative to the project
+    root, by the same matcher): a pattern covers a file when it matches the
+    file or one of its directories, as an excluded directory excludes all it
+    holds.
+    """
     if not config.per_file_ignores:
         return lambda path, code: False
     from celerylint.selection import matches
+    from celerylint.sources.ignore_files import exclude_rules
+
+    root = os.path.abspath(config.root)
+    rules = [
+        (exclude_rules([pattern], root), selectors)
+        for pattern, selectors in config.per_file_ignores
+    ]
+
+    def covers(rule: IgnoreRules, relative: str) -> bool:
+        parts = relative.split("/")
+        return any(
+            rule.match("/".join(parts[:end]), True) is True for end in range(1, len(parts))
+        ) or (rule.match(relative, False) is True)
 
     def ignored(path: str, code: str) -> bool:
         try:
             relative = Path(path).relative_to(config.root).as_posix()
         except ValueError:
             relative = Path(path).as_posix()
-        name = Path(relative).name
-        return any(
-            (fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern))
-            and matches(code, selectors)
-            for pattern, selectors in config.per_file_ignores
-        )
+        return any(matches(code, selectors) and covers(rule, relative) for rule, selectors in rules)
 
     return ignored
 

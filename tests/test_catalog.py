@@ -26,7 +26,7 @@ from kombu.serialization import registry as kombu_registry
 from celerylint import _catalog_data, catalog
 
 # Configs holding every setting include the deprecated one, and Celery says so.
-# Compared with the installed Celery: skipped where it is not the modelled version.
+# Compared with the installed Celery (the modelled version, pinned by the test extra).
 pytestmark = [
     pytest.mark.filterwarnings("ignore::celery.exceptions.CPendingDeprecationWarning"),
     pytest.mark.real_celery,

@@ -250,6 +250,7 @@ def test_check_does_not_import_celery_or_libcst(tmp_path: Path) -> None:
     assert "HEAVY=\n" in proc.stderr, proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_pre_commit_try_repo(tmp_path: Path) -> None:
     """The published hook, installed and run by pre-commit itself."""

@@ -37,7 +37,7 @@ import pytest
 # The settings and task options compared; `celerylint inspect` shows the same.
 from celerylint.model.describe import SETTINGS, TASK_OPTIONS
 
-# Compared with the installed Celery: skipped where it is not the modelled version.
+# Compared with the installed Celery (the modelled version, pinned by the test extra).
 pytestmark = pytest.mark.real_celery
 
 TESTS = Path(__file__).resolve().parent

@@ -415,7 +415,7 @@ def test_gitignore_with_undecodable_bytes(tmp_path: Path) -> None:
         ("[[:digit:]].py", "x.py", False, None),
         ("[!x]", "/", False, None),
         ("[z-a].py", "b.py", False, None),
-        ("[unclosed.py", "[unclosed.py", False, True),
+        ("[unclosed.py", "[unclosed.py", False, None),  # git: an unclosed [ never matches
         ("\\#hash.py", "#hash.py", False, True),
         ("\\!bang.py", "!bang.py", False, True),
         ("#comment", "#comment", False, None),
@@ -423,7 +423,7 @@ def test_gitignore_with_undecodable_bytes(tmp_path: Path) -> None:
         ("a.b", "axb", False, None),
         ("(x)+", "(x)+", False, True),
         ("/", "anything", True, None),
-        ("a//b", "a/b", False, True),
+        ("a//b", "a/b", False, None),  # git: an empty segment never matches
     ],
 )
 def test_ignore_rules(pattern: str, path: str, is_dir: bool, expected: bool | None) -> None:

@@ -471,7 +471,7 @@ def test_json_round_trips_with_exactly_the_schema_keys(project: Path) -> None:
     diagnostics = sample(project)
     data = json.loads(rendered(diagnostics, "json", context(project)))
     assert len(data) == len(diagnostics)
-    for item, diagnostic in zip(data, diagnostics):
+    for item, diagnostic in zip(data, diagnostics, strict=True):
         assert set(item) == {
             "cell",
             "code",

@@ -1,15 +1,46 @@
 """Every rule's contract, from `rules/<name>.yaml`, run against the real CLI.
 
-Each example is a small project written to a temporary directory. Lines that
-must be reported carry an `# expect: CODE[, CODE...]` comment; the test runs
-`celerylint check --select CODE` on the project and requires exactly the
-marked (file, line) pairs for that code (markers of other codes are ignored).
-An example may list more rules under `extend_select`: they are selected too
+Each example is a small project written to a temporary directory and checked
+with `celerylint check --select CODE --output-format json`. An example may
+list more rules under `extend_select`: they are selected too
 (`--extend-select`), and their markers are compared as well (CL001 needs the
 rules named in a suppression to run before it can call the suppression unused).
+
+Markers
+-------
+A line that must be reported ends with a marker comment naming, for each
+finding on that line, its code, its column and fragments of its message:
+
+    def add(x, y):  # expect: CL201@5 "`proj.tasks.add` has no hard time limit"
+
+- `CODE@COLUMN`: the column is 1-based, as ruff's JSON `location.column`;
+  the row is the marker's own line.
+- then one or more quoted message fragments, `"..."` or `'...'` (no escapes:
+  a fragment holding a double quote is written in single quotes). Each must
+  occur in the message, in the order given; two fragments pin two parts of a
+  long message without its middle (or a part that is not stable, such as a
+  path relative to the working directory).
+- several findings on one line are several entries separated by commas:
+  `# expect: CL302@12 "...", CL302@25 "..."`.
+
+The test requires, for every selected code, exactly the marked findings:
+the same (file, row, column) for each code, and messages containing their
+fragments; a change of column or message fails it. Markers of codes the
+example does not select (CL201 on a line whose suppression is misspelt, in an
+invalid-suppression example) document what those rules report on the same
+project: they are checked by a second run that selects only those codes.
+
 Examples with a `fixed:` mapping are also run with `--fix --unsafe-fixes`:
 the listed files must come out byte-for-byte as given, every other file
 unchanged, and a second run must change nothing.
+
+The rule's documentation snippets, `example:` and `use_instead:`, are run too,
+in the project of the one example that carries `doc_snippet: FILE`: a snippet
+is split into files at header comments naming a file (`# proj/celeryconfig.py`,
+optionally followed by a remark in parentheses); text before the first header
+is FILE. Those files replace or join the example's files; `example:` must then
+trigger the rule (in the snippet's files only) and `use_instead:` must not
+trigger it anywhere.
 
 A file's content is either a string (written as UTF-8) or a mapping
 `{text: ..., encoding: ...}` for files that must be written in another
@@ -23,8 +54,9 @@ import difflib
 import importlib.util
 import json
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Union
+from typing import Any, Union
 
 import pytest
 import yaml
@@ -34,13 +66,24 @@ from celerylint.rules.meta import ALL_RULES, BY_CODE, BY_NAME
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
-MARKER = re.compile(r"#\s*expect:\s*(CL\d+(?:\s*,\s*CL\d+)*)")
+# Anything that looks like a marker must parse as one: a typo is an error, not a clean line.
+MARKER_START = re.compile(r"#\s*expect\b")
+MARKER = re.compile(r"#\s*expect:\s*(?P<entries>\S.*?)\s*$")
+MARKER_ENTRY = re.compile(
+    r"(?P<code>CL\d+)@(?P<column>[1-9]\d*)"
+    r"(?P<fragments>(?:\s+(?:\"[^\"]+\"|'[^']+'))+)"
+    r"\s*(?:,\s*|$)"
+)
+MARKER_FRAGMENT = re.compile(r"\"([^\"]+)\"|'([^']+)'")
 EXAMPLE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EXAMPLE_KEYS = {"name", "description", "files"}
-OPTIONAL_EXAMPLE_KEYS = {"config", "fixed", "extend_select"}
+OPTIONAL_EXAMPLE_KEYS = {"config", "fixed", "extend_select", "doc_snippet"}
 REFERENCE_PREFIXES = ("https://docs.celeryq.dev/",)
 # Rules whose examples may be smaller: the parsing and suppression machinery.
 SMALL_RULES = {"CL000", "CL001", "CL002"}
+
+# A doc snippet's file header: `# path/to/file.py`, or `# path/to/file.py (remark)`.
+SNIPPET_HEADER = re.compile(r"^# (?P<path>[\w.-]+(?:/[\w.-]+)*\.py)(?: \([^)]*\))?$")
 
 FileValue = Union[str, dict]
 
@@ -76,21 +119,62 @@ def _file_bytes(value: FileValue) -> bytes:
     return value.encode("utf-8")
 
 
-def _markers(text: str, code: str) -> set[int]:
-    rows = set()
-    for row, line in enumerate(text.splitlines(), start=1):
-        match = MARKER.search(line)
-        if match and code in {c.strip() for c in match.group(1).split(",")}:
-            rows.add(row)
-    return rows
+class MarkerError(ValueError):
+    pass
 
 
-def expected_findings(example: dict[str, Any], code: str) -> set[tuple[str, int, str]]:
+def parse_marker(line: str) -> list[tuple[str, int, tuple[str, ...]]]:
+    """The (code, column, fragments) entries of a line's marker; [] without one."""
+    start = MARKER_START.search(line)
+    if start is None:
+        return []
+    match = MARKER.match(line, start.start())
+    if match is None:
+        raise MarkerError(f"malformed marker: {line.strip()!r}")
+    entries, text, pos = [], match.group("entries"), 0
+    while pos < len(text):
+        entry = MARKER_ENTRY.match(text, pos)
+        if entry is None:
+            raise MarkerError(f"malformed marker entry at {text[pos:]!r} in {line.strip()!r}")
+        fragments = tuple(a or b for a, b in MARKER_FRAGMENT.findall(entry.group("fragments")))
+        entries.append((entry.group("code"), int(entry.group("column")), fragments))
+        pos = entry.end()
+    return entries
+
+
+# (file, row, column, code) -> message fragments, one per expected finding.
+Expected = dict[tuple[str, int, int, str], list[tuple[str, ...]]]
+
+
+def expected_findings(example: dict[str, Any], codes: Iterable[str]) -> Expected:
+    wanted = set(codes)
+    expected: Expected = {}
+    for rel, value in example["files"].items():
+        for row, line in enumerate(_file_text(value).splitlines(), start=1):
+            for code, column, fragments in parse_marker(line):
+                if code in wanted:
+                    expected.setdefault((rel, row, column, code), []).append(fragments)
+    return expected
+
+
+def marked_codes(example: dict[str, Any]) -> set[str]:
     return {
-        (rel, row, code)
-        for rel, value in example["files"].items()
-        for row in _markers(_file_text(value), code)
+        code
+        for value in example["files"].values()
+        for line in _file_text(value).splitlines()
+        for code, _, _ in parse_marker(line)
     }
+
+
+def fragments_in(message: str, fragments: tuple[str, ...]) -> bool:
+    """Whether every fragment occurs in `message`, in order."""
+    pos = 0
+    for fragment in fragments:
+        found = message.find(fragment, pos)
+        if found < 0:
+            return False
+        pos = found + len(fragment)
+    return True
 
 
 def compared_codes(spec: dict[str, Any], example: dict[str, Any]) -> list[str]:
@@ -160,6 +244,48 @@ def _relative(filename: str, root: Path) -> str:
 # --------------------------------------------------------------------------- examples
 
 
+def check_json(
+    root: Path, selection: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, list[dict[str, Any]]]:
+    capsys.readouterr()
+    exit_code = run_cli(["check", "--no-cache", "--output-format", "json", *selection, str(root)])
+    out = capsys.readouterr().out
+    try:
+        return exit_code, (json.loads(out) if out.strip() else [])
+    except json.JSONDecodeError:  # pragma: no cover - shown on failure only
+        pytest.fail(f"--output-format json printed something else:\n{out}")
+
+
+def compare_findings(
+    diagnostics: list[dict[str, Any]], expected: Expected, root: Path, label: str
+) -> None:
+    found: dict[tuple[str, int, int, str], list[str]] = {}
+    for d in diagnostics:
+        key = (
+            _relative(d["filename"], root),
+            d["location"]["row"],
+            d["location"]["column"],
+            d["code"],
+        )
+        found.setdefault(key, []).append(d["message"])
+    counts = {key: len(v) for key, v in found.items()}
+    wanted = {key: len(v) for key, v in expected.items()}
+    assert counts == wanted, (
+        f"{label}: (file, row, column, code) "
+        f"missing {sorted(set(wanted) - set(counts))}, "
+        f"unexpected {sorted(set(counts) - set(wanted))}, "
+        f"counts differ at {sorted(k for k in set(counts) & set(wanted) if counts[k] != wanted[k])}"
+    )
+    for key, fragment_lists in expected.items():
+        messages = sorted(found[key])
+        for fragments in fragment_lists:
+            match = next((m for m in messages if fragments_in(m, fragments)), None)
+            assert match is not None, (
+                f"{label}: {key} message {messages} does not contain {list(fragments)}"
+            )
+            messages.remove(match)
+
+
 @pytest.mark.parametrize(("spec", "example"), _example_params())
 def test_example_findings(
     spec: dict[str, Any],
@@ -171,31 +297,20 @@ def test_example_findings(
     root = tmp_path / "project"
     root.mkdir()
     write_project(root, example)
-    capsys.readouterr()
+    label = f"{code} {example['name']}"
 
-    exit_code = run_cli(
-        [
-            "check",
-            "--no-cache",
-            "--output-format",
-            "json",
-            *selection_args(spec, example),
-            str(root),
-        ]
-    )
-    out = capsys.readouterr().out
-    try:
-        diagnostics = json.loads(out) if out.strip() else []
-    except json.JSONDecodeError:  # pragma: no cover - shown on failure only
-        pytest.fail(f"--output-format json printed something else:\n{out}")
-
-    found = {(_relative(d["filename"], root), d["location"]["row"], d["code"]) for d in diagnostics}
-    expected = set().union(*(expected_findings(example, c) for c in compared_codes(spec, example)))
-    assert found == expected, (
-        f"{code} {example['name']}: "
-        f"missing {sorted(expected - found)}, unexpected {sorted(found - expected)}"
-    )
+    selected = compared_codes(spec, example)
+    exit_code, diagnostics = check_json(root, selection_args(spec, example), capsys)
+    expected = expected_findings(example, selected)
+    compare_findings(diagnostics, expected, root, label)
     assert exit_code == (1 if expected else 0)
+
+    # Markers of rules the example does not select: what those rules report
+    # on the same project, checked by a run that selects only them.
+    others = sorted(marked_codes(example) - set(selected))
+    if others:
+        _, diagnostics = check_json(root, ["--select", ",".join(others)], capsys)
+        compare_findings(diagnostics, expected_findings(example, others), root, f"{label} {others}")
 
 
 @pytest.mark.parametrize(
@@ -222,6 +337,70 @@ def test_example_fix(spec: dict[str, Any], example: dict[str, Any], tmp_path: Pa
 
     run_cli(argv)
     assert snapshot(root) == after, "the fix is not idempotent"
+
+
+# --------------------------------------------------------------------------- doc snippets
+
+
+def snippet_files(snippet: str, default: str) -> dict[str, str]:
+    """A documentation snippet as files: split at header comments naming a file."""
+    files: dict[str, list[str]] = {}
+    current = default
+    for line in snippet.splitlines(keepends=True):
+        header = SNIPPET_HEADER.match(line.rstrip("\n"))
+        if header:
+            current = header.group("path")
+        else:
+            files.setdefault(current, []).append(line)
+    texts = {rel: "".join(lines).strip("\n") for rel, lines in files.items()}
+    return {rel: text + "\n" for rel, text in texts.items() if text}
+
+
+def doc_context(spec: dict[str, Any]) -> dict[str, Any]:
+    contexts = [e for e in spec["examples"] if "doc_snippet" in e]
+    assert len(contexts) == 1, (
+        "exactly one example names the file the doc snippets are written as (doc_snippet:)"
+    )
+    return contexts[0]
+
+
+def test_snippet_files_split_at_headers() -> None:
+    snippet = (
+        "# proj/celery.py: app = Celery(backend=...)\nx = 1\n\n"
+        "# proj/views.py\ny = 2\n# web/celeryconfig.py (loaded without a namespace)\nz = 3\n"
+    )
+    assert snippet_files(snippet, "proj/tasks.py") == {
+        "proj/tasks.py": "# proj/celery.py: app = Celery(backend=...)\nx = 1\n",
+        "proj/views.py": "y = 2\n",
+        "web/celeryconfig.py": "z = 3\n",
+    }
+
+
+@pytest.mark.parametrize(("path", "spec"), SPECS, ids=[p.stem for p, _ in SPECS])
+def test_doc_snippets_show_the_finding(
+    path: Path, spec: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`example:` triggers the rule and `use_instead:` does not, in a real project."""
+    code = spec["code"]
+    context = doc_context(spec)
+    for key in ("example", "use_instead"):
+        files = snippet_files(spec[key], context["doc_snippet"])
+        root = tmp_path / key
+        root.mkdir()
+        write_project(root, {**context, "files": {**context["files"], **files}})
+        _, diagnostics = check_json(root, selection_args(spec, context), capsys)
+        located = sorted(
+            (_relative(d["filename"], root), d["location"]["row"])
+            for d in diagnostics
+            if d["code"] == code
+        )
+        where = f"{key}: written as {sorted(files)} into example {context['name']!r}"
+        if key == "example":
+            assert located, f"{where}: {code} is not reported"
+            outside = [loc for loc in located if loc[0] not in files]
+            assert not outside, f"{where}: {code} reported outside the snippet: {outside}"
+        else:
+            assert not located, f"{where}: {code} is reported at {located}"
 
 
 # --------------------------------------------------------------------------- schema
@@ -292,18 +471,24 @@ def test_examples_schema(path: Path, spec: dict[str, Any]) -> None:
                 isinstance(value, dict) and set(value) <= {"text", "encoding"} and "text" in value
             ), rel
             for line in _file_text(value).splitlines():
-                match = MARKER.search(line)
-                if match:
-                    for marked in match.group(1).split(","):
-                        assert marked.strip() in BY_CODE, f"unknown code in marker: {line}"
+                try:
+                    entries = parse_marker(line)
+                except MarkerError as exc:
+                    pytest.fail(f"{example['name']} {rel}: {exc}")
+                for marked, _column, _fragments in entries:
+                    assert marked in BY_CODE, f"unknown code in marker: {line}"
         if example.get("config") is not None:
             assert isinstance(example["config"], str)
             assert "pyproject.toml" not in example["files"], "use config: for pyproject.toml"
         for rel in example.get("fixed") or {}:
             assert rel in example["files"], f"fixed file {rel} is not in files"
+        if "doc_snippet" in example:
+            snippet = PurePosixPath(example["doc_snippet"])
+            assert snippet.suffix == ".py" and not snippet.is_absolute(), snippet
+            assert ".." not in snippet.parts, snippet
         for extra in example.get("extend_select") or []:
             assert extra in BY_CODE and extra != code, f"extend_select: {extra}"
-        if expected_findings(example, code):
+        if expected_findings(example, [code]):
             flagged += 1
         else:
             clean += 1
@@ -325,7 +510,9 @@ def test_example_python_files_parse(spec: dict[str, Any], example: dict[str, Any
     """Example sources are valid Python, except where a parse error is the point."""
     for rel, value in example["files"].items():
         text = _file_text(value)
-        if not rel.endswith(".py") or _markers(text, "CL000"):
+        if not rel.endswith(".py") or "CL000" in {
+            c for line in text.splitlines() for c, *_ in parse_marker(line)
+        }:
             continue
         if spec["code"] == "CL000" and example.get("config"):
             continue  # files excluded by configuration may be broken on purpose

@@ -98,7 +98,7 @@ def test_single_code() -> None:
 def test_syntax_forms(comment: str, names: tuple[str, ...]) -> None:
     (found,) = find_suppressions(f"x = 1  {comment}\n")
     assert found.names == names
-    for name, span in zip(found.names, found.name_spans):
+    for name, span in zip(found.names, found.name_spans, strict=True):
         assert f"x = 1  {comment}"[span.col : span.end_col] == name
 
 

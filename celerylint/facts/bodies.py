@@ -8,7 +8,8 @@ module-level scope, and the module-level names bound to
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Literal, Optional
+from collections.abc import Callable
+from typing import Any, Literal, Optional
 
 from celerylint.facts.nodes import keyword_value
 from celerylint.facts.schema import LocalCall, PoolCreation, ResultWait, RetryCall, Span

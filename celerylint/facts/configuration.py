@@ -7,7 +7,8 @@ node builder and the lists these methods fill.
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, const_str

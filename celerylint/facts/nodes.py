@@ -101,7 +101,7 @@ class NodeBuilder:
                 return Unknown(span, "dict unpacking")
             pairs = tuple(
                 (self.build(key, scope, depth + 1), self.build(value, scope, depth + 1))
-                for key, value in zip(expr.keys, expr.values)
+                for key, value in zip(expr.keys, expr.values, strict=True)
                 if key is not None
             )
             return Map(span, pairs)
@@ -176,7 +176,7 @@ class NodeBuilder:
         parts: list[tuple[str, Node]] = []
         if len(call.args) > len(order) or any(k.arg is None for k in call.keywords):
             return Unknown(span, "timedelta with unpacked arguments")
-        for keyword_name, arg in zip(order, call.args):
+        for keyword_name, arg in zip(order, call.args, strict=False):
             parts.append((keyword_name, self.build(arg, scope, depth + 1)))
         for keyword in call.keywords:
             if keyword.arg is None or keyword.arg not in order:

@@ -10,8 +10,9 @@ which a rule may use as a *possible* value only.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from celerylint.facts.schema import (
     BinOp,

@@ -13,8 +13,9 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 
 from celerylint.facts import decode, parse_tree
 from celerylint.facts.layout import Layout, value_shape

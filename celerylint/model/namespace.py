@@ -9,8 +9,9 @@ and re-exports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 from celerylint.facts.schema import (
     Assign,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal, Optional, Union
+from typing import Literal, Optional, Union
 
 from celerylint.facts.schema import (
     Assign,
@@ -294,7 +295,7 @@ class Project:
 
         def shared(app: App) -> int:
             count = 0
-            for mine, theirs in zip(parts, app.module.split(".")):
+            for mine, theirs in zip(parts, app.module.split("."), strict=False):
                 if mine != theirs:
                     break
                 count += 1

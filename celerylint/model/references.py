@@ -7,8 +7,8 @@ attributes, events) and its star imports.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Callable, Union
+from collections.abc import Callable, Iterator
+from typing import Union
 
 import msgspec
 

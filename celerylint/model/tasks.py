@@ -10,8 +10,9 @@ name first, then `'*'`, so `'*'` wins where both set an option.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Optional, Union
 
 from celerylint.facts.schema import (
     ClassFacts,

@@ -8,7 +8,8 @@ through the generated `celerylint._rule_index`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # `celerylint.rules.meta` must stay cheap to import
     from celerylint.diagnostics import Diagnostic

@@ -8,7 +8,8 @@ touched.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 from celerylint.diagnostics import Edit
 from celerylint.facts.schema import (

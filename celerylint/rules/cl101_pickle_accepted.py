@@ -94,7 +94,7 @@ def _pickle_elements(project: Project, value: Value) -> list[tuple[Span, Optiona
         ]
         keeps_other = any(s not in (None, "pickle") for s in serializers)
         found = []
-        for index, (element, serializer) in enumerate(zip(elements, serializers)):
+        for index, (element, serializer) in enumerate(zip(elements, serializers, strict=True)):
             if serializer != "pickle":
                 continue
             fix = None

@@ -12,8 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Iterable
-from typing import Callable
+from collections.abc import Callable, Iterable
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project

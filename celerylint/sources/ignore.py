@@ -73,36 +73,97 @@ def _alternation(bodies: list[str]) -> re.Pattern[str] | None:
 
 
 def _parse_pattern(line: str) -> tuple[str, bool, bool] | None:
-    """One gitignore line -> (regex, negated, directory-only), or None."""
+    """One gitignore line -> (regex, negated, directory-only), or None.
+
+    Follows git (dir.c and wildmatch.c), including its corners: trailing
+    spaces are trimmed unless escaped; only one leading and one trailing
+    slash are special (`a//b` needs an empty path segment); a pattern ending
+    in a dangling backslash, or with an unclosed `[` or an unknown
+    `[:class:]`, matches nothing.
+    """
     line = line.rstrip("\r")
     if not line or line.startswith("#"):
         return None
-    stripped = line.rstrip(" ")
-    if stripped.endswith("\\") and len(stripped) < len(line):
-        stripped += " "  # "foo\ " keeps its escaped trailing space
-    pattern = stripped
+    pattern = _trim_trailing_spaces(line)
     negated = pattern.startswith("!")
     if negated:
         pattern = pattern[1:]
     dir_only = pattern.endswith("/")
-    pattern = pattern.rstrip("/")
-    if not pattern:
-        return None
+    if dir_only:
+        pattern = pattern[:-1]
+    if not pattern or (len(pattern) - len(pattern.rstrip("\\"))) % 2:
+        return None  # empty, or ends in an unescaped backslash
     anchored = "/" in pattern
-    segments = [seg for seg in pattern.split("/") if seg]
-    if not segments:
-        return None
+    if pattern.startswith("/"):
+        pattern = pattern[1:]
+    if not anchored:
+        return "(?:.*/)?" + _translate_path(pattern), negated, dir_only
+    # git compares the literal head (up to the first of *?[\) on its own and
+    # wildmatches the rest, where a `**` right after the head then counts as
+    # a leading `**`: `/a**/b` matches `ab` and `a/x/b`.
+    head_len = next((i for i, c in enumerate(pattern) if c in "*?[\\"), len(pattern))
+    head, rest = pattern[:head_len], pattern[head_len:]
+    stars = len(rest) - len(rest.lstrip("*"))
+    if head and stars >= 2 and rest[stars : stars + 1] in ("", "/"):
+        tail = rest[stars + 1 :]
+        body = re.escape(head) + ("(?:.*/)?" + _translate_path(tail) if rest[stars:] else ".*")
+        return body, negated, dir_only
+    return _translate_path(pattern), negated, dir_only
+
+
+def _translate_path(pattern: str) -> str:
+    """Segments joined by '/'; an empty segment (from `//`) stays a literal '/'."""
+    segments = _split_segments(pattern)
     parts: list[str] = []
     last = len(segments) - 1
     for index, seg in enumerate(segments):
-        if seg == "**":
+        if len(seg) >= 2 and not seg.strip("*"):  # `**` (or more stars) as a whole segment
             parts.append(".*" if index == last else "(?:.*/)?")
         else:
             parts.append(_translate_segment(seg) + ("" if index == last else "/"))
-    body = "".join(parts)
-    if not anchored:
-        body = "(?:.*/)?" + body
-    return body, negated, dir_only
+    return "".join(parts)
+
+
+def _trim_trailing_spaces(line: str) -> str:
+    """git's trim_trailing_spaces: drop trailing spaces not escaped by a backslash."""
+    last_space: int | None = None
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if c == " ":
+            if last_space is None:
+                last_space = i
+        else:
+            if c == "\\":
+                i += 1
+                if i == n:
+                    return line
+            last_space = None
+        i += 1
+    return line if last_space is None else line[:last_space]
+
+
+def _split_segments(pattern: str) -> list[str]:
+    """Split at the slashes that separate segments: not escaped, not in `[...]`."""
+    segments: list[str] = []
+    start = i = 0
+    n = len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            end = _class_end(pattern, i)
+            if end is not None:
+                i = end + 1
+                continue
+        if c == "/":
+            segments.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    segments.append(pattern[start:])
+    return segments
 
 
 def _translate_segment(seg: str) -> str:
@@ -119,10 +180,9 @@ def _translate_segment(seg: str) -> str:
         elif c == "[":
             end = _class_end(seg, i)
             if end is None:
-                out.append(re.escape(c))
-            else:
-                out.append(_translate_class(seg[i + 1 : end]))
-                i = end
+                return "(?!)"  # git's wildmatch gives up on an unclosed bracket
+            out.append(_translate_class(seg[i + 1 : end]))
+            i = end
         elif c == "\\" and i + 1 < n:
             i += 1
             out.append(re.escape(seg[i]))
@@ -132,80 +192,103 @@ def _translate_segment(seg: str) -> str:
     return "".join(out)
 
 
-def _class_end(seg: str, start: int) -> int | None:
-    k = start + 1
+def _class_items(seg: str, start: int) -> tuple[int, list[tuple[str, str]]] | None:
+    """Parse the bracket expression opening at `seg[start]` as git's wildmatch
+    does: (index of its closing ']', items), or None when it is not closed.
+
+    Items are ("chr", c), ("range", lo + hi) and ("class", name); a `-`
+    between two characters is a range (after an item that is a range or a
+    class it is a plain `-`), `[:` starts a class only when the next `]`
+    follows a `:`, and the first character (after `!` or `^`) is never the
+    closing bracket.
+    """
     n = len(seg)
+    k = start + 1
     if k < n and seg[k] in "!^":
         k += 1
-    if k < n and seg[k] == "]":
-        k += 1
-    while k < n:
+    items: list[tuple[str, str]] = []
+    prev: str | None = None
+    first = True
+    while True:
+        if k >= n:
+            return None
         c = seg[k]
+        if c == "]" and not first:
+            return k, items
+        first = False
         if c == "\\":
-            k += 2
-            continue
-        if c == "[" and seg.startswith("[:", k):
-            close = seg.find(":]", k + 2)
-            if close != -1:
-                k = close + 2
-                continue
-        if c == "]":
-            return k
+            k += 1
+            if k >= n:
+                return None
+            prev = seg[k]
+            items.append(("chr", prev))
+        elif c == "-" and prev is not None and k + 1 < n and seg[k + 1] != "]":
+            k += 1
+            if seg[k] == "\\":
+                k += 1
+                if k >= n:
+                    return None
+            items.append(("range", prev + seg[k]))
+            prev = None
+        elif c == "[" and seg.startswith("[:", k):
+            close = seg.find("]", k + 2)
+            if close == -1:
+                return None
+            if close - (k + 2) >= 1 and seg[close - 1] == ":":
+                items.append(("class", seg[k + 2 : close - 1]))
+                prev = None
+                k = close
+            else:  # no ":]": an ordinary '['
+                prev = c
+                items.append(("chr", c))
+        else:
+            prev = c
+            items.append(("chr", c))
         k += 1
-    return None
 
 
+def _class_end(seg: str, start: int) -> int | None:
+    parsed = _class_items(seg, start)
+    return None if parsed is None else parsed[0]
+
+
+# git's ctype (ASCII only; its isspace has no \f or \v).
 _POSIX_CLASSES = {
     "alnum": "a-zA-Z0-9",
     "alpha": "a-zA-Z",
     "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
     "digit": "0-9",
+    "graph": "!-~",
     "lower": "a-z",
-    "space": " \\t\\n\\r\\f\\v",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": " \\t\\n\\r",
     "upper": "A-Z",
     "xdigit": "0-9A-Fa-f",
 }
 
 
 def _translate_class(body: str) -> str:
+    """The regex for one bracket expression, given what is inside `[...]`."""
+    parsed = _class_items(f"[{body}]", 0)
+    assert parsed is not None  # the caller found its end with _class_end
     negate = bool(body) and body[0] in "!^"
-    if negate:
-        body = body[1:]
-    # (text, kind) tokens: "raw" and "esc" are single characters ("\\-" is an
-    # escaped dash, never a range), "cls" is an already translated [:name:].
-    tokens: list[tuple[str, str]] = []
-    i, n = 0, len(body)
-    while i < n:
-        c = body[i]
-        if c == "\\" and i + 1 < n:
-            tokens.append((body[i + 1], "esc"))
-            i += 2
-            continue
-        if c == "[" and body.startswith("[:", i):
-            close = body.find(":]", i + 2)
-            if close != -1:
-                tokens.append((_POSIX_CLASSES.get(body[i + 2 : close], ""), "cls"))
-                i = close + 2
-                continue
-        tokens.append((c, "raw"))
-        i += 1
     out: list[str] = []
-    k = 0
-    while k < len(tokens):
-        text, kind = tokens[k]
-        if (
-            kind != "cls"
-            and k + 2 < len(tokens)
-            and tokens[k + 1] == ("-", "raw")
-            and tokens[k + 2][1] != "cls"
-        ):
-            out.append(f"{re.escape(text)}-{re.escape(tokens[k + 2][0])}")
-            k += 3
-            continue
-        out.append(text if kind == "cls" else re.escape(text))
-        k += 1
+    for kind, text in parsed[1]:
+        if kind == "chr":
+            out.append(re.escape(text))
+        elif kind == "range":
+            # git matches the start character on its own; a reversed range adds nothing.
+            lo, hi = text[0], text[1]
+            if lo <= hi:
+                out.append(f"{re.escape(lo)}-{re.escape(hi)}")
+        elif text in _POSIX_CLASSES:
+            out.append(_POSIX_CLASSES[text])
+        else:
+            return "(?!)"  # git's wildmatch gives up on an unknown class
     inner = "".join(out)
     # Like git's wildmatch in path mode, a class never matches '/'.
     if negate:
         return f"[^/{inner}]"
-    return f"(?!/)[{inner}]" if inner else "(?!)"
+    return f"(?!/)[{inner}]"
