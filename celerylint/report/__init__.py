@@ -1,4 +1,4 @@
-"""Render diagnostics for people and machines: full, concise, json and github formats.
+"""Render diagnostics for people and machines, in the formats ruff has.
 
 Every run of the CLI imports this package, so it stays cheap: each format
 lives in its own module, imported only when chosen, and only the full
@@ -7,9 +7,10 @@ format loads rich.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -17,7 +18,22 @@ from celerylint.diagnostics import Applicability, Diagnostic, Fix
 
 DOCS_URL_TEMPLATE = "https://github.com/celerylint/celerylint/blob/main/docs/rules/{name}.md"
 
-FORMATS = ("full", "concise", "json", "github")
+# Each format: the module and function that render it.
+_RENDERERS = {
+    "full": ("full", "render_full"),
+    "concise": ("concise", "render_concise"),
+    "grouped": ("grouped", "render_grouped"),
+    "json": ("json_format", "render_json"),
+    "json-lines": ("json_format", "render_json_lines"),
+    "github": ("github", "render_github"),
+    "gitlab": ("gitlab", "render_gitlab"),
+    "sarif": ("sarif", "render_sarif"),
+    "junit": ("junit", "render_junit"),
+    "pylint": ("pylint", "render_pylint"),
+}
+FORMATS = tuple(_RENDERERS)
+# Formats read by programs: no progress bar, no summary to silence.
+MACHINE_FORMATS = frozenset({"json", "json-lines", "github", "gitlab", "sarif", "junit"})
 
 FIX_COMMAND = "celerylint check --fix"
 
@@ -38,28 +54,27 @@ class ReportContext:
     show_fixes_list: Sequence[Diagnostic] = ()
     # Whether --unsafe-fixes is on; decides which diagnostics get the `[*]` marker.
     unsafe_fixes: bool = False
+    # The project root; machine formats show paths relative to its repository.
+    root: Path | None = None
+    # --quiet: the findings without the summary lines.
+    quiet: bool = False
+    # Contents that replace files on disk (--stdin-filename), for code frames.
+    overlay: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def repository(self) -> Path:
+        from celerylint.fingerprint import repository_root
+
+        return repository_root(self.root if self.root is not None else self.cwd)
 
 
 def render(diagnostics: Sequence[Diagnostic], fmt: str, out: TextIO, ctx: ReportContext) -> None:
     """Write `diagnostics` (already sorted; their order is kept) to `out` in format `fmt`."""
-    if fmt == "full":
-        from celerylint.report.full import render_full
-
-        render_full(diagnostics, out, ctx)
-    elif fmt == "concise":
-        from celerylint.report.concise import render_concise
-
-        render_concise(diagnostics, out, ctx)
-    elif fmt == "json":
-        from celerylint.report.json_format import render_json
-
-        render_json(diagnostics, out, ctx)
-    elif fmt == "github":
-        from celerylint.report.github import render_github
-
-        render_github(diagnostics, out, ctx)
-    else:
+    if fmt not in _RENDERERS:
         raise ValueError(f"unknown output format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+    module, function = _RENDERERS[fmt]
+    renderer = getattr(importlib.import_module(f"celerylint.report.{module}"), function)
+    renderer(diagnostics, out, ctx)
 
 
 def render_statistics(
@@ -165,8 +180,10 @@ def _plural(count: int, singular: str, plural: str) -> str:
 
 
 def summary_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> list[str]:
-    """The closing lines of the human formats, in the style of ruff."""
+    """The closing lines of the human formats, in the style of ruff (none with --quiet)."""
     lines: list[str] = []
+    if ctx.quiet:
+        return lines
     if ctx.show_fixes_list:
         lines.extend(fix_summary_lines(ctx.show_fixes_list, ctx))
         lines.append("")

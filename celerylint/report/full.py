@@ -5,9 +5,6 @@ The only module of celerylint that imports rich.
 
 from __future__ import annotations
 
-import io
-import re
-import tokenize
 from collections.abc import Sequence
 from typing import Literal, TextIO
 
@@ -23,50 +20,12 @@ from celerylint.report import (
     sanitize,
     summary_lines,
 )
+from celerylint.report.lines import SourceCache
 
 TAB_WIDTH = 4
 
-# The line breaks `ast` counts; str.splitlines() also splits on \f, \v, \x1c…
-# and would put the frame on the wrong line.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
 _GUTTER = "blue bold"
 _SEVERITY_STYLE = {Severity.ERROR: "red bold", Severity.WARNING: "yellow bold"}
-
-
-class SourceCache:
-    """Source lines read lazily, once per file; None for a file that cannot be read."""
-
-    def __init__(self) -> None:
-        self._files: dict[str, list[str] | None] = {}
-
-    def lines(self, path: str) -> list[str] | None:
-        if path not in self._files:
-            self._files[path] = _read_lines(path)
-        return self._files[path]
-
-
-def _read_lines(path: str) -> list[str] | None:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except (OSError, ValueError):
-        return None
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except (SyntaxError, LookupError):
-        encoding = "utf-8"
-    try:
-        text = data.decode(encoding, errors="replace")
-    except LookupError:
-        text = data.decode("utf-8", errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = _LINE_BREAK.split(text)
-    # A final line break ends the last line; it does not start an empty one.
-    if len(lines) > 1 and lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 def _display(line: str) -> tuple[str, list[int]]:
@@ -205,7 +164,7 @@ def _console(out: TextIO, ctx: ReportContext) -> Console:
 
 def render_full(diagnostics: Sequence[Diagnostic], out: TextIO, ctx: ReportContext) -> None:
     console = _console(out, ctx)
-    sources = SourceCache()
+    sources = SourceCache(ctx.overlay)
     for diagnostic in diagnostics:
         for line in _diagnostic_block(diagnostic, ctx, sources):
             console.print(line)

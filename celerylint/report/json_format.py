@@ -1,4 +1,4 @@
-"""ruff's JSON output schema, plus `rule`, `severity` and `related`.
+"""ruff's JSON output schema, plus `rule`, `severity` and `related`; and JSON lines.
 
 Not named json.py: importing a submodule binds its name in the package, and
 `celerylint.report.json` would then shadow the standard library module for
@@ -72,3 +72,13 @@ def to_json_object(diagnostic: Diagnostic) -> dict[str, Any]:
 def render_json(diagnostics: Sequence[Diagnostic], out: TextIO, ctx: ReportContext) -> None:
     payload = [to_json_object(diagnostic) for diagnostic in diagnostics]
     out.write(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def render_json_lines(diagnostics: Sequence[Diagnostic], out: TextIO, ctx: ReportContext) -> None:
+    """One compact object per line, the same objects as the json format (for streaming)."""
+    out.write(
+        "".join(
+            json.dumps(to_json_object(diagnostic), sort_keys=True, ensure_ascii=False) + "\n"
+            for diagnostic in diagnostics
+        )
+    )
