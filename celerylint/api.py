@@ -27,7 +27,7 @@ from celerylint.model.project import Project
 from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
 from celerylint.sources.project import ProjectSources, gather_sources, is_under
-from celerylint.store import FactStore
+from celerylint.store import FactStore, Progress
 from celerylint.suppress import per_file_ignores, suppress_file_by_file
 
 __all__ = ["CheckResult", "FixOptions", "FixResult", "check", "describe", "fix"]
@@ -53,14 +53,15 @@ def check(
     selected: Callable[[str], bool] = lambda code: True,
     use_cache: bool = True,
     overlay: Optional[dict[str, bytes]] = None,
+    progress: Optional[Progress] = None,
 ) -> CheckResult:
     """Lint: the model is built from the whole project; findings are kept under `paths`.
 
     `overlay` maps paths to contents to use instead of the files on disk (the
-    fixer's text between rounds).
+    fixer's text between rounds). `progress` is told how reading files goes.
     """
     sources = gather_sources(paths, config)
-    store = load_facts(sources, config, use_cache, overlay)
+    store = load_facts(sources, config, use_cache, overlay, progress)
     project = build_project(store, sources, config)
     found = find_problems(project, store, selected)
     # Saved only now: the model and the rules load skipped modules on demand.
@@ -116,10 +117,11 @@ def load_facts(
     config: Config,
     use_cache: bool,
     overlay: Optional[dict[str, bytes]],
+    progress: Optional[Progress] = None,
 ) -> FactStore:
     """Facts of every file that can matter: cached, or extracted now (in parallel)."""
     store = FactStore(sources.files, config, use_cache, overlay)
-    store.load()
+    store.load(progress)
     return store
 
 

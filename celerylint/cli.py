@@ -14,14 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, TextIO
 
-from celerylint import __version__
+from celerylint import __version__, check_options
+from celerylint.report import FORMATS
 
 if TYPE_CHECKING:
     from celerylint.api import CheckResult
+    from celerylint.config import Config
     from celerylint.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("full", "concise", "json", "github")
+COMMANDS = ("check", "rule", "rules", "clean", "inspect")
 
 
 class UsageError(Exception):
@@ -59,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--no-color", action="store_true", help="never use color")
     check.add_argument("--timings", action="store_true", help="print counts and timings (stderr)")
+    check_options.add_options(check)
 
     rule = commands.add_parser("rule", help="explain a rule")
     rule.add_argument("rule", help="code (CL101) or name (pickle-accepted)")
@@ -71,8 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _implicit_check(argv: Sequence[str]) -> list[str]:
+    """`celerylint --fix` and `celerylint src/` mean `celerylint check ...`, as in ruff:
+    a first argument that is neither a command nor a top-level option starts `check`."""
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version"):
+        return ["check", *argv]
+    return list(argv)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_implicit_check(sys.argv[1:] if argv is None else argv))
     try:
         if args.command == "check":
             return _check(args, sys.stdout)
@@ -115,7 +126,14 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     from celerylint.selection import SelectionError, selected_codes, validate
 
     started = time.perf_counter()
+    problem = check_options.check_usage(args)
+    if problem:
+        raise UsageError(problem)
+    overlay = check_options.read_stdin(args)
     paths: list[Path] = args.paths or [Path(".")]
+    if args.stdin_filename is not None:
+        # The buffer's findings only; the rest of the project is read for the model.
+        paths = [args.stdin_filename]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for path in missing:
         print(f"celerylint: error: {path}: no such file or directory", file=sys.stderr)
@@ -124,6 +142,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_ERROR
     config = _load(args.config, paths[0].absolute())
     assert isinstance(config, Config)
+    config = check_options.with_overrides(args, config)
     origin = str(config.config_file) if config.config_file else "configuration"
     try:
         validate(config.select, f"{origin}: select")
@@ -140,13 +159,33 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         [*config.ignore, *(args.ignore or ())],
         [*config.extend_select, *(args.extend_select or ())],
     )
+    if args.show_files:
+        return check_options.show_files(paths, config, out)
+    with check_options.report_stream(args, out) as stream:
+        return _run_check(args, paths, config, codes, overlay, stream, started)
+
+
+def _run_check(
+    args: argparse.Namespace,
+    paths: list[Path],
+    config: Config,
+    codes: frozenset[str],
+    overlay: dict[str, bytes],
+    out: TextIO,
+    started: float,
+) -> int:
+    from celerylint.progress import ProgressBar, wanted
+
     use_cache = not args.no_cache
+    human = check_options.output_format(args) in check_options.HUMAN_FORMATS
+    progress = ProgressBar() if wanted(human and not (args.quiet or args.silent)) else None
     if args.fix or args.diff:
         from celerylint.api import FixOptions, fix
 
         options = FixOptions(unsafe=bool(args.unsafe_fixes), diff=bool(args.diff))
         outcome = fix(paths, config, options, selected=codes.__contains__, use_cache=use_cache)
         out.write(outcome.diff)
+        _adopt(args, outcome.remaining, config, overlay)
         return _report(
             outcome.remaining,
             args,
@@ -155,12 +194,38 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
             fixed=outcome.fixed,
             changed_files=len(outcome.files),
             not_applied=[str(problem) for problem in outcome.not_applied],
+            root=config.root,
         )
 
     from celerylint.api import check
 
-    result = check(paths, config, selected=codes.__contains__, use_cache=use_cache)
-    return _report(result, args, out, started)
+    try:
+        result = check(
+            paths,
+            config,
+            selected=codes.__contains__,
+            use_cache=use_cache,
+            overlay=overlay,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    adopted = _adopt(args, result, config, overlay)
+    if adopted is not None:
+        return adopted
+    return _report(result, args, out, started, overlay=overlay, root=config.root)
+
+
+def _adopt(
+    args: argparse.Namespace, result: CheckResult, config: Config, overlay: dict[str, bytes]
+) -> Optional[int]:
+    from celerylint.baseline import BaselineError
+
+    try:
+        return check_options.adopt(args, result, config, overlay)
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _report(
@@ -172,19 +237,21 @@ def _report(
     fixed: Sequence[Diagnostic] = (),
     changed_files: int = 0,
     not_applied: Sequence[str] = (),
+    overlay: Optional[dict[str, bytes]] = None,
+    root: Optional[Path] = None,
 ) -> int:
     import json
     import time
 
     from celerylint.report import ReportContext, fix_applies, render, render_statistics
 
-    for error in [*result.errors, *not_applied]:
+    for error in [] if args.silent else [*result.errors, *not_applied]:
         print(f"celerylint: warning: {error}", file=sys.stderr)
     diagnostics = result.diagnostics
     unsafe = bool(args.unsafe_fixes)
     fixable = sum(1 for d in diagnostics if d.fix and fix_applies(d.fix, unsafe))
     hidden = sum(1 for d in diagnostics if d.fix and not fix_applies(d.fix, unsafe))
-    fmt = args.output_format or os.environ.get("CELERYLINT_OUTPUT_FORMAT") or "full"
+    fmt = check_options.output_format(args)
     if fmt not in FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
     if args.statistics:
@@ -199,6 +266,9 @@ def _report(
             color=False if args.no_color else None,
             show_fixes_list=list(fixed) if args.show_fixes else (),
             unsafe_fixes=unsafe,
+            root=root,
+            quiet=bool(args.quiet),
+            overlay=overlay or {},
         )
         render(diagnostics, fmt, out, context)
     if args.timings:
@@ -247,6 +317,8 @@ def _clean(path: Path) -> int:
     config = _load(None, path.absolute())
     assert isinstance(config, Config)
     cache = config.cache_dir or config.root / ".celerylint_cache"
+    if os.environ.get(check_options.CACHE_DIR_ENV):
+        cache = Path(os.path.abspath(os.environ[check_options.CACHE_DIR_ENV]))
     if cache.is_dir():
         shutil.rmtree(cache, ignore_errors=True)
         print(f"Removed cache at {cache}", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable, Iterator
 from typing import Any, Optional
 
 import msgspec
@@ -18,6 +19,9 @@ from celerylint.facts import extract_source
 from celerylint.facts.schema import FileFacts, failed
 from celerylint.sources.modules import SourceFile
 from celerylint.sources.prefilter import is_relevant, prefilter_tokens
+
+# Told (files settled, files to settle) as a cold run reads files (a progress bar).
+Progress = Callable[[int, int], None]
 
 # Below this many files to read, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -37,11 +41,11 @@ def _fork() -> Any:
 # A file to settle: (path, module, is_package, root-relative path, sha of its
 # cached facts or None, parse even if the prefilter says no).
 Job = tuple[str, str, bool, str, Optional[str], bool]
+# What settling a file gives: (sha, status, facts).
+Settled = tuple[Optional[str], str, Optional[FileFacts]]
 
 
-def _settle(
-    job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...]
-) -> tuple[Optional[str], str, Optional[FileFacts]]:
+def _settle(job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...]) -> Settled:
     """Read, hash, prefilter and extract one file: (sha, status, facts).
 
     status: "same" (content as cached), "skip" (prefiltered out), "parsed", "error".
@@ -60,6 +64,17 @@ def _settle(
     if not force and not is_relevant(data, relative, tokens):
         return sha, "skip", None
     return sha, "parsed", extract_source(data, module, is_package, task_decorators)
+
+
+def _counted(results: Iterator[Settled], total: int, progress: Optional[Progress]) -> list[Settled]:
+    """The results as a list, telling `progress` as each arrives."""
+    if progress is None:
+        return list(results)
+    done: list[Settled] = []
+    for result in results:
+        done.append(result)
+        progress(len(done), total)
+    return done
 
 
 class FactStore:
@@ -95,7 +110,7 @@ class FactStore:
             known = cached.sha256
         return (path, source.module, source.is_package, relative, known, force)
 
-    def load(self) -> None:
+    def load(self, progress: Optional[Progress] = None) -> None:
         """Settle every file: cached facts, prefiltered out, or parsed now (in parallel)."""
         pending: list[Job] = []
         for path, source in self.files.items():
@@ -118,26 +133,26 @@ class FactStore:
             elif entry.facts is not None:
                 self.facts[path] = entry.facts
                 self.relevant.append(path)
-        self._settle_all(pending)
+        self._settle_all(pending, progress)
         self.cache.prune(set(self.files))
 
-    def _settle_all(self, jobs: list[Job]) -> None:
+    def _settle_all(self, jobs: list[Job], progress: Optional[Progress] = None) -> None:
         settle = functools.partial(
             _settle, tokens=self.tokens, task_decorators=self.task_decorators
         )
         workers = min(os.cpu_count() or 1, 8)
-        results: Optional[list[tuple[Optional[str], str, Optional[FileFacts]]]] = None
+        results: Optional[list[Settled]] = None
         if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
             chunk = max(16, len(jobs) // (workers * 4))
             from concurrent.futures import ProcessPoolExecutor
 
             try:
                 with ProcessPoolExecutor(max_workers=workers, mp_context=_fork()) as pool:
-                    results = list(pool.map(settle, jobs, chunksize=chunk))
+                    results = _counted(pool.map(settle, jobs, chunksize=chunk), len(jobs), progress)
             except (OSError, RuntimeError):
                 results = None  # no processes here (sandbox, frozen app): do it in-process
         if results is None:
-            results = [settle(job) for job in jobs]
+            results = _counted(map(settle, jobs), len(jobs), progress)
         for job, (sha, status, facts) in zip(jobs, results, strict=True):
             path = job[0]
             if status == "same":
