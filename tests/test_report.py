@@ -120,7 +120,18 @@ def rendered(diagnostics: list[Diagnostic], fmt: str, ctx: ReportContext) -> str
 
 
 def test_formats_are_listed() -> None:
-    assert FORMATS == ("full", "concise", "json", "github")
+    assert FORMATS == (
+        "full",
+        "concise",
+        "grouped",
+        "json",
+        "json-lines",
+        "github",
+        "gitlab",
+        "sarif",
+        "junit",
+        "pylint",
+    )
 
 
 HIDDEN = "1 hidden fix can be enabled with the `--unsafe-fixes` option"
@@ -570,8 +581,8 @@ def test_every_text_format_shows_relative_and_absolute_paths(project: Path, fmt:
 
 
 def test_unknown_format_is_refused(project: Path) -> None:
-    with pytest.raises(ValueError, match="sarif"):
-        rendered([], "sarif", context(project))
+    with pytest.raises(ValueError, match="checkstyle"):
+        rendered([], "checkstyle", context(project))
 
 
 def test_statistics(project: Path) -> None:
