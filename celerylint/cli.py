@@ -68,9 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("rules", help="list all rules")
     clean = commands.add_parser("clean", help="remove the cache")
     clean.add_argument("path", nargs="?", type=Path, default=Path("."))
-    inspect = commands.add_parser("inspect", help="print resolved apps, settings, tasks (JSON)")
+    inspect = commands.add_parser("inspect", help="show resolved apps, settings, tasks, services")
     inspect.add_argument("path", nargs="?", type=Path, default=Path("."))
     inspect.add_argument("--config", type=Path)
+    inspect.add_argument(
+        "--format", choices=("tree", "json"), default="tree", help="a tree for people, or JSON"
+    )
+    inspect.add_argument(
+        "--graph", choices=("mermaid", "dot"), help="draw producers -> broker -> queues -> workers"
+    )
     return parser
 
 
@@ -94,7 +100,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "clean":
             return _clean(args.path)
         if args.command == "inspect":
-            return _inspect(args.path, args.config, sys.stdout)
+            return _inspect(args, sys.stdout)
         _parser().print_help(sys.stderr)
         return EXIT_ERROR
     except UsageError as exc:
@@ -325,17 +331,33 @@ def _clean(path: Path) -> int:
     return EXIT_OK
 
 
-def _inspect(path: Path, config_path: Optional[Path], out: TextIO) -> int:
+def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from celerylint.api import describe
+    from celerylint.api import check
     from celerylint.config import Config
+    from celerylint.model.describe import describe_project
 
-    config = _load(config_path, path.absolute())
+    path: Path = args.path
+    config = _load(args.config, path.absolute())
     assert isinstance(config, Config)
-    view = describe(path.absolute(), config.with_overrides(root=path.absolute()))
-    json.dump(view, out, indent=2, sort_keys=True, default=str)
-    out.write("\n")
+    config = config.with_overrides(root=path.absolute())
+    result = check([path.absolute()], config, selected=lambda code: False, use_cache=False)
+    assert result.project is not None
+    if args.graph is not None:
+        from celerylint.inspect_view import render_dot, render_mermaid, topology
+
+        graph = topology(result.project)
+        out.write(render_mermaid(graph) if args.graph == "mermaid" else render_dot(graph))
+        return EXIT_OK
+    view = describe_project(result.project, config.root)
+    if args.format == "json":
+        json.dump(view, out, indent=2, sort_keys=True, default=str)
+        out.write("\n")
+        return EXIT_OK
+    from celerylint.inspect_view import render_tree
+
+    out.write(render_tree(view, result.project))
     return EXIT_OK
 
 

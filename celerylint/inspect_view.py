@@ -1,0 +1,239 @@
+"""`celerylint inspect` for people: a readable tree, and a picture of the topology.
+
+The tree is `describe_project`'s data (apps, settings with the file:line
+that sets them, tasks with their effective options and where each comes
+from) plus the services: apps linked by a broker, and the worker command
+lines of deployment files. The graph shows how messages travel — producers
+-> broker -> queues -> workers, with the serializer on each edge — as
+Mermaid (renders in GitHub READMEs and PR comments) or Graphviz dot. Only
+what the model knows is drawn; unknown values are labelled as such.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from celerylint.facts.values import Value
+from celerylint.model.project import Project
+from celerylint.model.settings import App
+from celerylint.model.tasks import Task
+
+DEFAULT_QUEUE = "celery"
+
+
+def _shown(entry: dict[str, Any]) -> str:
+    if entry["known"]:
+        return repr(entry["value"])
+    return f"unknown ({entry['reason']})" if entry.get("reason") else "unknown"
+
+
+def render_tree(view: dict[str, Any], project: Project) -> str:
+    lines: list[str] = []
+    apps: dict[str, Any] = view["apps"]
+    lines.append(f"Apps ({len(apps)})")
+    for app_id, app in sorted(apps.items()):
+        namespace = f", namespace {app['namespace']}" if app["namespace"] else ""
+        lines.append(f"  {app_id}  (config: {app['source']}{namespace})")
+        changed = {k: v for k, v in app["settings"].items() if v["layer"] != "default"}
+        if not changed:
+            lines.append("    every setting at its default")
+        for name, setting in sorted(changed.items()):
+            origin = f"  {setting['origin']}" if setting["origin"] else ""
+            lines.append(f"    {name} = {_shown(setting)}{origin}")
+    tasks: dict[str, Any] = view["tasks"]
+    lines.append(f"Tasks ({len(tasks)})")
+    for label, task in sorted(tasks.items()):
+        apps_of = ", ".join(task["apps"]) or "app not known"
+        lines.append(f"  {label}  [{apps_of}]")
+        for name, option in sorted(task["options"].items()):
+            if option["known"] and option["origin"] is None and option["from"] != "task":
+                continue  # Celery's default: noise in a tree for people
+            where = f" {option['origin']}" if option["origin"] else ""
+            lines.append(f"    {name} = {_shown(option)}  (from {option['from']}{where})")
+    lines.append("Services")
+    if not project.links:
+        lines.append("  no apps linked (each app is its own service)")
+    seen: set[tuple[str, str]] = set()
+    for first, second, reason in project.links:
+        pair = (min(first.id, second.id), max(first.id, second.id))
+        if pair not in seen:
+            seen.add(pair)
+            lines.append(f"  {pair[0]} <-> {pair[1]}  ({reason})")
+    workers = project.workers
+    if workers.count:
+        pools = ", ".join(sorted(set(workers.pools)))
+        files = ", ".join(sorted({Path(p).name for p in workers.files}))
+        lines.append(f"  {workers.count} worker command line(s) in {files}; pools: {pools}")
+    else:
+        lines.append("  no worker command lines found in deployment files")
+    return "\n".join(lines) + "\n"
+
+
+# -- the topology --------------------------------------------------------------------
+
+
+@dataclass
+class Topology:
+    """Nodes by kind, and labelled edges between node ids."""
+
+    producers: dict[str, str] = field(default_factory=dict)
+    brokers: dict[str, str] = field(default_factory=dict)
+    queues: dict[str, str] = field(default_factory=dict)
+    workers: dict[str, str] = field(default_factory=dict)
+    edges: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def edge(self, source: str, target: str, label: str) -> None:
+        self.edges.setdefault((source, target), set()).add(label)
+
+
+def _text(value: Value, unknown: str = "unknown") -> str:
+    if not value.known:
+        return f"${value.env}" if value.env else unknown
+    if isinstance(value.value, (list, tuple, set, frozenset)):
+        return ", ".join(sorted(str(v) for v in value.value))
+    return str(value.value)
+
+
+def _broker(app: App) -> str:
+    setting = app.setting("broker_url")
+    if setting.is_default:
+        return "default broker"
+    return _text(setting.value, "broker not known")
+
+
+def _task_queue(project: Project, task: Task, app: App) -> str:
+    """The queue a task is sent to: its `queue` option, then `task_routes`, then the default."""
+    option = project.option(task, "queue", app)
+    if option.origin != "default":
+        return str(option.value.value) if option.known and option.value.value else "not known"
+    routes = app.setting("task_routes")
+    if not routes.is_default:
+        routed = _routed(routes.value, task.name or task.qualname)
+        if routed is not None:
+            return routed
+    default = app.setting("task_default_queue").value
+    if not default.known:
+        return "not known"
+    return str(default.value) if default.value else DEFAULT_QUEUE
+
+
+def _routed(routes: Value, name: str) -> Optional[str]:
+    """The queue `task_routes` gives the task ("not known" when it cannot be read), or
+    None when no route matches. Dicts (exact names and glob patterns) in order."""
+    if not routes.known:
+        return "not known"
+    tables = routes.value if isinstance(routes.value, (list, tuple)) else [routes.value]
+    for table in tables:
+        if not isinstance(table, dict):
+            return "not known"  # a router function or class: decided at run time
+        for pattern, route in table.items():
+            if isinstance(pattern, str) and fnmatch.fnmatchcase(name, pattern):
+                queue = route.get("queue") if isinstance(route, dict) else None
+                return queue if isinstance(queue, str) and queue else "not known"
+    return None
+
+
+def topology(project: Project) -> Topology:
+    graph = Topology()
+    pools = ", ".join(sorted(set(project.workers.pools))) or "pool not known"
+    ids: dict[str, str] = {}
+
+    def node(kind: dict[str, str], key: str, label: str) -> str:
+        if key not in ids:
+            ids[key] = f"n{len(ids)}"
+            kind[ids[key]] = label
+        return ids[key]
+
+    for app in project.apps:
+        broker = node(graph.brokers, f"broker:{_broker(app)}", _broker(app))
+        worker = node(graph.workers, f"worker:{app.key}", f"worker {app.id} ({pools})")
+        accept = _text(app.setting("accept_content").value)
+        for task in project.tasks:
+            if app not in (task.apps or []):
+                continue
+            queue_name = _task_queue(project, task, app)
+            queue = node(graph.queues, f"queue:{broker}:{queue_name}", queue_name)
+            graph.edge(broker, queue, "")
+            graph.edge(queue, worker, f"accepts {accept}")
+    by_qualname = {task.qualname: task for task in project.tasks}
+    by_name = {task.name: task for task in project.tasks if task.name}
+    for site in project.dispatches:
+        sent = _sent_task(
+            project, site.call.target, site.call.task_name, site.module, by_qualname, by_name
+        )
+        if sent is None or not sent.apps:
+            continue
+        app = sent.apps[0]
+        producer = node(graph.producers, f"producer:{site.module}", site.module)
+        broker = ids[f"broker:{_broker(app)}"]
+        serializer = project.option(sent, "serializer", app).value
+        graph.edge(producer, broker, _text(serializer))
+    return graph
+
+
+def _sent_task(
+    project: Project,
+    target: Optional[str],
+    name: Optional[str],
+    module: str,
+    by_qualname: dict[str, Task],
+    by_name: dict[str, Task],
+) -> Optional[Task]:
+    if name:
+        return by_name.get(name)
+    if not target:
+        return None
+    symbol = project.modules.resolve(target, module)
+    if symbol.module and symbol.name:
+        return by_qualname.get(f"{symbol.module}.{symbol.name}")
+    return None
+
+
+def _quoted(label: str, quote: str) -> str:
+    # Labels come from the analysed code: keep them from closing the quote.
+    return label.replace(quote, "'").replace("\n", " ")
+
+
+def render_mermaid(graph: Topology) -> str:
+    lines = ["flowchart LR"]
+    shapes = (
+        (graph.producers, '["{}"]'),
+        (graph.brokers, '[("{}")]'),
+        (graph.queues, '[["queue {}"]]'),
+        (graph.workers, '("{}")'),
+    )
+    for nodes, shape in shapes:
+        for ident, label in nodes.items():
+            lines.append(f"  {ident}{shape.format(_quoted(label, chr(34)))}")
+    for (source, target), labels in graph.edges.items():
+        text = " / ".join(sorted(label for label in labels if label))
+        arrow = f' -- "{_quoted(text, chr(34))}" -->' if text else " -->"
+        lines.append(f"  {source}{arrow} {target}")
+    return "\n".join(lines) + "\n"
+
+
+def render_dot(graph: Topology) -> str:
+    lines = ["digraph celery {", "  rankdir=LR;"]
+    shapes = (
+        (graph.producers, "box"),
+        (graph.brokers, "cylinder"),
+        (graph.queues, "box3d"),
+        (graph.workers, "ellipse"),
+    )
+    for nodes, shape in shapes:
+        for ident, label in nodes.items():
+            shown = label if nodes is not graph.queues else f"queue {label}"
+            lines.append(f'  {ident} [shape={shape}, label="{_escape_dot(shown)}"];')
+    for (source, target), labels in graph.edges.items():
+        text = " / ".join(sorted(label for label in labels if label))
+        attrs = f' [label="{_escape_dot(text)}"]' if text else ""
+        lines.append(f"  {source} -> {target}{attrs};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _escape_dot(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
