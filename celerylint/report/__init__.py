@@ -32,8 +32,6 @@ _RENDERERS = {
     "pylint": ("pylint", "render_pylint"),
 }
 FORMATS = tuple(_RENDERERS)
-# Formats read by programs: no progress bar, no summary to silence.
-MACHINE_FORMATS = frozenset({"json", "json-lines", "github", "gitlab", "sarif", "junit"})
 
 FIX_COMMAND = "celerylint check --fix"
 
