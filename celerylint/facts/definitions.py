@@ -100,6 +100,22 @@ class Definitions(BodyAnalysis):
             self._decorators(node),
         )
 
+    def function_scope(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+        outer: Scope,
+        body_nodes: list[ast.AST],
+    ) -> Scope:
+        """The names inside a function: its parameters, its locals, its own imports."""
+        args = node.args
+        local_names = bound_in(body_nodes)
+        local_names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+        if args.vararg:
+            local_names.add(args.vararg.arg)
+        if args.kwarg:
+            local_names.add(args.kwarg.arg)
+        return outer.child(local_imports(body_nodes, self.module, self.is_package), local_names)
+
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope, body: bool = True
     ) -> FunctionFacts:
@@ -123,19 +139,8 @@ class Definitions(BodyAnalysis):
         self, facts: FunctionFacts, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope
     ) -> FunctionFacts:
         """`facts` with its body analyzed."""
-        args = node.args
         body_nodes = walk_own_scope(node.body)
-        local_imports: dict[str, str] = {}
-        for stmt in body_nodes:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                local_imports.update(import_bindings(stmt, self.module, self.is_package))
-        local_names = bound_in(body_nodes)
-        local_names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
-        if args.vararg:
-            local_names.add(args.vararg.arg)
-        if args.kwarg:
-            local_names.add(args.kwarg.arg)
-        scope = outer.child(local_imports, local_names)
+        scope = self.function_scope(node, outer, body_nodes)
         first = facts.positional[0] if facts.positional else None
         return msgspec.structs.replace(
             facts,
@@ -147,3 +152,41 @@ class Definitions(BodyAnalysis):
             retries=self._retries(body_nodes, first),
             self_attrs=tuple(sorted(attrs_used_on(body_nodes, first))) if first else (),
         )
+
+
+def local_imports(nodes: list[ast.AST], module: str, is_package: bool) -> dict[str, str]:
+    """What names imported inside one function scope refer to, where that is certain.
+
+    `try: from a import t` / `except ImportError: t = None` still makes `t` the
+    imported object wherever it can be used; two imports of different objects
+    under one name, or any other assignment to it, make it a plain local.
+    """
+    targets: dict[str, set[str]] = {}
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for local, qualified in import_bindings(node, module, is_package):
+                targets.setdefault(local, set()).add(qualified)
+    if not targets:
+        return {}
+    fallbacks = {
+        id(target)
+        for node in nodes
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and node.value.value is None
+        for target in node.targets
+    }
+    rebound: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            if id(node) not in fallbacks:
+                rebound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            rebound.add(node.name)
+        elif isinstance(node, ast.ExceptHandler):
+            rebound.add(node.name or "")
+    return {
+        local: next(iter(found))
+        for local, found in targets.items()
+        if len(found) == 1 and local not in rebound
+    }

@@ -247,11 +247,14 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 self._attribute_store(target, value, conditional)
 
     def _scan_calls(self) -> None:
-        """Conf calls, dispatches and Django defaults, wherever they appear."""
+        """Conf calls, dispatches and Django defaults, wherever they appear.
+
+        A dispatch is qualified in the scope it is written in, so that a task
+        imported inside a function (`from .tasks import send; send.delay()`)
+        is the task, and a local variable is no module-level name.
+        """
         toplevel = {id(s.value) for s in self.tree.body if isinstance(s, ast.Expr)}
-        for node in self._all_nodes:
-            if not isinstance(node, ast.Call):
-                continue
+        for node, local in self._calls_in_scopes():
             scope = self.scope
             callee = scope.qualify(node.func)
             if callee == "os.environ.setdefault" and len(node.args) >= 2:
@@ -263,7 +266,35 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 continue
             conditional = id(node) not in toplevel
             self._conf_call(node, func, conditional)
-            self._dispatch(node, func)
+            self._dispatch(node, func, local)
+
+    def _calls_in_scopes(self) -> list[tuple[ast.Call, Scope]]:
+        """Every call, with the scope of the function it is written in."""
+        found: list[tuple[ast.Call, Scope]] = []
+        stack: list[tuple[ast.AST, Scope]] = [(self.tree, self.scope)]
+        while stack:
+            node, scope = stack.pop()
+            if isinstance(node, ast.Call):
+                found.append((node, scope))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                # Decorators, defaults and annotations run in the enclosing scope.
+                body = body_of(node)
+                inner = self.function_scope(node, scope, walk_own_scope(body))
+                own = {
+                    id(part) for part in (node.body if isinstance(node.body, list) else [node.body])
+                }
+                for child in ast.iter_child_nodes(node):
+                    stack.append((child, inner if id(child) in own else scope))
+                continue
+            stack.extend((child, scope) for child in ast.iter_child_nodes(node))
+        return found
+
+
+def body_of(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.stmt]:
+    """The statements that run in the function's own scope (a lambda's as a return)."""
+    if isinstance(node, ast.Lambda):
+        return [ast.Return(node.body)]
+    return node.body
 
 
 def _returned_instance(

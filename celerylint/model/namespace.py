@@ -16,6 +16,7 @@ from typing import Optional
 from celerylint.facts.schema import (
     Assign,
     ClassFacts,
+    Const,
     FileFacts,
     Mutate,
     Node,
@@ -229,11 +230,16 @@ class Modules:
                     bindings[name] = binding
         return Namespace(bindings, open_ended)
 
-    def resolve(self, qualname: str, near: Optional[str] = None, hops: int = 0) -> Symbol:
+    def resolve(
+        self, qualname: str, near: Optional[str] = None, hops: int = 0, guarded: bool = False
+    ) -> Symbol:
         """Follow a qualified name through modules, imports and re-exports.
 
         `near` is the module the name was written in: it decides between
-        modules of the same name in different source roots.
+        modules of the same name in different source roots. `guarded` also
+        follows an import whose only alternative is None (`try: from a import t`
+        / `except ImportError: t = None`): where the name is used as that
+        object, it is that object.
         """
         if hops > _MAX_HOPS:
             return Symbol("missing", qualname)
@@ -245,22 +251,27 @@ class Modules:
             rest = parts[cut:]
             if not rest:
                 return Symbol("module", qualname, module=module)
-            return self._attribute(module, rest, qualname, hops)
+            return self._attribute(module, rest, qualname, hops, guarded)
         return Symbol("external", qualname)
 
-    def _attribute(self, module: str, rest: list[str], qualname: str, hops: int) -> Symbol:
+    def _attribute(
+        self, module: str, rest: list[str], qualname: str, hops: int, guarded: bool
+    ) -> Symbol:
         name, remaining = rest[0], rest[1:]
         binding = self.namespace(module).bindings.get(name)
         if binding is None:
             # `import pkg.sub` makes pkg.sub reachable as an attribute of pkg.
             submodule = self._module(f"{self.display(module)}.{name}", module)
             if submodule is not None:
-                return self.resolve(".".join([submodule, *remaining]), module, hops + 1)
+                return self.resolve(".".join([submodule, *remaining]), module, hops + 1, guarded)
             return Symbol("missing", qualname, module=module, name=name)
         node = binding.node
-        if isinstance(node, Ref) and not binding.conditional:
+        if isinstance(node, Ref) and (
+            not binding.conditional
+            or (guarded and self._only_import(binding.module, name, node.qualname))
+        ):
             target = ".".join([node.qualname, *remaining])
-            return self.resolve(target, binding.module, hops + 1)
+            return self.resolve(target, binding.module, hops + 1, guarded)
         kind = "binding"
         if isinstance(node, Unknown) and node.reason == "class":
             if self.class_facts(binding.module, name) is not None:
@@ -275,3 +286,19 @@ class Modules:
             binding=binding,
             rest=".".join(remaining),
         )
+
+    def _only_import(self, module: str, name: str, qualname: str) -> bool:
+        """Every binding of `name` in `module` imports `qualname`, or is None."""
+        facts = self.facts(module)
+        if facts is None or facts.dynamic:
+            return False
+        for event in facts.events:
+            if isinstance(event, Mutate) and event.name == name:
+                return False
+            if isinstance(event, Assign) and event.name == name:
+                node = event.node
+                if isinstance(node, Ref) and node.qualname == qualname:
+                    continue
+                if not (isinstance(node, Const) and node.value is None):
+                    return False
+        return True

@@ -305,6 +305,19 @@ class Project:
         near = [app for app in self.apps if shared(app) == best]
         return near if len({app.module for app in near}) == 1 else None
 
+    def task_for(self, target: Optional[str], near: str) -> Optional[Task]:
+        """The function task a call's receiver (`t` in `t.delay()`, written in `near`) names."""
+        if not target:
+            return None
+        symbol = self.modules.resolve(target, near, guarded=True)
+        if symbol.kind != "function" or symbol.rest or not symbol.module or not symbol.name:
+            return None
+        return self._function_tasks.get(f"{symbol.module}.{symbol.name}")
+
+    @functools.cached_property
+    def _function_tasks(self) -> dict[str, Task]:
+        return {task.qualname: task for task in self.tasks if task.kind == "function"}
+
     def option(self, task: Task, name: str, app: Optional[App]) -> Option:
         return self.options.option(task, name, app)
 
