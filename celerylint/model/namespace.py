@@ -59,6 +59,43 @@ class Symbol:
     rest: str = ""
 
 
+@dataclass(frozen=True)
+class MroClass:
+    """One class of a method resolution order.
+
+    A project class has its module, name and facts; a class outside the
+    project has only its qualified name (`key`): it may define any attribute.
+    """
+
+    key: str  # "module.name" for a project class
+    module: Optional[str] = None
+    name: Optional[str] = None
+    facts: Optional[ClassFacts] = None
+    terminal: bool = False  # where the project's hierarchy ends (celery.Task)
+
+
+Mro = list[MroClass]
+# The key of the terminal class, whichever name it was reached by.
+TERMINAL_KEY = "celery.Task"
+
+
+def _c3_merge(sequences: list[Mro]) -> Optional[Mro]:
+    """Python's C3 merge; None when no consistent order exists."""
+    pending = [list(seq) for seq in sequences if seq]
+    result: Mro = []
+    while pending:
+        for seq in pending:
+            head = seq[0]
+            if not any(head.key in (c.key for c in other[1:]) for other in pending):
+                break
+        else:
+            return None
+        result.append(head)
+        pending = [[c for c in seq if c.key != head.key] for seq in pending]
+        pending = [seq for seq in pending if seq]
+    return result
+
+
 @dataclass
 class Namespace:
     bindings: dict[str, Binding]
@@ -147,6 +184,55 @@ class Modules:
                 return None
             module, name = symbol.module, symbol.name
         return None
+
+    def mro(
+        self,
+        module: str,
+        name: str,
+        terminal: Callable[[str, Symbol], bool] = lambda base, symbol: False,
+    ) -> Optional[Mro]:
+        """The class's method resolution order, by Python's C3 linearization.
+
+        Project classes are followed through any number of bases; a base
+        outside the project is one opaque entry (its own bases are not seen),
+        as is a base for which `terminal(qualified base, its symbol)` holds
+        (celery.Task), marked `terminal`. None when the order cannot be known:
+        a base that is an expression, a metaclass, a cycle, an inconsistent
+        hierarchy (Python raises TypeError for it too).
+        """
+        return self._linearize(module, name, terminal, ())
+
+    def _linearize(
+        self,
+        module: str,
+        name: str,
+        terminal: Callable[[str, Symbol], bool],
+        seen: tuple[str, ...],
+    ) -> Optional[Mro]:
+        key = f"{module}.{name}"
+        cls = self.class_facts(module, name)
+        if cls is None or cls.opaque_bases or key in seen or len(seen) > _MAX_HOPS:
+            return None
+        heads: list[Mro] = []
+        for base in cls.bases:
+            if base is None:
+                return None
+            if base == "builtins.object":
+                continue
+            symbol = self.resolve(base, module)
+            if terminal(base, symbol):
+                heads.append([MroClass(TERMINAL_KEY, terminal=True)])
+            elif symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
+                linear = self._linearize(symbol.module, symbol.name, terminal, (*seen, key))
+                if linear is None:
+                    return None
+                heads.append(linear)
+            else:
+                heads.append([MroClass(symbol.qualname)])
+        merged = _c3_merge([*heads, [head[0] for head in heads]])
+        if merged is None:
+            return None
+        return [MroClass(key, module, name, cls), *merged]
 
     def class_facts(self, module: str, name: str) -> Optional[ClassFacts]:
         facts = self.facts(module)

@@ -64,8 +64,13 @@ def decorators_below(task: Task) -> bool:
 
 
 def overrides(project: Project, task: Task, methods: Sequence[str]) -> bool:
-    """The task's base classes define one of `methods`, or cannot be seen."""
-    chain = project.options.base_chain(task)
-    if chain is None:
+    """The task's base classes define one of `methods` before celery.Task, or cannot be seen."""
+    mro = project.options.base_mro(task)
+    if mro is None:
         return True
-    return any(name in cls.methods for _module, _name, cls in chain for name in methods)
+    for entry in mro:
+        if entry.terminal:
+            return False  # celery.Task defines them all: later classes do not count
+        if entry.facts is None or any(name in entry.facts.methods for name in methods):
+            return True
+    return False
