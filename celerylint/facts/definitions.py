@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import ast
+from typing import Optional
 
 import msgspec
 
 from celerylint.facts.bodies import BodyAnalysis, attrs_used_on, returns_value
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder
-from celerylint.facts.schema import ClassFacts, Decorator, FunctionFacts, Node, Span
+from celerylint.facts.schema import (
+    ClassFacts,
+    Decorator,
+    FunctionFacts,
+    MakerCall,
+    Node,
+    Span,
+    TaskFactory,
+)
 from celerylint.facts.scope import Scope, import_bindings
 from celerylint.facts.walk import bound_in, walk_own_scope
+
+_PARTIAL = frozenset({"functools.partial"})
 
 
 class Definitions(BodyAnalysis):
@@ -35,6 +46,97 @@ class Definitions(BodyAnalysis):
             or "task" in last.lower()
             or bool({name, last} & self.decorator_names)
         )
+
+    def _may_make_tasks(self, callee: Optional[str]) -> bool:
+        """A callee named like a task decorator (`shared_task`, `app.task`, `retrying_task`)."""
+        last = (callee or "").rsplit(".", 1)[-1]
+        return "task" in last.lower() or last in self.decorator_names
+
+    def _maker_call(
+        self, call: ast.Call, maker: str, scope: Scope, forwarded: Optional[str]
+    ) -> MakerCall:
+        """`maker(...)` with its keywords; `**<forwarded>` passes on the use site's keywords."""
+        unpacked = [k.value for k in call.keywords if k.arg is None]
+        passes_on = [isinstance(v, ast.Name) and v.id == forwarded for v in unpacked]
+        return MakerCall(
+            maker,
+            {k.arg: self.nodes.build(k.value, scope) for k in call.keywords if k.arg is not None},
+            {k.arg: self.span(k) for k in call.keywords if k.arg is not None},
+            self.span(call),
+            any(passes_on),
+            not all(passes_on),
+        )
+
+    def _ready_factory(self, call: ast.Call) -> Optional[TaskFactory]:
+        """`x = shared_task(...)`, `x = app.task(...)`, `x = partial(shared_task, ...)`."""
+        callee = self.scope.qualify(call.func)
+        if callee in _PARTIAL:
+            maker = self.scope.qualify(call.args[0]) if len(call.args) == 1 else None
+            if maker is None or not self._may_make_tasks(maker):
+                return None
+            made = self._maker_call(call, maker, self.scope, None)
+            made = msgspec.structs.replace(made, forwards=True)  # a partial passes keywords on
+            return TaskFactory("partial", (made,), span=self.span(call))
+        if callee is None or call.args or not self._may_make_tasks(callee):
+            return None
+        made = self._maker_call(call, callee, self.scope, None)
+        return TaskFactory("ready", (made,), span=self.span(call))
+
+    def _wrapper_factory(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> Optional[TaskFactory]:
+        """A project decorator (function or class) whose code calls task decorators.
+
+        A function's keywords reach the calls that pass on its `**kwargs`; how
+        a class hands its options on (through `self`) is not followed: the
+        options of the tasks it makes are unknown.
+        """
+        if isinstance(node, ast.ClassDef):
+            functions = [
+                s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ]
+            init = next((f for f in functions if f.name == "__init__"), None)
+            params = _param_names(init)[1:] if init else ()
+            forwarded = None
+        else:
+            functions = [node]
+            params = _param_names(node)
+            forwarded = node.args.kwarg.arg if node.args.kwarg else None
+        calls: list[MakerCall] = []
+        stack = [(function, self.scope) for function in functions]
+        while stack:
+            function, outer = stack.pop()
+            nodes = walk_own_scope(function.body)
+            scope = self.function_scope(function, outer, nodes)
+            for inner in nodes:
+                if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    stack.append((inner, scope))
+                    calls.extend(self._decorator_calls(inner, scope, forwarded))
+                elif isinstance(inner, ast.Call):
+                    callee = scope.qualify(inner.func)
+                    if callee is not None and self._may_make_tasks(callee):
+                        calls.append(self._maker_call(inner, callee, scope, forwarded))
+        if not calls:
+            return None
+        if isinstance(node, ast.ClassDef):
+            calls = [msgspec.structs.replace(c, opaque=True) for c in calls]
+        return TaskFactory("wrapper", tuple(calls), params, self.layout.name_span(node))
+
+    def _decorator_calls(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, forwarded: Optional[str]
+    ) -> list[MakerCall]:
+        """`@shared_task(**kw)` on a function defined inside a wrapper: evaluated outside it."""
+        found = []
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            callee = scope.qualify(target)
+            if callee is None or not self._may_make_tasks(callee):
+                continue
+            if isinstance(decorator, ast.Call):
+                found.append(self._maker_call(decorator, callee, scope, forwarded))
+            else:
+                found.append(MakerCall(callee, {}, {}, self.span(decorator), False, False))
+        return found
 
     def _decorators(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -190,3 +292,10 @@ def local_imports(nodes: list[ast.AST], module: str, is_package: bool) -> dict[s
         for local, found in targets.items()
         if len(found) == 1 and local not in rebound
     }
+
+
+def _param_names(node: Optional[ast.FunctionDef | ast.AsyncFunctionDef]) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    args = node.args
+    return tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])

@@ -35,6 +35,7 @@ from celerylint.facts.schema import (
     Ref,
     SettingsModuleDefault,
     StarImport,
+    TaskFactory,
     TaskRegistration,
     Unknown,
 )
@@ -79,6 +80,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
         self.classes: dict[str, ClassFacts] = {}
         self.dispatches: list[Dispatch] = []
         self.registrations: list[TaskRegistration] = []
+        self.factories: dict[str, TaskFactory] = {}
         self.dynamic = False
         self._discarded: set[int] = set()
         self._ctx_names: set[str] = set()
@@ -103,6 +105,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             classes=self.classes,
             dispatches=tuple(self.dispatches),
             registrations=tuple(self.registrations),
+            factories=self.factories,
             dynamic=self.dynamic,
         )
 
@@ -201,10 +204,12 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             analyze = any(self._may_define_task(d) for d in stmt.decorator_list)
             self.functions[stmt.name] = self._function(stmt, self.scope, analyze)
             self._function_nodes[stmt.name] = stmt
+            self._record_factory(stmt.name, self._wrapper_factory(stmt))
             return
         if isinstance(stmt, ast.ClassDef):
             events.append(Assign(stmt.name, Unknown(self.span(stmt), "class"), conditional))
             self.classes[stmt.name] = self._class(stmt)
+            self._record_factory(stmt.name, self._wrapper_factory(stmt))
             return
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             self._module_assign(stmt, conditional)
@@ -233,6 +238,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 events.append(Assign(target.id, node, conditional, self.span(target)))
                 if isinstance(value, ast.Call):
                     self._maybe_app(target.id, value, conditional)
+                    self._record_factory(target.id, self._ready_factory(value))
                     if isinstance(value.func, ast.Name) and not conditional:
                         self._factory_calls.append((target.id, value.func.id))
                     if self.scope.qualify(value.func) in _GET_CONTEXT:
@@ -245,6 +251,13 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 self._subscript_store(target, value, conditional)
             elif isinstance(target, ast.Attribute):
                 self._attribute_store(target, value, conditional)
+
+    def _record_factory(self, name: str, factory: Optional[TaskFactory]) -> None:
+        """The name's latest definition: a factory, or (None) something else."""
+        if factory is None:
+            self.factories.pop(name, None)
+        else:
+            self.factories[name] = factory
 
     def _scan_calls(self) -> None:
         """Conf calls, dispatches and Django defaults, wherever they appear.

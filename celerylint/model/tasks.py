@@ -22,6 +22,7 @@ from celerylint.facts.schema import (
     Name,
     Node,
     Ref,
+    Span,
 )
 from celerylint.facts.values import Evaluator, Value, known, unknown
 from celerylint.model.namespace import Modules, Mro, MroClass, Symbol
@@ -111,10 +112,30 @@ class Option:
     origin: str  # "task", "base", "annotation", "config", "default"
     node: Optional[Node] = None
     path: Optional[str] = None
+    # Where the option is decided: the decorator or factory keyword (`max_retries=None`),
+    # the class attribute's name; None when no single line decides it.
+    span: Optional[Span] = None
+    # The decorator (or decorator factory) call the keyword is written in.
+    call: Optional[Decorator] = None
 
     @property
     def known(self) -> bool:
         return self.value.known
+
+    @property
+    def located(self) -> Optional[tuple[str, Span]]:
+        """(file, span) of the line that decides the option, if one does."""
+        return (self.path, self.span) if self.path and self.span else None
+
+
+@dataclass(frozen=True)
+class DeclaredOption:
+    """A task option given to its decorator, maybe through a factory in another file."""
+
+    node: Node
+    path: str
+    span: Optional[Span]  # the keyword
+    call: Decorator  # the call it is written in
 
 
 class Task:
@@ -127,7 +148,7 @@ class Task:
         path: str,
         kind: str,
         body: Union[FunctionFacts, ClassFacts],
-        options: dict[str, Node],
+        options: dict[str, DeclaredOption],
         opaque_options: bool,
         base: Optional[str],
         apps: Optional[list[App]],
@@ -137,13 +158,19 @@ class Task:
         self.path = path
         self.kind = kind  # "function" or "class"
         self.body = body  # function facts, or class facts for class tasks
-        self.own_options = options  # decorator keywords or class attributes
-        self.opaque_options = opaque_options  # **kwargs in the decorator
+        self.own_options = options  # decorator (and decorator factory) keywords
+        self.opaque_options = opaque_options  # options that cannot be seen (**kwargs)
         self.base = base  # qualified base class from `base=` (function tasks)
         self.apps = apps  # None: an app we cannot see
         self.span = body.span
         self.name: Optional[str] = None
-        self.decorator: Optional[Decorator] = None  # function tasks: the task decorator
+        self.decorator: Optional[Decorator] = None  # function tasks: the decorator used
+        # Celery's own decorator that makes the task (through names, partials and
+        # ready-made decorators), or None: a project decorator whose additions
+        # (bind, wrappers) cannot be seen.
+        self.maker: Optional[str] = None
+        # The call a keyword can be added to, to change this task's options alone.
+        self.options_call: Optional[Decorator] = None
 
     @property
     def function(self) -> Optional[FunctionFacts]:
@@ -228,11 +255,13 @@ class TaskOptions:
 
     def _declared(self, task: Task, name: str) -> Optional[Option]:
         """The option as set on the task itself or inherited from its base classes."""
-        if name in task.own_options:
-            node = task.own_options[name]
-            return Option(name, self._evaluate(name, node, task.path), "task", node, task.path)
+        declared = task.own_options.get(name)
+        if declared is not None:
+            node, path = declared.node, declared.path
+            value = self._evaluate(name, node, path)
+            return Option(name, value, "task", node, path, declared.span, declared.call)
         if task.opaque_options:
-            return Option(name, unknown("the decorator passes **kwargs"), "task")
+            return Option(name, unknown("the task decorator's options cannot be seen"), "task")
         mro = self.base_mro(task)
         if mro is None:
             return Option(name, unknown("the task's class hierarchy cannot be followed"), "base")
@@ -243,7 +272,8 @@ class TaskOptions:
             return None
         node = defining.facts.attrs[name]
         path = self.modules.paths[defining.module]
-        return Option(name, self._evaluate(name, node, path), "base", node, path)
+        span = defining.facts.attr_spans.get(name)
+        return Option(name, self._evaluate(name, node, path), "base", node, path, span)
 
     def base_mro(self, task: Task) -> Optional[Mro]:
         """The MRO of the task's class (`base=`, the app's task class, or the class task)."""

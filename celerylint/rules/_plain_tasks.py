@@ -23,12 +23,11 @@ _APP_ATTRS = frozenset({"task_cls", "Task"})
 
 def celery_task(project: Project, task: Task) -> bool:
     """A function task made by Celery's own decorator, in apps that are plain `Celery`."""
-    decorator = task.decorator
-    if task.kind != "function" or decorator is None:
+    if task.kind != "function" or task.decorator is None:
         return False
-    if decorator.qualname in project.task_decorators:
+    if task.maker is None:
         return False  # a project decorator: what it adds (bind, wrappers) is not visible
-    if task.apps is None and decorator.qualname not in SHARED_TASK:
+    if task.apps is None and task.maker not in SHARED_TASK:
         return False  # `<something>.task` of an app we cannot see
     return all(plain_app(project, app) for app in task.apps or [])
 
