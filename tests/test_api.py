@@ -35,8 +35,8 @@ def test_check_reports_in_scope_only(tmp_path: Path) -> None:
     config = project(tmp_path)
     everywhere = api.check([tmp_path], config, selected=lambda c: c == "CL401", use_cache=False)
     assert [(Path(d.path).name, d.span.line) for d in everywhere.diagnostics] == [
-        ("tasks.py", 5),
-        ("tasks.py", 10),
+        ("tasks.py", 4),  # the `max_retries=None` keyword
+        ("tasks.py", 9),
     ]
     assert everywhere.files_checked == 3 and everywhere.errors == []
     elsewhere = api.check(
@@ -50,7 +50,7 @@ def test_fix_with_diff_returns_the_diff_and_writes_nothing(tmp_path: Path) -> No
     tasks = tmp_path / "proj" / "tasks.py"
     result = fix(tmp_path, config, FixOptions(unsafe=True, diff=True))
     assert result.files == [FixedFile(str(tasks), 2)]
-    assert [d.span.line for d in result.fixed] == [5, 10]
+    assert [d.span.line for d in result.fixed] == [4, 9]
     assert result.diff.count("+@app.task(max_retries=5)\n") == 2
     assert result.remaining.diagnostics == []  # as if written
     assert result.not_applied == []

@@ -42,7 +42,7 @@ def test_warm_run_parses_nothing_and_reports_the_same(
     root = project(tmp_path)
     cold, cold_timings = run(root, capsys)
     warm, warm_timings = run(root, capsys)
-    assert cold == warm == [("CL401", 5)]
+    assert cold == warm == [("CL401", 4)]
     assert cold_timings["parsed"] > 0
     assert warm_timings["parsed"] == 0
 
@@ -66,7 +66,7 @@ def test_touched_but_unchanged_file_is_not_parsed(
     run(root, capsys)
     os.utime(root / "proj" / "tasks.py", ns=(10**18, 10**18))
     findings, timings = run(root, capsys)
-    assert findings == [("CL401", 5)]
+    assert findings == [("CL401", 4)]
     assert timings["parsed"] == 0
 
 
@@ -96,7 +96,7 @@ def test_corrupt_cache_is_ignored(tmp_path: Path, capsys: pytest.CaptureFixture[
     for cache in (root / ".celerylint_cache").glob("facts-*.json"):
         cache.write_text('{"entries": {"x": [1, 2')
     findings, _timings = run(root, capsys)
-    assert findings == [("CL401", 5)]
+    assert findings == [("CL401", 4)]
 
 
 def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:

@@ -83,6 +83,7 @@ PKG = "pkg.celery:app"
 WEB = "web.celery_app:app"
 WRK = "worker.celery_app:app"
 ENV = "envapp.celery:app"
+SHP = "shapes.celery:app"
 
 CASES = [
     Case(
@@ -387,6 +388,77 @@ CASES = [
         origins={(ENV, "task_time_limit"): ("envapp/config.py", "task_time_limit =")},
     ),
 ]
+# Task shapes: decorators built ahead of use, project decorators, stacked
+# decorators, and task classes with mixins in either order (C3 MRO).
+_EXTERNAL = "shapes.external_after_mixin"
+CASES.append(
+    Case(
+        name="task_shapes",
+        tasks={
+            SHP: frozenset(
+                {
+                    "shapes.tasks.fetch",
+                    "shapes.tasks.store",
+                    "shapes.tasks.notify",
+                    "shapes.tasks.report",
+                    "shapes.tasks.audit",
+                    "shapes.tasks.stacked",
+                    "shapes.tasks.mixed",
+                    "shapes.mixin_first",
+                    "shapes.task_first",
+                    _EXTERNAL,
+                }
+            )
+        },
+        settings={(SHP, "task_time_limit"): 300},
+        options={
+            # retrying = shared_task(...): the factory's options.
+            (SHP, "shapes.tasks.fetch", "max_retries"): None,
+            (SHP, "shapes.tasks.fetch", "autoretry_for"): ["builtins.OSError"],
+            (SHP, "shapes.tasks.fetch", "retry_backoff"): True,
+            # limited = app.task(...)
+            (SHP, "shapes.tasks.store", "time_limit"): 30,
+            (SHP, "shapes.tasks.store", "acks_late"): True,
+            # partial(shared_task, ...)(rate_limit=...): the use site wins.
+            (SHP, "shapes.tasks.notify", "rate_limit"): "5/s",
+            (SHP, "shapes.tasks.notify", "acks_late"): True,
+            # def job(**options): return shared_task(ignore_result=True, **options)
+            (SHP, "shapes.tasks.report", "ignore_result"): True,
+            (SHP, "shapes.tasks.report", "time_limit"): 12,
+            # def strict(func): return app.task(...)(func)
+            (SHP, "shapes.tasks.audit", "typing"): False,
+            (SHP, "shapes.tasks.audit", "max_retries"): 1,
+            (SHP, "shapes.tasks.stacked", "soft_time_limit"): 9,
+            (SHP, "shapes.tasks.mixed", "max_retries"): 10,
+            (SHP, "shapes.tasks.mixed", "time_limit"): 20,
+            # class T(Mixin, Task): the mixin's attributes first.
+            (SHP, "shapes.mixin_first", "max_retries"): 10,
+            (SHP, "shapes.mixin_first", "time_limit"): 20,
+            (SHP, "shapes.mixin_first", "autoretry_for"): ["builtins.ConnectionError"],
+            # class T(Task, Mixin): Task's own attributes first, the mixin's others.
+            (SHP, "shapes.task_first", "max_retries"): 3,
+            (SHP, "shapes.task_first", "time_limit"): 300,
+            (SHP, "shapes.task_first", "autoretry_for"): ["builtins.ConnectionError"],
+            # A project mixin before an outside base: what it sets is known.
+            (SHP, _EXTERNAL, "max_retries"): 10,
+            (SHP, _EXTERNAL, "time_limit"): 20,
+            (SHP, _EXTERNAL, "autoretry_for"): ["builtins.ConnectionError"],
+            (SHP, _EXTERNAL, "serializer"): "json",
+        },
+        unknown_options=frozenset(
+            (_EXTERNAL, option)
+            for option in (
+                "acks_late",
+                "ignore_result",
+                "rate_limit",
+                "retry_backoff",
+                "serializer",
+                "soft_time_limit",
+                "typing",
+            )
+        ),
+    )
+)
 CASE_IDS = [case.name for case in CASES]
 
 

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import ast
+from typing import Optional
 
 import msgspec
 
 from celerylint.facts.bodies import BodyAnalysis, attrs_used_on, returns_value
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder
-from celerylint.facts.schema import ClassFacts, Decorator, FunctionFacts, Node, Span
+from celerylint.facts.schema import (
+    ClassFacts,
+    Decorator,
+    FunctionFacts,
+    MakerCall,
+    Node,
+    Span,
+    TaskFactory,
+)
 from celerylint.facts.scope import Scope, import_bindings
 from celerylint.facts.walk import bound_in, walk_own_scope
+
+_PARTIAL = frozenset({"functools.partial"})
 
 
 class Definitions(BodyAnalysis):
@@ -35,6 +46,97 @@ class Definitions(BodyAnalysis):
             or "task" in last.lower()
             or bool({name, last} & self.decorator_names)
         )
+
+    def _may_make_tasks(self, callee: Optional[str]) -> bool:
+        """A callee named like a task decorator (`shared_task`, `app.task`, `retrying_task`)."""
+        last = (callee or "").rsplit(".", 1)[-1]
+        return "task" in last.lower() or last in self.decorator_names
+
+    def _maker_call(
+        self, call: ast.Call, maker: str, scope: Scope, forwarded: Optional[str]
+    ) -> MakerCall:
+        """`maker(...)` with its keywords; `**<forwarded>` passes on the use site's keywords."""
+        unpacked = [k.value for k in call.keywords if k.arg is None]
+        passes_on = [isinstance(v, ast.Name) and v.id == forwarded for v in unpacked]
+        return MakerCall(
+            maker,
+            {k.arg: self.nodes.build(k.value, scope) for k in call.keywords if k.arg is not None},
+            {k.arg: self.span(k) for k in call.keywords if k.arg is not None},
+            self.span(call),
+            any(passes_on),
+            not all(passes_on),
+        )
+
+    def _ready_factory(self, call: ast.Call) -> Optional[TaskFactory]:
+        """`x = shared_task(...)`, `x = app.task(...)`, `x = partial(shared_task, ...)`."""
+        callee = self.scope.qualify(call.func)
+        if callee in _PARTIAL:
+            maker = self.scope.qualify(call.args[0]) if len(call.args) == 1 else None
+            if maker is None or not self._may_make_tasks(maker):
+                return None
+            made = self._maker_call(call, maker, self.scope, None)
+            made = msgspec.structs.replace(made, forwards=True)  # a partial passes keywords on
+            return TaskFactory("partial", (made,), span=self.span(call))
+        if callee is None or call.args or not self._may_make_tasks(callee):
+            return None
+        made = self._maker_call(call, callee, self.scope, None)
+        return TaskFactory("ready", (made,), span=self.span(call))
+
+    def _wrapper_factory(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> Optional[TaskFactory]:
+        """A project decorator (function or class) whose code calls task decorators.
+
+        A function's keywords reach the calls that pass on its `**kwargs`; how
+        a class hands its options on (through `self`) is not followed: the
+        options of the tasks it makes are unknown.
+        """
+        if isinstance(node, ast.ClassDef):
+            functions = [
+                s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ]
+            init = next((f for f in functions if f.name == "__init__"), None)
+            params = _param_names(init)[1:] if init else ()
+            forwarded = None
+        else:
+            functions = [node]
+            params = _param_names(node)
+            forwarded = node.args.kwarg.arg if node.args.kwarg else None
+        calls: list[MakerCall] = []
+        stack = [(function, self.scope) for function in functions]
+        while stack:
+            function, outer = stack.pop()
+            nodes = walk_own_scope(function.body)
+            scope = self.function_scope(function, outer, nodes)
+            for inner in nodes:
+                if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    stack.append((inner, scope))
+                    calls.extend(self._decorator_calls(inner, scope, forwarded))
+                elif isinstance(inner, ast.Call):
+                    callee = scope.qualify(inner.func)
+                    if callee is not None and self._may_make_tasks(callee):
+                        calls.append(self._maker_call(inner, callee, scope, forwarded))
+        if not calls:
+            return None
+        if isinstance(node, ast.ClassDef):
+            calls = [msgspec.structs.replace(c, opaque=True) for c in calls]
+        return TaskFactory("wrapper", tuple(calls), params, self.layout.name_span(node))
+
+    def _decorator_calls(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, forwarded: Optional[str]
+    ) -> list[MakerCall]:
+        """`@shared_task(**kw)` on a function defined inside a wrapper: evaluated outside it."""
+        found = []
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            callee = scope.qualify(target)
+            if callee is None or not self._may_make_tasks(callee):
+                continue
+            if isinstance(decorator, ast.Call):
+                found.append(self._maker_call(decorator, callee, scope, forwarded))
+            else:
+                found.append(MakerCall(callee, {}, {}, self.span(decorator), False, False))
+        return found
 
     def _decorators(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -100,6 +202,22 @@ class Definitions(BodyAnalysis):
             self._decorators(node),
         )
 
+    def function_scope(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+        outer: Scope,
+        body_nodes: list[ast.AST],
+    ) -> Scope:
+        """The names inside a function: its parameters, its locals, its own imports."""
+        args = node.args
+        local_names = bound_in(body_nodes)
+        local_names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+        if args.vararg:
+            local_names.add(args.vararg.arg)
+        if args.kwarg:
+            local_names.add(args.kwarg.arg)
+        return outer.child(local_imports(body_nodes, self.module, self.is_package), local_names)
+
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope, body: bool = True
     ) -> FunctionFacts:
@@ -123,19 +241,8 @@ class Definitions(BodyAnalysis):
         self, facts: FunctionFacts, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope
     ) -> FunctionFacts:
         """`facts` with its body analyzed."""
-        args = node.args
         body_nodes = walk_own_scope(node.body)
-        local_imports: dict[str, str] = {}
-        for stmt in body_nodes:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                local_imports.update(import_bindings(stmt, self.module, self.is_package))
-        local_names = bound_in(body_nodes)
-        local_names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
-        if args.vararg:
-            local_names.add(args.vararg.arg)
-        if args.kwarg:
-            local_names.add(args.kwarg.arg)
-        scope = outer.child(local_imports, local_names)
+        scope = self.function_scope(node, outer, body_nodes)
         first = facts.positional[0] if facts.positional else None
         return msgspec.structs.replace(
             facts,
@@ -147,3 +254,48 @@ class Definitions(BodyAnalysis):
             retries=self._retries(body_nodes, first),
             self_attrs=tuple(sorted(attrs_used_on(body_nodes, first))) if first else (),
         )
+
+
+def local_imports(nodes: list[ast.AST], module: str, is_package: bool) -> dict[str, str]:
+    """What names imported inside one function scope refer to, where that is certain.
+
+    `try: from a import t` / `except ImportError: t = None` still makes `t` the
+    imported object wherever it can be used; two imports of different objects
+    under one name, or any other assignment to it, make it a plain local.
+    """
+    targets: dict[str, set[str]] = {}
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for local, qualified in import_bindings(node, module, is_package):
+                targets.setdefault(local, set()).add(qualified)
+    if not targets:
+        return {}
+    fallbacks = {
+        id(target)
+        for node in nodes
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and node.value.value is None
+        for target in node.targets
+    }
+    rebound: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            if id(node) not in fallbacks:
+                rebound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            rebound.add(node.name)
+        elif isinstance(node, ast.ExceptHandler):
+            rebound.add(node.name or "")
+    return {
+        local: next(iter(found))
+        for local, found in targets.items()
+        if len(found) == 1 and local not in rebound
+    }
+
+
+def _param_names(node: Optional[ast.FunctionDef | ast.AsyncFunctionDef]) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    args = node.args
+    return tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])

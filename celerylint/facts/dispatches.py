@@ -42,12 +42,13 @@ class Dispatches:
     dispatches: list[Dispatch]
     _discarded: set[int]
 
-    def _dispatch(self, call: ast.Call, func: ast.Attribute) -> None:
+    def _dispatch(self, call: ast.Call, func: ast.Attribute, scope: Scope) -> None:
+        """Record a dispatch; `scope`: the function it is written in (its local imports)."""
         method = func.attr
         if method not in DISPATCH_METHODS and method != "send_task":
             return
         keywords = {
-            keyword.arg: self.nodes.build(keyword.value, self.scope)
+            keyword.arg: self.nodes.build(keyword.value, scope)
             for keyword in call.keywords
             if keyword.arg is not None
         }
@@ -56,7 +57,7 @@ class Dispatches:
         if method == "send_task":
             task_name = const_str(call.args[0]) if call.args else None
         else:
-            target = self.scope.qualify(func.value)
+            target = scope.qualify(func.value)
             if method == "signature" and call.args:
                 task_name = const_str(call.args[0])  # app.signature("proj.tasks.add")
         args_value = None

@@ -35,6 +35,7 @@ from celerylint.facts.schema import (
     Ref,
     SettingsModuleDefault,
     StarImport,
+    TaskFactory,
     TaskRegistration,
     Unknown,
 )
@@ -79,6 +80,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
         self.classes: dict[str, ClassFacts] = {}
         self.dispatches: list[Dispatch] = []
         self.registrations: list[TaskRegistration] = []
+        self.factories: dict[str, TaskFactory] = {}
         self.dynamic = False
         self._discarded: set[int] = set()
         self._ctx_names: set[str] = set()
@@ -103,6 +105,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             classes=self.classes,
             dispatches=tuple(self.dispatches),
             registrations=tuple(self.registrations),
+            factories=self.factories,
             dynamic=self.dynamic,
         )
 
@@ -201,10 +204,12 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             analyze = any(self._may_define_task(d) for d in stmt.decorator_list)
             self.functions[stmt.name] = self._function(stmt, self.scope, analyze)
             self._function_nodes[stmt.name] = stmt
+            self._record_factory(stmt.name, self._wrapper_factory(stmt))
             return
         if isinstance(stmt, ast.ClassDef):
             events.append(Assign(stmt.name, Unknown(self.span(stmt), "class"), conditional))
             self.classes[stmt.name] = self._class(stmt)
+            self._record_factory(stmt.name, self._wrapper_factory(stmt))
             return
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             self._module_assign(stmt, conditional)
@@ -233,6 +238,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 events.append(Assign(target.id, node, conditional, self.span(target)))
                 if isinstance(value, ast.Call):
                     self._maybe_app(target.id, value, conditional)
+                    self._record_factory(target.id, self._ready_factory(value))
                     if isinstance(value.func, ast.Name) and not conditional:
                         self._factory_calls.append((target.id, value.func.id))
                     if self.scope.qualify(value.func) in _GET_CONTEXT:
@@ -246,12 +252,22 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             elif isinstance(target, ast.Attribute):
                 self._attribute_store(target, value, conditional)
 
+    def _record_factory(self, name: str, factory: Optional[TaskFactory]) -> None:
+        """The name's latest definition: a factory, or (None) something else."""
+        if factory is None:
+            self.factories.pop(name, None)
+        else:
+            self.factories[name] = factory
+
     def _scan_calls(self) -> None:
-        """Conf calls, dispatches and Django defaults, wherever they appear."""
+        """Conf calls, dispatches and Django defaults, wherever they appear.
+
+        A dispatch is qualified in the scope it is written in, so that a task
+        imported inside a function (`from .tasks import send; send.delay()`)
+        is the task, and a local variable is no module-level name.
+        """
         toplevel = {id(s.value) for s in self.tree.body if isinstance(s, ast.Expr)}
-        for node in self._all_nodes:
-            if not isinstance(node, ast.Call):
-                continue
+        for node, local in self._calls_in_scopes():
             scope = self.scope
             callee = scope.qualify(node.func)
             if callee == "os.environ.setdefault" and len(node.args) >= 2:
@@ -263,7 +279,35 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 continue
             conditional = id(node) not in toplevel
             self._conf_call(node, func, conditional)
-            self._dispatch(node, func)
+            self._dispatch(node, func, local)
+
+    def _calls_in_scopes(self) -> list[tuple[ast.Call, Scope]]:
+        """Every call, with the scope of the function it is written in."""
+        found: list[tuple[ast.Call, Scope]] = []
+        stack: list[tuple[ast.AST, Scope]] = [(self.tree, self.scope)]
+        while stack:
+            node, scope = stack.pop()
+            if isinstance(node, ast.Call):
+                found.append((node, scope))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                # Decorators, defaults and annotations run in the enclosing scope.
+                body = body_of(node)
+                inner = self.function_scope(node, scope, walk_own_scope(body))
+                own = {
+                    id(part) for part in (node.body if isinstance(node.body, list) else [node.body])
+                }
+                for child in ast.iter_child_nodes(node):
+                    stack.append((child, inner if id(child) in own else scope))
+                continue
+            stack.extend((child, scope) for child in ast.iter_child_nodes(node))
+        return found
+
+
+def body_of(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.stmt]:
+    """The statements that run in the function's own scope (a lambda's as a return)."""
+    if isinstance(node, ast.Lambda):
+        return [ast.Return(node.body)]
+    return node.body
 
 
 def _returned_instance(

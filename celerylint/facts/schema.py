@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 13
+FACTS_VERSION = 15
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -325,6 +325,41 @@ class Dispatch(msgspec.Struct, frozen=True, array_like=True):
     args_value: Optional[CallArgument] = None
 
 
+# -- task decorator factories --------------------------------------------------------
+#
+# Task decorators built ahead of use and applied by name: `retrying =
+# shared_task(autoretry_for=...)`, `partial(app.task, bind=True)`, a project's
+# own decorator that calls `shared_task`. Which of them really make tasks is
+# decided by the model, once the maker's name is resolved.
+
+
+class MakerCall(msgspec.Struct, frozen=True, array_like=True):
+    """A call to what may be a task decorator, with the options it passes."""
+
+    maker: str  # qualified callee: celery.shared_task, proj.celery.app.task, a factory
+    kwargs: dict[str, Node]
+    keyword_spans: dict[str, Span]
+    span: Span  # the call, to add a keyword to it
+    forwards: bool  # passes on the keywords it was given (`**kwargs`, a partial)
+    opaque: bool  # `**x` of something else: options that cannot be seen
+
+
+class TaskFactory(msgspec.Struct, frozen=True, array_like=True):
+    """A module-level name that makes task decorators.
+
+    kind "ready": `x = shared_task(...)`, a decorator used bare (`@x`);
+    "partial": `x = functools.partial(shared_task, ...)`, used bare or called
+    with more options; "wrapper": a function or class whose body calls task
+    decorators (`calls`), used bare or called; it takes the keywords named in
+    `params` itself and passes on the others when a call `forwards` them.
+    """
+
+    kind: Literal["ready", "partial", "wrapper"]
+    calls: tuple[MakerCall, ...]
+    params: tuple[str, ...] = ()
+    span: Optional[Span] = None  # the value of `x = ...`, or the name in `def x`
+
+
 # -- the file --------------------------------------------------------------------
 
 
@@ -362,6 +397,7 @@ class FileFacts(msgspec.Struct, frozen=True):
     classes: dict[str, ClassFacts] = {}
     dispatches: tuple[Dispatch, ...] = ()
     registrations: tuple[TaskRegistration, ...] = ()
+    factories: dict[str, TaskFactory] = {}
     # exec/globals()/split-settings: names may be bound that the facts do not show.
     dynamic: bool = False
     suppressions: tuple[Suppression, ...] = ()

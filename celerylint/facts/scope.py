@@ -69,7 +69,15 @@ class Scope:
         self.local_names = local_names or set()
 
     def child(self, local_imports: dict[str, str], local_names: set[str]) -> Scope:
-        return Scope(self.module, self.imports, self.module_names, local_imports, local_names)
+        """A function's scope inside this one: enclosing locals stay visible unless rebound."""
+        inherited = {k: v for k, v in self.local_imports.items() if k not in local_names}
+        return Scope(
+            self.module,
+            self.imports,
+            self.module_names,
+            {**inherited, **local_imports},
+            self.local_names | local_names,
+        )
 
     def is_local(self, name: str) -> bool:
         return name in self.local_names and name not in self.local_imports

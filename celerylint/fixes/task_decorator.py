@@ -12,9 +12,14 @@ from celerylint.model.tasks import Task
 
 
 def decorator_keyword_fix(task: Task, name: str, value: str, message: str) -> Optional[PendingFix]:
-    """An unsafe fix adding `name=value` to a function task's decorator, if not there yet."""
-    decorator = task.decorator
-    if decorator is None or name in decorator.kwargs or decorator.opaque:
+    """An unsafe fix adding `name=value` to a function task's decorator, if not there yet.
+
+    Only where the task's own options are written (`@app.task(...)`, a partial
+    used as `@p(...)`): a keyword added to a ready-made decorator (`@retrying`)
+    would break it, and one added to a shared factory changes other tasks too.
+    """
+    decorator = task.options_call
+    if decorator is None or name in task.own_options or task.opaque_options:
         return None
 
     def build(layouts: CallLayouts) -> Optional[Fix]:

@@ -16,6 +16,7 @@ from typing import Optional
 from celerylint.facts.schema import (
     Assign,
     ClassFacts,
+    Const,
     FileFacts,
     Mutate,
     Node,
@@ -56,6 +57,43 @@ class Symbol:
     name: Optional[str] = None
     binding: Optional[Binding] = None
     rest: str = ""
+
+
+@dataclass(frozen=True)
+class MroClass:
+    """One class of a method resolution order.
+
+    A project class has its module, name and facts; a class outside the
+    project has only its qualified name (`key`): it may define any attribute.
+    """
+
+    key: str  # "module.name" for a project class
+    module: Optional[str] = None
+    name: Optional[str] = None
+    facts: Optional[ClassFacts] = None
+    terminal: bool = False  # where the project's hierarchy ends (celery.Task)
+
+
+Mro = list[MroClass]
+# The key of the terminal class, whichever name it was reached by.
+TERMINAL_KEY = "celery.Task"
+
+
+def _c3_merge(sequences: list[Mro]) -> Optional[Mro]:
+    """Python's C3 merge; None when no consistent order exists."""
+    pending = [list(seq) for seq in sequences if seq]
+    result: Mro = []
+    while pending:
+        for seq in pending:
+            head = seq[0]
+            if not any(head.key in (c.key for c in other[1:]) for other in pending):
+                break
+        else:
+            return None
+        result.append(head)
+        pending = [[c for c in seq if c.key != head.key] for seq in pending]
+        pending = [seq for seq in pending if seq]
+    return result
 
 
 @dataclass
@@ -147,6 +185,55 @@ class Modules:
             module, name = symbol.module, symbol.name
         return None
 
+    def mro(
+        self,
+        module: str,
+        name: str,
+        terminal: Callable[[str, Symbol], bool] = lambda base, symbol: False,
+    ) -> Optional[Mro]:
+        """The class's method resolution order, by Python's C3 linearization.
+
+        Project classes are followed through any number of bases; a base
+        outside the project is one opaque entry (its own bases are not seen),
+        as is a base for which `terminal(qualified base, its symbol)` holds
+        (celery.Task), marked `terminal`. None when the order cannot be known:
+        a base that is an expression, a metaclass, a cycle, an inconsistent
+        hierarchy (Python raises TypeError for it too).
+        """
+        return self._linearize(module, name, terminal, ())
+
+    def _linearize(
+        self,
+        module: str,
+        name: str,
+        terminal: Callable[[str, Symbol], bool],
+        seen: tuple[str, ...],
+    ) -> Optional[Mro]:
+        key = f"{module}.{name}"
+        cls = self.class_facts(module, name)
+        if cls is None or cls.opaque_bases or key in seen or len(seen) > _MAX_HOPS:
+            return None
+        heads: list[Mro] = []
+        for base in cls.bases:
+            if base is None:
+                return None
+            if base == "builtins.object":
+                continue
+            symbol = self.resolve(base, module)
+            if terminal(base, symbol):
+                heads.append([MroClass(TERMINAL_KEY, terminal=True)])
+            elif symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
+                linear = self._linearize(symbol.module, symbol.name, terminal, (*seen, key))
+                if linear is None:
+                    return None
+                heads.append(linear)
+            else:
+                heads.append([MroClass(symbol.qualname)])
+        merged = _c3_merge([*heads, [head[0] for head in heads]])
+        if merged is None:
+            return None
+        return [MroClass(key, module, name, cls), *merged]
+
     def class_facts(self, module: str, name: str) -> Optional[ClassFacts]:
         facts = self.facts(module)
         return facts.classes.get(name) if facts is not None else None
@@ -229,11 +316,16 @@ class Modules:
                     bindings[name] = binding
         return Namespace(bindings, open_ended)
 
-    def resolve(self, qualname: str, near: Optional[str] = None, hops: int = 0) -> Symbol:
+    def resolve(
+        self, qualname: str, near: Optional[str] = None, hops: int = 0, guarded: bool = False
+    ) -> Symbol:
         """Follow a qualified name through modules, imports and re-exports.
 
         `near` is the module the name was written in: it decides between
-        modules of the same name in different source roots.
+        modules of the same name in different source roots. `guarded` also
+        follows an import whose only alternative is None (`try: from a import t`
+        / `except ImportError: t = None`): where the name is used as that
+        object, it is that object.
         """
         if hops > _MAX_HOPS:
             return Symbol("missing", qualname)
@@ -245,22 +337,27 @@ class Modules:
             rest = parts[cut:]
             if not rest:
                 return Symbol("module", qualname, module=module)
-            return self._attribute(module, rest, qualname, hops)
+            return self._attribute(module, rest, qualname, hops, guarded)
         return Symbol("external", qualname)
 
-    def _attribute(self, module: str, rest: list[str], qualname: str, hops: int) -> Symbol:
+    def _attribute(
+        self, module: str, rest: list[str], qualname: str, hops: int, guarded: bool
+    ) -> Symbol:
         name, remaining = rest[0], rest[1:]
         binding = self.namespace(module).bindings.get(name)
         if binding is None:
             # `import pkg.sub` makes pkg.sub reachable as an attribute of pkg.
             submodule = self._module(f"{self.display(module)}.{name}", module)
             if submodule is not None:
-                return self.resolve(".".join([submodule, *remaining]), module, hops + 1)
+                return self.resolve(".".join([submodule, *remaining]), module, hops + 1, guarded)
             return Symbol("missing", qualname, module=module, name=name)
         node = binding.node
-        if isinstance(node, Ref) and not binding.conditional:
+        if isinstance(node, Ref) and (
+            not binding.conditional
+            or (guarded and self._only_import(binding.module, name, node.qualname))
+        ):
             target = ".".join([node.qualname, *remaining])
-            return self.resolve(target, binding.module, hops + 1)
+            return self.resolve(target, binding.module, hops + 1, guarded)
         kind = "binding"
         if isinstance(node, Unknown) and node.reason == "class":
             if self.class_facts(binding.module, name) is not None:
@@ -275,3 +372,19 @@ class Modules:
             binding=binding,
             rest=".".join(remaining),
         )
+
+    def _only_import(self, module: str, name: str, qualname: str) -> bool:
+        """Every binding of `name` in `module` imports `qualname`, or is None."""
+        facts = self.facts(module)
+        if facts is None or facts.dynamic:
+            return False
+        for event in facts.events:
+            if isinstance(event, Mutate) and event.name == name:
+                return False
+            if isinstance(event, Assign) and event.name == name:
+                node = event.node
+                if isinstance(node, Ref) and node.qualname == qualname:
+                    continue
+                if not (isinstance(node, Const) and node.value is None):
+                    return False
+        return True

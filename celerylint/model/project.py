@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,13 +17,21 @@ from celerylint.facts.schema import (
     Node,
     Ref,
     Seq,
+    TaskFactory,
 )
 from celerylint.facts.values import Evaluator
 from celerylint.manifests import WorkerCommands
 from celerylint.model.namespace import FactsLoader, Modules
 from celerylint.model.references import References
 from celerylint.model.settings import App, AppBuilder
-from celerylint.model.tasks import CURRENT_APP, SHARED_TASK, Option, Task, TaskOptions
+from celerylint.model.tasks import (
+    CURRENT_APP,
+    SHARED_TASK,
+    DeclaredOption,
+    Option,
+    Task,
+    TaskOptions,
+)
 
 # Dispatch methods whose result is a signature or canvas part: the result may be read.
 SIGNATURES = frozenset({"s", "si", "signature", "map", "starmap", "chunks"})
@@ -37,6 +46,17 @@ class ResultReaders:
 
     def reads(self, task: Task) -> bool:
         return task.qualname in self.qualnames or bool(task.name and task.name in self.names)
+
+
+@dataclass(frozen=True)
+class TaskMaking:
+    """What a task decorator (maybe built ahead by a factory) gives the task it makes."""
+
+    apps: Optional[list[App]]  # None: apps that cannot be seen
+    options: dict[str, DeclaredOption]
+    opaque: bool  # options that cannot be seen
+    maker: Optional[str]  # Celery's decorator at the end, if the task is made by it alone
+    options_call: Optional[Decorator]  # where to add a keyword for this task alone
 
 
 @dataclass(frozen=True)
@@ -116,13 +136,12 @@ class Project:
 
     def is_bound(self, task: Task) -> Optional[bool]:
         """Whether the task decorator binds the task (`bind=True`); None if unknown."""
-        decorator = task.decorator
-        if decorator is None or decorator.opaque:
+        if task.decorator is None:
             return None
-        node = decorator.kwargs.get("bind")
-        if node is None:
-            return False
-        value = self.evaluator.evaluate(node, task.path)
+        declared = task.own_options.get("bind")
+        if declared is None:
+            return None if task.opaque_options else False
+        value = self.evaluator.evaluate(declared.node, declared.path)
         return bool(value.value) if value.known else None
 
     @functools.cached_property
@@ -196,23 +215,17 @@ class Project:
 
     def _find_tasks(self, builder: AppBuilder) -> list[Task]:
         tasks: list[Task] = []
-        for module in self.relevant:
+        for module in [*self.relevant, *self._factory_users(builder)]:
             facts = self._facts(module)
             path = self.modules.paths[module]
             mentions_celery = _imports_celery(facts)
             for name, function in facts.functions.items():
                 for decorator in function.decorators:
-                    apps = self._task_decorator_apps(decorator, builder, mentions_celery, module)
-                    if apps is False:
+                    making = self._making(decorator, path, module, builder, mentions_celery)
+                    if making is None:
                         continue
-                    kwargs = decorator.kwargs
-                    base_node = kwargs.get("base")
-                    base = None
-                    if isinstance(base_node, Ref):
-                        base = base_node.qualname
-                    elif isinstance(base_node, Name):
-                        base = f"{module}.{base_node.id}"
-                    options = {k: v for k, v in kwargs.items() if k not in ("base", "name")}
+                    options = making.options
+                    base = self._base_of(options.get("base"))
                     display = f"{self.modules.display(module)}.{name}"
                     task = Task(
                         f"{module}.{name}",
@@ -220,13 +233,17 @@ class Project:
                         path,
                         "function",
                         function,
-                        options,
-                        decorator.opaque,
+                        {k: v for k, v in options.items() if k not in ("base", "name")},
+                        making.opaque,
                         base,
-                        None if apps is None else list(apps),
+                        None if making.apps is None else list(making.apps),
                     )
-                    task.name = self._task_name(kwargs.get("name"), path, display)
+                    named = options.get("name")
+                    named_node = named.node if named else None
+                    task.name = self._task_name(named_node, named.path if named else path, display)
                     task.decorator = decorator
+                    task.maker = making.maker
+                    task.options_call = making.options_call
                     tasks.append(task)
                     break
             for registration in facts.registrations:
@@ -250,26 +267,170 @@ class Project:
         tasks.sort(key=lambda t: (t.path, t.span.line))
         return tasks
 
+    def _factory_users(self, builder: AppBuilder) -> list[str]:
+        """Modules the prefilter left out that may apply a decorator factory of the project.
+
+        `@retrying` names nothing the prefilter knows, so the files that use a
+        factory are found by its name (reading every file: only when the project
+        has a factory that makes tasks).
+        """
+        names: set[str] = set()
+        for module in self.relevant:
+            for name in self._facts(module).factories:
+                qualname = f"{module}.{name}"
+                if name in names:
+                    continue
+                if self._factory_making(qualname, module, {}, False, False, builder, module, 0):
+                    names.add(name)
+        relevant = set(self.relevant)
+        users: set[str] = set()
+        for name in sorted(names):
+            users.update(m for m in self.modules_mentioning(name) if m not in relevant)
+        return sorted(users)
+
+    def _base_of(self, declared: Optional[DeclaredOption]) -> Optional[str]:
+        """The qualified class of a `base=` option."""
+        if declared is None:
+            return None
+        node = declared.node
+        if isinstance(node, Ref):
+            return node.qualname
+        if isinstance(node, Name):
+            return f"{self.modules.module_of(declared.path)}.{node.id}"
+        return None
+
     def _task_name(self, node: Optional[Node], path: str, default: str) -> Optional[str]:
         if node is None:
             return default
         value = self.evaluator.evaluate(node, path)
         return value.value if value.known and isinstance(value.value, str) else None
 
-    def _task_decorator_apps(
-        self, decorator: Decorator, builder: AppBuilder, mentions_celery: bool, module: str
-    ) -> Union[list[App], Literal[False], None]:
-        """The apps a decorator registers its task with; None: unknown apps; False: not a task."""
+    def _making(
+        self,
+        decorator: Decorator,
+        path: str,
+        module: str,
+        builder: AppBuilder,
+        mentions_celery: bool,
+    ) -> Optional[TaskMaking]:
+        """How a decorator makes a task, or None if it makes none."""
         qualname = decorator.qualname
         if not qualname:
-            return False
+            return None
+        given = {
+            key: DeclaredOption(node, path, decorator.keyword_spans.get(key), decorator)
+            for key, node in decorator.kwargs.items()
+        }
+        apps = self._task_decorator_apps(qualname, builder, mentions_celery, module, module)
+        if apps is not False:
+            own = qualname not in self.task_decorators
+            return TaskMaking(
+                apps, given, decorator.opaque, qualname if own else None, decorator if own else None
+            )
+        making = self._factory_making(
+            qualname, module, given, decorator.opaque, decorator.called, builder, module, 0
+        )
+        if making is not None and making.options_call is None and making.maker is not None:
+            # A partial takes more keywords where it is used: that decorator is this task's own.
+            factory = self._factory(qualname, module)
+            if factory is not None and factory[0].kind == "partial":
+                making = dataclasses.replace(making, options_call=decorator)
+        return making
+
+    def _factory(self, qualname: str, near: str) -> Optional[tuple[TaskFactory, str]]:
+        """The decorator factory a name is bound to, and its module."""
+        symbol = self.modules.resolve(qualname, near)
+        if symbol.rest or not symbol.module or not symbol.name:
+            return None
+        factory = self._facts(symbol.module).factories.get(symbol.name)
+        if factory is None:
+            return None
+        if symbol.kind == "binding":
+            binding = symbol.binding
+            if binding is None or binding.conditional or binding.node.span != factory.span:
+                return None  # rebound after the factory was made
+        elif symbol.kind not in ("function", "class"):
+            return None
+        return factory, symbol.module
+
+    def _factory_making(
+        self,
+        qualname: str,
+        near: str,
+        given: dict[str, DeclaredOption],
+        opaque: bool,
+        called: bool,
+        builder: AppBuilder,
+        task_module: str,
+        depth: int,
+    ) -> Optional[TaskMaking]:
+        """How a decorator factory, used with the keywords `given`, makes a task."""
+        found = self._factory(qualname, near) if depth < 8 else None
+        if found is None:
+            return None
+        factory, module = found
+        path = self.modules.paths[module]
+        if factory.kind == "ready" and (given or called):
+            opaque = True  # `@x(...)` of a ready-made decorator: not what Celery expects
+        passed = {k: v for k, v in given.items() if k not in factory.params}
+        mentions_celery = _imports_celery(self._facts(module))
+        makings: list[TaskMaking] = []
+        for call in factory.calls:
+            as_call = Decorator(
+                call.maker, True, call.kwargs, call.keyword_spans, 0, call.opaque, call.span
+            )
+            options = {
+                key: DeclaredOption(node, path, call.keyword_spans.get(key), as_call)
+                for key, node in call.kwargs.items()
+            }
+            lost = bool(passed) and not call.forwards
+            if call.forwards:
+                options.update(passed)
+            hidden = opaque or call.opaque or lost
+            apps = self._task_decorator_apps(
+                call.maker, builder, mentions_celery, module, task_module
+            )
+            if apps is not False:
+                maker = call.maker if call.maker not in self.task_decorators else None
+                owner = as_call if factory.kind == "ready" and maker else None
+                makings.append(TaskMaking(apps, options, hidden, maker, owner))
+                continue
+            inner = self._factory_making(
+                call.maker, module, options, hidden, True, builder, task_module, depth + 1
+            )
+            if inner is not None:
+                makings.append(inner)
+        if not makings:
+            return None
+        if len(makings) > 1:
+            # Several ways to make the task: which one, and with what, is not seen.
+            apps = makings[0].apps if all(m.apps == makings[0].apps for m in makings) else None
+            return TaskMaking(apps, {}, True, None, None)
+        making = makings[0]
+        if factory.kind == "wrapper":
+            # A project decorator: what it does to the function and its calls is its own.
+            return dataclasses.replace(making, maker=None, options_call=None)
+        return making
+
+    def _task_decorator_apps(
+        self,
+        qualname: str,
+        builder: AppBuilder,
+        mentions_celery: bool,
+        module: str,
+        task_module: str,
+    ) -> Union[list[App], Literal[False], None]:
+        """The apps a decorator registers its task with; None: unknown apps; False: not a task.
+
+        `module` is where the decorator is written, `task_module` where the task is.
+        """
         if qualname in SHARED_TASK or qualname in self.task_decorators:
-            return self._apps_near(module)
+            return self._apps_near(task_module)
         if not qualname.endswith(".task"):
             return False
         receiver = qualname[: -len(".task")]
         if receiver in CURRENT_APP:
-            return self._apps_near(module)
+            return self._apps_near(task_module)
         app = builder.app_for(receiver, self.apps, module)
         if app is not None:
             return [app]
@@ -304,6 +465,19 @@ class Project:
         best = max(shared(app) for app in self.apps)
         near = [app for app in self.apps if shared(app) == best]
         return near if len({app.module for app in near}) == 1 else None
+
+    def task_for(self, target: Optional[str], near: str) -> Optional[Task]:
+        """The function task a call's receiver (`t` in `t.delay()`, written in `near`) names."""
+        if not target:
+            return None
+        symbol = self.modules.resolve(target, near, guarded=True)
+        if symbol.kind != "function" or symbol.rest or not symbol.module or not symbol.name:
+            return None
+        return self._function_tasks.get(f"{symbol.module}.{symbol.name}")
+
+    @functools.cached_property
+    def _function_tasks(self) -> dict[str, Task]:
+        return {task.qualname: task for task in self.tasks if task.kind == "function"}
 
     def option(self, task: Task, name: str, app: Optional[App]) -> Option:
         return self.options.option(task, name, app)

@@ -22,9 +22,10 @@ from celerylint.facts.schema import (
     Name,
     Node,
     Ref,
+    Span,
 )
 from celerylint.facts.values import Evaluator, Value, known, unknown
-from celerylint.model.namespace import ClassChain, Modules, Symbol
+from celerylint.model.namespace import Modules, Mro, MroClass, Symbol
 from celerylint.model.settings import App
 
 TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task", "celery.task.Task"})
@@ -46,6 +47,42 @@ TASK_DEFAULTS: dict[str, Any] = {
     "typing": True,
     "expires": None,
 }
+# The attributes celery.app.task.Task itself defines (Celery 5.7; a test checks them
+# against the installed Celery): a project class after Task in a task class's MRO
+# cannot change these, but may set any other (autoretry_for, retry_backoff, ...).
+CELERY_TASK_ATTRIBUTES = frozenset(
+    {
+        "Request",
+        "Strategy",
+        "abstract",
+        "acks_late",
+        "acks_on_failure",
+        "acks_on_failure_or_timeout",
+        "acks_on_timeout",
+        "app",
+        "default_retry_delay",
+        "expires",
+        "from_config",
+        "ignore_result",
+        "max_retries",
+        "name",
+        "priority",
+        "rate_limit",
+        "reject_on_worker_lost",
+        "request_stack",
+        "resultrepr_maxsize",
+        "retry_on_worker_lost",
+        "send_events",
+        "serializer",
+        "soft_time_limit",
+        "store_errors_even_if_ignored",
+        "throws",
+        "time_limit",
+        "track_started",
+        "trail",
+        "typing",
+    }
+)
 # Task.from_config: options taken from the app's settings when left unset (None).
 FROM_CONFIG: dict[str, str] = {
     "serializer": "task_serializer",
@@ -75,10 +112,30 @@ class Option:
     origin: str  # "task", "base", "annotation", "config", "default"
     node: Optional[Node] = None
     path: Optional[str] = None
+    # Where the option is decided: the decorator or factory keyword (`max_retries=None`),
+    # the class attribute's name; None when no single line decides it.
+    span: Optional[Span] = None
+    # The decorator (or decorator factory) call the keyword is written in.
+    call: Optional[Decorator] = None
 
     @property
     def known(self) -> bool:
         return self.value.known
+
+    @property
+    def located(self) -> Optional[tuple[str, Span]]:
+        """(file, span) of the line that decides the option, if one does."""
+        return (self.path, self.span) if self.path and self.span else None
+
+
+@dataclass(frozen=True)
+class DeclaredOption:
+    """A task option given to its decorator, maybe through a factory in another file."""
+
+    node: Node
+    path: str
+    span: Optional[Span]  # the keyword
+    call: Decorator  # the call it is written in
 
 
 class Task:
@@ -91,7 +148,7 @@ class Task:
         path: str,
         kind: str,
         body: Union[FunctionFacts, ClassFacts],
-        options: dict[str, Node],
+        options: dict[str, DeclaredOption],
         opaque_options: bool,
         base: Optional[str],
         apps: Optional[list[App]],
@@ -101,13 +158,19 @@ class Task:
         self.path = path
         self.kind = kind  # "function" or "class"
         self.body = body  # function facts, or class facts for class tasks
-        self.own_options = options  # decorator keywords or class attributes
-        self.opaque_options = opaque_options  # **kwargs in the decorator
+        self.own_options = options  # decorator (and decorator factory) keywords
+        self.opaque_options = opaque_options  # options that cannot be seen (**kwargs)
         self.base = base  # qualified base class from `base=` (function tasks)
         self.apps = apps  # None: an app we cannot see
         self.span = body.span
         self.name: Optional[str] = None
-        self.decorator: Optional[Decorator] = None  # function tasks: the task decorator
+        self.decorator: Optional[Decorator] = None  # function tasks: the decorator used
+        # Celery's own decorator that makes the task (through names, partials and
+        # ready-made decorators), or None: a project decorator whose additions
+        # (bind, wrappers) cannot be seen.
+        self.maker: Optional[str] = None
+        # The call a keyword can be added to, to change this task's options alone.
+        self.options_call: Optional[Decorator] = None
 
     @property
     def function(self) -> Optional[FunctionFacts]:
@@ -148,7 +211,7 @@ class TaskOptions:
         self.modules = modules
         self.evaluator = evaluator
         self._refs = refs
-        self._chains: dict[str, Optional[ClassChain]] = {}
+        self._mros: dict[str, Optional[Mro]] = {}
         self._options: dict[tuple[int, str, Optional[str]], Option] = {}
 
     def _evaluate(self, name: str, node: Node, path: str) -> Value:
@@ -192,30 +255,36 @@ class TaskOptions:
 
     def _declared(self, task: Task, name: str) -> Optional[Option]:
         """The option as set on the task itself or inherited from its base classes."""
-        if name in task.own_options:
-            node = task.own_options[name]
-            return Option(name, self._evaluate(name, node, task.path), "task", node, task.path)
+        declared = task.own_options.get(name)
+        if declared is not None:
+            node, path = declared.node, declared.path
+            value = self._evaluate(name, node, path)
+            return Option(name, value, "task", node, path, declared.span, declared.call)
         if task.opaque_options:
-            return Option(name, unknown("the decorator passes **kwargs"), "task")
-        chain = self.base_chain(task)
-        if chain is None:
-            return Option(name, unknown("a base class is outside the project"), "base")
-        for module, _name, cls in chain:
-            if name in cls.attrs:
-                node = cls.attrs[name]
-                path = self.modules.paths[module]
-                return Option(name, self._evaluate(name, node, path), "base", node, path)
-        return None
+            return Option(name, unknown("the task decorator's options cannot be seen"), "task")
+        mro = self.base_mro(task)
+        if mro is None:
+            return Option(name, unknown("the task's class hierarchy cannot be followed"), "base")
+        defining, reason = class_attribute(mro, name)
+        if reason is not None:
+            return Option(name, unknown(reason), "base")
+        if defining is None or defining.facts is None or defining.module is None:
+            return None
+        node = defining.facts.attrs[name]
+        path = self.modules.paths[defining.module]
+        span = defining.facts.attr_spans.get(name)
+        return Option(name, self._evaluate(name, node, path), "base", node, path, span)
 
-    def base_chain(self, task: Task) -> Optional[ClassChain]:
+    def base_mro(self, task: Task) -> Optional[Mro]:
+        """The MRO of the task's class (`base=`, the app's task class, or the class task)."""
         if task.kind == "class":
-            return self.class_chain(task.module, task.qualname.rsplit(".", 1)[1])
+            return self.class_mro(task.module, task.qualname.rsplit(".", 1)[1])
         if task.base is None:
-            chains = [self._app_task_class(app) for app in task.apps or []]
-            if not chains:
+            mros = [self._app_task_class(app) for app in task.apps or []]
+            if not mros:
                 return []
-            first = chains[0]
-            if any(chain is None or chain != first for chain in chains):
+            first = mros[0]
+            if any(mro is None or mro != first for mro in mros):
                 return None  # unresolvable, or different per app: stay silent
             return first
         if task.base in TASK_BASES:
@@ -224,11 +293,11 @@ class TaskOptions:
         if symbol.kind != "class" or symbol.module is None or symbol.name is None:
             if symbol.rest == "Task" and symbol.kind == "binding":
                 return []  # app.Task
-            return None
-        return self.class_chain(symbol.module, symbol.name)
+            return [MroClass(symbol.qualname)]  # a class outside the project
+        return self.class_mro(symbol.module, symbol.name)
 
-    def _app_task_class(self, app: App) -> Optional[ClassChain]:
-        """The chain of the app's default task class (`Celery(task_cls=...)`)."""
+    def _app_task_class(self, app: App) -> Optional[Mro]:
+        """The MRO of the app's default task class (`Celery(task_cls=...)`)."""
         node = app.record.kwargs.get("task_cls")
         if node is None:
             return []
@@ -237,32 +306,25 @@ class TaskOptions:
             if not attr:
                 module_part, _, attr = module_part.rpartition(".")
             module = self.modules.find(module_part, app.module)
-            return self.class_chain(module, attr) if module else None
+            return self.class_mro(module, attr) if module else None
         if isinstance(node, (Ref, Name)):
             qualname = node.qualname if isinstance(node, Ref) else f"{app.module}.{node.id}"
             symbol = self.modules.resolve(qualname, app.module)
             if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
-                return self.class_chain(symbol.module, symbol.name)
+                return self.class_mro(symbol.module, symbol.name)
         return None
 
-    def class_chain(self, module: str, name: str) -> Optional[ClassChain]:
-        """The class and its bases up to celery.Task, or None when it leaves the project."""
+    def class_mro(self, module: str, name: str) -> Optional[Mro]:
+        """The class's MRO, ending at celery.Task (memoized)."""
         key = f"{module}.{name}"
-        if key not in self._chains:
-            self._chains[key] = self.modules.class_chain(module, name, _task_base)
-        return self._chains[key]
+        if key not in self._mros:
+            self._mros[key] = self.modules.mro(module, name, _task_base)
+        return self._mros[key]
 
     def is_task_class(self, module: str, name: str) -> bool:
-        chain = self.class_chain(module, name)
-        if not chain:
-            return False
-        last_bases = chain[-1][2].bases
-        if any(b in TASK_BASES for b in last_bases):
-            return True
-        if last_bases and last_bases[0] is not None:
-            symbol = self.modules.resolve(last_bases[0], chain[-1][0])
-            return symbol.kind == "binding" and symbol.rest == "Task"
-        return False
+        """A project class with celery.Task (or an app's `Task`) among its bases."""
+        mro = self.class_mro(module, name)
+        return bool(mro) and any(entry.terminal for entry in mro or [])
 
     def _annotation(self, task: Task, name: str, app: Optional[App]) -> Optional[Option]:
         if app is None:
@@ -294,3 +356,30 @@ class TaskOptions:
 def _task_base(base: str, symbol: Symbol) -> bool:
     """celery.Task, or an app's `app.Task`: where a task class chain ends."""
     return base in TASK_BASES or (symbol.kind == "binding" and symbol.rest == "Task")
+
+
+def class_attribute(mro: Mro, name: str) -> tuple[Optional[MroClass], Optional[str]]:
+    """Which class of `mro` decides attribute `name`, as Python looks it up.
+
+    (the project class defining it, None); (None, None): no class sets it,
+    Celery's default applies; (None, why): unknown, because a class outside
+    the project comes first and may define anything. celery.Task defines its
+    own attributes (CELERY_TASK_ATTRIBUTES), so classes after it cannot change
+    those; but where Task sits relative to a class outside the project is not
+    seen (that class may derive from Task), so any such class makes Task's
+    own attributes unknown.
+    """
+    for index, entry in enumerate(mro):
+        if entry.facts is not None:
+            if name in entry.facts.attrs:
+                return entry, None
+        elif not entry.terminal:
+            return None, f"base class `{entry.key}` is outside the project"
+        elif name in CELERY_TASK_ATTRIBUTES:
+            foreign = next(
+                (e for e in mro[index + 1 :] if e.facts is None and not e.terminal), None
+            )
+            if foreign is not None:
+                return None, f"base class `{foreign.key}` is outside the project"
+            return None, None
+    return None, None

@@ -23,12 +23,11 @@ _APP_ATTRS = frozenset({"task_cls", "Task"})
 
 def celery_task(project: Project, task: Task) -> bool:
     """A function task made by Celery's own decorator, in apps that are plain `Celery`."""
-    decorator = task.decorator
-    if task.kind != "function" or decorator is None:
+    if task.kind != "function" or task.decorator is None:
         return False
-    if decorator.qualname in project.task_decorators:
+    if task.maker is None:
         return False  # a project decorator: what it adds (bind, wrappers) is not visible
-    if task.apps is None and decorator.qualname not in SHARED_TASK:
+    if task.apps is None and task.maker not in SHARED_TASK:
         return False  # `<something>.task` of an app we cannot see
     return all(plain_app(project, app) for app in task.apps or [])
 
@@ -64,8 +63,13 @@ def decorators_below(task: Task) -> bool:
 
 
 def overrides(project: Project, task: Task, methods: Sequence[str]) -> bool:
-    """The task's base classes define one of `methods`, or cannot be seen."""
-    chain = project.options.base_chain(task)
-    if chain is None:
+    """The task's base classes define one of `methods` before celery.Task, or cannot be seen."""
+    mro = project.options.base_mro(task)
+    if mro is None:
         return True
-    return any(name in cls.methods for _module, _name, cls in chain for name in methods)
+    for entry in mro:
+        if entry.terminal:
+            return False  # celery.Task defines them all: later classes do not count
+        if entry.facts is None or any(name in entry.facts.methods for name in methods):
+            return True
+    return False

@@ -11,8 +11,9 @@ from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
+from celerylint.rules._deciding_line import by_deciding_line
 from celerylint.rules._time_limits import limit_seconds
-from celerylint.rules.base import diagnostic, setting_home, task_label
+from celerylint.rules.base import diagnostic, setting_home
 from celerylint.rules.registry import rule
 
 
@@ -21,6 +22,9 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
     if project.workers.sets_time_limit:
         return  # a worker started with --time-limit has a global limit the code cannot show
     highest_soft: dict[str, float] = {}  # per app: the same for each of its findings
+    found: list[tuple[Task, Option]] = []
+    fixes: dict[int, Optional[Fix]] = {}
+    apps: dict[int, App] = {}
     for task in project.tasks:
         if not task.apps or task.function is None:
             continue  # the app's settings are not visible: a global limit may exist
@@ -35,15 +39,24 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
             lacking.append(app)
         else:
             app = lacking[0]
-            yield diagnostic(
-                "CL201",
-                f"Task {task_label(task)} has no hard time limit: a hung call blocks a worker "
-                f"process forever; set `time_limit=` on the task or "
-                f"`{app.setting_key('task_time_limit')}` in {setting_home(app)}",
-                task.path,
-                task.span,
-                _time_limit_fix(project, task, app, highest_soft) if len(lacking) == 1 else None,
+            found.append((task, project.option(task, "time_limit", app)))
+            apps[id(task)] = app
+            fixes[id(task)] = (
+                _time_limit_fix(project, task, app, highest_soft) if len(lacking) == 1 else None
             )
+    for decided in by_deciding_line(found):
+        first = decided.tasks[0]
+        app = apps[id(first)]
+        subject = decided.subject("has", "have")
+        yield diagnostic(
+            "CL201",
+            f"{subject} no hard time limit: a hung call blocks a worker process forever; set "
+            f"`time_limit=` on the task or `{app.setting_key('task_time_limit')}` in "
+            f"{setting_home(app)}",
+            decided.path,
+            decided.span,
+            fixes[id(first)],
+        )
 
 
 def _time_limit_fix(

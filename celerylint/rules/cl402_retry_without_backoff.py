@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Optional
 
-from celerylint.diagnostics import Diagnostic
-from celerylint.fixes.task_decorator import decorator_keyword_fix
+from celerylint.diagnostics import Applicability, Diagnostic, Fix, PendingFix
+from celerylint.fixes.call_layout import CallLayouts
+from celerylint.fixes.edits import make_fix
+from celerylint.fixes.task_decorator import decorator_keyword_edits
 from celerylint.model.project import Project
-from celerylint.rules.base import diagnostic, task_apps, task_label
+from celerylint.model.tasks import Option, Task
+from celerylint.rules._deciding_line import Decided, by_deciding_line
+from celerylint.rules.base import diagnostic, task_apps
 from celerylint.rules.registry import rule
 
 
 @rule("CL402", "retry-without-backoff")
 def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
+    found: list[tuple[Task, Option]] = []
+    unset: set[int] = set()  # tasks with no `retry_backoff` anywhere
     for task in project.tasks:
         for app in task_apps(task):
             autoretry = project.option(task, "autoretry_for", app)
@@ -20,15 +27,36 @@ def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
             if not (autoretry.known and backoff.known):
                 continue
             if autoretry.value.value and not backoff.value.value:
-                yield diagnostic(
-                    "CL402",
-                    f"Task {task_label(task)} retries automatically without `retry_backoff`: "
-                    "every failure is retried at a fixed delay, hammering a struggling "
-                    "dependency; add `retry_backoff=True`",
-                    task.path,
-                    task.span,
-                    pending_fix=decorator_keyword_fix(
-                        task, "retry_backoff", "True", "Add `retry_backoff=True`"
-                    ),
-                )
+                # An explicit `retry_backoff=False` decides; else where retries are turned on.
+                explicit = backoff.origin in ("task", "base") and backoff.located
+                found.append((task, backoff if explicit else autoretry))
+                if backoff.origin == "default":
+                    unset.add(id(task))
                 break
+    for decided in by_deciding_line(found):
+        subject = decided.subject("retries", "retry")
+        yield diagnostic(
+            "CL402",
+            f"{subject} automatically without `retry_backoff`: every failure is retried at a "
+            "fixed delay, hammering a struggling dependency; add `retry_backoff=True`",
+            decided.path,
+            decided.span,
+            pending_fix=_backoff_fix(decided, unset),
+        )
+
+
+def _backoff_fix(decided: Decided, unset: set[int]) -> Optional[PendingFix]:
+    """Add `retry_backoff=True` to the call that turns retries on, if no task sets it."""
+    option = decided.option
+    call, path = option.call, option.path
+    if call is None or path is None or call.opaque or "retry_backoff" in call.kwargs:
+        return None
+    if any(id(task) not in unset for task in decided.tasks):
+        return None  # a task sets `retry_backoff=False` elsewhere: adding it here is not enough
+
+    def build(layouts: CallLayouts) -> Optional[Fix]:
+        assert call is not None and path is not None  # narrowed above, for mypy
+        edits = decorator_keyword_edits(path, call, "retry_backoff=True", layouts)
+        return make_fix("Add `retry_backoff=True`", Applicability.UNSAFE, edits) if edits else None
+
+    return build

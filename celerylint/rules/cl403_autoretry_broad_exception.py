@@ -6,28 +6,37 @@ from collections.abc import Iterator
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
-from celerylint.rules.base import diagnostic, task_apps, task_label
+from celerylint.model.tasks import Option, Task
+from celerylint.rules._deciding_line import by_deciding_line
+from celerylint.rules.base import diagnostic, task_apps
 from celerylint.rules.registry import rule
 
 BROAD = {"builtins.Exception": "Exception", "builtins.BaseException": "BaseException"}
 
 
+def _broad(project: Project, option: Option) -> list[str]:
+    if option.node is None or option.path is None:
+        return []
+    names = project.refs_in(option.node, option.path) or []
+    return [BROAD[name] for name in names if name in BROAD]
+
+
 @rule("CL403", "autoretry-broad-exception")
 def autoretry_broad_exception(project: Project) -> Iterator[Diagnostic]:
+    found: list[tuple[Task, Option]] = []
     for task in project.tasks:
         for app in task_apps(task):
             option = project.option(task, "autoretry_for", app)
-            if option.node is None or option.path is None:
-                continue
-            names = project.refs_in(option.node, option.path) or []
-            broad = [BROAD[name] for name in names if name in BROAD]
-            if broad:
-                yield diagnostic(
-                    "CL403",
-                    f"Task {task_label(task)} retries automatically on `{broad[0]}`: bugs "
-                    "(TypeError, KeyError...) are retried like transient failures; list the "
-                    "exceptions that are worth retrying",
-                    task.path,
-                    task.span,
-                )
+            if _broad(project, option):
+                found.append((task, option))
                 break
+    for decided in by_deciding_line(found):
+        broad = _broad(project, decided.option)[0]
+        subject = decided.subject("retries", "retry")
+        yield diagnostic(
+            "CL403",
+            f"{subject} automatically on `{broad}`: bugs (TypeError, KeyError...) are retried "
+            "like transient failures; list the exceptions that are worth retrying",
+            decided.path,
+            decided.span,
+        )

@@ -11,7 +11,6 @@ from celerylint.facts.schema import CallArgument, FunctionFacts, Span
 from celerylint.fixes.call_layout import CallKeyword, CallLayouts, DispatchSyntax
 from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
-from celerylint.model.tasks import Task
 from celerylint.rules._plain_tasks import celery_task, overrides
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
@@ -47,20 +46,6 @@ EXECUTION_OPTIONS = frozenset(
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
-def _task_for(project: Project, target: Optional[str], near: str) -> Optional[Task]:
-    """The function task a dispatch's receiver (`t`, written in module `near`) names."""
-    if not target:
-        return None
-    symbol = project.modules.resolve(target, near)
-    if symbol.kind != "function" or symbol.rest or not symbol.module or not symbol.name:
-        return None
-    qualname = f"{symbol.module}.{symbol.name}"
-    for task in project.tasks:
-        if task.qualname == qualname and task.kind == "function":
-            return task
-    return None
-
-
 def _code(names: Sequence[str]) -> str:
     quoted = [f"`{name}`" for name in names]
     if len(quoted) == 1:
@@ -77,7 +62,7 @@ def delay_with_execution_options(project: Project) -> Iterator[Diagnostic]:
         options = [name for name in call.keywords if name in EXECUTION_OPTIONS]
         if not options:
             continue
-        task = _task_for(project, call.target, site.module)
+        task = project.task_for(call.target, site.module)
         if task is None or not celery_task(project, task):
             continue
         function = task.body

@@ -115,7 +115,7 @@ def task_self_without_bind(project: Project) -> Iterator[Diagnostic]:
 
 
 def _bind_fix(task: Task) -> Optional[PendingFix]:
-    decorator = task.decorator
+    decorator = task.options_call
     if decorator is None:
         return None
     message = "Add `bind=True` to the task decorator"

@@ -1,0 +1,216 @@
+"""Task and call-site shapes: local imports, decorator factories, task class MROs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from celerylint import api
+from celerylint.config import load_config
+from celerylint.facts import extract_source
+from celerylint.facts.schema import FileFacts
+from celerylint.model.namespace import MroClass, _c3_merge
+from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES
+
+
+def facts_of(source: str, module: str = "m") -> FileFacts:
+    return extract_source(source.encode(), module, False)
+
+
+def targets(facts: FileFacts) -> list[object]:
+    return [d.target for d in sorted(facts.dispatches, key=lambda d: d.span)]
+
+
+# -- call sites: the scope they are written in --------------------------------------
+
+
+def test_task_imported_inside_a_function_is_qualified_by_that_import() -> None:
+    facts = facts_of(
+        "def a():\n"
+        "    from proj.tasks import send\n"
+        "    send.delay(1)\n"
+        "def b():\n"
+        "    import proj.tasks as t\n"
+        "    t.send.delay(1)\n"
+        "class V:\n"
+        "    def c(self):\n"
+        "        from proj import tasks\n"
+        "        def inner():\n"
+        "            tasks.send.delay(1)\n"
+        "        inner()\n"
+    )
+    assert targets(facts) == ["proj.tasks.send", "proj.tasks.send", "proj.tasks.send"]
+
+
+def test_local_variables_and_parameters_are_no_module_names() -> None:
+    facts = facts_of(
+        "send = None\n"
+        "def a(send):\n"
+        "    send.delay(1)\n"
+        "def b():\n"
+        "    job = pick()\n"
+        "    job.delay(1)\n"
+        "send.delay(2)\n"
+    )
+    assert targets(facts) == [None, None, "m.send"]
+
+
+def test_an_import_guarded_by_none_stays_the_import_two_imports_do_not() -> None:
+    facts = facts_of(
+        "def a():\n"
+        "    try:\n"
+        "        from proj.tasks import send\n"
+        "    except ImportError:\n"
+        "        send = None\n"
+        "    send.delay(1)\n"
+        "def b():\n"
+        "    try:\n"
+        "        from proj.tasks import send\n"
+        "    except ImportError:\n"
+        "        from other.tasks import send\n"
+        "    send.delay(1)\n"
+    )
+    assert targets(facts) == ["proj.tasks.send", None]
+
+
+# -- decorator factories --------------------------------------------------------------
+
+
+def test_factories_are_recorded_with_their_options() -> None:
+    facts = facts_of(
+        "import functools\n"
+        "from celery import shared_task\n"
+        "retrying = shared_task(max_retries=None)\n"
+        "part = functools.partial(shared_task, bind=True)\n"
+        "def job(queue=None, **kw):\n"
+        "    return shared_task(acks_late=True, **kw)\n"
+        "def other(**kw):\n"
+        "    return shared_task(**settings)\n"
+        "plain = compute(1)\n"
+    )
+    factories = facts.factories
+    assert sorted(factories) == ["job", "other", "part", "retrying"]
+    assert factories["retrying"].kind == "ready"
+    assert factories["retrying"].calls[0].maker == "celery.shared_task"
+    assert set(factories["retrying"].calls[0].kwargs) == {"max_retries"}
+    assert factories["part"].kind == "partial" and factories["part"].calls[0].forwards
+    job = factories["job"]
+    assert job.kind == "wrapper" and job.params == ("queue",)
+    assert job.calls[0].forwards and not job.calls[0].opaque
+    assert factories["other"].calls[0].opaque
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def check(root: Path, code: str) -> list[tuple[str, int, str]]:
+    config = load_config(None, root).with_overrides(root=root)
+    result = api.check([root], config, selected=lambda c: c == code, use_cache=False)
+    return [(Path(d.path).name, d.span.line, d.message) for d in result.diagnostics]
+
+
+def test_a_factory_used_in_a_file_the_prefilter_leaves_out_makes_tasks(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+            "proj/deco.py": "from celery import shared_task\n"
+            "retrying = shared_task(max_retries=None, time_limit=5)\n",
+            # Mentions nothing the prefilter looks for.
+            "proj/jobs.py": "from proj.deco import retrying\n\n"
+            "@retrying\ndef a():\n    pass\n\n@retrying\ndef b():\n    pass\n",
+        },
+    )
+    found = check(tmp_path, "CL401")
+    assert [(name, line) for name, line, _ in found] == [("deco.py", 2)]
+    assert "2 tasks (`proj.jobs.a` and `proj.jobs.b`)" in found[0][2]
+
+
+def test_an_unclear_project_decorator_makes_a_task_with_unknown_options(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+            "proj/deco.py": "from celery import shared_task\n"
+            "class Job:\n"
+            "    def __init__(self, **kw):\n"
+            "        self.kw = kw\n"
+            "    def __call__(self, f):\n"
+            "        return shared_task(**self.kw)(f)\n",
+            "proj/tasks.py": "from proj.deco import Job\n\n"
+            "@Job(max_retries=None)\ndef a():\n    pass\n",
+        },
+    )
+    view = api.describe(tmp_path)
+    options = view["tasks"]["proj.tasks.a"]["options"]
+    assert not any(option["known"] for option in options.values())
+    assert check(tmp_path, "CL401") == [] and check(tmp_path, "CL201") == []
+
+
+def test_a_ready_made_decorator_gets_no_keyword_added_at_its_use(tmp_path: Path) -> None:
+    """`@retrying(retry_backoff=True)` would raise: the fix goes to the factory call."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+            "proj/tasks.py": "from celery import shared_task\n"
+            "retrying = shared_task(autoretry_for=(OSError,), time_limit=5)\n"
+            "@retrying\ndef a():\n    pass\n",
+        },
+    )
+    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
+    from celerylint.fixer import FixOptions
+
+    api.fix(
+        [tmp_path],
+        config,
+        FixOptions(unsafe=True),
+        selected=lambda c: c == "CL402",
+        use_cache=False,
+    )
+    text = (tmp_path / "proj" / "tasks.py").read_text()
+    assert "shared_task(autoretry_for=(OSError,), time_limit=5, retry_backoff=True)" in text
+    assert "@retrying\n" in text
+
+
+# -- MRO ------------------------------------------------------------------------------
+
+
+def classes(*keys: str) -> list[MroClass]:
+    return [MroClass(key) for key in keys]
+
+
+def test_c3_merge_is_pythons() -> None:
+    class Root: ...
+
+    class A(Root): ...
+
+    class B(Root): ...
+
+    class C(A, B): ...
+
+    merged = _c3_merge([classes("A", "Root"), classes("B", "Root"), classes("A", "B")])
+    assert [c.key for c in merged or []] == [k.__name__ for k in C.__mro__[1:-1]]
+    assert _c3_merge([classes("A", "B"), classes("B", "A"), classes("A", "B")]) is None
+
+
+@pytest.mark.real_celery
+def test_celery_task_attributes_match_the_installed_celery() -> None:
+    from celery.app.task import Task
+
+    attributes = {
+        name
+        for name, value in vars(Task).items()
+        if not name.startswith("_")
+        and not callable(value)
+        and not isinstance(value, (property, classmethod, staticmethod))
+    }
+    assert attributes == CELERY_TASK_ATTRIBUTES
