@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 13
+FACTS_VERSION = 14
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -325,6 +325,24 @@ class Dispatch(msgspec.Struct, frozen=True, array_like=True):
     args_value: Optional[CallArgument] = None
 
 
+# -- calls handed to code that drops their result ----------------------------------
+
+
+DropReason = Literal["beat", "on_commit"]
+
+
+class DroppedResult(msgspec.Struct, frozen=True, array_like=True):
+    """A task call handed to code that runs it and drops what it returns.
+
+    `beat`: the signature given to `add_periodic_task` (beat sends it and
+    never reads the result). `on_commit`: the call a lambda given to
+    `on_commit` makes (Django discards the callback's return value).
+    """
+
+    span: Span  # the call: the span of its `Dispatch`
+    reason: DropReason
+
+
 # -- the file --------------------------------------------------------------------
 
 
@@ -362,6 +380,7 @@ class FileFacts(msgspec.Struct, frozen=True):
     classes: dict[str, ClassFacts] = {}
     dispatches: tuple[Dispatch, ...] = ()
     registrations: tuple[TaskRegistration, ...] = ()
+    dropped_results: tuple[DroppedResult, ...] = ()
     # exec/globals()/split-settings: names may be bound that the facts do not show.
     dynamic: bool = False
     suppressions: tuple[Suppression, ...] = ()
