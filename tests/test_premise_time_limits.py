@@ -104,9 +104,11 @@ def test_prefork_worker_never_raises_a_soft_limit_not_below_the_hard(tmp_path: P
     env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY")}
     send = (
         "from limits import sleeper\n"
-        "sleeper.apply_async(('equal',), soft_time_limit=1, time_limit=1)\n"
-        "sleeper.apply_async(('above',), soft_time_limit=2, time_limit=1)\n"
-        "sleeper.apply_async(('below',), soft_time_limit=1, time_limit=2)\n"
+        "sleeper.apply_async(('equal',), soft_time_limit=2, time_limit=2)\n"
+        "sleeper.apply_async(('above',), soft_time_limit=3, time_limit=2)\n"
+        # The pool checks limits about once a second: a wide gap, or a loaded
+        # machine could see both expired at one check (and the hard one wins).
+        "sleeper.apply_async(('below',), soft_time_limit=1, time_limit=4)\n"
     )
     subprocess.run([sys.executable, "-c", send], cwd=tmp_path, env=env, check=True)
     log = tmp_path / "worker.log"
@@ -140,4 +142,4 @@ def test_prefork_worker_never_raises_a_soft_limit_not_below_the_hard(tmp_path: P
         "below.soft",
         "below.started",
         "equal.started",
-    ], log.read_text()
+    ], f"{out}\n{log.read_text()}"
