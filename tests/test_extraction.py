@@ -108,3 +108,24 @@ def test_app_built_by_a_factory_function_is_configured_by_it(tmp_path) -> None:
     assert settings["broker_url"]["value"] == "redis://r/0"
     # A write under a condition in the factory may or may not happen: unknown.
     assert settings["result_expires"]["known"] is False
+
+
+def test_calls_handed_to_beat_or_on_commit_are_recorded_as_dropped() -> None:
+    facts = facts_of(
+        "from django.db import transaction\n"
+        "from django.db.transaction import on_commit\n"
+        "def setup(sender, **kwargs):\n"
+        "    sender.add_periodic_task(10.0, a.s(1), name='a')\n"
+        "    sender.add_periodic_task(schedule=10.0, sig=b.si())\n"
+        "    sender.add_periodic_task(10.0, c)\n"  # a task object: no dispatch
+        "    sender.add_periodic_task(*entry)\n"
+        "def view():\n"
+        "    transaction.on_commit(lambda: d.delay(1))\n"
+        "    on_commit(lambda: app.send_task('e'), robust=True)\n"
+        "    transaction.on_commit(lambda: print(f.delay().id))\n"  # the lambda keeps the id
+        "    transaction.on_commit(partial(g.delay, 1))\n"  # no call: nothing dispatched here
+    )
+    dropped = [(d.span.line, d.reason) for d in facts.dropped_results]
+    assert dropped == [(4, "beat"), (5, "beat"), (9, "on_commit"), (10, "on_commit")]
+    dispatch_spans = {d.span for d in facts.dispatches}
+    assert all(d.span in dispatch_spans for d in facts.dropped_results)

@@ -20,6 +20,7 @@ from celerylint.facts.bodies import _GET_CONTEXT
 from celerylint.facts.configuration import ConfigurationWrites
 from celerylint.facts.definitions import Definitions
 from celerylint.facts.dispatches import Dispatches
+from celerylint.facts.handoffs import dropped_results
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, Positions, const_str
 from celerylint.facts.schema import (
@@ -106,6 +107,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             dispatches=tuple(self.dispatches),
             registrations=tuple(self.registrations),
             factories=self.factories,
+            dropped_results=tuple(
+                sorted(dropped_results(self._all_nodes, self.span), key=lambda d: d.span)
+            ),
             dynamic=self.dynamic,
         )
 

@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 15
+FACTS_VERSION = 16
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -360,6 +360,24 @@ class TaskFactory(msgspec.Struct, frozen=True, array_like=True):
     span: Optional[Span] = None  # the value of `x = ...`, or the name in `def x`
 
 
+# -- calls handed to code that drops their result ----------------------------------
+
+
+DropReason = Literal["beat", "on_commit"]
+
+
+class DroppedResult(msgspec.Struct, frozen=True, array_like=True):
+    """A task call handed to code that runs it and drops what it returns.
+
+    `beat`: the signature given to `add_periodic_task` (beat sends it and
+    never reads the result). `on_commit`: the call a lambda given to
+    `on_commit` makes (Django discards the callback's return value).
+    """
+
+    span: Span  # the call: the span of its `Dispatch`
+    reason: DropReason
+
+
 # -- the file --------------------------------------------------------------------
 
 
@@ -398,6 +416,8 @@ class FileFacts(msgspec.Struct, frozen=True):
     dispatches: tuple[Dispatch, ...] = ()
     registrations: tuple[TaskRegistration, ...] = ()
     factories: dict[str, TaskFactory] = {}
+
+    dropped_results: tuple[DroppedResult, ...] = ()
     # exec/globals()/split-settings: names may be bound that the facts do not show.
     dynamic: bool = False
     suppressions: tuple[Suppression, ...] = ()

@@ -9,6 +9,7 @@ and re-exports.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
@@ -24,6 +25,7 @@ from celerylint.facts.schema import (
     Span,
     Unknown,
 )
+from celerylint.sources.modules import INIT_FILE, SHADOWED
 
 FactsLoader = Callable[[str], Optional[FileFacts]]
 # A class and its project base classes: (module, class name, class facts), most derived first.
@@ -245,6 +247,9 @@ class Modules:
 
     def _module(self, dotted: str, near: Optional[str]) -> Optional[str]:
         """The module key for an importable name, seen from the module `near`."""
+        sibling = self._sibling(dotted, near) if near else None
+        if sibling is not None:
+            return sibling
         if dotted in self.paths:
             return dotted
         keys = self._by_name.get(dotted)
@@ -253,6 +258,24 @@ class Modules:
             same = [key for key in keys if self.roots.get(key) == root]
             return same[0] if len(same) == 1 and root is not None else None
         return self.aliases.get(dotted)
+
+    def _sibling(self, dotted: str, near: str) -> Optional[str]:
+        """`dotted` as a file next to `near`, when `near` is run as a script.
+
+        A module whose directory is no package (`worker/app.py` without
+        `worker/__init__.py`) is run with its directory first on `sys.path`
+        (`python app.py`, `cd worker && celery -A app worker`), so its
+        `from tasks import add` imports `worker/tasks.py` before anything
+        else. Inside a package, a bare import is never a sibling.
+        """
+        path = self.paths.get(near)
+        if path is None or dotted.split(".", 1)[0] in SHADOWED:
+            return None
+        directory = os.path.dirname(path)
+        if os.path.join(directory, INIT_FILE) in self._by_path:
+            return None
+        base = os.path.join(directory, *dotted.split("."))
+        return self._by_path.get(base + ".py") or self._by_path.get(os.path.join(base, INIT_FILE))
 
     def find(self, dotted: str, near: Optional[str] = None) -> Optional[str]:
         """The project module for an importable dotted name, tolerating unknown roots."""

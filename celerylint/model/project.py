@@ -118,12 +118,22 @@ class Project:
 
     @functools.cached_property
     def result_readers(self) -> ResultReaders:
-        """The tasks whose results some call keeps (or passes on in a signature)."""
+        """The tasks whose results some call keeps (or passes on in a signature).
+
+        A call handed to beat (`add_periodic_task`) or to an `on_commit`
+        lambda keeps nothing: whoever runs it drops the result.
+        """
         qualnames: set[str] = set()
         names: set[str] = set()
+        dropped = {
+            module: {d.span for d in self._facts(module).dropped_results}
+            for module in self.relevant
+        }
         for site in self.dispatches:
             call = site.call
             if call.discarded and call.method not in SIGNATURES:
+                continue
+            if call.span in dropped[site.module]:
                 continue
             if call.task_name:
                 names.add(call.task_name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Optional
 
-from celerylint import catalog
+from celerylint import catalog, setting_history
 from celerylint.diagnostics import Applicability, Diagnostic
 from celerylint.facts.schema import Ref, Unknown
 from celerylint.facts.values import Value
@@ -107,6 +107,32 @@ def _configured(source: SettingsSource, setting: str) -> Optional[str]:
     return None
 
 
+def _removed(key: str, prefix: Optional[str]) -> Optional[str]:
+    """What happened to a key some older Celery read, if it is one."""
+    removal = setting_history.removed(key, prefix)
+    if removal is None:
+        return None
+    name = "" if removal.name == key else f" (`{removal.name}`)"
+    return (
+        f"`{key}`{name} was removed in Celery {removal.removed_in} "
+        f"({removal.last} was the last version to read it); Celery ignores it"
+    )
+
+
+def _made_up(key: str, prefix: Optional[str]) -> Optional[str]:
+    """What to say of a never-existing key built from a setting's words, if it is one."""
+    made_up = setting_history.made_up(key, prefix)
+    if made_up is None:
+        return None
+    message = f"`{key}` is not a setting in any Celery version"
+    if made_up.removal is not None:
+        message += (
+            f" (`{made_up.removal.name}`, with the same words, was removed in "
+            f"Celery {made_up.removal.removed_in})"
+        )
+    return message + "; Celery ignores it"
+
+
 @rule("CL903", "unknown-setting")
 def unknown_setting(project: Project) -> Iterator[Diagnostic]:
     report = Reporter()
@@ -134,11 +160,17 @@ def _unknown(
         for candidate in catalog.closest_settings(key, prefix, style=style)
         if _fits(value, catalog.classify_source_key(candidate, prefix)[1])
     ]
-    if not candidates:
-        return None
+    # What Celery's history says: a removed setting, or (nothing close) a made-up one.
+    dead = _removed(key, prefix)
+    if dead is None and not candidates:
+        dead = _made_up(key, prefix)
+        if dead is None:
+            return None
     # Last, as it may read every file of the project.
     if source.kind != "changes" and referenced(project, source, key):
         return None  # a helper the module uses itself, or a key other code reads
+    if dead is not None and not candidates:
+        return report("CL903", dead, entry, None)
     fix = None
     present: Optional[str] = None
     if len(candidates) == 1:
@@ -158,7 +190,7 @@ def _unknown(
     else:
         where = f"{source.label} (loaded without a namespace)"
     suggestion = " or ".join(f"`{candidate}`" for candidate in candidates[:3])
-    message = f"`{key}` is not a setting Celery reads from {where}: it is silently ignored"
+    message = dead or f"`{key}` is not a setting Celery reads from {where}: it is silently ignored"
     if present is not None:
         message += f"; Celery reads `{present}` (also set) instead"
     else:

@@ -13,7 +13,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["INIT_FILE", "PackageNames", "SourceFile", "canonical_modules", "module_name"]
+__all__ = [
+    "INIT_FILE",
+    "SHADOWED",
+    "PackageNames",
+    "SourceFile",
+    "canonical_modules",
+    "module_name",
+]
 
 INIT_FILE = "__init__.py"
 
@@ -79,7 +86,7 @@ def module_name(path: Path) -> tuple[str, bool]:
 
 
 # A project file must never stand in for these when resolving imports.
-_SHADOWED = frozenset(
+SHADOWED = frozenset(
     {"celery", "kombu", "django", "billiard", "multiprocessing", "concurrent", "os", "datetime"}
 )
 
@@ -109,7 +116,7 @@ def canonical_modules(
         if len(parts) > 1 and all(part.isidentifier() for part in parts):
             dotted = ".".join(parts)
             renamed.append(dataclasses.replace(source, module=dotted))
-            if source.module not in _SHADOWED:
+            if source.module not in SHADOWED:
                 aliases.setdefault(source.module, dotted)
         else:
             renamed.append(source)
