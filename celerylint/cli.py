@@ -115,11 +115,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     from celerylint.selection import SelectionError, selected_codes, validate
 
     started = time.perf_counter()
-    paths: list[Path] = args.paths or [Path(".")]
-    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
-    for path in missing:
-        print(f"celerylint: error: {path}: no such file or directory", file=sys.stderr)
-    paths = [p for p in paths if p not in missing]
+    paths, missing = _existing(args.paths or [Path(".")])
     if not paths:
         return EXIT_ERROR
     config = _load(args.config, paths[0].absolute())
@@ -147,7 +143,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         options = FixOptions(unsafe=bool(args.unsafe_fixes), diff=bool(args.diff))
         outcome = fix(paths, config, options, selected=codes.__contains__, use_cache=use_cache)
         out.write(outcome.diff)
-        return _report(
+        code = _report(
             outcome.remaining,
             args,
             out,
@@ -156,11 +152,26 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
             changed_files=len(outcome.files),
             not_applied=[str(problem) for problem in outcome.not_applied],
         )
+        return _worst(code, missing)
 
     from celerylint.api import check
 
     result = check(paths, config, selected=codes.__contains__, use_cache=use_cache)
-    return _report(result, args, out, started)
+    return _worst(_report(result, args, out, started), missing)
+
+
+def _existing(paths: Sequence[Path]) -> tuple[list[Path], bool]:
+    """The paths that exist; each missing one is named on stderr (the run then exits 2)."""
+    # A broken symbolic link exists as a path: discovery reports it.
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+    for path in missing:
+        print(f"celerylint: error: {path}: no such file or directory", file=sys.stderr)
+    return [p for p in paths if p not in missing], bool(missing)
+
+
+def _worst(code: int, error: bool) -> int:
+    """A usage error (a missing path) outranks findings: the gate did not check what it was given."""
+    return EXIT_ERROR if error else code
 
 
 def _report(
