@@ -18,7 +18,7 @@ from celerylint import __version__
 
 if TYPE_CHECKING:
     from celerylint.api import CheckResult
-    from celerylint.diagnostics import Diagnostic
+    from celerylint.fixer import FixResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("full", "concise", "json", "github")
@@ -143,16 +143,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         options = FixOptions(unsafe=bool(args.unsafe_fixes), diff=bool(args.diff))
         outcome = fix(paths, config, options, selected=codes.__contains__, use_cache=use_cache)
         out.write(outcome.diff)
-        code = _report(
-            outcome.remaining,
-            args,
-            out,
-            started,
-            fixed=outcome.fixed,
-            changed_files=len(outcome.files),
-            not_applied=[str(problem) for problem in outcome.not_applied],
-        )
-        return _worst(code, missing)
+        return _worst(_report(outcome.remaining, args, out, started, outcome), missing)
 
     from celerylint.api import check
 
@@ -170,7 +161,7 @@ def _existing(paths: Sequence[Path]) -> tuple[list[Path], bool]:
 
 
 def _worst(code: int, error: bool) -> int:
-    """A usage error (a missing path) outranks findings: the gate did not check what it was given."""
+    """A missing path outranks findings: the gate did not check all it was given."""
     return EXIT_ERROR if error else code
 
 
@@ -179,18 +170,17 @@ def _report(
     args: argparse.Namespace,
     out: TextIO,
     started: float,
-    *,
-    fixed: Sequence[Diagnostic] = (),
-    changed_files: int = 0,
-    not_applied: Sequence[str] = (),
+    outcome: Optional[FixResult] = None,
 ) -> int:
     import json
     import time
 
     from celerylint.report import ReportContext, fix_applies, render, render_statistics
 
-    for error in [*result.errors, *not_applied]:
-        print(f"celerylint: warning: {error}", file=sys.stderr)
+    for warning in [*result.errors, *(outcome.not_applied if outcome else ())]:
+        print(f"celerylint: warning: {warning}", file=sys.stderr)
+    for failure in outcome.write_failures if outcome else ():
+        print(f"celerylint: error: {failure}", file=sys.stderr)
     diagnostics = result.diagnostics
     unsafe = bool(args.unsafe_fixes)
     fixable = sum(1 for d in diagnostics if d.fix and fix_applies(d.fix, unsafe))
@@ -204,11 +194,11 @@ def _report(
         context = ReportContext(
             cwd=Path.cwd(),
             files_checked=result.files_checked,
-            fixed=len(fixed),
+            fixed=len(outcome.fixed) if outcome else 0,
             fixable=fixable,
             unsafe_fixable=hidden,
             color=False if args.no_color else None,
-            show_fixes_list=list(fixed) if args.show_fixes else (),
+            show_fixes_list=outcome.applied if outcome and args.show_fixes else (),
             unsafe_fixes=unsafe,
         )
         render(diagnostics, fmt, out, context)
@@ -220,11 +210,20 @@ def _report(
             "seconds": round(time.perf_counter() - started, 4),
         }
         print(json.dumps(timings), file=sys.stderr)
+    return _exit_code(args, bool(diagnostics), outcome)
+
+
+def _exit_code(args: argparse.Namespace, findings: bool, outcome: Optional[FixResult]) -> int:
+    """The exit-code policy of `check` (docs/ci.md has the table)."""
+    changed = bool(outcome and outcome.files)
     if args.diff:
-        return EXIT_FINDINGS if changed_files else EXIT_OK
-    if args.exit_non_zero_on_fix and changed_files:
+        return EXIT_FINDINGS if changed else EXIT_OK
+    if outcome and outcome.write_failures:
+        # Asked to fix and could not: never a pass, not even with --exit-zero.
         return EXIT_FINDINGS
-    if diagnostics and not args.exit_zero:
+    if args.exit_non_zero_on_fix and changed:
+        return EXIT_FINDINGS
+    if findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
 

@@ -6,7 +6,6 @@ Each test runs the real command line (`celerylint.cli.main`) on a small project.
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from pathlib import Path
 
@@ -107,3 +106,155 @@ def test_directory_without_python_files_warns(
     code, findings, err = run_json(capsys, "empty", "proj")
     assert code == 1 and codes(findings) == [("celery.py", "CL101")]
     assert "no Python files found" in err and "proj: no Python" not in err
+
+
+# -- 3. a fix that cannot be written --------------------------------------------------
+
+PICKLE_ONLY_ACCEPTED = CELERY_APP.replace(
+    "app.conf.task_time_limit = 300\n",
+    'app.conf.task_serializer = "json"\napp.conf.result_serializer = "json"\n'
+    "app.conf.task_time_limit = 300\n",
+)
+
+
+@pytest.mark.parametrize("extra", [[], ["--exit-zero"]])
+def test_fix_that_cannot_be_written_is_not_fixed_and_exits_1(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: list[str],
+) -> None:
+    from celerylint import fixer
+
+    project(tmp_path)
+    config = tmp_path / "proj" / "celery.py"
+    config.write_text(PICKLE_ONLY_ACCEPTED, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    def immutable(source: str, target: str) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(fixer.os, "replace", immutable)
+    argv = ["check", "--no-cache", "--fix", "--unsafe-fixes", "--show-fixes", *extra]
+    code = main([*argv, "--output-format", "concise"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert config.read_text(encoding="utf-8") == PICKLE_ONLY_ACCEPTED
+    assert f"celerylint: error: {config}: not fixed: cannot write: Operation not permitted" in err
+    # The finding is still there, as the file on disk still has it; nothing is "Fixed".
+    assert out.splitlines()[0].startswith("proj/celery.py:4:36: CL101 ")
+    assert "Fixed" not in out and "All checks passed!" not in out
+
+
+# -- 6. fixes that edit another file than the finding's ---------------------------------
+
+NO_LIMITS_APP = 'from celery import Celery\n\napp = Celery("proj", broker="redis://r:6379/0")\n'
+TWO_TASKS = (
+    "from proj.celery import app\n\n\n@app.task\ndef a():\n    return 1\n\n\n"
+    "@app.task\ndef b():\n    return 2\n"
+)
+
+
+def cross_file_project(root: Path) -> Path:
+    (root / ".git").mkdir(parents=True)
+    return write(
+        root, {"proj/__init__.py": "", "proj/celery.py": NO_LIMITS_APP, "proj/tasks.py": TWO_TASKS}
+    )
+
+
+def test_show_fixes_names_the_file_changed_and_counts_the_findings_fixed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cross_file_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    argv = ["check", "--no-cache", "--select", "CL201", "--fix", "--unsafe-fixes"]
+    assert main([*argv, "--show-fixes", "--output-format", "concise"]) == 0
+    out = capsys.readouterr().out
+    # One global setting in celery.py fixed both tasks' findings in tasks.py.
+    assert out == (
+        "Fixed 2 errors:\n"
+        "- proj/celery.py:\n"
+        "    1 \u00d7 CL201 (missing-time-limit), for proj/tasks.py\n"
+        "\n"
+        "All checks passed!\n"
+    )
+    assert (tmp_path / "proj" / "tasks.py").read_text(encoding="utf-8") == TWO_TASKS
+    assert "task_time_limit = 300" in (tmp_path / "proj" / "celery.py").read_text("utf-8")
+
+
+def test_summary_counts_findings_fixed_by_a_cross_file_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cross_file_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    argv = ["check", "--no-cache", "--select", "CL201", "--fix", "--unsafe-fixes"]
+    assert main([*argv, "--output-format", "concise"]) == 0
+    assert capsys.readouterr().out == "All checks passed!\nFixed 2 errors.\n"
+
+
+def test_json_keeps_ruffs_fix_schema_and_puts_cross_file_fixes_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cross_file_project(tmp_path)
+    write(tmp_path, {"proj/retry.py": RETRY_TASK})
+    code, findings, _ = run_json(capsys, "--select", "CL201,CL401", str(tmp_path))
+    assert code == 1
+    by_code = {(f["code"], Path(f["filename"]).name): f for f in findings}
+    # Same-file fix: exactly ruff's schema, edits without a file name.
+    same = by_code[("CL401", "retry.py")]
+    assert same["cross_file_fix"] is None
+    assert [set(edit) for edit in same["fix"]["edits"]] == [{"content", "location", "end_location"}]
+    # Cross-file fix: nothing a ruff consumer could apply to tasks.py; all of it apart.
+    cross = by_code[("CL201", "tasks.py")]
+    assert cross["fix"] is None
+    assert cross["cross_file_fix"]["applicability"] == "unsafe"
+    assert [edit["filename"] for edit in cross["cross_file_fix"]["edits"]] == [
+        str(tmp_path / "proj" / "celery.py")
+    ]
+
+
+RETRY_TASK = (
+    "from proj.celery import app\n\n\n@app.task(time_limit=5, max_retries=None)\n"
+    "def r():\n    return 1\n"
+)
+
+
+def test_full_format_help_names_the_file_a_fix_edits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cross_file_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--no-cache", "--select", "CL201", "--color", "never"]) == 1
+    out = capsys.readouterr().out
+    assert "= help: Add a global `task_time_limit = 300` (in proj/celery.py) (unsafe)" in out
+
+
+# -- 7. a fix that would introduce a new finding ----------------------------------------
+
+PICKLE_SENT = CELERY_APP.replace(
+    "app.conf.task_time_limit = 300\n",
+    'app.conf.task_serializer = "pickle"\napp.conf.task_time_limit = 300\n',
+)
+
+
+def test_fix_that_would_introduce_a_finding_is_reverted_and_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(tmp_path)
+    config = tmp_path / "proj" / "celery.py"
+    config.write_text(PICKLE_SENT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    argv = ["check", "--no-cache", "--fix", "--unsafe-fixes", "--output-format", "concise"]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    # Removing pickle from accept_content while tasks are sent as pickle would make
+    # every message refused (CL102): the fix is not applied, and says why.
+    assert config.read_text(encoding="utf-8") == PICKLE_SENT
+    assert "CL102" not in out
+    assert [line.split(" ")[:2] for line in out.splitlines()[:2]] == [
+        ["proj/celery.py:4:36:", "CL101"],
+        ["proj/celery.py:5:28:", "CL101"],
+    ]
+    assert "fix for CL101 at line 4 not applied: it would introduce CL102 at" in err
+    # Not offered as fixable any more in this run.
+    assert "fixable" not in out

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from celerylint.diagnostics import Applicability, Diagnostic, Fix
+from celerylint.diagnostics import Applicability, AppliedFix, Diagnostic, Fix
 
 DOCS_URL_TEMPLATE = "https://github.com/celerylint/celerylint/blob/main/docs/rules/{name}.md"
 
@@ -26,7 +26,7 @@ FIX_COMMAND = "celerylint check --fix"
 class ReportContext:
     cwd: Path
     files_checked: int
-    # Fixes applied this run.
+    # Findings fixed this run (gone after fixing).
     fixed: int = 0
     # Remaining diagnostics with a fix applicable under the current flags.
     fixable: int = 0
@@ -34,8 +34,8 @@ class ReportContext:
     unsafe_fixable: int = 0
     # None: color only when the stream is a terminal and NO_COLOR is unset.
     color: bool | None = None
-    # For --show-fixes: the diagnostics whose fixes were applied.
-    show_fixes_list: Sequence[Diagnostic] = ()
+    # For --show-fixes: the fixes applied, one per fix and file changed.
+    show_fixes_list: Sequence[AppliedFix] = ()
     # Whether --unsafe-fixes is on; decides which diagnostics get the `[*]` marker.
     unsafe_fixes: bool = False
 
@@ -193,19 +193,25 @@ def summary_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> list
     return lines
 
 
-def fix_summary_lines(fixed: Sequence[Diagnostic], ctx: ReportContext) -> list[str]:
-    """The --show-fixes block: what was fixed, per file and rule, like ruff."""
-    per_file: dict[str, dict[tuple[str, str], int]] = {}
-    for diagnostic in fixed:
-        table = per_file.setdefault(diagnostic.path, {})
-        key = (diagnostic.code, diagnostic.name)
+def fix_summary_lines(applied: Sequence[AppliedFix], ctx: ReportContext) -> list[str]:
+    """The --show-fixes block, like ruff's: per file changed, the fixes that changed it.
+
+    A fix made in another file than its finding's (a global setting for a
+    task's finding) is listed under the file it changed, naming the finding's file.
+    """
+    per_file: dict[str, dict[tuple[str, str, str], int]] = {}
+    for change in applied:
+        table = per_file.setdefault(change.path, {})
+        elsewhere = change.finding_path if change.finding_path != change.path else ""
+        key = (change.code, change.name, elsewhere)
         table[key] = table.get(key, 0) + 1
     width = max(len(str(count)) for table in per_file.values() for count in table.values())
-    lines = [f"Fixed {_plural(len(fixed), 'error', 'errors')}:"]
+    lines = [f"Fixed {_plural(ctx.fixed, 'error', 'errors')}:"]
     for path in sorted(per_file):
         lines.append(f"- {sanitize(display_path(path, ctx.cwd))}:")
-        for (code, name), count in sorted(per_file[path].items()):
-            lines.append(f"    {count:>{width}} \u00d7 {code} ({name})")
+        for (code, name, elsewhere), count in sorted(per_file[path].items()):
+            where = f", for {sanitize(display_path(elsewhere, ctx.cwd))}" if elsewhere else ""
+            lines.append(f"    {count:>{width}} \u00d7 {code} ({name}){where}")
     return lines
 
 
