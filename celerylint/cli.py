@@ -18,10 +18,12 @@ from celerylint import __version__
 
 if TYPE_CHECKING:
     from celerylint.api import CheckResult
+    from celerylint.config import Config
     from celerylint.fixer import FixResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("full", "concise", "json", "github")
+COLOR_CHOICES = ("auto", "always", "never")
 
 
 class UsageError(Exception):
@@ -42,13 +44,31 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="lint files or a project (default: .)")
     check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
-    check.add_argument("--select", type=_csv, help="rules to enable: codes, prefixes or names")
-    check.add_argument("--ignore", type=_csv, help="rules to disable")
-    check.add_argument("--extend-select", type=_csv, help="rules to enable on top of the selection")
+    # Repeated selection flags add up, as in ruff (`--select CL1 --select CL2`).
+    check.add_argument(
+        "--select", type=_csv, action="extend", help="rules to enable: codes, prefixes or names"
+    )
+    check.add_argument("--ignore", type=_csv, action="extend", help="rules to disable")
+    check.add_argument(
+        "--extend-select",
+        type=_csv,
+        action="extend",
+        help="rules to enable on top of the selection",
+    )
     check.add_argument("--output-format", choices=FORMATS, default=None)
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--config", type=Path, help="a pyproject.toml or celerylint.toml to use")
+    check.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply exclude, extend-exclude and .gitignore to paths given too",
+    )
+    check.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the project root, configuration and selection, and exit",
+    )
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
     check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
@@ -57,7 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--exit-non-zero-on-fix", action="store_true", help="exit 1 when a file was changed"
     )
-    check.add_argument("--no-color", action="store_true", help="never use color")
+    check.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default=None,
+        help="auto (default): on a terminal, unless NO_COLOR is set",
+    )
+    check.add_argument(
+        "--no-color", dest="color", action="store_const", const="never", help="--color=never"
+    )
     check.add_argument("--timings", action="store_true", help="print counts and timings (stderr)")
 
     rule = commands.add_parser("rule", help="explain a rule")
@@ -99,11 +127,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
 
 
-def _load(config_path: Optional[Path], start: Path) -> object:
-    from celerylint.config import ConfigError, load_config
+def _load(config_path: Optional[Path], paths: Sequence[Path]) -> object:
+    """The configuration, with the project root of a run on `paths` from here."""
+    from celerylint.config import ConfigError, load_config_for
 
     try:
-        return load_config(config_path, start)
+        return load_config_for(config_path, paths, Path.cwd())
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
@@ -118,8 +147,10 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     paths, missing = _existing(args.paths or [Path(".")])
     if not paths:
         return EXIT_ERROR
-    config = _load(args.config, paths[0].absolute())
+    config = _load(args.config, paths)
     assert isinstance(config, Config)
+    if args.force_exclude:
+        config = config.with_overrides(force_exclude=True)
     origin = str(config.config_file) if config.config_file else "configuration"
     try:
         validate(config.select, f"{origin}: select")
@@ -136,6 +167,8 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         [*config.ignore, *(args.ignore or ())],
         [*config.extend_select, *(args.extend_select or ())],
     )
+    if args.show_settings:
+        return _show_settings(config, paths, codes, out)
     use_cache = not args.no_cache
     if args.fix or args.diff:
         from celerylint.api import FixOptions, fix
@@ -149,6 +182,24 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
 
     result = check(paths, config, selected=codes.__contains__, use_cache=use_cache)
     return _worst(_report(result, args, out, started), missing)
+
+
+def _show_settings(
+    config: Config, paths: Sequence[Path], codes: frozenset[str], out: TextIO
+) -> int:
+    """`--show-settings`: what a run with these arguments would use, one `key = value` a line."""
+    import dataclasses
+    import json
+
+    def value(item: object) -> str:
+        return json.dumps(item, default=str, ensure_ascii=False)
+
+    lines = [f"paths = {value([os.path.abspath(p) for p in paths])}"]
+    for field in dataclasses.fields(config):
+        lines.append(f"{field.name.replace('_', '-')} = {value(getattr(config, field.name))}")
+    lines.append(f"rules = {value(sorted(codes))}")
+    out.write("\n".join(lines) + "\n")
+    return EXIT_OK
 
 
 def _existing(paths: Sequence[Path]) -> tuple[list[Path], bool]:
@@ -189,7 +240,7 @@ def _report(
     if fmt not in FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
     if args.statistics:
-        render_statistics(diagnostics, out, unsafe_fixes=unsafe)
+        render_statistics(diagnostics, out, unsafe_fixes=unsafe, as_json=fmt == "json")
     elif not args.diff:
         context = ReportContext(
             cwd=Path.cwd(),
@@ -197,7 +248,7 @@ def _report(
             fixed=len(outcome.fixed) if outcome else 0,
             fixable=fixable,
             unsafe_fixable=hidden,
-            color=False if args.no_color else None,
+            color=_use_color(args.color, out),
             show_fixes_list=outcome.applied if outcome and args.show_fixes else (),
             unsafe_fixes=unsafe,
         )
@@ -211,6 +262,17 @@ def _report(
         }
         print(json.dumps(timings), file=sys.stderr)
     return _exit_code(args, bool(diagnostics), outcome)
+
+
+def _use_color(choice: Optional[str], out: TextIO) -> bool:
+    """--color: always, never, or auto: on a terminal unless NO_COLOR is set (no-color.org)."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return out.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def _exit_code(args: argparse.Namespace, findings: bool, outcome: Optional[FixResult]) -> int:
@@ -254,7 +316,7 @@ def _clean(path: Path) -> int:
 
     from celerylint.config import Config
 
-    config = _load(None, path.absolute())
+    config = _load(None, [path])
     assert isinstance(config, Config)
     cache = config.cache_dir or config.root / ".celerylint_cache"
     if cache.is_dir():
@@ -269,7 +331,9 @@ def _inspect(path: Path, config_path: Optional[Path], out: TextIO) -> int:
     from celerylint.api import describe
     from celerylint.config import Config
 
-    config = _load(config_path, path.absolute())
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    config = _load(config_path, [path])
     assert isinstance(config, Config)
     view = describe(path.absolute(), config.with_overrides(root=path.absolute()))
     json.dump(view, out, indent=2, sort_keys=True, default=str)

@@ -239,8 +239,10 @@ class FixSession:
         self.problems: list[NotApplied] = []
         self.write_failures: list[NotApplied] = []
         # Findings whose fix would introduce another finding: never applied again.
-        # (the finding, the one its fix would introduce)
+        # Findings whose fix would introduce another one, with that one: skipped until
+        # another fix changes the project (`retry_rejected`), and reported if still there.
         self.rejected: dict[FindingKey, tuple[Diagnostic, Diagnostic]] = {}
+        self.skipped: set[FindingKey] = set()
 
     def source(self, path: str) -> SourceText:
         if path not in self.sources:
@@ -263,6 +265,12 @@ class FixSession:
 
     def reject(self, diagnostic: Diagnostic, introduced: Diagnostic) -> None:
         self.rejected[finding_key(diagnostic)] = (diagnostic, introduced)
+        self.skipped.add(finding_key(diagnostic))
+
+    def retry_rejected(self) -> None:
+        """After a round that changed the project: a rejected fix may fit now (the
+        other fixes may have removed what it clashed with)."""
+        self.skipped.clear()
 
     def rejections(self, remaining: Sequence[Diagnostic]) -> list[NotApplied]:
         """The rejected fixes whose finding is still there (not fixed another way later)."""
@@ -285,7 +293,7 @@ class FixSession:
             fix = diagnostic.fix
             if fix is None or not fix_applies(fix, self.unsafe) or not fix.edits:
                 continue
-            if finding_key(diagnostic) in self.rejected:
+            if finding_key(diagnostic) in self.skipped:
                 continue
             if any(
                 _overlaps(edit, other) for edit in fix.edits for other in taken.get(edit.path, ())
@@ -426,6 +434,7 @@ def fix_to_fixpoint(
             continue
         result = after
         rounds += 1
+        session.retry_rejected()
     else:
         # Something keeps undoing a fix: writing the half-way state could leave
         # repeated edits behind, so nothing is written at all.

@@ -6,6 +6,7 @@ Each test runs the real command line (`celerylint.cli.main`) on a small project.
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -258,3 +259,268 @@ def test_fix_that_would_introduce_a_finding_is_reverted_and_reported(
     assert "fix for CL101 at line 4 not applied: it would introduce CL102 at" in err
     # Not offered as fixable any more in this run.
     assert "fixable" not in out
+
+
+# -- 4. one project root, whatever the paths given ---------------------------------------
+
+WEB_APP = """\
+from celery import Celery
+
+app = Celery("web", broker="amqp://guest@rabbit:5672//")
+app.conf.task_serializer = "msgpack"
+app.conf.accept_content = ["json", "msgpack"]
+app.conf.task_time_limit = 300
+"""
+WORKER_APP = """\
+from celery import Celery
+
+app = Celery("worker", broker="amqp://guest@rabbit:5672//")
+app.conf.task_time_limit = 300
+"""
+
+
+def monorepo(root: Path) -> Path:
+    """Two services with their own (packaging) pyproject.toml, one broker: web sends
+    msgpack, which the worker refuses (CL103, a cross-service finding)."""
+    (root / ".git").mkdir(parents=True)
+    return write(
+        root,
+        {
+            "web/pyproject.toml": '[project]\nname = "web"\n',
+            "web/web/__init__.py": "",
+            "web/web/celery.py": WEB_APP,
+            "worker/pyproject.toml": '[project]\nname = "worker"\n',
+            "worker/worker/__init__.py": "",
+            "worker/worker/celery.py": WORKER_APP,
+        },
+    )
+
+
+@pytest.mark.parametrize("given", [[], ["web"], ["web/web/celery.py"], ["web", "worker"]])
+def test_root_does_not_depend_on_the_paths_given(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    given: list[str],
+) -> None:
+    monorepo(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, findings, _ = run_json(capsys, *given)
+    assert (code, codes(findings)) == (1, [("celery.py", "CL103")])
+
+
+def test_config_chooses_configuration_not_the_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monorepo(tmp_path)
+    write(tmp_path, {"web/pyproject.toml": '[tool.celerylint]\nselect = ["CL1"]\n'})
+    monkeypatch.chdir(tmp_path)
+    code, findings, _ = run_json(capsys, "--config", "web/pyproject.toml")
+    assert (code, codes(findings)) == (1, [("celery.py", "CL103")])
+    assert main(["check", "--config", "web/pyproject.toml", "--show-settings"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert f"root = {json.dumps(str(tmp_path))}" in shown
+    assert f"config-file = {json.dumps(str(tmp_path / 'web' / 'pyproject.toml'))}" in shown
+    assert 'select = ["CL1"]' in shown
+
+
+def test_configuration_above_the_repository_is_not_the_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool.celerylint]\n", "stray/celery_tasks.py": "x = 1\n"})
+    repo = project(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    assert main(["check", "--show-settings"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert f"root = {json.dumps(str(repo))}" in shown
+    assert "config-file = null" in shown
+    code, findings, _ = run_json(capsys)
+    assert (code, codes(findings)) == (1, [("celery.py", "CL101")])
+
+
+def test_show_settings_prints_root_configuration_and_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monorepo(tmp_path)
+    write(tmp_path, {"pyproject.toml": '[tool.celerylint]\nextend-exclude = ["legacy"]\n'})
+    monkeypatch.chdir(tmp_path / "web")
+    assert main(["check", "--select", "CL1", "--ignore", "CL102", "--show-settings"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert f"root = {json.dumps(str(tmp_path))}" in shown
+    assert f"config-file = {json.dumps(str(tmp_path / 'pyproject.toml'))}" in shown
+    assert 'extend-exclude = ["legacy"]' in shown
+    assert 'rules = ["CL101", "CL103"]' in shown
+
+
+# -- 5. --force-exclude --------------------------------------------------------------------
+
+
+def test_force_exclude_applies_excludes_to_files_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(tmp_path)
+    write(tmp_path, {"pyproject.toml": '[tool.celerylint]\nextend-exclude = ["proj/celery.py"]\n'})
+    monkeypatch.chdir(tmp_path)
+    code, findings, _ = run_json(capsys, "proj/celery.py")
+    assert (code, codes(findings)) == (1, [("celery.py", "CL101")])
+    assert run_json(capsys, "--force-exclude", "proj/celery.py")[:2] == (0, [])
+
+
+def test_pre_commit_hooks_force_exclude() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    assert all("--force-exclude" in hook["entry"].split() for hook in hooks)
+
+
+# -- 8. GitHub annotations --------------------------------------------------------------------
+
+
+def test_github_paths_are_relative_to_the_repository_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(tmp_path)
+    monkeypatch.chdir(tmp_path / "proj")
+    assert main(["check", "--no-cache", "--output-format", "github", "."]) == 1
+    assert capsys.readouterr().out.startswith(
+        "::error title=celerylint (CL101),file=proj/celery.py,line=4,"
+    )
+
+
+def test_github_paths_outside_git_are_absolute(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"proj/__init__.py": "", "proj/celery.py": CELERY_APP})
+    monkeypatch.chdir(tmp_path / "proj")
+    assert main(["check", "--no-cache", "--output-format", "github", "."]) == 1
+    expected = f"::error title=celerylint (CL101),file={tmp_path / 'proj' / 'celery.py'},"
+    assert capsys.readouterr().out.startswith(expected)
+
+
+UNBOUNDED_RETRIES = (
+    "from proj.celery import app\n\n\n@app.task(time_limit=10, max_retries=None)\n"
+    "def r():\n    return 1\n"
+)
+
+
+# -- 9. repeated selection flags ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--select", "CL101", "--select", "CL401"], {"CL101", "CL401"}),
+        (["--select", "CL1,CL4", "--ignore", "CL101", "--ignore", "CL401"], set()),
+        (["--select", "CL5", "--extend-select", "CL101", "--extend-select", "CL401"], None),
+    ],
+)
+def test_repeated_selection_flags_add_up(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    flags: list[str],
+    expected: set[str] | None,
+) -> None:
+    project(tmp_path)
+    write(tmp_path, {"proj/tasks.py": UNBOUNDED_RETRIES})
+    monkeypatch.chdir(tmp_path)
+    _, findings, _ = run_json(capsys, *flags)
+    assert {f["code"] for f in findings} == (
+        expected if expected is not None else {"CL101", "CL401"}
+    )
+
+
+# -- 10. color, statistics, inspect, symbolic links ----------------------------------------------
+
+
+def run_on_a_terminal(argv: list[str], cwd: Path, env: dict[str, str]) -> bytes:
+    """The real console script's output on a pseudo-terminal."""
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    script = "import sys; from celerylint.cli import run; sys.argv[0] = 'celerylint'; run()"
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *argv],
+        cwd=cwd,
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        timeout=120,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.returncode == 1
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "escapes"),
+    [
+        ([], {"TERM": "xterm"}, True),
+        ([], {"NO_COLOR": "1", "TERM": "xterm"}, False),
+        (["--color", "never"], {}, False),
+        (["--no-color"], {}, False),
+        (["--color", "always"], {"NO_COLOR": "1"}, True),
+    ],
+)
+def test_color_on_a_terminal(
+    tmp_path: Path, flags: list[str], env: dict[str, str], escapes: bool
+) -> None:
+    project(tmp_path)
+    plain = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    out = run_on_a_terminal(["check", "--no-cache", *flags], tmp_path, {**plain, **env})
+    assert b"CL101" in out
+    assert (b"\x1b[" in out) is escapes
+
+
+def test_color_always_when_piped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project(tmp_path)
+    assert main(["check", "--no-cache", "--color", "always", str(tmp_path)]) == 1
+    assert "\x1b[" in capsys.readouterr().out
+
+
+def test_statistics_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project(tmp_path)
+    write(tmp_path, {"proj/tasks.py": UNBOUNDED_RETRIES + UNBOUNDED_RETRIES.replace("r()", "s()")})
+    code, table, _ = run_json(capsys, "--statistics", str(tmp_path))
+    assert code == 1
+    assert table == [
+        {"code": "CL401", "name": "unbounded-retries", "count": 2, "fixable": False},
+        {"code": "CL101", "name": "pickle-accepted", "count": 1, "fixable": False},
+    ]
+
+
+def test_inspect_missing_path_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", "/nonexistent/celerylint/project"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "celerylint: error: /nonexistent/celerylint/project: no such file or directory\n"
+    )
+
+
+def test_broken_links_warn_only_when_they_may_hold_python(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project(tmp_path)
+    for name, target in {
+        "notes.txt": "/nowhere/notes.txt",
+        "socket.sock": "/run/nothing.sock",
+        "module.py": "/nowhere/module.py",
+        "vendored": "/nowhere/package",
+    }.items():
+        (tmp_path / name).symlink_to(target)
+    _, _, err = run_json(capsys, str(tmp_path))
+    warned = sorted(Path(line.split(": ")[2]).name for line in err.splitlines())
+    assert warned == ["module.py", "vendored"]

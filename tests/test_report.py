@@ -53,6 +53,7 @@ CELERY_RESULT_EXPIRES = (
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     (root / "app").mkdir(parents=True)
+    (root / ".git").mkdir()  # a repository: github paths are relative to its root
     (root / "app" / "tasks.py").write_text(TASKS_PY, encoding="utf-8")
     (root / "app" / "settings.py").write_text(SETTINGS_PY, encoding="utf-8")
     return root
@@ -555,6 +556,7 @@ def test_github_output_exact(project: Path) -> None:
 
 
 def test_github_escapes_data_and_properties(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
     path = str(tmp_path / "a,b:c%.py")
     diagnostic = Diagnostic(
         "CL101", "pickle-accepted", "100% bad\r\nreally: yes, truly", path, Span(1, 0, 1, 1)

@@ -63,9 +63,14 @@ def render(diagnostics: Sequence[Diagnostic], fmt: str, out: TextIO, ctx: Report
 
 
 def render_statistics(
-    diagnostics: Sequence[Diagnostic], out: TextIO, *, unsafe_fixes: bool = False
+    diagnostics: Sequence[Diagnostic],
+    out: TextIO,
+    *,
+    unsafe_fixes: bool = False,
+    as_json: bool = False,
 ) -> None:
-    """Per-rule counts like `ruff --statistics`: count, code, `[*]` marker, name."""
+    """Per-rule counts like `ruff --statistics`: count, code, `[*]` marker, name; or,
+    `as_json`, ruff's list of {code, name, count, fixable}, most frequent first."""
     counts: dict[str, int] = {}
     names: dict[str, str] = {}
     fixable: dict[str, bool] = {}
@@ -74,9 +79,17 @@ def render_statistics(
         counts[code] = counts.get(code, 0) + 1
         names.setdefault(code, diagnostic.name)
         fixable[code] = fixable.get(code, False) or fix_applies(diagnostic.fix, unsafe_fixes)
+    rows = sorted(counts, key=lambda code: (-counts[code], code))
+    if as_json:
+        import json
+
+        table = [
+            {"code": c, "name": names[c], "count": counts[c], "fixable": fixable[c]} for c in rows
+        ]
+        out.write(json.dumps(table, indent=2, ensure_ascii=False) + "\n")
+        return
     if not counts:
         return
-    rows = sorted(counts, key=lambda code: (-counts[code], code))
     count_width = max(len(str(count)) for count in counts.values())
     code_width = max(len(code) for code in counts)
     # Like ruff (and flake8 before it), the marker column only exists if some rule is fixable.

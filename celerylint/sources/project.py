@@ -61,12 +61,15 @@ def _empty_directories(scope: list[str], files: list[SourceFile]) -> list[tuple[
 
 
 def _add_given_files(discovery: Discovery, scope: list[str], config: Config) -> None:
-    """Paths outside the root, and files given by name that the walk skipped."""
+    """Paths outside the root, and files given by name that the walk skipped
+    (excluded or ignored) unless `force_exclude` says the walk decides for them too."""
     known = {str(f.path) for f in discovery.files}
+    root = str(config.root)
     extra = [
         p
         for p in scope
-        if not is_under(p, str(config.root)) or (os.path.isfile(p) and p not in known)
+        if not is_under(p, root)
+        or (not config.force_exclude and os.path.isfile(p) and p not in known)
     ]
     if extra:
         explicit = discover([Path(p) for p in extra], config)
