@@ -524,3 +524,74 @@ def test_broken_links_warn_only_when_they_may_hold_python(
     _, _, err = run_json(capsys, str(tmp_path))
     warned = sorted(Path(line.split(": ")[2]).name for line in err.splitlines())
     assert warned == ["module.py", "vendored"]
+
+
+# -- docs/ci.md: every outcome and its exit code ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "files", "argv", "expected"),
+    [
+        ("no findings", {}, ["--select", "CL5"], 0),
+        ("findings", {}, [], 1),
+        ("findings, --exit-zero", {}, ["--exit-zero"], 0),
+        ("fix: everything fixed", {}, ["--select", "CL101", "--fix", "--unsafe-fixes"], 0),
+        (
+            "fix: everything fixed, --exit-non-zero-on-fix",
+            {},
+            ["--select", "CL101", "--fix", "--unsafe-fixes", "--exit-non-zero-on-fix"],
+            1,
+        ),
+        ("fix: findings remain", {}, ["--select", "CL101", "--fix"], 1),
+        ("fix: findings remain, --exit-zero", {}, ["--select", "CL101", "--fix", "--exit-zero"], 0),
+        ("diff: something to fix", {}, ["--select", "CL101", "--diff", "--unsafe-fixes"], 1),
+        ("diff: nothing to fix", {}, ["--select", "CL101", "--diff"], 0),
+        ("missing path", {}, ["proj", "missing.py"], 2),
+        ("missing path, --exit-zero", {}, ["--exit-zero", "proj", "missing.py"], 2),
+        ("directory without Python files", {"docs/index.md": "x"}, ["docs"], 0),
+        ("invalid configuration", {"pyproject.toml": "[tool.celerylint]\nselekt = 1\n"}, [], 2),
+        ("unknown selector", {}, ["--select", "CL999"], 2),
+        ("show settings", {}, ["--show-settings"], 0),
+    ],
+)
+def test_every_outcome_has_its_documented_exit_code(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    outcome: str,
+    files: dict[str, str],
+    argv: list[str],
+    expected: int,
+) -> None:
+    project(tmp_path)
+    write(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--no-cache", *argv]) == expected, outcome
+
+
+def test_ci_table_lists_write_failures_and_internal_errors() -> None:
+    # Both rows are driven by tests above and below (a monkeypatched write, a broken check).
+    table = (Path(__file__).parent.parent / "docs" / "ci.md").read_text(encoding="utf-8")
+    assert "| `--fix`: a fix could not be written" in table
+    assert "| Internal error (a bug in celerylint) | `2`" in table
+
+
+def test_internal_error_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from celerylint import api, cli
+
+    project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "check", broken)
+    monkeypatch.setattr(sys, "argv", ["celerylint", "check", "--no-cache"])
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 2
+    assert "celerylint: internal error: RuntimeError: boom" in capsys.readouterr().err
