@@ -1,8 +1,10 @@
 """Command line: argument parsing and exit codes, nothing else.
 
-Exit codes: 0 nothing reported, 1 findings remain, 2 usage, configuration or
-internal error. Heavy modules (the api's pipeline, rich, yaml, libcst) are imported
-only by the commands that need them, so `celerylint --version` stays instant.
+Exit codes: 0 nothing reported, 1 findings remain (or a fix could not be
+written), 2 usage, configuration, missing path or internal error; docs/ci.md
+has the table, `_exit_code` the policy. Heavy modules (the api's pipeline,
+rich, yaml, libcst) are imported only by the commands that need them, so
+`celerylint --version` stays instant.
 """
 
 from __future__ import annotations
