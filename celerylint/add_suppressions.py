@@ -75,10 +75,12 @@ def add_suppressions(diagnostics: Sequence[Diagnostic], reason: str | None) -> O
                 (Diagnostic(codes[0], "", "", path, Span(row, 0, row, 0), fix=fix), edit[1])
             )
     session.round([d for d, _ in pending])
-    applied = {id(d) for d in session.fixed}
-    outcome.added = sum(count for d, count in pending if id(d) in applied)
+    applied = {id(d) for d, _ in session.applied}
     outcome.files = session.write()
+    written = set(outcome.files)
+    outcome.added = sum(count for d, count in pending if id(d) in applied and d.path in written)
     outcome.skipped.extend(str(problem) for problem in session.problems)
+    outcome.skipped.extend(str(failure) for failure in session.write_failures)
     return outcome
 
 

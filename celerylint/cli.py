@@ -1,8 +1,10 @@
 """Command line: argument parsing and exit codes, nothing else.
 
-Exit codes: 0 nothing reported, 1 findings remain, 2 usage, configuration or
-internal error. Heavy modules (the api's pipeline, rich, yaml, libcst) are imported
-only by the commands that need them, so `celerylint --version` stays instant.
+Exit codes: 0 nothing reported, 1 findings remain (or a fix could not be
+written), 2 usage, configuration, missing path or internal error; docs/ci.md
+has the table, `_exit_code` the policy. Heavy modules (the api's pipeline,
+rich, yaml, libcst) are imported only by the commands that need them, so
+`celerylint --version` stays instant.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from celerylint.report import FORMATS
 if TYPE_CHECKING:
     from celerylint.api import CheckResult
     from celerylint.config import Config
-    from celerylint.diagnostics import Diagnostic
+    from celerylint.fixer import FixResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("check", "rule", "rules", "clean", "inspect")
+COLOR_CHOICES = ("auto", "always", "never")
 
 
 class UsageError(Exception):
@@ -44,13 +47,31 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="lint files or a project (default: .)")
     check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
-    check.add_argument("--select", type=_csv, help="rules to enable: codes, prefixes or names")
-    check.add_argument("--ignore", type=_csv, help="rules to disable")
-    check.add_argument("--extend-select", type=_csv, help="rules to enable on top of the selection")
+    # Repeated selection flags add up, as in ruff (`--select CL1 --select CL2`).
+    check.add_argument(
+        "--select", type=_csv, action="extend", help="rules to enable: codes, prefixes or names"
+    )
+    check.add_argument("--ignore", type=_csv, action="extend", help="rules to disable")
+    check.add_argument(
+        "--extend-select",
+        type=_csv,
+        action="extend",
+        help="rules to enable on top of the selection",
+    )
     check.add_argument("--output-format", choices=FORMATS, default=None)
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--config", type=Path, help="a pyproject.toml or celerylint.toml to use")
+    check.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply exclude, extend-exclude and .gitignore to paths given too",
+    )
+    check.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the project root, configuration and selection, and exit",
+    )
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
     check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
@@ -59,7 +80,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--exit-non-zero-on-fix", action="store_true", help="exit 1 when a file was changed"
     )
-    check.add_argument("--no-color", action="store_true", help="never use color")
+    check.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default=None,
+        help="auto (default): on a terminal, unless NO_COLOR is set",
+    )
+    check.add_argument(
+        "--no-color", dest="color", action="store_const", const="never", help="--color=never"
+    )
     check.add_argument("--timings", action="store_true", help="print counts and timings (stderr)")
     check_options.add_options(check)
 
@@ -116,11 +145,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
 
 
-def _load(config_path: Optional[Path], start: Path) -> object:
-    from celerylint.config import ConfigError, load_config
+def _load(config_path: Optional[Path], paths: Sequence[Path]) -> object:
+    """The configuration, with the project root of a run on `paths` from here."""
+    from celerylint.config import ConfigError, load_config_for
 
     try:
-        return load_config(config_path, start)
+        return load_config_for(config_path, paths, Path.cwd())
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
@@ -136,19 +166,18 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     if problem:
         raise UsageError(problem)
     overlay = check_options.read_stdin(args)
-    paths: list[Path] = args.paths or [Path(".")]
+    given: list[Path] = args.paths or [Path(".")]
     if args.stdin_filename is not None:
         # The buffer's findings only; the rest of the project is read for the model.
-        paths = [args.stdin_filename]
-    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
-    for path in missing:
-        print(f"celerylint: error: {path}: no such file or directory", file=sys.stderr)
-    paths = [p for p in paths if p not in missing]
+        given = [args.stdin_filename]
+    paths, missing = _existing(given)
     if not paths:
         return EXIT_ERROR
-    config = _load(args.config, paths[0].absolute())
+    config = _load(args.config, paths)
     assert isinstance(config, Config)
     config = check_options.with_overrides(args, config)
+    if args.force_exclude:
+        config = config.with_overrides(force_exclude=True)
     origin = str(config.config_file) if config.config_file else "configuration"
     try:
         validate(config.select, f"{origin}: select")
@@ -165,10 +194,13 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         [*config.ignore, *(args.ignore or ())],
         [*config.extend_select, *(args.extend_select or ())],
     )
+    if args.show_settings:
+        return _show_settings(config, paths, codes, out)
     if args.show_files:
         return check_options.show_files(paths, config, out)
     with check_options.report_stream(args, out) as stream:
-        return _run_check(args, paths, config, codes, overlay, stream, started)
+        code = _run_check(args, paths, config, codes, overlay, stream, started)
+    return _worst(code, missing)
 
 
 def _run_check(
@@ -192,16 +224,7 @@ def _run_check(
         outcome = fix(paths, config, options, selected=codes.__contains__, use_cache=use_cache)
         out.write(outcome.diff)
         _adopt(args, outcome.remaining, config, overlay)
-        return _report(
-            outcome.remaining,
-            args,
-            out,
-            started,
-            fixed=outcome.fixed,
-            changed_files=len(outcome.files),
-            not_applied=[str(problem) for problem in outcome.not_applied],
-            root=config.root,
-        )
+        return _report(outcome.remaining, args, out, started, outcome, root=config.root)
 
     from celerylint.api import check
 
@@ -234,15 +257,45 @@ def _adopt(
         raise UsageError(str(exc)) from None
 
 
+def _show_settings(
+    config: Config, paths: Sequence[Path], codes: frozenset[str], out: TextIO
+) -> int:
+    """`--show-settings`: what a run with these arguments would use, one `key = value` a line."""
+    import dataclasses
+    import json
+
+    def value(item: object) -> str:
+        return json.dumps(item, default=str, ensure_ascii=False)
+
+    lines = [f"paths = {value([os.path.abspath(p) for p in paths])}"]
+    for field in dataclasses.fields(config):
+        lines.append(f"{field.name.replace('_', '-')} = {value(getattr(config, field.name))}")
+    lines.append(f"rules = {value(sorted(codes))}")
+    out.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def _existing(paths: Sequence[Path]) -> tuple[list[Path], bool]:
+    """The paths that exist; each missing one is named on stderr (the run then exits 2)."""
+    # A broken symbolic link exists as a path: discovery reports it.
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+    for path in missing:
+        print(f"celerylint: error: {path}: no such file or directory", file=sys.stderr)
+    return [p for p in paths if p not in missing], bool(missing)
+
+
+def _worst(code: int, error: bool) -> int:
+    """A missing path outranks findings: the gate did not check all it was given."""
+    return EXIT_ERROR if error else code
+
+
 def _report(
     result: CheckResult,
     args: argparse.Namespace,
     out: TextIO,
     started: float,
+    outcome: Optional[FixResult] = None,
     *,
-    fixed: Sequence[Diagnostic] = (),
-    changed_files: int = 0,
-    not_applied: Sequence[str] = (),
     overlay: Optional[dict[str, bytes]] = None,
     root: Optional[Path] = None,
 ) -> int:
@@ -251,8 +304,11 @@ def _report(
 
     from celerylint.report import ReportContext, fix_applies, render, render_statistics
 
-    for error in [] if args.silent else [*result.errors, *not_applied]:
-        print(f"celerylint: warning: {error}", file=sys.stderr)
+    warnings = [*result.errors, *(outcome.not_applied if outcome else ())]
+    for warning in [] if args.silent else warnings:
+        print(f"celerylint: warning: {warning}", file=sys.stderr)
+    for failure in outcome.write_failures if outcome else ():
+        print(f"celerylint: error: {failure}", file=sys.stderr)
     diagnostics = result.diagnostics
     unsafe = bool(args.unsafe_fixes)
     fixable = sum(1 for d in diagnostics if d.fix and fix_applies(d.fix, unsafe))
@@ -261,16 +317,16 @@ def _report(
     if fmt not in FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
     if args.statistics:
-        render_statistics(diagnostics, out, unsafe_fixes=unsafe)
+        render_statistics(diagnostics, out, unsafe_fixes=unsafe, as_json=fmt == "json")
     elif not args.diff:
         context = ReportContext(
             cwd=Path.cwd(),
             files_checked=result.files_checked,
-            fixed=len(fixed),
+            fixed=len(outcome.fixed) if outcome else 0,
             fixable=fixable,
             unsafe_fixable=hidden,
-            color=False if args.no_color else None,
-            show_fixes_list=list(fixed) if args.show_fixes else (),
+            color=_use_color(args.color, out),
+            show_fixes_list=outcome.applied if outcome and args.show_fixes else (),
             unsafe_fixes=unsafe,
             root=root,
             quiet=bool(args.quiet),
@@ -285,11 +341,31 @@ def _report(
             "seconds": round(time.perf_counter() - started, 4),
         }
         print(json.dumps(timings), file=sys.stderr)
+    return _exit_code(args, bool(diagnostics), outcome)
+
+
+def _use_color(choice: Optional[str], out: TextIO) -> bool:
+    """--color: always, never, or auto: on a terminal unless NO_COLOR is set (no-color.org)."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return out.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _exit_code(args: argparse.Namespace, findings: bool, outcome: Optional[FixResult]) -> int:
+    """The exit-code policy of `check` (docs/ci.md has the table)."""
+    changed = bool(outcome and outcome.files)
     if args.diff:
-        return EXIT_FINDINGS if changed_files else EXIT_OK
-    if args.exit_non_zero_on_fix and changed_files:
+        return EXIT_FINDINGS if changed else EXIT_OK
+    if outcome and outcome.write_failures:
+        # Asked to fix and could not: never a pass, not even with --exit-zero.
         return EXIT_FINDINGS
-    if diagnostics and not args.exit_zero:
+    if args.exit_non_zero_on_fix and changed:
+        return EXIT_FINDINGS
+    if findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -320,7 +396,7 @@ def _clean(path: Path) -> int:
 
     from celerylint.config import Config
 
-    config = _load(None, path.absolute())
+    config = _load(None, [path])
     assert isinstance(config, Config)
     cache = config.cache_dir or config.root / ".celerylint_cache"
     if os.environ.get(check_options.CACHE_DIR_ENV):
@@ -339,7 +415,9 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     from celerylint.model.describe import describe_project
 
     path: Path = args.path
-    config = _load(args.config, path.absolute())
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    config = _load(args.config, [path])
     assert isinstance(config, Config)
     config = config.with_overrides(root=path.absolute())
     result = check([path.absolute()], config, selected=lambda code: False, use_cache=False)

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -27,7 +28,10 @@ __all__ = [
     "Config",
     "ConfigError",
     "display_path",
+    "find_root",
+    "git_work_tree",
     "load_config",
+    "load_config_for",
 ]
 
 # Ruff's default exclusions plus our own cache directory.
@@ -96,6 +100,8 @@ class Config:
     django_settings_module: str | None = None
     services: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
+    # Paths given explicitly are excluded too (`--force-exclude`; pre-commit passes files).
+    force_exclude: bool = False
     fix_time_limit: int = 300
     fix_soft_time_limit: int = 240
     fix_max_retries: int = 5
@@ -120,11 +126,13 @@ class Config:
 
 
 def load_config(explicit: Path | None, start: Path) -> Config:
-    """Load the configuration for a run started in `start`.
+    """Load the configuration for a run started in `start` (the working directory).
 
-    `explicit` (``--config``) wins; otherwise the nearest `pyproject.toml`
-    at or above `start` with a ``[tool.celerylint]`` table is used.
+    The project root is `find_root(start)`. Its ``[tool.celerylint]`` table is
+    the configuration, unless `explicit` (``--config``) names another file:
+    that file chooses the configuration, never the root.
     """
+    root, found, table = _find_root(start)
     if explicit is not None:
         path = Path(os.path.abspath(explicit))
         data = _read_toml(path)
@@ -133,30 +141,82 @@ def load_config(explicit: Path | None, start: Path) -> Config:
             section = SECTION
         else:
             table, section = data, ""
-        return _build(table if table is not None else {}, path, path.parent, section)
+        return _build(table if table is not None else {}, path, root, section)
+    if found is not None and table is not None:
+        return _build(table, found, root, SECTION)
+    return Config(root=root, config_file=None, cache_dir=root / ".celerylint_cache")
 
-    here = os.path.abspath(start)
-    if not os.path.isdir(here):
-        here = os.path.dirname(here)
-    fallback: str | None = None
+
+def load_config_for(explicit: Path | None, paths: Sequence[Path], cwd: Path) -> Config:
+    """The configuration of a run on `paths` from the working directory `cwd`.
+
+    The root is the working directory's (`find_root`), so that it does not
+    depend on which of its paths are given. Paths that do not belong to it
+    (outside that root, in another git work tree, or with neither a
+    configuration nor git to tie them to the working directory) are another
+    project: its root is found the same way from the directory they share.
+    """
+    here = os.path.abspath(cwd)
+    root, found, _table = _find_root(Path(here))
+    given = [os.path.abspath(p) for p in paths] or [here]
+    repository = git_work_tree(Path(here))
+    belongs = (
+        (found is not None or repository is not None)
+        and all(_is_within(p, str(root)) for p in given)
+        and all(git_work_tree(Path(d)) == repository for d in {_directory(p) for p in given})
+    )
+    return load_config(explicit, Path(here) if belongs else Path(os.path.commonpath(given)))
+
+
+def _directory(path: str) -> str:
+    return path if os.path.isdir(path) else os.path.dirname(path)
+
+
+def find_root(start: Path) -> Path:
+    """The project root for a run started in `start`: the nearest directory at or
+    above it, up to the git work tree root, whose `pyproject.toml` has a
+    ``[tool.celerylint]`` table; else the git work tree root; else `start`
+    (its directory, for a file)."""
+    return _find_root(start)[0]
+
+
+def _find_root(start: Path) -> tuple[Path, Path | None, dict[str, Any] | None]:
+    """The root, and its pyproject.toml and ``[tool.celerylint]`` table if it has one."""
+    first = os.path.abspath(start)
+    if not os.path.isdir(first):
+        first = os.path.dirname(first)
+    here = first
     while True:
         candidate = os.path.join(here, PYPROJECT)
         if os.path.isfile(candidate):
-            if fallback is None:
-                fallback = here
             table = _probe_pyproject(Path(candidate))
             if table is not None:
-                return _build(table, Path(candidate), Path(here), SECTION)
-        elif fallback is None and os.path.exists(os.path.join(here, ".git")):
-            fallback = here
+                return Path(here), Path(candidate), table
+        # A `.git` directory, or a file in worktrees and submodules: the repository
+        # ends here, and a configuration above it belongs to something else.
+        if os.path.exists(os.path.join(here, ".git")):
+            return Path(here), None, None
         parent = os.path.dirname(here)
         if parent == here:
-            break
+            return Path(first), None, None
         here = parent
-    root = Path(fallback) if fallback is not None else Path(os.path.abspath(start))
-    if fallback is None and not os.path.isdir(root):
-        root = root.parent
-    return Config(root=root, config_file=None, cache_dir=root / ".celerylint_cache")
+
+
+def git_work_tree(start: Path) -> Path | None:
+    """The root of the git work tree `start` is in (the nearest directory with a
+    `.git` directory or file), or None outside git."""
+    here = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return Path(here)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def _is_within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 def _probe_pyproject(path: Path) -> dict[str, Any] | None:
@@ -237,6 +297,7 @@ _TOP_KEYS = (
     "django-settings-module",
     "services",
     "respect-gitignore",
+    "force-exclude",
     "fix",
     "cache-dir",
 )
@@ -307,11 +368,12 @@ def _build(table: dict[str, Any], path: Path, root: Path, section: str) -> Confi
             table["django-settings-module"], "django-settings-module", "proj.settings"
         )
 
-    if "respect-gitignore" in table:
-        value = table["respect-gitignore"]
-        if not isinstance(value, bool):
-            raise v.fail("respect-gitignore", f"expected a boolean, got {_describe(value)}")
-        kw["respect_gitignore"] = value
+    for key in ("respect-gitignore", "force-exclude"):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, bool):
+                raise v.fail(key, f"expected a boolean, got {_describe(value)}")
+            kw[key.replace("-", "_")] = value
 
     if "per-file-ignores" in table:
         kw["per_file_ignores"] = _per_file_ignores(v, table["per-file-ignores"])

@@ -77,3 +77,18 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.col, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class AppliedFix:
+    """One fix applied to one file, for reporting what changed file by file.
+
+    A fix that edits several files is one AppliedFix per file; `finding_path`
+    is where its finding is, which is another file for a cross-file fix (a
+    task's finding fixed by a global setting in the configuration module).
+    """
+
+    path: str
+    code: str
+    name: str
+    finding_path: str

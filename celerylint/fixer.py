@@ -10,6 +10,14 @@ encoding, BOM, line endings and mode, are written through a temporary file
 and `os.replace`, and are never overwritten if they changed on disk since
 they were read.
 
+A fix must not leave a worse problem behind: a round after which a file has
+more findings of some rule than before is undone, the fixes that cause it are
+found by trying them one at a time, and those are reported and not applied.
+(Counted per rule and file, not matched by message: a fix may rightly change
+another finding's message, as a rename changes a "did you mean" hint.) After
+writing, what remains is checked again on disk, so a file that could not be
+written keeps its findings.
+
 Nothing here prints: `fix_to_fixpoint` returns what it did (`FixResult`) and
 the CLI decides what to show.
 """
@@ -17,6 +25,7 @@ the CLI decides what to show.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import hashlib
 import io
@@ -24,12 +33,13 @@ import os
 import re
 import tempfile
 import tokenize
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
-from celerylint.diagnostics import Diagnostic, Edit, Fix
+from celerylint.diagnostics import AppliedFix, Diagnostic, Edit, Fix
 from celerylint.report import fix_applies
 
 if TYPE_CHECKING:  # the api imports the fixer, not the other way round
@@ -54,6 +64,39 @@ class FixedFile:
     fixes: int
 
 
+# What makes two findings the same one across rounds: positions move as fixes
+# insert lines, messages name no lines.
+FindingKey = tuple[str, str, str]
+
+
+def finding_key(diagnostic: Diagnostic) -> FindingKey:
+    return (diagnostic.code, diagnostic.path, diagnostic.message)
+
+
+def unmatched(ours: Sequence[Diagnostic], theirs: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """The findings of `ours` that `theirs` has no counterpart for: per rule and
+    file, as many as `ours` has more than `theirs`, those with an identical
+    message in `theirs` last in line to be counted."""
+    groups: dict[tuple[str, str], list[Diagnostic]] = {}
+    for diagnostic in ours:
+        groups.setdefault((diagnostic.code, diagnostic.path), []).append(diagnostic)
+    counts = Counter((d.code, d.path) for d in theirs)
+    messages = Counter(map(finding_key, theirs))
+    found: list[Diagnostic] = []
+    for group, members in groups.items():
+        surplus = len(members) - counts[group]
+        if surplus <= 0:
+            continue
+        unpaired = []
+        for diagnostic in members:
+            if messages[finding_key(diagnostic)] > 0:
+                messages[finding_key(diagnostic)] -= 1
+            else:
+                unpaired.append(diagnostic)
+        found.extend((unpaired + [d for d in members if d not in unpaired])[:surplus])
+    return found
+
+
 @dataclass(frozen=True)
 class NotApplied:
     """Fixes that could not be applied, and why."""
@@ -68,15 +111,20 @@ class NotApplied:
 
 @dataclass
 class FixResult:
-    # The check after fixing: what remains (with `diff`, as if the fixes were written).
+    # The check after fixing, of the files on disk (with `diff`, as if the fixes were written).
     remaining: CheckResult
-    # The diagnostics whose fixes were applied, in the order they were.
+    # The findings that are gone (a cross-file fix may resolve several), in the order found.
     fixed: list[Diagnostic] = field(default_factory=list)
     # Files written, or with `diff` the files that would be, in path order.
     files: list[FixedFile] = field(default_factory=list)
     # With `diff`: a unified diff of every change.
     diff: str = ""
+    # Fixes left out (would not parse, would introduce a finding, never converged).
     not_applied: list[NotApplied] = field(default_factory=list)
+    # What was changed, file by file: one entry per fix and file it edited.
+    applied: list[AppliedFix] = field(default_factory=list)
+    # Files whose fixes could not be written: an error of the run, not a warning.
+    write_failures: list[NotApplied] = field(default_factory=list)
 
 
 @dataclass
@@ -173,6 +221,12 @@ def parses(text: str, original: str) -> bool:
     return lower_source(text) is not None
 
 
+class _Mark(NamedTuple):
+    texts: dict[str, str]
+    applied: int
+    problems: int
+
+
 class FixSession:
     """Rounds of fixing over one project, in memory until `write`."""
 
@@ -180,15 +234,56 @@ class FixSession:
         self.unsafe = unsafe
         self.sources: dict[str, SourceText] = {}
         self.texts: dict[str, str] = {}  # current text of every file changed so far
-        self.fixed: list[Diagnostic] = []
-        self.fixes_per_file: dict[str, int] = {}
+        # Per fix and file it edited, in the order applied.
+        self.applied: list[tuple[Diagnostic, AppliedFix]] = []
         self.problems: list[NotApplied] = []
+        self.write_failures: list[NotApplied] = []
+        # Findings whose fix would introduce another finding: never applied again.
+        # Findings whose fix would introduce another one, with that one: skipped until
+        # another fix changes the project (`retry_rejected`), and reported if still there.
+        self.rejected: dict[FindingKey, tuple[Diagnostic, Diagnostic]] = {}
+        self.skipped: set[FindingKey] = set()
 
     def source(self, path: str) -> SourceText:
         if path not in self.sources:
             self.sources[path] = SourceText.read(path)
-            self.texts.setdefault(path, self.sources[path].text)
+        # Also after a rollback to a state from before the file was first read.
+        self.texts.setdefault(path, self.sources[path].text)
         return self.sources[path]
+
+    def mark(self) -> _Mark:
+        """The state to go back to if a round turns out to make things worse."""
+        return _Mark(dict(self.texts), len(self.applied), len(self.problems))
+
+    def rollback(self, mark: _Mark) -> None:
+        self.texts = dict(mark.texts)
+        del self.applied[mark.applied :]
+        del self.problems[mark.problems :]
+
+    def applied_since(self, mark: _Mark) -> list[Diagnostic]:
+        return list(dict.fromkeys(d for d, _ in self.applied[mark.applied :]))
+
+    def reject(self, diagnostic: Diagnostic, introduced: Diagnostic) -> None:
+        self.rejected[finding_key(diagnostic)] = (diagnostic, introduced)
+        self.skipped.add(finding_key(diagnostic))
+
+    def retry_rejected(self) -> None:
+        """After a round that changed the project: a rejected fix may fit now (the
+        other fixes may have removed what it clashed with)."""
+        self.skipped.clear()
+
+    def rejections(self, remaining: Sequence[Diagnostic]) -> list[NotApplied]:
+        """The rejected fixes whose finding is still there (not fixed another way later)."""
+        left = set(map(finding_key, remaining))
+        return [
+            NotApplied(
+                diagnostic.path,
+                f"fix for {diagnostic.code} at line {diagnostic.span.line} not applied: it "
+                f"would introduce {new.code} at {new.path}:{new.span.line}: {new.message}",
+            )
+            for key, (diagnostic, new) in self.rejected.items()
+            if key in left
+        ]
 
     def round(self, diagnostics: Sequence[Diagnostic]) -> int:
         """Apply one round of fixes; returns how many were applied."""
@@ -197,6 +292,8 @@ class FixSession:
         for diagnostic in diagnostics:
             fix = diagnostic.fix
             if fix is None or not fix_applies(fix, self.unsafe) or not fix.edits:
+                continue
+            if finding_key(diagnostic) in self.skipped:
                 continue
             if any(
                 _overlaps(edit, other) for edit in fix.edits for other in taken.get(edit.path, ())
@@ -218,13 +315,10 @@ class FixSession:
             except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
                 self.problems.append(NotApplied(path, f"cannot read for fixing: {exc}"))
                 continue
-            kept = self._parseable_subset(source, path, fixes)
-            if kept:
-                self.fixes_per_file[path] = self.fixes_per_file.get(path, 0) + len(kept)
-            for diagnostic, _edits in kept:
+            for diagnostic, _edits in self._parseable_subset(source, path, fixes):
                 applied.add(id(diagnostic))
-                if diagnostic not in self.fixed:
-                    self.fixed.append(diagnostic)
+                change = AppliedFix(path, diagnostic.code, diagnostic.name, diagnostic.path)
+                self.applied.append((diagnostic, change))
         return len(applied)
 
     def _parseable_subset(
@@ -261,7 +355,8 @@ class FixSession:
         }
 
     def write(self) -> list[str]:
-        """Write every changed file; returns the paths written."""
+        """Write every changed file; returns the paths written. A file that could
+        not be written is a write failure, and its fixes no longer count as applied."""
         written = []
         for path, data in sorted(self.changed().items()):
             source = self.sources[path]
@@ -269,11 +364,13 @@ class FixSession:
                 _atomic_write(source, data)
                 written.append(path)
             except _Conflict as exc:
-                self.problems.append(NotApplied(path, f"not fixed: {exc}"))
+                self.write_failures.append(NotApplied(path, f"not fixed: {exc}"))
             except OSError as exc:
-                self.problems.append(
+                self.write_failures.append(
                     NotApplied(path, f"not fixed: cannot write: {exc.strerror or exc}")
                 )
+        failed = {problem.path for problem in self.write_failures}
+        self.applied = [pair for pair in self.applied if pair[1].path not in failed]
         return written
 
     def unified_diff(self) -> str:
@@ -321,11 +418,23 @@ def fix_to_fixpoint(
     """Fix to a fixpoint. `check(overlay)` lints the project with the contents in
     `overlay` (path -> bytes) in place of the files on disk."""
     session = FixSession(unsafe=options.unsafe)
-    result = check(None)
-    for _ in range(MAX_ROUNDS):
+    initial = result = check(None)
+    rounds = 0
+    while rounds < MAX_ROUNDS:
+        mark = session.mark()
         if session.round(result.diagnostics) == 0:
             break
-        result = check(session.changed())
+        after = check(session.changed())
+        worse = unmatched(after.diagnostics, result.diagnostics)
+        if worse:
+            # Undo the round, leave out the fixes that make it worse, try again.
+            candidates = session.applied_since(mark)
+            session.rollback(mark)
+            _reject_worsening(session, check, result, candidates, worse[0])
+            continue
+        result = after
+        rounds += 1
+        session.retry_rejected()
     else:
         # Something keeps undoing a fix: writing the half-way state could leave
         # repeated edits behind, so nothing is written at all.
@@ -336,14 +445,58 @@ def fix_to_fixpoint(
                 "(please report this with the files involved)",
             )
         )
-        session.texts = {path: source.text for path, source in session.sources.items()}
+        session.rollback(_Mark({}, 0, len(session.problems)))
+        result = check(None)
     diff = ""
     if options.diff:
         diff = session.unified_diff()
         changed = sorted(session.changed())
     else:
+        attempted = bool(session.changed())
         changed = session.write()
-        if changed:
-            result = check(None)
-    files = [FixedFile(path, session.fixes_per_file.get(path, 0)) for path in changed]
-    return FixResult(result, session.fixed, files, diff, session.problems)
+        # What remains is what is on disk, whether the writes succeeded or not.
+        result = check(None) if attempted else result
+    counts = Counter(change.path for _, change in session.applied)
+    return FixResult(
+        remaining=_without_rejected_fixes(result, session.rejected),
+        fixed=unmatched(initial.diagnostics, result.diagnostics),
+        files=[FixedFile(path, counts[path]) for path in changed],
+        diff=diff,
+        not_applied=[*session.problems, *session.rejections(result.diagnostics)],
+        applied=[change for _, change in session.applied],
+        write_failures=session.write_failures,
+    )
+
+
+def _reject_worsening(
+    session: FixSession,
+    check: Callable[[Optional[dict[str, bytes]]], CheckResult],
+    before: CheckResult,
+    candidates: list[Diagnostic],
+    together: Diagnostic,
+) -> None:
+    """Try each fix of a round that made things worse alone, and reject those that
+    do; if only their combination does (`together` is what it introduced), reject them all."""
+    mark = session.mark()
+    culprits: list[tuple[Diagnostic, Diagnostic]] = []
+    for diagnostic in candidates:
+        if session.round([diagnostic]):
+            alone = unmatched(check(session.changed()).diagnostics, before.diagnostics)
+            if alone:
+                culprits.append((diagnostic, alone[0]))
+        session.rollback(mark)
+    for diagnostic, new in culprits or [(d, together) for d in candidates]:
+        session.reject(diagnostic, new)
+
+
+def _without_rejected_fixes(
+    result: CheckResult, rejected: dict[FindingKey, tuple[Diagnostic, Diagnostic]]
+) -> CheckResult:
+    """What remains, no longer offering the fixes that were found to make things worse."""
+    if not rejected:
+        return result
+    diagnostics = [
+        dataclasses.replace(d, fix=None) if finding_key(d) in rejected else d
+        for d in result.diagnostics
+    ]
+    return dataclasses.replace(result, diagnostics=diagnostics)

@@ -86,10 +86,14 @@ def test_fix_that_cannot_be_written_is_reported_not_applied(
     monkeypatch.setattr(os, "replace", no_space)
     result = fix(tmp_path, config, FixOptions(unsafe=True))
     assert result.files == []
-    assert result.not_applied == [
+    assert result.write_failures == [
         NotApplied(str(tasks), "not fixed: cannot write: No space left on device")
     ]
     assert (
-        str(result.not_applied[0]) == f"{tasks}: not fixed: cannot write: No space left on device"
+        str(result.write_failures[0])
+        == f"{tasks}: not fixed: cannot write: No space left on device"
     )
     assert tasks.read_text() == TASKS
+    # Nothing counts as fixed, and what remains is the file on disk.
+    assert result.fixed == [] and result.applied == []
+    assert [d.span.line for d in result.remaining.diagnostics] == [4, 9]  # at each `max_retries=None`

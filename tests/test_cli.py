@@ -160,6 +160,7 @@ def test_explicit_file_reports_only_that_file(
 
 def test_concise_and_github_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path, {"proj/celery.py": CELERY_APP})
+    (tmp_path / ".git").mkdir()  # github paths are relative to the repository's root
     os.chdir(tmp_path)
     assert main(["check", "--no-cache", "--output-format", "concise", "."]) == 1
     out = capsys.readouterr().out

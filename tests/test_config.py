@@ -67,14 +67,25 @@ def test_pyproject_mentioning_us_only_in_another_tool_is_skipped(tmp_path: Path)
     assert load_config(None, tmp_path / "svc").config_file == found
 
 
-def test_nearest_pyproject_is_root_fallback(tmp_path: Path) -> None:
+def test_pyproject_without_table_is_no_root(tmp_path: Path) -> None:
+    # A service's own pyproject.toml (for packaging, black...) does not cut the
+    # project in two: the repository is the root.
     (tmp_path / ".git").mkdir()
     write(tmp_path / "svc" / "pyproject.toml", "[tool.black]\n")
     start = tmp_path / "svc" / "pkg"
     start.mkdir()
     config = load_config(None, start)
     assert config.config_file is None
-    assert config.root == tmp_path / "svc"
+    assert config.root == tmp_path
+
+
+def test_configuration_above_the_git_root_is_not_used(tmp_path: Path) -> None:
+    pyproject(tmp_path, 'select = ["CL1"]\n')
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    config = load_config(None, tmp_path / "repo")
+    assert config.config_file is None
+    assert config.root == tmp_path / "repo"
+    assert config.select == ()
 
 
 def test_git_root_is_fallback(tmp_path: Path) -> None:
@@ -378,7 +389,7 @@ def test_explicit_standalone_file(tmp_path: Path) -> None:
     )
     config = load_config(explicit, tmp_path)
     assert config.config_file == explicit
-    assert config.root == tmp_path / "conf"
+    assert config.root == tmp_path  # --config chooses the configuration, not the root
     assert config.select == ("CL1",)
     assert config.fix_max_retries == 3
 
@@ -394,7 +405,7 @@ def test_explicit_pyproject(tmp_path: Path) -> None:
     explicit = pyproject(tmp_path / "other", 'select = ["CL7"]\n')
     config = load_config(explicit, tmp_path)
     assert config.select == ("CL7",)
-    assert config.root == tmp_path / "other"
+    assert config.root == tmp_path
 
 
 def test_explicit_pyproject_without_table_gives_defaults(tmp_path: Path) -> None:

@@ -361,7 +361,6 @@ def test_json_output_carries_fix_edits(tmp_path: Path, capsys: pytest.CaptureFix
         "edits": [
             {
                 "content": "5",
-                "filename": str(root / "proj" / "tasks.py"),
                 "location": {"row": 4, "column": 23},
                 "end_location": {"row": 4, "column": 27},
             }

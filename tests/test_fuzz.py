@@ -361,6 +361,13 @@ def _per_file_codes(out: str, root: Path) -> collections.Counter[tuple[str, str]
     )
 
 
+def _files_fixed_by(finding: dict[str, Any]) -> list[str]:
+    """ruff's `fix` edits the finding's own file; `cross_file_fix` names each file it edits."""
+    names = [finding["filename"]] if finding["fix"] is not None else []
+    cross = finding["cross_file_fix"]
+    return names + ([edit["filename"] for edit in cross["edits"]] if cross else [])
+
+
 @fuzz_settings(30)
 @given(celery_projects())
 def test_fix_output_parses_is_idempotent_and_adds_no_findings(
@@ -375,10 +382,9 @@ def test_fix_output_parses_is_idempotent_and_adds_no_findings(
         _code, before_out, _err = _check(root)
         before = _per_file_codes(before_out, root)
         fixable_files = {
-            Path(edit["filename"]).relative_to(root).as_posix()
+            Path(name).relative_to(root).as_posix()
             for f in json.loads(before_out)
-            if f["fix"] is not None
-            for edit in f["fix"]["edits"]
+            for name in _files_fixed_by(f)
         }
         original = _snapshot(root)
         errors = _fix(root)

@@ -11,6 +11,7 @@ import pytest
 
 from celerylint.diagnostics import (
     Applicability,
+    AppliedFix,
     Diagnostic,
     Edit,
     Fix,
@@ -52,6 +53,7 @@ CELERY_RESULT_EXPIRES = (
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     (root / "app").mkdir(parents=True)
+    (root / ".git").mkdir()  # a repository: github paths are relative to its root
     (root / "app" / "tasks.py").write_text(TASKS_PY, encoding="utf-8")
     (root / "app" / "settings.py").write_text(SETTINGS_PY, encoding="utf-8")
     return root
@@ -381,13 +383,22 @@ def test_summary_lines(
 
 
 def test_show_fixes_lists_what_was_fixed(project: Path) -> None:
-    fixed = sample(project)
+    fixed = [AppliedFix(d.path, d.code, d.name, d.path) for d in sample(project)]
+    # A task's finding fixed by a global setting in another file.
+    settings = str(project / "app" / "settings.py")
+    tasks = str(project / "app" / "tasks.py")
+    elsewhere = AppliedFix(settings, "CL201", "missing-time-limit", tasks)
     ctx = ReportContext(
-        cwd=project, files_checked=2, fixed=4, color=False, show_fixes_list=[*fixed, fixed[2]]
+        cwd=project,
+        files_checked=2,
+        fixed=5,
+        color=False,
+        show_fixes_list=[*fixed, fixed[2], elsewhere],
     )
     assert rendered([], "concise", ctx) == (
-        "Fixed 4 errors:\n"
+        "Fixed 5 errors:\n"
         "- app/settings.py:\n"
+        "    1 \u00d7 CL201 (missing-time-limit), for app/tasks.py\n"
         "    2 \u00d7 CL502 (result-expires-disabled)\n"
         "- app/tasks.py:\n"
         "    1 \u00d7 CL101 (pickle-accepted)\n"
@@ -406,6 +417,7 @@ def test_json_output_exact(project: Path) -> None:
   {{
     "cell": null,
     "code": "CL101",
+    "cross_file_fix": null,
     "end_location": {{
       "column": 36,
       "row": 4
@@ -420,7 +432,6 @@ def test_json_output_exact(project: Path) -> None:
             "column": 38,
             "row": 4
           }},
-          "filename": {json.dumps(tasks)},
           "location": {{
             "column": 28,
             "row": 4
@@ -456,6 +467,7 @@ def test_json_output_exact(project: Path) -> None:
   {{
     "cell": null,
     "code": "CL201",
+    "cross_file_fix": null,
     "end_location": {{
       "column": 8,
       "row": 8
@@ -486,6 +498,7 @@ def test_json_round_trips_with_exactly_the_schema_keys(project: Path) -> None:
         assert set(item) == {
             "cell",
             "code",
+            "cross_file_fix",
             "end_location",
             "filename",
             "fix",
@@ -509,12 +522,22 @@ def test_json_round_trips_with_exactly_the_schema_keys(project: Path) -> None:
             "column": diagnostic.span.end_col + 1,
         }
         assert item["noqa_row"] == diagnostic.span.line
-        if diagnostic.fix is None:
+        cross_file = diagnostic.fix is not None and any(
+            edit.path != diagnostic.path for edit in diagnostic.fix.edits
+        )
+        if diagnostic.fix is None or cross_file:
             assert item["fix"] is None
         else:
+            # ruff's schema exactly: the edits are in the finding's file.
             assert set(item["fix"]) == {"applicability", "edits", "message"}
             for edit in item["fix"]["edits"]:
+                assert set(edit) == {"content", "end_location", "location"}
+        if cross_file:
+            assert set(item["cross_file_fix"]) == {"applicability", "edits", "message"}
+            for edit in item["cross_file_fix"]["edits"]:
                 assert set(edit) == {"content", "end_location", "filename", "location"}
+        else:
+            assert item["cross_file_fix"] is None
         for related in item["related"]:
             assert set(related) == {"filename", "location", "end_location", "message"}
 
@@ -544,6 +567,7 @@ def test_github_output_exact(project: Path) -> None:
 
 
 def test_github_escapes_data_and_properties(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
     path = str(tmp_path / "a,b:c%.py")
     diagnostic = Diagnostic(
         "CL101", "pickle-accepted", "100% bad\r\nreally: yes, truly", path, Span(1, 0, 1, 1)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from celerylint.diagnostics import Applicability, Diagnostic, Fix
+from celerylint.diagnostics import Applicability, AppliedFix, Diagnostic, Fix
 
 DOCS_URL_TEMPLATE = "https://github.com/celerylint/celerylint/blob/main/docs/rules/{name}.md"
 
@@ -40,7 +40,7 @@ FIX_COMMAND = "celerylint check --fix"
 class ReportContext:
     cwd: Path
     files_checked: int
-    # Fixes applied this run.
+    # Findings fixed this run (gone after fixing).
     fixed: int = 0
     # Remaining diagnostics with a fix applicable under the current flags.
     fixable: int = 0
@@ -48,8 +48,8 @@ class ReportContext:
     unsafe_fixable: int = 0
     # None: color only when the stream is a terminal and NO_COLOR is unset.
     color: bool | None = None
-    # For --show-fixes: the diagnostics whose fixes were applied.
-    show_fixes_list: Sequence[Diagnostic] = ()
+    # For --show-fixes: the fixes applied, one per fix and file changed.
+    show_fixes_list: Sequence[AppliedFix] = ()
     # Whether --unsafe-fixes is on; decides which diagnostics get the `[*]` marker.
     unsafe_fixes: bool = False
     # The project root; machine formats show paths relative to its repository.
@@ -76,9 +76,14 @@ def render(diagnostics: Sequence[Diagnostic], fmt: str, out: TextIO, ctx: Report
 
 
 def render_statistics(
-    diagnostics: Sequence[Diagnostic], out: TextIO, *, unsafe_fixes: bool = False
+    diagnostics: Sequence[Diagnostic],
+    out: TextIO,
+    *,
+    unsafe_fixes: bool = False,
+    as_json: bool = False,
 ) -> None:
-    """Per-rule counts like `ruff --statistics`: count, code, `[*]` marker, name."""
+    """Per-rule counts like `ruff --statistics`: count, code, `[*]` marker, name; or,
+    `as_json`, ruff's list of {code, name, count, fixable}, most frequent first."""
     counts: dict[str, int] = {}
     names: dict[str, str] = {}
     fixable: dict[str, bool] = {}
@@ -87,9 +92,17 @@ def render_statistics(
         counts[code] = counts.get(code, 0) + 1
         names.setdefault(code, diagnostic.name)
         fixable[code] = fixable.get(code, False) or fix_applies(diagnostic.fix, unsafe_fixes)
+    rows = sorted(counts, key=lambda code: (-counts[code], code))
+    if as_json:
+        import json
+
+        table = [
+            {"code": c, "name": names[c], "count": counts[c], "fixable": fixable[c]} for c in rows
+        ]
+        out.write(json.dumps(table, indent=2, ensure_ascii=False) + "\n")
+        return
     if not counts:
         return
-    rows = sorted(counts, key=lambda code: (-counts[code], code))
     count_width = max(len(str(count)) for count in counts.values())
     code_width = max(len(code) for code in counts)
     # Like ruff (and flake8 before it), the marker column only exists if some rule is fixable.
@@ -208,19 +221,25 @@ def summary_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> list
     return lines
 
 
-def fix_summary_lines(fixed: Sequence[Diagnostic], ctx: ReportContext) -> list[str]:
-    """The --show-fixes block: what was fixed, per file and rule, like ruff."""
-    per_file: dict[str, dict[tuple[str, str], int]] = {}
-    for diagnostic in fixed:
-        table = per_file.setdefault(diagnostic.path, {})
-        key = (diagnostic.code, diagnostic.name)
+def fix_summary_lines(applied: Sequence[AppliedFix], ctx: ReportContext) -> list[str]:
+    """The --show-fixes block, like ruff's: per file changed, the fixes that changed it.
+
+    A fix made in another file than its finding's (a global setting for a
+    task's finding) is listed under the file it changed, naming the finding's file.
+    """
+    per_file: dict[str, dict[tuple[str, str, str], int]] = {}
+    for change in applied:
+        table = per_file.setdefault(change.path, {})
+        elsewhere = change.finding_path if change.finding_path != change.path else ""
+        key = (change.code, change.name, elsewhere)
         table[key] = table.get(key, 0) + 1
     width = max(len(str(count)) for table in per_file.values() for count in table.values())
-    lines = [f"Fixed {_plural(len(fixed), 'error', 'errors')}:"]
+    lines = [f"Fixed {_plural(ctx.fixed, 'error', 'errors')}:"]
     for path in sorted(per_file):
         lines.append(f"- {sanitize(display_path(path, ctx.cwd))}:")
-        for (code, name), count in sorted(per_file[path].items()):
-            lines.append(f"    {count:>{width}} \u00d7 {code} ({name})")
+        for (code, name, elsewhere), count in sorted(per_file[path].items()):
+            where = f", for {sanitize(display_path(elsewhere, ctx.cwd))}" if elsewhere else ""
+            lines.append(f"    {count:>{width}} \u00d7 {code} ({name}){where}")
     return lines
 
 

@@ -127,6 +127,10 @@ def _diagnostic_block(
         help_line = Text(" " * indent + " = ")
         help_line.append("help", style="cyan bold")
         help_line.append(f": {sanitize(diagnostic.fix.message)}")
+        elsewhere = sorted({e.path for e in diagnostic.fix.edits if e.path != diagnostic.path})
+        if elsewhere:
+            shown = ", ".join(sanitize(display_path(path, ctx.cwd)) for path in elsewhere)
+            help_line.append(f" (in {shown})")
         if diagnostic.fix.applicability == Applicability.UNSAFE:
             help_line.append(" (unsafe)", style="yellow")
         block.append(help_line)

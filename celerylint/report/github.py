@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from celerylint.diagnostics import Diagnostic, Severity
-from celerylint.report import ReportContext, display_path
+from celerylint.report import ReportContext, display_path, printable
 
 
 def escape_data(text: str) -> str:
@@ -19,9 +21,20 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_command(diagnostic: Diagnostic, ctx: ReportContext) -> str:
+def annotation_path(path: str, repository: Path | None) -> str:
+    """GitHub places annotations by repository-relative path: relative to the git
+    work tree root when the file is in it, else absolute (not relative to the
+    working directory, which a job may have changed)."""
+    if repository is not None:
+        shown = display_path(path, repository)
+        if not os.path.isabs(shown):
+            return Path(shown).as_posix()
+    return printable(path)
+
+
+def format_command(diagnostic: Diagnostic, ctx: ReportContext, repository: Path | None) -> str:
     span = diagnostic.span
-    path = display_path(diagnostic.path, ctx.cwd)
+    path = annotation_path(diagnostic.path, repository)
     command = "warning" if diagnostic.severity == Severity.WARNING else "error"
     properties = ",".join(
         f"{key}={escape_property(value)}"
@@ -42,4 +55,9 @@ def format_command(diagnostic: Diagnostic, ctx: ReportContext) -> str:
 
 
 def render_github(diagnostics: Sequence[Diagnostic], out: TextIO, ctx: ReportContext) -> None:
-    out.write("".join(format_command(diagnostic, ctx) + "\n" for diagnostic in diagnostics))
+    from celerylint.config import git_work_tree
+
+    repository = git_work_tree(ctx.cwd)
+    out.write(
+        "".join(format_command(diagnostic, ctx, repository) + "\n" for diagnostic in diagnostics)
+    )

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from celerylint.config import Config, display_path
 from celerylint.manifests import is_deployment_file
-from celerylint.sources.fs_errors import link_message, os_message
+from celerylint.sources.fs_errors import link_message, may_hold_python, os_message
 from celerylint.sources.ignore_files import (
     IgnoreFiles,
     IgnoreStack,
@@ -299,8 +299,12 @@ class _Walker:
             try:
                 mode = os.stat(entry.path).st_mode
             except OSError as exc:
-                if not name.startswith(".#") and not self._ignored(frame, name, False):
-                    # Emacs lock files (.#name) are dangling links by design.
+                # Emacs lock files (.#name) are dangling links by design.
+                if (
+                    not name.startswith(".#")
+                    and may_hold_python(entry.path, exc)
+                    and not self._ignored(frame, name, False)
+                ):
                     self.errors.append((Path(entry.path), link_message(entry.path, exc)))
                 return None
             return is_link, stat.S_ISDIR(mode), stat.S_ISREG(mode)

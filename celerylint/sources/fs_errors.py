@@ -26,3 +26,18 @@ def link_message(path: str, exc: OSError) -> str:
             return "broken symbolic link"
         return f"broken symbolic link to '{display_path(target)}'"
     return os_message(exc)
+
+
+def may_hold_python(path: str, exc: OSError) -> bool:
+    """Whether a link that cannot be followed is worth a warning: it may have led
+    to Python code (its name or its target ends in `.py`, or the target has no
+    extension and may be a directory). A broken link to `notes.txt` or a socket
+    is noise; a loop or a permission problem is always worth saying."""
+    if exc.errno != errno.ENOENT:
+        return True
+    try:
+        target = os.path.basename(os.readlink(path).rstrip("/\\"))
+    except OSError:
+        return True
+    name = os.path.basename(path)
+    return name.endswith(".py") or target.endswith(".py") or "." not in target.lstrip(".")

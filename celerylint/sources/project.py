@@ -28,7 +28,7 @@ class ProjectSources:
     aliases: dict[str, str]
     # Procfiles, compose files, Dockerfiles, scripts: where worker command lines live.
     deployment_files: list[str]
-    # The paths given, absolute: findings are reported only under these.
+    # The paths given, absolute and normalised (no `..`): findings are reported only under these.
     scope: list[str]
     # What could not be read, as (path, reason).
     errors: list[tuple[Path, str]]
@@ -36,7 +36,8 @@ class ProjectSources:
 
 def gather_sources(paths: Sequence[Path], config: Config) -> ProjectSources:
     discovery = discover([config.root], config)
-    scope = [str(Path(p).absolute()) for p in paths]
+    # Normalised as discovery names files, or `proj/../proj` would contain nothing.
+    scope = [os.path.abspath(p) for p in paths]
     _add_given_files(discovery, scope, config)
     files, roots, aliases = canonical_modules(discovery.files, config.root)
     return ProjectSources(
@@ -45,17 +46,30 @@ def gather_sources(paths: Sequence[Path], config: Config) -> ProjectSources:
         aliases=aliases,
         deployment_files=discovery.deployment_files,
         scope=scope,
-        errors=discovery.errors,
+        errors=[*discovery.errors, *_empty_directories(scope, files)],
     )
 
 
+def _empty_directories(scope: list[str], files: list[SourceFile]) -> list[tuple[Path, str]]:
+    """Directories given that hold no Python file to check: said, not silently passed."""
+    paths = [str(f.path) for f in files]
+    return [
+        (Path(given), "no Python files found (none present, or all excluded)")
+        for given in scope
+        if os.path.isdir(given) and not any(is_under(path, given) for path in paths)
+    ]
+
+
 def _add_given_files(discovery: Discovery, scope: list[str], config: Config) -> None:
-    """Paths outside the root, and files given by name that the walk skipped."""
+    """Paths outside the root, and files given by name that the walk skipped
+    (excluded or ignored) unless `force_exclude` says the walk decides for them too."""
     known = {str(f.path) for f in discovery.files}
+    root = str(config.root)
     extra = [
         p
         for p in scope
-        if not is_under(p, str(config.root)) or (os.path.isfile(p) and p not in known)
+        if not is_under(p, root)
+        or (not config.force_exclude and os.path.isfile(p) and p not in known)
     ]
     if extra:
         explicit = discover([Path(p) for p in extra], config)
@@ -64,4 +78,5 @@ def _add_given_files(discovery: Discovery, scope: list[str], config: Config) -> 
 
 
 def is_under(path: str, root: str) -> bool:
+    """Whether `path` is `root` or inside it; both absolute and normalised (`os.path.abspath`)."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
