@@ -96,4 +96,7 @@ def test_fix_that_cannot_be_written_is_reported_not_applied(
     assert tasks.read_text() == TASKS
     # Nothing counts as fixed, and what remains is the file on disk.
     assert result.fixed == [] and result.applied == []
-    assert [d.span.line for d in result.remaining.diagnostics] == [4, 9]  # at each `max_retries=None`
+    assert [d.span.line for d in result.remaining.diagnostics] == [
+        4,
+        9,
+    ]  # at each `max_retries=None`
