@@ -83,6 +83,11 @@ PKG = "pkg.celery:app"
 WEB = "web.celery_app:app"
 WRK = "worker.celery_app:app"
 ENV = "envapp.celery:app"
+DCT = "shapes.dictcfg:app"
+MRO = "shapes.classes:app"
+UNP = "shapes.unpacked:app"
+MRG = "shapes.merged:app"
+SDF = "shapes.defaults:app"
 
 CASES = [
     Case(
@@ -385,6 +390,67 @@ CASES = [
             }
         ),
         origins={(ENV, "task_time_limit"): ("envapp/config.py", "task_time_limit =")},
+    ),
+    Case(
+        name="config_shapes",
+        tasks={
+            DCT: frozenset({"shapes.dict_tasks.tally"}),
+            MRO: frozenset(),
+            UNP: frozenset(),
+            MRG: frozenset(),
+            SDF: frozenset(),
+        },
+        settings={
+            # config_from_object({**EXTRA, ...}): later entries win.
+            (DCT, "task_time_limit"): 77,
+            (DCT, "task_default_queue"): "dicts",
+            (DCT, "accept_content"): ["json", "msgpack"],
+            (DCT, "broker_url"): "redis://localhost:6379/8",
+            # class Production(TimeoutsMixin, Staging(Base)): the MRO decides.
+            (MRO, "task_time_limit"): 200,
+            (MRO, "task_soft_time_limit"): 150,
+            (MRO, "worker_prefetch_multiplier"): 3,
+            (MRO, "task_default_queue"): "staging",
+            (MRO, "broker_url"): "redis://localhost:6379/9",
+            (MRO, "result_backend"): "redis://localhost:6379/10",
+            (MRO, "result_expires"): 600,
+            # Celery(**SETTINGS) and conf.update(...) beat the class; None is skipped.
+            (UNP, "broker_url"): "redis://localhost:6379/11",
+            (UNP, "result_backend"): "redis://localhost:6379/12",
+            (UNP, "task_acks_late"): True,
+            (UNP, "task_time_limit"): 33,
+            (UNP, "worker_prefetch_multiplier"): 6,
+            # {**BaseConfig.CELERY, ...} in a subclass.
+            (MRG, "task_time_limit"): 120,
+            (MRG, "task_serializer"): "json",
+            (MRG, "task_acks_late"): True,
+            (MRG, "broker_url"): "redis://localhost:6379/13",
+            # setdefault before finalisation: a pending change, over the class...
+            (SDF, "task_time_limit"): 5,
+            (SDF, "result_expires"): 60,
+            # ...but not over an earlier change.
+            (SDF, "task_acks_late"): True,
+            # A setdefault in a function may run after finalisation: unknown.
+            (SDF, "task_soft_time_limit"): 50,
+        },
+        unknown_settings=frozenset(
+            {
+                (MRO, "result_backend"),
+                (MRO, "result_expires"),
+                (SDF, "task_soft_time_limit"),
+            }
+        ),
+        origins={
+            (DCT, "task_time_limit"): ("shapes/dictcfg.py", "'task_time_limit': 77"),
+            (DCT, "task_default_queue"): ("shapes/dictcfg.py", "EXTRA ="),
+            (MRO, "task_time_limit"): ("shapes/classes.py", "task_time_limit = 200"),
+            (MRO, "task_default_queue"): ("shapes/classes.py", "task_default_queue ="),
+            (UNP, "broker_url"): ("shapes/unpacked.py", "'broker_url':"),
+            (UNP, "worker_prefetch_multiplier"): ("shapes/unpacked.py", "EVEN_MORE ="),
+            (MRG, "task_serializer"): ("shapes/merged.py", "'task_serializer': 'json'"),
+            (MRG, "task_time_limit"): ("shapes/merged.py", "'task_time_limit': 120"),
+            (SDF, "task_time_limit"): ("shapes/defaults.py", "setdefault('task_time_limit'"),
+        },
     ),
 ]
 CASE_IDS = [case.name for case in CASES]

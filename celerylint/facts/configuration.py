@@ -18,6 +18,7 @@ from celerylint.facts.schema import (
     ConfOp,
     ConfOpaque,
     ConfSet,
+    ConfSetDefault,
     ConfUnset,
     ConfUpdate,
     Event,
@@ -141,16 +142,18 @@ class ConfigurationWrites:
             return
         kwargs: dict[str, Node] = {}
         keys: dict[str, Optional[Span]] = {}
-        opaque = False
+        mappings: list[Node] = []
         for keyword in call.keywords:
             if keyword.arg is None:
-                opaque = True
+                mappings.append(self.nodes.build(keyword.value, self.scope))
                 continue
             kwargs[keyword.arg] = self.nodes.build(keyword.value, self.scope)
             keys[keyword.arg] = self.layout.keyword_name_span(keyword)
         args = tuple(self.nodes.build(arg, self.scope) for arg in call.args)
+        opaque = bool(mappings)
+        span = self.span(call)
         self.apps.append(
-            AppCall(name, callee, self.span(call), kwargs, keys, args, opaque, conditional)
+            AppCall(name, callee, span, kwargs, keys, args, opaque, conditional, tuple(mappings))
         )
 
     def _django_default(self, value: ast.expr) -> None:
@@ -184,6 +187,22 @@ class ConfigurationWrites:
                     mappings,
                 )
             )
+            return
+        if attr == "setdefault" and isinstance(func.value, ast.Attribute):
+            if func.value.attr == "conf" and len(call.args) == 2 and not call.keywords:
+                receiver = self.scope.qualify(func.value.value)
+                key = const_str(call.args[0])
+                if receiver is None:
+                    return
+                span = self.span(call)
+                if key is None:
+                    self.conf_ops.append(ConfOpaque(receiver, span, conditional))
+                    return
+                node = self.nodes.build(call.args[1], self.scope)
+                key_span = self.layout.string_key_span(call.args[0])
+                self.conf_ops.append(
+                    ConfSetDefault(receiver, span, conditional, key, node, key_span)
+                )
             return
         if attr == "config_from_object" and call.args:
             receiver = self.scope.qualify(func.value)

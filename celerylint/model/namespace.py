@@ -23,6 +23,7 @@ from celerylint.facts.schema import (
     Span,
     Unknown,
 )
+from celerylint.model.mro import linearize
 
 FactsLoader = Callable[[str], Optional[FileFacts]]
 # A class and its project base classes: (module, class name, class facts), most derived first.
@@ -105,6 +106,10 @@ class Modules:
         """The node a qualified name is bound to, and its file; None if it is no value
         of the project. A binding that depends on a condition is an unknown node."""
         symbol = self.resolve(qualname, near)
+        attribute = symbol.rest and "." not in symbol.rest
+        if symbol.kind == "class" and symbol.module and symbol.name and attribute:
+            # `Base.CELERY`: a class attribute, looked up along the MRO.
+            return self.class_attribute(symbol.module, symbol.name, symbol.rest)
         if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
             return None
         binding = symbol.binding
@@ -145,6 +150,17 @@ class Modules:
             if symbol.kind != "class" or symbol.module is None or symbol.name is None:
                 return None
             module, name = symbol.module, symbol.name
+        return None
+
+    def class_attribute(self, module: str, name: str, attr: str) -> Optional[tuple[Node, str]]:
+        """The node a class attribute is bound to (inherited along the MRO), and its file."""
+        mro = linearize(self, module, name)
+        for cls_module, _name, cls in mro or ():
+            if attr in cls.methods:
+                return None
+            node = cls.attrs.get(attr)
+            if node is not None:
+                return node, self.paths[cls_module]
         return None
 
     def class_facts(self, module: str, name: str) -> Optional[ClassFacts]:

@@ -25,16 +25,19 @@ from celerylint.facts.schema import (
     ConfOp,
     ConfOpaque,
     ConfSet,
+    ConfSetDefault,
     ConfUnset,
     ConfUpdate,
     Const,
     Map,
+    Merge,
     Name,
     Node,
     Ref,
     Span,
 )
-from celerylint.facts.values import Evaluator, Value, known, unknown
+from celerylint.facts.values import Evaluator, Value, certainly_set, known, unknown
+from celerylint.model.mro import linearize
 from celerylint.model.namespace import Modules
 
 DJANGO_SETTINGS = "django.conf.settings"
@@ -98,7 +101,7 @@ class Layer:
 class ConfigSource:
     """What `config_from_object` loads; several candidates for Django settings."""
 
-    kind: str  # "none", "module", "class", "django", "opaque"
+    kind: str  # "none", "module", "class", "dict", "django", "opaque"
     layers: list[Layer]
     description: str = ""
 
@@ -182,18 +185,12 @@ class App:
         """A result backend is certainly configured.
 
         A literal, or an environment variable the app cannot start without
-        (`os.environ["X"]`, `env("X")`), or one whose literal default is a backend.
+        (`os.environ["X"]`, `env("X")`), or one whose default (a literal, or
+        another such lookup) is a backend (`values.certainly_set`).
         Which backend it is stays unknown; only its presence is relied on.
         """
         backend = self.setting("result_backend")
-        if backend.is_default:
-            return False
-        if backend.known:
-            return bool(backend.value.value)
-        if backend.value.env_required:
-            return True
-        default = backend.value.env_default
-        return default is not None and default.known and bool(default.value)
+        return not backend.is_default and certainly_set(backend.value)
 
     @property
     def configured_layers(self) -> list[Layer]:
@@ -285,14 +282,15 @@ class AppBuilder:
         changes = app.changes
         changes.span = record.span
         kwargs = record.kwargs
-        if record.opaque:
-            changes.open_ended = True
         renamed = {"broker": "broker_url", "backend": "result_backend"}
         structural = {"main", "loader", "amqp", "events", "log", "control", "set_as_current"}
         structural |= {"tasks", "fixups", "task_cls", "autofinalize", "strict_typing"}
         structural |= {"config_source", "config_source_silent", "namespace", "changes"}
         if "changes" in kwargs:
             self._add_mapping(changes, kwargs["changes"], app.path)
+        for mapping in record.mappings:
+            # Celery(**SETTINGS): keyword arguments, which Celery skips when None.
+            self._add_mapping(changes, mapping, app.path, skip_none=True)
         for key, node in kwargs.items():
             if key in structural:
                 continue
@@ -310,6 +308,8 @@ class AppBuilder:
                 changes.entries[op.key] = entry
             elif isinstance(op, ConfUnset):
                 changes.unknown_keys.add(op.key)
+            elif isinstance(op, ConfSetDefault):
+                self._setdefault(changes, op, path)
             elif isinstance(op, ConfUpdate):
                 for key, node in op.items.items():
                     key_span = op.keyword_spans.get(key)
@@ -330,13 +330,42 @@ class AppBuilder:
         if app.source.kind != "opaque" and source_node is not None:
             app.source = self.source_for(source_node[0], source_node[1], app.namespace)
 
+    @staticmethod
+    def _setdefault(changes: Layer, op: ConfSetDefault, path: str) -> None:
+        """`app.conf.setdefault(key, v)`, with Celery 5.7's behaviour.
+
+        Before the configuration is finalised it writes into the pending
+        changes, over the configuration source, unless a change already holds
+        the key; after, it is a no-op (every setting has a default). A module-level
+        call runs before (reading `app.conf` at import time is rare); one in a
+        function may run after, so the key is unknown.
+        """
+        if op.conditional or op.key in changes.unknown_keys:
+            changes.unknown_keys.add(op.key)
+        elif op.key not in changes.entries:
+            changes.entries[op.key] = Entry(op.key, op.node, path, op.key_span)
+
     def _string(self, node: Node, path: str) -> Optional[str]:
         value = self.evaluator.evaluate(node, path)
         return value.value if value.known and isinstance(value.value, str) else None
 
-    def _add_mapping(self, layer: Layer, node: Node, path: str, conditional: bool = False) -> None:
+    def _add_mapping(
+        self,
+        layer: Layer,
+        node: Node,
+        path: str,
+        conditional: bool = False,
+        skip_none: bool = False,
+        depth: int = 0,
+    ) -> None:
+        """Add the entries of a dict display (followed through names), keeping each key's span."""
         target = self._follow(node, path)
         map_node, map_path = target or (None, path)
+        if isinstance(map_node, Merge) and depth < 10:
+            # {**Base.CELERY, "k": v}: each part in order, later keys winning.
+            for part in map_node.parts:
+                self._add_mapping(layer, part, map_path, conditional, skip_none, depth + 1)
+            return
         if not isinstance(map_node, Map):
             layer.open_ended = True
             return
@@ -345,6 +374,10 @@ class AppBuilder:
             if not key.known or not isinstance(key.value, str):
                 layer.open_ended = True
                 continue
+            if skip_none:
+                value = self.evaluator.evaluate(value_node, map_path)
+                if value.known and value.value is None:
+                    continue
             layer.entries[key.value] = Entry(
                 key.value,
                 value_node,
@@ -373,6 +406,12 @@ class AppBuilder:
     # -- configuration sources ----------------------------------------------
 
     def source_for(self, node: Node, path: str, namespace: Optional[str]) -> ConfigSource:
+        if not isinstance(node, Const):
+            followed = self._follow(node, path)
+            if followed is not None and isinstance(followed[0], (Map, Merge)):
+                return self._mapping_source(*followed)
+            if followed is not None and isinstance(followed[0], Const):
+                node, path = followed  # CONFIG = "proj.celeryconfig"
         if isinstance(node, Const) and isinstance(node.value, str):
             text = node.value
             if text in ("django.conf:settings", "django.conf.settings"):
@@ -426,13 +465,19 @@ class AppBuilder:
             )
         return ConfigSource("module", [layer], f"module {module}")
 
+    def _mapping_source(self, node: Node, path: str) -> ConfigSource:
+        """`config_from_object({...})` or of a name bound to a dict."""
+        layer = Layer(description="the dict passed to config_from_object", path=path)
+        self._add_mapping(layer, node, path)
+        return ConfigSource("dict", [layer], layer.description)
+
     def _class_source(self, module: str, name: str) -> ConfigSource:
         layer = Layer(description=f"class {module}.{name}", path=self.modules.paths[module])
-        chain = self.modules.class_chain(module, name)
-        if chain is None:
+        mro = linearize(self.modules, module, name)
+        if mro is None:
             layer.open_ended = True
-            chain = []
-        for cls_module, _name, cls in reversed(chain):
+            mro = []
+        for cls_module, _name, cls in reversed(mro):
             for key, node in cls.attrs.items():
                 key_span = cls.attr_spans.get(key)
                 layer.entries[key] = Entry(key, node, self.modules.paths[cls_module], key_span)
