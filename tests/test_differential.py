@@ -88,6 +88,8 @@ MRO = "shapes.classes:app"
 UNP = "shapes.unpacked:app"
 MRG = "shapes.merged:app"
 SDF = "shapes.defaults:app"
+ALPHA = "alpha.celery:app"
+BETA = "beta.celery:app"
 
 CASES = [
     Case(
@@ -450,6 +452,28 @@ CASES = [
             (MRG, "task_serializer"): ("shapes/merged.py", "'task_serializer': 'json'"),
             (MRG, "task_time_limit"): ("shapes/merged.py", "'task_time_limit': 120"),
             (SDF, "task_time_limit"): ("shapes/defaults.py", "setdefault('task_time_limit'"),
+        },
+    ),
+    Case(
+        name="monorepo",
+        tasks={
+            ALPHA: frozenset({"alpha.tasks.ping_alpha"}),
+            BETA: frozenset({"beta.tasks.ping_beta"}),
+        },
+        settings={
+            # Each project's app reads its own settings, not its neighbour's.
+            (ALPHA, "task_time_limit"): 30,
+            (ALPHA, "task_serializer"): "json",
+            (ALPHA, "accept_content"): ["json"],
+            (ALPHA, "broker_url"): "redis://localhost:6379/0",
+            (BETA, "task_time_limit"): 90,
+            (BETA, "task_serializer"): "pickle",
+            (BETA, "accept_content"): ["pickle"],
+            (BETA, "broker_url"): "redis://localhost:6379/0",
+        },
+        origins={
+            (ALPHA, "task_time_limit"): ("svc_a/alpha/settings.py", "CELERY_TASK_TIME_LIMIT"),
+            (BETA, "task_time_limit"): ("svc_b/beta/settings.py", "CELERY_TASK_TIME_LIMIT"),
         },
     ),
 ]

@@ -415,7 +415,7 @@ class AppBuilder:
         if isinstance(node, Const) and isinstance(node.value, str):
             text = node.value
             if text in ("django.conf:settings", "django.conf.settings"):
-                return self._django(namespace)
+                return self._django(self.modules.module_of(path))
             module_part, _, attr = text.partition(":")
             qualname = f"{module_part}.{attr}" if attr else module_part
             near = self.modules.module_of(path)
@@ -432,7 +432,7 @@ class AppBuilder:
             )
         if isinstance(node, Ref):
             if node.qualname == DJANGO_SETTINGS:
-                return self._django(namespace)
+                return self._django(self.modules.module_of(path))
             return self._symbol_source(node.qualname, self.modules.module_of(path))
         if isinstance(node, Name):
             module = self.modules.module_of(path)
@@ -446,7 +446,7 @@ class AppBuilder:
         if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
             return self._class_source(symbol.module, symbol.name)
         if symbol.kind == "external" and symbol.qualname == DJANGO_SETTINGS:
-            return self._django(None)
+            return self._django(near)
         return ConfigSource("opaque", [], f"cannot resolve the configuration object {qualname}")
 
     def _module_source(self, module: str, uppercase_only: bool = False) -> ConfigSource:
@@ -483,14 +483,33 @@ class AppBuilder:
                 layer.entries[key] = Entry(key, node, self.modules.paths[cls_module], key_span)
         return ConfigSource("class", [layer], layer.description)
 
-    def _django(self, namespace: Optional[str]) -> ConfigSource:
-        if not self.django_settings:
+    def _django(self, loader: Optional[str]) -> ConfigSource:
+        """The Django settings modules the app may load (`loader`: the module loading them)."""
+        candidates = self._own_settings(loader)
+        if not candidates:
             return ConfigSource("opaque", [], "the Django settings module is not known")
         layers: list[Layer] = []
-        for dotted, near in self.django_settings:
-            module = self.modules.find(dotted, near)
+        for dotted, module in candidates:
             if module is None:
                 return ConfigSource("opaque", [], f"Django settings {dotted!r} not in the project")
             layers.extend(self._module_source(module, uppercase_only=True).layers)
-        names = ", ".join(dotted for dotted, _ in self.django_settings)
+        names = ", ".join(dotted for dotted, _ in candidates)
         return ConfigSource("django", layers, f"Django settings {names}")
+
+    def _own_settings(self, loader: Optional[str]) -> list[tuple[str, Optional[str]]]:
+        """The settings candidates of the app's own project: (dotted name, module or None).
+
+        In a monorepo of several Django projects side by side, `manage.py` and
+        `wsgi.py` of each name that project's settings; an app reads only the
+        candidates in its own source root. When none is there (settings kept
+        in another root), every candidate counts, and disagreeing ones make
+        values unknown.
+        """
+        found = [(dotted, self.modules.find(dotted, near)) for dotted, near in self.django_settings]
+        root = self.modules.roots.get(loader) if loader else None
+        own: list[tuple[str, Optional[str]]] = [
+            (dotted, module)
+            for dotted, module in found
+            if module is not None and root is not None and self.modules.roots.get(module) == root
+        ]
+        return own or found
