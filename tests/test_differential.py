@@ -90,6 +90,7 @@ MRG = "shapes.merged:app"
 SDF = "shapes.defaults:app"
 ALPHA = "alpha.celery:app"
 BETA = "beta.celery:app"
+DEPL = "depl.celery:app"
 
 CASES = [
     Case(
@@ -474,6 +475,19 @@ CASES = [
         origins={
             (ALPHA, "task_time_limit"): ("svc_a/alpha/settings.py", "CELERY_TASK_TIME_LIMIT"),
             (BETA, "task_time_limit"): ("svc_b/beta/settings.py", "CELERY_TASK_TIME_LIMIT"),
+        },
+    ),
+    Case(
+        name="deployed_settings",
+        tasks={DEPL: frozenset({"depl.tasks.rebuild_index"})},
+        settings={
+            # DJANGO_SETTINGS_MODULE from the Dockerfile's ENV and the compose file.
+            (DEPL, "task_time_limit"): 600,
+            (DEPL, "broker_url"): "redis://redis.internal:6379/0",
+            (DEPL, "worker_prefetch_multiplier"): 1,
+        },
+        origins={
+            (DEPL, "task_time_limit"): ("depl/settings/production.py", "CELERY_TASK_TIME_LIMIT"),
         },
     ),
 ]

@@ -191,6 +191,11 @@ class Project:
                 for default in facts.settings_module_defaults:
                     if all(default.module != known for known, _ in found):
                         found.append((default.module, module))
+        # The deployment's DJANGO_SETTINGS_MODULE beats those defaults in the
+        # processes it starts: one more candidate (disagreeing ones make values unknown).
+        for assignment in self.workers.settings_modules:
+            if all(assignment.module != known for known, _ in found):
+                found.append((assignment.module, None))
         return found
 
     # -- tasks -------------------------------------------------------------------

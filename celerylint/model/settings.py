@@ -501,15 +501,22 @@ class AppBuilder:
 
         In a monorepo of several Django projects side by side, `manage.py` and
         `wsgi.py` of each name that project's settings; an app reads only the
-        candidates in its own source root. When none is there (settings kept
-        in another root), every candidate counts, and disagreeing ones make
-        values unknown.
+        candidates in its own source root. A candidate not in the project
+        counts where it was named from the app's root, or from a deployment
+        file (it may be what runs). When no candidate of the project is in the
+        app's root (settings kept in another root), every candidate counts;
+        disagreeing ones make values unknown.
         """
-        found = [(dotted, self.modules.find(dotted, near)) for dotted, near in self.django_settings]
-        root = self.modules.roots.get(loader) if loader else None
-        own: list[tuple[str, Optional[str]]] = [
-            (dotted, module)
-            for dotted, module in found
-            if module is not None and root is not None and self.modules.roots.get(module) == root
+        found = [
+            (dotted, near, self.modules.find(dotted, near)) for dotted, near in self.django_settings
         ]
-        return own or found
+        root = self.modules.roots.get(loader) if loader else None
+
+        def own(near: Optional[str], module: Optional[str]) -> bool:
+            where = module if module is not None else near
+            return where is None or self.modules.roots.get(where) == root
+
+        mine = [(dotted, module) for dotted, near, module in found if own(near, module)]
+        if root is None or all(module is None for _, module in mine):
+            return [(dotted, module) for dotted, _near, module in found]
+        return mine
