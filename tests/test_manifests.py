@@ -187,3 +187,14 @@ def test_deployed_settings_module_is_one_more_candidate(tmp_path: Path) -> None:
     # dev says 30, the deployment's prod says 300: which one runs is not known.
     assert settings["task_time_limit"]["known"] is False
     assert settings["task_serializer"]["value"] == "json"
+
+
+def test_deployed_settings_module_outside_the_repository_is_left_out(tmp_path: Path) -> None:
+    from celerylint.api import describe
+
+    # Made at build time (`COPY docker/config.py settings/config.py`): nothing to read.
+    root = django_project(
+        tmp_path, {"Dockerfile": "ENV DJANGO_SETTINGS_MODULE=proj.settings.made\n"}
+    )
+    settings = describe(root)["apps"]["proj.celery:app"]["settings"]
+    assert settings["task_time_limit"]["value"] == 30

@@ -192,9 +192,13 @@ class Project:
                     if all(default.module != known for known, _ in found):
                         found.append((default.module, module))
         # The deployment's DJANGO_SETTINGS_MODULE beats those defaults in the
-        # processes it starts: one more candidate (disagreeing ones make values unknown).
+        # processes it starts: one more candidate (disagreeing ones make values
+        # unknown). One that is not in the repository is left out: it is made at
+        # build time (taiga's Dockerfile copies docker/config.py there), and
+        # what it holds cannot be told.
         for assignment in self.workers.settings_modules:
-            if all(assignment.module != known for known, _ in found):
+            named = any(assignment.module == known for known, _ in found)
+            if not named and self.modules.find(assignment.module) is not None:
                 found.append((assignment.module, None))
         return found
 

@@ -502,8 +502,8 @@ class AppBuilder:
         In a monorepo of several Django projects side by side, `manage.py` and
         `wsgi.py` of each name that project's settings; an app reads only the
         candidates in its own source root. A candidate not in the project
-        counts where it was named from the app's root, or from a deployment
-        file (it may be what runs). When no candidate of the project is in the
+        counts where it was named from the app's root (it may be what runs).
+        When no candidate of the project is in the
         app's root (settings kept in another root), every candidate counts;
         disagreeing ones make values unknown.
         """
