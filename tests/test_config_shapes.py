@@ -135,3 +135,48 @@ def test_unresolvable_unpacking_leaves_the_changes_unknown(tmp_path: Path) -> No
     # The literal key after the unknown mapping still wins; other keys are unknown.
     assert value(merged, "task_time_limit") == 3
     assert not merged["task_serializer"]["known"]
+
+
+def test_flask_config_filled_at_run_time_is_unknown(tmp_path: Path) -> None:
+    files = {
+        "web.py": (
+            "import os\n"
+            "from celery import Celery\n"
+            "from flask import Flask\n"
+            "app = Flask(__name__)\n"
+            "app.config['CELERYD_TASK_TIME_LIMIT'] = 10\n"
+            "app.config.from_envvar('WEB_SETTINGS')\n"
+            "celery = Celery(app.name)\n"
+            "celery.conf.update(app.config)\n"
+            "other = Flask('other')\n"
+            "if os.environ.get('SLOW'):\n"
+            "    other.config['CELERYD_TASK_TIME_LIMIT'] = 600\n"
+            "other.config['CELERY_TASK_SERIALIZER'] = 'json'\n"
+            "other_celery = Celery('other')\n"
+            "other_celery.conf.update(other.config)\n"
+        )
+    }
+    settings = settings_of(tmp_path, files, "web:celery")
+    assert not settings["task_time_limit"]["known"]  # from_envvar may set anything
+    other = describe(tmp_path)["apps"]["web:other_celery"]["settings"]
+    assert not other["task_time_limit"]["known"]  # set under a condition
+    assert value(other, "task_serializer") == "json"
+
+
+def test_flask_only_keys_stay_out_of_the_celery_settings(tmp_path: Path) -> None:
+    files = {
+        "web.py": (
+            "from celery import Celery\n"
+            "from flask import Flask\n"
+            "app = Flask(__name__)\n"
+            "app.config['MAIL_SERVER'] = 'smtp.example.com'\n"
+            "app.config['CELERY_BROKER_URL'] = 'redis://localhost:6379/0'\n"
+            "celery = Celery(app.name, broker='redis://localhost:6379/0')\n"
+            "celery.conf.update(app.config)\n"
+        )
+    }
+    settings_of(tmp_path, files, "web:celery")
+    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
+    # Flask's own keys (and CELERY_BROKER_URL, which Celery does not read) are not
+    # reported as unknown Celery settings: Celery skips them.
+    assert api.check([tmp_path], config, use_cache=False).diagnostics == []

@@ -91,6 +91,8 @@ SDF = "shapes.defaults:app"
 ALPHA = "alpha.celery:app"
 BETA = "beta.celery:app"
 DEPL = "depl.celery:app"
+FLK = "web.app:celery"
+FLF = "web.factory:celery_app"
 
 CASES = [
     Case(
@@ -488,6 +490,30 @@ CASES = [
         },
         origins={
             (DEPL, "task_time_limit"): ("depl/settings/production.py", "CELERY_TASK_TIME_LIMIT"),
+        },
+    ),
+    Case(
+        name="flask_config",
+        tasks={FLK: frozenset({"web.app.send_email"}), FLF: frozenset()},
+        settings={
+            # conf.update(app.config): the Flask config's Celery names, old ones included.
+            (FLK, "result_backend"): "redis://localhost:6379/2",
+            (FLK, "task_time_limit"): 120,
+            (FLK, "broker_url"): "redis://localhost:6379/0",
+            (FLK, "worker_prefetch_multiplier"): 1,
+            (FLK, "task_serializer"): "json",
+            # CELERY_TASK_ACKS_LATE is neither a new nor an old name: ignored.
+            (FLK, "task_acks_late"): False,
+            # config_from_object(flask_app.config, namespace='CELERY'), via a config class.
+            (FLF, "broker_url"): "redis://localhost:6379/5",
+            (FLF, "task_time_limit"): 300,
+            (FLF, "result_expires"): 600,
+            (FLF, "task_default_queue"): "web",
+        },
+        origins={
+            (FLK, "result_backend"): ("web/settings.py", "CELERY_RESULT_BACKEND ="),
+            (FLK, "worker_prefetch_multiplier"): ("web/app.py", "CELERYD_PREFETCH_MULTIPLIER"),
+            (FLF, "task_time_limit"): ("web/factory.py", "CELERY_TASK_TIME_LIMIT = 300"),
         },
     ),
 ]

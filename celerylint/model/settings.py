@@ -15,7 +15,7 @@ namespaced key, the new name and the old name (`catalog.lookup_keys`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from celerylint import catalog
@@ -35,12 +35,14 @@ from celerylint.facts.schema import (
     Node,
     Ref,
     Span,
+    Unknown,
 )
 from celerylint.facts.values import Evaluator, Value, certainly_set, known, unknown
 from celerylint.model.mro import linearize
 from celerylint.model.namespace import Modules
 
 DJANGO_SETTINGS = "django.conf.settings"
+_FLASK_CALLS = frozenset({"call to flask.Flask", "call to flask.app.Flask"})
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class Layer:
 class ConfigSource:
     """What `config_from_object` loads; several candidates for Django settings."""
 
-    kind: str  # "none", "module", "class", "dict", "django", "opaque"
+    kind: str  # "none", "module", "class", "dict", "flask", "django", "opaque"
     layers: list[Layer]
     description: str = ""
 
@@ -206,6 +208,13 @@ def inner_string_span(node: Node) -> Optional[Span]:
     if span.line != span.end_line or span.end_col - span.col != len(node.value) + 2:
         return None  # a prefix, escapes or implicit concatenation: not a plain literal
     return Span(span.line, span.col + 1, span.end_line, span.end_col - 1)
+
+
+def _overwritten(layer: Layer) -> None:
+    """A step that may set any key (`from_envvar`, `from_pyfile`): what came before is unknown."""
+    layer.unknown_keys.update(layer.entries)
+    layer.entries.clear()
+    layer.open_ended = True
 
 
 def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
@@ -359,6 +368,19 @@ class AppBuilder:
         depth: int = 0,
     ) -> None:
         """Add the entries of a dict display (followed through names), keeping each key's span."""
+        flask = self._flask_config(node, path)
+        if flask is not None:
+            # conf.update(flask_app.config): Celery reads only its own names among Flask's keys.
+            layer.open_ended = layer.open_ended or flask.open_ended
+            layer.unknown_keys.update(flask.unknown_keys)
+            for name, entry in flask.entries.items():
+                if catalog.new_name(name) is not None:
+                    # No key span: a rename fix would have to keep Flask's upper-case
+                    # convention (from_object loads nothing else), so none is offered.
+                    layer.entries[name] = replace(
+                        entry, key_span=None, conditional=entry.conditional or conditional
+                    )
+            return
         target = self._follow(node, path)
         map_node, map_path = target or (None, path)
         if isinstance(map_node, Merge) and depth < 10:
@@ -406,6 +428,9 @@ class AppBuilder:
     # -- configuration sources ----------------------------------------------
 
     def source_for(self, node: Node, path: str, namespace: Optional[str]) -> ConfigSource:
+        flask = self._flask_config(node, path)
+        if flask is not None:
+            return ConfigSource("flask", [flask], flask.description)
         if not isinstance(node, Const):
             followed = self._follow(node, path)
             if followed is not None and isinstance(followed[0], (Map, Merge)):
@@ -464,6 +489,60 @@ class AppBuilder:
                 binding.conditional,
             )
         return ConfigSource("module", [layer], f"module {module}")
+
+    def _flask_config(self, node: Node, path: str) -> Optional[Layer]:
+        """`flask_app.config` of a module-level `flask_app = Flask(...)`, filled in its module
+        by `config[...] = v`, `update`, `from_mapping`, `from_object`, `setdefault`."""
+        if not isinstance(node, Ref) or not node.qualname.endswith(".config"):
+            return None
+        symbol = self.modules.resolve(node.qualname, self.modules.module_of(path))
+        binding = symbol.binding
+        if symbol.kind != "binding" or symbol.rest != "config" or binding is None:
+            return None
+        flask = isinstance(binding.node, Unknown) and binding.node.reason in _FLASK_CALLS
+        if not flask or binding.conditional or symbol.module is None:
+            return None
+        receiver = f"{symbol.module}.{symbol.name}.config"
+        owner = self.modules.paths[symbol.module]
+        facts = self.modules.facts(symbol.module)
+        ops = sorted(
+            (op for op in (facts.conf_ops if facts else ()) if op.receiver == receiver),
+            key=lambda op: op.span,
+        )
+        name = f"{Modules.display(symbol.module)}.{symbol.name}"
+        layer = Layer(description=f"the Flask config of {name}", path=owner)
+        for op in ops:
+            if op.conditional:
+                if isinstance(op, (ConfSet, ConfSetDefault)):
+                    layer.unknown_keys.add(op.key)
+                else:
+                    layer.open_ended = True
+            elif isinstance(op, ConfSet):
+                layer.entries[op.key] = Entry(op.key, op.node, owner, op.key_span)
+            elif isinstance(op, ConfSetDefault):
+                if op.key not in layer.entries and op.key not in layer.unknown_keys:
+                    layer.entries[op.key] = Entry(op.key, op.node, owner, op.key_span)
+            elif isinstance(op, ConfUpdate):
+                for key, item in op.items.items():
+                    layer.entries[key] = Entry(key, item, owner, op.keyword_spans.get(key))
+                for mapping in op.mappings:
+                    self._add_mapping(layer, mapping, owner)
+            elif isinstance(op, ConfigFromObject):
+                self._flask_from_object(layer, op.obj, owner)
+            else:
+                _overwritten(layer)
+        return layer
+
+    def _flask_from_object(self, layer: Layer, obj: Node, path: str) -> None:
+        """Flask's `config.from_object(x)`: the upper-case attributes of a module or class."""
+        source = self.source_for(obj, path, None)
+        if source.kind not in ("module", "class"):
+            _overwritten(layer)
+            return
+        for loaded in source.layers:
+            if loaded.open_ended:
+                _overwritten(layer)
+            layer.entries.update((k, e) for k, e in loaded.entries.items() if k.isupper())
 
     def _mapping_source(self, node: Node, path: str) -> ConfigSource:
         """`config_from_object({...})` or of a name bound to a dict."""
