@@ -12,7 +12,8 @@ says what to import::
     {"apps": ["proj.celery:app"],        # module:variable of each Celery app
      "import": ["orders.tasks"],         # modules to import after the app, in order
      "import_default_modules": true,     # run the worker's autodiscovery/imports
-     "env": {"DJANGO_SETTINGS_MODULE": "proj.settings.production"}}
+     "env": {"DJANGO_SETTINGS_MODULE": "proj.settings.production"},
+     "path": ["svc_a", "svc_b"]}        # optional: source roots below the fixture
 
 Each app is probed in a fresh interpreter of its own (see ``probe``); the
 ``import`` modules are imported in each of them.
@@ -82,7 +83,7 @@ def qualified_name(cls: type) -> str:
 
 def load_spec(fixture: Path) -> dict[str, Any]:
     spec = json.loads((fixture / "probe.json").read_text(encoding="utf-8"))
-    unknown = set(spec) - {"apps", "import", "import_default_modules", "env"}
+    unknown = set(spec) - {"apps", "import", "import_default_modules", "env", "path"}
     if unknown:
         raise SystemExit(f"probe.json: unknown keys {sorted(unknown)}")
     if not spec.get("apps"):
@@ -90,7 +91,7 @@ def load_spec(fixture: Path) -> dict[str, Any]:
     return spec
 
 
-def prepare_process(fixture: Path, env: dict[str, str]) -> None:
+def prepare_process(fixture: Path, env: dict[str, str], roots: list[str]) -> None:
     for name in list(os.environ):
         if name.startswith(CLEARED_ENV_PREFIXES):
             del os.environ[name]
@@ -98,6 +99,8 @@ def prepare_process(fixture: Path, env: dict[str, str]) -> None:
     # Importing the fixture must not leave __pycache__ in the source tree.
     sys.dont_write_bytecode = True
     sys.path[0] = str(fixture)
+    # A monorepo's projects each run from their own directory.
+    sys.path[1:1] = [str(fixture / root) for root in roots]
     # A fixture must not depend on the directory it is started from.
     os.chdir(tempfile.mkdtemp(prefix="celery-probe-"))
 
@@ -128,7 +131,8 @@ def dump_task(task: Any) -> dict[str, Any]:
 def probe_app(fixture: Path, ref: str) -> dict[str, Any]:
     """Probe one app, in the current process, as its own worker would see it."""
     spec = load_spec(fixture)
-    prepare_process(fixture, {str(k): str(v) for k, v in spec.get("env", {}).items()})
+    env = {str(k): str(v) for k, v in spec.get("env", {}).items()}
+    prepare_process(fixture, env, [str(root) for root in spec.get("path", [])])
 
     app = resolve_app(ref)
     for module_name in spec.get("import", []):

@@ -84,6 +84,16 @@ WEB = "web.celery_app:app"
 WRK = "worker.celery_app:app"
 ENV = "envapp.celery:app"
 SHP = "shapes.celery:app"
+DCT = "shapes.dictcfg:app"
+MRO = "shapes.classes:app"
+UNP = "shapes.unpacked:app"
+MRG = "shapes.merged:app"
+SDF = "shapes.defaults:app"
+ALPHA = "alpha.celery:app"
+BETA = "beta.celery:app"
+DEPL = "depl.celery:app"
+FLK = "web.app:celery"
+FLF = "web.factory:celery_app"
 
 CASES = [
     Case(
@@ -386,6 +396,126 @@ CASES = [
             }
         ),
         origins={(ENV, "task_time_limit"): ("envapp/config.py", "task_time_limit =")},
+    ),
+    Case(
+        name="config_shapes",
+        tasks={
+            DCT: frozenset({"shapes.dict_tasks.tally"}),
+            MRO: frozenset(),
+            UNP: frozenset(),
+            MRG: frozenset(),
+            SDF: frozenset(),
+        },
+        settings={
+            # config_from_object({**EXTRA, ...}): later entries win.
+            (DCT, "task_time_limit"): 77,
+            (DCT, "task_default_queue"): "dicts",
+            (DCT, "accept_content"): ["json", "msgpack"],
+            (DCT, "broker_url"): "redis://localhost:6379/8",
+            # class Production(TimeoutsMixin, Staging(Base)): the MRO decides.
+            (MRO, "task_time_limit"): 200,
+            (MRO, "task_soft_time_limit"): 150,
+            (MRO, "worker_prefetch_multiplier"): 3,
+            (MRO, "task_default_queue"): "staging",
+            (MRO, "broker_url"): "redis://localhost:6379/9",
+            (MRO, "result_backend"): "redis://localhost:6379/10",
+            (MRO, "result_expires"): 600,
+            # Celery(**SETTINGS) and conf.update(...) beat the class; None is skipped.
+            (UNP, "broker_url"): "redis://localhost:6379/11",
+            (UNP, "result_backend"): "redis://localhost:6379/12",
+            (UNP, "task_acks_late"): True,
+            (UNP, "task_time_limit"): 33,
+            (UNP, "worker_prefetch_multiplier"): 6,
+            # {**BaseConfig.CELERY, ...} in a subclass.
+            (MRG, "task_time_limit"): 120,
+            (MRG, "task_serializer"): "json",
+            (MRG, "task_acks_late"): True,
+            (MRG, "broker_url"): "redis://localhost:6379/13",
+            # setdefault before finalisation: a pending change, over the class...
+            (SDF, "task_time_limit"): 5,
+            (SDF, "result_expires"): 60,
+            # ...but not over an earlier change.
+            (SDF, "task_acks_late"): True,
+            # A setdefault in a function may run after finalisation: unknown.
+            (SDF, "task_soft_time_limit"): 50,
+        },
+        unknown_settings=frozenset(
+            {
+                (MRO, "result_backend"),
+                (MRO, "result_expires"),
+                (SDF, "task_soft_time_limit"),
+            }
+        ),
+        origins={
+            (DCT, "task_time_limit"): ("shapes/dictcfg.py", "'task_time_limit': 77"),
+            (DCT, "task_default_queue"): ("shapes/dictcfg.py", "EXTRA ="),
+            (MRO, "task_time_limit"): ("shapes/classes.py", "task_time_limit = 200"),
+            (MRO, "task_default_queue"): ("shapes/classes.py", "task_default_queue ="),
+            (UNP, "broker_url"): ("shapes/unpacked.py", "'broker_url':"),
+            (UNP, "worker_prefetch_multiplier"): ("shapes/unpacked.py", "EVEN_MORE ="),
+            (MRG, "task_serializer"): ("shapes/merged.py", "'task_serializer': 'json'"),
+            (MRG, "task_time_limit"): ("shapes/merged.py", "'task_time_limit': 120"),
+            (SDF, "task_time_limit"): ("shapes/defaults.py", "setdefault('task_time_limit'"),
+        },
+    ),
+    Case(
+        name="monorepo",
+        tasks={
+            ALPHA: frozenset({"alpha.tasks.ping_alpha"}),
+            BETA: frozenset({"beta.tasks.ping_beta"}),
+        },
+        settings={
+            # Each project's app reads its own settings, not its neighbour's.
+            (ALPHA, "task_time_limit"): 30,
+            (ALPHA, "task_serializer"): "json",
+            (ALPHA, "accept_content"): ["json"],
+            (ALPHA, "broker_url"): "redis://localhost:6379/0",
+            (BETA, "task_time_limit"): 90,
+            (BETA, "task_serializer"): "pickle",
+            (BETA, "accept_content"): ["pickle"],
+            (BETA, "broker_url"): "redis://localhost:6379/0",
+        },
+        origins={
+            (ALPHA, "task_time_limit"): ("svc_a/alpha/settings.py", "CELERY_TASK_TIME_LIMIT"),
+            (BETA, "task_time_limit"): ("svc_b/beta/settings.py", "CELERY_TASK_TIME_LIMIT"),
+        },
+    ),
+    Case(
+        name="deployed_settings",
+        tasks={DEPL: frozenset({"depl.tasks.rebuild_index"})},
+        settings={
+            # DJANGO_SETTINGS_MODULE from the Dockerfile's ENV and the compose file.
+            (DEPL, "task_time_limit"): 600,
+            (DEPL, "broker_url"): "redis://redis.internal:6379/0",
+            (DEPL, "worker_prefetch_multiplier"): 1,
+        },
+        origins={
+            (DEPL, "task_time_limit"): ("depl/settings/production.py", "CELERY_TASK_TIME_LIMIT"),
+        },
+    ),
+    Case(
+        name="flask_config",
+        tasks={FLK: frozenset({"web.app.send_email"}), FLF: frozenset()},
+        settings={
+            # conf.update(app.config): the Flask config's Celery names, old ones included.
+            (FLK, "result_backend"): "redis://localhost:6379/2",
+            (FLK, "task_time_limit"): 120,
+            (FLK, "broker_url"): "redis://localhost:6379/0",
+            (FLK, "worker_prefetch_multiplier"): 1,
+            (FLK, "task_serializer"): "json",
+            # CELERY_TASK_ACKS_LATE is neither a new nor an old name: ignored.
+            (FLK, "task_acks_late"): False,
+            # config_from_object(flask_app.config, namespace='CELERY'), via a config class.
+            (FLF, "broker_url"): "redis://localhost:6379/5",
+            (FLF, "task_time_limit"): 300,
+            (FLF, "result_expires"): 600,
+            (FLF, "task_default_queue"): "web",
+        },
+        origins={
+            (FLK, "result_backend"): ("web/settings.py", "CELERY_RESULT_BACKEND ="),
+            (FLK, "worker_prefetch_multiplier"): ("web/app.py", "CELERYD_PREFETCH_MULTIPLIER"),
+            (FLF, "task_time_limit"): ("web/factory.py", "CELERY_TASK_TIME_LIMIT = 300"),
+        },
     ),
 ]
 # Task shapes: decorators built ahead of use, project decorators, stacked

@@ -9,7 +9,7 @@ import pytest
 
 from celerylint.cli import main
 from celerylint.config import load_config
-from celerylint.manifests import WorkerCommands, scan
+from celerylint.manifests import WorkerCommands, scan, settings_modules
 from celerylint.sources.discover import discover
 
 APP = 'from celery import Celery\n\napp = Celery("proj", broker="redis://r/0")\n'
@@ -104,3 +104,97 @@ def test_excluded_and_hidden_directories_are_not_read(tmp_path: Path) -> None:
     assert scan_tree(tmp_path).count == 0
     (tmp_path / "Procfile").write_text(command)
     assert scan_tree(tmp_path).sets_time_limit
+
+
+# -- DJANGO_SETTINGS_MODULE set by the deployment ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "Dockerfile",
+            "ENV DJANGO_SETTINGS_MODULE=a.settings PORT=80\n"
+            "ENV DJANGO_SETTINGS_MODULE b.settings\n"
+            "# ENV DJANGO_SETTINGS_MODULE=commented.out\n"
+            "RUN env -u DJANGO_SETTINGS_MODULE django-admin compilemessages\n",
+            ["a.settings", "b.settings"],
+        ),
+        (
+            "docker-compose.yml",
+            "services:\n"
+            "  web:\n    environment:\n      DJANGO_SETTINGS_MODULE: a.settings\n"
+            "  worker:\n    environment:\n      - DJANGO_SETTINGS_MODULE=b.settings\n"
+            '    command: sh -c "DJANGO_SETTINGS_MODULE=c.settings celery -A c worker"\n',
+            ["a.settings", "b.settings", "c.settings"],
+        ),
+        (
+            "deploy.yaml",
+            "kind: Deployment\nspec:\n  containers:\n  - env:\n"
+            "    - name: DJANGO_SETTINGS_MODULE\n      value: k.settings\n"
+            "---\nbroken: {{ .Values.x }\n",
+            ["k.settings"],
+        ),
+        (
+            "entrypoint.sh",
+            'export DJANGO_SETTINGS_MODULE="e.settings"\n'
+            "DJANGO_SETTINGS_MODULE=${SETTINGS} exec gunicorn\n"
+            'echo "unbalanced DJANGO_SETTINGS_MODULE\n',
+            ["e.settings"],
+        ),
+        (
+            "Procfile",
+            "worker: DJANGO_SETTINGS_MODULE=p.settings celery -A p worker\n",
+            ["p.settings"],
+        ),
+        (".env", "DJANGO_SETTINGS_MODULE=d.settings\n", ["d.settings"]),
+    ],
+)
+def test_settings_module_assignments(name: str, text: str, expected: list[str]) -> None:
+    assert settings_modules(text.encode(), f"/repo/{name}") == expected
+
+
+def django_project(root: Path, manifests: dict[str, str]) -> Path:
+    files = {
+        "manage.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.dev')\n"
+        ),
+        "proj/__init__.py": "",
+        "proj/celery.py": (
+            "from celery import Celery\n"
+            "app = Celery('proj')\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        ),
+        "proj/settings/__init__.py": "",
+        "proj/settings/dev.py": "CELERY_TASK_TIME_LIMIT = 30\nCELERY_TASK_SERIALIZER = 'json'\n",
+        "proj/settings/prod.py": "CELERY_TASK_TIME_LIMIT = 300\nCELERY_TASK_SERIALIZER = 'json'\n",
+        **manifests,
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_deployed_settings_module_is_one_more_candidate(tmp_path: Path) -> None:
+    from celerylint.api import describe
+
+    root = django_project(
+        tmp_path, {"Dockerfile": "ENV DJANGO_SETTINGS_MODULE=proj.settings.prod\n"}
+    )
+    settings = describe(root)["apps"]["proj.celery:app"]["settings"]
+    # dev says 30, the deployment's prod says 300: which one runs is not known.
+    assert settings["task_time_limit"]["known"] is False
+    assert settings["task_serializer"]["value"] == "json"
+
+
+def test_deployed_settings_module_outside_the_repository_is_left_out(tmp_path: Path) -> None:
+    from celerylint.api import describe
+
+    # Made at build time (`COPY docker/config.py settings/config.py`): nothing to read.
+    root = django_project(
+        tmp_path, {"Dockerfile": "ENV DJANGO_SETTINGS_MODULE=proj.settings.made\n"}
+    )
+    settings = describe(root)["apps"]["proj.celery:app"]["settings"]
+    assert settings["task_time_limit"]["value"] == 30

@@ -18,6 +18,7 @@ from celerylint.facts.schema import (
     ConfOp,
     ConfOpaque,
     ConfSet,
+    ConfSetDefault,
     ConfUnset,
     ConfUpdate,
     Event,
@@ -38,6 +39,7 @@ class ConfigurationWrites:
     """What configures apps, wherever it is written."""
 
     # Provided by the extractor this is mixed into.
+    tree: ast.Module
     module: str
     scope: Scope
     layout: Layout
@@ -49,6 +51,7 @@ class ConfigurationWrites:
     settings_module_defaults: list[SettingsModuleDefault]
     registrations: list[TaskRegistration]
     dynamic: bool
+    _flask_names: Optional[frozenset[str]] = None  # module-level `name = Flask(...)`
 
     def _subscript_store(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
         # app.conf['key'] = v
@@ -65,6 +68,18 @@ class ConfigurationWrites:
                 node = self.nodes.build(value, self.scope)
                 key_span = self.layout.string_key_span(target.slice)
                 self.conf_ops.append(ConfSet(receiver, span, conditional, key, node, key_span))
+            return
+        flask = self._flask_config(base)
+        if flask is not None:
+            # flask_app.config["KEY"] = v: one entry of the Flask config.
+            key = const_str(target.slice)
+            span = self.span(target)
+            if key is None:
+                self.conf_ops.append(ConfOpaque(flask, span, conditional))
+            else:
+                node = self.nodes.build(value, self.scope)
+                key_span = self.layout.string_key_span(target.slice)
+                self.conf_ops.append(ConfSet(flask, span, conditional, key, node, key_span))
             return
         if self.scope.qualify(base) == "os.environ":
             if const_str(target.slice) == "DJANGO_SETTINGS_MODULE":
@@ -141,16 +156,18 @@ class ConfigurationWrites:
             return
         kwargs: dict[str, Node] = {}
         keys: dict[str, Optional[Span]] = {}
-        opaque = False
+        mappings: list[Node] = []
         for keyword in call.keywords:
             if keyword.arg is None:
-                opaque = True
+                mappings.append(self.nodes.build(keyword.value, self.scope))
                 continue
             kwargs[keyword.arg] = self.nodes.build(keyword.value, self.scope)
             keys[keyword.arg] = self.layout.keyword_name_span(keyword)
         args = tuple(self.nodes.build(arg, self.scope) for arg in call.args)
+        opaque = bool(mappings)
+        span = self.span(call)
         self.apps.append(
-            AppCall(name, callee, self.span(call), kwargs, keys, args, opaque, conditional)
+            AppCall(name, callee, span, kwargs, keys, args, opaque, conditional, tuple(mappings))
         )
 
     def _django_default(self, value: ast.expr) -> None:
@@ -158,8 +175,65 @@ class ConfigurationWrites:
         if module:
             self.settings_module_defaults.append(SettingsModuleDefault(module, self.span(value)))
 
+    def _flask_config(self, expr: ast.expr) -> Optional[str]:
+        """`app.config` of a module-level `app = Flask(...)`: the receiver its ops are
+        recorded under (`module.app.config`), which names no Celery app."""
+        if not (isinstance(expr, ast.Attribute) and expr.attr == "config"):
+            return None
+        owner = expr.value
+        if not isinstance(owner, ast.Name) or owner.id not in self._flask_apps():
+            return None
+        return f"{self.module}.{owner.id}.config"
+
+    def _flask_apps(self) -> frozenset[str]:
+        names = self._flask_names
+        if names is None:
+            found: set[str] = set()
+            for stmt in self.tree.body:
+                value = stmt.value if isinstance(stmt, ast.Assign) else None
+                if isinstance(value, ast.Call) and self.scope.qualify(value.func) in _FLASK_CLASSES:
+                    assert isinstance(stmt, ast.Assign)
+                    found.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+            names = self._flask_names = frozenset(found)
+        return names
+
+    def _flask_config_call(
+        self, call: ast.Call, func: ast.Attribute, receiver: str, conditional: bool
+    ) -> None:
+        """`app.config.from_object(...)`, `.update(...)`, `.from_mapping(...)`, `.setdefault(...)`;
+        any other method (`from_pyfile`, `from_envvar`, `from_prefixed_env`) is opaque."""
+        span = self.span(call)
+        attr = func.attr
+        if attr == "from_object" and len(call.args) == 1 and not call.keywords:
+            node = self.nodes.build(call.args[0], self.scope)
+            self.conf_ops.append(ConfigFromObject(receiver, span, conditional, node, None))
+        elif attr in ("update", "from_mapping"):
+            items: dict[str, Node] = {}
+            keys: dict[str, Optional[Span]] = {}
+            sources = list(call.args)
+            for keyword in call.keywords:
+                if keyword.arg is None:
+                    sources.append(keyword.value)
+                else:
+                    items[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+                    keys[keyword.arg] = self.layout.keyword_name_span(keyword)
+            mappings = tuple(self.nodes.build(source, self.scope) for source in sources)
+            self.conf_ops.append(ConfUpdate(receiver, span, conditional, items, keys, mappings))
+        elif attr == "setdefault" and len(call.args) == 2 and const_str(call.args[0]):
+            key = const_str(call.args[0])
+            assert key is not None
+            node = self.nodes.build(call.args[1], self.scope)
+            key_span = self.layout.string_key_span(call.args[0])
+            self.conf_ops.append(ConfSetDefault(receiver, span, conditional, key, node, key_span))
+        elif attr not in ("get", "get_namespace", "copy", "keys", "items", "values"):
+            self.conf_ops.append(ConfOpaque(receiver, span, conditional))
+
     def _conf_call(self, call: ast.Call, func: ast.Attribute, conditional: bool) -> None:
         attr = func.attr
+        flask = self._flask_config(func.value)
+        if flask is not None:
+            self._flask_config_call(call, func, flask, conditional)
+            return
         if attr == "update" and isinstance(func.value, ast.Attribute) and func.value.attr == "conf":
             receiver = self.scope.qualify(func.value.value)
             if not receiver:
@@ -184,6 +258,22 @@ class ConfigurationWrites:
                     mappings,
                 )
             )
+            return
+        if attr == "setdefault" and isinstance(func.value, ast.Attribute):
+            if func.value.attr == "conf" and len(call.args) == 2 and not call.keywords:
+                receiver = self.scope.qualify(func.value.value)
+                key = const_str(call.args[0])
+                if receiver is None:
+                    return
+                span = self.span(call)
+                if key is None:
+                    self.conf_ops.append(ConfOpaque(receiver, span, conditional))
+                    return
+                node = self.nodes.build(call.args[1], self.scope)
+                key_span = self.layout.string_key_span(call.args[0])
+                self.conf_ops.append(
+                    ConfSetDefault(receiver, span, conditional, key, node, key_span)
+                )
             return
         if attr == "config_from_object" and call.args:
             receiver = self.scope.qualify(func.value)
@@ -237,3 +327,4 @@ def _names_this_module(expr: ast.expr) -> bool:
 
 
 _NAMESPACES = frozenset({"globals", "vars", "locals"})
+_FLASK_CLASSES = frozenset({"flask.Flask", "flask.app.Flask"})

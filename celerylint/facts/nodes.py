@@ -11,6 +11,7 @@ from celerylint.facts.schema import (
     Const,
     Env,
     Map,
+    Merge,
     Name,
     Neg,
     Node,
@@ -98,7 +99,7 @@ class NodeBuilder:
             return Seq(span, tuple(self.build(elt, scope, depth + 1) for elt in expr.elts))
         if isinstance(expr, ast.Dict):
             if any(key is None for key in expr.keys):
-                return Unknown(span, "dict unpacking")
+                return self._merge(expr, scope, span, depth)
             pairs = tuple(
                 (self.build(key, scope, depth + 1), self.build(value, scope, depth + 1))
                 for key, value in zip(expr.keys, expr.values, strict=True)
@@ -137,6 +138,22 @@ class NodeBuilder:
             return self._call(expr, scope, span, depth)
         return Unknown(span, f"{type(expr).__name__.lower()} expression")
 
+    def _merge(self, expr: ast.Dict, scope: Scope, span: Span, depth: int) -> Node:
+        """`{**A, "k": v, **B}`: the unpacked mappings and runs of literal entries, in order."""
+        parts: list[Node] = []
+        run: list[tuple[Node, Node]] = []
+        for key, value in zip(expr.keys, expr.values, strict=True):
+            if key is not None:
+                run.append((self.build(key, scope, depth + 1), self.build(value, scope, depth + 1)))
+                continue
+            if run:
+                parts.append(Map(None, tuple(run)))
+                run = []
+            parts.append(self.build(value, scope, depth + 1))
+        if run:
+            parts.append(Map(None, tuple(run)))
+        return Merge(span, tuple(parts))
+
     def _subscript(self, expr: ast.Subscript, scope: Scope, span: Span, depth: int) -> Node:
         if scope.qualify(expr.value) == "os.environ":
             variable = const_str(expr.slice)
@@ -153,6 +170,11 @@ class NodeBuilder:
                 if len(call.args) > 1:
                     default = self.build(call.args[1], scope, depth + 1)
                 return Env(span, variable, default, False)
+        if callee in _CASTS and len(call.args) == 1 and not call.keywords:
+            inner = self.build(call.args[0], scope, depth + 1)
+            if isinstance(inner, Env):
+                # int(os.environ.get("X", "4")): still the variable X, set or not as before.
+                return Env(span, inner.variable, _cast(callee, inner.default), inner.required)
         if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
             return self._timedelta(call, scope, span, depth)
         if _is_env_helper(call.func) and call.args:
@@ -183,6 +205,28 @@ class NodeBuilder:
                 return Unknown(span, "timedelta with unknown keyword")
             parts.append((keyword.arg, self.build(keyword.value, scope, depth + 1)))
         return TimeDelta(span, tuple(parts))
+
+
+_CASTS: dict[str, type] = {
+    "builtins.int": int,
+    "builtins.float": float,
+    "builtins.str": str,
+    "builtins.bool": bool,
+}
+
+
+def _cast(callee: str, default: Optional[Node]) -> Optional[Node]:
+    """The literal default of a cast environment lookup, cast; None if there is none."""
+    if default is None:
+        return None
+    if isinstance(default, Const):
+        try:
+            return Const(default.span, _CASTS[callee](default.value))
+        except (TypeError, ValueError):
+            return Unknown(default.span, "the default does not convert")
+    if isinstance(default, Env):
+        return Env(default.span, default.variable, _cast(callee, default.default), default.required)
+    return Unknown(default.span, "a converted default")
 
 
 def _is_env_helper(func: ast.expr) -> bool:

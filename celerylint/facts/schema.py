@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 16
+FACTS_VERSION = 17
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -113,13 +113,23 @@ class TimeDelta(_Node, tag="td", frozen=True):
     parts: tuple[tuple[str, Node], ...]
 
 
+class Merge(_Node, tag="merge", frozen=True):
+    """A dict display with `**` entries: `{**Base.CELERY, "k": v}`.
+
+    `parts` are merged in order: `Map`s of the literal entries between the
+    unpacked expressions, and the unpacked expressions themselves.
+    """
+
+    parts: tuple[Node, ...]
+
+
 class Unknown(_Node, tag="u", frozen=True):
     """Anything else, with why. `function` and `class` mark a def / class statement."""
 
     reason: str
 
 
-Node = Union[Const, Seq, Map, Name, Ref, Env, BinOp, Neg, TimeDelta, Unknown]
+Node = Union[Const, Seq, Map, Name, Ref, Env, BinOp, Neg, TimeDelta, Merge, Unknown]
 
 
 # -- module-level events (replayed in order by the model) ------------------------
@@ -162,6 +172,7 @@ class AppCall(msgspec.Struct, frozen=True, array_like=True):
     args: tuple[Node, ...]
     opaque: bool  # `**kwargs` passed
     conditional: bool
+    mappings: tuple[Node, ...] = ()  # `Celery(**SETTINGS)`: the unpacked mappings
 
 
 class _ConfOp(msgspec.Struct, frozen=True, array_like=True, tag_field="k"):
@@ -201,7 +212,20 @@ class ConfigFromObject(_ConfOp, tag="cfo", frozen=True):
     namespace: Optional[Node]
 
 
-ConfOp = Union[ConfSet, ConfUnset, ConfUpdate, ConfOpaque, ConfigFromObject]
+# -- configuration shapes: setdefault, Flask configs ------------------------------
+
+
+class ConfSetDefault(_ConfOp, tag="setdefault", frozen=True):
+    """`app.conf.setdefault("key", v)`: before the configuration is finalised this
+    writes into the pending changes unless they already hold the key (verified on
+    Celery 5.7); afterwards it is a no-op, every setting having a default."""
+
+    key: str
+    node: Node
+    key_span: Optional[Span]
+
+
+ConfOp = Union[ConfSet, ConfUnset, ConfUpdate, ConfOpaque, ConfigFromObject, ConfSetDefault]
 
 
 class SettingsModuleDefault(msgspec.Struct, frozen=True, array_like=True):

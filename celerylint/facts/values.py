@@ -19,6 +19,7 @@ from celerylint.facts.schema import (
     Const,
     Env,
     Map,
+    Merge,
     Name,
     Neg,
     Node,
@@ -92,6 +93,23 @@ def known(value: Any, node: Optional[Node] = None, path: Optional[str] = None) -
     return Value(True, value, node, path)
 
 
+def certainly_set(value: Value) -> bool:
+    """Whether a value is certainly present and not empty, even when which one is not known.
+
+    A truthy literal; an environment variable the program cannot start without;
+    one whose default is itself certainly set (`os.environ.get("A",
+    os.environ.get("B", "redis://..."))`). Rules may rely on the presence only,
+    never on the value.
+    """
+    if value.known:
+        return bool(value.value)
+    if value.env is None:
+        return False
+    if value.env_required:
+        return True
+    return value.env_default is not None and certainly_set(value.env_default)
+
+
 def node_span(node: Optional[Node]) -> Optional[Span]:
     return node.span if node is not None else None
 
@@ -132,6 +150,14 @@ class Evaluator:
                 except TypeError:
                     return unknown("unhashable dict key", node, path)
             return known(result, node, path)
+        if isinstance(node, Merge):
+            merged: dict[Any, Any] = {}
+            for unpacked in node.parts:
+                mapping = self.evaluate(unpacked, path, depth + 1)
+                if not mapping.known or not isinstance(mapping.value, dict):
+                    return unknown(mapping.reason or "unpacks a non-mapping", node, path)
+                merged.update(mapping.value)
+            return known(merged, node, path)
         if isinstance(node, (Name, Ref)):
             if isinstance(node, Name):
                 target = self._resolve_name(node.id, path)

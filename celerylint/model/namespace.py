@@ -145,6 +145,10 @@ class Modules:
         """The node a qualified name is bound to, and its file; None if it is no value
         of the project. A binding that depends on a condition is an unknown node."""
         symbol = self.resolve(qualname, near)
+        attribute = symbol.rest and "." not in symbol.rest
+        if symbol.kind == "class" and symbol.module and symbol.name and attribute:
+            # `Base.CELERY`: a class attribute, looked up along the MRO.
+            return self.class_attribute(symbol.module, symbol.name, symbol.rest)
         if symbol.kind != "binding" or symbol.binding is None or symbol.rest:
             return None
         binding = symbol.binding
@@ -235,6 +239,29 @@ class Modules:
         if merged is None:
             return None
         return [MroClass(key, module, name, cls), *merged]
+
+    def project_mro(self, module: str, name: str) -> Optional[ClassChain]:
+        """The MRO of a class all of whose ancestors are the project's (config
+        classes), most derived first, without `object`; None otherwise."""
+        mro = self.mro(module, name)
+        if mro is None:
+            return None
+        chain: ClassChain = []
+        for entry in mro:
+            if entry.facts is None or entry.module is None or entry.name is None:
+                return None  # a base outside the project may define anything
+            chain.append((entry.module, entry.name, entry.facts))
+        return chain
+
+    def class_attribute(self, module: str, name: str, attr: str) -> Optional[tuple[Node, str]]:
+        """The node a class attribute is bound to (inherited along the MRO), and its file."""
+        for cls_module, _name, cls in self.project_mro(module, name) or ():
+            if attr in cls.methods:
+                return None
+            node = cls.attrs.get(attr)
+            if node is not None:
+                return node, self.paths[cls_module]
+        return None
 
     def class_facts(self, module: str, name: str) -> Optional[ClassFacts]:
         facts = self.facts(module)

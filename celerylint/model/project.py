@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Optional, Union
+from urllib.parse import urlsplit
 
 from celerylint.facts.schema import (
     Assign,
@@ -219,6 +220,15 @@ class Project:
                 for default in facts.settings_module_defaults:
                     if all(default.module != known for known, _ in found):
                         found.append((default.module, module))
+        # The deployment's DJANGO_SETTINGS_MODULE beats those defaults in the
+        # processes it starts: one more candidate (disagreeing ones make values
+        # unknown). One that is not in the repository is left out: it is made at
+        # build time (taiga's Dockerfile copies docker/config.py there), and
+        # what it holds cannot be told.
+        for assignment in self.workers.settings_modules:
+            named = any(assignment.module == known for known, _ in found)
+            if not named and self.modules.find(assignment.module) is not None:
+                found.append((assignment.module, None))
         return found
 
     # -- tasks -------------------------------------------------------------------
@@ -503,7 +513,7 @@ class Project:
         for app in self.apps:
             broker = app.setting("broker_url")
             if broker.known and isinstance(broker.value.value, str) and broker.value.value:
-                if not broker.is_default:
+                if not broker.is_default and not _local_development_broker(broker.value.value):
                     keys.setdefault(f"broker {broker.value.value!r}", []).append(app)
             elif broker.value.env:
                 keys.setdefault(f"broker from ${broker.value.env}", []).append(app)
@@ -517,6 +527,19 @@ class Project:
                         links.setdefault((a.key, b.key), reason)
         by_key = {app.key: app for app in self.apps}
         return [(by_key[a], by_key[b], reason) for (a, b), reason in sorted(links.items())]
+
+
+_LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "0.0.0.0", "::1"})
+
+
+def _local_development_broker(url: str) -> bool:
+    """`redis://localhost:6379/0`, `amqp://guest@127.0.0.1//`, `memory://`: the broker
+    every tutorial writes; two unrelated projects side by side both use it."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return host.lower() in _LOCAL_HOSTS
 
 
 def _imports_celery(facts: FileFacts) -> bool:

@@ -15,7 +15,7 @@ namespaced key, the new name and the old name (`catalog.lookup_keys`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from celerylint import catalog
@@ -25,19 +25,23 @@ from celerylint.facts.schema import (
     ConfOp,
     ConfOpaque,
     ConfSet,
+    ConfSetDefault,
     ConfUnset,
     ConfUpdate,
     Const,
     Map,
+    Merge,
     Name,
     Node,
     Ref,
     Span,
+    Unknown,
 )
-from celerylint.facts.values import Evaluator, Value, known, unknown
+from celerylint.facts.values import Evaluator, Value, certainly_set, known, unknown
 from celerylint.model.namespace import Modules
 
 DJANGO_SETTINGS = "django.conf.settings"
+_FLASK_CALLS = frozenset({"call to flask.Flask", "call to flask.app.Flask"})
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ class Layer:
 class ConfigSource:
     """What `config_from_object` loads; several candidates for Django settings."""
 
-    kind: str  # "none", "module", "class", "django", "opaque"
+    kind: str  # "none", "module", "class", "dict", "flask", "django", "opaque"
     layers: list[Layer]
     description: str = ""
 
@@ -182,18 +186,12 @@ class App:
         """A result backend is certainly configured.
 
         A literal, or an environment variable the app cannot start without
-        (`os.environ["X"]`, `env("X")`), or one whose literal default is a backend.
+        (`os.environ["X"]`, `env("X")`), or one whose default (a literal, or
+        another such lookup) is a backend (`values.certainly_set`).
         Which backend it is stays unknown; only its presence is relied on.
         """
         backend = self.setting("result_backend")
-        if backend.is_default:
-            return False
-        if backend.known:
-            return bool(backend.value.value)
-        if backend.value.env_required:
-            return True
-        default = backend.value.env_default
-        return default is not None and default.known and bool(default.value)
+        return not backend.is_default and certainly_set(backend.value)
 
     @property
     def configured_layers(self) -> list[Layer]:
@@ -209,6 +207,13 @@ def inner_string_span(node: Node) -> Optional[Span]:
     if span.line != span.end_line or span.end_col - span.col != len(node.value) + 2:
         return None  # a prefix, escapes or implicit concatenation: not a plain literal
     return Span(span.line, span.col + 1, span.end_line, span.end_col - 1)
+
+
+def _overwritten(layer: Layer) -> None:
+    """A step that may set any key (`from_envvar`, `from_pyfile`): what came before is unknown."""
+    layer.unknown_keys.update(layer.entries)
+    layer.entries.clear()
+    layer.open_ended = True
 
 
 def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
@@ -285,14 +290,15 @@ class AppBuilder:
         changes = app.changes
         changes.span = record.span
         kwargs = record.kwargs
-        if record.opaque:
-            changes.open_ended = True
         renamed = {"broker": "broker_url", "backend": "result_backend"}
         structural = {"main", "loader", "amqp", "events", "log", "control", "set_as_current"}
         structural |= {"tasks", "fixups", "task_cls", "autofinalize", "strict_typing"}
         structural |= {"config_source", "config_source_silent", "namespace", "changes"}
         if "changes" in kwargs:
             self._add_mapping(changes, kwargs["changes"], app.path)
+        for mapping in record.mappings:
+            # Celery(**SETTINGS): keyword arguments, which Celery skips when None.
+            self._add_mapping(changes, mapping, app.path, skip_none=True)
         for key, node in kwargs.items():
             if key in structural:
                 continue
@@ -310,6 +316,8 @@ class AppBuilder:
                 changes.entries[op.key] = entry
             elif isinstance(op, ConfUnset):
                 changes.unknown_keys.add(op.key)
+            elif isinstance(op, ConfSetDefault):
+                self._setdefault(changes, op, path)
             elif isinstance(op, ConfUpdate):
                 for key, node in op.items.items():
                     key_span = op.keyword_spans.get(key)
@@ -330,13 +338,55 @@ class AppBuilder:
         if app.source.kind != "opaque" and source_node is not None:
             app.source = self.source_for(source_node[0], source_node[1], app.namespace)
 
+    @staticmethod
+    def _setdefault(changes: Layer, op: ConfSetDefault, path: str) -> None:
+        """`app.conf.setdefault(key, v)`, with Celery 5.7's behaviour.
+
+        Before the configuration is finalised it writes into the pending
+        changes, over the configuration source, unless a change already holds
+        the key; after, it is a no-op (every setting has a default). A module-level
+        call runs before (reading `app.conf` at import time is rare); one in a
+        function may run after, so the key is unknown.
+        """
+        if op.conditional or op.key in changes.unknown_keys:
+            changes.unknown_keys.add(op.key)
+        elif op.key not in changes.entries:
+            changes.entries[op.key] = Entry(op.key, op.node, path, op.key_span)
+
     def _string(self, node: Node, path: str) -> Optional[str]:
         value = self.evaluator.evaluate(node, path)
         return value.value if value.known and isinstance(value.value, str) else None
 
-    def _add_mapping(self, layer: Layer, node: Node, path: str, conditional: bool = False) -> None:
+    def _add_mapping(
+        self,
+        layer: Layer,
+        node: Node,
+        path: str,
+        conditional: bool = False,
+        skip_none: bool = False,
+        depth: int = 0,
+    ) -> None:
+        """Add the entries of a dict display (followed through names), keeping each key's span."""
+        flask = self._flask_config(node, path)
+        if flask is not None:
+            # conf.update(flask_app.config): Celery reads only its own names among Flask's keys.
+            layer.open_ended = layer.open_ended or flask.open_ended
+            layer.unknown_keys.update(flask.unknown_keys)
+            for name, entry in flask.entries.items():
+                if catalog.new_name(name) is not None:
+                    # No key span: a rename fix would have to keep Flask's upper-case
+                    # convention (from_object loads nothing else), so none is offered.
+                    layer.entries[name] = replace(
+                        entry, key_span=None, conditional=entry.conditional or conditional
+                    )
+            return
         target = self._follow(node, path)
         map_node, map_path = target or (None, path)
+        if isinstance(map_node, Merge) and depth < 10:
+            # {**Base.CELERY, "k": v}: each part in order, later keys winning.
+            for part in map_node.parts:
+                self._add_mapping(layer, part, map_path, conditional, skip_none, depth + 1)
+            return
         if not isinstance(map_node, Map):
             layer.open_ended = True
             return
@@ -345,6 +395,10 @@ class AppBuilder:
             if not key.known or not isinstance(key.value, str):
                 layer.open_ended = True
                 continue
+            if skip_none:
+                value = self.evaluator.evaluate(value_node, map_path)
+                if value.known and value.value is None:
+                    continue
             layer.entries[key.value] = Entry(
                 key.value,
                 value_node,
@@ -373,10 +427,19 @@ class AppBuilder:
     # -- configuration sources ----------------------------------------------
 
     def source_for(self, node: Node, path: str, namespace: Optional[str]) -> ConfigSource:
+        flask = self._flask_config(node, path)
+        if flask is not None:
+            return ConfigSource("flask", [flask], flask.description)
+        if not isinstance(node, Const):
+            followed = self._follow(node, path)
+            if followed is not None and isinstance(followed[0], (Map, Merge)):
+                return self._mapping_source(*followed)
+            if followed is not None and isinstance(followed[0], Const):
+                node, path = followed  # CONFIG = "proj.celeryconfig"
         if isinstance(node, Const) and isinstance(node.value, str):
             text = node.value
             if text in ("django.conf:settings", "django.conf.settings"):
-                return self._django(namespace)
+                return self._django(self.modules.module_of(path))
             module_part, _, attr = text.partition(":")
             qualname = f"{module_part}.{attr}" if attr else module_part
             near = self.modules.module_of(path)
@@ -393,7 +456,7 @@ class AppBuilder:
             )
         if isinstance(node, Ref):
             if node.qualname == DJANGO_SETTINGS:
-                return self._django(namespace)
+                return self._django(self.modules.module_of(path))
             return self._symbol_source(node.qualname, self.modules.module_of(path))
         if isinstance(node, Name):
             module = self.modules.module_of(path)
@@ -407,7 +470,7 @@ class AppBuilder:
         if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
             return self._class_source(symbol.module, symbol.name)
         if symbol.kind == "external" and symbol.qualname == DJANGO_SETTINGS:
-            return self._django(None)
+            return self._django(near)
         return ConfigSource("opaque", [], f"cannot resolve the configuration object {qualname}")
 
     def _module_source(self, module: str, uppercase_only: bool = False) -> ConfigSource:
@@ -426,26 +489,112 @@ class AppBuilder:
             )
         return ConfigSource("module", [layer], f"module {module}")
 
+    def _flask_config(self, node: Node, path: str) -> Optional[Layer]:
+        """`flask_app.config` of a module-level `flask_app = Flask(...)`, filled in its module
+        by `config[...] = v`, `update`, `from_mapping`, `from_object`, `setdefault`."""
+        if not isinstance(node, Ref) or not node.qualname.endswith(".config"):
+            return None
+        symbol = self.modules.resolve(node.qualname, self.modules.module_of(path))
+        binding = symbol.binding
+        if symbol.kind != "binding" or symbol.rest != "config" or binding is None:
+            return None
+        flask = isinstance(binding.node, Unknown) and binding.node.reason in _FLASK_CALLS
+        if not flask or binding.conditional or symbol.module is None:
+            return None
+        receiver = f"{symbol.module}.{symbol.name}.config"
+        owner = self.modules.paths[symbol.module]
+        facts = self.modules.facts(symbol.module)
+        ops = sorted(
+            (op for op in (facts.conf_ops if facts else ()) if op.receiver == receiver),
+            key=lambda op: op.span,
+        )
+        name = f"{Modules.display(symbol.module)}.{symbol.name}"
+        layer = Layer(description=f"the Flask config of {name}", path=owner)
+        for op in ops:
+            if op.conditional:
+                if isinstance(op, (ConfSet, ConfSetDefault)):
+                    layer.unknown_keys.add(op.key)
+                else:
+                    layer.open_ended = True
+            elif isinstance(op, ConfSet):
+                layer.entries[op.key] = Entry(op.key, op.node, owner, op.key_span)
+            elif isinstance(op, ConfSetDefault):
+                if op.key not in layer.entries and op.key not in layer.unknown_keys:
+                    layer.entries[op.key] = Entry(op.key, op.node, owner, op.key_span)
+            elif isinstance(op, ConfUpdate):
+                for key, item in op.items.items():
+                    layer.entries[key] = Entry(key, item, owner, op.keyword_spans.get(key))
+                for mapping in op.mappings:
+                    self._add_mapping(layer, mapping, owner)
+            elif isinstance(op, ConfigFromObject):
+                self._flask_from_object(layer, op.obj, owner)
+            else:
+                _overwritten(layer)
+        return layer
+
+    def _flask_from_object(self, layer: Layer, obj: Node, path: str) -> None:
+        """Flask's `config.from_object(x)`: the upper-case attributes of a module or class."""
+        source = self.source_for(obj, path, None)
+        if source.kind not in ("module", "class"):
+            _overwritten(layer)
+            return
+        for loaded in source.layers:
+            if loaded.open_ended:
+                _overwritten(layer)
+            layer.entries.update((k, e) for k, e in loaded.entries.items() if k.isupper())
+
+    def _mapping_source(self, node: Node, path: str) -> ConfigSource:
+        """`config_from_object({...})` or of a name bound to a dict."""
+        layer = Layer(description="the dict passed to config_from_object", path=path)
+        self._add_mapping(layer, node, path)
+        return ConfigSource("dict", [layer], layer.description)
+
     def _class_source(self, module: str, name: str) -> ConfigSource:
         layer = Layer(description=f"class {module}.{name}", path=self.modules.paths[module])
-        chain = self.modules.class_chain(module, name)
-        if chain is None:
+        mro = self.modules.project_mro(module, name)
+        if mro is None:
             layer.open_ended = True
-            chain = []
-        for cls_module, _name, cls in reversed(chain):
+            mro = []
+        for cls_module, _name, cls in reversed(mro):
             for key, node in cls.attrs.items():
                 key_span = cls.attr_spans.get(key)
                 layer.entries[key] = Entry(key, node, self.modules.paths[cls_module], key_span)
         return ConfigSource("class", [layer], layer.description)
 
-    def _django(self, namespace: Optional[str]) -> ConfigSource:
-        if not self.django_settings:
+    def _django(self, loader: Optional[str]) -> ConfigSource:
+        """The Django settings modules the app may load (`loader`: the module loading them)."""
+        candidates = self._own_settings(loader)
+        if not candidates:
             return ConfigSource("opaque", [], "the Django settings module is not known")
         layers: list[Layer] = []
-        for dotted, near in self.django_settings:
-            module = self.modules.find(dotted, near)
+        for dotted, module in candidates:
             if module is None:
                 return ConfigSource("opaque", [], f"Django settings {dotted!r} not in the project")
             layers.extend(self._module_source(module, uppercase_only=True).layers)
-        names = ", ".join(dotted for dotted, _ in self.django_settings)
+        names = ", ".join(dotted for dotted, _ in candidates)
         return ConfigSource("django", layers, f"Django settings {names}")
+
+    def _own_settings(self, loader: Optional[str]) -> list[tuple[str, Optional[str]]]:
+        """The settings candidates of the app's own project: (dotted name, module or None).
+
+        In a monorepo of several Django projects side by side, `manage.py` and
+        `wsgi.py` of each name that project's settings; an app reads only the
+        candidates in its own source root. A candidate not in the project
+        counts where it was named from the app's root (it may be what runs).
+        When no candidate of the project is in the
+        app's root (settings kept in another root), every candidate counts;
+        disagreeing ones make values unknown.
+        """
+        found = [
+            (dotted, near, self.modules.find(dotted, near)) for dotted, near in self.django_settings
+        ]
+        root = self.modules.roots.get(loader) if loader else None
+
+        def own(near: Optional[str], module: Optional[str]) -> bool:
+            where = module if module is not None else near
+            return where is None or self.modules.roots.get(where) == root
+
+        mine = [(dotted, module) for dotted, near, module in found if own(near, module)]
+        if root is None or all(module is None for _, module in mine):
+            return [(dotted, module) for dotted, _near, module in found]
+        return mine

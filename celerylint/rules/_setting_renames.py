@@ -15,6 +15,7 @@ from celerylint.diagnostics import Edit
 from celerylint.facts.schema import (
     Assign,
     ConfSet,
+    ConfSetDefault,
     ConfUnset,
     ConfUpdate,
     Const,
@@ -143,7 +144,7 @@ def _changes_edits(
             if isinstance(op, ConfUnset) and op.key in renames:
                 return False  # app.conf.KEY.update(...) reads the old name
             if (
-                isinstance(op, ConfSet)
+                isinstance(op, (ConfSet, ConfSetDefault))
                 and op.key in renames
                 and not add(path, op.key_span, renames[op.key])
             ):

@@ -1,0 +1,182 @@
+"""Configuration shapes real projects write, resolved statically (see also the
+`config_shapes` differential fixture, which checks them against real Celery)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celerylint import api
+from celerylint.api import describe
+from celerylint.config import load_config
+from celerylint.facts import extract_source
+from celerylint.facts.schema import Assign, Const, Env, Map, Merge, Name, Node, Ref
+
+
+def node_of(source: str, name: str) -> Node:
+    facts = extract_source(source.encode(), "m", False)
+    return next(e.node for e in facts.events if isinstance(e, Assign) and e.name == name)
+
+
+def settings_of(tmp_path: Path, files: dict[str, str], app: str) -> dict[str, Any]:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    settings: dict[str, Any] = describe(tmp_path)["apps"][app]["settings"]
+    return settings
+
+
+def value(settings: dict[str, Any], name: str) -> Any:
+    entry = settings[name]
+    return entry["value"] if entry["known"] else ("unknown", entry.get("reason"))
+
+
+def test_dict_display_with_unpacking_keeps_its_parts_in_order() -> None:
+    node = node_of("B = {}\nA = {**B, 'k': 1, **C.X}\n", "A")
+    assert isinstance(node, Merge)
+    first, literal, last = node.parts
+    assert isinstance(first, Name) and first.id == "B"
+    assert isinstance(literal, Map) and len(literal.pairs) == 1
+    assert isinstance(last, Ref) and last.qualname == "m.C.X"
+
+
+def test_cast_environment_lookup_stays_an_environment_lookup() -> None:
+    node = node_of("import os\nN = int(os.environ.get('N', '4'))\n", "N")
+    assert isinstance(node, Env) and node.variable == "N"
+    assert isinstance(node.default, Const) and node.default.value == 4
+    bad = node_of("import os\nN = int(os.environ.get('N', 'four'))\n", "N")
+    assert isinstance(bad, Env) and not isinstance(bad.default, Const)
+
+
+def test_nested_environment_default_makes_the_backend_certainly_set(tmp_path: Path) -> None:
+    files = {
+        "proj/__init__.py": "",
+        "proj/celery.py": (
+            "import os\n"
+            "from celery import Celery\n"
+            "app = Celery('proj')\n"
+            "app.conf.result_backend = os.environ.get(\n"
+            "    'RESULT_BACKEND', os.environ.get('REDIS_URL', 'redis://localhost:6379/1'))\n"
+            "other = Celery('other')\n"
+            "other.conf.result_backend = os.environ.get('A', os.environ.get('B'))\n"
+            "@app.task\n"
+            "def work():\n"
+            "    print('done')\n"
+            "@other.task\n"
+            "def other_work():\n"
+            "    print('done')\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert not settings["result_backend"]["known"]  # which backend: unknown
+    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
+    diagnostics = api.check([tmp_path], config, use_cache=False).diagnostics
+    # CL501 needs only "a backend is configured": the nested literal default proves
+    # it for `app`; `other` may well run without a backend.
+    assert [d.span.line for d in diagnostics if d.code == "CL501"] == [9]
+
+
+def test_config_class_with_inconsistent_mro_is_not_resolved(tmp_path: Path) -> None:
+    files = {
+        "c.py": (
+            "from celery import Celery\n"
+            "class A:\n    task_time_limit = 1\n"
+            "class B(A):\n    task_time_limit = 2\n"
+            "class C(A, B):\n    pass\n"  # TypeError in Python: no consistent MRO
+            "app = Celery('c')\n"
+            "app.config_from_object(C)\n"
+        )
+    }
+    settings = settings_of(tmp_path, files, "c:app")
+    assert not settings["task_time_limit"]["known"]
+
+
+def test_config_class_with_an_external_base_is_open_ended(tmp_path: Path) -> None:
+    files = {
+        "c.py": (
+            "from celery import Celery\n"
+            "from somewhere import Defaults\n"
+            "class C(Defaults):\n    task_time_limit = 1\n"
+            "app = Celery('c')\n"
+            "app.config_from_object(C)\n"
+        )
+    }
+    settings = settings_of(tmp_path, files, "c:app")
+    assert value(settings, "task_time_limit") == ("unknown", "class c.C is not fully static")
+
+
+def test_config_from_object_of_a_name_bound_to_a_module_string(tmp_path: Path) -> None:
+    files = {
+        "celeryconfig.py": "task_time_limit = 9\n",
+        "c.py": (
+            "from celery import Celery\n"
+            "CONFIG = 'celeryconfig'\n"
+            "app = Celery('c')\n"
+            "app.config_from_object(CONFIG)\n"
+        ),
+    }
+    assert value(settings_of(tmp_path, files, "c:app"), "task_time_limit") == 9
+
+
+def test_unresolvable_unpacking_leaves_the_changes_unknown(tmp_path: Path) -> None:
+    files = {
+        "c.py": (
+            "from celery import Celery\n"
+            "from elsewhere import SETTINGS\n"
+            "app = Celery('c', **SETTINGS)\n"
+            "merged = Celery('merged')\n"
+            "merged.conf.update({**SETTINGS, 'task_time_limit': 3})\n"
+        )
+    }
+    settings = settings_of(tmp_path, files, "c:app")
+    assert not settings["task_time_limit"]["known"]
+    merged = describe(tmp_path)["apps"]["c:merged"]["settings"]
+    # The literal key after the unknown mapping still wins; other keys are unknown.
+    assert value(merged, "task_time_limit") == 3
+    assert not merged["task_serializer"]["known"]
+
+
+def test_flask_config_filled_at_run_time_is_unknown(tmp_path: Path) -> None:
+    files = {
+        "web.py": (
+            "import os\n"
+            "from celery import Celery\n"
+            "from flask import Flask\n"
+            "app = Flask(__name__)\n"
+            "app.config['CELERYD_TASK_TIME_LIMIT'] = 10\n"
+            "app.config.from_envvar('WEB_SETTINGS')\n"
+            "celery = Celery(app.name)\n"
+            "celery.conf.update(app.config)\n"
+            "other = Flask('other')\n"
+            "if os.environ.get('SLOW'):\n"
+            "    other.config['CELERYD_TASK_TIME_LIMIT'] = 600\n"
+            "other.config['CELERY_TASK_SERIALIZER'] = 'json'\n"
+            "other_celery = Celery('other')\n"
+            "other_celery.conf.update(other.config)\n"
+        )
+    }
+    settings = settings_of(tmp_path, files, "web:celery")
+    assert not settings["task_time_limit"]["known"]  # from_envvar may set anything
+    other = describe(tmp_path)["apps"]["web:other_celery"]["settings"]
+    assert not other["task_time_limit"]["known"]  # set under a condition
+    assert value(other, "task_serializer") == "json"
+
+
+def test_flask_only_keys_stay_out_of_the_celery_settings(tmp_path: Path) -> None:
+    files = {
+        "web.py": (
+            "from celery import Celery\n"
+            "from flask import Flask\n"
+            "app = Flask(__name__)\n"
+            "app.config['MAIL_SERVER'] = 'smtp.example.com'\n"
+            "app.config['CELERY_BROKER_URL'] = 'redis://localhost:6379/0'\n"
+            "celery = Celery(app.name, broker='redis://localhost:6379/0')\n"
+            "celery.conf.update(app.config)\n"
+        )
+    }
+    settings_of(tmp_path, files, "web:celery")
+    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
+    # Flask's own keys (and CELERY_BROKER_URL, which Celery does not read) are not
+    # reported as unknown Celery settings: Celery skips them.
+    assert api.check([tmp_path], config, use_cache=False).diagnostics == []
