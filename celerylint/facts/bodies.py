@@ -11,7 +11,7 @@ import ast
 from collections.abc import Callable
 from typing import Any, Literal, Optional
 
-from celerylint.facts.nodes import keyword_value
+from celerylint.facts.nodes import NodeBuilder, keyword_value
 from celerylint.facts.schema import LocalCall, PoolCreation, ResultWait, RetryCall, Span
 from celerylint.facts.scope import Scope
 
@@ -55,6 +55,7 @@ class BodyAnalysis:
     scope: Scope
     _ctx_names: set[str]
     span: Callable[[Any], Span]
+    nodes: NodeBuilder
 
     def _pool_calls(self, body_nodes: list[ast.AST], scope: Scope) -> tuple[PoolCreation, ...]:
         contexts = set(self._ctx_names)
@@ -185,7 +186,9 @@ class BodyAnalysis:
                         ranges.append((node.lineno, node.end_lineno or node.lineno))
         return ranges
 
-    def _retries(self, body_nodes: list[ast.AST], first: Optional[str]) -> tuple[RetryCall, ...]:
+    def _retries(
+        self, body_nodes: list[ast.AST], first: Optional[str], scope: Scope
+    ) -> tuple[RetryCall, ...]:
         if not first:
             return ()
         retries = []
@@ -221,6 +224,7 @@ class BodyAnalysis:
                     self.span(statement),
                     isinstance(throw, ast.Constant) and throw.value is False,
                     throws,
+                    self.nodes.delay(call, scope),
                 )
             )
         return tuple(retries)

@@ -251,7 +251,7 @@ class Definitions(BodyAnalysis):
             pools=self._pool_calls(body_nodes, scope),
             calls=self._local_calls(body_nodes, first),
             waits=self._result_waits(body_nodes, scope),
-            retries=self._retries(body_nodes, first),
+            retries=self._retries(body_nodes, first, scope),
             self_attrs=tuple(sorted(attrs_used_on(body_nodes, first))) if first else (),
         )
 

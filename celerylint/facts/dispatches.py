@@ -63,6 +63,7 @@ class Dispatches:
         args_value = None
         if method == "apply_async":
             args_value = self._args_value(call)
+        delay = self.nodes.delay(call, scope) if method.startswith("apply_async") else None
         self.dispatches.append(
             Dispatch(
                 method,
@@ -72,6 +73,7 @@ class Dispatches:
                 target,
                 task_name,
                 args_value,
+                delay,
             )
         )
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 from typing import Any, Optional
 
 from celerylint.facts.schema import (
     BinOp,
     Const,
+    Delay,
     Env,
+    Formatted,
     Map,
     Merge,
     Name,
@@ -136,6 +139,8 @@ class NodeBuilder:
             return self._subscript(expr, scope, span, depth)
         if isinstance(expr, ast.Call):
             return self._call(expr, scope, span, depth)
+        if isinstance(expr, ast.JoinedStr):
+            return self._joined(expr, scope, span, depth)
         return Unknown(span, f"{type(expr).__name__.lower()} expression")
 
     def _merge(self, expr: ast.Dict, scope: Scope, span: Span, depth: int) -> Node:
@@ -175,6 +180,9 @@ class NodeBuilder:
             if isinstance(inner, Env):
                 # int(os.environ.get("X", "4")): still the variable X, set or not as before.
                 return Env(span, inner.variable, _cast(callee, inner.default), inner.required)
+        template = _format_template(call)
+        if template is not None:
+            return self._format(call, template, scope, span, depth)
         if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
             return self._timedelta(call, scope, span, depth)
         if _is_env_helper(call.func) and call.args:
@@ -192,6 +200,62 @@ class NodeBuilder:
                 # django-environ and decouple raise when a variable without default is unset.
                 return Env(span, variable, default, default_expr is None)
         return Unknown(span, f"call to {callee or 'an expression'}")
+
+    def _joined(self, expr: ast.JoinedStr, scope: Scope, span: Span, depth: int) -> Node:
+        parts: list[Node] = []
+        for value in expr.values:
+            if isinstance(value, ast.FormattedValue):
+                if value.conversion != -1 or value.format_spec is not None:
+                    parts.append(Unknown(self.positions.span(value), "formatted placeholder"))
+                else:
+                    parts.append(self.build(value.value, scope, depth + 1))
+            else:
+                parts.append(self.build(value, scope, depth + 1))
+        return Formatted(span, tuple(parts))
+
+    def _format(
+        self, call: ast.Call, template: str, scope: Scope, span: Span, depth: int
+    ) -> Node:
+        """`"...{}...".format(...)`: the template's text, each field the argument it names."""
+        parts: list[Node] = []
+        automatic = 0
+        try:
+            fields = list(string.Formatter().parse(template))
+        except ValueError:
+            return Unknown(span, "malformed format string")
+        for text, field, spec, conversion in fields:
+            if text:
+                parts.append(Const(None, text))
+            if field is None:
+                continue
+            argument: Optional[ast.expr] = None
+            if field == "":
+                field = str(automatic)
+                automatic += 1
+            if field.isdigit():
+                index = int(field)
+                plain = all(not isinstance(arg, ast.Starred) for arg in call.args[: index + 1])
+                argument = call.args[index] if plain and index < len(call.args) else None
+            elif field.isidentifier():
+                argument = keyword_value(call, field)
+            if argument is None or spec or conversion:
+                parts.append(Unknown(None, "formatted placeholder"))
+            else:
+                parts.append(self.build(argument, scope, depth + 1))
+        return Formatted(span, tuple(parts))
+
+    def delay(self, call: ast.Call, scope: Scope) -> Optional[Delay]:
+        """How long the message a call sends waits: `countdown=X` or `eta=<now>() + X`."""
+        countdown = keyword_value(call, "countdown")
+        if countdown is not None:
+            return Delay(self.build(countdown, scope), self.positions.span(countdown))
+        eta = keyword_value(call, "eta")
+        if not (isinstance(eta, ast.BinOp) and isinstance(eta.op, ast.Add)):
+            return None
+        for now, offset in ((eta.left, eta.right), (eta.right, eta.left)):
+            if isinstance(now, ast.Call) and _is_now(scope.qualify(now.func)):
+                return Delay(self.build(offset, scope), self.positions.span(eta))
+        return None
 
     def _timedelta(self, call: ast.Call, scope: Scope, span: Span, depth: int) -> Node:
         order = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
@@ -227,6 +291,20 @@ def _cast(callee: str, default: Optional[Node]) -> Optional[Node]:
     if isinstance(default, Env):
         return Env(default.span, default.variable, _cast(callee, default.default), default.required)
     return Unknown(default.span, "a converted default")
+def _format_template(call: ast.Call) -> Optional[str]:
+    """The template of `"...".format(...)`, written as a literal."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "format":
+        return const_str(func.value)
+    return None
+
+
+# The clocks an ETA is computed from: datetime.now(), utcnow(), django's timezone.now().
+_NOW = frozenset({"now", "utcnow"})
+
+
+def _is_now(callee: Optional[str]) -> bool:
+    return bool(callee) and (callee or "").rsplit(".", 1)[-1] in _NOW and "." in (callee or "")
 
 
 def _is_env_helper(func: ast.expr) -> bool:

@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 17
+FACTS_VERSION = 18
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -129,7 +129,16 @@ class Unknown(_Node, tag="u", frozen=True):
     reason: str
 
 
-Node = Union[Const, Seq, Map, Name, Ref, Env, BinOp, Neg, TimeDelta, Merge, Unknown]
+class Formatted(_Node, tag="fmt", frozen=True):
+    """An f-string or `"...".format(...)`: literal text as `Const` parts, each
+    placeholder as the node of its value (`Unknown` with a conversion or format
+    spec). Always evaluated as unknown; a rule looking for literal text in a
+    string (a password in a URL) reads the parts."""
+
+    parts: tuple[Node, ...]
+
+
+Node = Union[Const, Seq, Map, Name, Ref, Env, BinOp, Neg, TimeDelta, Merge, Formatted, Unknown]
 
 
 # -- module-level events (replayed in order by the model) ------------------------
@@ -284,6 +293,7 @@ class RetryCall(msgspec.Struct, frozen=True, array_like=True):
     statement_span: Span
     throw_false: bool
     throws: bool  # certainly raises
+    delay: Optional[Delay] = None  # `countdown=` / `eta=now() + X`
 
 
 class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
@@ -317,6 +327,19 @@ class ClassFacts(msgspec.Struct, frozen=True, array_like=True):
     decorators: tuple[Decorator, ...]
 
 
+# -- message delays (visibility-timeout-exceeded) ---------------------------------
+
+
+class Delay(msgspec.Struct, frozen=True, array_like=True):
+    """How long a message waits before it runs: `countdown=X`, or `eta=<now>() + X`.
+
+    `seconds` is X (a number, or a `timedelta`); `span` is the keyword's value.
+    """
+
+    seconds: Node
+    span: Span
+
+
 # -- call sites ------------------------------------------------------------------
 
 
@@ -347,6 +370,8 @@ class Dispatch(msgspec.Struct, frozen=True, array_like=True):
     task_name: Optional[str] = None  # send_task("x") / app.signature("x")
     # apply_async only: the first positional argument, or the value of `args=`.
     args_value: Optional[CallArgument] = None
+    # apply_async only: `countdown=` / `eta=now() + X`.
+    delay: Optional[Delay] = None
 
 
 # -- task decorator factories --------------------------------------------------------

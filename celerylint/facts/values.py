@@ -18,6 +18,7 @@ from celerylint.facts.schema import (
     BinOp,
     Const,
     Env,
+    Formatted,
     Map,
     Merge,
     Name,
@@ -196,6 +197,9 @@ class Evaluator:
                     return unknown("timedelta with unknown arguments", node, path)
                 total += part.value * _TIMEDELTA_SECONDS[keyword]
             return known(total, node, path)
+        if isinstance(node, Formatted):
+            # Only the literal text of a formatted string is ever read (by rules).
+            return unknown("formatted string", node, path)
         assert isinstance(node, Unknown)
         return unknown(node.reason, node, path)
 
