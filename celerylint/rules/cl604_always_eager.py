@@ -1,0 +1,71 @@
+"""CL604 always-eager: eager mode on in settings that production uses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Optional
+
+from celerylint import catalog
+from celerylint.diagnostics import Diagnostic
+from celerylint.facts.schema import Name, Ref, Span
+from celerylint.model.project import Project
+from celerylint.model.settings import Entry, Layer
+from celerylint.rules._places import Places, dev_only_layer, is_dev_path
+from celerylint.rules.base import diagnostic
+from celerylint.rules.registry import rule
+
+SETTING = "task_always_eager"
+# `CELERY_TASK_ALWAYS_EAGER = DEBUG`: eager where the project debugs, which a name says.
+_SWITCH_NAME = re.compile(r"DEBUG|TEST|DEV|LOCAL", re.IGNORECASE)
+
+
+@rule("CL604", "always-eager")
+def always_eager(project: Project) -> Iterator[Diagnostic]:
+    places = Places(project.modules.paths.values())
+    seen: set[tuple[str, Span]] = set()
+    for app in project.apps:
+        keys = catalog.lookup_keys(SETTING, app.namespace)
+        for layer in app.configured_layers:
+            if places.test_only_layer(layer) or dev_only_layer(layer):
+                continue
+            override = _find(app.changes, keys)
+            if layer is not app.changes and override and not places.is_test_path(override.path):
+                continue  # app.conf decides (a write in conftest.py never reaches production)
+            entry = _find(layer, keys)
+            if entry is None or entry.node.span is None or (entry.path, entry.node.span) in seen:
+                continue
+            if places.is_test_path(entry.path) or is_dev_path(entry.path):
+                continue
+            if not _literally_true(project, entry):
+                continue
+            seen.add((entry.path, entry.node.span))
+            yield diagnostic(
+                "CL604",
+                f"`{entry.key}` is True: every `.delay()` runs the task inline in the calling "
+                "process, never on a worker (no queue, retries, time limits or concurrency); "
+                "keep eager mode to test settings",
+                entry.path,
+                entry.node.span,
+            )
+
+
+def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
+    for key in keys:
+        entry = layer.entries.get(key)
+        if entry is not None:
+            return entry
+    return None
+
+
+def _literally_true(project: Project, entry: Entry) -> bool:
+    """True written in the code: not from the environment, not a DEBUG-like switch."""
+    if entry.conditional:
+        return False
+    node = entry.node
+    if isinstance(node, (Name, Ref)):
+        written = node.id if isinstance(node, Name) else node.qualname
+        if _SWITCH_NAME.search(written):
+            return False
+    value = project.evaluator.evaluate(node, entry.path)
+    return value.known and value.value is True
