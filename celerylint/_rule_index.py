@@ -51,6 +51,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "never",
     ),
     (
+        "CL104",
+        "credentials-in-url",
+        "error",
+        "A broker or result backend URL has its password written in the code.",
+        "never",
+    ),
+    (
         "CL201",
         "missing-time-limit",
         "warning",
@@ -62,6 +69,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "soft-time-limit-not-below-hard",
         "error",
         "A task's soft time limit is not below its hard time limit.",
+        "never",
+    ),
+    (
+        "CL203",
+        "visibility-timeout-exceeded",
+        "error",
+        "Redis or SQS redelivers a message the worker still holds, so the task runs twice.",
         "never",
     ),
     (
@@ -111,6 +125,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "result-expires-disabled",
         "warning",
         "Results never expire, so the result backend grows forever.",
+        "never",
+    ),
+    (
+        "CL604",
+        "always-eager",
+        "error",
+        "Eager mode is on in settings that production uses.",
         "never",
     ),
     (

@@ -213,9 +213,7 @@ class NodeBuilder:
                 parts.append(self.build(value, scope, depth + 1))
         return Formatted(span, tuple(parts))
 
-    def _format(
-        self, call: ast.Call, template: str, scope: Scope, span: Span, depth: int
-    ) -> Node:
+    def _format(self, call: ast.Call, template: str, scope: Scope, span: Span, depth: int) -> Node:
         """`"...{}...".format(...)`: the template's text, each field the argument it names."""
         parts: list[Node] = []
         automatic = 0
