@@ -289,6 +289,8 @@ def _cast(callee: str, default: Optional[Node]) -> Optional[Node]:
     if isinstance(default, Env):
         return Env(default.span, default.variable, _cast(callee, default.default), default.required)
     return Unknown(default.span, "a converted default")
+
+
 def _format_template(call: ast.Call) -> Optional[str]:
     """The template of `"...".format(...)`, written as a literal."""
     func = call.func
