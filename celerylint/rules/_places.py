@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Optional
 
-from celerylint.model.settings import Layer
+from celerylint.model.namespace import Modules
+from celerylint.model.settings import Entry, Layer
 
-_TEST_DIRS = frozenset({"tests", "test", "testing"})
+# `t/` is the test directory of Perl-style layouts (Celery itself keeps its tests there).
+_TEST_DIRS = frozenset({"tests", "test", "testing", "t"})
 _TEST_LEAF = re.compile(r"^(test|tests|testing)(_.*)?$|^test_.+$|^.+_tests?$|^conftest$")
 _DEV_LEAF = re.compile(r"^(dev|devel|develop|development|local|localhost)(_.*)?$|^.+_(dev|local)$")
 # Config classes for tests or development: TestConfig, TestingConfig, DevConfig, LocalSettings.
@@ -82,3 +84,21 @@ def dev_only_layer(layer: Layer) -> bool:
     if name is not None:
         return is_dev_class(name)
     return layer.path is not None and is_dev_path(layer.path)
+
+
+def defining_class(modules: Modules, entry: Entry) -> Optional[str]:
+    """The class whose body writes the entry (a Flask config class merged into `app.conf`)."""
+    module = modules.module_of(entry.path)
+    facts = modules.facts(module) if module else None
+    if facts is None:
+        return None
+    for name, cls in facts.classes.items():
+        if cls.attrs.get(entry.key) == entry.node:
+            return name
+    return None
+
+
+def test_or_dev_class(modules: Modules, entry: Entry, *, dev: bool) -> bool:
+    """The entry is written in a config class for tests (or, with `dev`, for development)."""
+    name = defining_class(modules, entry)
+    return name is not None and (is_test_class(name) or (dev and is_dev_class(name)))

@@ -13,7 +13,7 @@ from celerylint.facts.schema import BinOp, Const, Formatted, Node, Span
 from celerylint.facts.values import Value
 from celerylint.model.project import Project
 from celerylint.model.settings import App, Entry, Layer
-from celerylint.rules._places import Places
+from celerylint.rules._places import Places, test_or_dev_class
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
 
@@ -54,6 +54,8 @@ def credentials_in_url(project: Project) -> Iterator[Diagnostic]:
                 continue
             for entry in _url_entries(app, layer):
                 if places.is_test_path(entry.path):
+                    continue
+                if test_or_dev_class(project.modules, entry, dev=False):
                     continue
                 for path, span, found in _literal_passwords(project, entry):
                     if places.is_test_path(path) or (path, span) in seen:
@@ -107,10 +109,17 @@ def _settings_layer(project: Project, module: str) -> Layer:
 
 
 def _url_entries(app: App, layer: Layer) -> Iterator[Entry]:
-    """The layer's entries Celery reads as one of the URL settings, under any spelling."""
+    """The layer's entries that name one of the URL settings, under any spelling.
+
+    Besides the keys Celery reads (`catalog.lookup_keys`), the `CELERY_`
+    spellings Celery would ignore in this layer count too: `CELERY_BROKER_URL`
+    in a Flask config is still the broker's URL, passed on with
+    `Celery(broker=app.config["CELERY_BROKER_URL"])`.
+    """
     keys: set[str] = set()
     for name in URL_SETTINGS:
         keys.update(catalog.lookup_keys(name, app.namespace))
+        keys.update((name.upper(), f"CELERY_{name.upper()}"))
     if layer is app.changes:
         keys.update(_CONSTRUCTOR)
     for key, entry in layer.entries.items():

@@ -237,7 +237,4 @@ def _number(value: Value) -> Optional[float]:
 
 
 def _seconds(seconds: float) -> str:
-    whole = int(seconds) if seconds == int(seconds) else seconds
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{whole} s ({int(seconds // 3600)} h)"
-    return f"{whole} s"
+    return f"{int(seconds) if seconds == int(seconds) else seconds} s"

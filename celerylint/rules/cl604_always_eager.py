@@ -11,7 +11,7 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.facts.schema import Name, Ref, Span
 from celerylint.model.project import Project
 from celerylint.model.settings import Entry, Layer
-from celerylint.rules._places import Places, dev_only_layer, is_dev_path
+from celerylint.rules._places import Places, dev_only_layer, is_dev_path, test_or_dev_class
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
 
@@ -36,6 +36,8 @@ def always_eager(project: Project) -> Iterator[Diagnostic]:
             if entry is None or entry.node.span is None or (entry.path, entry.node.span) in seen:
                 continue
             if places.is_test_path(entry.path) or is_dev_path(entry.path):
+                continue
+            if test_or_dev_class(project.modules, entry, dev=True):
                 continue
             if not _literally_true(project, entry):
                 continue
