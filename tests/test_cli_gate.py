@@ -349,7 +349,7 @@ def test_show_settings_prints_root_configuration_and_rules(
     assert f"root = {json.dumps(str(tmp_path))}" in shown
     assert f"config-file = {json.dumps(str(tmp_path / 'pyproject.toml'))}" in shown
     assert 'extend-exclude = ["legacy"]' in shown
-    assert 'rules = ["CL101", "CL103"]' in shown
+    assert 'rules = ["CL101", "CL103", "CL104"]' in shown
 
 
 # -- 5. --force-exclude --------------------------------------------------------------------
