@@ -125,6 +125,12 @@ async def initialized(ls: CeleryLintServer, params: types.InitializedParams) -> 
         ls.window_show_message(
             types.ShowMessageParams(types.MessageType.Warning, ls.linter.config_problem)
         )
+    ls.schedule(0)
+    await _watch_files(ls)
+
+
+async def _watch_files(ls: CeleryLintServer) -> None:
+    """Ask the client to report files changed outside the editor, if it can."""
     watching = ls.client_capabilities.workspace
     dynamic = watching and watching.did_change_watched_files
     if dynamic and dynamic.dynamic_registration:
@@ -133,20 +139,22 @@ async def initialized(ls: CeleryLintServer, params: types.InitializedParams) -> 
             types.FileSystemWatcher(glob_pattern=pattern)
             for pattern in ("**/*.py", "**/pyproject.toml", "**/celerylint.toml", "**/*.{yml,yaml}")
         ]
-        await ls.client_register_capability_async(
-            types.RegistrationParams(
-                registrations=[
-                    types.Registration(
-                        id="celerylint-watch",
-                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                            watchers=watchers
-                        ),
-                    )
-                ]
+        try:
+            await ls.client_register_capability_async(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id="celerylint-watch",
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                                watchers=watchers
+                            ),
+                        )
+                    ]
+                )
             )
-        )
-    ls.schedule(0)
+        except Exception:  # the client said it could, then refused: edits still arrive
+            log.warning("celerylint: the client does not watch files for us")
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
