@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.workspace import PositionCodec
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-pytest.importorskip("pytest_lsp")
+from celerylint.server.convert import from_position, position
 
-import pytest_lsp  # noqa: E402
-from lsprotocol import types  # noqa: E402
-from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 
-pytestmark = pytest.mark.asyncio(loop_scope="function")
+def test_columns_are_utf16_code_units_by_default() -> None:
+    lines = ['x = "😋é"; y = 1\n']
+    utf16, utf32 = PositionCodec("utf-16"), PositionCodec("utf-32")
+    # `y` is character 11: after an emoji (two UTF-16 units) and é (one).
+    assert position(utf16, lines, 1, 11).character == 12
+    assert position(utf32, lines, 1, 11).character == 11
+    assert from_position(utf16, lines, types.Position(0, 12)) == (1, 11)
+
+
+def test_without_pygls_the_server_says_what_to_install() -> None:
+    script = (
+        "import sys; sys.modules['pygls'] = None; from celerylint.cli import main; "
+        "sys.exit(main(['server']))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("install celerylint[server]")
+
 
 CELERY = """\
 from celery import Celery
@@ -119,6 +138,7 @@ def apply(text: str, edits: Sequence[types.TextEdit]) -> str:
     return text
 
 
+@pytest.mark.asyncio
 async def test_diagnostics_actions_and_edits(client: LanguageClient, project: Path) -> None:
     tasks = uri(project, "tasks.py")
     open_file(client, tasks, TASKS)
@@ -178,6 +198,7 @@ async def test_diagnostics_actions_and_edits(client: LanguageClient, project: Pa
     await until(client, tasks, lambda c: c == set())
 
 
+@pytest.mark.asyncio
 async def test_hover_and_definition(client: LanguageClient, project: Path) -> None:
     calls = uri(project, "calls.py")
     open_file(client, calls, CALLS)
@@ -217,6 +238,7 @@ async def test_hover_and_definition(client: LanguageClient, project: Path) -> No
     assert "`time_limit` = `300`" in hovered.contents.value
 
 
+@pytest.mark.asyncio
 async def test_file_deleted_while_open(client: LanguageClient, project: Path) -> None:
     tasks = uri(project, "tasks.py")
     open_file(client, tasks, TASKS)

@@ -6,7 +6,6 @@ only when the server starts, so the CLI stays fast and works without it.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 
 MISSING = "celerylint: the language server needs pygls: install celerylint[server]"
@@ -14,7 +13,9 @@ MISSING = "celerylint: the language server needs pygls: install celerylint[serve
 
 def main() -> int:
     """Serve on stdin/stdout until the client exits; 2 when pygls is missing."""
-    if importlib.util.find_spec("pygls") is None:
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
         print(MISSING, file=sys.stderr)
         return 2
     from celerylint.server.protocol import serve
