@@ -8,13 +8,14 @@ text of its line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 from celerylint.diagnostics import Diagnostic, Severity, Span
 from celerylint.report import docs_url
+from celerylint.server.documents import uri_of
 
 SOURCE = "celerylint"
 
@@ -50,7 +51,13 @@ def from_position(
     return at.line + 1, len(text)
 
 
-def to_lsp(codec: PositionCodec, lines: Sequence[str], found: Diagnostic) -> types.Diagnostic:
+def to_lsp(
+    codec: PositionCodec,
+    lines: Sequence[str],
+    found: Diagnostic,
+    lines_of: Callable[[str], Sequence[str]],
+) -> types.Diagnostic:
+    """The LSP diagnostic; `lines_of` gives the rows of the files its related locations are in."""
     span = found.span
     if span.end_line == span.line and span.end_col <= span.col:
         # A point (a parse error): LSP shows nothing for an empty range; mark the line's rest.
@@ -67,5 +74,14 @@ def to_lsp(codec: PositionCodec, lines: Sequence[str], found: Diagnostic) -> typ
         code=found.code,
         code_description=types.CodeDescription(href=docs_url(found.name)),
         source=SOURCE,
-        data={"name": found.name},
+        related_information=[
+            types.DiagnosticRelatedInformation(
+                location=types.Location(
+                    uri=uri_of(other.path), range=to_range(codec, lines_of(other.path), other.span)
+                ),
+                message=other.message,
+            )
+            for other in found.related
+        ]
+        or None,
     )

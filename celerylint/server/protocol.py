@@ -77,7 +77,7 @@ class CeleryLintServer(LanguageServer):
         codec = self.workspace.position_codec
         for path, uri in documents.open_paths(self.workspace).items():
             lines = self.lines(path)
-            shown = [to_lsp(codec, lines, d) for d in by_path.get(path, [])]
+            shown = [to_lsp(codec, lines, d, self.lines) for d in by_path.get(path, [])]
             if self.published.get(uri) == shown:
                 continue
             self.published[uri] = shown
@@ -214,7 +214,7 @@ async def code_action(
     found: list[types.CodeAction] = []
     if not wanted or "quickfix" in {_kind(kind) for kind in wanted}:
         for finding in findings:
-            shown = to_lsp(codec, lines, finding)
+            shown = to_lsp(codec, lines, finding, ls.lines)
             if _touches(shown.range, params.range):
                 found.extend(actions.fix_actions(codec, ls.lines, finding, shown))
     if not wanted or any(actions.FIX_ALL.value.startswith(_kind(kind)) for kind in wanted):
