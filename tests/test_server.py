@@ -15,6 +15,8 @@ from pygls.workspace import PositionCodec
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from celerylint.server.convert import from_position, position
+from celerylint.server.hover import hover_text
+from celerylint.server.linting import Linter
 
 
 def test_columns_are_utf16_code_units_by_default() -> None:
@@ -138,6 +140,39 @@ def apply(text: str, edits: Sequence[types.TextEdit]) -> str:
     return text
 
 
+APP = """\
+import os
+from celery import Celery
+
+app = Celery("proj", broker="redis://localhost", backend=os.environ["RB"])
+app.conf.update(task_time_limit=60)
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "word", "shown"),
+    [
+        (4, "broker", "**broker_url**"),
+        (4, "backend", "unknown: environment variable RB"),
+        (5, "task_time_limit", "`60` (set on the app at proj/celery.py:5)"),
+    ],
+)
+def test_hover_on_settings_written_to_the_app(
+    tmp_path: Path, line: int, word: str, shown: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.celerylint]\n")
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    path = tmp_path / "proj" / "celery.py"
+    path.write_text(APP)
+    linter = Linter(tmp_path)
+    project = linter.check({}).project
+    assert project is not None
+    text = APP.splitlines()[line - 1]
+    found = hover_text(project, str(path), line, text.index(word) + 1, text, tmp_path)
+    assert found is not None and shown in found
+
+
 @pytest.mark.asyncio
 async def test_diagnostics_actions_and_edits(client: LanguageClient, project: Path) -> None:
     tasks = uri(project, "tasks.py")
@@ -169,7 +204,10 @@ async def test_diagnostics_actions_and_edits(client: LanguageClient, project: Pa
     assert "self.retry(exc=exc, countdown=30)  # celerylint: ignore[CL804]" in apply(
         TASKS, suppress.edit.changes[tasks]
     )
-    assert "celerylint: fix all safe fixes in this file" in by_title
+    everything = by_title["celerylint: fix all safe fixes in this file"]
+    assert everything.kind == types.CodeActionKind.SourceFixAll
+    assert everything.edit is not None and everything.edit.changes is not None
+    assert apply(TASKS, everything.edit.changes[tasks]) == apply(TASKS, fix.edit.changes[tasks])
 
     # A settings module's unsaved change updates the task module's findings.
     config = uri(project, "celeryconfig.py")
@@ -177,6 +215,16 @@ async def test_diagnostics_actions_and_edits(client: LanguageClient, project: Pa
     open_file(client, config, CONFIG)
     replace(client, config, widened)
     assert await until(client, tasks, lambda c: c == {"CL804"})
+    # Saved and closed: the disk now says the same.
+    (project / "proj" / "celeryconfig.py").write_text(widened)
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=config))
+    )
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=config))
+    )
+    await asyncio.sleep(0.3)
+    assert codes(client, tasks) == {"CL804"}
 
     # A syntax error mid-edit is a finding, not a crash; fixing it brings the rest back.
     replace(client, tasks, TASKS.replace("def sync_account(", "def sync_account(("), 2)

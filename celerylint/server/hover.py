@@ -32,7 +32,7 @@ def _value(value: Value) -> str:
     if value.known:
         return f"`{_plain(value.value)!r}`"
     why = value.reason or "cannot be known statically"
-    if value.env:
+    if value.env and value.env not in why:
         why += f" (environment variable `{value.env}`)"
     return f"unknown: {why}"
 
@@ -64,13 +64,14 @@ def settings_at(project: Project, path: str, line: int, col: int, text: str) -> 
     for app in project.apps:
         for layer in app.configured_layers:
             configures = configures or layer.path == path or app.path == path
-            for entry in layer.entries.values():
+            # Keyed by the name Celery reads (`broker_url` for `Celery(broker=...)`).
+            for key, entry in layer.entries.items():
                 span = entry.key_span
                 if entry.path != path or span is None:
                     continue
                 configures = True
                 if span.line <= line <= span.end_line and span.col <= col <= span.end_col:
-                    setting = _setting_of(entry.key, app)
+                    setting = _setting_of(key, app)
                     if setting and setting not in found:
                         found.append(setting)
     if found or not configures:
