@@ -55,24 +55,13 @@ def add_suppressions(diagnostics: Sequence[Diagnostic], reason: str | None) -> O
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
             outcome.skipped.append(f"{path}: cannot read: {exc}")
             continue
-        blocked = _lines_without_comment_room(text)
-        if blocked is None:
-            outcome.skipped.append(f"{path}: cannot tokenize; no suppressions added")
-            continue
-        physical = _LINE_BREAK.split(text)
-        existing = {s.line: s for s in reversed(find_suppressions(text))}
-        for row, codes in sorted(lines.items()):
-            if row in blocked or row > len(physical):
-                outcome.skipped.append(
-                    f"{path}:{row}: the line ends inside a string or continues with a backslash"
-                )
-                continue
-            edit = _edit(path, row, physical[row - 1], codes, existing.get(row), reason)
-            if edit is None:
-                continue
-            fix = Fix("add suppression", Applicability.SAFE, (edit[0],))
+        edits, skipped = suppression_edits(path, text, lines, reason)
+        outcome.skipped.extend(skipped)
+        for edit, codes, added in edits:
+            row = edit.span.line
+            fix = Fix("add suppression", Applicability.SAFE, (edit,))
             pending.append(
-                (Diagnostic(codes[0], "", "", path, Span(row, 0, row, 0), fix=fix), edit[1])
+                (Diagnostic(codes[0], "", "", path, Span(row, 0, row, 0), fix=fix), added)
             )
     session.round([d for d, _ in pending])
     applied = {id(d) for d, _ in session.applied}
@@ -82,6 +71,33 @@ def add_suppressions(diagnostics: Sequence[Diagnostic], reason: str | None) -> O
     outcome.skipped.extend(str(problem) for problem in session.problems)
     outcome.skipped.extend(str(failure) for failure in session.write_failures)
     return outcome
+
+
+def suppression_edits(
+    path: str, text: str, lines: dict[int, list[str]], reason: str | None
+) -> tuple[list[tuple[Edit, list[str], int]], list[str]]:
+    """Edits that suppress each row's codes in `text` (with the codes and how many
+    each adds), and the rows that cannot take a comment, as "path:line: why".
+
+    The language server's "suppress this finding" action uses it too.
+    """
+    blocked = _lines_without_comment_room(text)
+    if blocked is None:
+        return [], [f"{path}: cannot tokenize; no suppressions added"]
+    physical = _LINE_BREAK.split(text)
+    existing = {s.line: s for s in reversed(find_suppressions(text))}
+    edits: list[tuple[Edit, list[str], int]] = []
+    skipped: list[str] = []
+    for row, codes in sorted(lines.items()):
+        if row in blocked or row > len(physical):
+            skipped.append(
+                f"{path}:{row}: the line ends inside a string or continues with a backslash"
+            )
+            continue
+        edit = _edit(path, row, physical[row - 1], codes, existing.get(row), reason)
+        if edit is not None:
+            edits.append((edit[0], codes, edit[1]))
+    return edits, skipped
 
 
 def _edit(

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from celerylint.fixer import FixResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-COMMANDS = ("check", "rule", "rules", "clean", "inspect")
+COMMANDS = ("check", "rule", "rules", "clean", "inspect", "server")
 COLOR_CHOICES = ("auto", "always", "never")
 
 
@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument(
         "--graph", choices=("mermaid", "dot"), help="draw producers -> broker -> queues -> workers"
     )
+    commands.add_parser(
+        "server", help="run the language server on stdin/stdout (needs celerylint[server])"
+    )
     return parser
 
 
@@ -130,6 +133,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _clean(args.path)
         if args.command == "inspect":
             return _inspect(args, sys.stdout)
+        if args.command == "server":
+            from celerylint.server import main as serve
+
+            return serve()
         _parser().print_help(sys.stderr)
         return EXIT_ERROR
     except UsageError as exc:

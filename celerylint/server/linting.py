@@ -1,0 +1,69 @@
+"""The project as the server knows it: its configuration and the latest check.
+
+One check covers the whole project (the model needs every file: a settings
+module changes findings in task modules), with the open buffers overlaid on
+the disk. The latest result is kept (one at a time: memory stays bounded) for
+code actions, hover and definition.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from celerylint import api
+from celerylint.config import Config, ConfigError, load_config
+from celerylint.diagnostics import Diagnostic
+from celerylint.model.project import Project
+from celerylint.selection import SelectionError, selected_codes, validate
+
+
+@dataclass
+class Snapshot:
+    """One check's findings by file, and the model they came from."""
+
+    by_path: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    project: Optional[Project] = None
+    seconds: float = 0.0
+
+
+class Linter:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.config = Config(root=root, config_file=None)
+        self.selected: frozenset[str] = frozenset()
+        self.latest = Snapshot()
+        # The configuration's problem, for the editor to show (None: it loaded).
+        self.config_problem: Optional[str] = None
+        self.reload()
+
+    def reload(self) -> None:
+        """Read [tool.celerylint] again (pyproject.toml changed); defaults when it is broken."""
+        try:
+            config = load_config(None, self.root)
+            origin = str(config.config_file) if config.config_file else "configuration"
+            validate(config.select, f"{origin}: select")
+            validate(config.ignore, f"{origin}: ignore")
+            validate(config.extend_select, f"{origin}: extend-select")
+            for pattern, selectors in config.per_file_ignores:
+                validate(selectors, f"{origin}: per-file-ignores {pattern!r}")
+            self.config_problem = None
+        except (ConfigError, SelectionError) as exc:
+            config = Config(root=self.root, config_file=None)
+            self.config_problem = f"celerylint: {exc} (using the defaults)"
+        self.config = config
+        self.selected = selected_codes(config.select, config.ignore, config.extend_select)
+
+    def check(self, overlay: dict[str, bytes]) -> Snapshot:
+        started = time.perf_counter()
+        result = api.check(
+            [self.config.root], self.config, selected=self.selected.__contains__, overlay=overlay
+        )
+        by_path: dict[str, list[Diagnostic]] = defaultdict(list)
+        for found in result.diagnostics:
+            by_path[found.path].append(found)
+        self.latest = Snapshot(dict(by_path), result.project, time.perf_counter() - started)
+        return self.latest
