@@ -114,6 +114,20 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "never",
     ),
     (
+        "CL503",
+        "result-backend-missing",
+        "error",
+        "A task's result is read, or a chord started, by an app that has no result backend.",
+        "never",
+    ),
+    (
+        "CL601",
+        "dispatch-in-transaction",
+        "error",
+        "TODO: one sentence on what the rule finds.",
+        "never",
+    ),
+    (
         "CL801",
         "delay-with-execution-options",
         "error",

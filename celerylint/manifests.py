@@ -39,6 +39,7 @@ _WORKER = re.compile(
 )
 _TIME_LIMIT = re.compile(rb"--time-limit\b")
 # `--pool=solo`, `--pool solo`, `-P solo`, `-Psolo` (not the p of --max-tasks-per-child).
+_RESULT_BACKEND = re.compile(rb"result[-_]backend", re.IGNORECASE)
 _POOL = re.compile(rb"(?:--pool[ =]|(?<![\w-])-P ?)[\"']?([A-Za-z_.:]+)")
 
 
@@ -50,6 +51,9 @@ class WorkerCommands:
     sets_time_limit: bool = False
     pools: list[str] = field(default_factory=list)  # one entry per command ("prefork" if none)
     files: list[str] = field(default_factory=list)
+    # Some deployment file names a result backend (`CELERY_RESULT_BACKEND=...` in an
+    # environment, `--result-backend`): the code alone cannot show that no app has one.
+    names_result_backend: bool = False
 
     @property
     def all_without_children(self) -> bool:
@@ -74,6 +78,8 @@ def scan(paths: list[str], root: Path) -> WorkerCommands:
                 data = handle.read()
         except OSError:
             continue
+        if _RESULT_BACKEND.search(data):
+            found.names_result_backend = True
         if b"worker" in data and b"celery" in data.lower():
             _read_commands(data, path, found)
     return found

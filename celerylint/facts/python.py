@@ -23,6 +23,7 @@ from celerylint.facts.dispatches import Dispatches
 from celerylint.facts.handoffs import dropped_results
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, Positions, const_str
+from celerylint.facts.results import ResultExtraction
 from celerylint.facts.schema import (
     AppCall,
     Assign,
@@ -40,6 +41,7 @@ from celerylint.facts.schema import (
     TaskRegistration,
     Unknown,
 )
+from celerylint.facts.transactions import TransactionExtraction
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 from celerylint.facts.walk import bound_names, walk_all, walk_own_scope
 
@@ -96,7 +98,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
         self._module_body(self.tree.body, conditional=False)
         self._factory_apps()
         self._analyze_reachable()
-        self._scan_calls()
+        calls = self._scan_calls()
+        results = ResultExtraction(self.span, calls)
+        transactions = TransactionExtraction(self.span, calls, self.scope, self._discarded)
         return FileFacts(
             events=tuple(self.events),
             apps=tuple(self.apps),
@@ -111,6 +115,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 sorted(dropped_results(self._all_nodes, self.span), key=lambda d: d.span)
             ),
             dynamic=self.dynamic,
+            result_reads=tuple(results.reads(self.tree, self._call_nodes, self._all_nodes)),
+            chords=tuple(results.chords(self._call_nodes, self._all_nodes)),
+            transaction_dispatches=tuple(transactions.dispatches(self.tree, self._all_nodes)),
         )
 
     def _factory_apps(self) -> None:
@@ -263,15 +270,20 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
         else:
             self.factories[name] = factory
 
-    def _scan_calls(self) -> None:
+    def _scan_calls(self) -> dict[int, Scope]:
         """Conf calls, dispatches and Django defaults, wherever they appear.
 
         A dispatch is qualified in the scope it is written in, so that a task
         imported inside a function (`from .tasks import send; send.delay()`)
-        is the task, and a local variable is no module-level name.
+        is the task, and a local variable is no module-level name. Returns
+        each call's scope, by node id (calls in `_call_nodes`, outer first).
         """
         toplevel = {id(s.value) for s in self.tree.body if isinstance(s, ast.Expr)}
+        scopes: dict[int, Scope] = {}
+        self._call_nodes: list[ast.Call] = []
         for node, local in self._calls_in_scopes():
+            scopes[id(node)] = local
+            self._call_nodes.append(node)
             scope = self.scope
             callee = scope.qualify(node.func)
             if callee == "os.environ.setdefault" and len(node.args) >= 2:
@@ -284,6 +296,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             conditional = id(node) not in toplevel
             self._conf_call(node, func, conditional)
             self._dispatch(node, func, local)
+        return scopes
 
     def _calls_in_scopes(self) -> list[tuple[ast.Call, Scope]]:
         """Every call, with the scope of the function it is written in."""
