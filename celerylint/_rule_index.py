@@ -124,8 +124,8 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "CL601",
         "dispatch-in-transaction",
         "error",
-        "TODO: one sentence on what the rule finds.",
-        "never",
+        "A task is sent inside a Django `transaction.atomic()` block, before the commit.",
+        "sometimes",
     ),
     (
         "CL801",

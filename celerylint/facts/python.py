@@ -41,8 +41,8 @@ from celerylint.facts.schema import (
     TaskRegistration,
     Unknown,
 )
-from celerylint.facts.transactions import TransactionExtraction
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
+from celerylint.facts.transactions import TransactionExtraction
 from celerylint.facts.walk import bound_names, walk_all, walk_own_scope
 
 

@@ -164,9 +164,9 @@ class ResultExtraction:
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 poisoned.update((a.asname or a.name).split(".")[0] for a in node.names)
             elif isinstance(getattr(node, "name", None), str):
-                poisoned.add(getattr(node, "name"))  # except ... as e, match captures
+                poisoned.add(node.name)  # except ... as e, match captures
             elif isinstance(getattr(node, "rest", None), str):
-                poisoned.add(getattr(node, "rest"))  # match {**rest}
+                poisoned.add(node.rest)  # match {**rest}
         return {name: tuple(found) for name, found in sources.items() if name not in poisoned}
 
     # -- chords --------------------------------------------------------------------
@@ -204,7 +204,9 @@ class ResultExtraction:
     def _chord(self, node: ast.expr, form: str, parts: list[ast.expr], scope: Scope) -> ChordBuild:
         tasks: list[str] = []
         opaque = not all([self._signature_tasks(part, scope, tasks) for part in parts])
-        return ChordBuild(self.span(node), "chord" if form == "chord" else "pipe", tuple(tasks), opaque)
+        return ChordBuild(
+            self.span(node), "chord" if form == "chord" else "pipe", tuple(tasks), opaque
+        )
 
     def _signature_tasks(self, expr: ast.expr, scope: Scope, tasks: list[str]) -> bool:
         """Collect the tasks of the signatures in `expr`; False if some part is not one."""

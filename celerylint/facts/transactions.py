@@ -172,9 +172,7 @@ class TransactionExtraction:
         first = [*args.posonlyargs, *args.args][:1]
         if not first or first[0].arg != func.value.id:
             return None
-        if any(
-            isinstance(d, ast.Name) and d.id == "staticmethod" for d in caller.decorator_list
-        ):
+        if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in caller.decorator_list):
             return None
         for stmt in owner.body:
             if isinstance(stmt, _FUNCTIONS) and stmt.name == func.attr:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Optional
 
-from celerylint.diagnostics import Applicability, Edit, Fix
-from celerylint.diagnostics import Diagnostic
+from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from celerylint.facts.schema import Assign, FileFacts, Ref, TransactionDispatch
 from celerylint.fixes.edits import insert, make_fix
 from celerylint.model.project import Project
