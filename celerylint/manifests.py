@@ -39,7 +39,17 @@ _WORKER = re.compile(
 )
 _TIME_LIMIT = re.compile(rb"--time-limit\b")
 # `--pool=solo`, `--pool solo`, `-P solo`, `-Psolo` (not the p of --max-tasks-per-child).
-_RESULT_BACKEND = re.compile(rb"result[-_]backend", re.IGNORECASE)
+# A result backend given to a process from outside the code: an environment variable
+# (`CELERY_RESULT_BACKEND=...` in an env file, a compose list or a Dockerfile, a
+# compose mapping, a k8s `name:`) or the `--result-backend` option. Not Python's
+# `CELERY_RESULT_BACKEND = ...` (a settings module, which the model reads).
+_RESULT_BACKEND = re.compile(
+    rb"--result-backend\b"
+    rb"|(?<![\w])(?:CELERY_)?RESULT_BACKEND(?:=\S|:[ \t]|[ \t]*$|[\"'],?[ \t]*$)"
+    rb"|^[ \t]*[\"'](?:CELERY_)?RESULT_BACKEND[\"'][ \t]*:"
+    rb"|^[ \t]*ENV[ \t]+(?:CELERY_)?RESULT_BACKEND[ \t]",
+    re.MULTILINE,
+)
 _POOL = re.compile(rb"(?:--pool[ =]|(?<![\w-])-P ?)[\"']?([A-Za-z_.:]+)")
 
 

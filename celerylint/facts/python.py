@@ -14,6 +14,7 @@ the mixins: settings writes and apps (`configuration`), functions and classes
 from __future__ import annotations
 
 import ast
+import re
 from typing import Optional
 
 from celerylint.facts.bodies import _GET_CONTEXT
@@ -23,7 +24,7 @@ from celerylint.facts.dispatches import Dispatches
 from celerylint.facts.handoffs import dropped_results
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, Positions, const_str
-from celerylint.facts.results import ResultExtraction
+from celerylint.facts.results import ResultExtraction, names_result_backend
 from celerylint.facts.schema import (
     AppCall,
     Assign,
@@ -60,6 +61,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
         # Last segments of the configured task decorators, to tell task bodies apart.
         self.decorator_names = frozenset(d.rsplit(".", 1)[-1] for d in task_decorators)
         self.tree = tree
+        self._source_names_backend = _BACKEND_TEXT.search(source) is not None
         self.module = module
         self.is_package = is_package
         positions = Positions(source)
@@ -118,6 +120,8 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             result_reads=tuple(results.reads(self.tree, self._call_nodes, self._all_nodes)),
             chords=tuple(results.chords(self._call_nodes, self._all_nodes)),
             transaction_dispatches=tuple(transactions.dispatches(self.tree, self._all_nodes)),
+            names_result_backend=self._source_names_backend
+            and names_result_backend(self._all_nodes),
         )
 
     def _factory_apps(self) -> None:
@@ -318,6 +322,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 continue
             stack.extend((child, scope) for child in ast.iter_child_nodes(node))
         return found
+
+
+_BACKEND_TEXT = re.compile("result[-_]backend", re.IGNORECASE)
 
 
 def body_of(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.stmt]:

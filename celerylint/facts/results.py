@@ -163,10 +163,12 @@ class ResultExtraction:
                 poisoned.add(node.name)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 poisoned.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(getattr(node, "name", None), str):
-                poisoned.add(node.name)  # except ... as e, match captures
-            elif isinstance(getattr(node, "rest", None), str):
-                poisoned.add(node.rest)  # match {**rest}
+            else:
+                # `except ... as e`, match captures (`case x`, `case {**rest}`)
+                for field in ("name", "rest"):
+                    captured = getattr(node, field, None)
+                    if isinstance(captured, str):
+                        poisoned.add(captured)
         return {name: tuple(found) for name, found in sources.items() if name not in poisoned}
 
     # -- chords --------------------------------------------------------------------
@@ -227,6 +229,25 @@ class ResultExtraction:
             parts = [*expr.args, *(k.value for k in expr.keywords)]
             return all([self._signature_tasks(part, scope, tasks) for part in parts])
         return False
+
+
+def names_result_backend(nodes: Iterable[ast.AST]) -> bool:
+    """Some code among `nodes` names a result backend (a name, attribute, keyword or string)."""
+    for node in nodes:
+        if isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, ast.keyword):
+            text = node.arg or ""
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        lowered = text.lower()
+        if "result_backend" in lowered or "result-backend" in lowered:
+            return True
+    return False
 
 
 def _may_produce(func: ast.expr) -> bool:

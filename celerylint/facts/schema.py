@@ -488,6 +488,8 @@ class FileFacts(msgspec.Struct, frozen=True):
     result_reads: tuple[ResultRead, ...] = ()
     chords: tuple[ChordBuild, ...] = ()
     transaction_dispatches: tuple[TransactionDispatch, ...] = ()
+    # Code (not a comment) names a result backend: `result_backend`, `CELERY_RESULT_BACKEND`.
+    names_result_backend: bool = False
     # exec/globals()/split-settings: names may be bound that the facts do not show.
     dynamic: bool = False
     suppressions: tuple[Suppression, ...] = ()

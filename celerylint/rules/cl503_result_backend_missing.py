@@ -30,35 +30,68 @@ class _Backends:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._named_elsewhere: Optional[bool] = None
+        self._missing_by_app: dict[str, bool] = {}
+        self._mentions: Optional[list[str]] = None
 
     def missing(self, apps: list[App]) -> bool:
-        return bool(apps) and all(self._missing(app) for app in apps) and not self.named_elsewhere
+        return bool(apps) and all(self._missing(app) for app in apps)
 
     def _missing(self, app: App) -> bool:
+        found = self._missing_by_app.get(app.key)
+        if found is None:
+            found = self._missing_by_app[app.key] = self._decide(app)
+        return found
+
+    def _decide(self, app: App) -> bool:
         backend = app.setting("result_backend")
         if not backend.known or backend.value.value:
             return False  # set, or set from somewhere that cannot be seen
         eager = app.setting("task_always_eager")
-        return eager.known and not eager.value.value  # an EagerResult needs no backend
+        if not eager.known or eager.value.value:
+            return False  # an EagerResult needs no backend
+        return not self._named_elsewhere(app)
 
-    @property
-    def named_elsewhere(self) -> bool:
+    def _named_elsewhere(self, app: App) -> bool:
         """A backend may come from where the settings resolution does not look.
 
         `CELERY_RESULT_BACKEND` in a deployment's environment overrides every
-        config source; `app.conf.result_backend = ...` in a function, another
-        settings module chosen by `DJANGO_SETTINGS_MODULE`, a `--result-backend`
-        option: any file naming a result backend keeps the rule silent.
+        config source, and so does `--result-backend`; `app.conf.result_backend
+        = ...` in a function, or another Django settings module chosen by
+        `DJANGO_SETTINGS_MODULE`, is code of the app's packages that names a
+        result backend without being part of the configuration resolved.
         """
-        if self._named_elsewhere is None:
-            project = self.project
-            self._named_elsewhere = (
-                project.workers.names_result_backend
-                or bool(project.modules_mentioning("RESULT_BACKEND"))
-                or bool(project.modules_mentioning("result_backend"))
-            )
-        return self._named_elsewhere
+        project = self.project
+        if project.workers.names_result_backend:
+            return True
+        resolved = {app.path}
+        for layer in app.configured_layers:
+            resolved.update(entry.path for entry in layer.entries.values())
+            resolved.update([layer.path] if layer.path else [])
+        packages = {_package(project, app.module)}
+        packages.update(
+            _package(project, m) for p in resolved if (m := project.modules.module_of(p))
+        )
+        for module in self._mentioning():
+            path = project.modules.paths.get(module, "")
+            if path in resolved or is_test_code(path) or _package(project, module) not in packages:
+                continue
+            facts = project.modules.facts(module)
+            if facts is None or facts.names_result_backend:
+                return True
+        return False
+
+    def _mentioning(self) -> list[str]:
+        if self._mentions is None:
+            found: set[str] = set()
+            for text in ("RESULT_BACKEND", "result_backend", "result-backend"):
+                found.update(self.project.modules_mentioning(text))
+            self._mentions = sorted(found)
+        return self._mentions
+
+
+def _package(project: Project, module: str) -> str:
+    """The top-level package (or module) a module belongs to."""
+    return project.modules.display(module).split(".", 1)[0]
 
 
 @rule("CL503", "result-backend-missing")

@@ -9,7 +9,7 @@ from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from celerylint.facts.schema import Assign, FileFacts, Ref, TransactionDispatch
 from celerylint.fixes.edits import insert, make_fix
 from celerylint.model.project import Project
-from celerylint.rules._call_apps import is_test_code, receiver
+from celerylint.rules._call_apps import app_list, is_test_code, receiver
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 
@@ -29,7 +29,7 @@ def dispatch_in_transaction(project: Project) -> Iterator[Diagnostic]:
                 continue  # not a task (or app) of the project: maybe not Celery at all
             if record.method == "send_task" and found.task is not None:
                 continue
-            what = task_label(found.task) if found.task else "`send_task()`"
+            what = task_label(found.task) if found.task else app_list(found.apps)
             block = (
                 f"`@transaction.atomic` (line {record.atomic.line})"
                 if record.decorated
