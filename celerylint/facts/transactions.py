@@ -12,6 +12,7 @@ before the commit. Nested functions and lambdas (the callbacks given to
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Optional
@@ -23,6 +24,7 @@ from celerylint.facts.walk import walk_own_scope
 
 ATOMIC = frozenset({"django.db.transaction.atomic"})
 _DJANGO_TRANSACTION = "django.db.transaction"
+_READ_ONLY = re.compile(r"replica|read_?only", re.IGNORECASE)
 _LOOPS = (
     ast.For,
     ast.AsyncFor,
@@ -121,9 +123,18 @@ class TransactionExtraction:
         return blocks
 
     def _is_atomic(self, expr: ast.expr) -> bool:
-        """`transaction.atomic`, `atomic(using=...)`, `transaction.atomic(savepoint=False)`."""
+        """`transaction.atomic`, `atomic(using=...)`, `transaction.atomic(savepoint=False)`.
+
+        Not a transaction on a read replica (`using=settings.REPLICA_DB`): it
+        holds no writes for a task to wait for.
+        """
         if isinstance(expr, ast.Call):
             scope = self.scopes.get(id(expr), self.module_scope)
+            using = next((k.value for k in expr.keywords if k.arg == "using"), None)
+            if using is None and expr.args:
+                using = expr.args[0]
+            if using is not None and _READ_ONLY.search(ast.unparse(using)):
+                return False
             return scope.qualify(expr.func) in ATOMIC
         return self.module_scope.qualify(expr) in ATOMIC
 
