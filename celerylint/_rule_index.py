@@ -128,6 +128,20 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "never",
     ),
     (
+        "CL503",
+        "result-backend-missing",
+        "error",
+        "A task's result is read, or a chord started, by an app that has no result backend.",
+        "never",
+    ),
+    (
+        "CL601",
+        "dispatch-in-transaction",
+        "error",
+        "A task is sent inside a Django `transaction.atomic()` block, before the commit.",
+        "sometimes",
+    ),
+    (
         "CL604",
         "always-eager",
         "error",

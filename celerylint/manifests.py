@@ -48,6 +48,17 @@ _WORKER = re.compile(
 )
 _TIME_LIMIT = re.compile(rb"--time-limit\b")
 # `--pool=solo`, `--pool solo`, `-P solo`, `-Psolo` (not the p of --max-tasks-per-child).
+# A result backend given to a process from outside the code: an environment variable
+# (`CELERY_RESULT_BACKEND=...` in an env file, a compose list or a Dockerfile, a
+# compose mapping, a k8s `name:`) or the `--result-backend` option. Not Python's
+# `CELERY_RESULT_BACKEND = ...` (a settings module, which the model reads).
+_RESULT_BACKEND = re.compile(
+    rb"--result-backend\b"
+    rb"|(?<![\w])(?:CELERY_)?RESULT_BACKEND(?:=\S|:[ \t]|[ \t]*$|[\"'],?[ \t]*$)"
+    rb"|^[ \t]*[\"'](?:CELERY_)?RESULT_BACKEND[\"'][ \t]*:"
+    rb"|^[ \t]*ENV[ \t]+(?:CELERY_)?RESULT_BACKEND[ \t]",
+    re.MULTILINE,
+)
 _POOL = re.compile(rb"(?:--pool[ =]|(?<![\w-])-P ?)[\"']?([A-Za-z_.:]+)")
 
 
@@ -68,6 +79,9 @@ class WorkerCommands:
     pools: list[str] = field(default_factory=list)  # one entry per command ("prefork" if none)
     files: list[str] = field(default_factory=list)
     settings_modules: list[SettingsModuleAssignment] = field(default_factory=list)
+    # Some deployment file names a result backend (`CELERY_RESULT_BACKEND=...` in an
+    # environment, `--result-backend`): the code alone cannot show that no app has one.
+    names_result_backend: bool = False
 
     @property
     def all_without_children(self) -> bool:
@@ -92,6 +106,8 @@ def scan(paths: list[str], root: Path) -> WorkerCommands:
                 data = handle.read()
         except OSError:
             continue
+        if _RESULT_BACKEND.search(data):
+            found.names_result_backend = True
         if b"worker" in data and b"celery" in data.lower():
             _read_commands(data, path, found)
         if _SETTINGS_VARIABLE.encode() in data:

@@ -198,3 +198,22 @@ def test_deployed_settings_module_outside_the_repository_is_left_out(tmp_path: P
     )
     settings = describe(root)["apps"]["proj.celery:app"]["settings"]
     assert settings["task_time_limit"]["value"] == 30
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("CELERY_RESULT_BACKEND=redis://r:6379/1\n", True),  # .env, compose list, export
+        ("    environment:\n      CELERY_RESULT_BACKEND: redis://r/1\n", True),
+        ("        - name: CELERY_RESULT_BACKEND\n          value: redis://r/1\n", True),
+        ("ENV CELERY_RESULT_BACKEND redis://r/1\n", True),
+        ('{\n  "CELERY_RESULT_BACKEND": "redis://r/1"\n}\n', True),
+        ("celery -A proj worker --result-backend=redis://r/1\n", True),
+        ('CELERY_RESULT_BACKEND = "redis://r/1"\n', False),  # Python, read by the model
+        ("Set `CELERY_RESULT_BACKEND` and CELERY_RESULT_BACKEND in prose\n", False),
+    ],
+)
+def test_deployment_files_naming_a_result_backend(tmp_path: Path, text: str, names: bool) -> None:
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(text)
+    assert scan([str(path)], tmp_path).names_result_backend is names

@@ -14,6 +14,7 @@ the mixins: settings writes and apps (`configuration`), functions and classes
 from __future__ import annotations
 
 import ast
+import re
 from typing import Optional
 
 from celerylint.facts.bodies import _GET_CONTEXT
@@ -23,6 +24,7 @@ from celerylint.facts.dispatches import Dispatches
 from celerylint.facts.handoffs import dropped_results
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, Positions, const_str
+from celerylint.facts.results import ResultExtraction, names_result_backend
 from celerylint.facts.schema import (
     AppCall,
     Assign,
@@ -41,6 +43,7 @@ from celerylint.facts.schema import (
     Unknown,
 )
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
+from celerylint.facts.transactions import TransactionExtraction
 from celerylint.facts.walk import bound_names, walk_all, walk_own_scope
 
 
@@ -58,6 +61,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
         # Last segments of the configured task decorators, to tell task bodies apart.
         self.decorator_names = frozenset(d.rsplit(".", 1)[-1] for d in task_decorators)
         self.tree = tree
+        self._source_names_backend = _BACKEND_TEXT.search(source) is not None
         self.module = module
         self.is_package = is_package
         positions = Positions(source)
@@ -96,7 +100,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
         self._module_body(self.tree.body, conditional=False)
         self._factory_apps()
         self._analyze_reachable()
-        self._scan_calls()
+        calls = self._scan_calls()
+        results = ResultExtraction(self.span, calls)
+        transactions = TransactionExtraction(self.span, calls, self.scope, self._discarded)
         return FileFacts(
             events=tuple(self.events),
             apps=tuple(self.apps),
@@ -111,6 +117,11 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 sorted(dropped_results(self._all_nodes, self.span), key=lambda d: d.span)
             ),
             dynamic=self.dynamic,
+            result_reads=tuple(results.reads(self.tree, self._call_nodes, self._all_nodes)),
+            chords=tuple(results.chords(self._call_nodes, self._all_nodes)),
+            transaction_dispatches=tuple(transactions.dispatches(self.tree, self._all_nodes)),
+            names_result_backend=self._source_names_backend
+            and names_result_backend(self._all_nodes),
         )
 
     def _factory_apps(self) -> None:
@@ -263,15 +274,20 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
         else:
             self.factories[name] = factory
 
-    def _scan_calls(self) -> None:
+    def _scan_calls(self) -> dict[int, Scope]:
         """Conf calls, dispatches and Django defaults, wherever they appear.
 
         A dispatch is qualified in the scope it is written in, so that a task
         imported inside a function (`from .tasks import send; send.delay()`)
-        is the task, and a local variable is no module-level name.
+        is the task, and a local variable is no module-level name. Returns
+        each call's scope, by node id (calls in `_call_nodes`, outer first).
         """
         toplevel = {id(s.value) for s in self.tree.body if isinstance(s, ast.Expr)}
+        scopes: dict[int, Scope] = {}
+        self._call_nodes: list[ast.Call] = []
         for node, local in self._calls_in_scopes():
+            scopes[id(node)] = local
+            self._call_nodes.append(node)
             scope = self.scope
             callee = scope.qualify(node.func)
             if callee == "os.environ.setdefault" and len(node.args) >= 2:
@@ -284,6 +300,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             conditional = id(node) not in toplevel
             self._conf_call(node, func, conditional)
             self._dispatch(node, func, local)
+        return scopes
 
     def _calls_in_scopes(self) -> list[tuple[ast.Call, Scope]]:
         """Every call, with the scope of the function it is written in."""
@@ -305,6 +322,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 continue
             stack.extend((child, scope) for child in ast.iter_child_nodes(node))
         return found
+
+
+_BACKEND_TEXT = re.compile("result[-_]backend", re.IGNORECASE)
 
 
 def body_of(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.stmt]:

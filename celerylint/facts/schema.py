@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 18
+FACTS_VERSION = 19
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -427,6 +427,72 @@ class DroppedResult(msgspec.Struct, frozen=True, array_like=True):
     reason: DropReason
 
 
+# -- result reads, chords and transactions (CL503, CL601) ------------------------
+#
+# `facts/results.py` and `facts/transactions.py` fill these. The model decides
+# which task or app each receiver names; extraction only records the shapes.
+
+
+class ResultSource(msgspec.Struct, frozen=True, array_like=True):
+    """Where a task result may come from.
+
+    `call`: `x.delay()`, `x.apply_async()`, `x.send_task()` (also
+    `x.s(...).delay()`), with `x` qualified in `receiver`. `handle`:
+    `AsyncResult(id)` (receiver: its `app=`, None for the current app) or
+    `x.AsyncResult(id)` (receiver: `x`, an app or a task).
+    """
+
+    kind: Literal["call", "handle"]
+    span: Span  # the call
+    method: str  # delay, apply_async, send_task, AsyncResult
+    receiver: Optional[str]
+    current_app: bool = False  # `AsyncResult(id)` with no `app=`: the current app's
+
+
+class ResultRead(msgspec.Struct, frozen=True, array_like=True):
+    """A read of a task's state or value: `.get()`, `.ready()`, `.state`, ...
+
+    On a result-producing call directly, or on a local variable that every
+    assignment in its function binds to one (`sources`: all of them).
+    """
+
+    what: str  # get, wait, ready, successful, failed, state, status, result, info
+    span: Span  # the call, or the attribute
+    sources: tuple[ResultSource, ...]
+
+
+class ChordBuild(msgspec.Struct, frozen=True, array_like=True):
+    """`chord(header, body)` / `chord(header)(body)`, or `group(...) | sig` (a chord too)."""
+
+    span: Span
+    form: Literal["chord", "pipe"]
+    tasks: tuple[str, ...]  # qualified `x` of every `x.s()` / `x.si()` / `x.signature()` in it
+    opaque: bool  # parts that are not task signatures (variables, calls)
+
+
+class TransactionDispatch(msgspec.Struct, frozen=True, array_like=True):
+    """A task sent while a Django `transaction.atomic()` block is open.
+
+    The call is in the block (`with transaction.atomic():`), in a function
+    decorated with `@transaction.atomic`, or in a function of the same module
+    called from there (`via`: the calls leading to it, outermost first).
+    Calls inside nested functions and lambdas (`on_commit` callbacks) are not
+    in the block.
+    """
+
+    span: Span  # the call
+    method: str  # delay, apply_async, send_task
+    receiver: Optional[str]  # qualified `x` of `x.delay()` / `x.s().delay()` / `x.send_task()`
+    atomic: Span  # the `transaction.atomic(...)` call, or the decorator
+    decorated: bool
+    via: tuple[str, ...] = ()  # ("helper()", "self.notify()")
+    statement: bool = False  # a statement of its own: its result is dropped
+    in_loop: bool = False  # inside a loop or comprehension of its function
+    # What the name `transaction` means where the call is: django.db.transaction
+    # ("django"), nothing at all ("free"), or something else ("other").
+    transaction: Literal["django", "free", "other"] = "other"
+
+
 # -- the file --------------------------------------------------------------------
 
 
@@ -467,6 +533,12 @@ class FileFacts(msgspec.Struct, frozen=True):
     factories: dict[str, TaskFactory] = {}
 
     dropped_results: tuple[DroppedResult, ...] = ()
+    # Result reads, chords, dispatches inside transactions (CL503, CL601).
+    result_reads: tuple[ResultRead, ...] = ()
+    chords: tuple[ChordBuild, ...] = ()
+    transaction_dispatches: tuple[TransactionDispatch, ...] = ()
+    # Code (not a comment) names a result backend: `result_backend`, `CELERY_RESULT_BACKEND`.
+    names_result_backend: bool = False
     # exec/globals()/split-settings: names may be bound that the facts do not show.
     dynamic: bool = False
     suppressions: tuple[Suppression, ...] = ()

@@ -31,6 +31,8 @@ _BASE_TOKENS = (
     b"register_task",
     b"DJANGO_SETTINGS_MODULE",
     b"celerylint:",
+    b"AsyncResult(",
+    b"chord(",
 )
 # `@app.task`, `@app.task(...)`, and a CELERY_* setting assigned at the start of a
 # line. A regex scan costs more than all the plain tokens together, so each runs

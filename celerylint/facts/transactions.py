@@ -1,0 +1,226 @@
+"""Task calls made while a Django transaction is open (CL601).
+
+`with transaction.atomic():` (any spelling of `django.db.transaction.atomic`,
+called with any arguments) and functions decorated `@transaction.atomic` /
+`@atomic(...)` open a transaction; a `.delay()`, `.apply_async()` or
+`send_task()` written in that block, or in a function of the same module
+called from it (`helper()`, `self.helper()`), publishes the message at once,
+before the commit. Nested functions and lambdas (the callbacks given to
+`transaction.on_commit`) run later: they are not in the block.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+from celerylint.facts.results import SENDING_METHODS, signature_receiver
+from celerylint.facts.schema import Span, TransactionDispatch
+from celerylint.facts.scope import Scope
+from celerylint.facts.walk import walk_own_scope
+
+ATOMIC = frozenset({"django.db.transaction.atomic"})
+_DJANGO_TRANSACTION = "django.db.transaction"
+_READ_ONLY = re.compile(r"replica|read_?only", re.IGNORECASE)
+_LOOPS = (
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_MAX_DEPTH = 4
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Code that runs with the transaction open: a block's or a function's own nodes."""
+
+    nodes: list[ast.AST]
+    function: Optional[Function]  # the function the code is written in
+    atomic: Span
+    decorated: bool
+    via: tuple[str, ...] = ()
+
+
+class TransactionExtraction:
+    """The task calls of one file made inside `transaction.atomic()`."""
+
+    def __init__(
+        self,
+        span: Callable[[ast.AST], Span],
+        scopes: dict[int, Scope],
+        module_scope: Scope,
+        discarded: set[int],
+    ) -> None:
+        self.span = span
+        self.scopes = scopes
+        self.module_scope = module_scope
+        self.discarded = discarded
+
+    def dispatches(self, tree: ast.Module, all_nodes: list[ast.AST]) -> list[TransactionDispatch]:
+        if not any(_mentions_atomic(node) for node in all_nodes):
+            return []
+        functions = {s.name: s for s in tree.body if isinstance(s, _FUNCTIONS)}
+        owners: dict[int, ast.ClassDef] = {}  # method -> its class
+        enclosing: dict[int, Function] = {}  # node -> the function it is written in
+        for node in all_nodes:
+            if isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    if isinstance(stmt, _FUNCTIONS):
+                        owners[id(stmt)] = node
+            elif isinstance(node, _FUNCTIONS):
+                for inner in walk_own_scope(node.body):
+                    enclosing[id(inner)] = node
+        blocks = list(self._blocks(all_nodes, enclosing))
+        found: dict[Span, TransactionDispatch] = {}
+        while blocks:
+            block = blocks.pop(0)
+            loops = _in_loops(block.function.body if block.function else tree.body)
+            for node in block.nodes:
+                if not isinstance(node, ast.Call):
+                    continue
+                record = self._dispatch(node, block, loops)
+                if record is not None:
+                    known = found.get(record.span)
+                    if known is None or _closer(record, known):
+                        found[record.span] = record
+                    continue
+                if len(block.via) < _MAX_DEPTH:
+                    helper = self._helper(node, block.function, functions, owners)
+                    if helper is not None and helper[0] is not block.function:
+                        name, function = helper[1], helper[0]
+                        nodes = walk_own_scope(function.body)
+                        via = (*block.via, name)
+                        blocks.append(_Block(nodes, function, block.atomic, block.decorated, via))
+        return sorted(found.values(), key=lambda d: d.span)
+
+    def _blocks(self, all_nodes: list[ast.AST], enclosing: dict[int, Function]) -> list[_Block]:
+        blocks: list[_Block] = []
+        for node in all_nodes:
+            if isinstance(node, _FUNCTIONS):
+                for decorator in node.decorator_list:
+                    if self._is_atomic(decorator):
+                        nodes = walk_own_scope(node.body)
+                        blocks.append(_Block(nodes, node, self.span(decorator), True))
+                        break
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    context = item.context_expr
+                    if isinstance(context, ast.Call) and self._is_atomic(context):
+                        nodes = walk_own_scope(node.body)
+                        function = enclosing.get(id(node))
+                        blocks.append(_Block(nodes, function, self.span(context), False))
+                        break
+        return blocks
+
+    def _is_atomic(self, expr: ast.expr) -> bool:
+        """`transaction.atomic`, `atomic(using=...)`, `transaction.atomic(savepoint=False)`.
+
+        Not a transaction on a read replica (`using=settings.REPLICA_DB`): it
+        holds no writes for a task to wait for.
+        """
+        if isinstance(expr, ast.Call):
+            scope = self.scopes.get(id(expr), self.module_scope)
+            using = next((k.value for k in expr.keywords if k.arg == "using"), None)
+            if using is None and expr.args:
+                using = expr.args[0]
+            if using is not None and _READ_ONLY.search(ast.unparse(using)):
+                return False
+            return scope.qualify(expr.func) in ATOMIC
+        return self.module_scope.qualify(expr) in ATOMIC
+
+    def _dispatch(
+        self, call: ast.Call, block: _Block, loops: set[int]
+    ) -> Optional[TransactionDispatch]:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in SENDING_METHODS:
+            return None
+        scope = self.scopes.get(id(call), self.module_scope)
+        receiver = func.value
+        if func.attr != "send_task":
+            receiver = signature_receiver(receiver) or receiver  # x.s(...).delay()
+        return TransactionDispatch(
+            self.span(call),
+            func.attr,
+            scope.qualify(receiver),
+            block.atomic,
+            block.decorated,
+            block.via,
+            id(call) in self.discarded,
+            id(call) in loops,
+            _transaction_name(scope),
+        )
+
+    def _helper(
+        self,
+        call: ast.Call,
+        caller: Optional[Function],
+        functions: dict[str, Function],
+        owners: dict[int, ast.ClassDef],
+    ) -> Optional[tuple[Function, str]]:
+        """The function of this module a call in the block runs: `helper()`, `self.m()`."""
+        func = call.func
+        scope = self.scopes.get(id(call), self.module_scope)
+        if isinstance(func, ast.Name) and func.id in functions:
+            if scope.is_local(func.id) or func.id in scope.local_imports:
+                return None  # a local name shadows the module's function
+            return functions[func.id], f"{func.id}()"
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return None
+        owner = owners.get(id(caller)) if caller is not None else None
+        if owner is None or caller is None:
+            return None
+        args = caller.args
+        first = [*args.posonlyargs, *args.args][:1]
+        if not first or first[0].arg != func.value.id:
+            return None
+        if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in caller.decorator_list):
+            return None
+        for stmt in owner.body:
+            if isinstance(stmt, _FUNCTIONS) and stmt.name == func.attr:
+                return stmt, f"{func.value.id}.{func.attr}()"
+        return None
+
+
+def _closer(record: TransactionDispatch, known: TransactionDispatch) -> bool:
+    """Prefer a call written in the block itself, then the innermost block."""
+    if len(record.via) != len(known.via):
+        return len(record.via) < len(known.via)
+    return record.atomic > known.atomic
+
+
+def _mentions_atomic(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "atomic") or (
+        isinstance(node, ast.alias) and (node.name == "atomic" or node.name.endswith(".atomic"))
+    )
+
+
+def _in_loops(body: list[ast.stmt]) -> set[int]:
+    """Ids of the nodes inside a loop or comprehension of one function body."""
+    inside: set[int] = set()
+    for node in walk_own_scope(body):
+        if isinstance(node, _LOOPS):
+            inside.update(id(n) for n in ast.walk(node))
+    return inside
+
+
+def _transaction_name(scope: Scope) -> Literal["django", "free", "other"]:
+    """What `transaction` means where the call is written."""
+    name = "transaction"
+    if not (
+        name in scope.local_imports
+        or name in scope.local_names
+        or name in scope.imports
+        or name in scope.module_names
+    ):
+        return "free"
+    return "django" if scope.qualify_name(name) == _DJANGO_TRANSACTION else "other"
