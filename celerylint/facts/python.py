@@ -19,6 +19,7 @@ from typing import Optional
 from celerylint.facts.bodies import _GET_CONTEXT
 from celerylint.facts.configuration import ConfigurationWrites
 from celerylint.facts.definitions import Definitions
+from celerylint.facts.discovery import DiscoveryFacts
 from celerylint.facts.dispatches import Dispatches
 from celerylint.facts.handoffs import dropped_results
 from celerylint.facts.layout import Layout
@@ -44,7 +45,7 @@ from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 from celerylint.facts.walk import bound_names, walk_all, walk_own_scope
 
 
-class Extractor(ConfigurationWrites, Definitions, Dispatches):
+class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
     """Extracts the facts of one module. Use `extract()`."""
 
     def __init__(
@@ -111,6 +112,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 sorted(dropped_results(self._all_nodes, self.span), key=lambda d: d.span)
             ),
             dynamic=self.dynamic,
+            discovery=self._discovery(),
         )
 
     def _factory_apps(self) -> None:
