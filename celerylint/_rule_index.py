@@ -114,6 +114,20 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "never",
     ),
     (
+        "CL602",
+        "unknown-task-name",
+        "error",
+        "A task is named by a string that no app of the project registers.",
+        "never",
+    ),
+    (
+        "CL605",
+        "task-module-not-imported",
+        "error",
+        "A module defines tasks that its app's worker never imports.",
+        "never",
+    ),
+    (
         "CL801",
         "delay-with-execution-options",
         "error",

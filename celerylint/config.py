@@ -95,6 +95,9 @@ class Config:
     task_decorators: tuple[str, ...] = ()
     django_settings_module: str | None = None
     services: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Task names (or glob patterns) another repository's worker serves: send_task
+    # and beat entries may name them (unknown-task-name).
+    external_tasks: tuple[str, ...] = ()
     respect_gitignore: bool = True
     fix_time_limit: int = 300
     fix_soft_time_limit: int = 240
@@ -236,12 +239,15 @@ _TOP_KEYS = (
     "task-decorators",
     "django-settings-module",
     "services",
+    "external-tasks",
     "respect-gitignore",
     "fix",
     "cache-dir",
 )
 _FIX_KEYS = ("time-limit", "soft-time-limit", "max-retries")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+# A task name as Celery sends it, or a glob over names (`billing.*`).
+_TASK_PATTERN = re.compile(r"^[A-Za-z0-9_.:/@*?\[\]!-]+$")
 
 
 class _Validator:
@@ -306,6 +312,16 @@ def _build(table: dict[str, Any], path: Path, root: Path, section: str) -> Confi
         kw["django_settings_module"] = v.dotted(
             table["django-settings-module"], "django-settings-module", "proj.settings"
         )
+
+    if "external-tasks" in table:
+        patterns = v.strings(table["external-tasks"], "external-tasks")
+        for index, item in enumerate(patterns):
+            if not _TASK_PATTERN.match(item):
+                raise v.fail(
+                    f"external-tasks[{index}]",
+                    f"expected a task name or glob like 'billing.tasks.*', got {_short(item)}",
+                )
+        kw["external_tasks"] = patterns
 
     if "respect-gitignore" in table:
         value = table["respect-gitignore"]

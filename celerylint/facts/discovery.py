@@ -11,7 +11,7 @@ string (`send_task("proj.tasks.add")`) is recorded with the string's span.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Optional
 
 from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value
@@ -42,6 +42,7 @@ _DYNAMIC_IMPORTS = frozenset(
         "pkgutil.walk_packages",
     }
 )
+_FUNCTION_REFS = (ast.Name, ast.Attribute)
 # Methods that name a task by their first argument (or `name=`).
 _NAMING_METHODS = frozenset({"send_task", "signature", "Signature", "subtask"})
 
@@ -120,7 +121,7 @@ class DiscoveryFacts:
         scope = self.function_scope(node, outer, walk_own_scope(node.body))
         self._d_body(node.body, function, scope)
 
-    def _d_nodes(self, roots: list[ast.AST], function: Optional[str], scope: Scope) -> None:
+    def _d_nodes(self, roots: Sequence[ast.AST], function: Optional[str], scope: Scope) -> None:
         """Calls in expressions (lambdas included: they run where they are called)."""
         stack = list(roots)
         while stack:
@@ -164,17 +165,16 @@ class DiscoveryFacts:
             if text is not None and named is not None:
                 receiver = scope.qualify(func.value) if isinstance(func, ast.Attribute) else callee
                 self._names.append(TaskNameUse(method, receiver, text, self.span(named)))
-        elif callee and (callee.endswith(".task") or callee.endswith("shared_task")):
-            if call.args and isinstance(call.args[0], (ast.Name, ast.Attribute)):
-                # `shared_task(impl)`: a task made without a decorator, named after impl.
-                self._functional.append(FunctionalTask(callee, None, self.span(call)))
+        elif (
+            _is_maker(callee) and call.args and isinstance(call.args[0], (ast.Name, ast.Attribute))
+        ):
+            # `shared_task(impl)`: a task made without a decorator, named after impl.
+            self._functional.append(FunctionalTask(callee or "", None, self.span(call)))
 
     def _d_functional_task(self, maker: ast.Call, call: ast.Call, scope: Scope) -> None:
         """`app.task(name="x")(impl)`: the maker call applied to a function."""
         callee = scope.qualify(maker.func)
-        if not callee or not (callee.endswith(".task") or callee.endswith("shared_task")):
-            return
-        if not call.args:
+        if callee is None or not _is_maker(callee) or not call.args:
             return
         name = keyword_value(maker, "name")
         node: Optional[Node] = self.nodes.build(name, scope) if name is not None else None
@@ -199,6 +199,11 @@ class DiscoveryFacts:
         self._autodiscovers.append(
             AutodiscoverCall(receiver, packages, lazy, related, function, self.span(call))
         )
+
+
+def _is_maker(callee: Optional[str]) -> bool:
+    """`app.task` or `shared_task`, as far as a name tells (the model decides)."""
+    return bool(callee) and (callee.endswith(".task") or callee.endswith("shared_task"))  # type: ignore[union-attr]
 
 
 def _is_type_checking(test: ast.expr) -> bool:
