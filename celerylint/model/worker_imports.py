@@ -112,7 +112,7 @@ class WorkerImportsBuilder:
     def _settings_roots(self, app: App, result: WorkerImports, roots: Roots) -> None:
         for name in ("imports", "include"):
             setting = app.setting(name)
-            if setting.is_default:
+            if setting.known and setting.is_default:
                 continue
             names = _strings(setting.value)
             if names is None:
@@ -156,7 +156,13 @@ class WorkerImportsBuilder:
             packages = self._packages(app, packages_node, path, result)
             if packages is None:
                 return
-            how = f"autodiscover_tasks() of {', '.join(packages) or 'nothing'}"
+            listed = ", ".join(packages) or "nothing"
+            how = f"autodiscover_tasks() of {listed}"
+            if isinstance(packages_node, Ref) and packages_node.qualname.startswith(
+                DJANGO_SETTINGS_PREFIX
+            ):
+                setting = packages_node.qualname[len(DJANGO_SETTINGS_PREFIX) :]
+                how = f"autodiscover_tasks() of settings.{setting} ({listed})"
         suffix = f" (`{related}` modules)" if related else ""
         result.how.append(how + suffix)
         for package in packages:
