@@ -150,7 +150,9 @@ class DiscoveryFacts:
         if callee in _DYNAMIC_IMPORTS:
             self._dynamic.append(DynamicImport(const_str(first), function, self.span(call)))
             return
-        if isinstance(func, ast.Call):
+        if isinstance(func, ast.Call) and function is None:
+            # In a function it is a decorator of the project's own (a factory the
+            # model follows); at import time it makes a task by itself.
             self._d_functional_task(func, call, scope)
         method = func.attr if isinstance(func, ast.Attribute) else None
         if isinstance(func, ast.Name) and callee and callee.startswith("celery."):
@@ -165,9 +167,7 @@ class DiscoveryFacts:
             if text is not None and named is not None:
                 receiver = scope.qualify(func.value) if isinstance(func, ast.Attribute) else callee
                 self._names.append(TaskNameUse(method, receiver, text, self.span(named)))
-        elif (
-            _is_maker(callee) and call.args and isinstance(call.args[0], (ast.Name, ast.Attribute))
-        ):
+        elif function is None and _is_maker(callee) and isinstance(first, _FUNCTION_REFS):
             # `shared_task(impl)`: a task made without a decorator, named after impl.
             self._functional.append(FunctionalTask(callee or "", None, self.span(call)))
 
