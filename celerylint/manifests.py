@@ -40,6 +40,8 @@ _WORKER = re.compile(
 _TIME_LIMIT = re.compile(rb"--time-limit\b")
 # `--pool=solo`, `--pool solo`, `-P solo`, `-Psolo` (not the p of --max-tasks-per-child).
 _POOL = re.compile(rb"(?:--pool[ =]|(?<![\w-])-P ?)[\"']?([A-Za-z_.:]+)")
+# `-A proj`, `-Aproj`, `--app proj`, `--app=proj.celery:app` (the app celery loads).
+_APP = re.compile(rb"(?:--app[ =]|(?<![\w-])-A ?)[\"']?([A-Za-z_][\w.:]*)")
 
 
 @dataclass
@@ -50,6 +52,7 @@ class WorkerCommands:
     sets_time_limit: bool = False
     pools: list[str] = field(default_factory=list)  # one entry per command ("prefork" if none)
     files: list[str] = field(default_factory=list)
+    apps: list[str] = field(default_factory=list)  # `-A` values, as written
 
     @property
     def all_without_children(self) -> bool:
@@ -93,3 +96,6 @@ def _read_commands(data: bytes, path: str, found: WorkerCommands) -> None:
             found.sets_time_limit = True
         pool = _POOL.search(match.group(1))
         found.pools.append(pool.group(1).decode("ascii", "replace").lower() if pool else "prefork")
+        app = _APP.search(line)
+        if app:
+            found.apps.append(app.group(1).decode("ascii", "replace"))

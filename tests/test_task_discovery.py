@@ -191,3 +191,17 @@ def test_external_tasks_are_validated(tmp_path: Path, value: str, expected: str)
     with pytest.raises(ConfigError) as info:
         load_config(None, tmp_path)
     assert expected in str(info.value)
+
+
+def test_worker_commands_give_the_app_module() -> None:
+    from celerylint.manifests import WorkerCommands, _read_commands
+
+    found = WorkerCommands()
+    text = (
+        b"worker: celery -A proj.celery:app worker -l info\n"
+        b'command: ["celery", "--app=web.worker", "worker"]\n'
+        b"exec celery -Aproj worker\n"
+        b"celery --app $APP worker\n"
+    )
+    _read_commands(text, "Procfile", found)
+    assert (found.count, found.apps) == (4, ["proj.celery:app", "web.worker", "proj"])

@@ -45,7 +45,10 @@ DJANGO_SETTINGS_PREFIX = "django.conf.settings."
 _DJANGO_APP_MODULES = ("models", "admin", "apps", "urls", "signals", "receivers", "handlers")
 # Module names `celery -A <module> worker` is commonly given besides the app's own module.
 _ENTRY_LEAVES = frozenset(
-    {"worker", "workers", "celery", "celery_app", "celeryapp", "celery_worker", "app", "main"}
+    {
+        *("worker", "workers", "celery", "celery_app", "celeryapp", "celery_worker"),
+        *("app", "main", "tasks"),
+    }
 )
 
 
@@ -88,10 +91,23 @@ class WorkerImportsBuilder:
 
     # -- roots -----------------------------------------------------------------
 
-    def _entries(self, app: App) -> list[tuple[str, str]]:
-        """Modules a `celery -A` command may name: they bind the app at module level and
-        are a script next to it, a package, or named like an entry point (`worker.py`)."""
-        found: list[tuple[str, str]] = []
+    def _entries(self, app: App) -> Roots:
+        """Modules a `celery -A <module> worker` command may name besides the app's own.
+
+        The deployment files say which (`-A proj.tasks`, `--app=web.worker:app`;
+        Celery also tries `<module>.celery`). Where a command does not, any
+        module binding the app at module level may be the one, if it is a
+        script next to it, a package, or named like an entry point
+        (`worker.py`, `tasks.py`: `celery -A proj.tasks worker` is common).
+        """
+        found: Roots = []
+        workers = self.project.workers
+        for value in workers.apps:
+            dotted = value.split(":", 1)[0]
+            for candidate in (dotted, f"{dotted}.celery"):
+                self._add_root(candidate, app.module, found)
+        if workers.apps and len(workers.apps) == workers.count:
+            return found
         for module in self.project.relevant:
             if module == app.module:
                 continue
@@ -100,11 +116,8 @@ class WorkerImportsBuilder:
             is_package = self.modules.paths[module].endswith("__init__.py")
             if "." in display and leaf not in _ENTRY_LEAVES and not is_package:
                 continue
-            facts = self.modules.facts(module)
-            if facts is None:
-                continue
-            for event_name in self.modules.namespace(module).bindings:
-                if self._app_of(f"{module}.{event_name}", module) is app:
+            for name in self.modules.namespace(module).bindings:
+                if self._app_of(f"{module}.{name}", module) is app:
                     found.append((display, module))
                     break
         return found
