@@ -142,10 +142,24 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "sometimes",
     ),
     (
+        "CL602",
+        "unknown-task-name",
+        "error",
+        "A task is named by a string that no app of the project registers.",
+        "never",
+    ),
+    (
         "CL604",
         "always-eager",
         "error",
         "Eager mode is on in settings that production uses.",
+        "never",
+    ),
+    (
+        "CL605",
+        "task-module-not-imported",
+        "error",
+        "A module defines tasks that its app's worker never imports.",
         "never",
     ),
     (

@@ -151,6 +151,7 @@ def build_project(store: FactStore, sources: ProjectSources, config: Config) -> 
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,
         service_groups=config.services,
+        external_tasks=config.external_tasks,
         fix_defaults={
             "time_limit": config.fix_time_limit,
             "soft_time_limit": config.fix_soft_time_limit,

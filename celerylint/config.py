@@ -99,6 +99,9 @@ class Config:
     task_decorators: tuple[str, ...] = ()
     django_settings_module: str | None = None
     services: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Task names (or glob patterns) another repository's worker serves: send_task
+    # and beat entries may name them (unknown-task-name).
+    external_tasks: tuple[str, ...] = ()
     respect_gitignore: bool = True
     # Paths given explicitly are excluded too (`--force-exclude`; pre-commit passes files).
     force_exclude: bool = False
@@ -296,6 +299,7 @@ _TOP_KEYS = (
     "task-decorators",
     "django-settings-module",
     "services",
+    "external-tasks",
     "respect-gitignore",
     "force-exclude",
     "fix",
@@ -303,6 +307,8 @@ _TOP_KEYS = (
 )
 _FIX_KEYS = ("time-limit", "soft-time-limit", "max-retries")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+# A task name as Celery sends it, or a glob over names (`billing.*`).
+_TASK_PATTERN = re.compile(r"^[A-Za-z0-9_.:/@*?\[\]!-]+$")
 
 
 class _Validator:
@@ -374,6 +380,15 @@ def _build(table: dict[str, Any], path: Path, root: Path, section: str) -> Confi
             if not isinstance(value, bool):
                 raise v.fail(key, f"expected a boolean, got {_describe(value)}")
             kw[key.replace("-", "_")] = value
+    if "external-tasks" in table:
+        patterns = v.strings(table["external-tasks"], "external-tasks")
+        for index, item in enumerate(patterns):
+            if not _TASK_PATTERN.match(item):
+                raise v.fail(
+                    f"external-tasks[{index}]",
+                    f"expected a task name or glob like 'billing.tasks.*', got {_short(item)}",
+                )
+        kw["external_tasks"] = patterns
 
     if "per-file-ignores" in table:
         kw["per_file_ignores"] = _per_file_ignores(v, table["per-file-ignores"])

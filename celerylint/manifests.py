@@ -60,6 +60,8 @@ _RESULT_BACKEND = re.compile(
     re.MULTILINE,
 )
 _POOL = re.compile(rb"(?:--pool[ =]|(?<![\w-])-P ?)[\"']?([A-Za-z_.:]+)")
+# `-A proj`, `-Aproj`, `--app proj`, `--app=proj.celery:app` (the app celery loads).
+_APP = re.compile(rb"(?:--app[ =]|(?<![\w-])-A ?)[\"']?([A-Za-z_][\w.:]*)")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class WorkerCommands:
     # Some deployment file names a result backend (`CELERY_RESULT_BACKEND=...` in an
     # environment, `--result-backend`): the code alone cannot show that no app has one.
     names_result_backend: bool = False
+    apps: list[str] = field(default_factory=list)  # `-A` values, as written
 
     @property
     def all_without_children(self) -> bool:
@@ -130,6 +133,9 @@ def _read_commands(data: bytes, path: str, found: WorkerCommands) -> None:
             found.sets_time_limit = True
         pool = _POOL.search(match.group(1))
         found.pools.append(pool.group(1).decode("ascii", "replace").lower() if pool else "prefork")
+        app = _APP.search(line)
+        if app:
+            found.apps.append(app.group(1).decode("ascii", "replace"))
 
 
 _SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"

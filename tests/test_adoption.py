@@ -16,7 +16,7 @@ from celerylint.report.lines import SourceCache
 CELERY_PY = """\
 from celery import Celery
 
-app = Celery("proj", broker="redis://localhost:6379/0")
+app = Celery("proj", broker="redis://localhost:6379/0", include=["proj.tasks", "proj.tricky"])
 app.conf.accept_content = ["json", "pickle"]
 """
 

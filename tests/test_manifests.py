@@ -12,7 +12,10 @@ from celerylint.config import load_config
 from celerylint.manifests import WorkerCommands, scan, settings_modules
 from celerylint.sources.discover import discover
 
-APP = 'from celery import Celery\n\napp = Celery("proj", broker="redis://r/0")\n'
+APP = (
+    "from celery import Celery\n\n"
+    'app = Celery("proj", broker="redis://r/0", include=["proj.tasks"])\n'
+)
 TASKS = (
     "import multiprocessing\n\nfrom proj.celery import app\n\n\n"
     "@app.task\ndef crunch():\n"

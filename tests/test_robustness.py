@@ -41,7 +41,7 @@ RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
 SIBLING = """\
 from celery import Celery
 
-app = Celery("proj", broker="redis://localhost:6379/0")
+app = Celery("proj", broker="redis://localhost:6379/0", include=["proj.tasks"])
 app.conf.accept_content = ["json", "pickle"]
 app.conf.task_time_limit = 300
 """

@@ -20,6 +20,7 @@ from typing import Optional
 from celerylint.facts.bodies import _GET_CONTEXT
 from celerylint.facts.configuration import ConfigurationWrites
 from celerylint.facts.definitions import Definitions
+from celerylint.facts.discovery import DiscoveryFacts
 from celerylint.facts.dispatches import Dispatches
 from celerylint.facts.handoffs import dropped_results
 from celerylint.facts.layout import Layout
@@ -47,7 +48,7 @@ from celerylint.facts.transactions import TransactionExtraction
 from celerylint.facts.walk import bound_names, walk_all, walk_own_scope
 
 
-class Extractor(ConfigurationWrites, Definitions, Dispatches):
+class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
     """Extracts the facts of one module. Use `extract()`."""
 
     def __init__(
@@ -122,6 +123,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             transaction_dispatches=tuple(transactions.dispatches(self.tree, self._all_nodes)),
             names_result_backend=self._source_names_backend
             and names_result_backend(self._all_nodes),
+            discovery=self._discovery(),
         )
 
     def _factory_apps(self) -> None:

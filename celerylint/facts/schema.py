@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 19
+FACTS_VERSION = 20
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -493,6 +493,73 @@ class TransactionDispatch(msgspec.Struct, frozen=True, array_like=True):
     transaction: Literal["django", "free", "other"] = "other"
 
 
+# -- task discovery: imports, autodiscovery, task names (CL602, CL605) ------------
+#
+# What a worker imports and which names tasks are sent by. `function` is None
+# for code that runs when the module is imported (module level, also inside
+# `if`/`try` and class bodies; never under `if TYPE_CHECKING:`), else the
+# module-level function (or `Class.method`) the code is written in.
+
+
+class ModuleImport(msgspec.Struct, frozen=True, array_like=True):
+    """`import a.b` (module "a.b") or `from a import b, c` (module "a", names b, c)."""
+
+    module: str  # absolute
+    names: tuple[str, ...]  # from-imports: each may be a submodule
+    function: Optional[str]
+    span: Span
+
+
+class DynamicImport(msgspec.Struct, frozen=True, array_like=True):
+    """`importlib.import_module(x)`, `__import__(x)`, `import_string(x)`, ...: None if computed."""
+
+    module: Optional[str]
+    function: Optional[str]
+    span: Span
+
+
+class AutodiscoverCall(msgspec.Struct, frozen=True, array_like=True):
+    """`app.autodiscover_tasks(packages, related_name=..., force=...)`.
+
+    `packages` is None when not given (Celery asks its fixups: Django's apps);
+    for `lambda: X` it is X, with `lazy` set. `related_name` None: the default
+    "tasks".
+    """
+
+    receiver: str
+    packages: Optional[Node]
+    lazy: bool
+    related_name: Optional[Node]
+    function: Optional[str]
+    span: Span
+
+
+class TaskNameUse(msgspec.Struct, frozen=True, array_like=True):
+    """A task named by a string literal: `x.send_task("n")`, `signature("n")`, `Signature("n")`."""
+
+    method: str  # send_task, signature, Signature, subtask
+    receiver: Optional[str]  # qualified receiver or callee; None for a local (`self.app`)
+    name: str
+    span: Span  # the string
+
+
+class FunctionalTask(msgspec.Struct, frozen=True, array_like=True):
+    """A task decorator called as a function: `app.task(name="x")(impl)`, `shared_task(impl)`."""
+
+    maker: str
+    name: Optional[Node]
+    span: Span
+
+
+class Discovery(msgspec.Struct, frozen=True, array_like=True):
+    imports: tuple[ModuleImport, ...] = ()
+    dynamic_imports: tuple[DynamicImport, ...] = ()
+    autodiscovers: tuple[AutodiscoverCall, ...] = ()
+    called_at_import: tuple[str, ...] = ()  # module functions called at import time
+    task_names: tuple[TaskNameUse, ...] = ()
+    functional_tasks: tuple[FunctionalTask, ...] = ()
+
+
 # -- the file --------------------------------------------------------------------
 
 
@@ -542,6 +609,7 @@ class FileFacts(msgspec.Struct, frozen=True):
     # exec/globals()/split-settings: names may be bound that the facts do not show.
     dynamic: bool = False
     suppressions: tuple[Suppression, ...] = ()
+    discovery: Discovery = Discovery()
 
 
 def failed(message: str, line: int = 1, col: int = 0) -> FileFacts:

@@ -24,6 +24,7 @@ from celerylint.facts.values import Evaluator
 from celerylint.manifests import WorkerCommands
 from celerylint.model.namespace import FactsLoader, Modules
 from celerylint.model.references import References
+from celerylint.model.registry import TaskNameRef, TaskRegistry, build_registry, task_name_refs
 from celerylint.model.settings import App, AppBuilder
 from celerylint.model.tasks import (
     CURRENT_APP,
@@ -33,6 +34,7 @@ from celerylint.model.tasks import (
     Task,
     TaskOptions,
 )
+from celerylint.model.worker_imports import WorkerImports, WorkerImportsBuilder
 
 # Dispatch methods whose result is a signature or canvas part: the result may be read.
 SIGNATURES = frozenset({"s", "si", "signature", "map", "starmap", "chunks"})
@@ -85,6 +87,7 @@ class Project:
         roots: Optional[dict[str, str]] = None,
         mentioning: Optional[Callable[[str], list[str]]] = None,
         workers: Optional[WorkerCommands] = None,
+        external_tasks: tuple[str, ...] = (),
     ) -> None:
         self._mentioning = mentioning
         # Worker command lines in deployment files (Procfile, compose, k8s, scripts).
@@ -110,6 +113,9 @@ class Project:
             for call in self._facts(module).dispatches
         ]
         self.links = self._link_services(service_groups)
+        # Task names (globs) served by another repository's worker ([tool.celerylint]).
+        self.external_tasks = external_tasks
+        self._worker_imports: dict[str, WorkerImports] = {}
 
     def modules_mentioning(self, text: str) -> list[str]:
         """Every project module whose source contains `text`, parsed or not (slow)."""
@@ -154,6 +160,26 @@ class Project:
             return None if task.opaque_options else False
         value = self.evaluator.evaluate(declared.node, declared.path)
         return bool(value.value) if value.known else None
+
+    # -- task discovery ------------------------------------------------------------
+
+    @functools.cached_property
+    def task_registry(self) -> TaskRegistry:
+        """The task names the project's apps register, and whether that is all of them."""
+        return build_registry(self)
+
+    @functools.cached_property
+    def task_name_refs(self) -> list[TaskNameRef]:
+        """Tasks named by string literals: send_task, signatures, beat, routes, annotations."""
+        return task_name_refs(self)
+
+    def worker_imports(self, app: App) -> WorkerImports:
+        """The modules the app's worker imports at start (and how it finds them)."""
+        found = self._worker_imports.get(app.key)
+        if found is None:
+            found = WorkerImportsBuilder(self).build(app)
+            self._worker_imports[app.key] = found
+        return found
 
     @functools.cached_property
     def references(self) -> References:

@@ -1,0 +1,212 @@
+"""What a worker imports, and the task names written as strings (facts for CL602, CL605).
+
+Celery registers a task when the worker imports its module: through
+`include`/`imports`, `autodiscover_tasks()`, or a module-level import chain
+from a module it imports (CELERY_FACTS.md, "Tasks"). Import statements are
+recorded with the function they run in (None: when the module is imported),
+so the model can follow only what runs at import time. A task named by a
+string (`send_task("proj.tasks.add")`) is recorded with the string's span.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+from typing import Any, Optional
+
+from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value
+from celerylint.facts.schema import (
+    AutodiscoverCall,
+    Discovery,
+    DynamicImport,
+    FunctionalTask,
+    ModuleImport,
+    Node,
+    Span,
+    TaskNameUse,
+)
+from celerylint.facts.scope import Scope, resolve_relative
+from celerylint.facts.walk import walk_own_scope
+
+# Calls that import the module named by their first argument.
+_DYNAMIC_IMPORTS = frozenset(
+    {
+        "importlib.import_module",
+        "builtins.__import__",
+        "django.utils.module_loading.import_string",
+        "django.utils.module_loading.autodiscover_modules",
+        "celery.utils.imports.symbol_by_name",
+        "celery.utils.imports.import_from_cwd",
+        "kombu.utils.imports.symbol_by_name",
+        "werkzeug.utils.import_string",
+        "pkgutil.walk_packages",
+    }
+)
+_FUNCTION_REFS = (ast.Name, ast.Attribute)
+# Methods that name a task by their first argument (or `name=`).
+_NAMING_METHODS = frozenset({"send_task", "signature", "Signature", "subtask"})
+
+
+class DiscoveryFacts:
+    """Imports, dynamic imports, autodiscovery and task names of one module."""
+
+    # Provided by the extractor this is mixed into.
+    tree: ast.Module
+    module: str
+    is_package: bool
+    scope: Scope
+    nodes: NodeBuilder
+    span: Callable[[Any], Span]
+    function_scope: Callable[..., Scope]
+
+    def _discovery(self) -> Discovery:
+        self._imports: list[ModuleImport] = []
+        self._dynamic: list[DynamicImport] = []
+        self._autodiscovers: list[AutodiscoverCall] = []
+        self._called: set[str] = set()
+        self._names: list[TaskNameUse] = []
+        self._functional: list[FunctionalTask] = []
+        self._d_body(self.tree.body, None, self.scope)
+        return Discovery(
+            tuple(self._imports),
+            tuple(self._dynamic),
+            tuple(self._autodiscovers),
+            tuple(sorted(self._called)),
+            tuple(self._names),
+            tuple(self._functional),
+        )
+
+    def _d_body(self, body: list[ast.stmt], function: Optional[str], scope: Scope) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.If) and _is_type_checking(stmt.test):
+                self._d_body(stmt.orelse, function, scope)
+                continue
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._d_nodes(stmt.decorator_list, function, scope)
+                inner = function or stmt.name
+                self._d_scope(stmt, inner, scope)
+                continue
+            if isinstance(stmt, ast.ClassDef):
+                self._d_nodes([*stmt.decorator_list, *stmt.bases], function, scope)
+                for item in stmt.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self._d_nodes(item.decorator_list, function, scope)
+                        self._d_scope(item, function or f"{stmt.name}.{item.name}", scope)
+                    else:
+                        self._d_body([item], function, scope)
+                continue
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._d_import(stmt, function)
+                continue
+            nested = [getattr(stmt, f, None) or [] for f in ("body", "orelse", "finalbody")]
+            nested.extend(h.body for h in getattr(stmt, "handlers", None) or [])
+            nested.extend(c.body for c in getattr(stmt, "cases", None) or [])
+            if any(nested):
+                for field in ast.iter_fields(stmt):
+                    name, value = field
+                    if name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                        continue
+                    if isinstance(value, ast.AST):
+                        self._d_nodes([value], function, scope)
+                    elif isinstance(value, list):
+                        self._d_nodes([v for v in value if isinstance(v, ast.AST)], function, scope)
+                for block in nested:
+                    self._d_body(block, function, scope)
+                continue
+            self._d_nodes([stmt], function, scope)
+
+    def _d_scope(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, function: str, outer: Scope
+    ) -> None:
+        scope = self.function_scope(node, outer, walk_own_scope(node.body))
+        self._d_body(node.body, function, scope)
+
+    def _d_nodes(self, roots: Sequence[ast.AST], function: Optional[str], scope: Scope) -> None:
+        """Calls in expressions (lambdas included: they run where they are called)."""
+        stack = list(roots)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Call):
+                self._d_call(node, function, scope)
+            stack.extend(ast.iter_child_nodes(node))
+
+    def _d_import(self, stmt: ast.Import | ast.ImportFrom, function: Optional[str]) -> None:
+        span = self.span(stmt)
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                self._imports.append(ModuleImport(alias.name, (), function, span))
+            return
+        base = resolve_relative(self.module, self.is_package, stmt.level, stmt.module)
+        names = tuple(alias.name for alias in stmt.names if alias.name != "*")
+        if base:
+            self._imports.append(ModuleImport(base, names, function, span))
+
+    def _d_call(self, call: ast.Call, function: Optional[str], scope: Scope) -> None:
+        func = call.func
+        callee = scope.qualify(func)
+        first = call.args[0] if call.args else None
+        if function is None and isinstance(func, ast.Name) and func.id in scope.module_names:
+            self._called.add(func.id)
+        if callee in _DYNAMIC_IMPORTS:
+            self._dynamic.append(DynamicImport(const_str(first), function, self.span(call)))
+            return
+        if isinstance(func, ast.Call) and function is None:
+            # In a function it is a decorator of the project's own (a factory the
+            # model follows); at import time it makes a task by itself.
+            self._d_functional_task(func, call, scope)
+        method = func.attr if isinstance(func, ast.Attribute) else None
+        if isinstance(func, ast.Name) and callee and callee.startswith("celery."):
+            method = callee.rsplit(".", 1)[-1]
+        if method == "autodiscover_tasks" and isinstance(func, ast.Attribute):
+            self._d_autodiscover(call, func, function, scope)
+        elif method in _NAMING_METHODS:
+            named = first if first is not None else keyword_value(call, "name")
+            if method != "send_task" and first is None:
+                named = None  # `x.signature(name=...)`: not how a task is named
+            text = const_str(named)
+            if text is not None and named is not None:
+                receiver = scope.qualify(func.value) if isinstance(func, ast.Attribute) else callee
+                self._names.append(TaskNameUse(method, receiver, text, self.span(named)))
+        elif function is None and _is_maker(callee) and isinstance(first, _FUNCTION_REFS):
+            # `shared_task(impl)`: a task made without a decorator, named after impl.
+            self._functional.append(FunctionalTask(callee or "", None, self.span(call)))
+
+    def _d_functional_task(self, maker: ast.Call, call: ast.Call, scope: Scope) -> None:
+        """`app.task(name="x")(impl)`: the maker call applied to a function."""
+        callee = scope.qualify(maker.func)
+        if callee is None or not _is_maker(callee) or not call.args:
+            return
+        name = keyword_value(maker, "name")
+        node: Optional[Node] = self.nodes.build(name, scope) if name is not None else None
+        self._functional.append(FunctionalTask(callee, node, self.span(call)))
+
+    def _d_autodiscover(
+        self, call: ast.Call, func: ast.Attribute, function: Optional[str], scope: Scope
+    ) -> None:
+        receiver = scope.qualify(func.value)
+        if receiver is None:
+            return
+        packages_expr = call.args[0] if call.args else keyword_value(call, "packages")
+        related_expr = call.args[1] if len(call.args) > 1 else keyword_value(call, "related_name")
+        lazy = False
+        packages: Optional[Node] = None
+        if isinstance(packages_expr, ast.Lambda) and not packages_expr.args.args:
+            lazy = True
+            packages_expr = packages_expr.body
+        if packages_expr is not None:
+            packages = self.nodes.build(packages_expr, scope)
+        related = self.nodes.build(related_expr, scope) if related_expr is not None else None
+        self._autodiscovers.append(
+            AutodiscoverCall(receiver, packages, lazy, related, function, self.span(call))
+        )
+
+
+def _is_maker(callee: Optional[str]) -> bool:
+    """`app.task` or `shared_task`, as far as a name tells (the model decides)."""
+    return bool(callee) and (callee.endswith(".task") or callee.endswith("shared_task"))  # type: ignore[union-attr]
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"

@@ -1,0 +1,233 @@
+"""Which task names the project's apps register, and where tasks are named by a string.
+
+A task is registered under its explicit `name=` or, by default, under
+`<module>.<function>` with the module's `__name__` as the worker imports it
+(celery.utils.imports.gen_task_name). A name is only known to be missing
+when every task's name is known: a computed name, a decorator whose options
+cannot be seen, a `register_task` that cannot be followed, a task made by a
+call rather than a decorator, or a module that cannot be parsed makes the
+registry incomplete, and then no name is reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Optional
+
+from celerylint.facts.schema import Const, Map, Name, Node, Ref, Seq, Span
+from celerylint.model.namespace import Modules
+from celerylint.model.settings import App
+
+if TYPE_CHECKING:
+    from celerylint.model.project import Project
+
+# The tasks every Celery app registers itself (celery/app/builtins.py, Celery 5.7;
+# tests/test_registry.py checks them against a real app's registry).
+BUILTIN_TASKS = frozenset(
+    {
+        "celery.accumulate",
+        "celery.backend_cleanup",
+        "celery.chain",
+        "celery.chord",
+        "celery.chord_unlock",
+        "celery.chunks",
+        "celery.group",
+        "celery.map",
+        "celery.starmap",
+    }
+)
+
+# Receivers of `.signature("name")` that make a signature by task name.
+_SIGNATURE_FUNCTIONS = frozenset(
+    {
+        "celery.signature",
+        "celery.Signature",
+        "celery.subtask",
+        "celery.canvas.signature",
+        "celery.canvas.Signature",
+        "celery.canvas.subtask",
+    }
+)
+_CURRENT_APP = ("celery.current_app", "celery.app.current_app")
+
+UseKind = Literal["send_task", "signature", "beat", "route", "annotation"]
+
+
+@dataclass(frozen=True)
+class TaskNameRef:
+    """A task named by a string literal: a call, a beat entry, a routes or annotations key."""
+
+    name: str
+    kind: UseKind
+    path: str
+    span: Span
+    app: Optional[App]  # the app whose settings name it (beat, routes, annotations)
+
+
+@dataclass(frozen=True)
+class TaskRegistry:
+    """The task names the project's apps register (any app: a monorepo's services share names)."""
+
+    names: frozenset[str]
+    incomplete: Optional[str]  # why some task's name cannot be known
+    top_levels: frozenset[str]  # the project's top-level modules and packages
+
+    def registers(self, name: str) -> bool:
+        """Registered, also when the worker imports the module under a shorter name.
+
+        A checkout may hold the project one directory deeper than the worker's
+        `sys.path` sees it (`backend/orders/tasks.py` with `backend/__init__.py`,
+        run from `backend/`): `orders.tasks.x` is then `backend.orders.tasks.x` here.
+        """
+        if name in self.names:
+            return True
+        suffix = f".{name}"
+        return any(known.endswith(suffix) for known in self.names)
+
+    def closest(self, name: str) -> Optional[str]:
+        matches = difflib.get_close_matches(name, sorted(self.names), n=1, cutoff=0.6)
+        return matches[0] if matches else None
+
+    def closest_ratio(self, name: str) -> float:
+        """How similar the closest registered name is (difflib's ratio, 0 to 1)."""
+        closest = self.closest(name)
+        return difflib.SequenceMatcher(None, name, closest).ratio() if closest else 0.0
+
+    def in_project(self, name: str) -> bool:
+        """The name starts with one of the project's own top-level modules (`proj.tasks.x`)."""
+        return name.split(".", 1)[0] in self.top_levels
+
+
+def build_registry(project: Project) -> TaskRegistry:
+    names: set[str] = set()
+    incomplete: Optional[str] = None
+    for task in project.tasks:
+        if task.name is None:
+            incomplete = incomplete or f"the name of task {task.qualname} is computed"
+            continue
+        names.add(task.name)
+        if task.opaque_options and "name" not in task.own_options:
+            incomplete = incomplete or f"the options of task {task.qualname} cannot be seen"
+    for module in project.relevant:
+        facts = project.modules.facts(module)
+        if facts is None:
+            continue
+        path = project.modules.paths[module]
+        if facts.error is not None:
+            incomplete = incomplete or f"{Modules.display(module)} cannot be parsed"
+            continue
+        for registration in facts.registrations:
+            symbol = project.modules.resolve(registration.cls, module)
+            ok = symbol.kind == "class" and symbol.module and symbol.name
+            qualname = f"{symbol.module}.{symbol.name}"
+            if not ok or all(t.qualname != qualname for t in project.tasks):
+                incomplete = incomplete or f"the task {registration.cls} registers is not seen"
+        for made in facts.discovery.functional_tasks:
+            if made.name is None:
+                incomplete = incomplete or f"a task made by {made.maker}() has a computed name"
+                continue
+            value = project.evaluator.evaluate(made.name, path)
+            if value.known and isinstance(value.value, str):
+                names.add(value.value)
+            else:
+                incomplete = incomplete or f"a task made by {made.maker}() has a computed name"
+    top_levels = {Modules.display(m).split(".", 1)[0] for m in project.modules.paths}
+    return TaskRegistry(frozenset(names), incomplete, frozenset(top_levels))
+
+
+def task_name_refs(project: Project) -> list[TaskNameRef]:
+    """Every task named by a string literal in calls and in the apps' settings."""
+    refs: list[TaskNameRef] = []
+    for module in project.relevant:
+        facts = project.modules.facts(module)
+        if facts is None:
+            continue
+        path = project.modules.paths[module]
+        for use in facts.discovery.task_names:
+            if use.method == "send_task":
+                refs.append(TaskNameRef(use.name, "send_task", path, use.span, None))
+            elif _makes_signature(project, use.receiver, module):
+                refs.append(TaskNameRef(use.name, "signature", path, use.span, None))
+    seen: set[tuple[str, Span]] = set()
+    for app in project.apps:
+        for ref in _setting_refs(project, app):
+            if (ref.path, ref.span) not in seen:
+                seen.add((ref.path, ref.span))
+                refs.append(ref)
+    return refs
+
+
+def _makes_signature(project: Project, receiver: Optional[str], near: str) -> bool:
+    """`receiver.signature("name")` builds a signature by task name: an app or celery's own."""
+    if receiver is None:
+        return False
+    if receiver in _SIGNATURE_FUNCTIONS or receiver in _CURRENT_APP:
+        return True
+    symbol = project.modules.resolve(receiver, near)
+    if symbol.kind != "binding" or symbol.rest:
+        return False
+    return any(app.key == f"{symbol.module}:{symbol.name}" for app in project.apps)
+
+
+def _setting_refs(project: Project, app: App) -> Iterator[TaskNameRef]:
+    """Task names in the beat schedule, and the exact keys of routes and annotations."""
+    for setting, kind in (
+        ("beat_schedule", "beat"),
+        ("task_routes", "route"),
+        ("task_annotations", "annotation"),
+    ):
+        entry = app.setting(setting).entry
+        if entry is None or entry.conditional:
+            continue
+        for mapping, path in _mappings(project, entry.node, entry.path, 0):
+            for key, value in mapping.pairs:
+                if kind == "beat":
+                    found = _follow(project, value, path)
+                    if found is None or not isinstance(found[0], Map):
+                        continue
+                    for inner_key, inner_value in found[0].pairs:
+                        if _literal(inner_key) == "task":
+                            name = _literal(inner_value)
+                            if name is not None and inner_value.span is not None:
+                                yield TaskNameRef(name, "beat", found[1], inner_value.span, app)
+                    continue
+                name = _literal(key)
+                if name is not None and key.span is not None:
+                    yield TaskNameRef(name, kind, path, key.span, app)  # type: ignore[arg-type]
+
+
+def _mappings(project: Project, node: Node, path: str, depth: int) -> Iterator[tuple[Map, str]]:
+    """The dict displays a setting value is (a dict, or a list of dicts for routes)."""
+    found = _follow(project, node, path)
+    if found is None or depth > 2:
+        return
+    target, where = found
+    if isinstance(target, Map):
+        yield target, where
+    elif isinstance(target, Seq):
+        for item in target.items:
+            yield from _mappings(project, item, where, depth + 1)
+
+
+def _follow(project: Project, node: Node, path: str) -> Optional[tuple[Node, str]]:
+    """Follow module-level names and imports to the value they are bound to."""
+    for _ in range(10):
+        if isinstance(node, (Name, Ref)):
+            module = project.modules.module_of(path)
+            if isinstance(node, Name):
+                qualname = f"{module}.{node.id}" if module else node.id
+            else:
+                qualname = node.qualname
+            target = project.modules.binding_of(qualname, module)
+            if target is None:
+                return None
+            node, path = target
+        else:
+            return node, path
+    return None
+
+
+def _literal(node: Node) -> Optional[str]:
+    return node.value if isinstance(node, Const) and isinstance(node.value, str) else None

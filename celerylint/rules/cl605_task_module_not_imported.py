@@ -1,0 +1,54 @@
+"""CL605 task-module-not-imported: a module defines tasks its app's worker never imports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from celerylint.diagnostics import Diagnostic
+from celerylint.model.project import Project
+from celerylint.model.tasks import Task
+from celerylint.rules.base import diagnostic
+from celerylint.rules.registry import rule
+
+
+@rule("CL605", "task-module-not-imported")
+def task_module_not_imported(project: Project) -> Iterator[Diagnostic]:
+    if not project.apps:
+        return
+    imports = [project.worker_imports(app) for app in project.apps]
+    if any(found.open_reason is not None for found in imports):
+        return  # some worker imports modules that cannot be seen: any module may be one
+    reachable: set[str] = set()
+    for found in imports:
+        reachable |= found.modules
+    first: dict[str, Task] = {}
+    for task in project.tasks:
+        if task.kind != "function" or not task.apps or task.module in reachable:
+            continue
+        if _is_test_module(project.modules.display(task.module)):
+            continue  # run by the test suite in its own process (eager, or a test worker)
+        if task.module not in first or task.span < first[task.module].span:
+            first[task.module] = task
+    for module, task in sorted(first.items()):
+        app = task.apps[0] if task.apps else None
+        if app is None:
+            continue
+        how = "; ".join(project.worker_imports(app).how)
+        display = project.modules.display(module)
+        yield diagnostic(
+            "CL605",
+            f"No worker of `{app.id}` imports `{display}` ({how}), so its tasks are never "
+            f'registered: the worker refuses them ("Received unregistered task of type '
+            f"'{task.name or task.qualname}'\"); add the module to `include` or import it "
+            "from a module the worker imports",
+            task.path,
+            task.span,
+        )
+
+
+def _is_test_module(module: str) -> bool:
+    parts = module.split(".")
+    leaf = parts[-1]
+    if leaf.startswith("test_") or leaf.endswith("_test") or leaf in ("conftest", "tests"):
+        return True
+    return any(part in ("tests", "test", "testing") for part in parts[:-1])

@@ -1,0 +1,207 @@
+"""Task names and worker imports (CL602, CL605) against real Celery.
+
+Differential: each fixture project under ``fixtures/projects/task_discovery*``
+is imported in a subprocess the way a worker starts (the app's module, then
+``app.loader.import_default_modules()``: `include`/`imports`, autodiscovery,
+the Django fixup's setup and checks), and the task names real Celery then
+registers must be exactly those the static model says the worker imports.
+Importing every module as well must register exactly the names of the static
+registry: the default names (`module.function`) and explicit `name=`.
+
+Premise: a real worker that does not import a task's module refuses its
+message with "Received unregistered task of type ...".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from celery import Celery
+
+from celerylint import api
+from celerylint.config import ConfigError, load_config
+from celerylint.model.project import Project
+from celerylint.model.registry import BUILTIN_TASKS
+
+pytestmark = pytest.mark.real_celery
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "projects"
+KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
+
+PROBE = """
+import importlib, json, sys
+module = importlib.import_module("proj.celery")
+app = module.app
+app.loader.import_default_modules()
+worker = sorted(app.tasks.keys())
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(json.dumps({"worker": worker, "all": sorted(app.tasks.keys())}))
+"""
+
+
+def _project(root: Path) -> Project:
+    config = load_config(None, root).with_overrides(root=root)
+    result = api.check([root], config, selected=lambda code: False, use_cache=False)
+    assert result.project is not None
+    return result.project
+
+
+def _real(root: Path, modules: list[str]) -> dict[str, set[str]]:
+    env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *modules],
+        cwd=root,
+        env={**env, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    return {key: set(names) - BUILTIN_TASKS for key, names in found.items()}
+
+
+def test_builtin_tasks_are_celerys_own() -> None:
+    app = Celery("builtins", set_as_current=False)
+    app.finalize()
+    assert {name for name in app.tasks if name.startswith("celery.")} == BUILTIN_TASKS
+
+
+@pytest.mark.parametrize(
+    ("fixture", "unreachable"),
+    [
+        (
+            "task_discovery",
+            {"proj.reports.tasks", "proj.orphans", "proj.lazy_target", "proj.typing_only"},
+        ),
+        ("task_discovery_django", {"orders.jobs"}),
+        ("task_discovery_lambda", {"billing.tasks"}),
+    ],
+)
+def test_worker_registers_what_the_model_says_it_imports(
+    fixture: str, unreachable: set[str]
+) -> None:
+    root = FIXTURES / fixture
+    project = _project(root)
+    (app,) = project.apps
+    imports = project.worker_imports(app)
+    assert imports.open_reason is None
+    modules = sorted({task.module for task in project.tasks})
+    real = _real(root, modules)
+    static_worker = {t.name for t in project.tasks if t.module in imports.modules}
+    assert {t.module for t in project.tasks if t.module not in imports.modules} == unreachable
+    assert static_worker == real["worker"]
+    registry = project.task_registry
+    assert registry.incomplete is None
+    assert set(registry.names) == real["all"]
+
+
+WORKER_PROJECT = """
+    import os
+
+    from celery import Celery
+
+    HERE = os.path.dirname(os.path.abspath(__file__))
+    app = Celery("proj", set_as_current=False)
+    app.conf.broker_url = "filesystem://"
+    app.conf.broker_transport_options = {
+        "data_folder_in": os.path.join(HERE, "queue"),
+        "data_folder_out": os.path.join(HERE, "queue"),
+        "processed_folder": os.path.join(HERE, "processed"),
+    }
+"""
+
+ORPHAN_MODULE = """
+    from app import app
+
+
+    @app.task
+    def orphan():
+        return None
+"""
+
+
+@pytest.mark.slow
+def test_worker_refuses_a_task_whose_module_it_never_imports(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(WORKER_PROJECT))
+    (tmp_path / "orphans.py").write_text(textwrap.dedent(ORPHAN_MODULE))
+    for folder in ("queue", "processed"):
+        (tmp_path / folder).mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY", "DJANGO"))}
+    # The sender imports the task; the worker (`-A app`) never imports orphans.py.
+    send = "from orphans import orphan\norphan.delay()\n"
+    subprocess.run([sys.executable, "-c", send], cwd=tmp_path, env=env, check=True)
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "app", "worker", "-P", "solo"),
+            *("-l", "info", "--without-heartbeat", "--without-gossip", "--without-mingle"),
+            *("--logfile", str(log)),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    refused = "Received unregistered task of type 'orphans.orphan'"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.1)
+            if log.exists() and refused in log.read_text():
+                break
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    assert refused in log.read_text(), log.read_text()
+
+
+# -- the external-tasks setting ---------------------------------------------------
+
+
+def test_external_tasks_are_read(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.celerylint]\nexternal-tasks = ["billing.*", "mailer.send_welcome"]\n'
+    )
+    assert load_config(None, tmp_path).external_tasks == ("billing.*", "mailer.send_welcome")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"billing.*"', "external-tasks: expected an array of strings"),
+        ("[1]", "external-tasks[0]: expected a string, got an integer"),
+        ('["billing tasks"]', "external-tasks[0]: expected a task name or glob"),
+        ('[""]', "external-tasks[0]: expected a task name or glob"),
+    ],
+)
+def test_external_tasks_are_validated(tmp_path: Path, value: str, expected: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.celerylint]\nexternal-tasks = {value}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(None, tmp_path)
+    assert expected in str(info.value)
+
+
+def test_worker_commands_give_the_app_module() -> None:
+    from celerylint.manifests import WorkerCommands, _read_commands
+
+    found = WorkerCommands()
+    text = (
+        b"worker: celery -A proj.celery:app worker -l info\n"
+        b'command: ["celery", "--app=web.worker", "worker"]\n'
+        b"exec celery -Aproj worker\n"
+        b"celery --app $APP worker\n"
+    )
+    _read_commands(text, "Procfile", found)
+    assert (found.count, found.apps) == (4, ["proj.celery:app", "web.worker", "proj"])
