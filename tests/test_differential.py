@@ -94,6 +94,8 @@ BETA = "beta.celery:app"
 DEPL = "depl.celery:app"
 FLK = "web.app:celery"
 FLF = "web.factory:celery_app"
+SCA = "svc_a.tasks:app"
+SCB = "svc_b.tasks:app"
 
 CASES = [
     Case(
@@ -515,6 +517,22 @@ CASES = [
             (FLK, "result_backend"): ("web/settings.py", "CELERY_RESULT_BACKEND ="),
             (FLK, "worker_prefetch_multiplier"): ("web/app.py", "CELERYD_PREFETCH_MULTIPLIER"),
             (FLF, "task_time_limit"): ("web/factory.py", "CELERY_TASK_TIME_LIMIT = 300"),
+        },
+    ),
+    Case(
+        name="script_services",
+        # Two script directories (no __init__.py), each run from its own directory:
+        # worker.py's bare `from tasks import app` is the tasks.py next to it.
+        tasks={SCA: frozenset({"alpha.add"}), SCB: frozenset({"beta.add"})},
+        settings={
+            (SCA, "task_time_limit"): 30,
+            (SCA, "task_default_queue"): "alpha",
+            (SCB, "task_time_limit"): 90,
+            (SCB, "task_default_queue"): "beta",
+        },
+        origins={
+            (SCA, "task_time_limit"): ("svc_a/worker.py", "task_time_limit"),
+            (SCB, "task_time_limit"): ("svc_b/worker.py", "task_time_limit"),
         },
     ),
 ]
