@@ -95,6 +95,10 @@ DEPL = "depl.celery:app"
 FLK = "web.app:celery"
 FLF = "web.factory:celery_app"
 SCA = "svc_a.tasks:app"
+FFW = "fac.worker:celery"
+FFD = "fac.default_worker:celery"
+FFE = "fac.env_worker:celery"
+FFC = "fac.class_worker:celery"
 SCB = "svc_b.tasks:app"
 
 CASES = [
@@ -517,6 +521,40 @@ CASES = [
             (FLK, "result_backend"): ("web/settings.py", "CELERY_RESULT_BACKEND ="),
             (FLK, "worker_prefetch_multiplier"): ("web/app.py", "CELERYD_PREFETCH_MULTIPLIER"),
             (FLF, "task_time_limit"): ("web/factory.py", "CELERY_TASK_TIME_LIMIT = 300"),
+        },
+    ),
+    Case(
+        name="flask_factory",
+        tasks={FFW: frozenset(), FFD: frozenset(), FFE: frozenset(), FFC: frozenset()},
+        settings={
+            # make_celery(app), app = create_app('production'): config['production'].
+            (FFW, "task_time_limit"): 600,
+            (FFW, "result_expires"): 900,
+            (FFW, "worker_prefetch_multiplier"): 8,
+            (FFW, "task_default_queue"): "fac",
+            (FFW, "broker_url"): "redis://localhost:6379/3",
+            # make_celery(create_app()): the default argument picks DevConfig.
+            (FFD, "task_time_limit"): 30,
+            (FFD, "worker_prefetch_multiplier"): 4,
+            (FFD, "task_default_queue"): "fac",
+            # create_app(os.environ['FLASK_CONFIG']): what every class agrees on.
+            (FFE, "broker_url"): "redis://localhost:6379/3",
+            (FFE, "task_default_queue"): "fac",
+            # make_app(ProdConfig): the config class given, then conf.update(app.config).
+            (FFC, "worker_prefetch_multiplier"): 8,
+            (FFC, "result_backend"): "redis://localhost:6379/4",
+        },
+        unknown_settings=frozenset(
+            {
+                (FFE, "task_time_limit"),
+                (FFE, "result_expires"),
+                (FFE, "worker_prefetch_multiplier"),
+            }
+        ),
+        origins={
+            (FFW, "task_time_limit"): ("fac/config.py", "CELERY_TASK_TIME_LIMIT = 600"),
+            (FFD, "task_time_limit"): ("fac/config.py", "CELERY_TASK_TIME_LIMIT = 30"),
+            (FFE, "task_default_queue"): ("fac/factory.py", "CELERY_TASK_DEFAULT_QUEUE"),
         },
     ),
     Case(
