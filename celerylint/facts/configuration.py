@@ -61,6 +61,7 @@ class ConfigurationWrites:
     # While a Flask factory is read: its local `app = Flask(...)` and the receiver
     # its config ops are recorded under.
     _flask_local: Optional[tuple[str, str]] = None
+    _read_calls: set[int]  # calls already read (app factories' bodies)
 
     def _subscript_store(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
         # app.conf['key'] = v
@@ -285,6 +286,7 @@ class ConfigurationWrites:
                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                         receiver = self._flask_config(node.func.value)
                         if receiver is not None:
+                            self._read_calls.add(id(node))
                             self._flask_config_call(
                                 call=node,
                                 func=node.func,

@@ -90,6 +90,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
         self._function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         # `app = make_app(...)` at module level
         self._factory_calls: list[tuple[str, str, ast.Call]] = []
+        # Calls of an app factory's body, already read with its local app standing for
+        # the module-level one: not to be read again as writes to a same-named global.
+        self._read_calls: set[int] = set()
         self.flask_factories: dict[str, FlaskFactory] = {}
         self.factory_calls: list[FactoryCall] = []
 
@@ -148,6 +151,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
                 self._maybe_app(name, call, conditional=False)
                 for node in walk_own_scope(function.body):
                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                        self._read_calls.add(id(node))
                         self._conf_call(node, node.func, id(node) not in certain)
                     elif isinstance(node, ast.Assign):
                         for target in node.targets:
@@ -317,13 +321,8 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches):
             if not isinstance(func, ast.Attribute):
                 continue
             conditional = id(node) not in toplevel
-            # In the function's own scope: a local that shadows a module-level app
-            # (`celery = Celery(...)` in `make_celery`) is no write to that app.
-            self.scope = local
-            try:
+            if id(node) not in self._read_calls:
                 self._conf_call(node, func, conditional)
-            finally:
-                self.scope = scope
             self._dispatch(node, func, local)
 
     def _calls_in_scopes(self) -> list[tuple[ast.Call, Scope]]:
