@@ -99,6 +99,7 @@ FFW = "fac.worker:celery"
 FFD = "fac.default_worker:celery"
 FFE = "fac.env_worker:celery"
 FFC = "fac.class_worker:celery"
+FFG = "fac.guide:celery_app"
 SCB = "svc_b.tasks:app"
 
 CASES = [
@@ -525,7 +526,13 @@ CASES = [
     ),
     Case(
         name="flask_factory",
-        tasks={FFW: frozenset(), FFD: frozenset(), FFE: frozenset(), FFC: frozenset()},
+        tasks={
+            FFW: frozenset(),
+            FFD: frozenset(),
+            FFE: frozenset(),
+            FFC: frozenset(),
+            FFG: frozenset(),
+        },
         settings={
             # make_celery(app), app = create_app('production'): config['production'].
             (FFW, "task_time_limit"): 600,
@@ -543,6 +550,10 @@ CASES = [
             # make_app(ProdConfig): the config class given, then conf.update(app.config).
             (FFC, "worker_prefetch_multiplier"): 8,
             (FFC, "result_backend"): "redis://localhost:6379/4",
+            # Celery's Flask guide: config_from_object(app.config['CELERY']).
+            (FFG, "broker_url"): "redis://localhost:6379/7",
+            (FFG, "task_ignore_result"): True,
+            (FFG, "task_time_limit"): 45,
         },
         unknown_settings=frozenset(
             {
@@ -555,6 +566,7 @@ CASES = [
             (FFW, "task_time_limit"): ("fac/config.py", "CELERY_TASK_TIME_LIMIT = 600"),
             (FFD, "task_time_limit"): ("fac/config.py", "CELERY_TASK_TIME_LIMIT = 30"),
             (FFE, "task_default_queue"): ("fac/factory.py", "CELERY_TASK_DEFAULT_QUEUE"),
+            (FFG, "task_time_limit"): ("fac/guide.py", "'task_time_limit': 45"),
         },
     ),
     Case(

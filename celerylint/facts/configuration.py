@@ -369,6 +369,14 @@ class ConfigurationWrites:
             if not receiver:
                 return
             namespace = keyword_value(call, "namespace")
+            item = call.args[0]
+            if isinstance(item, ast.Subscript) and namespace is None and len(call.args) == 1:
+                # config_from_object(flask_app.config["CELERY"]): one entry of a mapping.
+                table = self.nodes.build(item.value, self.scope)
+                entry = self.nodes.build(item.slice, self.scope)
+                span = self.span(call)
+                self.conf_ops.append(ConfigFromItem(receiver, span, conditional, table, entry))
+                return
             self.conf_ops.append(
                 ConfigFromObject(
                     receiver,

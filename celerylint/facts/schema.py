@@ -226,8 +226,9 @@ class ConfSetDefault(_ConfOp, tag="setdefault", frozen=True):
 
 
 class ConfigFromItem(_ConfOp, tag="cfi", frozen=True):
-    """A Flask factory's `app.config.from_object(table[key])`: one config class of
-    several, picked by a key (`config[config_name]`)."""
+    """`from_object(table[key])`: in a Flask factory, one config class of several
+    picked by a key (`app.config.from_object(config[config_name])`); on a Celery app,
+    one entry of a Flask config (`celery.config_from_object(app.config["CELERY"])`)."""
 
     table: Node
     key: Node

@@ -329,6 +329,7 @@ class AppBuilder:
         if "config_source" in kwargs:
             source_node = (kwargs["config_source"], app.path)
         source_calls = 0
+        picked: Optional[tuple[ConfigFromItem, str]] = None
         for path, op in sorted(ops, key=lambda item: (item[0], item[1].span)):
             if isinstance(op, ConfSet):
                 entry = Entry(op.key, op.node, path, op.key_span, op.conditional)
@@ -345,17 +346,32 @@ class AppBuilder:
                     self._add_mapping(changes, mapping, path, op.conditional)
             elif isinstance(op, ConfOpaque):
                 changes.open_ended = True
-            elif isinstance(op, ConfigFromObject):
+            elif isinstance(op, (ConfigFromObject, ConfigFromItem)):
                 source_calls += 1
                 if op.conditional or source_calls > 1:
                     app.source = ConfigSource("opaque", [], "config_from_object is conditional")
-                    source_node = None
+                    source_node = picked = None
                     continue
-                source_node = (op.obj, path)
+                if isinstance(op, ConfigFromItem):
+                    source_node, picked = None, (op, path)
+                    continue
+                source_node, picked = (op.obj, path), None
                 if op.namespace is not None:
                     app.namespace = self._string(op.namespace, path)
         if app.source.kind != "opaque" and source_node is not None:
             app.source = self.source_for(source_node[0], source_node[1], app.namespace)
+        elif app.source.kind != "opaque" and picked is not None:
+            app.source = self._flask_item_source(*picked)
+
+    def _flask_item_source(self, op: ConfigFromItem, path: str) -> ConfigSource:
+        """`config_from_object(flask_app.config["CELERY"])` (Celery's Flask guide):
+        the dict the Flask config holds under that key."""
+        flask = self._flask_config(op.table, path)
+        key = self._string(op.key, path)
+        entry = flask.entries.get(key) if flask is not None and key is not None else None
+        if flask is None or key is None or entry is None or entry.conditional:
+            return ConfigSource("opaque", [], "the Flask config's entry is not known")
+        return self.source_for(entry.node, entry.path, None)
 
     @staticmethod
     def _setdefault(changes: Layer, op: ConfSetDefault, path: str) -> None:
