@@ -13,7 +13,13 @@ says what to import::
      "import": ["orders.tasks"],         # modules to import after the app, in order
      "import_default_modules": true,     # run the worker's autodiscovery/imports
      "env": {"DJANGO_SETTINGS_MODULE": "proj.settings.production"},
-     "path": ["svc_a", "svc_b"]}        # optional: source roots below the fixture
+     "path": ["svc_a", "svc_b"],        # optional: source roots below the fixture
+     "scripts": true}                   # optional: apps run as scripts (see below)
+
+With ``"scripts": true`` an app ``svc_a.tasks:app`` lives in a directory that
+is no package and runs the way ``celery -A tasks`` started in ``svc_a`` runs
+it: ``svc_a`` is ``sys.path[0]`` and the module is ``tasks``; the ``import``
+modules are then found next to it too.
 
 Each app is probed in a fresh interpreter of its own (see ``probe``); the
 ``import`` modules are imported in each of them.
@@ -83,7 +89,7 @@ def qualified_name(cls: type) -> str:
 
 def load_spec(fixture: Path) -> dict[str, Any]:
     spec = json.loads((fixture / "probe.json").read_text(encoding="utf-8"))
-    unknown = set(spec) - {"apps", "import", "import_default_modules", "env", "path"}
+    unknown = set(spec) - {"apps", "import", "import_default_modules", "env", "path", "scripts"}
     if unknown:
         raise SystemExit(f"probe.json: unknown keys {sorted(unknown)}")
     if not spec.get("apps"):
@@ -134,7 +140,13 @@ def probe_app(fixture: Path, ref: str) -> dict[str, Any]:
     env = {str(k): str(v) for k, v in spec.get("env", {}).items()}
     prepare_process(fixture, env, [str(root) for root in spec.get("path", [])])
 
-    app = resolve_app(ref)
+    if spec.get("scripts"):
+        # A script directory: its files import each other by bare name.
+        directory, _, script = ref.partition(":")[0].rpartition(".")
+        sys.path[0] = str(fixture.joinpath(*directory.split(".")))
+        app = resolve_app(f"{script}:{ref.partition(':')[2]}")
+    else:
+        app = resolve_app(ref)
     for module_name in spec.get("import", []):
         importlib.import_module(module_name)
     if spec.get("import_default_modules"):

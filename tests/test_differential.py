@@ -94,6 +94,13 @@ BETA = "beta.celery:app"
 DEPL = "depl.celery:app"
 FLK = "web.app:celery"
 FLF = "web.factory:celery_app"
+SCA = "svc_a.tasks:app"
+FFW = "fac.worker:celery"
+FFD = "fac.default_worker:celery"
+FFE = "fac.env_worker:celery"
+FFC = "fac.class_worker:celery"
+FFG = "fac.guide:celery_app"
+SCB = "svc_b.tasks:app"
 
 CASES = [
     Case(
@@ -515,6 +522,67 @@ CASES = [
             (FLK, "result_backend"): ("web/settings.py", "CELERY_RESULT_BACKEND ="),
             (FLK, "worker_prefetch_multiplier"): ("web/app.py", "CELERYD_PREFETCH_MULTIPLIER"),
             (FLF, "task_time_limit"): ("web/factory.py", "CELERY_TASK_TIME_LIMIT = 300"),
+        },
+    ),
+    Case(
+        name="flask_factory",
+        tasks={
+            FFW: frozenset(),
+            FFD: frozenset(),
+            FFE: frozenset(),
+            FFC: frozenset(),
+            FFG: frozenset(),
+        },
+        settings={
+            # make_celery(app), app = create_app('production'): config['production'].
+            (FFW, "task_time_limit"): 600,
+            (FFW, "result_expires"): 900,
+            (FFW, "worker_prefetch_multiplier"): 8,
+            (FFW, "task_default_queue"): "fac",
+            (FFW, "broker_url"): "redis://localhost:6379/3",
+            # make_celery(create_app()): the default argument picks DevConfig.
+            (FFD, "task_time_limit"): 30,
+            (FFD, "worker_prefetch_multiplier"): 4,
+            (FFD, "task_default_queue"): "fac",
+            # create_app(os.environ['FLASK_CONFIG']): what every class agrees on.
+            (FFE, "broker_url"): "redis://localhost:6379/3",
+            (FFE, "task_default_queue"): "fac",
+            # make_app(ProdConfig): the config class given, then conf.update(app.config).
+            (FFC, "worker_prefetch_multiplier"): 8,
+            (FFC, "result_backend"): "redis://localhost:6379/4",
+            # Celery's Flask guide: config_from_object(app.config['CELERY']).
+            (FFG, "broker_url"): "redis://localhost:6379/7",
+            (FFG, "task_ignore_result"): True,
+            (FFG, "task_time_limit"): 45,
+        },
+        unknown_settings=frozenset(
+            {
+                (FFE, "task_time_limit"),
+                (FFE, "result_expires"),
+                (FFE, "worker_prefetch_multiplier"),
+            }
+        ),
+        origins={
+            (FFW, "task_time_limit"): ("fac/config.py", "CELERY_TASK_TIME_LIMIT = 600"),
+            (FFD, "task_time_limit"): ("fac/config.py", "CELERY_TASK_TIME_LIMIT = 30"),
+            (FFE, "task_default_queue"): ("fac/factory.py", "CELERY_TASK_DEFAULT_QUEUE"),
+            (FFG, "task_time_limit"): ("fac/guide.py", "'task_time_limit': 45"),
+        },
+    ),
+    Case(
+        name="script_services",
+        # Two script directories (no __init__.py), each run from its own directory:
+        # worker.py's bare `from tasks import app` is the tasks.py next to it.
+        tasks={SCA: frozenset({"alpha.add"}), SCB: frozenset({"beta.add"})},
+        settings={
+            (SCA, "task_time_limit"): 30,
+            (SCA, "task_default_queue"): "alpha",
+            (SCB, "task_time_limit"): 90,
+            (SCB, "task_default_queue"): "beta",
+        },
+        origins={
+            (SCA, "task_time_limit"): ("svc_a/worker.py", "task_time_limit"),
+            (SCB, "task_time_limit"): ("svc_b/worker.py", "task_time_limit"),
         },
     ),
 ]

@@ -14,6 +14,7 @@ from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value
 from celerylint.facts.schema import (
     AppCall,
+    ConfigFromItem,
     ConfigFromObject,
     ConfOp,
     ConfOpaque,
@@ -22,6 +23,8 @@ from celerylint.facts.schema import (
     ConfUnset,
     ConfUpdate,
     Event,
+    FactoryCall,
+    FlaskFactory,
     Mutate,
     Node,
     SettingsModuleDefault,
@@ -29,6 +32,7 @@ from celerylint.facts.schema import (
     TaskRegistration,
 )
 from celerylint.facts.scope import Scope
+from celerylint.facts.walk import bound_names, walk_own_scope
 
 _MUTATORS = frozenset(
     {"append", "extend", "update", "insert", "remove", "setdefault", "pop", "clear", "add"}
@@ -51,7 +55,13 @@ class ConfigurationWrites:
     settings_module_defaults: list[SettingsModuleDefault]
     registrations: list[TaskRegistration]
     dynamic: bool
+    flask_factories: dict[str, FlaskFactory]
+    factory_calls: list[FactoryCall]
     _flask_names: Optional[frozenset[str]] = None  # module-level `name = Flask(...)`
+    # While a Flask factory is read: its local `app = Flask(...)` and the receiver
+    # its config ops are recorded under.
+    _flask_local: Optional[tuple[str, str]] = None
+    _read_calls: set[int]  # calls already read (app factories' bodies)
 
     def _subscript_store(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
         # app.conf['key'] = v
@@ -181,7 +191,12 @@ class ConfigurationWrites:
         if not (isinstance(expr, ast.Attribute) and expr.attr == "config"):
             return None
         owner = expr.value
-        if not isinstance(owner, ast.Name) or owner.id not in self._flask_apps():
+        if not isinstance(owner, ast.Name):
+            return None
+        local = self._flask_local
+        if local is not None:
+            return local[1] if owner.id == local[0] else None
+        if owner.id not in self._flask_apps():
             return None
         return f"{self.module}.{owner.id}.config"
 
@@ -204,7 +219,13 @@ class ConfigurationWrites:
         any other method (`from_pyfile`, `from_envvar`, `from_prefixed_env`) is opaque."""
         span = self.span(call)
         attr = func.attr
-        if attr == "from_object" and len(call.args) == 1 and not call.keywords:
+        picked = call.args[0] if len(call.args) == 1 else None
+        if attr == "from_object" and isinstance(picked, ast.Subscript) and not call.keywords:
+            # config[config_name]: one config class of a dict, by a key.
+            table = self.nodes.build(picked.value, self.scope)
+            chooser = self.nodes.build(picked.slice, self.scope)
+            self.conf_ops.append(ConfigFromItem(receiver, span, conditional, table, chooser))
+        elif attr == "from_object" and len(call.args) == 1 and not call.keywords:
             node = self.nodes.build(call.args[0], self.scope)
             self.conf_ops.append(ConfigFromObject(receiver, span, conditional, node, None))
         elif attr in ("update", "from_mapping"):
@@ -227,6 +248,74 @@ class ConfigurationWrites:
             self.conf_ops.append(ConfSetDefault(receiver, span, conditional, key, node, key_span))
         elif attr not in ("get", "get_namespace", "copy", "keys", "items", "values"):
             self.conf_ops.append(ConfOpaque(receiver, span, conditional))
+
+    def _flask_factories(self) -> None:
+        """Module-level functions that build `app = Flask(...)` and return it
+        (`create_app`): what they do to `app.config`, for the Celery app given it.
+
+        Only the factory's own top-level statements certainly run; a parameter
+        read stands as `Ref("module.function.param")`, for the call's argument.
+        """
+        for function in self.tree.body:
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            local = _returned_flask(function, self.scope)
+            if local is None:
+                continue
+            args = function.args
+            positional = [*args.posonlyargs, *args.args]
+            params = tuple(a.arg for a in [*positional, *args.kwonlyargs])
+            qualified = f"{self.module}.{function.name}"
+            module_scope = self.scope
+            mapped = {param: f"{qualified}.{param}" for param in params}
+            others = bound_names(function.body) - set(params)
+            self.scope = module_scope.child(mapped, others)
+            defaults: dict[str, Node] = {}
+            for arg, default in zip(positional[::-1], args.defaults[::-1], strict=False):
+                defaults[arg.arg] = self.nodes.build(default, module_scope)
+            for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+                if kw_default is not None:
+                    defaults[arg.arg] = self.nodes.build(kw_default, module_scope)
+            self.flask_factories[function.name] = FlaskFactory(params, defaults)
+            self._flask_local = (local, f"{qualified}.config")
+            certain = {id(s) for s in function.body}
+            certain |= {id(s.value) for s in function.body if isinstance(s, ast.Expr)}
+            try:
+                for node in walk_own_scope(function.body):
+                    conditional = id(node) not in certain
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                        receiver = self._flask_config(node.func.value)
+                        if receiver is not None:
+                            self._read_calls.add(id(node))
+                            self._flask_config_call(
+                                call=node,
+                                func=node.func,
+                                receiver=receiver,
+                                conditional=conditional,
+                            )
+                    elif isinstance(node, ast.Assign):
+                        for target in node.targets:
+                            if isinstance(target, ast.Subscript) and self._flask_config(
+                                target.value
+                            ):
+                                self._subscript_store(target, node.value, conditional)
+            finally:
+                self.scope = module_scope
+                self._flask_local = None
+
+    def _factory_call(self, name: str, call: ast.Call) -> None:
+        """`app = create_app("production")` at module level: the arguments, should
+        the callee be a Flask factory."""
+        callee = self.scope.qualify(call.func)
+        if callee is None or "app" not in callee.rsplit(".", 1)[-1].lower():
+            return
+        starred = any(isinstance(arg, ast.Starred) for arg in call.args)
+        unpacked = any(keyword.arg is None for keyword in call.keywords)
+        args = tuple(self.nodes.build(arg, self.scope) for arg in call.args)
+        kwargs = {
+            k.arg: self.nodes.build(k.value, self.scope) for k in call.keywords if k.arg is not None
+        }
+        self.factory_calls.append(FactoryCall(name, callee, args, kwargs, starred or unpacked))
 
     def _conf_call(self, call: ast.Call, func: ast.Attribute, conditional: bool) -> None:
         attr = func.attr
@@ -280,6 +369,14 @@ class ConfigurationWrites:
             if not receiver:
                 return
             namespace = keyword_value(call, "namespace")
+            item = call.args[0]
+            if isinstance(item, ast.Subscript) and namespace is None and len(call.args) == 1:
+                # config_from_object(flask_app.config["CELERY"]): one entry of a mapping.
+                table = self.nodes.build(item.value, self.scope)
+                entry = self.nodes.build(item.slice, self.scope)
+                span = self.span(call)
+                self.conf_ops.append(ConfigFromItem(receiver, span, conditional, table, entry))
+                return
             self.conf_ops.append(
                 ConfigFromObject(
                     receiver,
@@ -308,6 +405,25 @@ class ConfigurationWrites:
             cls_name = self.scope.qualify(registered)
             if recv_name and cls_name:
                 self.registrations.append(TaskRegistration(recv_name, cls_name, self.span(call)))
+
+
+def _returned_flask(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope
+) -> Optional[str]:
+    """The local of a body that does `local = Flask(...)` ... `return local`."""
+    created: set[str] = set()
+    for stmt in function.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Call)
+            and scope.qualify(stmt.value.func) in _FLASK_CLASSES
+        ):
+            created.add(stmt.targets[0].id)
+        elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name):
+            return stmt.value.id if stmt.value.id in created else None
+    return None
 
 
 def _names_this_module(expr: ast.expr) -> bool:

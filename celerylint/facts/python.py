@@ -33,7 +33,9 @@ from celerylint.facts.schema import (
     ConfOp,
     Dispatch,
     Event,
+    FactoryCall,
     FileFacts,
+    FlaskFactory,
     FunctionFacts,
     Mutate,
     Ref,
@@ -91,7 +93,13 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         self._discarded: set[int] = set()
         self._ctx_names: set[str] = set()
         self._function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        self._factory_calls: list[tuple[str, str]] = []  # `app = make_app()` at module level
+        # `app = make_app(...)` at module level
+        self._factory_calls: list[tuple[str, str, ast.Call]] = []
+        # Calls of an app factory's body, already read with its local app standing for
+        # the module-level one: not to be read again as writes to a same-named global.
+        self._read_calls: set[int] = set()
+        self.flask_factories: dict[str, FlaskFactory] = {}
+        self.factory_calls: list[FactoryCall] = []
 
     def extract(self) -> FileFacts:
         self._all_nodes = walk_all(self.tree)
@@ -100,6 +108,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
                 self._discarded.add(id(node.value))
         self._module_body(self.tree.body, conditional=False)
         self._factory_apps()
+        self._flask_factories()
         self._analyze_reachable()
         calls = self._scan_calls()
         results = ResultExtraction(self.span, calls)
@@ -114,6 +123,8 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             dispatches=tuple(self.dispatches),
             registrations=tuple(self.registrations),
             factories=self.factories,
+            flask_factories=self.flask_factories,
+            factory_calls=tuple(self.factory_calls),
             dropped_results=tuple(
                 sorted(dropped_results(self._all_nodes, self.span), key=lambda d: d.span)
             ),
@@ -133,7 +144,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         they configure the module-level app: they are read with the factory's
         local name standing for it.
         """
-        for name, factory in self._factory_calls:
+        for name, factory, factory_call in self._factory_calls:
             function = self._function_nodes.get(factory)
             found = _returned_instance(function) if function else None
             if function is None or found is None:
@@ -142,8 +153,10 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             module_scope = self.scope
             args = function.args
             params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-            others = (bound_names(function.body) | params) - {local}
-            self.scope = module_scope.child({local: f"{self.module}.{name}"}, others)
+            given = self._given_apps(function, factory_call)
+            others = (bound_names(function.body) | params) - {local} - set(given)
+            mapped = {**given, local: f"{self.module}.{name}"}
+            self.scope = module_scope.child(mapped, others)
             # Only the factory's own top-level statements certainly run.
             certain = {id(s) for s in function.body}
             certain |= {id(s.value) for s in function.body if isinstance(s, ast.Expr)}
@@ -151,6 +164,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
                 self._maybe_app(name, call, conditional=False)
                 for node in walk_own_scope(function.body):
                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                        self._read_calls.add(id(node))
                         self._conf_call(node, node.func, id(node) not in certain)
                     elif isinstance(node, ast.Assign):
                         for target in node.targets:
@@ -160,6 +174,29 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
                                 self._attribute_store(target, node.value, id(node) not in certain)
             finally:
                 self.scope = module_scope
+
+    def _given_apps(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call
+    ) -> dict[str, str]:
+        """The factory's parameters given a module-level name (`make_celery(app)`) or
+        an argument-less factory call (`make_celery(create_app())`, as `create_app()`):
+        the Flask app whose config the factory may hand to Celery."""
+        args = function.args
+        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+        given: dict[str, ast.expr] = dict(zip(positional, call.args, strict=False))
+        given.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
+        mapped: dict[str, str] = {}
+        for param, value in given.items():
+            if isinstance(value, ast.Name):
+                qualified = self.scope.qualify_name(value.id)
+            elif isinstance(value, ast.Call) and not value.args and not value.keywords:
+                callee = self.scope.qualify(value.func)
+                qualified = f"{callee}()" if callee else None
+            else:
+                qualified = None
+            if qualified:
+                mapped[param] = qualified
+        return mapped
 
     def _analyze_reachable(self) -> None:
         """Analyze the bodies of module functions that analyzed code calls (helpers of tasks)."""
@@ -257,7 +294,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
                     self._maybe_app(target.id, value, conditional)
                     self._record_factory(target.id, self._ready_factory(value))
                     if isinstance(value.func, ast.Name) and not conditional:
-                        self._factory_calls.append((target.id, value.func.id))
+                        self._factory_calls.append((target.id, value.func.id, value))
+                    if not conditional:
+                        self._factory_call(target.id, value)
                     if self.scope.qualify(value.func) in _GET_CONTEXT:
                         self._ctx_names.add(target.id)
             elif isinstance(target, (ast.Tuple, ast.List)):
@@ -300,7 +339,8 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             if not isinstance(func, ast.Attribute):
                 continue
             conditional = id(node) not in toplevel
-            self._conf_call(node, func, conditional)
+            if id(node) not in self._read_calls:
+                self._conf_call(node, func, conditional)
             self._dispatch(node, func, local)
         return scopes
 

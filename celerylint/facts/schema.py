@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 20
+FACTS_VERSION = 21
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -234,7 +234,40 @@ class ConfSetDefault(_ConfOp, tag="setdefault", frozen=True):
     key_span: Optional[Span]
 
 
-ConfOp = Union[ConfSet, ConfUnset, ConfUpdate, ConfOpaque, ConfigFromObject, ConfSetDefault]
+class ConfigFromItem(_ConfOp, tag="cfi", frozen=True):
+    """`from_object(table[key])`: in a Flask factory, one config class of several
+    picked by a key (`app.config.from_object(config[config_name])`); on a Celery app,
+    one entry of a Flask config (`celery.config_from_object(app.config["CELERY"])`)."""
+
+    table: Node
+    key: Node
+
+
+class FlaskFactory(msgspec.Struct, frozen=True, array_like=True):
+    """A module-level function that builds `x = Flask(...)` and returns it.
+
+    What it does to `x.config` is recorded in `conf_ops` under the receiver
+    `module.function.config`; a parameter read there is `Ref("module.function.param")`.
+    """
+
+    params: tuple[str, ...]
+    defaults: dict[str, Node]
+
+
+class FactoryCall(msgspec.Struct, frozen=True, array_like=True):
+    """Module-level `var = callee(...)` where the callee may be an app factory
+    (its name says `app`): the arguments that pick its configuration."""
+
+    var: str
+    callee: str
+    args: tuple[Node, ...]
+    kwargs: dict[str, Node]
+    opaque: bool  # *args or **kwargs
+
+
+ConfOp = Union[
+    ConfSet, ConfUnset, ConfUpdate, ConfOpaque, ConfigFromObject, ConfSetDefault, ConfigFromItem
+]
 
 
 class SettingsModuleDefault(msgspec.Struct, frozen=True, array_like=True):
@@ -598,6 +631,8 @@ class FileFacts(msgspec.Struct, frozen=True):
     dispatches: tuple[Dispatch, ...] = ()
     registrations: tuple[TaskRegistration, ...] = ()
     factories: dict[str, TaskFactory] = {}
+    flask_factories: dict[str, FlaskFactory] = {}
+    factory_calls: tuple[FactoryCall, ...] = ()
 
     dropped_results: tuple[DroppedResult, ...] = ()
     # Result reads, chords, dispatches inside transactions (CL503, CL601).

@@ -21,6 +21,7 @@ from typing import Optional
 from celerylint import catalog
 from celerylint.facts.schema import (
     AppCall,
+    ConfigFromItem,
     ConfigFromObject,
     ConfOp,
     ConfOpaque,
@@ -29,6 +30,7 @@ from celerylint.facts.schema import (
     ConfUnset,
     ConfUpdate,
     Const,
+    FactoryCall,
     Map,
     Merge,
     Name,
@@ -42,6 +44,7 @@ from celerylint.model.namespace import Modules
 
 DJANGO_SETTINGS = "django.conf.settings"
 _FLASK_CALLS = frozenset({"call to flask.Flask", "call to flask.app.Flask"})
+_CALL = "call to "
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,22 @@ def _overwritten(layer: Layer) -> None:
     layer.open_ended = True
 
 
+@dataclass
+class _Arguments:
+    """A Flask factory's parameters: what the call gave each (None: not known)."""
+
+    function: str = ""  # the factory's qualified name; "" outside a factory
+    values: dict[str, Optional[tuple[Node, str]]] = field(default_factory=dict)
+
+    def argument(self, node: Node, path: str) -> Optional[tuple[Node, str]]:
+        """The node itself, or the argument when it reads a parameter (None: not known)."""
+        if self.function and isinstance(node, Ref):
+            owner, _, param = node.qualname.rpartition(".")
+            if owner == self.function and param in self.values:
+                return self.values[param]
+        return node, path
+
+
 def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
     for key in keys:
         entry = layer.entries.get(key)
@@ -310,6 +329,7 @@ class AppBuilder:
         if "config_source" in kwargs:
             source_node = (kwargs["config_source"], app.path)
         source_calls = 0
+        picked: Optional[tuple[ConfigFromItem, str]] = None
         for path, op in sorted(ops, key=lambda item: (item[0], item[1].span)):
             if isinstance(op, ConfSet):
                 entry = Entry(op.key, op.node, path, op.key_span, op.conditional)
@@ -326,17 +346,32 @@ class AppBuilder:
                     self._add_mapping(changes, mapping, path, op.conditional)
             elif isinstance(op, ConfOpaque):
                 changes.open_ended = True
-            elif isinstance(op, ConfigFromObject):
+            elif isinstance(op, (ConfigFromObject, ConfigFromItem)):
                 source_calls += 1
                 if op.conditional or source_calls > 1:
                     app.source = ConfigSource("opaque", [], "config_from_object is conditional")
-                    source_node = None
+                    source_node = picked = None
                     continue
-                source_node = (op.obj, path)
+                if isinstance(op, ConfigFromItem):
+                    source_node, picked = None, (op, path)
+                    continue
+                source_node, picked = (op.obj, path), None
                 if op.namespace is not None:
                     app.namespace = self._string(op.namespace, path)
         if app.source.kind != "opaque" and source_node is not None:
             app.source = self.source_for(source_node[0], source_node[1], app.namespace)
+        elif app.source.kind != "opaque" and picked is not None:
+            app.source = self._flask_item_source(*picked)
+
+    def _flask_item_source(self, op: ConfigFromItem, path: str) -> ConfigSource:
+        """`config_from_object(flask_app.config["CELERY"])` (Celery's Flask guide):
+        the dict the Flask config holds under that key."""
+        flask = self._flask_config(op.table, path)
+        key = self._string(op.key, path)
+        entry = flask.entries.get(key) if flask is not None and key is not None else None
+        if flask is None or key is None or entry is None or entry.conditional:
+            return ConfigSource("opaque", [], "the Flask config's entry is not known")
+        return self.source_for(entry.node, entry.path, None)
 
     @staticmethod
     def _setdefault(changes: Layer, op: ConfSetDefault, path: str) -> None:
@@ -491,25 +526,78 @@ class AppBuilder:
 
     def _flask_config(self, node: Node, path: str) -> Optional[Layer]:
         """`flask_app.config` of a module-level `flask_app = Flask(...)`, filled in its module
-        by `config[...] = v`, `update`, `from_mapping`, `from_object`, `setdefault`."""
+        by `config[...] = v`, `update`, `from_mapping`, `from_object`, `setdefault`; or of
+        `flask_app = create_app(...)`, a factory that builds the Flask app and fills it so
+        (`create_app()` itself when a Celery factory is handed the call)."""
         if not isinstance(node, Ref) or not node.qualname.endswith(".config"):
             return None
-        symbol = self.modules.resolve(node.qualname, self.modules.module_of(path))
+        near = self.modules.module_of(path)
+        owner = node.qualname[: -len(".config")]
+        if owner.endswith("()"):
+            return self._factory_config(
+                owner[:-2], near, FactoryCall("", owner, (), {}, False), path
+            )
+        symbol = self.modules.resolve(node.qualname, near)
         binding = symbol.binding
         if symbol.kind != "binding" or symbol.rest != "config" or binding is None:
             return None
-        flask = isinstance(binding.node, Unknown) and binding.node.reason in _FLASK_CALLS
-        if not flask or binding.conditional or symbol.module is None:
+        made = binding.node
+        if not isinstance(made, Unknown) or binding.conditional or symbol.module is None:
             return None
-        receiver = f"{symbol.module}.{symbol.name}.config"
-        owner = self.modules.paths[symbol.module]
+        module = symbol.module
+        if made.reason not in _FLASK_CALLS:
+            if not made.reason.startswith(_CALL):
+                return None
+            facts = self.modules.facts(module)
+            calls = [c for c in (facts.factory_calls if facts else ()) if c.var == symbol.name]
+            caller = self.modules.paths[module]
+            return self._factory_config(
+                made.reason[len(_CALL) :], module, calls[-1] if calls else None, caller
+            )
+        receiver = f"{module}.{symbol.name}.config"
+        name = f"{Modules.display(module)}.{symbol.name}"
+        layer = Layer(description=f"the Flask config of {name}", path=self.modules.paths[module])
+        self._fill_flask(layer, module, receiver, _Arguments())
+        return layer
+
+    def _factory_config(
+        self, callee: str, near: Optional[str], call: Optional[FactoryCall], caller: str
+    ) -> Optional[Layer]:
+        """The config a Flask factory builds, given the call that made the app
+        (None: a call whose arguments are not known)."""
+        symbol = self.modules.resolve(callee, near)
+        if symbol.kind != "function" or symbol.module is None or symbol.name is None:
+            return None
         facts = self.modules.facts(symbol.module)
+        factory = facts.flask_factories.get(symbol.name) if facts else None
+        if factory is None or symbol.rest:
+            return None
+        qualified = f"{symbol.module}.{symbol.name}"
+        owner = self.modules.paths[symbol.module]
+        arguments = _Arguments(qualified)
+        for index, param in enumerate(factory.params):
+            given: Optional[tuple[Node, str]] = None
+            if call is not None and not call.opaque:
+                if index < len(call.args):
+                    given = (call.args[index], caller)
+                elif param in call.kwargs:
+                    given = (call.kwargs[param], caller)
+                elif param in factory.defaults:
+                    given = (factory.defaults[param], owner)
+            arguments.values[param] = given
+        name = f"{Modules.display(symbol.module)}.{symbol.name}()"
+        layer = Layer(description=f"the Flask config built by {name}", path=owner)
+        self._fill_flask(layer, symbol.module, f"{qualified}.config", arguments)
+        return layer
+
+    def _fill_flask(self, layer: Layer, module: str, receiver: str, arguments: _Arguments) -> None:
+        """Apply, in order, what the module (or factory) does to one Flask config."""
+        owner = self.modules.paths[module]
+        facts = self.modules.facts(module)
         ops = sorted(
             (op for op in (facts.conf_ops if facts else ()) if op.receiver == receiver),
             key=lambda op: op.span,
         )
-        name = f"{Modules.display(symbol.module)}.{symbol.name}"
-        layer = Layer(description=f"the Flask config of {name}", path=owner)
         for op in ops:
             if op.conditional:
                 if isinstance(op, (ConfSet, ConfSetDefault)):
@@ -527,10 +615,75 @@ class AppBuilder:
                 for mapping in op.mappings:
                     self._add_mapping(layer, mapping, owner)
             elif isinstance(op, ConfigFromObject):
-                self._flask_from_object(layer, op.obj, owner)
+                given = arguments.argument(op.obj, owner)
+                if given is None:
+                    _overwritten(layer)
+                else:
+                    self._flask_from_object(layer, *given)
+            elif isinstance(op, ConfigFromItem):
+                self._flask_pick(layer, op, owner, arguments)
             else:
                 _overwritten(layer)
-        return layer
+
+    def _flask_pick(
+        self, layer: Layer, op: ConfigFromItem, path: str, arguments: _Arguments
+    ) -> None:
+        """`from_object(config[config_name])`: the class the key picks; when the key is
+        chosen at run time, every class of the table, keeping what they agree on."""
+        table = self._follow(op.table, path)
+        map_node = table[0] if table is not None else None
+        if table is None or not isinstance(map_node, Map):
+            _overwritten(layer)
+            return
+        map_path = table[1]
+        choices: list[tuple[object, Node]] = []
+        for key_node, value_node in map_node.pairs:
+            key = self.evaluator.evaluate(key_node, map_path)
+            if not key.known:
+                _overwritten(layer)
+                return
+            choices.append((key.value, value_node))
+        given = arguments.argument(op.key, path)
+        picked = self.evaluator.evaluate(*given) if given is not None else None
+        if picked is not None and picked.known:
+            chosen = [node for key, node in choices if key == picked.value]
+            if not chosen:
+                _overwritten(layer)  # a KeyError at run time
+                return
+            self._flask_from_object(layer, chosen[-1], map_path)
+            return
+        candidates: list[Layer] = []
+        for _key, node in choices:
+            candidate = Layer(dict(layer.entries), layer.open_ended, set(layer.unknown_keys))
+            self._flask_from_object(candidate, node, map_path)
+            candidates.append(candidate)
+        if not candidates:
+            _overwritten(layer)
+            return
+        self._agreed(layer, candidates)
+
+    def _agreed(self, layer: Layer, candidates: list[Layer]) -> None:
+        """Into `layer`, what every candidate sets alike; other keys become unknown."""
+        keys = set().union(*(candidate.entries for candidate in candidates))
+        layer.entries.clear()
+        for candidate in candidates:
+            layer.open_ended = layer.open_ended or candidate.open_ended
+            layer.unknown_keys.update(candidate.unknown_keys)
+        for key in sorted(keys):
+            entries = [candidate.entries.get(key) for candidate in candidates]
+            first = entries[0]
+            values = [self.evaluator.evaluate(e.node, e.path) if e else None for e in entries]
+            if first is not None and all(
+                v is not None
+                and v.known
+                and values[0] is not None
+                and values[0].known
+                and v.value == values[0].value
+                for v in values
+            ):
+                layer.entries[key] = first
+            else:
+                layer.unknown_keys.add(key)
 
     def _flask_from_object(self, layer: Layer, obj: Node, path: str) -> None:
         """Flask's `config.from_object(x)`: the upper-case attributes of a module or class."""
