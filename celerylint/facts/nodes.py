@@ -174,7 +174,13 @@ class NodeBuilder:
             inner = self.build(call.args[0], scope, depth + 1)
             if isinstance(inner, Env):
                 # int(os.environ.get("X", "4")): still the variable X, set or not as before.
-                return Env(span, inner.variable, _cast(callee, inner.default), inner.required)
+                return Env(
+                    span,
+                    inner.variable,
+                    _cast(callee, inner.default),
+                    inner.required,
+                    callee.rsplit(".", 1)[1],
+                )
         if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
             return self._timedelta(call, scope, span, depth)
         if _is_env_helper(call.func) and call.args:
@@ -190,7 +196,7 @@ class NodeBuilder:
                     default_expr = call.args[1]
                 default = self.build(default_expr, scope, depth + 1) if default_expr else None
                 # django-environ and decouple raise when a variable without default is unset.
-                return Env(span, variable, default, default_expr is None)
+                return Env(span, variable, default, default_expr is None, _helper_cast(call))
         return Unknown(span, f"call to {callee or 'an expression'}")
 
     def _timedelta(self, call: ast.Call, scope: Scope, span: Span, depth: int) -> Node:
@@ -227,6 +233,20 @@ def _cast(callee: str, default: Optional[Node]) -> Optional[Node]:
     if isinstance(default, Env):
         return Env(default.span, default.variable, _cast(callee, default.default), default.required)
     return Unknown(default.span, "a converted default")
+
+
+_HELPER_CASTS = {"str": "str", "int": "int", "float": "float", "bool": "env_bool", "list": "list"}
+
+
+def _helper_cast(call: ast.Call) -> str:
+    """How `env.int("X")`, `env("X")`, `config("X", cast=int)` convert the variable's string."""
+    if any(keyword.arg == "cast" for keyword in call.keywords):
+        return "opaque"
+    if isinstance(call.func, ast.Attribute):
+        return _HELPER_CASTS.get(call.func.attr, "opaque")
+    # env("X", int) (django-environ's positional cast) cannot be told from a default.
+    is_env = isinstance(call.func, ast.Name) and call.func.id == "env"
+    return "opaque" if is_env and len(call.args) > 1 else "str"
 
 
 def _is_env_helper(func: ast.expr) -> bool:
