@@ -65,6 +65,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "never",
     ),
     (
+        "CL204",
+        "time-limit-not-enforced",
+        "warning",
+        "TODO: one sentence on what the rule finds.",
+        "never",
+    ),
+    (
         "CL301",
         "process-pool-in-task",
         "error",
@@ -111,6 +118,20 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "result-expires-disabled",
         "warning",
         "Results never expire, so the result backend grows forever.",
+        "never",
+    ),
+    (
+        "CL603",
+        "queue-without-consumer",
+        "warning",
+        "A task is routed to a queue that no deployed worker of its app consumes.",
+        "never",
+    ),
+    (
+        "CL606",
+        "broker-mismatch-across-services",
+        "warning",
+        "TODO: one sentence on what the rule finds.",
         "never",
     ),
     (
