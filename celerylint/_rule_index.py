@@ -68,7 +68,7 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "CL204",
         "time-limit-not-enforced",
         "warning",
-        "TODO: one sentence on what the rule finds.",
+        "A task relies on a time limit that its deployed workers' pool does not enforce.",
         "never",
     ),
     (
@@ -130,8 +130,8 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
     (
         "CL606",
         "broker-mismatch-across-services",
-        "warning",
-        "TODO: one sentence on what the rule finds.",
+        "error",
+        "A producer service and a worker service of the same app use different brokers.",
         "never",
     ),
     (

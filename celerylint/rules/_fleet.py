@@ -100,10 +100,11 @@ ENFORCES_SOFT = frozenset({"prefork"})
 def task_queue(project: Project, task: Task, app: App) -> Optional[str]:
     """The queue a task's messages go to by default; None when unknown."""
     option = project.option(task, "queue", app)
-    if not option.value.known:
-        return None
-    if isinstance(option.value.value, str) and option.value.value:
-        return option.value.value
+    if option.origin != "default":  # Task.queue is None unless something sets it
+        if not option.value.known:
+            return None
+        if isinstance(option.value.value, str) and option.value.value:
+            return option.value.value
     routes = app.setting("task_routes")
     if not routes.known:
         return None
