@@ -797,7 +797,13 @@ def _dockerfile(reader: _Reader, path: str) -> None:
     if argv:
         reader.processes.append(
             DeployedProcess(
-                relative, "dockerfile", relative, image.cmd_line or 1, argv, tuple(image.env), True
+                os.path.relpath(path, reader.root),
+                "dockerfile",
+                relative,
+                image.cmd_line or 1,
+                argv,
+                tuple(image.env),
+                True,
             )
         )
 

@@ -183,7 +183,7 @@ def _service(
         col=process.col,
     )
     argv = [_expand(word, environment) for word in process.argv]
-    command = _celery_command(argv, scripts, 0)
+    command = _celery_command(argv, scripts, 0, environment)
     if command is None:
         return None if process.platform == "script" else service
     kind, words = command
@@ -219,7 +219,10 @@ def _expand(word: Optional[str], environment: dict[str, Optional[str]]) -> Optio
 
 
 def _celery_command(
-    argv: list[Optional[str]], scripts: dict[str, list[DeployedProcess]], depth: int
+    argv: list[Optional[str]],
+    scripts: dict[str, list[DeployedProcess]],
+    depth: int,
+    environment: dict[str, Optional[str]],
 ) -> Optional[tuple[str, list[Optional[str]]]]:
     """("celery", words after `celery`) / ("web", []) / ("unknown", []) / None (something else)."""
     if depth > 5:
@@ -244,7 +247,9 @@ def _celery_command(
             if flag is not None and flag.startswith("-") and "c" in flag:
                 script = argv[j + 1] if j + 1 < len(argv) else None
                 return (
-                    _from_shell(script, scripts, depth) if script is not None else ("unknown", [])
+                    _from_shell(script, scripts, depth, environment)
+                    if script is not None
+                    else ("unknown", [])
                 )
             i += 1  # `sh start.sh ...`: the script comes next
             continue
@@ -261,7 +266,11 @@ def _celery_command(
         scripted = scripts.get(base)
         if scripted is not None:
             # An entrypoint script: its own celery line, else it `exec "$@"`s the rest.
-            own = [c for p in scripted if (c := _celery_command(list(p.argv), scripts, depth + 1))]
+            own = [
+                c
+                for p in scripted
+                if (c := _celery_command(_in(p, environment), scripts, depth + 1, environment))
+            ]
             if len(own) == 1:
                 return own[0]
             if own:
@@ -270,8 +279,18 @@ def _celery_command(
     return None
 
 
+def _in(process: DeployedProcess, environment: dict[str, Optional[str]]) -> list[Optional[str]]:
+    """A script's command words, with the variables of the service that runs it
+    (and the script's own exports over them)."""
+    inner = {**environment, **{entry.name: entry.value for entry in process.env}}
+    return [_expand(word, inner) for word in process.argv]
+
+
 def _from_shell(
-    script: str, scripts: dict[str, list[DeployedProcess]], depth: int
+    script: str,
+    scripts: dict[str, list[DeployedProcess]],
+    depth: int,
+    environment: dict[str, Optional[str]],
 ) -> Optional[tuple[str, list[Optional[str]]]]:
     found = []
     for part in re.split(r"&&|\|\||;|\n", script):
@@ -279,7 +298,7 @@ def _from_shell(
             argv: list[Optional[str]] = list(shlex.split(part, comments=True))
         except ValueError:
             return "unknown", []
-        command = _celery_command(argv, scripts, depth + 1) if argv else None
+        command = _celery_command(argv, scripts, depth + 1, environment) if argv else None
         if command is not None:
             found.append(command)
     runs = [
