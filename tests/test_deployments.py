@@ -234,3 +234,27 @@ def test_check_on_a_compose_file_reports_its_findings(
     main(["check", "--no-cache", "--output-format", "json", "docker-compose.yml"])
     found = json.loads(capsys.readouterr().out)
     assert [(f["code"], f["location"]["row"]) for f in found] == [("CL606", 5)]
+
+
+def test_services_of_different_deployments_are_not_paired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A development compose file's web never talks to a production file's worker."""
+    app = APP.replace('broker="redis://redis:6379/0"', 'broker=os.environ["B"]')
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": app.replace('queue="reports"', ""),
+            "docker-compose.dev.yml": (
+                "services:\n  web:\n    build: .\n    command: gunicorn proj.wsgi\n"
+                "    environment: {B: 'redis://dev/0'}\n"
+            ),
+            "docker-compose.prod.yml": (
+                "services:\n  worker:\n    build: .\n    command: celery -A proj worker\n"
+                "    environment: {B: 'redis://prod/0'}\n"
+            ),
+        },
+    )
+    codes, _ = run(tmp_path, capsys)
+    assert "CL606" not in codes

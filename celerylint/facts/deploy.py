@@ -346,7 +346,8 @@ def _compose_service(
     values: dict[str, Optional[str]],
 ) -> DeployedProcess:
     env: list[EnvEntry] = []
-    complete = True
+    # An override file or `extends:` completes a service defined elsewhere.
+    complete = "override" not in os.path.basename(path) and "extends" not in service
     image_cmd: Optional[tuple[Optional[str], ...]] = None
     image_entry: Optional[tuple[Optional[str], ...]] = None
     dockerfile = _built_dockerfile(Path(path).parent, service.get("build"))
@@ -738,6 +739,7 @@ class Image:
     cmd: Optional[tuple[Optional[str], ...]] = None
     entrypoint: Optional[tuple[Optional[str], ...]] = None
     cmd_line: int = 0
+    entrypoint_line: int = 0
 
 
 def dockerfile_image(path: str, relative: str) -> Image:
@@ -764,7 +766,8 @@ def dockerfile_image(path: str, relative: str) -> Image:
             if instruction == "CMD":
                 current.cmd, current.cmd_line = argv, number
             else:
-                current.entrypoint, current.cmd = argv, None  # ENTRYPOINT resets an inherited CMD
+                # ENTRYPOINT resets an inherited CMD.
+                current.entrypoint, current.cmd, current.entrypoint_line = argv, None, number
     return current
 
 
@@ -800,7 +803,7 @@ def _dockerfile(reader: _Reader, path: str) -> None:
                 os.path.relpath(path, reader.root),
                 "dockerfile",
                 relative,
-                image.cmd_line or 1,
+                image.cmd_line or image.entrypoint_line or 1,
                 argv,
                 tuple(image.env),
                 True,

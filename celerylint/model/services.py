@@ -83,6 +83,14 @@ class Service:
     col: tuple[int, int] = (0, 0)
 
     @property
+    def deployment(self) -> str:
+        """The deployment the service belongs to: its compose file or Procfile, else the
+        directory of its manifests or units (one directory of k8s files is one release)."""
+        if self.platform in ("compose", "procfile"):
+            return self.path
+        return os.path.dirname(self.path)
+
+    @property
     def span(self) -> Span:
         """The line that starts the service's command (or declares it)."""
         return Span(self.line, self.col[0], self.line, self.col[1])

@@ -27,11 +27,14 @@ class Pair:
 
 
 def pairs(project: Project) -> Iterator[Pair]:
-    """Every (producer, worker) pair of distinct services running the same app."""
+    """Every (producer, worker) pair of distinct services running the same app in the
+    same deployment (a development compose file and a production one never talk)."""
     deployed = project.deployed(PRODUCERS)
     for producer, sent in deployed:
         for worker, consumed in deployed:
-            if worker.role == "worker" and worker is not producer and sent.key == consumed.key:
+            if worker.role != "worker" or worker is producer or sent.key != consumed.key:
+                continue
+            if worker.deployment == producer.deployment:
                 plain = next(app for app in project.apps if app.key == sent.key)
                 yield Pair(plain, producer, sent, worker, consumed)
 
