@@ -604,8 +604,11 @@ def _procfile(reader: _Reader, path: str) -> None:
         name, sep, command = line.partition(":")
         if not sep or line.lstrip().startswith("#") or not re.fullmatch(r"[\w.-]+", name.strip()):
             continue
+        # The platform's config vars (Heroku, Dokku) are the environment: not in the file.
         reader.processes.append(
-            DeployedProcess(name.strip(), "procfile", relative, number, shell_words(command))
+            DeployedProcess(
+                name.strip(), "procfile", relative, number, shell_words(command), (), False
+            )
         )
 
 
@@ -706,7 +709,6 @@ def _supervisor(reader: _Reader, path: str) -> None:
 def _systemd(reader: _Reader, path: str) -> None:
     relative = path
     env: list[EnvEntry] = []
-    complete = True
     command: Optional[tuple[int, str]] = None
     for number, line in _logical_lines(read_text(path)):
         key, sep, value = line.strip().partition("=")
@@ -717,15 +719,20 @@ def _systemd(reader: _Reader, path: str) -> None:
                 if word and "=" in word:
                     name, _, setting = word.partition("=")
                     env.append(EnvEntry(name, setting, relative, number))
-        elif key == "EnvironmentFile":
-            complete = False
         elif key == "ExecStart":
             command = (number, value.lstrip("-@+!:"))
     if command is not None:
         name = os.path.basename(path).rsplit(".", 1)[0]
         reader.processes.append(
             DeployedProcess(
-                name, "systemd", relative, command[0], shell_words(command[1]), tuple(env), complete
+                # Drop-ins and EnvironmentFile= may add variables: not complete.
+                name,
+                "systemd",
+                relative,
+                command[0],
+                shell_words(command[1]),
+                tuple(env),
+                False,
             )
         )
 
@@ -806,7 +813,7 @@ def _dockerfile(reader: _Reader, path: str) -> None:
                 image.cmd_line or image.entrypoint_line or 1,
                 argv,
                 tuple(image.env),
-                True,
+                False,  # whatever runs the image adds variables of its own
             )
         )
 
