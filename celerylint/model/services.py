@@ -23,7 +23,26 @@ from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
 Role = str  # "worker", "beat", "web", "flower", "other"
 _WEB = {"gunicorn", "uwsgi", "daphne", "uvicorn", "hypercorn", "granian", "waitress-serve"}
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
-_WRAPPERS = {"exec", "nohup", "tini", "dumb-init", "gosu", "su-exec", "--", "newrelic-admin"}
+# Commands that run the rest of the line (with their own flags skipped).
+_WRAPPERS = {
+    "exec",
+    "nohup",
+    "tini",
+    "dumb-init",
+    "gosu",
+    "su-exec",
+    "--",
+    "newrelic-admin",
+    "run-program",
+    "ddtrace-run",
+    "opentelemetry-instrument",
+    "watchmedo",
+    "auto-restart",
+    "chpst",
+    "setpriv",
+    "sudo",
+    "time",
+}
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
 # Worker options whose value follows (`-Q a,b` or `--queues=a,b`).
 _OPTIONS = {
@@ -236,10 +255,11 @@ def _celery_command(
     if depth > 5:
         return None
     i = 0
+    wrapped = False  # past a wrapper script: its own arguments come before the command
     while i < len(argv):
         word = argv[i]
         if word is None:
-            return ("unknown", []) if i == 0 or depth == 0 else None
+            return "unknown", []
         base = os.path.basename(word)
         if base in _WRAPPERS or re.fullmatch(r"[A-Za-z_]\w*=.*", word):
             i += 1
@@ -283,7 +303,17 @@ def _celery_command(
                 return own[0]
             if own:
                 return "unknown", []
-        i += 1
+            wrapped = True
+            i += 1
+            continue
+        if word.endswith((".sh", ".bash")) or "/" in word:
+            wrapped = True  # an entrypoint script (wait-for-it.sh ... --) that runs the rest
+            i += 1
+            continue
+        if word.startswith("-") or wrapped:
+            i += 1
+            continue
+        return None  # another program (nginx, certbot, manage.py migrate): not Celery
     return None
 
 
