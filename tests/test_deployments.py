@@ -258,3 +258,23 @@ def test_services_of_different_deployments_are_not_paired(
     )
     codes, _ = run(tmp_path, capsys)
     assert "CL606" not in codes
+
+
+def test_unknown_variables_leave_the_rest_of_a_command_readable(tmp_path: Path) -> None:
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n"
+                "  minio:\n    image: minio/minio\n"
+                '    entrypoint: /bin/sh -c "mkdir -p /x/${BUCKET} && minio server /x"\n'
+                "  worker:\n    build: .\n"
+                '    command: sh -c "wait-for db && celery -A proj worker -Q ${QUEUES}"\n'
+                "  taiga:\n    build: .\n    command: gosu taiga celery -A proj worker -Q a\n"
+            ),
+        },
+    )
+    minio = found["minio"]
+    assert minio.role == "other" and minio.command_known  # type: ignore[attr-defined]
+    assert found["worker"].role == "worker" and found["worker"].queues is None  # type: ignore[attr-defined]
+    assert found["taiga"].queues == ("a",)  # type: ignore[attr-defined]

@@ -248,8 +248,14 @@ def _lines(path: str) -> list[str]:
 _COMPOSE_VARIABLE = re.compile(r"\$(?:\$|\{([A-Za-z_]\w*)(?:(:?[-?+])([^}]*))?\}|([A-Za-z_]\w*))")
 
 
-def interpolate(text: str, values: dict[str, Optional[str]]) -> Optional[str]:
-    """`${VAR}`, `${VAR:-default}`, `$VAR` and `$$` (compose); None if a variable is unknown."""
+# Stands for an unknown variable inside a command word that stays readable otherwise
+# (`sh -c "mkdir /x/${BUCKET} && minio server"`); model.services reads such words as unknown.
+UNKNOWN_MARK = "\x00"
+
+
+def interpolate(text: str, values: dict[str, Optional[str]], mark: bool = False) -> Optional[str]:
+    """`${VAR}`, `${VAR:-default}`, `$VAR` and `$$` (compose); None if a variable is
+    unknown (or, with `mark`, the text with UNKNOWN_MARK in its place)."""
     unknown = False
 
     def replace(match: re.Match[str]) -> str:
@@ -273,6 +279,15 @@ def interpolate(text: str, values: dict[str, Optional[str]]) -> Optional[str]:
             return default if (value or operator == "+") else ""
         return value
 
+    if mark:
+        # Mark where unknown values go; the replacement above returns "" for them.
+        def marked(match: re.Match[str]) -> str:
+            nonlocal unknown
+            unknown = False
+            replaced = replace(match)
+            return UNKNOWN_MARK if unknown else replaced
+
+        return _COMPOSE_VARIABLE.sub(marked, text)
     result = _COMPOSE_VARIABLE.sub(replace, text)
     return None if unknown else result
 
@@ -309,7 +324,7 @@ def words(value: Any, values: dict[str, Optional[str]]) -> Optional[tuple[Option
         # Compose interpolates before splitting; word by word keeps the known words
         # known when one variable is not.
         try:
-            return tuple(interpolate(word, values) for word in shlex.split(value))
+            return tuple(interpolate(word, values, mark=True) for word in shlex.split(value))
         except ValueError:
             return (None,)
     if isinstance(value, list):

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
+from celerylint.facts.deploy import UNKNOWN_MARK
 from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
 
 Role = str  # "worker", "beat", "web", "flower", "other"
@@ -29,8 +30,6 @@ _WRAPPERS = {
     "nohup",
     "tini",
     "dumb-init",
-    "gosu",
-    "su-exec",
     "--",
     "newrelic-admin",
     "run-program",
@@ -38,7 +37,6 @@ _WRAPPERS = {
     "opentelemetry-instrument",
     "watchmedo",
     "auto-restart",
-    "chpst",
     "setpriv",
     "sudo",
     "time",
@@ -224,9 +222,18 @@ def _service(
     return service
 
 
+def _is_script(word: str) -> bool:
+    """A `sh -c` script: read command by command, its unknown words stay marked."""
+    return any(separator in word for separator in (" ", "&&", ";", "\n"))
+
+
 def _expand(word: Optional[str], environment: dict[str, Optional[str]]) -> Optional[str]:
     """`$VAR`, `${VAR}`, `${VAR:-d}` from the service's environment; None when unknown."""
-    if word is None or "$" not in word:
+    if word is None:
+        return None
+    if UNKNOWN_MARK in word:
+        return word if _is_script(word) else None
+    if "$" not in word:
         return word
     unknown = False
 
@@ -261,6 +268,9 @@ def _celery_command(
         if word is None:
             return "unknown", []
         base = os.path.basename(word)
+        if base in ("gosu", "su-exec", "chpst", "setuidgid"):
+            i += 2  # `gosu user command...`
+            continue
         if base in _WRAPPERS or re.fullmatch(r"[A-Za-z_]\w*=.*", word):
             i += 1
             continue
@@ -333,7 +343,9 @@ def _from_shell(
     found = []
     for part in re.split(r"&&|\|\||;|\n", script):
         try:
-            argv: list[Optional[str]] = list(shlex.split(part, comments=True))
+            argv: list[Optional[str]] = [
+                None if UNKNOWN_MARK in word else word for word in shlex.split(part, comments=True)
+            ]
         except ValueError:
             return "unknown", []
         command = _celery_command(argv, scripts, depth + 1, environment) if argv else None
@@ -387,7 +399,7 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
             given = words[i]
             i += 1
             value = given if given is not None else _UNKNOWN
-        service.options[option] = value
+        service.options[option] = _UNKNOWN if UNKNOWN_MARK in value else value
 
 
 def deployed_services(processes: Sequence[DeployedProcess]) -> list[Service]:
