@@ -133,8 +133,8 @@ def test_environment_values_convert_like_the_lookup() -> None:
 
 # -- hostile files -------------------------------------------------------------------
 
-BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+BOMB = "DJANGO_SETTINGS_MODULE: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"k{i}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
     f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
     for i in range(9)
 )

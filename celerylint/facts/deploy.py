@@ -71,22 +71,30 @@ def line_of(container: Any, key: Any, default: int) -> int:
 # -- YAML with limits ----------------------------------------------------------------
 
 
-def load_yaml(text: str) -> list[Any]:
-    """Every document of a YAML stream, converted with a node budget."""
+def load_yaml(text: str, partial: bool = False) -> list[Any]:
+    """Every document of a YAML stream, converted with a node budget.
+
+    `partial`: the documents before a malformed one, instead of the error.
+    """
     import yaml  # ~20 ms, only when a YAML deployment file exists
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    budget = [_MAX_NODES]
+    documents: list[Any] = []
     try:
-        nodes = list(yaml.compose_all(text, Loader=loader))
+        for node in yaml.compose_all(text, Loader=loader):
+            if node is not None:
+                documents.append(_convert(node, budget, 0))
     except yaml.YAMLError as error:
+        if partial:
+            return documents
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise DeploymentError(f"invalid YAML: {problem}", line) from None
     except RecursionError:
         raise DeploymentError("YAML nested too deeply") from None
-    budget = [_MAX_NODES]
-    return [_convert(node, budget, 0) for node in nodes if node is not None]
+    return documents
 
 
 def _convert(node: Any, budget: list[int], depth: int) -> Any:
