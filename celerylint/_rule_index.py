@@ -79,6 +79,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "never",
     ),
     (
+        "CL204",
+        "time-limit-not-enforced",
+        "warning",
+        "A task relies on a time limit that its deployed workers' pool does not enforce.",
+        "never",
+    ),
+    (
         "CL301",
         "process-pool-in-task",
         "error",
@@ -149,6 +156,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "never",
     ),
     (
+        "CL603",
+        "queue-without-consumer",
+        "warning",
+        "A task is routed to a queue that no deployed worker of its app consumes.",
+        "never",
+    ),
+    (
         "CL604",
         "always-eager",
         "error",
@@ -160,6 +174,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "task-module-not-imported",
         "error",
         "A module defines tasks that its app's worker never imports.",
+        "never",
+    ),
+    (
+        "CL606",
+        "broker-mismatch-across-services",
+        "error",
+        "A producer service and a worker service of the same app use different brokers.",
         "never",
     ),
     (

@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
+from celerylint.facts.deploy import read_deployments
 from celerylint.facts.schema import FileFacts, Suppression
 from celerylint.fixer import FixOptions, FixResult, fix_to_fixpoint
 from celerylint.manifests import scan as scan_workers
@@ -77,7 +78,14 @@ def check(
         files_checked=len(store.files),
         files_parsed=store.parsed,
         prefiltered_out=len(store.files) - len(set(store.relevant)),
-        errors=[f"{path}: {message}" for path, message in sources.errors],
+        errors=[
+            *(f"{path}: {message}" for path, message in sources.errors),
+            # A deployment file that cannot be read is a warning: the rest still runs.
+            *(
+                f"{p.path}:{p.line}: deployment file not read: {p.message}"
+                for p in project.deployment.problems
+            ),
+        ],
         project=project,
     )
 
@@ -148,6 +156,7 @@ def build_project(store: FactStore, sources: ProjectSources, config: Config) -> 
         roots=sources.roots,
         mentioning=mentioning,
         workers=scan_workers(sources.deployment_files, config.root),
+        deployment=read_deployments(sources.deployment_files, config.root),
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,
         service_groups=config.services,

@@ -12,12 +12,15 @@ what the model knows is drawn; unknown values are labelled as such.
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from celerylint import catalog
 from celerylint.facts.values import Value
 from celerylint.model.project import Project
+from celerylint.model.services import Service
 from celerylint.model.settings import App
 from celerylint.model.tasks import Task
 
@@ -69,7 +72,66 @@ def render_tree(view: dict[str, Any], project: Project) -> str:
         lines.append(f"  {workers.count} worker command line(s) in {files}; pools: {pools}")
     else:
         lines.append("  no worker command lines found in deployment files")
+    lines.extend(_deployed_services(project))
     return "\n".join(lines) + "\n"
+
+
+def _deployed_services(project: Project) -> list[str]:
+    """Each deployed service: role, app, queues, pool; then the settings its
+    environment makes differ from the other services of the same app."""
+    shown = [s for s in project.services if s.role != "other" or not s.command_known]
+    if not shown:
+        return []
+    lines = [f"Deployed services ({len(shown)})"]
+    deployed: dict[str, list[tuple[Service, App]]] = {}
+    for service in shown:
+        app = project.service_app(service)
+        parts = [service.role, f"app {app.id if app else service.app or 'not known'}"]
+        if service.role == "worker":
+            queues = service.queues
+            parts.append(
+                "queues not known"
+                if queues is None
+                else f"queues {', '.join(queues)}"
+                if queues
+                else "default queue"
+            )
+            pool = project.service_pool(service, project.as_deployed(app, service)) if app else None
+            parts.append(f"pool {pool or 'not known'}")
+        where = f"{os.path.relpath(service.path)}:{service.line}"
+        lines.append(f"  {service.name}  {'; '.join(parts)}  ({where})")
+        if app is not None:
+            deployed.setdefault(app.key, []).append((service, project.as_deployed(app, service)))
+    for members in deployed.values():
+        if len(members) < 2:
+            continue
+        names = sorted({name for _, app in members for name in _configured(app)})
+        for name in names:
+            values = {
+                service.name: _value(app.setting(name).value, service) for service, app in members
+            }
+            if len(set(values.values())) > 1:
+                listed = ", ".join(f"{k}: {v}" for k, v in values.items())
+                lines.append(f"    {name} differs: {listed}")
+    return lines
+
+
+def _configured(app: App) -> set[str]:
+    names = set()
+    for layer in app.configured_layers:
+        for key in layer.entries:
+            _, setting = catalog.classify_source_key(key, app.namespace)
+            if setting is not None:
+                names.add(setting)
+    return names
+
+
+def _value(value: Value, service: Service) -> str:
+    if not value.known:
+        return "unknown"
+    shown = repr(value.value)
+    secrets = [e.value for e in service.origins.values() if e.secret and e.value]
+    return "<secret>" if any(secret in shown for secret in secrets) else shown
 
 
 # -- the topology --------------------------------------------------------------------

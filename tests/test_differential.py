@@ -873,3 +873,64 @@ def test_static_view_matches_celery(case: Case) -> None:
     assert not problems, f"{case.name}: static view disagrees with Celery:\n  " + "\n  ".join(
         problems
     )
+
+
+# --- settings as each deployed service resolves them ---------------------------------
+
+SERVICES_COMPOSE = """\
+services:
+  web:
+    build: .
+    command: gunicorn envapp.wsgi
+    environment:
+      ENVAPP_RESULT_BACKEND: redis://results:6379/1
+  worker:
+    build: .
+    command: ["celery", "-A", "envapp", "worker"]
+    environment:
+      - ENVAPP_BROKER_URL=redis://broker:6379/3
+      - ENVAPP_RESULT_BACKEND=redis://results:6379/2
+      - ENVAPP_PREFETCH=1
+      - ENVAPP_QUEUE=jobs
+"""
+SERVICE_SETTINGS = (
+    "broker_url",
+    "result_backend",
+    "task_default_queue",
+    "worker_prefetch_multiplier",
+    "task_serializer",
+)
+
+
+def test_each_deployed_service_resolves_settings_as_celery_does(tmp_path: Path) -> None:
+    """env_settings deployed by compose: each service's settings, resolved statically with
+    its environment, equal what real Celery loads with that environment."""
+    import shutil
+
+    from celerylint.api import check
+    from celerylint.config import load_config
+
+    root = tmp_path / "env_settings"
+    shutil.copytree(FIXTURES / "env_settings", root)
+    (root / "docker-compose.yml").write_text(SERVICES_COMPOSE, "utf-8")
+    config = load_config(None, root).with_overrides(root=root)
+    project = check([root], config, selected=lambda code: False, use_cache=False).project
+    assert project is not None
+    resolved = {}
+    for service in project.services:
+        app = project.service_app(service)
+        assert app is not None and app.id == ENV, service.name
+        deployed = project.as_deployed(app, service)
+        environment = {k: v for k, v in service.environment.items() if v is not None}
+        spec = {**probe_spec("env_settings"), "env": environment}
+        (root / "probe.json").write_text(json.dumps(spec), "utf-8")
+        proc = run_probe(root)
+        assert proc.returncode == 0, proc.stderr
+        real = json.loads(proc.stdout)[ENV]["settings"]
+        for name in SERVICE_SETTINGS:
+            setting = deployed.setting(name)
+            assert setting.known, (service.name, name, setting.value.reason)
+            assert same(setting.value.value, real[name]), (service.name, name)
+            resolved[(service.name, name)] = setting.value.value
+    assert resolved[("web", "broker_url")] == "redis://localhost:6379/0"  # the default
+    assert resolved[("worker", "worker_prefetch_multiplier")] == 1

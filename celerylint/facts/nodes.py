@@ -179,7 +179,13 @@ class NodeBuilder:
             inner = self.build(call.args[0], scope, depth + 1)
             if isinstance(inner, Env):
                 # int(os.environ.get("X", "4")): still the variable X, set or not as before.
-                return Env(span, inner.variable, _cast(callee, inner.default), inner.required)
+                return Env(
+                    span,
+                    inner.variable,
+                    _cast(callee, inner.default),
+                    inner.required,
+                    callee.rsplit(".", 1)[1],
+                )
         template = _format_template(call)
         if template is not None:
             return self._format(call, template, scope, span, depth)
@@ -198,7 +204,7 @@ class NodeBuilder:
                     default_expr = call.args[1]
                 default = self.build(default_expr, scope, depth + 1) if default_expr else None
                 # django-environ and decouple raise when a variable without default is unset.
-                return Env(span, variable, default, default_expr is None)
+                return Env(span, variable, default, default_expr is None, _helper_cast(call))
         return Unknown(span, f"call to {callee or 'an expression'}")
 
     def _joined(self, expr: ast.JoinedStr, scope: Scope, span: Span, depth: int) -> Node:
@@ -305,6 +311,20 @@ _NOW = frozenset({"now", "utcnow"})
 
 def _is_now(callee: Optional[str]) -> bool:
     return bool(callee) and (callee or "").rsplit(".", 1)[-1] in _NOW and "." in (callee or "")
+
+
+_HELPER_CASTS = {"str": "str", "int": "int", "float": "float", "bool": "env_bool", "list": "list"}
+
+
+def _helper_cast(call: ast.Call) -> str:
+    """How `env.int("X")`, `env("X")`, `config("X", cast=int)` convert the variable's string."""
+    if any(keyword.arg == "cast" for keyword in call.keywords):
+        return "opaque"
+    if isinstance(call.func, ast.Attribute):
+        return _HELPER_CASTS.get(call.func.attr, "opaque")
+    # env("X", int) (django-environ's positional cast) cannot be told from a default.
+    is_env = isinstance(call.func, ast.Name) and call.func.id == "env"
+    return "opaque" if is_env and len(call.args) > 1 else "str"
 
 
 def _is_env_helper(func: ast.expr) -> bool:

@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 21
+FACTS_VERSION = 22
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -93,6 +93,10 @@ class Env(_Node, tag="env", frozen=True):
     variable: str
     default: Optional[Node]
     required: bool
+    # How a deployment's string becomes the value: None/"str" as is, "int", "float",
+    # "bool" (Python's truthiness), "env_bool" (django-environ), "list" (comma
+    # separated), "opaque" (a conversion that cannot be followed).
+    cast: Optional[str] = None
 
 
 class BinOp(_Node, tag="op", frozen=True):
@@ -649,3 +653,58 @@ class FileFacts(msgspec.Struct, frozen=True):
 
 def failed(message: str, line: int = 1, col: int = 0) -> FileFacts:
     return FileFacts(error=ParseError(message, line, col))
+
+
+# -- Deployment facts (facts.deploy) ---------------------------------------------
+# What deployment files (compose, Kubernetes, Procfile, Dockerfile, .env, entrypoint
+# scripts, supervisord, systemd) say about each process they start. Parsed per run,
+# never executed; the model turns them into services (model.services).
+
+
+class EnvEntry(msgspec.Struct, frozen=True, array_like=True):
+    """One variable a deployment sets for a process, where it is set.
+
+    `value` None: set, to a value that cannot be known (an unresolved
+    `${VAR}`, a Secret or ConfigMap not in the repository). Secret values are
+    kept to resolve settings but never shown (`secret`).
+    """
+
+    name: str
+    value: Optional[str]
+    path: str
+    line: int
+    secret: bool = False
+    col: tuple[int, int] = (0, 0)  # the line's text: first and end column
+
+
+class DeployedProcess(msgspec.Struct, frozen=True):
+    """A process a deployment file starts: its command words and environment.
+
+    `env` is in the order the platform applies it (later entries win);
+    `env_complete` is False when some source could not be read (a missing
+    `env_file`, an `envFrom` of something not in the repository, a
+    pass-through `- VAR`), so an absent variable may still be set.
+    """
+
+    name: str
+    platform: str  # compose, kubernetes, procfile, dockerfile, script, supervisor, systemd
+    path: str
+    line: int
+    argv: tuple[Optional[str], ...]  # None: a word that cannot be known
+    env: tuple[EnvEntry, ...] = ()
+    env_complete: bool = True
+    profiles: tuple[str, ...] = ()
+    col: tuple[int, int] = (0, 0)
+
+
+class DeploymentProblem(msgspec.Struct, frozen=True, array_like=True):
+    """A deployment file that could not be read (too big, binary, malformed)."""
+
+    path: str
+    line: int
+    message: str
+
+
+class DeploymentFacts(msgspec.Struct, frozen=True):
+    processes: tuple[DeployedProcess, ...] = ()
+    problems: tuple[DeploymentProblem, ...] = ()

@@ -115,6 +115,33 @@ def node_span(node: Optional[Node]) -> Optional[Span]:
     return node.span if node is not None else None
 
 
+# The environment of one deployed service: a variable's (known, value); value None
+# is known to be unset.
+Environment = Callable[[str], tuple[bool, Optional[str]]]
+
+_TRUE = ("true", "on", "ok", "y", "yes", "1")  # django-environ's Env.BOOLEAN_TRUE_STRINGS
+
+
+def converted(text: str, cast: Optional[str]) -> tuple[bool, Any]:
+    """(known, value) of a variable's string through the lookup's conversion."""
+    try:
+        if cast in (None, "str"):
+            return True, text
+        if cast == "int":
+            return True, int(text)
+        if cast == "float":
+            return True, float(text)
+        if cast == "bool":
+            return True, bool(text)
+        if cast == "env_bool":
+            return True, text.strip().lower() in _TRUE
+        if cast == "list":
+            return True, tuple(part for part in text.split(",") if part)
+    except ValueError:
+        pass
+    return False, None
+
+
 # A resolver maps a name reference to (node, path of the module defining it),
 # or None when the name cannot be resolved. Qualified refs go to `resolve_ref`.
 NameResolver = Callable[[str, str], Optional[tuple[Node, str]]]
@@ -123,9 +150,19 @@ NameResolver = Callable[[str, str], Optional[tuple[Node, str]]]
 class Evaluator:
     """Evaluates IR nodes, following names through the project's modules."""
 
-    def __init__(self, resolve_name: NameResolver, resolve_ref: NameResolver) -> None:
+    def __init__(
+        self,
+        resolve_name: NameResolver,
+        resolve_ref: NameResolver,
+        environment: Optional[Environment] = None,
+    ) -> None:
         self._resolve_name = resolve_name
         self._resolve_ref = resolve_ref
+        # Set for one deployed service: environment lookups take its values.
+        self.environment = environment
+
+    def with_environment(self, environment: Environment) -> Evaluator:
+        return Evaluator(self._resolve_name, self._resolve_ref, environment)
 
     def evaluate(self, node: Node, path: str, depth: int = 0) -> Value:
         """Evaluate `node`, defined in the file `path`."""
@@ -168,6 +205,10 @@ class Evaluator:
                 written = node.id if isinstance(node, Name) else node.qualname
                 return unknown(f"cannot resolve {written}", node, path)
             return self.evaluate(target[0], target[1], depth + 1)
+        if isinstance(node, Env) and self.environment is not None:
+            found = self._from_environment(node, path, depth)
+            if found is not None:
+                return found
         if isinstance(node, Env):
             default = None
             if node.default is not None:
@@ -202,6 +243,19 @@ class Evaluator:
             return unknown("formatted string", node, path)
         assert isinstance(node, Unknown)
         return unknown(node.reason, node, path)
+
+    def _from_environment(self, node: Env, path: str, depth: int) -> Optional[Value]:
+        """The service's value of the variable, converted; its default when certainly unset."""
+        assert self.environment is not None
+        is_known, text = self.environment(node.variable)
+        if not is_known:
+            return None
+        if text is not None:
+            ok, value = converted(text, node.cast)
+            return known(value, node, path) if ok else None
+        if node.default is not None:
+            return self.evaluate(node.default, path, depth + 1)
+        return None if node.required else known(None, node, path)
 
     def _binop(self, node: BinOp, path: str, depth: int) -> Value:
         left = self.evaluate(node.left, path, depth + 1)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from celerylint.facts.schema import (
     Assign,
     Decorator,
+    DeploymentFacts,
     Dispatch,
     FileFacts,
     Name,
@@ -25,6 +26,7 @@ from celerylint.manifests import WorkerCommands
 from celerylint.model.namespace import FactsLoader, Modules
 from celerylint.model.references import References
 from celerylint.model.registry import TaskNameRef, TaskRegistry, build_registry, task_name_refs
+from celerylint.model.services import Service, deployed_services, matches_app
 from celerylint.model.settings import App, AppBuilder
 from celerylint.model.tasks import (
     CURRENT_APP,
@@ -88,10 +90,15 @@ class Project:
         mentioning: Optional[Callable[[str], list[str]]] = None,
         workers: Optional[WorkerCommands] = None,
         external_tasks: tuple[str, ...] = (),
+        deployment: Optional[DeploymentFacts] = None,
     ) -> None:
         self._mentioning = mentioning
         # Worker command lines in deployment files (Procfile, compose, k8s, scripts).
         self.workers = workers or WorkerCommands()
+        # Every process the deployment files start (model.services).
+        self.deployment = deployment or DeploymentFacts()
+        self.services: list[Service] = deployed_services(self.deployment.processes)
+        self._service_apps: dict[tuple[object, ...], list[App]] = {}
         # Values fixes write: time limits and the retry ceiling ([tool.celerylint.fix]).
         self.fix_defaults = fix_defaults or {
             "time_limit": 300,
@@ -229,6 +236,64 @@ class Project:
         if symbol.kind == "binding" and binding and not symbol.rest and not binding.conditional:
             return self.refs_in(binding.node, self.modules.paths[binding.module], depth + 1)
         return None
+
+    # -- services ----------------------------------------------------------------
+
+    def service_app(self, service: Service) -> Optional[App]:
+        """The project app a service runs: its `-A`; a web process runs the only app."""
+        written = service.app
+        if written is None:
+            if service.role == "web" and service.command_known and len(self.apps) == 1:
+                return self.apps[0]
+            return None
+        found = [app for app in self.apps if matches_app(written, app.module, app.var)]
+        if not found:
+            found = [app for app in self.apps if app.module.startswith(f"{written}.")]
+        return found[0] if len(found) == 1 else None
+
+    def as_deployed(self, app: App, service: Service) -> App:
+        """`app` with its settings resolved in `service`'s environment (and settings module)."""
+        django = self.django_settings
+        known, module = service.env_value("DJANGO_SETTINGS_MODULE")
+        if known and module and self.modules.find(module) is not None:
+            django = [(module, None)]
+        key = (
+            tuple(sorted(service.environment.items(), key=lambda kv: kv[0])),
+            service.env_complete,
+            tuple(django),
+        )
+        apps = self._service_apps.get(key)
+        if apps is None:
+            evaluator = self.evaluator.with_environment(service.env_value)
+            apps = AppBuilder(self.modules, evaluator, django).build(self.relevant, self.relevant)
+            self._service_apps[key] = apps
+        return next((other for other in apps if other.key == app.key), app)
+
+    def deployed(self, roles: tuple[str, ...]) -> list[tuple[Service, App]]:
+        """Services of these roles whose app is known, with the app as each resolves it."""
+        return [
+            (service, self.as_deployed(app, service))
+            for service in self.services
+            if service.role in roles and (app := self.service_app(service)) is not None
+        ]
+
+    def service_pool(self, service: Service, app: App) -> Optional[str]:
+        """The pool a worker service runs; None when unknown.
+
+        `-P` (or CELERY_WORKER_POOL) names it, but the `worker_pool` setting
+        wins when neither does or they say prefork (CELERY_FACTS.md).
+        """
+        try:
+            written = service.pool_written
+        except LookupError:
+            return None
+        written = "prefork" if written == "processes" else written
+        if written is not None and written != "prefork":
+            return written
+        setting = app.setting("worker_pool")
+        if not setting.known or not isinstance(setting.value.value, str):
+            return None
+        return "prefork" if setting.value.value == "processes" else setting.value.value
 
     # -- Django ------------------------------------------------------------------
 

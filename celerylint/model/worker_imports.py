@@ -106,8 +106,8 @@ class WorkerImportsBuilder:
             dotted = value.split(":", 1)[0]
             for candidate in (dotted, f"{dotted}.celery"):
                 self._add_root(candidate, app.module, found)
-        if workers.apps and len(workers.apps) == workers.count:
-            return found
+        if workers.apps and len(workers.apps) == workers.count and self._binds_app(found, app):
+            return found  # every worker names its app, and some name this one
         for module in self.project.relevant:
             if module == app.module:
                 continue
@@ -121,6 +121,15 @@ class WorkerImportsBuilder:
                     found.append((display, module))
                     break
         return found
+
+    def _binds_app(self, roots: Roots, app: App) -> bool:
+        """Some of the modules `-A` names binds `app`: the deployment says how its worker
+        starts. (A deployment of another service says nothing about this app's worker.)"""
+        return any(
+            self._app_of(f"{module}.{name}", module) is app
+            for _display, module in roots
+            for name in self.modules.namespace(module).bindings
+        )
 
     def _settings_roots(self, app: App, result: WorkerImports, roots: Roots) -> None:
         for name in ("imports", "include"):

@@ -12,6 +12,7 @@ from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._deciding_line import by_deciding_line
+from celerylint.rules._fleet import ENFORCES_HARD, consumer_pools
 from celerylint.rules._time_limits import limit_seconds
 from celerylint.rules.base import diagnostic, setting_home
 from celerylint.rules.registry import rule
@@ -52,11 +53,22 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
             "CL201",
             f"{subject} no hard time limit: a hung call blocks a worker process forever; set "
             f"`time_limit=` on the task or `{app.setting_key('task_time_limit')}` in "
-            f"{setting_home(app)}",
+            f"{setting_home(app)}{_unenforced(project, first, app)}",
             decided.path,
             decided.span,
             fixes[id(first)],
         )
+
+
+def _unenforced(project: Project, task: Task, app: App) -> str:
+    """What to add when the deployed workers could not enforce a limit anyway (CL204)."""
+    pools = consumer_pools(project, task, app)
+    if not pools or pools & ENFORCES_HARD:
+        return ""
+    return (
+        f", but its deployed workers run the {', '.join(sorted(pools))} pool, which does not "
+        "enforce time limits: a limit alone will not help (bound the blocking call itself)"
+    )
 
 
 def _time_limit_fix(

@@ -1,0 +1,852 @@
+"""Deployment files -> `DeploymentFacts`: the processes they start, with their environment.
+
+Every format is read with a real parser and never executed: YAML (compose,
+Kubernetes) through PyYAML's safe composer with limits, `.env` files through
+python-dotenv's `dotenv_values`, command lines through `shlex`, Dockerfile,
+Procfile, supervisord and systemd files by their line grammars. A file that
+cannot be read becomes one `DeploymentProblem` (reported as a warning) and
+the others are still read.
+
+YAML is composed into nodes (aliases stay shared, so composing is cheap) and
+converted here with a budget of nodes: a document whose alias expansion
+explodes ("billion laughs") is rejected instead of expanded. Converted
+mappings and lists remember the line of each entry for the findings.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import configparser
+import functools
+import io
+import json
+import os
+import re
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import msgspec
+
+from celerylint.facts.schema import DeployedProcess, DeploymentFacts, DeploymentProblem, EnvEntry
+
+MAX_BYTES = 2 * 1024 * 1024
+_MAX_NODES = 200_000  # converted YAML nodes per file, aliases expanded
+_MAX_DEPTH = 100
+_WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
+_COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$", re.IGNORECASE)
+
+
+class DeploymentError(Exception):
+    """A file that cannot be read as what it claims to be; the message is the diagnostic."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class YMap(dict[str, Any]):
+    """A YAML mapping that knows the line of each key."""
+
+    lines: dict[str, int]
+
+
+class YList(list[Any]):
+    """A YAML sequence that knows the line of each item."""
+
+    lines: list[int]
+
+
+def line_of(container: Any, key: Any, default: int) -> int:
+    if isinstance(container, YMap):
+        return container.lines.get(key, default)
+    if isinstance(container, YList) and isinstance(key, int) and key < len(container.lines):
+        return container.lines[key]
+    return default
+
+
+# -- YAML with limits ----------------------------------------------------------------
+
+
+def load_yaml(text: str, partial: bool = False) -> list[Any]:
+    """Every document of a YAML stream, converted with a node budget.
+
+    `partial`: the documents before a malformed one, instead of the error.
+    """
+    import yaml  # ~20 ms, only when a YAML deployment file exists
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    budget = [_MAX_NODES]
+    documents: list[Any] = []
+    try:
+        for node in yaml.compose_all(text, Loader=loader):
+            if node is not None:
+                documents.append(_convert(node, budget, 0))
+    except yaml.YAMLError as error:
+        if partial:
+            return documents
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise DeploymentError(f"invalid YAML: {problem}", line) from None
+    except RecursionError:
+        raise DeploymentError("YAML nested too deeply") from None
+    return documents
+
+
+def _convert(node: Any, budget: list[int], depth: int) -> Any:
+    import yaml
+
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise DeploymentError(
+            f"YAML expands to more than {_MAX_NODES} nodes (an alias bomb?): not read"
+        )
+    if depth > _MAX_DEPTH:
+        raise DeploymentError("YAML nested too deeply (or a recursive alias): not read")
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag == "tag:yaml.org,2002:null" else node.value
+    if isinstance(node, yaml.SequenceNode):
+        items = YList()
+        items.lines = []
+        for child in node.value:
+            items.append(_convert(child, budget, depth + 1))
+            items.lines.append(child.start_mark.line + 1)
+        return items
+    mapping = YMap()
+    mapping.lines = {}
+    merged: list[YMap] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            value = _convert(value_node, budget, depth + 1)
+            merged.extend(v for v in (value if isinstance(value, list) else [value]) if v)
+            continue
+        key = _convert(key_node, budget, depth + 1)
+        if not isinstance(key, str):
+            continue  # keys that matter here are strings
+        mapping[key] = _convert(value_node, budget, depth + 1)
+        mapping.lines[key] = key_node.start_mark.line + 1
+    # `<<: [*a, *b]`: explicit keys win, then earlier merged mappings over later ones.
+    for base in merged:
+        if isinstance(base, YMap):
+            for key, value in base.items():
+                if key not in mapping:
+                    mapping[key] = value
+                    mapping.lines[key] = base.lines.get(key, node.start_mark.line + 1)
+    return mapping
+
+
+# -- reading files -------------------------------------------------------------------
+
+
+def read_text(path: str) -> str:
+    """The file's text, or a DeploymentError saying why it cannot be read."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise DeploymentError(
+                f"file is {size // 1024} KiB, over the {MAX_BYTES // 1024} KiB cap"
+            )
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise DeploymentError(f"cannot read: {error.strerror or error}") from None
+    if b"\0" in data:
+        raise DeploymentError("binary file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DeploymentError(f"not UTF-8 (byte {error.start})") from None
+
+
+def kind_of(path: str) -> Optional[str]:
+    """Which deployment format a file is, by name (content decides for YAML and scripts)."""
+    name = os.path.basename(path)
+    lower = name.lower()
+    if _COMPOSE.match(name):
+        return "compose"
+    if lower.endswith((".yml", ".yaml")):
+        return "kubernetes"
+    if lower == "procfile" or lower.startswith("procfile."):
+        return "procfile"
+    if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
+        return "dockerfile"
+    if lower.endswith(".service"):
+        return "systemd"
+    if lower.endswith((".conf", ".ini")):
+        return "supervisor"
+    if lower.endswith((".sh", ".bash")) or "." not in name:
+        return "script"
+    return None
+
+
+@dataclass
+class _Reader:
+    root: Path
+    processes: list[DeployedProcess] = field(default_factory=list)
+    problems: list[DeploymentProblem] = field(default_factory=list)
+    config_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Kubernetes containers wait for every ConfigMap and Secret to be read.
+    pending: list[tuple[str, str, int, Any, Any]] = field(default_factory=list)
+    built: set[str] = field(default_factory=set)  # Dockerfiles a compose service builds
+
+    def problem(self, path: str, error: DeploymentError) -> None:
+        relative = os.path.relpath(path, self.root) if os.path.isabs(path) else path
+        self.problems.append(DeploymentProblem(relative, error.line, str(error)))
+
+
+def read_deployments(paths: list[str], root: Path) -> DeploymentFacts:
+    """The processes every deployment file starts; problems for files that cannot be read."""
+    _lines.cache_clear()  # a long-lived process (the fixer, an editor) reads files again
+    reader = _Reader(root)
+    by_kind: dict[str, list[str]] = {}
+    for path in paths:
+        relative = os.path.relpath(path, root)
+        if any(part.startswith(".") for part in Path(relative).parts[:-1]):
+            continue  # .github and friends: CI runs, not deployments
+        kind = kind_of(path)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(path)
+    # Compose first: it records which Dockerfiles it builds (their CMD is not a service of its own).
+    for kind in (
+        "compose",
+        "kubernetes",
+        "procfile",
+        "script",
+        "supervisor",
+        "systemd",
+        "dockerfile",
+    ):
+        for path in by_kind.get(kind, []):
+            try:
+                _READERS[kind](reader, path)
+            except DeploymentError as error:
+                reader.problem(path, error)
+    for path, name, line, container, pod in reader.pending:
+        reader.processes.append(_container(reader, path, name, line, container, pod))
+    return DeploymentFacts(tuple(_located(p) for p in reader.processes), tuple(reader.problems))
+
+
+def _located(process: DeployedProcess) -> DeployedProcess:
+    """Columns for the lines findings point at: the line's text without its indentation."""
+    env = tuple(msgspec.structs.replace(e, col=_columns(e.path, e.line)) for e in process.env)
+    return msgspec.structs.replace(process, env=env, col=_columns(process.path, process.line))
+
+
+def _columns(path: str, line: int) -> tuple[int, int]:
+    lines = _lines(path)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(text) - len(text.lstrip()), len(text.rstrip())
+
+
+@functools.lru_cache(maxsize=256)
+def _lines(path: str) -> list[str]:
+    try:
+        return read_text(path).splitlines()
+    except DeploymentError:
+        return []
+
+
+# -- interpolation -------------------------------------------------------------------
+
+_COMPOSE_VARIABLE = re.compile(r"\$(?:\$|\{([A-Za-z_]\w*)(?:(:?[-?+])([^}]*))?\}|([A-Za-z_]\w*))")
+
+
+# Stands for an unknown variable inside a command word that stays readable otherwise
+# (`sh -c "mkdir /x/${BUCKET} && minio server"`); model.services reads such words as unknown.
+UNKNOWN_MARK = "\x00"
+
+
+def interpolate(text: str, values: dict[str, Optional[str]], mark: bool = False) -> Optional[str]:
+    """`${VAR}`, `${VAR:-default}`, `$VAR` and `$$` (compose); None if a variable is
+    unknown (or, with `mark`, the text with UNKNOWN_MARK in its place)."""
+    unknown = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal unknown
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1) or match.group(4)
+        operator, default = match.group(2), match.group(3) or ""
+        if name not in values:
+            if operator in (":-", "-"):
+                return default
+            unknown = True
+            return ""
+        value = values[name]
+        if value is None:
+            unknown = True
+            return ""
+        if operator == ":-" and not value:
+            return default
+        if operator in (":+", "+"):
+            return default if (value or operator == "+") else ""
+        return value
+
+    if mark:
+        # Mark where unknown values go; the replacement above returns "" for them.
+        def marked(match: re.Match[str]) -> str:
+            nonlocal unknown
+            unknown = False
+            replaced = replace(match)
+            return UNKNOWN_MARK if unknown else replaced
+
+        return _COMPOSE_VARIABLE.sub(marked, text)
+    result = _COMPOSE_VARIABLE.sub(replace, text)
+    return None if unknown else result
+
+
+def dotenv(path: Path) -> Optional[dict[str, Optional[str]]]:
+    """A `.env` file's variables (python-dotenv's parser, no interpolation of the shell)."""
+    from dotenv import dotenv_values
+
+    try:
+        text = read_text(str(path))
+    except DeploymentError:
+        return None
+    return dict(dotenv_values(stream=io.StringIO(text), interpolate=True))
+
+
+def _dotenv_lines(path: Path) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    try:
+        text = read_text(str(path))
+    except DeploymentError:
+        return lines
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip().removeprefix("export ").strip()
+        if "=" in stripped and not stripped.startswith("#"):
+            lines.setdefault(stripped.split("=", 1)[0].strip(), number)
+    return lines
+
+
+def words(value: Any, values: dict[str, Optional[str]]) -> Optional[tuple[Optional[str], ...]]:
+    """A compose `command:`/`entrypoint:` (a string split like a shell, or a list)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # Compose interpolates before splitting; word by word keeps the known words
+        # known when one variable is not.
+        try:
+            return tuple(interpolate(word, values, mark=True) for word in shlex.split(value))
+        except ValueError:
+            return (None,)
+    if isinstance(value, list):
+        return tuple(interpolate(item, values) if isinstance(item, str) else None for item in value)
+    return (None,)
+
+
+# -- compose -------------------------------------------------------------------------
+
+
+def _compose(reader: _Reader, path: str) -> None:
+    documents = load_yaml(read_text(path))
+    directory = Path(path).parent
+    # Compose interpolates `${VAR}` from the shell and the `.env` beside the file.
+    project_env = dotenv(directory / ".env") or {}
+    for document in documents:
+        services = document.get("services") if isinstance(document, dict) else None
+        if not isinstance(services, YMap):
+            continue
+        for name, service in services.items():
+            if name.startswith("x-") or not isinstance(service, YMap):
+                continue
+            reader.processes.append(
+                _compose_service(reader, path, name, services.lines[name], service, project_env)
+            )
+
+
+def _compose_service(
+    reader: _Reader,
+    path: str,
+    name: str,
+    line: int,
+    service: YMap,
+    values: dict[str, Optional[str]],
+) -> DeployedProcess:
+    env: list[EnvEntry] = []
+    # An override file or `extends:` completes a service defined elsewhere.
+    complete = "override" not in os.path.basename(path) and "extends" not in service
+    image_cmd: Optional[tuple[Optional[str], ...]] = None
+    image_entry: Optional[tuple[Optional[str], ...]] = None
+    dockerfile = _built_dockerfile(Path(path).parent, service.get("build"))
+    if dockerfile is not None:
+        reader.built.add(str(dockerfile))
+        try:
+            image = dockerfile_image(str(dockerfile), str(dockerfile))
+            env.extend(image.env)
+            image_cmd, image_entry = image.cmd, image.entrypoint
+        except DeploymentError as error:
+            reader.problem(str(dockerfile), error)
+            complete = False
+    elif service.get("image") is not None:
+        complete = False  # the image may set variables of its own
+    env_files = service.get("env_file")
+    for item in env_files if isinstance(env_files, list) else [env_files] if env_files else []:
+        file_name = item.get("path") if isinstance(item, dict) else item
+        if not isinstance(file_name, str):
+            complete = False
+            continue
+        file_name = interpolate(file_name, values) or ""
+        env_path = (Path(path).parent / file_name).resolve()
+        loaded = dotenv(env_path)
+        if loaded is None:
+            complete = False
+            continue
+        lines = _dotenv_lines(env_path)
+        shown = str(env_path)
+        env.extend(EnvEntry(k, v, shown, lines.get(k, 1)) for k, v in loaded.items())
+    relative = path
+    environment = service.get("environment")
+    if isinstance(environment, dict):
+        for key, value in environment.items():
+            text = None if value is None else interpolate(str(value), values)
+            if value is None:
+                complete = False  # `VAR:` with no value passes the shell's through
+            env.append(EnvEntry(key, text, relative, line_of(environment, key, line)))
+    elif isinstance(environment, list):
+        for index, item in enumerate(environment):
+            if not isinstance(item, str):
+                continue
+            key, sep, value = item.partition("=")
+            if not sep:
+                complete = False
+                env.append(EnvEntry(key, None, relative, line_of(environment, index, line)))
+                continue
+            env.append(
+                EnvEntry(
+                    key, interpolate(value, values), relative, line_of(environment, index, line)
+                )
+            )
+    command = words(service.get("command"), values)
+    entrypoint = words(service.get("entrypoint"), values)
+    if entrypoint is not None:
+        argv = entrypoint + (command or ())
+    else:
+        argv = (image_entry or ()) + (command if command is not None else image_cmd or ())
+    command_line = line_of(service, "command", line_of(service, "entrypoint", line))
+    profiles = service.get("profiles")
+    return DeployedProcess(
+        name,
+        "compose",
+        relative,
+        command_line,
+        argv,
+        tuple(env),
+        complete,
+        tuple(p for p in profiles if isinstance(p, str)) if isinstance(profiles, list) else (),
+    )
+
+
+def _built_dockerfile(directory: Path, build: Any) -> Optional[Path]:
+    if isinstance(build, str):
+        context, name = build, "Dockerfile"
+    elif isinstance(build, dict) and isinstance(build.get("context", "."), str):
+        context = str(build.get("context", "."))
+        written = build.get("dockerfile")
+        name = written if isinstance(written, str) else "Dockerfile"
+    else:
+        return None
+    if "://" in context:
+        return None
+    candidate = (directory / context / name).resolve()
+    return candidate if candidate.is_file() else None
+
+
+# -- Kubernetes ----------------------------------------------------------------------
+
+
+def _kubernetes(reader: _Reader, path: str) -> None:
+    try:
+        text = read_text(path)
+    except DeploymentError:
+        if not _looks_like_manifest(path):
+            return  # a big fixture or test cassette, not a manifest: nothing to say
+        raise
+    if "kind:" not in text or "{{" in text:
+        return  # not a manifest, or a Helm template (not YAML until rendered)
+    for document in load_yaml(text):
+        if not isinstance(document, dict):
+            continue
+        kind, metadata = document.get("kind"), document.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if kind in ("ConfigMap", "Secret") and isinstance(name, str):
+            reader_map = reader.config_maps if kind == "ConfigMap" else reader.secrets
+            reader_map[name] = _k8s_data(document, kind == "Secret")
+        if kind not in _WORKLOADS:
+            continue
+        pod = _pod_spec(document)
+        containers = pod.get("containers") if isinstance(pod, dict) else None
+        if not isinstance(containers, list):
+            continue
+        for index, container in enumerate(containers):
+            if isinstance(container, dict):
+                label = f"{name}/{container.get('name', index)}"
+                line = line_of(containers, index, 1)
+                reader.pending.append((path, label, line, container, pod))
+
+
+def _looks_like_manifest(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return b"apiVersion" in head and b"kind" in head
+
+
+def _pod_spec(document: dict[str, Any]) -> Any:
+    spec = document.get("spec")
+    if document.get("kind") == "Pod":
+        return spec
+    if document.get("kind") == "CronJob" and isinstance(spec, dict):
+        spec = (spec.get("jobTemplate") or {}).get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    return template.get("spec") if isinstance(template, dict) else None
+
+
+def _k8s_data(document: dict[str, Any], secret: bool) -> dict[str, str]:
+    data: dict[str, str] = {}
+    raw = document.get("data")
+    for key, value in raw.items() if isinstance(raw, dict) else ():
+        if not isinstance(value, str):
+            continue
+        if secret:
+            try:
+                value = base64.b64decode(value, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                continue
+        data[key] = value
+    plain = document.get("stringData")
+    for key, value in plain.items() if isinstance(plain, dict) else ():
+        if isinstance(value, str):
+            data[key] = value
+    return data
+
+
+def _container(
+    reader: _Reader, path: str, name: str, line: int, container: dict[str, Any], pod: Any
+) -> DeployedProcess:
+    relative = path
+    env: list[EnvEntry] = []
+    complete = True
+    env_from = container.get("envFrom")
+    for index, source in enumerate(env_from if isinstance(env_from, list) else ()):
+        if not isinstance(source, dict):
+            continue
+        prefix = source.get("prefix") or ""
+        for ref_key, table, secret in (
+            ("configMapRef", reader.config_maps, False),
+            ("secretRef", reader.secrets, True),
+        ):
+            ref = source.get(ref_key)
+            if isinstance(ref, dict):
+                found = table.get(str(ref.get("name")))
+                if found is None:
+                    complete = False
+                    continue
+                entry_line = line_of(env_from, index, line)
+                env.extend(
+                    EnvEntry(f"{prefix}{k}", v, relative, entry_line, secret)
+                    for k, v in found.items()
+                )
+    variables = container.get("env")
+    known: dict[str, Optional[str]] = {}
+    for index, item in enumerate(variables if isinstance(variables, list) else ()):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        value, secret = _k8s_value(reader, item, known)
+        entry = EnvEntry(item["name"], value, relative, line_of(variables, index, line), secret)
+        env.append(entry)
+        known[entry.name] = value
+    values = {entry.name: entry.value for entry in env}
+    argv: list[Optional[str]] = []
+    for key in ("command", "args"):
+        for word in container.get(key) or ():
+            argv.append(_k8s_expand(word, values) if isinstance(word, str) else None)
+    if not container.get("command") and not container.get("args"):
+        argv = [None]  # the image's own CMD
+    command_line = line_of(container, "command", line_of(container, "args", line))
+    return DeployedProcess(
+        name, "kubernetes", relative, command_line, tuple(argv), tuple(env), complete
+    )
+
+
+def _k8s_value(
+    reader: _Reader, item: dict[str, Any], known: dict[str, Optional[str]]
+) -> tuple[Optional[str], bool]:
+    if "value" in item:
+        value = item["value"]
+        return (_k8s_expand(value, known) if isinstance(value, str) else None), False
+    source = item.get("valueFrom")
+    if isinstance(source, dict):
+        for ref_key, table, secret in (
+            ("configMapKeyRef", reader.config_maps, False),
+            ("secretKeyRef", reader.secrets, True),
+        ):
+            ref = source.get(ref_key)
+            if isinstance(ref, dict):
+                return table.get(str(ref.get("name")), {}).get(str(ref.get("key"))), secret
+    return None, False
+
+
+_K8S_VARIABLE = re.compile(r"\$\$|\$\(([A-Za-z_][\w.-]*)\)")
+
+
+def _k8s_expand(text: str, values: dict[str, Optional[str]]) -> Optional[str]:
+    """`$(VAR)` in Kubernetes commands and values; unknown when VAR's value is."""
+    unknown = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal unknown
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1)
+        if name not in values:
+            return match.group(0)  # Kubernetes leaves unknown references as written
+        value = values[name]
+        if value is None:
+            unknown = True
+            return ""
+        return value
+
+    result = _K8S_VARIABLE.sub(replace, text)
+    return None if unknown else result
+
+
+# -- Procfile, scripts, supervisord, systemd -------------------------------------------
+
+
+def _procfile(reader: _Reader, path: str) -> None:
+    relative = path
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        name, sep, command = line.partition(":")
+        if not sep or line.lstrip().startswith("#") or not re.fullmatch(r"[\w.-]+", name.strip()):
+            continue
+        # The platform's config vars (Heroku, Dokku) are the environment: not in the file.
+        reader.processes.append(
+            DeployedProcess(
+                name.strip(), "procfile", relative, number, shell_words(command), (), False
+            )
+        )
+
+
+def shell_words(command: str) -> tuple[Optional[str], ...]:
+    try:
+        return tuple(shlex.split(command, comments=True))
+    except ValueError:
+        return (None,)
+
+
+_STARTERS = re.compile(
+    r"(^|[\s/])(celery|gunicorn|uwsgi|daphne|uvicorn|hypercorn|flower)(\s|$)|manage\.py\s+runserver"
+)
+
+
+def _script(reader: _Reader, path: str) -> None:
+    text = read_text(path)
+    if "." not in os.path.basename(path) and not text.startswith("#!"):
+        return  # an extensionless file that is not a script
+    relative = path
+    env: list[EnvEntry] = []
+    for number, line in _logical_lines(text):
+        stripped = line.strip()
+        if stripped.startswith("export "):
+            for word in shell_words(stripped[7:]):
+                if word and "=" in word:
+                    key, _, value = word.partition("=")
+                    value_known = None if "$" in value or "`" in value else value
+                    env.append(EnvEntry(key, value_known, relative, number))
+            continue
+        if not _STARTERS.search(stripped) or stripped.startswith(("#", "echo ", "if ", "until ")):
+            continue
+        argv = shell_words(stripped)
+        reader.processes.append(
+            DeployedProcess(
+                f"{os.path.basename(path)}:{number}",
+                "script",
+                relative,
+                number,
+                argv,
+                tuple(env),
+                False,
+            )
+        )
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Lines with `\\` continuations joined, each with the number it starts on."""
+    start, parts = 0, list[str]()
+    for number, line in enumerate(text.splitlines(), 1):
+        if not parts:
+            start = number
+        if line.rstrip().endswith("\\"):
+            parts.append(line.rstrip()[:-1])
+            continue
+        parts.append(line)
+        yield start, " ".join(parts)
+        parts = []
+    if parts:
+        yield start, " ".join(parts)
+
+
+def _supervisor(reader: _Reader, path: str) -> None:
+    text = read_text(path)
+    if "[program:" not in text:
+        return
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error as error:
+        raise DeploymentError(f"invalid supervisord file: {str(error).splitlines()[0]}") from None
+    relative = path
+    lines = {line.strip(): n for n, line in enumerate(text.splitlines(), 1)}
+    for section in parser.sections():
+        if not section.startswith("program:") or not parser.has_option(section, "command"):
+            continue
+        env: list[EnvEntry] = []
+        if parser.has_option(section, "environment"):
+            raw = parser.get(section, "environment").replace("\n", " ")
+            for part in shell_words(raw.replace(",", " ")):
+                if part and "=" in part:
+                    key, _, value = part.partition("=")
+                    env.append(EnvEntry(key, None if "%(" in value else value, relative, 1))
+        command = parser.get(section, "command").replace("\n", " ")
+        reader.processes.append(
+            DeployedProcess(
+                section.split(":", 1)[1],
+                "supervisor",
+                relative,
+                lines.get(f"[{section}]", 1),
+                shell_words(command),
+                tuple(env),
+                False,
+            )
+        )
+
+
+def _systemd(reader: _Reader, path: str) -> None:
+    relative = path
+    env: list[EnvEntry] = []
+    command: Optional[tuple[int, str]] = None
+    for number, line in _logical_lines(read_text(path)):
+        key, sep, value = line.strip().partition("=")
+        if not sep:
+            continue
+        if key == "Environment":
+            for word in shell_words(value):
+                if word and "=" in word:
+                    name, _, setting = word.partition("=")
+                    env.append(EnvEntry(name, setting, relative, number))
+        elif key == "ExecStart":
+            command = (number, value.lstrip("-@+!:"))
+    if command is not None:
+        name = os.path.basename(path).rsplit(".", 1)[0]
+        reader.processes.append(
+            DeployedProcess(
+                # Drop-ins and EnvironmentFile= may add variables: not complete.
+                name,
+                "systemd",
+                relative,
+                command[0],
+                shell_words(command[1]),
+                tuple(env),
+                False,
+            )
+        )
+
+
+# -- Dockerfile ----------------------------------------------------------------------
+
+
+@dataclass
+class Image:
+    env: list[EnvEntry] = field(default_factory=list)
+    cmd: Optional[tuple[Optional[str], ...]] = None
+    entrypoint: Optional[tuple[Optional[str], ...]] = None
+    cmd_line: int = 0
+    entrypoint_line: int = 0
+
+
+def dockerfile_image(path: str, relative: str) -> Image:
+    """The final stage's environment, CMD and ENTRYPOINT (stages built `FROM` another inherit)."""
+    stages: dict[str, Image] = {}
+    current = Image()
+    for number, line in _logical_lines(read_text(path)):
+        instruction, _, rest = line.strip().partition(" ")
+        instruction = instruction.upper()
+        rest = rest.strip()
+        if instruction == "FROM":
+            words_ = rest.split()
+            base = stages.get(words_[0].lower()) if words_ else None
+            current = Image(list(base.env), base.cmd, base.entrypoint) if base else Image()
+            if len(words_) >= 3 and words_[-2].upper() == "AS":
+                stages[words_[-1].lower()] = current
+        elif instruction == "ENV":
+            values = {entry.name: entry.value for entry in current.env}
+            for key, value in _dockerfile_env(rest):
+                current.env.append(EnvEntry(key, interpolate(value, values), relative, number))
+                values[key] = current.env[-1].value
+        elif instruction in ("CMD", "ENTRYPOINT"):
+            argv = _exec_form(rest)
+            if instruction == "CMD":
+                current.cmd, current.cmd_line = argv, number
+            else:
+                # ENTRYPOINT resets an inherited CMD.
+                current.entrypoint, current.cmd, current.entrypoint_line = argv, None, number
+    return current
+
+
+def _dockerfile_env(rest: str) -> list[tuple[str, str]]:
+    parts = shell_words(rest)
+    if parts and parts[0] is not None and "=" not in parts[0]:
+        return [(parts[0], rest.split(None, 1)[1] if len(parts) > 1 else "")]  # `ENV key value`
+    return [
+        (word.partition("=")[0], word.partition("=")[2]) for word in parts if word and "=" in word
+    ]
+
+
+def _exec_form(rest: str) -> tuple[Optional[str], ...]:
+    if rest.startswith("["):
+        try:
+            parsed = json.loads(rest)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            return tuple(item if isinstance(item, str) else None for item in parsed)
+    return ("/bin/sh", "-c", rest)
+
+
+def _dockerfile(reader: _Reader, path: str) -> None:
+    if str(Path(path).resolve()) in reader.built:
+        return  # its CMD is the default of the compose services built from it
+    relative = path
+    image = dockerfile_image(path, relative)
+    argv = (image.entrypoint or ()) + (image.cmd or ())
+    if argv:
+        reader.processes.append(
+            DeployedProcess(
+                os.path.relpath(path, reader.root),
+                "dockerfile",
+                relative,
+                image.cmd_line or image.entrypoint_line or 1,
+                argv,
+                tuple(image.env),
+                False,  # whatever runs the image adds variables of its own
+            )
+        )
+
+
+_READERS = {
+    "compose": _compose,
+    "kubernetes": _kubernetes,
+    "procfile": _procfile,
+    "script": _script,
+    "supervisor": _supervisor,
+    "systemd": _systemd,
+    "dockerfile": _dockerfile,
+}

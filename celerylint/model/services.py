@@ -1,0 +1,434 @@
+"""Services: the processes deployment files start, read as Celery sees its command line.
+
+A deployed process becomes a `Service` with its role (worker, beat, web,
+flower, other), the app it runs (`-A`), the queues it consumes, its pool,
+concurrency and limits, and its environment in the order the platform applies
+it. Commands are unwrapped the way a shell would run them: `sh -c "..."`,
+`exec`, `env VAR=x`, leading `VAR=x` assignments, `python -m celery`, an
+entrypoint script that `exec "$@"`s its arguments. Variables in commands
+(`-Q $QUEUES`) take the service's values, or are unknown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Optional
+
+from celerylint.facts.deploy import UNKNOWN_MARK
+from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
+
+Role = str  # "worker", "beat", "web", "flower", "other"
+_WEB = {"gunicorn", "uwsgi", "daphne", "uvicorn", "hypercorn", "granian", "waitress-serve"}
+_SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+# Commands that run the rest of the line (with their own flags skipped).
+_WRAPPERS = {
+    "exec",
+    "nohup",
+    "tini",
+    "dumb-init",
+    "--",
+    "newrelic-admin",
+    "run-program",
+    "ddtrace-run",
+    "opentelemetry-instrument",
+    "watchmedo",
+    "auto-restart",
+    "setpriv",
+    "sudo",
+    "time",
+}
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
+# Worker options whose value follows (`-Q a,b` or `--queues=a,b`).
+_OPTIONS = {
+    "-A": "app",
+    "--app": "app",
+    "-b": "broker",
+    "--broker": "broker",
+    "--result-backend": "result_backend",
+    "-Q": "queues",
+    "--queues": "queues",
+    "-X": "exclude",
+    "--exclude-queues": "exclude",
+    "-P": "pool",
+    "--pool": "pool",
+    "-c": "concurrency",
+    "--concurrency": "concurrency",
+    "--time-limit": "time_limit",
+    "--soft-time-limit": "soft_time_limit",
+    "--prefetch-multiplier": "prefetch_multiplier",
+    "--autoscale": "autoscale",
+    "--config": "config",
+    "--workdir": "workdir",
+    "-l": "loglevel",
+    "--loglevel": "loglevel",
+    "-n": "hostname",
+    "--hostname": "hostname",
+    "-s": "schedule",
+    "--schedule": "schedule",
+    "-S": "scheduler",
+    "--scheduler": "scheduler",
+    "-f": "logfile",
+    "--logfile": "logfile",
+    "--pidfile": "pidfile",
+    "-E": "",
+    "-B": "",
+    "--beat": "",
+}
+_UNKNOWN = "\0unknown"  # an option whose value cannot be known
+
+
+@dataclass
+class Service:
+    """One deployed process: what it runs, with which environment, written where."""
+
+    name: str
+    platform: str
+    path: str
+    line: int
+    role: Role
+    options: dict[str, str] = field(default_factory=dict)  # worker options as written
+    environment: dict[str, Optional[str]] = field(default_factory=dict)
+    origins: dict[str, EnvEntry] = field(default_factory=dict)  # the entry that won
+    env_complete: bool = True
+    command_known: bool = True
+    also_beat: bool = False
+    profiles: tuple[str, ...] = ()
+    col: tuple[int, int] = (0, 0)
+
+    @property
+    def deployment(self) -> str:
+        """The deployment the service belongs to: its compose file or Procfile, else the
+        directory of its manifests or units (one directory of k8s files is one release)."""
+        if self.platform in ("compose", "procfile"):
+            return self.path
+        return os.path.dirname(self.path)
+
+    @property
+    def span(self) -> Span:
+        """The line that starts the service's command (or declares it)."""
+        return Span(self.line, self.col[0], self.line, self.col[1])
+
+    def variable_origin(self, name: str) -> Optional[tuple[str, Span]]:
+        """Where this service's value of a variable is set."""
+        entry = self.origins.get(name)
+        if entry is None:
+            return None
+        return entry.path, Span(entry.line, entry.col[0], entry.line, entry.col[1])
+
+    @property
+    def label(self) -> str:
+        return f"`{self.name}` ({os.path.basename(self.path)}:{self.line})"
+
+    def option(self, name: str) -> Optional[str]:
+        """A worker option's value; None when absent; raises LookupError when unknown."""
+        value = self.options.get(name)
+        if value == _UNKNOWN:
+            raise LookupError(name)
+        return value
+
+    @property
+    def app(self) -> Optional[str]:
+        """`-A` as written (`proj`, `proj.celery:app`); None if absent or unknown."""
+        value = self.options.get("app") or self.environment.get("CELERY_APP")
+        return None if value in (None, _UNKNOWN) else value
+
+    @property
+    def queues(self) -> Optional[tuple[str, ...]]:
+        """The queues a worker consumes by name; () without `-Q`; None when unknown."""
+        if not self.command_known:
+            return None
+        try:
+            written = self.option("queues")
+        except LookupError:
+            return None
+        if written is None:
+            return ()
+        return tuple(q.strip() for q in written.split(",") if q.strip())
+
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        written = self.options.get("exclude")
+        if written in (None, _UNKNOWN):
+            return ()
+        return tuple(q.strip() for q in written.split(",") if q.strip())
+
+    @property
+    def pool_written(self) -> Optional[str]:
+        """The pool named by `-P`, or CELERY_WORKER_POOL; None when neither; raises if unknown."""
+        written = self.option("pool")
+        if written is None and "CELERY_WORKER_POOL" in self.environment:
+            written = self.environment["CELERY_WORKER_POOL"]
+            if written is None:
+                raise LookupError("pool")
+        return written.lower() if written else None
+
+    def env_value(self, name: str) -> tuple[bool, Optional[str]]:
+        """(known, value) of a variable in this service: absent from a complete
+        environment is known unset (None)."""
+        if name in self.environment:
+            value = self.environment[name]
+            return value is not None, value
+        return self.env_complete, None
+
+
+def services_from(
+    processes: Sequence[DeployedProcess], scripts: dict[str, list[DeployedProcess]]
+) -> list[Service]:
+    """One service per process that runs something recognisable."""
+    found = []
+    for process in processes:
+        service = _service(process, scripts)
+        if service is not None:
+            found.append(service)
+    return found
+
+
+def _service(
+    process: DeployedProcess, scripts: dict[str, list[DeployedProcess]]
+) -> Optional[Service]:
+    environment: dict[str, Optional[str]] = {}
+    origins: dict[str, EnvEntry] = {}
+    for entry in process.env:
+        environment[entry.name] = entry.value
+        origins[entry.name] = entry
+    service = Service(
+        process.name,
+        process.platform,
+        process.path,
+        process.line,
+        "other",
+        environment=environment,
+        origins=origins,
+        env_complete=process.env_complete,
+        profiles=process.profiles,
+        col=process.col,
+    )
+    argv = [_expand(word, environment) for word in process.argv]
+    command = _celery_command(argv, scripts, 0, environment)
+    if command is None:
+        return None if process.platform == "script" else service
+    kind, words = command
+    if kind == "unknown":
+        service.command_known = False
+        return service
+    if kind == "web":
+        service.role = "web"
+        return service
+    _read_celery(words, service)
+    return service
+
+
+def _is_script(word: str) -> bool:
+    """A `sh -c` script: read command by command, its unknown words stay marked."""
+    return any(separator in word for separator in (" ", "&&", ";", "\n"))
+
+
+def _expand(word: Optional[str], environment: dict[str, Optional[str]]) -> Optional[str]:
+    """`$VAR`, `${VAR}`, `${VAR:-d}` from the service's environment; None when unknown."""
+    if word is None:
+        return None
+    if UNKNOWN_MARK in word:
+        return word if _is_script(word) else None
+    if "$" not in word:
+        return word
+    unknown = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal unknown
+        name = match.group(1) or match.group(3)
+        value = environment.get(name)
+        if value is None:
+            if match.group(2) is not None and name not in environment:
+                return match.group(2)
+            unknown = True
+            return ""
+        return value
+
+    result = _VARIABLE.sub(replace, word)
+    return None if unknown else result
+
+
+def _celery_command(
+    argv: list[Optional[str]],
+    scripts: dict[str, list[DeployedProcess]],
+    depth: int,
+    environment: dict[str, Optional[str]],
+) -> Optional[tuple[str, list[Optional[str]]]]:
+    """("celery", words after `celery`) / ("web", []) / ("unknown", []) / None (something else)."""
+    if depth > 5:
+        return None
+    i = 0
+    wrapped = False  # past a wrapper script: its own arguments come before the command
+    while i < len(argv):
+        word = argv[i]
+        if word is None:
+            return "unknown", []
+        base = os.path.basename(word)
+        if base in ("gosu", "su-exec", "chpst", "setuidgid"):
+            i += 2  # `gosu user command...`
+            continue
+        if base in _WRAPPERS or re.fullmatch(r"[A-Za-z_]\w*=.*", word):
+            i += 1
+            continue
+        if base == "env":
+            i += 1
+            continue
+        if base in _SHELLS:
+            j = i + 1
+            while j < len(argv) and (argv[j] or "").startswith("-") and "c" not in (argv[j] or ""):
+                j += 1
+            flag = argv[j] if j < len(argv) else None
+            if flag is not None and flag.startswith("-") and "c" in flag:
+                script = argv[j + 1] if j + 1 < len(argv) else None
+                return (
+                    _from_shell(script, scripts, depth, environment)
+                    if script is not None
+                    else ("unknown", [])
+                )
+            i += 1  # `sh start.sh ...`: the script comes next
+            continue
+        if base == "celery":
+            return "celery", argv[i + 1 :]
+        if base.startswith("python") and argv[i + 1 : i + 3] == ["-m", "celery"]:
+            return "celery", argv[i + 3 :]
+        if base in _WEB or (base == "manage.py" and "runserver" in argv[i + 1 : i + 2]):
+            return "web", []
+        if base.startswith("python") and len(argv) > i + 2 and argv[i + 1] == "manage.py":
+            return ("web", []) if argv[i + 2] == "runserver" else None
+        if base == "flower":
+            return "celery", ["flower"]
+        scripted = scripts.get(base)
+        if scripted is not None:
+            # An entrypoint script: its own celery line, else it `exec "$@"`s the rest.
+            own = [
+                c
+                for p in scripted
+                if (c := _celery_command(_in(p, environment), scripts, depth + 1, environment))
+            ]
+            if len(own) == 1:
+                return own[0]
+            if own:
+                return "unknown", []
+            wrapped = True
+            i += 1
+            continue
+        if word.endswith((".sh", ".bash")) or "/" in word:
+            wrapped = True  # an entrypoint script (wait-for-it.sh ... --) that runs the rest
+            i += 1
+            continue
+        if word.startswith("-") or wrapped:
+            i += 1
+            continue
+        return None  # another program (nginx, certbot, manage.py migrate): not Celery
+    return None
+
+
+def _in(process: DeployedProcess, environment: dict[str, Optional[str]]) -> list[Optional[str]]:
+    """A script's command words, with the variables of the service that runs it
+    (and the script's own exports over them)."""
+    inner = {**environment, **{entry.name: entry.value for entry in process.env}}
+    return [_expand(word, inner) for word in process.argv]
+
+
+def _from_shell(
+    script: str,
+    scripts: dict[str, list[DeployedProcess]],
+    depth: int,
+    environment: dict[str, Optional[str]],
+) -> Optional[tuple[str, list[Optional[str]]]]:
+    found = []
+    for part in re.split(r"&&|\|\||;|\n", script):
+        try:
+            argv: list[Optional[str]] = [
+                None if UNKNOWN_MARK in word else word for word in shlex.split(part, comments=True)
+            ]
+        except ValueError:
+            return "unknown", []
+        command = _celery_command(argv, scripts, depth + 1, environment) if argv else None
+        if command is not None:
+            found.append(command)
+    runs = [
+        c
+        for c in found
+        if c[0] != "celery" or _subcommand(c[1]) in ("worker", "beat", "flower", "multi")
+    ]
+    return runs[-1] if runs else (found[-1] if found else None)
+
+
+def _subcommand(words: list[Optional[str]]) -> Optional[str]:
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word is None:
+            return None
+        if word.startswith("-"):
+            takes_value = word in _OPTIONS and _OPTIONS[word] != ""
+            i += 2 if takes_value and "=" not in word else 1
+            continue
+        return word
+    return None
+
+
+def _read_celery(words: list[Optional[str]], service: Service) -> None:
+    subcommand = _subcommand(words)
+    service.role = {"worker": "worker", "multi": "worker", "beat": "beat", "flower": "flower"}.get(
+        subcommand or "", "other"
+    )
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if word is None or not word.startswith("-"):
+            continue
+        name, sep, value = word.partition("=")
+        option = _OPTIONS.get(name)
+        if option is None and name.startswith("-") and not name.startswith("--") and len(name) > 2:
+            option, sep, value = _OPTIONS.get(name[:2]), "=", name[2:]  # `-Qa,b`, `-Psolo`
+        if option is None:
+            continue
+        if option == "":
+            service.also_beat |= name in ("-B", "--beat")
+            continue
+        if not sep:
+            if i >= len(words):
+                continue
+            given = words[i]
+            i += 1
+            value = given if given is not None else _UNKNOWN
+        service.options[option] = _UNKNOWN if UNKNOWN_MARK in value else value
+
+
+def deployed_services(processes: Sequence[DeployedProcess]) -> list[Service]:
+    """The services of a deployment: entrypoint scripts a process runs are read
+    through it, not as services of their own."""
+    scripts: dict[str, list[DeployedProcess]] = {}
+    for process in processes:
+        if process.platform == "script":
+            scripts.setdefault(os.path.basename(process.path), []).append(process)
+    called = {
+        os.path.basename(word)
+        for process in processes
+        if process.platform != "script"
+        for word in process.argv
+        if word
+    }
+    kept = [
+        p for p in processes if p.platform != "script" or os.path.basename(p.path) not in called
+    ]
+    return services_from(kept, scripts)
+
+
+def matches_app(written: str, module: str, var: str) -> bool:
+    """Whether `-A written` loads the app `var` of `module`, as Celery's find_app does:
+    `proj` (its `app`/`celery` attribute or `proj.celery`'s), `proj.celery:app`, `proj.app`."""
+    if ":" in written:
+        target, _, attribute = written.partition(":")
+        return target == module and attribute == var
+    if module in (written, f"{written}.celery"):
+        return True
+    head, _, attribute = written.rpartition(".")
+    return head == module and attribute == var

@@ -1,0 +1,144 @@
+"""Deployed services of one app, paired: who sends, who consumes (model.services)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Optional
+
+from celerylint.facts.schema import Span
+from celerylint.model.project import Project
+from celerylint.model.services import Service
+from celerylint.model.settings import App
+from celerylint.model.tasks import Task
+
+PRODUCERS = ("web", "beat", "worker")  # workers send subtasks and callbacks too
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A sending service and a worker service of the same app, each as deployed."""
+
+    app: App  # as the code alone resolves it
+    producer: Service
+    sent: App
+    worker: Service
+    consumed: App
+
+
+def pairs(project: Project) -> Iterator[Pair]:
+    """Every (producer, worker) pair of distinct services running the same app in the
+    same deployment (a development compose file and a production one never talk)."""
+    deployed = project.deployed(PRODUCERS)
+    for producer, sent in deployed:
+        for worker, consumed in deployed:
+            if worker.role != "worker" or worker is producer or sent.key != consumed.key:
+                continue
+            if worker.deployment == producer.deployment:
+                plain = next(app for app in project.apps if app.key == sent.key)
+                yield Pair(plain, producer, sent, worker, consumed)
+
+
+def differing_lines(pair: Pair, settings: tuple[str, ...]) -> list[tuple[str, Span]]:
+    """The deployment lines that set the variables these settings read, per service,
+    where the two services' values differ."""
+    found: list[tuple[str, Span]] = []
+    variables = [pair.app.setting(name).value.env for name in settings]
+    for variable in [*variables, "DJANGO_SETTINGS_MODULE"]:
+        if variable is None:
+            continue
+        if pair.producer.env_value(variable) == pair.worker.env_value(variable):
+            continue
+        for service in (pair.producer, pair.worker):
+            located = service.variable_origin(variable)
+            if located is not None and located not in found:
+                found.append(located)
+    return found
+
+
+def workers_of(project: Project, app: App) -> Optional[list[tuple[Service, App]]]:
+    """The worker services that run `app`, each as deployed; None when some worker
+    service's app or command cannot be told (it may consume anything)."""
+    found = []
+    for service in project.services:
+        if service.role not in ("worker", "other") and service.command_known:
+            continue
+        if not service.command_known:
+            return None
+        if service.role == "other":
+            continue
+        running = project.service_app(service)
+        if running is None:
+            return None
+        if running.key == app.key:
+            found.append((service, project.as_deployed(running, service)))
+    return found
+
+
+def consumed_queues(workers: list[tuple[Service, App]]) -> Optional[set[str]]:
+    """The queues these workers consume by name; None when any is unknown.
+
+    Without `-Q` a worker consumes the queues of `task_queues`, or the default
+    queue when that is not set."""
+    consumed: set[str] = set()
+    for service, app in workers:
+        queues = service.queues
+        if queues is None:
+            return None
+        if not queues:
+            declared = app.setting("task_queues")
+            default = app.setting("task_default_queue")
+            if not declared.known or declared.value.value is not None or not default.known:
+                return None
+            queues = (str(default.value.value),)
+        consumed.update(q for q in queues if q not in service.excluded)
+    return consumed
+
+
+# Pools that enforce each kind of limit (CELERY_FACTS.md, "Workers").
+ENFORCES_HARD = frozenset({"prefork", "gevent"})  # gevent: only when the task yields
+ENFORCES_SOFT = frozenset({"prefork"})
+
+
+def task_queue(project: Project, task: Task, app: App) -> Optional[str]:
+    """The queue a task's messages go to by default; None when unknown."""
+    option = project.option(task, "queue", app)
+    if option.origin != "default":  # Task.queue is None unless something sets it
+        if not option.value.known:
+            return None
+        if isinstance(option.value.value, str) and option.value.value:
+            return option.value.value
+    routes = app.setting("task_routes")
+    if not routes.known:
+        return None
+    if routes.value.value is not None:
+        table = routes.value.value
+        if not isinstance(table, dict) or any("*" in str(key) for key in table):
+            return None
+        route = table.get(task.name)
+        if route is not None:
+            queue = route.get("queue") if isinstance(route, dict) else route
+            return queue if isinstance(queue, str) else None
+    default = app.setting("task_default_queue")
+    return str(default.value.value) if default.known else None
+
+
+def consumer_pools(project: Project, task: Task, app: App) -> Optional[set[str]]:
+    """The pools of every deployed worker that consumes the task's queue; None when any
+    of them, or which ones they are, cannot be told (or no worker consumes it)."""
+    workers = workers_of(project, app)
+    queue = task_queue(project, task, app)
+    if not workers or queue is None:
+        return None
+    pools: set[str] = set()
+    for worker in workers:
+        consumed = consumed_queues([worker])
+        if consumed is None:
+            return None
+        if queue not in consumed:
+            continue
+        pool = project.service_pool(*worker)
+        if pool is None:
+            return None
+        pools.add(pool)
+    return pools or None

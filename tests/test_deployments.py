@@ -1,0 +1,280 @@
+"""Deployment files as a configuration source: parsed for real, hostile ones survived."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from celerylint.cli import main
+from celerylint.facts.deploy import read_deployments
+from celerylint.facts.values import converted
+from celerylint.model.services import deployed_services
+
+APP = (
+    "import os\n\nfrom celery import Celery\n\n"
+    'app = Celery("proj", broker="redis://redis:6379/0")\n\n\n'
+    '@app.task(queue="reports")\ndef build():\n    pass\n'
+)
+WORKER = "worker: celery -A proj worker -Q default\n"
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+    return root
+
+
+def services(root: Path, files: dict[str, str | bytes]) -> dict[str, object]:
+    write(root, files)
+    paths = sorted(str(p) for p in root.rglob("*") if p.is_file())
+    facts = read_deployments(paths, root)
+    return {s.name: s for s in deployed_services(facts.processes)}
+
+
+def run(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[list[str], str]:
+    main(["check", "--no-cache", "--output-format", "json", str(root)])
+    captured = capsys.readouterr()
+    return sorted(f["code"] for f in json.loads(captured.out)), captured.err
+
+
+# -- parsing -----------------------------------------------------------------------
+
+
+def test_compose_anchors_env_forms_env_file_and_interpolation(tmp_path: Path) -> None:
+    found = services(
+        tmp_path,
+        {
+            ".env": "POOL=threads\n",
+            "common.env": "QUEUES=a,b\nSECRET=x\n",
+            "docker-compose.yml": (
+                "x-base: &base\n  image: proj\n  env_file: [common.env]\n"
+                "  environment: &env\n    - CELERY_WORKER_POOL=${POOL}\n"
+                "services:\n"
+                "  worker:\n    <<: *base\n"
+                '    command: sh -c "cd /app && exec celery -A proj worker -Q $$QUEUES"\n'
+                "  beat:\n    <<: *base\n"
+                "    entrypoint: [python, -m, celery, -A, proj.celery:app, beat]\n"
+                "  web:\n    <<: *base\n    command: gunicorn proj.wsgi\n    profiles: [web]\n"
+            ),
+        },
+    )
+    worker = found["worker"]
+    assert worker.role == "worker" and worker.app == "proj"  # type: ignore[attr-defined]
+    assert worker.queues == ("a", "b")  # type: ignore[attr-defined]
+    assert worker.pool_written == "threads"  # type: ignore[attr-defined]
+    assert found["beat"].role == "beat" and found["beat"].app == "proj.celery:app"  # type: ignore[attr-defined]
+    assert found["web"].role == "web" and found["web"].profiles == ("web",)  # type: ignore[attr-defined]
+
+
+def test_kubernetes_env_from_config_maps_and_secrets(tmp_path: Path) -> None:
+    found = services(
+        tmp_path,
+        {
+            "k8s/config.yaml": (
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\n"
+                "data: {BROKER_URL: cmVkaXM6Ly9yOjYzNzkvMA==}\n---\n"
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {Q: high}\n"
+            ),
+            "k8s/worker.yaml": (
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\n"
+                "spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n"
+                "          containers:\n            - name: w\n"
+                "              envFrom: [{secretRef: {name: creds}}, {configMapRef: {name: cfg}}]\n"
+                '              command: ["celery", "-A", "proj", "worker", "-Q", "$(Q)"]\n'
+            ),
+        },
+    )
+    worker = found["nightly/w"]
+    assert worker.queues == ("high",)  # type: ignore[attr-defined]
+    assert worker.environment["BROKER_URL"] == "redis://r:6379/0"  # type: ignore[attr-defined]
+    assert worker.origins["BROKER_URL"].secret  # type: ignore[attr-defined]
+
+
+def test_dockerfile_stages_scripts_supervisor_systemd(tmp_path: Path) -> None:
+    found = services(
+        tmp_path,
+        {
+            "Dockerfile": (
+                'FROM python:3.12 AS base\nENV POOL=solo\nFROM base\nCMD ["/start-worker"]\n'
+            ),
+            "compose/start-worker": '#!/bin/sh\nset -e\nexec celery -A proj worker -P "$POOL"\n',
+            "deploy/supervisord.conf": (
+                "[program:celery]\ncommand=celery -A proj worker -Q a,b\n"
+                'environment=DJANGO_SETTINGS_MODULE="proj.settings"\n'
+            ),
+            "deploy/worker.service": (
+                "[Service]\nEnvironment=Q=x\nExecStart=/venv/bin/celery -A proj worker -Q ${Q}\n"
+            ),
+        },
+    )
+    # The CMD runs a script that `exec`s celery, with the image's ENV from its base stage.
+    assert found["Dockerfile"].role == "worker"  # type: ignore[attr-defined]
+    assert found["Dockerfile"].pool_written == "solo"  # type: ignore[attr-defined]
+    assert found["celery"].queues == ("a", "b")  # type: ignore[attr-defined]
+    assert found["worker"].queues == ("x",)  # type: ignore[attr-defined]
+
+
+def test_environment_values_convert_like_the_lookup() -> None:
+    assert converted("4", "int") == (True, 4)
+    assert converted("no", "env_bool") == (True, False)
+    assert converted("a,b", "list") == (True, ("a", "b"))
+    assert converted("x", "int") == (False, None)
+    assert converted("x", "opaque") == (False, None)
+
+
+# -- hostile files -------------------------------------------------------------------
+
+BOMB = "DJANGO_SETTINGS_MODULE: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"k{i}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+    f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+    for i in range(9)
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("docker-compose.yml", "services:\n" + "  x: {image: y}\n" * 200_000, "KiB cap"),
+        ("docker-compose.yml", BOMB, "alias bomb"),
+        ("docker-compose.yml", b"\x89PNG\r\n\x1a\n\0\0\0", "binary file"),
+        ("docker-compose.yml", "services:\n  web: [unclosed\n", "invalid YAML"),
+        ("docker-compose.yml", "a: &a [*a]\n", "nested too deeply"),
+        ("Procfile", "web: " + "x" * (10 * 1024 * 1024) + "\n", "KiB cap"),
+        ("k8s/deploy.yaml", "apiVersion: v1\nkind: Pod\nspec: {containers: [}\n", "invalid YAML"),
+        ("supervisord.conf", "[program:x\ncommand=celery\n", "invalid supervisord"),
+        ("Dockerfile", b"FROM x\nCMD \xff\xfe\n", "not UTF-8"),
+    ],
+)
+def test_hostile_file_is_one_warning_and_the_rest_still_runs(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    content: str | bytes,
+    message: str,
+) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": APP,
+            "ops/Procfile": WORKER,
+            f"bad/{name}": content,
+        },
+    )
+    codes, err = run(tmp_path, capsys)
+    assert codes == ["CL201", "CL603"]  # the good Procfile is still read
+    warnings = [line for line in err.splitlines() if "deployment file not read" in line]
+    assert len(warnings) == 1 and message in warnings[0], err
+
+
+def test_big_non_manifest_yaml_is_skipped_quietly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        {"proj/__init__.py": "", "proj/celery.py": APP, "tests/cassette.yaml": "x: y\n" * 600_000},
+    )
+    _, err = run(tmp_path, capsys)
+    assert "deployment file not read" not in err
+
+
+# -- pre-commit ----------------------------------------------------------------------
+
+
+def test_hooks_run_on_deployment_and_config_files() -> None:
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    for hook in hooks:
+        assert "types" not in hook
+        pattern = re.compile(hook["files"])
+        for name in (
+            "a/b.py",
+            "pyproject.toml",
+            "Procfile",
+            "docker-compose.prod.yml",
+            "compose.yaml",
+            "k8s/worker.yaml",
+            ".env",
+            "docker/Dockerfile",
+            "bin/entrypoint.sh",
+        ):
+            assert pattern.search(name), name
+        for name in ("README.md", "docs/conf.yml", "setup.cfg"):
+            assert not pattern.search(name), name
+
+
+def test_check_on_a_compose_file_reports_its_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": APP.replace(
+                'broker="redis://redis:6379/0"', 'broker=os.environ["B"]'
+            ),
+            "docker-compose.yml": (
+                "services:\n  web:\n    build: .\n    command: gunicorn proj.wsgi\n"
+                "    environment: {B: 'redis://a/0'}\n"
+                "  worker:\n    build: .\n    command: celery -A proj worker -Q reports\n"
+                "    environment: {B: 'redis://b/0'}\n"
+            ),
+        },
+    )
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--no-cache", "--output-format", "json", "docker-compose.yml"])
+    found = json.loads(capsys.readouterr().out)
+    assert [(f["code"], f["location"]["row"]) for f in found] == [("CL606", 5)]
+
+
+def test_services_of_different_deployments_are_not_paired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A development compose file's web never talks to a production file's worker."""
+    app = APP.replace('broker="redis://redis:6379/0"', 'broker=os.environ["B"]')
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": app.replace('queue="reports"', ""),
+            "docker-compose.dev.yml": (
+                "services:\n  web:\n    build: .\n    command: gunicorn proj.wsgi\n"
+                "    environment: {B: 'redis://dev/0'}\n"
+            ),
+            "docker-compose.prod.yml": (
+                "services:\n  worker:\n    build: .\n    command: celery -A proj worker\n"
+                "    environment: {B: 'redis://prod/0'}\n"
+            ),
+        },
+    )
+    codes, _ = run(tmp_path, capsys)
+    assert "CL606" not in codes
+
+
+def test_unknown_variables_leave_the_rest_of_a_command_readable(tmp_path: Path) -> None:
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n"
+                "  minio:\n    image: minio/minio\n"
+                '    entrypoint: /bin/sh -c "mkdir -p /x/${BUCKET} && minio server /x"\n'
+                "  worker:\n    build: .\n"
+                '    command: sh -c "wait-for db && celery -A proj worker -Q ${QUEUES}"\n'
+                "  taiga:\n    build: .\n    command: gosu taiga celery -A proj worker -Q a\n"
+            ),
+        },
+    )
+    minio = found["minio"]
+    assert minio.role == "other" and minio.command_known  # type: ignore[attr-defined]
+    assert found["worker"].role == "worker" and found["worker"].queues is None  # type: ignore[attr-defined]
+    assert found["taiga"].queues == ("a",)  # type: ignore[attr-defined]
