@@ -13,6 +13,7 @@ decides what to show.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,14 +65,13 @@ def check(
     `overlay` maps paths to contents to use instead of the files on disk (the
     fixer's text between rounds). `progress` is told how reading files goes.
     """
-    sources = gather_sources(paths, config)
     if use_cache and not overlay:
-        return _replayed(sources, config, selected, progress)
-    return _check(sources, config, selected, use_cache, overlay, progress)
+        return _replayed(paths, config, selected, progress)
+    return _check(gather_sources(paths, config), config, selected, use_cache, overlay, progress)
 
 
 def _replayed(
-    sources: ProjectSources,
+    paths: Sequence[Path],
     config: Config,
     selected: Callable[[str], bool],
     progress: Optional[Progress],
@@ -80,12 +80,9 @@ def _replayed(
     from celerylint import replay
 
     codes = tuple(code for code in sorted(BY_CODE) if selected(code))
-    cache = replay.RunCache(
-        config.effective_cache_dir, replay.record_name(config, codes, sources.scope)
-    )
-    files = [(str(f.path), f.module, f.is_package) for f in sources.files]
-    inputs = replay.inputs_digest(files, sources.deployment_files)
-    record = cache.load(inputs)
+    scope = [os.path.abspath(p) for p in paths]  # as `gather_sources` names the scope
+    cache = replay.RunCache(config.effective_cache_dir, replay.record_name(config, codes, scope))
+    record = cache.load()
     if record is not None:
         return CheckResult(
             replay.decode_diagnostics(record.diagnostics),
@@ -94,10 +91,15 @@ def _replayed(
             prefiltered_out=record.prefiltered_out,
             errors=record.errors,
         )
+    code = replay.watch(replay.code_files())
+    sources = gather_sources(paths, config)
+    # Stat'ed before the facts stage reads them: a file changed during the run
+    # then differs from its record, and the next run computes again.
+    inputs = replay.watch([*(str(f.path) for f in sources.files), *sources.deployment_files])
     result = _check(sources, config, selected, True, None, progress)
     cache.save(
         replay.Record(
-            inputs,
+            [*code, *replay.watch_known(sources.watched), *inputs],
             replay.encode_diagnostics(result.diagnostics),
             result.files_checked,
             result.files_parsed,

@@ -1,11 +1,14 @@
-"""Whole-run replay: an unchanged project skips facts, model and rules.
+"""Whole-run replay: an unchanged project skips discovery, facts, model and rules.
 
 A check's result depends on the configuration, the selection, the scope, the
-celerylint code, and the bytes of every discovered Python file and deployment
-file. When the (mtime, size) of all of them and everything else is as in a
-recorded run, that run's findings are its findings: they are replayed instead
-of recomputed. One record per (configuration, selection, scope), so `check .`
-and a pre-commit hook on a few files do not evict each other; the oldest
+celerylint code, the bytes of every discovered Python file and deployment
+file, and what discovery saw (directories, ignore files: `Discovery.watched`).
+A record keeps the (mtime, size) of every one of those paths as they were
+*before* the run read them; while each is the same, the recorded findings are
+the run's findings, replayed without walking the tree.
+
+One record per (configuration, selection, scope), so `check .` and a
+pre-commit hook on a few files do not evict each other; the oldest
 records beyond a handful are removed. JSON, never pickle (the cache lives
 inside the repository being linted), rebuilt into the report's types by hand:
 `Diagnostic` also holds a callable the decoder cannot type.
@@ -17,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Optional
 
@@ -25,16 +29,21 @@ import msgspec
 from celerylint import __version__
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
 from celerylint.facts.schema import FACTS_VERSION
+from celerylint.sources.ignore_files import EXISTS, StatKey, exists_key, stat_key
 
 # Records kept per cache directory (a pre-commit run per distinct file set adds one).
 KEEP = 8
 _PACKAGE = Path(__file__).resolve().parent
 
 
-class Record(msgspec.Struct, frozen=True):
-    """One run: the digest of everything it read, and what it found."""
+# (path, mtime_ns, size); mtime -1 for a path that did not exist.
+Watched = tuple[str, int, int]
 
-    inputs: str
+
+class Record(msgspec.Struct, frozen=True):
+    """One run: everything it read with its (mtime, size), and what it found."""
+
+    watched: list[Watched]
     diagnostics: list[Any]
     files_checked: int
     files_parsed: int
@@ -45,23 +54,33 @@ class Record(msgspec.Struct, frozen=True):
 _DECODER = msgspec.json.Decoder(Record)
 
 
-def _stat_key(path: str) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+def _watched(path: str, key: StatKey) -> Watched:
+    return (path, *key) if key is not None else (path, -1, -1)
 
 
-def _code_stamp() -> list[tuple[str, tuple[int, int] | None]]:
+def watch(paths: Iterable[str]) -> list[Watched]:
+    """The (mtime, size) of each path now: call it before the run reads them."""
+    return [_watched(path, stat_key(path)) for path in paths]
+
+
+def watch_known(known: Iterable[tuple[str, StatKey]]) -> list[Watched]:
+    return [_watched(path, key) for path, key in known]
+
+
+def code_files() -> list[str]:
     """celerylint's own modules: a development checkout changes rules without a version bump."""
-    found = []
+    found: list[str] = []
     for directory, _, names in os.walk(_PACKAGE):
-        for name in sorted(names):
-            if name.endswith(".py"):
-                path = os.path.join(directory, name)
-                found.append((path, _stat_key(path)))
+        found.extend(os.path.join(directory, name) for name in names if name.endswith(".py"))
     return sorted(found)
+
+
+def unchanged(watched: list[Watched]) -> bool:
+    for path, mtime, size in watched:
+        now = exists_key(path) if (mtime, size) == EXISTS else stat_key(path)
+        if _watched(path, now) != (path, mtime, size):
+            return False
+    return True
 
 
 def record_name(*question: object) -> str:
@@ -70,29 +89,19 @@ def record_name(*question: object) -> str:
     return f"run-{digest.hexdigest()[:16]}.json"
 
 
-def inputs_digest(files: list[tuple[str, str, bool]], deployment_files: list[str]) -> str:
-    """Every input's identity: (path, module, package, mtime, size), and the code's."""
-    digest = hashlib.sha256()
-    for path, module, is_package in files:
-        digest.update(repr((path, module, is_package, _stat_key(path))).encode())
-    for path in deployment_files:
-        digest.update(repr((path, _stat_key(path))).encode())
-    digest.update(repr(_code_stamp()).encode())
-    return digest.hexdigest()
-
-
 class RunCache:
     def __init__(self, directory: Path, name: str) -> None:
         self.directory = directory
         self.file = directory / name
 
-    def load(self, inputs: str) -> Optional[Record]:
+    def load(self) -> Optional[Record]:
+        """The record, if nothing it watched has changed since."""
         try:
             with open(self.file, "rb") as handle:
                 record = _DECODER.decode(handle.read())
         except (OSError, msgspec.DecodeError):
             return None
-        return record if record.inputs == inputs else None
+        return record if unchanged(record.watched) else None
 
     def save(self, record: Record) -> None:
         try:

@@ -26,9 +26,12 @@ from celerylint.sources.fs_errors import link_message, may_hold_python, os_messa
 from celerylint.sources.ignore_files import (
     IgnoreFiles,
     IgnoreStack,
+    StatKey,
     exclude_rules,
+    exists_key,
     join_rel,
     rel_under,
+    stat_key,
 )
 from celerylint.sources.modules import INIT_FILE, PackageNames, SourceFile
 
@@ -41,6 +44,12 @@ class Discovery:
     errors: list[tuple[Path, str]] = field(default_factory=list)
     # Procfiles, compose files, Dockerfiles, scripts...: where worker command lines live.
     deployment_files: list[str] = field(default_factory=list)
+    # What the walk's outcome depends on besides the files kept: every directory
+    # scanned, every ignore file consulted, and above the root the `.git` and
+    # `__init__.py` that decide the repository and the package names, with their
+    # (mtime, size) before they were read. A replayed run (`celerylint.replay`)
+    # is valid while they hold.
+    watched: list[tuple[str, StatKey]] = field(default_factory=list)
 
 
 def discover(paths: Sequence[Path], config: Config) -> Discovery:
@@ -51,6 +60,14 @@ def discover(paths: Sequence[Path], config: Config) -> Discovery:
     file appears once, under its path without symbolic links when it has one.
     """
     walker = _Walker(config)
+    above = walker.root
+    while True:
+        git, init = os.path.join(above, ".git"), os.path.join(above, INIT_FILE)
+        walker.watched += [(git, exists_key(git)), (init, stat_key(init))]
+        parent = os.path.dirname(above)
+        if parent == above:
+            break
+        above = parent
     seen: set[str] = set()
     for given in paths:
         path = os.path.abspath(given)
@@ -62,7 +79,12 @@ def discover(paths: Sequence[Path], config: Config) -> Discovery:
     chosen = _one_per_real_file(walker.candidates)
     files = [SourceFile(Path(c.path), c.module, c.is_package) for c in chosen]
     errors = sorted(set(walker.errors), key=lambda e: (str(e[0]), e[1]))
-    return Discovery(files=files, errors=errors, deployment_files=sorted(walker.deployment_files))
+    return Discovery(
+        files=files,
+        errors=errors,
+        deployment_files=sorted(walker.deployment_files),
+        watched=[*walker.watched, *walker.ignore_files.consulted],
+    )
 
 
 class _Candidate:
@@ -133,6 +155,7 @@ class _Walker:
         self.ignore_files = IgnoreFiles(self.respect_gitignore, self.errors)
         self.candidates: list[_Candidate] = []
         self.deployment_files: list[str] = []
+        self.watched: list[tuple[str, StatKey]] = []
         self._real_dirs: dict[str, str] = {}
 
     def _ignored(self, frame: _Frame, name: str, is_dir: bool) -> bool:
@@ -238,6 +261,7 @@ class _Walker:
 
     def _scan(self, frame: _Frame) -> list[_Frame]:
         """Read one directory: keep its Python and deployment files, return its subdirectories."""
+        self.watched.append((frame.path, stat_key(frame.path)))
         try:
             with os.scandir(frame.path) as it:
                 entries = list(it)

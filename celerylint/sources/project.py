@@ -15,6 +15,7 @@ from pathlib import Path
 
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
+from celerylint.sources.ignore_files import StatKey
 from celerylint.sources.modules import SourceFile, canonical_modules
 
 
@@ -32,6 +33,8 @@ class ProjectSources:
     scope: list[str]
     # What could not be read, as (path, reason).
     errors: list[tuple[Path, str]]
+    # What discovery's outcome depends on, with (mtime, size) before reading (`Discovery.watched`).
+    watched: list[tuple[str, StatKey]]
 
 
 def gather_sources(paths: Sequence[Path], config: Config) -> ProjectSources:
@@ -47,6 +50,7 @@ def gather_sources(paths: Sequence[Path], config: Config) -> ProjectSources:
         deployment_files=discovery.deployment_files,
         scope=scope,
         errors=[*discovery.errors, *_empty_directories(scope, files)],
+        watched=discovery.watched,
     )
 
 
@@ -75,6 +79,7 @@ def _add_given_files(discovery: Discovery, scope: list[str], config: Config) -> 
         explicit = discover([Path(p) for p in extra], config)
         discovery.files.extend(f for f in explicit.files if str(f.path) not in known)
         discovery.errors.extend(explicit.errors)
+        discovery.watched.extend(explicit.watched)
 
 
 def is_under(path: str, root: str) -> bool:
