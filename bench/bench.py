@@ -596,7 +596,14 @@ def benchmark(args: argparse.Namespace, copies: int = 1) -> dict[str, Any]:
                 help_ = help_text(cl, copy, cl_env)
                 features = {
                     f: has_flag(help_, f)
-                    for f in ("--no-cache", "--cache-dir", "--exit-zero", "--timings", "-q")
+                    for f in (
+                        "--no-cache",
+                        "--cache-dir",
+                        "--exit-zero",
+                        "--timings",
+                        "-q",
+                        "--output-format",
+                    )
                 }
                 results[f"{label}_features"] = features
                 cl_cache = work / (label.replace(" ", "-") + "-cache")
@@ -614,6 +621,8 @@ def benchmark(args: argparse.Namespace, copies: int = 1) -> dict[str, Any]:
                         cmd.append("-q")
                     if features["--timings"]:
                         cmd.append("--timings")
+                    if features["--output-format"]:  # as ruff: one line per finding
+                        cmd += ["--output-format", "concise"]
                     return [*cmd, *extra, target_path]
 
                 ok = (0,) if features["--exit-zero"] else (0, 1)

@@ -92,7 +92,7 @@ def _replayed(
             errors=record.errors,
         )
     code = replay.watch(replay.code_files())
-    sources = gather_sources(paths, config)
+    sources = gather_sources(paths, config, watch=True)
     # Stat'ed before the facts stage reads them: a file changed during the run
     # then differs from its record, and the next run computes again.
     inputs = replay.watch([*(str(f.path) for f in sources.files), *sources.deployment_files])

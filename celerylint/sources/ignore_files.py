@@ -25,19 +25,23 @@ IgnoreStack = tuple[tuple[str, IgnoreRules], ...]
 class IgnoreFiles:
     """Reads ignore files once each; unreadable ones are reported in `errors`."""
 
-    def __init__(self, respect_gitignore: bool, errors: list[tuple[Path, str]]) -> None:
+    def __init__(
+        self, respect_gitignore: bool, errors: list[tuple[Path, str]], watch: bool = False
+    ) -> None:
         self.respect_gitignore = respect_gitignore
+        self.watch = watch
         self.errors = errors
         self._rules_cache: dict[str, IgnoreRules | None] = {}
-        # Every file consulted, read or missing, and its (mtime, size) before reading:
-        # a replayed run (`celerylint.replay`) is valid only while they stay the same.
+        # With `watch`: every file consulted, read or missing, and its (mtime, size)
+        # before reading; a replayed run (`celerylint.replay`) is valid while they hold.
         self.consulted: list[tuple[str, StatKey]] = []
 
     def read(self, path: str) -> IgnoreRules | None:
         if path in self._rules_cache:
             return self._rules_cache[path]
         rules: IgnoreRules | None = None
-        self.consulted.append((path, stat_key(path)))
+        if self.watch:
+            self.consulted.append((path, stat_key(path)))
         try:
             with open(path, "rb") as fh:
                 raw = fh.read()
@@ -56,7 +60,7 @@ class IgnoreFiles:
     def repo_rules(self, git_root: str) -> IgnoreStack:
         dot_git = os.path.join(git_root, ".git")
         # A worktree's pointer file; not a .git directory, which changes on every git command.
-        if os.path.isfile(dot_git):
+        if self.watch and os.path.isfile(dot_git):
             self.consulted.append((dot_git, stat_key(dot_git)))
         git_dir = _git_dir(git_root)
         if git_dir is None:

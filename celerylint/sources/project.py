@@ -37,11 +37,12 @@ class ProjectSources:
     watched: list[tuple[str, StatKey]]
 
 
-def gather_sources(paths: Sequence[Path], config: Config) -> ProjectSources:
-    discovery = discover([config.root], config)
+def gather_sources(paths: Sequence[Path], config: Config, watch: bool = False) -> ProjectSources:
+    """The project's files and the scope; `watch`: also what a replay must check (`watched`)."""
+    discovery = discover([config.root], config, watch)
     # Normalised as discovery names files, or `proj/../proj` would contain nothing.
     scope = [os.path.abspath(p) for p in paths]
-    _add_given_files(discovery, scope, config)
+    _add_given_files(discovery, scope, config, watch)
     files, roots, aliases = canonical_modules(discovery.files, config.root)
     return ProjectSources(
         files=files,
@@ -64,7 +65,7 @@ def _empty_directories(scope: list[str], files: list[SourceFile]) -> list[tuple[
     ]
 
 
-def _add_given_files(discovery: Discovery, scope: list[str], config: Config) -> None:
+def _add_given_files(discovery: Discovery, scope: list[str], config: Config, watch: bool) -> None:
     """Paths outside the root, and files given by name that the walk skipped
     (excluded or ignored) unless `force_exclude` says the walk decides for them too."""
     known = {str(f.path) for f in discovery.files}
@@ -76,7 +77,7 @@ def _add_given_files(discovery: Discovery, scope: list[str], config: Config) -> 
         or (not config.force_exclude and os.path.isfile(p) and p not in known)
     ]
     if extra:
-        explicit = discover([Path(p) for p in extra], config)
+        explicit = discover([Path(p) for p in extra], config, watch)
         discovery.files.extend(f for f in explicit.files if str(f.path) not in known)
         discovery.errors.extend(explicit.errors)
         discovery.watched.extend(explicit.watched)
