@@ -468,11 +468,28 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return a / b
 
 
-def benchmark(args: argparse.Namespace) -> dict[str, Any]:
+def build_tree(src: Path, work: Path, copies: int) -> Path:
+    """The tree under test: `src` itself, or `copies` copies of it side by side."""
+    ignore = shutil.ignore_patterns(*COPY_IGNORE)
+    if copies == 1:
+        copy = work / "project"
+        shutil.copytree(src, copy, symlinks=True, ignore=ignore)
+        return copy
+    tree = work / f"x{copies}"
+    for n in range(copies):
+        shutil.copytree(src, tree / f"copy{n + 1}", symlinks=True, ignore=ignore)
+    return tree
+
+
+def benchmark(args: argparse.Namespace, copies: int = 1) -> dict[str, Any]:
+    """Every measurement on `args.path` (copies > 1: cold and warm only, on that many copies)."""
     src = Path(args.path).resolve()
     if not src.is_dir():
         raise SystemExit(f"bench: {src} is not a directory")
     skip = set(args.skip or ())
+    scaled = copies > 1
+    if scaled:
+        skip |= {"baseline"}
     runs = max(1, args.runs)
     baseline_limit = args.baseline_limit
     if baseline_limit is None:
@@ -484,16 +501,16 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "runs": runs,
+        "copies": copies,
     }
     measurements: list[Measurement] = []
 
     # No "celery" in the temporary path: a path-based prefilter must not see one.
     work = Path(tempfile.mkdtemp(prefix="clbench-", dir=args.tmpdir))
     try:
-        copy = work / "project"
-        log(f"bench: copying {src} -> {copy}")
+        log(f"bench: copying {src} ({copies}x) -> {work}")
         t0 = time.perf_counter()
-        shutil.copytree(src, copy, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+        copy = build_tree(src, work, copies)
         os.sync()  # the copy's writeback must not overlap the first timed runs
         log(f"bench: copied in {time.perf_counter() - t0:.1f} s")
         warm = max(0, args.warmup)
@@ -503,10 +520,10 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         results["lines"] = lines
         log(f"bench: {len(files)} .py files, {lines} lines")
 
-        target = pick_task_module(copy, files, args.edit_file)
+        target = None if scaled else pick_task_module(copy, files, args.edit_file)
         editor = FileEditor(target) if target is not None else None
         results["edited_file"] = str(target.relative_to(copy)) if target else None
-        if target is None:
+        if target is None and not scaled:
             log("bench: no task module found (@shared_task / .task(): edit runs skipped")
 
         # ---------------------------------------------------------------- ruff
@@ -515,7 +532,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         if ruff and results["ruff_version"] is not None:
             log(f"bench: {results['ruff_version']}")
             ruff_cache = work / "ruff-cache"
-            base = [*ruff, "check", "--isolated", "--exit-zero"]
+            # The project's own configuration (not --isolated: that renders ruff's
+            # defaults' thousands of findings), concise output to /dev/null.
+            base = [*ruff, "check", "--exit-zero", "--output-format", "concise"]
 
             def wipe_ruff(_run: int = 0) -> None:
                 shutil.rmtree(ruff_cache, ignore_errors=True)
@@ -543,6 +562,17 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                         teardown=editor.restorer(warm_cmd, copy, None),
                     )
                 )
+                rel = str(target.relative_to(copy)) if target is not None else "."
+                measurements.append(
+                    measure(
+                        "ruff warm, edited file as argument",
+                        [*base, "--cache-dir", str(ruff_cache), rel],
+                        copy,
+                        runs,
+                        setup=editor.edit,
+                        teardown=editor.restorer(warm_cmd, copy, None),
+                    )
+                )
             r = run_once([*base, "--no-cache", "."], copy, sample_rss=True)
             results["ruff_memory"] = {
                 "maxrss_kib": r.maxrss_kib,
@@ -552,93 +582,127 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             log("bench: ruff not found; ruff measurements skipped")
 
         # ---------------------------------------------------------- celerylint
-        cl, cl_env = (None, None) if "celerylint" in skip else find_celerylint(args.celerylint)
-        cl_version = tool_version(cl, copy, cl_env) if cl else None
-        results["celerylint_version"] = cl_version
-        results["celerylint_timings"] = None
-        if cl and cl_version is not None:
-            log(f"bench: celerylint {cl_version} ({shlex.join(cl)})")
-            help_ = help_text(cl, copy, cl_env)
-            features = {
-                f: has_flag(help_, f)
-                for f in ("--no-cache", "--cache-dir", "--exit-zero", "--timings", "-q")
-            }
-            results["celerylint_features"] = features
-            cl_cache = work / "celerylint-cache"
-            cache_args = ["--cache-dir", str(cl_cache)] if features["--cache-dir"] else []
+        tools = [("celerylint", args.celerylint)]
+        if args.celerylint_old:
+            tools.append(("old celerylint", args.celerylint_old))
 
-            def wipe_cl(_run: int = 0) -> None:
-                shutil.rmtree(cl_cache, ignore_errors=True)
-                shutil.rmtree(copy / ".celerylint_cache", ignore_errors=True)
-
-            def check_cmd(*extra: str, target_path: str = ".") -> list[str]:
-                cmd = [*cl, "check"]
-                if features["--exit-zero"]:
-                    cmd.append("--exit-zero")
-                if features["-q"] and args.quiet:
-                    cmd.append("-q")
-                if features["--timings"]:
-                    cmd.append("--timings")
-                return [*cmd, *extra, target_path]
-
-            ok = (0,) if features["--exit-zero"] else (0, 1)
-
-            def cl_measure(name: str, cmd: list[str], **kw: Any) -> Measurement:
-                return measure(name, cmd, copy, runs, env=cl_env, ok_codes=ok, **kw)
-
-            measurements.append(
-                measure(
-                    "celerylint --version", [*cl, "--version"], copy, runs, env=cl_env, warmup=warm
-                )
-            )
-            if features["--no-cache"]:
-                cold = cl_measure(
-                    "celerylint cold (--no-cache)", check_cmd("--no-cache"), warmup=warm
-                )
-            else:
-                cold = cl_measure(
-                    "celerylint cold (--no-cache)",
-                    check_cmd(*cache_args),
-                    setup=wipe_cl,
-                    note="no --no-cache flag: cache wiped instead",
-                )
-            measurements.append(cold)
-            results["celerylint_timings"] = cold.timings
-            warm_cmd = check_cmd(*cache_args)
-            measurements.append(
-                cl_measure("celerylint cold (cache written)", warm_cmd, setup=wipe_cl)
-            )
-            wipe_cl()
-            run_once(warm_cmd, copy, cl_env)  # populate
-            measurements.append(cl_measure("celerylint warm", warm_cmd))
-            if editor is not None and target is not None:
-                resettle = editor.restorer(warm_cmd, copy, cl_env)
-                measurements.append(
-                    cl_measure(
-                        "celerylint warm, one task module edited",
-                        warm_cmd,
-                        setup=editor.edit,
-                        teardown=resettle,
+        def measure_celerylint(label: str, command: str | None) -> None:
+            cl, cl_env = (None, None) if "celerylint" in skip else find_celerylint(command)
+            cl_version = tool_version(cl, copy, cl_env) if cl else None
+            results[f"{label}_version"] = cl_version
+            results[f"{label}_timings"] = None
+            if cl and cl_version is not None:
+                log(f"bench: {label} {cl_version} ({shlex.join(cl)})")
+                help_ = help_text(cl, copy, cl_env)
+                features = {
+                    f: has_flag(help_, f)
+                    for f in (
+                        "--no-cache",
+                        "--cache-dir",
+                        "--exit-zero",
+                        "--timings",
+                        "-q",
+                        "--output-format",
                     )
-                )
-                rel = str(target.relative_to(copy))
-                measurements.append(
-                    cl_measure(
-                        "celerylint warm, edited file as argument (pre-commit)",
-                        check_cmd(*cache_args, target_path=rel),
-                        setup=editor.edit,
-                        teardown=resettle,
+                }
+                results[f"{label}_features"] = features
+                cl_cache = work / (label.replace(" ", "-") + "-cache")
+                cache_args = ["--cache-dir", str(cl_cache)] if features["--cache-dir"] else []
+
+                def wipe_cl(_run: int = 0) -> None:
+                    shutil.rmtree(cl_cache, ignore_errors=True)
+                    shutil.rmtree(copy / ".celerylint_cache", ignore_errors=True)
+
+                def check_cmd(*extra: str, target_path: str = ".") -> list[str]:
+                    cmd = [*cl, "check"]
+                    if features["--exit-zero"]:
+                        cmd.append("--exit-zero")
+                    if features["-q"] and args.quiet:
+                        cmd.append("-q")
+                    if features["--timings"]:
+                        cmd.append("--timings")
+                    if features["--output-format"]:  # as ruff: one line per finding
+                        cmd += ["--output-format", "concise"]
+                    return [*cmd, *extra, target_path]
+
+                ok = (0,) if features["--exit-zero"] else (0, 1)
+
+                def cl_measure(name: str, cmd: list[str], **kw: Any) -> Measurement:
+                    return measure(name, cmd, copy, runs, env=cl_env, ok_codes=ok, **kw)
+
+                if not scaled:
+                    measurements.append(
+                        measure(
+                            f"{label} --version",
+                            [*cl, "--version"],
+                            copy,
+                            runs,
+                            env=cl_env,
+                            warmup=warm,
+                        )
                     )
+                if not scaled:
+                    measurements.append(
+                        measure(
+                            f"{label} rule CL101",
+                            [*cl, "rule", "CL101"],
+                            copy,
+                            runs,
+                            env=cl_env,
+                            warmup=warm,
+                        )
+                    )
+                if features["--no-cache"]:
+                    cold = cl_measure(
+                        f"{label} cold (--no-cache)", check_cmd("--no-cache"), warmup=warm
+                    )
+                else:
+                    cold = cl_measure(
+                        f"{label} cold (--no-cache)",
+                        check_cmd(*cache_args),
+                        setup=wipe_cl,
+                        note="no --no-cache flag: cache wiped instead",
+                    )
+                measurements.append(cold)
+                results[f"{label}_timings"] = cold.timings
+                warm_cmd = check_cmd(*cache_args)
+                measurements.append(
+                    cl_measure(f"{label} cold (cache written)", warm_cmd, setup=wipe_cl)
                 )
-            cold_cmd = check_cmd("--no-cache") if features["--no-cache"] else warm_cmd
-            wipe_cl()
-            r = run_once(cold_cmd, copy, cl_env, sample_rss=True)
-            results["celerylint_memory"] = {
-                "maxrss_kib": r.maxrss_kib,
-                "tree_rss_peak_kib": r.tree_rss_peak_kib,
-            }
-        elif "celerylint" not in skip:
-            log("bench: celerylint not available (no console script, no celerylint/cli.py)")
+                wipe_cl()
+                run_once(warm_cmd, copy, cl_env)  # populate
+                measurements.append(cl_measure(f"{label} warm", warm_cmd))
+                if editor is not None and target is not None:
+                    resettle = editor.restorer(warm_cmd, copy, cl_env)
+                    measurements.append(
+                        cl_measure(
+                            f"{label} warm, one task module edited",
+                            warm_cmd,
+                            setup=editor.edit,
+                            teardown=resettle,
+                        )
+                    )
+                    rel = str(target.relative_to(copy))
+                    measurements.append(
+                        cl_measure(
+                            f"{label} warm, edited file as argument (pre-commit)",
+                            check_cmd(*cache_args, target_path=rel),
+                            setup=editor.edit,
+                            teardown=resettle,
+                        )
+                    )
+                cold_cmd = check_cmd("--no-cache") if features["--no-cache"] else warm_cmd
+                wipe_cl()
+                r = run_once(cold_cmd, copy, cl_env, sample_rss=True)
+                results[f"{label}_memory"] = {
+                    "maxrss_kib": r.maxrss_kib,
+                    "tree_rss_peak_kib": r.tree_rss_peak_kib,
+                }
+            elif "celerylint" not in skip:
+                log(f"bench: {label} not available (no console script, no celerylint/cli.py)")
+
+        for label, command in tools:
+            measure_celerylint(label, command)
 
         # ----------------------------------------------------------- baselines
         baseline_info: dict[str, Any] = {}
@@ -664,6 +728,14 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "celerylint-warm-after-edit / ruff-warm": ratio(
             by_name.get("celerylint warm, one task module edited"), by_name.get("ruff warm")
+        ),
+        "celerylint-pre-commit / ruff-warm": ratio(
+            by_name.get("celerylint warm, edited file as argument (pre-commit)"),
+            by_name.get("ruff warm"),
+        ),
+        "celerylint-pre-commit / ruff-warm-same-file": ratio(
+            by_name.get("celerylint warm, edited file as argument (pre-commit)"),
+            by_name.get("ruff warm, edited file as argument"),
         ),
         "celerylint-cold / libcst-baseline": ratio(cl_cold, by_name.get("naive libcst baseline")),
         "celerylint-cold / ast-baseline": ratio(cl_cold, by_name.get("naive ast baseline")),
@@ -696,7 +768,7 @@ def fmt_mib(kib: int | None) -> str:
 
 def print_table(res: dict[str, Any]) -> None:
     out = sys.stdout
-    print(f"path:   {res['path']}", file=out)
+    print(f"path:   {res['path']} ({res['copies']}x)", file=out)
     print(
         f"files:  {res['files']} .py ({res['lines']} lines); cpus {res['cpus']}; "
         f"python {res['python']}; runs {res['runs']} (median)",
@@ -704,6 +776,8 @@ def print_table(res: dict[str, Any]) -> None:
     )
     print(f"ruff:   {res.get('ruff_version') or 'n/a'}", file=out)
     print(f"celerylint: {res.get('celerylint_version') or 'n/a'}", file=out)
+    if res.get("old celerylint_version"):
+        print(f"old celerylint: {res['old celerylint_version']}", file=out)
     print(f"edited: {res.get('edited_file') or 'n/a'}", file=out)
     print(file=out)
     rows = [("measurement", "median s", "min s", "max s", "cpu s", "note")]
@@ -733,7 +807,9 @@ def print_table(res: dict[str, Any]) -> None:
     for k, v in res["files_per_second"].items():
         print(f"  {k:42} {'n/a' if v is None else f'{v:,.0f}'}", file=out)
     print("memory (largest process / sampled sum over the process tree):", file=out)
-    for tool in ("celerylint", "ruff"):
+    for tool in ("celerylint", "old celerylint", "ruff"):
+        if tool == "old celerylint" and f"{tool}_memory" not in res:
+            continue
         mem = res.get(f"{tool}_memory")
         if mem:
             print(
@@ -748,6 +824,67 @@ def print_table(res: dict[str, Any]) -> None:
     print(f"prefiltered out: {'n/a' if pre is None else pre}", file=out)
     if timings:
         print(f"celerylint --timings: {json.dumps(timings, sort_keys=True)}", file=out)
+
+
+# Issue targets: (name, limit). A ratio is celerylint / ruff; seconds are absolute.
+SCALING_TOLERANCE = 1.10  # "no worse at Nx than at 1x", with room for run-to-run noise
+
+
+def check_targets(res: dict[str, Any], scaled: dict[str, Any] | None, many: bool) -> list[Target]:
+    ratios = res["ratios"]
+    by_name = {m["name"]: m["median"] for m in res["measurements"]}
+    targets = [
+        Target("cold / ruff cold", ratios["celerylint-cold / ruff-cold"], 1.2 if many else 1.0),
+        Target("warm / ruff warm", ratios["celerylint-warm / ruff-warm"], 1.5),
+        Target(
+            "pre-commit / ruff warm (project)", ratios["celerylint-pre-commit / ruff-warm"], 2.0
+        ),
+        Target("--version (s)", by_name.get("celerylint --version"), 0.05),
+        Target("rule CL101 (s)", by_name.get("celerylint rule CL101"), 0.05),
+    ]
+    cl_mem, ruff_mem = res.get("celerylint_memory"), res.get("ruff_memory")
+    if cl_mem and ruff_mem:
+        targets.append(
+            Target(
+                "largest process RSS / ruff's",
+                ratio(cl_mem["maxrss_kib"], ruff_mem["maxrss_kib"]),
+                1.0,
+            )
+        )
+    if scaled is not None:
+        n = scaled["copies"]
+        for key, label in (
+            ("celerylint-cold / ruff-cold", "cold"),
+            ("celerylint-warm / ruff-warm", "warm"),
+        ):
+            base = ratios[key]
+            limit = None if base is None else base * SCALING_TOLERANCE
+            targets.append(
+                Target(f"{label} ratio at {n}x (<= 1x ratio +10%)", scaled["ratios"][key], limit)
+            )
+    return targets
+
+
+@dataclass
+class Target:
+    name: str
+    value: float | None
+    limit: float | None
+
+    @property
+    def met(self) -> bool | None:
+        if self.value is None or self.limit is None:
+            return None
+        return self.value <= self.limit
+
+
+def print_targets(targets: list[Target]) -> None:
+    print("targets:")
+    for t in targets:
+        verdict = {True: "ok", False: "MISSED", None: "n/a"}[t.met]
+        value = "n/a" if t.value is None else f"{t.value:.3f}"
+        limit = "n/a" if t.limit is None else f"{t.limit:.3f}"
+        print(f"  {t.name:44} {value:>8} <= {limit:<8} {verdict}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -771,6 +908,10 @@ def main(argv: list[str] | None = None) -> int:
         help="leave a group of measurements out (repeatable)",
     )
     p.add_argument("--celerylint", help="command to run celerylint (default: auto-detect)")
+    p.add_argument(
+        "--celerylint-old",
+        help="a second celerylint command measured in the same run (e.g. the main branch)",
+    )
     p.add_argument("--ruff", help="command to run ruff (default: next to python, then PATH)")
     p.add_argument(
         "--edit-file", help="file (relative to PATH) the edit runs modify (default: auto)"
@@ -785,15 +926,36 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="per-run timeout (s)")
     p.add_argument("--tmpdir", help="where to put the temporary copy (default: system temp)")
     p.add_argument("--json", action="store_true", help="print all results as JSON")
+    p.add_argument(
+        "--scale",
+        type=int,
+        default=4,
+        help="also measure cold and warm on N copies side by side (default 4; 1: not)",
+    )
+    p.add_argument(
+        "--many",
+        action="store_true",
+        help="PATH is a directory of projects (cold target 1.2x ruff instead of 1.0x)",
+    )
     args = p.parse_args(argv)
     res = benchmark(args)
+    scaled = benchmark(args, copies=args.scale) if args.scale > 1 else None
+    targets = check_targets(res, scaled, args.many)
     if args.json:
+        res["scaled"] = scaled
+        res["targets"] = [asdict(t) | {"met": t.met} for t in targets]
         json.dump(res, sys.stdout, indent=2)
         print()
     else:
         print_table(res)
+        if scaled is not None:
+            print()
+            print_table(scaled)
+        print()
+        print_targets(targets)
     failed = any(m["error"] for m in res["measurements"])
-    return 1 if failed else 0
+    missed = any(t.met is False for t in targets)
+    return 1 if failed or missed else 0
 
 
 if __name__ == "__main__":

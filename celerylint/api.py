@@ -13,10 +13,11 @@ decides what to show.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
@@ -24,11 +25,15 @@ from celerylint.facts.deploy import read_deployments
 from celerylint.facts.schema import FileFacts, Suppression
 from celerylint.fixer import FixOptions, FixResult, fix_to_fixpoint
 from celerylint.manifests import scan as scan_workers
-from celerylint.model.project import Project
 from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
 from celerylint.sources.project import ProjectSources, gather_sources, is_under
-from celerylint.store import FactStore, Progress
+
+if TYPE_CHECKING:
+    # Imported where used: a replayed run (`_replayed`) never builds a model, and
+    # importing it costs more than the replay itself.
+    from celerylint.model.project import Project
+    from celerylint.store import FactStore, Progress
 from celerylint.suppress import per_file_ignores, suppress_file_by_file
 
 __all__ = ["CheckResult", "FixOptions", "FixResult", "check", "describe", "fix"]
@@ -43,7 +48,7 @@ class CheckResult:
     prefiltered_out: int = 0
     # Files and directories that could not be read, as "path: reason".
     errors: list[str] = field(default_factory=list)
-    # The model the rules ran on (for `describe`).
+    # The model the rules ran on (for `describe`); None when the run was replayed.
     project: Optional[Project] = None
 
 
@@ -55,13 +60,68 @@ def check(
     use_cache: bool = True,
     overlay: Optional[dict[str, bytes]] = None,
     progress: Optional[Progress] = None,
+    need_model: bool = False,
 ) -> CheckResult:
     """Lint: the model is built from the whole project; findings are kept under `paths`.
 
     `overlay` maps paths to contents to use instead of the files on disk (the
     fixer's text between rounds). `progress` is told how reading files goes.
+    An unchanged run is replayed from the cache, without a model, unless
+    `need_model` (the language server answers hovers from it).
     """
-    sources = gather_sources(paths, config)
+    if use_cache and not overlay and not need_model:
+        return _replayed(paths, config, selected, progress)
+    return _check(gather_sources(paths, config), config, selected, use_cache, overlay, progress)
+
+
+def _replayed(
+    paths: Sequence[Path],
+    config: Config,
+    selected: Callable[[str], bool],
+    progress: Optional[Progress],
+) -> CheckResult:
+    """The recorded result if nothing the run reads changed; else a check, then recorded."""
+    from celerylint import replay
+
+    codes = tuple(code for code in sorted(BY_CODE) if selected(code))
+    scope = [os.path.abspath(p) for p in paths]  # as `gather_sources` names the scope
+    cache = replay.RunCache(config.effective_cache_dir, replay.record_name(config, codes, scope))
+    record = cache.load()
+    if record is not None:
+        return CheckResult(
+            replay.decode_diagnostics(record.diagnostics),
+            files_checked=record.files_checked,
+            files_parsed=0,
+            prefiltered_out=record.prefiltered_out,
+            errors=record.errors,
+        )
+    code = replay.watch(replay.code_files())
+    sources = gather_sources(paths, config, watch=True)
+    # Stat'ed before the facts stage reads them: a file changed during the run
+    # then differs from its record, and the next run computes again.
+    inputs = replay.watch([*(str(f.path) for f in sources.files), *sources.deployment_files])
+    result = _check(sources, config, selected, True, None, progress)
+    cache.save(
+        replay.Record(
+            [*code, *replay.watch_known(sources.watched), *inputs],
+            replay.encode_diagnostics(result.diagnostics),
+            result.files_checked,
+            result.files_parsed,
+            result.prefiltered_out,
+            result.errors,
+        )
+    )
+    return result
+
+
+def _check(
+    sources: ProjectSources,
+    config: Config,
+    selected: Callable[[str], bool],
+    use_cache: bool,
+    overlay: Optional[dict[str, bytes]],
+    progress: Optional[Progress],
+) -> CheckResult:
     store = load_facts(sources, config, use_cache, overlay, progress)
     project = build_project(store, sources, config)
     found = find_problems(project, store, selected)
@@ -128,6 +188,8 @@ def load_facts(
     progress: Optional[Progress] = None,
 ) -> FactStore:
     """Facts of every file that can matter: cached, or extracted now (in parallel)."""
+    from celerylint.store import FactStore
+
     store = FactStore(sources.files, config, use_cache, overlay)
     store.load(progress)
     return store
@@ -135,6 +197,8 @@ def load_facts(
 
 def build_project(store: FactStore, sources: ProjectSources, config: Config) -> Project:
     """The project model; it loads the facts of further modules on demand."""
+    from celerylint.model.project import Project
+
     paths = {source.module: path for path, source in store.files.items() if source.module}
 
     def loader(module: str) -> Optional[FileFacts]:

@@ -10,7 +10,6 @@ from typing import Union
 
 import msgspec
 
-from celerylint.facts.python import extract
 from celerylint.facts.schema import FACTS_VERSION, FileFacts, failed
 
 __all__ = [
@@ -46,6 +45,10 @@ def extract_source(
     tree = parse_tree(source)
     if isinstance(tree, FileFacts):
         return tree
+    # Imported here: `facts.schema` is imported by every command (diagnostics use its
+    # spans), and the extractors cost ~30 ms that `--version` and `rule` never need.
+    from celerylint.facts.python import extract
+
     try:
         facts = extract(tree, source, module, is_package, task_decorators)
     except RecursionError:

@@ -60,7 +60,11 @@ class Linter:
     def check(self, overlay: dict[str, bytes]) -> Snapshot:
         started = time.perf_counter()
         result = api.check(
-            [self.config.root], self.config, selected=self.selected.__contains__, overlay=overlay
+            [self.config.root],
+            self.config,
+            selected=self.selected.__contains__,
+            overlay=overlay,
+            need_model=True,
         )
         by_path: dict[str, list[Diagnostic]] = defaultdict(list)
         for found in result.diagnostics:

@@ -3,8 +3,10 @@
 This runs before every pre-commit invocation, so it does no more system
 calls than it has to: one `scandir` per directory, the file types scandir
 already knows, a `stat` only for symbolic links, and excluded directories are
-pruned before they are opened. Paths are handled as `str` inside the walk and
-turned into `Path` objects only for the files that are kept.
+pruned before they are opened. Only a walk that is recorded for replay
+(`watch`) also stats each directory, and the ignore files it reads. Paths are
+handled as `str` inside the walk and turned into `Path` objects only for the
+files that are kept.
 
 The same walk collects the deployment files (Procfiles, compose files,
 Dockerfiles, scripts) where worker command lines are written, so excludes and
@@ -26,9 +28,12 @@ from celerylint.sources.fs_errors import link_message, may_hold_python, os_messa
 from celerylint.sources.ignore_files import (
     IgnoreFiles,
     IgnoreStack,
+    StatKey,
     exclude_rules,
+    exists_key,
     join_rel,
     rel_under,
+    stat_key,
 )
 from celerylint.sources.modules import INIT_FILE, PackageNames, SourceFile
 
@@ -41,16 +46,30 @@ class Discovery:
     errors: list[tuple[Path, str]] = field(default_factory=list)
     # Procfiles, compose files, Dockerfiles, scripts...: where worker command lines live.
     deployment_files: list[str] = field(default_factory=list)
+    # What the walk's outcome depends on besides the files kept: every directory
+    # scanned, every ignore file consulted, and above the root the `.git` and
+    # `__init__.py` that decide the repository and the package names, with their
+    # (mtime, size) before they were read. A replayed run (`celerylint.replay`)
+    # is valid while they hold.
+    watched: list[tuple[str, StatKey]] = field(default_factory=list)
 
 
-def discover(paths: Sequence[Path], config: Config) -> Discovery:
+def discover(paths: Sequence[Path], config: Config, watch: bool = False) -> Discovery:
     """The Python files to analyze under `paths`, and what could not be read.
 
     Directories are walked with the configured excludes and .gitignore
     applied; files named explicitly are kept even when excluded. Every real
     file appears once, under its path without symbolic links when it has one.
     """
-    walker = _Walker(config)
+    walker = _Walker(config, watch)
+    above = walker.root
+    while watch:
+        git, init = os.path.join(above, ".git"), os.path.join(above, INIT_FILE)
+        walker.watched += [(git, exists_key(git)), (init, stat_key(init))]
+        parent = os.path.dirname(above)
+        if parent == above:
+            break
+        above = parent
     seen: set[str] = set()
     for given in paths:
         path = os.path.abspath(given)
@@ -62,7 +81,12 @@ def discover(paths: Sequence[Path], config: Config) -> Discovery:
     chosen = _one_per_real_file(walker.candidates)
     files = [SourceFile(Path(c.path), c.module, c.is_package) for c in chosen]
     errors = sorted(set(walker.errors), key=lambda e: (str(e[0]), e[1]))
-    return Discovery(files=files, errors=errors, deployment_files=sorted(walker.deployment_files))
+    return Discovery(
+        files=files,
+        errors=errors,
+        deployment_files=sorted(walker.deployment_files),
+        watched=[*walker.watched, *walker.ignore_files.consulted],
+    )
 
 
 class _Candidate:
@@ -124,15 +148,17 @@ class _Frame:
 
 
 class _Walker:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, watch: bool = False) -> None:
         self.root = os.path.abspath(config.root)
         self.exclude = exclude_rules(config.all_excludes, self.root)
         self.respect_gitignore = config.respect_gitignore
         self.packages = PackageNames()
         self.errors: list[tuple[Path, str]] = []
-        self.ignore_files = IgnoreFiles(self.respect_gitignore, self.errors)
+        self.ignore_files = IgnoreFiles(self.respect_gitignore, self.errors, watch)
+        self.watch = watch
         self.candidates: list[_Candidate] = []
         self.deployment_files: list[str] = []
+        self.watched: list[tuple[str, StatKey]] = []
         self._real_dirs: dict[str, str] = {}
 
     def _ignored(self, frame: _Frame, name: str, is_dir: bool) -> bool:
@@ -238,6 +264,8 @@ class _Walker:
 
     def _scan(self, frame: _Frame) -> list[_Frame]:
         """Read one directory: keep its Python and deployment files, return its subdirectories."""
+        if self.watch:
+            self.watched.append((frame.path, stat_key(frame.path)))
         try:
             with os.scandir(frame.path) as it:
                 entries = list(it)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Optional
 
 from celerylint.sources.fs_errors import os_message
 from celerylint.sources.ignore import IgnoreRules
@@ -24,15 +25,23 @@ IgnoreStack = tuple[tuple[str, IgnoreRules], ...]
 class IgnoreFiles:
     """Reads ignore files once each; unreadable ones are reported in `errors`."""
 
-    def __init__(self, respect_gitignore: bool, errors: list[tuple[Path, str]]) -> None:
+    def __init__(
+        self, respect_gitignore: bool, errors: list[tuple[Path, str]], watch: bool = False
+    ) -> None:
         self.respect_gitignore = respect_gitignore
+        self.watch = watch
         self.errors = errors
         self._rules_cache: dict[str, IgnoreRules | None] = {}
+        # With `watch`: every file consulted, read or missing, and its (mtime, size)
+        # before reading; a replayed run (`celerylint.replay`) is valid while they hold.
+        self.consulted: list[tuple[str, StatKey]] = []
 
     def read(self, path: str) -> IgnoreRules | None:
         if path in self._rules_cache:
             return self._rules_cache[path]
         rules: IgnoreRules | None = None
+        if self.watch:
+            self.consulted.append((path, stat_key(path)))
         try:
             with open(path, "rb") as fh:
                 raw = fh.read()
@@ -49,6 +58,10 @@ class IgnoreFiles:
         return rules
 
     def repo_rules(self, git_root: str) -> IgnoreStack:
+        dot_git = os.path.join(git_root, ".git")
+        # A worktree's pointer file; not a .git directory, which changes on every git command.
+        if self.watch and os.path.isfile(dot_git):
+            self.consulted.append((dot_git, stat_key(dot_git)))
         git_dir = _git_dir(git_root)
         if git_dir is None:
             return ()
@@ -78,6 +91,24 @@ class IgnoreFiles:
             if rules is not None:
                 stack.append((base, rules))
         return rel, tuple(stack)
+
+
+# (mtime_ns, size) of a path, or None if it cannot be stat'ed; EXISTS where only
+# existence matters (a `.git` directory's mtime changes on every git command).
+StatKey = Optional[tuple[int, int]]
+EXISTS = (-2, -2)
+
+
+def exists_key(path: str) -> StatKey:
+    return EXISTS if os.path.lexists(path) else None
+
+
+def stat_key(path: str) -> StatKey:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def rel_under(path: str, base: str) -> str | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
+from celerylint.sources.ignore_files import StatKey
 from celerylint.sources.modules import SourceFile, canonical_modules
 
 
@@ -32,13 +33,16 @@ class ProjectSources:
     scope: list[str]
     # What could not be read, as (path, reason).
     errors: list[tuple[Path, str]]
+    # What discovery's outcome depends on, with (mtime, size) before reading (`Discovery.watched`).
+    watched: list[tuple[str, StatKey]]
 
 
-def gather_sources(paths: Sequence[Path], config: Config) -> ProjectSources:
-    discovery = discover([config.root], config)
+def gather_sources(paths: Sequence[Path], config: Config, watch: bool = False) -> ProjectSources:
+    """The project's files and the scope; `watch`: also what a replay must check (`watched`)."""
+    discovery = discover([config.root], config, watch)
     # Normalised as discovery names files, or `proj/../proj` would contain nothing.
     scope = [os.path.abspath(p) for p in paths]
-    _add_given_files(discovery, scope, config)
+    _add_given_files(discovery, scope, config, watch)
     files, roots, aliases = canonical_modules(discovery.files, config.root)
     return ProjectSources(
         files=files,
@@ -47,6 +51,7 @@ def gather_sources(paths: Sequence[Path], config: Config) -> ProjectSources:
         deployment_files=discovery.deployment_files,
         scope=scope,
         errors=[*discovery.errors, *_empty_directories(scope, files)],
+        watched=discovery.watched,
     )
 
 
@@ -60,7 +65,7 @@ def _empty_directories(scope: list[str], files: list[SourceFile]) -> list[tuple[
     ]
 
 
-def _add_given_files(discovery: Discovery, scope: list[str], config: Config) -> None:
+def _add_given_files(discovery: Discovery, scope: list[str], config: Config, watch: bool) -> None:
     """Paths outside the root, and files given by name that the walk skipped
     (excluded or ignored) unless `force_exclude` says the walk decides for them too."""
     known = {str(f.path) for f in discovery.files}
@@ -72,9 +77,10 @@ def _add_given_files(discovery: Discovery, scope: list[str], config: Config) -> 
         or (not config.force_exclude and os.path.isfile(p) and p not in known)
     ]
     if extra:
-        explicit = discover([Path(p) for p in extra], config)
+        explicit = discover([Path(p) for p in extra], config, watch)
         discovery.files.extend(f for f in explicit.files if str(f.path) not in known)
         discovery.errors.extend(explicit.errors)
+        discovery.watched.extend(explicit.watched)
 
 
 def is_under(path: str, root: str) -> bool:

@@ -1,0 +1,165 @@
+"""Whole-run replay: an unchanged project skips discovery, facts, model and rules.
+
+A check's result depends on the configuration, the selection, the scope, the
+celerylint code, the bytes of every discovered Python file and deployment
+file, and what discovery saw (directories, ignore files: `Discovery.watched`).
+A record keeps the (mtime, size) of every one of those paths as they were
+*before* the run read them; while each is the same, the recorded findings are
+the run's findings, replayed without walking the tree.
+
+One record per (configuration, selection, scope), so `check .` and a
+pre-commit hook on a few files do not evict each other; the oldest
+records beyond a handful are removed. JSON, never pickle (the cache lives
+inside the repository being linted), rebuilt into the report's types by hand:
+`Diagnostic` also holds a callable the decoder cannot type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Optional
+
+import msgspec
+
+from celerylint import __version__
+from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
+from celerylint.facts.schema import FACTS_VERSION
+from celerylint.sources.ignore_files import EXISTS, StatKey, exists_key, stat_key
+
+# Records kept per cache directory (a pre-commit run per distinct file set adds one).
+KEEP = 8
+_PACKAGE = Path(__file__).resolve().parent
+
+
+# (path, mtime_ns, size); mtime -1 for a path that did not exist.
+Watched = tuple[str, int, int]
+
+
+class Record(msgspec.Struct, frozen=True):
+    """One run: everything it read with its (mtime, size), and what it found."""
+
+    watched: list[Watched]
+    diagnostics: list[Any]
+    files_checked: int
+    files_parsed: int
+    prefiltered_out: int
+    errors: list[str]
+
+
+_DECODER = msgspec.json.Decoder(Record)
+
+
+def _watched(path: str, key: StatKey) -> Watched:
+    return (path, *key) if key is not None else (path, -1, -1)
+
+
+def watch(paths: Iterable[str]) -> list[Watched]:
+    """The (mtime, size) of each path now: call it before the run reads them."""
+    return [_watched(path, stat_key(path)) for path in paths]
+
+
+def watch_known(known: Iterable[tuple[str, StatKey]]) -> list[Watched]:
+    return [_watched(path, key) for path, key in known]
+
+
+def code_files() -> list[str]:
+    """celerylint's own modules: a development checkout changes rules without a version bump."""
+    found: list[str] = []
+    for directory, _, names in os.walk(_PACKAGE):
+        found.extend(os.path.join(directory, name) for name in names if name.endswith(".py"))
+    return sorted(found)
+
+
+def unchanged(watched: list[Watched]) -> bool:
+    for path, mtime, size in watched:
+        now = exists_key(path) if (mtime, size) == EXISTS else stat_key(path)
+        if _watched(path, now) != (path, mtime, size):
+            return False
+    return True
+
+
+def record_name(*question: object) -> str:
+    """The record file for one question (configuration, selection, scope)."""
+    digest = hashlib.sha256(repr((__version__, FACTS_VERSION, question)).encode())
+    return f"run-{digest.hexdigest()[:16]}.json"
+
+
+class RunCache:
+    def __init__(self, directory: Path, name: str) -> None:
+        self.directory = directory
+        self.file = directory / name
+
+    def load(self) -> Optional[Record]:
+        """The record, if nothing it watched has changed since."""
+        try:
+            with open(self.file, "rb") as handle:
+                record = _DECODER.decode(handle.read())
+        except (OSError, msgspec.DecodeError):
+            return None
+        return record if unchanged(record.watched) else None
+
+    def save(self, record: Record) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".run-", suffix=".tmp", dir=self.directory)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(msgspec.json.encode(record))
+                os.replace(temp, self.file)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                raise
+            self._prune()
+        except OSError:
+            return  # read-only: the next run computes again
+
+    def _prune(self) -> None:
+        records = []
+        for path in self.directory.glob("run-*.json"):
+            with contextlib.suppress(OSError):
+                records.append((path.stat().st_mtime_ns, path))
+        for _, path in sorted(records, reverse=True)[KEEP:]:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def encode_diagnostics(diagnostics: list[Diagnostic]) -> list[Any]:
+    """Plain data; fixes are built already (`api.build_fixes`), so no callable is left."""
+    assert not any(d.pending_fix for d in diagnostics)
+    return [msgspec.to_builtins(d) for d in diagnostics]
+
+
+def _span(raw: list[int]) -> Span:
+    return Span(*raw)
+
+
+def _fix(raw: Optional[dict[str, Any]]) -> Optional[Fix]:
+    if raw is None:
+        return None
+    return Fix(
+        raw["message"],
+        Applicability(raw["applicability"]),
+        tuple(Edit(e["path"], _span(e["span"]), e["content"]) for e in raw["edits"]),
+    )
+
+
+def decode_diagnostics(raw: list[Any]) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            d["code"],
+            d["name"],
+            d["message"],
+            d["path"],
+            _span(d["span"]),
+            Severity(d["severity"]),
+            fix=_fix(d["fix"]),
+            related=tuple(Related(r["path"], _span(r["span"]), r["message"]) for r in d["related"]),
+        )
+        for d in raw
+    ]
