@@ -229,17 +229,7 @@ class ConfigurationWrites:
             node = self.nodes.build(call.args[0], self.scope)
             self.conf_ops.append(ConfigFromObject(receiver, span, conditional, node, None))
         elif attr in ("update", "from_mapping"):
-            items: dict[str, Node] = {}
-            keys: dict[str, Optional[Span]] = {}
-            sources = list(call.args)
-            for keyword in call.keywords:
-                if keyword.arg is None:
-                    sources.append(keyword.value)
-                else:
-                    items[keyword.arg] = self.nodes.build(keyword.value, self.scope)
-                    keys[keyword.arg] = self.layout.keyword_name_span(keyword)
-            mappings = tuple(self.nodes.build(source, self.scope) for source in sources)
-            self.conf_ops.append(ConfUpdate(receiver, span, conditional, items, keys, mappings))
+            self.conf_ops.append(self._update(call, receiver, conditional))
         elif attr == "setdefault" and len(call.args) == 2 and const_str(call.args[0]):
             key = const_str(call.args[0])
             assert key is not None
@@ -317,6 +307,20 @@ class ConfigurationWrites:
         }
         self.factory_calls.append(FactoryCall(name, callee, args, kwargs, starred or unpacked))
 
+    def _update(self, call: ast.Call, receiver: str, conditional: bool) -> ConfUpdate:
+        """`x.update(mapping, key=v, **more)` on `app.conf` or a Flask config."""
+        items: dict[str, Node] = {}
+        keys: dict[str, Optional[Span]] = {}
+        sources = list(call.args)
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                sources.append(keyword.value)
+            else:
+                items[keyword.arg] = self.nodes.build(keyword.value, self.scope)
+                keys[keyword.arg] = self.layout.keyword_name_span(keyword)
+        mappings = tuple(self.nodes.build(source, self.scope) for source in sources)
+        return ConfUpdate(receiver, self.span(call), conditional, items, keys, mappings)
+
     def _conf_call(self, call: ast.Call, func: ast.Attribute, conditional: bool) -> None:
         attr = func.attr
         flask = self._flask_config(func.value)
@@ -327,26 +331,7 @@ class ConfigurationWrites:
             receiver = self.scope.qualify(func.value.value)
             if not receiver:
                 return
-            items: dict[str, Node] = {}
-            keys: dict[str, Optional[Span]] = {}
-            sources = list(call.args)
-            for keyword in call.keywords:
-                if keyword.arg is None:
-                    sources.append(keyword.value)
-                else:
-                    items[keyword.arg] = self.nodes.build(keyword.value, self.scope)
-                    keys[keyword.arg] = self.layout.keyword_name_span(keyword)
-            mappings = tuple(self.nodes.build(source, self.scope) for source in sources)
-            self.conf_ops.append(
-                ConfUpdate(
-                    receiver,
-                    self.span(call),
-                    conditional,
-                    items,
-                    keys,
-                    mappings,
-                )
-            )
+            self.conf_ops.append(self._update(call, receiver, conditional))
             return
         if attr == "setdefault" and isinstance(func.value, ast.Attribute):
             if func.value.attr == "conf" and len(call.args) == 2 and not call.keywords:
