@@ -12,9 +12,10 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from celerylint.diagnostics import Applicability, AppliedFix, Diagnostic, Fix
+if TYPE_CHECKING:  # the CLI reads FORMATS at start-up: keep this module cheap to import
+    from celerylint.diagnostics import AppliedFix, Diagnostic, Fix
 
 DOCS_URL_TEMPLATE = "https://github.com/celerylint/celerylint/blob/main/docs/rules/{name}.md"
 
@@ -147,6 +148,8 @@ def _relative(path: str, cwd: Path | str) -> str:
 
 
 def fix_applies(fix: Fix | None, unsafe_fixes: bool) -> bool:
+    from celerylint.diagnostics import Applicability
+
     if fix is None:
         return False
     if fix.applicability == Applicability.UNSAFE:
