@@ -159,7 +159,7 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "CL603",
         "queue-without-consumer",
         "warning",
-        "A task is routed to a queue that no deployed worker of its app consumes.",
+        "A task is routed to a queue that no deployed worker of its app consumes, or that `task_queues` does not declare while `task_create_missing_queues` is off.",  # noqa: E501
         "never",
     ),
     (

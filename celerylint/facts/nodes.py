@@ -18,6 +18,7 @@ from celerylint.facts.schema import (
     Name,
     Neg,
     Node,
+    QueueDecl,
     Ref,
     Seq,
     Span,
@@ -30,6 +31,7 @@ _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"
 # django-environ / python-decouple / environs style helpers: `env("X", default=...)`.
 _ENV_HELPER_NAMES = frozenset({"env", "config", "get_env", "getenv", "env_var"})
 _TIMEDELTA = frozenset({"datetime.timedelta", "timedelta"})
+_QUEUE = frozenset({"kombu.Queue", "kombu.entity.Queue"})
 
 
 class Positions:
@@ -191,6 +193,10 @@ class NodeBuilder:
             return self._format(call, template, scope, span, depth)
         if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
             return self._timedelta(call, scope, span, depth)
+        if callee in _QUEUE:
+            name = call.args[0] if call.args else keyword_value(call, "name")
+            if name is not None:
+                return QueueDecl(span, self.build(name, scope, depth + 1))
         if _is_env_helper(call.func) and call.args:
             variable = const_str(call.args[0])
             if variable is not None:

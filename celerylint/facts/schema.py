@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 22
+FACTS_VERSION = 23
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -133,6 +133,14 @@ class Unknown(_Node, tag="u", frozen=True):
     reason: str
 
 
+class QueueDecl(_Node, tag="queue", frozen=True):
+    """`kombu.Queue(name, ...)`: the node of its name. Always evaluated as
+    unknown (a Queue is no plain value); a rule reading the queues declared in
+    `task_queues` reads the names."""
+
+    name: Node
+
+
 class Formatted(_Node, tag="fmt", frozen=True):
     """An f-string or `"...".format(...)`: literal text as `Const` parts, each
     placeholder as the node of its value (`Unknown` with a conversion or format
@@ -142,7 +150,9 @@ class Formatted(_Node, tag="fmt", frozen=True):
     parts: tuple[Node, ...]
 
 
-Node = Union[Const, Seq, Map, Name, Ref, Env, BinOp, Neg, TimeDelta, Merge, Formatted, Unknown]
+Node = Union[
+    Const, Seq, Map, Name, Ref, Env, BinOp, Neg, TimeDelta, Merge, QueueDecl, Formatted, Unknown
+]
 
 
 # -- module-level events (replayed in order by the model) ------------------------

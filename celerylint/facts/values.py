@@ -24,6 +24,7 @@ from celerylint.facts.schema import (
     Name,
     Neg,
     Node,
+    QueueDecl,
     Ref,
     Seq,
     Span,
@@ -238,6 +239,8 @@ class Evaluator:
                     return unknown("timedelta with unknown arguments", node, path)
                 total += part.value * _TIMEDELTA_SECONDS[keyword]
             return known(total, node, path)
+        if isinstance(node, QueueDecl):
+            return unknown("call to kombu.Queue", node, path)
         if isinstance(node, Formatted):
             # Only the literal text of a formatted string is ever read (by rules).
             return unknown("formatted string", node, path)

@@ -1,12 +1,13 @@
-"""CL603 queue-without-consumer: tasks routed to a queue no deployed worker consumes."""
+"""CL603 queue-without-consumer: tasks routed to a queue no deployed worker consumes,
+or to a queue `task_queues` does not declare while `task_create_missing_queues` is off."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from celerylint.diagnostics import Diagnostic, Related
-from celerylint.facts.schema import Span
+from celerylint.facts.schema import QueueDecl, Seq, Span
 from celerylint.model.project import Project
 from celerylint.model.services import Service
 from celerylint.model.settings import App
@@ -18,6 +19,23 @@ from celerylint.rules.registry import rule
 @rule("CL603", "queue-without-consumer")
 def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
     for app in project.apps:
+        routed = list(_routed(project, app))
+        declared = _declared_queues(project, app)
+        if declared is not None:
+            names, where = declared
+            undeclared = [r for r in [*routed, *_default_queue(app)] if r.queue not in names]
+            # A glob route names a queue only for the tasks it matches, which may be none.
+            for queue, path, span, what, _ in (r for r in undeclared if r.exact):
+                yield diagnostic(
+                    "CL603",
+                    f"{what} routed to queue {queue!r}, which `task_queues` does not declare "
+                    "while `task_create_missing_queues` is False: publishing raises "
+                    f'QueueNotFound ("Queue {queue!r} missing from task_queues")',
+                    path,
+                    span,
+                    related=(Related(*where, "task_queues is declared here"),),
+                )
+            routed = [r for r in routed if r.queue in names or not r.exact]  # one finding a place
         workers = workers_of(project, app)
         if not workers:
             continue  # no deployment of this app's workers, or one that cannot be read
@@ -28,7 +46,7 @@ def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
             Related(service.path, service.span, f"worker {service.label} starts here")
             for service, _ in workers
         )
-        for queue, path, span, what in _routed(project, app):
+        for queue, path, span, what, _ in routed:
             if queue in consumed:
                 continue
             yield diagnostic(
@@ -41,6 +59,51 @@ def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
             )
 
 
+class Routed(NamedTuple):
+    """A place that names a queue for an app's tasks."""
+
+    queue: str
+    path: str
+    span: Span
+    what: str
+    exact: bool = True  # False for a glob `task_routes` key
+
+
+def _declared_queues(project: Project, app: App) -> Optional[tuple[set[str], tuple[str, Span]]]:
+    """The queue names `task_queues` declares, and where, when Celery creates no other queue.
+
+    Only with `task_create_missing_queues` known False and `task_queues` a list or
+    tuple of `Queue(<known name>, ...)` calls; None otherwise (anything else may
+    declare any queue)."""
+    create = app.setting("task_create_missing_queues")
+    if not create.known or create.value.value:
+        return None
+    declared = app.setting("task_queues").value
+    node, where = declared.node, declared.location
+    if declared.known or not isinstance(node, Seq) or not node.items or where is None:
+        return None  # unset or empty: Celery declares the default queue alone
+    names: set[str] = set()
+    for item in node.items:
+        if not isinstance(item, QueueDecl):
+            return None
+        assert declared.path is not None  # located above
+        name = project.evaluator.evaluate(item.name, declared.path)
+        if not name.known or not _name(name.value):
+            return None
+        names.add(name.value)
+    return names, where
+
+
+def _default_queue(app: App) -> Iterator[Routed]:
+    """`task_default_queue` when the project sets it: every task not routed elsewhere goes there."""
+    default = app.setting("task_default_queue")
+    queue = _name(default.value.value) if default.known else None
+    if queue and default.location is not None:
+        yield Routed(
+            queue, *default.location, "Every task not routed elsewhere is (task_default_queue)"
+        )
+
+
 def _consuming(workers: list[tuple[Service, App]]) -> str:
     parts = []
     for service, _ in workers:
@@ -49,22 +112,23 @@ def _consuming(workers: list[tuple[Service, App]]) -> str:
     return "; ".join(parts)
 
 
-def _routed(project: Project, app: App) -> Iterator[tuple[str, str, Span, str]]:
-    """(queue, file, span, what) for every place that names a queue for the app's tasks."""
+def _routed(project: Project, app: App) -> Iterator[Routed]:
+    """Every place that names a queue for the app's tasks."""
     for task in project.tasks:
         if task.apps != [app]:
             continue
         option = project.option(task, "queue", app)
         queue = _name(option.value.value) if option.value.known else None
         if option.origin in ("task", "base") and queue and option.span and option.path:
-            yield queue, option.path, option.span, f"Task `{task.qualname}` is"
+            yield Routed(queue, option.path, option.span, f"Task `{task.qualname}` is")
     routes = app.setting("task_routes")
     located = routes.location
     if routes.known and isinstance(routes.value.value, dict) and located is not None:
         for name, route in routes.value.value.items():
             queue = _name(route.get("queue") if isinstance(route, dict) else route)
             if queue and isinstance(name, str):
-                yield queue, *located, f"`{name}` is (task_routes)"
+                exact = "*" not in name  # Celery matches keys holding `*` as globs
+                yield Routed(queue, *located, f"`{name}` is (task_routes)", exact)
     by_qualname = {task.qualname: task for task in project.tasks}
     for site in project.dispatches:
         node = site.call.keywords.get("queue")
@@ -77,7 +141,7 @@ def _routed(project: Project, app: App) -> Iterator[tuple[str, str, Span, str]]:
         value = project.evaluator.evaluate(node, site.path)
         queue = _name(value.value) if value.known else None
         if queue and node.span is not None:
-            yield queue, site.path, node.span, f"A call of `{called.qualname}` is"
+            yield Routed(queue, site.path, node.span, f"A call of `{called.qualname}` is")
 
 
 def _name(value: object) -> Optional[str]:

@@ -1,0 +1,122 @@
+"""Premise of CL603's `task_queues` case, on real Celery, and the shapes it reads.
+
+With `task_create_missing_queues = False` and `task_queues` set, Celery 5.7
+publishes only to the declared queues: sending a task to any other queue (its
+`queue=` option, a `task_routes` entry, a call's `queue=`, or the default queue
+when `task_queues` leaves it out) raises `QueueNotFound` in the caller. A glob
+route matching no task sent changes nothing; with missing queues created
+(the default) every queue is fine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery import Celery
+from celery.exceptions import QueueNotFound
+from kombu import Queue
+
+from celerylint.cli import main
+
+pytestmark = pytest.mark.real_celery
+
+
+def _app(create_missing: bool, default_queue: str = "default") -> Celery:
+    app = Celery("premise", broker="memory://", set_as_current=False)
+    app.conf.task_create_missing_queues = create_missing
+    app.conf.task_queues = (Queue("default"), Queue("mail"))
+    app.conf.task_default_queue = default_queue
+    app.conf.task_routes = {"premise.report": "reports", "other.*": {"queue": "nowhere"}}
+    return app
+
+
+def _noop() -> None:
+    pass
+
+
+def _sends(app: Celery) -> dict[str, Callable[[], Any]]:
+    option = app.task(name="premise.bulk", queue="bulk")(_noop)
+    routed = app.task(name="premise.report")(_noop)
+    plain = app.task(name="premise.plain")(_noop)
+    return {
+        "bulk": option.delay,
+        "reports": routed.delay,
+        "urgent": lambda: plain.apply_async(queue="urgent"),
+        "celery": lambda: plain.delay(),  # the default queue, with default_queue="celery"
+    }
+
+
+def test_undeclared_queues_raise_queue_not_found() -> None:
+    app = _app(create_missing=False, default_queue="celery")
+    for queue, send in _sends(app).items():
+        with pytest.raises(QueueNotFound, match=f"Queue '{queue}' missing from task_queues"):
+            send()
+    app.send_task("premise.plain", queue="mail")  # declared: published
+
+
+def test_declared_or_created_queues_publish() -> None:
+    app = _app(create_missing=False)
+    app.task(name="premise.plain")(_noop).delay()  # default queue declared; glob unused
+    created = _app(create_missing=True, default_queue="celery")
+    for send in _sends(created).values():
+        send()
+
+
+def _findings(root: Path, files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> list[str]:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    main(["check", "--no-cache", "--select", "CL603", "--output-format", "json", str(root)])
+    return sorted(f["message"] for f in json.loads(capsys.readouterr().out))
+
+
+DJANGO = {
+    "manage.py": "",
+    "proj/__init__.py": "",
+    "proj/settings.py": (
+        "from kombu import Exchange, Queue\n"
+        "QUEUES = [Queue(name='default'), Queue('mail', Exchange('mail'))]\n"
+        "CELERY_TASK_QUEUES = QUEUES\n"
+        "CELERY_TASK_CREATE_MISSING_QUEUES = False\n"
+    ),
+    "proj/celery.py": (
+        "import os\n"
+        "from celery import Celery\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+        "app = Celery('proj')\n"
+        "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        "@app.task(queue='mail')\n"
+        "def mail():\n    pass\n"
+        "@app.task(queue='bulk')\n"
+        "def bulk():\n    pass\n"
+    ),
+}
+
+
+def test_django_namespace_and_a_module_level_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    messages = _findings(tmp_path, DJANGO, capsys)
+    assert len(messages) == 1 and "queue 'bulk', which `task_queues` does not" in messages[0]
+
+
+@pytest.mark.parametrize(
+    "queues",
+    [
+        "QUEUES = [Queue(name='default'), Queue(os.environ['Q'])]",  # a name not known
+        "QUEUES = [Queue('default')] + EXTRA",  # not a plain list
+        "QUEUES = [Queue(q) for q in ('default', 'mail')]",
+    ],
+)
+def test_task_queues_not_all_literal_is_silent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], queues: str
+) -> None:
+    settings = DJANGO["proj/settings.py"].replace(
+        "QUEUES = [Queue(name='default'), Queue('mail', Exchange('mail'))]",
+        f"import os\nEXTRA = []\n{queues}",
+    )
+    assert _findings(tmp_path, {**DJANGO, "proj/settings.py": settings}, capsys) == []
