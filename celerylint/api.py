@@ -28,6 +28,7 @@ from celerylint.manifests import scan as scan_workers
 from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
 from celerylint.sources.project import ProjectSources, gather_sources, is_under
+from celerylint.sources.requirements import celery_version_floor, dependency_files
 
 if TYPE_CHECKING:
     # Imported where used: a replayed run (`_replayed`) never builds a model, and
@@ -99,7 +100,8 @@ def _replayed(
     sources = gather_sources(paths, config, watch=True)
     # Stat'ed before the facts stage reads them: a file changed during the run
     # then differs from its record, and the next run computes again.
-    inputs = replay.watch([*(str(f.path) for f in sources.files), *sources.deployment_files])
+    pins = [str(path) for path in dependency_files(config.root)]  # read for CL601's fix
+    inputs = replay.watch([*(str(f.path) for f in sources.files), *sources.deployment_files, *pins])
     result = _check(sources, config, selected, True, None, progress)
     cache.save(
         replay.Record(
@@ -225,6 +227,7 @@ def build_project(store: FactStore, sources: ProjectSources, config: Config) -> 
         django_settings_module=config.django_settings_module,
         service_groups=config.services,
         external_tasks=config.external_tasks,
+        celery_version_floor=celery_version_floor(dependency_files(config.root)),
         fix_defaults={
             "time_limit": config.fix_time_limit,
             "soft_time_limit": config.fix_soft_time_limit,

@@ -538,6 +538,9 @@ class TransactionDispatch(msgspec.Struct, frozen=True, array_like=True):
     # What the name `transaction` means where the call is: django.db.transaction
     # ("django"), nothing at all ("free"), or something else ("other").
     transaction: Literal["django", "free", "other"] = "other"
+    # The method's name in `task.delay(...)` (the fix renames it to
+    # `delay_on_commit`); None for `send_task()` and a signature's `.delay()`.
+    method_span: Optional[Span] = None
 
 
 # -- task discovery: imports, autodiscovery, task names (CL602, CL605) ------------

@@ -146,8 +146,15 @@ class TransactionExtraction:
             return None
         scope = self.scopes.get(id(call), self.module_scope)
         receiver = func.value
+        method_span: Optional[Span] = None
         if func.attr != "send_task":
-            receiver = signature_receiver(receiver) or receiver  # x.s(...).delay()
+            signed = signature_receiver(receiver)  # x.s(...).delay()
+            if signed is None:
+                end = self.span(func)
+                method_span = Span(
+                    end.end_line, end.end_col - len(func.attr), end.end_line, end.end_col
+                )
+            receiver = signed or receiver
         return TransactionDispatch(
             self.span(call),
             func.attr,
@@ -158,6 +165,7 @@ class TransactionExtraction:
             id(call) in self.discarded,
             id(call) in loops,
             _transaction_name(scope),
+            method_span,
         )
 
     def _helper(

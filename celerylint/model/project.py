@@ -91,6 +91,7 @@ class Project:
         workers: Optional[WorkerCommands] = None,
         external_tasks: tuple[str, ...] = (),
         deployment: Optional[DeploymentFacts] = None,
+        celery_version_floor: Optional[tuple[int, ...]] = None,
     ) -> None:
         self._mentioning = mentioning
         # Worker command lines in deployment files (Procfile, compose, k8s, scripts).
@@ -122,6 +123,9 @@ class Project:
         self.links = self._link_services(service_groups)
         # Task names (globs) served by another repository's worker ([tool.celerylint]).
         self.external_tasks = external_tasks
+        # The lowest Celery release the dependency pins allow (sources.requirements);
+        # None: not pinned, or some pin allows any release.
+        self.celery_version_floor = celery_version_floor
         self._worker_imports: dict[str, WorkerImports] = {}
 
     def modules_mentioning(self, text: str) -> list[str]:

@@ -7,13 +7,21 @@ from typing import Optional
 
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from celerylint.facts.schema import Assign, FileFacts, Ref, TransactionDispatch
-from celerylint.fixes.edits import insert, make_fix
+from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
+from celerylint.model.settings import App
+from celerylint.model.tasks import Task
 from celerylint.rules._call_apps import app_list, is_test_code, receiver
+from celerylint.rules._plain_tasks import CELERY_CLASSES
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
+from celerylint.sources.requirements import at_least
 
 _IMPORT = "from django.db import transaction\n"
+DJANGO_TASK = "celery.contrib.django.task.DjangoTask"
+ON_COMMIT_SINCE = (5, 4)  # `delay_on_commit` / `apply_async_on_commit`
+# Celery() arguments that change the task class or the fixups (celery/app/base.py).
+_CLASS_ARGUMENTS = frozenset({"task_cls", "fixups", "loader"})
 
 
 @rule("CL601", "dispatch-in-transaction")
@@ -44,8 +52,67 @@ def dispatch_in_transaction(project: Project) -> Iterator[Diagnostic]:
                 "`transaction.on_commit(...)`",
                 path,
                 record.span,
-                fix=_on_commit_fix(path, record, facts),
+                fix=(
+                    _delay_on_commit_fix(path, record)
+                    if _has_on_commit_methods(project, record, found.task)
+                    else _on_commit_fix(path, record, facts)
+                ),
             )
+
+
+def _has_on_commit_methods(
+    project: Project, record: TransactionDispatch, task: Optional[Task]
+) -> bool:
+    """The call is a task's own method (not a signature's, not `send_task`), and the
+    task's class is Celery's `DjangoTask`, of a Celery the pins say is 5.4+."""
+    if task is None or record.method_span is None:
+        return False
+    if not at_least(project.celery_version_floor, ON_COMMIT_SINCE):
+        return False
+    if task.kind != "function" or task.maker is None or task.opaque_options:
+        return False  # a decorator of the project, or `**options`, may pass `base=`
+    if task.base == DJANGO_TASK:
+        return True
+    return (
+        task.base is None
+        and bool(task.apps)
+        and all(_django_task_class(project, app) for app in task.apps or [])
+    )
+
+
+def _django_task_class(project: Project, app: App) -> bool:
+    """The Django fixup makes `DjangoTask` the app's task class (celery/fixups/django.py).
+
+    It does so when DJANGO_SETTINGS_MODULE is set as the app is created (here:
+    `os.environ.setdefault(...)` above `Celery(...)` in its module) and the app
+    is a plain `Celery` given no task class, fixups or loader of its own.
+    """
+    record = app.record
+    if record.callee not in CELERY_CLASSES or record.opaque or len(record.args) > 1:
+        return False  # a subclass may set `task_cls`; positional args may be any of them
+    if _CLASS_ARGUMENTS & record.kwargs.keys():
+        return False
+    facts = project.modules.facts(app.module)
+    return facts is not None and any(
+        default.span.line < record.span.line for default in facts.settings_module_defaults
+    )
+
+
+def _delay_on_commit_fix(path: str, record: TransactionDispatch) -> Optional[Fix]:
+    """`task.delay_on_commit(...)` / `task.apply_async_on_commit(...)`.
+
+    Only for a call written in the block itself, as a statement of its own
+    (they return None). Unlike the lambda, the arguments are evaluated at
+    once, so a call in a loop is fixed too.
+    """
+    if record.via or not record.statement or record.method_span is None:
+        return None
+    name = f"{record.method}_on_commit"
+    return make_fix(
+        f"Send the task with `.{name}()`",
+        Applicability.UNSAFE,
+        [replace(path, record.method_span, name)],
+    )
 
 
 def _on_commit_fix(path: str, record: TransactionDispatch, facts: FileFacts) -> Optional[Fix]:
