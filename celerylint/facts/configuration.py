@@ -32,7 +32,7 @@ from celerylint.facts.schema import (
     TaskRegistration,
 )
 from celerylint.facts.scope import Scope
-from celerylint.facts.walk import bound_names, walk_own_scope
+from celerylint.facts.walk import bound_names, returned_instance, walk_own_scope
 
 _MUTATORS = frozenset(
     {"append", "extend", "update", "insert", "remove", "setdefault", "pop", "clear", "add"}
@@ -249,7 +249,10 @@ class ConfigurationWrites:
         for function in self.tree.body:
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            local = _returned_flask(function, self.scope)
+            found = returned_instance(
+                function, lambda call: self.scope.qualify(call.func) in _FLASK_CLASSES
+            )
+            local = found[0] if found else None
             if local is None:
                 continue
             args = function.args
@@ -390,25 +393,6 @@ class ConfigurationWrites:
             cls_name = self.scope.qualify(registered)
             if recv_name and cls_name:
                 self.registrations.append(TaskRegistration(recv_name, cls_name, self.span(call)))
-
-
-def _returned_flask(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope
-) -> Optional[str]:
-    """The local of a body that does `local = Flask(...)` ... `return local`."""
-    created: set[str] = set()
-    for stmt in function.body:
-        if (
-            isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-            and isinstance(stmt.value, ast.Call)
-            and scope.qualify(stmt.value.func) in _FLASK_CLASSES
-        ):
-            created.add(stmt.targets[0].id)
-        elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name):
-            return stmt.value.id if stmt.value.id in created else None
-    return None
 
 
 def _names_this_module(expr: ast.expr) -> bool:

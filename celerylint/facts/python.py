@@ -47,7 +47,7 @@ from celerylint.facts.schema import (
 )
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 from celerylint.facts.transactions import TransactionExtraction
-from celerylint.facts.walk import bound_names, walk_all, walk_own_scope
+from celerylint.facts.walk import bound_names, returned_instance, walk_all, walk_own_scope
 
 
 class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
@@ -146,7 +146,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         """
         for name, factory, factory_call in self._factory_calls:
             function = self._function_nodes.get(factory)
-            found = _returned_instance(function) if function else None
+            found = returned_instance(function, _creates_celery) if function else None
             if function is None or found is None:
                 continue
             local, call = found
@@ -376,31 +376,6 @@ def body_of(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[a
     return node.body
 
 
-def _returned_instance(
-    function: ast.FunctionDef | ast.AsyncFunctionDef,
-) -> Optional[tuple[str, ast.Call]]:
-    """(local, call) for a body that does `local = SomethingCelery(...)` ... `return local`."""
-    created: dict[str, ast.Call] = {}
-    for stmt in function.body:
-        if (
-            isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-            and isinstance(stmt.value, ast.Call)
-        ):
-            func = stmt.value.func
-            callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if "celery" in callee.lower():
-                created[stmt.targets[0].id] = stmt.value
-        elif (
-            isinstance(stmt, ast.Return)
-            and isinstance(stmt.value, ast.Name)
-            and stmt.value.id in created
-        ):
-            return stmt.value.id, created[stmt.value.id]
-    return None
-
-
 def _is_main_guard(test: ast.expr) -> bool:
     return (
         isinstance(test, ast.Compare)
@@ -436,3 +411,10 @@ def extract(
 ) -> FileFacts:
     """The facts of one parsed module."""
     return Extractor(tree, source, module, is_package, task_decorators).extract()
+
+
+def _creates_celery(call: ast.Call) -> bool:
+    """`Celery(...)`, `celery.Celery(...)`, `MyCelery(...)`: named like a Celery app class."""
+    func = call.func
+    callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return "celery" in callee.lower()

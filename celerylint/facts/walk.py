@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Optional
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _AST = ast.AST
@@ -58,3 +60,24 @@ def bound_in(nodes: list[ast.AST]) -> set[str]:
 def bound_names(body: list[ast.stmt]) -> set[str]:
     """Names assigned anywhere in a body (excluding nested scopes)."""
     return bound_in(walk_own_scope(body))
+
+
+def returned_instance(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, creates: Callable[[ast.Call], bool]
+) -> Optional[tuple[str, ast.Call]]:
+    """(local, call) for a body that does `local = <call that creates>` ... `return local`
+    at its top level (a factory: `create_app`, `make_celery`); the first return decides."""
+    created: dict[str, ast.Call] = {}
+    for stmt in function.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Call)
+            and creates(stmt.value)
+        ):
+            created[stmt.targets[0].id] = stmt.value
+        elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name):
+            local = stmt.value.id
+            return (local, created[local]) if local in created else None
+    return None
