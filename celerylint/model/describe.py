@@ -44,11 +44,12 @@ TASK_OPTIONS = (
 )
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A resolved value as JSON-able data (tuples and sets as lists, keys as strings)."""
     if isinstance(value, (tuple, list, set, frozenset)):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_value(v) for k, v in value.items()}
     return value
 
 
@@ -65,7 +66,7 @@ def _origin(path: Optional[str], node: Optional[Node], root: Path) -> Optional[s
 def _value(value: Value, root: Path, node: Optional[Node] = None) -> dict[str, Any]:
     return {
         "known": value.known,
-        "value": _plain(value.value) if value.known else None,
+        "value": plain_value(value.value) if value.known else None,
         "reason": value.reason or None,
         "origin": _origin(value.path, node or value.node, root),
     }

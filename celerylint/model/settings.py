@@ -100,6 +100,14 @@ class Layer:
     path: Optional[str] = None  # the file to edit to add a setting to this layer
     span: Optional[Span] = None
 
+    def find(self, keys: tuple[str, ...]) -> Optional[Entry]:
+        """The entry of the first of `keys` (Celery's lookup order) written here."""
+        for key in keys:
+            entry = self.entries.get(key)
+            if entry is not None:
+                return entry
+        return None
+
 
 @dataclass
 class ConfigSource:
@@ -137,7 +145,7 @@ class App:
     def _resolve(self, name: str) -> Setting:
         assert self.evaluator is not None
         keys = catalog.lookup_keys(name, self.namespace)
-        found = _find(self.changes, keys)
+        found = self.changes.find(keys)
         if found is not None:
             return self._from_entry(name, found, "changes")
         if self.changes.open_ended or self.changes.unknown_keys.intersection(keys):
@@ -146,7 +154,7 @@ class App:
             return Setting(name, unknown(self.source.description))
         candidates: list[Setting] = []
         for layer in self.source.layers:
-            entry = _find(layer, keys)
+            entry = layer.find(keys)
             if entry is not None:
                 candidates.append(self._from_entry(name, entry, "source"))
             elif layer.open_ended or layer.unknown_keys.intersection(keys):
@@ -233,14 +241,6 @@ class _Arguments:
             if owner == self.function and param in self.values:
                 return self.values[param]
         return node, path
-
-
-def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
-    for key in keys:
-        entry = layer.entries.get(key)
-        if entry is not None:
-            return entry
-    return None
 
 
 class AppBuilder:

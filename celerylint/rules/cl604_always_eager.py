@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Optional
 
 from celerylint import catalog
 from celerylint.diagnostics import Diagnostic
 from celerylint.facts.schema import Name, Ref, Span
 from celerylint.model.project import Project
-from celerylint.model.settings import Entry, Layer
+from celerylint.model.settings import Entry
 from celerylint.rules._places import Places, dev_only_layer, is_dev_path, test_or_dev_class
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
@@ -29,10 +28,10 @@ def always_eager(project: Project) -> Iterator[Diagnostic]:
         for layer in app.configured_layers:
             if places.test_only_layer(layer) or dev_only_layer(layer):
                 continue
-            override = _find(app.changes, keys)
+            override = app.changes.find(keys)
             if layer is not app.changes and override and not places.is_test_path(override.path):
                 continue  # app.conf decides (a write in conftest.py never reaches production)
-            entry = _find(layer, keys)
+            entry = layer.find(keys)
             if entry is None or entry.node.span is None or (entry.path, entry.node.span) in seen:
                 continue
             if places.is_test_path(entry.path) or is_dev_path(entry.path):
@@ -50,14 +49,6 @@ def always_eager(project: Project) -> Iterator[Diagnostic]:
                 entry.path,
                 entry.node.span,
             )
-
-
-def _find(layer: Layer, keys: tuple[str, ...]) -> Optional[Entry]:
-    for key in keys:
-        entry = layer.entries.get(key)
-        if entry is not None:
-            return entry
-    return None
 
 
 def _literally_true(project: Project, entry: Entry) -> bool:

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from celerylint import catalog
 from celerylint.facts.values import Value
-from celerylint.model.describe import TASK_OPTIONS
+from celerylint.model.describe import TASK_OPTIONS, plain_value
 from celerylint.model.project import Project
 from celerylint.model.settings import App, Setting
 from celerylint.model.tasks import Task
@@ -30,19 +30,11 @@ def shown_path(path: str, root: Path) -> str:
 
 def _value(value: Value) -> str:
     if value.known:
-        return f"`{_plain(value.value)!r}`"
+        return f"`{plain_value(value.value)!r}`"
     why = value.reason or "cannot be known statically"
     if value.env and value.env not in why:
         why += f" (environment variable `{value.env}`)"
     return f"unknown: {why}"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (tuple, list, set, frozenset)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
 
 
 def _where(located: Optional[tuple[str, Any]], root: Path) -> str:
