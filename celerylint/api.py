@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from celerylint.store import FactStore, Progress
 from celerylint.suppress import per_file_ignores, suppress_file_by_file
 
-__all__ = ["CheckResult", "FixOptions", "FixResult", "check", "describe", "fix"]
+__all__ = ["CheckResult", "FixOptions", "FixResult", "check", "check_sources", "describe", "fix"]
 
 
 @dataclass
@@ -114,6 +114,18 @@ def _replayed(
         )
     )
     return result
+
+
+def check_sources(
+    sources: ProjectSources,
+    config: Config,
+    *,
+    selected: Callable[[str], bool] = lambda code: True,
+    overlay: Optional[dict[str, bytes]] = None,
+) -> CheckResult:
+    """`check` on sources gathered before (`gather_sources`): the language server walks
+    the project once, and again only when files are created or deleted. Never replayed."""
+    return _check(sources, config, selected, True, overlay, None)
 
 
 def _check(

@@ -19,6 +19,7 @@ from celerylint.config import Config, ConfigError, load_config
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
 from celerylint.selection import SelectionError, selected_codes, validate
+from celerylint.sources.project import ProjectSources, gather_sources
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Linter:
         self.config = Config(root=root, config_file=None)
         self.selected: frozenset[str] = frozenset()
         self.latest = Snapshot()
+        # The project's files, walked once: a keystroke does not walk the tree again.
+        self._sources: Optional[ProjectSources] = None
         # The configuration's problem, for the editor to show (None: it loaded).
         self.config_problem: Optional[str] = None
         self.reload()
@@ -56,15 +59,20 @@ class Linter:
             self.config_problem = f"celerylint: {exc} (using the defaults)"
         self.config = config
         self.selected = selected_codes(config.select, config.ignore, config.extend_select)
+        self._sources = None
+
+    def forget_files(self) -> None:
+        """Files were created, deleted or saved: walk the project again at the next check."""
+        self._sources = None
 
     def check(self, overlay: dict[str, bytes]) -> Snapshot:
         started = time.perf_counter()
-        result = api.check(
-            [self.config.root],
-            self.config,
-            selected=self.selected.__contains__,
-            overlay=overlay,
-            need_model=True,
+        sources = self._sources
+        if sources is None or not set(overlay) <= {str(f.path) for f in sources.files}:
+            # First check, files changed, or a buffer of a file the walk has not seen.
+            sources = self._sources = gather_sources([self.config.root], self.config)
+        result = api.check_sources(
+            sources, self.config, selected=self.selected.__contains__, overlay=overlay
         )
         by_path: dict[str, list[Diagnostic]] = defaultdict(list)
         for found in result.diagnostics:

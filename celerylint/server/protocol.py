@@ -172,8 +172,10 @@ async def did_change(ls: CeleryLintServer, params: types.DidChangeTextDocumentPa
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 @guarded
 async def did_save(ls: CeleryLintServer, params: types.DidSaveTextDocumentParams) -> None:
-    if _is_config(params.text_document.uri) and ls.linter is not None:
-        await ls.on_worker(ls.linter.reload)
+    if ls.linter is not None:
+        ls.linter.forget_files()  # a save may be a new file (save as)
+        if _is_config(params.text_document.uri):
+            await ls.on_worker(ls.linter.reload)
     ls.schedule(0)
 
 
@@ -189,8 +191,11 @@ async def did_close(ls: CeleryLintServer, params: types.DidCloseTextDocumentPara
 async def did_change_watched(
     ls: CeleryLintServer, params: types.DidChangeWatchedFilesParams
 ) -> None:
-    if ls.linter is not None and any(_is_config(change.uri) for change in params.changes):
-        await ls.on_worker(ls.linter.reload)
+    if ls.linter is not None:
+        if any(change.type != types.FileChangeType.Changed for change in params.changes):
+            ls.linter.forget_files()  # created or deleted: the walk is stale
+        if any(_is_config(change.uri) for change in params.changes):
+            await ls.on_worker(ls.linter.reload)
     ls.schedule()
 
 
