@@ -25,14 +25,15 @@ CACHE_DIR_ENV = "CELERYLINT_CACHE_DIR"
 HUMAN_FORMATS = ("full", "concise", "grouped")
 
 
-def _csv(value: str) -> list[str]:
+def csv_list(value: str) -> list[str]:
+    """`--select A,B` (and the other comma-separated flags) as a list."""
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def _per_file_ignore(value: str) -> tuple[str, tuple[str, ...]]:
     """ruff's `PATTERN:CODES`, e.g. `tests/*:CL201,CL501` (the last colon separates)."""
     pattern, colon, codes = value.rpartition(":")
-    selectors = tuple(_csv(codes))
+    selectors = tuple(csv_list(codes))
     if not colon or not pattern.strip() or not selectors:
         raise argparse.ArgumentTypeError(
             f"expected PATTERN:CODES (e.g. 'tests/*:CL201'), got {value!r}"
@@ -49,10 +50,13 @@ def _per_file_ignore(value: str) -> tuple[str, tuple[str, ...]]:
 def add_options(check: argparse.ArgumentParser) -> None:
     files = check.add_argument_group("file selection")
     files.add_argument(
-        "--exclude", type=_csv, metavar="PATTERNS", help="paths to skip, replacing `exclude`"
+        "--exclude", type=csv_list, metavar="PATTERNS", help="paths to skip, replacing `exclude`"
     )
     files.add_argument(
-        "--extend-exclude", type=_csv, metavar="PATTERNS", help="paths to skip, on top of `exclude`"
+        "--extend-exclude",
+        type=csv_list,
+        metavar="PATTERNS",
+        help="paths to skip, on top of `exclude`",
     )
     files.add_argument(
         "--per-file-ignores",

@@ -33,10 +33,6 @@ class UsageError(Exception):
     """A problem with what the user asked for; printed as one line, exit 2."""
 
 
-def _csv(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="celerylint",
@@ -49,12 +45,17 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
     # Repeated selection flags add up, as in ruff (`--select CL1 --select CL2`).
     check.add_argument(
-        "--select", type=_csv, action="extend", help="rules to enable: codes, prefixes or names"
+        "--select",
+        type=check_options.csv_list,
+        action="extend",
+        help="rules to enable: codes, prefixes or names",
     )
-    check.add_argument("--ignore", type=_csv, action="extend", help="rules to disable")
+    check.add_argument(
+        "--ignore", type=check_options.csv_list, action="extend", help="rules to disable"
+    )
     check.add_argument(
         "--extend-select",
-        type=_csv,
+        type=check_options.csv_list,
         action="extend",
         help="rules to enable on top of the selection",
     )
@@ -166,7 +167,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     import time
 
     from celerylint.config import Config
-    from celerylint.selection import SelectionError, selected_codes, validate
+    from celerylint.selection import SelectionError, selected_codes, validate, validate_config
 
     started = time.perf_counter()
     problem = check_options.check_usage(args)
@@ -185,13 +186,8 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     config = check_options.with_overrides(args, config)
     if args.force_exclude:
         config = config.with_overrides(force_exclude=True)
-    origin = str(config.config_file) if config.config_file else "configuration"
     try:
-        validate(config.select, f"{origin}: select")
-        validate(config.ignore, f"{origin}: ignore")
-        validate(config.extend_select, f"{origin}: extend-select")
-        for pattern, selectors in config.per_file_ignores:
-            validate(selectors, f"{origin}: per-file-ignores {pattern!r}")
+        validate_config(config)
         for flag in ("select", "ignore", "extend_select"):
             validate(getattr(args, flag) or (), f"--{flag.replace('_', '-')}")
     except SelectionError as exc:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from celerylint.rules.meta import ALL_RULES, BY_CODE
+
+if TYPE_CHECKING:
+    from celerylint.config import Config
 
 
 class SelectionError(ValueError):
@@ -26,6 +30,16 @@ def validate(selectors: Iterable[str], origin: str) -> None:
     for selector in selectors:
         if not any(matches(rule.code, [selector]) for rule in ALL_RULES):
             raise SelectionError(f"{origin}: unknown rule selector {selector!r}")
+
+
+def validate_config(config: Config) -> None:
+    """Every rule selector of the configuration names a rule (SelectionError, naming where)."""
+    origin = str(config.config_file) if config.config_file else "configuration"
+    validate(config.select, f"{origin}: select")
+    validate(config.ignore, f"{origin}: ignore")
+    validate(config.extend_select, f"{origin}: extend-select")
+    for pattern, selectors in config.per_file_ignores:
+        validate(selectors, f"{origin}: per-file-ignores {pattern!r}")
 
 
 def selected_codes(

@@ -18,7 +18,7 @@ from celerylint import api
 from celerylint.config import Config, ConfigError, load_config
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
-from celerylint.selection import SelectionError, selected_codes, validate
+from celerylint.selection import SelectionError, selected_codes, validate_config
 from celerylint.sources.project import ProjectSources, gather_sources
 
 
@@ -47,12 +47,7 @@ class Linter:
         """Read [tool.celerylint] again (pyproject.toml changed); defaults when it is broken."""
         try:
             config = load_config(None, self.root)
-            origin = str(config.config_file) if config.config_file else "configuration"
-            validate(config.select, f"{origin}: select")
-            validate(config.ignore, f"{origin}: ignore")
-            validate(config.extend_select, f"{origin}: extend-select")
-            for pattern, selectors in config.per_file_ignores:
-                validate(selectors, f"{origin}: per-file-ignores {pattern!r}")
+            validate_config(config)
             self.config_problem = None
         except (ConfigError, SelectionError) as exc:
             config = Config(root=self.root, config_file=None)
