@@ -374,13 +374,13 @@ def _exit_code(args: argparse.Namespace, findings: bool, outcome: Optional[FixRe
 
 
 def _rule(name: str, out: TextIO) -> int:
-    from celerylint.ruledocs import load_spec, render_markdown
+    from celerylint.ruledocs import rule_page
     from celerylint.rules.meta import lookup
 
     meta = lookup(name)
     if meta is None:
         raise UsageError(f"unknown rule {name!r}; `celerylint rules` lists them")
-    out.write(render_markdown(load_spec(meta.name)))
+    out.write(rule_page(meta))
     return EXIT_OK
 
 

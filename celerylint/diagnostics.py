@@ -12,6 +12,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Optional
 
 from celerylint.facts.schema import Span as Span  # diagnostics are located by facts' spans
+from celerylint.severity import Severity as Severity
 
 
 class Applicability(str, Enum):
@@ -20,11 +21,6 @@ class Applicability(str, Enum):
     SAFE = "safe"  # cannot change behaviour in any case the linter cannot see
     UNSAFE = "unsafe"  # the usual remedy; applied with --unsafe-fixes, after a human look
     DISPLAY_ONLY = "display-only"  # shown as a suggestion, never applied
-
-
-class Severity(str, Enum):
-    ERROR = "error"
-    WARNING = "warning"
 
 
 @dataclass(frozen=True)

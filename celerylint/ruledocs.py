@@ -6,7 +6,9 @@ module finds those files (in a checkout or in an installed wheel), loads them,
 and renders a rule's Markdown page, used both by `scripts/gen_docs.py` and by
 the `celerylint rule NAME` command.
 
-PyYAML is imported lazily: only commands that show documentation pay for it.
+PyYAML is imported lazily: `celerylint rule NAME` prints the page generated
+from the YAML (`docs/rules/<name>.md`, a test keeps it current) and parses
+YAML only when that page is missing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from celerylint.rules.meta import lookup
+from celerylint.rules.meta import RuleMeta, lookup
 
 #: Keys every rule specification must have, in their documented order.
 SPEC_KEYS: tuple[str, ...] = (
@@ -37,21 +39,33 @@ FIX_AVAILABILITY: tuple[str, ...] = ("never", "sometimes", "always")
 FIX_APPLICABILITY: tuple[str, ...] = ("safe", "unsafe")
 
 
-def rules_dir() -> Path:
-    """The directory holding the rule specifications.
+def _data_dir(checkout_name: str, wheel_name: str) -> Path:
+    """A directory of the repository in a source checkout (an editable install too),
+    else the copy an installed wheel carries inside the package.
 
-    From a source checkout (including an editable install) that is the
-    repository's `rules/` directory, next to the `celerylint` package; an
-    installed wheel carries a copy as `celerylint/_rules`. The checkout is
-    recognised by its `pyproject.toml` as well, so that an unrelated top-level
-    `rules` package in `site-packages` is never mistaken for ours.
+    The checkout is recognised by its `pyproject.toml` as well, so that an
+    unrelated top-level `rules` package in `site-packages` is never mistaken for ours.
     """
     package = Path(__file__).resolve().parent
     checkout = package.parent
-    candidate = checkout / "rules"
+    candidate = checkout / checkout_name
     if candidate.is_dir() and (checkout / "pyproject.toml").is_file():
         return candidate
-    return package / "_rules"
+    return package / wheel_name
+
+
+def rules_dir() -> Path:
+    """The directory holding the rule specifications (`rules/`; `celerylint/_rules` in a wheel)."""
+    return _data_dir("rules", "_rules")
+
+
+def rule_page(meta: RuleMeta) -> str:
+    """A rule's documentation page: the generated Markdown, rendered from YAML if it is missing."""
+    page = _data_dir(str(Path("docs", "rules")), "_rule_docs") / f"{meta.name}.md"
+    try:
+        return page.read_text(encoding="utf-8")
+    except OSError:
+        return render_markdown(load_spec(meta.name))
 
 
 def spec_path(code_or_name: str) -> Path:

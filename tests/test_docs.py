@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 
 from celerylint import ruledocs
-from celerylint.rules.meta import ALL_RULES
+from celerylint.rules.meta import ALL_RULES, lookup
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -62,6 +62,28 @@ def test_every_rule_has_a_page() -> None:
         assert page.is_file(), f"no page for {rule.code}"
         assert page.read_text(encoding="utf-8").startswith(f"# {rule.name} ({rule.code})\n")
         assert f"[{rule.name}]({rule.name}.md)" in index
+
+
+def test_rule_page_is_the_generated_page() -> None:
+    meta = lookup("CL101")
+    assert meta is not None
+    page = REPO / "docs" / "rules" / "pickle-accepted.md"
+    assert ruledocs.rule_page(meta) == page.read_text(encoding="utf-8")
+
+
+def test_rule_page_renders_the_yaml_when_the_page_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meta = lookup("CL101")
+    assert meta is not None
+    real = ruledocs._data_dir
+    monkeypatch.setattr(
+        ruledocs,
+        "_data_dir",
+        lambda checkout, wheel: tmp_path if wheel == "_rule_docs" else real(checkout, wheel),
+    )
+    expected = (REPO / "docs" / "rules" / "pickle-accepted.md").read_text(encoding="utf-8")
+    assert ruledocs.rule_page(meta) == expected
 
 
 def test_rules_dir_is_the_checkout() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from celerylint._rule_index import RULES
-from celerylint.diagnostics import Severity
+from celerylint.severity import Severity
 
 
 @dataclass(frozen=True)
