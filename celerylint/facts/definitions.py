@@ -34,6 +34,9 @@ class Definitions(BodyAnalysis):
     layout: Layout
     nodes: NodeBuilder
     decorator_names: frozenset[str]
+    # Each function's scope by the def node's id, with the outer scope it was made in:
+    # discovery, dispatches and definitions each ask for every function's scope.
+    _function_scopes: dict[int, tuple[Scope, Scope]]
 
     def _may_define_task(self, decorator: ast.expr) -> bool:
         """`@app.task`, `@shared_task(...)`, `@job` (configured): worth a body analysis."""
@@ -209,6 +212,9 @@ class Definitions(BodyAnalysis):
         body_nodes: list[ast.AST],
     ) -> Scope:
         """The names inside a function: its parameters, its locals, its own imports."""
+        known = self._function_scopes.get(id(node))
+        if known is not None and known[0] is outer:
+            return known[1]
         args = node.args
         local_names = bound_in(body_nodes)
         local_names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
@@ -216,7 +222,9 @@ class Definitions(BodyAnalysis):
             local_names.add(args.vararg.arg)
         if args.kwarg:
             local_names.add(args.kwarg.arg)
-        return outer.child(local_imports(body_nodes, self.module, self.is_package), local_names)
+        scope = outer.child(local_imports(body_nodes, self.module, self.is_package), local_names)
+        self._function_scopes[id(node)] = (outer, scope)
+        return scope
 
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope, body: bool = True

@@ -26,7 +26,7 @@ from celerylint.facts.schema import (
     TaskNameUse,
 )
 from celerylint.facts.scope import Scope, resolve_relative
-from celerylint.facts.walk import walk_own_scope
+from celerylint.facts.walk import children, walk_own_scope
 
 # Calls that import the module named by their first argument.
 _DYNAMIC_IMPORTS = frozenset(
@@ -128,7 +128,7 @@ class DiscoveryFacts:
             node = stack.pop()
             if isinstance(node, ast.Call):
                 self._d_call(node, function, scope)
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
 
     def _d_import(self, stmt: ast.Import | ast.ImportFrom, function: Optional[str]) -> None:
         span = self.span(stmt)

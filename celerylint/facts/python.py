@@ -47,7 +47,14 @@ from celerylint.facts.schema import (
 )
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 from celerylint.facts.transactions import TransactionExtraction
-from celerylint.facts.walk import bound_names, returned_instance, walk_all, walk_own_scope
+from celerylint.facts.walk import (
+    bound_names,
+    children,
+    remembered_walks,
+    returned_instance,
+    walk_all,
+    walk_own_scope,
+)
 
 
 class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
@@ -93,6 +100,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         self._discarded: set[int] = set()
         self._ctx_names: set[str] = set()
         self._function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self._function_scopes = {}
         # `app = make_app(...)` at module level
         self._factory_calls: list[tuple[str, str, ast.Call]] = []
         # Calls of an app factory's body, already read with its local app standing for
@@ -359,10 +367,10 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
                 own = {
                     id(part) for part in (node.body if isinstance(node.body, list) else [node.body])
                 }
-                for child in ast.iter_child_nodes(node):
+                for child in children(node):
                     stack.append((child, inner if id(child) in own else scope))
                 continue
-            stack.extend((child, scope) for child in ast.iter_child_nodes(node))
+            stack.extend([(child, scope) for child in children(node)])
         return found
 
 
@@ -410,7 +418,8 @@ def extract(
     task_decorators: tuple[str, ...] = (),
 ) -> FileFacts:
     """The facts of one parsed module."""
-    return Extractor(tree, source, module, is_package, task_decorators).extract()
+    with remembered_walks():
+        return Extractor(tree, source, module, is_package, task_decorators).extract()
 
 
 def _creates_celery(call: ast.Call) -> bool:
