@@ -28,7 +28,7 @@ from celerylint.manifests import scan as scan_workers
 from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
 from celerylint.sources.project import ProjectSources, gather_sources, is_under
-from celerylint.sources.requirements import celery_version_floor, dependency_files
+from celerylint.sources.requirements import dependency_files
 
 if TYPE_CHECKING:
     # Imported where used: a replayed run (`_replayed`) never builds a model, and
@@ -239,7 +239,7 @@ def build_project(store: FactStore, sources: ProjectSources, config: Config) -> 
         django_settings_module=config.django_settings_module,
         service_groups=config.services,
         external_tasks=config.external_tasks,
-        celery_version_floor=celery_version_floor(dependency_files(config.root)),
+        dependency_files=dependency_files(config.root),
         fix_defaults={
             "time_limit": config.fix_time_limit,
             "soft_time_limit": config.fix_soft_time_limit,

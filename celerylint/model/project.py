@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Optional, Union
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from celerylint.facts.schema import (
 from celerylint.facts.values import Evaluator
 from celerylint.manifests import WorkerCommands
 from celerylint.model.namespace import FactsLoader, Modules
+from celerylint.model.places import TestPaths
 from celerylint.model.references import References
 from celerylint.model.registry import TaskNameRef, TaskRegistry, build_registry, task_name_refs
 from celerylint.model.services import Service, deployed_services, matches_app
@@ -37,6 +39,7 @@ from celerylint.model.tasks import (
     TaskOptions,
 )
 from celerylint.model.worker_imports import WorkerImports, WorkerImportsBuilder
+from celerylint.sources.requirements import celery_version_floor
 
 # Dispatch methods whose result is a signature or canvas part: the result may be read.
 SIGNATURES = frozenset({"s", "si", "signature", "map", "starmap", "chunks"})
@@ -91,7 +94,7 @@ class Project:
         workers: Optional[WorkerCommands] = None,
         external_tasks: tuple[str, ...] = (),
         deployment: Optional[DeploymentFacts] = None,
-        celery_version_floor: Optional[tuple[int, ...]] = None,
+        dependency_files: Sequence[Path] = (),
     ) -> None:
         self._mentioning = mentioning
         # Worker command lines in deployment files (Procfile, compose, k8s, scripts).
@@ -123,10 +126,20 @@ class Project:
         self.links = self._link_services(service_groups)
         # Task names (globs) served by another repository's worker ([tool.celerylint]).
         self.external_tasks = external_tasks
-        # The lowest Celery release the dependency pins allow (sources.requirements);
-        # None: not pinned, or some pin allows any release.
-        self.celery_version_floor = celery_version_floor
+        self._dependency_files = dependency_files
         self._worker_imports: dict[str, WorkerImports] = {}
+
+    @functools.cached_property
+    def test_paths(self) -> TestPaths:
+        """The project's files only a test suite runs (`path in project.test_paths`)."""
+        return TestPaths(self.modules.paths.values())
+
+    @functools.cached_property
+    def celery_version_floor(self) -> Optional[tuple[int, ...]]:
+        """The lowest Celery release the dependency pins allow (sources.requirements);
+        None: not pinned, or some pin allows any release. Read when a rule asks: a lock
+        file can be large, and only some fixes depend on the version."""
+        return celery_version_floor(self._dependency_files)
 
     def modules_mentioning(self, text: str) -> list[str]:
         """Every project module whose source contains `text`, parsed or not (slow)."""

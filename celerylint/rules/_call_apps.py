@@ -10,7 +10,6 @@ a transaction set up by fixtures) that the production configuration does not sho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Optional
 
 from celerylint.model.project import Project
@@ -52,15 +51,6 @@ def app_named(project: Project, qualname: str, near: str) -> Optional[App]:
         return None
     key = f"{symbol.module}:{symbol.name}"
     return next((app for app in project.apps if app.key == key), None)
-
-
-def is_test_code(path: str) -> bool:
-    """A test module, a conftest, or a file under a tests directory."""
-    parts = PurePath(path).parts
-    name = parts[-1] if parts else ""
-    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
-        return True
-    return any(part in ("tests", "test", "testing") for part in parts[:-1])
 
 
 def app_list(apps: list[App]) -> str:

@@ -1,26 +1,22 @@
 """Which settings production uses: test-only and development places, by name.
 
 Projects keep settings that never reach production next to those that do:
-`tests/`, `conftest.py`, `test_*.py`, Django settings modules named
-`test`/`testing` (and `dev`/`local`/`development`), config classes named
-`TestConfig` or `DevelopmentConfig`. Rules about production-only dangers
-(a committed password, eager mode) stay silent there.
+test files (`project.test_paths`), Django settings modules named
+`dev`/`local`/`development`, config classes named `TestConfig` or
+`DevelopmentConfig`. Rules about production-only dangers (a committed
+password, eager mode) stay silent there.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Optional
 
 from celerylint.model.namespace import Modules
+from celerylint.model.project import Project
 from celerylint.model.settings import Entry, Layer
 
-# `t/` is the test directory of Perl-style layouts (Celery itself keeps its tests there).
-_TEST_DIRS = frozenset({"tests", "test", "testing", "t"})
-_TEST_LEAF = re.compile(r"^(test|tests|testing)(_.*)?$|^test_.+$|^.+_tests?$|^conftest$")
 _DEV_LEAF = re.compile(r"^(dev|devel|develop|development|local|localhost)(_.*)?$|^.+_(dev|local)$")
 # Config classes for tests or development: TestConfig, TestingConfig, DevConfig, LocalSettings.
 _TEST_CLASS = re.compile(r"^(Test|Testing|Tests)[A-Z_]|^Test$|Testing")
@@ -31,30 +27,12 @@ def _leaf(path: str) -> str:
     return PurePath(path).stem
 
 
-class Places:
-    """Tells test-only files apart, by their path below the project's common directory
-    (a checkout that itself lives under some `tests/` directory is not all tests)."""
-
-    def __init__(self, paths: Iterable[str]) -> None:
-        directories = [os.path.dirname(os.path.abspath(path)) for path in paths]
-        self._root = os.path.commonpath(directories) if directories else ""
-
-    def is_test_path(self, path: str) -> bool:
-        """Only tests import it: under `tests/`, `test_*.py`, `*_test.py`, `conftest.py`,
-        or a settings module named `test`/`testing` (`settings/test.py`)."""
-        absolute = os.path.abspath(path)
-        relative = os.path.relpath(absolute, self._root) if self._root else absolute
-        pure = PurePath(relative)
-        if any(part.lower() in _TEST_DIRS for part in pure.parts[:-1]):
-            return True
-        return bool(_TEST_LEAF.match(pure.stem.lower()))
-
-    def test_only_layer(self, layer: Layer) -> bool:
-        """A configuration layer only tests load: a test settings module or config class."""
-        if layer.path is not None and self.is_test_path(layer.path):
-            return True
-        name = layer_class(layer)
-        return name is not None and is_test_class(name)
+def test_only_layer(project: Project, layer: Layer) -> bool:
+    """A configuration layer only tests load: a test settings module or config class."""
+    if layer.path is not None and layer.path in project.test_paths:
+        return True
+    name = layer_class(layer)
+    return name is not None and is_test_class(name)
 
 
 def is_dev_path(path: str) -> bool:

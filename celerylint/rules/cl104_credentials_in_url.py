@@ -13,7 +13,7 @@ from celerylint.facts.schema import BinOp, Const, Formatted, Node, Span
 from celerylint.facts.values import Value
 from celerylint.model.project import Project
 from celerylint.model.settings import App, Entry, Layer
-from celerylint.rules._places import Places, test_or_dev_class
+from celerylint.rules._places import test_only_layer, test_or_dev_class
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
 
@@ -46,19 +46,18 @@ class Credentials:
 
 @rule("CL104", "credentials-in-url")
 def credentials_in_url(project: Project) -> Iterator[Diagnostic]:
-    places = Places(project.modules.paths.values())
     seen: set[tuple[str, Span]] = set()
     for app in project.apps:
         for layer in _layers(project, app):
-            if places.test_only_layer(layer):
+            if test_only_layer(project, layer):
                 continue
             for entry in _url_entries(app, layer):
-                if places.is_test_path(entry.path):
+                if entry.path in project.test_paths:
                     continue
                 if test_or_dev_class(project.modules, entry, dev=False):
                     continue
                 for path, span, found in _literal_passwords(project, entry):
-                    if places.is_test_path(path) or (path, span) in seen:
+                    if path in project.test_paths or (path, span) in seen:
                         continue
                     seen.add((path, span))
                     yield diagnostic(

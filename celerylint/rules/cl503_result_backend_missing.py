@@ -13,7 +13,6 @@ from celerylint.rules._call_apps import (
     Receiver,
     app_list,
     current_app,
-    is_test_code,
     receiver,
 )
 from celerylint.rules.base import diagnostic, task_label
@@ -73,7 +72,11 @@ class _Backends:
         )
         for module in self._mentioning():
             path = project.modules.paths.get(module, "")
-            if path in resolved or is_test_code(path) or _package(project, module) not in packages:
+            if (
+                path in resolved
+                or path in project.test_paths
+                or _package(project, module) not in packages
+            ):
                 continue
             facts = project.modules.facts(module)
             if facts is None or facts.names_result_backend:
@@ -100,7 +103,7 @@ def result_backend_missing(project: Project) -> Iterator[Diagnostic]:
     for module in project.relevant:
         facts = project.modules.facts(module)
         path = project.modules.paths[module]
-        if facts is None or is_test_code(path):
+        if facts is None or path in project.test_paths:
             continue
         for read in facts.result_reads:
             found = _read(project, backends, module, path, read)

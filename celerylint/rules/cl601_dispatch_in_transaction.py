@@ -11,7 +11,7 @@ from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Task
-from celerylint.rules._call_apps import app_list, is_test_code, receiver
+from celerylint.rules._call_apps import app_list, receiver
 from celerylint.rules._plain_tasks import CELERY_CLASSES
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
@@ -29,7 +29,7 @@ def dispatch_in_transaction(project: Project) -> Iterator[Diagnostic]:
     for module in project.relevant:
         facts = project.modules.facts(module)
         path = project.modules.paths[module]
-        if facts is None or is_test_code(path):
+        if facts is None or path in project.test_paths:
             continue
         for record in facts.transaction_dispatches:
             found = receiver(project, record.receiver, module)

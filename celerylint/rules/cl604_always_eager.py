@@ -10,7 +10,12 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.facts.schema import Name, Ref, Span
 from celerylint.model.project import Project
 from celerylint.model.settings import Entry
-from celerylint.rules._places import Places, dev_only_layer, is_dev_path, test_or_dev_class
+from celerylint.rules._places import (
+    dev_only_layer,
+    is_dev_path,
+    test_only_layer,
+    test_or_dev_class,
+)
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
 
@@ -21,20 +26,19 @@ _SWITCH_NAME = re.compile(r"DEBUG|TEST|DEV|LOCAL", re.IGNORECASE)
 
 @rule("CL604", "always-eager")
 def always_eager(project: Project) -> Iterator[Diagnostic]:
-    places = Places(project.modules.paths.values())
     seen: set[tuple[str, Span]] = set()
     for app in project.apps:
         keys = catalog.lookup_keys(SETTING, app.namespace)
         for layer in app.configured_layers:
-            if places.test_only_layer(layer) or dev_only_layer(layer):
+            if test_only_layer(project, layer) or dev_only_layer(layer):
                 continue
             override = app.changes.find(keys)
-            if layer is not app.changes and override and not places.is_test_path(override.path):
+            if layer is not app.changes and override and override.path not in project.test_paths:
                 continue  # app.conf decides (a write in conftest.py never reaches production)
             entry = layer.find(keys)
             if entry is None or entry.node.span is None or (entry.path, entry.node.span) in seen:
                 continue
-            if places.is_test_path(entry.path) or is_dev_path(entry.path):
+            if entry.path in project.test_paths or is_dev_path(entry.path):
                 continue
             if test_or_dev_class(project.modules, entry, dev=True):
                 continue

@@ -25,7 +25,7 @@ def task_module_not_imported(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
         if task.kind != "function" or not task.apps or task.module in reachable:
             continue
-        if _is_test_module(project.modules.display(task.module)):
+        if task.path in project.test_paths:
             continue  # run by the test suite in its own process (eager, or a test worker)
         if task.module not in first or task.span < first[task.module].span:
             first[task.module] = task
@@ -44,11 +44,3 @@ def task_module_not_imported(project: Project) -> Iterator[Diagnostic]:
             task.path,
             task.span,
         )
-
-
-def _is_test_module(module: str) -> bool:
-    parts = module.split(".")
-    leaf = parts[-1]
-    if leaf.startswith("test_") or leaf.endswith("_test") or leaf in ("conftest", "tests"):
-        return True
-    return any(part in ("tests", "test", "testing") for part in parts[:-1])

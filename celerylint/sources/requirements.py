@@ -17,11 +17,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Optional
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 Version = tuple[int, ...]
 
 _PACKAGE = "celery"
@@ -65,6 +60,11 @@ def _floors(name: str, text: str) -> Iterator[Optional[Version]]:
     if name == "Pipfile.lock":
         yield from _pipfile_lock(text)
     elif name.endswith((".toml", ".lock")):
+        # Imported here: only runs whose fixes depend on the Celery version read pins.
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError:

@@ -1,0 +1,44 @@
+"""Test-only code, by its path: one answer for every rule.
+
+Rules about production dangers stay silent in code only a test suite runs:
+files under a `tests/` (or `test`, `testing`, Perl-style `t`) directory,
+`test_*.py`, `*_test.py`, `*_tests.py`, `tests.py`, `conftest.py`, and
+settings modules named `test`/`testing` (`settings/test.py`). Directories
+count from the project's common directory down, so that a checkout that
+itself lives under some `tests/` directory is not all tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import PurePath
+
+_TEST_DIRS = frozenset({"tests", "test", "testing", "t"})
+_TEST_LEAF = re.compile(r"^(test|tests|testing)(_.*)?$|^test_.+$|^.+_tests?$|^conftest$")
+
+
+class TestPaths:
+    """Tells test-only files apart, below the common directory of the project's files."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        directories = {os.path.dirname(os.path.abspath(path)) for path in paths}
+        self._root = os.path.commonpath(list(directories)) if directories else ""
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
+        known = self._known.get(path)
+        if known is None:
+            known = self._known[path] = self._is_test(path)
+        return known
+
+    def _is_test(self, path: str) -> bool:
+        absolute = os.path.abspath(path)
+        relative = os.path.relpath(absolute, self._root) if self._root else absolute
+        pure = PurePath(relative)
+        if any(part.lower() in _TEST_DIRS for part in pure.parts[:-1]):
+            return True
+        return bool(_TEST_LEAF.match(pure.stem.lower()))
