@@ -23,8 +23,9 @@ class TestPaths:
     """Tells test-only files apart, below the common directory of the project's files."""
 
     def __init__(self, paths: Iterable[str]) -> None:
-        directories = {os.path.dirname(os.path.abspath(path)) for path in paths}
-        self._root = os.path.commonpath(list(directories)) if directories else ""
+        directories = {os.path.dirname(path) for path in paths}
+        absolute = {os.path.abspath(directory) for directory in directories}
+        self._root = os.path.commonpath(list(absolute)) if absolute else ""
         self._known: dict[str, bool] = {}
 
     def __contains__(self, path: object) -> bool:

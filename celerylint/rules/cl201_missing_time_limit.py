@@ -22,7 +22,7 @@ from celerylint.rules.registry import rule
 def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
     if project.workers.sets_time_limit:
         return  # a worker started with --time-limit has a global limit the code cannot show
-    highest_soft: dict[str, float] = {}  # per app: the same for each of its findings
+    per_app = _PerApp(project)
     found: list[tuple[Task, Option]] = []
     fixes: dict[int, Optional[Fix]] = {}
     apps: dict[int, App] = {}
@@ -43,7 +43,7 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
             found.append((task, project.option(task, "time_limit", app)))
             apps[id(task)] = app
             fixes[id(task)] = (
-                _time_limit_fix(project, task, app, highest_soft) if len(lacking) == 1 else None
+                _time_limit_fix(project, task, app, per_app) if len(lacking) == 1 else None
             )
     for decided in by_deciding_line(found):
         first = decided.tasks[0]
@@ -71,9 +71,26 @@ def _unenforced(project: Project, task: Task, app: App) -> str:
     )
 
 
-def _time_limit_fix(
-    project: Project, task: Task, app: App, highest_soft: dict[str, float]
-) -> Optional[Fix]:
+class _PerApp:
+    """The parts of a fix that depend only on the app: computed once, not per task."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._highest_soft: dict[str, float] = {}
+        self._global_fix: dict[str, Optional[Fix]] = {}
+
+    def highest_soft(self, app: App) -> float:
+        if app.key not in self._highest_soft:
+            self._highest_soft[app.key] = _highest_soft_limit(self.project, app)
+        return self._highest_soft[app.key]
+
+    def global_fix(self, app: App) -> Optional[Fix]:
+        if app.key not in self._global_fix:
+            self._global_fix[app.key] = global_limit_fix(self.project, app)
+        return self._global_fix[app.key]
+
+
+def _time_limit_fix(project: Project, task: Task, app: App, per_app: _PerApp) -> Optional[Fix]:
     """Set a limit where "no limit" is decided: the task's own option, else the app's.
 
     A task's own `time_limit=0` or an explicit `task_time_limit = None` wins
@@ -94,9 +111,7 @@ def _time_limit_fix(
         return make_fix(f"Set `time_limit={hard}` on the task", Applicability.UNSAFE, [edit])
     if option.origin == "annotation":
         return None
-    if app.key not in highest_soft:
-        highest_soft[app.key] = _highest_soft_limit(project, app)
-    if highest_soft[app.key] >= hard:
+    if per_app.highest_soft(app) >= hard:
         return None  # some soft limit would reach the new global hard limit (CL202)
     setting = app.setting("task_time_limit")
     if not setting.is_default:
@@ -108,7 +123,7 @@ def _time_limit_fix(
         return make_fix(
             f"Set `{app.setting_key('task_time_limit')} = {hard}`", Applicability.UNSAFE, [edit]
         )
-    return global_limit_fix(project, app)
+    return per_app.global_fix(app)
 
 
 def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
