@@ -8,7 +8,6 @@ module must not import (it is loaded on every run, before anything else).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import os
 import re
@@ -324,6 +323,8 @@ class _Validator:
                 continue
             hint = ""
             dashed = key.replace("_", "-")
+            import difflib  # only for a mistyped key
+
             close = [dashed] if dashed in allowed else difflib.get_close_matches(dashed, allowed, 1)
             if close:
                 hint = f"; did you mean {_join_key(parent, close[0])!r}?"

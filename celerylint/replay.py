@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Optional
@@ -106,6 +105,8 @@ class RunCache:
     def save(self, record: Record) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when a record is written, never when one is replayed
+
             fd, temp = tempfile.mkstemp(prefix=".run-", suffix=".tmp", dir=self.directory)
             try:
                 with os.fdopen(fd, "wb") as handle:
