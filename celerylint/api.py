@@ -96,16 +96,18 @@ def _replayed(
             prefiltered_out=record.prefiltered_out,
             errors=record.errors,
         )
-    code = replay.watch(replay.code_files())
+    from celerylint.sources.watch import watch, watch_known
+
+    code = watch(replay.code_files())
     sources = gather_sources(paths, config, watch=True)
     # Stat'ed before the facts stage reads them: a file changed during the run
     # then differs from its record, and the next run computes again.
     pins = [str(path) for path in dependency_files(config.root)]  # read for CL601's fix
-    inputs = replay.watch([*(str(f.path) for f in sources.files), *sources.deployment_files, *pins])
+    inputs = watch([*(str(f.path) for f in sources.files), *sources.deployment_files, *pins])
     result = _check(sources, config, selected, True, None, progress)
     cache.save(
         replay.Record(
-            [*code, *replay.watch_known(sources.watched), *inputs],
+            [*code, *watch_known(sources.watched), *inputs],
             replay.encode_diagnostics(result.diagnostics),
             result.files_checked,
             result.files_parsed,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -13,6 +12,8 @@ def atomic_write(target: Path, data: bytes) -> None:
 
     A new file gets the permissions the umask gives; an existing one keeps its mode.
     """
+    import tempfile  # here: a replayed run imports this module but never writes
+
     directory = os.path.dirname(os.path.abspath(target))
     fd, temp = tempfile.mkstemp(prefix=".celerylint-", suffix=".tmp", dir=directory)
     try:

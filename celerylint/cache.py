@@ -16,13 +16,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Optional
 
 import msgspec
 
 from celerylint import __version__
+from celerylint.atomic import atomic_write
 from celerylint.facts.schema import FACTS_VERSION, FileFacts
 
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# celerylint cache\n"
@@ -115,23 +115,31 @@ class FactsCache:
         if self.file is None or self.directory is None or not self.dirty:
             return
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tag = self.directory / "CACHEDIR.TAG"
-            if not tag.exists():
-                tag.write_text(CACHEDIR_TAG, encoding="utf-8")
-            gitignore = self.directory / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("*\n", encoding="utf-8")
-            fd, temp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(_encode(CacheFile(self.entries)))
-                os.replace(temp, self.file)
-                self._remove_others()
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
-                raise
+            prepare_directory(self.directory)
+            atomic_write(self.file, _encode(CacheFile(self.entries)))
+            self._remove_others()
         except OSError:
             # A read-only checkout still gets linted; it just stays cold.
             return
+
+
+def keep_newest(directory: Path, pattern: str, keep: int) -> None:
+    """Remove all but the `keep` newest files matching `pattern` (records of other questions)."""
+    records = []
+    for path in directory.glob(pattern):
+        with contextlib.suppress(OSError):
+            records.append((path.stat().st_mtime_ns, path))
+    for _, path in sorted(records, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def prepare_directory(directory: Path) -> None:
+    """Create the cache directory, tagged so that backups and git leave it alone."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tag = directory / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text(CACHEDIR_TAG, encoding="utf-8")
+    gitignore = directory / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("*\n", encoding="utf-8")

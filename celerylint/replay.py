@@ -16,27 +16,23 @@ inside the repository being linted), rebuilt into the report's types by hand:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Optional
 
 import msgspec
 
 from celerylint import __version__
+from celerylint.atomic import atomic_write
+from celerylint.cache import keep_newest, prepare_directory
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
 from celerylint.facts.schema import FACTS_VERSION
-from celerylint.sources.ignore_files import EXISTS, StatKey, exists_key, stat_key
+from celerylint.sources.watch import Watched, unchanged
 
 # Records kept per cache directory (a pre-commit run per distinct file set adds one).
 KEEP = 8
 _PACKAGE = Path(__file__).resolve().parent
-
-
-# (path, mtime_ns, size); mtime -1 for a path that did not exist.
-Watched = tuple[str, int, int]
 
 
 class Record(msgspec.Struct, frozen=True):
@@ -53,33 +49,12 @@ class Record(msgspec.Struct, frozen=True):
 _DECODER = msgspec.json.Decoder(Record)
 
 
-def _watched(path: str, key: StatKey) -> Watched:
-    return (path, *key) if key is not None else (path, -1, -1)
-
-
-def watch(paths: Iterable[str]) -> list[Watched]:
-    """The (mtime, size) of each path now: call it before the run reads them."""
-    return [_watched(path, stat_key(path)) for path in paths]
-
-
-def watch_known(known: Iterable[tuple[str, StatKey]]) -> list[Watched]:
-    return [_watched(path, key) for path, key in known]
-
-
 def code_files() -> list[str]:
     """celerylint's own modules: a development checkout changes rules without a version bump."""
     found: list[str] = []
     for directory, _, names in os.walk(_PACKAGE):
         found.extend(os.path.join(directory, name) for name in names if name.endswith(".py"))
     return sorted(found)
-
-
-def unchanged(watched: list[Watched]) -> bool:
-    for path, mtime, size in watched:
-        now = exists_key(path) if (mtime, size) == EXISTS else stat_key(path)
-        if _watched(path, now) != (path, mtime, size):
-            return False
-    return True
 
 
 def record_name(*question: object) -> str:
@@ -104,30 +79,11 @@ class RunCache:
 
     def save(self, record: Record) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            import tempfile  # only when a record is written, never when one is replayed
-
-            fd, temp = tempfile.mkstemp(prefix=".run-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(msgspec.json.encode(record))
-                os.replace(temp, self.file)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
-                raise
-            self._prune()
+            prepare_directory(self.directory)
+            atomic_write(self.file, msgspec.json.encode(record))
+            keep_newest(self.directory, "run-*.json", KEEP)
         except OSError:
             return  # read-only: the next run computes again
-
-    def _prune(self) -> None:
-        records = []
-        for path in self.directory.glob("run-*.json"):
-            with contextlib.suppress(OSError):
-                records.append((path.stat().st_mtime_ns, path))
-        for _, path in sorted(records, reverse=True)[KEEP:]:
-            with contextlib.suppress(OSError):
-                path.unlink()
 
 
 def encode_diagnostics(diagnostics: list[Diagnostic]) -> list[Any]:

@@ -39,7 +39,12 @@ class ProjectSources:
 
 def gather_sources(paths: Sequence[Path], config: Config, watch: bool = False) -> ProjectSources:
     """The project's files and the scope; `watch`: also what a replay must check (`watched`)."""
-    discovery = discover([config.root], config, watch)
+    if watch:
+        from celerylint.sources.walk_memory import remembered_walk
+
+        discovery = remembered_walk(config)
+    else:
+        discovery = discover([config.root], config)
     # Normalised as discovery names files, or `proj/../proj` would contain nothing.
     scope = [os.path.abspath(p) for p in paths]
     _add_given_files(discovery, scope, config, watch)

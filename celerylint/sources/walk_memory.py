@@ -1,0 +1,85 @@
+"""The project walk, remembered: while no directory it scanned and no ignore file it
+read has changed, the next run takes the file list instead of walking the tree.
+
+A directory's mtime changes when an entry is added, removed or renamed in it,
+which is all a walk depends on besides the ignore files and the configuration
+(both part of the record: its name hashes the configuration, and the walk's
+`watched` list holds every directory scanned and every ignore file consulted,
+with the `.git` and `__init__.py` above the root). On saleor (4,300 files,
+500 directories) the walk costs about 0.07 s; checking the record about 2 ms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from pathlib import Path
+from typing import Optional
+
+import msgspec
+
+from celerylint import __version__
+from celerylint.atomic import atomic_write
+from celerylint.cache import keep_newest, prepare_directory
+from celerylint.config import Config
+from celerylint.sources.discover import Discovery, discover
+from celerylint.sources.modules import SourceFile
+from celerylint.sources.watch import Watched, known_keys, unchanged, watch_known
+
+# Walks kept per cache directory (one per configuration: `--select` and the like
+# change it, so a few are kept).
+KEEP = 4
+
+
+class _Walk(msgspec.Struct, frozen=True, array_like=True):
+    files: list[tuple[str, str, bool]]  # (path, module, is_package)
+    errors: list[tuple[str, str]]
+    deployment_files: list[str]
+    watched: list[Watched]
+
+
+_DECODER = msgspec.json.Decoder(_Walk)
+
+
+def _record_file(config: Config) -> Path:
+    digest = hashlib.sha256(repr((__version__, config)).encode()).hexdigest()[:16]
+    return config.effective_cache_dir / f"walk-{digest}.json"
+
+
+def remembered_walk(config: Config) -> Discovery:
+    """`discover([config.root], config, watch=True)`, from the record while it holds."""
+    record_file = _record_file(config)
+    known = _load(record_file, config.root)
+    if known is not None:
+        return known
+    # Before the walk: creating the cache directory inside the root changes the
+    # root's mtime, and a record made before that would never hold.
+    with contextlib.suppress(OSError):  # a read-only checkout walks every time
+        prepare_directory(record_file.parent)
+    discovery = discover([config.root], config, watch=True)
+    record = _Walk(
+        [(str(f.path), f.module, f.is_package) for f in discovery.files],
+        [(str(path), message) for path, message in discovery.errors],
+        discovery.deployment_files,
+        watch_known(discovery.watched),
+    )
+    with contextlib.suppress(OSError):
+        atomic_write(record_file, msgspec.json.encode(record))
+        keep_newest(record_file.parent, "walk-*.json", KEEP)
+    return discovery
+
+
+def _load(record_file: Path, root: Path) -> Optional[Discovery]:
+    try:
+        with open(record_file, "rb") as handle:
+            record = _DECODER.decode(handle.read())
+    except (OSError, msgspec.DecodeError):
+        return None
+    if not any(path == str(root) for path, _, _ in record.watched) or not unchanged(record.watched):
+        return None  # not a walk of this root (hand-made), or the tree changed
+    return Discovery(
+        files=[SourceFile(Path(path), module, package) for path, module, package in record.files],
+        errors=[(Path(path), message) for path, message in record.errors],
+        deployment_files=record.deployment_files,
+        watched=known_keys(record.watched),
+    )
