@@ -103,7 +103,7 @@ def _replayed(
     # Stat'ed before the facts stage reads them: a file changed during the run
     # then differs from its record, and the next run computes again.
     pins = [str(path) for path in dependency_files(config.root)]  # read for CL601's fix
-    inputs = watch([*(str(f.path) for f in sources.files), *sources.deployment_files, *pins])
+    inputs = watch([*(f.path for f in sources.files), *sources.deployment_files, *pins])
     result = _check(sources, config, selected, True, None, progress)
     cache.save(
         replay.Record(

@@ -173,8 +173,7 @@ def show_files(paths: list[Path], config: Config, out: TextIO) -> int:
 
     sources = gather_sources(paths, config)
     cwd = Path.cwd()
-    for source in sorted(sources.files, key=lambda f: str(f.path)):
-        path = str(source.path)
+    for path in sorted(source.path for source in sources.files):
         if any(is_under(path, scope) for scope in sources.scope):
             out.write(display_path(path, cwd) + "\n")
     return 0

@@ -99,7 +99,7 @@ class FactStore:
         use_cache: bool,
         overlay: Optional[dict[str, bytes]] = None,
     ) -> None:
-        self.files = {str(f.path): f for f in files}
+        self.files = {f.path: f for f in files}
         self.root = str(config.root)
         # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
         self.overlay = overlay or {}

@@ -39,7 +39,7 @@ def cfg(root: Path, **kw: object) -> Config:
 
 
 def rels(result: Discovery, base: Path) -> list[str]:
-    return [f.path.relative_to(base).as_posix() for f in result.files]
+    return [Path(f.path).relative_to(base).as_posix() for f in result.files]
 
 
 def run(base: Path, *paths: Path, **kw: object) -> list[str]:
@@ -64,7 +64,7 @@ def test_paths_are_absolute_and_not_resolved(
     make(tmp_path, "proj/mod.py")
     monkeypatch.chdir(tmp_path / "proj")
     result = discover([Path(".")], cfg(tmp_path / "proj"))
-    assert result.files == [SourceFile(tmp_path / "proj" / "mod.py", "mod", False)]
+    assert result.files == [SourceFile(str(tmp_path / "proj" / "mod.py"), "mod", False)]
 
 
 def test_module_names(tmp_path: Path) -> None:
@@ -79,7 +79,10 @@ def test_module_names(tmp_path: Path) -> None:
         "proj/nopkg/helper.py",
     )
     result = discover([tmp_path], cfg(tmp_path))
-    got = {f.path.relative_to(tmp_path).as_posix(): (f.module, f.is_package) for f in result.files}
+    got = {
+        Path(f.path).relative_to(tmp_path).as_posix(): (f.module, f.is_package)
+        for f in result.files
+    }
     assert got == {
         "manage.py": ("manage", False),
         "proj/__init__.py": ("proj", True),
@@ -91,7 +94,7 @@ def test_module_names(tmp_path: Path) -> None:
         "proj/nopkg/helper.py": ("helper", False),
     }
     for f in result.files:
-        assert module_name(f.path) == (f.module, f.is_package)
+        assert module_name(Path(f.path)) == (f.module, f.is_package)
 
 
 def test_src_layout(tmp_path: Path) -> None:
@@ -483,7 +486,7 @@ def test_symlinked_directory_outside_tree_is_followed(tmp_path: Path) -> None:
     make(tmp_path, "shared/__init__.py", "shared/util.py", "proj/app/__init__.py")
     os.symlink(tmp_path / "shared", tmp_path / "proj" / "app" / "common")
     result = discover([tmp_path / "proj"], cfg(tmp_path / "proj"))
-    assert [(f.path.relative_to(tmp_path).as_posix(), f.module) for f in result.files] == [
+    assert [(Path(f.path).relative_to(tmp_path).as_posix(), f.module) for f in result.files] == [
         ("proj/app/__init__.py", "app"),
         ("proj/app/common/__init__.py", "app.common"),
         ("proj/app/common/util.py", "app.common.util"),
@@ -620,7 +623,7 @@ def test_non_utf8_file_names(tmp_path: Path) -> None:
     except (OSError, UnicodeError):
         pytest.skip("file system refuses non-UTF-8 names")
     result = discover([tmp_path], cfg(tmp_path))
-    assert [f.path.name for f in result.files] == [name]
+    assert [Path(f.path).name for f in result.files] == [name]
     assert display_path(result.files[0].path).endswith("caf\ufffd.py")
     if hasattr(os, "symlink"):
         os.symlink(os.fsdecode(b"t\xe9"), tmp_path / os.fsdecode(b"dead\xe9.py"))

@@ -187,7 +187,7 @@ def _mismatches(root: Path, cases: list[Case], info_exclude: str = "") -> list[s
     config = Config(root=root, config_file=None).with_overrides(exclude=())
     result = discover([root], config)
     assert result.errors == []
-    by_us = {f.path.relative_to(root).as_posix() for f in result.files}
+    by_us = {Path(f.path).relative_to(root).as_posix() for f in result.files}
 
     problems = []
     for index, (ignores, _files) in enumerate(cases):

@@ -21,7 +21,7 @@ def _project(tmp_path: Path) -> Config:
 
 def _walked(config: Config) -> tuple[list[str], list[str]]:
     sources = gather_sources([config.root], config, watch=True)
-    files = sorted(str(f.path.relative_to(config.root)) for f in sources.files)
+    files = sorted(str(Path(f.path).relative_to(config.root)) for f in sources.files)
     return files, [Path(p).name for p in sources.deployment_files]
 
 

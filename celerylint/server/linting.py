@@ -63,7 +63,7 @@ class Linter:
     def check(self, overlay: dict[str, bytes]) -> Snapshot:
         started = time.perf_counter()
         sources = self._sources
-        if sources is None or not set(overlay) <= {str(f.path) for f in sources.files}:
+        if sources is None or not set(overlay) <= {f.path for f in sources.files}:
             # First check, files changed, or a buffer of a file the walk has not seen.
             sources = self._sources = gather_sources([self.config.root], self.config)
         result = api.check_sources(

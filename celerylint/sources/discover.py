@@ -79,7 +79,7 @@ def discover(paths: Sequence[Path], config: Config, watch: bool = False) -> Disc
         walker.add_path(path)
 
     chosen = _one_per_real_file(walker.candidates)
-    files = [SourceFile(Path(c.path), c.module, c.is_package) for c in chosen]
+    files = [SourceFile(c.path, c.module, c.is_package) for c in chosen]
     errors = sorted(set(walker.errors), key=lambda e: (str(e[0]), e[1]))
     return Discovery(
         files=files,

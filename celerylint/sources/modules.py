@@ -29,7 +29,7 @@ INIT_FILE = "__init__.py"
 class SourceFile:
     """A Python file of the project and the module name it is known by."""
 
-    path: Path
+    path: str  # absolute; a str, not a Path: thousands are made on every run
     module: str
     is_package: bool
 
@@ -104,15 +104,15 @@ def canonical_modules(
     """
     renamed: list[SourceFile] = []
     aliases: dict[str, str] = {}
+    prefix = str(root).rstrip(os.sep) + os.sep
     for source in files:
         if "." in source.module or source.is_package:
             renamed.append(source)
             continue
-        try:
-            parts = source.path.relative_to(root).with_suffix("").parts
-        except ValueError:
-            renamed.append(source)
+        if not source.path.startswith(prefix):
+            renamed.append(source)  # given from outside the root
             continue
+        parts = os.path.splitext(source.path[len(prefix) :])[0].split(os.sep)
         if len(parts) > 1 and all(part.isidentifier() for part in parts):
             dotted = ".".join(parts)
             renamed.append(dataclasses.replace(source, module=dotted))
@@ -131,7 +131,7 @@ def _unique_keys(files: list[SourceFile], root: Path) -> tuple[list[SourceFile],
 
     def source_root(source: SourceFile) -> str:
         depth = source.module.count(".") + (1 if source.is_package else 0)
-        text = str(source.path)
+        text = source.path
         if depth >= text.count(os.sep):  # more dots than directories: the root stands in
             base = root_text
         else:

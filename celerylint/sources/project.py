@@ -62,7 +62,7 @@ def gather_sources(paths: Sequence[Path], config: Config, watch: bool = False) -
 
 def _empty_directories(scope: list[str], files: list[SourceFile]) -> list[tuple[Path, str]]:
     """Directories given that hold no Python file to check: said, not silently passed."""
-    paths = [str(f.path) for f in files]
+    paths = [f.path for f in files]
     return [
         (Path(given), "no Python files found (none present, or all excluded)")
         for given in scope
@@ -73,7 +73,7 @@ def _empty_directories(scope: list[str], files: list[SourceFile]) -> list[tuple[
 def _add_given_files(discovery: Discovery, scope: list[str], config: Config, watch: bool) -> None:
     """Paths outside the root, and files given by name that the walk skipped
     (excluded or ignored) unless `force_exclude` says the walk decides for them too."""
-    known = {str(f.path) for f in discovery.files}
+    known = {f.path for f in discovery.files}
     root = str(config.root)
     extra = [
         p
@@ -83,7 +83,7 @@ def _add_given_files(discovery: Discovery, scope: list[str], config: Config, wat
     ]
     if extra:
         explicit = discover([Path(p) for p in extra], config, watch)
-        discovery.files.extend(f for f in explicit.files if str(f.path) not in known)
+        discovery.files.extend(f for f in explicit.files if f.path not in known)
         discovery.errors.extend(explicit.errors)
         discovery.watched.extend(explicit.watched)
 

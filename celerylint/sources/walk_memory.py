@@ -58,7 +58,7 @@ def remembered_walk(config: Config) -> Discovery:
         prepare_directory(record_file.parent)
     discovery = discover([config.root], config, watch=True)
     record = _Walk(
-        [(str(f.path), f.module, f.is_package) for f in discovery.files],
+        [(f.path, f.module, f.is_package) for f in discovery.files],
         [(str(path), message) for path, message in discovery.errors],
         discovery.deployment_files,
         watch_known(discovery.watched),
@@ -78,7 +78,7 @@ def _load(record_file: Path, root: Path) -> Optional[Discovery]:
     if not any(path == str(root) for path, _, _ in record.watched) or not unchanged(record.watched):
         return None  # not a walk of this root (hand-made), or the tree changed
     return Discovery(
-        files=[SourceFile(Path(path), module, package) for path, module, package in record.files],
+        files=[SourceFile(path, module, package) for path, module, package in record.files],
         errors=[(Path(path), message) for path, message in record.errors],
         deployment_files=record.deployment_files,
         watched=known_keys(record.watched),
