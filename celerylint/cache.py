@@ -14,8 +14,6 @@ a half-written cache (the last writer wins; both results are valid).
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -23,18 +21,18 @@ import msgspec
 
 from celerylint import __version__
 from celerylint.atomic import atomic_write
+from celerylint.digest import content_digest, name_digest
 from celerylint.facts.schema import FACTS_VERSION, FileFacts
 
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# celerylint cache\n"
 
 
 def fingerprint(*parts: object) -> str:
-    digest = hashlib.sha256(repr((__version__, FACTS_VERSION, *parts)).encode())
-    return digest.hexdigest()[:16]
+    return name_digest((__version__, FACTS_VERSION, *parts))
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return content_digest(data)
 
 
 class CacheEntry(msgspec.Struct, frozen=True, array_like=True):
@@ -42,7 +40,7 @@ class CacheEntry(msgspec.Struct, frozen=True, array_like=True):
 
     mtime_ns: int
     size: int
-    sha256: str
+    digest: str  # of the content (digest.content_digest)
     module: str
     is_package: bool
     facts: Optional[FileFacts]  # None: the prefilter said the file cannot matter
@@ -86,9 +84,10 @@ class FactsCache:
             if entry.facts is None or entry.facts.version == FACTS_VERSION
         }
 
-    def lookup(self, path: str, stat: os.stat_result) -> Optional[CacheEntry]:
+    def lookup(self, path: str, key: tuple[int, int]) -> Optional[CacheEntry]:
+        """The entry, if the file's (mtime_ns, size) is the one it was made with."""
         entry = self.entries.get(path)
-        if entry and entry.mtime_ns == stat.st_mtime_ns and entry.size == stat.st_size:
+        if entry and (entry.mtime_ns, entry.size) == key:
             return entry
         return None
 

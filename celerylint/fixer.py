@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
-import hashlib
 import io
 import os
 import re
@@ -403,7 +402,7 @@ def _atomic_write(source: SourceText, data: bytes) -> None:
         os.chmod(temp, source.mode & 0o7777)
         with open(source.path, "rb") as handle:
             current = handle.read()
-        if hashlib.sha256(current).digest() != hashlib.sha256(source.original).digest():
+        if current != source.original:
             raise _Conflict("the file changed on disk while celerylint was running")
         os.replace(temp, source.path)
     except BaseException:

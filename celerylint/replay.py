@@ -16,7 +16,6 @@ inside the repository being linted), rebuilt into the report's types by hand:
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any, Optional
@@ -27,6 +26,7 @@ from celerylint import __version__
 from celerylint.atomic import atomic_write
 from celerylint.cache import keep_newest, prepare_directory
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
+from celerylint.digest import name_digest
 from celerylint.facts.schema import FACTS_VERSION
 from celerylint.sources.watch import Watched, unchanged
 
@@ -59,8 +59,7 @@ def code_files() -> list[str]:
 
 def record_name(*question: object) -> str:
     """The record file for one question (configuration, selection, scope)."""
-    digest = hashlib.sha256(repr((__version__, FACTS_VERSION, question)).encode())
-    return f"run-{digest.hexdigest()[:16]}.json"
+    return f"run-{name_digest((__version__, FACTS_VERSION, question))}.json"
 
 
 class RunCache:

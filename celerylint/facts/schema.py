@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 24
+FACTS_VERSION = 25
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):

@@ -12,7 +12,6 @@ with the `.git` and `__init__.py` above the root). On saleor (4,300 files,
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from pathlib import Path
 from typing import Optional
 
@@ -22,6 +21,7 @@ from celerylint import __version__
 from celerylint.atomic import atomic_write
 from celerylint.cache import keep_newest, prepare_directory
 from celerylint.config import Config
+from celerylint.digest import name_digest
 from celerylint.sources.discover import Discovery, discover
 from celerylint.sources.modules import SourceFile
 from celerylint.sources.watch import Watched, known_keys, unchanged, watch_known
@@ -42,8 +42,7 @@ _DECODER = msgspec.json.Decoder(_Walk)
 
 
 def _record_file(config: Config) -> Path:
-    digest = hashlib.sha256(repr((__version__, config)).encode()).hexdigest()[:16]
-    return config.effective_cache_dir / f"walk-{digest}.json"
+    return config.effective_cache_dir / f"walk-{name_digest((__version__, config))}.json"
 
 
 def remembered_walk(config: Config) -> Discovery:
