@@ -23,7 +23,6 @@ from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
 from celerylint.facts.deploy import read_deployments
 from celerylint.facts.schema import FileFacts, Suppression
-from celerylint.fixer import FixOptions, FixResult, fix_to_fixpoint
 from celerylint.manifests import scan as scan_workers
 from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
@@ -33,11 +32,12 @@ from celerylint.sources.requirements import dependency_files
 if TYPE_CHECKING:
     # Imported where used: a replayed run (`_replayed`) never builds a model, and
     # importing it costs more than the replay itself.
+    from celerylint.fixer import FixOptions, FixResult
     from celerylint.model.project import Project
     from celerylint.store import FactStore, Progress
 from celerylint.suppress import per_file_ignores, suppress_file_by_file
 
-__all__ = ["CheckResult", "FixOptions", "FixResult", "check", "check_sources", "describe", "fix"]
+__all__ = ["CheckResult", "check", "check_sources", "describe", "fix"]
 
 
 @dataclass
@@ -178,6 +178,8 @@ def fix(
 
     def check_with(overlay: Optional[dict[str, bytes]]) -> CheckResult:
         return check(paths, config, selected=selected, use_cache=use_cache, overlay=overlay)
+
+    from celerylint.fixer import fix_to_fixpoint  # difflib, tempfile: only when fixing
 
     return fix_to_fixpoint(check_with, options)
 

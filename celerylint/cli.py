@@ -221,7 +221,8 @@ def _run_check(
     human = check_options.output_format(args) in check_options.HUMAN_FORMATS
     progress = ProgressBar() if wanted(human and not (args.quiet or args.silent)) else None
     if args.fix or args.diff:
-        from celerylint.api import FixOptions, fix
+        from celerylint.api import fix
+        from celerylint.fixer import FixOptions
 
         options = FixOptions(unsafe=bool(args.unsafe_fixes), diff=bool(args.diff))
         outcome = fix(paths, config, options, selected=codes.__contains__, use_cache=use_cache)

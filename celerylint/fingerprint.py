@@ -8,7 +8,6 @@ the line leave it unchanged, editing the line itself does not.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,6 +51,8 @@ def fingerprints(diagnostics: Sequence[Diagnostic], sources: SourceCache) -> lis
     """
     order = sorted(range(len(diagnostics)), key=lambda i: diagnostics[i].sort_key())
     seen: dict[tuple[str, str, str], int] = {}
+    import hashlib  # here: every report imports this module, and hashlib loads OpenSSL
+
     found = [""] * len(diagnostics)
     for index in order:
         diagnostic = diagnostics[index]
