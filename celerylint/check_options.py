@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, TextIO
 
 if TYPE_CHECKING:
-    from celerylint.api import CheckResult
+    from celerylint.check_result import CheckResult
     from celerylint.config import Config
 
 CACHE_DIR_ENV = "CELERYLINT_CACHE_DIR"

@@ -20,7 +20,7 @@ from celerylint import __version__, check_options
 from celerylint.report import FORMATS
 
 if TYPE_CHECKING:
-    from celerylint.api import CheckResult
+    from celerylint.check_result import CheckResult
     from celerylint.config import Config
     from celerylint.fixer import FixResult
 

@@ -68,7 +68,7 @@ class Diagnostic:
     fix: Optional[Fix] = None
     related: tuple[Related, ...] = ()
     # A fix that needs the layout of a call: built after the rules, only for the
-    # findings that are reported (`api.build_fixes`), then moved to `fix`.
+    # findings that are reported (`pipeline.build_fixes`), then moved to `fix`.
     pending_fix: Optional[PendingFix] = field(default=None, compare=False, repr=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:

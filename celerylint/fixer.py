@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING, NamedTuple, Optional
 from celerylint.diagnostics import AppliedFix, Diagnostic, Edit, Fix
 from celerylint.report import fix_applies
 
-if TYPE_CHECKING:  # the api imports the fixer, not the other way round
-    from celerylint.api import CheckResult
+if TYPE_CHECKING:  # the result type only: the fixer runs checks through a callback
+    from celerylint.check_result import CheckResult
 
 MAX_ROUNDS = 10
 _NEWLINE = re.compile(r"\r\n|\r|\n")

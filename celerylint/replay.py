@@ -86,7 +86,7 @@ class RunCache:
 
 
 def encode_diagnostics(diagnostics: list[Diagnostic]) -> list[Any]:
-    """Plain data; fixes are built already (`api.build_fixes`), so no callable is left."""
+    """Plain data; fixes are built already (`pipeline.build_fixes`), so no callable is left."""
     assert not any(d.pending_fix for d in diagnostics)
     return [msgspec.to_builtins(d) for d in diagnostics]
 

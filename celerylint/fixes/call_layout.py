@@ -5,7 +5,7 @@ closing parenthesis is, whether it has a trailing comma, the indentation of
 its arguments, the exact text of each argument and where comments sit. That
 is measured here, after the rules, from the source of the files that have
 findings with such fixes, instead of being extracted and cached for every
-call of every file (`api.build_fixes`).
+call of every file (`pipeline.build_fixes`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,23 @@
+"""What a check gives: the findings and counts, as the CLI, the fixer and the server read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from celerylint.diagnostics import Diagnostic
+    from celerylint.model.project import Project
+
+
+@dataclass
+class CheckResult:
+    # What is reported, sorted.
+    diagnostics: list[Diagnostic]
+    files_checked: int = 0
+    files_parsed: int = 0
+    prefiltered_out: int = 0
+    # Files and directories that could not be read, as "path: reason".
+    errors: list[str] = field(default_factory=list)
+    # The model the rules ran on (for `describe`); None when the run was replayed.
+    project: Optional[Project] = None
