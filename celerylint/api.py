@@ -24,7 +24,6 @@ from celerylint.diagnostics import Diagnostic, Span
 from celerylint.facts.deploy import read_deployments
 from celerylint.facts.schema import FileFacts, Suppression
 from celerylint.fixer import FixOptions, FixResult, fix_to_fixpoint
-from celerylint.manifests import scan as scan_workers
 from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
 from celerylint.sources.project import ProjectSources, gather_sources, is_under
@@ -235,7 +234,6 @@ def build_project(store: FactStore, sources: ProjectSources, config: Config) -> 
         aliases=sources.aliases,
         roots=sources.roots,
         mentioning=mentioning,
-        workers=scan_workers(sources.deployment_files, config.root),
         deployment=read_deployments(sources.deployment_files, config.root),
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,

@@ -40,6 +40,20 @@ _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod",
 _COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$", re.IGNORECASE)
 
 
+# The files `kind_of` reads, and the `.env` files compose names (watched for changes).
+_NAMES = re.compile(
+    r"^(procfile(\..+)?|dockerfile(\..+)?|.+\.dockerfile|.+\.(ya?ml|sh|bash|conf|ini|service|env)"
+    # entrypoint scripts often have no extension: start-worker, run_celery, entrypoint
+    r"|[^.]*(worker|celery|entrypoint|start|run|docker)[^.]*)$",
+    re.IGNORECASE,
+)
+
+
+def is_deployment_file(name: str) -> bool:
+    """A file name deployment files are read from (discovery collects them)."""
+    return _NAMES.match(name) is not None
+
+
 class DeploymentError(Exception):
     """A file that cannot be read as what it claims to be; the message is the diagnostic."""
 
@@ -827,7 +841,9 @@ def _dockerfile(reader: _Reader, path: str) -> None:
     relative = path
     image = dockerfile_image(path, relative)
     argv = (image.entrypoint or ()) + (image.cmd or ())
-    if argv:
+    # An image without a command of its own (a base image others run) still gives its
+    # processes its environment: a process with no command (no Celery service).
+    if argv or image.env:
         reader.processes.append(
             DeployedProcess(
                 os.path.relpath(path, reader.root),
