@@ -125,6 +125,8 @@ def _differences(deployment: str, members: list[tuple[Service, App]]) -> list[st
     if len(members) < 2:
         return []
     lines: list[str] = []
+    paths = sorted({os.path.relpath(service.path) for service, _ in members})
+    where = " + ".join(paths) if len(paths) <= 2 else os.path.relpath(deployment)
     names = sorted({name for _, app in members for name in _configured(app)})
     for name in names:
         values = {
@@ -132,7 +134,7 @@ def _differences(deployment: str, members: list[tuple[Service, App]]) -> list[st
         }
         if len(set(values.values())) > 1:
             listed = ", ".join(f"{k}: {v}" for k, v in values.items())
-            lines.append(f"    {name} differs in {os.path.relpath(deployment)}: {listed}")
+            lines.append(f"    {name} differs in {where}: {listed}")
     return lines
 
 

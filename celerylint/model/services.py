@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from celerylint.facts.deploy import UNKNOWN_MARK
+from celerylint.facts.deploy import UNKNOWN_MARK, default_compose_file
 from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
 
 Role = str  # "worker", "beat", "web", "flower", "other"
@@ -114,8 +114,11 @@ class Service:
 
     @property
     def deployment(self) -> str:
-        """The deployment the service belongs to: its compose file or Procfile, else the
-        directory of its manifests or units (one directory of k8s files is one release)."""
+        """The deployment the service belongs to: its compose file (a directory's default
+        compose file and its override are one) or Procfile, else the directory of its
+        manifests or units (one directory of k8s files is one release)."""
+        if self.platform == "compose" and default_compose_file(self.path):
+            return os.path.join(os.path.dirname(self.path), "compose")  # base + override
         if self.platform in ("compose", "procfile"):
             return self.path
         return os.path.dirname(self.path)
