@@ -345,3 +345,18 @@ def test_result_backend_given_by_the_deployment(
     if "-A other" in str(files):
         write(root, {"other/__init__.py": "", "other/celery.py": OTHER})
     assert ("CL503" not in codes(root, capsys)) is silenced
+
+
+def test_an_unreadable_word_is_not_taken_for_a_time_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kitsune's `celery -A kitsune worker -Q $QUEUE $CONCURRENCY`: the word may be any
+    option, so the queues and pool are unknown, but nothing shows a global time limit."""
+    script = "#!/bin/sh\nexec celery -A proj worker -P threads $CONCURRENCY\n"
+    root = project(tmp_path, {"bin/run-celery-worker.sh": script})
+    (worker,) = [s for s in model(root).services if s.role == "worker"]
+    assert worker.queues is None
+    with pytest.raises(LookupError):
+        worker.option("concurrency")
+    assert "time_limit" not in worker.options
+    assert codes(root, capsys) == ["CL201"]  # -P threads: no process pool problem

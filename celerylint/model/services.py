@@ -91,6 +91,9 @@ _OTHER_VALUED = {
     "--heartbeat-interval",
     "--scheduler-cls",
 }
+# Options whose presence only ever silences a rule (a global time limit, a result
+# backend): an unreadable word is not taken for them, as the code alone is not.
+_ONLY_AS_WRITTEN = {"time_limit", "soft_time_limit", "result_backend"}
 _UNKNOWN = "\0unknown"  # an option whose value cannot be known
 
 
@@ -265,6 +268,8 @@ def _expand(word: Optional[str], environment: dict[str, Optional[str]]) -> Optio
         return value
 
     result = _VARIABLE.sub(replace, word)
+    if unknown and word.startswith("-") and "=" in word:
+        return f"{word.split('=', 1)[0]}={UNKNOWN_MARK}"  # `--time-limit=$LIMIT`: which option
     return None if unknown else result
 
 
@@ -412,9 +417,10 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
         word = words[i]
         i += 1
         if word is None:
-            # `$WORKER_ARGS`, `--queues=$Q`: any option may be there, with any value.
+            # `$WORKER_ARGS`, `--queues=$Q`: any option may be there, with any value;
+            # but one that keeps a rule silent only counts where it is seen.
             for known in _OPTIONS.values():
-                if known:
+                if known and known not in _ONLY_AS_WRITTEN:
                     service.options.setdefault(known, _UNKNOWN)
             continue
         if not word.startswith("-"):
