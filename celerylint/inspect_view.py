@@ -12,7 +12,6 @@ what the model knows is drawn; unknown values are labelled as such.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -20,6 +19,7 @@ from typing import Any, Optional
 from celerylint import catalog
 from celerylint.facts.values import Value
 from celerylint.model.project import Project
+from celerylint.model.routes import route_for
 from celerylint.model.services import Service
 from celerylint.model.settings import App
 from celerylint.model.tasks import Task
@@ -195,29 +195,15 @@ def _task_queue(project: Project, task: Task, app: App) -> str:
         return str(option.value.value) if option.known and option.value.value else "not known"
     routes = app.setting("task_routes")
     if not routes.is_default:
-        routed = _routed(routes.value, task.name or task.qualname)
-        if routed is not None:
-            return routed
+        known, route = route_for(routes.value.value, task.name) if routes.known else (False, None)
+        if not known:
+            return "not known"
+        if route is not None and route.queue is not None:
+            return route.queue
     default = app.setting("task_default_queue").value
     if not default.known:
         return "not known"
     return str(default.value) if default.value else DEFAULT_QUEUE
-
-
-def _routed(routes: Value, name: str) -> Optional[str]:
-    """The queue `task_routes` gives the task ("not known" when it cannot be read), or
-    None when no route matches. Dicts (exact names and glob patterns) in order."""
-    if not routes.known:
-        return "not known"
-    tables = routes.value if isinstance(routes.value, (list, tuple)) else [routes.value]
-    for table in tables:
-        if not isinstance(table, dict):
-            return "not known"  # a router function or class: decided at run time
-        for pattern, route in table.items():
-            if isinstance(pattern, str) and fnmatch.fnmatchcase(name, pattern):
-                queue = route.get("queue") if isinstance(route, dict) else None
-                return queue if isinstance(queue, str) and queue else "not known"
-    return None
 
 
 def topology(project: Project) -> Topology:

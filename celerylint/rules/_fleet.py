@@ -8,6 +8,7 @@ from typing import Optional
 
 from celerylint.facts.schema import Span
 from celerylint.model.project import Project
+from celerylint.model.routes import route_for
 from celerylint.model.services import Service
 from celerylint.model.settings import App
 from celerylint.model.tasks import Task
@@ -154,14 +155,11 @@ def task_queue(project: Project, task: Task, app: App) -> Optional[str]:
     routes = app.setting("task_routes")
     if not routes.known:
         return None
-    if routes.value.value is not None:
-        table = routes.value.value
-        if not isinstance(table, dict) or any("*" in str(key) for key in table):
-            return None
-        route = table.get(task.name)
-        if route is not None:
-            queue = route.get("queue") if isinstance(route, dict) else route
-            return queue if isinstance(queue, str) else None
+    known, route = route_for(routes.value.value, task.name)
+    if not known:
+        return None
+    if route is not None and route.queue is not None:
+        return route.queue
     default = app.setting("task_default_queue")
     return str(default.value.value) if default.known else None
 
