@@ -77,7 +77,7 @@ def _deployed_services(project: Project) -> list[str]:
     per deployment, the settings its environments make differ between them."""
     shown = [s for s in project.services if s.role != "other" or not s.command_known]
     if not shown:
-        return ["  no services found in deployment files"]
+        return ["  no Celery or web services found in deployment files"]
     lines = [f"Deployed services ({len(shown)})"]
     by_app: dict[str, list[tuple[Service, Optional[App]]]] = {}
     for service in shown:

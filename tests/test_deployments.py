@@ -402,3 +402,19 @@ def test_services_split_across_base_and_override_are_paired(
     )
     codes, _ = run(tmp_path, capsys)
     assert "CL606" in codes
+
+
+def test_a_service_completed_elsewhere_without_a_command_runs_something_unknown(
+    tmp_path: Path,
+) -> None:
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.override.yml": "services:\n  celery:\n    environment: [X=1]\n",
+            "dev/docker-compose.yml": (
+                "services:\n  worker:\n    extends: {file: ../common.yml, service: base}\n"
+            ),
+        },
+    )
+    assert not found["celery"].command_known  # type: ignore[attr-defined]
+    assert not found["worker"].command_known  # type: ignore[attr-defined]

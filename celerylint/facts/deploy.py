@@ -437,7 +437,8 @@ def _compose_service(
     env: list[EnvEntry] = []
     # An override file read alone, or `extends:`, completes a service defined elsewhere.
     alone = not merged and "override" in os.path.basename(layers[0][0])
-    complete = not alone and not any("extends" in service for _, _, service in layers)
+    elsewhere = alone or any("extends" in service for _, _, service in layers)
+    complete = not elsewhere
     image_cmd: Optional[tuple[Optional[str], ...]] = None
     image_entry: Optional[tuple[Optional[str], ...]] = None
     build = _last(layers, "build")
@@ -466,6 +467,8 @@ def _compose_service(
         argv = entrypoint + (command or ())
     else:
         argv = (image_entry or ()) + (command if command is not None else image_cmd or ())
+    if not argv and elsewhere:
+        argv = (None,)  # its command may be in the file it completes: not known
     # The finding points at the command where it is written, else at the service.
     path, line, service = command_layer or entry_layer or layers[0]
     command_line = line_of(service, "command", line_of(service, "entrypoint", line))
