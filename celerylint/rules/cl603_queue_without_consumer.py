@@ -138,8 +138,9 @@ def _routed(project: Project, app: App) -> Iterator[Routed]:
 
 def _routes(project: Project, app: App) -> Iterator[Routed]:
     """The `task_routes` entries that decide a queue, as Celery's router picks them: an
-    exact name (a task the code may not define can be sent by that name), and a glob
-    for the app's tasks it is the first match of (unless a task names its own queue)."""
+    exact name (a task the code may not define can be sent by that name), and a glob or
+    a compiled pattern for the app's tasks it is the first match of (unless a task names
+    its own queue)."""
     routes = app.setting("task_routes")
     located = routes.location
     if not routes.known or located is None:
@@ -154,7 +155,7 @@ def _routes(project: Project, app: App) -> Iterator[Routed]:
         if task.apps != [app] or (own.origin != "default" and (not own.known or own.value.value)):
             continue  # the task's own queue wins over any route
         known, route = route_for(routes.value.value, task.name)
-        if known and route is not None and route.glob and route.queue:
+        if known and route is not None and not route.exact and route.queue:
             globbed.setdefault(route, []).append(f"`{task.name}`")
     for route, names in globbed.items():
         tasks = f"Task {names[0]} is" if len(names) == 1 else f"Tasks {', '.join(names)} are"
