@@ -418,3 +418,25 @@ def test_a_service_completed_elsewhere_without_a_command_runs_something_unknown(
     )
     assert not found["celery"].command_known  # type: ignore[attr-defined]
     assert not found["worker"].command_known  # type: ignore[attr-defined]
+
+
+def test_an_overlay_patching_a_base_service_is_not_a_process_of_its_own(tmp_path: Path) -> None:
+    """`docker compose -f docker-compose.yml -f docker-compose.override.dev.yml`: the
+    overlay's `celerybeat:` without a command only patches the base's service."""
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  celerybeat:\n    build: .\n    command: celery -A proj beat\n"
+            ),
+            "docker-compose.override.dev.yml": (
+                "services:\n  celerybeat:\n    environment: [X=1]\n"
+                "  worker:\n    command: celery -A proj worker\n"
+                "  mystery:\n    environment: [X=1]\n"
+            ),
+        },
+    )
+    assert found["celerybeat"].command_known  # type: ignore[attr-defined]
+    assert os.path.basename(found["celerybeat"].path) == "docker-compose.yml"  # type: ignore[attr-defined]
+    assert found["worker"].role == "worker"  # type: ignore[attr-defined]
+    assert not found["mystery"].command_known  # type: ignore[attr-defined]

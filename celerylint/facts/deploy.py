@@ -207,6 +207,9 @@ class _Reader:
     # Kubernetes containers wait for every ConfigMap and Secret to be read.
     pending: list[tuple[str, str, int, Any, Any]] = field(default_factory=list)
     built: set[str] = field(default_factory=set)  # Dockerfiles a compose service builds
+    # Services of `-f` overlay files (`docker-compose.override.dev.yml`) with no command
+    # of their own: a patch of the base file's service of that name, if there is one.
+    patches: list[DeployedProcess] = field(default_factory=list)
 
     def problem(self, path: str, error: DeploymentError) -> None:
         relative = os.path.relpath(path, self.root) if os.path.isabs(path) else path
@@ -242,6 +245,14 @@ def read_deployments(paths: list[str], root: Path) -> DeploymentFacts:
                 reader.problem(path, error)
     for path, name, line, container, pod in reader.pending:
         reader.processes.append(_container(reader, path, name, line, container, pod))
+    bases = {
+        (os.path.dirname(p.path), p.name)
+        for p in reader.processes
+        if p.platform == "compose" and "override" not in os.path.basename(p.path)
+    }
+    reader.processes.extend(
+        patch for patch in reader.patches if (os.path.dirname(patch.path), patch.name) not in bases
+    )
     return DeploymentFacts(tuple(_located(p) for p in reader.processes), tuple(reader.problems))
 
 
@@ -414,9 +425,9 @@ def _compose(reader: _Reader, path: str) -> None:
                 layers.setdefault(service_name, []).append(layer)
     for service_name, defined in layers.items():
         merged = len(files) > 1
-        reader.processes.append(
-            _compose_service(reader, service_name, defined, project_env, merged)
-        )
+        process = _compose_service(reader, service_name, defined, project_env, merged)
+        patch = process.argv == (None,) and "override" in name and not merged
+        (reader.patches if patch else reader.processes).append(process)
 
 
 def _last(layers: list[_Layer], key: str) -> Optional[_Layer]:
