@@ -478,8 +478,10 @@ def _compose_service(
         argv = entrypoint + (command or ())
     else:
         argv = (image_entry or ()) + (command if command is not None else image_cmd or ())
-    if not argv and elsewhere:
-        argv = (None,)  # its command may be in the file it completes: not known
+    if not argv and elsewhere and image is None:
+        # What it runs is in the file it completes (an image's own command is read as in
+        # any compose file): not known.
+        argv = (None,)
     # The finding points at the command where it is written, else at the service.
     path, line, service = command_layer or entry_layer or layers[0]
     command_line = line_of(service, "command", line_of(service, "entrypoint", line))
