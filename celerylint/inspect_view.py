@@ -2,8 +2,9 @@
 
 The tree is `describe_project`'s data (apps, settings with the file:line
 that sets them, tasks with their effective options and where each comes
-from) plus the services: apps linked by a broker, and the worker command
-lines of deployment files. The graph shows how messages travel — producers
+from) plus the services: apps linked by a broker, and the services the
+deployment files start, per app, with the settings their environments make
+differ within one deployment. The graph shows how messages travel — producers
 -> broker -> queues -> workers, with the serializer on each edge — as
 Mermaid (renders in GitHub READMEs and PR comments) or Graphviz dot. Only
 what the model knows is drawn; unknown values are labelled as such.
@@ -11,15 +12,14 @@ what the model knows is drawn; unknown values are labelled as such.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Optional
 
 from celerylint import catalog
 from celerylint.facts.values import Value
 from celerylint.model.project import Project
+from celerylint.model.routes import route_for
 from celerylint.model.services import Service
 from celerylint.model.settings import App
 from celerylint.model.tasks import Task
@@ -65,54 +65,76 @@ def render_tree(view: dict[str, Any], project: Project) -> str:
         if pair not in seen:
             seen.add(pair)
             lines.append(f"  {pair[0]} <-> {pair[1]}  ({reason})")
-    workers = project.workers
-    if workers.count:
-        pools = ", ".join(sorted(set(workers.pools)))
-        files = ", ".join(sorted({Path(p).name for p in workers.files}))
-        lines.append(f"  {workers.count} worker command line(s) in {files}; pools: {pools}")
-    else:
-        lines.append("  no worker command lines found in deployment files")
     lines.extend(_deployed_services(project))
     return "\n".join(lines) + "\n"
 
 
+_NO_APP = "app not known"
+
+
 def _deployed_services(project: Project) -> list[str]:
-    """Each deployed service: role, app, queues, pool; then the settings its
-    environment makes differ from the other services of the same app."""
+    """The deployed services per app: role, queues, pool, where each is started; then,
+    per deployment, the settings its environments make differ between them."""
     shown = [s for s in project.services if s.role != "other" or not s.command_known]
     if not shown:
-        return []
+        return ["  no Celery or web services found in deployment files"]
     lines = [f"Deployed services ({len(shown)})"]
-    deployed: dict[str, list[tuple[Service, App]]] = {}
+    by_app: dict[str, list[tuple[Service, Optional[App]]]] = {}
     for service in shown:
         app = project.service_app(service)
-        parts = [service.role, f"app {app.id if app else service.app or 'not known'}"]
-        if service.role == "worker":
-            queues = service.queues
-            parts.append(
-                "queues not known"
-                if queues is None
-                else f"queues {', '.join(queues)}"
-                if queues
-                else "default queue"
+        written = f"app {service.app} (not in the code read)" if service.app else None
+        label = f"app {app.id}" if app else written or _NO_APP
+        by_app.setdefault(label, []).append((service, app))
+    for label, members in sorted(by_app.items(), key=lambda item: item[0] == _NO_APP):
+        lines.append(f"  {label}")
+        deployments: dict[str, list[tuple[Service, App]]] = {}
+        for service, app in members:
+            deployed = project.as_deployed(app, service) if app else None
+            lines.append(
+                f"    {service.name}  {'; '.join(_service_parts(project, service, deployed))}"
             )
-            pool = project.service_pool(service, project.as_deployed(app, service)) if app else None
-            parts.append(f"pool {pool or 'not known'}")
-        where = f"{os.path.relpath(service.path)}:{service.line}"
-        lines.append(f"  {service.name}  {'; '.join(parts)}  ({where})")
-        if app is not None:
-            deployed.setdefault(app.key, []).append((service, project.as_deployed(app, service)))
-    for members in deployed.values():
-        if len(members) < 2:
-            continue
-        names = sorted({name for _, app in members for name in _configured(app)})
-        for name in names:
-            values = {
-                service.name: _value(app.setting(name).value, service) for service, app in members
-            }
-            if len(set(values.values())) > 1:
-                listed = ", ".join(f"{k}: {v}" for k, v in values.items())
-                lines.append(f"    {name} differs: {listed}")
+            if deployed is not None:
+                deployments.setdefault(service.deployment, []).append((service, deployed))
+        for deployment, together in deployments.items():
+            lines.extend(_differences(deployment, together))
+    return lines
+
+
+def _service_parts(project: Project, service: Service, app: Optional[App]) -> list[str]:
+    if not service.command_known:
+        parts = ["command not known"]
+    else:
+        parts = [service.role + (" + beat" if service.also_beat else "")]
+    if service.role == "worker":
+        queues = service.queues
+        parts.append(
+            "queues not known"
+            if queues is None
+            else f"queues {', '.join(queues)}"
+            if queues
+            else "default queue"
+        )
+        pool = project.service_pool(service, app) if app else None
+        parts.append(f"pool {pool or 'not known'}")
+    parts.append(f"{os.path.relpath(service.path)}:{service.line}")
+    return parts
+
+
+def _differences(deployment: str, members: list[tuple[Service, App]]) -> list[str]:
+    """The settings that differ between services of one app in one deployment."""
+    if len(members) < 2:
+        return []
+    lines: list[str] = []
+    paths = sorted({os.path.relpath(service.path) for service, _ in members})
+    where = " + ".join(paths) if len(paths) <= 2 else os.path.relpath(deployment)
+    names = sorted({name for _, app in members for name in _configured(app)})
+    for name in names:
+        values = {
+            service.name: _value(app.setting(name).value, service) for service, app in members
+        }
+        if len(set(values.values())) > 1:
+            listed = ", ".join(f"{k}: {v}" for k, v in values.items())
+            lines.append(f"    {name} differs in {where}: {listed}")
     return lines
 
 
@@ -173,34 +195,19 @@ def _task_queue(project: Project, task: Task, app: App) -> str:
         return str(option.value.value) if option.known and option.value.value else "not known"
     routes = app.setting("task_routes")
     if not routes.is_default:
-        routed = _routed(routes.value, task.name or task.qualname)
-        if routed is not None:
-            return routed
+        known, route = route_for(routes.value.value, task.name) if routes.known else (False, None)
+        if not known:
+            return "not known"
+        if route is not None and route.queue is not None:
+            return route.queue
     default = app.setting("task_default_queue").value
     if not default.known:
         return "not known"
     return str(default.value) if default.value else DEFAULT_QUEUE
 
 
-def _routed(routes: Value, name: str) -> Optional[str]:
-    """The queue `task_routes` gives the task ("not known" when it cannot be read), or
-    None when no route matches. Dicts (exact names and glob patterns) in order."""
-    if not routes.known:
-        return "not known"
-    tables = routes.value if isinstance(routes.value, (list, tuple)) else [routes.value]
-    for table in tables:
-        if not isinstance(table, dict):
-            return "not known"  # a router function or class: decided at run time
-        for pattern, route in table.items():
-            if isinstance(pattern, str) and fnmatch.fnmatchcase(name, pattern):
-                queue = route.get("queue") if isinstance(route, dict) else None
-                return queue if isinstance(queue, str) and queue else "not known"
-    return None
-
-
 def topology(project: Project) -> Topology:
     graph = Topology()
-    pools = ", ".join(sorted(set(project.workers.pools))) or "pool not known"
     ids: dict[str, str] = {}
 
     def node(kind: dict[str, str], key: str, label: str) -> str:
@@ -211,6 +218,7 @@ def topology(project: Project) -> Topology:
 
     for app in project.apps:
         broker = node(graph.brokers, f"broker:{_broker(app)}", _broker(app))
+        pools = ", ".join(_pools(project, app)) or "pool not known"
         worker = node(graph.workers, f"worker:{app.key}", f"worker {app.id} ({pools})")
         accept = _text(app.setting("accept_content").value)
         for task in project.tasks:
@@ -234,6 +242,17 @@ def topology(project: Project) -> Topology:
         serializer = project.option(sent, "serializer", app).value
         graph.edge(producer, broker, _text(serializer))
     return graph
+
+
+def _pools(project: Project, app: App) -> list[str]:
+    """The pools the app's deployed workers run ("not known" for those that cannot be told)."""
+    pools = set()
+    for service in project.services:
+        running = project.service_app(service) if service.role == "worker" else None
+        if running is not None and running.key == app.key:
+            deployed = project.as_deployed(running, service)
+            pools.add(project.service_pool(service, deployed) or "not known")
+    return sorted(pools)
 
 
 def _sent_task(

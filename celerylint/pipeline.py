@@ -19,7 +19,6 @@ from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
 from celerylint.facts.deploy import read_deployments
 from celerylint.facts.schema import FileFacts, Suppression
-from celerylint.manifests import scan as scan_workers
 from celerylint.model.project import Project
 from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
@@ -103,7 +102,6 @@ def build_project(store: FactStore, sources: ProjectSources, config: Config) -> 
         aliases=sources.aliases,
         roots=sources.roots,
         mentioning=mentioning,
-        workers=scan_workers(sources.deployment_files, config.root),
         deployment=read_deployments(sources.deployment_files, config.root),
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,

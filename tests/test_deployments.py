@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -278,3 +279,164 @@ def test_unknown_variables_leave_the_rest_of_a_command_readable(tmp_path: Path) 
     assert minio.role == "other" and minio.command_known  # type: ignore[attr-defined]
     assert found["worker"].role == "worker" and found["worker"].queues is None  # type: ignore[attr-defined]
     assert found["taiga"].queues == ("a",)  # type: ignore[attr-defined]
+
+
+# -- compose override files ------------------------------------------------------------
+
+
+BASE = (
+    "services:\n"
+    "  worker:\n"
+    "    build: .\n"
+    "    command: celery -A proj worker -Q default\n"
+    "    env_file: [base.env]\n"
+    "    environment:\n"
+    "      B: redis://base/0\n"
+    "      KEEP: kept\n"
+    "    profiles: [work]\n"
+    "  web:\n"
+    "    build: .\n"
+    "    command: gunicorn proj.wsgi\n"
+)
+OVERRIDE = (
+    "services:\n"
+    "  worker:\n"
+    "    command: [celery, -A, proj, worker, -Q, reports, -P, threads]\n"
+    "    env_file: [dev.env]\n"
+    "    environment:\n"
+    "      - B=redis://dev/0\n"
+    "    profiles: [dev]\n"
+    "  flower:\n"
+    "    image: mher/flower\n"
+    "    command: celery -A proj flower\n"
+)
+
+
+def test_the_override_file_merges_into_the_base_file_as_compose_does(tmp_path: Path) -> None:
+    found = services(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python\nENV FROM_IMAGE=1\n",
+            "base.env": "A=1\nSHARED=base\n",
+            "dev.env": "SHARED=dev\n",
+            "docker-compose.yml": BASE,
+            "docker-compose.override.yml": OVERRIDE,
+        },
+    )
+    assert sorted(found) == ["flower", "web", "worker"]
+    worker = found["worker"]
+    # `command` replaced (as a whole, not merged word by word).
+    assert worker.queues == ("reports",) and worker.pool_written == "threads"  # type: ignore[attr-defined]
+    # `environment` merged by key, `env_file` appended (the later file wins), image first.
+    assert worker.environment == {  # type: ignore[attr-defined]
+        "FROM_IMAGE": "1",
+        "A": "1",
+        "SHARED": "dev",
+        "B": "redis://dev/0",
+        "KEEP": "kept",
+    }
+    assert worker.env_complete  # type: ignore[attr-defined]
+    assert worker.profiles == ("work", "dev")  # type: ignore[attr-defined]
+    # Findings point at the file and line that decide: the override's command, its B.
+    assert (os.path.basename(worker.path), worker.line) == ("docker-compose.override.yml", 3)  # type: ignore[attr-defined]
+    origin = worker.variable_origin("B")  # type: ignore[attr-defined]
+    assert origin is not None and os.path.basename(origin[0]) == "docker-compose.override.yml"
+    assert origin[1].line == 6
+    # A service only the override defines, and one only the base does: one deployment.
+    assert found["flower"].role == "flower"  # type: ignore[attr-defined]
+    assert len({s.deployment for s in found.values()}) == 1  # type: ignore[attr-defined]
+
+
+def test_compose_yaml_takes_the_override_of_its_directory_only(tmp_path: Path) -> None:
+    found = services(
+        tmp_path,
+        {
+            "compose.yaml": BASE.replace("    build: .\n", ""),
+            "compose.override.yaml": OVERRIDE,
+            # `-f` sets are unknowable: a dev file stays a deployment of its own.
+            "docker-compose.dev.yml": "services:\n  dev:\n    command: celery -A proj worker\n",
+            "sub/docker-compose.override.yml": "services:\n  lone:\n    environment: [X=1]\n",
+        },
+    )
+    assert found["worker"].queues == ("reports",)  # type: ignore[attr-defined]
+    assert found["dev"].deployment != found["worker"].deployment  # type: ignore[attr-defined]
+    # An override without a base beside it is read alone: its environment is partial.
+    assert not found["lone"].env_complete  # type: ignore[attr-defined]
+
+
+def test_a_broken_override_is_one_warning_and_the_base_is_still_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": APP,
+            "docker-compose.yml": "services:\n  worker:\n    command: celery -A proj worker\n",
+            "docker-compose.override.yml": "services: [unclosed\n",
+        },
+    )
+    codes, err = run(tmp_path, capsys)
+    assert "docker-compose.override.yml" in err and "invalid YAML" in err
+    assert "CL603" in codes  # the base's worker consumes `celery`, not `reports`
+
+
+def test_services_split_across_base_and_override_are_paired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = APP.replace('broker="redis://redis:6379/0"', 'broker=os.environ["B"]')
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": app.replace('queue="reports"', ""),
+            "docker-compose.yml": (
+                "services:\n  web:\n    build: .\n    command: gunicorn proj.wsgi\n"
+                "    environment: {B: 'redis://one/0'}\n"
+            ),
+            "docker-compose.override.yml": (
+                "services:\n  worker:\n    build: .\n    command: celery -A proj worker\n"
+                "    environment: {B: 'redis://two/0'}\n"
+            ),
+        },
+    )
+    codes, _ = run(tmp_path, capsys)
+    assert "CL606" in codes
+
+
+def test_a_service_completed_elsewhere_without_a_command_runs_something_unknown(
+    tmp_path: Path,
+) -> None:
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.override.yml": "services:\n  celery:\n    environment: [X=1]\n",
+            "dev/docker-compose.yml": (
+                "services:\n  worker:\n    extends: {file: ../common.yml, service: base}\n"
+            ),
+        },
+    )
+    assert not found["celery"].command_known  # type: ignore[attr-defined]
+    assert not found["worker"].command_known  # type: ignore[attr-defined]
+
+
+def test_an_overlay_patching_a_base_service_is_not_a_process_of_its_own(tmp_path: Path) -> None:
+    """`docker compose -f docker-compose.yml -f docker-compose.override.dev.yml`: the
+    overlay's `celerybeat:` without a command only patches the base's service."""
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  celerybeat:\n    build: .\n    command: celery -A proj beat\n"
+            ),
+            "docker-compose.override.dev.yml": (
+                "services:\n  celerybeat:\n    environment: [X=1]\n"
+                "  worker:\n    command: celery -A proj worker\n"
+                "  mystery:\n    environment: [X=1]\n"
+            ),
+        },
+    )
+    assert found["celerybeat"].command_known  # type: ignore[attr-defined]
+    assert os.path.basename(found["celerybeat"].path) == "docker-compose.yml"  # type: ignore[attr-defined]
+    assert found["worker"].role == "worker"  # type: ignore[attr-defined]
+    assert not found["mystery"].command_known  # type: ignore[attr-defined]

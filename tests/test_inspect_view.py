@@ -60,8 +60,9 @@ def inspect(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 
 def test_tree_shows_settings_with_origins_tasks_and_services(
-    project: Path, capsys: pytest.CaptureFixture[str]
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(project)
     tree = inspect(capsys, str(project)).splitlines()
     assert tree[0] == "Apps (1)"
     assert "    broker_url = 'redis://cache:6379/0'  proj/celery.py:3" in tree
@@ -70,7 +71,48 @@ def test_tree_shows_settings_with_origins_tasks_and_services(
     assert "    time_limit = 30  (from task proj/tasks.py:4)" in tree
     # Celery's defaults are left out.
     assert not any(line.strip().startswith("acks_late") for line in tree)
-    assert "  1 worker command line(s) in Procfile; pools: threads" in tree
+    assert tree[tree.index("Deployed services (1)") + 1 :] == [
+        "  app proj.celery:app",
+        "    worker  worker; default queue; pool threads; Procfile:1",
+    ]
+
+
+def test_tree_compares_settings_between_services_of_one_app_in_one_deployment(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    (project / "proj" / "celery.py").write_text(
+        "import os\n\nfrom celery import Celery\n\n"
+        'app = Celery("proj", broker="redis://cache:6379/0")\n'
+        'app.conf.task_serializer = os.environ.get("SERIALIZER", "json")\n'
+        'other = Celery("other", broker="redis://cache:6379/1")\n'
+        'other.conf.task_serializer = os.environ.get("SERIALIZER", "json")\n'
+    )
+    (project / "Procfile").write_text(
+        "web: SERIALIZER=pickle celery -A proj.celery:app worker\n"
+        "worker: celery -A proj.celery:app worker -Q a\n"
+        "other: SERIALIZER=yaml celery -A proj.celery:other worker\n"
+    )
+    (project / "k8s").mkdir()
+    (project / "k8s" / "worker.yaml").write_text(
+        "kind: Deployment\nmetadata:\n  name: tasks\n"
+        "spec:\n  template:\n    spec:\n      containers:\n"
+        "      - name: w\n        command: [celery, -A, proj.celery:app, worker]\n"
+        "        env:\n        - name: SERIALIZER\n          value: msgpack\n"
+    )
+    tree = inspect(capsys, str(project)).splitlines()
+    services = tree[tree.index("Deployed services (4)") + 1 :]
+    assert services == [
+        "  app proj.celery:app",
+        "    web  worker; default queue; pool prefork; Procfile:1",
+        "    worker  worker; queues a; pool prefork; Procfile:2",
+        "    tasks/w  worker; default queue; pool prefork; k8s/worker.yaml:9",
+        # (A Procfile's environment is the platform's: unknown unless the line sets it.)
+        # Not against the k8s worker: another deployment, which never talks to these.
+        "    task_serializer differs in Procfile: web: 'pickle', worker: unknown",
+        "  app proj.celery:other",
+        "    other  worker; default queue; pool prefork; Procfile:3",
+    ]
 
 
 def test_json_format_is_the_describe_view(

@@ -193,15 +193,16 @@ def test_external_tasks_are_validated(tmp_path: Path, value: str, expected: str)
     assert expected in str(info.value)
 
 
-def test_worker_commands_give_the_app_module() -> None:
-    from celerylint.manifests import WorkerCommands, _read_commands
+def test_worker_commands_give_the_app_module(tmp_path: Path) -> None:
+    from celerylint.facts.deploy import read_deployments
+    from celerylint.model.services import deployed_services
 
-    found = WorkerCommands()
-    text = (
-        b"worker: celery -A proj.celery:app worker -l info\n"
-        b'command: ["celery", "--app=web.worker", "worker"]\n'
-        b"exec celery -Aproj worker\n"
-        b"celery --app $APP worker\n"
+    (tmp_path / "Procfile").write_text(
+        "a: celery -A proj.celery:app worker -l info\n"
+        "b: celery --app=web.worker worker\n"
+        "c: exec celery -Aproj worker\n"
+        "d: celery --app $APP worker\n"
     )
-    _read_commands(text, "Procfile", found)
-    assert (found.count, found.apps) == (4, ["proj.celery:app", "web.worker", "proj"])
+    facts = read_deployments([str(tmp_path / "Procfile")], tmp_path)
+    found = [service.app for service in deployed_services(facts.processes)]
+    assert found == ["proj.celery:app", "web.worker", "proj", None]

@@ -40,6 +40,20 @@ _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod",
 _COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$", re.IGNORECASE)
 
 
+# The files `kind_of` reads, and the `.env` files compose names (watched for changes).
+_NAMES = re.compile(
+    r"^(procfile(\..+)?|dockerfile(\..+)?|.+\.dockerfile|.+\.(ya?ml|sh|bash|conf|ini|service|env)"
+    # entrypoint scripts often have no extension: start-worker, run_celery, entrypoint
+    r"|[^.]*(worker|celery|entrypoint|start|run|docker)[^.]*)$",
+    re.IGNORECASE,
+)
+
+
+def is_deployment_file(name: str) -> bool:
+    """A file name deployment files are read from (discovery collects them)."""
+    return _NAMES.match(name) is not None
+
+
 class DeploymentError(Exception):
     """A file that cannot be read as what it claims to be; the message is the diagnostic."""
 
@@ -193,6 +207,9 @@ class _Reader:
     # Kubernetes containers wait for every ConfigMap and Secret to be read.
     pending: list[tuple[str, str, int, Any, Any]] = field(default_factory=list)
     built: set[str] = field(default_factory=set)  # Dockerfiles a compose service builds
+    # Services of `-f` overlay files (`docker-compose.override.dev.yml`) with no command
+    # of their own: a patch of the base file's service of that name, if there is one.
+    patches: list[DeployedProcess] = field(default_factory=list)
 
     def problem(self, path: str, error: DeploymentError) -> None:
         relative = os.path.relpath(path, self.root) if os.path.isabs(path) else path
@@ -228,6 +245,14 @@ def read_deployments(paths: list[str], root: Path) -> DeploymentFacts:
                 reader.problem(path, error)
     for path, name, line, container, pod in reader.pending:
         reader.processes.append(_container(reader, path, name, line, container, pod))
+    bases = {
+        (os.path.dirname(p.path), p.name)
+        for p in reader.processes
+        if p.platform == "compose" and "override" not in os.path.basename(p.path)
+    }
+    reader.processes.extend(
+        patch for patch in reader.patches if (os.path.dirname(patch.path), patch.name) not in bases
+    )
     return DeploymentFacts(tuple(_located(p) for p in reader.processes), tuple(reader.problems))
 
 
@@ -343,49 +368,140 @@ def words(value: Any, values: dict[str, Optional[str]]) -> Optional[tuple[Option
 # -- compose -------------------------------------------------------------------------
 
 
+# Without `-f`, compose reads the first of these in the project directory, then the
+# first override file beside it, merged into it (compose-go's DefaultFileNames and
+# DefaultOverrideFileNames). Other names are combined by `-f` sets, which are unknowable.
+_BASE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+_OVERRIDE_FILES = (
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
+
+# One compose file's definition of a service: (file, line of the service, its mapping).
+_Layer = tuple[str, int, YMap]
+
+
+def default_compose_file(path: str) -> bool:
+    """A file compose reads without `-f` (a base or override file): the services of
+    one directory's default files are one deployment."""
+    return os.path.basename(path) in (*_BASE_FILES, *_OVERRIDE_FILES)
+
+
+def _first(directory: Path, names: tuple[str, ...]) -> Optional[Path]:
+    return next((directory / name for name in names if (directory / name).is_file()), None)
+
+
 def _compose(reader: _Reader, path: str) -> None:
-    documents = load_yaml(read_text(path))
     directory = Path(path).parent
+    name = os.path.basename(path)
+    base = _first(directory, _BASE_FILES)
+    override = _first(directory, _OVERRIDE_FILES)
+    if name in _OVERRIDE_FILES and base is not None:
+        return  # merged into the base file when that is read
+    files = [path]
+    if name in _BASE_FILES and override is not None and base == Path(path):
+        files.append(str(override))
     # Compose interpolates `${VAR}` from the shell and the `.env` beside the file.
     project_env = dotenv(directory / ".env") or {}
-    for document in documents:
-        services = document.get("services") if isinstance(document, dict) else None
-        if not isinstance(services, YMap):
+    layers: dict[str, list[_Layer]] = {}
+    for index, file_path in enumerate(files):
+        try:
+            documents = load_yaml(read_text(file_path))
+        except DeploymentError as error:
+            if index == 0:
+                raise
+            reader.problem(file_path, error)  # the base file is still read alone
             continue
-        for name, service in services.items():
-            if name.startswith("x-") or not isinstance(service, YMap):
+        for document in documents:
+            services = document.get("services") if isinstance(document, dict) else None
+            if not isinstance(services, YMap):
                 continue
-            reader.processes.append(
-                _compose_service(reader, path, name, services.lines[name], service, project_env)
-            )
+            for service_name, service in services.items():
+                if service_name.startswith("x-") or not isinstance(service, YMap):
+                    continue
+                layer = (file_path, services.lines[service_name], service)
+                layers.setdefault(service_name, []).append(layer)
+    for service_name, defined in layers.items():
+        merged = len(files) > 1
+        process = _compose_service(reader, service_name, defined, project_env, merged)
+        patch = process.argv == (None,) and "override" in name and not merged
+        (reader.patches if patch else reader.processes).append(process)
+
+
+def _last(layers: list[_Layer], key: str) -> Optional[_Layer]:
+    """The last file that sets `key` of the service: compose replaces such values."""
+    return next((layer for layer in reversed(layers) if key in layer[2]), None)
 
 
 def _compose_service(
     reader: _Reader,
-    path: str,
     name: str,
-    line: int,
-    service: YMap,
+    layers: list[_Layer],
     values: dict[str, Optional[str]],
+    merged: bool,
 ) -> DeployedProcess:
+    """A service as compose merges its definitions (base file, then override): mappings
+    merged, `command`/`entrypoint`/`image`/`build` replaced, `environment` merged by
+    key, `env_file` and `profiles` appended."""
     env: list[EnvEntry] = []
-    # An override file or `extends:` completes a service defined elsewhere.
-    complete = "override" not in os.path.basename(path) and "extends" not in service
+    # An override file read alone, or `extends:`, completes a service defined elsewhere.
+    alone = not merged and "override" in os.path.basename(layers[0][0])
+    elsewhere = alone or any("extends" in service for _, _, service in layers)
+    complete = not elsewhere
     image_cmd: Optional[tuple[Optional[str], ...]] = None
     image_entry: Optional[tuple[Optional[str], ...]] = None
-    dockerfile = _built_dockerfile(Path(path).parent, service.get("build"))
+    build = _last(layers, "build")
+    image = _last(layers, "image")
+    dockerfile = _built_dockerfile(Path(build[0]).parent, build[2]["build"]) if build else None
     if dockerfile is not None:
         reader.built.add(str(dockerfile))
         try:
-            image = dockerfile_image(str(dockerfile), str(dockerfile))
-            env.extend(image.env)
-            image_cmd, image_entry = image.cmd, image.entrypoint
+            built = dockerfile_image(str(dockerfile), str(dockerfile))
+            env.extend(built.env)
+            image_cmd, image_entry = built.cmd, built.entrypoint
         except DeploymentError as error:
             reader.problem(str(dockerfile), error)
             complete = False
-    elif service.get("image") is not None:
+    elif image is not None and image[2]["image"] is not None:
         complete = False  # the image may set variables of its own
-    env_files = service.get("env_file")
+    for path, _, service in layers:
+        complete &= _env_files(path, service.get("env_file"), values, env)
+    for path, line, service in layers:
+        complete &= _environment(path, line, service.get("environment"), values, env)
+    command_layer = _last(layers, "command")
+    entry_layer = _last(layers, "entrypoint")
+    command = words(command_layer[2]["command"], values) if command_layer else None
+    entrypoint = words(entry_layer[2]["entrypoint"], values) if entry_layer else None
+    if entrypoint is not None:
+        argv = entrypoint + (command or ())
+    else:
+        argv = (image_entry or ()) + (command if command is not None else image_cmd or ())
+    if not argv and elsewhere and image is None:
+        # What it runs is in the file it completes (an image's own command is read as in
+        # any compose file): not known.
+        argv = (None,)
+    # The finding points at the command where it is written, else at the service.
+    path, line, service = command_layer or entry_layer or layers[0]
+    command_line = line_of(service, "command", line_of(service, "entrypoint", line))
+    profiles = [
+        item
+        for _, _, service in layers
+        if isinstance(service.get("profiles"), list)
+        for item in service["profiles"]
+        if isinstance(item, str)
+    ]
+    return DeployedProcess(
+        name, "compose", path, command_line, argv, tuple(env), complete, tuple(profiles)
+    )
+
+
+def _env_files(
+    path: str, env_files: Any, values: dict[str, Optional[str]], env: list[EnvEntry]
+) -> bool:
+    """Add the variables of a service's `env_file:` list; False when one cannot be read."""
+    complete = True
     for item in env_files if isinstance(env_files, list) else [env_files] if env_files else []:
         file_name = item.get("path") if isinstance(item, dict) else item
         if not isinstance(file_name, str):
@@ -400,46 +516,33 @@ def _compose_service(
         lines = _dotenv_lines(env_path)
         shown = str(env_path)
         env.extend(EnvEntry(k, v, shown, lines.get(k, 1)) for k, v in loaded.items())
-    relative = path
-    environment = service.get("environment")
+    return complete
+
+
+def _environment(
+    path: str, line: int, environment: Any, values: dict[str, Optional[str]], env: list[EnvEntry]
+) -> bool:
+    """Add a service's `environment:` (a mapping or `VAR=value` items); False when a
+    variable passes the shell's value through (`VAR:` or `- VAR`)."""
+    complete = True
     if isinstance(environment, dict):
         for key, value in environment.items():
             text = None if value is None else interpolate(str(value), values)
             if value is None:
                 complete = False  # `VAR:` with no value passes the shell's through
-            env.append(EnvEntry(key, text, relative, line_of(environment, key, line)))
+            env.append(EnvEntry(key, text, path, line_of(environment, key, line)))
     elif isinstance(environment, list):
         for index, item in enumerate(environment):
             if not isinstance(item, str):
                 continue
             key, sep, value = item.partition("=")
+            entry_line = line_of(environment, index, line)
             if not sep:
                 complete = False
-                env.append(EnvEntry(key, None, relative, line_of(environment, index, line)))
+                env.append(EnvEntry(key, None, path, entry_line))
                 continue
-            env.append(
-                EnvEntry(
-                    key, interpolate(value, values), relative, line_of(environment, index, line)
-                )
-            )
-    command = words(service.get("command"), values)
-    entrypoint = words(service.get("entrypoint"), values)
-    if entrypoint is not None:
-        argv = entrypoint + (command or ())
-    else:
-        argv = (image_entry or ()) + (command if command is not None else image_cmd or ())
-    command_line = line_of(service, "command", line_of(service, "entrypoint", line))
-    profiles = service.get("profiles")
-    return DeployedProcess(
-        name,
-        "compose",
-        relative,
-        command_line,
-        argv,
-        tuple(env),
-        complete,
-        tuple(p for p in profiles if isinstance(p, str)) if isinstance(profiles, list) else (),
-    )
+            env.append(EnvEntry(key, interpolate(value, values), path, entry_line))
+    return complete
 
 
 def _built_dockerfile(directory: Path, build: Any) -> Optional[Path]:
@@ -827,7 +930,9 @@ def _dockerfile(reader: _Reader, path: str) -> None:
     relative = path
     image = dockerfile_image(path, relative)
     argv = (image.entrypoint or ()) + (image.cmd or ())
-    if argv:
+    # An image without a command of its own (a base image others run) still gives its
+    # processes its environment: a process with no command (no Celery service).
+    if argv or image.env:
         reader.processes.append(
             DeployedProcess(
                 os.path.relpath(path, reader.root),

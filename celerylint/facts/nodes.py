@@ -18,6 +18,7 @@ from celerylint.facts.schema import (
     Name,
     Neg,
     Node,
+    Pattern,
     QueueDecl,
     Ref,
     Seq,
@@ -193,6 +194,8 @@ class NodeBuilder:
             return self._format(call, template, scope, span, depth)
         if callee in _TIMEDELTA or (callee or "").endswith(".timedelta"):
             return self._timedelta(call, scope, span, depth)
+        if callee == "re.compile":
+            return self._pattern(call, scope, span, depth)
         if callee in _QUEUE:
             name = call.args[0] if call.args else keyword_value(call, "name")
             if name is not None:
@@ -266,6 +269,21 @@ class NodeBuilder:
             if isinstance(now, ast.Call) and _is_now(scope.qualify(now.func)):
                 return Delay(self.build(offset, scope), self.positions.span(eta))
         return None
+
+    def _pattern(self, call: ast.Call, scope: Scope, span: Span, depth: int) -> Node:
+        pattern = call.args[0] if call.args else keyword_value(call, "pattern")
+        flags = call.args[1] if len(call.args) > 1 else keyword_value(call, "flags")
+        if pattern is None or len(call.args) > 2 or any(k.arg is None for k in call.keywords):
+            return Unknown(span, "re.compile with unknown arguments")
+        flag = 0
+        if flags is not None:
+            # `re.IGNORECASE`, `re.I`: the standard library's value, read, not run.
+            named = scope.qualify(flags) or ""
+            module, _, name = named.rpartition(".")
+            if module != "re" or name not in re.RegexFlag.__members__:
+                return Unknown(span, "re.compile with flags that are not one re flag")
+            flag = int(re.RegexFlag[name])
+        return Pattern(span, self.build(pattern, scope, depth + 1), flag)
 
     def _timedelta(self, call: ast.Call, scope: Scope, span: Span, depth: int) -> Node:
         order = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")

@@ -21,7 +21,7 @@ from typing import Literal, Optional, Union
 import msgspec
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 25
+FACTS_VERSION = 26
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -141,6 +141,14 @@ class QueueDecl(_Node, tag="queue", frozen=True):
     name: Node
 
 
+class Pattern(_Node, tag="re", frozen=True):
+    """`re.compile(pattern[, flags])` (a `task_routes` key): the nodes of its arguments,
+    `flags` a literal `re` flag or absent."""
+
+    pattern: Node
+    flags: int = 0
+
+
 class Formatted(_Node, tag="fmt", frozen=True):
     """An f-string or `"...".format(...)`: literal text as `Const` parts, each
     placeholder as the node of its value (`Unknown` with a conversion or format
@@ -151,7 +159,20 @@ class Formatted(_Node, tag="fmt", frozen=True):
 
 
 Node = Union[
-    Const, Seq, Map, Name, Ref, Env, BinOp, Neg, TimeDelta, Merge, QueueDecl, Formatted, Unknown
+    Const,
+    Seq,
+    Map,
+    Name,
+    Ref,
+    Env,
+    BinOp,
+    Neg,
+    TimeDelta,
+    Merge,
+    QueueDecl,
+    Pattern,
+    Formatted,
+    Unknown,
 ]
 
 

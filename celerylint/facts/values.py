@@ -10,6 +10,7 @@ which a rule may use as a *possible* value only.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -24,6 +25,7 @@ from celerylint.facts.schema import (
     Name,
     Neg,
     Node,
+    Pattern,
     QueueDecl,
     Ref,
     Seq,
@@ -55,6 +57,21 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 # Guards against building absurd values from hostile input ("x" * 10**9).
 _MAX_STR = 100_000
 _MAX_DEPTH = 50
+
+
+@dataclass(frozen=True)
+class CompiledPattern:
+    """The value of `re.compile(pattern, flags)`: what the model matches names with."""
+
+    pattern: str
+    flags: int = 0
+
+    def __str__(self) -> str:
+        return repr(re.compile(self.pattern, self.flags))  # as Python shows the pattern
+
+    def match(self, text: str) -> bool:
+        """`pattern.match(text)`, as Celery's router calls it: anchored at the start only."""
+        return re.compile(self.pattern, self.flags).match(text) is not None
 
 
 @dataclass(frozen=True)
@@ -239,6 +256,15 @@ class Evaluator:
                     return unknown("timedelta with unknown arguments", node, path)
                 total += part.value * _TIMEDELTA_SECONDS[keyword]
             return known(total, node, path)
+        if isinstance(node, Pattern):
+            pattern = self.evaluate(node.pattern, path, depth + 1)
+            if not pattern.known or not isinstance(pattern.value, str):
+                return unknown("re.compile of an unknown pattern", node, path)
+            try:
+                re.compile(pattern.value, node.flags)
+            except (re.error, ValueError, OverflowError, RecursionError):
+                return unknown("re.compile of an invalid pattern", node, path)
+            return known(CompiledPattern(pattern.value, node.flags), node, path)
         if isinstance(node, QueueDecl):
             return unknown("call to kombu.Queue", node, path)
         if isinstance(node, Formatted):

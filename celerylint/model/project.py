@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,6 @@ from celerylint.facts.schema import (
     TaskFactory,
 )
 from celerylint.facts.values import Evaluator
-from celerylint.manifests import WorkerCommands
 from celerylint.model.namespace import FactsLoader, Modules
 from celerylint.model.places import TestPaths
 from celerylint.model.references import References
@@ -91,14 +91,11 @@ class Project:
         aliases: Optional[dict[str, str]] = None,
         roots: Optional[dict[str, str]] = None,
         mentioning: Optional[Callable[[str], list[str]]] = None,
-        workers: Optional[WorkerCommands] = None,
         external_tasks: tuple[str, ...] = (),
         deployment: Optional[DeploymentFacts] = None,
         dependency_files: Sequence[Path] = (),
     ) -> None:
         self._mentioning = mentioning
-        # Worker command lines in deployment files (Procfile, compose, k8s, scripts).
-        self.workers = workers or WorkerCommands()
         # Every process the deployment files start (model.services).
         self.deployment = deployment or DeploymentFacts()
         self.services: list[Service] = deployed_services(self.deployment.processes)
@@ -333,11 +330,25 @@ class Project:
         # unknown). One that is not in the repository is left out: it is made at
         # build time (taiga's Dockerfile copies docker/config.py there), and
         # what it holds cannot be told.
-        for assignment in self.workers.settings_modules:
-            named = any(assignment.module == known for known, _ in found)
-            if not named and self.modules.find(assignment.module) is not None:
-                found.append((assignment.module, None))
+        for module in self._deployed_settings_modules():
+            named = any(module == known for known, _ in found)
+            if not named and self.modules.find(module) is not None:
+                found.append((module, None))
         return found
+
+    def _deployed_settings_modules(self) -> list[str]:
+        """DJANGO_SETTINGS_MODULE as the deployed processes set it (entrypoint scripts'
+        exports included), in the order the deployment files were read."""
+        found: dict[str, None] = {}
+        for process in self.deployment.processes:
+            value = {entry.name: entry.value for entry in process.env}.get("DJANGO_SETTINGS_MODULE")
+            if value:
+                found[value] = None
+        for service in self.services:  # `VAR=x celery ...` on the command line too
+            value = service.environment.get("DJANGO_SETTINGS_MODULE")
+            if value:
+                found[value] = None
+        return [module for module in found if _DOTTED.fullmatch(module)]
 
     # -- tasks -------------------------------------------------------------------
 
@@ -637,6 +648,7 @@ class Project:
         return [(by_key[a], by_key[b], reason) for (a, b), reason in sorted(links.items())]
 
 
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "0.0.0.0", "::1"})
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from celerylint.facts.deploy import UNKNOWN_MARK
+from celerylint.facts.deploy import UNKNOWN_MARK, default_compose_file
 from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
 
 Role = str  # "worker", "beat", "web", "flower", "other"
@@ -78,6 +78,22 @@ _OPTIONS = {
     "-B": "",
     "--beat": "",
 }
+# Worker options not read here whose value is the next word.
+_OTHER_VALUED = {
+    "--uid",
+    "--gid",
+    "--umask",
+    "--executable",
+    "--max-tasks-per-child",
+    "--max-memory-per-child",
+    "--statedb",
+    "-O",
+    "--heartbeat-interval",
+    "--scheduler-cls",
+}
+# Options whose presence only ever silences a rule (a global time limit, a result
+# backend): an unreadable word is not taken for them, as the code alone is not.
+_ONLY_AS_WRITTEN = {"time_limit", "soft_time_limit", "result_backend"}
 _UNKNOWN = "\0unknown"  # an option whose value cannot be known
 
 
@@ -101,8 +117,11 @@ class Service:
 
     @property
     def deployment(self) -> str:
-        """The deployment the service belongs to: its compose file or Procfile, else the
-        directory of its manifests or units (one directory of k8s files is one release)."""
+        """The deployment the service belongs to: its compose file (a directory's default
+        compose file and its override are one) or Procfile, else the directory of its
+        manifests or units (one directory of k8s files is one release)."""
+        if self.platform == "compose" and default_compose_file(self.path):
+            return os.path.join(os.path.dirname(self.path), "compose")  # base + override
         if self.platform in ("compose", "procfile"):
             return self.path
         return os.path.dirname(self.path)
@@ -249,6 +268,8 @@ def _expand(word: Optional[str], environment: dict[str, Optional[str]]) -> Optio
         return value
 
     result = _VARIABLE.sub(replace, word)
+    if unknown and word.startswith("-") and "=" in word:
+        return f"{word.split('=', 1)[0]}={UNKNOWN_MARK}"  # `--time-limit=$LIMIT`: which option
     return None if unknown else result
 
 
@@ -271,7 +292,14 @@ def _celery_command(
         if base in ("gosu", "su-exec", "chpst", "setuidgid"):
             i += 2  # `gosu user command...`
             continue
-        if base in _WRAPPERS or re.fullmatch(r"[A-Za-z_]\w*=.*", word):
+        assignment = re.fullmatch(r"([A-Za-z_]\w*)=(.*)", word, re.DOTALL)
+        if assignment is not None:
+            # `VAR=x command`, `env VAR=x command`: the command runs with VAR set.
+            value = assignment.group(2)
+            environment[assignment.group(1)] = None if "$" in value or "`" in value else value
+            i += 1
+            continue
+        if base in _WRAPPERS:
             i += 1
             continue
         if base == "env":
@@ -340,7 +368,7 @@ def _from_shell(
     depth: int,
     environment: dict[str, Optional[str]],
 ) -> Optional[tuple[str, list[Optional[str]]]]:
-    found = []
+    found: list[tuple[tuple[str, list[Optional[str]]], dict[str, Optional[str]]]] = []
     for part in re.split(r"&&|\|\||;|\n", script):
         try:
             argv: list[Optional[str]] = [
@@ -348,15 +376,21 @@ def _from_shell(
             ]
         except ValueError:
             return "unknown", []
-        command = _celery_command(argv, scripts, depth + 1, environment) if argv else None
+        # `VAR=x` before one command of the script is that command's alone.
+        scoped = dict(environment)
+        command = _celery_command(argv, scripts, depth + 1, scoped) if argv else None
         if command is not None:
-            found.append(command)
+            found.append((command, scoped))
     runs = [
         c
         for c in found
-        if c[0] != "celery" or _subcommand(c[1]) in ("worker", "beat", "flower", "multi")
+        if c[0][0] != "celery" or _subcommand(c[0][1]) in ("worker", "beat", "flower", "multi")
     ]
-    return runs[-1] if runs else (found[-1] if found else None)
+    chosen = runs[-1] if runs else (found[-1] if found else None)
+    if chosen is None:
+        return None
+    environment.update(chosen[1])
+    return chosen[0]
 
 
 def _subcommand(words: list[Optional[str]]) -> Optional[str]:
@@ -382,13 +416,22 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
     while i < len(words):
         word = words[i]
         i += 1
-        if word is None or not word.startswith("-"):
+        if word is None:
+            # `$WORKER_ARGS`, `--queues=$Q`: any option may be there, with any value;
+            # but one that keeps a rule silent only counts where it is seen.
+            for known in _OPTIONS.values():
+                if known and known not in _ONLY_AS_WRITTEN:
+                    service.options.setdefault(known, _UNKNOWN)
+            continue
+        if not word.startswith("-"):
             continue
         name, sep, value = word.partition("=")
         option = _OPTIONS.get(name)
         if option is None and name.startswith("-") and not name.startswith("--") and len(name) > 2:
             option, sep, value = _OPTIONS.get(name[:2]), "=", name[2:]  # `-Qa,b`, `-Psolo`
         if option is None:
+            if name in _OTHER_VALUED and not sep:
+                i += 1  # `--uid $UID`: its value says nothing of what is read here
             continue
         if option == "":
             service.also_beat |= name in ("-B", "--beat")

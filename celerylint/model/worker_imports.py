@@ -101,12 +101,13 @@ class WorkerImportsBuilder:
         (`worker.py`, `tasks.py`: `celery -A proj.tasks worker` is common).
         """
         found: Roots = []
-        workers = self.project.workers
-        for value in workers.apps:
+        workers = [s for s in self.project.services if s.role == "worker"]
+        named = [s.app for s in workers if s.app is not None]
+        for value in named:
             dotted = value.split(":", 1)[0]
             for candidate in (dotted, f"{dotted}.celery"):
                 self._add_root(candidate, app.module, found)
-        if workers.apps and len(workers.apps) == workers.count and self._binds_app(found, app):
+        if named and len(named) == len(workers) and self._binds_app(found, app):
             return found  # every worker names its app, and some name this one
         for module in self.project.relevant:
             if module == app.module:

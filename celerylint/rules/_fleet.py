@@ -8,6 +8,7 @@ from typing import Optional
 
 from celerylint.facts.schema import Span
 from celerylint.model.project import Project
+from celerylint.model.routes import route_for
 from celerylint.model.services import Service
 from celerylint.model.settings import App
 from celerylint.model.tasks import Task
@@ -100,6 +101,49 @@ ENFORCES_HARD = frozenset({"prefork", "gevent"})  # gevent: only when the task y
 ENFORCES_SOFT = frozenset({"prefork"})
 
 
+def may_run(project: Project, service: Service, app: Optional[App]) -> bool:
+    """Whether `service` may run (or configure) `app`'s tasks: it runs that app, or one
+    that cannot be told. `app` None: any app."""
+    if app is None:
+        return True
+    running = project.service_app(service)
+    return running is None or running.key == app.key
+
+
+def worker_sets_time_limit(project: Project, app: Optional[App]) -> bool:
+    """Some worker service that may run `app`'s tasks is started with `--time-limit`
+    (a global hard limit the code cannot show; an unreadable value counts too)."""
+    return any(
+        service.role == "worker"
+        and "time_limit" in service.options
+        and may_run(project, service, app)
+        for service in project.services
+    )
+
+
+def fleet_pools(project: Project, app: Optional[App]) -> Optional[set[str]]:
+    """The pools of every worker service that may run `app`'s tasks (every worker when
+    `app` is None); None when no worker is deployed or some pool cannot be told."""
+    pools: set[str] = set()
+    for service in project.services:
+        if service.role != "worker" or not may_run(project, service, app):
+            continue
+        running = project.service_app(service)
+        if running is not None:
+            pool = project.service_pool(service, project.as_deployed(running, service))
+        else:
+            try:
+                written = service.pool_written
+            except LookupError:
+                return None
+            # Without `-P` (or with prefork) the app's `worker_pool` decides: unknown here.
+            pool = written if written not in (None, "prefork", "processes") else None
+        if pool is None:
+            return None
+        pools.add(pool)
+    return pools or None
+
+
 def task_queue(project: Project, task: Task, app: App) -> Optional[str]:
     """The queue a task's messages go to by default; None when unknown."""
     option = project.option(task, "queue", app)
@@ -111,14 +155,11 @@ def task_queue(project: Project, task: Task, app: App) -> Optional[str]:
     routes = app.setting("task_routes")
     if not routes.known:
         return None
-    if routes.value.value is not None:
-        table = routes.value.value
-        if not isinstance(table, dict) or any("*" in str(key) for key in table):
-            return None
-        route = table.get(task.name)
-        if route is not None:
-            queue = route.get("queue") if isinstance(route, dict) else route
-            return queue if isinstance(queue, str) else None
+    known, route = route_for(routes.value.value, task.name)
+    if not known:
+        return None
+    if route is not None and route.queue is not None:
+        return route.queue
     default = app.setting("task_default_queue")
     return str(default.value.value) if default.known else None
 

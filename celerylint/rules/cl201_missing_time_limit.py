@@ -12,7 +12,7 @@ from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._deciding_line import by_deciding_line
-from celerylint.rules._fleet import ENFORCES_HARD, consumer_pools
+from celerylint.rules._fleet import ENFORCES_HARD, consumer_pools, worker_sets_time_limit
 from celerylint.rules._time_limits import limit_seconds
 from celerylint.rules.base import diagnostic, setting_home
 from celerylint.rules.registry import rule
@@ -20,8 +20,6 @@ from celerylint.rules.registry import rule
 
 @rule("CL201", "missing-time-limit")
 def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
-    if project.workers.sets_time_limit:
-        return  # a worker started with --time-limit has a global limit the code cannot show
     per_app = _PerApp(project)
     found: list[tuple[Task, Option]] = []
     fixes: dict[int, Optional[Fix]] = {}
@@ -29,6 +27,8 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
         if not task.apps or task.function is None:
             continue  # the app's settings are not visible: a global limit may exist
+        if any(per_app.deployed_limit(app) for app in task.apps):
+            continue  # its workers are started with --time-limit: a global limit
         lacking: list[App] = []
         for app in task.apps:
             try:
@@ -72,12 +72,19 @@ def _unenforced(project: Project, task: Task, app: App) -> str:
 
 
 class _PerApp:
-    """The parts of a fix that depend only on the app: computed once, not per task."""
+    """What depends only on the app (its deployed workers' limit, parts of a fix):
+    computed once, not per task."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        self._deployed_limit: dict[str, bool] = {}
         self._highest_soft: dict[str, float] = {}
         self._global_fix: dict[str, Optional[Fix]] = {}
+
+    def deployed_limit(self, app: App) -> bool:
+        if app.key not in self._deployed_limit:
+            self._deployed_limit[app.key] = worker_sets_time_limit(self.project, app)
+        return self._deployed_limit[app.key]
 
     def highest_soft(self, app: App) -> float:
         if app.key not in self._highest_soft:

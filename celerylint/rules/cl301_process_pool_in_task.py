@@ -8,7 +8,9 @@ from typing import Optional
 from celerylint.diagnostics import Diagnostic
 from celerylint.facts.schema import ClassFacts, FunctionFacts, Span
 from celerylint.model.project import Project
+from celerylint.model.settings import App
 from celerylint.model.tasks import Task
+from celerylint.rules._fleet import consumer_pools, fleet_pools
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 
@@ -24,6 +26,17 @@ def _runs_in_prefork(task: Task) -> bool:
         if not (pool.known and str(pool.value.value).lower() in NON_FORKING_POOLS):
             return True
     return False
+
+
+def _deployed_without_children(project: Project, task: Task) -> bool:
+    """Every deployed worker that may run the task (those consuming its queue, else all
+    of its app's) is started with a pool without child processes (`-P threads`)."""
+    apps: list[Optional[App]] = [*task.apps] if task.apps else [None]
+    for app in apps:
+        pools = (consumer_pools(project, task, app) if app else None) or fleet_pools(project, app)
+        if pools is None or not pools <= NON_FORKING_POOLS:
+            return False
+    return True
 
 
 def _reachable(project: Project, task: Task) -> Iterator[tuple[FunctionFacts, list[str]]]:
@@ -56,10 +69,8 @@ def _reachable(project: Project, task: Task) -> Iterator[tuple[FunctionFacts, li
 @rule("CL301", "process-pool-in-task")
 def process_pool_in_task(project: Project) -> Iterator[Diagnostic]:
     reported: set[tuple[str, Span]] = set()
-    if project.workers.all_without_children:
-        return  # every worker found is started with -P threads/solo/gevent/eventlet
     for task in project.tasks:
-        if not _runs_in_prefork(task):
+        if not _runs_in_prefork(task) or _deployed_without_children(project, task):
             continue
         for function, call_path in _reachable(project, task):
             for pool in function.pools:

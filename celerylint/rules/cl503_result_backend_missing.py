@@ -15,6 +15,7 @@ from celerylint.rules._call_apps import (
     current_app,
     receiver,
 )
+from celerylint.rules._fleet import may_run
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 
@@ -60,7 +61,7 @@ class _Backends:
         result backend without being part of the configuration resolved.
         """
         project = self.project
-        if project.workers.names_result_backend:
+        if _deployed_backend(project, app):
             return True
         resolved = {app.path}
         for layer in app.configured_layers:
@@ -195,3 +196,27 @@ def _app_locations(apps: list[App]) -> tuple[Related, ...]:
     return tuple(
         Related(app.path, app.span, f"app `{app.id}` has no result backend") for app in apps
     )
+
+
+# The variables a process's environment names a result backend with: Celery's own
+# override, and the name settings modules read it from (`os.environ["RESULT_BACKEND"]`).
+_BACKEND_VARIABLES = ("CELERY_RESULT_BACKEND", "RESULT_BACKEND")
+
+
+def _deployed_backend(project: Project, app: App) -> bool:
+    """A deployed service that runs the app (or one whose app cannot be told) is given a
+    result backend: `--result-backend`, a backend variable in its environment, or
+    settings that resolve to a backend (or to an unknown value) in that environment."""
+    for service in project.services:
+        if not may_run(project, service, app):
+            continue
+        if "result_backend" in service.options:
+            return True
+        if any(service.environment.get(name, "") != "" for name in _BACKEND_VARIABLES):
+            return True
+        running = project.service_app(service)
+        if running is not None:
+            backend = project.as_deployed(running, service).setting("result_backend")
+            if not backend.known or backend.value.value:
+                return True
+    return False

@@ -9,6 +9,7 @@ from typing import NamedTuple, Optional
 from celerylint.diagnostics import Diagnostic, Related
 from celerylint.facts.schema import QueueDecl, Seq, Span
 from celerylint.model.project import Project
+from celerylint.model.routes import Route, exact_keys, route_for
 from celerylint.model.services import Service
 from celerylint.model.settings import App
 from celerylint.rules._fleet import consumed_queues, workers_of
@@ -24,8 +25,7 @@ def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
         if declared is not None:
             names, where = declared
             undeclared = [r for r in [*routed, *_default_queue(app)] if r.queue not in names]
-            # A glob route names a queue only for the tasks it matches, which may be none.
-            for queue, path, span, what, _ in (r for r in undeclared if r.exact):
+            for queue, path, span, what in undeclared:
                 yield diagnostic(
                     "CL603",
                     f"{what} routed to queue {queue!r}, which `task_queues` does not declare "
@@ -35,7 +35,7 @@ def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
                     span,
                     related=(Related(*where, "task_queues is declared here"),),
                 )
-            routed = [r for r in routed if r.queue in names or not r.exact]  # one finding a place
+            routed = [r for r in routed if r.queue in names]  # one finding a place
         workers = workers_of(project, app)
         if not workers:
             continue  # no deployment of this app's workers, or one that cannot be read
@@ -46,7 +46,7 @@ def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
             Related(service.path, service.span, f"worker {service.label} starts here")
             for service, _ in workers
         )
-        for queue, path, span, what, _ in routed:
+        for queue, path, span, what in routed:
             if queue in consumed:
                 continue
             yield diagnostic(
@@ -66,7 +66,6 @@ class Routed(NamedTuple):
     path: str
     span: Span
     what: str
-    exact: bool = True  # False for a glob `task_routes` key
 
 
 def _declared_queues(project: Project, app: App) -> Optional[tuple[set[str], tuple[str, Span]]]:
@@ -121,14 +120,7 @@ def _routed(project: Project, app: App) -> Iterator[Routed]:
         queue = _name(option.value.value) if option.value.known else None
         if option.origin in ("task", "base") and queue and option.span and option.path:
             yield Routed(queue, option.path, option.span, f"Task `{task.qualname}` is")
-    routes = app.setting("task_routes")
-    located = routes.location
-    if routes.known and isinstance(routes.value.value, dict) and located is not None:
-        for name, route in routes.value.value.items():
-            queue = _name(route.get("queue") if isinstance(route, dict) else route)
-            if queue and isinstance(name, str):
-                exact = "*" not in name  # Celery matches keys holding `*` as globs
-                yield Routed(queue, *located, f"`{name}` is (task_routes)", exact)
+    yield from _routes(project, app)
     by_qualname = {task.qualname: task for task in project.tasks}
     for site in project.dispatches:
         node = site.call.keywords.get("queue")
@@ -142,6 +134,33 @@ def _routed(project: Project, app: App) -> Iterator[Routed]:
         queue = _name(value.value) if value.known else None
         if queue and node.span is not None:
             yield Routed(queue, site.path, node.span, f"A call of `{called.qualname}` is")
+
+
+def _routes(project: Project, app: App) -> Iterator[Routed]:
+    """The `task_routes` entries that decide a queue, as Celery's router picks them: an
+    exact name (a task the code may not define can be sent by that name), and a glob or
+    a compiled pattern for the app's tasks it is the first match of (unless a task names
+    its own queue)."""
+    routes = app.setting("task_routes")
+    located = routes.location
+    if not routes.known or located is None:
+        return
+    for name in exact_keys(routes.value.value) or ():
+        known, route = route_for(routes.value.value, name)
+        if known and route is not None and route.key == name and route.queue:
+            yield Routed(route.queue, *located, f"`{name}` is (task_routes)")
+    globbed: dict[Route, list[str]] = {}
+    for task in project.tasks:
+        own = project.option(task, "queue", app)
+        if task.apps != [app] or (own.origin != "default" and (not own.known or own.value.value)):
+            continue  # the task's own queue wins over any route
+        known, route = route_for(routes.value.value, task.name)
+        if known and route is not None and not route.exact and route.queue:
+            globbed.setdefault(route, []).append(f"`{task.name}`")
+    for route, names in globbed.items():
+        tasks = f"Task {names[0]} is" if len(names) == 1 else f"Tasks {', '.join(names)} are"
+        assert route.queue is not None
+        yield Routed(route.queue, *located, f"{tasks} (task_routes `{route.key}`)")
 
 
 def _name(value: object) -> Optional[str]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from celerylint.config import Config, display_path
-from celerylint.manifests import is_deployment_file
+from celerylint.facts.deploy import is_deployment_file
 from celerylint.sources.fs_errors import link_message, may_hold_python, os_message
 from celerylint.sources.ignore_files import (
     IgnoreFiles,
