@@ -440,3 +440,46 @@ def test_an_overlay_patching_a_base_service_is_not_a_process_of_its_own(tmp_path
     assert os.path.basename(found["celerybeat"].path) == "docker-compose.yml"  # type: ignore[attr-defined]
     assert found["worker"].role == "worker"  # type: ignore[attr-defined]
     assert not found["mystery"].command_known  # type: ignore[attr-defined]
+
+
+def test_an_image_only_service_named_like_a_worker_runs_something_unknown(
+    tmp_path: Path,
+) -> None:
+    # The image's own command is not in the repository: infrastructure runs nothing of
+    # the app, but `celery: image: myapp` may be the worker (CL603 must stay silent).
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n"
+                "  redis:\n    image: redis:7\n"
+                "  celery:\n    image: myapp:latest\n"
+                "  jobs:\n    image: registry/app-worker:1\n"
+            ),
+        },
+    )
+    assert found["redis"].command_known  # type: ignore[attr-defined]
+    assert found["redis"].role == "other"  # type: ignore[attr-defined]
+    assert not found["celery"].command_known  # type: ignore[attr-defined]
+    assert not found["jobs"].command_known  # type: ignore[attr-defined]
+
+
+def test_an_image_only_worker_keeps_queue_without_consumer_silent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "proj/__init__.py": "",
+        "proj/celery.py": APP,
+        "docker-compose.yml": (
+            "services:\n"
+            "  worker:\n    image: myapp\n    command: celery -A proj.celery worker -Q default\n"
+        ),
+    }
+    write(tmp_path, files)
+    codes, _ = run(tmp_path, capsys)
+    assert any(code.startswith("CL603") for code in codes), codes
+    (tmp_path / "docker-compose.yml").write_text(
+        files["docker-compose.yml"] + "  celery:\n    image: myapp\n"
+    )
+    codes, _ = run(tmp_path, capsys)
+    assert not any(code.startswith("CL603") for code in codes), codes

@@ -482,6 +482,11 @@ def _compose_service(
         # What it runs is in the file it completes (an image's own command is read as in
         # any compose file): not known.
         argv = (None,)
+    elif not argv and image is not None and _named_like_celery(name, image[2]["image"]):
+        # The image's own command is not in the repository. An image-only service is
+        # usually infrastructure (redis, postgres) and runs nothing of the app, but one
+        # named like a worker (`celery: image: myapp`) may well run one: unknown.
+        argv = (None,)
     # The finding points at the command where it is written, else at the service.
     path, line, service = command_layer or entry_layer or layers[0]
     command_line = line_of(service, "command", line_of(service, "entrypoint", line))
@@ -495,6 +500,14 @@ def _compose_service(
     return DeployedProcess(
         name, "compose", path, command_line, argv, tuple(env), complete, tuple(profiles)
     )
+
+
+_CELERY_HINTS = ("celery", "worker", "beat", "flower", "scheduler", "queue")
+
+
+def _named_like_celery(service: str, image: object) -> bool:
+    text = f"{service} {image if isinstance(image, str) else ''}".lower()
+    return any(hint in text for hint in _CELERY_HINTS)
 
 
 def _env_files(
