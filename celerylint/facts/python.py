@@ -72,6 +72,8 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         self.decorator_names = frozenset(d.rsplit(".", 1)[-1] for d in task_decorators)
         self.tree = tree
         self._source_names_backend = _BACKEND_TEXT.search(source) is not None
+        # No `atomic` in the text, no transaction to look for (a walk of every node saved).
+        self._source_mentions_atomic = "atomic" in source
         self.module = module
         self.is_package = is_package
         positions = Positions(source)
@@ -139,7 +141,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             dynamic=self.dynamic,
             result_reads=tuple(results.reads(self.tree, self._call_nodes, self._all_nodes)),
             chords=tuple(results.chords(self._call_nodes, self._all_nodes)),
-            transaction_dispatches=tuple(transactions.dispatches(self.tree, self._all_nodes)),
+            transaction_dispatches=tuple(transactions.dispatches(self.tree, self._all_nodes))
+            if self._source_mentions_atomic
+            else (),
             names_result_backend=self._source_names_backend
             and names_result_backend(self._all_nodes),
             discovery=self._discovery(),
