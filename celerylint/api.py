@@ -21,10 +21,9 @@ from celerylint.rules.meta import BY_CODE
 if TYPE_CHECKING:
     from celerylint.config import Config
     from celerylint.fixer import FixOptions, FixResult
-    from celerylint.sources.project import ProjectSources
     from celerylint.store import Progress
 
-__all__ = ["CheckResult", "check", "check_sources", "describe", "fix"]
+__all__ = ["CheckResult", "check", "describe", "fix"]
 
 
 def check(
@@ -96,20 +95,6 @@ def _replayed(
         )
     )
     return result
-
-
-def check_sources(
-    sources: ProjectSources,
-    config: Config,
-    *,
-    selected: Callable[[str], bool] = lambda code: True,
-    overlay: Optional[dict[str, bytes]] = None,
-) -> CheckResult:
-    """`check` on sources gathered before (`gather_sources`): the language server walks
-    the project once, and again only when files are created or deleted. Never replayed."""
-    from celerylint.pipeline import run
-
-    return run(sources, config, selected, True, overlay, None)
 
 
 def fix(

@@ -62,11 +62,16 @@ class FactsCache:
 
     def __init__(self, directory: Optional[Path], key: str) -> None:
         self.directory = directory
+        self.key = key
         self.file = directory / f"facts-{key}.json" if directory else None
         self.entries: dict[str, CacheEntry] = {}
         self.dirty = False
         if self.file is not None:
             self._load()
+
+    def same_as(self, directory: Optional[Path], key: str) -> bool:
+        """This cache is the one `FactsCache(directory, key)` would load."""
+        return self.directory == directory and self.key == key
 
     def _load(self) -> None:
         assert self.file is not None

@@ -4,7 +4,9 @@
         -> rules (diagnostics) -> scope and per-file-ignores -> suppressions
         -> fixes that need call layouts -> CheckResult
 
-`run` runs them once. Imported only by runs that compute: a replayed run
+`run` runs them once; the language server runs them one by one (`load_facts`,
+`build_project`, `report`), keeping facts and project inputs between checks.
+Imported only by runs that compute: a replayed run
 (`api.check`) never loads the model, the rules or the extractors.
 """
 
@@ -12,13 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from celerylint.check_result import CheckResult
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
 from celerylint.facts.deploy import read_deployments
-from celerylint.facts.schema import FileFacts, Suppression
+from celerylint.facts.schema import DeploymentFacts, FileFacts, Suppression
 from celerylint.model.project import Project
 from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
@@ -41,9 +45,21 @@ def run(
 ) -> CheckResult:
     store = load_facts(sources, config, use_cache, overlay, progress)
     project = build_project(store, sources, config)
-    found = find_problems(project, store, selected)
+    result = report(project, store, sources, config, selected)
     # Saved only now: the model and the rules load skipped modules on demand.
     store.cache.save()
+    return result
+
+
+def report(
+    project: Project,
+    store: FactStore,
+    sources: ProjectSources,
+    config: Config,
+    selected: Callable[[str], bool],
+) -> CheckResult:
+    """The rules' findings under the scope, per-file-ignores and suppressions applied."""
+    found = find_problems(project, store, selected)
     ignored = per_file_ignores(config)
     reported = in_scope(found, sources.scope, ignored)
     diagnostics = suppress_file_by_file(
@@ -73,15 +89,45 @@ def load_facts(
     use_cache: bool,
     overlay: Optional[dict[str, bytes]],
     progress: Optional[Progress] = None,
+    previous: Optional[FactStore] = None,
+    disk_unchanged: bool = False,
 ) -> FactStore:
-    """Facts of every file that can matter: cached, or extracted now (in parallel)."""
-    store = FactStore(sources.files, config, use_cache, overlay)
+    """Facts of every file that can matter: cached, or extracted now (in parallel).
+
+    `previous`: the store of the last check in this process, whose decoded cache
+    and open buffers' facts are reused; with `disk_unchanged`, its facts of the
+    files read from disk too (see `FactStore`)."""
+    store = FactStore(sources.files, config, use_cache, overlay, previous, disk_unchanged)
     store.load(progress)
     return store
 
 
-def build_project(store: FactStore, sources: ProjectSources, config: Config) -> Project:
-    """The project model; it loads the facts of further modules on demand."""
+@dataclass(frozen=True)
+class ProjectInputs:
+    """What the model reads besides Python files: deployment files and dependency pins."""
+
+    deployment: DeploymentFacts
+    dependency_files: list[Path]
+
+
+def read_inputs(sources: ProjectSources, config: Config) -> ProjectInputs:
+    return ProjectInputs(
+        deployment=read_deployments(sources.deployment_files, config.root),
+        dependency_files=dependency_files(config.root),
+    )
+
+
+def build_project(
+    store: FactStore,
+    sources: ProjectSources,
+    config: Config,
+    inputs: Optional[ProjectInputs] = None,
+) -> Project:
+    """The project model; it loads the facts of further modules on demand.
+
+    `inputs`: deployment files and pins read before (the language server reads
+    them again only when they change)."""
+    inputs = inputs or read_inputs(sources, config)
     paths = {source.module: path for path, source in store.files.items() if source.module}
 
     def loader(module: str) -> Optional[FileFacts]:
@@ -102,12 +148,12 @@ def build_project(store: FactStore, sources: ProjectSources, config: Config) -> 
         aliases=sources.aliases,
         roots=sources.roots,
         mentioning=mentioning,
-        deployment=read_deployments(sources.deployment_files, config.root),
+        deployment=inputs.deployment,
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,
         service_groups=config.services,
         external_tasks=config.external_tasks,
-        dependency_files=dependency_files(config.root),
+        dependency_files=inputs.dependency_files,
         fix_defaults={
             "time_limit": config.fix_time_limit,
             "soft_time_limit": config.fix_soft_time_limit,

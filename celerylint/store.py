@@ -29,9 +29,17 @@ PARALLEL_THRESHOLD = 200
 
 def _fork() -> Any:
     """Fork where the platform has it: workers then start without re-importing anything
-    (Python 3.14 makes forkserver the default on Linux, which costs ~0.1 s per worker)."""
-    import multiprocessing
+    (Python 3.14 makes forkserver the default on Linux, which costs ~0.1 s per worker).
 
+    Not from a process running other threads (the language server): a forked child
+    inherits their locks held, and can wait on them forever. Such a process starts
+    its workers from a fresh interpreter instead, once, on a cold load.
+    """
+    import multiprocessing
+    import threading
+
+    if threading.active_count() > 1:
+        return multiprocessing.get_context("spawn")
     try:
         return multiprocessing.get_context("fork")
     except ValueError:
@@ -89,8 +97,22 @@ def _counted(results: Iterator[Settled], total: int, progress: Optional[Progress
     return done
 
 
+# An open buffer's extracted facts, kept while its text stays the same:
+# (text, module, is_package) -> facts.
+Buffer = tuple[bytes, str, bool]
+
+
 class FactStore:
-    """Facts for every discovered file: from the cache, eagerly, or on demand."""
+    """Facts for every discovered file: from the cache, eagerly, or on demand.
+
+    One store serves one check. A long-lived process (the language server)
+    passes the previous check's store as `previous`: its cache entries are
+    already decoded in memory (a load then only stats files) and its open
+    buffers' facts are reused while their text is the same. With
+    `disk_unchanged` (the caller checked with `changed_on_disk`) the files are
+    not even stat'ed: the previous store's facts of every file not open are
+    taken as they are.
+    """
 
     def __init__(
         self,
@@ -98,6 +120,8 @@ class FactStore:
         config: Config,
         use_cache: bool,
         overlay: Optional[dict[str, bytes]] = None,
+        previous: Optional[FactStore] = None,
+        disk_unchanged: bool = False,
     ) -> None:
         self.files = {f.path: f for f in files}
         self.root = str(config.root)
@@ -107,13 +131,32 @@ class FactStore:
         self.task_decorators = tuple(config.task_decorators)
         cache_dir = config.cache_dir or (config.root / ".celerylint_cache")
         key = fingerprint(sorted(config.task_decorators))
-        self.cache = FactsCache(cache_dir if use_cache else None, key)
+        directory = cache_dir if use_cache else None
+        self.cache: FactsCache
+        self.buffers: dict[str, tuple[Buffer, FileFacts]] = {}
+        if previous is not None and previous.cache.same_as(directory, key):
+            self.cache = previous.cache
+            self.buffers = {
+                path: previous.buffers[path] for path in self.overlay if path in previous.buffers
+            }
+        else:
+            self.cache = FactsCache(directory, key)
         self.facts: dict[str, FileFacts] = {}
         self.relevant: list[str] = []
         self.parsed = 0
         # (mtime_ns, size) of each file as it was stat'ed: the cache entry's key. Not the
         # stat_result: 4,000 of those are 2.7 MB, the largest thing a cold run holds.
         self._stats: dict[str, tuple[int, int]] = {}
+        # The store whose facts of files read from disk are still true; only during `load`
+        # (a store never holds on to the one before it: memory stays bounded).
+        self._unchanged: Optional[FactStore] = None
+        if (
+            disk_unchanged
+            and previous is not None
+            and previous.cache is self.cache
+            and previous.files == self.files
+        ):
+            self._unchanged = previous
 
     def _job(self, path: str, force: bool = False) -> Job:
         source = self.files[path]
@@ -127,12 +170,18 @@ class FactStore:
     def load(self, progress: Optional[Progress] = None) -> None:
         """Settle every file: cached facts, prefiltered out, or parsed now (in parallel)."""
         pending: list[Job] = []
+        unchanged, self._unchanged = self._unchanged, None
         for path, source in self.files.items():
             if path in self.overlay:
-                self.facts[path] = extract_source(
-                    self.overlay[path], source.module, source.is_package, self.task_decorators
-                )
+                self.facts[path] = self._buffer_facts(path, source)
                 self.relevant.append(path)
+                continue
+            if unchanged is not None and path in unchanged._stats:
+                self._stats[path] = unchanged._stats[path]
+                facts = unchanged.facts.get(path)
+                if facts is not None:
+                    self.facts[path] = facts
+                    self.relevant.append(path)
                 continue
             try:
                 stat = os.stat(path)
@@ -149,6 +198,32 @@ class FactStore:
                 self.relevant.append(path)
         self._settle_all(pending, progress)
         self.cache.prune(set(self.files))
+
+    def changed_on_disk(self) -> bool:
+        """Some file this store read from disk (or could not read) differs there now."""
+        for path in self.files:
+            if path in self.overlay:
+                continue
+            known = self._stats.get(path)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                if known is not None:
+                    return True
+                continue
+            if known != (stat.st_mtime_ns, stat.st_size):
+                return True
+        return False
+
+    def _buffer_facts(self, path: str, source: SourceFile) -> FileFacts:
+        """An open buffer's facts: extracted again only when its text changed."""
+        buffer = (self.overlay[path], source.module, source.is_package)
+        known = self.buffers.get(path)
+        if known is not None and known[0] == buffer:
+            return known[1]
+        facts = extract_source(buffer[0], buffer[1], buffer[2], self.task_decorators)
+        self.buffers[path] = (buffer, facts)
+        return facts
 
     def _settle_all(self, jobs: list[Job], progress: Optional[Progress] = None) -> None:
         settle = functools.partial(

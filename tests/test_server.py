@@ -185,6 +185,13 @@ async def test_diagnostics_actions_and_edits(client: LanguageClient, project: Pa
     assert retry.code_description is not None
     assert retry.code_description.href.endswith("/retry-not-raised.md")
     assert (retry.range.start.line, retry.range.start.character) == (8, 8)
+    # Each check's stage timings go to the editor's LSP log (right after its diagnostics).
+    for _ in range(100):
+        if any("checked in" in m.message and "rules" in m.message for m in client.log_messages):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(client.log_messages)
 
     found = await client.text_document_code_action_async(
         types.CodeActionParams(
@@ -304,3 +311,36 @@ async def test_file_deleted_while_open(client: LanguageClient, project: Path) ->
         types.HoverParams(types.TextDocumentIdentifier(uri=tasks), types.Position(4, 6))
     )
     assert hovered is None or isinstance(hovered.contents, types.MarkupContent)
+
+
+@pytest.fixture
+def many_files(project: Path) -> Path:
+    """Enough files that a cold load reads them in worker processes."""
+    from celerylint.store import PARALLEL_THRESHOLD
+
+    for i in range(PARALLEL_THRESHOLD + 10):
+        (project / "proj" / f"m{i}.py").write_text(f"X = {i}\n")
+    return project
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "celerylint", "server"])
+)
+async def cold_client(lsp_client: LanguageClient, many_files: Path):  # type: ignore[no-untyped-def]
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(), root_uri=many_files.as_uri()
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_a_cold_load_in_worker_processes_finishes(
+    cold_client: LanguageClient, many_files: Path
+) -> None:
+    """The server runs threads: its workers must not be forked from it (they hung)."""
+    tasks = uri(many_files, "tasks.py")
+    open_file(cold_client, tasks, TASKS)
+    assert "CL804" in await until(cold_client, tasks, lambda c: "CL804" in c, seconds=60)
