@@ -1,5 +1,5 @@
 """`python -m celerylint`."""
 
-from celerylint.cli import run
+from celerylint.entry import run
 
 run()

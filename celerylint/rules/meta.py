@@ -8,14 +8,13 @@ table), suppressions and reporters. Its data is generated from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from celerylint._rule_index import RULES
 from celerylint.severity import Severity
 
 
-@dataclass(frozen=True)
-class RuleMeta:
+class RuleMeta(NamedTuple):  # not a dataclass: `rule NAME` starts without importing dataclasses
     code: str
     name: str
     severity: Severity
