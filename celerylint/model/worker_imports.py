@@ -109,8 +109,12 @@ class WorkerImportsBuilder:
                 self._add_root(candidate, app.module, found)
         if named and len(named) == len(workers) and self._binds_app(found, app):
             return found  # every worker names its app, and some name this one
+        # A worker runs from its app's source root: a module of another root (a monorepo's
+        # other service) is never what its `-A` names. Checking those too made this
+        # quadratic in the services: each app resolved every binding of every root.
+        root = self.modules.roots.get(app.module)
         for module in self.project.relevant:
-            if module == app.module:
+            if module == app.module or self.modules.roots.get(module) != root:
                 continue
             display = self.modules.display(module)
             leaf = display.rsplit(".", 1)[-1]
