@@ -25,7 +25,7 @@ __all__ = [
 INIT_FILE = "__init__.py"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per file of the project: no __dict__ each
 class SourceFile:
     """A Python file of the project and the module name it is known by."""
 
