@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from celerylint.model.places import TestPaths
+from celerylint.model.places import PathsOfTests
 
 PROJECT = [
     "/home/ci/tests/checkout/proj/settings/base.py",
@@ -34,9 +34,9 @@ PROJECT = [
     ],
 )
 def test_test_paths(path: str, is_test: bool) -> None:
-    assert (path in TestPaths(PROJECT)) is is_test
+    assert (path in PathsOfTests(PROJECT)) is is_test
 
 
 def test_no_files_no_root() -> None:
-    assert "/src/tests/test_x.py" in TestPaths([])
-    assert "/src/app/tasks.py" not in TestPaths([])
+    assert "/src/tests/test_x.py" in PathsOfTests([])
+    assert "/src/app/tasks.py" not in PathsOfTests([])

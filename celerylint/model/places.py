@@ -19,7 +19,7 @@ _TEST_DIRS = frozenset({"tests", "test", "testing", "t"})
 _TEST_LEAF = re.compile(r"^(test|tests|testing)(_.*)?$|^test_.+$|^.+_tests?$|^conftest$")
 
 
-class TestPaths:
+class PathsOfTests:
     """Tells test-only files apart, below the common directory of the project's files."""
 
     def __init__(self, paths: Iterable[str]) -> None:

@@ -25,7 +25,7 @@ from celerylint.facts.schema import (
 )
 from celerylint.facts.values import Evaluator
 from celerylint.model.namespace import FactsLoader, Modules
-from celerylint.model.places import TestPaths
+from celerylint.model.places import PathsOfTests
 from celerylint.model.references import References
 from celerylint.model.registry import TaskNameRef, TaskRegistry, build_registry, task_name_refs
 from celerylint.model.services import Service, deployed_services, matches_app
@@ -127,9 +127,9 @@ class Project:
         self._worker_imports: dict[str, WorkerImports] = {}
 
     @functools.cached_property
-    def test_paths(self) -> TestPaths:
+    def test_paths(self) -> PathsOfTests:
         """The project's files only a test suite runs (`path in project.test_paths`)."""
-        return TestPaths(self.modules.paths.values())
+        return PathsOfTests(self.modules.paths.values())
 
     @functools.cached_property
     def celery_version_floor(self) -> Optional[tuple[int, ...]]:
