@@ -136,6 +136,9 @@ def build_project(
             return None
         return facts
 
+    def prefetch(modules: list[str]) -> None:
+        store.on_demand_many([paths[module] for module in modules])
+
     relevant = [store.files[p].module for p in store.relevant if store.files[p].module]
 
     def mentioning(text: str) -> list[str]:
@@ -148,6 +151,7 @@ def build_project(
         aliases=sources.aliases,
         roots=sources.roots,
         mentioning=mentioning,
+        prefetch=prefetch,
         deployment=inputs.deployment,
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,

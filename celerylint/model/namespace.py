@@ -114,6 +114,7 @@ class Modules:
         loader: FactsLoader,
         aliases: Optional[dict[str, str]] = None,
         roots: Optional[dict[str, str]] = None,
+        prefetch: Optional[Callable[[list[str]], None]] = None,
     ) -> None:
         # Module key -> absolute path. A key is the dotted module name, or, when
         # several source roots define the same name (a monorepo's services, test
@@ -127,6 +128,8 @@ class Modules:
             if "@" in key:
                 self._by_name.setdefault(key.split("@", 1)[0], []).append(key)
         self._loader = loader
+        # Loads the facts of several modules at once (in parallel, on a cold run).
+        self._prefetch = prefetch
         self._facts: dict[str, Optional[FileFacts]] = {}
         self._namespaces: dict[str, Namespace] = {}
         self._in_progress: set[str] = set()
@@ -136,6 +139,12 @@ class Modules:
         if module not in self._facts:
             self._facts[module] = self._loader(module) if module in self.paths else None
         return self._facts[module]
+
+    def prefetch(self, modules: list[str]) -> None:
+        """Ask for the facts of several modules together, before `facts` is asked for each."""
+        wanted = [m for m in modules if m in self.paths and m not in self._facts]
+        if wanted and self._prefetch is not None:
+            self._prefetch(wanted)
 
     def module_of(self, path: str) -> Optional[str]:
         """The module key of a file."""

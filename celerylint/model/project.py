@@ -94,6 +94,7 @@ class Project:
         external_tasks: tuple[str, ...] = (),
         deployment: Optional[DeploymentFacts] = None,
         dependency_files: Sequence[Path] = (),
+        prefetch: Optional[Callable[[list[str]], None]] = None,
     ) -> None:
         self._mentioning = mentioning
         # Every process the deployment files start (model.services).
@@ -106,7 +107,7 @@ class Project:
             "soft_time_limit": 240,
             "max_retries": 5,
         }
-        self.modules = Modules(paths, loader, aliases or {}, roots or {})
+        self.modules = Modules(paths, loader, aliases or {}, roots or {}, prefetch)
         self.evaluator = Evaluator(self._resolve_name, self._resolve_ref)
         self.relevant = sorted(m for m in relevant if m in paths)
         self.task_decorators = frozenset(task_decorators)

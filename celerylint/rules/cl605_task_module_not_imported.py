@@ -15,11 +15,11 @@ from celerylint.rules.registry import rule
 def task_module_not_imported(project: Project) -> Iterator[Diagnostic]:
     if not project.apps:
         return
-    imports = [project.worker_imports(app) for app in project.apps]
-    if any(found.open_reason is not None for found in imports):
-        return  # some worker imports modules that cannot be seen: any module may be one
     reachable: set[str] = set()
-    for found in imports:
+    for app in project.apps:  # one at a time: each closure may parse hundreds of modules
+        found = project.worker_imports(app)
+        if found.open_reason is not None:
+            return  # some worker imports modules that cannot be seen: any module may be one
         reachable |= found.modules
     first: dict[str, Task] = {}
     for task in project.tasks:
@@ -30,14 +30,14 @@ def task_module_not_imported(project: Project) -> Iterator[Diagnostic]:
         if task.module not in first or task.span < first[task.module].span:
             first[task.module] = task
     for module, task in sorted(first.items()):
-        app = task.apps[0] if task.apps else None
-        if app is None:
+        owner = task.apps[0] if task.apps else None
+        if owner is None:
             continue
-        how = "; ".join(project.worker_imports(app).how)
+        how = "; ".join(project.worker_imports(owner).how)
         display = project.modules.display(module)
         yield diagnostic(
             "CL605",
-            f"No worker of `{app.id}` imports `{display}` ({how}), so its tasks are never "
+            f"No worker of `{owner.id}` imports `{display}` ({how}), so its tasks are never "
             f'registered: the worker refuses them ("Received unregistered task of type '
             f"'{task.name or task.qualname}'\"); add the module to `include` or import it "
             "from a module the worker imports",

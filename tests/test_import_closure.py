@@ -1,0 +1,53 @@
+"""A worker's import closure asks for the facts of each import level together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from celerylint import pipeline
+from celerylint.config import Config
+from celerylint.sources.project import gather_sources
+from celerylint.store import FactStore
+
+HELPERS = 24  # above the parallel threshold for parsed files
+
+
+def _project(root: Path, imported: bool) -> None:
+    (root / "proj").mkdir()
+    (root / "proj" / "__init__.py").write_text("")
+    helpers = "".join(f"from proj import helper{i}\n" for i in range(HELPERS))
+    (root / "proj" / "celery.py").write_text(
+        "from celery import Celery\n"
+        + helpers
+        + ("import proj.jobs\n" if imported else "")
+        + "app = Celery('proj', include=[])\n"
+    )
+    for i in range(HELPERS):  # nothing Celery in them: only the closure parses them
+        (root / "proj" / f"helper{i}.py").write_text(f"VALUE = {i}\n")
+    (root / "proj" / "jobs.py").write_text(
+        "from proj.celery import app\n\n@app.task(time_limit=5)\ndef job():\n    pass\n"
+    )
+
+
+@pytest.mark.parametrize("imported", [True, False])
+def test_closure_levels_are_loaded_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, imported: bool
+) -> None:
+    _project(tmp_path, imported)
+    batches: list[int] = []
+    many = FactStore.on_demand_many
+
+    def recorded(store: FactStore, paths: list[str]) -> None:
+        batches.append(len([p for p in paths if p not in store.facts]))
+        many(store, paths)
+
+    monkeypatch.setattr(FactStore, "on_demand_many", recorded)
+    config = Config(root=tmp_path, config_file=None)
+    sources = gather_sources([tmp_path], config)
+    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
+    project = pipeline.build_project(store, sources, config)
+    codes = [d.code for d in pipeline.find_problems(project, store, lambda code: True)]
+    assert max(batches) >= HELPERS  # one level: every helper asked for at once
+    assert ("CL605" in codes) is not imported
