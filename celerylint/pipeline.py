@@ -141,8 +141,11 @@ def build_project(
 
     relevant = [store.files[p].module for p in store.relevant if store.files[p].module]
 
-    def mentioning(text: str) -> list[str]:
-        return [store.files[p].module for p in store.mentioning(text) if store.files[p].module]
+    def mentioning(texts: list[str]) -> dict[str, list[str]]:
+        return {
+            text: [store.files[p].module for p in found if store.files[p].module]
+            for text, found in store.mentioning(texts).items()
+        }
 
     return Project(
         paths,

@@ -281,19 +281,22 @@ class FactStore:
         entry = CacheEntry(key[0], key[1], sha, source.module, source.is_package, facts)
         self.cache.store(path, entry)
 
-    def mentioning(self, text: str) -> list[str]:
-        """Paths of every discovered file whose bytes contain `text` (prefiltered or not).
+    def mentioning(self, texts: list[str]) -> dict[str, list[str]]:
+        """For each text, the paths of every discovered file whose bytes contain it
+        (prefiltered or not).
 
-        For rules that must know that *no* file uses a name (a rename's safety);
-        it reads every file, so only call it when such a question arises.
+        For rules that must know that *no* file uses a name (a rename's safety); it
+        reads every file, once for all the texts asked together, so only call it
+        when such a question arises and ask what you can at once.
         """
-        needle = text.encode()
-        found = []
+        needles = [(text, text.encode()) for text in dict.fromkeys(texts)]
+        found: dict[str, list[str]] = {text: [] for text, _ in needles}
         for path in self.files:
             data = self.read(path)
-            # Unreadable: it might mention it.
-            if data is None or needle in data:
-                found.append(path)
+            for text, needle in needles:
+                # Unreadable: it might mention it.
+                if data is None or needle in data:
+                    found[text].append(path)
         return found
 
     def read(self, path: str) -> Optional[bytes]:

@@ -90,7 +90,7 @@ class Project:
         fix_defaults: Optional[dict[str, int]] = None,
         aliases: Optional[dict[str, str]] = None,
         roots: Optional[dict[str, str]] = None,
-        mentioning: Optional[Callable[[str], list[str]]] = None,
+        mentioning: Optional[Callable[[list[str]], dict[str, list[str]]]] = None,
         external_tasks: tuple[str, ...] = (),
         deployment: Optional[DeploymentFacts] = None,
         dependency_files: Sequence[Path] = (),
@@ -139,11 +139,12 @@ class Project:
         file can be large, and only some fixes depend on the version."""
         return celery_version_floor(self._dependency_files)
 
-    def modules_mentioning(self, text: str) -> list[str]:
-        """Every project module whose source contains `text`, parsed or not (slow)."""
+    def modules_mentioning(self, texts: list[str]) -> dict[str, list[str]]:
+        """For each text, every project module whose source contains it, parsed or not
+        (slow: every file is read, once for all the texts asked together)."""
         if self._mentioning is None:
-            return list(self.modules.paths)
-        return self._mentioning(text)
+            return {text: list(self.modules.paths) for text in texts}
+        return self._mentioning(texts)
 
     @functools.cached_property
     def result_readers(self) -> ResultReaders:
@@ -424,8 +425,8 @@ class Project:
                     names.add(name)
         relevant = set(self.relevant)
         users: set[str] = set()
-        for name in sorted(names):
-            users.update(m for m in self.modules_mentioning(name) if m not in relevant)
+        for found in self.modules_mentioning(sorted(names)).values() if names else ():
+            users.update(m for m in found if m not in relevant)
         return sorted(users)
 
     def _base_of(self, declared: Optional[DeclaredOption]) -> Optional[str]:

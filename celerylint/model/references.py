@@ -19,7 +19,9 @@ from celerylint.model.namespace import Modules
 class References:
     """Where names are used in the project's modules, scanned on demand."""
 
-    def __init__(self, modules: Modules, mentioning: Callable[[str], list[str]]) -> None:
+    def __init__(
+        self, modules: Modules, mentioning: Callable[[list[str]], dict[str, list[str]]]
+    ) -> None:
         self._modules = modules
         self._mentioning = mentioning
         # module -> name -> spans of module-level name references (`Name` nodes)
@@ -69,10 +71,15 @@ class References:
 
     def mentioning(self, text: str) -> set[str]:
         """Project modules whose source contains `text`, parsed by the prefilter or not."""
-        found = self._mentions.get(text)
-        if found is None:
-            found = self._mentions[text] = set(self._mentioning(text))
-        return found
+        self.ask_mentioning([text])
+        return self._mentions[text]
+
+    def ask_mentioning(self, texts: list[str]) -> None:
+        """Find which modules mention each text, in one reading of the files for all."""
+        unknown = [text for text in texts if text not in self._mentions]
+        if unknown:
+            for text, found in self._mentioning(unknown).items():
+                self._mentions[text] = set(found)
 
 
 Walked = Union[msgspec.Struct, dict[object, object], tuple[object, ...], object]

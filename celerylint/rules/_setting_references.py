@@ -48,6 +48,8 @@ def read_elsewhere(
     """
     refs = project.references
     inside = set(modules) | {module for module, _name in classes}
+    keys = list(keys)
+    refs.ask_mentioning([text for key in keys for text in ("." + key, key)])
     for key in keys:
         if refs.mentioning("." + key) - inside:
             return True

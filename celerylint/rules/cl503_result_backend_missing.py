@@ -86,10 +86,9 @@ class _Backends:
 
     def _mentioning(self) -> list[str]:
         if self._mentions is None:
-            found: set[str] = set()
-            for text in ("RESULT_BACKEND", "result_backend", "result-backend"):
-                found.update(self.project.modules_mentioning(text))
-            self._mentions = sorted(found)
+            texts = ["RESULT_BACKEND", "result_backend", "result-backend"]
+            found = self.project.modules_mentioning(texts).values()
+            self._mentions = sorted({module for modules in found for module in modules})
         return self._mentions
 
 
