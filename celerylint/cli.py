@@ -10,6 +10,7 @@ rich, yaml, libcst) are imported only by the commands that need them, so
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -148,9 +149,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
     except BrokenPipeError:
         # Output piped into `head`: not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return EXIT_ERROR
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        _drop_stdout()
+        print(f"celerylint: error: cannot write the output: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+# What writing the report can fail with (a full disk or quota, a broken device).
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null: its buffer cannot be flushed, and must not be at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _load(config_path: Optional[Path], paths: Sequence[Path]) -> object:

@@ -41,4 +41,7 @@ def _write(text: str) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         return 2  # piped into `head`, as the CLI does
+    except OSError as exc:  # a full disk: one line, as the CLI says it
+        sys.stderr.write(f"celerylint: error: cannot write the output: {exc.strerror}\n")
+        return 2
     return 0

@@ -850,3 +850,26 @@ def test_libcst_is_imported_only_for_files_ast_rejects() -> None:
         """
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["rule", "CL101"], ["rules"], ["check", "--no-cache", "."]],
+    ids=["version", "rule", "rules", "check"],
+)
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "tasks.py").write_text(
+        "from celery import shared_task\n\n@shared_task\ndef add(x, y):\n    return x + y\n"
+    )
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [str(CELERYLINT), *args],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 2
+    assert run.stderr == "celerylint: error: cannot write the output: No space left on device\n"
