@@ -14,6 +14,7 @@ a half-written cache (the last writer wins; both results are valid).
 from __future__ import annotations
 
 import contextlib
+import functools
 from pathlib import Path
 from typing import Optional
 
@@ -50,7 +51,11 @@ class CacheFile(msgspec.Struct, frozen=True):
     entries: dict[str, CacheEntry]
 
 
-_DECODER = msgspec.json.Decoder(CacheFile)
+@functools.cache
+def _decoder() -> msgspec.json.Decoder[CacheFile]:
+    """Built when first needed: analysing the facts' types costs 4 ms, which a replayed
+    run (it imports this module for its directory helpers) never needs."""
+    return msgspec.json.Decoder(CacheFile)
 
 
 def _encode(cache: CacheFile) -> bytes:
@@ -78,7 +83,7 @@ class FactsCache:
         try:
             with open(self.file, "rb") as handle:
                 data = handle.read()
-            self.entries = _DECODER.decode(data).entries
+            self.entries = _decoder().decode(data).entries
         except (OSError, msgspec.DecodeError):
             return
         # Entries of other facts versions cannot share the file name (the version is
