@@ -53,7 +53,8 @@ def _fork() -> Any:
 Job = tuple[str, str, bool, str, Optional[str], bool]
 # What settling a file gives: (sha, status, facts), the facts as msgpack where they
 # encode: msgspec is several times faster than pickle between processes. Names
-# from undecodable file names hold surrogates, which msgpack refuses: sent as is.
+# from undecodable file names hold surrogates, and constants may be integers beyond
+# 64 bits, both of which msgpack refuses: such facts are sent as they are.
 Settled = tuple[Optional[str], str, Union[bytes, FileFacts, None]]
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -63,7 +64,7 @@ _DECODER = msgspec.msgpack.Decoder(FileFacts)
 def _packed(facts: FileFacts) -> Union[bytes, FileFacts]:
     try:
         return _ENCODER.encode(facts)
-    except UnicodeEncodeError:
+    except (UnicodeEncodeError, OverflowError):
         return facts
 
 

