@@ -26,21 +26,28 @@ import shlex
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Optional
 
 from celerylint.server.protocol import DEBOUNCE
 
+# A task of its own (whatever the module defines) whose retry is not raised: CL804
+# appears and goes with each edit, so every check publishes something new.
 EDIT = """
 
-@app.task(bind=True, time_limit=60)
+from celery import shared_task as _keystroke_task
+
+
+@_keystroke_task(bind=True, time_limit=60)
 def keystroke_probe(self, n):
     try:
         return n
     except ConnectionError as exc:
         self.retry(exc=exc)
 """
+TIMEOUT = 60  # seconds to wait for diagnostics (a cold first load included)
 STAGES = re.compile(
     r"checked in (?P<total>[\d.]+) s \(store (?P<store>[\d.]+), model (?P<model>[\d.]+), "
     r"rules (?P<rules>[\d.]+), publish (?P<publish>[\d.]+)\)"
@@ -66,7 +73,7 @@ class Client:
         while True:
             line = self.process.stdout.readline()
             if not line:
-                raise SystemExit("the server exited")
+                raise SystemExit(f"the server exited (or published nothing within {TIMEOUT} s)")
             if not line.strip():
                 break
             name, _, value = line.decode().partition(":")
@@ -82,12 +89,18 @@ class Client:
         return message
 
     def diagnostics(self, uri: str) -> list[Any]:
-        while True:
-            message = self.receive()
-            published = message.get("method") == "textDocument/publishDiagnostics"
-            if published and message["params"]["uri"] == uri:
-                found: list[Any] = message["params"]["diagnostics"]
-                return found
+        # A server that never publishes is a failed measurement, not a hang: stopped.
+        watchdog = threading.Timer(TIMEOUT, self.process.kill)
+        watchdog.start()
+        try:
+            while True:
+                message = self.receive()
+                published = message.get("method") == "textDocument/publishDiagnostics"
+                if published and message["params"]["uri"] == uri:
+                    found: list[Any] = message["params"]["diagnostics"]
+                    return found
+        finally:
+            watchdog.cancel()
 
 
 def median(values: list[float]) -> str:
