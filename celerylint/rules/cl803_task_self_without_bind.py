@@ -10,81 +10,54 @@ from celerylint.fixes.call_layout import CallLayouts
 from celerylint.fixes.edits import make_fix, replace
 from celerylint.fixes.task_decorator import decorator_keyword_edits
 from celerylint.model.project import Project
-from celerylint.model.tasks import Task
+from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES, Task
 from celerylint.rules._plain_tasks import celery_task, decorators_below
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 
 # Public attributes of celery.app.task.Task (Celery 5.x): `self.<one of these>` in
-# a task function says that `self` was meant to be the task.
-TASK_ATTRIBUTES = frozenset(
+# a task function says that `self` was meant to be the task. Its data attributes are
+# the model's (checked against the installed Celery); these are its methods and
+# exception classes.
+TASK_ATTRIBUTES = CELERY_TASK_ATTRIBUTES | frozenset(
     {
         "AsyncResult",
         "MaxRetriesExceededError",
         "OperationalError",
-        "Request",
-        "Strategy",
-        "abstract",
-        "acks_late",
-        "acks_on_failure",
-        "acks_on_failure_or_timeout",
-        "acks_on_timeout",
         "add_around",
         "add_to_chord",
         "add_trail",
         "after_return",
         "annotate",
-        "app",
         "apply",
         "apply_async",
         "backend",
         "before_start",
         "bind",
         "chunks",
-        "default_retry_delay",
         "delay",
-        "expires",
-        "from_config",
-        "ignore_result",
         "map",
-        "max_retries",
-        "name",
         "on_bound",
         "on_failure",
         "on_replace",
         "on_retry",
         "on_success",
         "pop_request",
-        "priority",
         "push_request",
-        "rate_limit",
-        "reject_on_worker_lost",
         "replace",
         "request",
-        "request_stack",
-        "resultrepr_maxsize",
         "retry",
-        "retry_on_worker_lost",
         "run",
         "s",
         "send_event",
-        "send_events",
-        "serializer",
         "shadow_name",
         "si",
         "signature",
         "signature_from_request",
-        "soft_time_limit",
         "starmap",
         "start_strategy",
-        "store_errors_even_if_ignored",
         "subtask",
         "subtask_from_request",
-        "throws",
-        "time_limit",
-        "track_started",
-        "trail",
-        "typing",
         "update_state",
     }
 )
