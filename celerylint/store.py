@@ -324,9 +324,5 @@ class FactStore:
 
     def on_demand(self, path: str) -> Optional[FileFacts]:
         """Facts of a file the prefilter skipped but the model needs after all."""
-        facts = self.facts.get(path)
-        if facts is None and path in self.files:
-            job = self._job(path, force=True)
-            self._settle_all([(*job[:4], None, True)])
-            facts = self.facts.get(path)
-        return facts
+        self.on_demand_many([path])
+        return self.facts.get(path)
