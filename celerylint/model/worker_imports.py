@@ -327,8 +327,6 @@ class WorkerImportsBuilder:
     ) -> bool:
         """Mark `module` imported and queue what importing it imports; False when what it
         imports cannot be known (then `result.open_reason` says why)."""
-        if module in seen:
-            return True
         seen.add(module)
         pending.extend(self._parents(module))
         facts = self.modules.facts(module)
