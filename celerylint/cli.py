@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, TextIO
 
 from celerylint import __version__, check_options
+from celerylint.entry import say_output_failed
 from celerylint.report import FORMATS
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if exc.errno not in _OUTPUT_ERRNOS:
             raise
         _drop_stdout()
-        print(f"celerylint: error: cannot write the output: {exc.strerror}", file=sys.stderr)
+        say_output_failed(exc)
         return EXIT_ERROR
 
 

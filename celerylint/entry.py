@@ -41,7 +41,12 @@ def _write(text: str) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         return 2  # piped into `head`, as the CLI does
-    except OSError as exc:  # a full disk: one line, as the CLI says it
-        sys.stderr.write(f"celerylint: error: cannot write the output: {exc.strerror}\n")
+    except OSError as exc:  # a full disk
+        say_output_failed(exc)
         return 2
     return 0
+
+
+def say_output_failed(exc: OSError) -> None:
+    """The one line for output that could not be written (the CLI says it too)."""
+    sys.stderr.write(f"celerylint: error: cannot write the output: {exc.strerror}\n")
