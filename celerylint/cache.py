@@ -22,18 +22,15 @@ import msgspec
 
 from celerylint import __version__
 from celerylint.atomic import atomic_write
-from celerylint.digest import content_digest, name_digest
+from celerylint.digest import name_digest
 from celerylint.facts.schema import FACTS_VERSION, FileFacts
 
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# celerylint cache\n"
 
 
 def fingerprint(*parts: object) -> str:
+    """A short name for a record of `parts`, new with each celerylint and facts version."""
     return name_digest((__version__, FACTS_VERSION, *parts))
-
-
-def content_hash(data: bytes) -> str:
-    return content_digest(data)
 
 
 class CacheEntry(msgspec.Struct, frozen=True, array_like=True):

@@ -22,12 +22,9 @@ from typing import Any, Optional
 
 import msgspec
 
-from celerylint import __version__
 from celerylint.atomic import atomic_write
-from celerylint.cache import keep_newest, prepare_directory
+from celerylint.cache import fingerprint, keep_newest, prepare_directory
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
-from celerylint.digest import name_digest
-from celerylint.facts.schema import FACTS_VERSION
 from celerylint.sources.watch import Watched, unchanged
 
 # Records kept per cache directory (a pre-commit run per distinct file set adds one).
@@ -59,7 +56,7 @@ def code_files() -> list[str]:
 
 def record_name(*question: object) -> str:
     """The record file for one question (configuration, selection, scope)."""
-    return f"run-{name_digest((__version__, FACTS_VERSION, question))}.json"
+    return f"run-{fingerprint(question)}.json"
 
 
 class RunCache:

@@ -13,8 +13,9 @@ from typing import Any, Optional, Union
 
 import msgspec
 
-from celerylint.cache import CacheEntry, FactsCache, content_hash, fingerprint
+from celerylint.cache import CacheEntry, FactsCache, fingerprint
 from celerylint.config import Config
+from celerylint.digest import content_digest
 from celerylint.facts import extract_source
 from celerylint.facts.schema import FileFacts, failed
 from celerylint.sources.modules import SourceFile
@@ -81,7 +82,7 @@ def _settle(job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...
             data = handle.read()
     except OSError as exc:
         return None, "error", failed(f"cannot read: {exc.strerror or exc}")
-    sha = content_hash(data)
+    sha = content_digest(data)
     if sha == known_sha:
         return sha, "same", None
     if not force and not is_relevant(data, relative, tokens):

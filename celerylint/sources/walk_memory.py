@@ -17,11 +17,9 @@ from typing import Optional
 
 import msgspec
 
-from celerylint import __version__
 from celerylint.atomic import atomic_write
-from celerylint.cache import keep_newest, prepare_directory
+from celerylint.cache import fingerprint, keep_newest, prepare_directory
 from celerylint.config import Config
-from celerylint.digest import name_digest
 from celerylint.sources.discover import Discovery, discover
 from celerylint.sources.modules import SourceFile
 from celerylint.sources.watch import Watched, known_keys, unchanged, watch_known
@@ -42,7 +40,7 @@ _DECODER = msgspec.json.Decoder(_Walk)
 
 
 def _record_file(config: Config) -> Path:
-    return config.effective_cache_dir / f"walk-{name_digest((__version__, config))}.json"
+    return config.effective_cache_dir / f"walk-{fingerprint(config)}.json"
 
 
 def remembered_walk(config: Config) -> Discovery:
