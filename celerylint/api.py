@@ -71,6 +71,7 @@ def _replayed(
             files_parsed=0,
             prefiltered_out=record.prefiltered_out,
             errors=record.errors,
+            watched=record.watched,
         )
     from celerylint.pipeline import run
     from celerylint.sources.project import gather_sources
@@ -84,9 +85,12 @@ def _replayed(
     pins = [str(path) for path in dependency_files(config.root)]  # read for CL601's fix
     inputs = watch([*(f.path for f in sources.files), *sources.deployment_files, *pins])
     result = run(sources, config, selected, True, None, progress)
+    assert result.project is not None
+    also_read = list(result.project.deployment.also_read)
+    result.watched = [*code, *watch_known(sources.watched), *inputs, *also_read]
     cache.save(
         replay.Record(
-            [*code, *watch_known(sources.watched), *inputs],
+            result.watched,
             replay.encode_diagnostics(result.diagnostics),
             result.files_checked,
             result.files_parsed,

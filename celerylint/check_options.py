@@ -140,6 +140,14 @@ def check_usage(args: argparse.Namespace) -> Optional[str]:
     return None
 
 
+def replayable(args: argparse.Namespace) -> bool:
+    """Whether the run writes nothing but its report, so that the same command on an
+    unchanged project may be answered from a record (`command_replay`)."""
+    writes = (args.fix, args.diff, args.add_suppressions, args.write_baseline, args.output_file)
+    reads = (args.baseline, args.stdin_filename, args.no_cache)
+    return not any((*writes, *reads))
+
+
 def read_stdin(args: argparse.Namespace) -> dict[str, bytes]:
     """With --stdin-filename: {absolute path: the bytes on stdin}, the overlay of the run."""
     if args.stdin_filename is None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 if TYPE_CHECKING:
     from celerylint.diagnostics import Diagnostic
     from celerylint.model.project import Project
+    from celerylint.sources.watch import Watched
 
 
 @dataclass
@@ -21,3 +22,6 @@ class CheckResult:
     errors: list[str] = field(default_factory=list)
     # The model the rules ran on (for `describe`); None when the run was replayed.
     project: Optional[Project] = None
+    # Every path the result depends on, with its (mtime, size), when the run was
+    # recorded or replayed (the CLI records the command's output with them).
+    watched: Optional[list[Watched]] = None

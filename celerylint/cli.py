@@ -23,6 +23,7 @@ from celerylint.report import FORMATS
 
 if TYPE_CHECKING:
     from celerylint.check_result import CheckResult
+    from celerylint.command_replay import Recorder
     from celerylint.config import Config
     from celerylint.fixer import FixResult
 
@@ -124,10 +125,11 @@ def _implicit_check(argv: Sequence[str]) -> list[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(_implicit_check(sys.argv[1:] if argv is None else argv))
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(_implicit_check(given))
     try:
         if args.command == "check":
-            return _check(args, sys.stdout)
+            return _check(args, sys.stdout, given)
         if args.command == "rule":
             return _rule(args.rule, sys.stdout)
         if args.command == "rules":
@@ -180,7 +182,8 @@ def _load(config_path: Optional[Path], paths: Sequence[Path]) -> object:
         raise UsageError(str(exc)) from None
 
 
-def _check(args: argparse.Namespace, out: TextIO) -> int:
+def _check(args: argparse.Namespace, out: TextIO, argv: list[str]) -> int:
+    import contextlib
     import time
 
     from celerylint.config import Config
@@ -198,6 +201,11 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     paths, missing = _existing(given)
     if not paths:
         return EXIT_ERROR
+    recorder = None
+    if not missing and check_options.replayable(args):
+        from celerylint.command_replay import Recorder
+
+        recorder = Recorder(argv, paths, args.config, out)
     config = _load(args.config, paths)
     assert isinstance(config, Config)
     config = check_options.with_overrides(args, config)
@@ -218,8 +226,11 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         return _show_settings(config, paths, codes, out)
     if args.show_files:
         return check_options.show_files(paths, config, out)
-    with check_options.report_stream(args, out) as stream:
-        code = _run_check(args, paths, config, codes, overlay, stream, started)
+    with (
+        recorder or contextlib.nullcontext(out) as copied,
+        check_options.report_stream(args, copied) as stream,
+    ):
+        code = _run_check(args, paths, config, codes, overlay, stream, started, recorder)
     return _worst(code, missing)
 
 
@@ -231,6 +242,7 @@ def _run_check(
     overlay: dict[str, bytes],
     out: TextIO,
     started: float,
+    recorder: Optional[Recorder],
 ) -> int:
     from celerylint.progress import ProgressBar, wanted
 
@@ -245,7 +257,9 @@ def _run_check(
         outcome = fix(paths, config, options, selected=codes.__contains__, use_cache=use_cache)
         out.write(outcome.diff)
         _adopt(args, outcome.remaining, config, overlay)
-        return _report(outcome.remaining, args, out, started, outcome, root=config.root)
+        code = _report(outcome.remaining, args, out, outcome, root=config.root)
+        _timings(args, outcome.remaining, started)
+        return code
 
     from celerylint.api import check
 
@@ -264,7 +278,22 @@ def _run_check(
     adopted = _adopt(args, result, config, overlay)
     if adopted is not None:
         return adopted
-    return _report(result, args, out, started, overlay=overlay, root=config.root)
+    code = _report(result, args, out, overlay=overlay, root=config.root)
+    if recorder is not None:
+        recorder.save(config, result, code, bool(args.timings))
+    _timings(args, result, started)
+    return code
+
+
+def _timings(args: argparse.Namespace, result: CheckResult, started: float) -> None:
+    """`--timings`: counts and seconds on stderr, after the report (a replay prints its own)."""
+    if args.timings:
+        from celerylint.command_replay import timings_line
+
+        line = timings_line(
+            result.files_checked, result.files_parsed, result.prefiltered_out, started
+        )
+        print(line, file=sys.stderr)
 
 
 def _adopt(
@@ -314,15 +343,11 @@ def _report(
     result: CheckResult,
     args: argparse.Namespace,
     out: TextIO,
-    started: float,
     outcome: Optional[FixResult] = None,
     *,
     overlay: Optional[dict[str, bytes]] = None,
     root: Optional[Path] = None,
 ) -> int:
-    import json
-    import time
-
     from celerylint.report import ReportContext, fix_applies, render, render_statistics
 
     warnings = [*result.errors, *(outcome.not_applied if outcome else ())]
@@ -354,14 +379,6 @@ def _report(
             overlay=overlay or {},
         )
         render(diagnostics, fmt, out, context)
-    if args.timings:
-        timings = {
-            "files": result.files_checked,
-            "parsed": result.files_parsed,
-            "prefiltered_out": result.prefiltered_out,
-            "seconds": round(time.perf_counter() - started, 4),
-        }
-        print(json.dumps(timings), file=sys.stderr)
     return _exit_code(args, bool(diagnostics), outcome)
 
 

@@ -6,11 +6,15 @@ including any mistake in those two, goes to the CLI."""
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 
 def run() -> None:
-    answered = _answer(sys.argv[1:])
+    argv = sys.argv[1:]
+    answered = _answer(argv)
+    if answered is None:
+        from celerylint.command_replay import replay
+
+        answered = replay(argv)
     if answered is not None:
         sys.exit(answered)
     from celerylint.cli import run as run_cli
@@ -18,7 +22,7 @@ def run() -> None:
     run_cli()
 
 
-def _answer(argv: list[str]) -> Optional[int]:
+def _answer(argv: list[str]) -> int | None:
     if argv == ["--version"]:
         from celerylint import __version__
 

@@ -32,6 +32,7 @@ from typing import Any, Optional
 import msgspec
 
 from celerylint.facts.schema import DeployedProcess, DeploymentFacts, DeploymentProblem, EnvEntry
+from celerylint.sources.watch import Watched, watch
 
 MAX_BYTES = 2 * 1024 * 1024
 _MAX_NODES = 200_000  # converted YAML nodes per file, aliases expanded
@@ -210,6 +211,12 @@ class _Reader:
     # Services of `-f` overlay files (`docker-compose.override.dev.yml`) with no command
     # of their own: a patch of the base file's service of that name, if there is one.
     patches: list[DeployedProcess] = field(default_factory=list)
+    also_read: list[Watched] = field(default_factory=list)  # DeploymentFacts.also_read
+
+    def dotenv(self, path: Path) -> Optional[dict[str, Optional[str]]]:
+        """`dotenv`, remembering the file's (mtime, size) before it is read."""
+        self.also_read.extend(watch([str(path)]))
+        return dotenv(path)
 
     def problem(self, path: str, error: DeploymentError) -> None:
         relative = os.path.relpath(path, self.root) if os.path.isabs(path) else path
@@ -253,7 +260,8 @@ def read_deployments(paths: list[str], root: Path) -> DeploymentFacts:
     reader.processes.extend(
         patch for patch in reader.patches if (os.path.dirname(patch.path), patch.name) not in bases
     )
-    return DeploymentFacts(tuple(_located(p) for p in reader.processes), tuple(reader.problems))
+    processes = tuple(_located(p) for p in reader.processes)
+    return DeploymentFacts(processes, tuple(reader.problems), tuple(reader.also_read))
 
 
 def _located(process: DeployedProcess) -> DeployedProcess:
@@ -404,7 +412,7 @@ def _compose(reader: _Reader, path: str) -> None:
     if name in _BASE_FILES and override is not None and base == Path(path):
         files.append(str(override))
     # Compose interpolates `${VAR}` from the shell and the `.env` beside the file.
-    project_env = dotenv(directory / ".env") or {}
+    project_env = reader.dotenv(directory / ".env") or {}
     layers: dict[str, list[_Layer]] = {}
     for index, file_path in enumerate(files):
         try:
@@ -457,6 +465,7 @@ def _compose_service(
     dockerfile = _built_dockerfile(Path(build[0]).parent, build[2]["build"]) if build else None
     if dockerfile is not None:
         reader.built.add(str(dockerfile))
+        reader.also_read.extend(watch([str(dockerfile)]))
         try:
             built = dockerfile_image(str(dockerfile), str(dockerfile))
             env.extend(built.env)
@@ -467,7 +476,7 @@ def _compose_service(
     elif image is not None and image[2]["image"] is not None:
         complete = False  # the image may set variables of its own
     for path, _, service in layers:
-        complete &= _env_files(path, service.get("env_file"), values, env)
+        complete &= _env_files(reader, path, service.get("env_file"), values, env)
     for path, line, service in layers:
         complete &= _environment(path, line, service.get("environment"), values, env)
     command_layer = _last(layers, "command")
@@ -511,7 +520,11 @@ def _named_like_celery(service: str, image: object) -> bool:
 
 
 def _env_files(
-    path: str, env_files: Any, values: dict[str, Optional[str]], env: list[EnvEntry]
+    reader: _Reader,
+    path: str,
+    env_files: Any,
+    values: dict[str, Optional[str]],
+    env: list[EnvEntry],
 ) -> bool:
     """Add the variables of a service's `env_file:` list; False when one cannot be read."""
     complete = True
@@ -522,7 +535,7 @@ def _env_files(
             continue
         file_name = interpolate(file_name, values) or ""
         env_path = (Path(path).parent / file_name).resolve()
-        loaded = dotenv(env_path)
+        loaded = reader.dotenv(env_path)
         if loaded is None:
             complete = False
             continue

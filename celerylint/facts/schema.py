@@ -20,8 +20,10 @@ from typing import Literal, Optional, Union
 
 import msgspec
 
+from celerylint.sources.watch import Watched
+
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 26
+FACTS_VERSION = 27
 
 
 class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
@@ -742,3 +744,7 @@ class DeploymentProblem(msgspec.Struct, frozen=True, array_like=True):
 class DeploymentFacts(msgspec.Struct, frozen=True):
     processes: tuple[DeployedProcess, ...] = ()
     problems: tuple[DeploymentProblem, ...] = ()
+    # Files read besides the deployment files discovery found (`.env` and `env_file:`
+    # files, Dockerfiles a compose service builds), with their (mtime, size) before
+    # they were read: a replayed run depends on them too.
+    also_read: tuple[Watched, ...] = ()

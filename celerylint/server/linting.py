@@ -14,7 +14,6 @@ and definition.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,12 +27,13 @@ from celerylint.model.project import Project
 from celerylint.selection import SelectionError, selected_codes, validate_config
 from celerylint.sources.project import ProjectSources, gather_sources
 from celerylint.sources.requirements import dependency_files
+from celerylint.sources.watch import Watched, unchanged, watch
 from celerylint.store import FactStore
 
 # The files the configuration is read from (`[tool.celerylint]`).
 CONFIG_FILES = ("pyproject.toml", "celerylint.toml")
 # (path, mtime_ns, size) of each file, (path, -1, -1) when it is missing.
-Signature = tuple[tuple[str, int, int], ...]
+Signature = tuple[Watched, ...]
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,7 @@ class Snapshot:
 
 
 def signature(paths: list[str]) -> Signature:
-    found = []
-    for path in paths:
-        try:
-            stat = os.stat(path)
-            found.append((path, stat.st_mtime_ns, stat.st_size))
-        except OSError:
-            found.append((path, -1, -1))
-    return tuple(found)
+    return tuple(watch(paths))
 
 
 class Linter:
@@ -173,6 +166,10 @@ class Linter:
         """Deployment files and pins: read again only when one of them changed on disk."""
         paths = [*sources.deployment_files, *map(str, dependency_files(self.config.root))]
         now = signature(paths)
-        if self._inputs is None or self._inputs[0] != now:
+        if (
+            self._inputs is None
+            or self._inputs[0] != now
+            or not unchanged(list(self._inputs[1].deployment.also_read))
+        ):
             self._inputs = (now, pipeline.read_inputs(sources, self.config))
         return self._inputs[1]

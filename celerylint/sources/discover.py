@@ -28,14 +28,12 @@ from celerylint.sources.fs_errors import link_message, may_hold_python, os_messa
 from celerylint.sources.ignore_files import (
     IgnoreFiles,
     IgnoreStack,
-    StatKey,
     exclude_rules,
-    exists_key,
     join_rel,
     rel_under,
-    stat_key,
 )
 from celerylint.sources.modules import INIT_FILE, PackageNames, SourceFile
+from celerylint.sources.watch import StatKey, exists_key, stat_key
 
 __all__ = ["Discovery", "discover"]
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Optional
 
 from celerylint.sources.fs_errors import os_message
 from celerylint.sources.ignore import IgnoreRules
+from celerylint.sources.watch import StatKey, stat_key
 
 # The ignore files in force in a directory, outermost first:
 # (their directory relative to the git work tree root, their rules).
@@ -91,24 +91,6 @@ class IgnoreFiles:
             if rules is not None:
                 stack.append((base, rules))
         return rel, tuple(stack)
-
-
-# (mtime_ns, size) of a path, or None if it cannot be stat'ed; EXISTS where only
-# existence matters (a `.git` directory's mtime changes on every git command).
-StatKey = Optional[tuple[int, int]]
-EXISTS = (-2, -2)
-
-
-def exists_key(path: str) -> StatKey:
-    return EXISTS if os.path.lexists(path) else None
-
-
-def stat_key(path: str) -> StatKey:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
 
 
 def rel_under(path: str, base: str) -> str | None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
-from celerylint.sources.ignore_files import StatKey
 from celerylint.sources.modules import SourceFile, canonical_modules
+from celerylint.sources.watch import StatKey
 
 
 @dataclass

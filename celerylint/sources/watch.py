@@ -3,39 +3,74 @@
 A record (a replayed run, a remembered walk) is valid while every path it
 watched has the same (mtime, size), or still exists / still does not exist
 where only existence mattered (`EXISTS`).
+
+Imports nothing but `os`: a replayed command checks its record with it before
+anything else of celerylint is imported (`command_replay`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
 
-from celerylint.sources.ignore_files import EXISTS, StatKey, exists_key, stat_key
+# (mtime_ns, size) of a path, or None if it cannot be stat'ed; EXISTS where only
+# existence matters (a `.git` directory's mtime changes on every git command).
+StatKey = tuple[int, int] | None
+EXISTS = (-2, -2)
 
 # (path, mtime_ns, size); mtime -1 for a path that did not exist.
 Watched = tuple[str, int, int]
+
+
+def exists_key(path: str) -> StatKey:
+    return EXISTS if os.path.lexists(path) else None
+
+
+def stat_key(path: str) -> StatKey:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _watched(path: str, key: StatKey) -> Watched:
     return (path, *key) if key is not None else (path, -1, -1)
 
 
-def watch(paths: Iterable[str]) -> list[Watched]:
+def watch(paths: list[str]) -> list[Watched]:
     """The (mtime, size) of each path now: call it before the run reads them."""
     return [_watched(path, stat_key(path)) for path in paths]
 
 
-def watch_known(known: Iterable[tuple[str, StatKey]]) -> list[Watched]:
+def watch_existence(paths: list[str]) -> list[Watched]:
+    """Whether each path exists now (a `.git` whose mtime every git command changes)."""
+    return [_watched(path, exists_key(path)) for path in paths]
+
+
+def watch_known(known: list[tuple[str, StatKey]]) -> list[Watched]:
     return [_watched(path, key) for path, key in known]
 
 
-def known_keys(watched: Iterable[Watched]) -> list[tuple[str, StatKey]]:
+def known_keys(watched: list[Watched]) -> list[tuple[str, StatKey]]:
     """The inverse of `watch_known`."""
     return [(path, None if mtime == -1 else (mtime, size)) for path, mtime, size in watched]
 
 
 def unchanged(watched: list[Watched]) -> bool:
+    """Whether every path is as watched. One loop without calls: a replayed run on a
+    big project is mostly this (5,000 stats: 13 ms, the calls would add 5)."""
+    stat, lexists = os.stat, os.path.lexists
     for path, mtime, size in watched:
-        now = exists_key(path) if (mtime, size) == EXISTS else stat_key(path)
-        if _watched(path, now) != (path, mtime, size):
+        if mtime == EXISTS[0]:
+            if not lexists(path):
+                return False
+            continue
+        try:
+            now = stat(path)
+        except OSError:
+            if mtime != -1:
+                return False
+            continue
+        if now.st_mtime_ns != mtime or now.st_size != size:
             return False
     return True

@@ -1,0 +1,257 @@
+"""An unchanged command, answered before the CLI is even imported.
+
+`celerylint check ...` run again with the same arguments, from the same
+directory, in the same environment, on a project where nothing changed, writes
+what it wrote last time and exits with the same code. A record (`cmd-*.json`
+in the cache directory) holds that output and every path the answer depends on
+with its (mtime, size): the run's own (`replay.Record.watched`: celerylint's
+code, what discovery saw, every source, deployment and requirements file) and
+those the configuration is found through (`pyproject.toml` and `.git` in each
+starting directory and above).
+
+A whole-run record (`replay`) already skips discovery, facts, model and rules;
+this one also skips what is left: argparse, the configuration, msgspec and the
+report formats were three quarters of such a run. So this module imports only
+`os`, `json`, `sys`, `time`, `zlib` and `sources.watch`.
+
+Recorded: `check` runs that write nothing but their report (no fixes, no
+baseline, no stdin buffer, no `--output-file`, cache on), exiting 0 or 1, with
+neither stdout nor stderr a terminal (colours, widths and the progress bar
+depend on it), into the default cache directory `<root>/.celerylint_cache`,
+where the next run finds it without reading the configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import zlib
+
+from celerylint import __version__
+from celerylint.sources.watch import Watched, unchanged, watch, watch_existence
+
+# Not `typing.TYPE_CHECKING`: importing typing is a tenth of a replayed run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import TextIO
+
+    from celerylint.check_result import CheckResult
+    from celerylint.config import Config
+
+# Bumped when the record's layout or the meaning of its key changes.
+FORMAT = 1
+CACHE_NAME = ".celerylint_cache"
+# Records kept per cache directory (one per distinct command line).
+KEEP = 8
+_STARTED = time.perf_counter()
+# Variables a shell sets for its own use, never read by celerylint or Python:
+# `_` is the path the command was started by (`python -m` or the script).
+_SHELL_BOOKKEEPING = frozenset({"_", "OLDPWD", "SHLVL"})
+
+
+def _key(argv: list[str]) -> str | None:
+    """Everything besides files that decides a command's output, as text.
+
+    The whole environment: besides celerylint's own variables (NO_COLOR,
+    CELERYLINT_OUTPUT_FORMAT, ...), Python's (PYTHONIOENCODING, the locale)
+    change the bytes written. A variable that does not matter costs a miss.
+    """
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None  # the working directory was removed
+    material = [FORMAT, __version__, sys.executable, sys.version, cwd, argv]
+    environment = [item for item in os.environ.items() if item[0] not in _SHELL_BOOKKEEPING]
+    return json.dumps([*material, sorted(environment)])
+
+
+def _record_name(key: str) -> str:
+    # A short name; the key itself is stored and compared, so a collision only misses.
+    return f"cmd-{zlib.crc32(key.encode('utf-8', 'surrogatepass')):08x}.json"
+
+
+def _on_terminal() -> bool:
+    return os.isatty(1) or os.isatty(2)
+
+
+def timings_line(files: int, parsed: int, prefiltered_out: int, started: float) -> str:
+    """`--timings`: counts, and the seconds since `started` (perf_counter)."""
+    seconds = round(time.perf_counter() - started, 4)
+    counts = {"files": files, "parsed": parsed, "prefiltered_out": prefiltered_out}
+    return json.dumps({**counts, "seconds": seconds})
+
+
+class _Record:
+    """A recorded command: what it wrote and how it exited (the key and the
+    watched paths are checked before one is made)."""
+
+    __slots__ = ("code", "files", "prefiltered_out", "stderr", "stdout", "timings")
+
+    def __init__(self, data: dict[str, object]) -> None:
+        """From the decoded file; TypeError or KeyError when it is not a record."""
+        stdout, stderr, code = data["stdout"], data["stderr"], data["code"]
+        timings, files, prefiltered_out = data["timings"], data["files"], data["prefiltered_out"]
+        if not (
+            isinstance(stdout, str)
+            and isinstance(stderr, str)
+            and code in (0, 1)
+            and isinstance(timings, bool)
+            and isinstance(files, int)
+            and isinstance(prefiltered_out, int)
+        ):
+            raise TypeError("not a record")
+        self.stdout, self.stderr, self.code = stdout, stderr, 1 if code else 0
+        self.timings, self.files, self.prefiltered_out = timings, files, prefiltered_out
+
+
+def replay(argv: list[str]) -> int | None:
+    """Write the recorded output of this command and return its exit code; None when
+    there is no valid record (the CLI then runs)."""
+    if _on_terminal():
+        return None
+    key = _key(argv)
+    if key is None:
+        return None
+    record = _find(key)
+    if record is None:
+        return None
+    try:
+        sys.stderr.write(record.stderr)
+        sys.stdout.write(record.stdout)
+        if record.timings:
+            line = timings_line(record.files, 0, record.prefiltered_out, _STARTED)
+            sys.stderr.write(line + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return 2  # piped into `head`, as the CLI does
+    except OSError as exc:
+        from celerylint.entry import say_output_failed
+
+        say_output_failed(exc)
+        return 2
+    return record.code
+
+
+def _find(key: str) -> _Record | None:
+    """The valid record of this command in the cache directory of the working
+    directory or of one above it (the project root), if any."""
+    name = _record_name(key)
+    directory = os.getcwd()
+    while True:
+        try:
+            with open(os.path.join(directory, CACHE_NAME, name), "rb") as handle:
+                return _valid(handle.read(), key)
+        except OSError:
+            pass
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _valid(raw: bytes, key: str) -> _Record | None:
+    """The record if it is one, of this command, and nothing it watched changed.
+
+    The cache lives inside the repository being linted: anything unexpected in
+    it is a miss, never an error.
+    """
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        return _Record(data) if unchanged(data["watched"]) else None
+    except (ValueError, TypeError, KeyError):
+        return None  # not [[path, mtime, size], ...]
+
+
+def configuration_watched(starts: list[str], explicit: Path | None) -> list[Watched]:
+    """The files the configuration is found through, from each start up: every
+    `pyproject.toml` (its content), every `.git` (whether there is one), and
+    `--config`. Stat'ed before the configuration is read."""
+    directories: dict[str, None] = {}
+    for start in starts:
+        here = os.path.abspath(start)
+        if not os.path.isdir(here):
+            here = os.path.dirname(here)
+        while here not in directories:
+            directories[here] = None
+            parent = os.path.dirname(here)
+            if parent == here:
+                break
+            here = parent
+    files = [os.path.join(d, "pyproject.toml") for d in directories]
+    explicit_file = [os.path.abspath(explicit)] if explicit is not None else []
+    dot_gits = [os.path.join(d, ".git") for d in directories]
+    return [*watch([*files, *explicit_file]), *watch_existence(dot_gits)]
+
+
+class _Tee:
+    """A text stream that keeps a copy of what is written through it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return self.stream.write(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)  # isatty, flush, encoding, fileno, ...
+
+
+class Recorder:
+    """Copies what a recordable check writes (`with recorder as out:`), and saves it
+    for `replay`. Made before the configuration is read: its files are stat'ed then."""
+
+    def __init__(
+        self, argv: list[str], paths: list[Path], explicit: Path | None, out: TextIO
+    ) -> None:
+        self.key = None if _on_terminal() else _key(argv)
+        starts = [os.getcwd(), *(str(p) for p in paths)] if self.key else []
+        self.configuration = configuration_watched(starts, explicit) if self.key else []
+        self.stdout = _Tee(out)
+        self.stderr = _Tee(sys.stderr)
+
+    def __enter__(self) -> TextIO:
+        sys.stderr = self.stderr
+        return self.stdout  # type: ignore[return-value]
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stderr = self.stderr.stream
+
+    def save(self, config: Config, result: CheckResult, code: int, timings: bool) -> None:
+        """Save the record, if the run can be replayed from the default cache directory."""
+        directory = config.effective_cache_dir
+        cwd = os.getcwd()
+        root = str(directory.parent)
+        if (
+            self.key is None
+            or result.watched is None
+            or code not in (0, 1)
+            or directory.name != CACHE_NAME
+            or not (cwd == root or cwd.startswith(root.rstrip(os.sep) + os.sep))
+        ):
+            return
+        record = {
+            "key": self.key,
+            "watched": [*self.configuration, *result.watched],
+            "stdout": "".join(self.stdout.parts),
+            "stderr": "".join(self.stderr.parts),
+            "code": code,
+            "timings": timings,
+            "files": result.files_checked,
+            "prefiltered_out": result.prefiltered_out,
+        }
+        from celerylint.atomic import atomic_write
+        from celerylint.cache import keep_newest, prepare_directory
+
+        try:
+            prepare_directory(directory)
+            atomic_write(directory / _record_name(self.key), json.dumps(record).encode())
+            keep_newest(directory, "cmd-*.json", KEEP)
+        except OSError:
+            return  # read-only: the next run computes again
