@@ -83,11 +83,16 @@ def _replayed(
     # Stat'ed before the facts stage reads them: a file changed during the run
     # then differs from its record, and the next run computes again.
     pins = [str(path) for path in dependency_files(config.root)]  # read for CL601's fix
-    inputs = watch([*(f.path for f in sources.files), *sources.deployment_files, *pins])
-    result = run(sources, config, selected, True, None, progress)
+    # The files given first: pre-commit names the files that changed, and a check of
+    # the record stops at the first difference.
+    given = set(sources.scope)
+    files = sorted((f.path for f in sources.files), key=lambda path: path not in given)
+    inputs = watch([*files, *sources.deployment_files, *pins])
+    stats = {path: (mtime, size) for path, mtime, size in inputs if mtime != -1}
+    result = run(sources, config, selected, True, None, progress, stats)
     assert result.project is not None
     also_read = list(result.project.deployment.also_read)
-    result.watched = [*code, *watch_known(sources.watched), *inputs, *also_read]
+    result.watched = [*inputs, *code, *watch_known(sources.watched), *also_read]
     cache.save(
         replay.Record(
             result.watched,

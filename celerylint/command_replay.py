@@ -203,6 +203,17 @@ class _Tee:
         return getattr(self.stream, name)  # isatty, flush, encoding, fileno, ...
 
 
+def _encode(record: dict[str, object]) -> bytes:
+    """msgspec is five times faster than json (3 ms on saleor); file names that are not
+    UTF-8 hold surrogates, which only json can write (escaped)."""
+    import msgspec
+
+    try:
+        return msgspec.json.encode(record)
+    except UnicodeEncodeError:
+        return json.dumps(record).encode()
+
+
 class Recorder:
     """Copies what a recordable check writes (`with recorder as out:`), and saves it
     for `replay`. Made before the configuration is read: its files are stat'ed then."""
@@ -238,7 +249,7 @@ class Recorder:
             return
         record = {
             "key": self.key,
-            "watched": [*self.configuration, *result.watched],
+            "watched": [*result.watched, *self.configuration],
             "stdout": "".join(self.stdout.parts),
             "stderr": "".join(self.stderr.parts),
             "code": code,
@@ -251,7 +262,7 @@ class Recorder:
 
         try:
             prepare_directory(directory)
-            atomic_write(directory / _record_name(self.key), json.dumps(record).encode())
+            atomic_write(directory / _record_name(self.key), _encode(record))
             keep_newest(directory, "cmd-*.json", KEEP)
         except OSError:
             return  # read-only: the next run computes again

@@ -28,7 +28,7 @@ from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
 from celerylint.sources.project import ProjectSources, is_under
 from celerylint.sources.requirements import dependency_files
-from celerylint.store import FactStore
+from celerylint.store import FactStore, Stats
 from celerylint.suppress import per_file_ignores, suppress_file_by_file
 
 if TYPE_CHECKING:
@@ -42,8 +42,10 @@ def run(
     use_cache: bool,
     overlay: Optional[dict[str, bytes]],
     progress: Optional[Progress],
+    stats: Optional[Stats] = None,
 ) -> CheckResult:
-    store = load_facts(sources, config, use_cache, overlay, progress)
+    """`stats`: the (mtime, size) of files stat'ed just before (`FactStore`)."""
+    store = load_facts(sources, config, use_cache, overlay, progress, stats=stats)
     project = build_project(store, sources, config)
     result = report(project, store, sources, config, selected)
     # Saved only now: the model and the rules load skipped modules on demand.
@@ -91,13 +93,14 @@ def load_facts(
     progress: Optional[Progress] = None,
     previous: Optional[FactStore] = None,
     disk_unchanged: bool = False,
+    stats: Optional[Stats] = None,
 ) -> FactStore:
     """Facts of every file that can matter: cached, or extracted now (in parallel).
 
     `previous`: the store of the last check in this process, whose decoded cache
     and open buffers' facts are reused; with `disk_unchanged`, its facts of the
     files read from disk too (see `FactStore`)."""
-    store = FactStore(sources.files, config, use_cache, overlay, previous, disk_unchanged)
+    store = FactStore(sources.files, config, use_cache, overlay, previous, disk_unchanged, stats)
     store.load(progress)
     return store
 

@@ -24,6 +24,9 @@ from celerylint.sources.prefilter import is_relevant, prefilter_tokens
 # Told (files settled, files to settle) as a cold run reads files (a progress bar).
 Progress = Callable[[int, int], None]
 
+# Files' (mtime_ns, size) as the caller stat'ed them just before.
+Stats = dict[str, tuple[int, int]]
+
 # Below this many files to read, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
 # Files the model asks for are all parsed (about 10 ms each): a pool pays from fewer.
@@ -59,7 +62,13 @@ Job = tuple[str, str, bool, str, Optional[str], bool]
 Settled = tuple[Optional[str], str, Union[bytes, FileFacts, None]]
 
 _ENCODER = msgspec.msgpack.Encoder()
-_DECODER = msgspec.msgpack.Decoder(FileFacts)
+
+
+@functools.cache
+def _decoder() -> msgspec.msgpack.Decoder[FileFacts]:
+    """Built when workers first send facts: analysing their types costs 4 ms, which a run
+    that parses one file in-process (pre-commit) never needs."""
+    return msgspec.msgpack.Decoder(FileFacts)
 
 
 def _packed(facts: FileFacts) -> Union[bytes, FileFacts]:
@@ -115,7 +124,8 @@ class FactStore:
     buffers' facts are reused while their text is the same. With
     `disk_unchanged` (the caller checked with `changed_on_disk`) the files are
     not even stat'ed: the previous store's facts of every file not open are
-    taken as they are.
+    taken as they are. `stats`: files the caller stat'ed just before (a run
+    being recorded watches them all): not stat'ed again.
     """
 
     def __init__(
@@ -126,6 +136,7 @@ class FactStore:
         overlay: Optional[dict[str, bytes]] = None,
         previous: Optional[FactStore] = None,
         disk_unchanged: bool = False,
+        stats: Optional[Stats] = None,
     ) -> None:
         self.files = {f.path: f for f in files}
         self.root = str(config.root)
@@ -150,7 +161,8 @@ class FactStore:
         self.parsed = 0
         # (mtime_ns, size) of each file as it was stat'ed: the cache entry's key. Not the
         # stat_result: 4,000 of those are 2.7 MB, the largest thing a cold run holds.
-        self._stats: dict[str, tuple[int, int]] = {}
+        self._stats: Stats = {}
+        self._known_stats = stats or {}
         # The store whose facts of files read from disk are still true; only during `load`
         # (a store never holds on to the one before it: memory stays bounded).
         self._unchanged: Optional[FactStore] = None
@@ -187,13 +199,16 @@ class FactStore:
                     self.facts[path] = facts
                     self.relevant.append(path)
                 continue
-            try:
-                stat = os.stat(path)
-            except OSError as exc:
-                self.facts[path] = failed(f"cannot read: {exc.strerror or exc}")
-                self.relevant.append(path)
-                continue
-            key = self._stats[path] = (stat.st_mtime_ns, stat.st_size)
+            key = self._known_stats.get(path)
+            if key is None:
+                try:
+                    stat = os.stat(path)
+                except OSError as exc:
+                    self.facts[path] = failed(f"cannot read: {exc.strerror or exc}")
+                    self.relevant.append(path)
+                    continue
+                key = (stat.st_mtime_ns, stat.st_size)
+            self._stats[path] = key
             entry = self.cache.lookup(path, key)
             if entry is None:
                 pending.append(self._job(path))
@@ -255,7 +270,7 @@ class FactStore:
             results = _counted(map(settle, jobs), len(jobs), progress)
         for job, (sha, status, encoded) in zip(jobs, results, strict=True):
             path = job[0]
-            facts = _DECODER.decode(encoded) if isinstance(encoded, bytes) else encoded
+            facts = _decoder().decode(encoded) if isinstance(encoded, bytes) else encoded
             if status == "same":
                 cached = self.cache.entries[path]
                 facts = cached.facts

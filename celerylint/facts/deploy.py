@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import configparser
 import functools
 import io
 import json
@@ -827,6 +826,8 @@ def _supervisor(reader: _Reader, path: str) -> None:
     text = read_text(path)
     if "[program:" not in text:
         return
+    import configparser  # here: few projects have supervisord files
+
     parser = configparser.RawConfigParser(strict=False)
     try:
         parser.read_string(text)

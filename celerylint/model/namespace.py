@@ -133,7 +133,8 @@ class Modules:
         self._facts: dict[str, Optional[FileFacts]] = {}
         self._namespaces: dict[str, Namespace] = {}
         self._in_progress: set[str] = set()
-        self._by_suffix: Optional[dict[str, list[str]]] = None
+        # Module keys by their last dotted component (`find` of a name whose root is unknown).
+        self._by_last: Optional[dict[str, list[str]]] = None
 
     def facts(self, module: str) -> Optional[FileFacts]:
         if module not in self._facts:
@@ -318,13 +319,15 @@ class Modules:
         direct = self._module(dotted, near)
         if direct is not None:
             return direct
-        if self._by_suffix is None:
-            self._by_suffix = {}
+        if self._by_last is None:
+            # By last component, not by every suffix: one entry per module instead
+            # of one per dot (saleor: 4,300 instead of 39,000, 2.5 MB less).
+            self._by_last = {}
             for name in self.paths:
-                parts = name.split(".")
-                for i in range(1, len(parts)):
-                    self._by_suffix.setdefault(".".join(parts[i:]), []).append(name)
-        candidates = self._by_suffix.get(dotted, [])
+                self._by_last.setdefault(name.rpartition(".")[2], []).append(name)
+        tail = "." + dotted
+        last = dotted.rpartition(".")[2]
+        candidates = [name for name in self._by_last.get(last, ()) if name.endswith(tail)]
         return candidates[0] if len(candidates) == 1 else None
 
     def namespace(self, module: str) -> Namespace:
