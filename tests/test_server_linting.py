@@ -133,6 +133,28 @@ def test_a_deployment_file_is_read_again_when_it_changes(root: Path) -> None:
     assert processes() == 2
 
 
+def test_an_env_file_a_service_reads_is_read_again_when_it_changes(root: Path) -> None:
+    """`env_file: envs/prod` is no deployment file by its name, but what it says counts."""
+
+    def environment() -> dict[str, str | None]:
+        assert linter.latest.project is not None
+        (process,) = linter.latest.project.deployment.processes
+        return {entry.name: entry.value for entry in process.env}
+
+    (root / "envs").mkdir()
+    touch(root / "envs" / "prod", "BROKER_URL=redis://a/0\n")
+    (root / "compose.yaml").write_text(
+        "services:\n  worker:\n    build: .\n    command: celery -A proj worker\n"
+        "    env_file: [envs/prod]\n"
+    )
+    linter = Linter(root)
+    linter.check({})
+    assert environment()["BROKER_URL"] == "redis://a/0"
+    touch(root / "envs" / "prod", "BROKER_URL=redis://bb/0\n")
+    linter.check({})
+    assert environment()["BROKER_URL"] == "redis://bb/0"
+
+
 def test_memory_stays_bounded_over_a_long_session(root: Path) -> None:
     """200 keystrokes in two files: what the Linter holds does not grow with them."""
     tasks, config = str(root / "proj" / "tasks.py"), str(root / "proj" / "celeryconfig.py")
