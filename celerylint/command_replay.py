@@ -17,8 +17,9 @@ report formats were three quarters of such a run. So this module imports only
 Recorded: `check` runs that write nothing but their report (no fixes, no
 baseline, no stdin buffer, no `--output-file`, cache on), exiting 0 or 1, with
 neither stdout nor stderr a terminal (colours, widths and the progress bar
-depend on it), into the default cache directory `<root>/.celerylint_cache`,
-where the next run finds it without reading the configuration.
+depend on it), into a cache directory the next run finds without reading the
+configuration: the one `--cache-dir` or CELERYLINT_CACHE_DIR names, else the
+default `<root>/.celerylint_cache`.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def replay(argv: list[str]) -> int | None:
     key = _key(argv)
     if key is None:
         return None
-    record = _find(key)
+    record = _find(argv, key)
     if record is None:
         return None
     try:
@@ -135,20 +136,36 @@ def replay(argv: list[str]) -> int | None:
     return record.code
 
 
-def _find(key: str) -> _Record | None:
-    """The valid record of this command in the cache directory of the working
-    directory or of one above it (the project root), if any."""
+def _find(argv: list[str], key: str) -> _Record | None:
+    """The valid record of this command, if any, in the cache directories it may be in."""
     name = _record_name(key)
-    directory = os.getcwd()
-    while True:
+    for directory in _cache_directories(argv):
         try:
-            with open(os.path.join(directory, CACHE_NAME, name), "rb") as handle:
+            with open(os.path.join(directory, name), "rb") as handle:
                 return _valid(handle.read(), key)
         except OSError:
-            pass
+            continue
+    return None
+
+
+def _cache_directories(argv: list[str]) -> list[str]:
+    """Where this command's record can be, without reading the configuration: the
+    directory `--cache-dir DIR` or CELERYLINT_CACHE_DIR names, else the default
+    `.celerylint_cache` of the working directory or of one above it (the root).
+    A `cache-dir` set in the configuration is not known here: such runs are not
+    recorded (`Recorder.save`)."""
+    given = [arg.partition("=")[2] for arg in argv if arg.startswith("--cache-dir=")]
+    given += [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--cache-dir"]
+    explicit = given[-1] if given else os.environ.get("CELERYLINT_CACHE_DIR")
+    if explicit:
+        return [os.path.abspath(explicit)]
+    directories = []
+    directory = os.getcwd()
+    while True:
+        directories.append(os.path.join(directory, CACHE_NAME))
         parent = os.path.dirname(directory)
         if parent == directory:
-            return None
+            return directories
         directory = parent
 
 
@@ -221,6 +238,7 @@ class Recorder:
     def __init__(
         self, argv: list[str], paths: list[Path], explicit: Path | None, out: TextIO
     ) -> None:
+        self.argv = argv
         self.key = None if _on_terminal() else _key(argv)
         starts = [os.getcwd(), *(str(p) for p in paths)] if self.key else []
         self.configuration = configuration_watched(starts, explicit) if self.key else []
@@ -235,16 +253,13 @@ class Recorder:
         sys.stderr = self.stderr.stream
 
     def save(self, config: Config, result: CheckResult, code: int, timings: bool) -> None:
-        """Save the record, if the run can be replayed from the default cache directory."""
+        """Save the record, if the next run can find it (`_cache_directories`)."""
         directory = config.effective_cache_dir
-        cwd = os.getcwd()
-        root = str(directory.parent)
         if (
             self.key is None
             or result.watched is None
             or code not in (0, 1)
-            or directory.name != CACHE_NAME
-            or not (cwd == root or cwd.startswith(root.rstrip(os.sep) + os.sep))
+            or str(directory) not in _cache_directories(self.argv)
         ):
             return
         record = {

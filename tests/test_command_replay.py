@@ -166,6 +166,31 @@ def test_an_env_file_a_service_reads_is_watched(project: Path) -> None:
     assert (after.returncode, after.stdout) == (0, "All checks passed!\n")
 
 
+@pytest.mark.parametrize("form", ["separate", "joined", "environment"])
+def test_a_cache_directory_given_outside_the_configuration_holds_the_record(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, form: str
+) -> None:
+    cache = tmp_path_factory.mktemp("elsewhere") / "cache"
+    args = {"separate": ["--cache-dir", str(cache)], "joined": [f"--cache-dir={cache}"]}
+    env = _environment(CELERYLINT_CACHE_DIR=str(cache)) if form == "environment" else None
+    first = _check(project, *args.get(form, []), env=env)
+    assert first.returncode == 1
+    assert not (project / ".celerylint_cache").exists()
+    (record,) = cache.glob("cmd-*.json")
+    data = json.loads(record.read_text())
+    record.write_text(json.dumps({**data, "stdout": MARKER}))
+    assert _check(project, *args.get(form, []), env=env).stdout == MARKER
+
+
+def test_a_cache_directory_set_in_the_configuration_is_not_used_for_records(
+    project: Path,
+) -> None:
+    (project / "pyproject.toml").write_text('[tool.celerylint]\ncache-dir = "elsewhere"\n')
+    assert _check(project).returncode == 1
+    assert list((project / "elsewhere").glob("run-*.json"))
+    assert not list((project / "elsewhere").glob("cmd-*.json"))
+
+
 @pytest.mark.parametrize(
     "args",
     [("--no-cache",), ("--output-file", "report.txt"), ("--diff",), ("missing.py",)],
