@@ -78,12 +78,15 @@ def _packed(facts: FileFacts) -> Union[bytes, FileFacts]:
         return facts
 
 
-def _settle(job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...]) -> Settled:
+def _settle(
+    job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...], digest: bool
+) -> Settled:
     """Read, hash, prefilter and extract one file: (sha, status, facts).
 
     status: "same" (content as cached), "skip" (prefiltered out), "parsed", "error".
     Runs in worker processes: reading and scanning 4,000 files costs as much as
     parsing the hundred that matter, so all of it is spread across cores.
+    Without `digest` (no cache to check or fill: `--no-cache`) the sha is None.
     """
     path, module, is_package, relative, known_sha, force = job
     try:
@@ -91,8 +94,8 @@ def _settle(job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...
             data = handle.read()
     except OSError as exc:
         return None, "error", failed(f"cannot read: {exc.strerror or exc}")
-    sha = content_digest(data)
-    if sha == known_sha:
+    sha = content_digest(data) if digest else None
+    if sha is not None and sha == known_sha:
         return sha, "same", None
     if not force and not is_relevant(data, relative, tokens):
         return sha, "skip", None
@@ -251,7 +254,11 @@ class FactStore:
         threshold: int = PARALLEL_THRESHOLD,
     ) -> None:
         settle = functools.partial(
-            _settle, tokens=self.tokens, task_decorators=self.task_decorators
+            _settle,
+            tokens=self.tokens,
+            task_decorators=self.task_decorators,
+            # Hashing 30 MB (saleor) is a tenth of a cold run: only for a cache.
+            digest=self.cache.file is not None,
         )
         workers = min(os.cpu_count() or 1, 8)
         results: Optional[list[Settled]] = None
