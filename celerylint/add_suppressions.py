@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 import tokenize
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Span
 from celerylint.facts.schema import Suppression
@@ -31,11 +32,10 @@ _ROW = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 NOT_SUPPRESSIBLE = frozenset({"CL000", "CL001", "CL002"})
 
 
-@dataclass
-class Outcome:
+class Outcome(msgspec.Struct):
     added: int = 0  # codes written into comments
-    files: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # "path:line: why"
+    files: list[str] = msgspec.field(default_factory=list)
+    skipped: list[str] = msgspec.field(default_factory=list)  # "path:line: why"
 
 
 def add_suppressions(diagnostics: Sequence[Diagnostic], reason: str | None) -> Outcome:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
+
+import msgspec
 
 if TYPE_CHECKING:
     from celerylint.diagnostics import Diagnostic
@@ -11,15 +12,14 @@ if TYPE_CHECKING:
     from celerylint.sources.watch import Watched
 
 
-@dataclass
-class CheckResult:
+class CheckResult(msgspec.Struct):
     # What is reported, sorted.
     diagnostics: list[Diagnostic]
     files_checked: int = 0
     files_parsed: int = 0
     prefiltered_out: int = 0
     # Files and directories that could not be read, as "path: reason".
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = msgspec.field(default_factory=list)
     # The model the rules ran on (for `describe`); None when the run was replayed.
     project: Optional[Project] = None
     # Every path the result depends on, with its (mtime, size), when the run was

@@ -311,14 +311,15 @@ def _show_settings(
     config: Config, paths: Sequence[Path], codes: frozenset[str], out: TextIO
 ) -> int:
     """`--show-settings`: what a run with these arguments would use, one `key = value` a line."""
-    import dataclasses
     import json
+
+    import msgspec
 
     def value(item: object) -> str:
         return json.dumps(item, default=str, ensure_ascii=False)
 
     lines = [f"paths = {value([os.path.abspath(p) for p in paths])}"]
-    for field in dataclasses.fields(config):
+    for field in msgspec.structs.fields(config):
         lines.append(f"{field.name.replace('_', '-')} = {value(getattr(config, field.name))}")
     lines.append(f"rules = {value(sorted(codes))}")
     out.write("\n".join(lines) + "\n")

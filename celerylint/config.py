@@ -7,15 +7,15 @@ module must not import (it is loaded on every run, before anything else).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
+
+import msgspec
 
 __all__ = [
     "DEFAULT_EXCLUDE",
@@ -78,8 +78,7 @@ def display_path(path: os.PathLike[str] | str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(msgspec.Struct, frozen=True):
     """The effective settings; every field has a usable default."""
 
     root: Path
@@ -115,7 +114,7 @@ class Config:
     def with_overrides(self, **kw: Any) -> Config:
         """A copy with CLI flags applied; lists are accepted for tuple fields."""
         fixed: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
-        return dataclasses.replace(self, **fixed)
+        return msgspec.structs.replace(self, **fixed)
 
 
 # ---------------------------------------------------------------------------
@@ -456,9 +455,9 @@ def _fix(v: _Validator, value: Any) -> dict[str, int]:
             f"expected a table with {', '.join(_FIX_KEYS)}, got {_describe(value)}",
         )
     v.check_keys(value, _FIX_KEYS, "fix")
-    defaults = {f.name: f.default for f in dataclasses.fields(Config)}
-    hard: int = defaults["fix_time_limit"]  # type: ignore[assignment]
-    soft: int = defaults["fix_soft_time_limit"]  # type: ignore[assignment]
+    defaults = {f.name: f.default for f in msgspec.structs.fields(Config)}
+    hard: int = defaults["fix_time_limit"]
+    soft: int = defaults["fix_soft_time_limit"]
     out: dict[str, int] = {}
     if "time-limit" in value:
         hard = out["fix_time_limit"] = v.integer(value["time-limit"], "fix.time-limit", 1)

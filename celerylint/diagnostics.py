@@ -7,9 +7,10 @@ compared, cached and printed without touching the source again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Optional
+
+import msgspec
 
 from celerylint.facts.schema import Span as Span  # diagnostics are located by facts' spans
 from celerylint.severity import Severity as Severity
@@ -23,8 +24,7 @@ class Applicability(str, Enum):
     DISPLAY_ONLY = "display-only"  # shown as a suggestion, never applied
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(msgspec.Struct, frozen=True):
     """Replace the text of `span` in `path` with `content` (empty: delete)."""
 
     path: str
@@ -32,8 +32,7 @@ class Edit:
     content: str
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(msgspec.Struct, frozen=True):
     message: str
     applicability: Applicability
     edits: tuple[Edit, ...]
@@ -46,8 +45,7 @@ if TYPE_CHECKING:
 PendingFix = Callable[["CallLayouts"], Optional[Fix]]
 
 
-@dataclass(frozen=True)
-class Related:
+class Related(msgspec.Struct, frozen=True):
     """A second location a diagnostic talks about (the other side of a mismatch)."""
 
     path: str
@@ -55,8 +53,7 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(msgspec.Struct, frozen=True):
     """One finding. `path` is absolute; reporters decide how to display it."""
 
     code: str
@@ -69,14 +66,13 @@ class Diagnostic:
     related: tuple[Related, ...] = ()
     # A fix that needs the layout of a call: built after the rules, only for the
     # findings that are reported (`pipeline.build_fixes`), then moved to `fix`.
-    pending_fix: Optional[PendingFix] = field(default=None, compare=False, repr=False)
+    pending_fix: Optional[PendingFix] = None
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.col, self.code, self.message)
 
 
-@dataclass(frozen=True)
-class AppliedFix:
+class AppliedFix(msgspec.Struct, frozen=True):
     """One fix applied to one file, for reporting what changed file by file.
 
     A fix that edits several files is one AppliedFix per file; `finding_path`

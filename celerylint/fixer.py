@@ -25,7 +25,6 @@ the CLI decides what to show.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import io
 import os
@@ -34,9 +33,10 @@ import tempfile
 import tokenize
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Optional
+
+import msgspec
 
 from celerylint.diagnostics import AppliedFix, Diagnostic, Edit, Fix
 from celerylint.report import fix_applies
@@ -48,16 +48,14 @@ MAX_ROUNDS = 10
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
-class FixOptions:
+class FixOptions(msgspec.Struct, frozen=True):
     # Also apply fixes marked unsafe (`--unsafe-fixes`).
     unsafe: bool = False
     # Compute the fixed text and its diff, but write nothing (`--diff`).
     diff: bool = False
 
 
-@dataclass(frozen=True)
-class FixedFile:
+class FixedFile(msgspec.Struct, frozen=True):
     path: str
     # Fixes applied to this file (a fix that edits several files counts in each).
     fixes: int
@@ -96,8 +94,7 @@ def unmatched(ours: Sequence[Diagnostic], theirs: Sequence[Diagnostic]) -> list[
     return found
 
 
-@dataclass(frozen=True)
-class NotApplied:
+class NotApplied(msgspec.Struct, frozen=True):
     """Fixes that could not be applied, and why."""
 
     # None when it concerns the whole run (fixes that never converged).
@@ -108,26 +105,24 @@ class NotApplied:
         return f"{self.path}: {self.reason}" if self.path is not None else self.reason
 
 
-@dataclass
-class FixResult:
+class FixResult(msgspec.Struct):
     # The check after fixing, of the files on disk (with `diff`, as if the fixes were written).
     remaining: CheckResult
     # The findings that are gone (a cross-file fix may resolve several), in the order found.
-    fixed: list[Diagnostic] = field(default_factory=list)
+    fixed: list[Diagnostic] = msgspec.field(default_factory=list)
     # Files written, or with `diff` the files that would be, in path order.
-    files: list[FixedFile] = field(default_factory=list)
+    files: list[FixedFile] = msgspec.field(default_factory=list)
     # With `diff`: a unified diff of every change.
     diff: str = ""
     # Fixes left out (would not parse, would introduce a finding, never converged).
-    not_applied: list[NotApplied] = field(default_factory=list)
+    not_applied: list[NotApplied] = msgspec.field(default_factory=list)
     # What was changed, file by file: one entry per fix and file it edited.
-    applied: list[AppliedFix] = field(default_factory=list)
+    applied: list[AppliedFix] = msgspec.field(default_factory=list)
     # Files whose fixes could not be written: an error of the run, not a warning.
-    write_failures: list[NotApplied] = field(default_factory=list)
+    write_failures: list[NotApplied] = msgspec.field(default_factory=list)
 
 
-@dataclass
-class SourceText:
+class SourceText(msgspec.Struct):
     """A file's decoded text and what is needed to write it back identically."""
 
     path: str
@@ -495,7 +490,7 @@ def _without_rejected_fixes(
     if not rejected:
         return result
     diagnostics = [
-        dataclasses.replace(d, fix=None) if finding_key(d) in rejected else d
+        msgspec.structs.replace(d, fix=None) if finding_key(d) in rejected else d
         for d in result.diagnostics
     ]
-    return dataclasses.replace(result, diagnostics=diagnostics)
+    return msgspec.structs.replace(result, diagnostics=diagnostics)

@@ -13,8 +13,9 @@ what the model knows is drawn; unknown values are labelled as such.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any, Optional
+
+import msgspec
 
 from celerylint import catalog
 from celerylint.facts.values import Value
@@ -159,15 +160,14 @@ def _value(value: Value, service: Service) -> str:
 # -- the topology --------------------------------------------------------------------
 
 
-@dataclass
-class Topology:
+class Topology(msgspec.Struct):
     """Nodes by kind, and labelled edges between node ids."""
 
-    producers: dict[str, str] = field(default_factory=dict)
-    brokers: dict[str, str] = field(default_factory=dict)
-    queues: dict[str, str] = field(default_factory=dict)
-    workers: dict[str, str] = field(default_factory=dict)
-    edges: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    producers: dict[str, str] = msgspec.field(default_factory=dict)
+    brokers: dict[str, str] = msgspec.field(default_factory=dict)
+    queues: dict[str, str] = msgspec.field(default_factory=dict)
+    workers: dict[str, str] = msgspec.field(default_factory=dict)
+    edges: dict[tuple[str, str], set[str]] = msgspec.field(default_factory=dict)
 
     def edge(self, source: str, target: str, label: str) -> None:
         self.edges.setdefault((source, target), set()).add(label)

@@ -12,11 +12,11 @@ Imported only by runs that compute: a replayed run
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
+
+import msgspec
 
 from celerylint.check_result import CheckResult
 from celerylint.config import Config
@@ -105,8 +105,7 @@ def load_facts(
     return store
 
 
-@dataclass(frozen=True)
-class ProjectInputs:
+class ProjectInputs(msgspec.Struct, frozen=True):
     """What the model reads besides Python files: deployment files and dependency pins."""
 
     deployment: DeploymentFacts
@@ -190,7 +189,9 @@ def build_fixes(diagnostics: list[Diagnostic], store: FactStore) -> list[Diagnos
 
     layouts = CallLayouts(store.read)
     return [
-        dataclasses.replace(d, fix=d.pending_fix(layouts), pending_fix=None) if d.pending_fix else d
+        msgspec.structs.replace(d, fix=d.pending_fix(layouts), pending_fix=None)
+        if d.pending_fix
+        else d
         for d in diagnostics
     ]
 

@@ -10,8 +10,9 @@ for Celery (see :func:`made_up`): projects keep their own ``CELERY_*`` keys.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 from celerylint import _catalog_data, _removed_settings_data
 
@@ -32,8 +33,7 @@ _FAMILIES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Removal:
+class Removal(msgspec.Struct, frozen=True):
     """A key some Celery release read: its name there, and when it went."""
 
     name: str  # as Celery's table spelled it (`CELERY_SEND_TASK_ERROR_EMAILS`, `riak_...`)
@@ -41,8 +41,7 @@ class Removal:
     removed_in: str  # the first minor version that did not (`4.0`)
 
 
-@dataclass(frozen=True)
-class MadeUp:
+class MadeUp(msgspec.Struct, frozen=True):
     """A key no Celery ever read, built from the words of a real (or removed) setting."""
 
     like: str  # the real setting's name, or the removed key's

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from celerylint.config import Config
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Span
@@ -85,8 +86,7 @@ def suppress_file_by_file(
     return found
 
 
-@dataclass
-class _Entry:
+class _Entry(msgspec.Struct):
     """One name of one suppression, resolved."""
 
     path: str

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 
@@ -462,7 +461,7 @@ def test_with_overrides(tmp_path: Path) -> None:
     assert config.select == ()
     with pytest.raises(TypeError):
         config.with_overrides(no_such_field=1)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         config.select = ("x",)  # type: ignore[misc]
 
 

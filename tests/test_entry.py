@@ -16,7 +16,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
         "import sys; sys.argv = ['celerylint', *sys.argv[1:]]\n"
         "from celerylint.entry import run\n"
         "try:\n    run()\nfinally:\n"
-        "    heavy = {'argparse', 'celerylint.cli', 'celerylint.report', 'dataclasses'}\n"
+        "    heavy = {'argparse', 'celerylint.cli', 'celerylint.report', 'msgspec'}\n"
         "    print(sorted(heavy & set(sys.modules)), file=sys.stderr)\n"
     )
     return subprocess.run(

@@ -24,7 +24,6 @@ import os
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -197,20 +196,19 @@ def kind_of(path: str) -> Optional[str]:
     return None
 
 
-@dataclass
-class _Reader:
+class _Reader(msgspec.Struct):
     root: Path
-    processes: list[DeployedProcess] = field(default_factory=list)
-    problems: list[DeploymentProblem] = field(default_factory=list)
-    config_maps: dict[str, dict[str, str]] = field(default_factory=dict)
-    secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    processes: list[DeployedProcess] = msgspec.field(default_factory=list)
+    problems: list[DeploymentProblem] = msgspec.field(default_factory=list)
+    config_maps: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
+    secrets: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
     # Kubernetes containers wait for every ConfigMap and Secret to be read.
-    pending: list[tuple[str, str, int, Any, Any]] = field(default_factory=list)
-    built: set[str] = field(default_factory=set)  # Dockerfiles a compose service builds
+    pending: list[tuple[str, str, int, Any, Any]] = msgspec.field(default_factory=list)
+    built: set[str] = msgspec.field(default_factory=set)  # Dockerfiles a compose service builds
     # Services of `-f` overlay files (`docker-compose.override.dev.yml`) with no command
     # of their own: a patch of the base file's service of that name, if there is one.
-    patches: list[DeployedProcess] = field(default_factory=list)
-    also_read: list[Watched] = field(default_factory=list)  # DeploymentFacts.also_read
+    patches: list[DeployedProcess] = msgspec.field(default_factory=list)
+    also_read: list[Watched] = msgspec.field(default_factory=list)  # DeploymentFacts.also_read
 
     def dotenv(self, path: Path) -> Optional[dict[str, Optional[str]]]:
         """`dotenv`, remembering the file's (mtime, size) before it is read."""
@@ -893,9 +891,8 @@ def _systemd(reader: _Reader, path: str) -> None:
 # -- Dockerfile ----------------------------------------------------------------------
 
 
-@dataclass
-class Image:
-    env: list[EnvEntry] = field(default_factory=list)
+class Image(msgspec.Struct):
+    env: list[EnvEntry] = msgspec.field(default_factory=list)
     cmd: Optional[tuple[Optional[str], ...]] = None
     entrypoint: Optional[tuple[Optional[str], ...]] = None
     cmd_line: int = 0

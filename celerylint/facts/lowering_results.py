@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import ast
 import sys
-from dataclasses import dataclass, field
 from typing import Optional
+
+import msgspec
 
 Version = tuple[int, int]  # (major, minor)
 
 RUNNING: Version = (sys.version_info[0], sys.version_info[1])
 
 
-@dataclass(frozen=True)
-class Feature:
+class Feature(msgspec.Struct, frozen=True):
     """A construct newer than the target Python, found at `line`."""
 
     version: Version
@@ -28,8 +28,7 @@ class Feature:
     line: int
 
 
-@dataclass(frozen=True)
-class Lowering:
+class Lowering(msgspec.Struct, frozen=True):
     """What `lower` made of a source.
 
     `source` is the rewritten text, or None when libcst was not tried, could
@@ -45,7 +44,7 @@ class Lowering:
     # original with these applied.
     edits: tuple[tuple[int, int, str], ...] = ()
     # `source` parsed, when `lower` already had to parse it.
-    tree: Optional[ast.Module] = field(default=None, compare=False, repr=False)
+    tree: Optional[ast.Module] = None
 
     @property
     def required(self) -> Optional[Version]:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal, Optional
+
+import msgspec
 
 from celerylint.facts.results import SENDING_METHODS, signature_receiver
 from celerylint.facts.schema import Span, TransactionDispatch
@@ -40,8 +41,7 @@ _MAX_DEPTH = 4
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-@dataclass(frozen=True)
-class _Block:
+class _Block(msgspec.Struct, frozen=True):
     """Code that runs with the transaction open: a block's or a function's own nodes."""
 
     nodes: list[ast.AST]

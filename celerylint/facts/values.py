@@ -12,8 +12,9 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Optional
+
+import msgspec
 
 from celerylint.facts.schema import (
     BinOp,
@@ -59,8 +60,7 @@ _MAX_STR = 100_000
 _MAX_DEPTH = 50
 
 
-@dataclass(frozen=True)
-class CompiledPattern:
+class CompiledPattern(msgspec.Struct, frozen=True):
     """The value of `re.compile(pattern, flags)`: what the model matches names with."""
 
     pattern: str
@@ -74,8 +74,7 @@ class CompiledPattern:
         return re.compile(self.pattern, self.flags).match(text) is not None
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(msgspec.Struct, frozen=True):
     """The result of evaluating a node.
 
     `known` values carry the Python value (sequences as tuples, dicts as

@@ -14,8 +14,9 @@ import ast
 import io
 import tokenize
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Optional, Union
+
+import msgspec
 
 from celerylint.facts import decode, parse_tree
 from celerylint.facts.layout import Layout, value_shape
@@ -23,8 +24,7 @@ from celerylint.facts.nodes import Positions
 from celerylint.facts.schema import CallArgument, Span, ValueShape
 
 
-@dataclass(frozen=True)
-class CallShape:
+class CallShape(msgspec.Struct, frozen=True):
     """Where and how a keyword can be appended to a call."""
 
     close: tuple[int, int]  # the closing parenthesis
@@ -35,8 +35,7 @@ class CallShape:
     close_alone: bool = False  # the closing parenthesis stands on its own line
 
 
-@dataclass(frozen=True)
-class CallKeyword:
+class CallKeyword(msgspec.Struct, frozen=True):
     """A keyword argument (`name` None for `**mapping`)."""
 
     name: Optional[str]
@@ -48,8 +47,7 @@ class CallKeyword:
     outer: Optional[Span] = None
 
 
-@dataclass(frozen=True)
-class DispatchSyntax:
+class DispatchSyntax(msgspec.Struct, frozen=True):
     """The layout of a `.delay()` / `.apply_async()` call, for rewrites."""
 
     method_span: Span

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 from celerylint.facts.schema import (
     Assign,
@@ -34,8 +35,7 @@ ClassChain = list[tuple[str, str, ClassFacts]]
 _MAX_HOPS = 20
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(msgspec.Struct, frozen=True):
     """What a module-level name is bound to at the end of the module's import."""
 
     node: Node
@@ -44,8 +44,7 @@ class Binding:
     key_span: Optional[Span] = None  # the assignment target, for renames
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(msgspec.Struct, frozen=True):
     """What a qualified name refers to.
 
     kind: "module", "binding" (a value bound in `module`), "class",
@@ -61,8 +60,7 @@ class Symbol:
     rest: str = ""
 
 
-@dataclass(frozen=True)
-class MroClass:
+class MroClass(msgspec.Struct, frozen=True):
     """One class of a method resolution order.
 
     A project class has its module, name and facts; a class outside the
@@ -98,8 +96,7 @@ def _c3_merge(sequences: list[Mro]) -> Optional[Mro]:
     return result
 
 
-@dataclass
-class Namespace:
+class Namespace(msgspec.Struct):
     bindings: dict[str, Binding]
     # Names not bound here may come from an external star import or dynamic code.
     open_ended: bool

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional, Union
 from urllib.parse import urlsplit
+
+import msgspec
 
 from celerylint.facts.schema import (
     Assign,
@@ -45,8 +45,7 @@ from celerylint.sources.requirements import celery_version_floor
 SIGNATURES = frozenset({"s", "si", "signature", "map", "starmap", "chunks"})
 
 
-@dataclass(frozen=True)
-class ResultReaders:
+class ResultReaders(msgspec.Struct, frozen=True):
     """The tasks whose results some code keeps: by qualified name and by task name."""
 
     qualnames: frozenset[str]
@@ -56,8 +55,7 @@ class ResultReaders:
         return task.qualname in self.qualnames or bool(task.name and task.name in self.names)
 
 
-@dataclass(frozen=True)
-class TaskMaking:
+class TaskMaking(msgspec.Struct, frozen=True):
     """What a task decorator (maybe built ahead by a factory) gives the task it makes."""
 
     apps: Optional[list[App]]  # None: apps that cannot be seen
@@ -67,8 +65,7 @@ class TaskMaking:
     options_call: Optional[Decorator]  # where to add a keyword for this task alone
 
 
-@dataclass(frozen=True)
-class CallSite:
+class CallSite(msgspec.Struct, frozen=True):
     """A call that sends a task or builds a signature, and where it is."""
 
     module: str
@@ -475,7 +472,7 @@ class Project:
             # A partial takes more keywords where it is used: that decorator is this task's own.
             factory = self._factory(qualname, module)
             if factory is not None and factory[0].kind == "partial":
-                making = dataclasses.replace(making, options_call=decorator)
+                making = msgspec.structs.replace(making, options_call=decorator)
         return making
 
     def _factory(self, qualname: str, near: str) -> Optional[tuple[TaskFactory, str]]:
@@ -550,7 +547,7 @@ class Project:
         making = makings[0]
         if factory.kind == "wrapper":
             # A project decorator: what it does to the function and its calls is its own.
-            return dataclasses.replace(making, maker=None, options_call=None)
+            return msgspec.structs.replace(making, maker=None, options_call=None)
         return making
 
     def _task_decorator_apps(

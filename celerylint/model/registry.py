@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Optional
+
+import msgspec
 
 from celerylint.facts.schema import Const, Map, Name, Node, Ref, Seq, Span
 from celerylint.model.namespace import Modules
@@ -55,8 +56,7 @@ _CURRENT_APP = ("celery.current_app", "celery.app.current_app")
 UseKind = Literal["send_task", "signature", "beat", "route", "annotation"]
 
 
-@dataclass(frozen=True)
-class TaskNameRef:
+class TaskNameRef(msgspec.Struct, frozen=True):
     """A task named by a string literal: a call, a beat entry, a routes or annotations key."""
 
     name: str
@@ -66,8 +66,7 @@ class TaskNameRef:
     app: Optional[App]  # the app whose settings name it (beat, routes, annotations)
 
 
-@dataclass(frozen=True)
-class TaskRegistry:
+class TaskRegistry(msgspec.Struct, frozen=True):
     """The task names the project's apps register (any app: a monorepo's services share names)."""
 
     names: frozenset[str]

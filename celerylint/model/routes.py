@@ -15,16 +15,16 @@ time: unknown.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from typing import Any, Optional, Union
+
+import msgspec
 
 from celerylint.facts.values import CompiledPattern
 
 _Key = Union[str, CompiledPattern]
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(msgspec.Struct, frozen=True):
     """The `task_routes` entry that decides a task's queue."""
 
     key: str  # as written: `proj.tasks.add`, `proj.tasks.*`, `re.compile('proj\\..*')`

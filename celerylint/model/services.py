@@ -15,8 +15,9 @@ import os
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Optional
+
+import msgspec
 
 from celerylint.facts.deploy import UNKNOWN_MARK, default_compose_file
 from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
@@ -97,8 +98,7 @@ _ONLY_AS_WRITTEN = {"time_limit", "soft_time_limit", "result_backend"}
 _UNKNOWN = "\0unknown"  # an option whose value cannot be known
 
 
-@dataclass
-class Service:
+class Service(msgspec.Struct):
     """One deployed process: what it runs, with which environment, written where."""
 
     name: str
@@ -106,9 +106,9 @@ class Service:
     path: str
     line: int
     role: Role
-    options: dict[str, str] = field(default_factory=dict)  # worker options as written
-    environment: dict[str, Optional[str]] = field(default_factory=dict)
-    origins: dict[str, EnvEntry] = field(default_factory=dict)  # the entry that won
+    options: dict[str, str] = msgspec.field(default_factory=dict)  # worker options as written
+    environment: dict[str, Optional[str]] = msgspec.field(default_factory=dict)
+    origins: dict[str, EnvEntry] = msgspec.field(default_factory=dict)  # the entry that won
     env_complete: bool = True
     command_known: bool = True
     also_beat: bool = False

@@ -15,8 +15,9 @@ namespaced key, the new name and the old name (`catalog.lookup_keys`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import Optional
+
+import msgspec
 
 from celerylint import catalog
 from celerylint.facts.schema import (
@@ -47,8 +48,7 @@ _FLASK_CALLS = frozenset({"call to flask.Flask", "call to flask.app.Flask"})
 _CALL = "call to "
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """One key written in one configuration layer."""
 
     key: str
@@ -58,8 +58,7 @@ class Entry:
     conditional: bool = False
 
 
-@dataclass
-class Setting:
+class Setting(msgspec.Struct):
     """A resolved setting: its value, and where it was set (None for defaults)."""
 
     name: str
@@ -89,13 +88,12 @@ class Setting:
         return None
 
 
-@dataclass
-class Layer:
+class Layer(msgspec.Struct):
     """Keys of one configuration layer; `open_ended` when other keys may exist."""
 
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Entry] = msgspec.field(default_factory=dict)
     open_ended: bool = False
-    unknown_keys: set[str] = field(default_factory=set)
+    unknown_keys: set[str] = msgspec.field(default_factory=set)
     description: str = ""
     path: Optional[str] = None  # the file to edit to add a setting to this layer
     span: Optional[Span] = None
@@ -109,8 +107,7 @@ class Layer:
         return None
 
 
-@dataclass
-class ConfigSource:
+class ConfigSource(msgspec.Struct):
     """What `config_from_object` loads; several candidates for Django settings."""
 
     kind: str  # "none", "module", "class", "dict", "flask", "django", "opaque"
@@ -227,12 +224,11 @@ def _overwritten(layer: Layer) -> None:
     layer.open_ended = True
 
 
-@dataclass
-class _Arguments:
+class _Arguments(msgspec.Struct):
     """A Flask factory's parameters: what the call gave each (None: not known)."""
 
     function: str = ""  # the factory's qualified name; "" outside a factory
-    values: dict[str, Optional[tuple[Node, str]]] = field(default_factory=dict)
+    values: dict[str, Optional[tuple[Node, str]]] = msgspec.field(default_factory=dict)
 
     def argument(self, node: Node, path: str) -> Optional[tuple[Node, str]]:
         """The node itself, or the argument when it reads a parameter (None: not known)."""
@@ -411,7 +407,7 @@ class AppBuilder:
                 if catalog.new_name(name) is not None:
                     # No key span: a rename fix would have to keep Flask's upper-case
                     # convention (from_object loads nothing else), so none is offered.
-                    layer.entries[name] = replace(
+                    layer.entries[name] = msgspec.structs.replace(
                         entry, key_span=None, conditional=entry.conditional or conditional
                     )
             return

@@ -11,8 +11,9 @@ name first, then `'*'`, so `'*'` wins where both set an option.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Optional, Union
+
+import msgspec
 
 from celerylint.facts.schema import (
     ClassFacts,
@@ -103,8 +104,7 @@ FROM_CONFIG: dict[str, str] = {
 }
 
 
-@dataclass
-class Option:
+class Option(msgspec.Struct):
     """An effective task option and where it comes from."""
 
     name: str
@@ -128,8 +128,7 @@ class Option:
         return (self.path, self.span) if self.path and self.span else None
 
 
-@dataclass(frozen=True)
-class DeclaredOption:
+class DeclaredOption(msgspec.Struct, frozen=True):
     """A task option given to its decorator, maybe through a factory in another file."""
 
     node: Node

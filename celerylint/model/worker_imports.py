@@ -29,8 +29,9 @@ run time) makes the app's imports open-ended.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
+
+import msgspec
 
 from celerylint.facts.schema import AutodiscoverCall, Const, Node, Ref
 from celerylint.facts.values import Value
@@ -56,14 +57,13 @@ _ENTRY_LEAVES = frozenset(
 Roots = list[tuple[str, str]]
 
 
-@dataclass
-class WorkerImports:
+class WorkerImports(msgspec.Struct):
     """What the worker of one app imports; `open_reason` set when it cannot all be seen."""
 
     app: App
-    modules: set[str] = field(default_factory=set)
+    modules: set[str] = msgspec.field(default_factory=set)
     open_reason: Optional[str] = None
-    how: list[str] = field(default_factory=list)  # how the worker finds tasks, for messages
+    how: list[str] = msgspec.field(default_factory=list)  # how the worker finds tasks, for messages
 
 
 class WorkerImportsBuilder:

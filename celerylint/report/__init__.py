@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+import msgspec
 
 if TYPE_CHECKING:  # the CLI reads FORMATS at start-up: keep this module cheap to import
     from celerylint.diagnostics import AppliedFix, Diagnostic, Fix
@@ -37,8 +38,7 @@ FORMATS = tuple(_RENDERERS)
 FIX_COMMAND = "celerylint check --fix"
 
 
-@dataclass
-class ReportContext:
+class ReportContext(msgspec.Struct):
     cwd: Path
     files_checked: int
     # Findings fixed this run (gone after fixing).
@@ -58,7 +58,7 @@ class ReportContext:
     # --quiet: the findings without the summary lines.
     quiet: bool = False
     # Contents that replace files on disk (--stdin-filename), for code frames.
-    overlay: dict[str, bytes] = field(default_factory=dict)
+    overlay: dict[str, bytes] = msgspec.field(default_factory=dict)
 
     @property
     def repository(self) -> Path:

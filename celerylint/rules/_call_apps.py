@@ -9,16 +9,16 @@ a transaction set up by fixtures) that the production configuration does not sho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import CURRENT_APP, Task
 
 
-@dataclass(frozen=True)
-class Receiver:
+class Receiver(msgspec.Struct, frozen=True):
     """What a call is made on: a task (with its apps) or an app."""
 
     apps: list[App]

@@ -11,7 +11,8 @@ task's name.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from celerylint.diagnostics import Span
 from celerylint.model.tasks import Option, Task
@@ -20,14 +21,13 @@ from celerylint.rules.base import task_label
 _NAMED = 3  # tasks named in a message; the rest are counted
 
 
-@dataclass
-class Decided:
+class Decided(msgspec.Struct):
     """One finding: where it is reported, the tasks it concerns, the deciding option."""
 
     path: str
     span: Span
     option: Option
-    tasks: list[Task] = field(default_factory=list)
+    tasks: list[Task] = msgspec.field(default_factory=list)
 
     @property
     def at_task(self) -> bool:

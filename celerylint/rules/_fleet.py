@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 from celerylint.facts.schema import Span
 from celerylint.model.project import Project
@@ -16,8 +17,7 @@ from celerylint.model.tasks import Task
 PRODUCERS = ("web", "beat", "worker")  # workers send subtasks and callbacks too
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(msgspec.Struct, frozen=True):
     """A sending service and a worker service of the same app, each as deployed."""
 
     app: App  # as the code alone resolves it

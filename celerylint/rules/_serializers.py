@@ -5,8 +5,9 @@ Shared by the serialization rules (CL101, CL102, CL103).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 from celerylint import catalog
 from celerylint.diagnostics import Span
@@ -44,8 +45,7 @@ def result_accept(app: App) -> Setting:
     return setting
 
 
-@dataclass(frozen=True)
-class Mismatch:
+class Mismatch(msgspec.Struct, frozen=True):
     serializer: str
     accepted: set[str]
     here: tuple[str, Span]  # where to report: the producer's setting, else the accept list

@@ -10,8 +10,9 @@ Celery leaves them out of its "Cannot mix new and old setting keys" check.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Optional
+
+import msgspec
 
 from celerylint.diagnostics import Diagnostic, Fix
 from celerylint.facts.schema import Const, Node, Span
@@ -44,8 +45,7 @@ _STRUCTURAL = frozenset(
 _CONSTRUCTOR_RENAMED = {"broker": "broker_url", "backend": "result_backend"}
 
 
-@dataclass
-class SettingsSource:
+class SettingsSource(msgspec.Struct):
     """One configuration layer of one app, with how Celery reads it."""
 
     app: App
@@ -58,7 +58,7 @@ class SettingsSource:
     ignore_keys: frozenset[str] = frozenset()
     # Keys of the changes layer written by Celery(...) keywords.
     constructor_keys: frozenset[str] = frozenset()
-    extra: dict[str, Entry] = field(default_factory=dict)  # lowercase Django names
+    extra: dict[str, Entry] = msgspec.field(default_factory=dict)  # lowercase Django names
 
     @property
     def namespaced(self) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Optional
+
+import msgspec
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
@@ -76,7 +77,8 @@ def _check_task(
     message = _message(soft, hard)
     if _from_task(soft_option) or _from_task(hard_option):
         if not _same_line(project, soft_option, hard_option):
-            soft_option = replace(soft_option, span=None)  # no one line: the task's name
+            # No one line: the task's name.
+            soft_option = msgspec.structs.replace(soft_option, span=None)
         return soft_option, message
     if app is None:
         return None

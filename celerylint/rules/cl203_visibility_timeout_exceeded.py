@@ -10,8 +10,9 @@ past the timeout, and a message held for a countdown or ETA past it, run twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Optional
+
+import msgspec
 
 from celerylint.diagnostics import Diagnostic, Span
 from celerylint.facts.schema import Delay, Map
@@ -28,8 +29,7 @@ from celerylint.rules.registry import rule
 DEFAULT_TIMEOUTS = {"redis": 3600.0, "rediss": 3600.0, "sentinel": 3600.0, "sqs": 1800.0}
 
 
-@dataclass(frozen=True)
-class Timeout:
+class Timeout(msgspec.Struct, frozen=True):
     """An app's broker with a visibility timeout, and how long it is."""
 
     transport: str  # "Redis" or "SQS"

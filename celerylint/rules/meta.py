@@ -14,7 +14,7 @@ from celerylint._rule_index import RULES
 from celerylint.severity import Severity
 
 
-class RuleMeta(NamedTuple):  # not a dataclass: `rule NAME` starts without importing dataclasses
+class RuleMeta(NamedTuple):  # not a Struct: `rule NAME` starts without importing msgspec
     code: str
     name: str
     severity: Severity

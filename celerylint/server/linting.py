@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
+
+import msgspec
 
 from celerylint import pipeline
 from celerylint.config import Config, ConfigError, load_config
@@ -36,8 +37,7 @@ CONFIG_FILES = ("pyproject.toml", "celerylint.toml")
 Signature = tuple[Watched, ...]
 
 
-@dataclass(frozen=True)
-class Timings:
+class Timings(msgspec.Struct, frozen=True):
     """Seconds each stage of one check took."""
 
     store: float = 0.0  # facts of every file (the open buffers extracted again)
@@ -49,11 +49,10 @@ class Timings:
         return self.store + self.model + self.rules
 
 
-@dataclass
-class Snapshot:
+class Snapshot(msgspec.Struct):
     """One check's findings by file, and the model they came from."""
 
-    by_path: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    by_path: dict[str, list[Diagnostic]] = msgspec.field(default_factory=dict)
     project: Optional[Project] = None
     timings: Timings = Timings()
 

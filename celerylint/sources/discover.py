@@ -19,8 +19,9 @@ import heapq
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from celerylint.config import Config, display_path
 from celerylint.facts.deploy import is_deployment_file
@@ -38,18 +39,17 @@ from celerylint.sources.watch import StatKey, exists_key, stat_key
 __all__ = ["Discovery", "discover"]
 
 
-@dataclass
-class Discovery:
-    files: list[SourceFile] = field(default_factory=list)
-    errors: list[tuple[Path, str]] = field(default_factory=list)
+class Discovery(msgspec.Struct):
+    files: list[SourceFile] = msgspec.field(default_factory=list)
+    errors: list[tuple[Path, str]] = msgspec.field(default_factory=list)
     # Procfiles, compose files, Dockerfiles, scripts...: where worker command lines live.
-    deployment_files: list[str] = field(default_factory=list)
+    deployment_files: list[str] = msgspec.field(default_factory=list)
     # What the walk's outcome depends on besides the files kept: every directory
     # scanned, every ignore file consulted, and above the root the `.git` and
     # `__init__.py` that decide the repository and the package names, with their
     # (mtime, size) before they were read. A replayed run (`celerylint.replay`)
     # is valid while they hold.
-    watched: list[tuple[str, StatKey]] = field(default_factory=list)
+    watched: list[tuple[str, StatKey]] = msgspec.field(default_factory=list)
 
 
 def discover(paths: Sequence[Path], config: Config, watch: bool = False) -> Discovery:

@@ -8,10 +8,10 @@ test fixtures that reuse a module name stay apart.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 __all__ = [
     "INIT_FILE",
@@ -25,8 +25,7 @@ __all__ = [
 INIT_FILE = "__init__.py"
 
 
-@dataclass(frozen=True, slots=True)  # one per file of the project: no __dict__ each
-class SourceFile:
+class SourceFile(msgspec.Struct, frozen=True):
     """A Python file of the project and the module name it is known by."""
 
     path: str  # absolute; a str, not a Path: thousands are made on every run
@@ -115,7 +114,7 @@ def canonical_modules(
         parts = os.path.splitext(source.path[len(prefix) :])[0].split(os.sep)
         if len(parts) > 1 and all(part.isidentifier() for part in parts):
             dotted = ".".join(parts)
-            renamed.append(dataclasses.replace(source, module=dotted))
+            renamed.append(msgspec.structs.replace(source, module=dotted))
             if source.module not in SHADOWED:
                 aliases.setdefault(source.module, dotted)
         else:
@@ -150,7 +149,7 @@ def _unique_keys(files: list[SourceFile], root: Path) -> tuple[list[SourceFile],
     for source in files:
         where = source_root(source)
         if counts[source.module] > 1:
-            source = dataclasses.replace(source, module=f"{source.module}@{where}")
+            source = msgspec.structs.replace(source, module=f"{source.module}@{where}")
         keyed.append(source)
         roots[source.module] = where
     return keyed, roots

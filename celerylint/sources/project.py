@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
@@ -19,8 +20,7 @@ from celerylint.sources.modules import SourceFile, canonical_modules
 from celerylint.sources.watch import StatKey
 
 
-@dataclass
-class ProjectSources:
+class ProjectSources(msgspec.Struct):
     # Every Python file, under a module key unique in the project.
     files: list[SourceFile]
     # Module key -> its source root, relative to the project root.
