@@ -382,6 +382,34 @@ def test_summary_lines(
     assert full[-len(expected) :] == expected
 
 
+@pytest.mark.parametrize(
+    "changes", [{}, {"fixed": 2}, {"quiet": True}, {"fixable": 1, "unsafe_fixable": 1}]
+)
+def test_a_clean_full_report_without_color_is_rich_output_without_rich(
+    project: Path, changes: dict[str, object]
+) -> None:
+    """Written without importing rich (20 ms of a clean pre-commit run), byte for byte as rich."""
+    from celerylint.report.full import render_full
+
+    ctx = ReportContext(cwd=project, files_checked=1, color=False)
+    for key, value in changes.items():
+        setattr(ctx, key, value)
+    by_rich = io.StringIO()
+    render_full([], by_rich, ctx)
+    assert rendered([], "full", ctx) == by_rich.getvalue()
+
+
+def test_a_clean_check_does_not_import_rich(project: Path) -> None:
+    code = (
+        "import sys\n"
+        "from celerylint.cli import main\n"
+        f"main(['check', '--no-cache', '--no-color', '--select', 'CL000', {str(project)!r}])\n"
+        "print('RICH' if 'rich' in sys.modules else 'NO RICH', file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout == "All checks passed!\n" and proc.stderr.endswith("NO RICH\n")
+
+
 def test_show_fixes_lists_what_was_fixed(project: Path) -> None:
     fixed = [AppliedFix(d.path, d.code, d.name, d.path) for d in sample(project)]
     # A task's finding fixed by a global setting in another file.
