@@ -202,6 +202,11 @@ class FactStore:
                     self.facts[path] = facts
                     self.relevant.append(path)
                 continue
+            if self.cache.file is None:
+                # No cache to key (`--no-cache`): the workers read every file anyway,
+                # and say which they cannot read.
+                pending.append(self._job(path))
+                continue
             key = self._known_stats.get(path)
             if key is None:
                 try:
