@@ -14,6 +14,7 @@ from typing import Any, Literal, Optional
 from celerylint.facts.nodes import NodeBuilder, keyword_value
 from celerylint.facts.schema import LocalCall, PoolCreation, ResultWait, RetryCall, Span
 from celerylint.facts.scope import Scope
+from celerylint.facts.walk import walk_all
 
 _RESULT_METHODS = frozenset({"delay", "apply_async", "send_task"})
 _WAIT_METHODS = frozenset({"get", "join", "join_native", "wait"})
@@ -122,7 +123,7 @@ class BodyAnalysis:
             elif isinstance(node, ast.AnnAssign) and node.value is not None:
                 targets, value = [node.target], node.value
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
-                for element in ast.walk(node.target if isinstance(node, ast.For) else node):
+                for element in walk_all(node.target if isinstance(node, ast.For) else node):
                     if isinstance(element, ast.Name) and isinstance(element.ctx, ast.Store):
                         result_vars[element.id] = False
                 continue
@@ -135,7 +136,7 @@ class BodyAnalysis:
                     producing = value is not None and self._produces_result(value, scope)
                     result_vars[target.id] = result_vars.get(target.id, True) and producing
                 else:
-                    for element in ast.walk(target):
+                    for element in walk_all(target):
                         if isinstance(element, ast.Name):
                             result_vars[element.id] = False
         waits = []

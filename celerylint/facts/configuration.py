@@ -32,7 +32,7 @@ from celerylint.facts.schema import (
     TaskRegistration,
 )
 from celerylint.facts.scope import Scope
-from celerylint.facts.walk import bound_names, returned_instance, walk_own_scope
+from celerylint.facts.walk import bound_names, returned_instance, walk_all, walk_own_scope
 
 _MUTATORS = frozenset(
     {"append", "extend", "update", "insert", "remove", "setdefault", "pop", "clear", "add"}
@@ -397,7 +397,7 @@ class ConfigurationWrites:
 
 def _names_this_module(expr: ast.expr) -> bool:
     """`__name__`, `globals()`, `vars()`, `sys.modules[...]`: this module, handed over."""
-    for node in ast.walk(expr):
+    for node in walk_all(expr):
         if isinstance(node, ast.Name) and node.id == "__name__":
             return True
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) in _NAMESPACES:

@@ -26,7 +26,7 @@ from celerylint.facts.schema import (
     TaskNameUse,
 )
 from celerylint.facts.scope import Scope, resolve_relative
-from celerylint.facts.walk import children, walk_own_scope
+from celerylint.facts.walk import calls_under, walk_own_scope
 
 # Calls that import the module named by their first argument.
 _DYNAMIC_IMPORTS = frozenset(
@@ -123,12 +123,8 @@ class DiscoveryFacts:
 
     def _d_nodes(self, roots: Sequence[ast.AST], function: Optional[str], scope: Scope) -> None:
         """Calls in expressions (lambdas included: they run where they are called)."""
-        stack = list(roots)
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.Call):
-                self._d_call(node, function, scope)
-            stack.extend(children(node))
+        for call in calls_under(roots):
+            self._d_call(call, function, scope)
 
     def _d_import(self, stmt: ast.Import | ast.ImportFrom, function: Optional[str]) -> None:
         span = self.span(stmt)

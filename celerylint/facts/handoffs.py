@@ -19,12 +19,10 @@ from celerylint.facts.schema import DroppedResult, Span
 
 
 def dropped_results(
-    nodes: Iterable[ast.AST], span: Callable[[ast.AST], Span]
+    calls: Iterable[ast.Call], span: Callable[[ast.AST], Span]
 ) -> Iterator[DroppedResult]:
-    """The dispatches, among `nodes`, whose result the code they are handed to drops."""
-    for node in nodes:
-        if not isinstance(node, ast.Call):
-            continue
+    """The dispatches handed to one of `calls` that drops their result."""
+    for node in calls:
         callee = _callee_name(node.func)
         if callee == "add_periodic_task":
             # add_periodic_task(schedule, sig, args=(), kwargs=(), name=None, **opts)

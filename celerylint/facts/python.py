@@ -48,11 +48,11 @@ from celerylint.facts.schema import (
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 from celerylint.facts.transactions import TransactionExtraction
 from celerylint.facts.walk import (
+    Function,
+    TreeIndex,
     bound_names,
-    children,
     remembered_walks,
     returned_instance,
-    walk_all,
     walk_own_scope,
 )
 
@@ -71,6 +71,8 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         # Last segments of the configured task decorators, to tell task bodies apart.
         self.decorator_names = frozenset(d.rsplit(".", 1)[-1] for d in task_decorators)
         self.tree = tree
+        # One traversal for the walks every analysis below shares.
+        self.index = TreeIndex(tree)
         self._source_names_backend = _BACKEND_TEXT.search(source) is not None
         # No `atomic` in the text, no transaction to look for (a walk of every node saved).
         self._source_mentions_atomic = "atomic" in source
@@ -118,10 +120,12 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         self.factory_calls: list[FactoryCall] = []
 
     def extract(self) -> FileFacts:
-        self._all_nodes = walk_all(self.tree)
-        for node in self._all_nodes:
-            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-                self._discarded.add(id(node.value))
+        nodes = self.index.nodes
+        self._discarded.update(
+            id(node.value)
+            for node in nodes
+            if type(node) is ast.Expr and type(node.value) is ast.Call
+        )
         self._module_body(self.tree.body, conditional=False)
         self._factory_apps()
         self._flask_factories()
@@ -142,16 +146,15 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             flask_factories=self.flask_factories,
             factory_calls=tuple(self.factory_calls),
             dropped_results=tuple(
-                sorted(dropped_results(self._all_nodes, self.span), key=lambda d: d.span)
+                sorted(dropped_results(self._call_nodes, self.span), key=lambda d: d.span)
             ),
             dynamic=self.dynamic,
-            result_reads=tuple(results.reads(self.tree, self._call_nodes, self._all_nodes)),
-            chords=tuple(results.chords(self._call_nodes, self._all_nodes)),
-            transaction_dispatches=tuple(transactions.dispatches(self.tree, self._all_nodes))
+            result_reads=tuple(results.reads(self.tree, self.index)),
+            chords=tuple(results.chords(self._call_nodes, nodes)),
+            transaction_dispatches=tuple(transactions.dispatches(self.tree, nodes))
             if self._source_mentions_atomic
             else (),
-            names_result_backend=self._source_names_backend
-            and names_result_backend(self._all_nodes),
+            names_result_backend=self._source_names_backend and names_result_backend(nodes),
             discovery=self._discovery(),
         )
 
@@ -364,34 +367,26 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
 
     def _calls_in_scopes(self) -> list[tuple[ast.Call, Scope]]:
         """Every call, with the scope of the function it is written in."""
+        scopes: dict[int, Scope] = {}
         found: list[tuple[ast.Call, Scope]] = []
-        stack: list[tuple[ast.AST, Scope]] = [(self.tree, self.scope)]
-        while stack:
-            node, scope = stack.pop()
-            if isinstance(node, ast.Call):
-                found.append((node, scope))
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                # Decorators, defaults and annotations run in the enclosing scope.
-                body = body_of(node)
-                inner = self.function_scope(node, scope, walk_own_scope(body))
-                own = {
-                    id(part) for part in (node.body if isinstance(node.body, list) else [node.body])
-                }
-                for child in children(node):
-                    stack.append((child, inner if id(child) in own else scope))
-                continue
-            stack.extend([(child, scope) for child in children(node)])
+        for call, function in self.index.calls:
+            found.append((call, self._scope_of(function, scopes)))
         return found
+
+    def _scope_of(self, function: Optional[Function], known: dict[int, Scope]) -> Scope:
+        """The scope inside `function` (None: the module's), remembered in `known`."""
+        pending: list[Function] = []  # the function, then the ones it is written in
+        while function is not None and id(function) not in known:
+            pending.append(function)
+            function = self.index.enclosing[id(function)]
+        scope = self.scope if function is None else known[id(function)]
+        for inner in reversed(pending):
+            scope = self.function_scope(inner, scope, self.index.own_nodes(inner))
+            known[id(inner)] = scope
+        return scope
 
 
 _BACKEND_TEXT = re.compile("result[-_]backend", re.IGNORECASE)
-
-
-def body_of(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.stmt]:
-    """The statements that run in the function's own scope (a lambda's as a return)."""
-    if isinstance(node, ast.Lambda):
-        return [ast.Return(node.body)]
-    return node.body
 
 
 def _is_main_guard(test: ast.expr) -> bool:

@@ -20,7 +20,7 @@ from typing import Optional
 from celerylint.facts.nodes import keyword_value
 from celerylint.facts.schema import ChordBuild, ResultRead, ResultSource, Span
 from celerylint.facts.scope import Scope
-from celerylint.facts.walk import walk_own_scope
+from celerylint.facts.walk import Function, TreeIndex, walk_own_scope
 
 SENDING_METHODS = frozenset({"delay", "apply_async", "send_task"})
 SIGNATURE_METHODS = frozenset({"s", "si", "signature"})
@@ -30,7 +30,6 @@ _ASYNC_RESULT = frozenset({"celery.result.AsyncResult", "celery.AsyncResult"})
 _CHORD = frozenset({"celery.chord", "celery.canvas.chord"})
 _GROUP = frozenset({"celery.group", "celery.canvas.group"})
 _CANVAS = _CHORD | _GROUP | {"celery.chain", "celery.canvas.chain"}
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 Spanner = Callable[[ast.AST], Span]
 
@@ -84,23 +83,32 @@ class ResultExtraction:
 
     # -- reads ---------------------------------------------------------------------
 
-    def reads(
-        self, tree: ast.Module, calls: list[ast.Call], all_nodes: Iterable[ast.AST]
-    ) -> list[ResultRead]:
+    def reads(self, tree: ast.Module, index: TreeIndex) -> list[ResultRead]:
         """Every read of a result, in the module body and in every function."""
-        if not any(_may_produce(call.func) for call in calls):
+        if not any(_may_produce(call.func) for call, _ in index.calls):
             return []
-        bodies: list[tuple[list[ast.stmt], set[str]]] = []
-        module_globals: set[str] = set()
-        for node in all_nodes:
-            if isinstance(node, _SCOPES):
-                bodies.append((_body(node), _params(node.args)))
-            elif isinstance(node, ast.Global):
-                module_globals.update(node.names)
-        bodies.append((tree.body, module_globals))
+        # A read needs a result-making call in its own scope (its variable's value, or
+        # the read's receiver): scopes without one are not looked at.
+        producing: set[Optional[Function]] = set()
+        for call, function in index.calls:
+            if (
+                function not in producing
+                and (isinstance(call.func, ast.Name) or _may_produce(call.func))
+                and self.source(call) is not None
+            ):
+                producing.add(function)
+        bodies: list[tuple[list[ast.AST], set[str]]] = [
+            (index.own_nodes(function), _params(function.args))
+            for function in index.functions
+            if function in producing
+        ]
+        if None in producing:
+            module_globals = {
+                name for node in index.nodes if isinstance(node, ast.Global) for name in node.names
+            }
+            bodies.append((walk_own_scope(tree.body), module_globals))
         found: list[ResultRead] = []
-        for body, poisoned in bodies:
-            nodes = walk_own_scope(body)
+        for nodes, poisoned in bodies:
             variables = self._result_variables(nodes, poisoned)
             for node in nodes:
                 read = self._read(node, variables)
@@ -175,11 +183,7 @@ class ResultExtraction:
 
     def chords(self, calls: Iterable[ast.Call], all_nodes: Iterable[ast.AST]) -> list[ChordBuild]:
         """`chord(...)` calls and `group(...) | x` expressions, once each."""
-        pipes = {
-            id(node.left): node
-            for node in all_nodes
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
-        }
+        pipes: Optional[dict[int, ast.BinOp]] = None  # `x | y` by x's id, once a group asks
         found: list[ChordBuild] = []
         inner_done: set[int] = set()
         for call in calls:  # an outer call comes before the calls inside it
@@ -197,9 +201,15 @@ class ResultExtraction:
             if callee in _CHORD:
                 parts = [*call.args, *(k.value for k in call.keywords)]
                 found.append(self._chord(call, "chord", parts, scope))
-            elif callee in _GROUP and id(call) in pipes:
-                pipe = pipes[id(call)]
-                if not _empty_group(pipe.right, scope):
+            elif callee in _GROUP:
+                if pipes is None:
+                    pipes = {
+                        id(node.left): node
+                        for node in all_nodes
+                        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
+                    }
+                pipe = pipes.get(id(call))
+                if pipe is not None and not _empty_group(pipe.right, scope):
                     found.append(self._chord(pipe, "pipe", [call, pipe.right], scope))
         return sorted(found, key=lambda chord: chord.span)
 
@@ -273,12 +283,6 @@ def _empty_group(expr: ast.expr, scope: Scope) -> bool:
     return not expr.args or (
         isinstance(expr.args[0], (ast.List, ast.Tuple)) and not expr.args[0].elts
     )
-
-
-def _body(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.stmt]:
-    if isinstance(node, ast.Lambda):
-        return [ast.Expr(node.body)]
-    return node.body
 
 
 def _params(args: ast.arguments) -> set[str]:

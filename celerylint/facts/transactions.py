@@ -21,7 +21,7 @@ import msgspec
 from celerylint.facts.results import SENDING_METHODS, signature_receiver
 from celerylint.facts.schema import Span, TransactionDispatch
 from celerylint.facts.scope import Scope
-from celerylint.facts.walk import walk_own_scope
+from celerylint.facts.walk import walk_all, walk_own_scope
 
 ATOMIC = frozenset({"django.db.transaction.atomic"})
 _DJANGO_TRANSACTION = "django.db.transaction"
@@ -217,7 +217,7 @@ def _in_loops(body: list[ast.stmt]) -> set[int]:
     inside: set[int] = set()
     for node in walk_own_scope(body):
         if isinstance(node, _LOOPS):
-            inside.update(id(n) for n in ast.walk(node))
+            inside.update(id(n) for n in walk_all(node))
     return inside
 
 

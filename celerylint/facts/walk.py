@@ -1,19 +1,29 @@
-"""Fast tree walks and the names a scope binds."""
+"""Fast tree walks and the names a scope binds.
+
+Extraction time is dominated by tree traversal, so the tree is traversed once
+(`TreeIndex`): every node, each function's own nodes and each call's function
+come out of one pass. The walks skip what no analysis looks at: expression
+contexts and operators (`Load()`, `Add()`, a third of all nodes) and fields
+that hold no nodes, read from each node class's ASDL signature.
+"""
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Optional
+from typing import Any, Optional, Union
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _AST = ast.AST
+_SCOPE_CLASSES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
 
 # Walks of bodies during one extraction, by the body's id: discovery, dispatches,
-# definitions, results and transactions each walk every function body, and
-# walking was a third of extraction. The body is kept with its walk, so its id
-# cannot be reused by another list while the memo lives. None outside `remembered_walks`.
+# definitions, results and transactions each walk every function body. The body
+# is kept with its walk, so its id cannot be reused by another list while the memo
+# lives. None outside `remembered_walks`.
 _walks: Optional[dict[int, tuple[list[ast.stmt], list[ast.AST]]]] = None
 
 
@@ -26,6 +36,86 @@ def remembered_walks() -> Iterator[None]:
         yield
     finally:
         _walks = None
+
+
+# -- which fields hold nodes ---------------------------------------------------------
+
+# ASDL types whose values are no nodes, and the node types no analysis looks at.
+_SKIPPED_TYPES = frozenset(
+    {"identifier", "int", "string", "constant", "expr_context", "boolop", "operator"}
+    | {"unaryop", "cmpop"}
+)
+_SIGNATURE = re.compile(r"(\w+)\((.*)\)")
+
+
+def _node_fields(cls: type) -> Optional[tuple[str, ...]]:
+    """The fields of `cls` that hold a node, a list of nodes or None, in field order,
+    from the ASDL signature `ast` gives as the class's doc (`Call(expr func, expr* args,
+    keyword* keywords)`); None if the doc does not say (then walks inspect each value)."""
+    fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+    if not fields:
+        return ()
+    match = _SIGNATURE.fullmatch((cls.__doc__ or "").strip())
+    if match is None or match.group(1) != cls.__name__:
+        return None
+    declared = [part.split() for part in match.group(2).split(",")]
+    if [part[-1] for part in declared] != list(fields) or any(len(p) != 2 for p in declared):
+        return None
+    return tuple(name for kind, name in declared if kind.rstrip("*?") not in _SKIPPED_TYPES)
+
+
+def _node_classes() -> Iterator[type]:
+    pending = [ast.AST]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        yield cls
+
+
+# Node fields by node class: list fields may hold None (`Dict.keys`, `kw_defaults`).
+_FIELDS: dict[type, tuple[str, ...]] = {}
+for _cls in _node_classes():
+    _found = _node_fields(_cls)
+    if _found is not None:
+        _FIELDS[_cls] = _found
+
+
+def _children_of_unknown(node: ast.AST) -> list[ast.AST]:
+    """The children of a node whose class `_FIELDS` does not know (exact, and slow)."""
+    return [
+        child
+        for child in ast.iter_child_nodes(node)
+        if not isinstance(child, (ast.expr_context, ast.boolop, ast.operator))
+        and not isinstance(child, (ast.unaryop, ast.cmpop))
+    ]
+
+
+def _walk(stack: list[ast.AST], into_scopes: bool, only: Optional[type] = None) -> list[ast.AST]:
+    """Like `ast.walk` (depth first, the last child first), without contexts and
+    operators; with `only`, the nodes of that class."""
+    out: list[ast.AST] = []
+    pop, push, extend, append = stack.pop, stack.append, stack.extend, out.append
+    table = _FIELDS
+    while stack:
+        node = pop()
+        cls = node.__class__
+        fields = table.get(cls)
+        if fields is None:
+            if node is None:  # a list field's None (`{**x}`'s key)
+                continue
+            fields = ()
+            extend(_children_of_unknown(node))
+        if only is None or cls is only:
+            append(node)
+        if not into_scopes and cls in _SCOPE_CLASSES:
+            continue
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                extend(value)
+            elif value is not None:
+                push(value)
+    return out
 
 
 def walk_own_scope(body: list[ast.stmt]) -> list[ast.AST]:
@@ -41,47 +131,176 @@ def walk_own_scope(body: list[ast.stmt]) -> list[ast.AST]:
     return nodes
 
 
-def walk_all(tree: ast.AST) -> list[ast.AST]:
-    """Every node of the tree."""
-    return _walk([tree], into_scopes=True)
+def walk_all(node: ast.AST) -> list[ast.AST]:
+    """Every node under `node`, itself included (`ast.walk`'s nodes but contexts and
+    operators, in `TreeIndex` order)."""
+    return _walk([node], into_scopes=True)
 
 
-def _walk(stack: list[ast.AST], into_scopes: bool) -> list[ast.AST]:
-    """Like `ast.walk`, but faster: extraction time is dominated by tree traversal."""
-    out: list[ast.AST] = []
-    pop, push, append = stack.pop, stack.append, out.append
-    while stack:
-        node = pop()
-        append(node)
-        if not into_scopes and isinstance(node, _SCOPES):
-            continue
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        push(item)
-            elif isinstance(value, _AST):
-                push(value)
-    return out
+def calls_under(roots: Sequence[ast.AST]) -> list[ast.Call]:
+    """The calls in the trees of `roots`, in `walk_all` order (the last root first)."""
+    return _walk(list(roots), into_scopes=True, only=ast.Call)  # type: ignore[return-value]
 
 
-def children(node: ast.AST) -> list[ast.AST]:
-    """The node's direct children, like `ast.iter_child_nodes` but as a list, and faster."""
-    out: list[ast.AST] = []
-    for name in node._fields:
+# -- one pass over a module ----------------------------------------------------------
+
+
+class _Region:
+    """Where the nodes being walked belong: the function whose body holds them (None:
+    the module), and the list of that body's own nodes (or a list that is thrown away).
+    Also the marker, on the walk's stack, that sets the region walked from there on."""
+
+    __slots__ = ("nodes", "owner")
+
+    def __init__(self, owner: Optional[Function], nodes: list[ast.AST]) -> None:
+        self.owner = owner
+        self.nodes = nodes
+
+
+_IMPORT_CLASSES = frozenset({ast.Import, ast.ImportFrom})
+# Node classes the traversal does more with than walk on (besides calls, which are many).
+_NOTED_CLASSES = _SCOPE_CLASSES | _IMPORT_CLASSES
+
+
+class TreeIndex:
+    """One traversal of a module.
+
+    `nodes`: every node, in `walk_all` order. `calls`: every call with the function
+    or lambda whose body holds it (None: the module; decorators, defaults and
+    annotations run in the enclosing one), in the same order. `functions`: the
+    functions and lambdas, and `imports`: the import statements, in the same order.
+    Each function's own nodes (what `walk_own_scope(body)` gives) come out of the same
+    pass, and are remembered as its body's walk.
+    """
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.nodes: list[ast.AST] = [tree]
+        self.calls: list[tuple[ast.Call, Optional[Function]]] = []
+        self.functions: list[Function] = []
+        self.imports: list[Union[ast.Import, ast.ImportFrom]] = []
+        self.enclosing: dict[int, Optional[Function]] = {}  # by a function's id
+        self._lambdas: dict[int, list[ast.AST]] = {}  # a lambda's own nodes, by its id
+        # The nodes of no function's own body (a class body, a def's decorators).
+        self._elsewhere: list[ast.AST] = []
+        self._traverse(tree)
+        self._elsewhere.clear()
+
+    def own_nodes(self, function: Function) -> list[ast.AST]:
+        """The nodes of a function's (or lambda's) body, not entering nested scopes."""
+        if isinstance(function, ast.Lambda):
+            return self._lambdas[id(function)]
+        return walk_own_scope(function.body)
+
+    def _traverse(self, tree: ast.Module) -> None:
+        # Nodes, None (in a list field: `{**x}`'s key) and region markers.
+        stack: list[Any] = []
+        push, pop, extend = stack.append, stack.pop, stack.extend
+        append, calls, imports = self.nodes.append, self.calls.append, self.imports.append
+        table, noted, call_class = _FIELDS, _NOTED_CLASSES, ast.Call
+        module = _Region(None, _own_walk(tree.body))
+        region = _push_children(tree, _Region(None, self._elsewhere), stack, module)
+        owner, own = region.owner, region.nodes.append
+        while stack:
+            node = pop()
+            cls = node.__class__
+            fields = table.get(cls)
+            if fields is None or cls in noted:
+                if cls is _Region:
+                    region = node
+                    owner, own = region.owner, region.nodes.append
+                    continue
+                if node is None:
+                    continue
+                append(node)
+                own(node)
+                if cls in _SCOPE_CLASSES:
+                    region = self._enter_scope(node, region, stack)
+                    owner, own = region.owner, region.nodes.append
+                    continue
+                if fields is None:
+                    extend(_children_of_unknown(node))
+                    continue
+                imports(node)
+            else:
+                append(node)
+                own(node)
+                if cls is call_class:
+                    calls((node, owner))
+            for name in fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    extend(value)
+                elif value is not None:
+                    push(value)
+
+    def _enter_scope(
+        self,
+        node: Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef],
+        region: _Region,
+        stack: list[Any],
+    ) -> _Region:
+        """Push a def's children, each under its region; the region the walk goes on in."""
+        outer = _Region(region.owner, self._elsewhere)
+        if isinstance(node, ast.ClassDef):
+            return _push_children(node, region, stack, outer)
+        self.functions.append(node)
+        self.enclosing[id(node)] = region.owner
+        if isinstance(node, ast.Lambda):
+            own = self._lambdas[id(node)] = []
+        else:
+            own = _own_walk(node.body)
+        return _push_children(node, region, stack, outer, _Region(node, own))
+
+
+def _own_walk(body: list[ast.stmt]) -> list[ast.AST]:
+    """An empty list that the traversal fills with the walk of `body` (not entering
+    nested scopes), remembered as that body's `walk_own_scope`."""
+    nodes: list[ast.AST] = []
+    if _walks is not None:
+        _walks[id(body)] = (body, nodes)
+    return nodes
+
+
+def _push_children(
+    node: ast.AST,
+    restore: _Region,
+    stack: list[Any],
+    outer: _Region,
+    body: Optional[_Region] = None,
+) -> _Region:
+    """Push the children of a scope's node: those of its `body` field under the `body`
+    region, the others under `outer`. Below each run of children of one region goes
+    a marker that sets it, popped once the run above it is walked; `restore` comes
+    back when all are. Returns the region the walk goes on in."""
+    stack.append(restore)
+    previous: Optional[_Region] = None
+    for name in _FIELDS.get(node.__class__, node._fields):
         value = getattr(node, name, None)
-        if value.__class__ is list:
-            out.extend(item for item in value if isinstance(item, _AST))
-        elif isinstance(value, _AST):
-            out.append(value)
-    return out
+        values = value if isinstance(value, list) else [value]
+        children = [child for child in values if isinstance(child, _AST)]
+        if not children:
+            continue
+        region = body if body is not None and name == "body" else outer
+        if previous is not None and region is not previous:
+            stack.append(previous)
+        stack.extend(children)
+        previous = region
+    return previous if previous is not None else restore
+
+
+# The classes of the nodes that bind a name (a cheap test before the exact one).
+_BINDERS = frozenset(
+    {ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom}
+    | {ast.ExceptHandler}
+)
 
 
 def bound_in(nodes: list[ast.AST]) -> set[str]:
-    """Names bound by the nodes of one scope (see `_walk_own_scope`)."""
+    """Names bound by the nodes of one scope (see `walk_own_scope`)."""
     names: set[str] = set()
     for node in nodes:
+        if node.__class__ not in _BINDERS:
+            continue
         if isinstance(node, ast.Name):
             if not isinstance(node.ctx, ast.Load):
                 names.add(node.id)
