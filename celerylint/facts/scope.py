@@ -67,6 +67,9 @@ class Scope:
         self.module_names = module_names
         self.local_imports = local_imports or {}
         self.local_names = local_names or set()
+        # What `qualify` said, by the expression's id (with the expression, so that the
+        # id cannot be another's): discovery, dispatches and chords each qualify every callee.
+        self._qualified: dict[int, tuple[ast.expr, Optional[str]]] = {}
 
     def child(self, local_imports: dict[str, str], local_names: set[str]) -> Scope:
         """A function's scope inside this one: enclosing locals stay visible unless rebound."""
@@ -98,6 +101,14 @@ class Scope:
 
     def qualify(self, expr: ast.expr) -> Optional[str]:
         """`mp.Pool` -> `multiprocessing.Pool`; None for anything but a dotted name."""
+        known = self._qualified.get(id(expr))
+        if known is not None and known[0] is expr:
+            return known[1]
+        qualified = self._qualify(expr)
+        self._qualified[id(expr)] = (expr, qualified)
+        return qualified
+
+    def _qualify(self, expr: ast.expr) -> Optional[str]:
         attrs: list[str] = []
         while isinstance(expr, ast.Attribute):
             attrs.append(expr.attr)
