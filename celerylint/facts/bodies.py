@@ -47,6 +47,13 @@ _STATEMENTS: dict[type, Literal["expr", "raise", "return"]] = {
     ast.Raise: "raise",
     ast.Return: "return",
 }
+# The classes of the nodes each analysis looks at (a cheap test before the exact one).
+_BINDING_STATEMENTS = frozenset(
+    {ast.Assign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.AugAssign}
+    | {ast.NamedExpr}
+)
+_WITH = frozenset({ast.With, ast.AsyncWith})
+_RETURNS = frozenset({ast.Return, ast.Yield, ast.YieldFrom})
 
 
 class BodyAnalysis:
@@ -58,19 +65,20 @@ class BodyAnalysis:
     span: Callable[[Any], Span]
     nodes: NodeBuilder
 
-    def _pool_calls(self, body_nodes: list[ast.AST], scope: Scope) -> tuple[PoolCreation, ...]:
+    def _pool_calls(
+        self, body_nodes: list[ast.AST], calls: list[ast.Call], scope: Scope
+    ) -> tuple[PoolCreation, ...]:
+        """`calls`: the calls among `body_nodes`."""
         contexts = set(self._ctx_names)
         for node in body_nodes:
             if (
-                isinstance(node, ast.Assign)
-                and isinstance(node.value, ast.Call)
+                type(node) is ast.Assign
+                and type(node.value) is ast.Call
                 and scope.qualify(node.value.func) in _GET_CONTEXT
             ):
                 contexts.update(t.id for t in node.targets if isinstance(t, ast.Name))
         found = []
-        for node in body_nodes:
-            if not isinstance(node, ast.Call):
-                continue
+        for node in calls:
             func = node.func
             callee = scope.qualify(func)
             if callee is None and isinstance(func, ast.Attribute):
@@ -93,29 +101,31 @@ class BodyAnalysis:
                 found.append(PoolCreation(callee, self.span(node)))
         return tuple(found)
 
-    def _local_calls(
-        self, body_nodes: list[ast.AST], first: Optional[str]
-    ) -> tuple[LocalCall, ...]:
-        """Calls that may reach code of this module: `helper()` and `self.method()`."""
-        calls = []
-        for node in body_nodes:
-            if not isinstance(node, ast.Call):
-                continue
+    def _local_calls(self, calls: list[ast.Call], first: Optional[str]) -> tuple[LocalCall, ...]:
+        """Of a body's calls, those that may reach code of this module: `helper()` and
+        `self.method()`."""
+        local = []
+        for node in calls:
             func = node.func
             if isinstance(func, ast.Name) and func.id in self.scope.module_names:
-                calls.append(LocalCall("function", func.id, self.span(node)))
+                local.append(LocalCall("function", func.id, self.span(node)))
             elif (
                 first
                 and isinstance(func, ast.Attribute)
                 and isinstance(func.value, ast.Name)
                 and func.value.id == first
             ):
-                calls.append(LocalCall("method", func.attr, self.span(node)))
-        return tuple(calls)
+                local.append(LocalCall("method", func.attr, self.span(node)))
+        return tuple(local)
 
-    def _result_waits(self, body_nodes: list[ast.AST], scope: Scope) -> tuple[ResultWait, ...]:
+    def _result_waits(
+        self, body_nodes: list[ast.AST], calls: list[ast.Call], scope: Scope
+    ) -> tuple[ResultWait, ...]:
+        """`calls`: the calls among `body_nodes`."""
         result_vars: dict[str, bool] = {}
         for node in body_nodes:
+            if type(node) not in _BINDING_STATEMENTS:
+                continue
             targets: list[ast.expr] = []
             value: Optional[ast.expr] = None
             if isinstance(node, ast.Assign):
@@ -141,8 +151,8 @@ class BodyAnalysis:
                             result_vars[element.id] = False
         waits = []
         exempt = self._allow_join_ranges(body_nodes, scope)
-        for node in body_nodes:
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        for node in calls:
+            if not isinstance(node.func, ast.Attribute):
                 continue
             if node.func.attr not in _WAIT_METHODS:
                 continue
@@ -178,7 +188,7 @@ class BodyAnalysis:
     def _allow_join_ranges(self, body_nodes: list[ast.AST], scope: Scope) -> list[tuple[int, int]]:
         ranges = []
         for node in body_nodes:
-            if isinstance(node, (ast.With, ast.AsyncWith)):
+            if type(node) in _WITH and isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
                     context = item.context_expr
                     target = context.func if isinstance(context, ast.Call) else context
@@ -194,6 +204,8 @@ class BodyAnalysis:
             return ()
         retries = []
         for node in body_nodes:
+            if type(node) not in _STATEMENTS:
+                continue
             statement: Optional[ast.stmt] = None
             call: Optional[ast.expr] = None
             if isinstance(node, ast.Expr):
@@ -233,6 +245,8 @@ class BodyAnalysis:
 
 def returns_value(body_nodes: list[ast.AST]) -> bool:
     for node in body_nodes:
+        if type(node) not in _RETURNS:
+            continue
         value = node.value if isinstance(node, ast.Return) else None
         if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
             return True
@@ -245,7 +259,5 @@ def attrs_used_on(body_nodes: list[ast.AST], name: Optional[str]) -> set[str]:
     return {
         node.attr
         for node in body_nodes
-        if isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == name
+        if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == name
     }

@@ -264,13 +264,14 @@ class Definitions(BodyAnalysis):
         body_nodes = walk_own_scope(node.body)
         scope = self.function_scope(node, outer, body_nodes)
         first = facts.positional[0] if facts.positional else None
+        calls = [inner for inner in body_nodes if type(inner) is ast.Call]
         return msgspec.structs.replace(
             facts,
             light=False,
             returns_value=returns_value(body_nodes),
-            pools=self._pool_calls(body_nodes, scope),
-            calls=self._local_calls(body_nodes, first),
-            waits=self._result_waits(body_nodes, scope),
+            pools=self._pool_calls(body_nodes, calls, scope),
+            calls=self._local_calls(calls, first),
+            waits=self._result_waits(body_nodes, calls, scope),
             retries=self._retries(body_nodes, first, scope),
             self_attrs=tuple(sorted(attrs_used_on(body_nodes, first))) if first else (),
         )
