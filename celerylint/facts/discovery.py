@@ -26,7 +26,7 @@ from celerylint.facts.schema import (
     TaskNameUse,
 )
 from celerylint.facts.scope import Scope, resolve_relative
-from celerylint.facts.walk import calls_under, walk_own_scope
+from celerylint.facts.walk import TreeIndex, calls_under, walk_own_scope
 
 # Calls that import the module named by their first argument.
 _DYNAMIC_IMPORTS = frozenset(
@@ -45,6 +45,11 @@ _DYNAMIC_IMPORTS = frozenset(
 _FUNCTION_REFS = (ast.Name, ast.Attribute)
 # Methods that name a task by their first argument (or `name=`).
 _NAMING_METHODS = frozenset({"send_task", "signature", "Signature", "subtask"})
+# What a call inside a function is called by, when it is one `_d_call` may record.
+_RECORDED_IN_FUNCTIONS = (
+    frozenset({name.rsplit(".", 1)[-1] for name in _DYNAMIC_IMPORTS} | {"autodiscover_tasks"})
+    | _NAMING_METHODS
+)
 
 
 class DiscoveryFacts:
@@ -58,6 +63,7 @@ class DiscoveryFacts:
     nodes: NodeBuilder
     span: Callable[[Any], Span]
     function_scope: Callable[..., Scope]
+    index: TreeIndex
 
     def _discovery(self) -> Discovery:
         self._imports: list[ModuleImport] = []
@@ -66,6 +72,7 @@ class DiscoveryFacts:
         self._called: set[str] = set()
         self._names: list[TaskNameUse] = []
         self._functional: list[FunctionalTask] = []
+        self._d_recording = self._d_functions_recording()
         self._d_body(self.tree.body, None, self.scope)
         return Discovery(
             tuple(self._imports),
@@ -76,7 +83,40 @@ class DiscoveryFacts:
             tuple(self._functional),
         )
 
-    def _d_body(self, body: list[ast.stmt], function: Optional[str], scope: Scope) -> None:
+    def _d_functions_recording(self) -> set[int]:
+        """The functions and lambdas (by id) in whose code a call may be recorded.
+
+        Inside a function only a dynamic import, `autodiscover_tasks()` or a method
+        naming a task is: a call by one of their names, as an attribute or a name, or
+        by a name one of them is imported as (`from importlib import import_module as
+        im`). The calls of other functions are not walked (most functions are such).
+        """
+        names = set(_RECORDED_IN_FUNCTIONS)
+        for statement in self.index.imports:
+            for alias in statement.names:
+                if alias.name.rsplit(".", 1)[-1] in _RECORDED_IN_FUNCTIONS:
+                    names.add(alias.asname or alias.name.split(".")[0])
+        recording: set[int] = set()
+        enclosing = self.index.enclosing
+        for call, function in self.index.calls:
+            func = call.func
+            if isinstance(func, ast.Attribute):
+                called = func.attr
+            elif isinstance(func, ast.Name):
+                called = func.id
+            else:
+                continue
+            if called not in names:
+                continue
+            while function is not None and id(function) not in recording:
+                recording.add(id(function))
+                function = enclosing[id(function)]
+        return recording
+
+    def _d_body(
+        self, body: list[ast.stmt], function: Optional[str], scope: Optional[Scope]
+    ) -> None:
+        """`scope` None: no call here is recorded, only imports."""
         for stmt in body:
             if isinstance(stmt, ast.If) and _is_type_checking(stmt.test):
                 self._d_body(stmt.orelse, function, scope)
@@ -116,13 +156,23 @@ class DiscoveryFacts:
             self._d_nodes([stmt], function, scope)
 
     def _d_scope(
-        self, node: ast.FunctionDef | ast.AsyncFunctionDef, function: str, outer: Scope
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        function: str,
+        outer: Optional[Scope],
     ) -> None:
+        if outer is None or id(node) not in self._d_recording:
+            self._d_body(node.body, function, None)
+            return
         scope = self.function_scope(node, outer, walk_own_scope(node.body))
         self._d_body(node.body, function, scope)
 
-    def _d_nodes(self, roots: Sequence[ast.AST], function: Optional[str], scope: Scope) -> None:
+    def _d_nodes(
+        self, roots: Sequence[ast.AST], function: Optional[str], scope: Optional[Scope]
+    ) -> None:
         """Calls in expressions (lambdas included: they run where they are called)."""
+        if scope is None:
+            return
         for call in calls_under(roots):
             self._d_call(call, function, scope)
 
