@@ -35,6 +35,9 @@ class A(B, metaclass=M(k())):
                 await b.c()
             async for i in it(): pass
         global G
+        from .helpers import helper as hh
+        class Local:
+            import json
         try:
             pass
         except E() as exc:
@@ -83,13 +86,15 @@ def _reference_walk(roots: list[ast.AST], into_scopes: bool) -> list[ast.AST]:
     return out
 
 
-def _reference_calls(tree: ast.Module) -> list[tuple[ast.Call, Optional[Function]]]:
-    """Every call, with the function or lambda whose body holds it."""
-    found: list[tuple[ast.Call, Optional[Function]]] = []
+def _reference_owners(
+    tree: ast.Module, classes: tuple[type, ...]
+) -> list[tuple[ast.AST, Optional[Function]]]:
+    """Every node of `classes`, with the function or lambda whose body holds it."""
+    found: list[tuple[ast.AST, Optional[Function]]] = []
     stack: list[tuple[ast.AST, Optional[Function]]] = [(tree, None)]
     while stack:
         node, owner = stack.pop()
-        if isinstance(node, ast.Call):
+        if isinstance(node, classes):
             found.append((node, owner))
         inner = owner
         body: list[ast.AST] = []
@@ -113,11 +118,17 @@ def test_one_traversal_gives_what_separate_walks_gave(source: str) -> None:
         index = TreeIndex(tree)
         assert index.nodes == _reference_walk([tree], into_scopes=True)
         assert walk_all(tree) == index.nodes
-        assert index.calls == _reference_calls(tree)
+        assert index.calls == _reference_owners(tree, (ast.Call,))
         functions = [node for node in index.nodes if isinstance(node, _FUNCTIONS)]
         assert index.functions == functions
-        imports = [node for node in index.nodes if isinstance(node, (ast.Import, ast.ImportFrom))]
+        imports = _reference_owners(tree, (ast.Import, ast.ImportFrom))
         assert index.imports == imports
+        assert index.importing == {id(function) for _, function in imports if function}
+        assert index.statement_calls == {
+            id(node.value)
+            for node in index.nodes
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+        }
         assert walk_own_scope(tree.body) == _reference_walk(list(tree.body), into_scopes=False)
         for function in functions:
             if isinstance(function, ast.Lambda):

@@ -20,9 +20,10 @@ from celerylint.facts.schema import (
     TaskFactory,
 )
 from celerylint.facts.scope import Scope, import_bindings
-from celerylint.facts.walk import bound_in, walk_own_scope
+from celerylint.facts.walk import TreeIndex, bound_in, walk_own_scope
 
 _PARTIAL = frozenset({"functools.partial"})
+_CALLS_AND_FUNCTIONS = frozenset({ast.Call, ast.FunctionDef, ast.AsyncFunctionDef})
 
 
 class Definitions(BodyAnalysis):
@@ -39,6 +40,7 @@ class Definitions(BodyAnalysis):
     # Each function's scope by the def node's id, with the outer scope it was made in:
     # discovery, dispatches and definitions each ask for every function's scope.
     _function_scopes: dict[int, tuple[Scope, Scope]]
+    index: TreeIndex
 
     def _may_define_task(self, decorator: ast.expr) -> bool:
         """`@app.task`, `@shared_task(...)`, `@job` (configured): worth a body analysis."""
@@ -116,6 +118,8 @@ class Definitions(BodyAnalysis):
             nodes = walk_own_scope(function.body)
             scope = self.function_scope(function, outer, nodes)
             for inner in nodes:
+                if type(inner) not in _CALLS_AND_FUNCTIONS:
+                    continue
                 if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     stack.append((inner, scope))
                     calls.extend(self._decorator_calls(inner, scope, forwarded))
@@ -234,7 +238,10 @@ class Definitions(BodyAnalysis):
             local_names.add(args.vararg.arg)
         if args.kwarg:
             local_names.add(args.kwarg.arg)
-        scope = outer.child(local_imports(body_nodes, self.module, self.is_package), local_names)
+        imported = {}
+        if id(node) in self.index.importing:
+            imported = local_imports(body_nodes, self.module, self.is_package)
+        scope = outer.child(imported, local_names)
         self._function_scopes[id(node)] = (outer, scope)
         return scope
 

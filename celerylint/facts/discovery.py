@@ -92,7 +92,7 @@ class DiscoveryFacts:
         im`). The calls of other functions are not walked (most functions are such).
         """
         names = set(_RECORDED_IN_FUNCTIONS)
-        for statement in self.index.imports:
+        for statement, _ in self.index.imports:
             for alias in statement.names:
                 if alias.name.rsplit(".", 1)[-1] in _RECORDED_IN_FUNCTIONS:
                     names.add(alias.asname or alias.name.split(".")[0])
@@ -118,6 +118,9 @@ class DiscoveryFacts:
     ) -> None:
         """`scope` None: no call here is recorded, only imports."""
         for stmt in body:
+            if type(stmt) in _SIMPLE_STATEMENTS:
+                self._d_nodes([stmt], function, scope)
+                continue
             if isinstance(stmt, ast.If) and _is_type_checking(stmt.test):
                 self._d_body(stmt.orelse, function, scope)
                 continue
@@ -144,7 +147,7 @@ class DiscoveryFacts:
             if any(nested):
                 for field in ast.iter_fields(stmt):
                     name, value = field
-                    if name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    if name in _BLOCKS:
                         continue
                     if isinstance(value, ast.AST):
                         self._d_nodes([value], function, scope)
@@ -245,6 +248,16 @@ class DiscoveryFacts:
         self._autodiscovers.append(
             AutodiscoverCall(receiver, packages, lazy, related, function, self.span(call))
         )
+
+
+# The fields of statements that hold statements.
+_BLOCKS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+# Statements with no statements in them, and not imports: only their calls matter.
+_SIMPLE_STATEMENTS = frozenset(
+    cls
+    for cls in ast.stmt.__subclasses__()
+    if not _BLOCKS & set(cls._fields) and cls not in (ast.Import, ast.ImportFrom)
+)
 
 
 def _is_maker(callee: Optional[str]) -> bool:

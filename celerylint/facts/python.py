@@ -107,7 +107,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         self.registrations: list[TaskRegistration] = []
         self.factories: dict[str, TaskFactory] = {}
         self.dynamic = False
-        self._discarded: set[int] = set()
+        self._discarded = self.index.statement_calls
         self._ctx_names: set[str] = set()
         self._function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self._function_scopes = {}
@@ -120,12 +120,6 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         self.factory_calls: list[FactoryCall] = []
 
     def extract(self) -> FileFacts:
-        nodes = self.index.nodes
-        self._discarded.update(
-            id(node.value)
-            for node in nodes
-            if type(node) is ast.Expr and type(node.value) is ast.Call
-        )
         self._module_body(self.tree.body, conditional=False)
         self._factory_apps()
         self._flask_factories()
@@ -150,11 +144,12 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             ),
             dynamic=self.dynamic,
             result_reads=tuple(results.reads(self.tree, self.index)),
-            chords=tuple(results.chords(self._call_nodes, nodes)),
-            transaction_dispatches=tuple(transactions.dispatches(self.tree, nodes))
+            chords=tuple(results.chords(self._call_nodes, self.index)),
+            transaction_dispatches=tuple(transactions.dispatches(self.tree, self.index.nodes))
             if self._source_mentions_atomic
             else (),
-            names_result_backend=self._source_names_backend and names_result_backend(nodes),
+            names_result_backend=self._source_names_backend
+            and names_result_backend(self.index.nodes),
             discovery=self._discovery(),
         )
 
@@ -350,13 +345,17 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         for node, local in self._calls_in_scopes():
             scopes[id(node)] = local
             self._call_nodes.append(node)
-            scope = self.scope
-            callee = scope.qualify(node.func)
-            if callee == "os.environ.setdefault" and len(node.args) >= 2:
+            func = node.func
+            # A method call other than `.setdefault()` is no `os.environ.setdefault()`.
+            environ = not isinstance(func, ast.Attribute) or func.attr == "setdefault"
+            if (
+                environ
+                and len(node.args) >= 2
+                and self.scope.qualify(func) == "os.environ.setdefault"
+            ):
                 if const_str(node.args[0]) == "DJANGO_SETTINGS_MODULE":
                     self._django_default(node.args[1])
                 continue
-            func = node.func
             if not isinstance(func, ast.Attribute):
                 continue
             conditional = id(node) not in toplevel

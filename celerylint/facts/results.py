@@ -30,6 +30,18 @@ _ASYNC_RESULT = frozenset({"celery.result.AsyncResult", "celery.AsyncResult"})
 _CHORD = frozenset({"celery.chord", "celery.canvas.chord"})
 _GROUP = frozenset({"celery.group", "celery.canvas.group"})
 _CANVAS = _CHORD | _GROUP | {"celery.chain", "celery.canvas.chain"}
+# The classes of the nodes each loop looks at (a cheap test before the exact one).
+_READ_CLASSES = frozenset({ast.Call, ast.Attribute})
+_ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign})
+_BINDERS = frozenset(
+    {ast.Name, ast.Global, ast.Nonlocal, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef}
+    | {ast.Import, ast.ImportFrom}
+    | {
+        cls  # `except ... as e`, match captures, ...: a string field `name` or `rest`
+        for cls in vars(ast).values()
+        if isinstance(cls, type) and issubclass(cls, ast.AST) and {"name", "rest"} & {*cls._fields}
+    }
+)
 
 Spanner = Callable[[ast.AST], Span]
 
@@ -111,9 +123,10 @@ class ResultExtraction:
         for nodes, poisoned in bodies:
             variables = self._result_variables(nodes, poisoned)
             for node in nodes:
-                read = self._read(node, variables)
-                if read is not None:
-                    found.append(read)
+                if type(node) in _READ_CLASSES:
+                    read = self._read(node, variables)
+                    if read is not None:
+                        found.append(read)
         return sorted(found, key=lambda read: read.span)
 
     def _read(
@@ -147,6 +160,8 @@ class ResultExtraction:
         sources: dict[str, list[ResultSource]] = {}
         stores: set[int] = set()
         for node in nodes:
+            if type(node) not in _ASSIGNMENTS:
+                continue
             if isinstance(node, ast.Assign):
                 targets, value = node.targets, node.value
             elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -162,6 +177,8 @@ class ResultExtraction:
                     sources.setdefault(target.id, []).append(source)
         poisoned = set(poisoned)
         for node in nodes:
+            if type(node) not in _BINDERS:
+                continue
             if isinstance(node, ast.Name):
                 if not isinstance(node.ctx, ast.Load) and id(node) not in stores:
                     poisoned.add(node.id)
@@ -181,7 +198,7 @@ class ResultExtraction:
 
     # -- chords --------------------------------------------------------------------
 
-    def chords(self, calls: Iterable[ast.Call], all_nodes: Iterable[ast.AST]) -> list[ChordBuild]:
+    def chords(self, calls: Iterable[ast.Call], index: TreeIndex) -> list[ChordBuild]:
         """`chord(...)` calls and `group(...) | x` expressions, once each."""
         pipes: Optional[dict[int, ast.BinOp]] = None  # `x | y` by x's id, once a group asks
         found: list[ChordBuild] = []
@@ -205,7 +222,7 @@ class ResultExtraction:
                 if pipes is None:
                     pipes = {
                         id(node.left): node
-                        for node in all_nodes
+                        for node in index.nodes
                         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
                     }
                 pipe = pipes.get(id(call))

@@ -36,6 +36,11 @@ _LOOPS = (
     ast.GeneratorExp,
 )
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# The classes of the nodes each loop looks at (a cheap test before the exact one).
+_NAMING = frozenset({ast.Attribute, ast.alias})
+_WITH = frozenset({ast.With, ast.AsyncWith})
+_DEFINITIONS = frozenset({*_FUNCTIONS, ast.ClassDef})
+_OPENERS = frozenset({*_FUNCTIONS, *_WITH})
 _MAX_DEPTH = 4
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -67,19 +72,21 @@ class TransactionExtraction:
         self.discarded = discarded
 
     def dispatches(self, tree: ast.Module, all_nodes: list[ast.AST]) -> list[TransactionDispatch]:
-        if not any(_mentions_atomic(node) for node in all_nodes):
+        if not any(_mentions_atomic(node) for node in all_nodes if type(node) in _NAMING):
             return []
         functions = {s.name: s for s in tree.body if isinstance(s, _FUNCTIONS)}
         owners: dict[int, ast.ClassDef] = {}  # method -> its class
-        enclosing: dict[int, Function] = {}  # node -> the function it is written in
-        for node in all_nodes:
+        enclosing: dict[int, Function] = {}  # a `with` -> the function it is written in
+        definitions = [node for node in all_nodes if type(node) in _DEFINITIONS]
+        for node in definitions:
             if isinstance(node, ast.ClassDef):
                 for stmt in node.body:
                     if isinstance(stmt, _FUNCTIONS):
                         owners[id(stmt)] = node
             elif isinstance(node, _FUNCTIONS):
                 for inner in walk_own_scope(node.body):
-                    enclosing[id(inner)] = node
+                    if type(inner) in _WITH:
+                        enclosing[id(inner)] = node
         blocks = list(self._blocks(all_nodes, enclosing))
         found: dict[Span, TransactionDispatch] = {}
         while blocks:
@@ -106,6 +113,8 @@ class TransactionExtraction:
     def _blocks(self, all_nodes: list[ast.AST], enclosing: dict[int, Function]) -> list[_Block]:
         blocks: list[_Block] = []
         for node in all_nodes:
+            if type(node) not in _OPENERS:
+                continue
             if isinstance(node, _FUNCTIONS):
                 for decorator in node.decorator_list:
                     if self._is_atomic(decorator):

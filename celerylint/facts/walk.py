@@ -158,8 +158,8 @@ class _Region:
 
 
 _IMPORT_CLASSES = frozenset({ast.Import, ast.ImportFrom})
-# Node classes the traversal does more with than walk on (besides calls, which are many).
-_NOTED_CLASSES = _SCOPE_CLASSES | _IMPORT_CLASSES
+# Node classes the traversal notes more of than the walk (besides calls, which are many).
+_NOTED_CLASSES = _SCOPE_CLASSES | _IMPORT_CLASSES | {ast.Expr}
 
 
 class TreeIndex:
@@ -168,22 +168,27 @@ class TreeIndex:
     `nodes`: every node, in `walk_all` order. `calls`: every call with the function
     or lambda whose body holds it (None: the module; decorators, defaults and
     annotations run in the enclosing one), in the same order. `functions`: the
-    functions and lambdas, and `imports`: the import statements, in the same order.
-    Each function's own nodes (what `walk_own_scope(body)` gives) come out of the same
-    pass, and are remembered as its body's walk.
+    functions and lambdas, in the same order, and `imports`: the import statements,
+    each with its function as for calls. `statement_calls`: the ids of the calls
+    made as statements (what they return is dropped). Each function's own nodes
+    (what `walk_own_scope(body)` gives) come out of the same pass, and are
+    remembered as its body's walk.
     """
 
     def __init__(self, tree: ast.Module) -> None:
         self.nodes: list[ast.AST] = [tree]
         self.calls: list[tuple[ast.Call, Optional[Function]]] = []
         self.functions: list[Function] = []
-        self.imports: list[Union[ast.Import, ast.ImportFrom]] = []
+        self.imports: list[tuple[Union[ast.Import, ast.ImportFrom], Optional[Function]]] = []
+        self.statement_calls: set[int] = set()
         self.enclosing: dict[int, Optional[Function]] = {}  # by a function's id
         self._lambdas: dict[int, list[ast.AST]] = {}  # a lambda's own nodes, by its id
         # The nodes of no function's own body (a class body, a def's decorators).
         self._elsewhere: list[ast.AST] = []
         self._traverse(tree)
         self._elsewhere.clear()
+        # The functions with an import statement in their code (in a class there too).
+        self.importing = {id(function) for _, function in self.imports if function is not None}
 
     def own_nodes(self, function: Function) -> list[ast.AST]:
         """The nodes of a function's (or lambda's) body, not entering nested scopes."""
@@ -196,7 +201,7 @@ class TreeIndex:
         stack: list[Any] = []
         push, pop, extend = stack.append, stack.pop, stack.extend
         append, calls, imports = self.nodes.append, self.calls.append, self.imports.append
-        table, noted, call_class = _FIELDS, _NOTED_CLASSES, ast.Call
+        table, noted, call_class, expr_class = _FIELDS, _NOTED_CLASSES, ast.Call, ast.Expr
         module = _Region(None, _own_walk(tree.body))
         region = _push_children(tree, _Region(None, self._elsewhere), stack, module)
         owner, own = region.owner, region.nodes.append
@@ -220,7 +225,11 @@ class TreeIndex:
                 if fields is None:
                     extend(_children_of_unknown(node))
                     continue
-                imports(node)
+                if cls is expr_class:
+                    if node.value.__class__ is call_class:
+                        self.statement_calls.add(id(node.value))
+                else:
+                    imports((node, owner))
             else:
                 append(node)
                 own(node)
