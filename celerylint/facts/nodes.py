@@ -41,7 +41,10 @@ class Positions:
     def __init__(self, source: str) -> None:
         self._ascii = source.isascii()
         # Only the line breaks `ast` counts: str.splitlines() also breaks at \f, \x1c, U+2028.
-        self.lines: list[str] = re.split(r"\r\n|\r|\n", source)
+        # Without a \r, they are the \n (str.split is several times faster than re.split).
+        self.lines: list[str] = (
+            re.split(r"\r\n|\r|\n", source) if "\r" in source else source.split("\n")
+        )
 
     def col(self, line: int, byte_col: int) -> int:
         if self._ascii or line - 1 >= len(self.lines):
