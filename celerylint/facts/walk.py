@@ -21,7 +21,8 @@ _SCOPE_CLASSES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
 
 # Walks of bodies during one extraction, by the body's id: discovery, dispatches,
-# definitions, results and transactions each walk every function body. The body
+# definitions, results and transactions each ask for every function body's (the
+# traversal fills them in; another body's is walked when first asked). The body
 # is kept with its walk, so its id cannot be reused by another list while the memo
 # lives. None outside `remembered_walks`.
 _walks: Optional[dict[int, tuple[list[ast.stmt], list[ast.AST]]]] = None
@@ -169,8 +170,9 @@ class TreeIndex:
     or lambda whose body holds it (None: the module; decorators, defaults and
     annotations run in the enclosing one), in the same order. `functions`: the
     functions and lambdas, in the same order, and `imports`: the import statements,
-    each with its function as for calls. `statement_calls`: the ids of the calls
-    made as statements (what they return is dropped). Each function's own nodes
+    each with its function as for calls (`importing`: those functions' ids).
+    `statement_calls`: the ids of the calls made as statements (what they return
+    is dropped). Each function's own nodes
     (what `walk_own_scope(body)` gives) come out of the same pass, and are
     remembered as its body's walk.
     """
@@ -187,7 +189,8 @@ class TreeIndex:
         self._elsewhere: list[ast.AST] = []
         self._traverse(tree)
         self._elsewhere.clear()
-        # The functions with an import statement in their code (in a class there too).
+        # An import in a class body counts for the function around it: a superset of
+        # the functions with an import among their own nodes.
         self.importing = {id(function) for _, function in self.imports if function is not None}
 
     def own_nodes(self, function: Function) -> list[ast.AST]:
