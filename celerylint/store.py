@@ -273,6 +273,11 @@ class FactStore:
             chunk = max(16, min(256, len(jobs) // (workers * 4)))
             from concurrent.futures import ProcessPoolExecutor
 
+            # The extractors (24 ms to import) before the workers fork: each would
+            # import them again, and the model asks this process for a few modules
+            # the prefilter skipped, later, in nearly every project.
+            import celerylint.facts.python  # noqa: F401
+
             try:
                 with ProcessPoolExecutor(max_workers=workers, mp_context=_fork()) as pool:
                     results = _counted(pool.map(settle, jobs, chunksize=chunk), len(jobs), progress)
