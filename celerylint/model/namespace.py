@@ -120,10 +120,8 @@ class Modules:
         self.aliases = aliases or {}  # other importable names of a module
         self.roots = roots or {}  # module key -> its source root (for "name@root" keys)
         self._by_path = {path: module for module, path in paths.items()}
-        self._by_name: dict[str, list[str]] = {}
-        for key in paths:
-            if "@" in key:
-                self._by_name.setdefault(key.split("@", 1)[0], []).append(key)
+        # name -> root -> its "name@root" key (`_named`)
+        self._by_name: Optional[dict[str, dict[Optional[str], Optional[str]]]] = None
         self._loader = loader
         # Loads the facts of several modules at once (in parallel, on a cold run).
         self._prefetch = prefetch
@@ -132,6 +130,11 @@ class Modules:
         self._in_progress: set[str] = set()
         # Module keys by their last dotted component (`find` of a name whose root is unknown).
         self._by_last: Optional[dict[str, list[str]]] = None
+        # module -> the directory it runs as a script from (None: a package's module);
+        # asked for every name a module resolves, answered once per module.
+        self._script_directories: dict[str, Optional[str]] = {}
+        # key without its last component -> the keys (for `children`)
+        self._by_parent: Optional[dict[str, list[str]]] = None
 
     def facts(self, module: str) -> Optional[FileFacts]:
         if module not in self._facts:
@@ -147,6 +150,15 @@ class Modules:
     def module_of(self, path: str) -> Optional[str]:
         """The module key of a file."""
         return self._by_path.get(path)
+
+    def children(self, package: str) -> list[str]:
+        """The keys that are `package` and one more component (`pkg.settings` ->
+        `pkg.settings.prod`), sorted."""
+        if self._by_parent is None:
+            self._by_parent = {}
+            for key in sorted(self.paths):
+                self._by_parent.setdefault(key.rpartition(".")[0], []).append(key)
+        return self._by_parent.get(package, [])
 
     def binding_of(self, qualname: str, near: Optional[str]) -> Optional[tuple[Node, str]]:
         """The node a qualified name is bound to, and its file; None if it is no value
@@ -286,12 +298,25 @@ class Modules:
             return sibling
         if dotted in self.paths:
             return dotted
-        keys = self._by_name.get(dotted)
-        if keys:
+        by_root = self._named().get(dotted)
+        if by_root:
             root = self.roots.get(near) if near else None
-            same = [key for key in keys if self.roots.get(key) == root]
-            return same[0] if len(same) == 1 and root is not None else None
+            return by_root.get(root) if root is not None else None
         return self.aliases.get(dotted)
+
+    def _named(self) -> dict[str, dict[Optional[str], Optional[str]]]:
+        """The key of each name several roots define, by name and root (None: more than
+        one key there): a lookup costs the same however many roots define the name
+        (N copies of a service made it O(N))."""
+        if self._by_name is None:
+            self._by_name = {}
+            for key in self.paths:
+                name, at, _root = key.partition("@")
+                if at:
+                    by_root = self._by_name.setdefault(name, {})
+                    root = self.roots.get(key)
+                    by_root[root] = None if root in by_root else key
+        return self._by_name
 
     def _sibling(self, dotted: str, near: str) -> Optional[str]:
         """`dotted` as a file next to `near`, when `near` is run as a script.
@@ -302,14 +327,22 @@ class Modules:
         `from tasks import add` imports `worker/tasks.py` before anything
         else. Inside a package, a bare import is never a sibling.
         """
-        path = self.paths.get(near)
-        if path is None or dotted.split(".", 1)[0] in SHADOWED:
-            return None
-        directory = os.path.dirname(path)
-        if os.path.join(directory, INIT_FILE) in self._by_path:
+        directory = self._script_directory(near)
+        if directory is None or dotted.split(".", 1)[0] in SHADOWED:
             return None
         base = os.path.join(directory, *dotted.split("."))
         return self._by_path.get(base + ".py") or self._by_path.get(os.path.join(base, INIT_FILE))
+
+    def _script_directory(self, near: str) -> Optional[str]:
+        """The directory of `near`'s file when that directory is no package."""
+        if near in self._script_directories:
+            return self._script_directories[near]
+        path = self.paths.get(near)
+        directory = os.path.dirname(path) if path is not None else None
+        if directory is not None and os.path.join(directory, INIT_FILE) in self._by_path:
+            directory = None
+        self._script_directories[near] = directory
+        return directory
 
     def find(self, dotted: str, near: Optional[str] = None) -> Optional[str]:
         """The project module for an importable dotted name, tolerating unknown roots."""

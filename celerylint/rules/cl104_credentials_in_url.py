@@ -86,11 +86,9 @@ def _layers(project: Project, app: App) -> list[Layer]:
         for package, _, _ in (module.rpartition(".") for module in loaded if module)
         if "settings" in package.rpartition(".")[2]
     }
-    for module in sorted(project.modules.paths):
-        package, _, _ = module.rpartition(".")
-        if package not in packages or module in loaded:
-            continue
-        layers.append(_settings_layer(project, module))
+    for module in sorted(m for package in packages for m in project.modules.children(package)):
+        if module not in loaded:
+            layers.append(_settings_layer(project, module))
     return layers
 
 

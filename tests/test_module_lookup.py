@@ -1,0 +1,35 @@
+"""How `Modules` finds a module key: by suffix, in a source root, in a package."""
+
+from __future__ import annotations
+
+from celerylint.model.namespace import Modules
+
+
+def _modules(keys: list[str], roots: dict[str, str] | None = None) -> Modules:
+    return Modules({key: f"/repo/{key}.py" for key in keys}, lambda module: None, roots=roots)
+
+
+def test_an_unknown_root_is_tolerated_when_one_key_ends_so() -> None:
+    modules = _modules(["src.proj.orders.tasks", "src.proj.billing.tasks", "src.proj.orders"])
+    assert modules.find("orders.tasks") == "src.proj.orders.tasks"
+    assert modules.find("proj.orders.tasks") == "src.proj.orders.tasks"
+    assert modules.find("tasks") is None  # two keys end so: ambiguous
+    assert modules.find("ers.tasks") is None  # a suffix of components, not of text
+    assert modules.find("src.proj.orders.tasks") == "src.proj.orders.tasks"
+
+
+def test_a_name_several_roots_define_resolves_in_the_asker_root() -> None:
+    keys = [f"app.tasks@svc{i}" for i in range(4)] + [f"app.worker@svc{i}" for i in range(4)]
+    roots = {key: key.split("@")[1] for key in keys}
+    modules = _modules(keys, roots)
+    for i in range(4):
+        assert modules.find("app.tasks", f"app.worker@svc{i}") == f"app.tasks@svc{i}"
+    assert modules.find("app.tasks") is None  # from nowhere: which one is not known
+
+
+def test_children_are_the_keys_one_component_below() -> None:
+    modules = _modules(
+        ["proj.settings", "proj.settings.prod", "proj.settings.dev", "proj.settings.dev.x"]
+    )
+    assert modules.children("proj.settings") == ["proj.settings.dev", "proj.settings.prod"]
+    assert modules.children("proj.other") == []
