@@ -97,7 +97,8 @@ class Project:
         # Every process the deployment files start (model.services).
         self.deployment = deployment or DeploymentFacts()
         self.services: list[Service] = deployed_services(self.deployment.processes)
-        self._service_apps: dict[tuple[object, ...], list[App]] = {}
+        # (environment, app key) -> the app as a deployment's environment resolves it
+        self._service_apps: dict[tuple[object, ...], App] = {}
         # Values fixes write: time limits and the retry ceiling ([tool.celerylint.fix]).
         self.fix_defaults = fix_defaults or {
             "time_limit": 300,
@@ -109,10 +110,10 @@ class Project:
         self.relevant = sorted(m for m in relevant if m in paths)
         self.task_decorators = frozenset(task_decorators)
         self.django_settings = self._django_settings(django_settings_module)
-        builder = AppBuilder(self.modules, self.evaluator, self.django_settings)
-        self.apps: list[App] = builder.build(self.relevant, self.relevant)
+        self.app_builder = AppBuilder(self.modules, self.evaluator, self.django_settings)
+        self.apps: list[App] = self.app_builder.build(self.relevant, self.relevant)
         self.options = TaskOptions(self.modules, self.evaluator, self.refs_in)
-        self.tasks: list[Task] = self._find_tasks(builder)
+        self.tasks: list[Task] = self._find_tasks(self.app_builder)
         self.dispatches: list[CallSite] = [
             CallSite(module, paths[module], call)
             for module in self.relevant
@@ -270,17 +271,23 @@ class Project:
         known, module = service.env_value("DJANGO_SETTINGS_MODULE")
         if known and module and self.modules.find(module) is not None:
             django = [(module, None)]
+        # The app of that key as the project found it (the first, should a module bind
+        # the name twice), configured again in the service's environment.
+        made = next((other for other in self.apps if other.key == app.key), None)
+        if made is None:
+            return app
         key = (
             tuple(sorted(service.environment.items(), key=lambda kv: kv[0])),
             service.env_complete,
             tuple(django),
+            app.key,
         )
-        apps = self._service_apps.get(key)
-        if apps is None:
+        deployed = self._service_apps.get(key)
+        if deployed is None:
             evaluator = self.evaluator.with_environment(service.env_value)
-            apps = AppBuilder(self.modules, evaluator, django).build(self.relevant, self.relevant)
-            self._service_apps[key] = apps
-        return next((other for other in apps if other.key == app.key), app)
+            deployed = self.app_builder.in_environment(evaluator, django).configured(made)
+            self._service_apps[key] = deployed
+        return deployed
 
     def deployed(self, roles: tuple[str, ...]) -> list[tuple[Service, App]]:
         """Services of these roles whose app is known, with the app as each resolves it."""

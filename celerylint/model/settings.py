@@ -129,6 +129,9 @@ class App:
         self.namespace: Optional[str] = None
         self.changes = Layer(description=f"app.conf of {self.id}", path=path)
         self.source = ConfigSource("none", [])
+        # The app.conf operations on this app, (file, operation): what configures it
+        # again in a deployment's environment.
+        self.conf_ops: list[tuple[str, ConfOp]] = []
         self._settings: dict[str, Setting] = {}
         self.evaluator: Optional[Evaluator] = None
 
@@ -251,6 +254,26 @@ class AppBuilder:
         self.modules = modules
         self.evaluator = evaluator
         self.django_settings = django_settings
+        # (module, upper-case names only) -> the module's names as entries: the same
+        # in every environment, and a Django settings module may hold thousands.
+        self._module_entries: dict[tuple[str, bool], dict[str, Entry]] = {}
+
+    def in_environment(
+        self, evaluator: Evaluator, django_settings: list[tuple[str, Optional[str]]]
+    ) -> AppBuilder:
+        """A builder resolving values with `evaluator` (a deployment's environment)."""
+        builder = AppBuilder(self.modules, evaluator, django_settings)
+        builder._module_entries = self._module_entries
+        return builder
+
+    def configured(self, app: App) -> App:
+        """`app` configured again by this builder: its call and its app.conf operations
+        resolved with this builder's evaluator and Django settings."""
+        again = App(app.module, app.path, app.record)
+        again.evaluator = self.evaluator
+        again.conf_ops = app.conf_ops
+        self._configure(again, again.conf_ops)
+        return again
 
     def build(self, app_modules: list[str], conf_modules: list[str]) -> list[App]:
         apps: list[App] = []
@@ -275,7 +298,8 @@ class AppBuilder:
                 if target is not None:
                     ops[target.key].append((self.modules.paths[module], op))
         for app in apps:
-            self._configure(app, ops[app.key])
+            app.conf_ops = ops[app.key]
+            self._configure(app, app.conf_ops)
         return apps
 
     def _is_celery_class(self, callee: str, near: Optional[str], depth: int = 0) -> bool:
@@ -506,19 +530,31 @@ class AppBuilder:
 
     def _module_source(self, module: str, uppercase_only: bool = False) -> ConfigSource:
         namespace = self.modules.namespace(module)
-        path = self.modules.paths[module]
-        layer = Layer(open_ended=namespace.open_ended, description=f"module {module}", path=path)
-        for name, binding in namespace.bindings.items():
-            if uppercase_only and not name.isupper():
-                continue
-            layer.entries[name] = Entry(
-                name,
-                binding.node,
-                self.modules.paths[binding.module],
-                binding.key_span,
-                binding.conditional,
-            )
+        layer = Layer(
+            dict(self._entries_of(module, uppercase_only)),
+            open_ended=namespace.open_ended,
+            description=f"module {module}",
+            path=self.modules.paths[module],
+        )
         return ConfigSource("module", [layer], f"module {module}")
+
+    def _entries_of(self, module: str, uppercase_only: bool) -> dict[str, Entry]:
+        """A module's names as configuration entries (shared: callers copy them)."""
+        entries = self._module_entries.get((module, uppercase_only))
+        if entries is None:
+            entries = {}
+            for name, binding in self.modules.namespace(module).bindings.items():
+                if uppercase_only and not name.isupper():
+                    continue
+                entries[name] = Entry(
+                    name,
+                    binding.node,
+                    self.modules.paths[binding.module],
+                    binding.key_span,
+                    binding.conditional,
+                )
+            self._module_entries[(module, uppercase_only)] = entries
+        return entries
 
     def _flask_config(self, node: Node, path: str) -> Optional[Layer]:
         """`flask_app.config` of a module-level `flask_app = Flask(...)`, filled in its module

@@ -36,7 +36,7 @@ import msgspec
 from celerylint.facts.schema import AutodiscoverCall, Const, Node, Ref
 from celerylint.facts.values import Value
 from celerylint.model.namespace import Modules
-from celerylint.model.settings import App, AppBuilder, ConfigSource
+from celerylint.model.settings import App, ConfigSource
 
 if TYPE_CHECKING:
     from celerylint.model.project import Project
@@ -267,8 +267,9 @@ class WorkerImportsBuilder:
     def _django_source(self, app: App) -> ConfigSource:
         if app.source.kind == "django":
             return app.source
-        builder = AppBuilder(self.modules, self.project.evaluator, self.project.django_settings)
-        return builder.source_for(Const(None, "django.conf:settings"), app.path, None)
+        return self.project.app_builder.source_for(
+            Const(None, "django.conf:settings"), app.path, None
+        )
 
     def _django_setting(
         self, app: App, key: str, result: WorkerImports, required: bool = True

@@ -1,0 +1,64 @@
+"""Apps as a deployed service's environment resolves them (`Project.as_deployed`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celerylint import pipeline
+from celerylint.config import Config
+from celerylint.sources.project import gather_sources
+
+SETTINGS = 'import os\n\nCELERY_BROKER_URL = os.environ.get("BROKER", "redis://broker:6379/0")\n'
+APP = (
+    "import os\n\nfrom celery import Celery\n\n"
+    'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")\n\n'
+    'app = Celery("{name}")\n'
+    'app.config_from_object("django.conf:settings", namespace="CELERY")\n'
+)
+COMPOSE = """\
+services:
+  first:
+    command: celery -A proj.first worker
+    environment: [BROKER=redis://one:6379/0]
+  second:
+    command: celery -A proj.second worker
+    environment: [BROKER=redis://two:6379/0]
+  again:
+    command: celery -A proj.first worker
+    environment: [BROKER=redis://one:6379/0]
+"""
+
+
+def test_each_service_resolves_its_own_app_in_its_environment(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "settings.py").write_text(SETTINGS)
+    for name in ("first", "second"):
+        (tmp_path / "proj" / f"{name}.py").write_text(APP.format(name=name))
+    (tmp_path / "docker-compose.yml").write_text(COMPOSE)
+    config = Config(root=tmp_path, config_file=None)
+    sources = gather_sources([tmp_path], config)
+    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
+    project = pipeline.build_project(store, sources, config)
+    services = {service.name: service for service in project.services}
+    deployed = {}
+    for name, service in services.items():
+        app = project.service_app(service)
+        assert app is not None
+        deployed[name] = project.as_deployed(app, service)
+        assert deployed[name] is not app
+        assert deployed[name].key == app.key
+    urls = {name: app.setting("broker_url").value.value for name, app in deployed.items()}
+    assert urls == {
+        "first": "redis://one:6379/0",
+        "second": "redis://two:6379/0",
+        "again": "redis://one:6379/0",
+    }
+    assert deployed["again"] is deployed["first"]  # the same environment: resolved once
+    # Outside any deployment the environment variable is not known.
+    assert not any(app.setting("broker_url").known for app in project.apps)
+    # One settings module configures every app: each app's layer is its own to change.
+    apps = [*project.apps, deployed["first"], deployed["second"]]
+    layers = [app.source.layers[0] for app in apps]
+    assert len({id(layer.entries) for layer in layers}) == len(layers)
+    assert all(layer.entries == layers[0].entries for layer in layers)
