@@ -323,13 +323,25 @@ class FactStore:
         reads every file, once for all the texts asked together, so only call it
         when such a question arises and ask what you can at once.
         """
-        needles = [(text, text.encode()) for text in dict.fromkeys(texts)]
-        found: dict[str, list[str]] = {text: [] for text, _ in needles}
+        found: dict[str, list[str]] = {text: [] for text in texts}
+        needles = sorted(((text, text.encode()) for text in found), key=lambda n: len(n[1]))
+        # A text containing a shorter one asked with it (".KEY" and "KEY") is looked
+        # for only in the files that hold the shorter one: one scan of most files.
+        inner = [
+            max((j for j in range(i) if needles[j][1] in needle), default=-1)
+            for i, (_text, needle) in enumerate(needles)
+        ]
         for path in self.files:
             data = self.read(path)
-            for text, needle in needles:
-                # Unreadable: it might mention it.
-                if data is None or needle in data:
+            if data is None:  # unreadable: it might mention anything
+                for text in found:
+                    found[text].append(path)
+                continue
+            present: list[bool] = []
+            for (text, needle), shorter in zip(needles, inner, strict=True):
+                hit = (shorter < 0 or present[shorter]) and needle in data
+                present.append(hit)
+                if hit:
                     found[text].append(path)
         return found
 

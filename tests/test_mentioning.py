@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from celerylint import pipeline
 from celerylint.config import Config
 from celerylint.sources.project import gather_sources
 from celerylint.store import FactStore
@@ -35,3 +36,72 @@ def test_every_file_is_read_once_for_all_the_texts(
         "absent": ["c.py"],
     }
     assert sorted(Path(p).name for p in reads) == ["a.py", "b.py", "c.py"]
+
+
+def test_a_text_holding_a_shorter_one_is_found_where_it_is(tmp_path: Path) -> None:
+    # ".KEY" is looked for only in the files holding "KEY": the answers stay exact.
+    (tmp_path / "a.py").write_text("x = settings.KEY\n")
+    (tmp_path / "b.py").write_text("KEY = 1\n")
+    (tmp_path / "c.py").write_text("KEYS = 2\n")
+    (tmp_path / "d.py").write_text("y = 1\n")
+    config = Config(root=tmp_path, config_file=None)
+    store = FactStore(gather_sources([tmp_path], config).files, config, use_cache=False)
+    found = store.mentioning([".KEY", "KEY", "S = ", ".KEYS"])
+    named = {text: sorted(Path(p).name for p in paths) for text, paths in found.items()}
+    assert list(named) == [".KEY", "KEY", "S = ", ".KEYS"]
+    assert named == {
+        ".KEY": ["a.py"],
+        "KEY": ["a.py", "b.py", "c.py"],
+        "S = ": ["c.py"],
+        ".KEYS": [],
+    }
+
+
+def _two_namespaced_configs(root: Path) -> None:
+    """Two apps whose configuration modules hold old names (CL901) and misspelt ones (CL903)."""
+    configs = {
+        "a": "CELERYD_CONCURRENCY = 4\nCELERY_DEFAULT_QUEUE = 'a'\n"
+        "CELERY_TASK_SOFT_TIMELIMIT = 240\n",
+        "b": "CELERYBEAT_SCHEDULE = {}\nCELERY_RESULT_EXPIRE = 3600\n",
+    }
+    for name, config in configs.items():
+        (root / name).mkdir()
+        (root / name / "__init__.py").write_text("")
+        (root / name / "celeryconfig.py").write_text(config)
+        (root / name / "celery.py").write_text(
+            "from celery import Celery\n\n"
+            f'app = Celery("{name}")\n'
+            f'app.config_from_object("{name}.celeryconfig", namespace="CELERY")\n'
+        )
+
+
+def test_each_rule_reads_the_files_once_for_all_its_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whether other code reads a renamed key takes reading every file: CL901 and CL903
+    # ask for all their keys together, and no text is looked for twice in a check.
+    _two_namespaced_configs(tmp_path)
+    config = Config(root=tmp_path, config_file=None)
+    sources = gather_sources([tmp_path], config)
+    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
+    project = pipeline.build_project(store, sources, config)
+    asked: list[list[str]] = []
+    mentioning = FactStore.mentioning
+
+    def counted(self: FactStore, texts: list[str]) -> dict[str, list[str]]:
+        asked.append(texts)
+        return mentioning(self, texts)
+
+    monkeypatch.setattr(FactStore, "mentioning", counted)
+    found = pipeline.find_problems(project, store, lambda code: True)
+    assert sorted(d.code for d in found) == ["CL901", "CL901", "CL901", "CL903", "CL903"]
+    assert all(d.fix is not None for d in found)  # every key is provably renamable
+    assert [sorted(texts) for texts in asked] == [
+        sorted(f"{dot}{key}" for key in keys for dot in ("", "."))
+        for keys in (
+            ["CELERYD_CONCURRENCY", "CELERY_DEFAULT_QUEUE", "CELERYBEAT_SCHEDULE"],
+            ["CELERY_TASK_SOFT_TIMELIMIT", "CELERY_RESULT_EXPIRE"],
+        )
+    ]
+    assert pipeline.find_problems(project, store, lambda code: True) == found
+    assert len(asked) == 2  # the second check of the same project reads nothing

@@ -94,6 +94,8 @@ class Project:
         prefetch: Optional[Callable[[list[str]], None]] = None,
     ) -> None:
         self._mentioning = mentioning
+        # text -> the modules found to contain it: each text is looked for once a check.
+        self._mentions: dict[str, list[str]] = {}
         # Every process the deployment files start (model.services).
         self.deployment = deployment or DeploymentFacts()
         self.services: list[Service] = deployed_services(self.deployment.processes)
@@ -139,10 +141,14 @@ class Project:
 
     def modules_mentioning(self, texts: list[str]) -> dict[str, list[str]]:
         """For each text, every project module whose source contains it, parsed or not
-        (slow: every file is read, once for all the texts asked together)."""
+        (slow: every file is read, once for all the texts not asked before: ask together
+        what you can)."""
         if self._mentioning is None:
             return {text: list(self.modules.paths) for text in texts}
-        return self._mentioning(texts)
+        unknown = [text for text in texts if text not in self._mentions]
+        if unknown:
+            self._mentions.update(self._mentioning(unknown))
+        return {text: self._mentions[text] for text in texts}
 
     @functools.cached_property
     def result_readers(self) -> ResultReaders:

@@ -23,6 +23,8 @@ class References:
         self, modules: Modules, mentioning: Callable[[list[str]], dict[str, list[str]]]
     ) -> None:
         self._modules = modules
+        # Which modules contain each text (`Project.modules_mentioning`, which keeps its
+        # answers: a text is looked for once).
         self._mentioning = mentioning
         # module -> name -> spans of module-level name references (`Name` nodes)
         self.names: dict[str, dict[str, list[Span | None]]] = {}
@@ -32,7 +34,6 @@ class References:
         # module -> modules it star-imports
         self.stars: dict[str, set[str]] = {}
         self._scanned: set[str] = set()
-        self._mentions: dict[str, set[str]] = {}
 
     def scan(self, module: str) -> None:
         """Index the name references of `module` (once)."""
@@ -71,15 +72,12 @@ class References:
 
     def mentioning(self, text: str) -> set[str]:
         """Project modules whose source contains `text`, parsed by the prefilter or not."""
-        self.ask_mentioning([text])
-        return self._mentions[text]
+        return set(self._mentioning([text])[text])
 
     def ask_mentioning(self, texts: list[str]) -> None:
-        """Find which modules mention each text, in one reading of the files for all."""
-        unknown = [text for text in texts if text not in self._mentions]
-        if unknown:
-            for text, found in self._mentioning(unknown).items():
-                self._mentions[text] = set(found)
+        """Find which modules mention each text, in one reading of the files for all
+        (the answers are kept: `mentioning` then reads nothing)."""
+        self._mentioning(texts)
 
 
 Walked = Union[msgspec.Struct, dict[object, object], tuple[object, ...], object]

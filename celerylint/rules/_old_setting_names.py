@@ -9,10 +9,7 @@ from __future__ import annotations
 from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Applicability, Fix
-from celerylint.fixes.edits import make_fix
-from celerylint.model.project import Project
-from celerylint.rules._setting_renames import rename_edits
+from celerylint.rules._setting_renames import Rename
 from celerylint.rules._settings_sources import SettingsSource
 
 
@@ -46,19 +43,16 @@ def old_keys(source: SettingsSource) -> dict[str, str]:
     return found
 
 
-def whole_rename(project: Project, source: SettingsSource) -> tuple[dict[str, str], Optional[Fix]]:
-    """Renames of every (not shadowed) old name of a non-namespaced source, and its fix."""
+def whole_rename(source: SettingsSource) -> Rename:
+    """The fix renaming every (not shadowed) old name of a non-namespaced source."""
     renames: dict[str, str] = {}
     for key, setting in sorted(old_keys(source).items()):
         if winning_key(source, key, setting) is None:
             renames[key] = setting
-    edits = rename_edits(project, source, renames, allow_existing=source.kind == "changes")
-    if not edits:
-        return renames, None
     listing = ", ".join(f"`{old}` -> `{new}`" for old, new in renames.items())
-    fix = make_fix(
+    return Rename(
         f"Rename every old setting name of {source.label} to its new name: {listing}",
-        Applicability.UNSAFE,
-        edits,
+        source,
+        renames,
+        allow_existing=source.kind == "changes",
     )
-    return renames, fix

@@ -49,7 +49,7 @@ def read_elsewhere(
     refs = project.references
     inside = set(modules) | {module for module, _name in classes}
     keys = list(keys)
-    refs.ask_mentioning([text for key in keys for text in ("." + key, key)])
+    ask_read_elsewhere(project, keys)
     for key in keys:
         if refs.mentioning("." + key) - inside:
             return True
@@ -67,6 +67,12 @@ def read_elsewhere(
                 continue
             return True
     return False
+
+
+def ask_read_elsewhere(project: Project, keys: Iterable[str]) -> None:
+    """Look for what `read_elsewhere` looks for in every file, for all these keys in one
+    reading of the files (a rule asks for every key it will check before checking)."""
+    project.references.ask_mentioning([text for key in keys for text in ("." + key, key)])
 
 
 def external(base: str, symbol: Symbol) -> bool:

@@ -8,10 +8,12 @@ touched.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Optional
 
-from celerylint.diagnostics import Edit
+import msgspec
+
+from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from celerylint.facts.schema import (
     Assign,
     ConfSet,
@@ -24,14 +26,75 @@ from celerylint.facts.schema import (
     Node,
     Span,
 )
-from celerylint.fixes.edits import replace
+from celerylint.fixes.edits import make_fix, replace
 from celerylint.model.project import Project
 from celerylint.model.settings import inner_string_span
-from celerylint.rules._setting_references import external, read_elsewhere
+from celerylint.rules._setting_references import ask_read_elsewhere, external, read_elsewhere
 from celerylint.rules._settings_sources import SettingsSource
 
 # Records one rename edit; False when the name has no renamable span.
 AddEdit = Callable[[str, Optional[Span], str], bool]
+
+
+class Rename(msgspec.Struct, eq=False):
+    """A rename fix a rule offers, built after the rule has found everything
+    (`with_renames`): whether other code reads a key takes reading every file,
+    done then once for the keys of all the rule's renames."""
+
+    title: str
+    source: SettingsSource
+    renames: dict[str, str]
+    allow_existing: bool = False
+
+
+# A finding (None: one reported already) and the rename fix it offers, if any.
+Found = tuple[Optional[Diagnostic], Optional[Rename]]
+
+
+def with_renames(project: Project, found: list[Found]) -> Iterator[Diagnostic]:
+    """The findings with their rename fixes.
+
+    The fixes are built in the order the rule asked for them, also those of
+    findings reported already: a rename indexes the name references of the
+    modules it looks at (`project.references`), and what is indexed decides
+    later answers.
+    """
+    ask_read_elsewhere(
+        project,
+        [
+            key
+            for _diagnostic, rename in found
+            if rename is not None and _reads_elsewhere(rename)
+            for key in rename.renames
+        ],
+    )
+    fixes: dict[Rename, Optional[Fix]] = {}
+    for diagnostic, rename in found:
+        if rename is not None and rename not in fixes:
+            edits = rename_edits(
+                project, rename.source, rename.renames, allow_existing=rename.allow_existing
+            )
+            fixes[rename] = make_fix(rename.title, Applicability.UNSAFE, edits) if edits else None
+        fix = fixes[rename] if rename is not None else None
+        if diagnostic is not None:
+            yield msgspec.structs.replace(diagnostic, fix=fix) if fix is not None else diagnostic
+
+
+def _renamable(source: SettingsSource, renames: dict[str, str], allow_existing: bool) -> bool:
+    """Whether renaming may be provable at all: keys to rename, a layer whose keys are
+    all seen, and (unless allowed) no new name already set."""
+    if not renames or source.layer.open_ended:
+        return False
+    return allow_existing or not any(
+        new in source.layer.entries or new in source.extra for new in renames.values()
+    )
+
+
+def _reads_elsewhere(rename: Rename) -> bool:
+    """Whether `rename_edits` looks for the keys in other code (`read_elsewhere`)."""
+    return rename.source.kind != "changes" and _renamable(
+        rename.source, rename.renames, rename.allow_existing
+    )
 
 
 def rename_edits(
@@ -48,14 +111,9 @@ def rename_edits(
     bound in a way that has no renamable span, or read from code outside the
     source, blocks the whole rename.
     """
-    if not renames:
+    if not _renamable(source, renames, allow_existing):
         return None
     layer = source.layer
-    if layer.open_ended:
-        return None
-    for new in renames.values():
-        if not allow_existing and (new in layer.entries or new in source.extra):
-            return None
     edits: dict[tuple[str, Span], Edit] = {}
 
     def add(path: str, span: Optional[Span], text: str) -> bool:

@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from typing import Optional
 
 from celerylint import catalog
-from celerylint.diagnostics import Applicability, Diagnostic, Fix
-from celerylint.fixes.edits import make_fix
+from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
 from celerylint.rules._old_setting_names import old_keys, whole_rename, winning_key
-from celerylint.rules._setting_renames import rename_edits
+from celerylint.rules._setting_renames import Found, Rename, with_renames
 from celerylint.rules._settings_sources import Reporter, SettingsSource, settings_sources
 from celerylint.rules.registry import rule
 
@@ -24,19 +23,19 @@ _DJANGO_OLD_MARKS = ("CELERY", "BROKER_")
 @rule("CL901", "deprecated-setting-name")
 def deprecated_setting_name(project: Project) -> Iterator[Diagnostic]:
     report = Reporter()
+    found: list[Found] = []
     for source in settings_sources(project):
         if source.app.source.kind == "opaque" and source.kind != "changes":
             continue
-        yield from _deprecated_in(project, source, report)
+        found.extend(_deprecated_in(source, report))
+    yield from with_renames(project, found)
 
 
-def _deprecated_in(
-    project: Project, source: SettingsSource, report: Reporter
-) -> Iterator[Diagnostic]:
+def _deprecated_in(source: SettingsSource, report: Reporter) -> Iterator[Found]:
     olds = old_keys(source)
     if not olds:
         return
-    whole: Optional[tuple[dict[str, str], Optional[Fix]]] = None
+    whole: Optional[Rename] = None
     for key, setting in olds.items():
         entry = source.layer.entries[key]
         if source.kind == "django" and not key.startswith(_DJANGO_OLD_MARKS):
@@ -44,6 +43,7 @@ def _deprecated_in(
         winner = winning_key(source, key, setting)
         if winner is not None and source.kind == "django" and not key.startswith("CELERY"):
             continue  # BROKER_URL next to CELERY_BROKER_URL: maybe the project's own key
+        rename: Optional[Rename] = None
         if winner is not None:
             found = report(
                 "CL901",
@@ -65,39 +65,28 @@ def _deprecated_in(
             )
         elif source.namespaced and source.kind != "changes":
             target = catalog.lookup_keys(setting, source.prefix)[0]
-            edits = rename_edits(project, source, {key: target})
-            fix = (
-                make_fix(f"Rename `{key}` to `{target}`", Applicability.UNSAFE, edits)
-                if edits
-                else None
-            )
+            rename = Rename(f"Rename `{key}` to `{target}`", source, {key: target})
             found = report(
                 "CL901",
                 f"`{key}` is the old name of `{setting}`, deprecated (Celery 6 drops old "
                 f"names); under namespace={source.prefix!r} write `{target}`",
                 entry,
-                fix,
             )
         else:
             if source.namespaced:
                 # app.conf of a namespaced app: no mixing check, one key at a time.
-                edits = rename_edits(project, source, {key: setting}, allow_existing=True)
-                fix = (
-                    make_fix(f"Rename `{key}` to `{setting}`", Applicability.UNSAFE, edits)
-                    if edits
-                    else None
+                rename = Rename(
+                    f"Rename `{key}` to `{setting}`", source, {key: setting}, allow_existing=True
                 )
             else:
                 if whole is None:
-                    whole = whole_rename(project, source)
-                fix = whole[1]
+                    whole = whole_rename(source)
+                rename = whole
             found = report(
                 "CL901",
                 f"`{key}` is the old name of `{setting}`, deprecated (Celery 6 drops old "
                 f"names); rename it to `{setting}` together with the other old names of "
                 f"{source.label}: a mix of old and new names stops the worker",
                 entry,
-                fix,
             )
-        if found is not None:
-            yield found
+        yield found, rename

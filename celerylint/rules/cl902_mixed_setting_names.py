@@ -8,6 +8,7 @@ from celerylint import catalog
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
 from celerylint.rules._old_setting_names import whole_rename
+from celerylint.rules._setting_renames import Found, with_renames
 from celerylint.rules._settings_sources import Reporter, settings_sources
 from celerylint.rules.registry import rule
 
@@ -15,6 +16,7 @@ from celerylint.rules.registry import rule
 @rule("CL902", "mixed-setting-names")
 def mixed_setting_names(project: Project) -> Iterator[Diagnostic]:
     report = Reporter()
+    found: list[Found] = []
     for source in settings_sources(project):
         if not source.mixing_checked or source.layer.open_ended:
             continue
@@ -25,7 +27,7 @@ def mixed_setting_names(project: Project) -> Iterator[Diagnostic]:
         )
         if not errors:
             continue
-        _renames, fix = whole_rename(project, source)
+        rename = whole_rename(source)
         into_new = all(catalog.is_old_name(key) for key, _replacement in errors)
         for key, replacement in errors:
             entry = source.layer.entries[key]
@@ -43,6 +45,5 @@ def mixed_setting_names(project: Project) -> Iterator[Diagnostic]:
                     'and old setting keys") and the worker does not start; rename the old '
                     f"names to new ones (Celery's own suggestion is `{key}` -> `{replacement}`)"
                 )
-            found = report("CL902", message, entry, fix)
-            if found is not None:
-                yield found
+            found.append((report("CL902", message, entry), rename))
+    yield from with_renames(project, found)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Optional
 
+import msgspec
+
 from celerylint import catalog, setting_history
 from celerylint.diagnostics import Applicability, Diagnostic
 from celerylint.facts.schema import Ref, Unknown
@@ -12,7 +14,7 @@ from celerylint.facts.values import Value
 from celerylint.fixes.edits import make_fix
 from celerylint.model.project import Project
 from celerylint.model.settings import Entry
-from celerylint.rules._setting_references import referenced
+from celerylint.rules._setting_references import ask_read_elsewhere, referenced
 from celerylint.rules._setting_renames import rename_edits
 from celerylint.rules._settings_sources import Reporter, SettingsSource, settings_sources
 from celerylint.rules.registry import rule
@@ -133,21 +135,39 @@ def _made_up(key: str, prefix: Optional[str]) -> Optional[str]:
     return message + "; Celery ignores it"
 
 
+class _Ignored(msgspec.Struct, frozen=True):
+    """A key Celery ignores, reported unless other code reads it."""
+
+    source: SettingsSource
+    key: str
+    entry: Entry
+    candidates: list[str]  # the settings it may be meant as
+    dead: Optional[str]  # what Celery's history says of it
+
+
 @rule("CL903", "unknown-setting")
 def unknown_setting(project: Project) -> Iterator[Diagnostic]:
     report = Reporter()
+    ignored: list[_Ignored] = []
     for source in settings_sources(project):
         if source.app.source.kind == "opaque" and source.kind != "changes":
             continue
         for key, entry in sorted(_unknown_candidates(source)):
-            found = _unknown(project, source, key, entry, report)
+            found = _ignored(project, source, key, entry)
             if found is not None:
-                yield found
+                ignored.append(found)
+    # Whether other code reads a key takes reading every file: once, for all the keys.
+    ask_read_elsewhere(project, [item.key for item in ignored if item.source.kind != "changes"])
+    for item in ignored:
+        diagnostic = _unknown(project, item, report)
+        if diagnostic is not None:
+            yield diagnostic
 
 
-def _unknown(
-    project: Project, source: SettingsSource, key: str, entry: Entry, report: Reporter
-) -> Optional[Diagnostic]:
+def _ignored(
+    project: Project, source: SettingsSource, key: str, entry: Entry
+) -> Optional[_Ignored]:
+    """The key, if Celery ignores it and it may be meant as a setting (or once was one)."""
     if catalog.classify_source_key(key, source.prefix)[0] != "ignored":
         return None
     # app.conf keys are spelled with new (or old) names whatever the namespace.
@@ -166,6 +186,12 @@ def _unknown(
         dead = _made_up(key, prefix)
         if dead is None:
             return None
+    return _Ignored(source, key, entry, candidates, dead)
+
+
+def _unknown(project: Project, item: _Ignored, report: Reporter) -> Optional[Diagnostic]:
+    source, key, entry = item.source, item.key, item.entry
+    candidates, dead = item.candidates, item.dead
     # Last, as it may read every file of the project.
     if source.kind != "changes" and referenced(project, source, key):
         return None  # a helper the module uses itself, or a key other code reads
@@ -185,7 +211,7 @@ def _unknown(
                 fix = make_fix(f"Rename `{key}` to `{target}`", Applicability.UNSAFE, edits)
     if source.kind == "changes":
         where = source.label
-    elif namespaced:
+    elif source.namespaced:
         where = f"{source.label} (loaded with namespace={source.prefix!r})"
     else:
         where = f"{source.label} (loaded without a namespace)"
