@@ -51,3 +51,53 @@ def test_closure_levels_are_loaded_together(
     codes = [d.code for d in pipeline.find_problems(project, store, lambda code: True)]
     assert max(batches) >= HELPERS  # one level: every helper asked for at once
     assert ("CL605" in codes) is not imported
+
+
+def _django_project(root: Path) -> None:
+    files = {
+        "manage.py": (
+            'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")\n'
+        ),
+        "proj/__init__.py": "",
+        "proj/celery.py": (
+            "from celery import Celery\n\n"
+            'app = Celery("proj")\n'
+            'app.config_from_object("django.conf:settings", namespace="CELERY")\n'
+            "app.autodiscover_tasks()\n"
+        ),
+        "proj/settings.py": 'INSTALLED_APPS = ["shop"]\nROOT_URLCONF = "proj.urls"\n',
+        "proj/urls.py": "urlpatterns = []\n",
+        "shop/__init__.py": "",
+        "shop/templatetags/__init__.py": "",
+        "shop/templatetags/prices.py": "from shop import pricing\n",
+        "shop/urls_api.py": "from shop import exports\n",
+        "shopping/__init__.py": "",
+        "shopping/tasks.py": "",
+    }
+    task = "from celery import shared_task\n\n\n@shared_task\ndef {name}():\n    pass\n"
+    for name in ("pricing", "exports", "orphan"):
+        files[f"shop/{name}.py"] = task.format(name=name)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def test_django_worker_imports_templatetags_and_every_urlconf(tmp_path: Path) -> None:
+    _django_project(tmp_path)
+    config = Config(root=tmp_path, config_file=None)
+    sources = gather_sources([tmp_path], config)
+    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
+    project = pipeline.build_project(store, sources, config)
+    (app,) = project.apps
+    imported = project.worker_imports(app)
+    assert imported.open_reason is None
+    assert {"shop.templatetags.prices", "shop.pricing", "shop.urls_api", "shop.exports"} <= (
+        imported.modules
+    )
+    assert "shopping.tasks" not in imported.modules  # `shop` is no prefix of `shopping`
+    codes = [
+        (d.code, Path(d.path).name)
+        for d in pipeline.find_problems(project, store, lambda code: True)
+    ]
+    assert ("CL605", "orphan.py") in codes
+    assert not any(code == "CL605" and name != "orphan.py" for code, name in codes)

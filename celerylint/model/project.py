@@ -204,9 +204,13 @@ class Project:
         """The modules the app's worker imports at start (and how it finds them)."""
         found = self._worker_imports.get(app.key)
         if found is None:
-            found = WorkerImportsBuilder(self).build(app)
+            found = self._worker_imports_builder.build(app)
             self._worker_imports[app.key] = found
         return found
+
+    @functools.cached_property
+    def _worker_imports_builder(self) -> WorkerImportsBuilder:
+        return WorkerImportsBuilder(self)
 
     @functools.cached_property
     def references(self) -> References:

@@ -29,6 +29,7 @@ run time) makes the app's imports open-ended.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Optional
 
 import msgspec
@@ -67,6 +68,14 @@ class WorkerImports(msgspec.Struct):
 
 
 class WorkerImportsBuilder:
+    """Builds the worker imports of the project's apps, one app at a time.
+
+    What every app's build looks through (the project's autodiscover calls, the
+    modules of each source root, the URLconfs, the modules under a package) is
+    gathered once for all the apps: the builds cost what their apps import, not
+    apps times project modules.
+    """
+
     def __init__(self, project: Project) -> None:
         self.project = project
         self.modules: Modules = project.modules
@@ -78,16 +87,56 @@ class WorkerImportsBuilder:
         roots.extend(self._entries(app))
         self._settings_roots(app, result, roots)
         django = self._is_django(app)
-        for module in self.project.relevant:
-            facts = self.modules.facts(module)
-            for call in facts.discovery.autodiscovers if facts else ():
-                if self._app_of(call.receiver, module) is app:
-                    self._autodiscover(app, call, module, django, result, roots)
+        for call, module in self._autodiscovers.get(app, ()):
+            self._autodiscover(app, call, module, django, result, roots)
         if django:
             self._django_roots(app, result, roots)
         if result.open_reason is None:
             self._close(roots, result)
         return result
+
+    @functools.cached_property
+    def _autodiscovers(self) -> dict[App, list[tuple[AutodiscoverCall, str]]]:
+        """app -> the project's `autodiscover_tasks()` calls on it, with their module."""
+        found: dict[App, list[tuple[AutodiscoverCall, str]]] = {}
+        for module in self.project.relevant:
+            facts = self.modules.facts(module)
+            for call in facts.discovery.autodiscovers if facts else ():
+                app = self._app_of(call.receiver, module)
+                if app is not None:
+                    found.setdefault(app, []).append((call, module))
+        return found
+
+    @functools.cached_property
+    def _relevant_by_root(self) -> dict[Optional[str], list[str]]:
+        """Source root -> the relevant modules in it."""
+        found: dict[Optional[str], list[str]] = {}
+        for module in self.project.relevant:
+            found.setdefault(self.modules.roots.get(module), []).append(module)
+        return found
+
+    @functools.cached_property
+    def _urlconfs(self) -> Roots:
+        """Every `urls` (or `urls_*`) module of the project."""
+        found: Roots = []
+        for module in self.modules.paths:
+            leaf = self.modules.display(module).rsplit(".", 1)[-1]
+            if leaf == "urls" or leaf.startswith("urls_"):
+                found.append((self.modules.display(module), module))
+        return found
+
+    @functools.cached_property
+    def _by_package(self) -> dict[str, Roots]:
+        """Dotted name -> the modules that are it or under it."""
+        found: dict[str, Roots] = {}
+        for module in self.modules.paths:
+            display = self.modules.display(module)
+            entry = (display, module)
+            end = len(display)
+            while end > 0:
+                found.setdefault(display[:end], []).append(entry)
+                end = display.rfind(".", 0, end)
+        return found
 
     # -- roots -----------------------------------------------------------------
 
@@ -113,8 +162,8 @@ class WorkerImportsBuilder:
         # other service) is never what its `-A` names. Checking those too made this
         # quadratic in the services: each app resolved every binding of every root.
         root = self.modules.roots.get(app.module)
-        for module in self.project.relevant:
-            if module == app.module or self.modules.roots.get(module) != root:
+        for module in self._relevant_by_root.get(root, ()):
+            if module == app.module:
                 continue
             display = self.modules.display(module)
             leaf = display.rsplit(".", 1)[-1]
@@ -238,17 +287,10 @@ class WorkerImportsBuilder:
         for dotted in urlconf or ():
             self._add_root(dotted, app.module, roots)
         # The URL checks import every URLconf `include()`d: any `urls` module counts.
-        for module in self.modules.paths:
-            leaf = self.modules.display(module).rsplit(".", 1)[-1]
-            if leaf == "urls" or leaf.startswith("urls_"):
-                roots.append((self.modules.display(module), module))
+        roots.extend(self._urlconfs)
 
     def _add_package_tree(self, package: str, roots: Roots) -> None:
-        prefix = f"{package}."
-        for module in self.modules.paths:
-            display = self.modules.display(module)
-            if display == package or display.startswith(prefix):
-                roots.append((display, module))
+        roots.extend(self._by_package.get(package, ()))
 
     def _add_root(self, dotted: str, near: Optional[str], roots: Roots) -> None:
         module = self.modules.find(dotted, near)
