@@ -101,6 +101,8 @@ class Project:
         self.services: list[Service] = deployed_services(self.deployment.processes)
         # (environment, app key) -> the app as a deployment's environment resolves it
         self._service_apps: dict[tuple[object, ...], App] = {}
+        # `-A` as written -> the app it loads: services are many, and rules ask often.
+        self._apps_loaded: dict[str, Optional[App]] = {}
         # Values fixes write: time limits and the retry ceiling ([tool.celerylint.fix]).
         self.fix_defaults = fix_defaults or {
             "time_limit": 300,
@@ -270,6 +272,12 @@ class Project:
             if service.role == "web" and service.command_known and len(self.apps) == 1:
                 return self.apps[0]
             return None
+        if written not in self._apps_loaded:
+            self._apps_loaded[written] = self._app_loaded(written)
+        return self._apps_loaded[written]
+
+    def _app_loaded(self, written: str) -> Optional[App]:
+        """The app `-A written` loads, if one app fits."""
         found = [app for app in self.apps if matches_app(written, app.module, app.var)]
         if not found:
             found = [app for app in self.apps if app.module.startswith(f"{written}.")]
