@@ -12,6 +12,7 @@ from celerylint.facts import extract_source
 from celerylint.facts.schema import FileFacts
 from celerylint.model.namespace import MroClass, _c3_merge
 from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES
+from celerylint.store import FactStore
 
 
 def facts_of(source: str, module: str = "m") -> FileFacts:
@@ -130,6 +131,35 @@ def test_a_factory_used_in_a_file_the_prefilter_leaves_out_makes_tasks(tmp_path:
     found = check(tmp_path, "CL401")
     assert [(name, line) for name, line, _ in found] == [("deco.py", 2)]
     assert "2 tasks (`proj.jobs.a` and `proj.jobs.b`)" in found[0][2]
+
+
+def test_the_files_using_a_factory_are_parsed_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = 20  # above the parallel threshold for parsed files
+    files = {
+        "proj/__init__.py": "",
+        "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+        "proj/deco.py": (
+            "from celery import shared_task\nretrying = shared_task(max_retries=None)\n"
+        ),
+    }
+    for i in range(users):  # nothing the prefilter looks for: parsed only as factory users
+        files[f"proj/jobs{i}.py"] = (
+            "from proj.deco import retrying\n\n@retrying\ndef a():\n    pass\n"
+        )
+    write(tmp_path, files)
+    batches: list[int] = []
+    many = FactStore.on_demand_many
+
+    def recorded(store: FactStore, paths: list[str]) -> None:
+        batches.append(len([p for p in paths if p not in store.facts]))
+        many(store, paths)
+
+    monkeypatch.setattr(FactStore, "on_demand_many", recorded)
+    found = check(tmp_path, "CL401")
+    assert f"{users} tasks" in found[0][2]
+    assert max(batches) == users  # not one by one
 
 
 def test_an_unclear_project_decorator_makes_a_task_with_unknown_options(tmp_path: Path) -> None:

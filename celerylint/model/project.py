@@ -449,6 +449,8 @@ class Project:
         users: set[str] = set()
         for found in self.modules_mentioning(sorted(names)).values() if names else ():
             users.update(m for m in found if m not in relevant)
+        # Parsed now, together (in parallel when they are many), not one by one as read.
+        self.modules.prefetch(sorted(users))
         return sorted(users)
 
     def _base_of(self, declared: Optional[DeclaredOption]) -> Optional[str]:
