@@ -244,3 +244,38 @@ def test_celery_task_attributes_match_the_installed_celery() -> None:
         and not isinstance(value, (property, classmethod, staticmethod))
     }
     assert attributes == CELERY_TASK_ATTRIBUTES
+
+
+def test_a_shared_task_runs_in_the_apps_of_its_nearest_package(tmp_path: Path) -> None:
+    app = "from celery import Celery\napp = Celery('{name}')\n"
+    task = "from celery import shared_task\n\n\n@shared_task\ndef job():\n    pass\n"
+    write(
+        tmp_path,
+        {
+            "svc/__init__.py": "",
+            "svc/a/__init__.py": "",
+            "svc/a/celery.py": app.format(name="a"),
+            "svc/a/deep/__init__.py": "",
+            "svc/a/deep/tasks.py": task,
+            "svc/b/__init__.py": "",
+            "svc/b/celery.py": app.format(name="b"),
+            "svc/b/tasks.py": task,
+            "svc/common.py": task,  # as near to both apps: which one is not known
+            "svc/c/__init__.py": "",
+            "svc/c/celery.py": app.format(name="c") + "other = Celery('c2')\n",
+            "svc/c/tasks.py": task,  # two apps of one module: both
+        },
+    )
+    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
+    result = api.check([tmp_path], config, selected=lambda c: False, use_cache=False)
+    assert result.project is not None
+    apps = {
+        task.module: None if task.apps is None else [app.id for app in task.apps]
+        for task in result.project.tasks
+    }
+    assert apps == {
+        "svc.a.deep.tasks": ["svc.a.celery:app"],
+        "svc.b.tasks": ["svc.b.celery:app"],
+        "svc.common": None,
+        "svc.c.tasks": ["svc.c.celery:app", "svc.c.celery:other"],
+    }

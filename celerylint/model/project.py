@@ -617,19 +617,25 @@ class Project:
         """
         if not self.apps:
             return None
-        parts = module.split(".")
-
-        def shared(app: App) -> int:
-            count = 0
-            for mine, theirs in zip(parts, app.module.split("."), strict=False):
-                if mine != theirs:
-                    break
-                count += 1
-            return count
-
-        best = max(shared(app) for app in self.apps)
-        near = [app for app in self.apps if shared(app) == best]
+        parts = tuple(module.split("."))
+        near: list[App] = []
+        for depth in range(len(parts), -1, -1):  # the longest leading parts an app shares
+            near = self._apps_under.get(parts[:depth], [])
+            if near:
+                break
         return near if len({app.module for app in near}) == 1 else None
+
+    @functools.cached_property
+    def _apps_under(self) -> dict[tuple[str, ...], list[App]]:
+        """Each leading part of the apps' modules (`()`, `("proj",)`, ...) -> the apps
+        whose module starts with them: a task's nearest apps without comparing it with
+        every app."""
+        found: dict[tuple[str, ...], list[App]] = {}
+        for app in self.apps:
+            parts = tuple(app.module.split("."))
+            for depth in range(len(parts) + 1):
+                found.setdefault(parts[:depth], []).append(app)
+        return found
 
     def task_for(self, target: Optional[str], near: str) -> Optional[Task]:
         """The function task a call's receiver (`t` in `t.delay()`, written in `near`) names."""
