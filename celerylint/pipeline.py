@@ -21,7 +21,7 @@ import msgspec
 from celerylint.check_result import CheckResult
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic, Span
-from celerylint.facts.deploy import read_deployments
+from celerylint.facts.deploy_memory import remembered_deployments
 from celerylint.facts.schema import DeploymentFacts, FileFacts, Suppression
 from celerylint.model.project import Project
 from celerylint.rules import run_rules
@@ -112,11 +112,12 @@ class ProjectInputs(msgspec.Struct, frozen=True):
     dependency_files: list[Path]
 
 
-def read_inputs(sources: ProjectSources, config: Config) -> ProjectInputs:
-    return ProjectInputs(
-        deployment=read_deployments(sources.deployment_files, config.root),
-        dependency_files=dependency_files(config.root),
-    )
+def read_inputs(
+    sources: ProjectSources, config: Config, cache_dir: Optional[Path] = None
+) -> ProjectInputs:
+    """Deployment facts (remembered in `cache_dir`, if given) and dependency pins."""
+    deployment = remembered_deployments(sources.deployment_files, config.root, cache_dir)
+    return ProjectInputs(deployment=deployment, dependency_files=dependency_files(config.root))
 
 
 def build_project(
@@ -129,7 +130,7 @@ def build_project(
 
     `inputs`: deployment files and pins read before (the language server reads
     them again only when they change)."""
-    inputs = inputs or read_inputs(sources, config)
+    inputs = inputs or read_inputs(sources, config, store.cache.directory)
     paths = {source.module: path for path, source in store.files.items() if source.module}
 
     def loader(module: str) -> Optional[FileFacts]:
