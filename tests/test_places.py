@@ -40,3 +40,22 @@ def test_test_paths(path: str, is_test: bool) -> None:
 def test_no_files_no_root() -> None:
     assert "/src/tests/test_x.py" in PathsOfTests([])
     assert "/src/app/tasks.py" not in PathsOfTests([])
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ["/p/a.py"],
+        ["/p/b-c/x.py", "/p/b/y.py", "/p/b.d/z.py", "/p/b/tests/q.py"],
+        ["/p/app/x.py", "/p/app/y.py"],
+        ["/p/bc.py", "/p/b/x.py", "/p/b/c/d/e.py"],
+        ["/q/a.py", "/p/b.py"],
+    ],
+)
+def test_the_common_directory_is_that_of_all_the_files(paths: list[str]) -> None:
+    """Found from the first and last path only; the same as from every directory."""
+    import os
+
+    expected = os.path.commonpath([os.path.dirname(p) for p in paths])
+    assert PathsOfTests(paths)._root == expected
+    assert PathsOfTests(reversed(paths))._root == expected

@@ -23,9 +23,13 @@ class PathsOfTests:
     """Tells test-only files apart, below the common directory of the project's files."""
 
     def __init__(self, paths: Iterable[str]) -> None:
-        directories = {os.path.dirname(path) for path in paths}
-        absolute = {os.path.abspath(directory) for directory in directories}
-        self._root = os.path.commonpath(list(absolute)) if absolute else ""
+        """`paths`: absolute and normalised, as discovery names files."""
+        files = list(paths)
+        # The common directory of all the files' directories is that of the first and
+        # the last in string order: every path between them shares their prefix.
+        # (4,000 dirname calls cost more than all the questions asked later.)
+        ends = [os.path.dirname(min(files)), os.path.dirname(max(files))] if files else []
+        self._root = os.path.commonpath(ends) if ends else ""
         self._known: dict[str, bool] = {}
 
     def __contains__(self, path: object) -> bool:
