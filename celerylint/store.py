@@ -20,6 +20,7 @@ from celerylint.facts import extract_source
 from celerylint.facts.schema import FileFacts, failed
 from celerylint.sources.modules import SourceFile
 from celerylint.sources.prefilter import is_relevant, prefilter_tokens
+from celerylint.sources.reading import read_bytes
 
 # Told (files settled, files to settle) as a cold run reads files (a progress bar).
 Progress = Callable[[int, int], None]
@@ -90,8 +91,7 @@ def _settle(
     """
     path, module, is_package, relative, known_sha, force = job
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bytes(path)
     except OSError as exc:
         return None, "error", failed(f"cannot read: {exc.strerror or exc}")
     sha = content_digest(data) if digest else None
@@ -351,8 +351,7 @@ class FactStore:
         if data is not None:
             return data
         try:
-            with open(path, "rb") as handle:
-                return handle.read()
+            return read_bytes(path)
         except OSError:
             return None
 

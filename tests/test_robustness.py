@@ -340,14 +340,20 @@ def test_unreadable_file_simulated(
 ) -> None:
     project(tmp_path, {"proj/secret_celery.py": "from celery import shared_task\n"})
     target = str(tmp_path / "proj" / "secret_celery.py")
-    real_open = builtins.open
+    real_open, real_os_open = builtins.open, os.open
 
     def guarded_open(file: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(file, (str, os.PathLike)) and os.fspath(file) == target:
             raise _permission_denied(target)
         return real_open(file, *args, **kwargs)
 
+    def guarded_os_open(file: Any, *args: Any, **kwargs: Any) -> int:
+        if isinstance(file, (str, os.PathLike)) and os.fspath(file) == target:
+            raise _permission_denied(target)
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_os_open)  # sources.reading
     code, findings, _ = run_json(capsys, tmp_path)
     assert code == 1
     [(rule, _, _, message)] = by_file(findings, "secret_celery.py")
