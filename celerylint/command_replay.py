@@ -12,7 +12,7 @@ starting directory and above).
 A whole-run record (`replay`) already skips discovery, facts, model and rules;
 this one also skips what is left: argparse, the configuration, msgspec and the
 report formats were three quarters of such a run. So this module imports only
-`os`, `json`, `sys`, `time`, `zlib` and `sources.watch`.
+`os`, `json`, `sys`, `time`, `digest` (CPython's BLAKE2b) and `sources.watch`.
 
 Recorded: `check` runs that write nothing but their report (no fixes, no
 baseline, no stdin buffer, no `--output-file`, cache on), exiting 0 or 1, with
@@ -28,9 +28,9 @@ import json
 import os
 import sys
 import time
-import zlib
 
 from celerylint import __version__
+from celerylint.digest import content_digest
 from celerylint.sources.watch import Watched, unchanged, watch, watch_existence
 
 # Not `typing.TYPE_CHECKING`: importing typing is a tenth of a replayed run.
@@ -54,11 +54,13 @@ _SHELL_BOOKKEEPING = frozenset({"_", "OLDPWD", "SHLVL"})
 
 
 def _key(argv: list[str]) -> str | None:
-    """Everything besides files that decides a command's output, as text.
+    """A digest of everything besides files that decides a command's output.
 
     The whole environment: besides celerylint's own variables (NO_COLOR,
     CELERYLINT_OUTPUT_FORMAT, ...), Python's (PYTHONIOENCODING, the locale)
     change the bytes written. A variable that does not matter costs a miss.
+    Only the digest is stored: the environment holds secrets (CI tokens), and
+    the cache may be uploaded or shared.
     """
     try:
         cwd = os.getcwd()
@@ -66,12 +68,12 @@ def _key(argv: list[str]) -> str | None:
         return None  # the working directory was removed
     material = [FORMAT, __version__, sys.executable, sys.version, cwd, argv]
     environment = [item for item in os.environ.items() if item[0] not in _SHELL_BOOKKEEPING]
-    return json.dumps([*material, sorted(environment)])
+    text = json.dumps([*material, sorted(environment)])
+    return content_digest(text.encode("utf-8", "surrogatepass"))
 
 
 def _record_name(key: str) -> str:
-    # A short name; the key itself is stored and compared, so a collision only misses.
-    return f"cmd-{zlib.crc32(key.encode('utf-8', 'surrogatepass')):08x}.json"
+    return f"cmd-{key[:16]}.json"
 
 
 def _on_terminal() -> bool:

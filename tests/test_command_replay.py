@@ -166,6 +166,17 @@ def test_an_env_file_a_service_reads_is_watched(project: Path) -> None:
     assert (after.returncode, after.stdout) == (0, "All checks passed!\n")
 
 
+def test_the_environment_is_not_written_to_the_cache(project: Path) -> None:
+    """Only a digest of it: CI environments hold tokens, and caches get uploaded."""
+    secret = "ghp_not-a-real-token-8f3a91"
+    env = _environment(GITHUB_TOKEN=secret)
+    _check(project, env=env)
+    _plant_marker(project)
+    assert _check(project, env=env).stdout == MARKER  # the record is there, and used
+    for path in (project / ".celerylint_cache").iterdir():
+        assert secret.encode() not in path.read_bytes(), path.name
+
+
 @pytest.mark.parametrize("form", ["separate", "joined", "environment"])
 def test_a_cache_directory_given_outside_the_configuration_holds_the_record(
     project: Path, tmp_path_factory: pytest.TempPathFactory, form: str
