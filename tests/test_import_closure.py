@@ -9,7 +9,6 @@ import pytest
 from celerylint import pipeline
 from celerylint.config import Config
 from celerylint.sources.project import gather_sources
-from celerylint.store import FactStore
 
 HELPERS = 24  # above the parallel threshold for parsed files
 
@@ -33,23 +32,15 @@ def _project(root: Path, imported: bool) -> None:
 
 @pytest.mark.parametrize("imported", [True, False])
 def test_closure_levels_are_loaded_together(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, imported: bool
+    tmp_path: Path, demand_batches: list[int], imported: bool
 ) -> None:
     _project(tmp_path, imported)
-    batches: list[int] = []
-    many = FactStore.on_demand_many
-
-    def recorded(store: FactStore, paths: list[str]) -> None:
-        batches.append(len([p for p in paths if p not in store.facts]))
-        many(store, paths)
-
-    monkeypatch.setattr(FactStore, "on_demand_many", recorded)
     config = Config(root=tmp_path, config_file=None)
     sources = gather_sources([tmp_path], config)
     store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
     project = pipeline.build_project(store, sources, config)
     codes = [d.code for d in pipeline.find_problems(project, store, lambda code: True)]
-    assert max(batches) >= HELPERS  # one level: every helper asked for at once
+    assert max(demand_batches) >= HELPERS  # one level: every helper asked for at once
     assert ("CL605" in codes) is not imported
 
 

