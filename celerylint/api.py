@@ -76,7 +76,7 @@ def _replayed(
     from celerylint.pipeline import run
     from celerylint.sources.project import gather_sources
     from celerylint.sources.requirements import dependency_files
-    from celerylint.sources.watch import watch, watch_known
+    from celerylint.sources.watch import known_keys, watch, watch_known
 
     code = watch(replay.code_files())
     sources = gather_sources(paths, config, watch=True)
@@ -88,7 +88,7 @@ def _replayed(
     given = set(sources.scope)
     files = sorted((f.path for f in sources.files), key=lambda path: path not in given)
     inputs = watch([*files, *sources.deployment_files, *pins])
-    stats = {path: (mtime, size) for path, mtime, size in inputs if mtime != -1}
+    stats = {path: key for path, key in known_keys(inputs) if key is not None}
     result = run(sources, config, selected, True, None, progress, stats)
     assert result.project is not None
     also_read = list(result.project.deployment.also_read)

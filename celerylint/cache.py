@@ -129,6 +129,16 @@ class FactsCache:
             return
 
 
+def save_record(file: Path, data: bytes, pattern: str, keep: int) -> None:
+    """Write a record (run, walk, deployments, command) into its cache directory and
+    keep the `keep` newest matching `pattern`; a read-only checkout keeps none (the
+    next run computes again)."""
+    with contextlib.suppress(OSError):
+        prepare_directory(file.parent)
+        atomic_write(file, data)
+        keep_newest(file.parent, pattern, keep)
+
+
 def keep_newest(directory: Path, pattern: str, keep: int) -> None:
     """Remove all but the `keep` newest files matching `pattern` (records of other questions)."""
     records = []

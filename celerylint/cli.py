@@ -437,7 +437,7 @@ def _clean(path: Path) -> int:
 
     config = _load(None, [path])
     assert isinstance(config, Config)
-    cache = config.cache_dir or config.root / ".celerylint_cache"
+    cache = config.effective_cache_dir
     if os.environ.get(check_options.CACHE_DIR_ENV):
         cache = Path(os.path.abspath(os.environ[check_options.CACHE_DIR_ENV]))
     if cache.is_dir():

@@ -161,14 +161,15 @@ def _cache_directories(argv: list[str]) -> list[str]:
     explicit = given[-1] if given else os.environ.get("CELERYLINT_CACHE_DIR")
     if explicit:
         return [os.path.abspath(explicit)]
-    directories = []
-    directory = os.getcwd()
-    while True:
-        directories.append(os.path.join(directory, CACHE_NAME))
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return directories
-        directory = parent
+    return [os.path.join(directory, CACHE_NAME) for directory in _up_from(os.getcwd())]
+
+
+def _up_from(directory: str) -> list[str]:
+    """`directory` (absolute) and every directory above it, nearest first."""
+    found = [directory]
+    while (parent := os.path.dirname(found[-1])) != found[-1]:
+        found.append(parent)
+    return found
 
 
 def _valid(raw: bytes, key: str) -> _Record | None:
@@ -191,16 +192,9 @@ def configuration_watched(starts: list[str], explicit: Path | None) -> list[Watc
     `pyproject.toml` (its content), every `.git` (whether there is one), and
     `--config`. Stat'ed before the configuration is read."""
     directories: dict[str, None] = {}
-    for start in starts:
-        here = os.path.abspath(start)
-        if not os.path.isdir(here):
-            here = os.path.dirname(here)
-        while here not in directories:
-            directories[here] = None
-            parent = os.path.dirname(here)
-            if parent == here:
-                break
-            here = parent
+    for start in map(os.path.abspath, starts):
+        directory = start if os.path.isdir(start) else os.path.dirname(start)
+        directories.update(dict.fromkeys(_up_from(directory)))
     files = [os.path.join(d, "pyproject.toml") for d in directories]
     explicit_file = [os.path.abspath(explicit)] if explicit is not None else []
     dot_gits = [os.path.join(d, ".git") for d in directories]
@@ -274,12 +268,6 @@ class Recorder:
             "files": result.files_checked,
             "prefiltered_out": result.prefiltered_out,
         }
-        from celerylint.atomic import atomic_write
-        from celerylint.cache import keep_newest, prepare_directory
+        from celerylint.cache import save_record
 
-        try:
-            prepare_directory(directory)
-            atomic_write(directory / _record_name(self.key), _encode(record))
-            keep_newest(directory, "cmd-*.json", KEEP)
-        except OSError:
-            return  # read-only: the next run computes again
+        save_record(directory / _record_name(self.key), _encode(record), "cmd-*.json", KEEP)

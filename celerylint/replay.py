@@ -22,8 +22,7 @@ from typing import Any, Optional
 
 import msgspec
 
-from celerylint.atomic import atomic_write
-from celerylint.cache import fingerprint, keep_newest, prepare_directory
+from celerylint.cache import fingerprint, save_record
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
 from celerylint.sources.watch import Watched, unchanged
 
@@ -74,12 +73,7 @@ class RunCache:
         return record if unchanged(record.watched) else None
 
     def save(self, record: Record) -> None:
-        try:
-            prepare_directory(self.directory)
-            atomic_write(self.file, msgspec.json.encode(record))
-            keep_newest(self.directory, "run-*.json", KEEP)
-        except OSError:
-            return  # read-only: the next run computes again
+        save_record(self.file, msgspec.json.encode(record), "run-*.json", KEEP)
 
 
 def encode_diagnostics(diagnostics: list[Diagnostic]) -> list[Any]:

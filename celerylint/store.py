@@ -147,9 +147,8 @@ class FactStore:
         self.overlay = overlay or {}
         self.tokens = prefilter_tokens(config.task_decorators)
         self.task_decorators = tuple(config.task_decorators)
-        cache_dir = config.cache_dir or (config.root / ".celerylint_cache")
         key = fingerprint(sorted(config.task_decorators))
-        directory = cache_dir if use_cache else None
+        directory = config.effective_cache_dir if use_cache else None
         self.cache: FactsCache
         self.buffers: dict[str, tuple[Buffer, FileFacts]] = {}
         if previous is not None and previous.cache.same_as(directory, key):

@@ -10,14 +10,12 @@ removed one is another record); it watches each of them, and each file they read
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Optional
 
 import msgspec
 
-from celerylint.atomic import atomic_write
-from celerylint.cache import fingerprint, keep_newest, prepare_directory
+from celerylint.cache import fingerprint, save_record
 from celerylint.facts.deploy import read_deployments
 from celerylint.facts.schema import DeploymentFacts
 from celerylint.sources.watch import Watched, unchanged, watch
@@ -48,10 +46,7 @@ def remembered_deployments(
         data = msgspec.json.encode(_Record([*watched, *facts.also_read], facts))
     except UnicodeEncodeError:
         return facts  # a file name that is not UTF-8: read every time
-    with contextlib.suppress(OSError):  # read-only: read every time
-        prepare_directory(directory)
-        atomic_write(record_file, data)
-        keep_newest(directory, "deploy-*.json", KEEP)
+    save_record(record_file, data, "deploy-*.json", KEEP)
     return facts
 
 

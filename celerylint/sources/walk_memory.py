@@ -17,8 +17,7 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.atomic import atomic_write
-from celerylint.cache import fingerprint, keep_newest, prepare_directory
+from celerylint.cache import fingerprint, prepare_directory, save_record
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
 from celerylint.sources.modules import SourceFile
@@ -60,9 +59,7 @@ def remembered_walk(config: Config) -> Discovery:
         discovery.deployment_files,
         watch_known(discovery.watched),
     )
-    with contextlib.suppress(OSError):
-        atomic_write(record_file, msgspec.json.encode(record))
-        keep_newest(record_file.parent, "walk-*.json", KEEP)
+    save_record(record_file, msgspec.json.encode(record), "walk-*.json", KEEP)
     return discovery
 
 
