@@ -479,9 +479,15 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run() -> None:
-    """Console-script entry point: never a traceback for the user, exit 2 instead."""
+    """Run the CLI and exit through SystemExit (for embedders and tests; the console
+    script leaves faster, see `entry._leave`)."""
+    sys.exit(outcome())
+
+
+def outcome() -> int:
+    """The CLI's exit code: never a traceback for the user, exit 2 instead."""
     try:
-        code = main()
+        return main()
     except SystemExit:
         raise
     except Exception as exc:  # an internal error must not look like "no findings"
@@ -493,5 +499,4 @@ def run() -> None:
             "(please report this with the traceback above)",
             file=sys.stderr,
         )
-        code = EXIT_ERROR
-    sys.exit(code)
+        return EXIT_ERROR

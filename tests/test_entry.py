@@ -43,3 +43,53 @@ def test_anything_else_goes_to_the_cli() -> None:
     assert "celerylint: error: unknown rule 'CL999'" in unknown.stderr
     help_run = _run("rule", "--help")
     assert help_run.returncode == 0 and "usage: celerylint rule" in help_run.stdout
+
+
+def test_msgspec_is_imported_without_typing_extensions() -> None:
+    code = (
+        "import sys\n"
+        "from celerylint.entry import _import_msgspec\n"
+        "_import_msgspec()\n"
+        "assert 'typing_extensions' not in sys.modules, 'loaded anyway'\n"
+        "from celerylint.cache import CacheEntry, CacheFile, _decoder, _encode\n"
+        "from celerylint.facts.schema import FileFacts\n"
+        "cache = CacheFile({'a.py': CacheEntry(1, 2, 'd', 'a', False, FileFacts())})\n"
+        "assert _decoder().decode(_encode(cache)) == cache\n"
+        "import importlib.util\n"
+        "if importlib.util.find_spec('typing_extensions'):\n"
+        "    import typing_extensions  # still importable afterwards\n"
+        "print('ok')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "ok\n", "")
+
+
+def test_a_check_leaves_with_its_code_and_all_its_output(tmp_path: Path) -> None:
+    """The console script skips the interpreter's teardown: the report must still be
+    flushed whole, and the exit code kept."""
+    (tmp_path / "celery_app.py").write_text(
+        "from celery import Celery\napp = Celery('x', broker='redis://')\n", encoding="utf-8"
+    )
+    for n in range(300):
+        (tmp_path / f"m{n}.py").write_text(
+            "from celery_app import app\n\n@app.task\ndef t():\n    pass\n", encoding="utf-8"
+        )
+    code = (
+        "import sys; sys.argv = ['celerylint', *sys.argv[1:]]\n"
+        "from celerylint.entry import run\nrun()\n"
+    )
+    argv = [sys.executable, "-c", code, "check", "--no-cache", "--output-format", "concise"]
+    run = subprocess.run([*argv, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert run.stdout.count("CL201") == 300, run.stderr
+    assert run.stdout.endswith("\n")
+    # A reader that goes away early (`| head -c 10`; JSON is more than a pipe holds):
+    # no traceback, and not the 120 of a flush failing at the interpreter's exit.
+    argv[-1] = "json"
+    proc = subprocess.Popen([*argv, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) in (1, 2)
+    assert "Traceback" not in err and "Exception ignored" not in err, err
