@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,15 @@ def test_parallel_and_serial_extraction_give_the_same_report(
     files = store.PARALLEL_THRESHOLD + 20  # enough to take the process-pool path
     for n in range(files):
         (tmp_path / "proj" / f"tasks_{n}.py").write_text(TASK.format(n=n))
+    forks = []
+    real_fork = store._fork
+    monkeypatch.setattr(store, "_fork", lambda: forks.append(1) or real_fork())
     parallel = report(tmp_path, capsys)
+    assert forks == [1]
+    # The pool leaves this process's collector as it found it (the server lives on).
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     monkeypatch.setattr(store, "PARALLEL_THRESHOLD", 10**9)
     serial = report(tmp_path, capsys)
+    assert forks == [1]
     assert parallel == serial
     assert parallel.count('"code": "CL401"') == files
