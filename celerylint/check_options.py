@@ -73,6 +73,11 @@ def add_options(check: argparse.ArgumentParser) -> None:
         help="rules to disable in matching files, on top of the configured ones (repeatable)",
     )
     files.add_argument("--show-files", action="store_true", help="list the files to check; exit 0")
+    check.add_argument(
+        "--daemon",
+        action="store_true",
+        help="start a resident process for the next runs if none runs (docs/pre-commit.md)",
+    )
     files.add_argument(
         "--stdin-filename",
         type=Path,

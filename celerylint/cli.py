@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from celerylint.fixer import FixResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-COMMANDS = ("check", "rule", "rules", "clean", "inspect", "server")
+COMMANDS = ("check", "rule", "rules", "clean", "inspect", "server", "daemon")
 COLOR_CHOICES = ("auto", "always", "never")
 
 
@@ -36,6 +37,17 @@ class UsageError(Exception):
     """A problem with what the user asked for; printed as one line, exit 2."""
 
 
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {value!r}")
+    return seconds
+
+
+@functools.cache  # built once: the daemon parses every request's arguments
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="celerylint",
@@ -113,6 +125,16 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "server", help="run the language server on stdin/stdout (needs celerylint[server])"
     )
+    daemon = commands.add_parser(
+        "daemon", help="a resident process that makes one-file checks (pre-commit) fast"
+    )
+    daemon.add_argument("action", choices=("start", "stop", "status", "run"))
+    daemon.add_argument(
+        "--idle-timeout",
+        type=_positive_seconds,
+        default=None,
+        help="exit after this many seconds without a request (default: 1800)",
+    )
     return parser
 
 
@@ -142,6 +164,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from celerylint.server import main as serve
 
             return serve()
+        if args.command == "daemon":
+            return _daemon(args.action, args.idle_timeout)
         _parser().print_help(sys.stderr)
         return EXIT_ERROR
     except UsageError as exc:
@@ -446,6 +470,38 @@ def _clean(path: Path) -> int:
     return EXIT_OK
 
 
+def _daemon(action: str, idle_timeout: Optional[float]) -> int:
+    from celerylint import resident_server as daemon
+
+    if idle_timeout is None:
+        given = os.environ.pop(daemon.TIMEOUT_ENV, None)
+        idle_timeout = _positive_seconds(given) if given else daemon.IDLE_TIMEOUT
+    timeout = idle_timeout
+    try:
+        if action == "run":
+            daemon.serve(timeout)
+        elif action == "start":
+            print(f"celerylint daemon started (pid {daemon.start(timeout)})", file=sys.stderr)
+        elif action == "stop":
+            stopped = daemon.stop()
+            print(
+                f"celerylint daemon stopped (pid {stopped})" if stopped else "no daemon running",
+                file=sys.stderr,
+            )
+        else:
+            state = daemon.status()
+            if state is None:
+                print("no daemon running", file=sys.stderr)
+                return EXIT_FINDINGS  # as `systemctl is-active`: scripts can test it
+            print(
+                f"celerylint daemon running (pid {state.get('pid')}, "
+                f"{state.get('served')} checks served)"
+            )
+    except (daemon.DaemonError, OSError) as exc:
+        raise UsageError(f"daemon {action}: {exc}") from None
+    return EXIT_OK
+
+
 def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
@@ -484,10 +540,10 @@ def run() -> None:
     sys.exit(outcome())
 
 
-def outcome() -> int:
+def outcome(argv: Optional[Sequence[str]] = None) -> int:
     """The CLI's exit code: never a traceback for the user, exit 2 instead."""
     try:
-        return main()
+        return main(argv)
     except SystemExit:
         raise
     except Exception as exc:  # an internal error must not look like "no findings"

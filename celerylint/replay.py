@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 import msgspec
 
-from celerylint.cache import fingerprint, save_record
+from celerylint.cache import fingerprint, read_record, save_record
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
 from celerylint.sources.watch import Watched, unchanged
 
@@ -66,14 +66,13 @@ class RunCache:
     def load(self) -> Optional[Record]:
         """The record, if nothing it watched has changed since."""
         try:
-            with open(self.file, "rb") as handle:
-                record = _DECODER.decode(handle.read())
+            record = read_record(self.file, _DECODER.decode)
         except (OSError, msgspec.DecodeError):
             return None
         return record if unchanged(record.watched) else None
 
     def save(self, record: Record) -> None:
-        save_record(self.file, msgspec.json.encode(record), "run-*.json", KEEP)
+        save_record(self.file, msgspec.json.encode(record), "run-*.json", KEEP, record)
 
 
 def encode_diagnostics(diagnostics: list[Diagnostic]) -> list[Any]:

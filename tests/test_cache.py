@@ -111,3 +111,53 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     [cache] = (root / ".celerylint_cache").glob("facts-*.json")
     json.loads(cache.read_text())  # whole, valid JSON: written by rename, never in place
     assert not list((root / ".celerylint_cache").glob("*.tmp"))
+
+
+def test_a_long_lived_process_decodes_a_record_once_while_its_file_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celerylint import cache
+
+    monkeypatch.setattr(cache, "_remembered", None)
+    cache.keep_decoded()
+    decoded: list[bytes] = []
+
+    def decode(data: bytes) -> list[str]:
+        decoded.append(data)
+        return [data.decode()]
+
+    record = tmp_path / "run-a.json"
+    cache.save_record(record, b"one", "run-*.json", 8, ["one"])
+    assert cache.read_record(record, decode) == ["one"] and decoded == []  # as written
+    first = cache.read_record(record, decode)
+    assert cache.read_record(record, decode) is first
+    # Replaced by another process (a new inode), or rewritten in place: read again.
+    other = tmp_path / "other"
+    other.write_bytes(b"two")
+    os.replace(other, record)
+    assert cache.read_record(record, decode) == ["two"] and decoded == [b"two"]
+    with open(record, "wb") as handle:
+        handle.write(b"three")
+    assert cache.read_record(record, decode) == ["three"]
+    # Only the most recently used few are kept.
+    for n in range(cache.REMEMBERED_RECORDS + 5):
+        cache.save_record(tmp_path / f"run-{n}.json", b"x", "run-*.json", 100, ["x"])
+    assert cache._remembered is not None and len(cache._remembered) == cache.REMEMBERED_RECORDS
+
+
+def test_deferred_writes_happen_when_the_caller_runs_them(tmp_path: Path) -> None:
+    from celerylint import cache
+
+    record = tmp_path / "cache" / "run-a.json"
+    with cache.writes_deferred() as writes:
+        cache.save_record(record, b"data", "run-*.json", 8)
+        facts = cache.FactsCache(tmp_path / "cache", "k")
+        facts.store("a.py", cache.CacheEntry(1, 2, "d", "a", False, None))
+        facts.save()
+    assert not record.exists() and len(writes) == 2
+    for write in writes:
+        write()
+    assert record.read_bytes() == b"data"
+    assert cache.FactsCache(tmp_path / "cache", "k").entries["a.py"].digest == "d"
+    cache.save_record(record, b"now", "run-*.json", 8)  # outside: at once
+    assert record.read_bytes() == b"now"

@@ -15,7 +15,7 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.cache import fingerprint, save_record
+from celerylint.cache import fingerprint, read_record, save_record
 from celerylint.facts.deploy import read_deployments
 from celerylint.facts.schema import DeploymentFacts
 from celerylint.sources.watch import Watched, unchanged, watch
@@ -27,6 +27,10 @@ KEEP = 4
 class _Record(msgspec.Struct, frozen=True, array_like=True):
     watched: list[Watched]
     facts: DeploymentFacts
+
+
+def _decode(data: bytes) -> _Record:
+    return msgspec.json.decode(data, type=_Record)
 
 
 def remembered_deployments(
@@ -42,18 +46,18 @@ def remembered_deployments(
         return known
     watched = watch(paths)
     facts = read_deployments(paths, root)
+    record = _Record([*watched, *facts.also_read], facts)
     try:
-        data = msgspec.json.encode(_Record([*watched, *facts.also_read], facts))
+        data = msgspec.json.encode(record)
     except UnicodeEncodeError:
         return facts  # a file name that is not UTF-8: read every time
-    save_record(record_file, data, "deploy-*.json", KEEP)
+    save_record(record_file, data, "deploy-*.json", KEEP, record)
     return facts
 
 
 def _load(record_file: Path) -> Optional[DeploymentFacts]:
     try:
-        with open(record_file, "rb") as handle:
-            record = msgspec.json.decode(handle.read(), type=_Record)
+        record = read_record(record_file, _decode)
     except (OSError, msgspec.DecodeError):
         return None
     return record.facts if unchanged(record.watched) else None

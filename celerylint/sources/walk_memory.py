@@ -17,7 +17,7 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.cache import fingerprint, prepare_directory, save_record
+from celerylint.cache import fingerprint, prepare_directory, read_record, save_record
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
 from celerylint.sources.modules import SourceFile
@@ -59,14 +59,13 @@ def remembered_walk(config: Config) -> Discovery:
         discovery.deployment_files,
         watch_known(discovery.watched),
     )
-    save_record(record_file, msgspec.json.encode(record), "walk-*.json", KEEP)
+    save_record(record_file, msgspec.json.encode(record), "walk-*.json", KEEP, record)
     return discovery
 
 
 def _load(record_file: Path, root: Path) -> Optional[Discovery]:
     try:
-        with open(record_file, "rb") as handle:
-            record = _DECODER.decode(handle.read())
+        record = read_record(record_file, _DECODER.decode)
     except (OSError, msgspec.DecodeError):
         return None
     if not any(path == str(root) for path, _, _ in record.watched) or not unchanged(record.watched):

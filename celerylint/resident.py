@@ -1,0 +1,162 @@
+"""The client of the resident process (`celerylint daemon start`).
+
+A one-file pre-commit run spends most of its time starting up: the interpreter,
+then importing argparse, msgspec, the pipeline and thirty rules, then reading
+the cache, all before checking one file. A resident process has done all that
+once; a run it serves only stats the project and checks what changed.
+
+When `celerylint daemon start` (or a `check --daemon`: pre-commit's hooks run
+from an installation of their own) has started one for this installation, every
+`check` that only writes its report (the runs `command_replay` may record: no
+fixes, no stdin buffer, cache on, no terminal) is sent to it and answered with
+the same output and exit code as a run here. Anything else, and any failure to
+reach it, runs here as usual: the daemon only ever makes a run faster.
+
+Imports only `os`, `sys`, `marshal` and the digest, and CPython's `_socket` when a
+daemon is there (`socket` costs 10 ms, `json` 4). marshal is no format to read
+from a stranger; the socket's directory admits this user's processes only.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+from celerylint import __version__
+from celerylint.digest import name_digest
+
+# Bumped when requests or answers change shape.
+PROTOCOL = 1
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def runtime_directory() -> str:
+    """Where the sockets live: private to this user (made 0700 by the daemon)."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if base and os.path.isabs(base):
+        return os.path.join(base, "celerylint")
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return os.path.join("/tmp", f"celerylint-{uid}")
+
+
+def socket_path() -> str:
+    """This installation's socket: one daemon per interpreter and celerylint copy."""
+    install = name_digest((sys.executable, _PACKAGE))
+    return os.path.join(runtime_directory(), f"daemon-{install}.sock")
+
+
+def build() -> str:
+    """What the code of this installation is: its version and every module's (mtime,
+    size), so that a daemon started before an upgrade or an edit of celerylint
+    itself never answers for the new code."""
+    stamps: list[tuple[str, int, int]] = []
+    for directory, subdirectories, files in os.walk(_PACKAGE):
+        subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(directory, name))
+                stamps.append((name, stat.st_mtime_ns, stat.st_size))
+    return name_digest((PROTOCOL, __version__, sys.version, stamps))
+
+
+def private(directory: str) -> bool:
+    """The directory is ours alone: a socket in it cannot be someone else's."""
+    try:
+        stat = os.lstat(directory)
+    except OSError:
+        return False
+    owner = os.getuid() if hasattr(os, "getuid") else stat.st_uid
+    return stat.st_uid == owner and stat.st_mode & 0o077 == 0 and os.path.isdir(directory)
+
+
+def private_or_absent(directory: str) -> bool:
+    return not os.path.lexists(directory) or private(directory)
+
+
+def call(request: dict[str, object], path: str | None = None) -> dict[str, object] | None:
+    """Send one request to the daemon and return its answer; None when there is no
+    daemon, it is not ours, or it went away before answering."""
+    path = path or socket_path()
+    if not os.path.exists(path) or not private(os.path.dirname(path)):
+        return None
+    try:
+        import _socket
+    except ImportError:  # not CPython, or no Unix sockets
+        return None
+    if not hasattr(_socket, "AF_UNIX"):
+        return None
+    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        connection.connect(path)
+        connection.sendall(marshal.dumps(request))
+        connection.shutdown(_socket.SHUT_WR)
+        chunks = []
+        while chunk := connection.recv(1 << 20):
+            chunks.append(chunk)
+        answer = marshal.loads(b"".join(chunks))
+    except (OSError, ValueError, EOFError, TypeError):
+        return None  # stale socket, a daemon that died mid-run: run here instead
+    finally:
+        connection.close()
+    return answer if isinstance(answer, dict) else None
+
+
+def spawn(path: str) -> int:
+    """Start `celerylint daemon run` in a session of its own, without waiting for it;
+    its pid. `os.posix_spawn`: `subprocess` costs 10 ms to import."""
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    log = path[: -len(".sock")] + ".log"
+    streams = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+    ]
+    argv = [sys.executable, "-m", "celerylint", "daemon", "run"]
+    return os.posix_spawn(sys.executable, argv, os.environ, file_actions=streams, setsid=True)
+
+
+def ask(argv: list[str]) -> int | None:
+    """Have the daemon run `celerylint <argv>` as this process would; write its output
+    and return its exit code. None: run it here (with `--daemon` and no daemon yet,
+    one is started for the next run)."""
+    if os.isatty(1) or os.isatty(2):
+        return None
+    path = socket_path()
+    if not os.path.exists(path):
+        if "--daemon" in argv and private_or_absent(os.path.dirname(path)):
+            import contextlib
+
+            with contextlib.suppress(OSError):  # then this run and the next run here
+                spawn(path)
+        return None
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None
+    request: dict[str, object] = {
+        "op": "check",
+        "build": build(),
+        "argv": argv,
+        "cwd": cwd,
+        "env": dict(os.environ),
+    }
+    answer = call(request)
+    if answer is None or answer.get("served") is not True:
+        return None
+    stdout, stderr, code = answer.get("stdout"), answer.get("stderr"), answer.get("code")
+    if not (isinstance(stdout, str) and isinstance(stderr, str) and isinstance(code, int)):
+        return None
+    try:
+        sys.stderr.write(stderr)
+        sys.stdout.write(stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return 2  # piped into `head`, as the CLI does
+    except OSError as exc:
+        from celerylint.entry import say_output_failed
+
+        say_output_failed(exc)
+        return 2
+    return code
