@@ -28,6 +28,8 @@ from celerylint.digest import name_digest
 
 # Bumped when requests or answers change shape.
 PROTOCOL = 1
+# Commands the daemon never runs: not worth a round trip.
+_OTHER_COMMANDS = frozenset({"daemon", "server", "rule", "rules", "clean", "inspect"})
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -114,18 +116,32 @@ def spawn(path: str) -> int:
         (os.POSIX_SPAWN_OPEN, 2, log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
     ]
     argv = [sys.executable, "-m", "celerylint", "daemon", "run"]
-    return os.posix_spawn(sys.executable, argv, os.environ, file_actions=streams, setsid=True)
+    try:
+        return os.posix_spawn(sys.executable, argv, os.environ, file_actions=streams, setsid=True)
+    except NotImplementedError:  # no POSIX_SPAWN_SETSID: it then ends with the terminal
+        return os.posix_spawn(sys.executable, argv, os.environ, file_actions=streams)
+
+
+def _should_start(argv: list[str], path: str) -> bool:
+    """`--daemon`, where a daemon can run and would outlive this run usefully: not in
+    CI (a job's checkout goes away with it; nothing would use the daemon again)."""
+    return (
+        "--daemon" in argv
+        and not os.environ.get("CI")
+        and hasattr(os, "posix_spawn")
+        and private_or_absent(os.path.dirname(path))
+    )
 
 
 def ask(argv: list[str]) -> int | None:
     """Have the daemon run `celerylint <argv>` as this process would; write its output
     and return its exit code. None: run it here (with `--daemon` and no daemon yet,
     one is started for the next run)."""
-    if os.isatty(1) or os.isatty(2):
+    if (argv and argv[0] in _OTHER_COMMANDS) or os.isatty(1) or os.isatty(2):
         return None
     path = socket_path()
     if not os.path.exists(path):
-        if "--daemon" in argv and private_or_absent(os.path.dirname(path)):
+        if _should_start(argv, path):
             import contextlib
 
             with contextlib.suppress(OSError):  # then this run and the next run here

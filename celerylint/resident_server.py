@@ -82,8 +82,8 @@ def status() -> Optional[dict[str, object]]:
 
 def _private_directory(path: str) -> str:
     """The socket's directory, made private to this user (refused if it is not)."""
-    if not hasattr(socket, "AF_UNIX"):
-        raise DaemonError("needs Unix domain sockets, which this platform lacks")
+    if not hasattr(socket, "AF_UNIX") or not hasattr(os, "posix_spawn"):
+        raise DaemonError("needs Unix domain sockets and posix_spawn, which this platform lacks")
     directory = os.path.dirname(path)
     os.makedirs(directory, mode=0o700, exist_ok=True)
     if not resident.private(directory):
@@ -157,8 +157,8 @@ class _Daemon:
         if writes:
             # The client has its answer; the records are written from its directory, as
             # a run there would have (every path in them is absolute: this is belt and
-            # braces).
-            with _as_client(request["cwd"], request["env"]):
+            # braces). A directory removed meanwhile loses them, as a read-only one does.
+            with contextlib.suppress(OSError), _as_client(request["cwd"], request["env"]):
                 for write in writes:
                     write()
 
@@ -191,6 +191,8 @@ class _Daemon:
                 code = outcome(argv)
         except OSError:
             return {"served": False}  # its directory is gone: the client says so
+        except SystemExit:
+            return {"served": False}  # argparse, though the arguments parsed before
         self.served += 1
         return {
             "served": True,

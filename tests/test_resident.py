@@ -196,3 +196,11 @@ def test_check_daemon_starts_one_for_the_next_runs(runtime: dict[str, str], proj
     second = celerylint(runtime, "check", "--daemon", "--output-format", "concise", cwd=project)
     assert served(runtime) == 1
     assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
+
+
+def test_check_daemon_starts_none_in_ci(runtime: dict[str, str], project: Path) -> None:
+    ci = {**runtime, "CI": "true"}
+    for _ in range(2):
+        assert celerylint(ci, "check", "--daemon", cwd=project).returncode == 1
+    time.sleep(0.3)
+    assert not os.path.exists(resident.socket_path())
