@@ -121,21 +121,12 @@ def replay(argv: list[str]) -> int | None:
     record = _find(argv, key)
     if record is None:
         return None
-    try:
-        sys.stderr.write(record.stderr)
-        sys.stdout.write(record.stdout)
-        if record.timings:
-            line = timings_line(record.files, 0, record.prefiltered_out, _STARTED)
-            sys.stderr.write(line + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        return 2  # piped into `head`, as the CLI does
-    except OSError as exc:
-        from celerylint.entry import say_output_failed
+    stderr = record.stderr
+    if record.timings:
+        stderr += timings_line(record.files, 0, record.prefiltered_out, _STARTED) + "\n"
+    from celerylint.entry import emit
 
-        say_output_failed(exc)
-        return 2
-    return record.code
+    return record.code if emit(record.stdout, stderr) else 2
 
 
 def _find(argv: list[str], key: str) -> _Record | None:

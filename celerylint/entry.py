@@ -78,15 +78,22 @@ def _answer(argv: list[str]) -> int | None:
 
 
 def _write(text: str) -> int:
+    return 0 if emit(text) else 2
+
+
+def emit(stdout: str, stderr: str = "") -> bool:
+    """Write an answer made without the CLI; False when it could not be (the exit code
+    is then 2): piped into `head`, as the CLI does, or a full disk (said on stderr)."""
     try:
-        sys.stdout.write(text)
+        sys.stderr.write(stderr)
+        sys.stdout.write(stdout)
         sys.stdout.flush()
     except BrokenPipeError:
-        return 2  # piped into `head`, as the CLI does
-    except OSError as exc:  # a full disk
+        return False
+    except OSError as exc:
         say_output_failed(exc)
-        return 2
-    return 0
+        return False
+    return True
 
 
 def say_output_failed(exc: OSError) -> None:

@@ -164,15 +164,6 @@ def ask(argv: list[str]) -> int | None:
     stdout, stderr, code = answer.get("stdout"), answer.get("stderr"), answer.get("code")
     if not (isinstance(stdout, str) and isinstance(stderr, str) and isinstance(code, int)):
         return None
-    try:
-        sys.stderr.write(stderr)
-        sys.stdout.write(stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        return 2  # piped into `head`, as the CLI does
-    except OSError as exc:
-        from celerylint.entry import say_output_failed
+    from celerylint.entry import emit
 
-        say_output_failed(exc)
-        return 2
-    return code
+    return code if emit(stdout, stderr) else 2

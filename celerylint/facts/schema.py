@@ -26,7 +26,7 @@ from celerylint.sources.watch import Watched
 FACTS_VERSION = 27
 
 
-class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
+class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
     """A source range: 1-based lines, 0-based *character* columns, end exclusive."""
 
     line: int
@@ -55,7 +55,7 @@ class Span(msgspec.Struct, frozen=True, order=True, array_like=True):
 Scalar = Union[str, bool, int, float, None]
 
 
-class _Node(msgspec.Struct, frozen=True, array_like=True, tag_field="k"):
+class _Node(msgspec.Struct, frozen=True, gc=False, array_like=True, tag_field="k"):
     span: Optional[Span]
 
 
@@ -181,7 +181,7 @@ Node = Union[
 # -- module-level events (replayed in order by the model) ------------------------
 
 
-class Assign(msgspec.Struct, frozen=True, array_like=True, tag="assign"):
+class Assign(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="assign"):
     """`name = value` (also imports, defs and classes) executed at import time."""
 
     name: str
@@ -190,13 +190,13 @@ class Assign(msgspec.Struct, frozen=True, array_like=True, tag="assign"):
     target_span: Optional[Span] = None  # the assignment target, for renames
 
 
-class Mutate(msgspec.Struct, frozen=True, array_like=True, tag="mutate"):
+class Mutate(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="mutate"):
     """`name += ...`, `name.update(...)`, `del name`: the value is no longer known."""
 
     name: str
 
 
-class StarImport(msgspec.Struct, frozen=True, array_like=True, tag="star"):
+class StarImport(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="star"):
     module: str
     conditional: bool
 
@@ -207,7 +207,7 @@ Event = Union[Assign, Mutate, StarImport]
 # -- apps and their configuration ------------------------------------------------
 
 
-class AppCall(msgspec.Struct, frozen=True, array_like=True):
+class AppCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`var = Celery(...)` (or a subclass) at module level."""
 
     var: str
@@ -221,7 +221,7 @@ class AppCall(msgspec.Struct, frozen=True, array_like=True):
     mappings: tuple[Node, ...] = ()  # `Celery(**SETTINGS)`: the unpacked mappings
 
 
-class _ConfOp(msgspec.Struct, frozen=True, array_like=True, tag_field="k"):
+class _ConfOp(msgspec.Struct, frozen=True, gc=False, array_like=True, tag_field="k"):
     receiver: str  # the qualified name of the app whose conf is touched
     span: Span
     conditional: bool
@@ -280,7 +280,7 @@ class ConfigFromItem(_ConfOp, tag="cfi", frozen=True):
     key: Node
 
 
-class FlaskFactory(msgspec.Struct, frozen=True, array_like=True):
+class FlaskFactory(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A module-level function that builds `x = Flask(...)` and returns it.
 
     What it does to `x.config` is recorded in `conf_ops` under the receiver
@@ -291,7 +291,7 @@ class FlaskFactory(msgspec.Struct, frozen=True, array_like=True):
     defaults: dict[str, Node]
 
 
-class FactoryCall(msgspec.Struct, frozen=True, array_like=True):
+class FactoryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """Module-level `var = callee(...)` where the callee may be an app factory
     (its name says `app`): the arguments that pick its configuration."""
 
@@ -307,14 +307,14 @@ ConfOp = Union[
 ]
 
 
-class SettingsModuleDefault(msgspec.Struct, frozen=True, array_like=True):
+class SettingsModuleDefault(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")`."""
 
     module: str
     span: Span
 
 
-class TaskRegistration(msgspec.Struct, frozen=True, array_like=True):
+class TaskRegistration(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`app.register_task(Cls())` / `app.tasks.register(Cls())`."""
 
     receiver: str
@@ -325,7 +325,7 @@ class TaskRegistration(msgspec.Struct, frozen=True, array_like=True):
 # -- functions, classes and their bodies -------------------------------------------
 
 
-class Decorator(msgspec.Struct, frozen=True, array_like=True):
+class Decorator(msgspec.Struct, frozen=True, gc=False, array_like=True):
     qualname: Optional[str]
     called: bool  # `@x(...)` rather than `@x`
     kwargs: dict[str, Node]
@@ -335,12 +335,12 @@ class Decorator(msgspec.Struct, frozen=True, array_like=True):
     span: Span  # of the decorator expression: the call, for `@x(...)`
 
 
-class PoolCreation(msgspec.Struct, frozen=True, array_like=True):
+class PoolCreation(msgspec.Struct, frozen=True, gc=False, array_like=True):
     factory: str  # e.g. multiprocessing.Pool
     span: Span
 
 
-class LocalCall(msgspec.Struct, frozen=True, array_like=True):
+class LocalCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A call that may reach code of this module: `helper()` or `self.method()`."""
 
     kind: Literal["function", "method"]
@@ -348,14 +348,14 @@ class LocalCall(msgspec.Struct, frozen=True, array_like=True):
     span: Span
 
 
-class ResultWait(msgspec.Struct, frozen=True, array_like=True):
+class ResultWait(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`result.get()` (or join/wait) on a task's result."""
 
     method: str
     span: Span
 
 
-class RetryCall(msgspec.Struct, frozen=True, array_like=True):
+class RetryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`self.retry(...)` in a function whose first parameter is `self`."""
 
     statement: Literal["expr", "raise", "return"]
@@ -366,7 +366,7 @@ class RetryCall(msgspec.Struct, frozen=True, array_like=True):
     delay: Optional[Delay] = None  # `countdown=` / `eta=now() + X`
 
 
-class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
+class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A function or method. Without a body analysis (`light`), `returns_value` is
     True and the body lists are empty: rules that need more stay silent."""
 
@@ -387,7 +387,7 @@ class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
     self_attrs: tuple[str, ...] = ()
 
 
-class ClassFacts(msgspec.Struct, frozen=True, array_like=True):
+class ClassFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     span: Span  # the name in `class Name`
     bases: tuple[Optional[str], ...]  # qualified; None when not a plain name
     opaque_bases: bool  # a base that is an expression, or a metaclass
@@ -400,7 +400,7 @@ class ClassFacts(msgspec.Struct, frozen=True, array_like=True):
 # -- message delays (visibility-timeout-exceeded) ---------------------------------
 
 
-class Delay(msgspec.Struct, frozen=True, array_like=True):
+class Delay(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """How long a message waits before it runs: `countdown=X`, or `eta=<now>() + X`.
 
     `seconds` is X (a number, or a `timedelta`); `span` is the keyword's value.
@@ -418,7 +418,7 @@ ValueShape = Literal[
 ]
 
 
-class CallArgument(msgspec.Struct, frozen=True, array_like=True):
+class CallArgument(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """The value of an argument, as far as syntax tells (what `args=` is given)."""
 
     span: Span
@@ -429,7 +429,7 @@ class CallArgument(msgspec.Struct, frozen=True, array_like=True):
     outer: Optional[Span] = None  # with the wrapping parentheses
 
 
-class Dispatch(msgspec.Struct, frozen=True, array_like=True):
+class Dispatch(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A call that sends a task or builds a signature."""
 
     method: str  # delay, apply_async, send_task, s, si, signature, ...
@@ -452,7 +452,7 @@ class Dispatch(msgspec.Struct, frozen=True, array_like=True):
 # decided by the model, once the maker's name is resolved.
 
 
-class MakerCall(msgspec.Struct, frozen=True, array_like=True):
+class MakerCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A call to what may be a task decorator, with the options it passes."""
 
     maker: str  # qualified callee: celery.shared_task, proj.celery.app.task, a factory
@@ -463,7 +463,7 @@ class MakerCall(msgspec.Struct, frozen=True, array_like=True):
     opaque: bool  # `**x` of something else: options that cannot be seen
 
 
-class TaskFactory(msgspec.Struct, frozen=True, array_like=True):
+class TaskFactory(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A module-level name that makes task decorators.
 
     kind "ready": `x = shared_task(...)`, a decorator used bare (`@x`);
@@ -485,7 +485,7 @@ class TaskFactory(msgspec.Struct, frozen=True, array_like=True):
 DropReason = Literal["beat", "on_commit"]
 
 
-class DroppedResult(msgspec.Struct, frozen=True, array_like=True):
+class DroppedResult(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A task call handed to code that runs it and drops what it returns.
 
     `beat`: the signature given to `add_periodic_task` (beat sends it and
@@ -503,7 +503,7 @@ class DroppedResult(msgspec.Struct, frozen=True, array_like=True):
 # which task or app each receiver names; extraction only records the shapes.
 
 
-class ResultSource(msgspec.Struct, frozen=True, array_like=True):
+class ResultSource(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """Where a task result may come from.
 
     `call`: `x.delay()`, `x.apply_async()`, `x.send_task()` (also
@@ -519,7 +519,7 @@ class ResultSource(msgspec.Struct, frozen=True, array_like=True):
     current_app: bool = False  # `AsyncResult(id)` with no `app=`: the current app's
 
 
-class ResultRead(msgspec.Struct, frozen=True, array_like=True):
+class ResultRead(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A read of a task's state or value: `.get()`, `.ready()`, `.state`, ...
 
     On a result-producing call directly, or on a local variable that every
@@ -531,7 +531,7 @@ class ResultRead(msgspec.Struct, frozen=True, array_like=True):
     sources: tuple[ResultSource, ...]
 
 
-class ChordBuild(msgspec.Struct, frozen=True, array_like=True):
+class ChordBuild(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`chord(header, body)` / `chord(header)(body)`, or `group(...) | sig` (a chord too)."""
 
     span: Span
@@ -540,7 +540,7 @@ class ChordBuild(msgspec.Struct, frozen=True, array_like=True):
     opaque: bool  # parts that are not task signatures (variables, calls)
 
 
-class TransactionDispatch(msgspec.Struct, frozen=True, array_like=True):
+class TransactionDispatch(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A task sent while a Django `transaction.atomic()` block is open.
 
     The call is in the block (`with transaction.atomic():`), in a function
@@ -574,7 +574,7 @@ class TransactionDispatch(msgspec.Struct, frozen=True, array_like=True):
 # module-level function (or `Class.method`) the code is written in.
 
 
-class ModuleImport(msgspec.Struct, frozen=True, array_like=True):
+class ModuleImport(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`import a.b` (module "a.b") or `from a import b, c` (module "a", names b, c)."""
 
     module: str  # absolute
@@ -583,7 +583,7 @@ class ModuleImport(msgspec.Struct, frozen=True, array_like=True):
     span: Span
 
 
-class DynamicImport(msgspec.Struct, frozen=True, array_like=True):
+class DynamicImport(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`importlib.import_module(x)`, `__import__(x)`, `import_string(x)`, ...: None if computed."""
 
     module: Optional[str]
@@ -591,7 +591,7 @@ class DynamicImport(msgspec.Struct, frozen=True, array_like=True):
     span: Span
 
 
-class AutodiscoverCall(msgspec.Struct, frozen=True, array_like=True):
+class AutodiscoverCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`app.autodiscover_tasks(packages, related_name=..., force=...)`.
 
     `packages` is None when not given (Celery asks its fixups: Django's apps);
@@ -607,7 +607,7 @@ class AutodiscoverCall(msgspec.Struct, frozen=True, array_like=True):
     span: Span
 
 
-class TaskNameUse(msgspec.Struct, frozen=True, array_like=True):
+class TaskNameUse(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A task named by a string literal: `x.send_task("n")`, `signature("n")`, `Signature("n")`."""
 
     method: str  # send_task, signature, Signature, subtask
@@ -616,7 +616,7 @@ class TaskNameUse(msgspec.Struct, frozen=True, array_like=True):
     span: Span  # the string
 
 
-class FunctionalTask(msgspec.Struct, frozen=True, array_like=True):
+class FunctionalTask(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A task decorator called as a function: `app.task(name="x")(impl)`, `shared_task(impl)`."""
 
     maker: str
@@ -624,7 +624,7 @@ class FunctionalTask(msgspec.Struct, frozen=True, array_like=True):
     span: Span
 
 
-class Discovery(msgspec.Struct, frozen=True, array_like=True):
+class Discovery(msgspec.Struct, frozen=True, gc=False, array_like=True):
     imports: tuple[ModuleImport, ...] = ()
     dynamic_imports: tuple[DynamicImport, ...] = ()
     autodiscovers: tuple[AutodiscoverCall, ...] = ()
@@ -636,7 +636,7 @@ class Discovery(msgspec.Struct, frozen=True, array_like=True):
 # -- the file --------------------------------------------------------------------
 
 
-class Suppression(msgspec.Struct, frozen=True, array_like=True):
+class Suppression(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A `# celerylint: ignore[...]` directive."""
 
     line: int
@@ -651,13 +651,13 @@ class Suppression(msgspec.Struct, frozen=True, array_like=True):
     removal: Optional[Span] = None
 
 
-class ParseError(msgspec.Struct, frozen=True, array_like=True):
+class ParseError(msgspec.Struct, frozen=True, gc=False, array_like=True):
     message: str
     line: int = 1
     col: int = 0
 
 
-class FileFacts(msgspec.Struct, frozen=True):
+class FileFacts(msgspec.Struct, frozen=True, gc=False):
     """Everything extraction knows about one Python file (or why it could not)."""
 
     version: int = FACTS_VERSION
@@ -697,7 +697,7 @@ def failed(message: str, line: int = 1, col: int = 0) -> FileFacts:
 # never executed; the model turns them into services (model.services).
 
 
-class EnvEntry(msgspec.Struct, frozen=True, array_like=True):
+class EnvEntry(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """One variable a deployment sets for a process, where it is set.
 
     `value` None: set, to a value that cannot be known (an unresolved
@@ -713,7 +713,7 @@ class EnvEntry(msgspec.Struct, frozen=True, array_like=True):
     col: tuple[int, int] = (0, 0)  # the line's text: first and end column
 
 
-class DeployedProcess(msgspec.Struct, frozen=True):
+class DeployedProcess(msgspec.Struct, frozen=True, gc=False):
     """A process a deployment file starts: its command words and environment.
 
     `env` is in the order the platform applies it (later entries win);
@@ -733,7 +733,7 @@ class DeployedProcess(msgspec.Struct, frozen=True):
     col: tuple[int, int] = (0, 0)
 
 
-class DeploymentProblem(msgspec.Struct, frozen=True, array_like=True):
+class DeploymentProblem(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A deployment file that could not be read (too big, binary, malformed)."""
 
     path: str
@@ -741,7 +741,7 @@ class DeploymentProblem(msgspec.Struct, frozen=True, array_like=True):
     message: str
 
 
-class DeploymentFacts(msgspec.Struct, frozen=True):
+class DeploymentFacts(msgspec.Struct, frozen=True, gc=False):
     processes: tuple[DeployedProcess, ...] = ()
     problems: tuple[DeploymentProblem, ...] = ()
     # Files read besides the deployment files discovery found (`.env` and `env_file:`
