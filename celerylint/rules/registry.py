@@ -10,7 +10,7 @@ is checked.
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 import re
 from collections.abc import Callable, Iterable
 
@@ -62,7 +62,10 @@ def load_checks() -> dict[str, Check]:
     """Import every rule module of this package (each registers itself); return the checks."""
     import celerylint.rules as package
 
-    for module in pkgutil.iter_modules(package.__path__):
-        if RULE_MODULE.match(module.name):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    # The file names, not `pkgutil.iter_modules`: it imports `inspect`, 3 ms of every run.
+    for directory in package.__path__:
+        for file in sorted(os.listdir(directory)):
+            name, suffix = os.path.splitext(file)
+            if suffix == ".py" and RULE_MODULE.match(name):
+                importlib.import_module(f"{package.__name__}.{name}")
     return REGISTRY.checks
