@@ -146,9 +146,15 @@ def _implicit_check(argv: Sequence[str]) -> list[str]:
     return list(argv)
 
 
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """The arguments of `celerylint <argv>` (SystemExit, with a message on stderr, when
+    they are wrong or ask for help)."""
+    return _parser().parse_args(_implicit_check(argv))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(_implicit_check(given))
+    args = parse(given)
     try:
         if args.command == "check":
             return _check(args, sys.stdout, given)

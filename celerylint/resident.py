@@ -28,6 +28,8 @@ from celerylint.digest import name_digest
 
 # Bumped when requests or answers change shape.
 PROTOCOL = 1
+# Seconds a client waits for an answer (a cold check of a big tree takes a few).
+ANSWER_TIMEOUT = 120.0
 # Commands the daemon never runs: not worth a round trip.
 _OTHER_COMMANDS = frozenset({"daemon", "server", "rule", "rules", "clean", "inspect"})
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -89,6 +91,8 @@ def call(request: dict[str, object], path: str | None = None) -> dict[str, objec
     if not hasattr(_socket, "AF_UNIX"):
         return None
     connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    # A daemon that hangs must not hang every check: past this, the client runs it.
+    connection.settimeout(ANSWER_TIMEOUT)
     try:
         connection.connect(path)
         connection.sendall(marshal.dumps(request))

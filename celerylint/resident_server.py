@@ -114,6 +114,7 @@ def serve(idle_timeout: float) -> None:
 
     keep_decoded()
     daemon = _Daemon(resident.build())
+    _warm_up()
     try:
         while daemon.running:
             try:
@@ -128,6 +129,17 @@ def serve(idle_timeout: float) -> None:
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == bound:  # not a newer daemon's
                 os.unlink(path)
+
+
+def _warm_up() -> None:
+    """Import what every check imports, before the first request rather than during it."""
+    import celerylint.cli
+    import celerylint.facts.python
+    import celerylint.pipeline
+    from celerylint.rules.registry import load_checks
+
+    celerylint.cli.parse(["check"])
+    load_checks()
 
 
 class _Daemon:
@@ -205,11 +217,11 @@ class _Daemon:
 def _reports_only(argv: list[str]) -> bool:
     """A `check` that writes nothing but its report (`check_options.replayable`)."""
     from celerylint import check_options
-    from celerylint.cli import _implicit_check, _parser
+    from celerylint.cli import parse
 
     try:
         with contextlib.redirect_stderr(io.StringIO()):
-            args = _parser().parse_args(_implicit_check(argv))
+            args = parse(argv)
     except SystemExit:
         return False  # the client says what is wrong
     return args.command == "check" and check_options.replayable(args)

@@ -204,3 +204,25 @@ def test_check_daemon_starts_none_in_ci(runtime: dict[str, str], project: Path) 
         assert celerylint(ci, "check", "--daemon", cwd=project).returncode == 1
     time.sleep(0.3)
     assert not os.path.exists(resident.socket_path())
+
+
+def test_a_daemon_that_does_not_answer_is_given_up_on(
+    runtime: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import threading
+
+    path = resident.socket_path()
+    os.makedirs(os.path.dirname(path), mode=0o700)
+    hung = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    hung.bind(path)
+    hung.listen(1)
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(hung.accept()[0]), daemon=True).start()
+    monkeypatch.setattr(resident, "ANSWER_TIMEOUT", 0.3)
+    started = time.monotonic()
+    assert resident.call({"op": "status"}) is None
+    assert time.monotonic() - started < 5
+    hung.close()
+    for connection in accepted:
+        connection.close()
