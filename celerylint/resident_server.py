@@ -26,6 +26,7 @@ import contextlib
 import io
 import marshal
 import os
+import signal
 import socket
 import sys
 import time
@@ -110,6 +111,8 @@ def serve(idle_timeout: float) -> None:
     os.replace(temporary, path)
     bound = os.stat(path).st_ino
     server.settimeout(idle_timeout)
+    # `kill` (SIGTERM, a service manager's stop) ends it as `stop` does: socket removed.
+    signal.signal(signal.SIGTERM, _terminate)
     from celerylint.cache import keep_decoded
 
     keep_decoded()
@@ -129,6 +132,10 @@ def serve(idle_timeout: float) -> None:
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == bound:  # not a newer daemon's
                 os.unlink(path)
+
+
+def _terminate(_signal: int, _frame: object) -> None:
+    sys.exit(0)
 
 
 def _warm_up() -> None:

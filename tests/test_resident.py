@@ -149,6 +149,16 @@ def test_a_killed_daemon_costs_nothing_and_is_replaced(
     assert served(runtime) == 0
 
 
+def test_terminated_it_removes_its_socket(runtime: dict[str, str]) -> None:
+    assert celerylint(runtime, "daemon", "start").returncode == 0
+    pid = int(celerylint(runtime, "daemon", "status").stdout.split("pid ")[1].split(",")[0])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while os.path.exists(resident.socket_path()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(resident.socket_path())
+
+
 def test_start_twice_and_stop_without_one_say_so(runtime: dict[str, str]) -> None:
     assert celerylint(runtime, "daemon", "start").returncode == 0
     again = celerylint(runtime, "daemon", "start")
