@@ -22,6 +22,7 @@ from celerylint.facts import decode, parse_tree
 from celerylint.facts.layout import Layout, value_shape
 from celerylint.facts.nodes import Positions
 from celerylint.facts.schema import CallArgument, Span, ValueShape
+from celerylint.facts.walk import calls_under
 
 
 class CallShape(msgspec.Struct, frozen=True):
@@ -63,7 +64,7 @@ class CallLayouts:
 
     def __init__(self, read: Callable[[str], Optional[bytes]]) -> None:
         self._read = read
-        self._files: dict[str, Optional[tuple[Layout, dict[Span, ast.Call]]]] = {}
+        self._files: dict[str, Optional[tuple[Layout, dict[tuple[int, int], list[ast.Call]]]]] = {}
 
     def shape(self, path: str, span: Span) -> Optional[CallShape]:
         """The shape of the call at `span` in `path`; None if there is none now."""
@@ -81,11 +82,15 @@ class CallLayouts:
         if path not in self._files:
             self._files[path] = self._parse(path)
         parsed = self._files[path]
-        if parsed is None or span not in parsed[1]:
+        if parsed is None:
             return None
-        return parsed[0], parsed[1][span]
+        layout, calls = parsed
+        for call in calls.get((span.line, span.end_line), ()):
+            if layout.span(call) == span:
+                return layout, call
+        return None
 
-    def _parse(self, path: str) -> Optional[tuple[Layout, dict[Span, ast.Call]]]:
+    def _parse(self, path: str) -> Optional[tuple[Layout, dict[tuple[int, int], list[ast.Call]]]]:
         data = self._read(path)
         if data is None:
             return None
@@ -96,9 +101,12 @@ class CallLayouts:
         tree = parse_tree(source)
         if not isinstance(tree, ast.Module):
             return None
-        layout = Layout(Positions(source))
-        calls = {layout.span(node): node for node in ast.walk(tree) if isinstance(node, ast.Call)}
-        return layout, calls
+        # By first and last line: a call's span (character columns) is computed only
+        # for the few a fix asks about (every call's cost as much as the parse).
+        calls: dict[tuple[int, int], list[ast.Call]] = {}
+        for call in calls_under([tree]):
+            calls.setdefault((call.lineno, call.end_lineno or call.lineno), []).append(call)
+        return Layout(Positions(source)), calls
 
 
 def call_shape(layout: Layout, call: ast.Call) -> CallShape:
