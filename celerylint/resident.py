@@ -126,6 +126,30 @@ def spawn(path: str) -> int:
         return os.posix_spawn(sys.executable, argv, os.environ, file_actions=streams)
 
 
+def _start_for_next_runs(path: str) -> None:
+    """`spawn`; if it cannot, this run and the next ones run in their own process."""
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        spawn(path)
+
+
+def _left_behind(path: str) -> bool:
+    """Nothing listens on the socket (its daemon was killed): not just a busy one."""
+    import _socket
+
+    probe = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return False
+
+
 def _should_start(argv: list[str], path: str) -> bool:
     """`--daemon`, where a daemon can run and would outlive this run usefully: not in
     CI (a job's checkout goes away with it; nothing would use the daemon again)."""
@@ -146,10 +170,7 @@ def ask(argv: list[str]) -> int | None:
     path = socket_path()
     if not os.path.exists(path):
         if _should_start(argv, path):
-            import contextlib
-
-            with contextlib.suppress(OSError):  # then this run and the next run here
-                spawn(path)
+            _start_for_next_runs(path)
         return None
     try:
         cwd = os.getcwd()
@@ -162,7 +183,9 @@ def ask(argv: list[str]) -> int | None:
         "cwd": cwd,
         "env": dict(os.environ),
     }
-    answer = call(request)
+    answer = call(request, path)
+    if answer is None and _should_start(argv, path) and _left_behind(path):
+        _start_for_next_runs(path)  # its daemon was killed: another replaces its socket
     if answer is None or answer.get("served") is not True:
         return None
     stdout, stderr, code = answer.get("stdout"), answer.get("stderr"), answer.get("code")

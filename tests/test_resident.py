@@ -236,3 +236,19 @@ def test_a_daemon_that_does_not_answer_is_given_up_on(
     hung.close()
     for connection in accepted:
         connection.close()
+
+
+def test_check_daemon_replaces_a_killed_one(runtime: dict[str, str], project: Path) -> None:
+    assert celerylint(runtime, "daemon", "start").returncode == 0
+    pid = int(celerylint(runtime, "daemon", "status").stdout.split("pid ")[1].split(",")[0])
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while served(runtime) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert os.path.exists(resident.socket_path())  # left behind
+    run = celerylint(runtime, "check", "--daemon", cwd=project)
+    assert run.returncode == 1  # checked here
+    deadline = time.monotonic() + 10
+    while served(runtime) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert served(runtime) == 0  # a new one, for the next runs
