@@ -62,6 +62,8 @@ Job = tuple[str, str, bool, str, Optional[str], bool]
 # from undecodable file names hold surrogates, and constants may be integers beyond
 # 64 bits, both of which msgpack refuses: such facts are sent as they are.
 Settled = tuple[Optional[str], str, Union[bytes, FileFacts, None]]
+# The same, the facts decoded.
+Decoded = tuple[Optional[str], str, Optional[FileFacts]]
 
 _ENCODER = msgspec.msgpack.Encoder()
 
@@ -103,14 +105,15 @@ def _settle(
     return sha, "parsed", _packed(extract_source(data, module, is_package, task_decorators))
 
 
-def _counted(results: Iterator[Settled], total: int, progress: Optional[Progress]) -> list[Settled]:
-    """The results as a list, telling `progress` as each arrives."""
-    if progress is None:
-        return list(results)
-    done: list[Settled] = []
-    for result in results:
-        done.append(result)
-        progress(len(done), total)
+def _counted(results: Iterator[Settled], total: int, progress: Optional[Progress]) -> list[Decoded]:
+    """The results as a list, telling `progress` as each arrives. Their facts are decoded
+    as they arrive: the encoded facts of a whole large tree, held until all had come,
+    left 1.8 MB more peak RSS."""
+    done: list[Decoded] = []
+    for sha, status, facts in results:
+        done.append((sha, status, _decoder().decode(facts) if isinstance(facts, bytes) else facts))
+        if progress is not None:
+            progress(len(done), total)
     return done
 
 
@@ -266,7 +269,7 @@ class FactStore:
             digest=self.cache.file is not None,
         )
         workers = min(os.cpu_count() or 1, 8)
-        results: Optional[list[Settled]] = None
+        results: Optional[list[Decoded]] = None
         # Read here, not bound as a default: tests lower and raise them.
         threshold = PARALLEL_THRESHOLD_PARSED if parsed_only else PARALLEL_THRESHOLD
         if len(jobs) >= threshold and workers > 1:
@@ -296,9 +299,8 @@ class FactStore:
                 gc.unfreeze()
         if results is None:
             results = _counted(map(settle, jobs), len(jobs), progress)
-        for job, (sha, status, encoded) in zip(jobs, results, strict=True):
+        for job, (sha, status, facts) in zip(jobs, results, strict=True):
             path = job[0]
-            facts = _decoder().decode(encoded) if isinstance(encoded, bytes) else encoded
             if status == "same":
                 cached = self.cache.entries[path]
                 facts = cached.facts
