@@ -253,7 +253,6 @@ class Definitions(BodyAnalysis):
         positional = tuple(a.arg for a in [*args.posonlyargs, *args.args])
         facts = FunctionFacts(
             span=self.layout.name_span(node),
-            params=(*positional, *(a.arg for a in args.kwonlyargs)),
             positional=positional,
             kwonly=tuple(a.arg for a in args.kwonlyargs),
             vararg=args.vararg is not None,

@@ -23,7 +23,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 27
+FACTS_VERSION = 28
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -371,7 +371,6 @@ class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     True and the body lists are empty: rules that need more stay silent."""
 
     span: Span  # the name in `def name`
-    params: tuple[str, ...]
     positional: tuple[str, ...]
     kwonly: tuple[str, ...]
     vararg: bool
@@ -385,6 +384,13 @@ class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     waits: tuple[ResultWait, ...] = ()
     retries: tuple[RetryCall, ...] = ()
     self_attrs: tuple[str, ...] = ()
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Every named parameter: the positional ones, then the keyword-only. Not a field:
+        it repeated their names, 1.8 MB of the 24 MB of facts of the 1,000 files parsed
+        on a large tree."""
+        return (*self.positional, *self.kwonly)
 
 
 class ClassFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
