@@ -26,8 +26,11 @@ __all__ = [
 INIT_FILE = "__init__.py"
 
 
-class SourceFile(msgspec.Struct, frozen=True):
-    """A Python file of the project and the module name it is known by."""
+class SourceFile(msgspec.Struct, frozen=True, gc=False):
+    """A Python file of the project and the module name it is known by.
+
+    Untracked by the garbage collector (it holds only strings): 16 bytes less each,
+    0.2 MB of a run on 11,000 files."""
 
     path: str  # absolute; a str, not a Path: thousands are made on every run
     module: str
