@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import gc
 import os
-import sys
 from collections.abc import Callable, Iterator
+from sys import intern
 from typing import Any, Optional, Union
 
 import msgspec
+from msgspec.structs import force_setattr
 
 from celerylint.cache import CacheEntry, FactsCache, fingerprint
 from celerylint.config import Config
@@ -84,16 +85,16 @@ def _packed(facts: FileFacts) -> Union[bytes, FileFacts]:
 
 
 def _strings(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(map(sys.intern, names))
+    return tuple(map(intern, names))
 
 
 def _share_names(function: FunctionFacts) -> None:
-    msgspec.structs.force_setattr(function, "positional", _strings(function.positional))
+    force_setattr(function, "positional", _strings(function.positional))
     if function.kwonly:
-        msgspec.structs.force_setattr(function, "kwonly", _strings(function.kwonly))
+        force_setattr(function, "kwonly", _strings(function.kwonly))
     for decorator in function.decorators:
         if decorator.qualname is not None:
-            msgspec.structs.force_setattr(decorator, "qualname", sys.intern(decorator.qualname))
+            force_setattr(decorator, "qualname", intern(decorator.qualname))
 
 
 def _decoded(encoded: bytes) -> FileFacts:
@@ -102,7 +103,7 @@ def _decoded(encoded: bytes) -> FileFacts:
     Decoding makes a string of every name: the 1,000 files parsed on a large tree gave
     139,000 strings, 28,000 distinct. Interning the parameters, decorators, assigned
     names, imported modules and names, and the qualified names and reasons assigned
-    took 5 MB off the peak RSS (76 -> 71 MB) for 20 ms.
+    took 5 MB off the peak RSS on that tree (71 -> 66 MiB) for 16 ms.
     """
     facts = _decoder().decode(encoded)
     for function in facts.functions.values():
@@ -112,16 +113,16 @@ def _decoded(encoded: bytes) -> FileFacts:
             _share_names(method)
     for event in facts.events:
         if type(event) is Assign:
-            msgspec.structs.force_setattr(event, "name", sys.intern(event.name))
+            force_setattr(event, "name", intern(event.name))
             node = event.node
             if type(node) is Ref:
-                msgspec.structs.force_setattr(node, "qualname", sys.intern(node.qualname))
+                force_setattr(node, "qualname", intern(node.qualname))
             elif type(node) is Unknown:
-                msgspec.structs.force_setattr(node, "reason", sys.intern(node.reason))
+                force_setattr(node, "reason", intern(node.reason))
     for imported in facts.discovery.imports:
-        msgspec.structs.force_setattr(imported, "module", sys.intern(imported.module))
+        force_setattr(imported, "module", intern(imported.module))
         if imported.names:
-            msgspec.structs.force_setattr(imported, "names", _strings(imported.names))
+            force_setattr(imported, "names", _strings(imported.names))
     return facts
 
 
