@@ -84,33 +84,44 @@ def _packed(facts: FileFacts) -> Union[bytes, FileFacts]:
         return facts
 
 
-def _strings(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(map(intern, names))
+# The tuples of names decoded so far in one load, each mapped to itself: most recur
+# (11,300 functions' positional parameters are 2,900 tuples, 4,400 of them `("self",)`).
+# Per load, so that a long-lived process (the language server) does not keep them all.
+Tuples = dict[tuple[str, ...], tuple[str, ...]]
 
 
-def _share_names(function: FunctionFacts) -> None:
-    force_setattr(function, "positional", _strings(function.positional))
+def _strings(names: tuple[str, ...], seen: Tuples) -> tuple[str, ...]:
+    """The one tuple of these names, of interned strings."""
+    known = seen.get(names)
+    if known is None:
+        known = seen[names] = tuple(map(intern, names))
+    return known
+
+
+def _share_names(function: FunctionFacts, seen: Tuples) -> None:
+    force_setattr(function, "positional", _strings(function.positional, seen))
     if function.kwonly:
-        force_setattr(function, "kwonly", _strings(function.kwonly))
+        force_setattr(function, "kwonly", _strings(function.kwonly, seen))
     for decorator in function.decorators:
         if decorator.qualname is not None:
             force_setattr(decorator, "qualname", intern(decorator.qualname))
 
 
-def _decoded(encoded: bytes) -> FileFacts:
+def _decoded(encoded: bytes, seen: Tuples) -> FileFacts:
     """Facts a worker sent, their most repeated names made one string each.
 
     Decoding makes a string of every name: the 1,000 files parsed on a large tree gave
     139,000 strings, 28,000 distinct. Interning the parameters, decorators, assigned
     names, imported modules and names, and the qualified names and reasons assigned
-    took 5 MB off the peak RSS on that tree (71 -> 66 MiB) for 16 ms.
+    took 5 MB off the peak RSS on that tree (71 -> 66 MiB) for 16 ms; one tuple of
+    each recurring list of names (`seen`) 0.9 MB more.
     """
     facts = _decoder().decode(encoded)
     for function in facts.functions.values():
-        _share_names(function)
+        _share_names(function, seen)
     for cls in facts.classes.values():
         for method in cls.methods.values():
-            _share_names(method)
+            _share_names(method, seen)
     for event in facts.events:
         if type(event) is Assign:
             force_setattr(event, "name", intern(event.name))
@@ -122,7 +133,7 @@ def _decoded(encoded: bytes) -> FileFacts:
     for imported in facts.discovery.imports:
         force_setattr(imported, "module", intern(imported.module))
         if imported.names:
-            force_setattr(imported, "names", _strings(imported.names))
+            force_setattr(imported, "names", _strings(imported.names, seen))
     return facts
 
 
@@ -154,8 +165,9 @@ def _counted(results: Iterator[Settled], total: int, progress: Optional[Progress
     as they arrive: the encoded facts of a whole large tree, held until all had come,
     left 1.8 MB more peak RSS."""
     done: list[Decoded] = []
+    seen: Tuples = {}
     for sha, status, facts in results:
-        done.append((sha, status, _decoded(facts) if isinstance(facts, bytes) else facts))
+        done.append((sha, status, _decoded(facts, seen) if isinstance(facts, bytes) else facts))
         if progress is not None:
             progress(len(done), total)
     return done
