@@ -26,7 +26,7 @@ from celerylint.facts.schema import (
     TaskNameUse,
 )
 from celerylint.facts.scope import Scope, resolve_relative
-from celerylint.facts.walk import TreeIndex, calls_under, walk_own_scope
+from celerylint.facts.walk import Function, TreeIndex, calls_under, walk_own_scope
 
 # Calls that import the module named by their first argument.
 _DYNAMIC_IMPORTS = frozenset(
@@ -73,6 +73,9 @@ class DiscoveryFacts:
         self._names: list[TaskNameUse] = []
         self._functional: list[FunctionalTask] = []
         self._d_recording = self._d_functions_recording()
+        # Where nothing is recorded but imports, a function with no import in it is not
+        # walked: most are (discovery on the 880 corpus files: 0.127 -> 0.089 s).
+        self._d_importing = _with_enclosing(self.index.imports, self.index.enclosing)
         self._d_body(self.tree.body, None, self.scope)
         return Discovery(
             tuple(self._imports),
@@ -96,8 +99,7 @@ class DiscoveryFacts:
             for alias in statement.names:
                 if alias.name.rsplit(".", 1)[-1] in _RECORDED_IN_FUNCTIONS:
                     names.add(alias.asname or alias.name.split(".")[0])
-        recording: set[int] = set()
-        enclosing = self.index.enclosing
+        calling: list[tuple[ast.Call, Optional[Function]]] = []
         for call, function in self.index.calls:
             func = call.func
             if isinstance(func, ast.Attribute):
@@ -106,12 +108,9 @@ class DiscoveryFacts:
                 called = func.id
             else:
                 continue
-            if called not in names:
-                continue
-            while function is not None and id(function) not in recording:
-                recording.add(id(function))
-                function = enclosing[id(function)]
-        return recording
+            if called in names:
+                calling.append((call, function))
+        return _with_enclosing(calling, self.index.enclosing)
 
     def _d_body(
         self, body: list[ast.stmt], function: Optional[str], scope: Optional[Scope]
@@ -165,7 +164,8 @@ class DiscoveryFacts:
         outer: Optional[Scope],
     ) -> None:
         if outer is None or id(node) not in self._d_recording:
-            self._d_body(node.body, function, None)
+            if id(node) in self._d_importing:
+                self._d_body(node.body, function, None)
             return
         scope = self.function_scope(node, outer, walk_own_scope(node.body))
         self._d_body(node.body, function, scope)
@@ -258,6 +258,19 @@ _SIMPLE_STATEMENTS = frozenset(
     for cls in ast.stmt.__subclasses__()
     if not _BLOCKS & set(cls._fields) and cls not in (ast.Import, ast.ImportFrom)
 )
+
+
+def _with_enclosing(
+    found: Sequence[tuple[ast.AST, Optional[Function]]], enclosing: dict[int, Optional[Function]]
+) -> set[int]:
+    """The ids of the functions that `found` nodes are in (with the function they are
+    in, None: the module), and of the functions around those."""
+    functions: set[int] = set()
+    for _, function in found:
+        while function is not None and id(function) not in functions:
+            functions.add(id(function))
+            function = enclosing[id(function)]
+    return functions
 
 
 def _is_maker(callee: Optional[str]) -> bool:
