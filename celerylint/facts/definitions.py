@@ -232,7 +232,7 @@ class Definitions(BodyAnalysis):
         if known is not None and known[0] is outer:
             return known[1]
         args = node.args
-        local_names = bound_in(body_nodes)
+        local_names = set(bound_in(body_nodes))
         local_names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
         if args.vararg:
             local_names.add(args.vararg.arg)

@@ -26,17 +26,21 @@ Function = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
 # is kept with its walk, so its id cannot be reused by another list while the memo
 # lives. None outside `remembered_walks`.
 _walks: Optional[dict[int, tuple[list[ast.stmt], list[ast.AST]]]] = None
+# The names the traversal found bound by the nodes of a walk, by the walk's id (kept
+# with the walk, as above): `bound_in` is asked about each function's walk.
+_bindings: Optional[dict[int, tuple[list[ast.AST], set[str]]]] = None
 
 
 @contextmanager
 def remembered_walks() -> Iterator[None]:
-    """Within the block, a body's walk is computed once (callers never mutate walks)."""
-    global _walks
-    _walks = {}
+    """Within the block, a body's walk and the names it binds are computed once (callers
+    never mutate walks nor `bound_in` sets)."""
+    global _walks, _bindings
+    _walks, _bindings = {}, {}
     try:
         yield
     finally:
-        _walks = None
+        _walks = _bindings = None
 
 
 # -- which fields hold nodes ---------------------------------------------------------
@@ -150,19 +154,26 @@ def calls_under(roots: Sequence[ast.AST]) -> list[ast.Call]:
 
 class _Region:
     """Where the nodes being walked belong: the function whose body holds them (None:
-    the module), and the list of that body's own nodes (or a list that is thrown away).
-    Also the marker, on the walk's stack, that sets the region walked from there on."""
+    the module), the list of that body's own nodes and the names they bind (or a list
+    and a set that are thrown away). Also the marker, on the walk's stack, that sets
+    the region walked from there on."""
 
-    __slots__ = ("nodes", "owner")
+    __slots__ = ("bound", "nodes", "owner")
 
-    def __init__(self, owner: Optional[Function], nodes: list[ast.AST]) -> None:
+    def __init__(self, owner: Optional[Function], nodes: list[ast.AST], bound: set[str]) -> None:
         self.owner = owner
         self.nodes = nodes
+        self.bound = bound
 
 
-_IMPORT_CLASSES = frozenset({ast.Import, ast.ImportFrom})
-# Node classes the traversal notes more of than the walk (besides calls, which are many).
-_NOTED_CLASSES = _SCOPE_CLASSES | _IMPORT_CLASSES | {ast.Expr}
+# The fields of the node classes the traversal only walks through (`_traverse` notes
+# more of names, calls and the others, found in `_FIELDS`): one lookup tells both.
+_PLAIN_FIELDS = {
+    cls: fields
+    for cls, fields in _FIELDS.items()
+    if cls not in _SCOPE_CLASSES
+    and cls not in (ast.Name, ast.Call, ast.Expr, ast.Import, ast.ImportFrom, ast.ExceptHandler)
+}
 
 
 class TreeIndex:
@@ -188,9 +199,10 @@ class TreeIndex:
         self.enclosing: dict[int, Optional[Function]] = {}  # by a function's id
         self._lambdas: dict[int, list[ast.AST]] = {}  # a lambda's own nodes, by its id
         # The nodes of no function's own body (a class body, a def's decorators).
-        self._elsewhere: list[ast.AST] = []
+        self._elsewhere = _Region(None, [], set())
         self._traverse(tree)
-        self._elsewhere.clear()
+        self._elsewhere.nodes.clear()
+        self._elsewhere.bound.clear()
         # An import in a class body counts for the function around it: a superset of
         # the functions with an import among their own nodes.
         self.importing = {id(function) for _, function in self.imports if function is not None}
@@ -205,47 +217,77 @@ class TreeIndex:
         # Nodes, None (in a list field: `{**x}`'s key) and region markers.
         stack: list[Any] = []
         push, pop, extend = stack.append, stack.pop, stack.extend
-        append, calls, imports = self.nodes.append, self.calls.append, self.imports.append
-        table, noted, call_class, expr_class = _FIELDS, _NOTED_CLASSES, ast.Call, ast.Expr
-        module = _Region(None, _own_walk(tree.body))
-        region = _push_children(tree, _Region(None, self._elsewhere), stack, module)
-        owner, own = region.owner, region.nodes.append
+        append, calls = self.nodes.append, self.calls.append
+        plain, name_class, call_class, load = _PLAIN_FIELDS, ast.Name, ast.Call, ast.Load
+        module = _own_region(None, tree.body)
+        region = _push_children(tree, self._elsewhere, stack, module)
+        owner, own, bind = region.owner, region.nodes.append, region.bound.add
         while stack:
             node = pop()
             cls = node.__class__
-            fields = table.get(cls)
-            if fields is None or cls in noted:
-                if cls is _Region:
+            fields = plain.get(cls)
+            if fields is None:
+                # Names and calls first: 40 % of all nodes. The names a walk binds are
+                # noted here, as `bound_in` would find them in it (`bound_in` took 0.13 s
+                # of the corpus's 1.2 s of extraction; the traversal 0.42 s, as before).
+                if cls is name_class:
+                    append(node)
+                    own(node)
+                    if node.ctx.__class__ is not load:
+                        bind(node.id)
+                    continue
+                if cls is call_class:
+                    append(node)
+                    own(node)
+                    calls((node, owner))
+                    fields = _FIELDS[cls]
+                elif cls is _Region:
                     region = node
-                    owner, own = region.owner, region.nodes.append
+                    owner, own, bind = region.owner, region.nodes.append, region.bound.add
                     continue
-                if node is None:
+                elif node is None:
                     continue
-                append(node)
-                own(node)
-                if cls in _SCOPE_CLASSES:
-                    region = self._enter_scope(node, region, stack)
-                    owner, own = region.owner, region.nodes.append
-                    continue
-                if fields is None:
-                    extend(_children_of_unknown(node))
-                    continue
-                if cls is expr_class:
-                    if node.value.__class__ is call_class:
-                        self.statement_calls.add(id(node.value))
                 else:
-                    imports((node, owner))
+                    append(node)
+                    own(node)
+                    if cls in _SCOPE_CLASSES:
+                        if cls is not ast.Lambda:
+                            bind(node.name)
+                        region = self._enter_scope(node, region, stack)
+                        owner, own, bind = region.owner, region.nodes.append, region.bound.add
+                        continue
+                    fields = _FIELDS.get(cls)
+                    if fields is None:
+                        extend(_children_of_unknown(node))
+                        continue
+                    self._note(node, owner, bind)
             else:
                 append(node)
                 own(node)
-                if cls is call_class:
-                    calls((node, owner))
             for name in fields:
                 value = getattr(node, name, None)
                 if value.__class__ is list:
                     extend(value)
                 elif value is not None:
                     push(value)
+
+    def _note(
+        self,
+        node: Union[ast.Expr, ast.Import, ast.ImportFrom, ast.ExceptHandler],
+        owner: Optional[Function],
+        bind: Callable[[str], None],
+    ) -> None:
+        """Note a statement call, an import or what an `except` binds."""
+        if isinstance(node, ast.Expr):
+            if node.value.__class__ is ast.Call:
+                self.statement_calls.add(id(node.value))
+        elif isinstance(node, ast.ExceptHandler):
+            if node.name:
+                bind(node.name)
+        else:
+            self.imports.append((node, owner))
+            for alias in node.names:
+                bind((alias.asname or alias.name).split(".")[0])
 
     def _enter_scope(
         self,
@@ -254,25 +296,33 @@ class TreeIndex:
         stack: list[Any],
     ) -> _Region:
         """Push a def's children, each under its region; the region the walk goes on in."""
-        outer = _Region(region.owner, self._elsewhere)
+        outer = _Region(region.owner, self._elsewhere.nodes, self._elsewhere.bound)
         if isinstance(node, ast.ClassDef):
             return _push_children(node, region, stack, outer)
         self.functions.append(node)
         self.enclosing[id(node)] = region.owner
         if isinstance(node, ast.Lambda):
-            own = self._lambdas[id(node)] = []
+            own = _Region(node, [], set())
+            self._lambdas[id(node)] = own.nodes
+            _remember_bindings(own)
         else:
-            own = _own_walk(node.body)
-        return _push_children(node, region, stack, outer, _Region(node, own))
+            own = _own_region(node, node.body)
+        return _push_children(node, region, stack, outer, own)
 
 
-def _own_walk(body: list[ast.stmt]) -> list[ast.AST]:
-    """An empty list that the traversal fills with the walk of `body` (not entering
-    nested scopes), remembered as that body's `walk_own_scope`."""
-    nodes: list[ast.AST] = []
+def _own_region(owner: Optional[Function], body: list[ast.stmt]) -> _Region:
+    """The region of `body`, with an empty list that the traversal fills with its walk
+    (not entering nested scopes), remembered as that body's `walk_own_scope`."""
+    region = _Region(owner, [], set())
     if _walks is not None:
-        _walks[id(body)] = (body, nodes)
-    return nodes
+        _walks[id(body)] = (body, region.nodes)
+    _remember_bindings(region)
+    return region
+
+
+def _remember_bindings(region: _Region) -> None:
+    if _bindings is not None:
+        _bindings[id(region.nodes)] = (region.nodes, region.bound)
 
 
 def _push_children(
@@ -310,7 +360,12 @@ _BINDERS = frozenset(
 
 
 def bound_in(nodes: list[ast.AST]) -> set[str]:
-    """Names bound by the nodes of one scope (see `walk_own_scope`)."""
+    """Names bound by the nodes of one scope (see `walk_own_scope`): a set not to be
+    changed (in `remembered_walks`, the traversal's)."""
+    if _bindings is not None:
+        known = _bindings.get(id(nodes))
+        if known is not None and known[0] is nodes:
+            return known[1]
     names: set[str] = set()
     for node in nodes:
         if node.__class__ not in _BINDERS:
