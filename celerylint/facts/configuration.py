@@ -326,6 +326,10 @@ class ConfigurationWrites:
 
     def _conf_call(self, call: ast.Call, func: ast.Attribute, conditional: bool) -> None:
         attr = func.attr
+        if attr not in _CONF_METHODS and getattr(func.value, "attr", None) != "config":
+            # Most method calls: no conf op, and not one of a Flask config (`_scan_calls`
+            # 0.131 -> 0.111 s on the corpus).
+            return
         flask = self._flask_config(func.value)
         if flask is not None:
             self._flask_config_call(call, func, flask, conditional)
@@ -411,5 +415,10 @@ def _names_this_module(expr: ast.expr) -> bool:
     return False
 
 
+# The methods `_conf_call` records, besides those of a Flask `app.config`.
+_CONF_METHODS = frozenset(
+    {"update", "setdefault", "config_from_object", "config_from_envvar", "add_defaults"}
+    | {"config_from_cmdline", "register_task", "register"}
+)
 _NAMESPACES = frozenset({"globals", "vars", "locals"})
 _FLASK_CLASSES = frozenset({"flask.Flask", "flask.app.Flask"})
