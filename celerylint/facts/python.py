@@ -412,13 +412,23 @@ def _module_level_statements(body: list[ast.stmt]) -> list[ast.stmt]:
     while stack:
         stmt = stack.pop()
         out.append(stmt)
+        if stmt.__class__ not in _NESTING_STATEMENTS:
+            continue
         for field in ("body", "orelse", "finalbody"):
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                break
             stack.extend(reversed(getattr(stmt, field, []) or []))
         for handler in getattr(stmt, "handlers", []) or []:
             stack.extend(reversed(handler.body))
     return out
+
+
+# The statements `_module_level_statements` looks into (asking every statement for its
+# blocks: 0.021 -> 0.002 s on the corpus).
+_NESTING_STATEMENTS = frozenset(
+    cls
+    for cls in ast.stmt.__subclasses__()
+    if {"body", "orelse", "finalbody", "handlers"} & set(cls._fields)
+    and cls not in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+)
 
 
 def extract(
