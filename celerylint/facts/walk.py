@@ -236,30 +236,27 @@ class TreeIndex:
                     if node.ctx.__class__ is not load:
                         bind(node.id)
                     continue
-                if cls is call_class:
-                    append(node)
-                    own(node)
-                    calls((node, owner))
-                    fields = _FIELDS[cls]
-                elif cls is _Region:
+                if cls is _Region:
                     region = node
                     owner, own, bind = region.owner, region.nodes.append, region.bound.add
                     continue
-                elif node is None:
+                if node is None:
                     continue
-                else:
-                    append(node)
-                    own(node)
-                    if cls in _SCOPE_CLASSES:
-                        if cls is not ast.Lambda:
-                            bind(node.name)
-                        region = self._enter_scope(node, region, stack)
-                        owner, own, bind = region.owner, region.nodes.append, region.bound.add
-                        continue
-                    fields = _FIELDS.get(cls)
-                    if fields is None:
-                        extend(_children_of_unknown(node))
-                        continue
+                append(node)
+                own(node)
+                if cls is call_class:
+                    calls((node, owner))
+                elif cls in _SCOPE_CLASSES:
+                    if cls is not ast.Lambda:
+                        bind(node.name)
+                    region = self._enter_scope(node, region, stack)
+                    owner, own, bind = region.owner, region.nodes.append, region.bound.add
+                    continue
+                fields = _FIELDS.get(cls)
+                if fields is None:
+                    extend(_children_of_unknown(node))
+                    continue
+                if cls is not call_class:
                     self._note(node, owner, bind)
             else:
                 append(node)
