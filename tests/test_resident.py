@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,6 +62,20 @@ def served(env: dict[str, str]) -> int | None:
     if run.returncode != 0:
         return None
     return int(run.stdout.split(", ")[1].split()[0])
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def start_then_kill(env: dict[str, str], how: signal.Signals) -> None:
+    """A daemon started, then signalled; returns once it no longer answers."""
+    assert celerylint(env, "daemon", "start").returncode == 0
+    pid = int(celerylint(env, "daemon", "status").stdout.split("pid ")[1].split(",")[0])
+    os.kill(pid, how)
+    wait_until(lambda: served(env) is None)
 
 
 @pytest.fixture
@@ -125,9 +139,7 @@ def test_a_client_with_other_code_is_refused_and_the_daemon_exits(
     request = {"op": "check", "build": "another", "argv": ["check"], "cwd": str(project)}
     answer = resident.call({**request, "env": dict(runtime)})
     assert answer == {"served": False}
-    deadline = time.monotonic() + 10
-    while served(runtime) is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: served(runtime) is None)
     assert served(runtime) is None
     assert not os.path.exists(resident.socket_path())
     assert celerylint(runtime, "check", cwd=project).returncode == 1  # runs here
@@ -136,12 +148,7 @@ def test_a_client_with_other_code_is_refused_and_the_daemon_exits(
 def test_a_killed_daemon_costs_nothing_and_is_replaced(
     runtime: dict[str, str], project: Path
 ) -> None:
-    assert celerylint(runtime, "daemon", "start").returncode == 0
-    pid = int(celerylint(runtime, "daemon", "status").stdout.split("pid ")[1].split(",")[0])
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while served(runtime) is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    start_then_kill(runtime, signal.SIGKILL)
     assert os.path.exists(resident.socket_path())  # left behind
     run = celerylint(runtime, "check", "--output-format", "concise", cwd=project)
     assert run.returncode == 1 and "CL201" in run.stdout
@@ -150,12 +157,8 @@ def test_a_killed_daemon_costs_nothing_and_is_replaced(
 
 
 def test_terminated_it_removes_its_socket(runtime: dict[str, str]) -> None:
-    assert celerylint(runtime, "daemon", "start").returncode == 0
-    pid = int(celerylint(runtime, "daemon", "status").stdout.split("pid ")[1].split(",")[0])
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while os.path.exists(resident.socket_path()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    start_then_kill(runtime, signal.SIGTERM)
+    wait_until(lambda: not os.path.exists(resident.socket_path()))
     assert not os.path.exists(resident.socket_path())
 
 
@@ -173,9 +176,8 @@ def test_start_twice_and_stop_without_one_say_so(runtime: dict[str, str]) -> Non
 
 def test_it_exits_when_idle(runtime: dict[str, str]) -> None:
     assert celerylint(runtime, "daemon", "start", "--idle-timeout", "0.5").returncode == 0
-    deadline = time.monotonic() + 10
-    while os.path.exists(resident.socket_path()) and time.monotonic() < deadline:
-        time.sleep(0.1)  # not `status`: a request would keep it busy
+    # The socket, not `status`: a request would keep it busy.
+    wait_until(lambda: not os.path.exists(resident.socket_path()))
     assert served(runtime) is None
     bad = celerylint(runtime, "daemon", "start", "--idle-timeout", "0")
     assert bad.returncode == 2 and "expected a number of seconds above 0" in bad.stderr
@@ -200,9 +202,7 @@ def test_check_daemon_starts_one_for_the_next_runs(runtime: dict[str, str], proj
     """pre-commit's hook runs from an installation of its own: `args: [--daemon]`."""
     first = celerylint(runtime, "check", "--daemon", "--output-format", "concise", cwd=project)
     assert first.returncode == 1 and "CL201" in first.stdout  # answered here
-    deadline = time.monotonic() + 10
-    while not os.path.exists(resident.socket_path()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: os.path.exists(resident.socket_path()))
     second = celerylint(runtime, "check", "--daemon", "--output-format", "concise", cwd=project)
     assert served(runtime) == 1
     assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
@@ -239,16 +239,9 @@ def test_a_daemon_that_does_not_answer_is_given_up_on(
 
 
 def test_check_daemon_replaces_a_killed_one(runtime: dict[str, str], project: Path) -> None:
-    assert celerylint(runtime, "daemon", "start").returncode == 0
-    pid = int(celerylint(runtime, "daemon", "status").stdout.split("pid ")[1].split(",")[0])
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while served(runtime) is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    start_then_kill(runtime, signal.SIGKILL)
     assert os.path.exists(resident.socket_path())  # left behind
     run = celerylint(runtime, "check", "--daemon", cwd=project)
     assert run.returncode == 1  # checked here
-    deadline = time.monotonic() + 10
-    while served(runtime) is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: served(runtime) is not None)
     assert served(runtime) == 0  # a new one, for the next runs
