@@ -128,12 +128,17 @@ def _parser() -> argparse.ArgumentParser:
     daemon = commands.add_parser(
         "daemon", help="a resident process that makes one-file checks (pre-commit) fast"
     )
-    daemon.add_argument("action", choices=("start", "stop", "status", "run"))
+    daemon.add_argument(
+        "action",
+        choices=("start", "stop", "status", "run"),
+        help="start in the background, stop, status (exit 1: none runs), run in the foreground",
+    )
     daemon.add_argument(
         "--idle-timeout",
         type=_positive_seconds,
         default=None,
-        help="exit after this many seconds without a request (default: 1800)",
+        metavar="SECONDS",
+        help="start/run: exit after this many seconds without a request (default: 1800)",
     )
     return parser
 
