@@ -16,8 +16,9 @@ It listens on a Unix socket in a directory only its user can enter
 What it keeps between runs: imported modules, and the records it decoded while
 their files stay the same (`cache.keep_decoded`). The facts, run and command
 records are written on disk as by any run, so a run with or without the daemon
-sees the same cache; it writes them after answering (`cache.writes_deferred`). It exits after
-`--idle-timeout` seconds without a request (default 30 minutes).
+sees the same cache; it writes them after answering (`cache.writes_deferred`).
+It exits after `--idle-timeout` seconds without a request (default 30 minutes),
+on `stop`, and on SIGTERM, removing its socket.
 """
 
 from __future__ import annotations
