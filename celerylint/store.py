@@ -6,6 +6,7 @@ runs only stat files and take their facts from the content-hash cache.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
@@ -35,6 +36,8 @@ Stats = dict[str, tuple[int, int]]
 PARALLEL_THRESHOLD = 200
 # Files the model asks for are all parsed (about 10 ms each): a pool pays from fewer.
 PARALLEL_THRESHOLD_PARSED = 16
+# Files read to answer `mentioning` (a pool's start costs about as much as 1,000 reads).
+PARALLEL_THRESHOLD_MENTIONING = 3000
 
 
 def _fork() -> Any:
@@ -158,6 +161,64 @@ def _settle(
     if not force and not is_relevant(data, relative, tokens):
         return sha, "skip", None
     return sha, "parsed", _packed(extract_source(data, module, is_package, task_decorators))
+
+
+@contextlib.contextmanager
+def _workers(count: int) -> Iterator[Any]:
+    """A pool of `count` worker processes (OSError or RuntimeError where none can be
+    made: a sandbox, a frozen app; the caller then works in-process).
+
+    No garbage collection in the workers: a worker lives for one pool, and what it
+    makes (parse trees, bytes) holds no cycles, so collecting only cost time (cold
+    saleor: -5 % CPU, the same worker RSS on the celery repository's 400 parsed
+    files). The heap until now is long-lived: frozen, the fork's pages stay shared.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=count, mp_context=_fork(), initializer=gc.disable
+        ) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
+
+
+def _read(path: str, overlay: dict[str, bytes]) -> Optional[bytes]:
+    """A file's bytes as a run sees them (the overlay first); None if unreadable."""
+    data = overlay.get(path)
+    if data is not None:
+        return data
+    try:
+        return read_bytes(path)
+    except OSError:
+        return None
+
+
+# Texts looked for, shortest first, each with the index of a shorter one it contains
+# (-1: none): `FactStore.mentioning`.
+Needles = list[tuple[str, bytes, int]]
+
+
+def _mentions(
+    paths: list[str], needles: Needles, read: Callable[[str], Optional[bytes]]
+) -> dict[str, list[str]]:
+    """For each text, the paths among `paths` whose bytes contain it, in order."""
+    found: dict[str, list[str]] = {text: [] for text, _, _ in needles}
+    for path in paths:
+        data = read(path)
+        if data is None:  # unreadable: it might mention anything
+            for hits in found.values():
+                hits.append(path)
+            continue
+        present: list[bool] = []
+        for text, needle, shorter in needles:
+            hit = (shorter < 0 or present[shorter]) and needle in data
+            present.append(hit)
+            if hit:
+                found[text].append(path)
+    return found
 
 
 def _counted(results: Iterator[Settled], total: int, progress: Optional[Progress]) -> list[Decoded]:
@@ -332,27 +393,16 @@ class FactStore:
             # Chunks of at most 256 files: the relevant files cluster in a few directories,
             # and a big last chunk left one core idle (17,000 files: 1.95 -> 1.78 s).
             chunk = max(16, min(256, len(jobs) // (workers * 4)))
-            from concurrent.futures import ProcessPoolExecutor
-
             # The extractors (24 ms to import) before the workers fork: each would
             # import them again, and the model asks this process for a few modules
             # the prefilter skipped, later, in nearly every project.
             import celerylint.facts.python  # noqa: F401
 
-            # No garbage collection in the workers: a worker lives for one pool, and parse
-            # trees hold no cycles, so collecting only cost time (cold saleor: -5 % CPU,
-            # the same worker RSS on the celery repository's 400 parsed files). The heap
-            # until now is long-lived: frozen, the fork's pages stay shared.
-            gc.freeze()
             try:
-                with ProcessPoolExecutor(
-                    max_workers=workers, mp_context=_fork(), initializer=gc.disable
-                ) as pool:
+                with _workers(workers) as pool:
                     results = _counted(pool.map(settle, jobs, chunksize=chunk), len(jobs), progress)
             except (OSError, RuntimeError):
                 results = None  # no processes here (sandbox, frozen app): do it in-process
-            finally:
-                gc.unfreeze()
         if results is None:
             results = _counted(map(settle, jobs), len(jobs), progress)
         for job, (sha, status, facts) in zip(jobs, results, strict=True):
@@ -392,37 +442,39 @@ class FactStore:
         reads every file, once for all the texts asked together, so only call it
         when such a question arises and ask what you can at once.
         """
-        found: dict[str, list[str]] = {text: [] for text in texts}
-        needles = sorted(((text, text.encode()) for text in found), key=lambda n: len(n[1]))
+        ordered = sorted({text: text.encode() for text in texts}.items(), key=lambda n: len(n[1]))
         # A text containing a shorter one asked with it (".KEY" and "KEY") is looked
         # for only in the files that hold the shorter one: one scan of most files.
-        inner = [
-            max((j for j in range(i) if needles[j][1] in needle), default=-1)
-            for i, (_text, needle) in enumerate(needles)
+        needles: Needles = [
+            (text, needle, max((j for j in range(i) if ordered[j][1] in needle), default=-1))
+            for i, (text, needle) in enumerate(ordered)
         ]
-        for path in self.files:
-            data = self.read(path)
-            if data is None:  # unreadable: it might mention anything
-                for text in found:
-                    found[text].append(path)
-                continue
-            present: list[bool] = []
-            for (text, needle), shorter in zip(needles, inner, strict=True):
-                hit = (shorter < 0 or present[shorter]) and needle in data
-                present.append(hit)
-                if hit:
-                    found[text].append(path)
+        paths = list(self.files)
+        workers = min(os.cpu_count() or 1, 8)
+        parts: Optional[list[dict[str, list[str]]]] = None
+        if len(paths) >= PARALLEL_THRESHOLD_MENTIONING and workers > 1:
+            # Reading 11,000 files is 0.2 s of one core, asked twice on the 16-project tree.
+            size = -(-len(paths) // (workers * 4))
+            chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+            scan = functools.partial(
+                _mentions, needles=needles, read=functools.partial(_read, overlay=self.overlay)
+            )
+            try:
+                with _workers(workers) as pool:
+                    parts = list(pool.map(scan, chunks))
+            except (OSError, RuntimeError):
+                parts = None  # no processes here: read them in-process
+        if parts is None:
+            parts = [_mentions(paths, needles, self.read)]
+        found: dict[str, list[str]] = {text: [] for text in texts}
+        for part in parts:
+            for text, hits in part.items():
+                found[text].extend(hits)
         return found
 
     def read(self, path: str) -> Optional[bytes]:
         """A file's bytes as this run sees them (the overlay first); None if unreadable."""
-        data = self.overlay.get(path)
-        if data is not None:
-            return data
-        try:
-            return read_bytes(path)
-        except OSError:
-            return None
+        return _read(path, self.overlay)
 
     def on_demand_many(self, paths: list[str]) -> None:
         """`on_demand` for several files at once: parsed in parallel when they are many

@@ -105,3 +105,28 @@ def test_each_rule_reads_the_files_once_for_all_its_keys(
     ]
     assert pipeline.find_problems(project, store, lambda code: True) == found
     assert len(asked) == 2  # the second check of the same project reads nothing
+
+
+def test_many_files_are_read_by_workers_with_the_same_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celerylint import store as store_module
+
+    for n in range(40):
+        body = "CELERY_QUEUES = {}\n" if n % 3 == 0 else ".CELERY_QUEUES\n" if n % 5 == 0 else ""
+        (tmp_path / f"m{n}.py").write_text(f"x = {n}\n{body}")
+    config = Config(root=tmp_path, config_file=None)
+    files = gather_sources([tmp_path], config).files
+    edited = str(tmp_path / "m1.py")  # an open buffer: its text, not the file's
+    overlay = {edited: b"CELERY_QUEUES = 1\n"}
+    texts = [".CELERY_QUEUES", "CELERY_QUEUES", "absent"]
+    serial = FactStore(files, config, use_cache=False, overlay=overlay).mentioning(texts)
+    forks: list[int] = []
+    real_fork = store_module._fork
+    monkeypatch.setattr(store_module, "_fork", lambda: forks.append(1) or real_fork())
+    monkeypatch.setattr(store_module, "PARALLEL_THRESHOLD_MENTIONING", 10)
+    parallel = FactStore(files, config, use_cache=False, overlay=overlay).mentioning(texts)
+    assert forks == [1]
+    assert parallel == serial
+    assert edited in parallel["CELERY_QUEUES"]
+    assert len(parallel["CELERY_QUEUES"]) == 14 + 5 + 1  # assigned, dotted, the buffer
