@@ -235,6 +235,20 @@ class Measurement:
     note: str = ""
     timings: dict[str, Any] | None = None  # celerylint --timings JSON (last run)
 
+    def add(self, r: RunResult, ok_codes: tuple[int, ...], timeout: float) -> bool:
+        """Record one run; False (and `error` set) when it failed or timed out."""
+        self.returncodes.append(r.returncode)
+        if r.timed_out:
+            self.error = f"timed out after {timeout:.0f} s"
+            return False
+        if r.returncode not in ok_codes:
+            self.error = f"exit {r.returncode}: {tail(r.stderr, 5)}"
+            return False
+        self.walls.append(r.wall)
+        self.cpus.append(r.cpu)
+        self.timings = parse_timings(r.stderr) or self.timings
+        return True
+
     @property
     def median(self) -> float | None:
         return statistics.median(self.walls) if self.walls and not self.error else None
@@ -299,16 +313,8 @@ def measure(
         finally:
             if teardown is not None:
                 teardown(i)
-        m.returncodes.append(r.returncode)
-        if r.timed_out:
-            m.error = f"timed out after {timeout:.0f} s"
+        if not m.add(r, ok_codes, timeout):
             break
-        if r.returncode not in ok_codes:
-            m.error = f"exit {r.returncode}: {tail(r.stderr, 5)}"
-            break
-        m.walls.append(r.wall)
-        m.cpus.append(r.cpu)
-        m.timings = parse_timings(r.stderr) or m.timings
         log(f"    run {i + 1}/{runs}: {r.wall:.3f} s (cpu {r.cpu:.2f} s)")
     return m
 
@@ -404,12 +410,7 @@ def measure_alternating(
     log(f"  cold, alternating: {', '.join(name for name, _, _ in tools)}")
     for _ in range(runs):
         for (_name, cmd, env), m in zip(tools, found, strict=True):
-            r = run_once(cmd, cwd, env)
-            if r.returncode not in (0, 1) or r.timed_out:
-                m.error = f"exit {r.returncode}: {tail(r.stderr, 5)}"
-                continue
-            m.walls.append(r.wall)
-            m.cpus.append(r.cpu)
+            m.add(run_once(cmd, cwd, env), (0, 1), DEFAULT_TIMEOUT)
     return found
 
 

@@ -487,12 +487,11 @@ def _daemon(action: str, idle_timeout: Optional[float]) -> int:
     if idle_timeout is None:
         given = os.environ.pop(daemon.TIMEOUT_ENV, None)
         idle_timeout = _positive_seconds(given) if given else daemon.IDLE_TIMEOUT
-    timeout = idle_timeout
     try:
         if action == "run":
-            daemon.serve(timeout)
+            daemon.serve(idle_timeout)
         elif action == "start":
-            print(f"celerylint daemon started (pid {daemon.start(timeout)})", file=sys.stderr)
+            print(f"celerylint daemon started (pid {daemon.start(idle_timeout)})", file=sys.stderr)
         elif action == "stop":
             stopped = daemon.stop()
             print(

@@ -12,7 +12,8 @@ starting directory and above).
 A whole-run record (`replay`) already skips discovery, facts, model and rules;
 this one also skips what is left: argparse, the configuration, msgspec and the
 report formats were three quarters of such a run. So this module imports only
-`os`, `json`, `sys`, `time`, `digest` (CPython's BLAKE2b) and `sources.watch`.
+`os`, `json`, `sys`, `time`, `digest` (CPython's BLAKE2b), `sources.watch` and
+`entry` (the console script's own small helpers).
 
 Recorded: `check` runs that write nothing but their report (no fixes, no
 baseline, no stdin buffer, no `--output-file`, cache on), exiting 0 or 1, with
@@ -31,6 +32,7 @@ import time
 
 from celerylint import __version__
 from celerylint.digest import content_digest
+from celerylint.entry import on_terminal
 from celerylint.sources.watch import Watched, unchanged, watch, watch_existence
 
 # Not `typing.TYPE_CHECKING`: importing typing is a tenth of a replayed run.
@@ -76,10 +78,6 @@ def _record_name(key: str) -> str:
     return f"cmd-{key[:16]}.json"
 
 
-def _on_terminal() -> bool:
-    return os.isatty(1) or os.isatty(2)
-
-
 def timings_line(files: int, parsed: int, prefiltered_out: int, started: float) -> str:
     """`--timings`: counts, and the seconds since `started` (perf_counter)."""
     seconds = round(time.perf_counter() - started, 4)
@@ -113,7 +111,7 @@ class _Record:
 def replay(argv: list[str]) -> int | None:
     """Write the recorded output of this command and return its exit code; None when
     there is no valid record (the CLI then runs)."""
-    if _on_terminal():
+    if on_terminal():
         return None
     key = _key(argv)
     if key is None:
@@ -226,7 +224,7 @@ class Recorder:
         self, argv: list[str], paths: list[Path], explicit: Path | None, out: TextIO
     ) -> None:
         self.argv = argv
-        self.key = None if _on_terminal() else _key(argv)
+        self.key = None if on_terminal() else _key(argv)
         starts = [os.getcwd(), *(str(p) for p in paths)] if self.key else []
         self.configuration = configuration_watched(starts, explicit) if self.key else []
         self.stdout = _Tee(out)

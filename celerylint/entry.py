@@ -49,12 +49,7 @@ def _leave(code: int) -> None:
     """Exit without tearing the heap down: freeing the facts and the model object by
     object took 10-25 ms of a run on saleor. Everything the run writes is closed by
     now (the worker pool too); only the standard streams are buffered."""
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        code = 2  # piped into `head`, as the CLI does
-    except OSError as exc:
-        say_output_failed(exc)
+    if not emit(""):  # flushes stdout
         code = 2
     sys.stderr.flush()
     os._exit(code)
@@ -75,6 +70,12 @@ def _answer(argv: list[str]) -> int | None:
 
         return _write(rule_page(meta))
     return None
+
+
+def on_terminal() -> bool:
+    """stdout or stderr is a terminal: colours, widths and the progress bar depend on
+    it, so such a run is neither recorded, replayed nor sent to the daemon."""
+    return os.isatty(1) or os.isatty(2)
 
 
 def _write(text: str) -> int:

@@ -108,12 +108,17 @@ def call(request: dict[str, object], path: str | None = None) -> dict[str, objec
     return answer if isinstance(answer, dict) else None
 
 
+def log_path(path: str) -> str:
+    """Where the daemon of the socket `path` writes its errors."""
+    return path[: -len(".sock")] + ".log"
+
+
 def spawn(path: str) -> int:
     """Start `celerylint daemon run` in a session of its own, without waiting for it;
     its pid. `os.posix_spawn`: `subprocess` costs 10 ms to import."""
     directory = os.path.dirname(path)
     os.makedirs(directory, mode=0o700, exist_ok=True)
-    log = path[: -len(".sock")] + ".log"
+    log = log_path(path)
     streams = [
         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
         (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
@@ -165,7 +170,9 @@ def ask(argv: list[str]) -> int | None:
     """Have the daemon run `celerylint <argv>` as this process would; write its output
     and return its exit code. None: run it here (with `--daemon` and no daemon yet,
     one is started for the next run)."""
-    if (argv and argv[0] in _OTHER_COMMANDS) or os.isatty(1) or os.isatty(2):
+    from celerylint.entry import on_terminal
+
+    if (argv and argv[0] in _OTHER_COMMANDS) or on_terminal():
         return None
     path = socket_path()
     if not os.path.exists(path):

@@ -63,13 +63,11 @@ def start(idle_timeout: float) -> str:
         finished, status = os.waitpid(pid, os.WNOHANG)
         if finished:
             code = os.waitstatus_to_exitcode(status)
-            raise DaemonError(f"it exited at once (code {code}); see {_log(path)}")
+            raise DaemonError(f"it exited at once (code {code}); see {resident.log_path(path)}")
         time.sleep(0.02)
-    raise DaemonError(f"it did not answer within {_START_WAIT:.0f} s; see {_log(path)}")
-
-
-def _log(path: str) -> str:
-    return path[: -len(".sock")] + ".log"
+    raise DaemonError(
+        f"it did not answer within {_START_WAIT:.0f} s; see {resident.log_path(path)}"
+    )
 
 
 def stop() -> Optional[str]:
