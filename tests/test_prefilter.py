@@ -120,7 +120,28 @@ def test_look_alikes_do_not(line: bytes) -> None:
     assert not is_relevant(line, "x.py", prefilter_tokens(()))
 
 
-def test_path_relative_to_root_decides() -> None:
+def test_only_the_file_name_is_a_hint() -> None:
     tokens = prefilter_tokens(())
     assert is_relevant(b"x = 1\n", "proj/celeryconfig.py", tokens)
     assert not is_relevant(b"x = 1\n", "proj/views.py", tokens)
+    # Celery's own repository, a `celery/` package: the directory says nothing of the
+    # file (a module it needs, say the config module, is loaded on demand).
+    assert not is_relevant(b"x = 1\n", "celery/utils/text.py", tokens)
+
+
+def test_a_celery_package_s_modules_are_loaded_when_needed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`proj/celery/config.py` mentions nothing Celery's: skipped eagerly, read when the
+    app's configuration imports its values."""
+    package = tmp_path / "proj" / "celery"
+    package.mkdir(parents=True)
+    (tmp_path / "proj" / "__init__.py").touch()
+    (package / "__init__.py").write_text(
+        "from celery import Celery\nfrom .config import SERIALIZER\n\n"
+        "app = Celery('proj', broker='redis://r/0')\n"
+        "app.conf.accept_content = [SERIALIZER]\n",
+        encoding="utf-8",
+    )
+    (package / "config.py").write_text('SERIALIZER = "pickle"\n', encoding="utf-8")
+    assert _findings(tmp_path, "CL101", capsys) == [("proj/celery/__init__.py", 5, "CL101")]

@@ -45,8 +45,8 @@ def prefilter_tokens(task_decorators: Iterable[str]) -> tuple[bytes, ...]:
 
 
 def is_relevant(data: bytes, path: str, tokens: tuple[bytes, ...]) -> bool:
-    """`path` is relative to the project root: a checkout under ~/celery-work is no hint."""
-    if "celery" in path.lower():
+    """`path` is relative to the project root; only its file name is a hint."""
+    if "celery" in path.rpartition("/")[2].lower():
         return True
     if any(token in data for token in tokens):
         return True
