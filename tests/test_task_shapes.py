@@ -101,6 +101,27 @@ def test_factories_are_recorded_with_their_options() -> None:
     assert factories["other"].calls[0].opaque
 
 
+def test_a_class_makes_tasks_only_through_what_decorating_runs() -> None:
+    """`@C` runs `__init__`, `@C(...)` then `__call__`, and what they call on `self`; a
+    method nothing of those reaches (`Celery.task` in Celery's own repository) makes no
+    task at `@C`, so the modules naming `C` need not be read for its uses."""
+    facts = facts_of(
+        "from celery import shared_task\n"
+        "class Registering:\n"
+        "    def __call__(self, f):\n"
+        "        return self._register(f)\n"
+        "    def _register(self, f):\n"
+        "        return shared_task(f)\n"
+        "class App:\n"
+        "    def __init__(self, name):\n"
+        "        self.name = name\n"
+        "    def task(self, *args, **opts):\n"
+        "        return shared_task(*args, **opts)\n"
+    )
+    assert sorted(facts.factories) == ["Registering"]
+    assert facts.factories["Registering"].calls[0].maker == "celery.shared_task"
+
+
 def write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         path = root / name

@@ -26,6 +26,39 @@ _PARTIAL = frozenset({"functools.partial"})
 _CALLS_AND_FUNCTIONS = frozenset({ast.Call, ast.FunctionDef, ast.AsyncFunctionDef})
 
 
+# The methods that run when a class decorates: `@C` makes an instance, `@C(...)` then
+# calls it; a dataclass's `__init__` calls `__post_init__`; a descriptor's `__get__`.
+_DECORATION_METHODS = frozenset({"__new__", "__init__", "__post_init__", "__call__", "__get__"})
+
+
+def _decorating_methods(
+    node: ast.ClassDef,
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The methods of a class that run when it is used as a decorator: those of
+    `_DECORATION_METHODS` and the methods they reach through `self.x` or `cls.x`.
+    A method nothing of those reaches (`Celery.task`, say) makes no task at `@C`."""
+    methods = {
+        s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    reached = [name for name in methods if name in _DECORATION_METHODS]
+    seen = set(reached)
+    while reached:
+        method = methods[reached.pop()]
+        params = method.args.posonlyargs + method.args.args
+        owner = {params[0].arg} if params else set()
+        for inner in ast.walk(method):
+            if (
+                type(inner) is ast.Attribute
+                and type(inner.value) is ast.Name
+                and inner.value.id in owner
+                and inner.attr in methods
+                and inner.attr not in seen
+            ):
+                seen.add(inner.attr)
+                reached.append(inner.attr)
+    return [method for name, method in methods.items() if name in seen]
+
+
 class Definitions(BodyAnalysis):
     """Facts of `def` and `class` statements."""
 
@@ -101,9 +134,7 @@ class Definitions(BodyAnalysis):
         if not self._may_call_makers(node):
             return None
         if isinstance(node, ast.ClassDef):
-            functions = [
-                s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
-            ]
+            functions = _decorating_methods(node)
             init = next((f for f in functions if f.name == "__init__"), None)
             params = _param_names(init)[1:] if init else ()
             forwarded = None
