@@ -385,29 +385,47 @@ def test_summary_lines(
 @pytest.mark.parametrize(
     "changes", [{}, {"fixed": 2}, {"quiet": True}, {"fixable": 1, "unsafe_fixable": 1}]
 )
-def test_a_clean_full_report_without_color_is_rich_output_without_rich(
-    project: Path, changes: dict[str, object]
+@pytest.mark.parametrize("findings", ["none", "sample", "odd characters"])
+def test_the_full_report_without_color_is_rich_output_without_rich(
+    project: Path, changes: dict[str, object], findings: str
 ) -> None:
-    """Written without importing rich (20 ms of a clean pre-commit run), byte for byte as rich."""
-    from celerylint.report.full import render_full
+    """Written without importing rich (30 ms of a pre-commit run or a CI log), byte for
+    byte as rich writes the same lines without colour."""
+    from celerylint.report.full import report_lines, write_rich
 
+    odd = project / "odd.py"
+    odd.write_bytes('a = 1\r\tx = "日本" + y\x1b\u200b\nb = 2\x0c\n'.encode())
+    diagnostics = {
+        "none": [],
+        "sample": sample(project),
+        "odd characters": [
+            Diagnostic("CL201", "missing-time-limit", "m\tn\x1b", str(odd), Span(2, 12, 2, 13)),
+            Diagnostic("CL201", "missing-time-limit", "漢字 ✓", str(odd), Span(2, 6, 3, 1)),
+        ],
+    }[findings]
     ctx = ReportContext(cwd=project, files_checked=1, color=False)
     for key, value in changes.items():
         setattr(ctx, key, value)
     by_rich = io.StringIO()
-    render_full([], by_rich, ctx)
-    assert rendered([], "full", ctx) == by_rich.getvalue()
+    write_rich(report_lines(diagnostics, ctx), by_rich, False)
+    assert rendered(diagnostics, "full", ctx) == by_rich.getvalue()
 
 
-def test_a_clean_check_does_not_import_rich(project: Path) -> None:
-    code = (
+@pytest.mark.parametrize(("select", "code"), [("CL000", 0), ("CL201", 1)])
+def test_a_check_without_color_does_not_import_rich(project: Path, select: str, code: int) -> None:
+    script = (
         "import sys\n"
         "from celerylint.cli import main\n"
-        f"main(['check', '--no-cache', '--no-color', '--select', 'CL000', {str(project)!r}])\n"
-        "print('RICH' if 'rich' in sys.modules else 'NO RICH', file=sys.stderr)\n"
+        "try:\n"
+        f"    code = main(['check', '--no-cache', '--select', {select!r}, {str(project)!r}])\n"
+        "finally:\n"
+        "    print('RICH' if 'rich' in sys.modules else 'NO RICH', file=sys.stderr)\n"
+        "sys.exit(code)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.stdout == "All checks passed!\n" and proc.stderr.endswith("NO RICH\n")
+    # Not a terminal: no colour, as for pre-commit and CI.
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == code and proc.stderr.endswith("NO RICH\n")
+    assert ("All checks passed!\n" if code == 0 else "  |\n") in proc.stdout  # a code frame
 
 
 def test_show_fixes_lists_what_was_fixed(project: Path) -> None:

@@ -71,19 +71,9 @@ def render(diagnostics: Sequence[Diagnostic], fmt: str, out: TextIO, ctx: Report
     """Write `diagnostics` (already sorted; their order is kept) to `out` in format `fmt`."""
     if fmt not in _RENDERERS:
         raise ValueError(f"unknown output format {fmt!r} (expected one of: {', '.join(FORMATS)})")
-    if fmt == "full" and not diagnostics and _plain(ctx):
-        # A clean run (most pre-commit runs) prints the summary alone: rich would cost
-        # 20 ms to import for it, and prints plain text as it is.
-        out.write("".join(line + "\n" for line in summary_lines(diagnostics, ctx)))
-        return
     module, function = _RENDERERS[fmt]
     renderer = getattr(importlib.import_module(f"celerylint.report.{module}"), function)
     renderer(diagnostics, out, ctx)
-
-
-def _plain(ctx: ReportContext) -> bool:
-    """No colour, and only summary lines that are plain words (no file names)."""
-    return ctx.color is False and not ctx.show_fixes_list
 
 
 def render_statistics(
