@@ -98,9 +98,10 @@ def _syntax_error(exc: SyntaxError, note: str = "") -> FileFacts:
 def _parse_newer_syntax(source: str, exc: SyntaxError) -> Union[ast.Module, FileFacts]:
     """The tree of a file written for a newer Python, or the error facts.
 
-    Only files `ast` rejected get here, so libcst (imported by `facts.syntax`)
-    costs nothing on the fast path. The tree is parsed from a rewritten text
-    but carries the positions of `source`.
+    Only files `ast` rejected get here, so `facts.syntax` (and libcst, which it
+    imports only for what its token scan cannot lower) costs nothing on the fast
+    path. The tree is parsed from a rewritten text but carries the positions of
+    `source`.
     """
     from celerylint.facts.syntax import lower, requirement_message, restore_positions
 

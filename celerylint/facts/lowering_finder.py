@@ -10,8 +10,9 @@ as backslash continuations (outside brackets) or as newlines inside a
 parenthesised placeholder, so every line stays on its line. The f-string
 requoting helpers give nested f-strings quotes the running parser accepts.
 
-This is the only lowering module that imports libcst (about 0.1 s); it is
-imported only once `ast.parse` has failed (see `syntax`).
+This is the only lowering module that imports libcst (about 0.13 s); it is
+imported only once `ast.parse` has failed and the token scan could not lower
+the file (see `syntax.lower`).
 """
 
 from __future__ import annotations
