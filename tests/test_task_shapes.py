@@ -122,6 +122,33 @@ def test_a_class_makes_tasks_only_through_what_decorating_runs() -> None:
     assert facts.factories["Registering"].calls[0].maker == "celery.shared_task"
 
 
+def test_a_function_that_leaves_no_task_where_it_decorates_is_no_factory() -> None:
+    """`@f` binds the name to what `f` returns: nothing, a generator, or a pytest fixture
+    (which cannot be called) leave no task there, whatever tasks their bodies define."""
+    facts = facts_of(
+        "import pytest\n"
+        "from celery import shared_task\n"
+        "@pytest.fixture\n"
+        "def mock_parser(monkeypatch):\n"
+        "    @shared_task\n"
+        "    def task_mock():\n"
+        "        pass\n"
+        "    return task_mock\n"
+        "def registers(fn):\n"
+        "    shared_task(fn)\n"
+        "def generates(fn):\n"
+        "    yield shared_task(fn)\n"
+        "def returns_none(fn):\n"
+        "    shared_task(fn)\n"
+        "    return None\n"
+        "def job(**kw):\n"
+        "    def deco(fn):\n"
+        "        return shared_task(**kw)(fn)\n"
+        "    return deco\n"
+    )
+    assert sorted(facts.factories) == ["job"]
+
+
 def write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         path = root / name

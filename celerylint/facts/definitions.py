@@ -24,6 +24,7 @@ from celerylint.facts.walk import TreeIndex, bound_in, walk_own_scope
 
 _PARTIAL = frozenset({"functools.partial"})
 _CALLS_AND_FUNCTIONS = frozenset({ast.Call, ast.FunctionDef, ast.AsyncFunctionDef})
+_YIELDS = frozenset({ast.Yield, ast.YieldFrom})
 
 
 # The methods that run when a class decorates: `@C` makes an instance, `@C(...)` then
@@ -139,6 +140,8 @@ class Definitions(BodyAnalysis):
             params = _param_names(init)[1:] if init else ()
             forwarded = None
         else:
+            if not self._may_decorate(node):
+                return None
             functions = [node]
             params = _param_names(node)
             forwarded = node.args.kwarg.arg if node.args.kwarg else None
@@ -168,6 +171,25 @@ class Definitions(BodyAnalysis):
         if isinstance(node, ast.ClassDef):
             calls = [msgspec.structs.replace(c, opaque=True) for c in calls]
         return TaskFactory("wrapper", tuple(calls), params, self.layout.name_span(node))
+
+    def _may_decorate(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """A function used as `@f` binds the decorated name to what it returns: one that
+        returns nothing (None, a generator) leaves no task there, and a pytest fixture
+        cannot be called at all. Test suites define mock tasks in such fixtures; taken
+        for factories, every module naming them was read and parsed (treeherder)."""
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if self.scope.qualify(target) == "pytest.fixture":
+                return False
+        nodes = walk_own_scope(node.body)
+        if any(type(inner) in _YIELDS for inner in nodes):
+            return False
+        return any(
+            type(inner) is ast.Return
+            and inner.value is not None
+            and not (type(inner.value) is ast.Constant and inner.value.value is None)
+            for inner in nodes
+        )
 
     def _may_call_makers(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
         """The text of `node` may call a task decorator: `_may_make_tasks` only accepts a
