@@ -6,13 +6,13 @@ runs only stat files and take their facts from the content-hash cache.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterator
 from sys import intern
-from typing import Any, Optional, Union
+from typing import Optional, TypeVar, Union
 
 import msgspec
 from msgspec.structs import force_setattr
@@ -39,24 +39,8 @@ PARALLEL_THRESHOLD_PARSED = 16
 # Files read to answer `mentioning` (a pool's start costs about as much as 1,000 reads).
 PARALLEL_THRESHOLD_MENTIONING = 3000
 
-
-def _fork() -> Any:
-    """Fork where the platform has it: workers then start without re-importing anything
-    (Python 3.14 makes forkserver the default on Linux, which costs ~0.1 s per worker).
-
-    Not from a process running other threads (the language server): a forked child
-    inherits their locks held, and can wait on them forever. Such a process starts
-    its workers from a fresh interpreter instead, once, on a cold load.
-    """
-    import multiprocessing
-    import threading
-
-    if threading.active_count() > 1:
-        return multiprocessing.get_context("spawn")
-    try:
-        return multiprocessing.get_context("fork")
-    except ValueError:
-        return None
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 # A file to settle: (path, module, is_package, root-relative path, sha of its
@@ -163,26 +147,34 @@ def _settle(
     return sha, "parsed", _packed(extract_source(data, module, is_package, task_decorators))
 
 
-@contextlib.contextmanager
-def _workers(count: int) -> Iterator[Any]:
-    """A pool of `count` worker processes (OSError or RuntimeError where none can be
-    made: a sandbox, a frozen app; the caller then works in-process).
+def _parallel(
+    function: Callable[[Item], Result], items: list[Item], chunk: int
+) -> Iterator[Result]:
+    """`map(function, items)` in worker processes, `chunk` items at a time (OSError or
+    RuntimeError where none can be made or one failed: a sandbox, a frozen app; the
+    caller then works in-process).
 
-    No garbage collection in the workers: a worker lives for one pool, and what it
-    makes (parse trees, bytes) holds no cycles, so collecting only cost time (cold
-    saleor: -5 % CPU, the same worker RSS on the celery repository's 400 parsed
-    files). The heap until now is long-lived: frozen, the fork's pages stay shared.
+    Forked (`forked.parallel_map`): workers start without re-importing anything, and
+    this process imports no `multiprocessing`. Not from a process running other
+    threads (the language server): a forked child inherits their locks held, and can
+    wait on them forever; such a process starts its workers from a fresh interpreter
+    (`concurrent.futures`, spawn), once, on a cold load.
     """
+    workers = min(os.cpu_count() or 1, 8)
+    threading = sys.modules.get("threading")
+    if hasattr(os, "fork") and (threading is None or threading.active_count() == 1):
+        from celerylint.forked import parallel_map
+
+        yield from parallel_map(function, items, workers, chunk)
+        return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    gc.freeze()
-    try:
-        with ProcessPoolExecutor(
-            max_workers=count, mp_context=_fork(), initializer=gc.disable
-        ) as pool:
-            yield pool
-    finally:
-        gc.unfreeze()
+    spawn = multiprocessing.get_context("spawn")
+    # No garbage collection in the workers: a worker lives for one pool, and what it
+    # makes (parse trees, bytes) holds no cycles, so collecting only cost time.
+    with ProcessPoolExecutor(workers, mp_context=spawn, initializer=gc.disable) as pool:
+        yield from pool.map(function, items, chunksize=chunk)
 
 
 def _read(path: str, overlay: dict[str, bytes]) -> Optional[bytes]:
@@ -399,8 +391,7 @@ class FactStore:
             import celerylint.facts.python  # noqa: F401
 
             try:
-                with _workers(workers) as pool:
-                    results = _counted(pool.map(settle, jobs, chunksize=chunk), len(jobs), progress)
+                results = _counted(_parallel(settle, jobs, chunk), len(jobs), progress)
             except (OSError, RuntimeError):
                 results = None  # no processes here (sandbox, frozen app): do it in-process
         if results is None:
@@ -460,8 +451,7 @@ class FactStore:
                 _mentions, needles=needles, read=functools.partial(_read, overlay=self.overlay)
             )
             try:
-                with _workers(workers) as pool:
-                    parts = list(pool.map(scan, chunks))
+                parts = list(_parallel(scan, chunks, 1))
             except (OSError, RuntimeError):
                 parts = None  # no processes here: read them in-process
         if parts is None:

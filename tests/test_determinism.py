@@ -33,8 +33,8 @@ def test_parallel_and_serial_extraction_give_the_same_report(
     for n in range(files):
         (tmp_path / "proj" / f"tasks_{n}.py").write_text(TASK.format(n=n))
     forks = []
-    real_fork = store._fork
-    monkeypatch.setattr(store, "_fork", lambda: forks.append(1) or real_fork())
+    real_parallel = store._parallel
+    monkeypatch.setattr(store, "_parallel", lambda *args: forks.append(1) or real_parallel(*args))
     parallel = report(tmp_path, capsys)
     assert forks == [1]
     # The pool leaves this process's collector as it found it (the server lives on).

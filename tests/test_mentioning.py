@@ -122,8 +122,10 @@ def test_many_files_are_read_by_workers_with_the_same_answer(
     texts = [".CELERY_QUEUES", "CELERY_QUEUES", "absent"]
     serial = FactStore(files, config, use_cache=False, overlay=overlay).mentioning(texts)
     forks: list[int] = []
-    real_fork = store_module._fork
-    monkeypatch.setattr(store_module, "_fork", lambda: forks.append(1) or real_fork())
+    real_parallel = store_module._parallel
+    monkeypatch.setattr(
+        store_module, "_parallel", lambda *args: forks.append(1) or real_parallel(*args)
+    )
     monkeypatch.setattr(store_module, "PARALLEL_THRESHOLD_MENTIONING", 10)
     parallel = FactStore(files, config, use_cache=False, overlay=overlay).mentioning(texts)
     assert forks == [1]

@@ -1,0 +1,122 @@
+"""The forked worker processes (`celerylint.forked`): the same results as `map`, in
+order; nothing left behind when a worker fails or the caller stops reading; the
+caller works in-process when no worker can be made."""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from celerylint import forked, store
+from celerylint.config import Config
+from celerylint.sources.project import gather_sources
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+
+
+class Point(msgspec.Struct):
+    x: int
+
+
+def square(n: int) -> tuple[int, str, bytes]:
+    return n * n, f"n{n}", bytes([n % 256])
+
+
+def as_struct(n: int) -> Point:
+    return Point(n)
+
+
+def fails_on_seven(n: int) -> int:
+    if n == 7:
+        raise ValueError("seven")
+    return n
+
+
+def children_of_this_process() -> list[str]:
+    """Processes whose parent is this one, zombies included."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            found.append(entry)
+    return found
+
+
+@pytest.mark.parametrize(("items", "workers", "chunk"), [(100, 2, 7), (3, 4, 1), (0, 2, 5)])
+def test_results_are_map_s_in_order(items: int, workers: int, chunk: int) -> None:
+    assert list(forked.parallel_map(square, list(range(items)), workers, chunk)) == [
+        square(n) for n in range(items)
+    ]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_objects_marshal_refuses_come_back_too() -> None:
+    assert list(forked.parallel_map(as_struct, list(range(10)), 2, 3)) == [
+        Point(n) for n in range(10)
+    ]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="/proc")
+def test_a_failing_worker_fails_the_map_and_leaves_no_process() -> None:
+    before = children_of_this_process()
+    with pytest.raises(forked.WorkersFailed):
+        list(forked.parallel_map(fails_on_seven, list(range(50)), 2, 2))
+    assert children_of_this_process() == before
+    assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="/proc")
+def test_a_caller_that_stops_reading_leaves_no_process() -> None:
+    before = children_of_this_process()
+    results = forked.parallel_map(square, list(range(10_000)), 2, 10)
+    assert next(results) == square(0)
+    assert len(children_of_this_process()) == len(before) + 2
+    results.close()
+    assert children_of_this_process() == before
+
+
+def test_workers_do_not_run_this_process_s_signal_handlers(tmp_path: Path) -> None:
+    """The daemon removes its socket on SIGTERM: a worker that gets one just ends."""
+    marker = tmp_path / "handled"
+    previous = signal.signal(signal.SIGTERM, lambda *_: marker.write_text("handled"))
+    try:
+        with pytest.raises(forked.WorkersFailed):
+            list(forked.parallel_map(_terminate_self, [1, 2], 2, 1))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert not marker.exists()
+
+
+def _terminate_self(n: int) -> int:
+    os.kill(os.getpid(), signal.SIGTERM)
+    return n
+
+
+def test_the_store_works_in_process_when_no_worker_can_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(30):
+        (tmp_path / f"m{n}.py").write_text(f"from celery import shared_task\nx = {n}\n")
+    config = Config(root=tmp_path, config_file=None)
+    files = gather_sources([tmp_path], config).files
+    monkeypatch.setattr(store, "PARALLEL_THRESHOLD", 5)
+    in_workers = store.FactStore(files, config, use_cache=False)
+    in_workers.load()
+
+    def no_fork() -> int:
+        raise OSError("fork refused")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    here = store.FactStore(files, config, use_cache=False)
+    here.load()
+    assert here.facts == in_workers.facts and len(here.facts) == 30
