@@ -43,9 +43,9 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-# A file to settle: (path, module, is_package, root-relative path, sha of its
-# cached facts or None, parse even if the prefilter says no).
-Job = tuple[str, str, bool, str, Optional[str], bool]
+# A file to settle: (path, module, is_package, sha of its cached facts or None,
+# parse even if the prefilter says no).
+Job = tuple[str, str, bool, Optional[str], bool]
 # What settling a file gives: (sha, status, facts), the facts as msgpack where they
 # encode: msgspec is several times faster than pickle between processes. Names
 # from undecodable file names hold surrogates, and constants may be integers beyond
@@ -134,7 +134,7 @@ def _settle(
     parsing the hundred that matter, so all of it is spread across cores.
     Without `digest` (no cache to check or fill: `--no-cache`) the sha is None.
     """
-    path, module, is_package, relative, known_sha, force = job
+    path, module, is_package, known_sha, force = job
     try:
         data = read_bytes(path)
     except OSError as exc:
@@ -142,7 +142,7 @@ def _settle(
     sha = content_digest(data) if digest else None
     if sha is not None and sha == known_sha:
         return sha, "same", None
-    if not force and not is_relevant(data, relative, tokens):
+    if not force and not is_relevant(data, os.path.basename(path), tokens):
         return sha, "skip", None
     return sha, "parsed", _packed(extract_source(data, module, is_package, task_decorators))
 
@@ -255,7 +255,6 @@ class FactStore:
         stats: Optional[Stats] = None,
     ) -> None:
         self.files = {f.path: f for f in files}
-        self.root = str(config.root)
         # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
         self.overlay = overlay or {}
         self.tokens = prefilter_tokens(config.task_decorators)
@@ -291,12 +290,11 @@ class FactStore:
 
     def _job(self, path: str, force: bool = False) -> Job:
         source = self.files[path]
-        relative = path[len(self.root) :] if path.startswith(self.root) else path
         cached = self.cache.entries.get(path)
         known = None
         if cached and cached.module == source.module and cached.is_package == source.is_package:
             known = cached.digest
-        return (path, source.module, source.is_package, relative, known, force)
+        return (path, source.module, source.is_package, known, force)
 
     def load(self, progress: Optional[Progress] = None) -> None:
         """Settle every file: cached facts, prefiltered out, or parsed now (in parallel)."""
@@ -473,7 +471,7 @@ class FactStore:
         for path in paths:
             if path in self.files and path not in self.facts:
                 job = self._job(path, force=True)
-                jobs.append((*job[:4], None, True))
+                jobs.append((*job[:3], None, True))
         if jobs:
             self._settle_all(jobs, parsed_only=True)
 

@@ -120,13 +120,17 @@ def test_look_alikes_do_not(line: bytes) -> None:
     assert not is_relevant(line, "x.py", prefilter_tokens(()))
 
 
-def test_only_the_file_name_is_a_hint() -> None:
+def test_the_file_name_is_a_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tokens = prefilter_tokens(())
-    assert is_relevant(b"x = 1\n", "proj/celeryconfig.py", tokens)
-    assert not is_relevant(b"x = 1\n", "proj/views.py", tokens)
-    # Celery's own repository, a `celery/` package: the directory says nothing of the
-    # file (a module it needs, say the config module, is loaded on demand).
-    assert not is_relevant(b"x = 1\n", "celery/utils/text.py", tokens)
+    assert is_relevant(b"x = 1\n", "celeryconfig.py", tokens)
+    assert not is_relevant(b"x = 1\n", "views.py", tokens)
+    # Its directories are not: Celery's own repository is a `celery/` package (a
+    # module the model needs, say a config module, is loaded on demand).
+    (tmp_path / "celery").mkdir()
+    (tmp_path / "celery" / "text.py").write_text("x = 1\n")
+    (tmp_path / "celeryconfig.py").write_text("x = 1\n")
+    main(["check", "--no-cache", "--timings", "--output-format", "json", str(tmp_path)])
+    assert '"parsed": 1' in capsys.readouterr().err
 
 
 def test_a_celery_package_s_modules_are_loaded_when_needed(

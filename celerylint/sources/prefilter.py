@@ -44,9 +44,10 @@ def prefilter_tokens(task_decorators: Iterable[str]) -> tuple[bytes, ...]:
     return _PLAIN + tuple(d.rsplit(".", 1)[-1].encode() for d in task_decorators)
 
 
-def is_relevant(data: bytes, path: str, tokens: tuple[bytes, ...]) -> bool:
-    """`path` is relative to the project root; only its file name is a hint."""
-    if "celery" in path.rpartition("/")[2].lower():
+def is_relevant(data: bytes, name: str, tokens: tuple[bytes, ...]) -> bool:
+    """`name`: the file's name, a hint (`celeryconfig.py`); its directories are none
+    (in Celery's own repository every path starts with `celery/`)."""
+    if "celery" in name.lower():
         return True
     if any(token in data for token in tokens):
         return True
