@@ -32,6 +32,7 @@ from celerylint.store import FactStore, Stats
 from celerylint.suppress import per_file_ignores, suppress_file_by_file
 
 if TYPE_CHECKING:
+    from celerylint.sources.modules import SourceFile
     from celerylint.store import Progress
 
 
@@ -120,6 +121,19 @@ def read_inputs(
     return ProjectInputs(deployment=deployment, dependency_files=dependency_files(config.root))
 
 
+class _ModuleOfPath:
+    """The fact store's files as path -> module key, not a second dict of every file."""
+
+    __slots__ = ("_files",)
+
+    def __init__(self, files: dict[str, SourceFile]) -> None:
+        self._files = files
+
+    def get(self, path: str) -> Optional[str]:
+        source = self._files.get(path)
+        return (source.module or None) if source is not None else None
+
+
 def build_project(
     store: FactStore,
     sources: ProjectSources,
@@ -154,6 +168,7 @@ def build_project(
         paths,
         loader,
         relevant,
+        by_path=_ModuleOfPath(store.files),
         aliases=sources.aliases,
         roots=sources.roots,
         mentioning=mentioning,

@@ -24,7 +24,7 @@ from celerylint.facts.schema import (
     TaskFactory,
 )
 from celerylint.facts.values import Evaluator
-from celerylint.model.namespace import FactsLoader, Modules
+from celerylint.model.namespace import FactsLoader, ModuleOfPath, Modules
 from celerylint.model.places import PathsOfTests
 from celerylint.model.references import References
 from celerylint.model.registry import TaskNameRef, TaskRegistry, build_registry, task_name_refs
@@ -92,6 +92,7 @@ class Project:
         deployment: Optional[DeploymentFacts] = None,
         dependency_files: Sequence[Path] = (),
         prefetch: Optional[Callable[[list[str]], None]] = None,
+        by_path: Optional[ModuleOfPath] = None,
     ) -> None:
         self._mentioning = mentioning
         # text -> the modules found to contain it: each text is looked for once a check.
@@ -109,7 +110,7 @@ class Project:
             "soft_time_limit": 240,
             "max_retries": 5,
         }
-        self.modules = Modules(paths, loader, aliases or {}, roots or {}, prefetch)
+        self.modules = Modules(paths, loader, aliases or {}, roots or {}, prefetch, by_path)
         self.evaluator = Evaluator(self._resolve_name, self._resolve_ref)
         self.relevant = sorted(m for m in relevant if m in paths)
         self.task_decorators = frozenset(task_decorators)
