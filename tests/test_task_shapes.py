@@ -123,8 +123,9 @@ def test_a_class_makes_tasks_only_through_what_decorating_runs() -> None:
 
 
 def test_a_function_that_leaves_no_task_where_it_decorates_is_no_factory() -> None:
-    """`@f` binds the name to what `f` returns: nothing, a generator, or a pytest fixture
-    (which cannot be called) leave no task there, whatever tasks their bodies define."""
+    """`@f` binds the name to what `f` returns: nothing, a generator, a coroutine or a
+    pytest fixture (which cannot be called) leave no task there, whatever tasks their
+    bodies define."""
     facts = facts_of(
         "import pytest\n"
         "from celery import shared_task\n"
@@ -141,6 +142,8 @@ def test_a_function_that_leaves_no_task_where_it_decorates_is_no_factory() -> No
         "def returns_none(fn):\n"
         "    shared_task(fn)\n"
         "    return None\n"
+        "async def coroutine(fn):\n"
+        "    return shared_task(fn)\n"
         "def job(**kw):\n"
         "    def deco(fn):\n"
         "        return shared_task(**kw)(fn)\n"

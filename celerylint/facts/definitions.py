@@ -174,9 +174,12 @@ class Definitions(BodyAnalysis):
 
     def _may_decorate(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """A function used as `@f` binds the decorated name to what it returns: one that
-        returns nothing (None, a generator) leaves no task there, and a pytest fixture
-        cannot be called at all. Test suites define mock tasks in such fixtures; taken
-        for factories, every module naming them was read and parsed (treeherder)."""
+        returns nothing (None, a generator, a coroutine) leaves no task there, and a
+        pytest fixture cannot be called at all. Test suites define mock tasks in such
+        fixtures; taken for factories, every module naming them was read and parsed
+        (treeherder)."""
+        if isinstance(node, ast.AsyncFunctionDef):
+            return False
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if self.scope.qualify(target) == "pytest.fixture":
