@@ -47,16 +47,49 @@ def _positive_seconds(value: str) -> float:
     return seconds
 
 
+@functools.cache
+def _terminal_width() -> int:
+    """`shutil.get_terminal_size().columns`, without importing shutil (2 ms)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's, the terminal looked up once: argparse makes a formatter for every
+    argument it adds (to check its metavar), and each looked the terminal up and
+    imported shutil, 3 ms of every run."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: Optional[int] = None,
+    ) -> None:
+        width = _terminal_width() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 @functools.cache  # built once: the daemon parses every request's arguments
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="celerylint",
         description="A static linter, pre-commit hook and autofixer for Celery applications.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"celerylint {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = functools.partial(subparsers.add_parser, formatter_class=_Formatter)
 
-    check = commands.add_parser("check", help="lint files or a project (default: .)")
+    check = commands("check", help="lint files or a project (default: .)")
     check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
     # Repeated selection flags add up, as in ruff (`--select CL1 --select CL2`).
     check.add_argument(
@@ -108,12 +141,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--timings", action="store_true", help="print counts and timings (stderr)")
     check_options.add_options(check)
 
-    rule = commands.add_parser("rule", help="explain a rule")
+    rule = commands("rule", help="explain a rule")
     rule.add_argument("rule", help="code (CL101) or name (pickle-accepted)")
-    commands.add_parser("rules", help="list all rules")
-    clean = commands.add_parser("clean", help="remove the cache")
+    commands("rules", help="list all rules")
+    clean = commands("clean", help="remove the cache")
     clean.add_argument("path", nargs="?", type=Path, default=Path("."))
-    inspect = commands.add_parser("inspect", help="show resolved apps, settings, tasks, services")
+    inspect = commands("inspect", help="show resolved apps, settings, tasks, services")
     inspect.add_argument("path", nargs="?", type=Path, default=Path("."))
     inspect.add_argument("--config", type=Path)
     inspect.add_argument(
@@ -122,10 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument(
         "--graph", choices=("mermaid", "dot"), help="draw producers -> broker -> queues -> workers"
     )
-    commands.add_parser(
-        "server", help="run the language server on stdin/stdout (needs celerylint[server])"
-    )
-    daemon = commands.add_parser(
+    commands("server", help="run the language server on stdin/stdout (needs celerylint[server])")
+    daemon = commands(
         "daemon", help="a resident process that makes one-file checks (pre-commit) fast"
     )
     daemon.add_argument(

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -320,3 +321,33 @@ def test_per_file_ignores_and_suppressions_agree(
     # CL201 is off in legacy_*.py: neither the finding nor an "unused suppression".
     assert [(Path(f["filename"]).name, f["code"]) for f in findings] == [("tasks.py", "CL201")]
     assert code == 1
+
+
+@pytest.mark.parametrize("columns", ["60", "120", None])
+def test_help_is_argparse_s_own_with_the_terminal_looked_up_once(
+    monkeypatch: pytest.MonkeyPatch, columns: Optional[str]
+) -> None:
+    """`_Formatter` only saves argparse's terminal lookup per argument: every help text
+    is the one argparse's own formatter writes for the same terminal."""
+    import argparse
+
+    from celerylint import cli
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    cli._terminal_width.cache_clear()
+    ours = cli._parser.__wrapped__()
+    monkeypatch.setattr(cli, "_Formatter", argparse.HelpFormatter)
+    theirs = cli._parser.__wrapped__()
+    cli._terminal_width.cache_clear()
+
+    def helps(parser: argparse.ArgumentParser) -> list[str]:
+        texts = [parser.format_help()]
+        for action in parser._subparsers._group_actions if parser._subparsers else ():
+            texts.extend(sub.format_help() for sub in action.choices.values())
+        return texts
+
+    assert helps(ours) == helps(theirs)
+    assert len(helps(ours)) == 1 + len(cli.COMMANDS)
