@@ -13,6 +13,7 @@ import time
 from typing import Any, Optional
 
 DELAY = 1.0
+REDRAW = 0.1  # seconds between two drawings of the bar
 
 
 class ProgressBar:
@@ -23,6 +24,7 @@ class ProgressBar:
         self._delay = delay
         self._progress: Optional[Any] = None
         self._task: Any = None
+        self._drawn = 0.0
 
     def __call__(self, done: int, total: int) -> None:
         if self._progress is None:
@@ -31,16 +33,24 @@ class ProgressBar:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+            # Drawn from here, not by rich's refresh thread: a process running another
+            # thread cannot fork its workers (they could inherit a lock held), and
+            # would start them from fresh interpreters, for the rest of the check.
             self._progress = Progress(
                 TextColumn("Reading files"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 console=Console(stderr=True),
                 transient=True,
+                auto_refresh=False,
             )
             self._progress.start()
             self._task = self._progress.add_task("files", total=total)
-        self._progress.update(self._task, completed=done, total=total)
+        now = time.monotonic()
+        redraw = done >= total or now - self._drawn >= REDRAW
+        if redraw:
+            self._drawn = now
+        self._progress.update(self._task, completed=done, total=total, refresh=redraw)
 
     def close(self) -> None:
         if self._progress is not None:

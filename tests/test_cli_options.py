@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -208,7 +209,10 @@ def test_progress_bar_waits_for_the_delay(
     quick(1, 10)
     quick.close()
     assert capsys.readouterr().err == ""
+    threads = threading.active_count()
     slow = progress.ProgressBar(delay=0)
     slow(5, 10)
+    # Drawn without a thread of rich's: the workers of the rest of the check are forked.
+    assert threading.active_count() == threads
     slow.close()
     assert "5/10" in capsys.readouterr().err
