@@ -129,8 +129,8 @@ class Modules:
         # The inverse of `paths`; the caller may have it already (the fact store's
         # files: a second dict of every file was 0.5 MB at 4x saleor).
         self._by_path: ModuleOfPath = by_path or {path: module for module, path in paths.items()}
-        # name -> root -> its "name@root" key (`_named`)
-        self._by_name: Optional[dict[str, dict[Optional[str], Optional[str]]]] = None
+        # the names several roots define, each keyed "name@root" (`_named`)
+        self._by_name: Optional[frozenset[str]] = None
         self._loader = loader
         # Loads the facts of several modules at once (in parallel, on a cold run).
         self._prefetch = prefetch
@@ -307,24 +307,20 @@ class Modules:
             return sibling
         if dotted in self.paths:
             return dotted
-        by_root = self._named().get(dotted)
-        if by_root:
+        if dotted in self._named():
             root = self.roots.get(near) if near else None
-            return by_root.get(root) if root is not None else None
+            # Several roots define the name: it resolves only from one of them, to the
+            # key of that root (`canonical_modules` makes it `name@root`).
+            key = f"{dotted}@{root}"
+            return key if root is not None and self.roots.get(key) == root else None
         return self.aliases.get(dotted)
 
-    def _named(self) -> dict[str, dict[Optional[str], Optional[str]]]:
-        """The key of each name several roots define, by name and root (None: more than
-        one key there): a lookup costs the same however many roots define the name
-        (N copies of a service made it O(N))."""
+    def _named(self) -> frozenset[str]:
+        """The names several roots define. A lookup costs the same however many roots
+        define the name (N copies of a service made it O(N)), and the set is all the
+        index it needs (by name and root, 1.3 MB at 4x saleor)."""
         if self._by_name is None:
-            self._by_name = {}
-            for key in self.paths:
-                name, at, _root = key.partition("@")
-                if at:
-                    by_root = self._by_name.setdefault(name, {})
-                    root = self.roots.get(key)
-                    by_root[root] = None if root in by_root else key
+            self._by_name = frozenset(key.partition("@")[0] for key in self.paths if "@" in key)
         return self._by_name
 
     def _sibling(self, dotted: str, near: str) -> Optional[str]:
