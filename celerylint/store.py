@@ -43,6 +43,11 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
+def _worker_count() -> int:
+    """Worker processes for a pool: one per core, at most 8."""
+    return min(os.cpu_count() or 1, 8)
+
+
 # A file to settle: (path, module, is_package, sha of its cached facts or None,
 # parse even if the prefilter says no).
 Job = tuple[str, str, bool, Optional[str], bool]
@@ -160,7 +165,7 @@ def _parallel(
     wait on them forever; such a process starts its workers from a fresh interpreter
     (`concurrent.futures`, spawn), once, on a cold load.
     """
-    workers = min(os.cpu_count() or 1, 8)
+    workers = _worker_count()
     threading = sys.modules.get("threading")
     if hasattr(os, "fork") and (threading is None or threading.active_count() == 1):
         from celerylint.forked import parallel_map
@@ -375,7 +380,7 @@ class FactStore:
             # Hashing 30 MB (saleor) is a tenth of a cold run: only for a cache.
             digest=self.cache.file is not None,
         )
-        workers = min(os.cpu_count() or 1, 8)
+        workers = _worker_count()
         results: Optional[list[Decoded]] = None
         # Read here, not bound as a default: tests lower and raise them.
         threshold = PARALLEL_THRESHOLD_PARSED if parsed_only else PARALLEL_THRESHOLD
@@ -439,7 +444,7 @@ class FactStore:
             for i, (text, needle) in enumerate(ordered)
         ]
         paths = list(self.files)
-        workers = min(os.cpu_count() or 1, 8)
+        workers = _worker_count()
         parts: Optional[list[dict[str, list[str]]]] = None
         if len(paths) >= PARALLEL_THRESHOLD_MENTIONING and workers > 1:
             # Reading 11,000 files is 0.2 s of one core, asked twice on the 16-project tree.
