@@ -20,7 +20,7 @@ from celerylint.facts.schema import (
     TaskFactory,
 )
 from celerylint.facts.scope import Scope, import_bindings
-from celerylint.facts.walk import TreeIndex, bound_in, walk_own_scope
+from celerylint.facts.walk import TreeIndex, bound_in, walk_all, walk_own_scope
 
 _PARTIAL = frozenset({"functools.partial"})
 _CALLS_AND_FUNCTIONS = frozenset({ast.Call, ast.FunctionDef, ast.AsyncFunctionDef})
@@ -47,7 +47,7 @@ def _decorating_methods(
         method = methods[reached.pop()]
         params = method.args.posonlyargs + method.args.args
         owner = {params[0].arg} if params else set()
-        for inner in ast.walk(method):
+        for inner in walk_all(method):
             if (
                 type(inner) is ast.Attribute
                 and type(inner.value) is ast.Name
