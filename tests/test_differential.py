@@ -101,6 +101,7 @@ FFE = "fac.env_worker:celery"
 FFC = "fac.class_worker:celery"
 FFG = "fac.guide:celery_app"
 SCB = "svc_b.tasks:app"
+RPK = "main.celery:app"
 
 CASES = [
     Case(
@@ -655,6 +656,16 @@ CASES.append(
                 "typing",
             )
         ),
+    )
+)
+# The checkout's root holds an `__init__.py`, but the worker runs from the root: the
+# modules are `main.celery` and `orders.tasks`, whatever the checkout is called.
+CASES.append(
+    Case(
+        name="root_package",
+        tasks={RPK: frozenset({"orders.tasks.ship"})},
+        settings={(RPK, "task_time_limit"): 120},
+        options={(RPK, "orders.tasks.ship", "time_limit"): 30},
     )
 )
 CASE_IDS = [case.name for case in CASES]

@@ -50,6 +50,9 @@ class Discovery(msgspec.Struct):
     # (mtime, size) before they were read. A replayed run (`celerylint.replay`)
     # is valid while they hold.
     watched: list[tuple[str, StatKey]] = msgspec.field(default_factory=list)
+    # Checkout tops with an `__init__.py`, which are no package: path -> name
+    # (`PackageNames.checkout_packages`).
+    checkout_packages: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 def discover(paths: Sequence[Path], config: Config, watch: bool = False) -> Discovery:
@@ -84,6 +87,7 @@ def discover(paths: Sequence[Path], config: Config, watch: bool = False) -> Disc
         errors=errors,
         deployment_files=sorted(walker.deployment_files),
         watched=[*walker.watched, *walker.ignore_files.consulted],
+        checkout_packages=walker.packages.checkout_packages,
     )
 
 
@@ -150,7 +154,7 @@ class _Walker:
         self.root = os.path.abspath(config.root)
         self.exclude = exclude_rules(config.all_excludes, self.root)
         self.respect_gitignore = config.respect_gitignore
-        self.packages = PackageNames()
+        self.packages = PackageNames(self.root, self._read_for_names if watch else None)
         self.errors: list[tuple[Path, str]] = []
         self.ignore_files = IgnoreFiles(self.respect_gitignore, self.errors, watch)
         self.watch = watch
@@ -158,6 +162,10 @@ class _Walker:
         self.deployment_files: list[str] = []
         self.watched: list[tuple[str, StatKey]] = []
         self._real_dirs: dict[str, str] = {}
+
+    def _read_for_names(self, path: str) -> None:
+        """A file read to name packages: a replayed walk holds while it is unchanged."""
+        self.watched.append((path, stat_key(path)))
 
     def _ignored(self, frame: _Frame, name: str, is_dir: bool) -> bool:
         if self.exclude.match(join_rel(frame.ex_rel, name), is_dir):
@@ -295,15 +303,18 @@ class _Walker:
         git_rel, stack = frame.git_rel, frame.stack
         has_init = False
         has_gitignore = False
+        has_git = False
         for entry in entries:
             name = entry.name
             if name == INIT_FILE:
                 has_init = entry.is_file()
             elif name == ".gitignore":
                 has_gitignore = True
-            elif name == ".git" and self.respect_gitignore and git_rel != "":
-                # A nested repository (or submodule) has its own ignore rules.
-                git_rel, stack = "", self.ignore_files.repo_rules(frame.path)
+            elif name == ".git":
+                has_git = True
+                if self.respect_gitignore and git_rel != "":
+                    # A nested repository (or submodule) has its own ignore rules.
+                    git_rel, stack = "", self.ignore_files.repo_rules(frame.path)
         if has_gitignore and git_rel is not None:
             rules = self.ignore_files.read(os.path.join(frame.path, ".gitignore"))
             if rules is not None:
@@ -311,7 +322,7 @@ class _Walker:
         # Frames are not shared, so updating this one in place is safe.
         frame.git_rel, frame.stack = git_rel, stack
 
-        if not has_init:
+        if not has_init or self.packages.is_checkout_top(frame.path, has_git):
             return None
         name = os.path.basename(frame.path)
         return f"{frame.parent_package}.{name}" if frame.parent_package else name
@@ -367,12 +378,7 @@ class _Walker:
     def _add_module(
         self, frame: _Frame, entry: os.DirEntry[str], is_link: bool, package: str | None
     ) -> None:
-        name = entry.name
-        if name == INIT_FILE and package is not None:
-            module, is_package = package, True
-        else:
-            stem = name[:-3]
-            module, is_package = (f"{package}.{stem}" if package else stem), False
+        module, is_package = self.packages.in_package(package, frame.path, entry.name)
         real = self._real(frame, entry, is_link)
         self.candidates.append(
             _Candidate(entry.path, real, frame.linked or is_link, module, is_package)

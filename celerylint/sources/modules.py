@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Optional
 
 import msgspec
+
+from celerylint.sources.checkout import runs_from_above
 
 __all__ = [
     "INIT_FILE",
@@ -38,10 +42,36 @@ class SourceFile(msgspec.Struct, frozen=True, gc=False):
 
 
 class PackageNames:
-    """Package names of directories, from `__init__.py` files, memoised."""
+    """Package names of directories, from `__init__.py` files, memoised.
 
-    def __init__(self) -> None:
+    A checkout's top (the project root, or a directory holding `.git`) is a
+    package only when its own files import it as one (`sources.checkout`): else
+    its `__init__.py` is a marker, and code runs with the top on `sys.path`. Such
+    a top is remembered in `checkout_packages` (its path -> its name, when that is
+    an identifier), for the imports that still go through it (`canonical_modules`).
+    `on_read(path)` is told of each file read to decide, before it is read.
+    """
+
+    def __init__(
+        self, root: str | None = None, on_read: Optional[Callable[[str], None]] = None
+    ) -> None:
+        self._root = root
+        self._on_read = on_read
         self._cache: dict[str, str | None] = {}
+        self.checkout_packages: dict[str, str] = {}
+
+    def is_checkout_top(self, directory: str, has_git: bool) -> bool:
+        """Whether `directory`, which holds an `__init__.py`, is a checkout's top that is
+        no package; `has_git`: it holds a `.git` (a directory or a file)."""
+        if directory != self._root and not has_git:
+            return False
+        name = os.path.basename(directory)
+        if not name.isidentifier():
+            return True  # no import can name it
+        if runs_from_above(directory, name, self._on_read):
+            return False
+        self.checkout_packages[directory] = name
+        return True
 
     def of_dir(self, directory: str) -> str | None:
         """Dotted name of `directory` if it is a package, else None."""
@@ -53,7 +83,11 @@ class PackageNames:
                 result = self._cache[here]
                 break
             name = os.path.basename(here)
-            if not name or not os.path.isfile(os.path.join(here, INIT_FILE)):
+            if (
+                not name
+                or not os.path.isfile(os.path.join(here, INIT_FILE))
+                or self.is_checkout_top(here, os.path.exists(os.path.join(here, ".git")))
+            ):
                 self._cache[here] = result = None
                 break
             chain.append(here)
@@ -71,9 +105,16 @@ class PackageNames:
 
     def of_file(self, path: str) -> tuple[str, bool]:
         directory, name = os.path.split(path)
-        package = self.of_dir(directory)
-        if name == INIT_FILE and package is not None:
-            return package, True
+        return self.in_package(self.of_dir(directory), directory, name)
+
+    def in_package(self, package: str | None, directory: str, name: str) -> tuple[str, bool]:
+        """(module, is_package) of the file `name` in `directory`, whose package is
+        `package`. A checkout top's own `__init__.py` is the package of its name."""
+        if name == INIT_FILE:
+            if package is not None:
+                return package, True
+            if directory in self.checkout_packages:
+                return self.checkout_packages[directory], True
         stem = name[:-3] if name.endswith(".py") else os.path.splitext(name)[0]
         return (f"{package}.{stem}" if package else stem), False
 
@@ -95,7 +136,7 @@ SHADOWED = frozenset(
 
 
 def canonical_modules(
-    files: list[SourceFile], root: Path
+    files: list[SourceFile], root: Path, checkout_packages: dict[str, str] | None = None
 ) -> tuple[list[SourceFile], dict[str, str], dict[str, str]]:
     """Unique module keys, aliases and source roots for the discovered files.
 
@@ -104,6 +145,9 @@ def canonical_modules(
     real package (the short name stays available as an alias). Where several
     source roots define the same module name (a monorepo's services, test
     fixtures), each becomes `name@root`, resolved only from its own root.
+    Below a checkout top that holds an `__init__.py` (`checkout_packages`: path ->
+    name), `orders.tasks` is also importable as `shop.orders.tasks`, as it is when
+    the code runs from the directory above (an alias).
     """
     renamed: list[SourceFile] = []
     aliases: dict[str, str] = {}
@@ -123,7 +167,13 @@ def canonical_modules(
                 aliases.setdefault(source.module, dotted)
         else:
             renamed.append(source)
-    return (*_unique_keys(renamed, root), aliases)
+    keyed, roots = _unique_keys(renamed, root)
+    for top, name in (checkout_packages or {}).items():
+        prefix, own_init = top + os.sep, os.path.join(top, INIT_FILE)
+        for source in keyed:
+            if source.path.startswith(prefix) and source.path != own_init:
+                aliases.setdefault(f"{name}.{source.module.partition('@')[0]}", source.module)
+    return keyed, roots, aliases
 
 
 def _unique_keys(files: list[SourceFile], root: Path) -> tuple[list[SourceFile], dict[str, str]]:

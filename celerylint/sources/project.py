@@ -25,7 +25,8 @@ class ProjectSources(msgspec.Struct):
     files: list[SourceFile]
     # Module key -> its source root, relative to the project root.
     roots: dict[str, str]
-    # Short module names that stand for a key (`celery` for `proj.celery`).
+    # Other importable names that stand for a key: `celery` for `proj.celery`, and
+    # `shop.orders` for `orders` in a checkout `shop/` with an `__init__.py`.
     aliases: dict[str, str]
     # Procfiles, compose files, Dockerfiles, scripts: where worker command lines live.
     deployment_files: list[str]
@@ -48,7 +49,9 @@ def gather_sources(paths: Sequence[Path], config: Config, watch: bool = False) -
     # Normalised as discovery names files, or `proj/../proj` would contain nothing.
     scope = [os.path.abspath(p) for p in paths]
     _add_given_files(discovery, scope, config, watch)
-    files, roots, aliases = canonical_modules(discovery.files, config.root)
+    files, roots, aliases = canonical_modules(
+        discovery.files, config.root, discovery.checkout_packages
+    )
     return ProjectSources(
         files=files,
         roots=roots,

@@ -33,6 +33,7 @@ class _Walk(msgspec.Struct, frozen=True, array_like=True):
     errors: list[tuple[str, str]]
     deployment_files: list[str]
     watched: list[Watched]
+    checkout_packages: dict[str, str]
 
 
 _DECODER = msgspec.json.Decoder(_Walk)
@@ -58,6 +59,7 @@ def remembered_walk(config: Config) -> Discovery:
         [(str(path), message) for path, message in discovery.errors],
         discovery.deployment_files,
         watch_known(discovery.watched),
+        discovery.checkout_packages,
     )
     save_record(record_file, msgspec.json.encode(record), "walk-*.json", KEEP, record)
     return discovery
@@ -75,4 +77,5 @@ def _load(record_file: Path, root: Path) -> Optional[Discovery]:
         errors=[(Path(path), message) for path, message in record.errors],
         deployment_files=record.deployment_files,
         watched=known_keys(record.watched),
+        checkout_packages=record.checkout_packages,
     )

@@ -1,0 +1,219 @@
+"""A checkout's top that holds an `__init__.py`: a package only when its files say so.
+
+mitxonline and Mayan EDMS keep an `__init__.py` at the top of the repository and
+run from there (`celery -A main.celery`): their modules are `main.celery` and
+`orders.tasks`, and naming them after the clone's directory made every
+`from main.celery import app` unresolved, every task unseen, and each beat entry
+a false "unregistered task". A project cloned as a package (Celery's guide's
+`proj/`, made a repository as it is) runs from the directory above, and its
+files import it by name or relatively: then it stays a package. Real Celery, run
+each way, registers the names the model gives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from celerylint import api
+from celerylint.config import Config, load_config
+from celerylint.model.project import Project
+from celerylint.sources import walk_memory
+from celerylint.sources.discover import discover
+from celerylint.sources.project import gather_sources
+
+KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
+
+# Run from the checkout's top: `main` and `orders` are top-level packages.
+RUN_FROM_TOP = {
+    "__init__.py": "",
+    "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'main.settings')\n",
+    "main/__init__.py": "",
+    "main/celery.py": (
+        "from celery import Celery\n"
+        "app = Celery('shop', broker='memory://', include=['orders.tasks'])\n"
+        "app.conf.task_time_limit = 60\n"
+        "app.conf.beat_schedule = {\n"
+        "    'ship': {'task': 'orders.tasks.ship', 'schedule': 60.0},\n"
+        "}\n"
+    ),
+    "orders/__init__.py": "",
+    "orders/tasks.py": (
+        "from main.celery import app\n\n\n@app.task(max_retries=None)\ndef ship():\n    pass\n"
+    ),
+}
+
+# Celery's guide's layout, cloned as a package: run from the directory above.
+RUN_FROM_ABOVE = {
+    "__init__.py": "from .celery import app as celery_app\n",
+    "celery.py": (
+        "from celery import Celery\n"
+        "app = Celery('proj', broker='memory://', include=['proj.tasks'])\n"
+        "app.conf.beat_schedule = {\n"
+        "    'add': {'task': 'proj.tasks.add', 'schedule': 60.0},\n"
+        "}\n"
+    ),
+    "tasks.py": "from .celery import app\n\n\n@app.task\ndef add(x, y):\n    return x + y\n",
+}
+
+
+def checkout(base: Path, files: dict[str, str], git: bool = True) -> Path:
+    for name, text in files.items():
+        path = base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    if git:
+        (base / ".git").mkdir()
+    return base
+
+
+def modules(root: Path, top: Path | None = None) -> dict[str, tuple[str, bool]]:
+    """Module name and package flag by path under `top`, walking from `root`."""
+    found = discover([root], Config(root=root, config_file=None)).files
+    base = top or root
+    return {Path(f.path).relative_to(base).as_posix(): (f.module, f.is_package) for f in found}
+
+
+def project(root: Path) -> Project:
+    config = load_config(None, root).with_overrides(root=root)
+    result = api.check([root], config, selected=lambda code: True, use_cache=False)
+    assert result.project is not None
+    return result.project
+
+
+def findings(root: Path) -> list[tuple[str, str]]:
+    config = load_config(None, root).with_overrides(root=root)
+    result = api.check([root], config, selected=lambda code: True, use_cache=False)
+    return [(d.code, Path(d.path).relative_to(root).as_posix()) for d in result.diagnostics]
+
+
+def celery_task_names(run_in: Path, app_module: str) -> set[str]:
+    """The task names real Celery registers for a worker of `app_module` started in
+    `run_in` (which is then `sys.path[0]`, as `celery -A` makes it)."""
+    probe = (
+        "import importlib, json, sys\n"
+        f"app = importlib.import_module({app_module!r}).app\n"
+        "app.loader.import_default_modules()\n"
+        "print(json.dumps(sorted(n for n in app.tasks if not n.startswith('celery.'))))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=run_in,
+        env={**env, "PYTHONPATH": str(run_in)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(proc.stdout))
+
+
+# -- naming ----------------------------------------------------------------------
+
+
+def test_a_top_run_from_is_no_package(tmp_path: Path) -> None:
+    root = checkout(tmp_path / "shop", RUN_FROM_TOP)
+    assert modules(root) == {
+        "__init__.py": ("shop", True),
+        "main/__init__.py": ("main", True),
+        "main/celery.py": ("main.celery", False),
+        "manage.py": ("manage", False),
+        "orders/__init__.py": ("orders", True),
+        "orders/tasks.py": ("orders.tasks", False),
+    }
+
+
+def test_a_top_whose_files_import_it_by_name_is_a_package(tmp_path: Path) -> None:
+    files = {**RUN_FROM_ABOVE, "__init__.py": "", "tasks.py": "from proj.celery import app\n"}
+    root = checkout(tmp_path / "proj", files)
+    assert modules(root)["tasks.py"] == ("proj.tasks", False)
+
+
+def test_a_top_whose_files_import_relatively_is_a_package(tmp_path: Path) -> None:
+    root = checkout(tmp_path / "proj", RUN_FROM_ABOVE)
+    assert modules(root) == {
+        "__init__.py": ("proj", True),
+        "celery.py": ("proj.celery", False),
+        "tasks.py": ("proj.tasks", False),
+    }
+
+
+def test_a_string_naming_a_module_below_the_top_counts(tmp_path: Path) -> None:
+    settings = "ROOT_URLCONF = 'site.urls'\n"
+    root = checkout(tmp_path / "site", {"__init__.py": "", "settings.py": settings})
+    assert modules(root)["settings.py"] == ("site.settings", False)
+
+
+def test_a_top_no_import_can_name_is_no_package(tmp_path: Path) -> None:
+    # `my-shop` is no identifier: a relative import there fails, whatever it says.
+    root = checkout(tmp_path / "my-shop", {**RUN_FROM_ABOVE})
+    assert modules(root)["tasks.py"] == ("tasks", False)
+
+
+def test_a_repository_inside_the_root_is_a_checkout_top_too(tmp_path: Path) -> None:
+    checkout(tmp_path / "services" / "shop", RUN_FROM_TOP)
+    (tmp_path / "services" / "__init__.py").write_text("", encoding="utf-8")
+    got = modules(tmp_path, tmp_path / "services")
+    assert got["shop/orders/tasks.py"] == ("orders.tasks", False)
+    assert got["__init__.py"] == ("services", True)
+
+
+def test_an_ordinary_package_directory_is_unaffected(tmp_path: Path) -> None:
+    # No `.git` and not the root: a package, whatever its files import.
+    checkout(tmp_path / "shop", RUN_FROM_TOP, git=False)
+    assert modules(tmp_path)["shop/orders/tasks.py"] == ("shop.orders.tasks", False)
+
+
+def test_the_decision_holds_only_while_the_tops_files_are_unchanged(tmp_path: Path) -> None:
+    root = checkout(tmp_path / "proj", {**RUN_FROM_ABOVE, "__init__.py": "", "tasks.py": ""})
+    (root / "celery.py").write_text("", encoding="utf-8")
+    config = Config(root=root, config_file=None)
+
+    def named() -> str:
+        by_path = {f.path: f.module for f in gather_sources([root], config, watch=True).files}
+        return by_path[str(root / "tasks.py")]
+
+    assert named() == "tasks"
+    assert walk_memory._load(walk_memory._record_file(config), root) is not None
+    # No directory changed, only a file the decision read: the walk is made again.
+    (root / "tasks.py").write_text("from .celery import app\n", encoding="utf-8")
+    assert named() == "proj.tasks"
+
+
+# -- what the model and real Celery make of it -------------------------------------
+
+
+@pytest.mark.real_celery
+def test_run_from_the_top_tasks_are_seen_under_celerys_names(tmp_path: Path) -> None:
+    root = checkout(tmp_path / "shop", RUN_FROM_TOP)
+    assert celery_task_names(root, "main.celery") == {"orders.tasks.ship"}
+    assert sorted(t.name or "" for t in project(root).tasks) == ["orders.tasks.ship"]
+    # The beat entry names a registered task; the task is seen, so its options are.
+    assert findings(root) == [("CL401", "orders/tasks.py")]
+
+
+@pytest.mark.real_celery
+def test_run_from_above_tasks_keep_the_package_name(tmp_path: Path) -> None:
+    root = checkout(tmp_path / "proj", RUN_FROM_ABOVE)
+    assert celery_task_names(tmp_path, "proj.celery") == {"proj.tasks.add"}
+    assert [t.name for t in project(root).tasks] == ["proj.tasks.add"]
+    assert not [f for f in findings(root) if f[0] == "CL602"]
+
+
+def test_imports_through_the_tops_name_still_resolve(tmp_path: Path) -> None:
+    # Run from the top, yet one module imports through the clone's name: an alias.
+    files = {**RUN_FROM_TOP, "orders/tasks.py": RUN_FROM_TOP["orders/tasks.py"]}
+    files["orders/extra.py"] = (
+        "from shop.main.celery import app\n\n\n@app.task\ndef audit():\n    pass\n"
+    )
+    root = checkout(tmp_path / "shop", files)
+    names = sorted(t.name or "" for t in project(root).tasks)
+    assert names == ["orders.extra.audit", "orders.tasks.ship"]
