@@ -121,6 +121,58 @@ def test_lock_files(tmp_path: Path) -> None:
     assert _floor(tmp_path, {"uv.lock": lock.replace("5.5.2", "5.4.0")}) == (5, 4, 0)
 
 
+UV_LOCK = """\
+version = 1
+requires-python = ">=3.12"
+
+[manifest]
+members = ["shop"]
+
+[[package]]
+name = "celery"
+version = "5.5.2"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "kombu" },
+]
+wheels = [
+    { url = "https://files.example/celery-5.5.2.whl", hash = "sha256:00" },
+]
+
+[package.optional-dependencies]
+redis = [
+    { name = "kombu", extra = ["redis"] },
+]
+
+[[package]]
+name = "celery-types"
+version = "0.1.0"
+
+[[package]]
+name = "django-celery-beat"
+version = "2.8.1"
+dependencies = [
+    { name = "celery" },
+]
+
+[[package]]
+name = "kombu"
+version = "5.4.0"
+
+[[package.wheels]]
+url = "https://files.example/kombu.whl"
+"""
+
+
+def test_a_lock_file_is_read_by_its_celery_tables(tmp_path: Path) -> None:
+    # Only the tables mentioning celery are parsed; the others cannot pin it.
+    upper = UV_LOCK.replace('"celery"\nversion', '"Celery"\nversion')
+    without = UV_LOCK.replace('name = "celery"\nversion = "5.5.2"', 'name = "billiard"')
+    assert _floor(tmp_path / "uv", {"uv.lock": UV_LOCK}) == (5, 5, 2)
+    assert _floor(tmp_path / "upper", {"uv.lock": upper}) == (5, 5, 2)
+    assert _floor(tmp_path / "poetry", {"poetry.lock": without}) is None
+
+
 def test_pipfile_lock(tmp_path: Path) -> None:
     text = '{"default": {"celery": {"version": "==5.5.2"}}, "develop": {}}'
     assert _floor(tmp_path, {"Pipfile.lock": text}) == (5, 5, 2)

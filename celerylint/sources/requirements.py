@@ -65,6 +65,8 @@ def _floors(name: str, text: str) -> Iterator[Optional[Version]]:
             import tomllib
         else:  # pragma: no cover
             import tomli as tomllib
+        if name != "pyproject.toml":
+            text = _celery_packages(text)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
@@ -159,6 +161,19 @@ def _poetry_entry(value: object) -> Iterator[Optional[Version]]:
             yield from _poetry_entry(item)
     else:
         yield None
+
+
+# A lock file's `[[package]]` table headers, each on a line of its own.
+_PACKAGE_HEADER = re.compile(r"^\[\[package\]\][ \t]*$", re.MULTILINE)
+
+
+def _celery_packages(text: str) -> str:
+    """The `[[package]]` tables of a lock file that mention celery (with their sub-tables,
+    up to the next `[[package]]`): what `_lock_packages` reads, as a TOML document of
+    its own. tomllib took 0.1 s for courtlistener's 400 KB uv.lock, on every check."""
+    starts = [match.start() for match in _PACKAGE_HEADER.finditer(text)]
+    tables = (text[start:end] for start, end in zip(starts, [*starts[1:], len(text)], strict=True))
+    return "".join(table for table in tables if _PACKAGE in table.lower())
 
 
 def _lock_packages(data: dict[str, Any]) -> Iterator[Optional[Version]]:
