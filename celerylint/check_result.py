@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from celerylint.diagnostics import Diagnostic
     from celerylint.model.project import Project
     from celerylint.sources.watch import Watched
+    from celerylint.store import FactStore
 
 
 class CheckResult(msgspec.Struct):
@@ -22,6 +23,9 @@ class CheckResult(msgspec.Struct):
     errors: list[str] = msgspec.field(default_factory=list)
     # The model the rules ran on (for `describe`); None when the run was replayed.
     project: Optional[Project] = None
+    # The facts it was built from (None when replayed), for a check of the same files
+    # with other texts (`pipeline.run(previous=...)`).
+    store: Optional[FactStore] = None
     # Every path the result depends on, with its (mtime, size), when the run was
     # recorded or replayed (the CLI records the command's output with them).
     watched: Optional[list[Watched]] = None

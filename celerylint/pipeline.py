@@ -44,13 +44,29 @@ def run(
     overlay: Optional[dict[str, bytes]],
     progress: Optional[Progress],
     stats: Optional[Stats] = None,
+    previous: Optional[FactStore] = None,
+    with_fixes: bool = True,
 ) -> CheckResult:
-    """`stats`: the (mtime, size) of files stat'ed just before (`FactStore`)."""
-    store = load_facts(sources, config, use_cache, overlay, progress, stats=stats)
+    """`stats`: the (mtime, size) of files stat'ed just before (`FactStore`).
+    `previous`: the store of the check before, when no file changed on disk since
+    (the fixer's checks: only its texts in `overlay` changed). Without `with_fixes`
+    the findings carry no fix that needs the layout of calls (the fixer only asks
+    whether its fixes brought new findings)."""
+    store = load_facts(
+        sources,
+        config,
+        use_cache,
+        overlay,
+        progress,
+        previous=previous,
+        disk_unchanged=previous is not None,
+        stats=stats,
+    )
     project = build_project(store, sources, config)
-    result = report(project, store, sources, config, selected)
+    result = report(project, store, sources, config, selected, with_fixes)
     # Saved only now: the model and the rules load skipped modules on demand.
     store.cache.save()
+    result.store = store
     return result
 
 
@@ -60,6 +76,7 @@ def report(
     sources: ProjectSources,
     config: Config,
     selected: Callable[[str], bool],
+    with_fixes: bool = True,
 ) -> CheckResult:
     """The rules' findings under the scope, per-file-ignores and suppressions applied."""
     found = find_problems(project, store, selected)
@@ -68,7 +85,8 @@ def report(
     diagnostics = suppress_file_by_file(
         reported, suppressions_in_scope(store, sources.scope), selected, ignored
     )
-    diagnostics = build_fixes(diagnostics, store)
+    if with_fixes:
+        diagnostics = build_fixes(diagnostics, store)
     return CheckResult(
         diagnostics,
         files_checked=len(store.files),

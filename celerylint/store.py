@@ -234,6 +234,9 @@ def _counted(results: Iterator[Settled], total: int, progress: Optional[Progress
 # An open buffer's extracted facts, kept while its text stays the same:
 # (text, module, is_package) -> facts.
 Buffer = tuple[bytes, str, bool]
+# Texts of one buffer whose facts are kept: the fixer tries subsets of a round's
+# fixes, so a file's text goes back and forth between a few versions.
+BUFFER_VERSIONS = 8
 
 
 class FactStore:
@@ -242,11 +245,12 @@ class FactStore:
     One store serves one check. A long-lived process (the language server)
     passes the previous check's store as `previous`: its cache entries are
     already decoded in memory (a load then only stats files) and its open
-    buffers' facts are reused while their text is the same. With
-    `disk_unchanged` (the caller checked with `changed_on_disk`) the files are
-    not even stat'ed: the previous store's facts of every file not open are
-    taken as they are. `stats`: files the caller stat'ed just before (a run
-    being recorded watches them all): not stat'ed again.
+    buffers' facts are reused while their text is one it had lately. With
+    `disk_unchanged` (the caller checked with `changed_on_disk`, or the fixer,
+    which writes nothing until the end) the files are not even stat'ed: the
+    previous store's facts of every file not open are taken as they are.
+    `stats`: files the caller stat'ed just before (a run being recorded watches
+    them all): not stat'ed again.
     """
 
     def __init__(
@@ -267,11 +271,14 @@ class FactStore:
         key = fingerprint(sorted(config.task_decorators))
         directory = config.effective_cache_dir if use_cache else None
         self.cache: FactsCache
-        self.buffers: dict[str, tuple[Buffer, FileFacts]] = {}
+        # Each open buffer's facts, by its texts (the latest last).
+        self.buffers: dict[str, dict[Buffer, FileFacts]] = {}
         if previous is not None and previous.cache.same_as(directory, key):
             self.cache = previous.cache
             self.buffers = {
-                path: previous.buffers[path] for path in self.overlay if path in previous.buffers
+                path: dict(previous.buffers[path])
+                for path in self.overlay
+                if path in previous.buffers
             }
         else:
             self.cache = FactsCache(directory, key)
@@ -310,8 +317,9 @@ class FactStore:
                 self.facts[path] = self._buffer_facts(path, source)
                 self.relevant.append(path)
                 continue
-            if unchanged is not None and path in unchanged._stats:
-                self._stats[path] = unchanged._stats[path]
+            if unchanged is not None and unchanged.read_from_disk(path):
+                if path in unchanged._stats:
+                    self._stats[path] = unchanged._stats[path]
                 facts = unchanged.facts.get(path)
                 if facts is not None:
                     self.facts[path] = facts
@@ -357,14 +365,32 @@ class FactStore:
                 return True
         return False
 
+    def read_from_disk(self, path: str) -> bool:
+        """Whether this store's facts of `path` come from the file on disk as it was
+        then: stat'ed, or read without a cache (no stats are taken then)."""
+        if self.cache.file is not None:
+            return path in self._stats
+        return path in self.files and path not in self.overlay
+
+    def remember_as_buffer(self, path: str, data: bytes) -> None:
+        """Take this store's facts of `path`, read from disk, as those of a buffer holding
+        `data`, its text on disk: the fixer's next checks overlay that text."""
+        source = self.files.get(path)
+        facts = self.facts.get(path)
+        if source is not None and facts is not None and self.read_from_disk(path):
+            buffer = (data, source.module, source.is_package)
+            self.buffers.setdefault(path, {})[buffer] = facts
+
     def _buffer_facts(self, path: str, source: SourceFile) -> FileFacts:
-        """An open buffer's facts: extracted again only when its text changed."""
+        """An open buffer's facts: extracted again only for a text it has not had lately."""
         buffer = (self.overlay[path], source.module, source.is_package)
-        known = self.buffers.get(path)
-        if known is not None and known[0] == buffer:
-            return known[1]
-        facts = extract_source(buffer[0], buffer[1], buffer[2], self.task_decorators)
-        self.buffers[path] = (buffer, facts)
+        versions = self.buffers.setdefault(path, {})
+        facts = versions.pop(buffer, None)
+        if facts is None:
+            facts = extract_source(buffer[0], buffer[1], buffer[2], self.task_decorators)
+            if len(versions) >= BUFFER_VERSIONS:
+                del versions[next(iter(versions))]
+        versions[buffer] = facts
         return facts
 
     def _settle_all(

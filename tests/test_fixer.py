@@ -11,10 +11,11 @@ import os
 import stat
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from celerylint import fixer
+from celerylint import fixer, pipeline, store
 from celerylint.cli import main
 
 APP = """\
@@ -398,3 +399,75 @@ def test_interrupt_while_saving_the_cache_leaves_no_temp_file(
     with pytest.raises(KeyboardInterrupt):
         store.save()
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == [".gitignore", "CACHEDIR.TAG"]
+
+
+# -- the fixer's checks ------------------------------------------------------------------
+
+PICKLE_APP = """\
+from celery import Celery
+
+app = Celery("proj", broker="redis://localhost:6379/0")
+app.conf.task_serializer = "pickle"
+app.conf.accept_content = ["json", "pickle"]
+app.conf.task_time_limit = 60
+"""
+
+
+def retrying_tasks(count: int) -> str:
+    return "from proj.celery import app\n" + "".join(
+        f"\n\n@app.task(autoretry_for=(OSError,), max_retries=3)\ndef job_{n}():\n    pass\n"
+        for n in range(count)
+    )
+
+
+def test_a_worsening_fix_among_many_is_found_in_few_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Taking pickle out of accept_content while tasks are sent as pickle would refuse
+    # every message (CL102); the 32 retry_backoff fixes of the same round are fine.
+    root = project(tmp_path, {"proj/celery.py": PICKLE_APP, "proj/tasks.py": retrying_tasks(32)})
+    runs: list[bool] = []
+    real_run = pipeline.run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        runs.append(True)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run", counted)
+    fix(root, "CL101", "CL102", "CL402")
+    err = capsys.readouterr().err
+    assert "fix for CL101 at line 5 not applied: it would introduce CL102" in err
+    assert (root / "proj" / "celery.py").read_text(encoding="utf-8") == PICKLE_APP
+    assert (root / "proj" / "tasks.py").read_text(encoding="utf-8").count("retry_backoff") == 32
+    # Trying each of the 33 fixes alone took 33 checks more; halving takes about 12.
+    assert len(runs) <= 16
+
+
+def test_a_fix_run_extracts_each_text_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between the first check and the writing, the files the fixes leave alone are read
+    # once (without a cache too), and each text a fixed file goes through is extracted
+    # once (`--diff` writes nothing, so no check of the written files follows; and the
+    # 7 fixes make fewer texts of a file than the store remembers, BUFFER_VERSIONS).
+    others = {
+        f"proj/module_{n}.py": f"from proj.tasks import job_{n}\n\njob_{n}.delay()\n"
+        for n in range(20)
+    }
+    files = {"proj/celery.py": PICKLE_APP, "proj/tasks.py": retrying_tasks(6), **others}
+    root = project(tmp_path, files)
+    extracted: list[tuple[str, bytes]] = []
+    real_extract = store.extract_source
+
+    def counted(data: bytes, module: str, *args: Any) -> Any:
+        extracted.append((module, data))
+        return real_extract(data, module, *args)
+
+    monkeypatch.setattr(store, "extract_source", counted)
+    argv = ["check", "--no-cache", "--fix", "--unsafe-fixes", "--diff", str(root)]
+    assert main([*argv, "--select", "CL101,CL102,CL402"]) == 1
+    assert "+@app.task(autoretry_for=(OSError,), max_retries=3, retry_backoff=True)" in (
+        capsys.readouterr().out
+    )
+    assert len(extracted) == len(set(extracted))
+    assert sum(module == "proj.module_0" for module, _ in extracted) == 1
