@@ -843,9 +843,36 @@ def test_except_groups_in_a_large_file_take_the_token_fast_path() -> None:
     assert elapsed < 10
 
 
+TYPE_PARAMETER_SOURCES = [
+    "def f[T](x: T) -> T:\n    return x\n",
+    "import functools\n\n@functools.cache\nasync def g[**P, R](f):\n    return f\n",
+    "from celery import shared_task\n\n@shared_task(bind=True)\ndef run[\n    T: (int, str),\n"
+    "    *Ts,\n](self, x: T) -> None:\n    pass\n\nrun.delay(1)\n",
+    "class Box[T: list[int], U](Base[T], metaclass=M):\n    def m[V = int](self): ...\n",
+    "def h[T](x):\n    try:\n        pass\n    except A, B:\n        pass\n",
+    "x = [1]\ndef k[T](y=x[0]):  # [not] a list\n    return {'[': y}\n",
+]
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="this Python reads type parameters")
+@pytest.mark.parametrize("source", TYPE_PARAMETER_SOURCES)
+def test_type_parameters_are_lowered_from_tokens_as_libcst_would(source: str) -> None:
+    """courtlistener's `def time_call[**ParamType, ReturnType]` made a check import
+    libcst for 0.2 s; the token scan now drops the list, exactly as libcst's rewrite."""
+    from celerylint.facts import lowering_finder, lowering_results, syntax
+
+    lowering = lower(source)
+    assert lowering.tree is not None  # parsed on the token path
+    module, positions = lowering_finder.parse_cst(source)
+    assert module is not None and positions is not None
+    finder = lowering_finder.Finder(source, module, positions, lowering_results.RUNNING)
+    module.visit(finder)
+    assert lowering.source == syntax._apply(source, syntax._settle(finder.edits))
+
+
 def test_libcst_is_imported_only_for_files_the_token_scan_cannot_lower() -> None:
-    """Not for `except A, B:` either: kitsune and readthedocs use it, and each worker
-    process paid 0.13 s for libcst's import."""
+    """Not for `except A, B:` nor type parameter lists either: kitsune and readthedocs
+    use the first, courtlistener the second, and each check paid 0.13 s for libcst."""
     code = textwrap.dedent(
         """\
         import sys
@@ -853,6 +880,8 @@ def test_libcst_is_imported_only_for_files_the_token_scan_cannot_lower() -> None
         extract_source(b"from celery import shared_task\\nx = 1\\n", "m", False)
         old = b"try:\\n    pass\\nexcept ValueError, TypeError:\\n    pass\\n"
         assert extract_source(old, "m", False).error is None
+        typed = b"def timed[**P, R](f):\\n    return f\\n\\nclass Box[T = int]:\\n    pass\\n"
+        assert extract_source(typed, "m", False).error is None
         assert "libcst" not in sys.modules, "libcst imported on the fast path"
         extract_source(b"def broken(:\\n", "m", False)
         assert "libcst" in sys.modules

@@ -25,7 +25,7 @@ from typing import Any, Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from celerylint.facts.lowering_positions import NEWLINE, line_starts
+from celerylint.facts.lowering_positions import NEWLINE, keep_lines, line_starts
 from celerylint.facts.lowering_results import RUNNING, Feature, Version
 
 # Grammar versions to ask libcst for, newest first; the first it accepts wins.
@@ -63,12 +63,6 @@ def parse_cst(source: str) -> tuple[Optional[cst.Module], Optional[Any]]:
     except RecursionError:
         return None, None
     return wrapper.module, positions
-
-
-def _keep_lines(removed: str, text: str = "") -> str:
-    """`text` standing in for `removed`, followed by one backslash
-    continuation per line break of `removed`, so later lines keep their numbers."""
-    return text + "".join("\\" + newline for newline in NEWLINE.findall(removed))
 
 
 def _expression_parses(code: str) -> bool:
@@ -176,7 +170,7 @@ class Finder(cst.CSTVisitor):
         self.features.append(Feature(version, description, self.line(node)))
 
     def remove(self, start: int, end: int, text: str = "") -> None:
-        self.edits.append((start, end, _keep_lines(self.source[start:end], text)))
+        self.edits.append((start, end, keep_lines(self.source[start:end], text)))
 
     # -- except groups: PEP 758 (3.14), except* (3.11) --------------------------
 

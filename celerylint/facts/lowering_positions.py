@@ -21,6 +21,12 @@ from celerylint.facts.walk import walk_all
 NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
+def keep_lines(removed: str, text: str = "") -> str:
+    """`text` standing in for `removed`, followed by one backslash
+    continuation per line break of `removed`, so later lines keep their numbers."""
+    return text + "".join("\\" + newline for newline in NEWLINE.findall(removed))
+
+
 def restore_positions(tree: ast.AST, original: str, lowering: Lowering) -> None:
     """Move the positions in `tree`, parsed from `lowering.source`, onto `original`.
 

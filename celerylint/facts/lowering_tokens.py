@@ -5,9 +5,11 @@ chains (it segfaults on 100k chained `not`, and takes minutes on `a+a+...`
 10k long), so a file is handed to it only after this scan bounds its size,
 bracket depth and chain length (`TokenScan.reason`).
 
-The same pass rewrites the construct likeliest in a task module, Python
-3.14's unparenthesized `except A, B:` (PEP 758), from tokens alone: when that
-makes the file parse, libcst (about ten times costlier) is not needed at all.
+The same pass rewrites the constructs likeliest in a task module from tokens
+alone: Python 3.14's unparenthesized `except A, B:` (PEP 758), and the type
+parameter lists of 3.12 and 3.13 (`def retry[**P, R](...)`, PEP 695/696),
+which it drops as libcst's rewrite does. When that makes the file parse,
+libcst (about ten times costlier, 0.13 s to import) is not needed at all.
 This module does not import libcst.
 """
 
@@ -18,6 +20,7 @@ import re
 import tokenize
 from typing import Optional
 
+from celerylint.facts.lowering_positions import keep_lines
 from celerylint.facts.lowering_results import RUNNING, Feature, Version
 
 # Bounds on what is handed to libcst (see the module docstring). Measured with
@@ -58,9 +61,10 @@ class TokenScan:
         # The fast path is checked with the running parser, so it serves the
         # running version only. Token rows count "\n" only; a lone "\r"
         # (which `ast` counts) would misplace its edits.
-        self.find_excepts = (
-            target == RUNNING and target < (3, 14) and source.count("\r") == source.count("\r\n")
-        )
+        same_rows = source.count("\r") == source.count("\r\n")
+        self.find_excepts = target == RUNNING and target < (3, 14) and same_rows
+        self.find_type_parameters = target == RUNNING and target < (3, 13) and same_rows
+        self.source = source
         self.starts = [0] + [match.end() for match in re.finditer("\n", source)]
         try:
             self._scan(source)
@@ -80,12 +84,16 @@ class TokenScan:
         chains = [0]
         line_start = True
         clause: Optional[_Clause] = None
+        # `def name[` / `class name[`: how much of it has been read (0: none of it).
+        definition = 0
+        parameters: Optional[_TypeParameters] = None
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             kind, text = token.type, token.string
             if kind in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
                 chains = [0]
                 line_start = True
                 clause = None
+                definition, parameters = 0, None
                 continue
             if kind in (tokenize.NL, tokenize.COMMENT, tokenize.ENCODING):
                 continue
@@ -93,6 +101,19 @@ class TokenScan:
                 self._except_token(clause, token, len(chains))
             elif line_start and kind == tokenize.NAME and text == "except" and self.find_excepts:
                 clause = _Clause(len(chains))
+            if parameters is not None:
+                if self._type_parameter_token(parameters, token, len(chains)):
+                    parameters = None
+            elif self.find_type_parameters:
+                if kind == tokenize.NAME and text in ("def", "class"):
+                    definition = 1
+                elif definition == 1 and kind == tokenize.NAME:
+                    definition = 2
+                elif definition == 2 and kind == tokenize.OP and text == "[":
+                    parameters = _TypeParameters(self._offset(token.start), len(chains) + 1)
+                    definition = 0
+                else:
+                    definition = 0
             line_start = False
             if kind == tokenize.OP:
                 if text in ("(", "[", "{"):
@@ -112,6 +133,31 @@ class TokenScan:
             if chains[-1] > MAX_CHAIN:
                 self.reason = self.reason or f"an expression chains more than {MAX_CHAIN} operators"
                 chains[-1] = 0
+
+    def _type_parameter_token(
+        self, parameters: _TypeParameters, token: tokenize.TokenInfo, depth: int
+    ) -> bool:
+        """Follow a type parameter list to its `]` (the token closing it comes with the
+        depth of the list still counted); there, record its removal. Whether it ended."""
+        if depth != parameters.depth or token.type != tokenize.OP:
+            return False
+        if token.string == "=":
+            parameters.defaults = True  # PEP 696 (3.13)
+            return False
+        if token.string != "]":
+            return False
+        line = token.start[0]
+        if RUNNING < (3, 12):
+            self.features.append(Feature((3, 12), "type parameter lists", line))
+        elif not parameters.defaults:
+            return True  # this Python reads the list: something else is newer
+        if parameters.defaults:
+            self.features.append(Feature((3, 13), "type parameter defaults", line))
+        end = self._offset(token.end)
+        removed = self.source[parameters.start : end]
+        # Type parameters bind nothing the extractor reads (as in `lowering_finder`).
+        self.edits.append((parameters.start, end, keep_lines(removed)))
+        return True
 
     def _except_token(self, clause: _Clause, token: tokenize.TokenInfo, depth: int) -> None:
         """Follow `except [*] A, B:` up to its colon; record the parentheses it needs."""
@@ -150,3 +196,15 @@ class _Clause:
         self.comma = False  # a top-level comma: an unparenthesized group
         self.bound = False  # `as name`: Python 3.14 wants the parentheses then
         self.done = False
+
+
+class _TypeParameters:
+    """A type parameter list the token scan is reading: where its `[` is, the bracket
+    depth inside it, and whether a parameter has a default."""
+
+    __slots__ = ("defaults", "depth", "start")
+
+    def __init__(self, start: int, depth: int) -> None:
+        self.start = start
+        self.depth = depth
+        self.defaults = False

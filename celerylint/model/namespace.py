@@ -24,6 +24,7 @@ from celerylint.facts.schema import (
     Node,
     Ref,
     Span,
+    StarImport,
     Unknown,
 )
 from celerylint.sources.modules import INIT_FILE, SHADOWED
@@ -388,6 +389,11 @@ class Modules:
             return Namespace({}, True)
         bindings: dict[str, Binding] = {}
         open_ended = facts.dynamic
+        # The modules star-imported here, asked for together: a split settings package
+        # (`from .project.email import *`, ... 24 of them in courtlistener) was parsed
+        # one module at a time, each when its turn came.
+        stars = (self.find(e.module, module) for e in facts.events if type(e) is StarImport)
+        self.prefetch([target for target in stars if target is not None])
         for event in facts.events:
             if isinstance(event, Assign):
                 bindings[event.name] = Binding(
