@@ -43,6 +43,17 @@ _DYNAMIC_IMPORTS = frozenset(
     }
 )
 _FUNCTION_REFS = (ast.Name, ast.Attribute)
+# Signals a worker sends as it starts, in its main process, before it consumes: what
+# their handlers import registers tasks (`import_modules` is sent by the loader's
+# `import_default_modules`, the others around it). Not `worker_process_init`: it runs
+# in the pool's children, and the parent, which receives messages, never sees it.
+_WORKER_START_SIGNALS = frozenset(
+    f"celery.signals.{name}"
+    for name in ("import_modules", "celeryd_init", "worker_init", "celeryd_after_setup")
+)
+# An app's own signals (`@app.on_after_finalize.connect`): the worker configures and
+# finalizes its app as it starts.
+_APP_SIGNALS = frozenset({"on_configure", "on_after_configure", "on_after_finalize"})
 # Methods that name a task by their first argument (or `name=`).
 _NAMING_METHODS = frozenset({"send_task", "signature", "Signature", "subtask"})
 # What a call inside a function is called by, when it is one `_d_call` may record.
@@ -70,6 +81,7 @@ class DiscoveryFacts:
         self._dynamic: list[DynamicImport] = []
         self._autodiscovers: list[AutodiscoverCall] = []
         self._called: set[str] = set()
+        self._at_worker_start: set[str] = set()
         self._names: list[TaskNameUse] = []
         self._functional: list[FunctionalTask] = []
         self._d_recording = self._d_functions_recording()
@@ -84,6 +96,7 @@ class DiscoveryFacts:
             tuple(sorted(self._called)),
             tuple(self._names),
             tuple(self._functional),
+            tuple(sorted(self._at_worker_start)),
         )
 
     def _d_functions_recording(self) -> set[int]:
@@ -125,6 +138,12 @@ class DiscoveryFacts:
                 continue
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._d_nodes(stmt.decorator_list, function, scope)
+                if (
+                    function is None
+                    and scope is not None
+                    and any(_connects_worker_start(d, scope) for d in stmt.decorator_list)
+                ):
+                    self._at_worker_start.add(stmt.name)
                 inner = function or stmt.name
                 self._d_scope(stmt, inner, scope)
                 continue
@@ -196,6 +215,13 @@ class DiscoveryFacts:
         first = call.args[0] if call.args else None
         if function is None and isinstance(func, ast.Name) and func.id in scope.module_names:
             self._called.add(func.id)
+        if (
+            function is None
+            and isinstance(first, ast.Name)
+            and first.id in scope.module_names
+            and _connects_worker_start(func, scope)
+        ):
+            self._at_worker_start.add(first.id)  # `import_modules.connect(handler)`
         if callee in _DYNAMIC_IMPORTS:
             self._dynamic.append(DynamicImport(const_str(first), function, self.span(call)))
             return
@@ -282,3 +308,15 @@ def _is_type_checking(test: ast.expr) -> bool:
     if isinstance(test, ast.Name):
         return test.id == "TYPE_CHECKING"
     return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def _connects_worker_start(expr: ast.expr, scope: Scope) -> bool:
+    """`signal.connect` or `signal.connect(...)` (a decorator, or the callee of a call)
+    for a signal the worker sends as it starts."""
+    target = expr.func if isinstance(expr, ast.Call) else expr
+    if not isinstance(target, ast.Attribute) or target.attr != "connect":
+        return False
+    signal = target.value
+    if isinstance(signal, ast.Attribute) and signal.attr in _APP_SIGNALS:
+        return True
+    return scope.qualify(signal) in _WORKER_START_SIGNALS

@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 32
+FACTS_VERSION = 33
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -638,6 +638,11 @@ class Discovery(msgspec.Struct, frozen=True, gc=False, array_like=True):
     called_at_import: tuple[str, ...] = ()  # module functions called at import time
     task_names: tuple[TaskNameUse, ...] = ()
     functional_tasks: tuple[FunctionalTask, ...] = ()
+    # Module functions a worker runs as it starts, before it consumes: handlers of
+    # `import_modules` (sent as it imports its modules), `celeryd_init`, `worker_init`,
+    # `celeryd_after_setup`, and of an app's `on_configure`/`on_after_configure`/
+    # `on_after_finalize`.
+    run_at_worker_start: tuple[str, ...] = ()
 
 
 # -- the file --------------------------------------------------------------------

@@ -20,7 +20,11 @@ CELERY_FACTS.md). It imports (Celery 5.7):
   autodiscovery), the `templatetags` libraries and the URLconf (URL checks),
   and what AppConfig `ready()` methods import;
 - and whatever those import when they are imported: module-level imports,
-  also inside `if`/`try`, and imports in module functions called at import.
+  also inside `if`/`try`, and imports in module functions called at import
+  or run as the worker starts (handlers of `import_modules`, `worker_init`,
+  `celeryd_init`, `celeryd_after_setup`, and of an app's `on_after_configure`
+  and `on_after_finalize`; not `worker_process_init`, which only the pool's
+  children run).
 
 Everything here only ever widens what is reachable; anything that cannot be
 followed (a computed `include`, a dynamic import, INSTALLED_APPS built at
@@ -379,7 +383,11 @@ class WorkerImportsBuilder:
             result.open_reason = f"`{self.modules.display(module)}` cannot be parsed"
             return False
         discovery = facts.discovery
-        runs: set[Optional[str]] = {None, *discovery.called_at_import}
+        runs: set[Optional[str]] = {
+            None,
+            *discovery.called_at_import,
+            *discovery.run_at_worker_start,
+        }
         if self.modules.display(module).rsplit(".", 1)[-1] == "apps":
             # An AppConfig's ready() runs at django.setup(): all its imports count.
             runs.update(i.function for i in discovery.imports)
