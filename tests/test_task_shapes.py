@@ -321,3 +321,35 @@ def test_a_shared_task_runs_in_the_apps_of_its_nearest_package(tmp_path: Path) -
         "svc.common": None,
         "svc.c.tasks": ["svc.c.celery:app", "svc.c.celery:other"],
     }
+
+
+def test_a_shared_task_does_not_run_in_an_app_of_the_test_suite(tmp_path: Path) -> None:
+    # A reusable Django app (openwisp): its tasks run in the app of the project that
+    # installs it. The app of its test project is no evidence of that app's settings,
+    # so no finding rests on them; the test suite's own tasks do run in it.
+    app = "from celery import Celery\napp = Celery('testproj')\n"
+    task = "from celery import shared_task\n\n\n@shared_task\ndef job():\n    pass\n"
+    write(
+        tmp_path,
+        {
+            "reusable/__init__.py": "",
+            "reusable/tasks.py": task,
+            "tests/testproj/__init__.py": "",
+            "tests/testproj/celery.py": app,
+            "tests/testproj/tasks.py": task,
+        },
+    )
+    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
+    result = api.check([tmp_path], config, selected=lambda c: c == "CL201", use_cache=False)
+    assert result.project is not None
+    apps = {
+        task.module: None if task.apps is None else [app.id for app in task.apps]
+        for task in result.project.tasks
+    }
+    assert apps == {
+        "reusable.tasks": None,
+        "testproj.tasks": ["testproj.celery:app"],
+    }
+    assert [Path(d.path).relative_to(tmp_path).as_posix() for d in result.diagnostics] == [
+        "tests/testproj/tasks.py"
+    ]

@@ -614,28 +614,34 @@ class Project:
         A Django project's tasks live beside the app's package (`orders.tasks`
         and `proj.celery`); a monorepo's services each have their own app in
         their own package. When the nearest apps sit in different modules the
-        task's app cannot be told statically: None (unknown).
+        task's app cannot be told statically: None (unknown). An app the test
+        suite defines runs no task written outside it: a reusable Django app's
+        tasks (openwisp) run in the app of the project that installs it, not in
+        the one of `tests/` (then None too, if that is the only app).
         """
-        if not self.apps:
+        path = self.modules.paths.get(module)
+        apps_under = self._apps_under[path is not None and path in self.test_paths]
+        if not apps_under:
             return None
         parts = tuple(module.split("."))
         near: list[App] = []
         for depth in range(len(parts), -1, -1):  # the longest leading parts an app shares
-            near = self._apps_under.get(parts[:depth], [])
+            near = apps_under.get(parts[:depth], [])
             if near:
                 break
         return near if len({app.module for app in near}) == 1 else None
 
     @functools.cached_property
-    def _apps_under(self) -> dict[tuple[str, ...], list[App]]:
-        """Each leading part of the apps' modules (`()`, `("proj",)`, ...) -> the apps
-        whose module starts with them: a task's nearest apps without comparing it with
-        every app."""
-        found: dict[tuple[str, ...], list[App]] = {}
+    def _apps_under(self) -> dict[bool, dict[tuple[str, ...], list[App]]]:
+        """For a task in the test suite (True) or not, each leading part of the apps'
+        modules (`()`, `("proj",)`, ...) -> the apps whose module starts with them: a
+        task's nearest apps without comparing it with every app."""
+        found: dict[bool, dict[tuple[str, ...], list[App]]] = {True: {}, False: {}}
         for app in self.apps:
             parts = tuple(app.module.split("."))
-            for depth in range(len(parts) + 1):
-                found.setdefault(parts[:depth], []).append(app)
+            for in_tests in (True, False) if app.path not in self.test_paths else (True,):
+                for depth in range(len(parts) + 1):
+                    found[in_tests].setdefault(parts[:depth], []).append(app)
         return found
 
     def task_for(self, target: Optional[str], near: str) -> Optional[Task]:
