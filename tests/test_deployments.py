@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from celerylint.cli import main
+from celerylint.facts import deploy
 from celerylint.facts.deploy import read_deployments
 from celerylint.facts.values import converted
 from celerylint.model.services import deployed_services
@@ -186,6 +187,35 @@ def test_big_non_manifest_yaml_is_skipped_quietly(
     )
     _, err = run(tmp_path, capsys)
     assert "deployment file not read" not in err
+
+
+def test_yaml_without_a_workload_configmap_or_secret_is_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kpi's 800 kB OpenAPI schema has `kind:` properties, not at a line's start as a
+    # manifest's key: reading it as a manifest took 0.4 s of every cold check. Even
+    # broken, it is not read (no warning); a manifest next to it still is.
+    schema = "openapi: 3.0.3\npaths:\n  /a:\n    kind: Deployment\n  - [broken\n"
+    manifest = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: worker\n"
+        "          command: [celery, -A, proj, worker]\n"
+    )
+    write(tmp_path, {"static/schema.yaml": schema, "k8s/worker.yaml": manifest})
+    parsed: list[str] = []
+    real = deploy.load_yaml
+
+    def counted(text: str, partial: bool = False) -> list[object]:
+        parsed.append(text)
+        return real(text, partial)
+
+    monkeypatch.setattr(deploy, "load_yaml", counted)
+    facts = read_deployments(
+        [str(tmp_path / "static/schema.yaml"), str(tmp_path / "k8s/worker.yaml")], tmp_path
+    )
+    assert parsed == [manifest]
+    assert facts.problems == ()
+    assert [p.name for p in facts.processes] == ["worker/worker"]
 
 
 # -- pre-commit ----------------------------------------------------------------------
