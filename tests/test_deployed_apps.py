@@ -62,3 +62,58 @@ def test_each_service_resolves_its_own_app_in_its_environment(tmp_path: Path) ->
     layers = [app.source.layers[0] for app in apps]
     assert len({id(layer.entries) for layer in layers}) == len(layers)
     assert all(layer.entries == layers[0].entries for layer in layers)
+
+
+def _services_and_apps(root: Path) -> dict[str, tuple[str, str, str | None]]:
+    """Each deployed service's role, the app it runs (its id, or "") and its pool."""
+    config = Config(root=root, config_file=None)
+    sources = gather_sources([root], config)
+    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
+    project = pipeline.build_project(store, sources, config)
+    found = {}
+    for service in project.services:
+        app = project.service_app(service)
+        pool = project.service_pool(service, app) if app is not None else None
+        found[service.name] = (service.role, app.id if app is not None else "", pool)
+    return found
+
+
+def test_an_app_named_where_it_is_imported_is_the_app(tmp_path: Path) -> None:
+    # security_monkey: `-A proj.tasks.CELERY`, where proj.tasks imports the app made in
+    # proj.util; Celery takes the attribute of the module it imports.
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "util.py").write_text(
+        'from celery import Celery\n\nCELERY = Celery("proj", broker="redis://r:6379/0")\n'
+    )
+    (tmp_path / "proj" / "tasks.py").write_text("from proj.util import CELERY\n")
+    (tmp_path / "Procfile").write_text(
+        "worker: celery -A proj.tasks.CELERY worker -P threads\n"
+        "beat: celery -A proj.tasks:CELERY beat\n"
+        "other: celery -A proj.tasks:MISSING worker\n"
+    )
+    assert _services_and_apps(tmp_path) == {
+        "worker": ("worker", "proj.util:CELERY", "threads"),
+        "beat": ("beat", "proj.util:CELERY", "prefork"),
+        "other": ("worker", "", None),
+    }
+
+
+def test_worker_commands_behind_setuser_and_quoted_are_read(tmp_path: Path) -> None:
+    # onadata's `exec /sbin/setuser "${UWSGI_USER}" celery worker ...` (phusion's base
+    # image) and doccano's `exec "celery" --app=config worker --pool=solo`.
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "celery.py").write_text(
+        'from celery import Celery\n\napp = Celery("proj", broker="redis://r:6379/0")\n'
+    )
+    (tmp_path / "run_celery.sh").write_text(
+        '#!/bin/bash\nexec /sbin/setuser "${UWSGI_USER}" celery worker -A proj -P gevent\n'
+    )
+    (tmp_path / "prod-celery.sh").write_text(
+        '#!/bin/bash\ncd /app\nexec "celery" --app=proj worker --pool=solo\n'
+    )
+    assert _services_and_apps(tmp_path) == {
+        "run_celery.sh:2": ("worker", "proj.celery:app", "gevent"),
+        "prod-celery.sh:3": ("worker", "proj.celery:app", "solo"),
+    }

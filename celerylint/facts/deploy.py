@@ -773,8 +773,11 @@ def shell_words(command: str) -> tuple[Optional[str], ...]:
         return (None,)
 
 
+# A line that starts a process: the program's name as a word, maybe quoted or with its
+# directory (`exec "celery" --app=config worker`, doccano's prod-celery.sh).
 _STARTERS = re.compile(
-    r"(^|[\s/])(celery|gunicorn|uwsgi|daphne|uvicorn|hypercorn|flower)(\s|$)|manage\.py\s+runserver"
+    r"(^|[\s/\"'])(celery|gunicorn|uwsgi|daphne|uvicorn|hypercorn|flower)[\"']?(\s|$)"
+    r"|manage\.py\s+runserver"
 )
 
 

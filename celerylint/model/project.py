@@ -281,8 +281,21 @@ class Project:
         """The app `-A written` loads, if one app fits."""
         found = [app for app in self.apps if matches_app(written, app.module, app.var)]
         if not found:
+            found = self._app_imported_as(written)
+        if not found:
             found = [app for app in self.apps if app.module.startswith(f"{written}.")]
         return found[0] if len(found) == 1 else None
+
+    def _app_imported_as(self, written: str) -> list[App]:
+        """The app `-A proj.tasks:CELERY` (or `proj.tasks.CELERY`) names where `proj.tasks`
+        imports it from the module that makes it (security_monkey): Celery takes the
+        attribute of the imported module, whatever module bound it first."""
+        target, colon, attribute = written.partition(":")
+        symbol = self.modules.resolve(f"{target}.{attribute}" if colon else written)
+        if symbol.kind != "binding" or symbol.rest or not symbol.module:
+            return []
+        key = f"{symbol.module}:{symbol.name}"
+        return [app for app in self.apps if app.key == key]
 
     def as_deployed(self, app: App, service: Service) -> App:
         """`app` with its settings resolved in `service`'s environment (and settings module)."""

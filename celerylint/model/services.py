@@ -289,8 +289,8 @@ def _celery_command(
         if word is None:
             return "unknown", []
         base = os.path.basename(word)
-        if base in ("gosu", "su-exec", "chpst", "setuidgid"):
-            i += 2  # `gosu user command...`
+        if base in ("gosu", "su-exec", "chpst", "setuidgid", "setuser"):
+            i += 2  # `gosu user command...` (`setuser`: phusion's base image, onadata)
             continue
         assignment = re.fullmatch(r"([A-Za-z_]\w*)=(.*)", word, re.DOTALL)
         if assignment is not None:

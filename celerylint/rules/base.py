@@ -35,12 +35,38 @@ def task_apps(task: Task) -> list[Optional[App]]:
     return list(task.apps) if task.apps else [None]
 
 
+def settings_anchor(app: App) -> Optional[tuple[str, int, bool]]:
+    """(file, last line, uses old names) of the app's module-level Celery settings: the
+    file holding most of them, where a global setting is best added."""
+    from celerylint import catalog
+
+    best: dict[str, list[int]] = {}
+    old = new = 0
+    for layer in app.source.layers:
+        for key, entry in layer.entries.items():
+            kind, setting = catalog.classify_source_key(key, app.namespace)
+            span = entry.node.span
+            if setting is None or entry.conditional or span is None:
+                continue
+            old += kind == "old"
+            new += kind in ("new", "namespaced")
+            best.setdefault(entry.path, []).append(span.end_line)
+    if not best:
+        return None
+    path = max(best, key=lambda p: (len(best[p]), p))
+    return path, max(best[path]), bool(old > new and not app.namespace)
+
+
 def setting_home(app: App) -> str:
-    """Where a user would add a global setting for this app, for messages."""
+    """Where a user would add a global setting for this app, for messages: where its
+    Celery settings are written (where a fix adds one), else its settings module."""
     import os
 
     layers = app.source.layers
-    path = layers[0].path if layers and app.source.kind in ("module", "django") else None
+    path = None
+    if layers and app.source.kind in ("module", "django"):
+        anchor = settings_anchor(app)
+        path = anchor[0] if anchor is not None else layers[0].path
     if path is None:
         return f"app.conf of `{app.id}`"
     try:

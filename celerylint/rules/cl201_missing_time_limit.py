@@ -14,7 +14,7 @@ from celerylint.model.tasks import Option, Task
 from celerylint.rules._deciding_line import by_deciding_line
 from celerylint.rules._fleet import ENFORCES_HARD, consumer_pools, worker_sets_time_limit
 from celerylint.rules._time_limits import limit_seconds
-from celerylint.rules.base import diagnostic, setting_home
+from celerylint.rules.base import diagnostic, setting_home, settings_anchor
 from celerylint.rules.registry import rule
 
 
@@ -145,7 +145,7 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
         names.append("task_soft_time_limit")
     values = {"task_time_limit": hard, "task_soft_time_limit": soft}
     if app.source.kind in ("module", "django"):
-        anchor = _last_setting(app)
+        anchor = settings_anchor(app)
         if anchor is None:
             return None
         path, end_line, old_style = anchor
@@ -202,22 +202,3 @@ def _task_hard_limits(project: Project, app: App) -> list[float]:
             if limit is not None:
                 limits.append(limit)
     return limits
-
-
-def _last_setting(app: App) -> Optional[tuple[str, int, bool]]:
-    """(file, last line, uses old names) of the module-level Celery settings to add after."""
-    best: dict[str, list[int]] = {}
-    old = new = 0
-    for layer in app.source.layers:
-        for key, entry in layer.entries.items():
-            kind, setting = catalog.classify_source_key(key, app.namespace)
-            span = entry.node.span
-            if setting is None or entry.conditional or span is None:
-                continue
-            old += kind == "old"
-            new += kind in ("new", "namespaced")
-            best.setdefault(entry.path, []).append(span.end_line)
-    if not best:
-        return None
-    path = max(best, key=lambda p: (len(best[p]), p))
-    return path, max(best[path]), bool(old > new and not app.namespace)
