@@ -42,7 +42,18 @@ def render_tree(view: dict[str, Any], project: Project) -> str:
         namespace = f", namespace {app['namespace']}" if app["namespace"] else ""
         lines.append(f"  {app_id}  (config: {app['source']}{namespace})")
         changed = {k: v for k, v in app["settings"].items() if v["layer"] != "default"}
-        if not changed:
+        # Settings the app's configuration may change but that cannot be read (a config
+        # module outside the project): not at their defaults, as far as anyone can tell.
+        defaults = [v for v in app["settings"].values() if v["layer"] == "default"]
+        unread = [v for v in defaults if not v["known"]]
+        if unread:
+            reasons = {_shown(v) for v in unread}
+            why = reasons.pop() if len(reasons) == 1 else "unknown"
+            if len(unread) < len(defaults):
+                lines.append(f"    {len(unread)} other settings {why}")
+            else:
+                lines.append(f"    every {'other ' if changed else ''}setting {why}")
+        elif not changed:
             lines.append("    every setting at its default")
         for name, setting in sorted(changed.items()):
             origin = f"  {setting['origin']}" if setting["origin"] else ""

@@ -77,6 +77,40 @@ def test_tree_shows_settings_with_origins_tasks_and_services(
     ]
 
 
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("", "    every setting at its default"),
+        (
+            'app.config_from_object("celeryconfig_elsewhere")\n',
+            "    every setting unknown (configuration module 'celeryconfig_elsewhere' is not "
+            "in the project)",
+        ),
+        (
+            "app.conf.task_acks_late = True\napp.conf.update(load())\n",
+            "    every other setting unknown (app.conf is changed dynamically)",
+        ),
+    ],
+    ids=["defaults", "config-outside", "dynamic"],
+)
+def test_tree_says_settings_are_unknown_when_the_configuration_cannot_be_read(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    config: str,
+    expected: str,
+) -> None:
+    # Not "every setting at its default" (flaskbb, arches): nobody can tell.
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    app = 'from celery import Celery\n\napp = Celery("proj")\n' + config
+    (tmp_path / "proj" / "celery.py").write_text(app)
+    monkeypatch.chdir(tmp_path)
+    tree = inspect(capsys, str(tmp_path)).splitlines()
+    assert tree[1] == "  proj.celery:app  (config: " + tree[1].split("(config: ")[1]
+    assert expected in tree, tree[:6]
+
+
 def test_tree_compares_settings_between_services_of_one_app_in_one_deployment(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
