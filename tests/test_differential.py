@@ -102,6 +102,7 @@ FFC = "fac.class_worker:celery"
 FFG = "fac.guide:celery_app"
 SCB = "svc_b.tasks:app"
 RPK = "main.celery:app"
+BRA = "proj.celery:app"
 
 CASES = [
     Case(
@@ -666,6 +667,21 @@ CASES.append(
         tasks={RPK: frozenset({"orders.tasks.ship"})},
         settings={(RPK, "task_time_limit"): 120},
         options={(RPK, "orders.tasks.ship", "time_limit"): 30},
+    )
+)
+# An app made in either branch of an `if` (papermerge): one app; the broker, given in
+# one branch only, is unknown, the rest is known.
+CASES.append(
+    Case(
+        name="branch_app",
+        tasks={BRA: frozenset({"proj.tasks.resize"})},
+        settings={
+            (BRA, "task_time_limit"): 90,
+            (BRA, "result_expires"): 600,
+            (BRA, "task_acks_late"): True,
+        },
+        options={(BRA, "proj.tasks.resize", "max_retries"): 4},
+        unknown_settings=frozenset({(BRA, "broker_url")}),
     )
 )
 CASE_IDS = [case.name for case in CASES]

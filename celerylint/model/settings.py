@@ -15,6 +15,8 @@ namespaced key, the new name and the old name (`catalog.lookup_keys`).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Optional
 
 import msgspec
@@ -281,9 +283,12 @@ class AppBuilder:
             facts = self.modules.facts(module)
             if not facts:
                 continue
-            for record in facts.apps:
-                if record.conditional:
-                    continue
+            made = [r for r in facts.apps if not r.conditional]
+            path = self.modules.paths[module]
+            made += _made_in_every_branch(
+                facts.apps, {r.var for r in made}, functools.partial(self._literal, path=path)
+            )
+            for record in made:
                 if not self._is_celery_class(record.callee, module):
                     continue
                 app = App(module, self.modules.paths[module], record)
@@ -407,6 +412,12 @@ class AppBuilder:
             changes.unknown_keys.add(op.key)
         elif op.key not in changes.entries:
             changes.entries[op.key] = Entry(op.key, op.node, path, op.key_span)
+
+    def _literal(self, node: Node, path: str) -> Optional[tuple[str, str]]:
+        """A node's known value as (type, repr): two nodes alike give the same; None if
+        unknown."""
+        value = self.evaluator.evaluate(node, path)
+        return (type(value.value).__name__, repr(value.value)) if value.known else None
 
     def _string(self, node: Node, path: str) -> Optional[str]:
         value = self.evaluator.evaluate(node, path)
@@ -783,3 +794,55 @@ class AppBuilder:
         if root is None or all(module is None for _, module in mine):
             return [(dotted, module) for dotted, _near, module in found]
         return mine
+
+
+# Why a keyword of an app made in several branches is not known.
+_BRANCHES = "given differently where the app is made"
+
+
+def _made_in_every_branch(
+    records: tuple[AppCall, ...],
+    made: set[str],
+    literal: Callable[[Node], Optional[tuple[str, str]]],
+) -> list[AppCall]:
+    """One app for each name that only conditional calls make, in two branches or more
+    (papermerge: `if url: app = Celery("pm", broker=url)` / `else: app = Celery("pm")`):
+    its code is the same whichever branch ran. Its call keeps what every branch gives
+    alike (`literal`: a known value, as type and repr); any other keyword is unknown.
+    Its span runs from the first call to the last, so what is added after it comes
+    after every branch."""
+    by_var: dict[str, list[AppCall]] = {}
+    for record in records:
+        if record.conditional and record.var not in made:
+            by_var.setdefault(record.var, []).append(record)
+    merged: list[AppCall] = []
+    for calls in by_var.values():
+        first, last = calls[0], calls[-1]
+        mains = [literal(c.args[0]) if c.args else None for c in calls]
+        if len(calls) < 2 or len(set(mains)) > 1:
+            continue  # one branch only (the name may be unbound), or apps of other names
+        if any(m is None for m, c in zip(mains, calls, strict=True) if c.args) or any(
+            c.mappings for c in calls
+        ):
+            continue
+        kwargs: dict[str, Node] = {}
+        for key in dict.fromkeys(k for c in calls for k in c.kwargs):
+            nodes = [c.kwargs.get(key) for c in calls]
+            values = {literal(n) if n is not None else None for n in nodes}
+            given = next(n for n in nodes if n is not None)
+            if len(values) == 1 and None not in values and None not in nodes:
+                kwargs[key] = given
+            else:
+                kwargs[key] = Unknown(given.span, _BRANCHES)
+        spans = [c.keyword_spans for c in calls]
+        merged.append(
+            msgspec.structs.replace(
+                first,
+                span=Span(first.span.line, first.span.col, last.span.end_line, last.span.end_col),
+                kwargs=kwargs,
+                keyword_spans={k: spans[0].get(k) for k in kwargs},
+                opaque=any(c.opaque for c in calls),
+                conditional=False,
+            )
+        )
+    return merged
