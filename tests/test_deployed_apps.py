@@ -117,3 +117,20 @@ def test_worker_commands_behind_setuser_and_quoted_are_read(tmp_path: Path) -> N
         "run_celery.sh:2": ("worker", "proj.celery:app", "gevent"),
         "prod-celery.sh:3": ("worker", "proj.celery:app", "solo"),
     }
+
+
+def test_a_module_with_one_app_among_its_names_loads_that_app(tmp_path: Path) -> None:
+    # The FastAPI template's worker: `celery -A app.worker`, a module with no `app` nor
+    # `celery` attribute, which imports `celery_app`: Celery's find_app takes the
+    # Celery instance among the module's names.
+    (tmp_path / "app" / "core").mkdir(parents=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "core" / "__init__.py").write_text("")
+    (tmp_path / "app" / "core" / "celery_app.py").write_text(
+        'from celery import Celery\n\ncelery_app = Celery("worker", broker="amqp://q//")\n'
+    )
+    (tmp_path / "app" / "worker.py").write_text("from app.core.celery_app import celery_app\n")
+    (tmp_path / "Procfile").write_text("worker: celery -A app.worker worker -P threads\n")
+    assert _services_and_apps(tmp_path) == {
+        "worker": ("worker", "app.core.celery_app:celery_app", "threads"),
+    }

@@ -289,13 +289,24 @@ class Project:
     def _app_imported_as(self, written: str) -> list[App]:
         """The app `-A proj.tasks:CELERY` (or `proj.tasks.CELERY`) names where `proj.tasks`
         imports it from the module that makes it (security_monkey): Celery takes the
-        attribute of the imported module, whatever module bound it first."""
+        attribute of the imported module, whatever module bound it first. `-A app.worker`,
+        a module with neither `app` nor `celery`: Celery takes the Celery instance among
+        its names (`find_app`), so one app imported there is that app (the FastAPI
+        template's worker module imports `celery_app`)."""
         target, colon, attribute = written.partition(":")
         symbol = self.modules.resolve(f"{target}.{attribute}" if colon else written)
-        if symbol.kind != "binding" or symbol.rest or not symbol.module:
+        if symbol.kind == "binding" and not symbol.rest and symbol.module:
+            key = f"{symbol.module}:{symbol.name}"
+            return [app for app in self.apps if app.key == key]
+        module = self.modules.find(written) if not colon else None
+        if module is None:
             return []
-        key = f"{symbol.module}:{symbol.name}"
-        return [app for app in self.apps if app.key == key]
+        keys = set()
+        for name in self.modules.namespace(module).bindings:
+            bound = self.modules.resolve(f"{Modules.display(module)}.{name}", module)
+            if bound.kind == "binding" and not bound.rest and bound.module:
+                keys.add(f"{bound.module}:{bound.name}")
+        return [app for app in self.apps if app.key in keys]
 
     def as_deployed(self, app: App, service: Service) -> App:
         """`app` with its settings resolved in `service`'s environment (and settings module)."""
