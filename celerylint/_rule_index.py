@@ -212,6 +212,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "always",
     ),
     (
+        "CL805",
+        "unknown-task-option",
+        "warning",
+        "A task decorator keyword that Celery never reads: a misspelled option.",
+        "sometimes",
+    ),
+    (
         "CL901",
         "deprecated-setting-name",
         "warning",

@@ -195,16 +195,20 @@ def _overlaps(a: Edit, b: Edit) -> bool:
 
 
 def parses(text: str, original: str) -> bool:
-    """Whether fixed text is still Python: for `ast`, or, for a file written in newer
-    syntax than this interpreter reads, after the same lowering the linter uses."""
+    """Whether fixed text is still Python: for `ast` and the compiler, or, for a file
+    written in newer syntax than this interpreter reads, after the same lowering the
+    linter uses."""
     from celerylint.facts import parse_quietly
 
     errors = (SyntaxError, ValueError, RecursionError, MemoryError)
     try:
         parse_quietly(text)
-        return True
     except errors:
         pass
+    else:
+        # What only the compiler rejects: two fixes of a round giving one keyword twice
+        # (`ignore_result=True, ignore_result=True`, CL501's and CL805's) parse.
+        return _compiles(text) or not _compiles(original)
     try:
         parse_quietly(original)
         return False  # we broke a file the running Python could read
@@ -213,6 +217,19 @@ def parses(text: str, original: str) -> bool:
     from celerylint.facts.syntax import lower_source
 
     return lower_source(text) is not None
+
+
+def _compiles(text: str) -> bool:
+    """Whether the compiler accepts `text` (its warnings are the analyzed code's business)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<fixed>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 class _Mark(NamedTuple):

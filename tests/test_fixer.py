@@ -471,3 +471,26 @@ def test_a_fix_run_extracts_each_text_once(
     )
     assert len(extracted) == len(set(extracted))
     assert sum(module == "proj.module_0" for module, _ in extracted) == 1
+
+
+def test_two_fixes_giving_one_keyword_twice_leave_a_file_that_compiles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CL805 renames `ignore_results` to `ignore_result`, and CL501 adds
+    # `ignore_result=True`: both at once parse, but the compiler rejects the repeated
+    # keyword. One is dropped; the rename alone fixes both findings.
+    tasks = """\
+        from proj.celery import app
+
+
+        @app.task(time_limit=60, ignore_results=True)
+        def log_visit(page):
+            print(page)
+        """
+    root = project(tmp_path, {"proj/celery.py": APP, "proj/tasks.py": tasks})
+    fix(root, "CL501", "CL805")
+    text = (root / "proj" / "tasks.py").read_text(encoding="utf-8")
+    compile(text, "tasks.py", "exec")
+    assert "@app.task(time_limit=60, ignore_result=True)\n" in text
+    capsys.readouterr()
+    assert main(["check", "--no-cache", "--select", "CL501,CL805", str(root)]) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -286,6 +287,35 @@ def test_celery_task_attributes_match_the_installed_celery() -> None:
         and not isinstance(value, (property, classmethod, staticmethod))
     }
     assert attributes == CELERY_TASK_ATTRIBUTES
+
+
+@pytest.mark.real_celery
+def test_the_task_keywords_cl805_knows_are_what_the_installed_celery_reads() -> None:
+    """CL805 reports a decorator keyword Celery does not read: every name Celery does
+    read must be known, or a real option would be reported."""
+    import inspect
+
+    from celery import Celery
+    from celery.app import autoretry
+    from celery.app.task import Task, extract_exec_options
+
+    from celerylint.rules._task_attributes import (
+        AUTORETRY_OPTIONS,
+        DECORATOR_KEYWORDS,
+        EXECUTION_OPTIONS,
+        TASK_ATTRIBUTES,
+    )
+
+    assert {name for name in dir(Task) if not name.startswith("_")} == TASK_ATTRIBUTES
+    signature = inspect.signature(Celery._task_from_fun).parameters
+    consumed = {name for name in signature if name not in ("self", "fun", "options")}
+    source = inspect.getsource(Celery.task)
+    assert "def inner_create_task_cls(shared=True, filter=None, lazy=True, **opts)" in source
+    assert consumed | {"shared", "filter", "lazy"} == DECORATOR_KEYWORDS
+    read = set(re.findall(r"getattr\(task, '(\w+)'", inspect.getsource(autoretry)))
+    assert read == AUTORETRY_OPTIONS
+    # `extract_exec_options(task)`: a dict of the attributes it reads, each present.
+    assert set(extract_exec_options(object())) == EXECUTION_OPTIONS
 
 
 def test_a_shared_task_runs_in_the_apps_of_its_nearest_package(tmp_path: Path) -> None:

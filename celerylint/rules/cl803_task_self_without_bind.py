@@ -10,57 +10,11 @@ from celerylint.fixes.call_layout import CallLayouts
 from celerylint.fixes.edits import make_fix, replace
 from celerylint.fixes.task_decorator import decorator_keyword_edits
 from celerylint.model.project import Project
-from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES, Task
+from celerylint.model.tasks import Task
 from celerylint.rules._plain_tasks import celery_task, decorators_below
+from celerylint.rules._task_attributes import TASK_ATTRIBUTES
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
-
-# Public attributes of celery.app.task.Task (Celery 5.x): `self.<one of these>` in
-# a task function says that `self` was meant to be the task. Its data attributes are
-# the model's (checked against the installed Celery); these are its methods and
-# exception classes.
-TASK_ATTRIBUTES = CELERY_TASK_ATTRIBUTES | frozenset(
-    {
-        "AsyncResult",
-        "MaxRetriesExceededError",
-        "OperationalError",
-        "add_around",
-        "add_to_chord",
-        "add_trail",
-        "after_return",
-        "annotate",
-        "apply",
-        "apply_async",
-        "backend",
-        "before_start",
-        "bind",
-        "chunks",
-        "delay",
-        "map",
-        "on_bound",
-        "on_failure",
-        "on_replace",
-        "on_retry",
-        "on_success",
-        "pop_request",
-        "push_request",
-        "replace",
-        "request",
-        "retry",
-        "run",
-        "s",
-        "send_event",
-        "shadow_name",
-        "si",
-        "signature",
-        "signature_from_request",
-        "starmap",
-        "start_strategy",
-        "subtask",
-        "subtask_from_request",
-        "update_state",
-    }
-)
 
 
 @rule("CL803", "task-self-without-bind")

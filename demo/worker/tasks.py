@@ -57,3 +57,10 @@ def notify(self, user_id):
         return requests.post("https://push.example.com", json={"user": user_id}).ok
     except requests.Timeout as exc:
         self.retry(exc=exc, countdown=30)
+
+
+# A misspelled option: Celery keeps `ignore_results` as an attribute and stores every
+# result anyway (CL805, and CL501 for the result nobody reads).
+@app.task(time_limit=60, ignore_results=True)
+def log_visit(page):
+    print("visit", page)
