@@ -198,10 +198,11 @@ class BodyAnalysis:
         return ranges
 
     def _retries(
-        self, body_nodes: list[ast.AST], first: Optional[str], scope: Scope
+        self, body_nodes: list[ast.AST], first: Optional[str], scope: Scope, own: str
     ) -> tuple[RetryCall, ...]:
-        if not first:
-            return ()
+        """`first.retry(...)` and `own.retry(...)` (`own`: the function's name), as
+        statements (bare, raised or returned)."""
+        receivers = {own, first} if first else {own}
         retries = []
         for node in body_nodes:
             if type(node) not in _STATEMENTS:
@@ -218,7 +219,7 @@ class BodyAnalysis:
                 continue
             func = call.func
             if func.attr != "retry" or not (
-                isinstance(func.value, ast.Name) and func.value.id == first
+                isinstance(func.value, ast.Name) and func.value.id in receivers
             ):
                 continue
             throw = keyword_value(call, "throw")
@@ -238,6 +239,7 @@ class BodyAnalysis:
                     isinstance(throw, ast.Constant) and throw.value is False,
                     throws,
                     self.nodes.delay(call, scope),
+                    func.value.id,
                 )
             )
         return tuple(retries)

@@ -339,7 +339,7 @@ class Definitions(BodyAnalysis):
             pools=self._pool_calls(body_nodes, calls, scope),
             calls=self._local_calls(calls, first),
             waits=self._result_waits(body_nodes, calls, scope),
-            retries=self._retries(body_nodes, first, scope),
+            retries=self._retries(body_nodes, first, scope, node.name),
             self_attrs=tuple(sorted(attrs_used_on(body_nodes, first))) if first else (),
         )
 

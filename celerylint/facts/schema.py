@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 33
+FACTS_VERSION = 34
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -357,7 +357,8 @@ class ResultWait(msgspec.Struct, frozen=True, gc=False, array_like=True):
 
 
 class RetryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
-    """`self.retry(...)` in a function whose first parameter is `self`."""
+    """`self.retry(...)` in a function whose first parameter is `self`, or `f.retry(...)`
+    in a function `f` (a task that is not bound retries through its own name)."""
 
     statement: Literal["expr", "raise", "return"]
     span: Span
@@ -365,6 +366,7 @@ class RetryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     throw_false: bool
     throws: bool  # certainly raises
     delay: Optional["Delay"] = None  # `countdown=` / `eta=now() + X`
+    receiver: str = ""  # the name `retry` is called on: the first parameter, or `f`
 
 
 class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):

@@ -17,14 +17,15 @@ from celerylint.rules.registry import rule
 def retry_not_raised(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
         function = task.function
-        if function is None or not _bound_task(project, task):
+        if function is None:
             continue
+        receivers = _task_names(project, task)
         for retry in function.retries:
             if retry.statement != "expr" or retry.throw_false:
                 continue
-            if not retry.throws:
+            if not retry.throws or retry.receiver not in receivers:
                 continue  # `throw=` given a value we cannot read: it may not raise
-            first = function.positional[0]
+            first = retry.receiver
             line, col = retry.statement_span.start
             yield diagnostic(
                 "CL804",
@@ -38,6 +39,28 @@ def retry_not_raised(project: Project) -> Iterator[Diagnostic]:
                     [insert(task.path, line, col, "raise ")],
                 ),
             )
+
+
+def _task_names(project: Project, task: Task) -> set[str]:
+    """The names the task's code calls it by: its first parameter when it is bound, its
+    own name when Celery's decorator is the outermost (the module binds the task)."""
+    names: set[str] = set()
+    function = task.function
+    if function is None:
+        return names
+    if _bound_task(project, task):
+        names.add(function.positional[0])
+    if (
+        task.kind == "function"
+        and task.decorators
+        and task.decorators[0] is task.decorator
+        and celery_task(project, task)
+        and not overrides(project, task, ("retry",))
+    ):
+        own = task.qualname.rsplit(".", 1)[-1]
+        if own not in function.positional and own not in function.kwonly:
+            names.add(own)
+    return names
 
 
 def _bound_task(project: Project, task: Task) -> bool:
