@@ -53,7 +53,7 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
             "CL201",
             f"{subject} no hard time limit: a hung call blocks a worker process forever; set "
             f"`time_limit=` on the task or `{app.setting_key('task_time_limit')}` in "
-            f"{setting_home(app)}{_unenforced(project, first, app)}",
+            f"{per_app.home(app)}{_unenforced(project, first, app)}",
             decided.path,
             decided.span,
             fixes[id(first)],
@@ -80,6 +80,7 @@ class _PerApp:
         self._deployed_limit: dict[str, bool] = {}
         self._highest_soft: dict[str, float] = {}
         self._global_fix: dict[str, Optional[Fix]] = {}
+        self._home: dict[str, str] = {}
 
     def deployed_limit(self, app: App) -> bool:
         if app.key not in self._deployed_limit:
@@ -90,6 +91,12 @@ class _PerApp:
         if app.key not in self._highest_soft:
             self._highest_soft[app.key] = _highest_soft_limit(self.project, app)
         return self._highest_soft[app.key]
+
+    def home(self, app: App) -> str:
+        """Where the message says to add a global limit (120 findings on saleor, one app)."""
+        if app.key not in self._home:
+            self._home[app.key] = setting_home(app)
+        return self._home[app.key]
 
     def global_fix(self, app: App) -> Optional[Fix]:
         if app.key not in self._global_fix:
