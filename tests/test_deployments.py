@@ -189,6 +189,23 @@ def test_big_non_manifest_yaml_is_skipped_quietly(
     assert "deployment file not read" not in err
 
 
+def test_a_binary_file_named_like_a_script_is_skipped_quietly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Celery beat's shelve file, committed (fastapi-celery-project): not a script.
+    files: dict[str, str | bytes] = {
+        "proj/__init__.py": "",
+        "proj/celery.py": APP,
+        "celerybeat-schedule": b"\x00\x06\x15a\x00\x00\x00\x02",
+        "start-worker.sh": b"\x00binary\x00",
+    }
+    write(tmp_path, files)
+    _, err = run(tmp_path, capsys)
+    assert "celerybeat-schedule" not in err
+    # A `.sh` file is a script by name: that it cannot be read is worth a warning.
+    assert "start-worker.sh:1: deployment file not read: binary file" in err
+
+
 def test_yaml_without_a_workload_configmap_or_secret_is_not_parsed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

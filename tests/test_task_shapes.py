@@ -184,6 +184,33 @@ def test_a_factory_used_in_a_file_the_prefilter_leaves_out_makes_tasks(tmp_path:
     assert "2 tasks (`proj.jobs.a` and `proj.jobs.b`)" in found[0][2]
 
 
+def test_a_decorator_bound_to_another_name_makes_tasks(tmp_path: Path) -> None:
+    # nautobot: `nautobot_task = shared_task`, used as `@nautobot_task(bind=True)` and
+    # `@celery.nautobot_task` in files the prefilter leaves out.
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery, shared_task\n\n"
+            "app = Celery('proj')\nproj_task = shared_task\nrun_on_app = app.task\n",
+            "proj/jobs.py": "from proj import celery\nfrom proj.celery import proj_task\n\n\n"
+            "@proj_task(bind=True, max_retries=None)\ndef a(self):\n    pass\n\n\n"
+            "@celery.proj_task\ndef b():\n    pass\n",
+            "proj/more.py": "from proj.celery import run_on_app\n\n\n"
+            "@run_on_app(max_retries=None)\ndef c():\n    pass\n",
+        },
+    )
+    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
+    result = api.check([tmp_path], config, selected=lambda c: c == "CL401", use_cache=False)
+    assert result.project is not None
+    assert sorted((t.qualname, [a.id for a in t.apps or []]) for t in result.project.tasks) == [
+        ("proj.jobs.a", ["proj.celery:app"]),
+        ("proj.jobs.b", ["proj.celery:app"]),
+        ("proj.more.c", ["proj.celery:app"]),
+    ]
+    assert sorted(Path(d.path).name for d in result.diagnostics) == ["jobs.py", "more.py"]
+
+
 def test_the_files_using_a_factory_are_parsed_together(
     tmp_path: Path, demand_batches: list[int]
 ) -> None:

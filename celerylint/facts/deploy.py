@@ -782,8 +782,14 @@ _STARTERS = re.compile(
 
 
 def _script(reader: _Reader, path: str) -> None:
-    text = read_text(path)
-    if "." not in os.path.basename(path) and not text.startswith("#!"):
+    extensionless = "." not in os.path.basename(path)
+    try:
+        text = read_text(path)
+    except DeploymentError:
+        if extensionless:
+            return  # named like a script but not text: a beat schedule (`celerybeat-schedule`)
+        raise
+    if extensionless and not text.startswith("#!"):
         return  # an extensionless file that is not a script
     relative = path
     env: list[EnvEntry] = []

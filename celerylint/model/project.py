@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal, Optional, Union
 from urllib.parse import urlsplit
@@ -464,12 +464,14 @@ class Project:
         """
         names: set[str] = set()
         for module in self.relevant:
-            for name in self._facts(module).factories:
+            facts = self._facts(module)
+            for name in facts.factories:
                 qualname = f"{module}.{name}"
                 if name in names:
                     continue
                 if self._factory_making(qualname, module, {}, False, False, builder, module, 0):
                     names.add(name)
+            names.update(self._decorator_aliases(module, facts, builder))
         relevant = set(self.relevant)
         users: set[str] = set()
         for found in self.modules_mentioning(sorted(names)).values() if names else ():
@@ -507,6 +509,7 @@ class Project:
         qualname = decorator.qualname
         if not qualname:
             return None
+        qualname = self._aliased(qualname, module)
         given = {
             key: DeclaredOption(node, path, decorator.keyword_spans.get(key), decorator)
             for key, node in decorator.kwargs.items()
@@ -601,6 +604,38 @@ class Project:
             # A project decorator: what it does to the function and its calls is its own.
             return msgspec.structs.replace(making, maker=None, options_call=None)
         return making
+
+    def _decorator_aliases(
+        self, module: str, facts: FileFacts, builder: AppBuilder
+    ) -> Iterator[str]:
+        """Names a module binds to a task decorator under another name (nautobot's
+        `nautobot_task = shared_task`): `@nautobot_task` names nothing the prefilter
+        knows either."""
+        mentions_celery = _imports_celery(facts)
+        for event in facts.events:
+            if type(event) is not Assign or type(event.node) is not Ref or event.conditional:
+                continue
+            target = self._aliased(f"{module}.{event.name}", module)
+            if target.rsplit(".", 1)[-1] == event.name:
+                continue  # imported under its own name: the prefilter knows it
+            apps = self._task_decorator_apps(target, builder, mentions_celery, module, module)
+            if apps is not False:
+                yield event.name
+
+    def _aliased(self, qualname: str, near: str) -> str:
+        """What a decorator's name is bound to when a module assigns it another name
+        (nautobot's `nautobot_task = shared_task`, `task = app.task`): the name the
+        resolver reaches through module-level assignments of names."""
+        symbol = self.modules.resolve(qualname, near)
+        if symbol.kind == "external":
+            return symbol.qualname
+        if symbol.kind == "binding" and symbol.module and symbol.name:
+            binding = symbol.binding
+            tail = f"{symbol.name}.{symbol.rest}" if symbol.rest else symbol.name
+            if qualname.endswith(f".{tail}") or (binding is not None and binding.conditional):
+                return qualname  # no other name on the way (`app.task` as written)
+            return f"{Modules.display(symbol.module)}.{tail}"
+        return qualname
 
     def _task_decorator_apps(
         self,

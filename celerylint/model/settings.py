@@ -186,12 +186,16 @@ class App:
             return Setting(name, unknown(f"{name} is not a Celery setting"))
 
     def setting_key(self, name: str) -> str:
-        """How the setting `name` is spelled in the app's configuration source."""
+        """How the setting `name` is spelled in the app's configuration source: with its
+        namespace; in Django settings without one, its old upper-case name (Django shows
+        Celery upper-case names only: a `task_time_limit` there is never read)."""
         if self.namespace:
             prefix = self.namespace.rstrip("_")
             prefix = prefix.upper() if prefix.isupper() else prefix
             spelled = f"{prefix}_{name}"
             return spelled.upper() if prefix.isupper() else spelled
+        if self.source.kind == "django":
+            return catalog.old_name(name) or name
         return name
 
     @property
