@@ -134,3 +134,22 @@ def test_a_module_with_one_app_among_its_names_loads_that_app(tmp_path: Path) ->
     assert _services_and_apps(tmp_path) == {
         "worker": ("worker", "app.core.celery_app:celery_app", "threads"),
     }
+
+
+def test_flasks_own_server_is_a_web_process(tmp_path: Path) -> None:
+    # testdrivenio/flask-celery's compose runs the app with the flask CLI: a producer.
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "celery.py").write_text(
+        'from celery import Celery\n\napp = Celery("proj", broker="redis://r:6379/0")\n'
+    )
+    (tmp_path / "Procfile").write_text(
+        "web: flask --app proj.web run --host 0.0.0.0\n"
+        "dev: python -m flask run\n"
+        "shell: flask shell\n"
+    )
+    assert _services_and_apps(tmp_path) == {
+        "web": ("web", "proj.celery:app", "prefork"),
+        "dev": ("web", "proj.celery:app", "prefork"),
+        "shell": ("other", "", None),
+    }

@@ -327,6 +327,12 @@ def _celery_command(
             return "web", []
         if base.startswith("python") and len(argv) > i + 2 and argv[i + 1] == "manage.py":
             return ("web", []) if argv[i + 2] == "runserver" else None
+        # Flask's server: `flask run`, `flask --app web run`, `python -m flask run`.
+        flask = i + 1 if base == "flask" else None
+        if base.startswith("python") and argv[i + 1 : i + 3] == ["-m", "flask"]:
+            flask = i + 3
+        if flask is not None:
+            return ("web", []) if "run" in argv[flask:] else None
         if base == "flower":
             return "celery", ["flower"]
         scripted = scripts.get(base)
