@@ -615,6 +615,10 @@ class Project:
         for event in facts.events:
             if type(event) is not Assign or type(event.node) is not Ref or event.conditional:
                 continue
+            if event.target_span is None or event.node.qualname.endswith(f".{event.name}"):
+                # An import (no target of its own), or a name bound under its own name:
+                # resolving every import of every module parsed 310 more of saleor's.
+                continue
             target = self._aliased(f"{module}.{event.name}", module)
             if target.rsplit(".", 1)[-1] == event.name:
                 continue  # imported under its own name: the prefilter knows it
