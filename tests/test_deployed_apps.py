@@ -153,3 +153,28 @@ def test_flasks_own_server_is_a_web_process(tmp_path: Path) -> None:
         "dev": ("web", "proj.celery:app", "prefork"),
         "shell": ("other", "", None),
     }
+
+
+def test_a_script_that_is_not_read_may_start_a_worker(tmp_path: Path) -> None:
+    # fastapi-celery-project: a Dockerfile copies compose/.../worker/start to
+    # /start-celeryworker, and compose runs `/start-celeryworker`. A script named like a
+    # Celery process that starts nothing read may start a worker: its command is not
+    # known (it was taken for a known non-Celery process, which hid the worker). Any
+    # other script that starts nothing recognisable stays "other".
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "celery.py").write_text(
+        'from celery import Celery\n\napp = Celery("proj", broker="redis://r:6379/0")\n'
+    )
+    (tmp_path / "migrate.sh").write_text("#!/bin/sh\npython manage.py migrate\n")
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  worker:\n    command: /start-celeryworker\n"
+        "  setup:\n    command: ./migrate.sh\n"
+    )
+    config = Config(root=tmp_path, config_file=None)
+    sources = gather_sources([tmp_path], config)
+    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
+    services = {s.name: s for s in pipeline.build_project(store, sources, config).services}
+    assert (services["worker"].role, services["worker"].command_known) == ("other", False)
+    assert (services["setup"].role, services["setup"].command_known) == ("other", True)

@@ -25,6 +25,8 @@ from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
 Role = str  # "worker", "beat", "web", "flower", "other"
 _WEB = {"gunicorn", "uwsgi", "daphne", "uvicorn", "hypercorn", "granian", "waitress-serve"}
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+# A script name that says it starts a Celery process (`/start-celeryworker`).
+_NAMED_LIKE_CELERY = re.compile(r"celery|worker|beat|flower", re.IGNORECASE)
 # Commands that run the rest of the line (with their own flags skipped).
 _WRAPPERS = {
     "exec",
@@ -284,6 +286,7 @@ def _celery_command(
         return None
     i = 0
     wrapped = False  # past a wrapper script: its own arguments come before the command
+    unread = False  # past a script named like a Celery process, not among the files read
     while i < len(argv):
         word = argv[i]
         if word is None:
@@ -352,12 +355,18 @@ def _celery_command(
             continue
         if word.endswith((".sh", ".bash")) or "/" in word:
             wrapped = True  # an entrypoint script (wait-for-it.sh ... --) that runs the rest
+            unread = unread or _NAMED_LIKE_CELERY.search(base) is not None
             i += 1
             continue
         if word.startswith("-") or wrapped:
             i += 1
             continue
         return None  # another program (nginx, certbot, manage.py migrate): not Celery
+    if unread:
+        # Only a script named like a Celery process that starts nothing we read
+        # (`/start-celeryworker`, copied under that name by a Dockerfile), and its
+        # arguments: it may well start a worker.
+        return "unknown", []
     return None
 
 
