@@ -598,7 +598,7 @@ def _kubernetes(reader: _Reader, path: str) -> None:
         if not _looks_like_manifest(path):
             return  # a big fixture or test cassette, not a manifest: nothing to say
         raise
-    if _USED_KIND.search(text) is None or "{{" in text:
+    if "kind:" not in text or "{{" in text or _USED_KIND.search(text) is None:
         return  # no workload, ConfigMap or Secret; or a Helm template (YAML once rendered)
     for document in load_yaml(text):
         if not isinstance(document, dict):

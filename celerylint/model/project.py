@@ -509,12 +509,16 @@ class Project:
         qualname = decorator.qualname
         if not qualname:
             return None
-        qualname = self._aliased(qualname, module)
         given = {
             key: DeclaredOption(node, path, decorator.keyword_spans.get(key), decorator)
             for key, node in decorator.kwargs.items()
         }
         apps = self._task_decorator_apps(qualname, builder, mentions_celery, module, module)
+        if apps is False:
+            aliased = self._aliased(qualname, module)  # `nautobot_task = shared_task`
+            if aliased != qualname:
+                qualname = aliased
+                apps = self._task_decorator_apps(qualname, builder, mentions_celery, module, module)
         if apps is not False:
             own = qualname not in self.task_decorators
             return TaskMaking(
@@ -611,7 +615,6 @@ class Project:
         """Names a module binds to a task decorator under another name (nautobot's
         `nautobot_task = shared_task`): `@nautobot_task` names nothing the prefilter
         knows either."""
-        mentions_celery = _imports_celery(facts)
         for event in facts.events:
             if type(event) is not Assign or type(event.node) is not Ref or event.conditional:
                 continue
@@ -622,6 +625,7 @@ class Project:
             target = self._aliased(f"{module}.{event.name}", module)
             if target.rsplit(".", 1)[-1] == event.name:
                 continue  # imported under its own name: the prefilter knows it
+            mentions_celery = _imports_celery(facts)
             apps = self._task_decorator_apps(target, builder, mentions_celery, module, module)
             if apps is not False:
                 yield event.name
