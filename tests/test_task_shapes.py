@@ -410,3 +410,40 @@ def test_a_shared_task_does_not_run_in_an_app_of_the_test_suite(tmp_path: Path) 
     assert [Path(d.path).relative_to(tmp_path).as_posix() for d in result.diagnostics] == [
         "tests/testproj/tasks.py"
     ]
+
+
+def test_an_option_read_from_django_settings_is_the_settings_value(tmp_path: Path) -> None:
+    # mediacms: `soft_time_limit=settings.CELERY_SOFT_TIME_LIMIT`. With one settings
+    # module for the project, `django.conf.settings.X` is its X (star imports too); its
+    # origin is the keyword, in the task's file.
+    app = (
+        "import os\n\nfrom celery import Celery\n\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+        "app = Celery('proj')\napp.config_from_object('django.conf:settings', namespace='CELERY')\n"
+    )
+    task = (
+        "from celery import shared_task\nfrom django.conf import settings\n\n\n"
+        "@shared_task(soft_time_limit=settings.SOFT_LIMIT, time_limit=settings.MISSING)\n"
+        "def encode(media_id):\n    return media_id\n"
+    )
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": app,
+            "proj/settings/__init__.py": "from .base import *  # noqa: F403\n",
+            "proj/settings/base.py": "SOFT_LIMIT = 60 * 30\n",
+            "proj/tasks.py": task,
+        },
+    )
+    view = api.describe(tmp_path)
+    options = view["tasks"]["proj.tasks.encode"]["options"]
+    assert options["soft_time_limit"]["value"] == 1800
+    assert options["soft_time_limit"]["origin"] == "proj/tasks.py:5"
+    assert not options["time_limit"]["known"]
+    # A second settings module the project may run with: which one is not told.
+    (tmp_path / "proj" / "wsgi.py").write_text(
+        "import os\n\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.base')\n"
+    )
+    options = api.describe(tmp_path)["tasks"]["proj.tasks.encode"]["options"]
+    assert not options["soft_time_limit"]["known"]

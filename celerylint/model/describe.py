@@ -63,12 +63,16 @@ def _origin(path: Optional[str], node: Optional[Node], root: Path) -> Optional[s
     return f"{shown}:{node.span.line}"
 
 
-def _value(value: Value, root: Path, node: Optional[Node] = None) -> dict[str, Any]:
+def _value(
+    value: Value, root: Path, node: Optional[Node] = None, path: Optional[str] = None
+) -> dict[str, Any]:
+    """`node` and `path`: where the value is given, when not where it is defined (a
+    task's keyword naming a constant of another module points at the keyword)."""
     return {
         "known": value.known,
         "value": plain_value(value.value) if value.known else None,
         "reason": value.reason or None,
-        "origin": _origin(value.path, node or value.node, root),
+        "origin": _origin(path or value.path, node or value.node, root),
     }
 
 
@@ -98,7 +102,7 @@ def describe_project(project: Project, root: Path) -> dict[str, Any]:
         options: dict[str, Any] = {}
         for name in TASK_OPTIONS:
             option = project.option(task, name, first_app)
-            view = _value(option.value, root, option.node)
+            view = _value(option.value, root, option.node, option.path if option.node else None)
             view["from"] = option.origin
             options[name] = view
         tasks[label] = {

@@ -233,7 +233,20 @@ class Project:
         return self.modules.binding_of(f"{module}.{name}", module)
 
     def _resolve_ref(self, qualname: str, path: str) -> Optional[tuple[Node, str]]:
+        if qualname.startswith(_DJANGO_SETTINGS_ATTRIBUTE):
+            return self._django_setting_binding(qualname[len(_DJANGO_SETTINGS_ATTRIBUTE) :])
         return self.modules.binding_of(qualname, self.modules.module_of(path))
+
+    def _django_setting_binding(self, name: str) -> Optional[tuple[Node, str]]:
+        """`django.conf.settings.X` (mediacms: `soft_time_limit=settings.SOFT_LIMIT`): X of
+        the settings module, when the project has exactly one for its processes."""
+        candidates = {module for module, _ in self.django_settings}
+        if len(candidates) != 1 or "." in name:
+            return None
+        module = self.modules.find(candidates.pop())
+        if module is None:
+            return None
+        return self.modules.binding_of(f"{Modules.display(module)}.{name}", module)
 
     def refs_in(self, node: Node, path: str, depth: int = 0) -> Optional[list[str]]:
         """Qualified names of the classes in `(A, B)`, `A`, or a constant naming them."""
@@ -777,4 +790,6 @@ def _imports_celery(facts: FileFacts) -> bool:
     )
 
 
+# How a module names a Django setting (`from django.conf import settings`).
+_DJANGO_SETTINGS_ATTRIBUTE = "django.conf.settings."
 _NO_FACTS = FileFacts()
