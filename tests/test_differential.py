@@ -103,6 +103,7 @@ FFG = "fac.guide:celery_app"
 SCB = "svc_b.tasks:app"
 RPK = "main.celery:app"
 BRA = "proj.celery:app"
+ITM = "web.app:celery"
 
 CASES = [
     Case(
@@ -682,6 +683,19 @@ CASES.append(
         },
         options={(BRA, "proj.tasks.resize", "max_retries"): 4},
         unknown_settings=frozenset({(BRA, "broker_url")}),
+    )
+)
+# `app.config["KEY"]` of a Flask config the module fills, and a module dict's item.
+CASES.append(
+    Case(
+        name="flask_items",
+        tasks={ITM: frozenset({"web.app.resize"})},
+        settings={
+            (ITM, "broker_url"): "redis://localhost:6379/3",
+            (ITM, "result_expires"): 900,
+            (ITM, "task_time_limit"): 600,
+        },
+        origins={(ITM, "broker_url"): ("web/app.py", "broker=app.config")},
     )
 )
 CASE_IDS = [case.name for case in CASES]

@@ -80,3 +80,30 @@ def test_countdown_and_eta_from_now_are_recorded_as_delays() -> None:
     retry = facts.functions["charge"].retries[0]
     assert retry.delay is not None and isinstance(retry.delay.seconds, Const)
     assert not isinstance(retry.delay.seconds, Env)
+
+
+def test_an_item_with_a_literal_key_is_read_from_a_known_mapping() -> None:
+    facts = facts_of(
+        """
+        import os
+        CONF = {"broker": "redis://r/0", "limits": [1, 2]}
+        A = CONF["broker"]
+        B = CONF["missing"]
+        C = CONF["limits"]["x"]
+        D = os.environ["HOST"]
+        E = CONF[KEY]
+        F = "text"["x"]
+        """
+    )
+    bound = {e.name: e.node for e in facts.events if isinstance(e, Assign)}
+
+    def resolve(name: str, path: str) -> tuple[Node, str] | None:
+        return (bound[name], path) if name in bound else None
+
+    evaluator = Evaluator(resolve, lambda name, path: None)
+    values = {name: evaluator.evaluate(bound[name], "m.py") for name in "ABCDEF"}
+    assert values["A"].known and values["A"].value == "redis://r/0"
+    # A KeyError, an item of a list, an environment variable, a computed key, a str.
+    assert [name for name, value in values.items() if value.known] == ["A"]
+    assert isinstance(bound["D"], Env)
+    assert isinstance(bound["E"], Unknown) and isinstance(bound["F"], Unknown)

@@ -13,6 +13,7 @@ from celerylint.facts.schema import (
     Delay,
     Env,
     Formatted,
+    Item,
     Map,
     Merge,
     Name,
@@ -170,10 +171,14 @@ class NodeBuilder:
         return Merge(span, tuple(parts))
 
     def _subscript(self, expr: ast.Subscript, scope: Scope, span: Span, depth: int) -> Node:
+        key = const_str(expr.slice)
         if scope.qualify(expr.value) == "os.environ":
-            variable = const_str(expr.slice)
-            if variable is not None:
-                return Env(span, variable, None, True)
+            if key is not None:
+                return Env(span, key, None, True)
+        elif key is not None:
+            container = self.build(expr.value, scope, depth + 1)
+            if isinstance(container, (Ref, Name)):
+                return Item(span, container, key)  # `app.config["BROKER_URL"]`, `CONF["x"]`
         return Unknown(span, "subscript")
 
     def _call(self, call: ast.Call, scope: Scope, span: Span, depth: int) -> Node:

@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 34
+FACTS_VERSION = 35
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -88,6 +88,14 @@ class Ref(_Node, tag="ref", frozen=True):
     """An imported or builtin object, fully qualified."""
 
     qualname: str
+
+
+class Item(_Node, tag="item", frozen=True):
+    """`container["key"]` with a literal key, of a qualified container (`app.config`):
+    a Flask config's item, read where the model knows the config."""
+
+    container: "Node"
+    key: str
 
 
 class Env(_Node, tag="env", frozen=True):
@@ -167,6 +175,7 @@ Node = Union[
     Map,
     Name,
     Ref,
+    Item,
     Env,
     BinOp,
     Neg,

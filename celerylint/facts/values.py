@@ -21,6 +21,7 @@ from celerylint.facts.schema import (
     Const,
     Env,
     Formatted,
+    Item,
     Map,
     Merge,
     Name,
@@ -162,6 +163,10 @@ def converted(text: str, cast: Optional[str]) -> tuple[bool, Any]:
 # A resolver maps a name reference to (node, path of the module defining it),
 # or None when the name cannot be resolved. Qualified refs go to `resolve_ref`.
 NameResolver = Callable[[str, str], Optional[tuple[Node, str]]]
+# `container[key]` of a container that is no plain value (a Flask app's `config`), read
+# in the file `path`: the node bound to the key and its file; None when not such a
+# container (then the container is evaluated and indexed).
+ItemResolver = Callable[[Node, str, str], Optional[tuple[Node, str]]]
 
 
 class Evaluator:
@@ -172,14 +177,16 @@ class Evaluator:
         resolve_name: NameResolver,
         resolve_ref: NameResolver,
         environment: Optional[Environment] = None,
+        resolve_item: Optional[ItemResolver] = None,
     ) -> None:
         self._resolve_name = resolve_name
         self._resolve_ref = resolve_ref
+        self._resolve_item = resolve_item
         # Set for one deployed service: environment lookups take its values.
         self.environment = environment
 
     def with_environment(self, environment: Environment) -> Evaluator:
-        return Evaluator(self._resolve_name, self._resolve_ref, environment)
+        return Evaluator(self._resolve_name, self._resolve_ref, environment, self._resolve_item)
 
     def evaluate(self, node: Node, path: str, depth: int = 0) -> Value:
         """Evaluate `node`, defined in the file `path`."""
@@ -222,6 +229,8 @@ class Evaluator:
                 written = node.id if isinstance(node, Name) else node.qualname
                 return unknown(f"cannot resolve {written}", node, path)
             return self.evaluate(target[0], target[1], depth + 1)
+        if isinstance(node, Item):
+            return self._item(node, path, depth)
         if isinstance(node, Env) and self.environment is not None:
             found = self._from_environment(node, path, depth)
             if found is not None:
@@ -271,6 +280,20 @@ class Evaluator:
             return unknown("formatted string", node, path)
         assert isinstance(node, Unknown)
         return unknown(node.reason, node, path)
+
+    def _item(self, node: Item, path: str, depth: int) -> Value:
+        """`container["key"]`: a Flask config's item where the model knows it, else the
+        key of a container whose value is a known mapping."""
+        bound = self._resolve_item(node.container, node.key, path) if self._resolve_item else None
+        if bound is not None:
+            return self.evaluate(bound[0], bound[1], depth + 1)
+        container = self.evaluate(node.container, path, depth + 1)
+        if not container.known:
+            return unknown(container.reason or "subscript", node, path)
+        if not isinstance(container.value, dict) or node.key not in container.value:
+            return unknown("subscript", node, path)  # not a mapping, or a KeyError
+        value = container.value[node.key]
+        return known(value, node, path)
 
     def _from_environment(self, node: Env, path: str, depth: int) -> Optional[Value]:
         """The service's value of the variable, converted; its default when certainly unset."""

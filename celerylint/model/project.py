@@ -111,7 +111,9 @@ class Project:
             "max_retries": 5,
         }
         self.modules = Modules(paths, loader, aliases or {}, roots or {}, prefetch, by_path)
-        self.evaluator = Evaluator(self._resolve_name, self._resolve_ref)
+        self.evaluator = Evaluator(
+            self._resolve_name, self._resolve_ref, resolve_item=self._resolve_item
+        )
         self.relevant = sorted(m for m in relevant if m in paths)
         self.task_decorators = frozenset(task_decorators)
         self.django_settings = self._django_settings(django_settings_module)
@@ -236,6 +238,11 @@ class Project:
         if qualname.startswith(_DJANGO_SETTINGS_ATTRIBUTE):
             return self._django_setting_binding(qualname[len(_DJANGO_SETTINGS_ATTRIBUTE) :])
         return self.modules.binding_of(qualname, self.modules.module_of(path))
+
+    def _resolve_item(self, container: Node, key: str, path: str) -> Optional[tuple[Node, str]]:
+        """`flask_app.config["KEY"]` (flask-celery-example's `Celery(app.name,
+        broker=app.config["CELERY_BROKER_URL"])`)."""
+        return self.app_builder.flask_item(container, key, path)
 
     def _django_setting_binding(self, name: str) -> Optional[tuple[Node, str]]:
         """`django.conf.settings.X` (mediacms: `soft_time_limit=settings.SOFT_LIMIT`): X of

@@ -571,6 +571,21 @@ class AppBuilder:
             self._module_entries[(module, uppercase_only)] = entries
         return entries
 
+    def flask_item(self, container: Node, key: str, path: str) -> Optional[tuple[Node, str]]:
+        """`flask_app.config["KEY"]` as the module fills that config (`Evaluator`'s item
+        resolver): the node bound to KEY, or an unknown one when it cannot be told;
+        None when `container` is no Flask config."""
+        layer = self._flask_config(container, path)
+        if layer is None:
+            return None
+        entry = layer.entries.get(key)
+        if entry is None:
+            why = "not in the Flask config" if not layer.open_ended else "Flask config not static"
+            return Unknown(container.span, why), path
+        if entry.conditional or key in layer.unknown_keys:
+            return Unknown(entry.node.span, "set conditionally"), entry.path
+        return entry.node, entry.path
+
     def _flask_config(self, node: Node, path: str) -> Optional[Layer]:
         """`flask_app.config` of a module-level `flask_app = Flask(...)`, filled in its module
         by `config[...] = v`, `update`, `from_mapping`, `from_object`, `setdefault`; or of
