@@ -343,6 +343,10 @@ def test_the_task_keywords_cl805_knows_are_what_the_installed_celery_reads() -> 
     assert read == AUTORETRY_OPTIONS
     # `extract_exec_options(task)`: a dict of the attributes it reads, each present.
     assert set(extract_exec_options(object())) == EXECUTION_OPTIONS
+    # What `Task.from_config` fills from the settings is an option too.
+    from celerylint.rules._task_attributes import TASK_KEYWORDS
+
+    assert {name for name, _setting in Task.from_config} <= TASK_KEYWORDS
 
 
 def test_a_shared_task_runs_in_the_apps_of_its_nearest_package(tmp_path: Path) -> None:

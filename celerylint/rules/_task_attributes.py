@@ -3,7 +3,7 @@ the keywords a task decorator takes (CL805)."""
 
 from __future__ import annotations
 
-from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES
+from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES, FROM_CONFIG
 
 # Public attributes of celery.app.task.Task (Celery 5.x): `self.<one of these>` in
 # a task function says that `self` was meant to be the task. Its data attributes are
@@ -69,5 +69,13 @@ EXECUTION_OPTIONS = frozenset(
     {"queue", "routing_key", "exchange", "priority", "expires", "serializer"}
     | {"delivery_mode", "compression", "time_limit", "soft_time_limit", "immediate", "mandatory"}
 )
-# Every keyword a task decorator may be given that Celery (or the task's class) reads.
-TASK_KEYWORDS = TASK_ATTRIBUTES | DECORATOR_KEYWORDS | AUTORETRY_OPTIONS | EXECUTION_OPTIONS
+# Every keyword a task decorator may be given that Celery (or the task's class) reads:
+# also those `Task.from_config` fills from the settings when left unset
+# (`store_eager_result` is no class attribute of Task, yet a task option).
+TASK_KEYWORDS = (
+    TASK_ATTRIBUTES
+    | DECORATOR_KEYWORDS
+    | AUTORETRY_OPTIONS
+    | EXECUTION_OPTIONS
+    | frozenset(FROM_CONFIG)
+)
