@@ -451,3 +451,29 @@ def test_an_option_read_from_django_settings_is_the_settings_value(tmp_path: Pat
     )
     options = api.describe(tmp_path)["tasks"]["proj.tasks.encode"]["options"]
     assert not options["soft_time_limit"]["known"]
+
+
+def test_celery_4s_deprecated_decorators_make_tasks(tmp_path: Path) -> None:
+    # kuma (Celery 4.4): `from celery.task import task` then `@task`. Its tasks were not
+    # seen, and a `task_routes` key naming one was reported as no registered task.
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\n\napp = Celery('proj')\n"
+            "app.conf.task_routes = {'proj.jobs.clean_sessions': {'queue': 'slow'}}\n",
+            "proj/jobs.py": "from celery.task import periodic_task, task\n\n\n"
+            "@task\ndef clean_sessions():\n    pass\n\n\n"
+            "@periodic_task(run_every=3600, max_retires=2)\ndef ping():\n    pass\n",
+        },
+    )
+    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
+    selected = {"CL602", "CL805"}
+    result = api.check([tmp_path], config, selected=selected.__contains__, use_cache=False)
+    assert result.project is not None
+    assert sorted(t.qualname for t in result.project.tasks) == [
+        "proj.jobs.clean_sessions",
+        "proj.jobs.ping",
+    ]
+    # No unregistered task; and CL805 leaves the compatibility base class's tasks alone.
+    assert result.diagnostics == []

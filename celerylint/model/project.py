@@ -32,6 +32,7 @@ from celerylint.model.services import Service, deployed_services, matches_app
 from celerylint.model.settings import App, AppBuilder
 from celerylint.model.tasks import (
     CURRENT_APP,
+    LEGACY_TASK,
     SHARED_TASK,
     DeclaredOption,
     Option,
@@ -677,7 +678,7 @@ class Project:
 
         `module` is where the decorator is written, `task_module` where the task is.
         """
-        if qualname in SHARED_TASK or qualname in self.task_decorators:
+        if qualname in SHARED_TASK or qualname in LEGACY_TASK or qualname in self.task_decorators:
             return self._apps_near(task_module)
         if not qualname.endswith(".task"):
             return False

@@ -34,6 +34,13 @@ SHARED_TASK = frozenset(
     {"celery.shared_task", "celery.app.shared_task", "celery.app.base.shared_task"}
 )
 CURRENT_APP = frozenset({"celery.current_app", "celery.app.current_app"})
+# Celery 4's and 3's deprecated decorators (removed in 5.0): `current_app.task` with a
+# compatibility base class (kuma: `from celery.task import task`).
+LEGACY_TASK = frozenset(
+    f"celery.{module}.{name}"
+    for module in ("task", "task.base", "decorators")
+    for name in ("task", "periodic_task")
+)
 
 # celery.app.task.Task class attributes that matter to rules.
 TASK_DEFAULTS: dict[str, Any] = {

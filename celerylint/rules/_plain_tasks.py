@@ -13,7 +13,7 @@ from typing import Optional
 
 from celerylint.model.project import Project
 from celerylint.model.settings import App
-from celerylint.model.tasks import SHARED_TASK, Task
+from celerylint.model.tasks import LEGACY_TASK, SHARED_TASK, Task
 
 CELERY_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 # What a `Celery` subclass may override to change how tasks are made or called.
@@ -27,6 +27,8 @@ def celery_task(project: Project, task: Task) -> bool:
         return False
     if task.maker is None:
         return False  # a project decorator: what it adds (bind, wrappers) is not visible
+    if task.maker in LEGACY_TASK:
+        return False  # Celery 4's compatibility decorator: its own base class
     if task.apps is None and task.maker not in SHARED_TASK:
         return False  # `<something>.task` of an app we cannot see
     return all(plain_app(project, app) for app in task.apps or [])

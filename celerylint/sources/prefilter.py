@@ -25,8 +25,15 @@ __all__ = ["is_relevant", "prefilter_tokens"]
 _DOTTED = re.compile(
     rb"\.(?:delay\(|apply_async\(|si?\(|signature\(|conf[.\[]|task[ \t]*(?:\(|\r?\n|#))"
 )
-# Each contains `task`: looked for only in files that contain `task`.
-_TASK_NAMES = (b"shared_task", b"send_task(", b"register_task")
+# Each contains `task`: looked for only in files that contain `task`. Celery 4's and
+# 3's deprecated decorators are imported from `celery.task` / `celery.decorators`.
+_TASK_NAMES = (
+    b"shared_task",
+    b"send_task(",
+    b"register_task",
+    b"from celery.task import",
+    b"from celery.decorators import task",
+)
 _PLAIN = (
     b"Celery(",
     b"config_from_object",
