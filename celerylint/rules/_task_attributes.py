@@ -69,13 +69,16 @@ EXECUTION_OPTIONS = frozenset(
     {"queue", "routing_key", "exchange", "priority", "expires", "serializer"}
     | {"delivery_mode", "compression", "time_limit", "soft_time_limit", "immediate", "mandatory"}
 )
-# Every keyword a task decorator may be given that Celery (or the task's class) reads:
-# also those `Task.from_config` fills from the settings when left unset
-# (`store_eager_result` is no class attribute of Task, yet a task option).
-TASK_KEYWORDS = (
-    TASK_ATTRIBUTES
+# The options a task decorator takes: Task's data attributes, the keywords above, and
+# those `Task.from_config` fills from the settings when left unset (`store_eager_result`
+# is no class attribute of Task, yet a task option).
+TASK_OPTIONS = (
+    CELERY_TASK_ATTRIBUTES
     | DECORATOR_KEYWORDS
     | AUTORETRY_OPTIONS
     | EXECUTION_OPTIONS
     | frozenset(FROM_CONFIG)
 )
+# Every keyword a task decorator may be given that Celery (or the task's class) reads:
+# Task's methods too.
+TASK_KEYWORDS = TASK_OPTIONS | TASK_ATTRIBUTES

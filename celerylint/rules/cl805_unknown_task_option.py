@@ -9,25 +9,14 @@ from typing import Optional
 from celerylint.diagnostics import Applicability, Diagnostic, Fix, Span
 from celerylint.fixes.edits import make_fix, replace
 from celerylint.model.project import Project
-from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES, FROM_CONFIG, DeclaredOption, Task
+from celerylint.model.tasks import DeclaredOption, Task
 from celerylint.rules._plain_tasks import celery_task
-from celerylint.rules._task_attributes import (
-    AUTORETRY_OPTIONS,
-    DECORATOR_KEYWORDS,
-    EXECUTION_OPTIONS,
-    TASK_KEYWORDS,
-)
+from celerylint.rules._task_attributes import TASK_KEYWORDS, TASK_OPTIONS
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 
 # The options a misspelled keyword is compared with (not Task's methods).
-_OPTIONS = sorted(
-    CELERY_TASK_ATTRIBUTES
-    | set(FROM_CONFIG)
-    | AUTORETRY_OPTIONS
-    | EXECUTION_OPTIONS
-    | DECORATOR_KEYWORDS
-)
+_OPTIONS = sorted(TASK_OPTIONS)
 # Keywords written for a task option under another name, and the option meant.
 _MEANT = {
     "timeout": "time_limit",
