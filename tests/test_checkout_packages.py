@@ -12,10 +12,6 @@ each way, registers the names the model gives.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,8 +22,7 @@ from celerylint.model.project import Project
 from celerylint.sources import walk_memory
 from celerylint.sources.discover import discover
 from celerylint.sources.project import gather_sources
-
-KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
+from tests.probing import run_script
 
 # Run from the checkout's top: `main` and `orders` are top-level packages.
 RUN_FROM_TOP = {
@@ -101,19 +96,7 @@ def celery_task_names(run_in: Path, app_module: str) -> set[str]:
         "app.loader.import_default_modules()\n"
         "print(json.dumps(sorted(n for n in app.tasks if not n.startswith('celery.'))))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    proc = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=run_in,
-        env={**env, "PYTHONPATH": str(run_in)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return set(json.loads(proc.stdout))
+    return set(run_script(probe, run_in))
 
 
 # -- naming ----------------------------------------------------------------------

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,20 +35,13 @@ import pytest
 
 # The settings and task options compared; `celerylint inspect` shows the same.
 from celerylint.model.describe import SETTINGS, TASK_OPTIONS
+from tests.probing import PROBE, PROBE_TIMEOUT, probe_environment
 
 # Compared with the installed Celery (the modelled version, pinned by the test extra).
 pytestmark = pytest.mark.real_celery
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures" / "projects"
-PROBE = TESTS / "celery_probe.py"
-PROBE_TIMEOUT = 120
-
-
-# Only what an interpreter needs to start; anything else (CELERY_BROKER_URL,
-# DJANGO_SETTINGS_MODULE, ...) in the developer's shell would change what
-# Celery resolves.
-KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
 
 SettingKey = tuple[str, str]  # (app, setting)
 OptionKey = tuple[str, str, str]  # (app, task, option)
@@ -707,15 +699,12 @@ CASE_IDS = [case.name for case in CASES]
 def run_probe(
     fixture: Path, extra_env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, str(PROBE), str(fixture)],
         capture_output=True,
         text=True,
         timeout=PROBE_TIMEOUT,
-        env=env,
+        env=probe_environment(extra_env),
         cwd=tempfile.gettempdir(),
         check=False,
     )

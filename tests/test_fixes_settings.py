@@ -12,7 +12,6 @@ same values.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,11 +20,7 @@ from typing import Any, Optional
 import pytest
 
 from celerylint.cli import main
-
-TESTS = Path(__file__).resolve().parent
-PROBE = TESTS / "celery_probe.py"
-PROBE_TIMEOUT = 120
-KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
+from tests.probing import PROBE, PROBE_TIMEOUT, probe_environment
 
 ALL = "CL901,CL902,CL903"
 
@@ -604,14 +599,13 @@ def probe(root: Path, app: str = "proj.celery:app", env: Optional[dict[str, str]
     (root / "probe.json").write_text(
         json.dumps({"apps": [app], "import": [], "env": env or {}}), encoding="utf-8"
     )
-    environ = {key: os.environ[key] for key in KEPT_ENV if key in os.environ}
     proc = subprocess.run(
         [sys.executable, str(PROBE), "--app", app, str(root)],
         capture_output=True,
         text=True,
         check=False,
         timeout=PROBE_TIMEOUT,
-        env=environ,
+        env=probe_environment(),
     )
     (root / "probe.json").unlink()
     if proc.returncode != 0:

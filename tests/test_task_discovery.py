@@ -14,7 +14,6 @@ message with "Received unregistered task of type ...".
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -30,11 +29,11 @@ from celerylint import api
 from celerylint.config import ConfigError, load_config
 from celerylint.model.project import Project
 from celerylint.model.registry import BUILTIN_TASKS
+from tests.probing import run_script
 
 pytestmark = pytest.mark.real_celery
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "projects"
-KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
 
 PROBE = """
 import importlib, json, sys
@@ -56,18 +55,7 @@ def _project(root: Path) -> Project:
 
 
 def _real(root: Path, modules: list[str]) -> dict[str, set[str]]:
-    env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, *modules],
-        cwd=root,
-        env={**env, "PYTHONPATH": str(root)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    found = json.loads(proc.stdout)
+    found = run_script(PROBE, root, *modules)
     return {key: set(names) - BUILTIN_TASKS for key, names in found.items()}
 
 
