@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -12,6 +13,7 @@ from celerylint.config import load_config
 from celerylint.facts import extract_source
 from celerylint.facts.schema import FileFacts
 from celerylint.model.namespace import MroClass, _c3_merge
+from celerylint.model.project import Project
 from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES
 
 
@@ -160,10 +162,25 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def check(root: Path, code: str) -> list[tuple[str, int, str]]:
+def checked(root: Path, *codes: str) -> tuple[api.CheckResult, Project]:
+    """A check of `root` reporting only `codes`, and the model it ran on."""
     config = load_config(None, root).with_overrides(root=root)
-    result = api.check([root], config, selected=lambda c: c == code, use_cache=False)
+    result = api.check([root], config, selected=set(codes).__contains__, use_cache=False)
+    assert result.project is not None
+    return result, result.project
+
+
+def check(root: Path, code: str) -> list[tuple[str, int, str]]:
+    result, _project = checked(root, code)
     return [(Path(d.path).name, d.span.line, d.message) for d in result.diagnostics]
+
+
+def apps_by_module(project: Project) -> dict[str, Optional[list[str]]]:
+    """Each task's module -> the ids of the apps it runs in (None: not known)."""
+    return {
+        task.module: None if task.apps is None else [app.id for app in task.apps]
+        for task in project.tasks
+    }
 
 
 def test_a_factory_used_in_a_file_the_prefilter_leaves_out_makes_tasks(tmp_path: Path) -> None:
@@ -200,10 +217,8 @@ def test_a_decorator_bound_to_another_name_makes_tasks(tmp_path: Path) -> None:
             "@run_on_app(max_retries=None)\ndef c():\n    pass\n",
         },
     )
-    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
-    result = api.check([tmp_path], config, selected=lambda c: c == "CL401", use_cache=False)
-    assert result.project is not None
-    assert sorted((t.qualname, [a.id for a in t.apps or []]) for t in result.project.tasks) == [
+    result, project = checked(tmp_path, "CL401")
+    assert sorted((t.qualname, [a.id for a in t.apps or []]) for t in project.tasks) == [
         ("proj.jobs.a", ["proj.celery:app"]),
         ("proj.jobs.b", ["proj.celery:app"]),
         ("proj.more.c", ["proj.celery:app"]),
@@ -369,14 +384,8 @@ def test_a_shared_task_runs_in_the_apps_of_its_nearest_package(tmp_path: Path) -
             "svc/c/tasks.py": task,  # two apps of one module: both
         },
     )
-    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
-    result = api.check([tmp_path], config, selected=lambda c: False, use_cache=False)
-    assert result.project is not None
-    apps = {
-        task.module: None if task.apps is None else [app.id for app in task.apps]
-        for task in result.project.tasks
-    }
-    assert apps == {
+    _result, project = checked(tmp_path)
+    assert apps_by_module(project) == {
         "svc.a.deep.tasks": ["svc.a.celery:app"],
         "svc.b.tasks": ["svc.b.celery:app"],
         "svc.common": None,
@@ -400,14 +409,8 @@ def test_a_shared_task_does_not_run_in_an_app_of_the_test_suite(tmp_path: Path) 
             "tests/testproj/tasks.py": task,
         },
     )
-    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
-    result = api.check([tmp_path], config, selected=lambda c: c == "CL201", use_cache=False)
-    assert result.project is not None
-    apps = {
-        task.module: None if task.apps is None else [app.id for app in task.apps]
-        for task in result.project.tasks
-    }
-    assert apps == {
+    result, project = checked(tmp_path, "CL201")
+    assert apps_by_module(project) == {
         "reusable.tasks": None,
         "testproj.tasks": ["testproj.celery:app"],
     }
@@ -467,11 +470,8 @@ def test_celery_4s_deprecated_decorators_make_tasks(tmp_path: Path) -> None:
             "@periodic_task(run_every=3600, max_retires=2)\ndef ping():\n    pass\n",
         },
     )
-    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
-    selected = {"CL602", "CL805"}
-    result = api.check([tmp_path], config, selected=selected.__contains__, use_cache=False)
-    assert result.project is not None
-    assert sorted(t.qualname for t in result.project.tasks) == [
+    result, project = checked(tmp_path, "CL602", "CL805")
+    assert sorted(t.qualname for t in project.tasks) == [
         "proj.jobs.clean_sessions",
         "proj.jobs.ping",
     ]
