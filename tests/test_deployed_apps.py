@@ -6,6 +6,7 @@ from pathlib import Path
 
 from celerylint import pipeline
 from celerylint.config import Config
+from celerylint.model.project import Project
 from celerylint.sources.project import gather_sources
 
 SETTINGS = 'import os\n\nCELERY_BROKER_URL = os.environ.get("BROKER", "redis://broker:6379/0")\n'
@@ -29,6 +30,14 @@ services:
 """
 
 
+def model(root: Path) -> Project:
+    """The project's model, as a check builds it."""
+    config = Config(root=root, config_file=None)
+    sources = gather_sources([root], config)
+    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
+    return pipeline.build_project(store, sources, config)
+
+
 def test_each_service_resolves_its_own_app_in_its_environment(tmp_path: Path) -> None:
     (tmp_path / "proj").mkdir()
     (tmp_path / "proj" / "__init__.py").write_text("")
@@ -36,10 +45,7 @@ def test_each_service_resolves_its_own_app_in_its_environment(tmp_path: Path) ->
     for name in ("first", "second"):
         (tmp_path / "proj" / f"{name}.py").write_text(APP.format(name=name))
     (tmp_path / "docker-compose.yml").write_text(COMPOSE)
-    config = Config(root=tmp_path, config_file=None)
-    sources = gather_sources([tmp_path], config)
-    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
-    project = pipeline.build_project(store, sources, config)
+    project = model(tmp_path)
     services = {service.name: service for service in project.services}
     deployed = {}
     for name, service in services.items():
@@ -66,10 +72,7 @@ def test_each_service_resolves_its_own_app_in_its_environment(tmp_path: Path) ->
 
 def _services_and_apps(root: Path) -> dict[str, tuple[str, str, str | None]]:
     """Each deployed service's role, the app it runs (its id, or "") and its pool."""
-    config = Config(root=root, config_file=None)
-    sources = gather_sources([root], config)
-    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
-    project = pipeline.build_project(store, sources, config)
+    project = model(root)
     found = {}
     for service in project.services:
         app = project.service_app(service)
@@ -172,9 +175,6 @@ def test_a_script_that_is_not_read_may_start_a_worker(tmp_path: Path) -> None:
         "  worker:\n    command: /start-celeryworker\n"
         "  setup:\n    command: ./migrate.sh\n"
     )
-    config = Config(root=tmp_path, config_file=None)
-    sources = gather_sources([tmp_path], config)
-    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
-    services = {s.name: s for s in pipeline.build_project(store, sources, config).services}
+    services = {s.name: s for s in model(tmp_path).services}
     assert (services["worker"].role, services["worker"].command_known) == ("other", False)
     assert (services["setup"].role, services["setup"].command_known) == ("other", True)
