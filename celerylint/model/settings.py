@@ -295,7 +295,7 @@ class AppBuilder:
             for record in made:
                 if not self._is_celery_class(record.callee, module):
                     continue
-                app = App(module, self.modules.paths[module], record)
+                app = App(module, path, record)
                 app.evaluator = self.evaluator
                 apps.append(app)
         by_key = {app.key: app for app in apps}
