@@ -21,6 +21,7 @@ from celerylint.rules.meta import BY_CODE
 if TYPE_CHECKING:
     from celerylint.config import Config
     from celerylint.fixer import FixOptions, FixResult
+    from celerylint.replay import RunCache
     from celerylint.sources.project import ProjectSources
     from celerylint.store import Progress
 
@@ -58,14 +59,16 @@ def _replayed(
     selected: Callable[[str], bool],
     progress: Optional[Progress],
 ) -> CheckResult:
-    """The recorded result if nothing the run reads changed; else a check, then recorded."""
+    """The recorded result if nothing the run reads changed, or only files whose facts
+    stayed the same (`reuse`); else a check, then recorded."""
     from celerylint import replay
+    from celerylint.sources.watch import unchanged
 
     codes = tuple(code for code in sorted(BY_CODE) if selected(code))
     scope = [os.path.abspath(p) for p in paths]  # as `gather_sources` names the scope
     cache = replay.RunCache(config.effective_cache_dir, replay.record_name(config, codes, scope))
     record = cache.load()
-    if record is not None:
+    if record is not None and unchanged(record.watched):
         return CheckResult(
             replay.decode_diagnostics(record.diagnostics),
             files_checked=record.files_checked,
@@ -74,7 +77,6 @@ def _replayed(
             errors=record.errors,
             watched=record.watched,
         )
-    from celerylint.pipeline import run
     from celerylint.sources.project import gather_sources
     from celerylint.sources.requirements import dependency_files
     from celerylint.sources.watch import known_keys, watch, watch_known
@@ -90,10 +92,26 @@ def _replayed(
     files = sorted((f.path for f in sources.files), key=lambda path: path not in given)
     inputs = watch([*files, *sources.deployment_files, *pins])
     stats = {path: key for path, key in known_keys(inputs) if key is not None}
+    computed = [*inputs, *code, *watch_known(sources.watched)]
+    if record is not None:
+        from celerylint.reuse import reused
+
+        result = reused(record, sources, config, computed, stats)
+        if result is not None:
+            return _recorded(cache, result, len(files), len(computed))
+    from celerylint.pipeline import run
+
     result = run(sources, config, selected, True, None, progress, stats)
     assert result.project is not None
-    also_read = list(result.project.deployment.also_read)
-    result.watched = [*inputs, *code, *watch_known(sources.watched), *also_read]
+    result.watched = [*computed, *result.project.deployment.also_read]
+    return _recorded(cache, result, len(files), len(computed))
+
+
+def _recorded(cache: RunCache, result: CheckResult, sources: int, computed: int) -> CheckResult:
+    """`result`, saved as the record of its question."""
+    from celerylint import replay
+
+    assert result.watched is not None and result.store is not None
     cache.save(
         replay.Record(
             result.watched,
@@ -102,6 +120,9 @@ def _replayed(
             result.files_parsed,
             result.prefiltered_out,
             result.errors,
+            sources=sources,
+            computed=computed,
+            mentioned=result.store.mentioned,
         )
     )
     return result

@@ -24,7 +24,7 @@ import msgspec
 
 from celerylint.cache import fingerprint, read_record, save_record
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
-from celerylint.sources.watch import Watched, unchanged
+from celerylint.sources.watch import Watched
 
 # Records kept per cache directory (a pre-commit run per distinct file set adds one).
 KEEP = 8
@@ -32,7 +32,12 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 class Record(msgspec.Struct, frozen=True):
-    """One run: everything it read with its (mtime, size), and what it found."""
+    """One run: everything it read with its (mtime, size), and what it found.
+
+    `watched` is, in order: the Python files (`sources` of them), deployment files,
+    dependency pins, celerylint's code and what discovery saw (`computed` entries in
+    all), then what the deployments read besides (`reuse` tells them apart).
+    """
 
     watched: list[Watched]
     diagnostics: list[Any]
@@ -40,6 +45,10 @@ class Record(msgspec.Struct, frozen=True):
     files_parsed: int
     prefiltered_out: int
     errors: list[str]
+    sources: int = 0
+    computed: int = 0
+    # The texts the rules asked `FactStore.mentioning` about, with the files found.
+    mentioned: dict[str, list[str]] = {}
 
 
 _DECODER = msgspec.json.Decoder(Record)
@@ -64,12 +73,11 @@ class RunCache:
         self.file = directory / name
 
     def load(self) -> Optional[Record]:
-        """The record, if nothing it watched has changed since."""
+        """The record, whether or not what it watched has changed since."""
         try:
-            record = read_record(self.file, _DECODER.decode)
+            return read_record(self.file, _DECODER.decode)
         except (OSError, msgspec.DecodeError):
             return None
-        return record if unchanged(record.watched) else None
 
     def save(self, record: Record) -> None:
         save_record(self.file, msgspec.json.encode(record), "run-*.json", KEEP, record)

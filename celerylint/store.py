@@ -285,6 +285,9 @@ class FactStore:
         self.facts: dict[str, FileFacts] = {}
         self.relevant: list[str] = []
         self.parsed = 0
+        # Every text `mentioning` was asked about in this check, with the files found:
+        # a recorded run is reused only while changed files answer them alike (`reuse`).
+        self.mentioned: dict[str, list[str]] = {}
         # (mtime_ns, size) of each file as it was stat'ed: the cache entry's key. Not the
         # stat_result: 4,000 of those are 2.7 MB, the largest thing a cold run holds.
         self._stats: Stats = {}
@@ -489,6 +492,7 @@ class FactStore:
         for part in parts:
             for text, hits in part.items():
                 found[text].extend(hits)
+        self.mentioned.update(found)
         return found
 
     def read(self, path: str) -> Optional[bytes]:
