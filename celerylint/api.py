@@ -98,20 +98,32 @@ def _replayed(
 
         result = reused(record, sources, config, computed, stats)
         if result is not None:
-            return _recorded(cache, result, len(files), len(computed))
+            # The changed files kept their facts and answers: the record's stay true.
+            return _recorded(
+                cache, result, len(files), len(computed), record.facts, record.mentioned
+            )
     from celerylint.pipeline import run
 
     result = run(sources, config, selected, True, None, progress, stats)
-    assert result.project is not None
+    assert result.project is not None and result.store is not None
     result.watched = [*computed, *result.project.deployment.also_read]
-    return _recorded(cache, result, len(files), len(computed))
+    store = result.store
+    facts = {path: replay.facts_digest(f) for path, f in store.facts.items()}
+    return _recorded(cache, result, len(files), len(computed), facts, store.mentioned)
 
 
-def _recorded(cache: RunCache, result: CheckResult, sources: int, computed: int) -> CheckResult:
-    """`result`, saved as the record of its question."""
+def _recorded(
+    cache: RunCache,
+    result: CheckResult,
+    sources: int,
+    computed: int,
+    facts: dict[str, str],
+    mentioned: dict[str, list[str]],
+) -> CheckResult:
+    """`result`, saved as the record of its question (`replay.Record` says the rest)."""
     from celerylint import replay
 
-    assert result.watched is not None and result.store is not None
+    assert result.watched is not None
     cache.save(
         replay.Record(
             result.watched,
@@ -122,7 +134,8 @@ def _recorded(cache: RunCache, result: CheckResult, sources: int, computed: int)
             result.errors,
             sources=sources,
             computed=computed,
-            mentioned=result.store.mentioned,
+            mentioned=mentioned,
+            facts=facts,
         )
     )
     return result

@@ -64,6 +64,40 @@ def _new_module(root: Path) -> None:
     (root / "proj" / "more.py").write_text("y = 2\n")
 
 
+class Checks:
+    """Checks of the project in the working directory, counting those that ran the rules."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self.capsys = capsys
+        self.computed = 0
+        run = pipeline.run
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self.computed += 1
+            return run(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(pipeline, "run", counted)
+
+    def report(self, scope: str, *extra: str) -> str:
+        main(["check", "--output-format", "json", *extra, scope])
+        return self.capsys.readouterr().out
+
+    def reused(self, scope: str) -> bool:
+        """Check `scope` as recorded and as from scratch: the same report; whether the
+        recorded one was reused."""
+        before = self.computed
+        assert self.report(scope) == self.report(scope, "--no-cache")
+        return self.computed - before == 1
+
+
+@pytest.fixture
+def checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Checks:
+    monkeypatch.chdir(_project(tmp_path))
+    return Checks(capsys, monkeypatch)
+
+
 @pytest.mark.parametrize(
     ("change", "reused"),
     [
@@ -90,34 +124,34 @@ def _new_module(root: Path) -> None:
 )
 @pytest.mark.parametrize("scope", [".", "proj/celery.py"])
 def test_a_record_is_reused_only_when_the_changed_files_kept_their_facts(
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    change: Callable[[Path], None],
-    reused: dict[str, bool],
-    scope: str,
+    checks: Checks, change: Callable[[Path], None], reused: dict[str, bool], scope: str
 ) -> None:
-    root = _project(tmp_path)
-    monkeypatch.chdir(root)
-    computed: list[int] = []
-    run = pipeline.run
-
-    def counted(*args: object, **kwargs: object) -> object:
-        computed.append(1)
-        return run(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(pipeline, "run", counted)
-
-    def report(*extra: str) -> str:
-        main(["check", "--output-format", "json", *extra, scope])
-        return capsys.readouterr().out
-
-    report()
-    change(root)
-    computed.clear()
-    assert report() == report("--no-cache")
-    assert computed == ([1] if reused[scope] else [1, 1])
+    checks.report(scope)
+    change(Path.cwd())
+    assert checks.reused(scope) is reused[scope]
     # Recorded again either way: the next run is a plain replay.
-    computed.clear()
-    report()
-    assert computed == []
+    before = checks.computed
+    checks.report(scope)
+    assert checks.computed == before
+
+
+def test_a_reused_record_still_knows_the_facts_of_every_file(checks: Checks) -> None:
+    # Reused, it keeps the recorded facts of config.py (read on demand by that run only).
+    checks.report("proj/celery.py")
+    _append("celery.py", "# a comment\n")(Path.cwd())
+    assert checks.reused("proj/celery.py")
+    _longer_limit(Path.cwd())
+    assert not checks.reused("proj/celery.py")
+
+
+def test_a_record_is_reused_after_other_checks_replaced_the_cached_facts(
+    checks: Checks,
+) -> None:
+    # As pre-commit runs go: each on a new text of the file, with `check .` between.
+    celery = Path("proj/celery.py")
+    checks.report("proj/celery.py")
+    for comment in ("# one\n", "# two\n"):
+        celery.write_text(CELERY + comment)
+        assert checks.reused("proj/celery.py")
+        celery.write_text(CELERY)
+        checks.report(".")

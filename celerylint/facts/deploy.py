@@ -44,20 +44,6 @@ _USED_KINDS = "|".join(sorted({*_WORKLOADS, "ConfigMap", "Secret"}))
 _USED_KIND = re.compile(rf"^kind:[ \t]*[\"']?(?:{_USED_KINDS})\b", re.MULTILINE)
 
 
-# The files `kind_of` reads, and the `.env` files compose names (watched for changes).
-_NAMES = re.compile(
-    r"^(procfile(\..+)?|dockerfile(\..+)?|.+\.dockerfile|.+\.(ya?ml|sh|bash|conf|ini|service|env)"
-    # entrypoint scripts often have no extension: start-worker, run_celery, entrypoint
-    r"|[^.]*(worker|celery|entrypoint|start|run|docker)[^.]*)$",
-    re.IGNORECASE,
-)
-
-
-def is_deployment_file(name: str) -> bool:
-    """A file name deployment files are read from (discovery collects them)."""
-    return _NAMES.match(name) is not None
-
-
 class DeploymentError(Exception):
     """A file that cannot be read as what it claims to be; the message is the diagnostic."""
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import msgspec
 
 from celerylint.config import Config, display_path
-from celerylint.facts.deploy import is_deployment_file
+from celerylint.sources.deployment_names import is_deployment_file
 from celerylint.sources.fs_errors import link_message, may_hold_python, os_message
 from celerylint.sources.ignore_files import (
     IgnoreFiles,
