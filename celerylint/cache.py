@@ -115,22 +115,58 @@ class CacheEntry(msgspec.Struct, frozen=True, array_like=True):
     digest: str  # of the content (digest.content_digest)
     module: str
     is_package: bool
-    facts: Optional[FileFacts]  # None: the prefilter said the file cannot matter
+    # The facts as JSON, `null` where the prefilter said the file cannot matter. Decoded
+    # only when asked (`FactsCache.facts`): a run that only checks whether a few changed
+    # files kept their facts (`reuse`) decodes none, nor builds their decoder (4 ms).
+    facts: msgspec.Raw
 
 
 class CacheFile(msgspec.Struct, frozen=True):
     entries: dict[str, CacheEntry]
 
 
+NO_FACTS = msgspec.Raw(b"null")
+
+
+def new_entry(
+    key: tuple[int, int], digest: str, module: str, is_package: bool, facts: Optional[FileFacts]
+) -> Optional[CacheEntry]:
+    """An entry for a file stat'ed as `key` (mtime_ns, size); None when its facts cannot be
+    written as JSON (names from a file name that is not UTF-8: not cached)."""
+    try:
+        raw = NO_FACTS if facts is None else msgspec.Raw(msgspec.json.encode(facts))
+    except UnicodeEncodeError:
+        return None
+    return CacheEntry(key[0], key[1], digest, module, is_package, raw)
+
+
 @functools.cache
 def _decoder() -> msgspec.json.Decoder[CacheFile]:
-    """Built when first needed: analysing the facts' types costs 4 ms, which a replayed
-    run (it imports this module for its directory helpers) never needs."""
     return msgspec.json.Decoder(CacheFile)
 
 
+@functools.cache
+def _facts_decoder() -> msgspec.json.Decoder[FileFacts]:
+    """Built when first needed: analysing the facts' types costs 4 ms."""
+    return msgspec.json.Decoder(FileFacts)
+
+
 def _encode(cache: CacheFile) -> bytes:
-    return msgspec.json.encode(cache)
+    """The cache file; an entry of a file whose name is not UTF-8 is left out."""
+    try:
+        return msgspec.json.encode(cache)
+    except UnicodeEncodeError:
+        return msgspec.json.encode(
+            CacheFile({path: e for path, e in cache.entries.items() if _encodable(path)})
+        )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class FactsCache:
@@ -141,6 +177,8 @@ class FactsCache:
         self.key = key
         self.file = directory / f"facts-{key}.json" if directory else None
         self.entries: dict[str, CacheEntry] = {}
+        # The facts decoded so far, with the entry they were decoded from.
+        self._decoded: dict[str, tuple[CacheEntry, Optional[FileFacts]]] = {}
         self.dirty = False
         if self.file is not None:
             self._load()
@@ -155,14 +193,8 @@ class FactsCache:
             entries = read_record(self.file, _decoder().decode).entries
         except (OSError, msgspec.DecodeError):
             return
-        # Entries of other facts versions cannot share the file name (the version is
-        # in the fingerprint), but a hand-edited file could hold them: drop those.
-        # (A new dict either way: `store` changes it, a remembered record must not.)
-        self.entries = {
-            path: entry
-            for path, entry in entries.items()
-            if entry.facts is None or entry.facts.version == FACTS_VERSION
-        }
+        # A new dict: `store` changes it, a remembered record must not change.
+        self.entries = dict(entries)
 
     def lookup(self, path: str, key: tuple[int, int]) -> Optional[CacheEntry]:
         """The entry, if the file's (mtime_ns, size) is the one it was made with."""
@@ -170,6 +202,37 @@ class FactsCache:
         if entry and (entry.mtime_ns, entry.size) == key:
             return entry
         return None
+
+    def facts(self, path: str) -> Optional[FileFacts]:
+        """The facts of `path`'s entry (None: the file cannot matter).
+
+        KeyError when there is no entry, or one whose facts are not this version's
+        (a hand-edited file: other versions have other file names); that entry is
+        dropped, never trusted in part."""
+        entry = self.entries[path]
+        known = self._decoded.get(path)
+        if known is not None and known[0] is entry:
+            return known[1]
+        facts: Optional[FileFacts] = None
+        if entry.facts != NO_FACTS:
+            try:
+                facts = _facts_decoder().decode(entry.facts)
+            except msgspec.DecodeError:
+                facts = None
+            if facts is None or facts.version != FACTS_VERSION:
+                del self.entries[path]
+                self.dirty = True
+                raise KeyError(path)
+        self._decoded[path] = (entry, facts)
+        return facts
+
+    def usable(self, path: str) -> bool:
+        """`path` has an entry whose facts decode (`facts`)."""
+        try:
+            self.facts(path)
+        except KeyError:
+            return False
+        return True
 
     def store(self, path: str, entry: CacheEntry) -> None:
         if self.entries.get(path) != entry:

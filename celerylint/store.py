@@ -17,7 +17,7 @@ from typing import Optional, TypeVar, Union
 import msgspec
 from msgspec.structs import force_setattr
 
-from celerylint.cache import CacheEntry, FactsCache, fingerprint
+from celerylint.cache import FactsCache, fingerprint, new_entry
 from celerylint.config import Config
 from celerylint.digest import content_digest
 from celerylint.facts import extract_source
@@ -307,7 +307,12 @@ class FactStore:
         source = self.files[path]
         cached = self.cache.entries.get(path)
         known = None
-        if cached and cached.module == source.module and cached.is_package == source.is_package:
+        if (
+            cached
+            and cached.module == source.module
+            and cached.is_package == source.is_package
+            and self.cache.usable(path)
+        ):
             known = cached.digest
         return (path, source.module, source.is_package, known, force)
 
@@ -333,24 +338,37 @@ class FactStore:
                 # and say which they cannot read.
                 pending.append(self._job(path))
                 continue
-            key = self._known_stats.get(path)
-            if key is None:
-                try:
-                    stat = os.stat(path)
-                except OSError as exc:
-                    self.facts[path] = failed(f"cannot read: {exc.strerror or exc}")
-                    self.relevant.append(path)
-                    continue
-                key = (stat.st_mtime_ns, stat.st_size)
-            self._stats[path] = key
-            entry = self.cache.lookup(path, key)
-            if entry is None:
-                pending.append(self._job(path))
-            elif entry.facts is not None:
-                self.facts[path] = entry.facts
-                self.relevant.append(path)
+            pending.extend(self._from_cache(path))
         self._settle_all(pending, progress)
         self.cache.prune(set(self.files))
+
+    def load_only(self, paths: list[str]) -> None:
+        """Settle only `paths`, from the cache or read now; nothing is asked of the other
+        files' entries (`reuse` needs the facts of the files that changed, no others)."""
+        self._settle_all([job for path in paths for job in self._from_cache(path)])
+
+    def _from_cache(self, path: str) -> list[Job]:
+        """Settle `path` from its cache entry if that holds; else the job that settles it."""
+        key = self._known_stats.get(path)
+        if key is None:
+            try:
+                stat = os.stat(path)
+            except OSError as exc:
+                self.facts[path] = failed(f"cannot read: {exc.strerror or exc}")
+                self.relevant.append(path)
+                return []
+            key = (stat.st_mtime_ns, stat.st_size)
+        self._stats[path] = key
+        if self.cache.lookup(path, key) is None:
+            return [self._job(path)]
+        try:
+            facts = self.cache.facts(path)
+        except KeyError:  # an entry that does not decode: settled again
+            return [self._job(path)]
+        if facts is not None:
+            self.facts[path] = facts
+            self.relevant.append(path)
+        return []
 
     def changed_on_disk(self) -> bool:
         """Some file this store read from disk (or could not read) differs there now."""
@@ -432,7 +450,7 @@ class FactStore:
             path = job[0]
             if status == "same":
                 cached = self.cache.entries[path]
-                facts = cached.facts
+                facts = self.cache.facts(path)  # usable: `_job` made sure
                 key = self._stats.get(path)
                 if key is not None:
                     moved = msgspec.structs.replace(cached, mtime_ns=key[0], size=key[1])
@@ -454,8 +472,9 @@ class FactStore:
         if key is None:
             return
         source = self.files[path]
-        entry = CacheEntry(key[0], key[1], sha, source.module, source.is_package, facts)
-        self.cache.store(path, entry)
+        entry = new_entry(key, sha, source.module, source.is_package, facts)
+        if entry is not None:
+            self.cache.store(path, entry)
 
     def mentioning(self, texts: list[str]) -> dict[str, list[str]]:
         """For each text, the paths of every discovered file whose bytes contain it

@@ -99,6 +99,26 @@ def test_corrupt_cache_is_ignored(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert findings == [("CL401", 4)]
 
 
+@pytest.mark.parametrize("facts", [{"version": -1}, "not facts", [1, 2]])
+def test_an_entry_whose_facts_do_not_decode_is_parsed_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], facts: object
+) -> None:
+    # Facts are decoded when first asked for, file by file: a bad one costs its file only.
+    root = project(tmp_path)
+    run(root, capsys)
+    cache_dir = root / ".celerylint_cache"
+    for record in cache_dir.glob("run-*.json"):
+        record.unlink()  # or the run is replayed without reading any facts
+    facts_file = next(cache_dir.glob("facts-*.json"))
+    data = json.loads(facts_file.read_text())
+    tasks = next(path for path in data["entries"] if path.endswith("tasks.py"))
+    data["entries"][tasks][5] = facts
+    facts_file.write_text(json.dumps(data))
+    findings, timings = run(root, capsys)
+    assert findings == [("CL401", 4)]
+    assert timings["parsed"] == 1
+
+
 def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     root = project(tmp_path)
     for index in range(30):
@@ -152,7 +172,7 @@ def test_deferred_writes_happen_when_the_caller_runs_them(tmp_path: Path) -> Non
     with cache.writes_deferred() as writes:
         cache.save_record(record, b"data", "run-*.json", 8)
         facts = cache.FactsCache(tmp_path / "cache", "k")
-        facts.store("a.py", cache.CacheEntry(1, 2, "d", "a", False, None))
+        facts.store("a.py", cache.CacheEntry(1, 2, "d", "a", False, cache.NO_FACTS))
         facts.save()
     assert not record.exists() and len(writes) == 2
     for write in writes:

@@ -390,7 +390,7 @@ def test_interrupt_while_saving_the_cache_leaves_no_temp_file(
     from celerylint import cache
 
     store = cache.FactsCache(tmp_path / "c", "key")
-    store.store("x.py", cache.CacheEntry(1, 2, "sha", "m", False, None))
+    store.store("x.py", cache.CacheEntry(1, 2, "sha", "m", False, cache.NO_FACTS))
 
     def interrupted(*args: object, **kwargs: object) -> bytes:
         raise KeyboardInterrupt
