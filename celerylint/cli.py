@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import errno
 import functools
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -191,6 +192,12 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     args = parse(given)
+    if (
+        args.command in ("server", "daemon")
+        or getattr(args, "fix", False)
+        or getattr(args, "diff", False)
+    ):
+        gc.enable()  # long-lived, or many checks in one process (`entry.run` disabled it)
     try:
         if args.command == "check":
             return _check(args, sys.stdout, given)

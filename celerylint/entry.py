@@ -5,11 +5,18 @@ including any mistake in those two, goes to the CLI."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
 
 def run() -> None:
+    # No cyclic garbage collection in a one-shot run: importing the package and decoding
+    # its records allocate objects that live until the end, and the passes over them
+    # cost 2-5 ms of a pre-commit run on saleor, while a cold check of 16 projects
+    # peaked 0.3 MB higher without any. Commands that live long or iterate (the server,
+    # the daemon, `--fix`) collect again (`cli.main`).
+    gc.disable()
     argv = sys.argv[1:]
     answered = _answer(argv)
     if answered is None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from celerylint import __version__
 
@@ -93,3 +96,21 @@ def test_a_check_leaves_with_its_code_and_all_its_output(tmp_path: Path) -> None
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) in (1, 2)
     assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+@pytest.mark.parametrize(("extra", "collects"), [((), False), (("--fix",), True)])
+def test_only_commands_that_iterate_collect_garbage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], collects: bool
+) -> None:
+    """`entry.run` turns the cyclic collector off for a one-shot run; `--fix` (many checks
+    in one process), the daemon and the server turn it back on."""
+    from celerylint.cli import main
+
+    (tmp_path / "m.py").write_text("x = 1\n")
+    gc.disable()
+    try:
+        main(["check", "--no-cache", *extra, str(tmp_path)])
+        assert gc.isenabled() is collects
+    finally:
+        gc.enable()
+    capsys.readouterr()
