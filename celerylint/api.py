@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from celerylint.fixer import FixOptions, FixResult
     from celerylint.replay import RunCache
     from celerylint.sources.project import ProjectSources
-    from celerylint.store import Progress
+    from celerylint.store import Progress, Readings
 
 __all__ = ["CheckResult", "check", "describe", "fix"]
 
@@ -93,18 +93,19 @@ def _replayed(
     inputs = watch([*files, *sources.deployment_files, *pins])
     stats = {path: key for path, key in known_keys(inputs) if key is not None}
     computed = [*inputs, *code, *watch_known(sources.watched)]
+    readings: Readings = {}
     if record is not None:
         from celerylint.reuse import reused
 
-        result = reused(record, sources, config, computed, stats)
-        if result is not None:
+        reuse, readings = reused(record, sources, config, computed, stats)
+        if reuse is not None:
             # The changed files kept their facts and answers: the record's stay true.
             return _recorded(
-                cache, result, len(files), len(computed), record.facts, record.mentioned
+                cache, reuse, len(files), len(computed), record.facts, record.mentioned
             )
     from celerylint.pipeline import run
 
-    result = run(sources, config, selected, True, None, progress, stats)
+    result = run(sources, config, selected, True, None, progress, stats, earlier=readings)
     assert result.project is not None and result.store is not None
     result.watched = [*computed, *result.project.deployment.also_read]
     store = result.store

@@ -28,7 +28,7 @@ from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
 from celerylint.sources.project import ProjectSources, is_under
 from celerylint.sources.requirements import dependency_files
-from celerylint.store import FactStore, Stats
+from celerylint.store import FactStore, Readings, Stats
 from celerylint.suppress import per_file_ignores, suppress_file_by_file
 
 if TYPE_CHECKING:
@@ -46,12 +46,14 @@ def run(
     stats: Optional[Stats] = None,
     previous: Optional[FactStore] = None,
     with_fixes: bool = True,
+    earlier: Optional[Readings] = None,
 ) -> CheckResult:
     """`stats`: the (mtime, size) of files stat'ed just before (`FactStore`).
     `previous`: the store of the check before, when no file changed on disk since
     (the fixer's checks: only its texts in `overlay` changed). Without `with_fixes`
     the findings carry no fix that needs the layout of calls (the fixer only asks
-    whether its fixes brought new findings)."""
+    whether its fixes brought new findings). `earlier`: files this run read before
+    (`reuse`, which found it must compute)."""
     store = load_facts(
         sources,
         config,
@@ -61,6 +63,7 @@ def run(
         previous=previous,
         disk_unchanged=previous is not None,
         stats=stats,
+        earlier=earlier,
     )
     project = build_project(store, sources, config)
     result = report(project, store, sources, config, selected, with_fixes)
@@ -113,13 +116,16 @@ def load_facts(
     previous: Optional[FactStore] = None,
     disk_unchanged: bool = False,
     stats: Optional[Stats] = None,
+    earlier: Optional[Readings] = None,
 ) -> FactStore:
     """Facts of every file that can matter: cached, or extracted now (in parallel).
 
     `previous`: the store of the last check in this process, whose decoded cache
     and open buffers' facts are reused; with `disk_unchanged`, its facts of the
     files read from disk too (see `FactStore`)."""
-    store = FactStore(sources.files, config, use_cache, overlay, previous, disk_unchanged, stats)
+    store = FactStore(
+        sources.files, config, use_cache, overlay, previous, disk_unchanged, stats, earlier
+    )
     store.load(progress)
     return store
 

@@ -25,7 +25,7 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.replay import Record, decode_diagnostics, facts_digest
 from celerylint.sources.project import ProjectSources
 from celerylint.sources.watch import Watched, unchanged
-from celerylint.store import FactStore, Stats
+from celerylint.store import FactStore, Readings, Stats
 
 
 def reused(
@@ -34,32 +34,34 @@ def reused(
     config: Config,
     watched: list[Watched],
     stats: Stats,
-) -> Optional[CheckResult]:
-    """The record's result, if the changes since do not matter (None: compute again).
+) -> tuple[Optional[CheckResult], Readings]:
+    """The record's result, if the changes since do not matter (None: compute again),
+    and the files read to know it (the run that computes takes them).
 
     `watched`: what this run stat'ed before reading anything, in the record's order
     (Python files first) but without what deployments read besides (stat'ed here).
     """
     changed = _changed_sources(record, watched)
     if changed is None:
-        return None
+        return None, {}
     diagnostics = decode_diagnostics(record.diagnostics)
     if any(path in changed for path in _fixed_paths(diagnostics)):
-        return None  # a fix's edit was measured on the old text
+        return None, {}  # a fix's edit was measured on the old text
     # Without the facts cache: decoding its index and writing it back cost 10 ms, and
     # the digests in the record are all this needs. A later run that computes parses
     # these few files again, once.
-    store = FactStore(sources.files, config, False, None, stats=stats)
+    store = FactStore(sources.files, config, False, None, stats=stats, keep_readings=True)
     store.load_only(sorted(changed))
+    readings = store.readings or {}
     for path in changed:
         facts = store.facts.get(path)
         recorded = record.facts.get(path)
         if facts is None and recorded is not None:
             facts = store.on_demand(path)  # the model had asked for it
         if (facts_digest(facts) if facts is not None else None) != recorded:
-            return None
+            return None, readings
     if not _mentions_alike(record.mentioned, changed, store):
-        return None
+        return None, readings
     return CheckResult(
         diagnostics,
         files_checked=len(store.files),
@@ -67,7 +69,7 @@ def reused(
         prefiltered_out=record.prefiltered_out,
         errors=record.errors,
         watched=[*watched, *record.watched[record.computed :]],
-    )
+    ), readings
 
 
 def _changed_sources(record: Record, watched: list[Watched]) -> Optional[set[str]]:

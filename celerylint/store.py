@@ -31,6 +31,9 @@ Progress = Callable[[int, int], None]
 
 # Files' (mtime_ns, size) as the caller stat'ed them just before.
 Stats = dict[str, tuple[int, int]]
+# Files a store settled: their (mtime_ns, size), content digest and facts (None: the
+# prefilter said the file cannot matter).
+Readings = dict[str, tuple[tuple[int, int], str, Optional[FileFacts]]]
 
 # Below this many files to read, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -262,6 +265,8 @@ class FactStore:
         previous: Optional[FactStore] = None,
         disk_unchanged: bool = False,
         stats: Optional[Stats] = None,
+        earlier: Optional[Readings] = None,
+        keep_readings: bool = False,
     ) -> None:
         self.files = {f.path: f for f in files}
         # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
@@ -292,6 +297,12 @@ class FactStore:
         # stat_result: 4,000 of those are 2.7 MB, the largest thing a cold run holds.
         self._stats: Stats = {}
         self._known_stats = stats or {}
+        # Files an earlier store of this run settled (`reuse`, which then computed after
+        # all): taken while their (mtime, size) is the same, not read again.
+        self._earlier = earlier or {}
+        # With `keep_readings`, what this store settles, for a later one; contents are
+        # hashed then even without a cache (the later store has one to fill).
+        self.readings: Optional[Readings] = {} if keep_readings else None
         # The store whose facts of files read from disk are still true; only during `load`
         # (a store never holds on to the one before it: memory stays bounded).
         self._unchanged: Optional[FactStore] = None
@@ -359,6 +370,14 @@ class FactStore:
                 return []
             key = (stat.st_mtime_ns, stat.st_size)
         self._stats[path] = key
+        earlier = self._earlier.get(path)
+        if earlier is not None and earlier[0] == key:
+            _key, sha, facts = earlier
+            self._remember(path, sha, facts)
+            if facts is not None:
+                self.facts[path] = facts
+                self.relevant.append(path)
+            return []
         if self.cache.lookup(path, key) is None:
             return [self._job(path)]
         try:
@@ -425,7 +444,7 @@ class FactStore:
             tokens=self.tokens,
             task_decorators=self.task_decorators,
             # Hashing 30 MB (saleor) is a tenth of a cold run: only for a cache.
-            digest=self.cache.file is not None,
+            digest=self.cache.file is not None or self.readings is not None,
         )
         workers = _worker_count()
         results: Optional[list[Decoded]] = None
@@ -466,6 +485,10 @@ class FactStore:
                 self.relevant.append(path)
             if status in ("parsed", "skip") and sha is not None:
                 self._remember(path, sha, facts)
+                key = self._stats.get(path)
+                # Not a file parsed on demand: a later store settles it as any other.
+                if self.readings is not None and key is not None and not job[4]:
+                    self.readings[path] = (key, sha, facts)
 
     def _remember(self, path: str, sha: str, facts: Optional[FileFacts]) -> None:
         key = self._stats.get(path)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from celerylint import pipeline
+from celerylint import pipeline, store
 from celerylint.cli import main
+from celerylint.facts import extract_source
 
 CELERY = """\
 from celery import Celery
@@ -155,3 +157,22 @@ def test_a_record_is_reused_after_other_checks_replaced_the_cached_facts(
         assert checks.reused("proj/celery.py")
         celery.write_text(CELERY)
         checks.report(".")
+
+
+def test_a_file_read_to_decide_is_not_parsed_again_when_computing(
+    checks: Checks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks.report(".")
+    _prepend_line(Path.cwd())
+    parsed: list[str] = []
+    extract = extract_source
+
+    def counted(data: bytes, module: str, *args: Any) -> object:
+        parsed.append(module)
+        return extract(data, module, *args)
+
+    monkeypatch.setattr(store, "extract_source", counted)
+    assert not checks.reused(".")
+    # Once to compare with the record, not again by the run that then computed; once
+    # more by the `--no-cache` run of `reused`.
+    assert parsed.count("proj.celery") == 2
