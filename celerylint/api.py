@@ -109,8 +109,9 @@ def _replayed(
     assert result.project is not None and result.store is not None
     result.watched = [*computed, *result.project.deployment.also_read]
     store = result.store
-    facts = {path: replay.facts_digest(f) for path, f in store.facts.items()}
-    return _recorded(cache, result, len(files), len(computed), facts, store.mentioned)
+    return _recorded(
+        cache, result, len(files), len(computed), store.facts_digests(), store.mentioned
+    )
 
 
 def _recorded(

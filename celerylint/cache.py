@@ -24,7 +24,7 @@ import msgspec
 
 from celerylint import __version__
 from celerylint.atomic import atomic_write
-from celerylint.digest import name_digest
+from celerylint.digest import content_digest, name_digest
 from celerylint.facts.schema import FACTS_VERSION, FileFacts
 
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# celerylint cache\n"
@@ -128,14 +128,32 @@ class CacheFile(msgspec.Struct, frozen=True):
 NO_FACTS = msgspec.Raw(b"null")
 
 
+def facts_json(facts: FileFacts) -> Optional[msgspec.Raw]:
+    """The facts as an entry holds them; None when they cannot be written as JSON (names
+    from a file name that is not UTF-8)."""
+    try:
+        return msgspec.Raw(msgspec.json.encode(facts))
+    except UnicodeEncodeError:
+        return None
+
+
+def facts_digest(facts: FileFacts, encoded: Optional[msgspec.Raw] = None) -> str:
+    """Equal digests, equal facts (`reuse` compares a record's with a file's now): of their
+    JSON (`encoded`: known already), or of their repr where they have none."""
+    if encoded is None:
+        encoded = facts_json(facts)
+    if encoded is None:
+        return content_digest(repr(facts).encode("utf-8", "surrogatepass"))
+    return content_digest(encoded)
+
+
 def new_entry(
     key: tuple[int, int], digest: str, module: str, is_package: bool, facts: Optional[FileFacts]
 ) -> Optional[CacheEntry]:
     """An entry for a file stat'ed as `key` (mtime_ns, size); None when its facts cannot be
-    written as JSON (names from a file name that is not UTF-8: not cached)."""
-    try:
-        raw = NO_FACTS if facts is None else msgspec.Raw(msgspec.json.encode(facts))
-    except UnicodeEncodeError:
+    written as JSON (not cached)."""
+    raw = NO_FACTS if facts is None else facts_json(facts)
+    if raw is None:
         return None
     return CacheEntry(key[0], key[1], digest, module, is_package, raw)
 

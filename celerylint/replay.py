@@ -24,8 +24,6 @@ import msgspec
 
 from celerylint.cache import fingerprint, read_record, save_record
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
-from celerylint.digest import content_digest
-from celerylint.facts.schema import FileFacts
 from celerylint.sources.watch import Watched
 
 # Records kept per cache directory (a pre-commit run per distinct file set adds one).
@@ -51,12 +49,11 @@ class Record(msgspec.Struct, frozen=True):
     computed: int = 0
     # The texts the rules asked `FactStore.mentioning` about, with the files found.
     mentioned: dict[str, list[str]] = {}
-    # `facts_digest` of each file the run had facts of (the others had none).
+    # `cache.facts_digest` of each file the run had facts of (the others had none).
     facts: dict[str, str] = {}
 
 
 _DECODER = msgspec.json.Decoder(Record)
-_FACTS_ENCODER = msgspec.msgpack.Encoder()
 
 
 def code_files() -> list[str]:
@@ -86,15 +83,6 @@ class RunCache:
 
     def save(self, record: Record) -> None:
         save_record(self.file, msgspec.json.encode(record), "run-*.json", KEEP, record)
-
-
-def facts_digest(facts: FileFacts) -> str:
-    """What a record keeps of a file's facts: equal digests, equal facts."""
-    try:
-        encoded = _FACTS_ENCODER.encode(facts)
-    except (UnicodeEncodeError, OverflowError):  # surrogates, integers beyond 64 bits
-        encoded = repr(facts).encode("utf-8", "surrogatepass")
-    return content_digest(encoded)
 
 
 def encode_diagnostics(diagnostics: list[Diagnostic]) -> list[Any]:

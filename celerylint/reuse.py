@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from typing import Optional
 
+from celerylint.cache import facts_digest
 from celerylint.check_result import CheckResult
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic
-from celerylint.replay import Record, decode_diagnostics, facts_digest
+from celerylint.replay import Record, decode_diagnostics
 from celerylint.sources.project import ProjectSources
 from celerylint.sources.watch import Watched, unchanged
 from celerylint.store import FactStore, Readings, Stats

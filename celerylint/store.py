@@ -17,7 +17,7 @@ from typing import Optional, TypeVar, Union
 import msgspec
 from msgspec.structs import force_setattr
 
-from celerylint.cache import FactsCache, fingerprint, new_entry
+from celerylint.cache import FactsCache, facts_digest, fingerprint, new_entry
 from celerylint.config import Config
 from celerylint.digest import content_digest
 from celerylint.facts import extract_source
@@ -288,6 +288,8 @@ class FactStore:
         else:
             self.cache = FactsCache(directory, key)
         self.facts: dict[str, FileFacts] = {}
+        # The JSON of facts the cache holds them as (taken from or written to an entry).
+        self._json: dict[str, msgspec.Raw] = {}
         self.relevant: list[str] = []
         self.parsed = 0
         # Every text `mentioning` was asked about in this check, with the files found:
@@ -387,6 +389,7 @@ class FactStore:
         if facts is not None:
             self.facts[path] = facts
             self.relevant.append(path)
+            self._json[path] = self.cache.entries[path].facts
         return []
 
     def changed_on_disk(self) -> bool:
@@ -470,6 +473,7 @@ class FactStore:
             if status == "same":
                 cached = self.cache.entries[path]
                 facts = self.cache.facts(path)  # usable: `_job` made sure
+                self._json[path] = cached.facts
                 key = self._stats.get(path)
                 if key is not None:
                     moved = msgspec.structs.replace(cached, mtime_ns=key[0], size=key[1])
@@ -498,6 +502,13 @@ class FactStore:
         entry = new_entry(key, sha, source.module, source.is_package, facts)
         if entry is not None:
             self.cache.store(path, entry)
+            if facts is not None:
+                self._json[path] = entry.facts
+
+    def facts_digests(self) -> dict[str, str]:
+        """`cache.facts_digest` of each file's facts, of the JSON the cache holds them as
+        where there is one (encoding them again cost 2.6 ms of a check of saleor)."""
+        return {path: facts_digest(f, self._json.get(path)) for path, f in self.facts.items()}
 
     def mentioning(self, texts: list[str]) -> dict[str, list[str]]:
         """For each text, the paths of every discovered file whose bytes contain it
