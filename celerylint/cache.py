@@ -287,6 +287,15 @@ class FactsCache:
             return
 
 
+def record_json(record: object) -> Optional[bytes]:
+    """A record as JSON; None when a path in it is a file name that is not UTF-8 (JSON
+    has no way to say it that msgspec reads back): such a record is not kept."""
+    try:
+        return msgspec.json.encode(record)
+    except UnicodeEncodeError:
+        return None
+
+
 def save_record(
     file: Path, data: bytes, pattern: str, keep: int, decoded: Optional[object] = None
 ) -> None:

@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 import msgspec
 
-from celerylint.cache import fingerprint, read_record, save_record
+from celerylint.cache import fingerprint, read_record, record_json, save_record
 from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity, Span
 from celerylint.sources.watch import Watched
 
@@ -82,7 +82,9 @@ class RunCache:
             return None
 
     def save(self, record: Record) -> None:
-        save_record(self.file, msgspec.json.encode(record), "run-*.json", KEEP, record)
+        data = record_json(record)
+        if data is not None:  # else computed every time
+            save_record(self.file, data, "run-*.json", KEEP, record)
 
 
 def encode_diagnostics(diagnostics: list[Diagnostic]) -> list[Any]:

@@ -944,3 +944,21 @@ def test_integers_beyond_64_bits_cross_from_worker_processes(
     args = ["check", "--output-format", "json", str(tmp_path)]
     assert main(args if cache else [*args, "--no-cache"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_a_file_name_that_is_not_utf8_is_checked_with_the_cache_on(tmp_path: Path) -> None:
+    # Its path cannot be written in the cache's JSON: the records that would hold it
+    # are not kept (walk, run), its facts entry is left out; the findings stay.
+    name = os.fsdecode(b"proj/t\xe2sks.py")
+    try:
+        project(tmp_path, {name: "from proj.celery import app\n\n@app.task\ndef t():\n    pass\n"})
+    except (OSError, UnicodeError):
+        pytest.skip("file system refuses non-UTF-8 names")
+    command = [sys.executable, "-m", "celerylint", "check", "--output-format", "json", "."]
+    runs = [
+        subprocess.run([*command, *extra], cwd=tmp_path, capture_output=True, timeout=120)
+        for extra in ([], [], ["--no-cache"])
+    ]
+    assert [(r.returncode, r.stderr) for r in runs] == [(1, b"")] * 3
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    assert b"sks.py" in runs[0].stdout  # findings in that file

@@ -15,7 +15,7 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.cache import fingerprint, read_record, save_record
+from celerylint.cache import fingerprint, read_record, record_json, save_record
 from celerylint.facts.deploy import read_deployments
 from celerylint.facts.schema import DeploymentFacts
 from celerylint.sources.watch import Watched, unchanged, watch
@@ -47,11 +47,9 @@ def remembered_deployments(
     watched = watch(paths)
     facts = read_deployments(paths, root)
     record = _Record([*watched, *facts.also_read], facts)
-    try:
-        data = msgspec.json.encode(record)
-    except UnicodeEncodeError:
-        return facts  # a file name that is not UTF-8: read every time
-    save_record(record_file, data, "deploy-*.json", KEEP, record)
+    data = record_json(record)
+    if data is not None:  # else read every time
+        save_record(record_file, data, "deploy-*.json", KEEP, record)
     return facts
 
 

@@ -17,7 +17,13 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.cache import fingerprint, prepare_directory, read_record, save_record
+from celerylint.cache import (
+    fingerprint,
+    prepare_directory,
+    read_record,
+    record_json,
+    save_record,
+)
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
 from celerylint.sources.modules import SourceFile
@@ -61,7 +67,9 @@ def remembered_walk(config: Config) -> Discovery:
         watch_known(discovery.watched),
         discovery.checkout_packages,
     )
-    save_record(record_file, msgspec.json.encode(record), "walk-*.json", KEEP, record)
+    data = record_json(record)
+    if data is not None:  # else walked every time
+        save_record(record_file, data, "walk-*.json", KEEP, record)
     return discovery
 
 
