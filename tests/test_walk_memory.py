@@ -95,3 +95,37 @@ def test_each_configuration_has_its_own_record(tmp_path: Path) -> None:
     excluding = config.with_overrides(extend_exclude=["proj/tasks.py"])
     assert _walked(excluding)[0] == ["proj/__init__.py"]
     assert _walked(config)[0] == ["proj/__init__.py", "proj/tasks.py"]
+
+
+def test_the_remembered_naming_is_the_one_a_walk_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two services define `svc.worker` (keys `svc.worker@a`, `...@b`); a namespace
+    # directory's module has a dotted name and its short alias; a checkout top with an
+    # `__init__.py` lends its name to its modules (more aliases).
+    files = {
+        "a/svc/__init__.py": "",
+        "a/svc/worker.py": "",
+        "b/svc/__init__.py": "",
+        "b/svc/worker.py": "",
+        "ns/proj/jobs.py": "",
+        "shop/__init__.py": "",
+        "shop/orders.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "shop" / ".git").mkdir()
+    config = Config(root=tmp_path, config_file=None)
+    walked = gather_sources([config.root], config)
+    assert {"svc.worker@a", "svc.worker@b"} <= {f.module for f in walked.files}
+    assert walked.aliases["jobs"] == "ns.proj.jobs"
+    assert walked.roots["svc.worker@a"] == "a" and walked.roots["svc.worker@b"] == "b"
+    gather_sources([config.root], config, watch=True)  # records the walk
+    _no_walk(monkeypatch)
+    remembered = gather_sources([config.root], config, watch=True)
+    assert (remembered.files, remembered.roots, remembered.aliases) == (
+        walked.files,
+        walked.roots,
+        walked.aliases,
+    )

@@ -135,9 +135,13 @@ SHADOWED = frozenset(
 )
 
 
+# The files under their unique module keys, each key's source root, and the aliases.
+Naming = tuple[list[SourceFile], dict[str, str], dict[str, str]]
+
+
 def canonical_modules(
     files: list[SourceFile], root: Path, checkout_packages: dict[str, str] | None = None
-) -> tuple[list[SourceFile], dict[str, str], dict[str, str]]:
+) -> Naming:
     """Unique module keys, aliases and source roots for the discovered files.
 
     `proj/celery.py` in a namespace directory is imported as `proj.celery`

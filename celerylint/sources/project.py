@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Optional
 
 import msgspec
 
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
-from celerylint.sources.modules import SourceFile, canonical_modules
+from celerylint.sources.modules import Naming, SourceFile, canonical_modules
 from celerylint.sources.watch import StatKey
 
 
@@ -40,18 +41,19 @@ class ProjectSources(msgspec.Struct):
 
 def gather_sources(paths: Sequence[Path], config: Config, watch: bool = False) -> ProjectSources:
     """The project's files and the scope; `watch`: also what a replay must check (`watched`)."""
+    naming: Optional[Naming] = None
     if watch:
         from celerylint.sources.walk_memory import remembered_walk
 
-        discovery = remembered_walk(config)
+        discovery, naming = remembered_walk(config)
     else:
         discovery = discover([config.root], config)
     # Normalised as discovery names files, or `proj/../proj` would contain nothing.
     scope = [os.path.abspath(p) for p in paths]
-    _add_given_files(discovery, scope, config, watch)
-    files, roots, aliases = canonical_modules(
-        discovery.files, config.root, discovery.checkout_packages
-    )
+    added = _add_given_files(discovery, scope, config, watch)
+    if naming is None or added:
+        naming = canonical_modules(discovery.files, config.root, discovery.checkout_packages)
+    files, roots, aliases = naming
     return ProjectSources(
         files=files,
         roots=roots,
@@ -73,9 +75,10 @@ def _empty_directories(scope: list[str], files: list[SourceFile]) -> list[tuple[
     ]
 
 
-def _add_given_files(discovery: Discovery, scope: list[str], config: Config, watch: bool) -> None:
+def _add_given_files(discovery: Discovery, scope: list[str], config: Config, watch: bool) -> bool:
     """Paths outside the root, and files given by name that the walk skipped
-    (excluded or ignored) unless `force_exclude` says the walk decides for them too."""
+    (excluded or ignored) unless `force_exclude` says the walk decides for them too;
+    whether there were any."""
     known = {f.path for f in discovery.files}
     root = str(config.root)
     extra = [
@@ -89,6 +92,7 @@ def _add_given_files(discovery: Discovery, scope: list[str], config: Config, wat
         discovery.files.extend(f for f in explicit.files if f.path not in known)
         discovery.errors.extend(explicit.errors)
         discovery.watched.extend(explicit.watched)
+    return bool(extra)
 
 
 def is_under(path: str, root: str) -> bool:

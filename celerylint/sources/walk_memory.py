@@ -26,7 +26,7 @@ from celerylint.cache import (
 )
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
-from celerylint.sources.modules import SourceFile
+from celerylint.sources.modules import Naming, SourceFile, canonical_modules
 from celerylint.sources.watch import Watched, known_keys, unchanged, watch_known
 
 # Walks kept per cache directory (one per configuration: `--select` and the like
@@ -40,6 +40,12 @@ class _Walk(msgspec.Struct, frozen=True, array_like=True):
     deployment_files: list[str]
     watched: list[Watched]
     checkout_packages: dict[str, str]
+    # `canonical_modules` of `files` (3 ms on saleor): each file's key, and the source
+    # root of each as an index into `root_names` (one string per root).
+    keys: list[str]
+    key_roots: list[int]
+    root_names: list[str]
+    aliases: dict[str, str]
 
 
 _DECODER = msgspec.json.Decoder(_Walk)
@@ -49,8 +55,9 @@ def _record_file(config: Config) -> Path:
     return config.effective_cache_dir / f"walk-{fingerprint(config)}.json"
 
 
-def remembered_walk(config: Config) -> Discovery:
-    """`discover([config.root], config, watch=True)`, from the record while it holds."""
+def remembered_walk(config: Config) -> tuple[Discovery, Naming]:
+    """`discover([config.root], config, watch=True)` and the naming of its files
+    (`canonical_modules`), from the record while it holds."""
     record_file = _record_file(config)
     known = _load(record_file, config.root)
     if known is not None:
@@ -60,30 +67,49 @@ def remembered_walk(config: Config) -> Discovery:
     with contextlib.suppress(OSError):  # a read-only checkout walks every time
         prepare_directory(record_file.parent)
     discovery = discover([config.root], config, watch=True)
+    naming = canonical_modules(discovery.files, config.root, discovery.checkout_packages)
+    keyed, roots, aliases = naming
+    root_names = sorted(set(roots.values()))
+    index = {name: number for number, name in enumerate(root_names)}
     record = _Walk(
         [(f.path, f.module, f.is_package) for f in discovery.files],
         [(str(path), message) for path, message in discovery.errors],
         discovery.deployment_files,
         watch_known(discovery.watched),
         discovery.checkout_packages,
+        [f.module for f in keyed],
+        [index[roots[f.module]] for f in keyed],
+        root_names,
+        aliases,
     )
     data = record_json(record)
     if data is not None:  # else walked every time
         save_record(record_file, data, "walk-*.json", KEEP, record)
-    return discovery
+    return discovery, naming
 
 
-def _load(record_file: Path, root: Path) -> Optional[Discovery]:
+def _load(record_file: Path, root: Path) -> Optional[tuple[Discovery, Naming]]:
     try:
         record = read_record(record_file, _DECODER.decode)
     except (OSError, msgspec.DecodeError):
         return None
     if not any(path == str(root) for path, _, _ in record.watched) or not unchanged(record.watched):
         return None  # not a walk of this root (hand-made), or the tree changed
-    return Discovery(
+    names, indexes = record.root_names, record.key_roots
+    if not (len(record.keys) == len(indexes) == len(record.files)) or not all(
+        0 <= i < len(names) for i in indexes
+    ):
+        return None  # hand-made
+    roots = {key: names[i] for key, i in zip(record.keys, indexes, strict=True)}
+    discovery = Discovery(
         files=[SourceFile(path, module, package) for path, module, package in record.files],
         errors=[(Path(path), message) for path, message in record.errors],
         deployment_files=record.deployment_files,
         watched=known_keys(record.watched),
         checkout_packages=record.checkout_packages,
     )
+    keyed = [
+        SourceFile(path, key, package)
+        for (path, _module, package), key in zip(record.files, record.keys, strict=True)
+    ]
+    return discovery, (keyed, roots, record.aliases)
