@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,18 @@ def _check(
 
 
 def _records(project: Path) -> list[Path]:
-    return sorted((project / ".celerylint_cache").glob("cmd-*.json"))
+    return sorted((project / ".celerylint_cache").glob("cmd-*.jsonl"))
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    """A record's body (its second line; the first repeats the key and some paths)."""
+    data: dict[str, Any] = json.loads(path.read_bytes().partition(b"\n")[2])
+    return data
+
+
+def _write_record(path: Path, data: dict[str, Any]) -> None:
+    header = path.read_bytes().partition(b"\n")[0]
+    path.write_bytes(header + b"\n" + json.dumps(data).encode())
 
 
 def _plant_marker(project: Path) -> None:
@@ -60,9 +72,9 @@ def _plant_marker(project: Path) -> None:
     records = _records(project)
     assert records, "no command record was written"
     for path in records:
-        data = json.loads(path.read_text())
+        data = _read_record(path)
         data["stdout"] = MARKER
-        path.write_text(json.dumps(data))
+        _write_record(path, data)
 
 
 @pytest.fixture
@@ -97,6 +109,21 @@ def test_an_edited_source_file_runs_again(project: Path) -> None:
     after = _check(project)
     assert MARKER not in after.stdout
     assert FINDING not in after.stdout and after.returncode == 0
+
+
+def test_a_file_given_that_changed_is_a_miss_on_the_first_line(project: Path) -> None:
+    # As pre-commit runs: the files given are watched first, and their change is told
+    # from the record's first line alone (here the rest watches nothing, so it would
+    # replay the marker).
+    (project / ".git").mkdir()  # the project a file given belongs to
+    assert _check(project, "proj/celery.py").returncode == 1
+    (record,) = _records(project)
+    header = record.read_bytes().partition(b"\n")[0]
+    assert str(project / "proj" / "celery.py") in json.loads(header)["head"][0]
+    _write_record(record, {**_read_record(record), "stdout": MARKER, "watched": []})
+    (project / "proj" / "celery.py").write_text(JSON_ONLY)
+    after = _check(project, "proj/celery.py")
+    assert (after.returncode, after.stdout) == (0, "All checks passed!\n")
 
 
 def test_a_new_source_file_runs_again(project: Path) -> None:
@@ -187,9 +214,8 @@ def test_a_cache_directory_given_outside_the_configuration_holds_the_record(
     first = _check(project, *args.get(form, []), env=env)
     assert first.returncode == 1
     assert not (project / ".celerylint_cache").exists()
-    (record,) = cache.glob("cmd-*.json")
-    data = json.loads(record.read_text())
-    record.write_text(json.dumps({**data, "stdout": MARKER}))
+    (record,) = cache.glob("cmd-*.jsonl")
+    _write_record(record, {**_read_record(record), "stdout": MARKER})
     assert _check(project, *args.get(form, []), env=env).stdout == MARKER
 
 
@@ -199,7 +225,7 @@ def test_a_cache_directory_set_in_the_configuration_is_not_used_for_records(
     (project / "pyproject.toml").write_text('[tool.celerylint]\ncache-dir = "elsewhere"\n')
     assert _check(project).returncode == 1
     assert list((project / "elsewhere").glob("run-*.json"))
-    assert not list((project / "elsewhere").glob("cmd-*.json"))
+    assert not list((project / "elsewhere").glob("cmd-*.jsonl"))
 
 
 @pytest.mark.parametrize(
@@ -221,7 +247,7 @@ def test_a_damaged_record_is_a_miss_not_an_error(project: Path) -> None:
     again = _check(project)
     assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
     for path in _records(project):
-        data = json.loads(path.read_text())
+        data = _read_record(path)
         data["watched"] = [["x"]]
-        path.write_text(json.dumps(data))
+        _write_record(path, data)
     assert _check(project).stdout == first.stdout

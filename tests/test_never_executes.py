@@ -213,6 +213,9 @@ def test_cache_is_json_never_pickle(fixture_project: tuple[Path, Path]) -> None:
         assert b"cbuiltins" not in data and b"c__builtin__" not in data
         if path.suffix == ".json":
             json.loads(data.decode("utf-8"))
+        elif path.suffix == ".jsonl":  # a command's record: a header line, then the record
+            for line in data.decode("utf-8").splitlines():
+                json.loads(line)
         else:
             assert path.name in ("CACHEDIR.TAG", ".gitignore"), path
     assert sorted(p.name for p in markers.iterdir()) == []
