@@ -365,22 +365,30 @@ def pick_task_module(root: Path, files: list[Path], override: str | None = None)
 
 
 class FileEditor:
-    """Appends a unique comment line to one file and restores it afterwards."""
+    """Adds a unique comment line to one file and restores it afterwards: appended
+    (`edit`: nothing celerylint reads moves) or first (`edit_above`: every line below
+    moves, so the file's facts change and the model and rules run again)."""
 
     counter = 0
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.original = path.read_bytes()
+        self.newline = b"\r\n" if b"\r\n" in self.original else b"\n"
+
+    def _stamp(self) -> bytes:
+        FileEditor.counter += 1
+        stamp = f"# celerylint-bench edit {FileEditor.counter} {time.time_ns()}"
+        return stamp.encode() + self.newline
 
     def edit(self, _run: int = 0) -> None:
-        FileEditor.counter += 1
-        newline = b"\r\n" if b"\r\n" in self.original else b"\n"
         data = self.original
         if data and not data.endswith(b"\n"):
-            data += newline
-        stamp = f"# celerylint-bench edit {FileEditor.counter} {time.time_ns()}"
-        self.path.write_bytes(data + stamp.encode() + newline)
+            data += self.newline
+        self.path.write_bytes(data + self._stamp())
+
+    def edit_above(self, _run: int = 0) -> None:
+        self.path.write_bytes(self._stamp() + self.original)
 
     def restore(self, _run: int = 0) -> None:
         self.path.write_bytes(self.original)
@@ -773,11 +781,20 @@ def benchmark(args: argparse.Namespace, copies: int = 1) -> dict[str, Any]:
                         )
                     )
                     rel = str(target.relative_to(copy))
+                    pre_commit_cmd = check_cmd(*cache_args, target_path=rel)
                     measurements.append(
                         cl_measure(
                             f"{label} warm, edited file as argument (pre-commit)",
-                            check_cmd(*cache_args, target_path=rel),
+                            pre_commit_cmd,
                             setup=editor.edit,
+                            teardown=resettle,
+                        )
+                    )
+                    measurements.append(
+                        cl_measure(
+                            f"{label} warm, edited file as argument (pre-commit), lines moved",
+                            pre_commit_cmd,
+                            setup=editor.edit_above,
                             teardown=resettle,
                         )
                     )
@@ -830,6 +847,10 @@ def benchmark(args: argparse.Namespace, copies: int = 1) -> dict[str, Any]:
         ),
         "celerylint-pre-commit / ruff-warm": ratio(
             by_name.get("celerylint warm, edited file as argument (pre-commit)"),
+            by_name.get("ruff warm"),
+        ),
+        "celerylint-pre-commit-lines-moved / ruff-warm": ratio(
+            by_name.get("celerylint warm, edited file as argument (pre-commit), lines moved"),
             by_name.get("ruff warm"),
         ),
         "celerylint-pre-commit-daemon / ruff-warm": ratio(
