@@ -781,13 +781,18 @@ def benchmark(args: argparse.Namespace, copies: int = 1) -> dict[str, Any]:
                         )
                     )
                     rel = str(target.relative_to(copy))
+                    # Re-settled by the same command: each run's record is per scope, and
+                    # the next run must start from the file's original facts, not from
+                    # the last edit's (two edits above the code move it alike).
                     pre_commit_cmd = check_cmd(*cache_args, target_path=rel)
+                    resettle_scope = editor.restorer(pre_commit_cmd, copy, cl_env)
                     measurements.append(
                         cl_measure(
                             f"{label} warm, edited file as argument (pre-commit)",
                             pre_commit_cmd,
                             setup=editor.edit,
-                            teardown=resettle,
+                            teardown=resettle_scope,
+                            warmup=1,
                         )
                     )
                     measurements.append(
@@ -795,7 +800,8 @@ def benchmark(args: argparse.Namespace, copies: int = 1) -> dict[str, Any]:
                             f"{label} warm, edited file as argument (pre-commit), lines moved",
                             pre_commit_cmd,
                             setup=editor.edit_above,
-                            teardown=resettle,
+                            teardown=resettle_scope,
+                            warmup=1,
                         )
                     )
                 if features["--daemon"] and editor is not None and target is not None:
