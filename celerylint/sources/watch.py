@@ -38,8 +38,19 @@ def _watched(path: str, key: StatKey) -> Watched:
 
 
 def watch(paths: list[str]) -> list[Watched]:
-    """The (mtime, size) of each path now: call it before the run reads them."""
-    return [_watched(path, stat_key(path)) for path in paths]
+    """The (mtime, size) of each path now: call it before the run reads them. One loop
+    without calls, as `unchanged`: every file of the project is stat'ed by a run that
+    is not replayed (4,300 on saleor, 11 ms)."""
+    stat = os.stat
+    found: list[Watched] = []
+    for path in paths:
+        try:
+            now = stat(path)
+        except OSError:
+            found.append((path, -1, -1))
+            continue
+        found.append((path, now.st_mtime_ns, now.st_size))
+    return found
 
 
 def watch_existence(paths: list[str]) -> list[Watched]:
