@@ -6,12 +6,14 @@ to `FactStore.mentioning`; the text itself reaches a finding only through the
 layout of a call that a fix edits. So when every path a record watched is as it
 was except some Python files, and each of those has the facts it had, answers
 the record's `mentioning` questions as it did, and holds no recorded fix, the
-recorded findings are this run's findings (and the record's facts and questions
-stay true): the model and the rules, and their
-imports, are skipped (on saleor a pre-commit run went from 0.14 to 0.09 s).
+recorded findings are this run's findings, and the record's facts and questions
+stay true. The model, the rules and their imports are skipped: a pre-commit run
+on saleor takes 0.085 s instead of 0.145 s.
 
 That is most commits: 97 % of saleor's files cannot matter to Celery (no facts
-before, none after), and an edit below a module's last task moves nothing.
+before, none after), and an edit below a module's last task moves nothing. A
+file with a recorded fix is analysed again when it changes (a rule would have
+to measure the fix on the new text).
 Imported only when a record is stale: it needs the fact store and the extractors.
 """
 
@@ -78,15 +80,17 @@ def _changed_sources(record: Record, watched: list[Watched]) -> Optional[set[str
     (a file added or removed, the configuration, a deployment)."""
     if record.computed != len(watched) or not unchanged(record.watched[record.computed :]):
         return None
-    sources = {path for path, _, _ in record.watched[: record.sources]}
     changed: set[str] = set()
     # The record's part that this run stat'ed again: as long as `watched` (checked above).
-    # A file given on the command line is watched by discovery too (the scope).
-    for then, now in zip(record.watched[: record.computed], watched, strict=True):
+    # A Python file discovery read too (to tell whether a checkout's top is a package)
+    # may change the modules' names, which no file's facts show: not reused.
+    for index, (then, now) in enumerate(
+        zip(record.watched[: record.computed], watched, strict=True)
+    ):
         if then == now:
             continue
         path, mtime, _size = then
-        if path != now[0] or path not in sources or mtime == -1:
+        if path != now[0] or index >= record.sources or mtime == -1:
             return None
         changed.add(path)
     return changed

@@ -380,7 +380,11 @@ class FactStore:
                 self.facts[path] = facts
                 self.relevant.append(path)
             return []
-        if self.cache.lookup(path, key) is None:
+        entry = self.cache.lookup(path, key)
+        source = self.files[path]
+        if entry is None or (entry.module, entry.is_package) != (source.module, source.is_package):
+            # Facts are extracted under a module's name: a file renamed by discovery (a
+            # checkout's top now imported as a package) is extracted again.
             return [self._job(path)]
         try:
             facts = self.cache.facts(path)

@@ -30,6 +30,8 @@ TASKS = "from proj.celery import app\n\n\n@app.task(max_retries=None)\ndef a():\
 
 
 def _project(root: Path) -> Path:
+    """A checkout (`.git`): a run on one of its files is a run on the whole project."""
+    (root / ".git").mkdir()
     package = root / "proj"
     package.mkdir()
     (package / "__init__.py").write_text("")
@@ -176,3 +178,24 @@ def test_a_file_read_to_decide_is_not_parsed_again_when_computing(
     # Once to compare with the record, not again by the run that then computed; once
     # more by the `--no-cache` run of `reused`.
     assert parsed.count("proj.celery") == 2
+
+
+def test_a_file_that_names_the_modules_is_not_reused_for_its_facts(
+    tmp_path: Path, checks: Checks
+) -> None:
+    # A checkout top with an `__init__.py` is a package only when its own files import
+    # it by name (a line that reads like an import will do): such a line renames every
+    # module, and here the file's facts do not even change. (The last file read: the
+    # files discovery watches stay the same.)
+    top = tmp_path / "shop"
+    top.mkdir()
+    (top / ".git").mkdir()
+    (top / "__init__.py").write_text("")
+    (top / "celery.py").write_text(CELERY.replace("proj.config", "config"))
+    (top / "config.py").write_text(CONFIG)
+    (top / "tasks.py").write_text(TASKS.replace("proj.celery", "celery"))
+    (top / "wsgi.py").write_text("x = 1\n")
+    checks.report("shop")
+    with open(top / "wsgi.py", "a") as handle:
+        handle.write('"""\nfrom shop import tasks\n"""\n')
+    assert not checks.reused("shop")
