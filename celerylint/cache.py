@@ -99,7 +99,15 @@ def _keep(file: Path, identity: tuple[int, int, int], value: object) -> None:
     _remembered[str(file)] = (identity, value)
     # The facts of a big tree are tens of MB: only the records of a few projects stay.
     while len(_remembered) > REMEMBERED_RECORDS:
-        del _remembered[next(iter(_remembered))]
+        forgotten = next(iter(_remembered))
+        del _remembered[forgotten]
+        _decoded_facts.pop(forgotten, None)
+
+
+# In a process that remembers records: the facts decoded from each facts file's entries,
+# which the caches of all its checks share (an entry of the remembered record is the
+# same object from check to check, and decodes to the same facts).
+_decoded_facts: dict[str, dict[str, tuple[CacheEntry, Optional[FileFacts]]]] = {}
 
 
 def fingerprint(*parts: object) -> str:
@@ -197,6 +205,8 @@ class FactsCache:
         self.entries: dict[str, CacheEntry] = {}
         # The facts decoded so far, with the entry they were decoded from.
         self._decoded: dict[str, tuple[CacheEntry, Optional[FileFacts]]] = {}
+        if _remembered is not None and self.file is not None:
+            self._decoded = _decoded_facts.setdefault(str(self.file), {})
         self.dirty = False
         if self.file is not None:
             self._load()

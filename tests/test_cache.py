@@ -181,3 +181,22 @@ def test_deferred_writes_happen_when_the_caller_runs_them(tmp_path: Path) -> Non
     assert cache.FactsCache(tmp_path / "cache", "k").entries["a.py"].digest == "d"
     cache.save_record(record, b"now", "run-*.json", 8)  # outside: at once
     assert record.read_bytes() == b"now"
+
+
+def test_a_long_lived_process_decodes_each_files_facts_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daemon's checks each make their own facts cache, from the one remembered
+    record: a file's facts are decoded by the first and shared by the others."""
+    from celerylint import cache
+
+    root = project(tmp_path)
+    run(root, capsys)
+    monkeypatch.setattr(cache, "_remembered", None)
+    monkeypatch.setattr(cache, "_decoded_facts", {})
+    cache.keep_decoded()
+    directory = root / ".celerylint_cache"
+    key = next(directory.glob("facts-*.json")).stem.removeprefix("facts-")
+    tasks = str(root / "proj" / "tasks.py")
+    first = cache.FactsCache(directory, key).facts(tasks)
+    assert first is not None and cache.FactsCache(directory, key).facts(tasks) is first
