@@ -192,6 +192,13 @@ def show_files(paths: list[Path], config: Config, out: TextIO) -> int:
     return 0
 
 
+def adopting(args: argparse.Namespace) -> bool:
+    """Whether the run adds suppressions, writes a baseline or reads one (`adopt`)."""
+    return bool(
+        args.add_suppressions or args.write_baseline is not None or args.baseline is not None
+    )
+
+
 def adopt(
     args: argparse.Namespace, result: CheckResult, config: Config, overlay: dict[str, bytes]
 ) -> Optional[int]:

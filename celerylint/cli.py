@@ -372,6 +372,8 @@ def _timings(args: argparse.Namespace, result: CheckResult, started: float) -> N
 def _adopt(
     args: argparse.Namespace, result: CheckResult, config: Config, overlay: dict[str, bytes]
 ) -> Optional[int]:
+    if not check_options.adopting(args):
+        return None  # nor imported: baselines, fingerprints and source lines (1 ms)
     from celerylint.baseline import BaselineError
 
     try:
