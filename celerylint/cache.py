@@ -107,7 +107,7 @@ def _keep(file: Path, identity: tuple[int, int, int], value: object) -> None:
 # In a process that remembers records: the facts decoded from each facts file's entries,
 # which the caches of all its checks share (an entry of the remembered record is the
 # same object from check to check, and decodes to the same facts).
-_decoded_facts: dict[str, dict[str, tuple[CacheEntry, Optional[FileFacts]]]] = {}
+_decoded_facts: dict[str, dict[str, tuple[CacheEntry, FileFacts]]] = {}
 
 
 def fingerprint(*parts: object) -> str:
@@ -204,7 +204,7 @@ class FactsCache:
         self.file = directory / f"facts-{key}.json" if directory else None
         self.entries: dict[str, CacheEntry] = {}
         # The facts decoded so far, with the entry they were decoded from.
-        self._decoded: dict[str, tuple[CacheEntry, Optional[FileFacts]]] = {}
+        self._decoded: dict[str, tuple[CacheEntry, FileFacts]] = {}
         if _remembered is not None and self.file is not None:
             self._decoded = _decoded_facts.setdefault(str(self.file), {})
         self.dirty = False
@@ -238,19 +238,19 @@ class FactsCache:
         (a hand-edited file: other versions have other file names); that entry is
         dropped, never trusted in part."""
         entry = self.entries[path]
+        if entry.facts == NO_FACTS:
+            return None  # most files: nothing to decode or remember
         known = self._decoded.get(path)
         if known is not None and known[0] is entry:
             return known[1]
-        facts: Optional[FileFacts] = None
-        if entry.facts != NO_FACTS:
-            try:
-                facts = _facts_decoder().decode(entry.facts)
-            except msgspec.DecodeError:
-                facts = None
-            if facts is None or facts.version != FACTS_VERSION:
-                del self.entries[path]
-                self.dirty = True
-                raise KeyError(path)
+        try:
+            facts: Optional[FileFacts] = _facts_decoder().decode(entry.facts)
+        except msgspec.DecodeError:
+            facts = None
+        if facts is None or facts.version != FACTS_VERSION:
+            del self.entries[path]
+            self.dirty = True
+            raise KeyError(path)
         self._decoded[path] = (entry, facts)
         return facts
 
