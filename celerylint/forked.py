@@ -21,7 +21,7 @@ import marshal
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar
 
 __all__ = ["WorkersFailed", "parallel_map"]
 
@@ -40,9 +40,14 @@ class WorkersFailed(RuntimeError):
 
 
 def parallel_map(
-    function: Callable[[T], R], items: Sequence[T], workers: int, chunk: int
+    function: Callable[[T], R],
+    items: Sequence[T],
+    workers: int,
+    chunk: int,
+    meanwhile: Optional[Callable[[], None]] = None,
 ) -> Iterator[R]:
-    """`map(function, items)` in `workers` forked processes, `chunk` items at a time."""
+    """`map(function, items)` in `workers` forked processes, `chunk` items at a time;
+    `meanwhile` is run here once they are started (this process waits otherwise)."""
     chunk = max(chunk, -(-len(items) // MAX_CHUNKS), 1)
     count = -(-len(items) // chunk)
     tasks_read, tasks_write = os.pipe()
@@ -66,6 +71,8 @@ def parallel_map(
             children[results_read] = pid
         os.close(tasks_read)
         tasks_read = -1
+        if meanwhile is not None:
+            meanwhile()
         yield from _collect(children, count)
     except BaseException:  # an error, Ctrl-C, a consumer that stopped reading
         _kill(children)

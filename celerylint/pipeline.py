@@ -12,9 +12,10 @@ Imported only by runs that compute: a replayed run
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Generic, Optional, TypeVar, cast
 
 import msgspec
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from celerylint.sources.modules import SourceFile
     from celerylint.store import Progress
 
+T = TypeVar("T")
+
 
 def run(
     sources: ProjectSources,
@@ -54,6 +57,13 @@ def run(
     the findings carry no fix that needs the layout of calls (the fixer only asks
     whether its fixes brought new findings). `earlier`: files this run read before
     (`reuse`, which found it must compute)."""
+    # Deployment files are read while worker processes parse, if any do: this process
+    # only waits for them then (the 16-project tree: 0.09 s).
+    inputs = _Meanwhile(
+        functools.partial(
+            read_inputs, sources, config, config.effective_cache_dir if use_cache else None
+        )
+    )
     store = load_facts(
         sources,
         config,
@@ -64,8 +74,9 @@ def run(
         disk_unchanged=previous is not None,
         stats=stats,
         earlier=earlier,
+        meanwhile=inputs.run,
     )
-    project = build_project(store, sources, config)
+    project = build_project(store, sources, config, inputs.result())
     result = report(project, store, sources, config, selected, with_fixes)
     # Saved only now: the model and the rules load skipped modules on demand.
     store.cache.save()
@@ -117,17 +128,43 @@ def load_facts(
     disk_unchanged: bool = False,
     stats: Optional[Stats] = None,
     earlier: Optional[Readings] = None,
+    meanwhile: Optional[Callable[[], None]] = None,
 ) -> FactStore:
     """Facts of every file that can matter: cached, or extracted now (in parallel).
 
     `previous`: the store of the last check in this process, whose decoded cache
     and open buffers' facts are reused; with `disk_unchanged`, its facts of the
-    files read from disk too (see `FactStore`)."""
+    files read from disk too (see `FactStore`). `meanwhile`: run while worker
+    processes parse, if any do."""
     store = FactStore(
         sources.files, config, use_cache, overlay, previous, disk_unchanged, stats, earlier
     )
-    store.load(progress)
+    store.load(progress, meanwhile)
     return store
+
+
+class _Meanwhile(Generic[T]):
+    """A function run once: while workers parse (`run`), or else when its result is
+    asked for. An error it raised is raised then, as if it had run then."""
+
+    def __init__(self, function: Callable[[], T]) -> None:
+        self._function = function
+        self._outcome: Optional[tuple[Optional[T], Optional[Exception]]] = None
+
+    def run(self) -> None:
+        if self._outcome is None:
+            try:
+                self._outcome = (self._function(), None)
+            except Exception as exc:  # raised by `result`, where the caller expects it
+                self._outcome = (None, exc)
+
+    def result(self) -> T:
+        self.run()
+        assert self._outcome is not None
+        value, error = self._outcome
+        if error is not None:
+            raise error
+        return cast(T, value)
 
 
 class ProjectInputs(msgspec.Struct, frozen=True):

@@ -156,7 +156,10 @@ def _settle(
 
 
 def _parallel(
-    function: Callable[[Item], Result], items: list[Item], chunk: int
+    function: Callable[[Item], Result],
+    items: list[Item],
+    chunk: int,
+    meanwhile: Optional[Callable[[], None]] = None,
 ) -> Iterator[Result]:
     """`map(function, items)` in worker processes, `chunk` items at a time (OSError or
     RuntimeError where none can be made or one failed: a sandbox, a frozen app; the
@@ -173,7 +176,7 @@ def _parallel(
     if hasattr(os, "fork") and (threading is None or threading.active_count() == 1):
         from celerylint.forked import parallel_map
 
-        yield from parallel_map(function, items, workers, chunk)
+        yield from parallel_map(function, items, workers, chunk, meanwhile)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -182,7 +185,10 @@ def _parallel(
     # No garbage collection in the workers: a worker lives for one pool, and what it
     # makes (parse trees, bytes) holds no cycles, so collecting only cost time.
     with ProcessPoolExecutor(workers, mp_context=spawn, initializer=gc.disable) as pool:
-        yield from pool.map(function, items, chunksize=chunk)
+        results = pool.map(function, items, chunksize=chunk)
+        if meanwhile is not None:
+            meanwhile()
+        yield from results
 
 
 def _read(path: str, overlay: dict[str, bytes]) -> Optional[bytes]:
@@ -329,8 +335,12 @@ class FactStore:
             known = cached.digest
         return (path, source.module, source.is_package, known, force)
 
-    def load(self, progress: Optional[Progress] = None) -> None:
-        """Settle every file: cached facts, prefiltered out, or parsed now (in parallel)."""
+    def load(
+        self, progress: Optional[Progress] = None, meanwhile: Optional[Callable[[], None]] = None
+    ) -> None:
+        """Settle every file: cached facts, prefiltered out, or parsed now (in parallel).
+        `meanwhile` is run while worker processes parse, if any do (its caller must
+        run it otherwise)."""
         pending: list[Job] = []
         unchanged, self._unchanged = self._unchanged, None
         for path, source in self.files.items():
@@ -352,7 +362,7 @@ class FactStore:
                 pending.append(self._job(path))
                 continue
             pending.extend(self._from_cache(path))
-        self._settle_all(pending, progress)
+        self._settle_all(pending, progress, meanwhile=meanwhile)
         self.cache.prune(set(self.files))
 
     def load_only(self, paths: list[str]) -> None:
@@ -445,6 +455,7 @@ class FactStore:
         jobs: list[Job],
         progress: Optional[Progress] = None,
         parsed_only: bool = False,
+        meanwhile: Optional[Callable[[], None]] = None,
     ) -> None:
         settle = functools.partial(
             _settle,
@@ -467,7 +478,7 @@ class FactStore:
             import celerylint.facts.python  # noqa: F401
 
             try:
-                results = _counted(_parallel(settle, jobs, chunk), len(jobs), progress)
+                results = _counted(_parallel(settle, jobs, chunk, meanwhile), len(jobs), progress)
             except (OSError, RuntimeError):
                 results = None  # no processes here (sandbox, frozen app): do it in-process
         if results is None:

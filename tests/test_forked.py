@@ -120,3 +120,58 @@ def test_the_store_works_in_process_when_no_worker_can_be_made(
     here = store.FactStore(files, config, use_cache=False)
     here.load()
     assert here.facts == in_workers.facts and len(here.facts) == 30
+
+
+def test_meanwhile_runs_here_while_the_workers_work(tmp_path: Path) -> None:
+    # The workers wait for a file this process writes in `meanwhile`: the map could not
+    # end if `meanwhile` ran after the results were collected.
+    flag = tmp_path / "go"
+
+    def wait_for_flag(n: int) -> int:
+        while not flag.exists():
+            os.sched_yield()
+        return n
+
+    results = forked.parallel_map(wait_for_flag, list(range(8)), 2, 2, flag.touch)
+    assert list(results) == list(range(8))
+
+
+def test_deployments_are_read_once_while_workers_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celerylint import pipeline
+
+    for n in range(30):
+        (tmp_path / f"m{n}.py").write_text(f"from celery import shared_task\nx = {n}\n")
+    (tmp_path / "Procfile").write_text("worker: celery -A m0 worker\n")
+    config = Config(root=tmp_path, config_file=None)
+    monkeypatch.setattr(store, "PARALLEL_THRESHOLD", 5)
+    read = pipeline.read_inputs
+    calls: list[int] = []
+
+    def counted(*args: object) -> object:
+        calls.append(os.getpid())
+        return read(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "read_inputs", counted)
+    sources = gather_sources([tmp_path], config)
+    result = pipeline.run(sources, config, lambda code: True, False, None, None)
+    assert calls == [os.getpid()]
+    assert result.project is not None and result.project.deployment.processes
+
+
+def test_an_error_meanwhile_is_raised_where_its_result_is_asked_for() -> None:
+    # As before deployments were read meanwhile: the error comes out of the model stage.
+    from celerylint.pipeline import _Meanwhile
+
+    runs: list[int] = []
+
+    def failing() -> int:
+        runs.append(1)
+        raise ValueError("unreadable")
+
+    later = _Meanwhile(failing)
+    later.run()
+    with pytest.raises(ValueError, match="unreadable"):
+        later.result()
+    assert runs == [1]
