@@ -677,15 +677,20 @@ CASES.append(
         unknown_settings=frozenset({(BRA, "broker_url")}),
     )
 )
-# `app.config["KEY"]` of a Flask config the module fills, and a module dict's item.
+# `app.config["KEY"]` of a Flask config the module fills, and a module dict's item; by
+# `.get`, the default where the key is not set.
 CASES.append(
     Case(
         name="flask_items",
         tasks={ITM: frozenset({"web.app.resize"})},
         settings={
             (ITM, "broker_url"): "redis://localhost:6379/3",
+            (ITM, "result_backend"): "redis://localhost:6379/4",
+            (ITM, "task_acks_late"): True,
             (ITM, "result_expires"): 900,
             (ITM, "task_time_limit"): 600,
+            (ITM, "task_soft_time_limit"): 300,
+            (ITM, "worker_prefetch_multiplier"): 2,
         },
         origins={(ITM, "broker_url"): ("web/app.py", "broker=app.config")},
     )

@@ -226,7 +226,30 @@ class NodeBuilder:
                 default = self.build(default_expr, scope, depth + 1) if default_expr else None
                 # django-environ and decouple raise when a variable without default is unset.
                 return Env(span, variable, default, default_expr is None, _helper_cast(call))
+        item = self._get(call, scope, span, depth)
+        if item is not None:
+            return item
         return Unknown(span, f"call to {callee or 'an expression'}")
+
+    def _get(self, call: ast.Call, scope: Scope, span: Span, depth: int) -> Optional[Item]:
+        """`app.config.get("KEY")`, `CONF.get("key", default)`: a mapping's item, or the
+        default where the key is certainly absent (lemur, flaskbb, the Flask SaaS app)."""
+        func = call.func
+        if not (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and 1 <= len(call.args) <= 2
+            and not call.keywords
+        ):
+            return None
+        key = const_str(call.args[0])
+        if key is None:
+            return None
+        container = self.build(func.value, scope, depth + 1)
+        if not isinstance(container, (Ref, Name)):
+            return None
+        default = self.build(call.args[1], scope, depth + 1) if len(call.args) == 2 else None
+        return Item(span, container, key, default, True)
 
     def _joined(self, expr: ast.JoinedStr, scope: Scope, span: Span, depth: int) -> Node:
         parts: list[Node] = []

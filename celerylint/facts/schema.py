@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 35
+FACTS_VERSION = 36
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -92,10 +92,14 @@ class Ref(_Node, tag="ref", frozen=True):
 
 class Item(_Node, tag="item", frozen=True):
     """`container["key"]` with a literal key, of a qualified container (`app.config`):
-    a Flask config's item, read where the model knows the config."""
+    a Flask config's item, read where the model knows the config. With `optional`,
+    `container.get("key", default)`: the default (None without one) where the key is
+    certainly absent."""
 
     container: "Node"
     key: str
+    default: Optional["Node"] = None
+    optional: bool = False
 
 
 class Env(_Node, tag="env", frozen=True):

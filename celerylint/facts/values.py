@@ -164,9 +164,9 @@ def converted(text: str, cast: Optional[str]) -> tuple[bool, Any]:
 # or None when the name cannot be resolved. Qualified refs go to `resolve_ref`.
 NameResolver = Callable[[str, str], Optional[tuple[Node, str]]]
 # `container[key]` of a container that is no plain value (a Flask app's `config`), read
-# in the file `path`: the node bound to the key and its file; None when not such a
-# container (then the container is evaluated and indexed).
-ItemResolver = Callable[[Node, str, str], Optional[tuple[Node, str]]]
+# in the file `path`: the node bound to the key (None: the key is certainly absent) and
+# its file; None when not such a container (then the container is evaluated and indexed).
+ItemResolver = Callable[[Node, str, str], Optional[tuple[Optional[Node], str]]]
 
 
 class Evaluator:
@@ -283,17 +283,30 @@ class Evaluator:
 
     def _item(self, node: Item, path: str, depth: int) -> Value:
         """`container["key"]`: a Flask config's item where the model knows it, else the
-        key of a container whose value is a known mapping."""
+        key of a container whose value is a known mapping; `.get` gives the default
+        where the key is certainly absent."""
         bound = self._resolve_item(node.container, node.key, path) if self._resolve_item else None
         if bound is not None:
-            return self.evaluate(bound[0], bound[1], depth + 1)
+            target, where = bound
+            if target is None:
+                return self._absent(node, path, depth, "not in the Flask config")
+            return self.evaluate(target, where, depth + 1)
         container = self.evaluate(node.container, path, depth + 1)
         if not container.known:
             return unknown(container.reason or "subscript", node, path)
-        if not isinstance(container.value, dict) or node.key not in container.value:
-            return unknown("subscript", node, path)  # not a mapping, or a KeyError
-        value = container.value[node.key]
-        return known(value, node, path)
+        if not isinstance(container.value, dict):
+            return unknown("subscript", node, path)  # not a mapping
+        if node.key not in container.value:
+            return self._absent(node, path, depth, "subscript")
+        return known(container.value[node.key], node, path)
+
+    def _absent(self, node: Item, path: str, depth: int, reason: str) -> Value:
+        """A key certainly absent: `mapping[key]` raises (unknown), `.get` gives its default."""
+        if not node.optional:
+            return unknown(reason, node, path)
+        if node.default is None:
+            return known(None, node, path)
+        return self.evaluate(node.default, path, depth + 1)
 
     def _from_environment(self, node: Env, path: str, depth: int) -> Optional[Value]:
         """The service's value of the variable, converted; its default when certainly unset."""

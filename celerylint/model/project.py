@@ -240,7 +240,9 @@ class Project:
             return self._django_setting_binding(qualname[len(_DJANGO_SETTINGS_ATTRIBUTE) :])
         return self.modules.binding_of(qualname, self.modules.module_of(path))
 
-    def _resolve_item(self, container: Node, key: str, path: str) -> Optional[tuple[Node, str]]:
+    def _resolve_item(
+        self, container: Node, key: str, path: str
+    ) -> Optional[tuple[Optional[Node], str]]:
         """`flask_app.config["KEY"]` (flask-celery-example's `Celery(app.name,
         broker=app.config["CELERY_BROKER_URL"])`)."""
         return self.app_builder.flask_item(container, key, path)

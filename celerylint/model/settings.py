@@ -34,6 +34,7 @@ from celerylint.facts.schema import (
     ConfUpdate,
     Const,
     FactoryCall,
+    Item,
     Map,
     Merge,
     Name,
@@ -478,7 +479,8 @@ class AppBuilder:
             )
 
     def _follow(self, node: Node, path: str) -> Optional[tuple[Node, str]]:
-        """Follow names to the node they are bound to (for dict literals)."""
+        """Follow names, and a Flask config's items, to the node they are bound to (for
+        dict literals): `conf.update(flask_app.config.get("CELERY_CONFIG", {}))`."""
         for _ in range(10):
             if isinstance(node, Name):
                 module = self.modules.module_of(path)
@@ -486,6 +488,17 @@ class AppBuilder:
             elif isinstance(node, Ref):
                 module = self.modules.module_of(path)
                 qualname = node.qualname
+            elif isinstance(node, Item):
+                bound = self.flask_item(node.container, node.key, path)
+                if bound is None:
+                    return node, path  # no Flask config's item
+                value_node, where = bound
+                if value_node is None:  # certainly not set: `.get`'s default, or a KeyError
+                    if node.default is None:
+                        return None
+                    value_node, where = node.default, path
+                node, path = value_node, where
+                continue
             else:
                 return node, path
             target = self.modules.binding_of(qualname, module)
@@ -571,17 +584,20 @@ class AppBuilder:
             self._module_entries[(module, uppercase_only)] = entries
         return entries
 
-    def flask_item(self, container: Node, key: str, path: str) -> Optional[tuple[Node, str]]:
+    def flask_item(
+        self, container: Node, key: str, path: str
+    ) -> Optional[tuple[Optional[Node], str]]:
         """`flask_app.config["KEY"]` as the module fills that config (`Evaluator`'s item
-        resolver): the node bound to KEY, or an unknown one when it cannot be told;
-        None when `container` is no Flask config."""
+        resolver): the node bound to KEY, None when KEY is certainly not set, or an
+        unknown node when it cannot be told; None when `container` is no Flask config."""
         layer = self._flask_config(container, path)
         if layer is None:
             return None
         entry = layer.entries.get(key)
         if entry is None:
-            why = "not in the Flask config" if not layer.open_ended else "Flask config not static"
-            return Unknown(container.span, why), path
+            if not layer.open_ended:
+                return None, path
+            return Unknown(container.span, "Flask config not static"), path
         if entry.conditional or key in layer.unknown_keys:
             return Unknown(entry.node.span, "set conditionally"), entry.path
         return entry.node, entry.path
