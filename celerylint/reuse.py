@@ -104,11 +104,5 @@ def _mentions_alike(mentioned: dict[str, list[str]], changed: set[str], store: F
     """Each changed file contains each text asked about exactly when it did before."""
     if not mentioned:
         return True
-    texts = {path: store.read(path) for path in changed}
-    for text, found in mentioned.items():
-        needle, hits = text.encode(), set(found)
-        for path, data in texts.items():
-            # An unreadable file is taken to mention everything (`FactStore.mentioning`).
-            if (data is None or needle in data) != (path in hits):
-                return False
-    return True
+    now = store.mentioning_among(sorted(changed), list(mentioned))
+    return all(set(now[text]) == changed.intersection(found) for text, found in mentioned.items())

@@ -207,6 +207,17 @@ def _read(path: str, overlay: dict[str, bytes]) -> Optional[bytes]:
 Needles = list[tuple[str, bytes, int]]
 
 
+def _needles(texts: list[str]) -> Needles:
+    """The texts to look for, shortest first. A text containing a shorter one asked with
+    it (".KEY" and "KEY") is looked for only in the files that hold the shorter one:
+    one scan of most files."""
+    ordered = sorted({text: text.encode() for text in texts}.items(), key=lambda n: len(n[1]))
+    return [
+        (text, needle, max((j for j in range(i) if ordered[j][1] in needle), default=-1))
+        for i, (text, needle) in enumerate(ordered)
+    ]
+
+
 def _mentions(
     paths: list[str], needles: Needles, read: Callable[[str], Optional[bytes]]
 ) -> dict[str, list[str]]:
@@ -403,7 +414,7 @@ class FactStore:
         if facts is not None:
             self.facts[path] = facts
             self.relevant.append(path)
-            self._json[path] = self.cache.entries[path].facts
+            self._json[path] = entry.facts
         return []
 
     def changed_on_disk(self) -> bool:
@@ -533,13 +544,7 @@ class FactStore:
         reads every file, once for all the texts asked together, so only call it
         when such a question arises and ask what you can at once.
         """
-        ordered = sorted({text: text.encode() for text in texts}.items(), key=lambda n: len(n[1]))
-        # A text containing a shorter one asked with it (".KEY" and "KEY") is looked
-        # for only in the files that hold the shorter one: one scan of most files.
-        needles: Needles = [
-            (text, needle, max((j for j in range(i) if ordered[j][1] in needle), default=-1))
-            for i, (text, needle) in enumerate(ordered)
-        ]
+        needles = _needles(texts)
         paths = list(self.files)
         workers = _worker_count()
         parts: Optional[list[dict[str, list[str]]]] = None
@@ -562,6 +567,10 @@ class FactStore:
                 found[text].extend(hits)
         self.mentioned.update(found)
         return found
+
+    def mentioning_among(self, paths: list[str], texts: list[str]) -> dict[str, list[str]]:
+        """`mentioning`, answered for `paths` only (not remembered in `mentioned`)."""
+        return _mentions(paths, _needles(texts), self.read)
 
     def read(self, path: str) -> Optional[bytes]:
         """A file's bytes as this run sees them (the overlay first); None if unreadable."""
