@@ -136,13 +136,20 @@ class CacheFile(msgspec.Struct, frozen=True):
 NO_FACTS = msgspec.Raw(b"null")
 
 
+def record_json(record: object) -> Optional[bytes]:
+    """A record as JSON; None when a path in it is a file name that is not UTF-8 (JSON
+    has no way to say it that msgspec reads back): such a record is not kept."""
+    try:
+        return msgspec.json.encode(record)
+    except UnicodeEncodeError:
+        return None
+
+
 def facts_json(facts: FileFacts) -> Optional[msgspec.Raw]:
     """The facts as an entry holds them; None when they cannot be written as JSON (names
     from a file name that is not UTF-8)."""
-    try:
-        return msgspec.Raw(msgspec.json.encode(facts))
-    except UnicodeEncodeError:
-        return None
+    data = record_json(facts)
+    return msgspec.Raw(data) if data is not None else None
 
 
 def facts_digest(facts: FileFacts, encoded: Optional[msgspec.Raw] = None) -> str:
@@ -179,12 +186,12 @@ def _facts_decoder() -> msgspec.json.Decoder[FileFacts]:
 
 def _encode(cache: CacheFile) -> bytes:
     """The cache file; an entry of a file whose name is not UTF-8 is left out."""
-    try:
-        return msgspec.json.encode(cache)
-    except UnicodeEncodeError:
-        return msgspec.json.encode(
-            CacheFile({path: e for path, e in cache.entries.items() if _encodable(path)})
-        )
+    data = record_json(cache)
+    if data is not None:
+        return data
+    return msgspec.json.encode(
+        CacheFile({path: e for path, e in cache.entries.items() if _encodable(path)})
+    )
 
 
 def _encodable(text: str) -> bool:
@@ -295,15 +302,6 @@ class FactsCache:
         except OSError:
             # A read-only checkout still gets linted; it just stays cold.
             return
-
-
-def record_json(record: object) -> Optional[bytes]:
-    """A record as JSON; None when a path in it is a file name that is not UTF-8 (JSON
-    has no way to say it that msgspec reads back): such a record is not kept."""
-    try:
-        return msgspec.json.encode(record)
-    except UnicodeEncodeError:
-        return None
 
 
 def save_record(
