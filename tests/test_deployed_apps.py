@@ -70,6 +70,17 @@ def test_each_service_resolves_its_own_app_in_its_environment(tmp_path: Path) ->
     assert all(layer.entries == layers[0].entries for layer in layers)
 
 
+PROJ_APP = 'from celery import Celery\n\napp = Celery("proj", broker="redis://r:6379/0")\n'
+
+
+def _proj(root: Path, **modules: str) -> None:
+    """A package `proj` holding these modules (name -> text)."""
+    (root / "proj").mkdir()
+    (root / "proj" / "__init__.py").write_text("")
+    for name, text in modules.items():
+        (root / "proj" / f"{name}.py").write_text(text)
+
+
 def _services_and_apps(root: Path) -> dict[str, tuple[str, str, str | None]]:
     """Each deployed service's role, the app it runs (its id, or "") and its pool."""
     project = model(root)
@@ -84,12 +95,11 @@ def _services_and_apps(root: Path) -> dict[str, tuple[str, str, str | None]]:
 def test_an_app_named_where_it_is_imported_is_the_app(tmp_path: Path) -> None:
     # security_monkey: `-A proj.tasks.CELERY`, where proj.tasks imports the app made in
     # proj.util; Celery takes the attribute of the module it imports.
-    (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "__init__.py").write_text("")
-    (tmp_path / "proj" / "util.py").write_text(
-        'from celery import Celery\n\nCELERY = Celery("proj", broker="redis://r:6379/0")\n'
+    _proj(
+        tmp_path,
+        util=PROJ_APP.replace("app = ", "CELERY = "),
+        tasks="from proj.util import CELERY\n",
     )
-    (tmp_path / "proj" / "tasks.py").write_text("from proj.util import CELERY\n")
     (tmp_path / "Procfile").write_text(
         "worker: celery -A proj.tasks.CELERY worker -P threads\n"
         "beat: celery -A proj.tasks:CELERY beat\n"
@@ -105,11 +115,7 @@ def test_an_app_named_where_it_is_imported_is_the_app(tmp_path: Path) -> None:
 def test_worker_commands_behind_setuser_and_quoted_are_read(tmp_path: Path) -> None:
     # onadata's `exec /sbin/setuser "${UWSGI_USER}" celery worker ...` (phusion's base
     # image) and doccano's `exec "celery" --app=config worker --pool=solo`.
-    (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "__init__.py").write_text("")
-    (tmp_path / "proj" / "celery.py").write_text(
-        'from celery import Celery\n\napp = Celery("proj", broker="redis://r:6379/0")\n'
-    )
+    _proj(tmp_path, celery=PROJ_APP)
     (tmp_path / "run_celery.sh").write_text(
         '#!/bin/bash\nexec /sbin/setuser "${UWSGI_USER}" celery worker -A proj -P gevent\n'
     )
@@ -141,11 +147,7 @@ def test_a_module_with_one_app_among_its_names_loads_that_app(tmp_path: Path) ->
 
 def test_flasks_own_server_is_a_web_process(tmp_path: Path) -> None:
     # testdrivenio/flask-celery's compose runs the app with the flask CLI: a producer.
-    (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "__init__.py").write_text("")
-    (tmp_path / "proj" / "celery.py").write_text(
-        'from celery import Celery\n\napp = Celery("proj", broker="redis://r:6379/0")\n'
-    )
+    _proj(tmp_path, celery=PROJ_APP)
     (tmp_path / "Procfile").write_text(
         "web: flask --app proj.web run --host 0.0.0.0\n"
         "dev: python -m flask run\n"
@@ -164,11 +166,7 @@ def test_a_script_that_is_not_read_may_start_a_worker(tmp_path: Path) -> None:
     # Celery process that starts nothing read may start a worker: its command is not
     # known (it was taken for a known non-Celery process, which hid the worker). Any
     # other script that starts nothing recognisable stays "other".
-    (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "__init__.py").write_text("")
-    (tmp_path / "proj" / "celery.py").write_text(
-        'from celery import Celery\n\napp = Celery("proj", broker="redis://r:6379/0")\n'
-    )
+    _proj(tmp_path, celery=PROJ_APP)
     (tmp_path / "migrate.sh").write_text("#!/bin/sh\npython manage.py migrate\n")
     (tmp_path / "docker-compose.yml").write_text(
         "services:\n"

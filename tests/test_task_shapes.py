@@ -364,9 +364,11 @@ def test_the_task_keywords_cl805_knows_are_what_the_installed_celery_reads() -> 
     assert {name for name, _setting in Task.from_config} <= TASK_KEYWORDS
 
 
+SHARED_TASK = "from celery import shared_task\n\n\n@shared_task\ndef job():\n    pass\n"
+
+
 def test_a_shared_task_runs_in_the_apps_of_its_nearest_package(tmp_path: Path) -> None:
     app = "from celery import Celery\napp = Celery('{name}')\n"
-    task = "from celery import shared_task\n\n\n@shared_task\ndef job():\n    pass\n"
     write(
         tmp_path,
         {
@@ -374,14 +376,14 @@ def test_a_shared_task_runs_in_the_apps_of_its_nearest_package(tmp_path: Path) -
             "svc/a/__init__.py": "",
             "svc/a/celery.py": app.format(name="a"),
             "svc/a/deep/__init__.py": "",
-            "svc/a/deep/tasks.py": task,
+            "svc/a/deep/tasks.py": SHARED_TASK,
             "svc/b/__init__.py": "",
             "svc/b/celery.py": app.format(name="b"),
-            "svc/b/tasks.py": task,
-            "svc/common.py": task,  # as near to both apps: which one is not known
+            "svc/b/tasks.py": SHARED_TASK,
+            "svc/common.py": SHARED_TASK,  # as near to both apps: which one is not known
             "svc/c/__init__.py": "",
             "svc/c/celery.py": app.format(name="c") + "other = Celery('c2')\n",
-            "svc/c/tasks.py": task,  # two apps of one module: both
+            "svc/c/tasks.py": SHARED_TASK,  # two apps of one module: both
         },
     )
     _result, project = checked(tmp_path)
@@ -398,15 +400,14 @@ def test_a_shared_task_does_not_run_in_an_app_of_the_test_suite(tmp_path: Path) 
     # installs it. The app of its test project is no evidence of that app's settings,
     # so no finding rests on them; the test suite's own tasks do run in it.
     app = "from celery import Celery\napp = Celery('testproj')\n"
-    task = "from celery import shared_task\n\n\n@shared_task\ndef job():\n    pass\n"
     write(
         tmp_path,
         {
             "reusable/__init__.py": "",
-            "reusable/tasks.py": task,
+            "reusable/tasks.py": SHARED_TASK,
             "tests/testproj/__init__.py": "",
             "tests/testproj/celery.py": app,
-            "tests/testproj/tasks.py": task,
+            "tests/testproj/tasks.py": SHARED_TASK,
         },
     )
     result, project = checked(tmp_path, "CL201")
