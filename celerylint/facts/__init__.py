@@ -106,7 +106,7 @@ def _parse_newer_syntax(source: str, exc: SyntaxError) -> Union[ast.Module, File
     from celerylint.facts.syntax import lower, requirement_message, restore_positions
 
     try:
-        lowering = lower(source, error=exc.msg)
+        lowering = lower(source, error=exc)
     except (RecursionError, MemoryError):
         return _syntax_error(exc)
     if lowering.source is not None:

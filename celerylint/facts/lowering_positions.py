@@ -27,6 +27,18 @@ def keep_lines(removed: str, text: str = "") -> str:
     return text + "".join("\\" + newline for newline in NEWLINE.findall(removed))
 
 
+def apply_edits(source: str, edits: Sequence[tuple[int, int, str]]) -> str:
+    """`source` with `edits` ((start, end, text), in order, not overlapping) applied."""
+    out: list[str] = []
+    cursor = 0
+    for start, end, text in edits:
+        out.append(source[cursor:start])
+        out.append(text)
+        cursor = end
+    out.append(source[cursor:])
+    return "".join(out)
+
+
 def restore_positions(tree: ast.AST, original: str, lowering: Lowering) -> None:
     """Move the positions in `tree`, parsed from `lowering.source`, onto `original`.
 

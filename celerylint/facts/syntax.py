@@ -32,7 +32,8 @@ from collections.abc import Sequence
 from typing import Optional
 
 from celerylint.facts import parse_quietly
-from celerylint.facts.lowering_positions import restore_positions
+from celerylint.facts.lowering_excepts import parenthesize_excepts
+from celerylint.facts.lowering_positions import apply_edits, restore_positions
 from celerylint.facts.lowering_results import RUNNING, Feature, Lowering, Version
 from celerylint.facts.lowering_tokens import MAX_CHAIN, MAX_CHARS, TokenScan
 
@@ -82,23 +83,29 @@ def lower_source(source: str) -> Optional[str]:
     return lowering.source
 
 
-def lower(source: str, target: Version = RUNNING, error: Optional[str] = None) -> Lowering:
+def lower(source: str, target: Version = RUNNING, error: Optional[SyntaxError] = None) -> Lowering:
     """Rewrite the constructs of `source` newer than `target` (see module docstring).
 
-    `error` is the message of the SyntaxError `ast` raised, when known; errors
-    that are limits of the parser itself are not worth a libcst parse.
+    `error` is the SyntaxError `ast` raised, when known: errors that are limits of
+    the parser itself are not worth a libcst parse, and an unparenthesized except
+    group is mended where it points (`lowering_excepts`).
     `target` other than the running version is for tests: the f-string check
     needs the running parser, so f-strings are only rewritten below 3.12 when
     the running interpreter is below 3.12 too.
     """
-    if error is not None and any(limit in error for limit in _LIMIT_ERRORS):
-        return Lowering(None, skipped=error)
+    if error is not None:
+        if any(limit in error.msg for limit in _LIMIT_ERRORS):
+            return Lowering(None, skipped=error.msg)
+        if target == RUNNING:
+            mended = parenthesize_excepts(source, error)
+            if mended is not None:
+                return mended
     scan = TokenScan(source, target)
     if scan.edits:
         # Fast path for the likeliest construct, `except A, B:`: rewritten
         # from tokens, at a tenth of libcst's cost.
         edits = _settle(scan.edits)
-        text = _apply(source, edits)
+        text = apply_edits(source, edits)
         try:
             tree = parse_quietly(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -122,7 +129,7 @@ def lower(source: str, target: Version = RUNNING, error: Optional[str] = None) -
     if not finder.edits:
         return Lowering(None, features)
     edits = _settle(finder.edits)
-    return Lowering(_apply(source, edits), features, edits=tuple(edits))
+    return Lowering(apply_edits(source, edits), features, edits=tuple(edits))
 
 
 def _settle(edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -137,14 +144,3 @@ def _settle(edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         kept.append((start, end, text))
         end_of_last = max(end_of_last, end)
     return kept
-
-
-def _apply(source: str, edits: Sequence[tuple[int, int, str]]) -> str:
-    out: list[str] = []
-    cursor = 0
-    for start, end, text in edits:
-        out.append(source[cursor:start])
-        out.append(text)
-        cursor = end
-    out.append(source[cursor:])
-    return "".join(out)
