@@ -30,36 +30,37 @@ class IgnoreRules:
         "_any_file",
         "_any_file_name",
         "_has_negation",
+        "_regexes",
         "_rules",
     )
 
     def __init__(self, lines: Iterable[str]) -> None:
-        rules: list[tuple[re.Pattern[str], bool, bool]] = []
-        # Regexes over the whole relative path, and over its last segment only.
+        rules = [parsed for parsed in map(_parse_pattern, lines) if parsed is not None]
+        try:
+            self._compile(rules)
+        except re.error:
+            # e.g. a reversed range `[z-a]`; git never matches those either.
+            rules = [rule for rule in rules if _compiles(rule[0])]
+            self._compile(rules)
+        self._rules = tuple((body, negated, dir_only) for body, negated, dir_only, _ in rules)
+        self._has_negation = any(negated for _, negated, _ in self._rules)
+        # One regex per pattern only for a file with `!` patterns, once one of its
+        # alternations matched (compiling each pattern took a fifth of a cold walk).
+        self._regexes: list[re.Pattern[str]] | None = None
+
+    def _compile(self, rules: list[tuple[str, bool, bool, str | None]]) -> None:
+        """Two alternations answer "does anything match?" in two calls; most paths
+        match nothing, so the per-pattern loop rarely runs. Patterns without a
+        slash are matched against the last segment: `(?:.*/)?x` over the whole
+        path tries every '/' of it in every branch (a third of a cold walk)."""
         file_bodies: list[str] = []
         dir_bodies: list[str] = []
         file_names: list[str] = []
         dir_names: list[str] = []
-        for line in lines:
-            parsed = _parse_pattern(line)
-            if parsed is None:
-                continue
-            body, negated, dir_only, name = parsed
-            try:
-                regex = re.compile(body, re.DOTALL)
-            except re.error:
-                # e.g. a reversed range `[z-a]`; git never matches those either.
-                continue
-            rules.append((regex, negated, dir_only))
+        for body, _negated, dir_only, name in rules:
             (dir_names if name is not None else dir_bodies).append(name or body)
             if not dir_only:
                 (file_names if name is not None else file_bodies).append(name or body)
-        self._rules = tuple(rules)
-        self._has_negation = any(negated for _, negated, _ in rules)
-        # Two alternations answer "does anything match?" in two calls; most paths
-        # match nothing, so the per-pattern loop rarely runs. Patterns without a
-        # slash are matched against the last segment: `(?:.*/)?x` over the whole
-        # path tries every '/' of it in every branch (a third of a cold walk).
         self._any_file = _alternation(file_bodies)
         self._any_dir = _alternation(dir_bodies)
         self._any_file_name = _alternation(file_names)
@@ -77,10 +78,22 @@ class IgnoreRules:
             return None
         if not self._has_negation:
             return True
-        for regex, negated, dir_only in reversed(self._rules):
+        if self._regexes is None:
+            self._regexes = [re.compile(body, re.DOTALL) for body, _, _ in self._rules]
+        for regex, (_, negated, dir_only) in zip(
+            reversed(self._regexes), reversed(self._rules), strict=True
+        ):
             if (is_dir or not dir_only) and regex.fullmatch(rel) is not None:
                 return not negated
         return None
+
+
+def _compiles(body: str) -> bool:
+    try:
+        re.compile(body, re.DOTALL)
+    except re.error:
+        return False
+    return True
 
 
 def _alternation(bodies: list[str]) -> re.Pattern[str] | None:
