@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from celerylint.cli import main
-from celerylint.sources.prefilter import is_relevant, prefilter_tokens
+from celerylint.sources.prefilter import implies_relevant, is_relevant, prefilter_tokens
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 IRRELEVANT_FILES = 60
@@ -118,6 +118,30 @@ def test_each_celery_construct_passes_the_prefilter(line: bytes) -> None:
 )
 def test_look_alikes_do_not(line: bytes) -> None:
     assert not is_relevant(line, "x.py", prefilter_tokens(()))
+
+
+@pytest.mark.parametrize(
+    ("text", "implied"),
+    [
+        ("shared_task_with_retry", True),  # kitsune's decorator factory
+        ("my_send_task(", True),
+        ("x.delay(", True),
+        ("locked_task", True),  # a configured task decorator's name
+        ("retrying", False),
+        ("task", False),
+        ("CELERY_QUEUES", False),  # an assignment at a line start only
+        (".conf", False),
+    ],
+)
+def test_what_any_file_containing_a_text_is(text: str, implied: bool) -> None:
+    """`implies_relevant` answers for every file holding the text: checked on the text
+    alone and among other lines, under a name that is no hint."""
+    tokens = prefilter_tokens(("proj.deco.locked_task",))
+    assert implies_relevant(text, tokens) is implied
+    if implied:
+        data = text.encode()
+        for around in (data, b"x = 1\n" + data + b"\n", b"#" + data + b"#"):
+            assert is_relevant(around, "x.py", tokens)
 
 
 def test_the_file_name_is_a_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -247,6 +247,26 @@ def test_the_files_using_a_factory_are_parsed_together(
     assert max(demand_batches) == users  # not one by one
 
 
+def test_a_factory_named_like_a_prefilter_token_needs_no_reading(tmp_path: Path) -> None:
+    """kitsune's `@shared_task_with_retry`: every file using it is relevant already, so no
+    file is read again to find its users."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+            "proj/deco.py": "from celery import shared_task\n"
+            "shared_task_with_retry = shared_task(max_retries=None)\n",
+            "proj/jobs.py": "from proj.deco import shared_task_with_retry\n\n"
+            "@shared_task_with_retry\ndef a():\n    pass\n",
+        },
+    )
+    result, project = checked(tmp_path, "CL401")
+    assert [t.qualname for t in project.tasks] == ["proj.jobs.a"]
+    assert [Path(d.path).name for d in result.diagnostics] == ["deco.py"]  # the factory
+    assert result.store is not None and "shared_task_with_retry" not in result.store.mentioned
+
+
 def test_an_unclear_project_decorator_makes_a_task_with_unknown_options(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["is_relevant", "prefilter_tokens"]
+__all__ = ["implies_relevant", "is_relevant", "prefilter_tokens"]
 
 # A file that contains none of these cannot create, configure or dispatch to
 # a Celery app, or declare a task, so it is never parsed eagerly. The project
@@ -63,3 +63,16 @@ def is_relevant(data: bytes, name: str, tokens: tuple[bytes, ...]) -> bool:
     if b"task" in data and any(name in data for name in _TASK_NAMES):
         return True
     return b"CELERY" in data and _CELERY_ASSIGNMENT.search(data) is not None
+
+
+def implies_relevant(text: str, tokens: tuple[bytes, ...]) -> bool:
+    """Whether every file whose bytes contain `text` passes `is_relevant`, whatever its
+    name: which files that the prefilter left out mention `text` is then known
+    without reading any (none do)."""
+    data = text.encode()
+    # Each of `_TASK_NAMES` contains `task`: the test guarding them holds in such files.
+    return (
+        any(token in data for token in tokens)
+        or _DOTTED.search(data) is not None
+        or any(name in data for name in _TASK_NAMES)
+    )
