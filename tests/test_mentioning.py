@@ -132,3 +132,44 @@ def test_many_files_are_read_by_workers_with_the_same_answer(
     assert parallel == serial
     assert edited in parallel["CELERY_QUEUES"]
     assert len(parallel["CELERY_QUEUES"]) == 14 + 5 + 1  # assigned, dotted, the buffer
+
+
+def test_a_file_the_prefilter_read_is_not_read_for_a_marker_it_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The prefilter looks for `task` and `CELERY` in every file it leaves out: a file
+    # without `CELERY` holds no `CELERY_QUEUES`, and is not read again to learn it.
+    files = {
+        "plain.py": "x = 1\n",  # left out, holds neither marker
+        "reads.py": "from django.conf import settings\nq = settings.CELERY_QUEUES\n",
+        "tasky.py": "self.task_id = 1\n",  # left out, holds `task`
+        "app.py": "from celery import Celery\napp = Celery('x')\n",  # parsed
+        "later.py": "y = 2\n",  # left out, changed after (a text the check did not read)
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    config = Config(root=tmp_path, config_file=None)
+    sources = gather_sources([tmp_path], config)
+    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
+    (tmp_path / "later.py").write_text("CELERY_QUEUES = task = 1\n")
+    reads: list[str] = []
+    read = FactStore.read
+
+    def counted(self: FactStore, path: str) -> bytes | None:
+        reads.append(Path(path).name)
+        return read(self, path)
+
+    monkeypatch.setattr(FactStore, "read", counted)
+    found = store.mentioning([".CELERY_QUEUES", "CELERY_QUEUES"])
+    assert {text: sorted(Path(p).name for p in paths) for text, paths in found.items()} == {
+        ".CELERY_QUEUES": ["reads.py"],
+        "CELERY_QUEUES": ["reads.py"],  # as the check read `later.py`: without them
+    }
+    assert sorted(reads) == ["app.py", "reads.py"]
+    reads.clear()
+    found = store.mentioning(["task_id"])  # `task`: files holding it, and parsed ones
+    assert sorted(reads) == ["app.py", "tasky.py"]
+    assert [Path(p).name for p in found["task_id"]] == ["tasky.py"]
+    reads.clear()
+    store.mentioning(["x = "])  # no marker: every file
+    assert len(reads) == len(files)

@@ -15,7 +15,14 @@ import pytest
 import yaml
 
 from celerylint.cli import main
-from celerylint.sources.prefilter import implies_relevant, is_relevant, prefilter_tokens
+from celerylint.sources.prefilter import (
+    RELEVANT,
+    implies_relevant,
+    is_relevant,
+    markers_of,
+    prefilter_tokens,
+    relevance,
+)
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 IRRELEVANT_FILES = 60
@@ -142,6 +149,25 @@ def test_what_any_file_containing_a_text_is(text: str, implied: bool) -> None:
         data = text.encode()
         for around in (data, b"x = 1\n" + data + b"\n", b"#" + data + b"#"):
             assert is_relevant(around, "x.py", tokens)
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"x = 1\n", "x = 1"),
+        (b"self.task_id = 1\n", "task_id"),
+        (b"q = settings.CELERY_QUEUES\n", ".CELERY_QUEUES"),
+        (b"# a task's CELERY_X\n", "task's CELERY_X"),
+    ],
+)
+def test_a_file_left_out_is_told_by_the_markers_it_holds(data: bytes, text: str) -> None:
+    """What `FactStore.mentioning` relies on: the markers of a text are among those of
+    any file left out that holds it."""
+    tokens = prefilter_tokens(())
+    markers = relevance(data, "x.py", tokens)
+    assert markers != RELEVANT
+    assert markers == markers_of(data.decode())
+    assert markers_of(text) & ~markers == 0
 
 
 def test_the_file_name_is_a_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["implies_relevant", "is_relevant", "prefilter_tokens"]
+__all__ = [
+    "MARKERS",
+    "RELEVANT",
+    "implies_relevant",
+    "is_relevant",
+    "markers_of",
+    "prefilter_tokens",
+    "relevance",
+]
 
 # A file that contains none of these cannot create, configure or dispatch to
 # a Celery app, or declare a task, so it is never parsed eagerly. The project
@@ -54,15 +62,42 @@ def prefilter_tokens(task_decorators: Iterable[str]) -> tuple[bytes, ...]:
 def is_relevant(data: bytes, name: str, tokens: tuple[bytes, ...]) -> bool:
     """`name`: the file's name, a hint (`celeryconfig.py`); its directories are none
     (in Celery's own repository every path starts with `celery/`)."""
+    return relevance(data, name, tokens) == RELEVANT
+
+
+# What `relevance` says of a file that can matter; of the others, which of `MARKERS`
+# their bytes hold, as bits (`1 << index`).
+RELEVANT = -1
+MARKERS = (b"task", b"CELERY")
+_TASK, _CELERY = (1 << MARKERS.index(marker) for marker in (b"task", b"CELERY"))
+
+
+def relevance(data: bytes, name: str, tokens: tuple[bytes, ...]) -> int:
+    """RELEVANT, or the markers a file the prefilter leaves out holds: each is looked
+    for in every such file anyway, and no file lacking one of a text's markers holds
+    the text (`FactStore.mentioning` reads fewer files so)."""
     if "celery" in name.lower():
-        return True
+        return RELEVANT
     if any(token in data for token in tokens):
-        return True
+        return RELEVANT
     if _DOTTED.search(data) is not None:
-        return True
-    if b"task" in data and any(name in data for name in _TASK_NAMES):
-        return True
-    return b"CELERY" in data and _CELERY_ASSIGNMENT.search(data) is not None
+        return RELEVANT
+    markers = 0
+    if b"task" in data:
+        if any(name in data for name in _TASK_NAMES):
+            return RELEVANT
+        markers = _TASK
+    if b"CELERY" in data:
+        if _CELERY_ASSIGNMENT.search(data) is not None:
+            return RELEVANT
+        markers |= _CELERY
+    return markers
+
+
+def markers_of(text: str) -> int:
+    """The bits of `MARKERS` that `text` holds (as `relevance` gives them for a file)."""
+    data = text.encode()
+    return sum(1 << index for index, marker in enumerate(MARKERS) if marker in data)
 
 
 def implies_relevant(text: str, tokens: tuple[bytes, ...]) -> bool:
