@@ -489,8 +489,11 @@ class FactStore:
         threshold = PARALLEL_THRESHOLD_PARSED if parsed_only else PARALLEL_THRESHOLD
         if len(jobs) >= threshold and workers > 1:
             # Chunks of at most 256 files: the relevant files cluster in a few directories,
-            # and a big last chunk left one core idle (17,000 files: 1.95 -> 1.78 s).
-            chunk = max(16, min(256, len(jobs) // (workers * 4)))
+            # and a big last chunk left one core idle (17,000 files: 1.95 -> 1.78 s). Files
+            # all parsed take long each: a few at a time (chunks of 16 gave 39 files of
+            # the tree's worker imports to the two workers as 23 and 16).
+            least = 1 if parsed_only else 16
+            chunk = max(least, min(256, len(jobs) // (workers * 4)))
             # The extractors (24 ms to import) before the workers fork: each would
             # import them again, and the model asks this process for a few modules
             # the prefilter skipped, later, in nearly every project.
