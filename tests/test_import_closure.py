@@ -8,6 +8,7 @@ import pytest
 
 from celerylint import pipeline
 from celerylint.config import Config
+from celerylint.model.project import Project
 from celerylint.sources.project import gather_sources
 
 HELPERS = 24  # above the parallel threshold for parsed files
@@ -92,3 +93,75 @@ def test_django_worker_imports_templatetags_and_every_urlconf(tmp_path: Path) ->
     ]
     assert ("CL605", "orphan.py") in codes
     assert not any(code == "CL605" and name != "orphan.py" for code, name in codes)
+
+
+def _load(root: Path, files: dict[str, str]) -> tuple[pipeline.FactStore, Project]:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    config = Config(root=root, config_file=None)
+    sources = gather_sources([root], config)
+    store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
+    return store, pipeline.build_project(store, sources, config)
+
+
+TASK = "from celery import shared_task\n\n@shared_task\ndef job():\n    pass\n"
+
+
+def test_a_closure_asked_to_reach_some_modules_stops_there(tmp_path: Path) -> None:
+    _store, project = _load(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\nimport proj.jobs\napp = Celery('p')\n",
+            "proj/jobs.py": "import proj.deep\n" + TASK,
+            "proj/deep.py": "import proj.deeper\n",
+            "proj/deeper.py": "",
+        },
+    )
+    (app,) = project.apps
+    (jobs,) = {task.module for task in project.tasks}
+    deeper = project.modules.find("proj.deeper", jobs)
+    partial = project.worker_imports(app, reaching={jobs})
+    assert jobs in partial.modules and deeper not in partial.modules
+    assert not partial.complete
+    whole = project.worker_imports(app)  # the partial one was not kept
+    assert whole.complete and {jobs, deeper} <= whole.modules
+    assert project.worker_imports(app, reaching={jobs}) is whole
+
+
+def test_no_closure_is_searched_when_a_workers_start_cannot_be_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CL605 stays silent when some worker's imports cannot all be seen: it asks each
+    app's start first, and searches no other app's imports for nothing (the corpus: an
+    app's closure of 100 modules, 0.1 s, before bookwyrm's open one)."""
+    store, project = _load(
+        tmp_path,
+        {
+            "a/__init__.py": "",
+            "a/celery.py": "from celery import Celery\napp = Celery('a')\n",
+            "a/jobs.py": TASK.replace("shared_task", "app.task").replace(
+                "from celery import app.task", "from a.celery import app"
+            ),
+            "b/__init__.py": "",
+            "b/celery.py": "from celery import Celery\napp = Celery('b', include=listed())\n",
+        },
+    )
+    from celerylint.model.worker_imports import WorkerImportsBuilder
+
+    closures: list[str] = []
+    close = WorkerImportsBuilder._close
+    monkeypatch.setattr(
+        WorkerImportsBuilder,
+        "_close",
+        lambda self, roots, result, remaining: (
+            closures.append(result.app.id) or close(self, roots, result, remaining)
+        ),
+    )
+    found = pipeline.find_problems(project, store, {"CL605"}.__contains__)
+    assert found == [] and closures == []
+    assert [app.id for app in project.apps if project.worker_imports_start(app).open_reason] == [
+        "b.celery:app"
+    ]
+    assert project.worker_imports(project.apps[0]).how  # `a` alone would be searched

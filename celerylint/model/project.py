@@ -207,13 +207,21 @@ class Project:
         """Tasks named by string literals: send_task, signatures, beat, routes, annotations."""
         return task_name_refs(self)
 
-    def worker_imports(self, app: App) -> WorkerImports:
-        """The modules the app's worker imports at start (and how it finds them)."""
+    def worker_imports(self, app: App, reaching: Optional[set[str]] = None) -> WorkerImports:
+        """The modules the app's worker imports at start (and how it finds them). With
+        `reaching` (not empty), the search may stop once it found those modules: such
+        a result (not `complete`) is not kept for the next question."""
         found = self._worker_imports.get(app.key)
         if found is None:
-            found = self._worker_imports_builder.build(app)
-            self._worker_imports[app.key] = found
+            found = self._worker_imports_builder.build(app, reaching)
+            if found.complete:
+                self._worker_imports[app.key] = found
         return found
+
+    def worker_imports_start(self, app: App) -> WorkerImports:
+        """What the app's worker imports first (and how), not what those import: cheap,
+        and enough to tell that some worker's imports cannot all be seen."""
+        return self._worker_imports_builder.start(app)
 
     @functools.cached_property
     def _worker_imports_builder(self) -> WorkerImportsBuilder:

@@ -63,12 +63,16 @@ Roots = list[tuple[str, str]]
 
 
 class WorkerImports(msgspec.Struct):
-    """What the worker of one app imports; `open_reason` set when it cannot all be seen."""
+    """What the worker of one app imports; `open_reason` set when it cannot all be seen.
+
+    A build asked to reach some modules stops once it has (`complete` False then):
+    `modules` holds them, and perhaps not all the others, nor an `open_reason`."""
 
     app: App
     modules: set[str] = msgspec.field(default_factory=set)
     open_reason: Optional[str] = None
     how: list[str] = msgspec.field(default_factory=list)  # how the worker finds tasks, for messages
+    complete: bool = True
 
 
 class WorkerImportsBuilder:
@@ -83,9 +87,28 @@ class WorkerImportsBuilder:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.modules: Modules = project.modules
+        # Each app's start (`start`): the modules its worker imports first, and how.
+        self._starts: dict[str, tuple[WorkerImports, Roots]] = {}
 
-    def build(self, app: App) -> WorkerImports:
-        result = WorkerImports(app)
+    def build(self, app: App, reaching: Optional[set[str]] = None) -> WorkerImports:
+        """The app's worker imports; with `reaching` (not empty), only until all those
+        modules are found."""
+        start, roots = self._start(app)
+        result = WorkerImports(app, how=list(start.how), open_reason=start.open_reason)
+        if result.open_reason is None:
+            self._close(roots, result, set(reaching) if reaching is not None else None)
+        return result
+
+    def start(self, app: App) -> WorkerImports:
+        """What the app's worker imports first, and how it finds them, without what
+        those import: `open_reason` set if that much already cannot all be seen."""
+        return self._start(app)[0]
+
+    def _start(self, app: App) -> tuple[WorkerImports, Roots]:
+        known = self._starts.get(app.key)
+        if known is not None:
+            return known
+        result = WorkerImports(app, complete=False)
         roots: Roots = [(self.modules.display(app.module), app.module)]
         result.how.append(f"it imports `{self.modules.display(app.module)}`")
         roots.extend(self._entries(app))
@@ -95,9 +118,8 @@ class WorkerImportsBuilder:
             self._autodiscover(app, call, module, django, result, roots)
         if django:
             self._django_roots(app, result, roots)
-        if result.open_reason is None:
-            self._close(roots, result)
-        return result
+        self._starts[app.key] = (result, roots)
+        return result, roots
 
     @functools.cached_property
     def _autodiscovers(self) -> dict[App, list[tuple[AutodiscoverCall, str]]]:
@@ -354,8 +376,9 @@ class WorkerImportsBuilder:
         key = f"{symbol.module}:{symbol.name}"
         return next((app for app in self.project.apps if app.key == key), None)
 
-    def _close(self, roots: Roots, result: WorkerImports) -> None:
-        """Every module imported, directly or not, when the roots are imported."""
+    def _close(self, roots: Roots, result: WorkerImports, remaining: Optional[set[str]]) -> None:
+        """Every module imported, directly or not, when the roots are imported; or, with
+        `remaining`, until those are all found."""
         seen = result.modules
         level = [module for _, module in roots]
         while level:
@@ -367,6 +390,11 @@ class WorkerImportsBuilder:
             for module in level:
                 if not self._visit(module, seen, pending, result):
                     return
+                if remaining is not None:
+                    remaining.discard(module)
+                    if not remaining:
+                        result.complete = False  # what else it imports is not looked at
+                        return
             level = pending
 
     def _visit(

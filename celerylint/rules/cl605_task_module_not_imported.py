@@ -15,25 +15,30 @@ from celerylint.rules.registry import rule
 def task_module_not_imported(project: Project) -> Iterator[Diagnostic]:
     if not project.apps:
         return
-    reachable: set[str] = set()
-    for app in project.apps:  # one at a time: each closure may parse hundreds of modules
-        found = project.worker_imports(app)
-        if found.open_reason is not None:
-            return  # some worker imports modules that cannot be seen: any module may be one
-        reachable |= found.modules
+    if any(project.worker_imports_start(app).open_reason for app in project.apps):
+        return  # some worker imports modules that cannot be seen: any module may be one
     first: dict[str, Task] = {}
     for task in project.tasks:
-        if task.kind != "function" or not task.apps or task.module in reachable:
+        if task.kind != "function" or not task.apps:
             continue
         if task.path in project.test_paths:
             continue  # run by the test suite in its own process (eager, or a test worker)
         if task.module not in first or task.span < first[task.module].span:
             first[task.module] = task
-    for module, task in sorted(first.items()):
+    unreached = set(first)
+    for app in project.apps:  # one at a time: each closure may parse hundreds of modules
+        if not unreached:
+            return  # every task module is imported: no closure needs finishing
+        found = project.worker_imports(app, reaching=unreached)
+        if found.open_reason is not None:
+            return  # some worker imports modules that cannot be seen: any module may be one
+        unreached -= found.modules
+    for module in sorted(unreached):
+        task = first[module]
         owner = task.apps[0] if task.apps else None
         if owner is None:
             continue
-        how = "; ".join(project.worker_imports(owner).how)
+        how = "; ".join(project.worker_imports(owner).how)  # complete, so kept: no search
         display = project.modules.display(module)
         yield diagnostic(
             "CL605",
