@@ -54,8 +54,8 @@ STOPPED = {
     "continued": "try:\n    pass\nexcept A, \\\n        B:\n    pass\n",
     # The parser's offsets on a line with other characters than ASCII.
     "not ascii": "try:\n    pass\nexcept A, B:  # é\n    pass\n",
-    # Something else is newer, after the group.
-    "type alias": "try:\n    pass\nexcept A, B:\n    pass\ntype X = int\n",
+    # Something else is newer, after the group (a 3.14 template string).
+    "t-string": "try:\n    pass\nexcept A, B:\n    pass\nx = t'{y}'\n",
     # More groups than re-parsing is worth.
     "many": "".join(
         f"try:\n    pass\nexcept A{i}, B:\n    pass\n"
