@@ -317,9 +317,12 @@ class FactStore:
         # Every text `mentioning` was asked about in this check, with the files found:
         # a recorded run is reused only while changed files answer them alike (`reuse`).
         self.mentioned: dict[str, list[str]] = {}
-        # The `prefilter.MARKERS` held by each file read and left out by the prefilter in
-        # this store: `mentioning` need not read one lacking a marker of every text.
-        self._markers: dict[str, int] = {}
+        # The `prefilter.MARKERS` held by the files this store's prefilter left out, for
+        # those holding any: `mentioning` need not read one lacking a marker of every
+        # text. Only while every file without facts was left out by it (`_unscanned`:
+        # those taken without facts from the cache or an earlier store).
+        self._holding: dict[str, int] = {}
+        self._unscanned = 0
         # (mtime_ns, size) of each file as it was stat'ed: the cache entry's key. Not the
         # stat_result: 4,000 of those are 2.7 MB, the largest thing a cold run holds.
         self._stats: Stats = {}
@@ -370,10 +373,7 @@ class FactStore:
             if unchanged is not None and unchanged.read_from_disk(path):
                 if path in unchanged._stats:
                     self._stats[path] = unchanged._stats[path]
-                facts = unchanged.facts.get(path)
-                if facts is not None:
-                    self.facts[path] = facts
-                    self.relevant.append(path)
+                self._take(path, unchanged.facts.get(path))
                 continue
             if self.cache.file is None:
                 # No cache to key (`--no-cache`): the workers read every file anyway,
@@ -405,9 +405,7 @@ class FactStore:
         if earlier is not None and earlier[0] == key:
             _key, sha, facts = earlier
             self._remember(path, sha, facts)
-            if facts is not None:
-                self.facts[path] = facts
-                self.relevant.append(path)
+            self._take(path, facts)
             return []
         entry = self.cache.lookup(path, key)
         source = self.files[path]
@@ -420,10 +418,18 @@ class FactStore:
         except KeyError:  # an entry that does not decode: settled again
             return [self._job(path)]
         if facts is not None:
+            self._json[path] = entry.facts
+        self._take(path, facts)
+        return []
+
+    def _take(self, path: str, facts: Optional[FileFacts], scanned: bool = False) -> None:
+        """`path` settled: relevant with its facts, or left out (by this store's
+        prefilter if `scanned`)."""
+        if facts is not None:
             self.facts[path] = facts
             self.relevant.append(path)
-            self._json[path] = entry.facts
-        return []
+        elif not scanned:
+            self._unscanned += 1
 
     def changed_on_disk(self) -> bool:
         """Some file this store read from disk (or could not read) differs there now."""
@@ -507,9 +513,9 @@ class FactStore:
             results = _counted(map(settle, jobs), len(jobs), progress)
         for job, (sha, status, facts, markers) in zip(jobs, results, strict=True):
             path = job[0]
-            if status == "skip":
-                self._markers[path] = markers
-            elif status == "same":
+            if markers:
+                self._holding[path] = markers
+            if status == "same":
                 cached = self.cache.entries[path]
                 facts = self.cache.facts(path)  # usable: `_job` made sure
                 self._json[path] = cached.facts
@@ -520,12 +526,9 @@ class FactStore:
             elif status == "parsed":
                 self.parsed += 1
             if status == "error":
-                self.facts[path] = facts or failed("cannot read")
-                self.relevant.append(path)
+                self._take(path, facts or failed("cannot read"))
                 continue
-            if facts is not None:
-                self.facts[path] = facts
-                self.relevant.append(path)
+            self._take(path, facts, scanned=status == "skip")
             if status in ("parsed", "skip") and sha is not None:
                 self._remember(path, sha, facts)
                 key = self._stats.get(path)
@@ -561,12 +564,14 @@ class FactStore:
         # A file lacking a marker of a text does not hold it (on the 16 corpus projects,
         # 6 `CELERY_*` names were looked for in 11,000 files; 900 hold `CELERY` or matter).
         wanted = [markers_of(text) for text in texts]
-        known = self._markers
-        paths = [
-            path
-            for path in self.files
-            if path not in known or any((want & ~known[path]) == 0 for want in wanted)
-        ]
+        paths = list(self.files)
+        if not self._unscanned and all(wanted):
+            facts, holding = self.facts, self._holding
+            paths = [
+                path
+                for path in paths
+                if path in facts or any((want & ~holding.get(path, 0)) == 0 for want in wanted)
+            ]
         workers = _worker_count()
         parts: Optional[list[dict[str, list[str]]]] = None
         if len(paths) >= PARALLEL_THRESHOLD_MENTIONING and workers > 1:

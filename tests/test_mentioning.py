@@ -173,3 +173,25 @@ def test_a_file_the_prefilter_read_is_not_read_for_a_marker_it_lacks(
     reads.clear()
     store.mentioning(["x = "])  # no marker: every file
     assert len(reads) == len(files)
+
+
+def test_files_left_out_by_a_cache_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A warm run takes the files left out from the cache: nothing says which markers
+    # they hold, so each is read.
+    (tmp_path / "plain.py").write_text("x = 1\n")
+    (tmp_path / "reads.py").write_text("q = settings.CELERY_QUEUES\n")
+    config = Config(root=tmp_path, config_file=None).with_overrides(cache_dir=tmp_path / "cache")
+    sources = gather_sources([tmp_path], config)
+    pipeline.load_facts(sources, config, use_cache=True, overlay=None).cache.save()
+    store = pipeline.load_facts(sources, config, use_cache=True, overlay=None)
+    reads: list[str] = []
+    read = FactStore.read
+    monkeypatch.setattr(
+        FactStore, "read", lambda self, path: reads.append(Path(path).name) or read(self, path)
+    )
+    assert [Path(p).name for p in store.mentioning(["CELERY_QUEUES"])["CELERY_QUEUES"]] == [
+        "reads.py"
+    ]
+    assert sorted(reads) == ["plain.py", "reads.py"]
