@@ -73,7 +73,7 @@ def _group(error: SyntaxError, lines: list[str]) -> Optional[tuple[int, int, int
         return None  # continued on the next line: the token scan's case
     line = lines[row - 1].rstrip("\r")
     if not line.isascii():
-        return None  # the offsets count characters only on ASCII lines, surely
+        return None  # where characters and bytes differ, an offset could mean either
     first = offset - 1
     types = line[first : end_offset - 1].rstrip()
     if (

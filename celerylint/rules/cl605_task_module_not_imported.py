@@ -38,7 +38,7 @@ def task_module_not_imported(project: Project) -> Iterator[Diagnostic]:
         owner = task.apps[0] if task.apps else None
         if owner is None:
             continue
-        how = "; ".join(project.worker_imports(owner).how)  # complete, so kept: no search
+        how = "; ".join(project.worker_imports(owner).how)  # built whole above, and kept
         display = project.modules.display(module)
         yield diagnostic(
             "CL605",
