@@ -76,6 +76,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         self._source_names_backend = _BACKEND_TEXT.search(source) is not None
         # No `atomic` in the text, no transaction to look for (a walk of every node saved).
         self._source_mentions_atomic = "atomic" in source
+        # A call qualifies to Celery's `chord` or `group` only through a name or import
+        # the text holds (20 ms of the corpus's extraction asked every call).
+        self._source_mentions_canvas = "chord" in source or "group" in source
         self.module = module
         self.is_package = is_package
         positions = Positions(source)
@@ -144,7 +147,9 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             ),
             dynamic=self.dynamic,
             result_reads=tuple(results.reads(self.tree, self.index)),
-            chords=tuple(results.chords(self._call_nodes, self.index)),
+            chords=tuple(results.chords(self._call_nodes, self.index))
+            if self._source_mentions_canvas
+            else (),
             transaction_dispatches=tuple(transactions.dispatches(self.tree, self.index.nodes))
             if self._source_mentions_atomic
             else (),
