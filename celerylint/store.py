@@ -23,7 +23,13 @@ from celerylint.digest import content_digest
 from celerylint.facts import extract_source
 from celerylint.facts.schema import Assign, FileFacts, FunctionFacts, Ref, Unknown, failed
 from celerylint.sources.modules import SourceFile
-from celerylint.sources.prefilter import RELEVANT, markers_of, prefilter_tokens, relevance
+from celerylint.sources.prefilter import (
+    MARKERS,
+    RELEVANT,
+    markers_of,
+    prefilter_tokens,
+    relevance,
+)
 from celerylint.sources.reading import read_bytes
 
 # Told (files settled, files to settle) as a cold run reads files (a progress bar).
@@ -563,15 +569,15 @@ class FactStore:
         needles = _needles(texts)
         # A file lacking a marker of a text does not hold it (on the 16 corpus projects,
         # 6 `CELERY_*` names were looked for in 11,000 files; 900 hold `CELERY` or matter).
-        wanted = [markers_of(text) for text in texts]
+        wanted = {markers_of(text) for text in texts}
         paths = list(self.files)
-        if not self._unscanned and all(wanted):
+        if not self._unscanned and 0 not in wanted:
+            # A file left out is read only if it holds every marker of some text.
+            enough = {
+                held for held in range(1 << len(MARKERS)) if any((w & ~held) == 0 for w in wanted)
+            }
             facts, holding = self.facts, self._holding
-            paths = [
-                path
-                for path in paths
-                if path in facts or any((want & ~holding.get(path, 0)) == 0 for want in wanted)
-            ]
+            paths = [path for path in paths if path in facts or holding.get(path, 0) in enough]
         workers = _worker_count()
         parts: Optional[list[dict[str, list[str]]]] = None
         if len(paths) >= PARALLEL_THRESHOLD_MENTIONING and workers > 1:
