@@ -10,6 +10,7 @@ from celerylint import pipeline
 from celerylint.config import Config
 from celerylint.model.project import Project
 from celerylint.sources.project import gather_sources
+from celerylint.store import FactStore
 
 HELPERS = 24  # above the parallel threshold for parsed files
 
@@ -95,7 +96,7 @@ def test_django_worker_imports_templatetags_and_every_urlconf(tmp_path: Path) ->
     assert not any(code == "CL605" and name != "orphan.py" for code, name in codes)
 
 
-def _load(root: Path, files: dict[str, str]) -> tuple[pipeline.FactStore, Project]:
+def _load(root: Path, files: dict[str, str]) -> tuple[FactStore, Project]:
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
@@ -148,17 +149,21 @@ def test_no_closure_is_searched_when_a_workers_start_cannot_be_seen(
             "b/celery.py": "from celery import Celery\napp = Celery('b', include=listed())\n",
         },
     )
-    from celerylint.model.worker_imports import WorkerImportsBuilder
+    from celerylint.model.worker_imports import WorkerImports, WorkerImportsBuilder
 
     closures: list[str] = []
     close = WorkerImportsBuilder._close
-    monkeypatch.setattr(
-        WorkerImportsBuilder,
-        "_close",
-        lambda self, roots, result, remaining: (
-            closures.append(result.app.id) or close(self, roots, result, remaining)
-        ),
-    )
+
+    def counted(
+        self: WorkerImportsBuilder,
+        roots: list[tuple[str, str]],
+        result: WorkerImports,
+        remaining: set[str] | None,
+    ) -> None:
+        closures.append(result.app.id)
+        close(self, roots, result, remaining)
+
+    monkeypatch.setattr(WorkerImportsBuilder, "_close", counted)
     found = pipeline.find_problems(project, store, {"CL605"}.__contains__)
     assert found == [] and closures == []
     assert [app.id for app in project.apps if project.worker_imports_start(app).open_reason] == [

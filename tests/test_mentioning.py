@@ -188,9 +188,12 @@ def test_files_left_out_by_a_cache_are_read(
     store = pipeline.load_facts(sources, config, use_cache=True, overlay=None)
     reads: list[str] = []
     read = FactStore.read
-    monkeypatch.setattr(
-        FactStore, "read", lambda self, path: reads.append(Path(path).name) or read(self, path)
-    )
+
+    def counted(self: FactStore, path: str) -> bytes | None:
+        reads.append(Path(path).name)
+        return read(self, path)
+
+    monkeypatch.setattr(FactStore, "read", counted)
     assert [Path(p).name for p in store.mentioning(["CELERY_QUEUES"])["CELERY_QUEUES"]] == [
         "reads.py"
     ]
