@@ -205,3 +205,25 @@ def test_calls_in_functions_are_recorded_whatever_they_are_called_by() -> None:
         ("proj.celery", ("app",), None),
         ("django.utils.module_loading", ("import_string",), "by_local_alias"),
     ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 1\n",
+        "CELERY_RESULT_BACKEND = 'redis://'\n",
+        "app.conf.Result_Backend = None\n",
+        "# see result-backend docs\n",
+        "resultbackend = 1\n",
+        "x = 'é'\nresult_BACKEND = 1\n",
+        "x = 'é'\nresult backend\n",
+        # Case folding beyond ASCII: the Kelvin sign is a `k` to `re.IGNORECASE`.
+        "result_bac\u212aend = 1\n",
+    ],
+)
+def test_a_text_naming_a_result_backend_is_told_as_the_pattern_tells(source: str) -> None:
+    """The quick test in front of `names_result_backend`: a lower-case copy of an ASCII
+    text, the case-insensitive pattern for the others."""
+    from celerylint.facts.python import _BACKEND_TEXT, _names_backend
+
+    assert _names_backend(source) is (_BACKEND_TEXT.search(source) is not None)

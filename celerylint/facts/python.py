@@ -73,7 +73,7 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         self.tree = tree
         # One traversal for the walks every analysis below shares.
         self.index = TreeIndex(tree)
-        self._source_names_backend = _BACKEND_TEXT.search(source) is not None
+        self._source_names_backend = _names_backend(source)
         # No `atomic` in the text, no transaction to look for (a walk of every node saved).
         self._source_mentions_atomic = "atomic" in source
         # A call qualifies to Celery's `chord` or `group` only through a name or import
@@ -398,6 +398,15 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
 
 
 _BACKEND_TEXT = re.compile("result[-_]backend", re.IGNORECASE)
+
+
+def _names_backend(source: str) -> bool:
+    """`_BACKEND_TEXT` is in `source`. In an ASCII text, the same found in its lower-case
+    copy: a case-insensitive search was 5 % of the corpus's extraction (48 of 950 ms)."""
+    if source.isascii():
+        lowered = source.lower()
+        return "result_backend" in lowered or "result-backend" in lowered
+    return _BACKEND_TEXT.search(source) is not None
 
 
 def _is_main_guard(test: ast.expr) -> bool:
