@@ -134,8 +134,22 @@ def test_many_files_are_read_by_workers_with_the_same_answer(
     assert len(parallel["CELERY_QUEUES"]) == 14 + 5 + 1  # assigned, dotted, the buffer
 
 
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files `FactStore.read` reads (what `mentioning` reads in-process)."""
+    names: list[str] = []
+    read = FactStore.read
+
+    def counted(self: FactStore, path: str) -> bytes | None:
+        names.append(Path(path).name)
+        return read(self, path)
+
+    monkeypatch.setattr(FactStore, "read", counted)
+    return names
+
+
 def test_a_file_the_prefilter_read_is_not_read_for_a_marker_it_lacks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, reads: list[str]
 ) -> None:
     # The prefilter looks for `task` and `CELERY` in every file it leaves out: a file
     # without `CELERY` holds no `CELERY_QUEUES`, and is not read again to learn it.
@@ -152,14 +166,6 @@ def test_a_file_the_prefilter_read_is_not_read_for_a_marker_it_lacks(
     sources = gather_sources([tmp_path], config)
     store = pipeline.load_facts(sources, config, use_cache=False, overlay=None)
     (tmp_path / "later.py").write_text("CELERY_QUEUES = task = 1\n")
-    reads: list[str] = []
-    read = FactStore.read
-
-    def counted(self: FactStore, path: str) -> bytes | None:
-        reads.append(Path(path).name)
-        return read(self, path)
-
-    monkeypatch.setattr(FactStore, "read", counted)
     found = store.mentioning([".CELERY_QUEUES", "CELERY_QUEUES"])
     assert {text: sorted(Path(p).name for p in paths) for text, paths in found.items()} == {
         ".CELERY_QUEUES": ["reads.py"],
@@ -175,9 +181,7 @@ def test_a_file_the_prefilter_read_is_not_read_for_a_marker_it_lacks(
     assert len(reads) == len(files)
 
 
-def test_files_left_out_by_a_cache_are_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_files_left_out_by_a_cache_are_read(tmp_path: Path, reads: list[str]) -> None:
     # A warm run takes the files left out from the cache: nothing says which markers
     # they hold, so each is read.
     (tmp_path / "plain.py").write_text("x = 1\n")
@@ -186,14 +190,6 @@ def test_files_left_out_by_a_cache_are_read(
     sources = gather_sources([tmp_path], config)
     pipeline.load_facts(sources, config, use_cache=True, overlay=None).cache.save()
     store = pipeline.load_facts(sources, config, use_cache=True, overlay=None)
-    reads: list[str] = []
-    read = FactStore.read
-
-    def counted(self: FactStore, path: str) -> bytes | None:
-        reads.append(Path(path).name)
-        return read(self, path)
-
-    monkeypatch.setattr(FactStore, "read", counted)
     assert [Path(p).name for p in store.mentioning(["CELERY_QUEUES"])["CELERY_QUEUES"]] == [
         "reads.py"
     ]
