@@ -373,8 +373,7 @@ class FactStore:
         unchanged, self._unchanged = self._unchanged, None
         for path, source in self.files.items():
             if path in self.overlay:
-                self.facts[path] = self._buffer_facts(path, source)
-                self.relevant.append(path)
+                self._take(path, self._buffer_facts(path, source))
                 continue
             if unchanged is not None and unchanged.read_from_disk(path):
                 if path in unchanged._stats:
@@ -402,8 +401,7 @@ class FactStore:
             try:
                 stat = os.stat(path)
             except OSError as exc:
-                self.facts[path] = failed(f"cannot read: {exc.strerror or exc}")
-                self.relevant.append(path)
+                self._take(path, failed(f"cannot read: {exc.strerror or exc}"))
                 return []
             key = (stat.st_mtime_ns, stat.st_size)
         self._stats[path] = key
