@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import tokenize
 import warnings
+from collections.abc import Iterator
 from typing import Union
 
 import msgspec
@@ -15,6 +17,7 @@ from celerylint.facts.schema import FACTS_VERSION, FileFacts, failed
 __all__ = [
     "FACTS_VERSION",
     "extract_source",
+    "parse_expression_quietly",
     "parse_quietly",
     "parse_tree",
 ]
@@ -84,9 +87,21 @@ def parse_quietly(source: str) -> ast.Module:
     stderr): that is the analyzed project's business, not output of ours, and
     under `-W error` it would even turn into a SyntaxError.
     """
+    with _quiet():
+        return ast.parse(source)
+
+
+def parse_expression_quietly(source: str) -> ast.Expression:
+    """`parse_quietly` of one expression (`ast.parse`'s "eval" mode)."""
+    with _quiet():
+        return ast.parse(source, mode="eval")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ast.parse(source)
+        yield
 
 
 def _syntax_error(exc: SyntaxError, note: str = "") -> FileFacts:
