@@ -427,6 +427,14 @@ def test_gitignore_with_undecodable_bytes(tmp_path: Path) -> None:
         ("(x)+", "(x)+", False, True),
         ("/", "anything", True, None),
         ("a//b", "a/b", False, None),  # git: an empty segment never matches
+        # names matched without a regex: literal, and stars before a literal
+        ("build", "x/build", True, True),
+        ("build", "x/build2", True, None),
+        ("build", "x/rebuild", False, None),
+        ("*.py", "a.pyc", False, None),
+        ("**.log", "a/b.log", False, True),
+        ("*", "a/b", False, True),
+        ("*.py", ".py", False, True),
     ],
 )
 def test_ignore_rules(pattern: str, path: str, is_dir: bool, expected: bool | None) -> None:

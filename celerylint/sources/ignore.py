@@ -49,7 +49,7 @@ class IgnoreRules:
         self._regexes: list[re.Pattern[str]] | None = None
 
     def _compile(self, rules: list[tuple[str, bool, bool, str | None]]) -> None:
-        """Two alternations answer "does anything match?" in two calls; most paths
+        """Two matchers answer "does anything match?" in two calls; most paths
         match nothing, so the per-pattern loop rarely runs. Patterns without a
         slash are matched against the last segment: `(?:.*/)?x` over the whole
         path tries every '/' of it in every branch (a third of a cold walk)."""
@@ -63,8 +63,8 @@ class IgnoreRules:
                 (file_names if name is not None else file_bodies).append(name or body)
         self._any_file = _alternation(file_bodies)
         self._any_dir = _alternation(dir_bodies)
-        self._any_file_name = _alternation(file_names)
-        self._any_dir_name = _alternation(dir_names)
+        self._any_file_name = _Names(file_names) if file_names else None
+        self._any_dir_name = _Names(dir_names) if dir_names else None
 
     def __bool__(self) -> bool:
         return bool(self._rules)
@@ -72,7 +72,7 @@ class IgnoreRules:
     def match(self, rel: str, is_dir: bool) -> bool | None:
         by_name = self._any_dir_name if is_dir else self._any_file_name
         by_path = self._any_dir if is_dir else self._any_file
-        if (by_name is None or by_name.fullmatch(rel.rpartition("/")[2]) is None) and (
+        if (by_name is None or not by_name.match(rel.rpartition("/")[2])) and (
             by_path is None or by_path.fullmatch(rel) is None
         ):
             return None
@@ -96,6 +96,43 @@ def _compiles(body: str) -> bool:
     return True
 
 
+class _Names:
+    """Patterns without a slash, matched against a path's last segment: literal names
+    and `*` before a literal (most lines of a .gitignore) without a regex, the others
+    in one alternation. The 16-project tree's 26 .gitignore files took 24 ms to
+    compile with them all in it, 14 ms so."""
+
+    __slots__ = ("_exact", "_others", "_suffixes")
+
+    def __init__(self, patterns: list[str]) -> None:
+        exact: set[str] = set()
+        suffixes: list[str] = []
+        others: list[str] = []
+        for pattern in patterns:
+            literal = pattern.lstrip("*")
+            if _WILDCARDS.isdisjoint(literal):
+                if literal == pattern:
+                    exact.add(pattern)
+                else:  # stars before it: any text without a '/', a segment has none
+                    suffixes.append(literal)
+            else:
+                others.append(_translate_path(pattern))
+        self._exact = frozenset(exact)
+        self._suffixes = tuple(suffixes)
+        self._others = _alternation(others)
+
+    def match(self, name: str) -> bool:
+        return (
+            name in self._exact
+            or name.endswith(self._suffixes)
+            or (self._others is not None and self._others.fullmatch(name) is not None)
+        )
+
+
+# What makes a pattern more than its literal text.
+_WILDCARDS = frozenset("*?[\\")
+
+
 def _alternation(bodies: list[str]) -> re.Pattern[str] | None:
     if not bodies:
         return None
@@ -103,9 +140,9 @@ def _alternation(bodies: list[str]) -> re.Pattern[str] | None:
 
 
 def _parse_pattern(line: str) -> tuple[str, bool, bool, str | None] | None:
-    """One gitignore line -> (regex, negated, directory-only, name regex), or None.
+    """One gitignore line -> (regex, negated, directory-only, name), or None.
 
-    The name regex, for a pattern without a slash, matches the last segment of
+    The name, a pattern without a slash, matches (`_Names`) the last segment of
     exactly the paths the regex matches: no segment regex matches a '/' (classes
     exclude it), except a segment of stars only, which has none.
 
@@ -131,9 +168,8 @@ def _parse_pattern(line: str) -> tuple[str, bool, bool, str | None] | None:
     if pattern.startswith("/"):
         pattern = pattern[1:]
     if not anchored:
-        segment = _translate_path(pattern)
-        name = None if _all_stars(pattern) else segment
-        return "(?:.*/)?" + segment, negated, dir_only, name
+        name = None if _all_stars(pattern) else pattern
+        return "(?:.*/)?" + _translate_path(pattern), negated, dir_only, name
     # git compares the literal head (up to the first of *?[\) on its own and
     # wildmatches the rest, where a `**` right after the head then counts as
     # a leading `**`: `/a**/b` matches `ab` and `a/x/b`.
