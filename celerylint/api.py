@@ -50,7 +50,18 @@ def check(
     from celerylint.pipeline import run
     from celerylint.sources.project import gather_sources
 
-    return run(gather_sources(paths, config), config, selected, use_cache, overlay, progress)
+    if use_cache:  # with an overlay or for a model: most files' facts are cached
+        return run(gather_sources(paths, config), config, selected, use_cache, overlay, progress)
+    # Every file is read (`--no-cache`): workers read them as the walk finds them.
+    from celerylint.prescan import Prescan
+    from celerylint.store import worker_count
+
+    prescan = Prescan(config, worker_count())
+    try:
+        sources = gather_sources(paths, config, found=prescan.found)
+        return run(sources, config, selected, False, overlay, progress, prescan=prescan)
+    finally:
+        prescan.close()
 
 
 def _replayed(

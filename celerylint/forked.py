@@ -8,6 +8,10 @@ by all children (4-byte chunk numbers, written before the fork, read whole by
 whichever child is free), and sends each chunk's results back through a pipe of
 its own: marshal, or pickle for an object marshal refuses.
 
+`Stream` forks its workers before the items are all known: each child reads
+batches from a pipe of its own, written while this process goes on (the walk
+finds files while the workers read them).
+
 Fork only from a process running no other thread (a forked child inherits their
 locks held): the caller checks. A child whose function raises exits; the parent
 then raises `WorkersFailed` once the others are done, and the caller works in
@@ -20,10 +24,11 @@ import gc
 import marshal
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Optional, TypeVar
+import sys
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import Any, Generic, Optional, TypeVar
 
-__all__ = ["WorkersFailed", "parallel_map"]
+__all__ = ["Stream", "WorkersFailed", "can_fork", "parallel_map"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,7 +50,7 @@ def parallel_map(
     workers: int,
     chunk: int,
     meanwhile: Optional[Callable[[], None]] = None,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """`map(function, items)` in `workers` forked processes, `chunk` items at a time;
     `meanwhile` is run here once they are started (this process waits otherwise)."""
     chunk = max(chunk, -(-len(items) // MAX_CHUNKS), 1)
@@ -66,14 +71,15 @@ def parallel_map(
                 os.close(results_read)
                 for other in children:
                     os.close(other)
-                _child(function, items, chunk, tasks_read, results_write)
+                _child(function, _numbered_chunks(items, chunk, tasks_read), results_write)
             os.close(results_write)
             children[results_read] = pid
         os.close(tasks_read)
         tasks_read = -1
         if meanwhile is not None:
             meanwhile()
-        yield from _collect(children, count)
+        with _Results(children) as results:
+            yield from results.in_order(count)
     except BaseException:  # an error, Ctrl-C, a consumer that stopped reading
         _kill(children)
         raise
@@ -86,11 +92,111 @@ def parallel_map(
         gc.unfreeze()
 
 
+def can_fork() -> bool:
+    """Whether workers can be forked here: not without `fork`, nor from a process
+    running other threads (a forked child inherits their locks held)."""
+    threading = sys.modules.get("threading")
+    return hasattr(os, "fork") and (threading is None or threading.active_count() == 1)
+
+
+class Stream(Generic[T, R]):
+    """`function` over items given a batch at a time (`submit`) to `workers` processes
+    forked now; `results` gives them in the order given.
+
+    Each child reads its batches from a pipe of its own. A batch is written only to a
+    child with fewer than `_IN_FLIGHT` of them unfinished, and batches hold at most
+    `MAX_BATCH` bytes: a write never fills the pipe, so this process never blocks on
+    a child that waits for it to read results. The others wait here until one is free
+    (their results are read on each `submit`). An error in a child shows as
+    `WorkersFailed` from `results`, or OSError from `submit` (its pipe is closed).
+    """
+
+    def __init__(self, function: Callable[[T], R], workers: int) -> None:
+        self._tasks: dict[int, int] = {}  # result pipe -> the child's batch pipe
+        self._children: dict[int, int] = {}  # result pipe -> pid
+        self._waiting: list[bytes] = []  # batches no child had room for yet
+        self._unfinished: dict[int, list[int]] = {}  # result pipe -> its batches' numbers
+        self._count = 0
+        gc.freeze()  # as in `parallel_map`: the children's pages stay shared
+        try:
+            for _ in range(workers):
+                tasks_read, tasks_write = os.pipe()
+                results_read, results_write = os.pipe()
+                pid = os.fork()
+                if pid == 0:  # pragma: no cover - the child; its coverage is not collected
+                    os.close(tasks_write)
+                    os.close(results_read)
+                    for fd in (*self._tasks.values(), *self._children):
+                        os.close(fd)
+                    _child(function, _sent_batches(tasks_read), results_write)
+                os.close(tasks_read)
+                os.close(results_write)
+                self._children[results_read] = pid
+                self._tasks[results_read] = tasks_write
+                self._unfinished[results_read] = []
+        except BaseException:
+            self.close()
+            raise
+        self._results = _Results(self._children)
+
+    def submit(self, items: Sequence[T]) -> None:
+        """Hand `items` (at most `MAX_BATCH` bytes as marshal writes them) to a child."""
+        payload = marshal.dumps(list(items))
+        if len(payload) > MAX_BATCH:
+            raise ValueError(f"a batch of {len(payload)} bytes (at most {MAX_BATCH})")
+        number = self._count.to_bytes(_INDEX, "little")
+        self._waiting.append(number + len(payload).to_bytes(_LENGTH, "little") + payload)
+        self._count += 1
+        self._dispatch(0)
+
+    def results(self) -> Iterator[R]:
+        """Every item's result, in the order given; the children then exit."""
+        while self._waiting:
+            self._dispatch(None)
+        for fd in self._tasks.values():
+            os.close(fd)  # read to its end, a child has no more work and exits
+        self._tasks.clear()
+        yield from self._results.in_order(self._count)
+
+    def close(self) -> None:
+        """End the children (at once if they are still at work) and wait for them."""
+        for fd in self._tasks.values():
+            os.close(fd)
+        self._tasks.clear()
+        if hasattr(self, "_results"):
+            self._results.close()
+        _kill(self._children)
+        for fd, pid in self._children.items():
+            os.close(fd)
+            os.waitpid(pid, 0)
+        self._children.clear()
+        gc.unfreeze()
+
+    def _dispatch(self, timeout: Optional[float]) -> None:
+        """Note the batches finished (waiting up to `timeout` for one: None, until one
+        is), then write waiting batches to the children with room for them."""
+        for fd, number in self._results.poll(timeout):
+            self._unfinished[fd].remove(number)
+        for fd, unfinished in self._unfinished.items():
+            while self._waiting and len(unfinished) < _IN_FLIGHT and fd in self._tasks:
+                batch = self._waiting.pop(0)
+                _write_all(self._tasks[fd], batch)
+                unfinished.append(int.from_bytes(batch[:_INDEX], "little"))
+        if timeout is None and self._waiting and not self._results.open:
+            raise WorkersFailed("every worker ended with batches left")
+
+
+# A `Stream` batch's bytes at most, and how many a child may have unfinished: their
+# sum stays below a pipe's smallest buffer (16 KiB on macOS).
+MAX_BATCH = 6 * 1024
+_IN_FLIGHT = 2
+
+
 def _child(
-    function: Callable[[T], R], items: Sequence[T], chunk: int, tasks: int, results: int
+    function: Callable[[T], R], batches: Iterator[tuple[bytes, Sequence[T]]], results: int
 ) -> None:
-    """A worker: chunks until none is left, then `os._exit` (never back into the
-    parent's code: no `finally` of its callers, no `atexit`)."""
+    """A worker: batches (numbered) until none is left, then `os._exit` (never back into
+    the parent's code: no `finally` of its callers, no `atexit`)."""
     code = 1
     try:
         # Ctrl-C goes to the parent, which ends the children; the parent's handlers
@@ -100,9 +206,8 @@ def _child(
         # What a worker makes (parse trees, bytes) holds no cycles, and it lives for
         # one call: collecting only cost time (cold saleor: -5 % CPU).
         gc.disable()
-        while len(number := os.read(tasks, _INDEX)) == _INDEX:
-            index = int.from_bytes(number, "little")
-            done = [function(item) for item in items[index * chunk : (index + 1) * chunk]]
+        for number, batch in batches:
+            done = [function(item) for item in batch]
             try:
                 payload = _MARSHAL + marshal.dumps(done)
             except ValueError:  # an object marshal does not know (a facts Struct)
@@ -116,39 +221,97 @@ def _child(
         os._exit(code)
 
 
+def _numbered_chunks(
+    items: Sequence[T], chunk: int, tasks: int
+) -> Iterator[tuple[bytes, Sequence[T]]]:
+    """`parallel_map`'s batches: chunk numbers read from the pipe all children share
+    (4 bytes, read whole), the items already in the child's memory."""
+    while len(number := os.read(tasks, _INDEX)) == _INDEX:
+        index = int.from_bytes(number, "little")
+        yield number, items[index * chunk : (index + 1) * chunk]
+
+
+def _sent_batches(tasks: int) -> Iterator[tuple[bytes, Sequence[Any]]]:
+    """`Stream`'s batches: number, length and the items, from the child's own pipe."""
+    while header := _read_exactly(tasks, _INDEX + _LENGTH):
+        length = int.from_bytes(header[_INDEX:], "little")
+        yield header[:_INDEX], marshal.loads(_read_exactly(tasks, length))
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """`size` bytes from `fd`, or b"" at its end."""
+    data = b""
+    while len(data) < size:
+        more = os.read(fd, size - len(data))
+        if not more:
+            return b""
+        data += more
+    return data
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
 
 
-def _collect(children: dict[int, int], count: int) -> Iterator[R]:
-    """The children's results, in chunk order, as they arrive."""
-    import selectors
+class _Results:
+    """The children's results, read from their pipes as they come."""
 
-    pending: dict[int, list[Any]] = {}
-    buffers = {fd: bytearray() for fd in children}
-    following = 0
-    with selectors.DefaultSelector() as selector:
+    def __init__(self, children: dict[int, int]) -> None:
+        import selectors
+
+        self._selector = selectors.DefaultSelector()
+        self._buffers = {fd: bytearray() for fd in children}
         for fd in children:
-            selector.register(fd, selectors.EVENT_READ)
-        while following < count and buffers:
-            for key, _ in selector.select():
-                fd = int(key.fd)
-                data = os.read(fd, 1 << 20)
-                if not data:
-                    selector.unregister(fd)
-                    del buffers[fd]
-                    continue
-                buffer = buffers[fd]
-                buffer += data
-                for index, results in _complete(buffer):
-                    pending[index] = results
-            while following in pending:
-                yield from pending.pop(following)
+            self._selector.register(fd, selectors.EVENT_READ)
+        self._done: dict[int, list[Any]] = {}  # chunk number -> its results
+
+    def __enter__(self) -> _Results:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def open(self) -> bool:
+        """Whether a child may still send something."""
+        return bool(self._buffers)
+
+    def close(self) -> None:
+        self._selector.close()
+
+    def poll(self, timeout: Optional[float]) -> list[tuple[int, int]]:
+        """Read what has come within `timeout` (None: until something does); the
+        (pipe, chunk number) of each chunk finished."""
+        finished: list[tuple[int, int]] = []
+        if not self._buffers:
+            return finished
+        for key, _ in self._selector.select(timeout):
+            fd = int(key.fd)
+            data = os.read(fd, 1 << 20)
+            if not data:
+                self._selector.unregister(fd)
+                del self._buffers[fd]
+                continue
+            buffer = self._buffers[fd]
+            buffer += data
+            for index, results in _complete(buffer):
+                self._done[index] = results
+                finished.append((fd, index))
+        return finished
+
+    def in_order(self, count: int) -> Iterator[Any]:
+        """The results of chunks 0 to `count` - 1, in order, as they arrive."""
+        following = 0
+        while following < count:
+            if following in self._done:
+                yield from self._done.pop(following)
                 following += 1
-    if following < count:
-        raise WorkersFailed(f"{count - following} of {count} chunks have no results")
+            elif self._buffers:
+                self.poll(None)
+            else:
+                raise WorkersFailed(f"{count - following} of {count} chunks have no results")
 
 
 def _complete(buffer: bytearray) -> Iterator[tuple[int, list[Any]]]:

@@ -33,6 +33,7 @@ from celerylint.store import FactStore, Readings, Stats
 from celerylint.suppress import per_file_ignores, suppress_file_by_file
 
 if TYPE_CHECKING:
+    from celerylint.prescan import Prescan
     from celerylint.sources.modules import SourceFile
     from celerylint.store import Progress
 
@@ -50,13 +51,15 @@ def run(
     previous: Optional[FactStore] = None,
     with_fixes: bool = True,
     earlier: Optional[Readings] = None,
+    prescan: Optional[Prescan] = None,
 ) -> CheckResult:
     """`stats`: the (mtime, size) of files stat'ed just before (`FactStore`).
     `previous`: the store of the check before, when no file changed on disk since
     (the fixer's checks: only its texts in `overlay` changed). Without `with_fixes`
     the findings carry no fix that needs the layout of calls (the fixer only asks
     whether its fixes brought new findings). `earlier`: files this run read before
-    (`reuse`, which found it must compute)."""
+    (`reuse`, which found it must compute). `prescan`: the files the walk's workers
+    read (`FactStore`)."""
     # Deployment files are read while worker processes parse, if any do: this process
     # only waits for them then (the 16-project tree: 0.09 s).
     inputs = _Meanwhile(
@@ -75,6 +78,7 @@ def run(
         stats=stats,
         earlier=earlier,
         meanwhile=inputs.run,
+        prescan=prescan,
     )
     project = build_project(store, sources, config, inputs.result())
     result = report(project, store, sources, config, selected, with_fixes)
@@ -129,6 +133,7 @@ def load_facts(
     stats: Optional[Stats] = None,
     earlier: Optional[Readings] = None,
     meanwhile: Optional[Callable[[], None]] = None,
+    prescan: Optional[Prescan] = None,
 ) -> FactStore:
     """Facts of every file that can matter: cached, or extracted now (in parallel).
 
@@ -137,7 +142,15 @@ def load_facts(
     files read from disk too (see `FactStore`). `meanwhile`: run while worker
     processes parse, if any do."""
     store = FactStore(
-        sources.files, config, use_cache, overlay, previous, disk_unchanged, stats, earlier
+        sources.files,
+        config,
+        use_cache,
+        overlay,
+        previous,
+        disk_unchanged,
+        stats,
+        earlier,
+        prescan=prescan,
     )
     store.load(progress, meanwhile)
     return store

@@ -9,10 +9,9 @@ from __future__ import annotations
 import functools
 import gc
 import os
-import sys
 from collections.abc import Callable, Iterator
 from sys import intern
-from typing import Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Optional, TypeVar, Union, cast
 
 import msgspec
 from msgspec.structs import force_setattr
@@ -30,7 +29,10 @@ from celerylint.sources.prefilter import (
     prefilter_tokens,
     relevance,
 )
-from celerylint.sources.reading import read_bytes
+from celerylint.sources.reading import read_bytes, unreadable
+
+if TYPE_CHECKING:
+    from celerylint.prescan import Prescan, Scan
 
 # Told (files settled, files to settle) as a cold run reads files (a progress bar).
 Progress = Callable[[int, int], None]
@@ -52,7 +54,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-def _worker_count() -> int:
+def worker_count() -> int:
     """Worker processes for a pool: one per core, at most 8."""
     return min(os.cpu_count() or 1, 8)
 
@@ -153,7 +155,7 @@ def _settle(
     try:
         data = read_bytes(path)
     except OSError as exc:
-        return None, "error", failed(f"cannot read: {exc.strerror or exc}"), 0
+        return None, "error", failed(unreadable(exc)), 0
     sha = content_digest(data) if digest else None
     if sha is not None and sha == known_sha:
         return sha, "same", None, 0
@@ -163,6 +165,23 @@ def _settle(
             return sha, "skip", None, markers
     facts = extract_source(data, module, is_package, task_decorators)
     return sha, "parsed", _packed(facts), 0
+
+
+def _unordered(done: list[Decoded], order: list[int]) -> list[Decoded]:
+    """Results put back in their jobs' order: `done[rank]` is that of job `order[rank]`."""
+    results: list[Optional[Decoded]] = [None] * len(order)
+    for rank, index in enumerate(order):
+        results[index] = done[rank]
+    return cast(list[Decoded], results)
+
+
+def _settled_by_scan(scanned: Scan) -> Decoded:
+    """What `_settle` gives a file the walk's workers read: left out with its markers,
+    or unreadable."""
+    status, found = scanned
+    if status == "error":
+        return None, "error", failed(str(found)), 0
+    return None, "skip", None, int(found)
 
 
 def _parallel(
@@ -181,11 +200,10 @@ def _parallel(
     wait on them forever; such a process starts its workers from a fresh interpreter
     (`concurrent.futures`, spawn), once, on a cold load.
     """
-    workers = _worker_count()
-    threading = sys.modules.get("threading")
-    if hasattr(os, "fork") and (threading is None or threading.active_count() == 1):
-        from celerylint.forked import parallel_map
+    from celerylint.forked import can_fork, parallel_map
 
+    workers = worker_count()
+    if can_fork():
         yield from parallel_map(function, items, workers, chunk, meanwhile)
         return
     import multiprocessing
@@ -248,17 +266,20 @@ def _mentions(
     return found
 
 
-def _counted(results: Iterator[Settled], total: int, progress: Optional[Progress]) -> list[Decoded]:
-    """The results as a list, telling `progress` as each arrives. Their facts are decoded
-    as they arrive: the encoded facts of a whole large tree, held until all had come,
-    left 1.8 MB more peak RSS."""
+def _counted(
+    results: Iterator[Settled], total: int, progress: Optional[Progress], before: int = 0
+) -> list[Decoded]:
+    """The results as a list, telling `progress` as each arrives (after `before` files
+    settled already, of `before` + `total`). Their facts are decoded as they arrive: the
+    encoded facts of a whole large tree, held until all had come, left 1.8 MB more peak
+    RSS."""
     done: list[Decoded] = []
     seen: Tuples = {}
     for sha, status, facts, markers in results:
         facts = _decoded(facts, seen) if isinstance(facts, bytes) else facts
         done.append((sha, status, facts, markers))
         if progress is not None:
-            progress(len(done), total)
+            progress(before + len(done), before + total)
     return done
 
 
@@ -295,8 +316,11 @@ class FactStore:
         stats: Optional[Stats] = None,
         earlier: Optional[Readings] = None,
         keep_readings: bool = False,
+        prescan: Optional[Prescan] = None,
     ) -> None:
         self.files = {f.path: f for f in files}
+        # Files read and prefiltered during the walk (used where every file is read).
+        self._prescan = prescan
         # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
         self.overlay = overlay or {}
         self.tokens = prefilter_tokens(config.task_decorators)
@@ -371,6 +395,9 @@ class FactStore:
         run it otherwise)."""
         pending: list[Job] = []
         unchanged, self._unchanged = self._unchanged, None
+        prescanned = self._prescanned()
+        prescanned_any = bool(prescanned)
+        sizes: list[int] = []  # of the jobs pending after a prescan: the files' sizes
         for path, source in self.files.items():
             if path in self.overlay:
                 self._take(path, self._buffer_facts(path, source))
@@ -382,12 +409,37 @@ class FactStore:
                 continue
             if self.cache.file is None:
                 # No cache to key (`--no-cache`): the workers read every file anyway,
-                # and say which they cannot read.
-                pending.append(self._job(path))
+                # and say which they cannot read (or did, during the walk).
+                scanned = prescanned.pop(path, None)
+                if scanned is None or scanned[0] == "parse":
+                    pending.append(self._job(path))
+                    sizes.append(int(scanned[1]) if scanned else 0)
+                else:
+                    self._settled(path, _settled_by_scan(scanned))
                 continue
             pending.extend(self._from_cache(path))
-        self._settle_all(pending, progress, meanwhile=meanwhile)
+        before = len(self.files) - len(pending)
+        # After a prescan, what is left is nearly all to parse: a pool pays from fewer.
+        self._settle_all(
+            pending,
+            progress,
+            parsed_only=bool(prescanned_any),
+            meanwhile=meanwhile,
+            before=before,
+            sizes=sizes if prescanned_any else None,
+        )
         self.cache.prune(set(self.files))
+
+    def _prescanned(self) -> dict[str, Scan]:
+        """What the walk's workers found, by path, if the store reads every file as they
+        did: no cache to key, no contents to hash. The workers end here in any case."""
+        prescan, self._prescan = self._prescan, None
+        if prescan is None:
+            return {}
+        if self.cache.file is not None or self.readings is not None:
+            prescan.close()
+            return {}
+        return prescan.results() or {}
 
     def load_only(self, paths: list[str]) -> None:
         """Settle only `paths`, from the cache or read now; nothing is asked of the other
@@ -401,7 +453,7 @@ class FactStore:
             try:
                 stat = os.stat(path)
             except OSError as exc:
-                self._take(path, failed(f"cannot read: {exc.strerror or exc}"))
+                self._take(path, failed(unreadable(exc)))
                 return []
             key = (stat.st_mtime_ns, stat.st_size)
         self._stats[path] = key
@@ -485,7 +537,12 @@ class FactStore:
         progress: Optional[Progress] = None,
         parsed_only: bool = False,
         meanwhile: Optional[Callable[[], None]] = None,
+        before: int = 0,
+        sizes: Optional[list[int]] = None,
     ) -> None:
+        """Settle `jobs` (in worker processes if they are many); `before`: files settled
+        before them in this load (for `progress`); `sizes`: the jobs' sizes where known
+        (the largest go first)."""
         settle = functools.partial(
             _settle,
             tokens=self.tokens,
@@ -493,7 +550,7 @@ class FactStore:
             # Hashing 30 MB (saleor) is a tenth of a cold run: only for a cache.
             digest=self.cache.file is not None or self.readings is not None,
         )
-        workers = _worker_count()
+        workers = worker_count()
         results: Optional[list[Decoded]] = None
         # Read here, not bound as a default: tests lower and raise them.
         threshold = PARALLEL_THRESHOLD_PARSED if parsed_only else PARALLEL_THRESHOLD
@@ -501,44 +558,60 @@ class FactStore:
             # Chunks of at most 256 files: the relevant files cluster in a few directories,
             # and a big last chunk left one core idle (17,000 files: 1.95 -> 1.78 s). Files
             # all parsed take long each: a few at a time (chunks of 16 gave 39 files of
-            # the tree's worker imports to the two workers as 23 and 16).
-            least = 1 if parsed_only else 16
-            chunk = max(least, min(256, len(jobs) // (workers * 4)))
+            # the tree's worker imports to the two workers as 23 and 16; chunks of 80, the
+            # tree's 641 relevant files after a prescan, left one worker 0.1 s alone).
+            most = 4 if parsed_only else 256
+            chunk = max(1 if parsed_only else 16, min(most, len(jobs) // (workers * 4)))
             # The extractors (24 ms to import) before the workers fork: each would
             # import them again, and the model asks this process for a few modules
             # the prefilter skipped, later, in nearly every project.
             import celerylint.facts.python  # noqa: F401
 
+            # The largest first: the last chunks, done while the other worker may idle, are
+            # the shortest. Settled in the jobs' order all the same.
+            order = sorted(range(len(jobs)), key=sizes.__getitem__, reverse=True) if sizes else None
             try:
-                results = _counted(_parallel(settle, jobs, chunk, meanwhile), len(jobs), progress)
+                done = _counted(
+                    _parallel(
+                        settle, [jobs[i] for i in order] if order else jobs, chunk, meanwhile
+                    ),
+                    len(jobs),
+                    progress,
+                    before,
+                )
+                results = _unordered(done, order) if order else done
             except (OSError, RuntimeError):
                 results = None  # no processes here (sandbox, frozen app): do it in-process
         if results is None:
-            results = _counted(map(settle, jobs), len(jobs), progress)
-        for job, (sha, status, facts, markers) in zip(jobs, results, strict=True):
-            path = job[0]
-            if markers:
-                self._holding[path] = markers
-            if status == "same":
-                cached = self.cache.entries[path]
-                facts = self.cache.facts(path)  # usable: `_job` made sure
-                self._json[path] = cached.facts
-                key = self._stats.get(path)
-                if key is not None:
-                    moved = msgspec.structs.replace(cached, mtime_ns=key[0], size=key[1])
-                    self.cache.store(path, moved)
-            elif status == "parsed":
-                self.parsed += 1
-            if status == "error":
-                self._take(path, facts or failed("cannot read"))
-                continue
-            self._take(path, facts, scanned=status == "skip")
-            if status in ("parsed", "skip") and sha is not None:
-                self._remember(path, sha, facts)
-                key = self._stats.get(path)
-                # Not a file parsed on demand: a later store settles it as any other.
-                if self.readings is not None and key is not None and not job[4]:
-                    self.readings[path] = (key, sha, facts)
+            results = _counted(map(settle, jobs), len(jobs), progress, before)
+        for job, result in zip(jobs, results, strict=True):
+            self._settled(job[0], result, on_demand=job[4])
+
+    def _settled(self, path: str, result: Decoded, on_demand: bool = False) -> None:
+        """Take what settling `path` gave (`on_demand`: it was parsed as the model asked)."""
+        sha, status, facts, markers = result
+        if markers:
+            self._holding[path] = markers
+        if status == "same":
+            cached = self.cache.entries[path]
+            facts = self.cache.facts(path)  # usable: `_job` made sure
+            self._json[path] = cached.facts
+            key = self._stats.get(path)
+            if key is not None:
+                moved = msgspec.structs.replace(cached, mtime_ns=key[0], size=key[1])
+                self.cache.store(path, moved)
+        elif status == "parsed":
+            self.parsed += 1
+        if status == "error":
+            self._take(path, facts or failed("cannot read"))
+            return
+        self._take(path, facts, scanned=status == "skip")
+        if status in ("parsed", "skip") and sha is not None:
+            self._remember(path, sha, facts)
+            key = self._stats.get(path)
+            # Not a file parsed on demand: a later store settles it as any other.
+            if self.readings is not None and key is not None and not on_demand:
+                self.readings[path] = (key, sha, facts)
 
     def _remember(self, path: str, sha: str, facts: Optional[FileFacts]) -> None:
         key = self._stats.get(path)
@@ -576,7 +649,7 @@ class FactStore:
             }
             facts, holding = self.facts, self._holding
             paths = [path for path in paths if path in facts or holding.get(path, 0) in enough]
-        workers = _worker_count()
+        workers = worker_count()
         parts: Optional[list[dict[str, list[str]]]] = None
         if len(paths) >= PARALLEL_THRESHOLD_MENTIONING and workers > 1:
             # Reading 11,000 files is 0.2 s of one core, asked twice on the 16-project tree.

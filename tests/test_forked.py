@@ -8,6 +8,7 @@ import gc
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -175,3 +176,101 @@ def test_an_error_meanwhile_is_raised_where_its_result_is_asked_for() -> None:
     with pytest.raises(ValueError, match="unreadable"):
         later.result()
     assert runs == [1]
+
+
+# -- Stream: workers forked before the items are all known ---------------------------
+
+
+@pytest.mark.parametrize(("batches", "size", "workers"), [(200, 7, 2), (3, 1, 4), (0, 5, 2)])
+def test_a_stream_gives_map_s_results_in_the_order_given(
+    batches: int, size: int, workers: int
+) -> None:
+    # 200 batches: far more than the children may hold unfinished, submitted without
+    # reading any result in between (they are read on each submit).
+    stream = forked.Stream(square, workers)
+    try:
+        items = list(range(batches * size))
+        for start in range(0, len(items), size):
+            stream.submit(items[start : start + size])
+        assert list(stream.results()) == [square(n) for n in items]
+    finally:
+        stream.close()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="/proc")
+def test_a_failing_stream_worker_fails_the_results_and_leaves_no_process() -> None:
+    before = children_of_this_process()
+    stream = forked.Stream(fails_on_seven, 2)
+    try:
+        with pytest.raises((forked.WorkersFailed, OSError)):
+            for start in range(0, 50, 2):
+                stream.submit([start, start + 1])
+            list(stream.results())
+    finally:
+        stream.close()
+    assert children_of_this_process() == before
+    assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="/proc")
+def test_a_stream_closed_before_its_results_leaves_no_process() -> None:
+    before = children_of_this_process()
+    stream = forked.Stream(square, 2)
+    stream.submit(list(range(10)))
+    assert len(children_of_this_process()) == len(before) + 2
+    stream.close()
+    assert children_of_this_process() == before
+
+
+def test_a_stream_batch_larger_than_a_pipe_holds_is_refused() -> None:
+    stream = forked.Stream(len, 2)
+    try:
+        with pytest.raises(ValueError, match="bytes"):
+            stream.submit(["x" * forked.MAX_BATCH])
+    finally:
+        stream.close()
+
+
+def _project(root: Path, files: int) -> None:
+    """An app, relevant and irrelevant modules, one unreadable, one file a rule reads
+    only through `mentioning` (CL901 asks which files name an old setting)."""
+    (root / "proj").mkdir()
+    (root / "proj" / "__init__.py").write_text("")
+    (root / "proj" / "celery.py").write_text(
+        'from celery import Celery\n\napp = Celery("proj")\napp.conf.CELERY_RESULT_BACKEND = "x"\n'
+    )
+    for n in range(files):
+        body = "@shared_task\ndef t():\n    pass\n" if n % 3 == 0 else f"x = {n}\n"
+        (root / "proj" / f"m{n}.py").write_text(f"from celery import shared_task\n\n{body}")
+    (root / "proj" / "reads.py").write_text('NAME = "CELERY_RESULT_BACKEND"\n')
+    locked = root / "proj" / "locked.py"
+    locked.write_text("x = 1\n")
+    locked.chmod(0)
+
+
+def test_a_run_whose_walk_workers_prefilter_reports_what_one_without_them_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from celerylint import prescan
+    from celerylint.cli import main
+
+    _project(tmp_path, 40)
+    started: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        started.append(1)
+        return forked.Stream(*args)
+
+    monkeypatch.setattr(prescan, "Stream", counted)
+    runs = []
+    for threshold in (5, 10**9):  # a prescan, then none (every file read by the store)
+        monkeypatch.setattr(store, "PARALLEL_THRESHOLD", threshold)
+        code = main(["check", "--no-cache", "--output-format", "json", str(tmp_path)])
+        captured = capsys.readouterr()
+        runs.append((code, captured.out, captured.err))
+    assert started == [1]
+    assert runs[0] == runs[1]
+    if os.geteuid() != 0:  # root reads any file
+        assert "cannot read" in runs[0][1]
+    assert '"code": "CL901"' in runs[0][1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,9 +124,12 @@ def test_many_files_are_read_by_workers_with_the_same_answer(
     serial = FactStore(files, config, use_cache=False, overlay=overlay).mentioning(texts)
     forks: list[int] = []
     real_parallel = store_module._parallel
-    monkeypatch.setattr(
-        store_module, "_parallel", lambda *args: forks.append(1) or real_parallel(*args)
-    )
+
+    def counted(*args: Any) -> Any:
+        forks.append(1)
+        return real_parallel(*args)
+
+    monkeypatch.setattr(store_module, "_parallel", counted)
     monkeypatch.setattr(store_module, "PARALLEL_THRESHOLD_MENTIONING", 10)
     parallel = FactStore(files, config, use_cache=False, overlay=overlay).mentioning(texts)
     assert forks == [1]

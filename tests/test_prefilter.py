@@ -69,7 +69,9 @@ def _write(root: Path, example: dict[str, Any]) -> None:
             path.write_text(value, encoding="utf-8")
 
 
-def _findings(root: Path, code: str, capsys: pytest.CaptureFixture[str]) -> list[tuple]:
+def _findings(
+    root: Path, code: str, capsys: pytest.CaptureFixture[str]
+) -> list[tuple[object, ...]]:
     main(["check", "--no-cache", "--output-format", "json", "--select", code, str(root)])
     out = json.loads(capsys.readouterr().out)
     return sorted(

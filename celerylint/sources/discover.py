@@ -18,8 +18,9 @@ from __future__ import annotations
 import heapq
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Optional
 
 import msgspec
 
@@ -55,14 +56,21 @@ class Discovery(msgspec.Struct):
     checkout_packages: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-def discover(paths: Sequence[Path], config: Config, watch: bool = False) -> Discovery:
+def discover(
+    paths: Sequence[Path],
+    config: Config,
+    watch: bool = False,
+    found: Optional[Callable[[str], None]] = None,
+) -> Discovery:
     """The Python files to analyze under `paths`, and what could not be read.
 
     Directories are walked with the configured excludes and .gitignore
     applied; files named explicitly are kept even when excluded. Every real
     file appears once, under its path without symbolic links when it has one.
+    `found` is told each Python file as it is found (a file reached by two paths,
+    under both).
     """
-    walker = _Walker(config, watch)
+    walker = _Walker(config, watch, found)
     above = walker.root
     while watch:
         git, init = os.path.join(above, ".git"), os.path.join(above, INIT_FILE)
@@ -150,8 +158,11 @@ class _Frame:
 
 
 class _Walker:
-    def __init__(self, config: Config, watch: bool = False) -> None:
+    def __init__(
+        self, config: Config, watch: bool = False, found: Optional[Callable[[str], None]] = None
+    ) -> None:
         self.root = os.path.abspath(config.root)
+        self.found = found
         self.exclude = exclude_rules(config.all_excludes, self.root)
         self.respect_gitignore = config.respect_gitignore
         self.packages = PackageNames(self.root, self._read_for_names if watch else None)
@@ -211,7 +222,7 @@ class _Walker:
             directory, name = os.path.split(path)
             real = os.path.join(self.real_dir(directory), name)
         module, is_package = self.packages.of_file(path)
-        self.candidates.append(_Candidate(path, real, is_link, module, is_package))
+        self._add(_Candidate(path, real, is_link, module, is_package))
 
     # -- the walk: real directories depth-first, then symbolic links ---------
 
@@ -380,9 +391,12 @@ class _Walker:
     ) -> None:
         module, is_package = self.packages.in_package(package, frame.path, entry.name)
         real = self._real(frame, entry, is_link)
-        self.candidates.append(
-            _Candidate(entry.path, real, frame.linked or is_link, module, is_package)
-        )
+        self._add(_Candidate(entry.path, real, frame.linked or is_link, module, is_package))
+
+    def _add(self, candidate: _Candidate) -> None:
+        self.candidates.append(candidate)
+        if self.found is not None:
+            self.found(candidate.path)
 
 
 def _is_within(path: str, directory: str) -> bool:

@@ -9,7 +9,7 @@ the root, or one the walk skipped (excluded, ignored), is added to the files.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Optional
 
@@ -39,15 +39,22 @@ class ProjectSources(msgspec.Struct):
     watched: list[tuple[str, StatKey]]
 
 
-def gather_sources(paths: Sequence[Path], config: Config, watch: bool = False) -> ProjectSources:
-    """The project's files and the scope; `watch`: also what a replay must check (`watched`)."""
+def gather_sources(
+    paths: Sequence[Path],
+    config: Config,
+    watch: bool = False,
+    found: Optional[Callable[[str], None]] = None,
+) -> ProjectSources:
+    """The project's files and the scope; `watch`: also what a replay must check (`watched`).
+    `found`: told each file the walk finds, as it does (`prescan`; not for a replayed
+    walk)."""
     naming: Optional[Naming] = None
     if watch:
         from celerylint.sources.walk_memory import remembered_walk
 
         discovery, naming = remembered_walk(config)
     else:
-        discovery = discover([config.root], config)
+        discovery = discover([config.root], config, found=found)
     # Normalised as discovery names files, or `proj/../proj` would contain nothing.
     scope = [os.path.abspath(p) for p in paths]
     added = _add_given_files(discovery, scope, config, watch)

@@ -24,3 +24,8 @@ def read_bytes(path: str) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def unreadable(exc: OSError) -> str:
+    """How a file that cannot be read is reported (a CL000 finding)."""
+    return f"cannot read: {exc.strerror or exc}"
