@@ -109,6 +109,8 @@ def test_filler_is_really_skipped() -> None:
         b"@celery_app.task  # comment\n",
         b"from celery import shared_task\n",
         b"app = Celery('x')\n",
+        b"result = AsyncResult(task_id)\n",
+        b"chord(header)(callback)\n",
         b"CELERY_BROKER_URL = env('X')\n",
         b"    CELERY_TIMEZONE: str = 'UTC'\n",
         b"send_email.delay(1)\n",
@@ -123,7 +125,13 @@ def test_each_celery_construct_passes_the_prefilter(line: bytes) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    [b"self.task_id = 1\n", b"from django.conf import settings\n", b"x = settings.CELERY_QUEUE\n"],
+    [
+        b"self.task_id = 1\n",
+        b"from django.conf import settings\n",
+        b"x = settings.CELERY_QUEUE\n",
+        b"class MyCelery (Base): pass\n",  # a name, then a parenthesis after a space
+        b"x = (chord)\n",
+    ],
 )
 def test_look_alikes_do_not(line: bytes) -> None:
     assert not is_relevant(line, "x.py", prefilter_tokens(()))

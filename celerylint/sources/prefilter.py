@@ -4,7 +4,8 @@ Runs on the raw bytes of every discovered file (in the fact store's worker
 processes). Nearly every file matters for nothing, and for those the cost is
 one full scan per test, so the tests are few: the tokens that start with `.`
 are one regex (`re` scans for its literal `.` prefix as fast as a substring
-test), the `*_task` names are only looked for where `task` occurs at all.
+test), those that end with `(` another, the `*_task` names are only looked for
+where `task` occurs at all.
 """
 
 from __future__ import annotations
@@ -42,14 +43,10 @@ _TASK_NAMES = (
     b"from celery.task import",
     b"from celery.decorators import task",
 )
-_PLAIN = (
-    b"Celery(",
-    b"config_from_object",
-    b"DJANGO_SETTINGS_MODULE",
-    b"celerylint:",
-    b"AsyncResult(",  # result reads (result-backend-missing)
-    b"chord(",
-)
+# `Celery(`, `AsyncResult(` (result reads: result-backend-missing) and `chord(`: each
+# `(` with what it follows (the tree's 65 MB: 44 ms, three substring tests 83 ms).
+_CALLED = re.compile(rb"\((?:(?<=Celery\()|(?<=AsyncResult\()|(?<=chord\())")
+_PLAIN = (b"config_from_object", b"DJANGO_SETTINGS_MODULE", b"celerylint:")
 # A CELERY_* setting assigned at the start of a line.
 _CELERY_ASSIGNMENT = re.compile(rb"^[ \t]*CELERY\w*[ \t]*[:=]", re.MULTILINE)
 
@@ -80,7 +77,7 @@ def relevance(data: bytes, name: str, tokens: tuple[bytes, ...]) -> int:
         return RELEVANT
     if any(token in data for token in tokens):
         return RELEVANT
-    if _DOTTED.search(data) is not None:
+    if _DOTTED.search(data) is not None or _CALLED.search(data) is not None:
         return RELEVANT
     markers = 0
     if b"task" in data:
@@ -109,5 +106,6 @@ def implies_relevant(text: str, tokens: tuple[bytes, ...]) -> bool:
     return (
         any(token in data for token in tokens)
         or _DOTTED.search(data) is not None
+        or _CALLED.search(data) is not None
         or any(name in data for name in _TASK_NAMES)
     )
