@@ -173,9 +173,13 @@ class Stream(Generic[T, R]):
         gc.unfreeze()
 
     def _dispatch(self, timeout: Optional[float]) -> None:
-        """Note the batches finished (waiting up to `timeout` for one: None, until one
-        is), then write waiting batches to the children with room for them."""
-        for fd, number in self._results.poll(timeout):
+        """Note the batches finished (if no child has room, waiting up to `timeout` for
+        one: None, until one is), then write waiting batches to the children with room."""
+        room = any(
+            len(unfinished) < _IN_FLIGHT and fd in self._tasks
+            for fd, unfinished in self._unfinished.items()
+        )
+        for fd, number in self._results.poll(0 if room else timeout):
             self._unfinished[fd].remove(number)
         for fd, unfinished in self._unfinished.items():
             while self._waiting and len(unfinished) < _IN_FLIGHT and fd in self._tasks:

@@ -87,6 +87,8 @@ class Prescan:
             self._stream.close()
             self._stream = None
             self._off = True
+        # A path each file of the tree: not held through the rest of the run.
+        self._sent, self._batch = [], []
 
     def _start(self) -> None:
         if not can_fork():

@@ -423,7 +423,7 @@ class FactStore:
         self._settle_all(
             pending,
             progress,
-            parsed_only=bool(prescanned_any),
+            parsed_only=prescanned_any,
             meanwhile=meanwhile,
             before=before,
             sizes=sizes if prescanned_any else None,
