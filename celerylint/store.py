@@ -142,7 +142,11 @@ def _decoded(encoded: bytes, seen: Tuples) -> FileFacts:
 
 
 def _settle(
-    job: Job, tokens: tuple[bytes, ...], task_decorators: tuple[str, ...], digest: bool
+    job: Job,
+    tokens: tuple[bytes, ...],
+    task_decorators: tuple[str, ...],
+    digest: bool,
+    pack: bool = False,
 ) -> Settled:
     """Read, hash, prefilter and extract one file: (sha, status, facts, markers).
 
@@ -150,6 +154,7 @@ def _settle(
     Runs in worker processes: reading and scanning 4,000 files costs as much as
     parsing the hundred that matter, so all of it is spread across cores.
     Without `digest` (no cache to check or fill: `--no-cache`) the sha is None.
+    With `pack` (for another process), the facts as msgpack where they encode.
     """
     path, module, is_package, known_sha, force = job
     try:
@@ -164,7 +169,7 @@ def _settle(
         if markers != RELEVANT:
             return sha, "skip", None, markers
     facts = extract_source(data, module, is_package, task_decorators)
-    return sha, "parsed", _packed(facts), 0
+    return sha, "parsed", _packed(facts) if pack else facts, 0
 
 
 def _unordered(done: list[Decoded], order: list[int]) -> list[Decoded]:
@@ -573,7 +578,10 @@ class FactStore:
             try:
                 done = _counted(
                     _parallel(
-                        settle, [jobs[i] for i in order] if order else jobs, chunk, meanwhile
+                        functools.partial(settle, pack=True),
+                        [jobs[i] for i in order] if order else jobs,
+                        chunk,
+                        meanwhile,
                     ),
                     len(jobs),
                     progress,
