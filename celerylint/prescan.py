@@ -107,7 +107,9 @@ class Prescan:
         assert self._stream is not None
         try:
             self._stream.submit(self._batch)
-        except OSError:  # a worker died: the store reads every file itself
+        except (OSError, ValueError):
+            # A worker died, or one path is longer than a batch holds (a walk deeper
+            # than PATH_MAX): the store reads every file itself.
             self.close()
             return
         self._sent.extend(self._batch)

@@ -274,3 +274,20 @@ def test_a_run_whose_walk_workers_prefilter_reports_what_one_without_them_does(
     if os.geteuid() != 0:  # root reads any file
         assert "cannot read" in runs[0][1]
     assert '"code": "CL901"' in runs[0][1]
+
+
+def test_a_path_longer_than_a_batch_holds_leaves_the_reading_to_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celerylint import prescan
+
+    monkeypatch.setattr(store, "PARALLEL_THRESHOLD", 1)
+    scan = prescan.Prescan(Config(root=tmp_path, config_file=None), 2)
+    try:
+        scan.found(str(tmp_path / "a.py"))
+        scan.found("/" + "x" * forked.MAX_BATCH)
+        scan.found(str(tmp_path / "b.py"))
+        assert scan.results() is None
+    finally:
+        scan.close()
+    assert gc.get_freeze_count() == 0
