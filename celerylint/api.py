@@ -21,8 +21,10 @@ from celerylint.rules.meta import BY_CODE
 if TYPE_CHECKING:
     from celerylint.config import Config
     from celerylint.fixer import FixOptions, FixResult
-    from celerylint.replay import RunCache
+    from celerylint.prescan import Prescan
+    from celerylint.replay import Record, RunCache
     from celerylint.sources.project import ProjectSources
+    from celerylint.sources.watch import Watched
     from celerylint.store import Progress, Readings
 
 __all__ = ["CheckResult", "check", "describe", "fix"]
@@ -53,10 +55,7 @@ def check(
     if use_cache:  # with an overlay or for a model: most files' facts are cached
         return run(gather_sources(paths, config), config, selected, use_cache, overlay, progress)
     # Every file is read (`--no-cache`): workers read them as the walk finds them.
-    from celerylint.prescan import Prescan
-    from celerylint.store import worker_count
-
-    prescan = Prescan(config, worker_count())
+    prescan = _prescan(config, digest=False)
     try:
         sources = gather_sources(paths, config, found=prescan.found)
         return run(sources, config, selected, False, overlay, progress, prescan=prescan)
@@ -88,12 +87,40 @@ def _replayed(
             errors=record.errors,
             watched=record.watched,
         )
+    from celerylint.cache import facts_file
+    from celerylint.sources.watch import watch
+    from celerylint.store import cache_key
+
+    code = watch(replay.code_files())
+    # A first run (no facts cached yet) reads every file: workers read and hash them as
+    # the walk finds them. Another has most facts cached: its walk reads none.
+    first = not facts_file(config.effective_cache_dir, cache_key(config)).exists()
+    prescan = _prescan(config, digest=True) if first else None
+    try:
+        return _computed(paths, config, selected, progress, cache, record, code, prescan)
+    finally:
+        if prescan is not None:
+            prescan.close()
+
+
+def _computed(
+    paths: Sequence[Path],
+    config: Config,
+    selected: Callable[[str], bool],
+    progress: Optional[Progress],
+    cache: RunCache,
+    record: Optional[Record],
+    code: list[Watched],
+    prescan: Optional[Prescan],
+) -> CheckResult:
+    """`_replayed` once its record did not hold: the files changed since are reused if
+    their facts did not change, else the run computes (and is recorded)."""
     from celerylint.sources.project import gather_sources
     from celerylint.sources.requirements import dependency_files
     from celerylint.sources.watch import known_keys, watch, watch_known
 
-    code = watch(replay.code_files())
-    sources = gather_sources(paths, config, watch=True)
+    found = prescan.found if prescan is not None else None
+    sources = gather_sources(paths, config, watch=True, found=found)
     # Stat'ed before the facts stage reads them: a file changed during the run
     # then differs from its record, and the next run computes again.
     pins = [str(path) for path in dependency_files(config.root)]  # read for CL601's fix
@@ -116,13 +143,23 @@ def _replayed(
             )
     from celerylint.pipeline import run
 
-    result = run(sources, config, selected, True, None, progress, stats, earlier=readings)
+    result = run(
+        sources, config, selected, True, None, progress, stats, earlier=readings, prescan=prescan
+    )
     assert result.project is not None and result.store is not None
     result.watched = [*computed, *result.project.deployment.also_read]
     store = result.store
     return _recorded(
         cache, result, len(files), len(computed), store.facts_digests(), store.mentioned
     )
+
+
+def _prescan(config: Config, digest: bool) -> Prescan:
+    """Workers to read (and with `digest`, hash) the files the walk finds, as it does."""
+    from celerylint.prescan import Prescan
+    from celerylint.store import worker_count
+
+    return Prescan(config, worker_count(), digest)
 
 
 def _recorded(

@@ -202,13 +202,18 @@ def _encodable(text: str) -> bool:
     return True
 
 
+def facts_file(directory: Path, key: str) -> Path:
+    """The file a `FactsCache(directory, key)` is kept in."""
+    return directory / f"facts-{key}.json"
+
+
 class FactsCache:
     """Per-path entries, loaded from and saved to one JSON file."""
 
     def __init__(self, directory: Optional[Path], key: str) -> None:
         self.directory = directory
         self.key = key
-        self.file = directory / f"facts-{key}.json" if directory else None
+        self.file = facts_file(directory, key) if directory else None
         self.entries: dict[str, CacheEntry] = {}
         # The facts decoded so far, with the entry they were decoded from.
         self._decoded: dict[str, tuple[CacheEntry, FileFacts]] = {}

@@ -1,8 +1,9 @@
 """Files read and prefiltered while the walk finds them, in worker processes.
 
-A run that reads every file (`--no-cache`) used to walk the tree on one core
-and only then start workers to read and prefilter what it found: on the
-16-project tree the walk is 0.17 s, and the other core idled through it.
+A run that reads every file (`--no-cache`, or a first run, whose cache holds no
+facts yet) used to walk the tree on one core and only then start workers to
+read and prefilter what it found: on the 16-project tree the walk is 0.17 s,
+and the other core idled through it.
 Here the walk hands each batch of files it finds to workers forked early
 (`forked.Stream`), so they prefilter the tree as it is walked; the fact store
 then parses only the files that can matter. A walk that finds fewer than
@@ -18,37 +19,48 @@ from typing import Optional, Union
 
 from celerylint import store
 from celerylint.config import Config
+from celerylint.digest import content_digest
 from celerylint.forked import MAX_BATCH, Stream, WorkersFailed, can_fork
 from celerylint.sources.prefilter import RELEVANT, prefilter_tokens, relevance
-from celerylint.sources.reading import read_bytes, unreadable
+from celerylint.sources.reading import read_bytes, read_keyed, unreadable
 
 __all__ = ["Prescan", "Scan"]
 
 # What a worker found of one file: ("parse", its size) where it can matter, ("skip",
-# the `prefilter.MARKERS` it holds) where not, ("error", why it cannot be read).
-Scan = tuple[str, Union[int, str]]
+# the `prefilter.MARKERS` it holds) where not, ("error", why it cannot be read); then,
+# for a cache, its content digest and the (mtime_ns, size) it had when read.
+Scan = tuple[str, Union[int, str], Optional[str], Optional[tuple[int, int]]]
 
 # What marshal adds to each path in a batch (a type byte and a length), at most.
 _PER_PATH = 5
 
 
-def scan(path: str, tokens: tuple[bytes, ...]) -> Scan:
-    """Read and prefilter one file (in a worker)."""
+def scan(path: str, tokens: tuple[bytes, ...], digest: bool) -> Scan:
+    """Read and prefilter one file (in a worker); with `digest`, hash it too."""
+    key: Optional[tuple[int, int]] = None
     try:
-        data = read_bytes(path)
+        if digest:
+            data, key = read_keyed(path)
+        else:
+            data = read_bytes(path)
     except OSError as exc:
-        return "error", unreadable(exc)
+        return "error", unreadable(exc), None, None
+    sha = content_digest(data) if digest else None
     markers = relevance(data, os.path.basename(path), tokens)
-    return ("parse", len(data)) if markers == RELEVANT else ("skip", markers)
+    if markers == RELEVANT:
+        return "parse", len(data), sha, key
+    return "skip", markers, sha, key
 
 
 class Prescan:
     """Told each file the walk finds (`found`); then what the workers found of them
     (`results`). `close` ends the workers in any case."""
 
-    def __init__(self, config: Config, workers: int) -> None:
+    def __init__(self, config: Config, workers: int, digest: bool = False) -> None:
         self._tokens = prefilter_tokens(config.task_decorators)
         self._workers = workers
+        # Contents hashed, for a store that fills a cache.
+        self.digest = digest
         self._sent: list[str] = []  # the paths handed to workers, in order
         self._batch: list[str] = []
         self._size = 0  # the batch's bytes as marshal writes them, about
@@ -95,7 +107,8 @@ class Prescan:
             self._off = True
             return
         try:
-            self._stream = Stream(functools.partial(scan, tokens=self._tokens), self._workers)
+            work = functools.partial(scan, tokens=self._tokens, digest=self.digest)
+            self._stream = Stream(work, self._workers)
         except OSError:  # no processes here (a sandbox)
             self._off = True
             return

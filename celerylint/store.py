@@ -54,6 +54,11 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
+def cache_key(config: Config) -> str:
+    """What the facts cache is keyed by: facts depend on the task decorators configured."""
+    return fingerprint(sorted(config.task_decorators))
+
+
 def worker_count() -> int:
     """Worker processes for a pool: one per core, at most 8."""
     return min(os.cpu_count() or 1, 8)
@@ -178,15 +183,6 @@ def _unordered(done: list[Decoded], order: list[int]) -> list[Decoded]:
     for rank, index in enumerate(order):
         results[index] = done[rank]
     return cast(list[Decoded], results)
-
-
-def _settled_by_scan(scanned: Scan) -> Decoded:
-    """What `_settle` gives a file the walk's workers read: left out with its markers,
-    or unreadable."""
-    status, found = scanned
-    if status == "error":
-        return None, "error", failed(str(found)), 0
-    return None, "skip", None, int(found)
 
 
 def _parallel(
@@ -330,7 +326,7 @@ class FactStore:
         self.overlay = overlay or {}
         self.tokens = prefilter_tokens(config.task_decorators)
         self.task_decorators = tuple(config.task_decorators)
-        key = fingerprint(sorted(config.task_decorators))
+        key = cache_key(config)
         directory = config.effective_cache_dir if use_cache else None
         self.cache: FactsCache
         # Each open buffer's facts, by its texts (the latest last).
@@ -412,17 +408,18 @@ class FactStore:
                     self._stats[path] = unchanged._stats[path]
                 self._take(path, unchanged.facts.get(path))
                 continue
-            if self.cache.file is None:
-                # No cache to key (`--no-cache`): the workers read every file anyway,
-                # and say which they cannot read (or did, during the walk).
-                scanned = prescanned.pop(path, None)
-                if scanned is None or scanned[0] == "parse":
-                    pending.append(self._job(path))
-                    sizes.append(int(scanned[1]) if scanned else 0)
-                else:
-                    self._settled(path, _settled_by_scan(scanned))
+            # No cache to key (`--no-cache`): the workers read every file anyway, and
+            # say which they cannot read.
+            jobs = [self._job(path)] if self.cache.file is None else self._from_cache(path)
+            if not jobs:
+                continue  # settled from the cache
+            scanned = prescanned.get(path)
+            # Left out by the walk's workers, and as it was then (the cache's key): taken.
+            if scanned is not None and scanned[0] == "skip" and scanned[3] == self._stats.get(path):
+                self._settled(path, (scanned[2], "skip", None, int(scanned[1])))
                 continue
-            pending.extend(self._from_cache(path))
+            pending.extend(jobs)
+            sizes.append(int(scanned[1]) if scanned is not None and scanned[0] == "parse" else 0)
         before = len(self.files) - len(pending)
         # After a prescan, what is left is nearly all to parse: a pool pays from fewer.
         self._settle_all(
@@ -436,12 +433,12 @@ class FactStore:
         self.cache.prune(set(self.files))
 
     def _prescanned(self) -> dict[str, Scan]:
-        """What the walk's workers found, by path, if the store reads every file as they
-        did: no cache to key, no contents to hash. The workers end here in any case."""
+        """What the walk's workers found, by path, if they found what this store needs
+        (a cache's digests, if it has a cache). The workers end here in any case."""
         prescan, self._prescan = self._prescan, None
         if prescan is None:
             return {}
-        if self.cache.file is not None or self.readings is not None:
+        if (self.cache.file is not None and not prescan.digest) or self.readings is not None:
             prescan.close()
             return {}
         return prescan.results() or {}

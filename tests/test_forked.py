@@ -291,3 +291,67 @@ def test_a_path_longer_than_a_batch_holds_leaves_the_reading_to_the_store(
     finally:
         scan.close()
     assert gc.get_freeze_count() == 0
+
+
+class _Scanned:
+    """What a prescan found, as the store asks for it."""
+
+    digest = True
+
+    def __init__(self, scans: dict[str, Any]) -> None:
+        self._scans = scans
+
+    def results(self) -> dict[str, Any]:
+        return self._scans
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_file_changed_since_the_walk_s_workers_read_it_is_read_again(tmp_path: Path) -> None:
+    # Both files hold a task; the workers' word on each says "left out", once with the
+    # (mtime, size) the file has now and once with another (it changed since).
+    for name in ("same.py", "changed.py"):
+        (tmp_path / name).write_text(
+            "from celery import shared_task\n\n@shared_task\ndef t(): pass\n"
+        )
+    config = Config(root=tmp_path, config_file=None, cache_dir=tmp_path / "cache")
+    files = gather_sources([tmp_path], config).files
+    now = {f.path: os.stat(f.path) for f in files}
+    scans = {
+        path: ("skip", 0, "0" * 64, (st.st_mtime_ns, st.st_size + (path.endswith("changed.py"))))
+        for path, st in now.items()
+    }
+    facts = store.FactStore(files, config, use_cache=True, prescan=_Scanned(scans))  # type: ignore[arg-type]
+    facts.load()
+    assert sorted(os.path.basename(p) for p in facts.relevant) == ["changed.py"]
+
+
+def test_a_first_run_with_a_cache_prescans_and_caches_what_a_run_without_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from celerylint import prescan
+    from celerylint.cli import main
+
+    _project(tmp_path, 40)
+    started: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        started.append(1)
+        return forked.Stream(*args)
+
+    monkeypatch.setattr(prescan, "Stream", counted)
+    runs = []
+    for threshold, cache in ((5, "with"), (10**9, "without")):
+        monkeypatch.setattr(store, "PARALLEL_THRESHOLD", threshold)
+        directory = tmp_path / f"cache-{cache}"
+        code = main(
+            ["check", "--output-format", "json", "--cache-dir", str(directory), str(tmp_path)]
+        )
+        out = capsys.readouterr().out
+        [facts_file] = directory.glob("facts-*.json")
+        runs.append((code, out, json.loads(facts_file.read_text())["entries"]))
+    assert started == [1]
+    assert runs[0] == runs[1]

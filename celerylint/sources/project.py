@@ -46,13 +46,13 @@ def gather_sources(
     found: Optional[Callable[[str], None]] = None,
 ) -> ProjectSources:
     """The project's files and the scope; `watch`: also what a replay must check (`watched`).
-    `found`: told each file the walk finds, as it does (`prescan`; not for a replayed
-    walk)."""
+    `found`: told each file the walk finds, as it does (`prescan`; a remembered walk
+    finds none)."""
     naming: Optional[Naming] = None
     if watch:
         from celerylint.sources.walk_memory import remembered_walk
 
-        discovery, naming = remembered_walk(config)
+        discovery, naming = remembered_walk(config, found)
     else:
         discovery = discover([config.root], config, found=found)
     # Normalised as discovery names files, or `proj/../proj` would contain nothing.

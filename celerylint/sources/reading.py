@@ -15,15 +15,30 @@ def read_bytes(path: str) -> bytes:
     """The file's bytes; OSError as `open` raises it (missing, a directory, ...)."""
     fd = os.open(path, _FLAGS)
     try:
-        data = os.read(fd, _CHUNK)
-        if len(data) < _CHUNK:
-            return data
-        chunks = [data]
-        while chunk := os.read(fd, _CHUNK):
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return _read_all(fd)
     finally:
         os.close(fd)
+
+
+def read_keyed(path: str) -> tuple[bytes, tuple[int, int]]:
+    """The file's bytes and the (mtime_ns, size) of what was read, as `os.stat` gives
+    them for the same file (a cache entry's key)."""
+    fd = os.open(path, _FLAGS)
+    try:
+        status = os.fstat(fd)
+        return _read_all(fd), (status.st_mtime_ns, status.st_size)
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    data = os.read(fd, _CHUNK)
+    if len(data) < _CHUNK:
+        return data
+    chunks = [data]
+    while chunk := os.read(fd, _CHUNK):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def unreadable(exc: OSError) -> str:

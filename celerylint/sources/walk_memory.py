@@ -12,6 +12,7 @@ with the `.git` and `__init__.py` above the root). On saleor (4,300 files,
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -55,9 +56,12 @@ def _record_file(config: Config) -> Path:
     return config.effective_cache_dir / f"walk-{fingerprint(config)}.json"
 
 
-def remembered_walk(config: Config) -> tuple[Discovery, Naming]:
+def remembered_walk(
+    config: Config, found: Optional[Callable[[str], None]] = None
+) -> tuple[Discovery, Naming]:
     """`discover([config.root], config, watch=True)` and the naming of its files
-    (`canonical_modules`), from the record while it holds."""
+    (`canonical_modules`), from the record while it holds. `found`: as for `discover`,
+    told the files of a walk (a remembered one is not walked)."""
     record_file = _record_file(config)
     known = _load(record_file, config.root)
     if known is not None:
@@ -66,7 +70,7 @@ def remembered_walk(config: Config) -> tuple[Discovery, Naming]:
     # root's mtime, and a record made before that would never hold.
     with contextlib.suppress(OSError):  # a read-only checkout walks every time
         prepare_directory(record_file.parent)
-    discovery = discover([config.root], config, watch=True)
+    discovery = discover([config.root], config, watch=True, found=found)
     naming = canonical_modules(discovery.files, config.root, discovery.checkout_packages)
     keyed, roots, aliases = naming
     root_names = sorted(set(roots.values()))
