@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -249,13 +250,11 @@ def _project(root: Path, files: int) -> None:
     locked.chmod(0)
 
 
-def test_a_run_whose_walk_workers_prefilter_reports_what_one_without_them_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def streams_started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item for each `Stream` a prescan starts."""
     from celerylint import prescan
-    from celerylint.cli import main
 
-    _project(tmp_path, 40)
     started: list[int] = []
 
     def counted(*args: Any) -> Any:
@@ -263,17 +262,41 @@ def test_a_run_whose_walk_workers_prefilter_reports_what_one_without_them_does(
         return forked.Stream(*args)
 
     monkeypatch.setattr(prescan, "Stream", counted)
+    return started
+
+
+def _with_and_without_prescan(
+    monkeypatch: pytest.MonkeyPatch, run: Callable[[str], object]
+) -> list[object]:
+    """`run(label)` in a run with a prescan ("with"), then in one without: there, too
+    few files for workers, the store reads every file itself."""
     runs = []
-    for threshold in (5, 10**9):  # a prescan, then none (every file read by the store)
+    for threshold, label in ((5, "with"), (10**9, "without")):
         monkeypatch.setattr(store, "PARALLEL_THRESHOLD", threshold)
+        runs.append(run(label))
+    return runs
+
+
+def test_a_run_whose_walk_workers_prefilter_reports_what_one_without_them_does(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    streams_started: list[int],
+) -> None:
+    from celerylint.cli import main
+
+    def check(label: str) -> tuple[int, str, str]:
         code = main(["check", "--no-cache", "--output-format", "json", str(tmp_path)])
         captured = capsys.readouterr()
-        runs.append((code, captured.out, captured.err))
-    assert started == [1]
+        return code, captured.out, captured.err
+
+    _project(tmp_path, 40)
+    runs = _with_and_without_prescan(monkeypatch, check)
+    assert streams_started == [1]
     assert runs[0] == runs[1]
     if os.geteuid() != 0:  # root reads any file
-        assert "cannot read" in runs[0][1]
-    assert '"code": "CL901"' in runs[0][1]
+        assert "cannot read" in str(runs[0])
+    assert '"code": "CL901"' in str(runs[0])
 
 
 def test_a_path_longer_than_a_batch_holds_leaves_the_reading_to_the_store(
@@ -328,30 +351,24 @@ def test_a_file_changed_since_the_walk_s_workers_read_it_is_read_again(tmp_path:
 
 
 def test_a_first_run_with_a_cache_prescans_and_caches_what_a_run_without_one_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    streams_started: list[int],
 ) -> None:
     import json
 
-    from celerylint import prescan
     from celerylint.cli import main
 
-    _project(tmp_path, 40)
-    started: list[int] = []
-
-    def counted(*args: Any) -> Any:
-        started.append(1)
-        return forked.Stream(*args)
-
-    monkeypatch.setattr(prescan, "Stream", counted)
-    runs = []
-    for threshold, cache in ((5, "with"), (10**9, "without")):
-        monkeypatch.setattr(store, "PARALLEL_THRESHOLD", threshold)
-        directory = tmp_path / f"cache-{cache}"
+    def check(label: str) -> tuple[int, str, object]:
+        directory = tmp_path / f"cache-{label}"
         code = main(
             ["check", "--output-format", "json", "--cache-dir", str(directory), str(tmp_path)]
         )
-        out = capsys.readouterr().out
         [facts_file] = directory.glob("facts-*.json")
-        runs.append((code, out, json.loads(facts_file.read_text())["entries"]))
-    assert started == [1]
+        return code, capsys.readouterr().out, json.loads(facts_file.read_text())["entries"]
+
+    _project(tmp_path, 40)
+    runs = _with_and_without_prescan(monkeypatch, check)
+    assert streams_started == [1]
     assert runs[0] == runs[1]
