@@ -175,14 +175,11 @@ class Stream(Generic[T, R]):
     def _dispatch(self, timeout: Optional[float]) -> None:
         """Note the batches finished (if no child has room, waiting up to `timeout` for
         one: None, until one is), then write waiting batches to the children with room."""
-        room = any(
-            len(unfinished) < _IN_FLIGHT and fd in self._tasks
-            for fd, unfinished in self._unfinished.items()
-        )
+        room = any(len(unfinished) < _IN_FLIGHT for unfinished in self._unfinished.values())
         for fd, number in self._results.poll(0 if room else timeout):
             self._unfinished[fd].remove(number)
         for fd, unfinished in self._unfinished.items():
-            while self._waiting and len(unfinished) < _IN_FLIGHT and fd in self._tasks:
+            while self._waiting and len(unfinished) < _IN_FLIGHT:
                 batch = self._waiting.pop(0)
                 _write_all(self._tasks[fd], batch)
                 unfinished.append(int.from_bytes(batch[:_INDEX], "little"))

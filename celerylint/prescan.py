@@ -15,21 +15,22 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Optional, Union
+from typing import Optional
 
 from celerylint import store
 from celerylint.config import Config
 from celerylint.digest import content_digest
 from celerylint.forked import MAX_BATCH, Stream, WorkersFailed, can_fork
 from celerylint.sources.prefilter import RELEVANT, prefilter_tokens, relevance
-from celerylint.sources.reading import read_bytes, read_keyed, unreadable
+from celerylint.sources.reading import read_bytes, read_keyed
 
 __all__ = ["Prescan", "Scan"]
 
 # What a worker found of one file: ("parse", its size) where it can matter, ("skip",
-# the `prefilter.MARKERS` it holds) where not, ("error", why it cannot be read); then,
-# for a cache, its content digest and the (mtime_ns, size) it had when read.
-Scan = tuple[str, Union[int, str], Optional[str], Optional[tuple[int, int]]]
+# the `prefilter.MARKERS` it holds) where not, ("error", 0) where it could not be read
+# (the store reads it again, and says why); then, for a cache, its content digest and
+# the (mtime_ns, size) it had when read.
+Scan = tuple[str, int, Optional[str], Optional[tuple[int, int]]]
 
 # What marshal adds to each path in a batch (a type byte and a length), at most.
 _PER_PATH = 5
@@ -43,8 +44,8 @@ def scan(path: str, tokens: tuple[bytes, ...], digest: bool) -> Scan:
             data, key = read_keyed(path)
         else:
             data = read_bytes(path)
-    except OSError as exc:
-        return "error", unreadable(exc), None, None
+    except OSError:
+        return "error", 0, None, None
     sha = content_digest(data) if digest else None
     markers = relevance(data, os.path.basename(path), tokens)
     if markers == RELEVANT:
@@ -74,6 +75,8 @@ class Prescan:
         size = len(path.encode("utf-8", "surrogatepass")) + _PER_PATH
         if self._stream is not None and self._size + size > MAX_BATCH - _PER_PATH:
             self._send()
+            if self._off:
+                return  # the workers failed: the store reads every file itself
         self._batch.append(path)
         self._size += size
         # Read here, not bound at import: tests lower and raise it.
@@ -83,7 +86,7 @@ class Prescan:
     def results(self) -> Optional[dict[str, Scan]]:
         """What the workers found of each file, by path; None if they never started or
         failed (the store then reads every file itself)."""
-        if self._stream is None or self._off:
+        if self._stream is None:
             return None
         try:
             if self._batch:

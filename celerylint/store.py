@@ -416,10 +416,10 @@ class FactStore:
             scanned = prescanned.get(path)
             # Left out by the walk's workers, and as it was then (the cache's key): taken.
             if scanned is not None and scanned[0] == "skip" and scanned[3] == self._stats.get(path):
-                self._settled(path, (scanned[2], "skip", None, int(scanned[1])))
+                self._settled(path, (scanned[2], "skip", None, scanned[1]))
                 continue
             pending.extend(jobs)
-            sizes.append(int(scanned[1]) if scanned is not None and scanned[0] == "parse" else 0)
+            sizes.append(scanned[1] if scanned is not None and scanned[0] == "parse" else 0)
         before = len(self.files) - len(pending)
         # After a prescan, what is left is nearly all to parse: a pool pays from fewer.
         self._settle_all(

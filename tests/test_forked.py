@@ -300,7 +300,7 @@ def test_a_run_whose_walk_workers_prefilter_reports_what_one_without_them_does(
 
 
 def test_a_path_longer_than_a_batch_holds_leaves_the_reading_to_the_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streams_started: list[int]
 ) -> None:
     from celerylint import prescan
 
@@ -313,6 +313,7 @@ def test_a_path_longer_than_a_batch_holds_leaves_the_reading_to_the_store(
         assert scan.results() is None
     finally:
         scan.close()
+    assert streams_started == [1]  # no second pool once the first failed
     assert gc.get_freeze_count() == 0
 
 
