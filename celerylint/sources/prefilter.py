@@ -73,11 +73,7 @@ def relevance(data: bytes, name: str, tokens: tuple[bytes, ...]) -> int:
     """RELEVANT, or the markers a file the prefilter leaves out holds: each is looked
     for in every such file anyway, and no file lacking one of a text's markers holds
     the text (`FactStore.mentioning` reads fewer files so)."""
-    if "celery" in name.lower():
-        return RELEVANT
-    if any(token in data for token in tokens):
-        return RELEVANT
-    if _DOTTED.search(data) is not None or _CALLED.search(data) is not None:
+    if "celery" in name.lower() or _names_a_token(data, tokens):
         return RELEVANT
     markers = 0
     if b"task" in data:
@@ -103,9 +99,13 @@ def implies_relevant(text: str, tokens: tuple[bytes, ...]) -> bool:
     without reading any (none do)."""
     data = text.encode()
     # Each of `_TASK_NAMES` contains `task`: the test guarding them holds in such files.
+    return _names_a_token(data, tokens) or any(name in data for name in _TASK_NAMES)
+
+
+def _names_a_token(data: bytes, tokens: tuple[bytes, ...]) -> bool:
+    """The tests that make any bytes relevant, wherever they stand in a file."""
     return (
         any(token in data for token in tokens)
         or _DOTTED.search(data) is not None
         or _CALLED.search(data) is not None
-        or any(name in data for name in _TASK_NAMES)
     )
