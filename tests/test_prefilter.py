@@ -116,6 +116,8 @@ def test_filler_is_really_skipped() -> None:
         b"send_email.delay(1)\n",
         b"chain(a.s(1), b.si())\n",
         b"app.conf.task_time_limit = 5\n",
+        b"app.conf['task_time_limit'] = 5\n",
+        b"from django.conf.urls import url\napp.conf.update(x=1)\n",
         b"os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
     ],
 )
@@ -128,6 +130,7 @@ def test_each_celery_construct_passes_the_prefilter(line: bytes) -> None:
     [
         b"self.task_id = 1\n",
         b"from django.conf import settings\n",
+        b"from django.conf.urls import include, url\n",  # every older urls.py
         b"x = settings.CELERY_QUEUE\n",
         b"class MyCelery (Base): pass\n",  # a name, then a parenthesis after a space
         b"x = (chord)\n",
@@ -148,6 +151,8 @@ def test_look_alikes_do_not(line: bytes) -> None:
         ("task", False),
         ("CELERY_QUEUES", False),  # an assignment at a line start only
         (".conf", False),
+        ("celery_app.conf.update", True),
+        ("go.conf.update", False),  # a file may hold it as `django.conf.update`
     ],
 )
 def test_what_any_file_containing_a_text_is(text: str, implied: bool) -> None:
