@@ -90,8 +90,16 @@ def test_tree_shows_settings_with_origins_tasks_and_services(
             "app.conf.task_acks_late = True\napp.conf.update(load())\n",
             "    every other setting unknown (app.conf is changed dynamically)",
         ),
+        (
+            "def configure(config):\n    app.config_from_object(config)\n",
+            "    every setting unknown (config_from_object runs only in a branch or a function)",
+        ),
+        (
+            'app.config_from_object("proj.a")\napp.config_from_object("proj.b")\n',
+            "    every setting unknown (config_from_object is called more than once)",
+        ),
     ],
-    ids=["defaults", "config-outside", "dynamic"],
+    ids=["defaults", "config-outside", "dynamic", "in-a-function", "twice"],
 )
 def test_tree_says_settings_are_unknown_when_the_configuration_cannot_be_read(
     tmp_path: Path,

@@ -379,7 +379,12 @@ class AppBuilder:
             elif isinstance(op, (ConfigFromObject, ConfigFromItem)):
                 source_calls += 1
                 if op.conditional or source_calls > 1:
-                    app.source = ConfigSource("opaque", [], "config_from_object is conditional")
+                    why = (
+                        "config_from_object is called more than once"
+                        if source_calls > 1
+                        else "config_from_object runs only in a branch or a function"
+                    )
+                    app.source = ConfigSource("opaque", [], why)
                     source_node = picked = None
                     continue
                 if isinstance(op, ConfigFromItem):
