@@ -66,6 +66,9 @@ class ConfigurationWrites:
     def _subscript_store(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
         # app.conf['key'] = v
         base = target.value
+        if self._this_namespace(base):
+            self.dynamic = True  # `globals()[name] = value`
+            return
         if isinstance(base, ast.Attribute) and base.attr == "conf":
             receiver = self.scope.qualify(base.value)
             key = const_str(target.slice)
@@ -135,6 +138,15 @@ class ConfigurationWrites:
                 return
             chain = inner
 
+    def _this_namespace(self, expr: ast.expr) -> bool:
+        """`globals()`, `vars()`, `locals()`: at module level, the module's own names."""
+        return (
+            isinstance(expr, ast.Call)
+            and not expr.args
+            and self.scope.qualify(expr.func)
+            in ("builtins.globals", "builtins.locals", "builtins.vars")
+        )
+
     def _module_call(self, call: ast.Call, conditional: bool) -> None:
         func = call.func
         callee = self.scope.qualify(func)
@@ -148,6 +160,10 @@ class ConfigurationWrites:
             # handed this module can set any name in it (readthedocs does exactly that).
             self.dynamic = True
         if not isinstance(func, ast.Attribute):
+            return
+        if self._this_namespace(func.value):
+            # `vars().update(yaml.safe_load(f))` (edx-platform's production settings).
+            self.dynamic = True
             return
         if isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
             self.events.append(Mutate(func.value.id))
