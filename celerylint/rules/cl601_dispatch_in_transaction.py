@@ -12,7 +12,7 @@ from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Task
 from celerylint.rules._call_apps import app_list, receiver
-from celerylint.rules._plain_tasks import CELERY_CLASSES
+from celerylint.rules._plain_tasks import CELERY_CLASSES, overrides
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 from celerylint.sources.requirements import at_least
@@ -37,6 +37,8 @@ def dispatch_in_transaction(project: Project) -> Iterator[Diagnostic]:
                 continue  # not a task (or app) of the project: maybe not Celery at all
             if record.method == "send_task" and found.task is not None:
                 continue
+            if found.task is not None and overrides(project, found.task, _sending(record)):
+                continue  # pretix's TransactionAwareTask sends from `on_commit` itself
             what = task_label(found.task) if found.task else app_list(found.apps)
             block = (
                 f"`@transaction.atomic` (line {record.atomic.line})"
@@ -58,6 +60,13 @@ def dispatch_in_transaction(project: Project) -> Iterator[Diagnostic]:
                     else _on_commit_fix(path, record, facts)
                 ),
             )
+
+
+def _sending(record: TransactionDispatch) -> tuple[str, ...]:
+    """The task's methods the call sends through: `task.delay()` calls `apply_async`,
+    and a signature's `.delay()` / `.apply_async()` the task's `apply_async`."""
+    own_delay = record.method == "delay" and record.method_span is not None
+    return ("delay", "apply_async") if own_delay else ("apply_async",)
 
 
 def _has_on_commit_methods(
