@@ -12,7 +12,7 @@ from celerylint.config import Config, load_config
 from celerylint.fixer import FixedFile, FixOptions, NotApplied
 
 APP = 'from celery import Celery\n\napp = Celery("proj", broker="redis://r/0")\n'
-TASK = "@app.task(max_retries=None)\ndef {name}():\n    return 1\n"
+TASK = "@app.task(max_retries=None)\ndef {name}():\n    raise {name}.retry()\n"
 TASKS = "from proj.celery import app\n\n\n" + TASK.format(name="a") + "\n\n" + TASK.format(name="b")
 
 

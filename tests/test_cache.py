@@ -18,7 +18,9 @@ from celery import Celery
 app = Celery("proj", broker="redis://localhost:6379/0")
 app.conf.task_time_limit = 60
 """
-TASKS = "from proj.celery import app\n\n\n@app.task(max_retries=None)\ndef a():\n    return 1\n"
+TASKS = (
+    "from proj.celery import app\n\n\n@app.task(max_retries=None)\ndef a():\n    raise a.retry()\n"
+)
 
 
 def project(root: Path) -> Path:

@@ -39,7 +39,8 @@ RUN_FROM_TOP = {
     ),
     "orders/__init__.py": "",
     "orders/tasks.py": (
-        "from main.celery import app\n\n\n@app.task(max_retries=None)\ndef ship():\n    pass\n"
+        "from main.celery import app\n\n\n"
+        "@app.task(max_retries=None)\ndef ship():\n    raise ship.retry()\n"
     ),
 }
 

@@ -216,7 +216,7 @@ def test_json_keeps_ruffs_fix_schema_and_puts_cross_file_fixes_apart(
 
 RETRY_TASK = (
     "from proj.celery import app\n\n\n@app.task(time_limit=5, max_retries=None)\n"
-    "def r():\n    return 1\n"
+    "def r():\n    raise r.retry()\n"
 )
 
 
@@ -399,7 +399,7 @@ def test_github_paths_outside_git_are_absolute(
 
 UNBOUNDED_RETRIES = (
     "from proj.celery import app\n\n\n@app.task(time_limit=10, max_retries=None)\n"
-    "def r():\n    return 1\n"
+    "def r():\n    raise r.retry()\n"
 )
 
 
@@ -492,7 +492,8 @@ def test_color_always_when_piped(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_statistics_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project(tmp_path)
-    write(tmp_path, {"proj/tasks.py": UNBOUNDED_RETRIES + UNBOUNDED_RETRIES.replace("r()", "s()")})
+    other = UNBOUNDED_RETRIES.replace("r()", "s()").replace("r.retry", "s.retry")
+    write(tmp_path, {"proj/tasks.py": UNBOUNDED_RETRIES + other})
     code, table, _ = run_json(capsys, "--statistics", str(tmp_path))
     assert code == 1
     assert table == [

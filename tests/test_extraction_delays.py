@@ -107,3 +107,25 @@ def test_an_item_with_a_literal_key_is_read_from_a_known_mapping() -> None:
     assert [name for name, value in values.items() if value.known] == ["A"]
     assert isinstance(bound["D"], Env)
     assert isinstance(bound["E"], Unknown) and isinstance(bound["F"], Unknown)
+
+
+def test_a_retry_call_records_whose_max_retries_it_obeys() -> None:
+    """CL401: `max_retries=None` on the task matters only for a retry that passes none."""
+    facts = facts_of(
+        """
+        from proj.celery import app
+
+        @app.task(bind=True)
+        def sync(self, options):
+            self.retry()
+            raise self.retry(max_retries=None)
+            raise self.retry(max_retries=5)
+            raise self.retry(None, None, None, True, None, 30, 9)
+            raise self.retry(**options)
+            raise self.retry(*options)
+            raise self.retry(max_retries=options["limit"], **options)
+        """
+    )
+    retries = sorted(facts.functions["sync"].retries, key=lambda retry: retry.span)
+    limits = [retry.limit for retry in retries]
+    assert limits == ["task", "task", "own", "own", "unknown", "unknown", "own"]

@@ -158,13 +158,13 @@ def test_fix_defaults_come_from_configuration(
             "max-retries = 7\n",
             "proj/celery.py": app,
             "proj/tasks.py": "from proj.celery import app\n\n\n"
-            "@app.task(max_retries=None)\ndef a():\n    return 1\n",
+            "@app.task(max_retries=None)\ndef a():\n    raise a.retry()\n",
         },
         {
             "proj/celery.py": app
             + "app.conf.task_time_limit = 900\napp.conf.task_soft_time_limit = 850\n",
             "proj/tasks.py": "from proj.celery import app\n\n\n"
-            "@app.task(max_retries=7)\ndef a():\n    return 1\n",
+            "@app.task(max_retries=7)\ndef a():\n    raise a.retry()\n",
         },
         "CL201",
         "CL401",
@@ -225,7 +225,7 @@ def test_ignore_result_added_to_bare_decorator(
 
 
 UNSAFE_TASKS = (
-    "from proj.celery import app\n\n\n@app.task(max_retries=None)\ndef a():\n    return 1\n"
+    "from proj.celery import app\n\n\n@app.task(max_retries=None)\ndef a():\n    raise a.retry()\n"
 )
 
 
@@ -250,7 +250,7 @@ def test_diff_writes_nothing_and_exits_1(
         "--- a/proj/tasks.py\n+++ b/proj/tasks.py\n@@ -1,6 +1,6 @@\n"
         " from proj.celery import app\n \n \n"
         "-@app.task(max_retries=None)\n+@app.task(max_retries=5)\n"
-        " def a():\n     return 1\n"
+        " def a():\n     raise a.retry()\n"
     )
     assert (root / "proj/tasks.py").read_text() == UNSAFE_TASKS
     assert main(["check", "--no-cache", "--diff", "--select", "CL401", "."]) == 0
@@ -275,14 +275,15 @@ def test_encoding_bom_crlf_and_mode_are_kept(
         "# -*- coding: latin-1 -*-\r\n"
         "from proj.celery import app\r\n\r\n\r\n"
         "@app.task(max_retries=None)  # caf\xe9\r\n"
-        "def a():\r\n    return 1\r\n"
+        "def a():\r\n    raise a.retry()\r\n"
     )
     path = root / "proj" / "tasks.py"
     path.write_bytes(text.encode("latin-1"))
     path.chmod(0o750)
     bom_path = root / "proj" / "more_tasks.py"
     bom_text = (
-        "from proj.celery import app\n\n\n@app.task(max_retries=None)\ndef b():\n    return 1"
+        "from proj.celery import app\n\n\n@app.task(max_retries=None)\ndef b():\n"
+        "    raise b.retry()"
     )
     bom_path.write_bytes(b"\xef\xbb\xbf" + bom_text.encode())
     fix(root, "CL401")

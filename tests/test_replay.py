@@ -40,7 +40,7 @@ def _edit_task(root: Path) -> None:
 
 
 def _add_task_module(root: Path) -> None:
-    (root / "proj" / "more.py").write_text(TASKS.replace("def a", "def b"))
+    (root / "proj" / "more.py").write_text(TASKS.replace("a(", "b(").replace("a.", "b."))
 
 
 def _ignore_task_module(root: Path) -> None:

@@ -190,7 +190,7 @@ def test_a_factory_used_in_a_file_the_prefilter_leaves_out_makes_tasks(tmp_path:
             "proj/__init__.py": "",
             "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
             "proj/deco.py": "from celery import shared_task\n"
-            "retrying = shared_task(max_retries=None, time_limit=5)\n",
+            "retrying = shared_task(max_retries=None, time_limit=5, autoretry_for=(OSError,))\n",
             # Mentions nothing the prefilter looks for.
             "proj/jobs.py": "from proj.deco import retrying\n\n"
             "@retrying\ndef a():\n    pass\n\n@retrying\ndef b():\n    pass\n",
@@ -211,10 +211,10 @@ def test_a_decorator_bound_to_another_name_makes_tasks(tmp_path: Path) -> None:
             "proj/celery.py": "from celery import Celery, shared_task\n\n"
             "app = Celery('proj')\nproj_task = shared_task\nrun_on_app = app.task\n",
             "proj/jobs.py": "from proj import celery\nfrom proj.celery import proj_task\n\n\n"
-            "@proj_task(bind=True, max_retries=None)\ndef a(self):\n    pass\n\n\n"
+            "@proj_task(bind=True, max_retries=None)\ndef a(self):\n    raise self.retry()\n\n\n"
             "@celery.proj_task\ndef b():\n    pass\n",
             "proj/more.py": "from proj.celery import run_on_app\n\n\n"
-            "@run_on_app(max_retries=None)\ndef c():\n    pass\n",
+            "@run_on_app(max_retries=None, autoretry_for=(OSError,))\ndef c():\n    pass\n",
         },
     )
     result, project = checked(tmp_path, "CL401")
@@ -234,7 +234,8 @@ def test_the_files_using_a_factory_are_parsed_together(
         "proj/__init__.py": "",
         "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
         "proj/deco.py": (
-            "from celery import shared_task\nretrying = shared_task(max_retries=None)\n"
+            "from celery import shared_task\n"
+            "retrying = shared_task(max_retries=None, autoretry_for=(OSError,))\n"
         ),
     }
     for i in range(users):  # nothing the prefilter looks for: parsed only as factory users
@@ -258,7 +259,7 @@ def test_a_factory_named_like_a_prefilter_token_needs_no_reading(tmp_path: Path)
             "proj/deco.py": "from celery import shared_task\n"
             "shared_task_with_retry = shared_task(max_retries=None)\n",
             "proj/jobs.py": "from proj.deco import shared_task_with_retry\n\n"
-            "@shared_task_with_retry\ndef a():\n    pass\n",
+            "@shared_task_with_retry\ndef a():\n    raise a.retry()\n",
         },
     )
     result, project = checked(tmp_path, "CL401")

@@ -240,9 +240,28 @@ class BodyAnalysis:
                     throws,
                     self.nodes.delay(call, scope),
                     func.value.id,
+                    _retry_limit(call),
                 )
             )
         return tuple(retries)
+
+
+# `Task.retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)`
+_MAX_RETRIES_POSITION = 6
+
+
+def _retry_limit(call: ast.Call) -> Literal["task", "own", "unknown"]:
+    """`RetryCall.limit` of a `retry(...)` call."""
+    given = keyword_value(call, "max_retries")
+    if given is None:
+        if any(isinstance(arg, ast.Starred) for arg in call.args) or any(
+            keyword.arg is None for keyword in call.keywords
+        ):
+            return "unknown"
+        if len(call.args) <= _MAX_RETRIES_POSITION:
+            return "task"
+        given = call.args[_MAX_RETRIES_POSITION]
+    return "task" if isinstance(given, ast.Constant) and given.value is None else "own"
 
 
 def returns_value(body_nodes: list[ast.AST]) -> bool:

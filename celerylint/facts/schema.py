@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 36
+FACTS_VERSION = 37
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -380,6 +380,10 @@ class RetryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     throws: bool  # certainly raises
     delay: Optional["Delay"] = None  # `countdown=` / `eta=now() + X`
     receiver: str = ""  # the name `retry` is called on: the first parameter, or `f`
+    # Whose `max_retries` the call obeys: the task's ("task": none given, or `None`,
+    # which `Task.retry` replaces by the task's), its own argument ("own"), or
+    # "unknown" (`*args` / `**kwargs` may pass one).
+    limit: Literal["task", "own", "unknown"] = "task"
 
 
 class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):

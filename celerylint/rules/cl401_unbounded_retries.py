@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Optional
 
 from celerylint.diagnostics import Applicability, Diagnostic
+from celerylint.facts.schema import FunctionFacts, RetryCall
 from celerylint.fixes.edits import make_fix, replace
 from celerylint.model.project import Project
+from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._deciding_line import by_deciding_line
 from celerylint.rules.base import diagnostic, task_apps
@@ -19,7 +22,8 @@ def unbounded_retries(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
         for app in task_apps(task):
             option = project.option(task, "max_retries", app)
-            if option.origin != "default" and option.known and option.value.value is None:
+            unbounded = option.origin != "default" and option.known and option.value.value is None
+            if unbounded and _retries_by_its_limit(project, task, app):
                 found.append((task, option))
                 break
     for decided in by_deciding_line(found):
@@ -41,3 +45,31 @@ def unbounded_retries(project: Project) -> Iterator[Diagnostic]:
             decided.span,
             fix,
         )
+
+
+def _retries_by_its_limit(project: Project, task: Task, app: Optional[App]) -> bool:
+    """Whether a retry of the task obeys its `max_retries`: autoretry with no
+    `max_retries` of its own in `retry_kwargs`, or a `retry()` call in the task's code
+    that passes none. Without one, `max_retries=None` changes nothing: a task that never
+    retries, or one whose every `retry(max_retries=9)` sets its own bound."""
+    autoretry = project.option(task, "autoretry_for", app)
+    if autoretry.origin != "default" and autoretry.known and autoretry.value.value:
+        given = project.option(task, "retry_kwargs", app).value
+        if given.known and isinstance(given.value, dict) and given.value.get("max_retries") is None:
+            return True
+    return any(retry.limit == "task" for retry in _own_retries(project, task))
+
+
+def _own_retries(project: Project, task: Task) -> Iterator[RetryCall]:
+    """The `retry()` calls on the task in its code: its function's, or its class's
+    methods' (on `self`)."""
+    if isinstance(task.body, FunctionFacts):
+        functions = [task.body]
+        bound = project.is_bound(task) is not False
+    else:
+        functions = list(task.body.methods.values())
+        bound = True
+    own = task.qualname.rsplit(".", 1)[-1]
+    for function in functions:
+        first = function.positional[0] if bound and function.positional else None
+        yield from (retry for retry in function.retries if retry.receiver in (own, first))
