@@ -125,6 +125,28 @@ def test_dockerfile_stages_scripts_supervisor_systemd(tmp_path: Path) -> None:
     assert found["worker"].queues == ("x",)  # type: ignore[attr-defined]
 
 
+def test_options_of_some_nodes_of_celery_multi_are_unknown(tmp_path: Path) -> None:
+    """Weblate's `celery multi ... --queues:celery=celery,notify`: a node's own queues.
+    Read as the worker's, `-Q` would be absent and the worker would consume the default
+    queue only (queue-without-consumer then reported every other queue)."""
+    found = services(
+        tmp_path,
+        {
+            "deploy/one": "#!/bin/sh\ncelery multi start w1 -A proj --queues:w1=a,b\n",
+            "deploy/two": "#!/bin/sh\ncelery multi start w1 w2 -A proj -Q a -Q:w2 b -c:1 3\n",
+            "deploy/plain": "#!/bin/sh\ncelery multi start w1 -A proj -Q a,b -Aproj.celery:app\n",
+        },
+    )
+    assert found["one:2"].queues is None  # type: ignore[attr-defined]
+    two = found["two:2"]
+    assert two.queues is None  # type: ignore[attr-defined]
+    with pytest.raises(LookupError):
+        two.option("concurrency")  # type: ignore[attr-defined]
+    plain = found["plain:2"]
+    assert plain.queues == ("a", "b")  # type: ignore[attr-defined]
+    assert plain.app == "proj.celery:app"  # type: ignore[attr-defined]
+
+
 def test_environment_values_convert_like_the_lookup() -> None:
     assert converted("4", "int") == (True, 4)
     assert converted("no", "env_bool") == (True, False)

@@ -427,6 +427,7 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
     service.role = {"worker": "worker", "multi": "worker", "beat": "beat", "flower": "flower"}.get(
         subcommand or "", "other"
     )
+    per_node: set[str] = set()  # the options given to some of `celery multi`'s nodes
     i = 0
     while i < len(words):
         word = words[i]
@@ -442,6 +443,10 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
             continue
         name, sep, value = word.partition("=")
         option = _OPTIONS.get(name)
+        # `celery multi start w1 w2 -Q:w1 a,b`: an option of some nodes only.
+        per_node_option = option is None and _OPTIONS.get(name.partition(":")[0])
+        if per_node_option:
+            option = per_node_option
         if option is None and name.startswith("-") and not name.startswith("--") and len(name) > 2:
             option, sep, value = _OPTIONS.get(name[:2]), "=", name[2:]  # `-Qa,b`, `-Psolo`
         if option is None:
@@ -457,7 +462,11 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
             given = words[i]
             i += 1
             value = given if given is not None else _UNKNOWN
+        if per_node_option:
+            per_node.add(option)
         service.options[option] = _UNKNOWN if UNKNOWN_MARK in value else value
+    for option in per_node:
+        service.options[option] = _UNKNOWN
 
 
 def deployed_services(processes: Sequence[DeployedProcess]) -> list[Service]:
