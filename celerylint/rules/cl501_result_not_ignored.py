@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Optional
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.fixes.task_decorator import decorator_keyword_fix
@@ -14,6 +15,7 @@ from celerylint.rules.registry import rule
 @rule("CL501", "result-not-ignored")
 def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
     readers = project.result_readers
+    read_by_id: Optional[bool] = None  # asked only once a task would be reported
     for task in project.tasks:
         function = task.function
         if not task.apps or function is None or function.returns_value:
@@ -29,6 +31,10 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
                 break
             stored.append(app)
         else:
+            if read_by_id is None:
+                read_by_id = _results_read_by_ids_tasks_gave_out(project)
+            if read_by_id:
+                return
             yield diagnostic(
                 "CL501",
                 f"Task {task_label(task)} returns nothing and no code reads its result, yet "
@@ -39,3 +45,17 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
                     task, "ignore_result", "True", "Add `ignore_result=True`"
                 ),
             )
+
+
+def _results_read_by_ids_tasks_gave_out(project: Project) -> bool:
+    """Whether code outside tests reads results by id (`AsyncResult(task_id)`) and tasks
+    give their own id out (`current_task.request.id`, `self.request.id`): weblate caches
+    the running task's id and polls its state. Whose results are read is then unknown."""
+    texts = ["AsyncResult(", "current_task.request", ".request.id"]
+    found = {
+        text: [m for m in modules if project.modules.paths.get(m) not in project.test_paths]
+        for text, modules in project.modules_mentioning(texts).items()
+    }
+    return bool(found["AsyncResult("]) and bool(
+        found["current_task.request"] or found[".request.id"]
+    )
