@@ -147,6 +147,95 @@ def test_options_of_some_nodes_of_celery_multi_are_unknown(tmp_path: Path) -> No
     assert plain.app == "proj.celery:app"  # type: ignore[attr-defined]
 
 
+BOOTSTRAP = """\
+#!/bin/bash
+set -e
+case "${1}" in
+  worker)
+    echo "Starting Celery worker..."
+    celery --app=proj.celery:app worker -Q mail,reports
+    ;;
+  beat|scheduler)  # the scheduler
+    celery --app=proj.celery:app beat ;;
+  'flower') exec celery --app=proj.celery:app flower ;;
+  app)
+    case "$MODE" in
+      dev) flask run ;;
+      *) gunicorn proj.wsgi ;;
+    esac
+    ;;
+  *)
+    exec "$@"
+esac
+"""
+
+
+def test_an_entrypoint_script_runs_the_branch_of_its_case_its_argument_takes(
+    tmp_path: Path,
+) -> None:
+    """Superset's `docker-bootstrap.sh worker`: each `case "$1"` branch starts a
+    different process; the one the service's argument selects is what it runs."""
+    compose = "services:\n" + "".join(
+        f"  {name}:\n    image: proj\n    command: {command}\n"
+        for name, command in {
+            "worker": '["/app/bootstrap.sh", "worker"]',
+            "beat": "/app/bootstrap.sh scheduler",
+            "flower": "sh /app/bootstrap.sh flower",
+            "web": "/app/bootstrap.sh app",
+            "passthrough": "/app/bootstrap.sh celery -A proj worker -Q other",
+            "unknown": "/app/bootstrap.sh $ROLE",
+        }.items()
+    )
+    found = services(tmp_path, {"bootstrap.sh": BOOTSTRAP, "docker-compose.yml": compose})
+    worker = found["worker"]
+    assert worker.role == "worker" and worker.queues == ("mail", "reports")  # type: ignore[attr-defined]
+    assert found["beat"].role == "beat"  # type: ignore[attr-defined]
+    assert found["flower"].role == "flower"  # type: ignore[attr-defined]
+    assert found["web"].role == "web"  # type: ignore[attr-defined]
+    # No branch of its own starts anything: the script runs its arguments.
+    assert found["passthrough"].queues == ("other",)  # type: ignore[attr-defined]
+    assert not found["unknown"].command_known  # type: ignore[attr-defined]
+
+
+def test_a_case_on_a_variable_takes_the_service_s_value(tmp_path: Path) -> None:
+    script = (
+        "#!/bin/sh\ncase $ROLE in  # what to run\n"
+        "  solo) celery -A proj worker -P solo ;;\n"
+        "  *) celery -A proj worker -P threads\n"
+        "esac\n"
+    )
+    compose = (
+        "services:\n"
+        "  solo:\n    image: proj\n    environment:\n      ROLE: solo\n"
+        "    command: /app/bootstrap.sh\n"
+        "  threads:\n    image: proj\n    environment:\n      ROLE: big\n"
+        "    command: /app/bootstrap.sh\n"
+    )
+    found = services(tmp_path, {"bootstrap.sh": script, "docker-compose.yml": compose})
+    assert found["solo"].pool_written == "solo"  # type: ignore[attr-defined]
+    assert found["threads"].pool_written == "threads"  # type: ignore[attr-defined]
+
+
+def test_a_compose_build_context_is_interpolated(tmp_path: Path) -> None:
+    """courtlistener: `context: "${CL_BASE_DIR:-../../}"`, and the image's ENTRYPOINT
+    script picks its branch by the service's `command: celery`."""
+    found = services(
+        tmp_path,
+        {
+            "docker/app/Dockerfile": 'FROM python:3.12\nENTRYPOINT ["/bin/sh", "/srv/entry.sh"]\n',
+            "docker/app/entry.sh": (
+                "#!/bin/sh\ncase \"$1\" in\n'celery')\n    exec celery --app=proj worker\n"
+                "    ;;\n'web')\n    exec gunicorn proj.wsgi\n    ;;\nesac\n"
+            ),
+            "docker/compose/docker-compose.yml": (
+                "services:\n  tasks:\n    build:\n      context: ${BASE:-../../}\n"
+                "      dockerfile: ./docker/app/Dockerfile\n    command: celery\n"
+            ),
+        },
+    )
+    assert found["tasks"].role == "worker" and found["tasks"].app == "proj"  # type: ignore[attr-defined]
+
+
 def test_environment_values_convert_like_the_lookup() -> None:
     assert converted("4", "int") == (True, 4)
     assert converted("no", "env_bool") == (True, False)

@@ -450,7 +450,9 @@ def _compose_service(
     image_entry: Optional[tuple[Optional[str], ...]] = None
     build = _last(layers, "build")
     image = _last(layers, "image")
-    dockerfile = _built_dockerfile(Path(build[0]).parent, build[2]["build"]) if build else None
+    dockerfile = (
+        _built_dockerfile(Path(build[0]).parent, build[2]["build"], values) if build else None
+    )
     if dockerfile is not None:
         reader.built.add(str(dockerfile))
         reader.also_read.extend(watch([str(dockerfile)]))
@@ -559,16 +561,20 @@ def _environment(
     return complete
 
 
-def _built_dockerfile(directory: Path, build: Any) -> Optional[Path]:
+def _built_dockerfile(
+    directory: Path, build: Any, values: dict[str, Optional[str]]
+) -> Optional[Path]:
     if isinstance(build, str):
-        context, name = build, "Dockerfile"
+        written_context, written_name = build, "Dockerfile"
     elif isinstance(build, dict) and isinstance(build.get("context", "."), str):
-        context = str(build.get("context", "."))
+        written_context = str(build.get("context", "."))
         written = build.get("dockerfile")
-        name = written if isinstance(written, str) else "Dockerfile"
+        written_name = written if isinstance(written, str) else "Dockerfile"
     else:
         return None
-    if "://" in context:
+    # courtlistener: `context: "${CL_BASE_DIR:-../../}"`.
+    context, name = interpolate(written_context, values), interpolate(written_name, values)
+    if context is None or name is None or "://" in context:
         return None
     candidate = (directory / context / name).resolve()
     return candidate if candidate.is_file() else None
@@ -779,8 +785,9 @@ def _script(reader: _Reader, path: str) -> None:
         return  # an extensionless file that is not a script
     relative = path
     env: list[EnvEntry] = []
+    branches = _CaseBranches()
     for number, line in _logical_lines(text):
-        stripped = line.strip()
+        stripped = branches.command(line.strip(), number)
         if stripped.startswith("export "):
             for word in shell_words(stripped[7:]):
                 if word and "=" in word:
@@ -800,8 +807,82 @@ def _script(reader: _Reader, path: str) -> None:
                 argv,
                 tuple(env),
                 False,
+                **branches.where(),
             )
         )
+
+
+# `case WORD in`; WORD picks the branch: its variable, for `"$1"`, `${ROLE}`, `$MODE`.
+_CASE = re.compile(r"case\s+(\S+)\s+in(\s+#.*)?$")
+_CASE_VARIABLE = re.compile(r"\"?\$\{?(\w+)\}?\"?")
+# A branch's patterns, and a command that may follow on its line: `worker|celery) cmd`.
+_BRANCH = re.compile(r"\(?\s*([\w*?.'\"|/\[\]-][\w*?.'\"|/\[\] -]*?)\s*\)\s*(.*)$")
+# What ends a branch: `;;` (or bash's `;&`, `;;&`), maybe with a comment after it.
+_BRANCH_END = re.compile(r"\s*(;;&?|;&)\s*(#.*)?$")
+
+
+class _CaseBranches:
+    """Which branch of a script's outermost `case` each line is in, and each line's
+    command without the `case` syntax around it (patterns, `;;`)."""
+
+    def __init__(self) -> None:
+        # The outermost `case` being read: None outside one; its variable, or "" when
+        # the word it tests is no variable (`case "$(uname)" in`: any branch may run).
+        self._subject: Optional[str] = None
+        self._patterns: tuple[str, ...] = ()  # of the branch being read, () between branches
+        self._line = 0  # where the branch's patterns are written
+        self._nested = 0  # `case` blocks open inside the branch
+        self._ending = False  # the branch ends with the line just read
+
+    def command(self, stripped: str, number: int) -> str:
+        """The line's command, without what the `case` syntax adds around it."""
+        if self._ending:
+            self._patterns, self._ending = (), False
+        closing = stripped == "esac" or stripped.startswith(("esac ", "esac;"))
+        if self._subject is None:
+            found = _CASE.match(stripped)
+            if found is not None:
+                variable = _CASE_VARIABLE.fullmatch(found.group(1))
+                self._subject = variable.group(1) if variable else ""
+                return ""
+            return stripped
+        if not self._patterns:  # between branches
+            if closing:
+                self._subject = None
+                return ""
+            found = _BRANCH.match(stripped)
+            if found is None or stripped.startswith("#"):
+                return stripped
+            self._patterns = tuple(p.strip().strip("'\"") for p in found.group(1).split("|"))
+            self._line, self._nested = number, 0
+            stripped = found.group(2)
+        if _CASE.match(stripped):
+            self._nested += 1
+            return ""
+        if closing:
+            if self._nested:
+                self._nested -= 1
+            else:  # the last branch needs no `;;`
+                self._subject, self._patterns = None, ()
+            return ""
+        if self._nested:  # a branch of a nested `case`: its lines may run
+            found = _BRANCH.match(stripped)
+            stripped = found.group(2) if found is not None else stripped
+        end = _BRANCH_END.search(stripped)
+        if end is not None:
+            self._ending = not self._nested
+            stripped = stripped[: end.start()]
+        return stripped
+
+    def where(self) -> dict[str, Any]:
+        """The `DeployedProcess` fields of the line just read."""
+        if not self._subject or not self._patterns:
+            return {}
+        return {
+            "case_subject": self._subject,
+            "case_patterns": self._patterns,
+            "case_branch": self._line,
+        }
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:

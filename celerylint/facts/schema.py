@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 37
+FACTS_VERSION = 38
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -762,6 +762,12 @@ class DeployedProcess(msgspec.Struct, frozen=True, gc=False):
     env_complete: bool = True
     profiles: tuple[str, ...] = ()
     col: tuple[int, int] = (0, 0)
+    # A script's line in a branch of `case "$1" in` (`case_subject` "1", the script's
+    # first argument) or `case "$ROLE" in` ("ROLE"): it runs only when the first branch
+    # whose patterns match the value is this one (written on line `case_branch`).
+    case_subject: str = ""
+    case_patterns: tuple[str, ...] = ()
+    case_branch: int = 0
 
 
 class DeploymentProblem(msgspec.Struct, frozen=True, gc=False, array_like=True):

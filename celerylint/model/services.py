@@ -11,6 +11,7 @@ entrypoint script that `exec "$@"`s its arguments. Variables in commands
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import shlex
@@ -343,7 +344,7 @@ def _celery_command(
             # An entrypoint script: its own celery line, else it `exec "$@"`s the rest.
             own = [
                 c
-                for p in scripted
+                for p in _running(scripted, argv[i + 1 :], environment)
                 if (c := _celery_command(_in(p, environment), scripts, depth + 1, environment))
             ]
             if len(own) == 1:
@@ -368,6 +369,40 @@ def _celery_command(
         # arguments: it may well start a worker.
         return "unknown", []
     return None
+
+
+def _running(
+    scripted: list[DeployedProcess],
+    arguments: list[Optional[str]],
+    environment: dict[str, Optional[str]],
+) -> list[DeployedProcess]:
+    """A script's lines that run when it is given `arguments` in `environment`: in a
+    `case` whose value is known, those of the first branch it matches (superset's
+    `docker-bootstrap.sh worker`), and the lines outside any `case`."""
+    taken: dict[str, int] = {}  # the branch each `case` takes, by subject; -1: unknown
+
+    def branch(subject: str) -> int:
+        if subject not in taken:
+            first = arguments[0] if arguments else ""
+            value = first if subject == "1" else environment.get(subject)
+            branches = sorted(
+                {(p.case_branch, p.case_patterns) for p in scripted if p.case_subject == subject}
+            )
+            taken[subject] = (
+                -1
+                if value is None or UNKNOWN_MARK in value
+                else next((line for line, patterns in branches if _matches(value, patterns)), 0)
+            )
+        return taken[subject]
+
+    return [
+        p for p in scripted if not p.case_subject or branch(p.case_subject) in (-1, p.case_branch)
+    ]
+
+
+def _matches(value: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a `case` branch's shell patterns match `value`."""
+    return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
 
 
 def _in(process: DeployedProcess, environment: dict[str, Optional[str]]) -> list[Optional[str]]:
