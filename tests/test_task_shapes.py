@@ -226,6 +226,45 @@ def test_a_decorator_bound_to_another_name_makes_tasks(tmp_path: Path) -> None:
     assert sorted(Path(d.path).name for d in result.diagnostics) == ["jobs.py", "more.py"]
 
 
+def test_an_app_s_task_method_bound_to_a_module_level_name_makes_tasks_of_that_app(
+    tmp_path: Path,
+) -> None:
+    """addons-server: `task = app.task` in the app's module, `@task` in task modules that
+    mention nothing the prefilter looks for. Before, their names were unknown to the
+    routes (CL602 on 26 of them) and the tasks it did see had no app."""
+    write(
+        tmp_path,
+        {
+            "manage.py": (
+                "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+            ),
+            "proj/__init__.py": "",
+            "proj/settings.py": (
+                "INSTALLED_APPS = ['proj.users']\nCELERY_BROKER_URL = 'redis://redis:6379/0'\n"
+                "CELERY_TASK_ROUTES = {'proj.users.tasks.delete_photo': {'queue': 'users'}}\n"
+            ),
+            "proj/amo/__init__.py": "",
+            "proj/amo/celery.py": (
+                "from celery import Celery\n\napp = Celery('proj')\ntask = app.task\n"
+                "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+                "app.autodiscover_tasks()\n"
+            ),
+            "proj/users/__init__.py": "",
+            "proj/users/tasks.py": (
+                "from proj.amo.celery import task\n\n\n@task\ndef delete_photo(dst):\n"
+                "    return None\n\n\n@task(rate_limit='15/m')\ndef rate(data):\n    return None\n"
+            ),
+        },
+    )
+    result, project = checked(tmp_path, "CL602")
+    assert result.diagnostics == []
+    assert apps_by_module(project) == {"proj.users.tasks": ["proj.amo.celery:app"]}
+    assert sorted(task.name or "" for task in project.tasks) == [
+        "proj.users.tasks.delete_photo",
+        "proj.users.tasks.rate",
+    ]
+
+
 def test_the_files_using_a_factory_are_parsed_together(
     tmp_path: Path, demand_batches: list[int]
 ) -> None:

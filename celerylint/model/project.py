@@ -549,12 +549,16 @@ class Project:
             key: DeclaredOption(node, path, decorator.keyword_spans.get(key), decorator)
             for key, node in decorator.kwargs.items()
         }
-        apps = self._task_decorator_apps(qualname, builder, mentions_celery, module, module)
+        # What the name is bound to, first: nautobot's `nautobot_task = shared_task`,
+        # addons-server's `task = app.task` (`proj.celery.task` reads like an app's
+        # `.task`, of no app known).
+        aliased = self._aliased(qualname, module)
+        apps: Union[list[App], Literal[False], None] = False
+        if aliased != qualname:
+            apps = self._task_decorator_apps(aliased, builder, mentions_celery, module, module)
+            qualname = aliased if apps is not False else qualname
         if apps is False:
-            aliased = self._aliased(qualname, module)  # `nautobot_task = shared_task`
-            if aliased != qualname:
-                qualname = aliased
-                apps = self._task_decorator_apps(qualname, builder, mentions_celery, module, module)
+            apps = self._task_decorator_apps(qualname, builder, mentions_celery, module, module)
         if apps is not False:
             own = qualname not in self.task_decorators
             return TaskMaking(
@@ -654,13 +658,11 @@ class Project:
         for event in facts.events:
             if type(event) is not Assign or type(event.node) is not Ref or event.conditional:
                 continue
-            if event.target_span is None or event.node.qualname.endswith(f".{event.name}"):
-                # An import (no target of its own), or a name bound under its own name:
-                # resolving every import of every module parsed 310 more of saleor's.
+            if event.target_span is None:
+                # An import (no target of its own): resolving every import of every
+                # module parsed 310 more of saleor's.
                 continue
             target = self._aliased(f"{module}.{event.name}", module)
-            if target.rsplit(".", 1)[-1] == event.name:
-                continue  # imported under its own name: the prefilter knows it
             mentions_celery = _imports_celery(facts)
             apps = self._task_decorator_apps(target, builder, mentions_celery, module, module)
             if apps is not False:
