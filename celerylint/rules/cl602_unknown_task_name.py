@@ -23,6 +23,13 @@ _WHERE = {
     "route": "This `task_routes` key names",
     "annotation": "This `task_annotations` key names",
 }
+_REFUSED = 'the worker refuses the message ("Received unregistered task")'
+# What a name that matches no task does: sent, it is refused; a configuration key
+# under it matches nothing, and the task it meant runs without it.
+_CONSEQUENCE = {
+    "route": "the route never applies",
+    "annotation": "the annotation never applies",
+}
 
 
 @rule("CL602", "unknown-task-name")
@@ -38,7 +45,7 @@ def unknown_task_name(project: Project) -> Iterator[Diagnostic]:
         yield diagnostic(
             "CL602",
             f"{_WHERE[ref.kind]} task `{ref.name}`, which no app of the project registers: "
-            f'the worker refuses the message ("Received unregistered task"){hint}',
+            f"{_CONSEQUENCE.get(ref.kind, _REFUSED)}{hint}",
             ref.path,
             ref.span,
         )
