@@ -236,6 +236,41 @@ def test_a_compose_build_context_is_interpolated(tmp_path: Path) -> None:
     assert found["tasks"].role == "worker" and found["tasks"].app == "proj"  # type: ignore[attr-defined]
 
 
+def test_a_script_s_arguments_and_unreadable_words(tmp_path: Path) -> None:
+    """What a script is given fills its `"$@"` and `$1`; a word that stays unreadable (a
+    bash array, a program in a variable) leaves the command unknown, never "not Celery":
+    a worker dropped as such made queue-without-consumer report queues it consumes."""
+    compose = "services:\n" + "".join(
+        f"  {name}:\n    image: proj\n    command: {command}\n"
+        for name, command in {
+            "passed": "/app/run.sh worker -Q a,b",
+            "first": "/app/first.sh beat",
+            "array": "/app/array.sh -Q slow",
+            "variable": "/app/variable.sh",
+        }.items()
+    )
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": compose,
+            "run.sh": '#!/bin/sh\nexec celery -A proj "$@"\n',
+            "first.sh": "#!/bin/sh\nexec celery -A proj $1 --loglevel=INFO\n",
+            "array.sh": (
+                '#!/bin/bash\nCELERY_OPTS=( "${CELERY_ROLE}" )\n'
+                'celery --app="${CELERY_APP:-ietf}" "${CELERY_OPTS[@]}" "$@" &\n'
+            ),
+            "variable.sh": (
+                '#!/usr/bin/env bash\nCELERY_BIN=${CELERY_BIN:-"$(which celery||echo celery)"}\n'
+                "$CELERY_BIN -A proj worker -Q reports &\n"
+            ),
+        },
+    )
+    assert found["passed"].role == "worker" and found["passed"].queues == ("a", "b")  # type: ignore[attr-defined]
+    assert found["first"].role == "beat"  # type: ignore[attr-defined]
+    assert not found["array"].command_known  # type: ignore[attr-defined]
+    assert not found["variable"].command_known  # type: ignore[attr-defined]
+
+
 def test_environment_values_convert_like_the_lookup() -> None:
     assert converted("4", "int") == (True, 4)
     assert converted("no", "env_bool") == (True, False)

@@ -770,6 +770,8 @@ def shell_words(command: str) -> tuple[Optional[str], ...]:
 _STARTERS = re.compile(
     r"(^|[\s/\"'])(celery|gunicorn|uwsgi|daphne|uvicorn|hypercorn|flower)[\"']?(\s|$)"
     r"|manage\.py\s+runserver"
+    # A program named by a variable: GeoNode's `$CELERY_BIN -A $CELERY_APP worker`.
+    r"|(^|\s)\"?\$\{?\w*(?i:celery)\w*\}?\"?\s"
 )
 
 

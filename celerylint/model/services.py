@@ -45,6 +45,7 @@ _WRAPPERS = {
     "sudo",
     "time",
 }
+_POSITIONAL = re.compile(r"\$\{?([1-9])\}?")  # a script's `$1`, `${2}`
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
 # Worker options whose value follows (`-Q a,b` or `--queues=a,b`).
 _OPTIONS = {
@@ -271,6 +272,8 @@ def _expand(word: Optional[str], environment: dict[str, Optional[str]]) -> Optio
         return value
 
     result = _VARIABLE.sub(replace, word)
+    # What is left is no variable read here: `${OPTS[@]}`, `$(cmd)`, `$1`.
+    unknown = unknown or "$" in result
     if unknown and word.startswith("-") and "=" in word:
         return f"{word.split('=', 1)[0]}={UNKNOWN_MARK}"  # `--time-limit=$LIMIT`: which option
     return None if unknown else result
@@ -342,10 +345,15 @@ def _celery_command(
         scripted = scripts.get(base)
         if scripted is not None:
             # An entrypoint script: its own celery line, else it `exec "$@"`s the rest.
+            arguments = argv[i + 1 :]
             own = [
                 c
-                for p in _running(scripted, argv[i + 1 :], environment)
-                if (c := _celery_command(_in(p, environment), scripts, depth + 1, environment))
+                for p in _running(scripted, arguments, environment)
+                if (
+                    c := _celery_command(
+                        _in(p, environment, arguments), scripts, depth + 1, environment
+                    )
+                )
             ]
             if len(own) == 1:
                 return own[0]
@@ -405,11 +413,25 @@ def _matches(value: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
 
 
-def _in(process: DeployedProcess, environment: dict[str, Optional[str]]) -> list[Optional[str]]:
-    """A script's command words, with the variables of the service that runs it
-    (and the script's own exports over them)."""
+def _in(
+    process: DeployedProcess,
+    environment: dict[str, Optional[str]],
+    arguments: Optional[list[Optional[str]]] = None,
+) -> list[Optional[str]]:
+    """A script's command words, with the variables of the service that runs it (and
+    the script's own exports over them), and `arguments`, what the script is given, for
+    `"$@"` and `$1`...`$9` (datatracker's `celery --app=ietf "${CELERY_OPTS[@]}" "$@"`)."""
     inner = {**environment, **{entry.name: entry.value for entry in process.env}}
-    return [_expand(word, inner) for word in process.argv]
+    words: list[Optional[str]] = []
+    for word in process.argv:
+        if arguments is not None and word in ("$@", "$*"):
+            words.extend(arguments)
+        elif arguments is not None and word is not None and (n := _POSITIONAL.fullmatch(word)):
+            index = int(n.group(1)) - 1
+            words.append(arguments[index] if index < len(arguments) else "")
+        else:
+            words.append(_expand(word, inner))
+    return words
 
 
 def _from_shell(
@@ -444,11 +466,13 @@ def _from_shell(
 
 
 def _subcommand(words: list[Optional[str]]) -> Optional[str]:
+    """The celery subcommand (`worker`); None if there is none, `_UNKNOWN` when a word
+    before it cannot be read (`celery -A proj "${CELERY_OPTS[@]}"`)."""
     i = 0
     while i < len(words):
         word = words[i]
         if word is None:
-            return None
+            return _UNKNOWN
         if word.startswith("-"):
             takes_value = word in _OPTIONS and _OPTIONS[word] != ""
             i += 2 if takes_value and "=" not in word else 1
@@ -459,6 +483,9 @@ def _subcommand(words: list[Optional[str]]) -> Optional[str]:
 
 def _read_celery(words: list[Optional[str]], service: Service) -> None:
     subcommand = _subcommand(words)
+    if subcommand == _UNKNOWN:
+        service.command_known = False
+        return
     service.role = {"worker": "worker", "multi": "worker", "beat": "beat", "flower": "flower"}.get(
         subcommand or "", "other"
     )
