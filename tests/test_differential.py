@@ -84,6 +84,7 @@ SDF = "shapes.defaults:app"
 ALPHA = "alpha.celery:app"
 BETA = "beta.celery:app"
 DEPL = "depl.celery:app"
+TRK = "trk.celeryapp:app"
 FLK = "web.app:celery"
 FLF = "web.factory:celery_app"
 SCA = "svc_a.tasks:app"
@@ -494,6 +495,18 @@ CASES = [
         origins={
             (DEPL, "task_time_limit"): ("depl/settings/production.py", "CELERY_TASK_TIME_LIMIT"),
         },
+    ),
+    Case(
+        name="manage_script_settings",
+        tasks={TRK: frozenset({"trk.things.tasks.ping"})},
+        settings={
+            # manage.py's bare "settings" is trk/settings.py (run as a script), the
+            # module the app's own default names: the candidates agree.
+            (TRK, "task_time_limit"): 90,
+            (TRK, "broker_url"): "redis://localhost:6379/3",
+            (TRK, "accept_content"): ["json"],
+        },
+        origins={(TRK, "task_time_limit"): ("trk/settings.py", "CELERY_TASK_TIME_LIMIT")},
     ),
     Case(
         name="flask_config",

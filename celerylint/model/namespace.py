@@ -340,12 +340,19 @@ class Modules:
         return self._by_path.get(base + ".py") or self._by_path.get(os.path.join(base, INIT_FILE))
 
     def _script_directory(self, near: str) -> Optional[str]:
-        """The directory of `near`'s file when that directory is no package."""
+        """The directory of `near`'s file when that directory is no package, or when the
+        file is `manage.py`: a script whatever its directory (`./ietf/manage.py`, whose
+        `DJANGO_SETTINGS_MODULE = "settings"` is `ietf/settings.py`: datatracker)."""
         if near in self._script_directories:
             return self._script_directories[near]
         path = self.paths.get(near)
         directory = os.path.dirname(path) if path is not None else None
-        if directory is not None and self._by_path.get(os.path.join(directory, INIT_FILE)):
+        script = path is not None and os.path.basename(path) == "manage.py"
+        if (
+            directory is not None
+            and not script
+            and self._by_path.get(os.path.join(directory, INIT_FILE))
+        ):
             directory = None
         self._script_directories[near] = directory
         return directory
