@@ -13,6 +13,7 @@ Imported only by runs that compute: a replayed run
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Optional, TypeVar, cast
@@ -27,6 +28,7 @@ from celerylint.facts.schema import DeploymentFacts, FileFacts, Suppression
 from celerylint.model.project import Project
 from celerylint.rules import run_rules
 from celerylint.rules.meta import BY_CODE
+from celerylint.sources.prefilter import names_only_a_settings_module
 from celerylint.sources.project import ProjectSources, is_under
 from celerylint.sources.requirements import dependency_files
 from celerylint.store import FactStore, Readings, Stats
@@ -292,7 +294,7 @@ def parse_errors(store: FactStore) -> list[Diagnostic]:
     for path in sorted(set(store.relevant)):
         facts = store.facts.get(path)
         error = facts.error if facts is not None else None
-        if error:
+        if error and _may_matter(store, path):
             line, col = error.line, error.col
             found.append(
                 Diagnostic(
@@ -305,6 +307,14 @@ def parse_errors(store: FactStore) -> list[Diagnostic]:
                 )
             )
     return found
+
+
+def _may_matter(store: FactStore, path: str) -> bool:
+    """Whether a file that failed to parse could have mattered, had it parsed."""
+    data = store.read(path)
+    return data is None or not names_only_a_settings_module(
+        data, os.path.basename(path), store.tokens
+    )
 
 
 def in_scope(

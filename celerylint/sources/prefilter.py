@@ -19,6 +19,7 @@ __all__ = [
     "implies_relevant",
     "is_relevant",
     "markers_of",
+    "names_only_a_settings_module",
     "prefilter_tokens",
     "relevance",
 ]
@@ -92,6 +93,21 @@ def relevance(data: bytes, name: str, tokens: tuple[bytes, ...]) -> int:
             return RELEVANT
         markers |= _CELERY
     return markers
+
+
+# Scripts whose `DJANGO_SETTINGS_MODULE` names the settings the Celery app may load; in
+# any other file it names nothing the project model reads.
+_SETTINGS_NAMERS = frozenset({"manage.py", "wsgi.py", "asgi.py"})
+
+
+def names_only_a_settings_module(data: bytes, name: str, tokens: tuple[bytes, ...]) -> bool:
+    """Whether a relevant file is so only for `DJANGO_SETTINGS_MODULE`, in a script no
+    Celery app takes its settings from: nothing in it can matter (a Python 2 script of
+    datatracker's, reported as a parse error)."""
+    if name in _SETTINGS_NAMERS or "celery" in name.lower():
+        return False
+    others = tuple(token for token in tokens if token != b"DJANGO_SETTINGS_MODULE")
+    return relevance(data, name, others) != RELEVANT
 
 
 def markers_of(text: str) -> int:
