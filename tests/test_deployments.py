@@ -12,7 +12,7 @@ import yaml
 
 from celerylint.cli import main
 from celerylint.facts import deploy
-from celerylint.facts.deploy import read_deployments
+from celerylint.facts.deploy import dockerfile_image, read_deployments
 from celerylint.facts.values import converted
 from celerylint.model.services import deployed_services
 
@@ -269,6 +269,96 @@ def test_a_script_s_arguments_and_unreadable_words(tmp_path: Path) -> None:
     assert found["first"].role == "beat"  # type: ignore[attr-defined]
     assert not found["array"].command_known  # type: ignore[attr-defined]
     assert not found["variable"].command_known  # type: ignore[attr-defined]
+
+
+def _cookiecutter_django(stage: str, worker: str, beat: str, web: str) -> dict[str, str]:
+    """The files of one stage (local, production) of a cookiecutter-django project."""
+    base = f"compose/{stage}/django"
+    return {
+        f"{base}/Dockerfile": (
+            "FROM python:3.13\nENV APP_HOME=/app\nWORKDIR ${APP_HOME}\n"
+            f"COPY ./{base}/entrypoint /entrypoint\n"
+            f"COPY --chown=django:django ./{base}/start /start\n"
+            f"COPY --chown=django:django ./{base}/celery/worker/start /start-celeryworker\n"
+            f"COPY --chown=django:django ./{base}/celery/beat/start /start-celerybeat\n"
+            "COPY --from=python-build-stage /wheels /wheels\n"
+            'ENTRYPOINT ["/entrypoint"]\n'
+        ),
+        f"{base}/entrypoint": '#!/bin/bash\nset -o errexit\nexec "$@"\n',
+        f"{base}/start": f"#!/bin/bash\npython manage.py migrate\nexec {web}\n",
+        f"{base}/celery/worker/start": f"#!/bin/bash\nexec {worker}\n",
+        f"{base}/celery/beat/start": f"#!/bin/bash\nrm -f './celerybeat.pid'\nexec {beat}\n",
+        f"docker-compose.{stage}.yml": (
+            "services:\n  django: &django\n    build:\n      context: .\n"
+            f"      dockerfile: ./{base}/Dockerfile\n    command: /start\n"
+            "  celeryworker:\n    <<: *django\n    command: /start-celeryworker\n"
+            "  celerybeat:\n    <<: *django\n    command: /start-celerybeat\n"
+        ),
+    }
+
+
+def test_scripts_are_found_where_the_image_copied_them(tmp_path: Path) -> None:
+    """cookiecutter-django: every start script is named `start`, and the Dockerfile
+    copies each to its own path (`/start-celeryworker`): the compose command names the
+    copy. By file name alone, all of them were `command not known`."""
+    celery = "-A config.celery_app"
+    local = services(
+        tmp_path / "local",
+        _cookiecutter_django(
+            "local",
+            f"watchfiles --filter python celery.__main__.main --args '{celery} worker -l INFO'",
+            f"watchfiles --filter python celery.__main__.main --args '{celery} beat -l INFO'",
+            "python manage.py runserver_plus 0.0.0.0:8000",
+        ),
+    )
+    production = services(
+        tmp_path / "production",
+        _cookiecutter_django(
+            "production",
+            f"celery {celery} worker -Q default,mail -l INFO",
+            f"celery {celery} beat -l INFO",
+            "/usr/local/bin/gunicorn config.wsgi --bind 0.0.0.0:5000",
+        ),
+    )
+    for found in (local, production):
+        roles = [found[n].role for n in ("django", "celeryworker", "celerybeat")]  # type: ignore[attr-defined]
+        assert roles == ["web", "worker", "beat"]
+        assert found["celeryworker"].app == "config.celery_app"  # type: ignore[attr-defined]
+    assert production["celeryworker"].queues == ("default", "mail")  # type: ignore[attr-defined]
+    # The copied scripts are run through the services, not services of their own.
+    assert not any(name.startswith("start") for name in {**local, **production})
+
+
+def test_what_a_dockerfile_copies_where(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "scripts/run-worker.sh": "#!/bin/sh\nexec celery -A proj worker -Q a\n",
+            "bin/one.sh": "#!/bin/sh\nexec celery -A proj worker -Q one\n",
+            "bin/beat.sh": "#!/bin/sh\nexec celery -A proj beat\n",
+            "Dockerfile": (
+                "FROM python:3.13 AS build\nCOPY scripts/ /usr/local/bin/\n"
+                "FROM build\nWORKDIR /srv\nCOPY bin/one.sh bin/beat.sh tools/\n"
+                "COPY --from=build /usr/local/bin/run-worker.sh /elsewhere.sh\n"
+            ),
+        },
+    )
+    image = dockerfile_image(str(tmp_path / "Dockerfile"), "Dockerfile")
+    copied = dict(image.copied([tmp_path]))
+    assert copied == {
+        "/usr/local/bin/": str(tmp_path / "scripts"),
+        "/srv/tools/one.sh": str(tmp_path / "bin" / "one.sh"),
+        "/srv/tools/beat.sh": str(tmp_path / "bin" / "beat.sh"),
+    }
+    compose = (
+        "services:\n"
+        "  worker:\n    build: .\n    command: /usr/local/bin/run-worker.sh\n"
+        "  one:\n    build: .\n    command: ./tools/one.sh\n"
+        "  beat:\n    build: .\n    command: /srv/tools/beat.sh\n"
+    )
+    found = services(tmp_path, {"docker-compose.yml": compose})
+    assert found["worker"].queues == ("a",)  # type: ignore[attr-defined]
+    assert found["beat"].role == "beat"  # type: ignore[attr-defined]
 
 
 def test_environment_values_convert_like_the_lookup() -> None:

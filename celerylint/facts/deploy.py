@@ -21,11 +21,12 @@ import functools
 import io
 import json
 import os
+import posixpath
 import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import msgspec
 
@@ -450,16 +451,19 @@ def _compose_service(
     image_entry: Optional[tuple[Optional[str], ...]] = None
     build = _last(layers, "build")
     image = _last(layers, "image")
-    dockerfile = (
+    built_from = (
         _built_dockerfile(Path(build[0]).parent, build[2]["build"], values) if build else None
     )
-    if dockerfile is not None:
+    copied: tuple[tuple[str, str], ...] = ()
+    if built_from is not None:
+        dockerfile, context = built_from
         reader.built.add(str(dockerfile))
         reader.also_read.extend(watch([str(dockerfile)]))
         try:
             built = dockerfile_image(str(dockerfile), str(dockerfile))
             env.extend(built.env)
             image_cmd, image_entry = built.cmd, built.entrypoint
+            copied = built.copied([context])
         except DeploymentError as error:
             reader.problem(str(dockerfile), error)
             complete = False
@@ -497,7 +501,15 @@ def _compose_service(
         if isinstance(item, str)
     ]
     return DeployedProcess(
-        name, "compose", path, command_line, argv, tuple(env), complete, tuple(profiles)
+        name,
+        "compose",
+        path,
+        command_line,
+        argv,
+        tuple(env),
+        complete,
+        tuple(profiles),
+        copied=copied,
     )
 
 
@@ -563,7 +575,8 @@ def _environment(
 
 def _built_dockerfile(
     directory: Path, build: Any, values: dict[str, Optional[str]]
-) -> Optional[Path]:
+) -> Optional[tuple[Path, Path]]:
+    """The Dockerfile a compose service builds, and its build context."""
     if isinstance(build, str):
         written_context, written_name = build, "Dockerfile"
     elif isinstance(build, dict) and isinstance(build.get("context", "."), str):
@@ -577,7 +590,7 @@ def _built_dockerfile(
     if context is None or name is None or "://" in context:
         return None
     candidate = (directory / context / name).resolve()
-    return candidate if candidate.is_file() else None
+    return (candidate, (directory / context).resolve()) if candidate.is_file() else None
 
 
 # -- Kubernetes ----------------------------------------------------------------------
@@ -770,6 +783,8 @@ def shell_words(command: str) -> tuple[Optional[str], ...]:
 _STARTERS = re.compile(
     r"(^|[\s/\"'])(celery|gunicorn|uwsgi|daphne|uvicorn|hypercorn|flower)[\"']?(\s|$)"
     r"|manage\.py\s+runserver"
+    # watchfiles restarting celery (cookiecutter-django's local start scripts).
+    r"|(^|\s)watchfiles\s.*celery"
     # A program named by a variable: GeoNode's `$CELERY_BIN -A $CELERY_APP worker`.
     r"|(^|\s)\"?\$\{?\w*(?i:celery)\w*\}?\"?\s"
 )
@@ -980,6 +995,28 @@ class Image(msgspec.Struct):
     entrypoint: Optional[tuple[Optional[str], ...]] = None
     cmd_line: int = 0
     entrypoint_line: int = 0
+    # `COPY`/`ADD` of the build context: (destination, source as written, whether the
+    # destination is a directory the source goes into).
+    copies: list[tuple[str, str, bool]] = msgspec.field(default_factory=list)
+    workdir: str = "/"
+
+    def copied(self, contexts: list[Path]) -> tuple[tuple[str, str], ...]:
+        """The copies whose source is in the repository, built from the first of
+        `contexts` that holds it: (path in the image, file or directory copied there; a
+        directory's contents are)."""
+        found = []
+        for destination, source, into in self.copies:
+            for context in contexts:
+                path = os.path.normpath(context / source)
+                if os.path.isdir(path):
+                    found.append((destination, path))
+                elif os.path.isfile(path):
+                    name = posixpath.basename(source)
+                    found.append((posixpath.join(destination, name) if into else destination, path))
+                else:
+                    continue
+                break
+        return tuple(found)
 
 
 def dockerfile_image(path: str, relative: str) -> Image:
@@ -993,9 +1030,26 @@ def dockerfile_image(path: str, relative: str) -> Image:
         if instruction == "FROM":
             words_ = rest.split()
             base = stages.get(words_[0].lower()) if words_ else None
-            current = Image(list(base.env), base.cmd, base.entrypoint) if base else Image()
+            current = (
+                Image(
+                    list(base.env),
+                    base.cmd,
+                    base.entrypoint,
+                    copies=list(base.copies),
+                    workdir=base.workdir,
+                )
+                if base
+                else Image()
+            )
             if len(words_) >= 3 and words_[-2].upper() == "AS":
                 stages[words_[-1].lower()] = current
+        elif instruction == "WORKDIR":
+            values = {entry.name: entry.value for entry in current.env}
+            workdir = interpolate(rest, values) if rest else None
+            current.workdir = posixpath.join(current.workdir, workdir) if workdir else "?"
+        elif instruction in ("COPY", "ADD"):
+            values = {entry.name: entry.value for entry in current.env}
+            current.copies.extend(_copies(rest, current.workdir, values))
         elif instruction == "ENV":
             values = {entry.name: entry.value for entry in current.env}
             for key, value in _dockerfile_env(rest):
@@ -1009,6 +1063,29 @@ def dockerfile_image(path: str, relative: str) -> Image:
                 # ENTRYPOINT resets an inherited CMD.
                 current.entrypoint, current.cmd, current.entrypoint_line = argv, None, number
     return current
+
+
+def _copies(
+    rest: str, workdir: str, values: dict[str, Optional[str]]
+) -> list[tuple[str, str, bool]]:
+    """`COPY [--chown=...] src... dest` of the build context: (path in the image, source)
+    for each source; none for `--from=` (another stage or image), URLs, globs or a
+    variable not known."""
+    written = list(_exec_form(rest)) if rest.startswith("[") else list(shell_words(rest))
+    if any(word is None for word in written):
+        return []
+    words_ = [word for word in written if word is not None]
+    if any(word.startswith("--from") for word in words_):
+        return []
+    paths = [interpolate(word, values) for word in words_ if not word.startswith("--")]
+    if len(paths) < 2 or any(path is None or "://" in path for path in paths):
+        return []
+    *sources, written_destination = cast(list[str], paths)
+    destination = posixpath.join(workdir, written_destination)
+    if destination.startswith("?") or any(set(s) & set("*?[") for s in sources):
+        return []
+    into = written_destination.endswith("/") or len(sources) > 1
+    return [(destination, source, into) for source in sources]
 
 
 def _dockerfile_env(rest: str) -> list[tuple[str, str]]:
@@ -1049,6 +1126,8 @@ def _dockerfile(reader: _Reader, path: str) -> None:
                 argv,
                 tuple(image.env),
                 False,  # whatever runs the image adds variables of its own
+                # Built from the repository's top, mostly; else from its own directory.
+                copied=image.copied([reader.root, Path(path).parent]),
             )
         )
 

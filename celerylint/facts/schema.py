@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 38
+FACTS_VERSION = 39
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -768,6 +768,9 @@ class DeployedProcess(msgspec.Struct, frozen=True, gc=False):
     case_subject: str = ""
     case_patterns: tuple[str, ...] = ()
     case_branch: int = 0
+    # What the image it runs copied in (Dockerfile `COPY`/`ADD`): (path in the image,
+    # the file or directory of the repository copied there).
+    copied: tuple[tuple[str, str], ...] = ()
 
 
 class DeploymentProblem(msgspec.Struct, frozen=True, gc=False, array_like=True):

@@ -198,21 +198,17 @@ class Service(msgspec.Struct):
         return self.env_complete, None
 
 
-def services_from(
-    processes: Sequence[DeployedProcess], scripts: dict[str, list[DeployedProcess]]
-) -> list[Service]:
+def services_from(processes: Sequence[DeployedProcess], scripts: Scripts) -> list[Service]:
     """One service per process that runs something recognisable."""
     found = []
     for process in processes:
-        service = _service(process, scripts)
+        service = _service(process, scripts.run_by(process))
         if service is not None:
             found.append(service)
     return found
 
 
-def _service(
-    process: DeployedProcess, scripts: dict[str, list[DeployedProcess]]
-) -> Optional[Service]:
+def _service(process: DeployedProcess, scripts: Scripts) -> Optional[Service]:
     environment: dict[str, Optional[str]] = {}
     origins: dict[str, EnvEntry] = {}
     for entry in process.env:
@@ -281,7 +277,7 @@ def _expand(word: Optional[str], environment: dict[str, Optional[str]]) -> Optio
 
 def _celery_command(
     argv: list[Optional[str]],
-    scripts: dict[str, list[DeployedProcess]],
+    scripts: Scripts,
     depth: int,
     environment: dict[str, Optional[str]],
 ) -> Optional[tuple[str, list[Optional[str]]]]:
@@ -330,10 +326,12 @@ def _celery_command(
             return "celery", argv[i + 1 :]
         if base.startswith("python") and argv[i + 1 : i + 3] == ["-m", "celery"]:
             return "celery", argv[i + 3 :]
-        if base in _WEB or (base == "manage.py" and "runserver" in argv[i + 1 : i + 2]):
+        if base in _WEB or (base == "manage.py" and _runs_server(argv[i + 1 : i + 2])):
             return "web", []
-        if base.startswith("python") and len(argv) > i + 2 and argv[i + 1] == "manage.py":
-            return ("web", []) if argv[i + 2] == "runserver" else None
+        if base.startswith("python") and len(argv) > i + 2 and _is_manage(argv[i + 1]):
+            return ("web", []) if _runs_server(argv[i + 2 : i + 3]) else None
+        if base == "watchfiles":
+            return _watchfiles(argv[i + 1 :], scripts, depth, environment)
         # Flask's server: `flask run`, `flask --app web run`, `python -m flask run`.
         flask = i + 1 if base == "flask" else None
         if base.startswith("python") and argv[i + 1 : i + 3] == ["-m", "flask"]:
@@ -342,7 +340,7 @@ def _celery_command(
             return ("web", []) if "run" in argv[flask:] else None
         if base == "flower":
             return "celery", ["flower"]
-        scripted = scripts.get(base)
+        scripted = scripts.named(word)
         if scripted is not None:
             # An entrypoint script: its own celery line, else it `exec "$@"`s the rest.
             arguments = argv[i + 1 :]
@@ -436,7 +434,7 @@ def _in(
 
 def _from_shell(
     script: str,
-    scripts: dict[str, list[DeployedProcess]],
+    scripts: Scripts,
     depth: int,
     environment: dict[str, Optional[str]],
 ) -> Optional[tuple[str, list[Optional[str]]]]:
@@ -463,6 +461,72 @@ def _from_shell(
         return None
     environment.update(chosen[1])
     return chosen[0]
+
+
+# django-extensions' `runserver_plus` serves like `runserver` (cookiecutter-django).
+_SERVERS = ("runserver", "runserver_plus")
+
+
+def _runs_server(words: list[Optional[str]]) -> bool:
+    return bool(words) and words[0] in _SERVERS
+
+
+def _is_manage(word: Optional[str]) -> bool:
+    """`manage.py`, also with a directory (`python /code/manage.py runserver`)."""
+    return word is not None and os.path.basename(word) == "manage.py"
+
+
+# watchfiles' options that take a value (`watchfiles --filter python target`).
+_WATCHFILES_VALUED = frozenset(
+    {"--ignore-paths", "--target-type", "--filter", "--args", "--verbosity"}
+    | {"--sigint-timeout", "--grace-period", "--sigkill-timeout"}
+)
+# Functions a `watchfiles` target may name that run Celery's command line.
+_CELERY_MAINS = frozenset({"celery.__main__.main", "celery.bin.celery.main"})
+
+
+def _watchfiles(
+    words: list[Optional[str]],
+    scripts: Scripts,
+    depth: int,
+    environment: dict[str, Optional[str]],
+) -> Optional[tuple[str, list[Optional[str]]]]:
+    """`watchfiles [options] target [paths]`, which runs the target and restarts it on
+    changes: a command, or a function given `--args` (cookiecutter-django's local
+    `watchfiles --filter python celery.__main__.main --args '-A config.celery_app worker'`)."""
+    arguments: Optional[str] = ""
+    positional: list[str] = []  # the target, then the paths watched
+    j = 0
+    while j < len(words):
+        word = words[j]
+        j += 1
+        if word is None:
+            return "unknown", []
+        if not word.startswith("-"):
+            positional.append(word)
+            continue
+        name, sep, written = word.partition("=")
+        value: Optional[str] = written
+        if name in _WATCHFILES_VALUED and not sep:
+            value = words[j] if j < len(words) else None
+            j += 1
+        if name == "--args":
+            arguments = value
+    if not positional:
+        return None
+    target = positional[0]
+    if target in _CELERY_MAINS:
+        if arguments is None:
+            return "unknown", []
+        try:
+            return "celery", [_expand(word, environment) for word in shlex.split(arguments)]
+        except ValueError:
+            return "unknown", []
+    try:
+        command = [_expand(word, environment) for word in shlex.split(target)]
+    except ValueError:
+        return "unknown", []
+    return _celery_command(command, scripts, depth + 1, environment)
 
 
 def _subcommand(words: list[Optional[str]]) -> Optional[str]:
@@ -531,22 +595,77 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
         service.options[option] = _UNKNOWN
 
 
+class Scripts:
+    """The deployment's scripts as a command names them: by the path its image copied
+    one to (Dockerfile `COPY ./compose/.../worker/start /start-celeryworker`:
+    cookiecutter-django), else by file name."""
+
+    def __init__(
+        self,
+        by_name: dict[str, list[DeployedProcess]],
+        by_path: dict[str, list[DeployedProcess]],
+        copied: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self._by_name = by_name
+        self._by_path = by_path
+        self._copied = copied
+
+    @classmethod
+    def of(cls, processes: Sequence[DeployedProcess]) -> Scripts:
+        by_name: dict[str, list[DeployedProcess]] = {}
+        by_path: dict[str, list[DeployedProcess]] = {}
+        for process in processes:
+            if process.platform == "script":
+                by_name.setdefault(os.path.basename(process.path), []).append(process)
+                by_path.setdefault(os.path.realpath(process.path), []).append(process)
+        return cls(by_name, by_path)
+
+    def run_by(self, process: DeployedProcess) -> Scripts:
+        """The scripts as `process` names them, with what its image copied in."""
+        return Scripts(self._by_name, self._by_path, process.copied)
+
+    def named(self, word: str) -> Optional[list[DeployedProcess]]:
+        """The lines of the script `word` names; None if it names none read."""
+        source = self.source(word)
+        if source is not None:
+            return self._by_path.get(source)
+        return self._by_name.get(os.path.basename(word))
+
+    def source(self, word: str) -> Optional[str]:
+        """The repository file the image copied to the path `word`, if it copied one."""
+        for destination, source in self._copied:
+            if word == destination:
+                return os.path.realpath(source)
+            inside = destination.rstrip("/") + "/"
+            if word.startswith(inside) and os.path.isdir(source):
+                return os.path.realpath(os.path.join(source, *word[len(inside) :].split("/")))
+        return None
+
+
 def deployed_services(processes: Sequence[DeployedProcess]) -> list[Service]:
     """The services of a deployment: entrypoint scripts a process runs are read
     through it, not as services of their own."""
-    scripts: dict[str, list[DeployedProcess]] = {}
+    scripts = Scripts.of(processes)
+    called_names: set[str] = set()
+    called_paths: set[str] = set()
     for process in processes:
         if process.platform == "script":
-            scripts.setdefault(os.path.basename(process.path), []).append(process)
-    called = {
-        os.path.basename(word)
-        for process in processes
-        if process.platform != "script"
-        for word in process.argv
-        if word
-    }
+            continue
+        seen_by = scripts.run_by(process)
+        for word in process.argv:
+            source = seen_by.source(word) if word else None
+            if source is not None:
+                called_paths.add(source)
+            elif word:
+                called_names.add(os.path.basename(word))
     kept = [
-        p for p in processes if p.platform != "script" or os.path.basename(p.path) not in called
+        p
+        for p in processes
+        if p.platform != "script"
+        or (
+            os.path.basename(p.path) not in called_names
+            and os.path.realpath(p.path) not in called_paths
+        )
     ]
     return services_from(kept, scripts)
 
