@@ -195,3 +195,41 @@ def test_dot_graph(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert 'label="queue email"' in graph
     assert '[label="json"];' in graph
     assert graph.rstrip().endswith("}")
+
+
+def test_a_line_every_django_settings_module_star_imports_keeps_its_own_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cookiecutter-django: local and production both `from .base import *`. A value of
+    base.py that cannot be known is the same unknown in both: shown with its reason and
+    line, not as differing between the modules; a value one of them sets differs."""
+    default = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.{}')\n"
+    files = {
+        "manage.py": default.format("local"),
+        "config/__init__.py": "",
+        "config/wsgi.py": default.format("production"),
+        "config/settings/__init__.py": "",
+        "config/settings/base.py": (
+            "import environ\nenv = environ.Env()\nREDIS_URL = env('REDIS_URL')\n"
+            "CELERY_BROKER_URL = REDIS_URL\nCELERY_TASK_TIME_LIMIT = 300\n"
+        ),
+        "config/settings/local.py": (
+            "from .base import *  # noqa\nCELERY_TASK_EAGER_PROPAGATES = True\n"
+        ),
+        "config/settings/production.py": "from .base import *  # noqa\n",
+        "config/celery_app.py": (
+            "from celery import Celery\napp = Celery('config')\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    tree = inspect(capsys, str(tmp_path)).splitlines()
+    assert (
+        "    broker_url = unknown (environment variable REDIS_URL)  config/settings/base.py:4"
+        in tree
+    )
+    assert "    task_time_limit = 300  config/settings/base.py:5" in tree
+    assert "    1 other settings unknown (differs between Django settings modules)" in tree

@@ -167,6 +167,10 @@ class App:
         if not candidates:
             return self._default(name)
         first = candidates[0]
+        if first.entry is not None and all(other.entry == first.entry for other in candidates):
+            # One line that every candidate star-imports (cookiecutter-django's base.py):
+            # the same value, known or not, with its own reason.
+            return first
         for other in candidates[1:]:
             if not (first.known and other.known and first.value.value == other.value.value):
                 return Setting(name, unknown("differs between Django settings modules"))
