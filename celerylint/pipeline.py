@@ -234,10 +234,15 @@ def build_project(
 
     relevant = [store.files[p].module for p in store.relevant if store.files[p].module]
 
-    def mentioning(texts: list[str]) -> dict[str, list[str]]:
+    def mentioning(texts: list[str], among_relevant: bool = False) -> dict[str, list[str]]:
+        found = (
+            store.mentioning_among(sorted(set(store.relevant)), texts)
+            if among_relevant
+            else store.mentioning(texts)
+        )
         return {
-            text: [store.files[p].module for p in found if store.files[p].module]
-            for text, found in store.mentioning(texts).items()
+            text: [store.files[p].module for p in paths if store.files[p].module]
+            for text, paths in found.items()
         }
 
     return Project(

@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Literal, Optional, Protocol, Union
 from urllib.parse import urlsplit
 
 import msgspec
@@ -45,6 +45,13 @@ from celerylint.sources.requirements import celery_version_floor
 
 # Dispatch methods whose result is a signature or canvas part: the result may be read.
 SIGNATURES = frozenset({"s", "si", "signature", "map", "starmap", "chunks"})
+
+
+class Mentioning(Protocol):
+    """Which project modules' sources contain each text: every module's, or (cheaper:
+    no file left out is read) the relevant ones' only."""
+
+    def __call__(self, texts: list[str], among_relevant: bool = False) -> dict[str, list[str]]: ...
 
 
 class ResultReaders(msgspec.Struct, frozen=True):
@@ -89,7 +96,7 @@ class Project:
         fix_defaults: Optional[dict[str, int]] = None,
         aliases: Optional[dict[str, str]] = None,
         roots: Optional[dict[str, str]] = None,
-        mentioning: Optional[Callable[[list[str]], dict[str, list[str]]]] = None,
+        mentioning: Optional[Mentioning] = None,
         external_tasks: tuple[str, ...] = (),
         deployment: Optional[DeploymentFacts] = None,
         dependency_files: Sequence[Path] = (),
@@ -156,6 +163,13 @@ class Project:
         if unknown:
             self._mentions.update(self._mentioning(unknown))
         return {text: self._mentions[text] for text in texts}
+
+    def relevant_modules_mentioning(self, texts: list[str]) -> dict[str, list[str]]:
+        """For each text, the relevant modules (those the prefilter kept) whose source
+        contains it: no other file is read."""
+        if self._mentioning is None:
+            return {text: list(self.relevant) for text in texts}
+        return self._mentioning(texts, among_relevant=True)
 
     @functools.cached_property
     def result_readers(self) -> ResultReaders:

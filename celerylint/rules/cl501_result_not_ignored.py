@@ -50,11 +50,14 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
 def _results_read_by_ids_tasks_gave_out(project: Project) -> bool:
     """Whether code outside tests reads results by id (`AsyncResult(task_id)`) and tasks
     give their own id out (`current_task.request.id`, `self.request.id`): weblate caches
-    the running task's id and polls its state. Whose results are read is then unknown."""
+    the running task's id and polls its state. Whose results are read is then unknown.
+
+    Only the files the prefilter kept are read for it: `AsyncResult(` keeps a file, and a
+    task's own code is kept by its decorator."""
     texts = ["AsyncResult(", "current_task.request", ".request.id"]
     found = {
         text: [m for m in modules if project.modules.paths.get(m) not in project.test_paths]
-        for text, modules in project.modules_mentioning(texts).items()
+        for text, modules in project.relevant_modules_mentioning(texts).items()
     }
     return bool(found["AsyncResult("]) and bool(
         found["current_task.request"] or found[".request.id"]
