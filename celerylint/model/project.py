@@ -676,6 +676,11 @@ class Project:
                 # An import (no target of its own): resolving every import of every
                 # module parsed 310 more of saleor's.
                 continue
+            if event.node.qualname.endswith(f".{event.name}") and event.name != "task":
+                # Bound under its own name (`LANGUAGES = languages.LANGUAGES`): no new
+                # name to look for, but `task = app.task` (addons-server): `@task` is
+                # nothing the prefilter knows.
+                continue
             target = self._aliased(f"{module}.{event.name}", module)
             mentions_celery = _imports_celery(facts)
             apps = self._task_decorator_apps(target, builder, mentions_celery, module, module)
