@@ -147,6 +147,14 @@ def test_options_of_some_nodes_of_celery_multi_are_unknown(tmp_path: Path) -> No
     assert plain.app == "proj.celery:app"  # type: ignore[attr-defined]
 
 
+def image_services(commands: dict[str, str]) -> str:
+    """A compose file of services running one image, each with its command."""
+    return "services:\n" + "".join(
+        f"  {name}:\n    image: proj\n    command: {command}\n"
+        for name, command in commands.items()
+    )
+
+
 BOOTSTRAP = """\
 #!/bin/bash
 set -e
@@ -175,16 +183,15 @@ def test_an_entrypoint_script_runs_the_branch_of_its_case_its_argument_takes(
 ) -> None:
     """Superset's `docker-bootstrap.sh worker`: each `case "$1"` branch starts a
     different process; the one the service's argument selects is what it runs."""
-    compose = "services:\n" + "".join(
-        f"  {name}:\n    image: proj\n    command: {command}\n"
-        for name, command in {
+    compose = image_services(
+        {
             "worker": '["/app/bootstrap.sh", "worker"]',
             "beat": "/app/bootstrap.sh scheduler",
             "flower": "sh /app/bootstrap.sh flower",
             "web": "/app/bootstrap.sh app",
             "passthrough": "/app/bootstrap.sh celery -A proj worker -Q other",
             "unknown": "/app/bootstrap.sh $ROLE",
-        }.items()
+        }
     )
     found = services(tmp_path, {"bootstrap.sh": BOOTSTRAP, "docker-compose.yml": compose})
     worker = found["worker"]
@@ -240,14 +247,13 @@ def test_a_script_s_arguments_and_unreadable_words(tmp_path: Path) -> None:
     """What a script is given fills its `"$@"` and `$1`; a word that stays unreadable (a
     bash array, a program in a variable) leaves the command unknown, never "not Celery":
     a worker dropped as such made queue-without-consumer report queues it consumes."""
-    compose = "services:\n" + "".join(
-        f"  {name}:\n    image: proj\n    command: {command}\n"
-        for name, command in {
+    compose = image_services(
+        {
             "passed": "/app/run.sh worker -Q a,b",
             "first": "/app/first.sh beat",
             "array": "/app/array.sh -Q slow",
             "variable": "/app/variable.sh",
-        }.items()
+        }
     )
     found = services(
         tmp_path,
