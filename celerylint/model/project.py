@@ -13,6 +13,7 @@ import msgspec
 
 from celerylint.facts.schema import (
     Assign,
+    ClassFacts,
     Decorator,
     DeploymentFacts,
     Dispatch,
@@ -29,7 +30,7 @@ from celerylint.model.places import PathsOfTests
 from celerylint.model.references import References
 from celerylint.model.registry import TaskNameRef, TaskRegistry, build_registry, task_name_refs
 from celerylint.model.services import Service, deployed_services, matches_app
-from celerylint.model.settings import App, AppBuilder
+from celerylint.model.settings import CELERY_CLASSES, App, AppBuilder
 from celerylint.model.tasks import (
     CURRENT_APP,
     LEGACY_TASK,
@@ -106,6 +107,8 @@ class Project:
         self._mentioning = mentioning
         # text -> the modules found to contain it: each text is looked for once a check.
         self._mentions: dict[str, list[str]] = {}
+        # app key -> whether the app may name its tasks itself (`names_tasks_itself`).
+        self._names_tasks: dict[str, bool] = {}
         # Every process the deployment files start (model.services).
         self.deployment = deployment or DeploymentFacts()
         self.services: list[Service] = deployed_services(self.deployment.processes)
@@ -198,6 +201,39 @@ class Project:
             if symbol.kind in ("function", "class") and symbol.module and symbol.name:
                 qualnames.add(f"{symbol.module}.{symbol.name}")
         return ResultReaders(frozenset(qualnames), frozenset(names))
+
+    def app_classes(self, app: App) -> Optional[list[ClassFacts]]:
+        """The project's classes from the app's own up to `Celery`, most derived first (none
+        for a plain `Celery`); None when the chain leaves the project or has a class with
+        several bases."""
+        callee: Optional[str] = app.record.callee
+        near: Optional[str] = app.module
+        found: list[ClassFacts] = []
+        for _depth in range(10):
+            if callee in CELERY_CLASSES:
+                return found
+            if not callee:
+                return None
+            symbol = self.modules.resolve(callee, near)
+            if symbol.kind != "class" or not symbol.module or not symbol.name or symbol.rest:
+                return None
+            cls = self.modules.class_facts(symbol.module, symbol.name)
+            if cls is None or len(cls.bases) != 1:
+                return None
+            found.append(cls)
+            callee, near = cls.bases[0], symbol.module
+        return None
+
+    def names_tasks_itself(self, app: App) -> bool:
+        """Whether the app may name its tasks otherwise than `module.function`: its class
+        overrides `gen_task_name` (rapidpro's registers each task by its function's
+        name alone), or cannot be seen."""
+        if app.key not in self._names_tasks:
+            classes = self.app_classes(app)
+            self._names_tasks[app.key] = classes is None or any(
+                "gen_task_name" in cls.methods for cls in classes
+            )
+        return self._names_tasks[app.key]
 
     def is_bound(self, task: Task) -> Optional[bool]:
         """Whether the task decorator binds the task (`bind=True`); None if unknown."""

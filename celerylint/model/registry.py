@@ -101,7 +101,14 @@ class TaskRegistry(msgspec.Struct, frozen=True):
 
 def build_registry(project: Project) -> TaskRegistry:
     names: set[str] = set()
-    incomplete: Optional[str] = None
+    incomplete: Optional[str] = next(
+        (
+            f"app {app.id} may name its tasks itself (gen_task_name)"
+            for app in project.apps
+            if project.names_tasks_itself(app)
+        ),
+        None,
+    )
     for task in project.tasks:
         if task.name is None:
             incomplete = incomplete or f"the name of task {task.qualname} is computed"

@@ -51,6 +51,10 @@ _FLASK_CALLS = frozenset({"call to flask.Flask", "call to flask.app.Flask"})
 _CALL = "call to "
 
 
+# Celery's app class, under each name it is importable by.
+CELERY_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+
+
 class Entry(msgspec.Struct, frozen=True):
     """One key written in one configuration layer."""
 
@@ -317,7 +321,7 @@ class AppBuilder:
         return apps
 
     def _is_celery_class(self, callee: str, near: Optional[str], depth: int = 0) -> bool:
-        if callee in ("celery.Celery", "celery.app.Celery", "celery.app.base.Celery"):
+        if callee in CELERY_CLASSES:
             return True
         if depth > 5:
             return False

@@ -9,13 +9,11 @@ Celery will do with the task's arguments and its `self`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Optional
 
 from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import LEGACY_TASK, SHARED_TASK, Task
 
-CELERY_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 # What a `Celery` subclass may override to change how tasks are made or called.
 _APP_HOOKS = frozenset({"task", "_task_from_fun", "create_task_cls", "subclass_with_self"})
 _APP_ATTRS = frozenset({"task_cls", "Task"})
@@ -36,23 +34,10 @@ def celery_task(project: Project, task: Task) -> bool:
 
 def plain_app(project: Project, app: App) -> bool:
     """The app is a `Celery`, or a project subclass that leaves task creation alone."""
-    callee: Optional[str] = app.record.callee
-    near: Optional[str] = app.module
-    for _depth in range(10):
-        if callee in CELERY_CLASSES:
-            return True
-        if not callee:
-            return False
-        symbol = project.modules.resolve(callee, near)
-        if symbol.kind != "class" or not symbol.module or not symbol.name or symbol.rest:
-            return False
-        cls = project.modules.class_facts(symbol.module, symbol.name)
-        if cls is None or len(cls.bases) != 1:
-            return False
-        if _APP_HOOKS & set(cls.methods) or _APP_ATTRS & set(cls.attrs):
-            return False
-        callee, near = cls.bases[0], symbol.module
-    return False
+    classes = project.app_classes(app)
+    return classes is not None and not any(
+        _APP_HOOKS & set(cls.methods) or _APP_ATTRS & set(cls.attrs) for cls in classes
+    )
 
 
 def decorators_below(task: Task) -> bool:

@@ -9,10 +9,10 @@ from celerylint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from celerylint.facts.schema import Assign, FileFacts, Ref, TransactionDispatch
 from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
-from celerylint.model.settings import App
+from celerylint.model.settings import CELERY_CLASSES, App
 from celerylint.model.tasks import Task
 from celerylint.rules._call_apps import app_list, receiver
-from celerylint.rules._plain_tasks import CELERY_CLASSES, overrides
+from celerylint.rules._plain_tasks import overrides
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 from celerylint.sources.requirements import at_least

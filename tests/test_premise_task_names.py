@@ -1,0 +1,35 @@
+"""Premise of CL602's silence for apps that name their tasks, on real Celery.
+
+A `Celery` subclass overriding `gen_task_name` (rapidpro's `TembaCelery`) registers a
+task under whatever that method returns, not `module.function`: a name written
+elsewhere (a beat entry, `send_task`) may be right although no `module.function`
+matches it. An explicit `name=` is used as written.
+"""
+
+from __future__ import annotations
+
+import pytest
+from celery import Celery
+
+pytestmark = pytest.mark.real_celery
+
+
+class _ShortNames(Celery):
+    def gen_task_name(self, name: str, module: str) -> str:
+        return f"proj.{name}"
+
+
+def test_an_app_that_overrides_gen_task_name_registers_its_own_names() -> None:
+    app = _ShortNames("proj", broker="memory://", set_as_current=False)
+
+    @app.task
+    def squash_counts() -> None:
+        return None
+
+    @app.task(name="proj.tasks.explicit")
+    def explicit() -> None:
+        return None
+
+    app.finalize()
+    own = sorted(name for name in app.tasks if not name.startswith("celery."))
+    assert own == ["proj.squash_counts", "proj.tasks.explicit"]
