@@ -23,6 +23,7 @@ from celerylint.facts.schema import (
     Name,
     Node,
     Ref,
+    Seq,
     Span,
 )
 from celerylint.facts.values import Evaluator, Value, known, unknown
@@ -128,6 +129,15 @@ class Option(msgspec.Struct):
     @property
     def known(self) -> bool:
         return self.value.known
+
+    @property
+    def nonempty(self) -> bool:
+        """Whether the value is certainly true: known and true, or written as a tuple or
+        list with items, whatever they are (misago's `autoretry_for=(Post.DoesNotExist,)`:
+        the class is not resolved, but retries are on)."""
+        if self.value.known:
+            return bool(self.value.value)
+        return isinstance(self.node, Seq) and bool(self.node.items)
 
     @property
     def located(self) -> Optional[tuple[str, Span]]:

@@ -53,7 +53,7 @@ def _retries_by_its_limit(project: Project, task: Task, app: Optional[App]) -> b
     that passes none. Without one, `max_retries=None` changes nothing: a task that never
     retries, or one whose every `retry(max_retries=9)` sets its own bound."""
     autoretry = project.option(task, "autoretry_for", app)
-    if autoretry.origin != "default" and autoretry.known and autoretry.value.value:
+    if autoretry.origin != "default" and autoretry.nonempty:
         given = project.option(task, "retry_kwargs", app).value
         if given.known and isinstance(given.value, dict) and given.value.get("max_retries") is None:
             return True

@@ -24,9 +24,9 @@ def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
         for app in task_apps(task):
             autoretry = project.option(task, "autoretry_for", app)
             backoff = project.option(task, "retry_backoff", app)
-            if not (autoretry.known and backoff.known):
+            if not backoff.known:
                 continue
-            if autoretry.value.value and not backoff.value.value:
+            if autoretry.nonempty and not backoff.value.value:
                 # An explicit `retry_backoff=False` decides; else where retries are turned on.
                 explicit = backoff.origin in ("task", "base") and backoff.located
                 found.append((task, backoff if explicit else autoretry))
