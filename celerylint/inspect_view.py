@@ -82,6 +82,8 @@ def render_tree(view: dict[str, Any], project: Project) -> str:
 
 
 _NO_APP = "app not known"
+# Web servers name no Celery app (`-A`): they are no Celery service missing its app.
+_WEB = "web servers"
 
 
 def _deployed_services(project: Project) -> list[str]:
@@ -95,7 +97,8 @@ def _deployed_services(project: Project) -> list[str]:
     for service in shown:
         app = project.service_app(service)
         written = f"app {service.app} (not in the code read)" if service.app else None
-        label = f"app {app.id}" if app else written or _NO_APP
+        unlinked = _WEB if service.role == "web" and service.command_known else _NO_APP
+        label = f"app {app.id}" if app else written or unlinked
         by_app.setdefault(label, []).append((service, app))
     for label, members in sorted(by_app.items(), key=lambda item: item[0] == _NO_APP):
         lines.append(f"  {label}")

@@ -233,3 +233,22 @@ def test_a_line_every_django_settings_module_star_imports_keeps_its_own_reason(
     )
     assert "    task_time_limit = 300  config/settings/base.py:5" in tree
     assert "    1 other settings unknown (differs between Django settings modules)" in tree
+
+
+def test_a_web_server_of_a_project_without_celery_is_no_app_left_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "Procfile").write_text("web: gunicorn site.wsgi\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text(
+        'FROM python:3.13 AS base\nCMD ["gunicorn", "site.wsgi"]\n\nFROM base\nRUN true\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    tree = inspect(capsys, str(tmp_path)).splitlines()
+    services = tree[tree.index("Deployed services (2)") + 1 :]
+    # The CMD inherited from the base stage is where it is written (line 2), not line 1.
+    assert services == [
+        "  web servers",
+        "    web  web; Procfile:1",
+        "    Dockerfile  web; Dockerfile:2",
+    ]

@@ -1053,6 +1053,8 @@ def dockerfile_image(path: str, relative: str) -> Image:
                     list(base.env),
                     base.cmd,
                     base.entrypoint,
+                    base.cmd_line,
+                    base.entrypoint_line,
                     copies=list(base.copies),
                     workdir=base.workdir,
                 )
