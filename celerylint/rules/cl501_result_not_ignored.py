@@ -8,6 +8,7 @@ from typing import Optional
 from celerylint.diagnostics import Diagnostic
 from celerylint.fixes.task_decorator import decorator_keyword_fix
 from celerylint.model.project import Project
+from celerylint.model.settings import App
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 
@@ -29,6 +30,8 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
             ignore = project.option(task, "ignore_result", app)
             if not app.backend_configured or not ignore.known or ignore.value.value:
                 break
+            if _project_backend(project, app):
+                break
             stored.append(app)
         else:
             if read_by_id is None:
@@ -45,6 +48,18 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
                     task, "ignore_result", "True", "Add `ignore_result=True`"
                 ),
             )
+
+
+def _project_backend(project: Project, app: App) -> bool:
+    """Whether the app's result backend is a class of the project (`"share.celery:
+    CeleryDatabaseBackend"`): what it stores, where, and who reads it is the project's
+    own code (SHARE's admin lists and retries the stored results)."""
+    backend = app.setting("result_backend").value
+    if not backend.known or not isinstance(backend.value, str) or "://" in backend.value:
+        return False
+    written = backend.value
+    module = written.partition(":")[0] if ":" in written else written.rpartition(".")[0]
+    return bool(module) and project.modules.find(module) is not None
 
 
 def _results_read_by_ids_tasks_gave_out(project: Project) -> bool:
