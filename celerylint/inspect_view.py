@@ -115,20 +115,26 @@ def _deployed_services(project: Project) -> list[str]:
     return lines
 
 
+def _consumed(service: Service, app: Optional[App]) -> str:
+    """What a worker consumes: its `-Q`, else `task_queues`, else the default queue."""
+    queues = service.queues
+    if queues is None:
+        return "queues not known"
+    if queues:
+        return f"queues {', '.join(queues)}"
+    declared = app.setting("task_queues").value if app else None
+    if declared is None or not declared.known:
+        return "no -Q: the queues of task_queues, not known"
+    return "default queue" if declared.value is None else "no -Q: the queues of task_queues"
+
+
 def _service_parts(project: Project, service: Service, app: Optional[App]) -> list[str]:
     if not service.command_known:
         parts = ["command not known"]
     else:
         parts = [service.role + (" + beat" if service.also_beat else "")]
     if service.role == "worker":
-        queues = service.queues
-        parts.append(
-            "queues not known"
-            if queues is None
-            else f"queues {', '.join(queues)}"
-            if queues
-            else "default queue"
-        )
+        parts.append(_consumed(service, app))
         pool = project.service_pool(service, app) if app else None
         parts.append(f"pool {pool or 'not known'}")
     parts.append(f"{os.path.relpath(service.path)}:{service.line}")

@@ -252,3 +252,26 @@ def test_a_web_server_of_a_project_without_celery_is_no_app_left_unknown(
         "    web  web; Procfile:1",
         "    Dockerfile  web; Dockerfile:2",
     ]
+
+
+def test_a_worker_without_q_consumes_task_queues_when_the_app_declares_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SHARE: `celery --app project worker` with `task_queues` set consumes those queues,
+    not only the default one."""
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "celery.py").write_text(
+        "from celery import Celery\nfrom kombu import Queue\n\n"
+        "app = Celery('proj', broker='redis://cache:6379/0')\n"
+        "app.conf.task_queues = [Queue('index'), Queue('harvest')]\n"
+    )
+    (tmp_path / "Procfile").write_text(
+        "worker: celery -A proj worker\nindexer: celery -A proj worker -Q index\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    tree = inspect(capsys, str(tmp_path)).splitlines()
+    # kombu `Queue` objects are no value inspect shows: which queues stays unknown.
+    worker = "    worker  worker; no -Q: the queues of task_queues, not known; pool prefork"
+    assert f"{worker}; Procfile:1" in tree
+    assert "    indexer  worker; queues index; pool prefork; Procfile:2" in tree
