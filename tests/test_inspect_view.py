@@ -54,6 +54,17 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def services_shown(tree: list[str], count: int) -> list[str]:
+    """The lines after the tree's `Deployed services (count)` heading."""
+    return tree[tree.index(f"Deployed services ({count})") + 1 :]
+
+
 def inspect(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     assert main(["inspect", *args]) == 0
     return capsys.readouterr().out
@@ -71,7 +82,7 @@ def test_tree_shows_settings_with_origins_tasks_and_services(
     assert "    time_limit = 30  (from task proj/tasks.py:4)" in tree
     # Celery's defaults are left out.
     assert not any(line.strip().startswith("acks_late") for line in tree)
-    assert tree[tree.index("Deployed services (1)") + 1 :] == [
+    assert services_shown(tree, 1) == [
         "  app proj.celery:app",
         "    worker  worker; default queue; pool threads; Procfile:1",
     ]
@@ -143,8 +154,7 @@ def test_tree_compares_settings_between_services_of_one_app_in_one_deployment(
         "        env:\n        - name: SERIALIZER\n          value: msgpack\n"
     )
     tree = inspect(capsys, str(project)).splitlines()
-    services = tree[tree.index("Deployed services (4)") + 1 :]
-    assert services == [
+    assert services_shown(tree, 4) == [
         "  app proj.celery:app",
         "    web  worker; default queue; pool prefork; Procfile:1",
         "    worker  worker; queues a; pool prefork; Procfile:2",
@@ -222,9 +232,7 @@ def test_a_line_every_django_settings_module_star_imports_keeps_its_own_reason(
             "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
         ),
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    write(tmp_path, files)
     monkeypatch.chdir(tmp_path)
     tree = inspect(capsys, str(tmp_path)).splitlines()
     assert (
@@ -245,9 +253,8 @@ def test_a_web_server_of_a_project_without_celery_is_no_app_left_unknown(
     )
     monkeypatch.chdir(tmp_path)
     tree = inspect(capsys, str(tmp_path)).splitlines()
-    services = tree[tree.index("Deployed services (2)") + 1 :]
     # The CMD inherited from the base stage is where it is written (line 2), not line 1.
-    assert services == [
+    assert services_shown(tree, 2) == [
         "  web servers",
         "    web  web; Procfile:1",
         "    Dockerfile  web; Dockerfile:2",
@@ -259,15 +266,17 @@ def test_a_worker_without_q_consumes_task_queues_when_the_app_declares_them(
 ) -> None:
     """SHARE: `celery --app project worker` with `task_queues` set consumes those queues,
     not only the default one."""
-    (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "__init__.py").write_text("")
-    (tmp_path / "proj" / "celery.py").write_text(
-        "from celery import Celery\nfrom kombu import Queue\n\n"
-        "app = Celery('proj', broker='redis://cache:6379/0')\n"
-        "app.conf.task_queues = [Queue('index'), Queue('harvest')]\n"
-    )
-    (tmp_path / "Procfile").write_text(
-        "worker: celery -A proj worker\nindexer: celery -A proj worker -Q index\n"
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": (
+                "from celery import Celery\nfrom kombu import Queue\n\n"
+                "app = Celery('proj', broker='redis://cache:6379/0')\n"
+                "app.conf.task_queues = [Queue('index'), Queue('harvest')]\n"
+            ),
+            "Procfile": "worker: celery -A proj worker\nindexer: celery -A proj worker -Q index\n",
+        },
     )
     monkeypatch.chdir(tmp_path)
     tree = inspect(capsys, str(tmp_path)).splitlines()
