@@ -367,6 +367,49 @@ def test_what_a_dockerfile_copies_where(tmp_path: Path) -> None:
     assert found["beat"].role == "beat"  # type: ignore[attr-defined]
 
 
+def test_a_systemd_unit_reads_the_environment_file_the_repository_ships(tmp_path: Path) -> None:
+    """mailarch: `EnvironmentFile=/etc/default/celeryd`, the file Celery's daemonization
+    guide installs there, shipped as `backend/celery/celeryd`: its `CELERYD_OPTS` hold the
+    worker's `--time-limit` (CL201 had been reported on every task)."""
+    found = services(
+        tmp_path,
+        {
+            "deploy/celeryd": (
+                'CELERY_BIN="/srv/env/bin/celery"\nCELERY_APP="proj.celery:app"\n'
+                'CELERYD_OPTS="--time-limit=300 --concurrency=1"\n'
+            ),
+            "deploy/celeryd.service": (
+                "[Service]\nEnvironment=CELERYD_OPTS=--time-limit=5\n"
+                "EnvironmentFile=-/etc/default/celeryd\n"
+                "ExecStart=/bin/sh -c '${CELERY_BIN} -A $CELERY_APP multi start w1 $CELERYD_OPTS'\n"
+            ),
+        },
+    )
+    worker = found["celeryd"]
+    assert worker.role == "worker" and worker.app == "proj.celery:app"  # type: ignore[attr-defined]
+    # The file's value wins over `Environment=`, as systemd reads them.
+    assert worker.option("time_limit") == "300"  # type: ignore[attr-defined]
+
+
+def test_project_runners_run_their_command(tmp_path: Path) -> None:
+    """rero-ils: `uv run celery --app rero_ils.celery worker` was no service at all."""
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": image_services(
+                {
+                    "uv": "uv run --no-sync --env-file .env celery -A proj worker -Q a",
+                    "poetry": "poetry run celery -A proj beat",
+                    "pipenv": "pipenv run gunicorn proj.wsgi",
+                }
+            )
+        },
+    )
+    assert found["uv"].queues == ("a",)  # type: ignore[attr-defined]
+    assert found["poetry"].role == "beat"  # type: ignore[attr-defined]
+    assert found["pipenv"].role == "web"  # type: ignore[attr-defined]
+
+
 def test_environment_values_convert_like_the_lookup() -> None:
     assert converted("4", "int") == (True, 4)
     assert converted("no", "env_bool") == (True, False)

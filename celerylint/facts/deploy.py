@@ -203,6 +203,8 @@ class _Reader(msgspec.Struct):
     also_read: list[Watched] = msgspec.field(default_factory=list)  # DeploymentFacts.also_read
     # Each Dockerfile read once: several compose services often build the same one.
     images: dict[str, Image] = msgspec.field(default_factory=dict)
+    # The deployment files by file name (`EnvironmentFile=/etc/default/celeryd`).
+    names: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
     def image(self, path: str) -> Image:
         """`dockerfile_image` of a Dockerfile, read once (raises DeploymentError)."""
@@ -227,6 +229,7 @@ def read_deployments(paths: list[str], root: Path) -> DeploymentFacts:
     reader = _Reader(root)
     by_kind: dict[str, list[str]] = {}
     for path in paths:
+        reader.names.setdefault(os.path.basename(path), []).append(path)
         relative = os.path.relpath(path, root)
         if any(part.startswith(".") for part in Path(relative).parts[:-1]):
             continue  # .github and friends: CI runs, not deployments
@@ -976,6 +979,7 @@ def _supervisor(reader: _Reader, path: str) -> None:
 def _systemd(reader: _Reader, path: str) -> None:
     relative = path
     env: list[EnvEntry] = []
+    from_files: list[EnvEntry] = []  # EnvironmentFile=: over Environment=, whatever the order
     command: Optional[tuple[int, str]] = None
     for number, line in _logical_lines(read_text(path)):
         key, sep, value = line.strip().partition("=")
@@ -986,6 +990,8 @@ def _systemd(reader: _Reader, path: str) -> None:
                 if word and "=" in word:
                     name, _, setting = word.partition("=")
                     env.append(EnvEntry(name, setting, relative, number))
+        elif key == "EnvironmentFile":
+            from_files.extend(_environment_file(reader, value))
         elif key == "ExecStart":
             command = (number, value.lstrip("-@+!:"))
     if command is not None:
@@ -998,10 +1004,26 @@ def _systemd(reader: _Reader, path: str) -> None:
                 relative,
                 command[0],
                 shell_words(command[1]),
-                tuple(env),
+                (*env, *from_files),
                 False,
             )
         )
+
+
+def _environment_file(reader: _Reader, written: str) -> list[EnvEntry]:
+    """The variables of `EnvironmentFile=/etc/default/celeryd`: the repository's one file
+    of that name, which Celery's daemonization guide installs there (mailarch ships
+    `backend/celery/celeryd` with its `CELERYD_OPTS`); none when it ships no such file,
+    or several."""
+    candidates = reader.names.get(os.path.basename(written.strip().lstrip("-")), [])
+    if len(candidates) != 1:
+        return []
+    path = Path(candidates[0])
+    loaded = reader.dotenv(path)
+    if loaded is None:
+        return []
+    lines = _dotenv_lines(path)
+    return [EnvEntry(k, v, str(path), lines.get(k, 1)) for k, v in loaded.items()]
 
 
 # -- Dockerfile ----------------------------------------------------------------------

@@ -45,6 +45,24 @@ _WRAPPERS = {
     "sudo",
     "time",
 }
+# Project tools that run a command in the project's environment: `uv run celery ...`
+# (rero-ils), `poetry run`, `pipenv run`.
+_RUNNERS = frozenset({"uv", "poetry", "pipenv", "pdm", "rye", "hatch"})
+# Their `run` options that take a value (`uv run --with x --env-file .env celery`).
+_RUNNER_VALUED = frozenset(
+    {"--with", "--with-editable", "--with-requirements", "--python", "-p", "--env-file"}
+    | {"--group", "--only-group", "--no-group", "--extra", "--package", "--directory"}
+    | {"--project", "--index", "--index-url", "--extra-index-url", "-e", "--env"}
+)
+
+
+def _past_runner_options(argv: list[Optional[str]], i: int) -> int:
+    """Where the command starts after a runner's `run` options."""
+    while i < len(argv) and (word := argv[i]) is not None and word.startswith("-"):
+        i += 2 if word in _RUNNER_VALUED else 1
+    return i
+
+
 _POSITIONAL = re.compile(r"\$\{?([1-9])\}?")  # a script's `$1`, `${2}`
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
 # Worker options whose value follows (`-Q a,b` or `--queues=a,b`).
@@ -304,6 +322,9 @@ def _celery_command(
             continue
         if base in _WRAPPERS:
             i += 1
+            continue
+        if base in _RUNNERS and argv[i + 1 : i + 2] == ["run"]:
+            i = _past_runner_options(argv, i + 2)  # `uv run --no-sync celery ...`
             continue
         if base == "env":
             i += 1
