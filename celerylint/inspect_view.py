@@ -89,7 +89,11 @@ _WEB = "web servers"
 def _deployed_services(project: Project) -> list[str]:
     """The deployed services per app: role, queues, pool, where each is started; then,
     per deployment, the settings its environments make differ between them."""
-    shown = [s for s in project.services if s.role != "other" or not s.command_known]
+    # A command not read may start a worker, of an app the project defines: none defined,
+    # it is noise (akvo-rsr's nginx and memcached containers, image-only).
+    shown = [
+        s for s in project.services if s.role != "other" or (not s.command_known and project.apps)
+    ]
     if not shown:
         return ["  no Celery or web services found in deployment files"]
     lines = [f"Deployed services ({len(shown)})"]

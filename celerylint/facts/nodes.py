@@ -208,6 +208,17 @@ class NodeBuilder:
             return self._timedelta(call, scope, span, depth)
         if callee == "re.compile":
             return self._pattern(call, scope, span, depth)
+        if callee == "builtins.dict" and not call.args and all(k.arg for k in call.keywords):
+            # `CELERY=dict(broker_url=...)`, as Celery's Flask guide writes it. The keys
+            # have no span: they are no string literal a rename could edit.
+            return Map(
+                span,
+                tuple(
+                    (Const(None, k.arg), self.build(k.value, scope, depth + 1))
+                    for k in call.keywords
+                    if k.arg
+                ),
+            )
         if callee in _QUEUE:
             name = call.args[0] if call.args else keyword_value(call, "name")
             if name is not None:
