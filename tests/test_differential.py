@@ -574,7 +574,7 @@ CASES = [
             (FFW, "task_time_limit"): ("fac/config.py", "CELERY_TASK_TIME_LIMIT = 600"),
             (FFD, "task_time_limit"): ("fac/config.py", "CELERY_TASK_TIME_LIMIT = 30"),
             (FFE, "task_default_queue"): ("fac/factory.py", "CELERY_TASK_DEFAULT_QUEUE"),
-            (FFG, "task_time_limit"): ("fac/guide.py", "'task_time_limit': 45"),
+            (FFG, "task_time_limit"): ("fac/guide.py", "task_time_limit=45"),
         },
     ),
     Case(
