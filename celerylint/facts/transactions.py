@@ -54,6 +54,9 @@ class _Block(msgspec.Struct, frozen=True):
     atomic: Span
     decorated: bool
     via: tuple[str, ...] = ()
+    # Nodes of the function that cannot run on this path: the body of `if flag:` for a
+    # parameter `flag` the call leaves at a false default.
+    unreachable: frozenset[int] = frozenset()
 
 
 class TransactionExtraction:
@@ -93,7 +96,7 @@ class TransactionExtraction:
             block = blocks.pop(0)
             loops = _in_loops(block.function.body if block.function else tree.body)
             for node in block.nodes:
-                if not isinstance(node, ast.Call):
+                if not isinstance(node, ast.Call) or id(node) in block.unreachable:
                     continue
                 record = self._dispatch(node, block, loops)
                 if record is not None:
@@ -107,7 +110,10 @@ class TransactionExtraction:
                         name, function = helper[1], helper[0]
                         nodes = walk_own_scope(function.body)
                         via = (*block.via, name)
-                        blocks.append(_Block(nodes, function, block.atomic, block.decorated, via))
+                        off = _unreachable(function, node, nodes)
+                        blocks.append(
+                            _Block(nodes, function, block.atomic, block.decorated, via, off)
+                        )
         return sorted(found.values(), key=lambda d: d.span)
 
     def _blocks(self, all_nodes: list[ast.AST], enclosing: dict[int, Function]) -> list[_Block]:
@@ -206,6 +212,61 @@ class TransactionExtraction:
             if isinstance(stmt, _FUNCTIONS) and stmt.name == func.attr:
                 return stmt, f"{func.value.id}.{func.attr}()"
         return None
+
+
+_FALSE = (None, False, 0, "")
+
+
+def _unreachable(function: Function, call: ast.Call, nodes: list[ast.AST]) -> frozenset[int]:
+    """The nodes of `function` that cannot run when `call` calls it: the body of an `if
+    flag:` (or `if flag and ...:`) for a parameter `flag` whose default is false, that
+    the call does not pass and the function does not rebind (micromasters calls
+    `update_cached_enrollment(...)` in a transaction without `index_user=True`)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return frozenset()
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    # `self.helper(...)` passes its first parameter itself.
+    given = len(call.args) + (1 if isinstance(call.func, ast.Attribute) else 0)
+    named = {k.arg for k in call.keywords}
+    defaults = dict(
+        zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
+    defaults.update(
+        (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    )
+    rebound = {
+        node.id
+        for node in nodes
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
+    }
+    off = {
+        a.arg
+        for a, default in defaults.items()
+        if isinstance(default, ast.Constant)
+        and default.value in _FALSE
+        and a.arg not in named
+        and a.arg not in rebound
+        and (a not in positional or positional.index(a) >= given)
+    }
+    if not off:
+        return frozenset()
+    unreachable: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.If) and _tests_flag(node.test, off):
+            unreachable.update(id(inner) for stmt in node.body for inner in walk_all(stmt))
+    return frozenset(unreachable)
+
+
+def _tests_flag(test: ast.expr, flags: set[str]) -> bool:
+    """`if flag:`, or `if flag and ...:`: false whenever the flag is."""
+    if isinstance(test, ast.Name):
+        return test.id in flags
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_tests_flag(value, flags) for value in test.values)
+    return False
 
 
 def _closer(record: TransactionDispatch, known: TransactionDispatch) -> bool:
