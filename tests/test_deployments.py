@@ -392,7 +392,8 @@ def test_a_systemd_unit_reads_the_environment_file_the_repository_ships(tmp_path
 
 
 def test_project_runners_run_their_command(tmp_path: Path) -> None:
-    """rero-ils: `uv run celery --app rero_ils.celery worker` was no service at all."""
+    """rero-ils: `uv run celery --app rero_ils.celery worker` was no service at all, nor
+    codabench's `watchmedo auto-restart ... -- celery ...`."""
     found = services(
         tmp_path,
         {
@@ -401,6 +402,10 @@ def test_project_runners_run_their_command(tmp_path: Path) -> None:
                     "uv": "uv run --no-sync --env-file .env celery -A proj worker -Q a",
                     "poetry": "poetry run celery -A proj beat",
                     "pipenv": "pipenv run gunicorn proj.wsgi",
+                    "watched": (
+                        "watchmedo auto-restart -p '*.py' --recursive -- "
+                        "celery -A proj worker -Q site-worker"
+                    ),
                 }
             )
         },
@@ -408,6 +413,7 @@ def test_project_runners_run_their_command(tmp_path: Path) -> None:
     assert found["uv"].queues == ("a",)  # type: ignore[attr-defined]
     assert found["poetry"].role == "beat"  # type: ignore[attr-defined]
     assert found["pipenv"].role == "web"  # type: ignore[attr-defined]
+    assert found["watched"].queues == ("site-worker",)  # type: ignore[attr-defined]
 
 
 def test_environment_values_convert_like_the_lookup() -> None:

@@ -39,7 +39,6 @@ _WRAPPERS = {
     "run-program",
     "ddtrace-run",
     "opentelemetry-instrument",
-    "watchmedo",
     "auto-restart",
     "setpriv",
     "sudo",
@@ -325,6 +324,11 @@ def _celery_command(
             continue
         if base in _RUNNERS and argv[i + 1 : i + 2] == ["run"]:
             i = _past_runner_options(argv, i + 2)  # `uv run --no-sync celery ...`
+            continue
+        if base == "watchmedo":
+            # `watchmedo auto-restart -p '*.py' --recursive -- celery ...` (codabench): its
+            # options take values, the command follows `--` (else, a wrapper as others).
+            i = argv.index("--", i + 1) + 1 if "--" in argv[i + 1 :] else i + 1
             continue
         if base == "env":
             i += 1
