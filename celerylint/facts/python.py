@@ -312,6 +312,12 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
                 node = self.nodes.build(value, self.scope)
                 events.append(Assign(target.id, node, conditional, self.span(target)))
                 if isinstance(value, ast.Call):
+                    func = value.func
+                    if isinstance(func, ast.Attribute) and func.attr in (
+                        "register_task",
+                        "register",
+                    ):
+                        self._conf_call(value, func, conditional)  # `X = app.register_task(X())`
                     self._maybe_app(target.id, value, conditional)
                     self._record_factory(target.id, self._ready_factory(value))
                     if isinstance(value.func, ast.Name) and not conditional:

@@ -23,6 +23,7 @@ from celerylint.facts.schema import (
     Ref,
     Seq,
     TaskFactory,
+    TaskRegistration,
 )
 from celerylint.facts.values import Evaluator
 from celerylint.model.namespace import FactsLoader, ModuleOfPath, Modules
@@ -520,22 +521,37 @@ class Project:
                 app = builder.app_for(registration.receiver, self.apps, module)
                 if app is None:
                     continue
-                symbol = self.modules.resolve(registration.cls, module)
-                if symbol.kind != "class" or not symbol.module or not symbol.name:
+                registered = self.registered_class(registration, module)
+                if registered is None:
                     continue
-                if not self.options.is_task_class(symbol.module, symbol.name):
+                cls_module, cls_name = registered
+                if not self.options.is_task_class(cls_module, cls_name):
                     continue
-                cls = self._facts(symbol.module).classes[symbol.name]
-                qualname = f"{symbol.module}.{symbol.name}"
-                cls_path = self.modules.paths[symbol.module]
-                task = Task(qualname, symbol.module, cls_path, "class", cls, {}, False, None, [app])
+                cls = self._facts(cls_module).classes[cls_name]
+                qualname = f"{cls_module}.{cls_name}"
+                cls_path = self.modules.paths[cls_module]
+                task = Task(qualname, cls_module, cls_path, "class", cls, {}, False, None, [app])
                 name_node = cls.attrs.get("name")
-                display = f"{self.modules.display(symbol.module)}.{symbol.name}"
+                display = f"{self.modules.display(cls_module)}.{cls_name}"
                 task.name = self._task_name(name_node, cls_path, display)
                 if all(t.qualname != qualname for t in tasks):
                     tasks.append(task)
         tasks.sort(key=lambda t: (t.path, t.span.line))
         return tasks
+
+    def registered_class(
+        self, registration: TaskRegistration, module: str
+    ) -> Optional[tuple[str, str]]:
+        """(module, name) of the class `app.register_task(Cls())` registers. A class of
+        this module is the one defined here even when the call's result rebinds its name
+        (mailarch's `Handler = app.register_task(Handler())`)."""
+        own = registration.cls.removeprefix(f"{module}.")
+        if own != registration.cls and own in self._facts(module).classes:
+            return module, own
+        symbol = self.modules.resolve(registration.cls, module)
+        if symbol.kind != "class" or not symbol.module or not symbol.name:
+            return None
+        return symbol.module, symbol.name
 
     def _factory_users(self, builder: AppBuilder) -> list[str]:
         """Modules the prefilter left out that may apply a decorator factory of the project.

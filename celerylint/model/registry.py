@@ -125,10 +125,9 @@ def build_registry(project: Project) -> TaskRegistry:
             incomplete = incomplete or f"{Modules.display(module)} cannot be parsed"
             continue
         for registration in facts.registrations:
-            symbol = project.modules.resolve(registration.cls, module)
-            ok = symbol.kind == "class" and symbol.module and symbol.name
-            qualname = f"{symbol.module}.{symbol.name}"
-            if not ok or all(t.qualname != qualname for t in project.tasks):
+            registered = project.registered_class(registration, module)
+            qualname = ".".join(registered) if registered else None
+            if qualname is None or all(t.qualname != qualname for t in project.tasks):
                 incomplete = incomplete or f"the task {registration.cls} registers is not seen"
         for made in facts.discovery.functional_tasks:
             if made.name is None:
