@@ -538,3 +538,30 @@ def test_celery_4s_deprecated_decorators_make_tasks(tmp_path: Path) -> None:
     ]
     # No unregistered task; and CL805 leaves the compatibility base class's tasks alone.
     assert result.diagnostics == []
+
+
+def test_a_bare_module_name_two_top_directories_define_is_the_importer_s_own(
+    tmp_path: Path,
+) -> None:
+    """codabench: `src/` and `compute_worker/`, neither a package, each hold a
+    `celery_config.py`; `from celery_config import app` in `src/apps/foo/tasks.py`
+    is src's, run with `src` on the path (its tasks had no app)."""
+    write(
+        tmp_path,
+        {
+            "compute_worker/celery_config.py": "from celery import Celery\napp = Celery('cw')\n",
+            "compute_worker/worker.py": (
+                "from celery_config import app\n\n\n@app.task\ndef run():\n    return 1\n"
+            ),
+            "src/celery_config.py": "from celery import Celery\napp = Celery('site')\n",
+            "src/apps/foo/__init__.py": "",
+            "src/apps/foo/tasks.py": (
+                "from celery_config import app\n\n\n@app.task\ndef slow():\n    return 1\n"
+            ),
+        },
+    )
+    _result, project = checked(tmp_path, "CL201")
+    assert apps_by_module(project) == {
+        "compute_worker.worker": ["compute_worker.celery_config:app"],
+        "foo.tasks": ["src.celery_config:app"],
+    }
