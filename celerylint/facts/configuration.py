@@ -143,14 +143,13 @@ class ConfigurationWrites:
         return (
             isinstance(expr, ast.Call)
             and not expr.args
-            and self.scope.qualify(expr.func)
-            in ("builtins.globals", "builtins.locals", "builtins.vars")
+            and self.scope.qualify(expr.func) in _NAMESPACE_BUILTINS
         )
 
     def _module_call(self, call: ast.Call, conditional: bool) -> None:
         func = call.func
         callee = self.scope.qualify(func)
-        if callee in ("builtins.exec", "builtins.globals", "builtins.locals", "builtins.vars"):
+        if callee == "builtins.exec" or callee in _NAMESPACE_BUILTINS:
             self.dynamic = True
         if callee and callee.startswith("split_settings."):
             # django-split-settings' include() assembles settings at runtime.
@@ -437,4 +436,5 @@ _CONF_METHODS = frozenset(
     | {"config_from_cmdline", "register_task", "register"}
 )
 _NAMESPACES = frozenset({"globals", "vars", "locals"})
+_NAMESPACE_BUILTINS = frozenset(f"builtins.{name}" for name in _NAMESPACES)
 _FLASK_CLASSES = frozenset({"flask.Flask", "flask.app.Flask"})
