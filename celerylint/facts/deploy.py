@@ -218,6 +218,14 @@ class _Reader(msgspec.Struct):
         self.also_read.extend(watch([str(path)]))
         return dotenv(path)
 
+    def env_file(self, path: Path) -> Optional[list[EnvEntry]]:
+        """The variables of an env file, each at its line; None if it cannot be read."""
+        loaded = self.dotenv(path)
+        if loaded is None:
+            return None
+        lines = _dotenv_lines(path)
+        return [EnvEntry(k, v, str(path), lines.get(k, 1)) for k, v in loaded.items()]
+
     def problem(self, path: str, error: DeploymentError) -> None:
         relative = os.path.relpath(path, self.root) if os.path.isabs(path) else path
         self.problems.append(DeploymentProblem(relative, error.line, str(error)))
@@ -548,14 +556,11 @@ def _env_files(
             complete = False
             continue
         file_name = interpolate(file_name, values) or ""
-        env_path = (Path(path).parent / file_name).resolve()
-        loaded = reader.dotenv(env_path)
-        if loaded is None:
+        entries = reader.env_file((Path(path).parent / file_name).resolve())
+        if entries is None:
             complete = False
             continue
-        lines = _dotenv_lines(env_path)
-        shown = str(env_path)
-        env.extend(EnvEntry(k, v, shown, lines.get(k, 1)) for k, v in loaded.items())
+        env.extend(entries)
     return complete
 
 
@@ -1018,12 +1023,7 @@ def _environment_file(reader: _Reader, written: str) -> list[EnvEntry]:
     candidates = reader.names.get(os.path.basename(written.strip().lstrip("-")), [])
     if len(candidates) != 1:
         return []
-    path = Path(candidates[0])
-    loaded = reader.dotenv(path)
-    if loaded is None:
-        return []
-    lines = _dotenv_lines(path)
-    return [EnvEntry(k, v, str(path), lines.get(k, 1)) for k, v in loaded.items()]
+    return reader.env_file(Path(candidates[0])) or []
 
 
 # -- Dockerfile ----------------------------------------------------------------------
