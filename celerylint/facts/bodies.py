@@ -11,7 +11,7 @@ import ast
 from collections.abc import Callable
 from typing import Any, Literal, Optional
 
-from celerylint.facts.nodes import NodeBuilder, keyword_value
+from celerylint.facts.nodes import NodeBuilder, keyword_value, unpacks
 from celerylint.facts.schema import LocalCall, PoolCreation, ResultWait, RetryCall, Span
 from celerylint.facts.scope import Scope
 from celerylint.facts.walk import walk_all
@@ -254,9 +254,7 @@ def _retry_limit(call: ast.Call) -> Literal["task", "own", "unknown"]:
     """`RetryCall.limit` of a `retry(...)` call."""
     given = keyword_value(call, "max_retries")
     if given is None:
-        if any(isinstance(arg, ast.Starred) for arg in call.args) or any(
-            keyword.arg is None for keyword in call.keywords
-        ):
+        if unpacks(call):
             return "unknown"
         if len(call.args) <= _MAX_RETRIES_POSITION:
             return "task"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from celerylint.facts.layout import Layout
-from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value
+from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value, unpacks
 from celerylint.facts.schema import (
     AppCall,
     ConfigFromItem,
@@ -317,13 +317,11 @@ class ConfigurationWrites:
         callee = self.scope.qualify(call.func)
         if callee is None or "app" not in callee.rsplit(".", 1)[-1].lower():
             return
-        starred = any(isinstance(arg, ast.Starred) for arg in call.args)
-        unpacked = any(keyword.arg is None for keyword in call.keywords)
         args = tuple(self.nodes.build(arg, self.scope) for arg in call.args)
         kwargs = {
             k.arg: self.nodes.build(k.value, self.scope) for k in call.keywords if k.arg is not None
         }
-        self.factory_calls.append(FactoryCall(name, callee, args, kwargs, starred or unpacked))
+        self.factory_calls.append(FactoryCall(name, callee, args, kwargs, unpacks(call)))
 
     def _update(self, call: ast.Call, receiver: str, conditional: bool) -> ConfUpdate:
         """`x.update(mapping, key=v, **more)` on `app.conf` or a Flask config."""

@@ -76,6 +76,13 @@ def const_str(node: Optional[ast.expr]) -> Optional[str]:
     return None
 
 
+def unpacks(call: ast.Call) -> bool:
+    """Whether a call passes `*args` or `**kwargs`: which arguments it gives is not seen."""
+    return any(isinstance(arg, ast.Starred) for arg in call.args) or any(
+        keyword.arg is None for keyword in call.keywords
+    )
+
+
 def keyword_value(call: ast.Call, name: str) -> Optional[ast.expr]:
     for keyword in call.keywords:
         if keyword.arg == name:

@@ -18,6 +18,7 @@ from typing import Literal, Optional
 
 import msgspec
 
+from celerylint.facts.nodes import unpacks
 from celerylint.facts.results import SENDING_METHODS, signature_receiver
 from celerylint.facts.schema import Span, TransactionDispatch
 from celerylint.facts.scope import Scope
@@ -222,9 +223,7 @@ def _unreachable(function: Function, call: ast.Call, nodes: list[ast.AST]) -> fr
     flag:` (or `if flag and ...:`) for a parameter `flag` whose default is false, that
     the call does not pass and the function does not rebind (micromasters calls
     `update_cached_enrollment(...)` in a transaction without `index_user=True`)."""
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(
-        k.arg is None for k in call.keywords
-    ):
+    if unpacks(call):
         return frozenset()
     args = function.args
     positional = [*args.posonlyargs, *args.args]
