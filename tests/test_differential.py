@@ -93,6 +93,8 @@ FFD = "fac.default_worker:celery"
 FFE = "fac.env_worker:celery"
 FFC = "fac.class_worker:celery"
 FFG = "fac.guide:celery_app"
+FFM = "fac.make_celery:celery_app"
+FFS = "fac.split_worker:celery"
 SCB = "svc_b.tasks:app"
 RPK = "main.celery:app"
 BRA = "proj.celery:app"
@@ -540,6 +542,8 @@ CASES = [
             FFE: frozenset(),
             FFC: frozenset(),
             FFG: frozenset(),
+            FFM: frozenset(),
+            FFS: frozenset(),
         },
         settings={
             # make_celery(app), app = create_app('production'): config['production'].
@@ -562,6 +566,15 @@ CASES = [
             (FFG, "broker_url"): "redis://localhost:6379/7",
             (FFG, "task_ignore_result"): True,
             (FFG, "task_time_limit"): 45,
+            # The guide split: flask_app.extensions['celery'], stored by celery_init_app.
+            (FFM, "broker_url"): "redis://localhost:6379/8",
+            (FFM, "task_ignore_result"): True,
+            (FFM, "task_time_limit"): 75,
+            # make_celery(flask_app) from another module, the app create_app('production').
+            (FFS, "broker_url"): "redis://localhost:6379/3",
+            (FFS, "task_time_limit"): 120,
+            (FFS, "task_default_queue"): "split",
+            (FFS, "result_expires"): 90,
         },
         unknown_settings=frozenset(
             {
@@ -575,6 +588,9 @@ CASES = [
             (FFD, "task_time_limit"): ("fac/config.py", "CELERY_TASK_TIME_LIMIT = 30"),
             (FFE, "task_default_queue"): ("fac/factory.py", "CELERY_TASK_DEFAULT_QUEUE"),
             (FFG, "task_time_limit"): ("fac/guide.py", "task_time_limit=45"),
+            (FFM, "task_time_limit"): ("fac/guide_app.py", "task_time_limit=75"),
+            (FFS, "task_time_limit"): ("fac/celery_utils.py", "task_time_limit=120"),
+            (FFS, "result_expires"): ("fac/split_worker.py", "result_expires = 90"),
         },
     ),
     Case(

@@ -71,7 +71,7 @@ def test_builtin_tasks_are_celerys_own() -> None:
         (
             "task_discovery",
             {"proj.reports.tasks", "proj.orphans", "proj.lazy_target", "proj.typing_only"}
-            | {"proj.child_only"},
+            | {"proj.child_only", "proj.uncalled"},
         ),
         ("task_discovery_django", {"orders.jobs"}),
         ("task_discovery_lambda", {"billing.tasks"}),

@@ -565,3 +565,55 @@ def test_a_bare_module_name_two_top_directories_define_is_the_importer_s_own(
         "compute_worker.worker": ["compute_worker.celery_config:app"],
         "foo.tasks": ["src.celery_config:app"],
     }
+
+
+GUIDE_FACTORY = """
+from celery import Celery, Task
+
+
+def celery_init_app(app):
+    class FlaskTask(Task):
+        {body}
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.conf.task_time_limit = 30
+    app.extensions["celery"] = celery_app
+    return celery_app
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "known"),
+    [
+        # Celery's Flask guide: the class only runs the task in the app's context.
+        (
+            "def __call__(self, *args, **kwargs):\n"
+            "            with app.app_context():\n"
+            "                return self.run(*args, **kwargs)",
+            True,
+        ),
+        ("time_limit = 5", False),  # an option of its own
+        ("def apply_async(self, *args, **kwargs):\n            pass", False),
+    ],
+)
+def test_a_factory_s_own_task_class_is_its_base_when_it_only_wraps_the_call(
+    tmp_path: Path, body: str, known: bool
+) -> None:
+    write(
+        tmp_path,
+        {
+            "web/__init__.py": "",
+            "web/ext.py": GUIDE_FACTORY.format(body=body),
+            "web/app.py": "from flask import Flask\nfrom web.ext import celery_init_app\n"
+            "flask_app = Flask(__name__)\ncelery = celery_init_app(flask_app)\n",
+            "web/tasks.py": "from web.app import celery\n\n@celery.task\ndef job():\n    pass\n",
+        },
+    )
+    _result, project = checked(tmp_path)
+    (app,) = project.apps
+    assert app.id == "web.app:celery"
+    (task,) = project.tasks
+    limit = project.option(task, "time_limit", app)
+    assert limit.value.known is known
+    if known:
+        assert limit.value.value == 30

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from celerylint.facts.layout import Layout
-from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value, unpacks
+from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value
 from celerylint.facts.schema import (
     AppCall,
     ConfigFromItem,
@@ -284,7 +284,15 @@ class ConfigurationWrites:
             for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
                 if kw_default is not None:
                     defaults[arg.arg] = self.nodes.build(kw_default, module_scope)
-            self.flask_factories[function.name] = FlaskFactory(params, defaults)
+            passed = tuple(
+                callee
+                for call in _top_level_calls(function.body)
+                if call.args
+                and isinstance(call.args[0], ast.Name)
+                and call.args[0].id == local
+                and (callee := module_scope.qualify(call.func))
+            )
+            self.flask_factories[function.name] = FlaskFactory(params, defaults, passed)
             self._flask_local = (local, f"{qualified}.config")
             certain = {id(s) for s in function.body}
             certain |= {id(s.value) for s in function.body if isinstance(s, ast.Expr)}
@@ -310,18 +318,6 @@ class ConfigurationWrites:
             finally:
                 self.scope = module_scope
                 self._flask_local = None
-
-    def _factory_call(self, name: str, call: ast.Call) -> None:
-        """`app = create_app("production")` at module level: the arguments, should
-        the callee be a Flask factory."""
-        callee = self.scope.qualify(call.func)
-        if callee is None or "app" not in callee.rsplit(".", 1)[-1].lower():
-            return
-        args = tuple(self.nodes.build(arg, self.scope) for arg in call.args)
-        kwargs = {
-            k.arg: self.nodes.build(k.value, self.scope) for k in call.keywords if k.arg is not None
-        }
-        self.factory_calls.append(FactoryCall(name, callee, args, kwargs, unpacks(call)))
 
     def _update(self, call: ast.Call, receiver: str, conditional: bool) -> ConfUpdate:
         """`x.update(mapping, key=v, **more)` on `app.conf` or a Flask config."""
@@ -410,6 +406,15 @@ class ConfigurationWrites:
             cls_name = self.scope.qualify(registered)
             if recv_name and cls_name:
                 self.registrations.append(TaskRegistration(recv_name, cls_name, self.span(call)))
+
+
+def _top_level_calls(body: list[ast.stmt]) -> list[ast.Call]:
+    """The calls a body's own statements make: `f(...)` and `x = f(...)`."""
+    return [
+        stmt.value
+        for stmt in body
+        if isinstance(stmt, (ast.Expr, ast.Assign)) and isinstance(stmt.value, ast.Call)
+    ]
 
 
 def _names_this_module(expr: ast.expr) -> bool:

@@ -81,6 +81,7 @@ class DiscoveryFacts:
         self._dynamic: list[DynamicImport] = []
         self._autodiscovers: list[AutodiscoverCall] = []
         self._called: set[str] = set()
+        self._imported_called: set[str] = set()
         self._at_worker_start: set[str] = set()
         self._names: list[TaskNameUse] = []
         self._functional: list[FunctionalTask] = []
@@ -97,6 +98,7 @@ class DiscoveryFacts:
             tuple(self._names),
             tuple(self._functional),
             tuple(sorted(self._at_worker_start)),
+            tuple(sorted(self._imported_called)),
         )
 
     def _d_functions_recording(self) -> set[int]:
@@ -213,8 +215,11 @@ class DiscoveryFacts:
         func = call.func
         callee = scope.qualify(func)
         first = call.args[0] if call.args else None
-        if function is None and isinstance(func, ast.Name) and func.id in scope.module_names:
-            self._called.add(func.id)
+        if function is None and isinstance(func, ast.Name):
+            if func.id in scope.module_names:
+                self._called.add(func.id)
+            elif func.id in scope.imports:
+                self._imported_called.add(scope.imports[func.id])
         if (
             function is None
             and isinstance(first, ast.Name)

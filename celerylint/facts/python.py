@@ -18,7 +18,7 @@ import re
 from typing import Optional
 
 from celerylint.facts.bodies import _GET_CONTEXT
-from celerylint.facts.configuration import ConfigurationWrites
+from celerylint.facts.celery_factories import CeleryFactories
 from celerylint.facts.definitions import Definitions
 from celerylint.facts.discovery import DiscoveryFacts
 from celerylint.facts.dispatches import Dispatches
@@ -29,10 +29,12 @@ from celerylint.facts.results import ResultExtraction, names_result_backend
 from celerylint.facts.schema import (
     AppCall,
     Assign,
+    CeleryFactory,
     ClassFacts,
     ConfOp,
     Dispatch,
     Event,
+    ExtensionRead,
     FactoryCall,
     FileFacts,
     FlaskFactory,
@@ -52,12 +54,10 @@ from celerylint.facts.walk import (
     TreeIndex,
     bound_names,
     remembered_walks,
-    returned_instance,
-    walk_own_scope,
 )
 
 
-class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
+class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
     """Extracts the facts of one module. Use `extract()`."""
 
     def __init__(
@@ -114,17 +114,17 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
         self._ctx_names: set[str] = set()
         self._function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self._function_scopes = {}
-        # `app = make_app(...)` at module level
-        self._factory_calls: list[tuple[str, str, ast.Call]] = []
         # Calls of an app factory's body, already read with its local app standing for
         # the module-level one: not to be read again as writes to a same-named global.
         self._read_calls: set[int] = set()
         self.flask_factories: dict[str, FlaskFactory] = {}
         self.factory_calls: list[FactoryCall] = []
+        self.celery_factories: dict[str, CeleryFactory] = {}
+        self.extension_reads: list[ExtensionRead] = []
 
     def extract(self) -> FileFacts:
         self._module_body(self.tree.body, conditional=False)
-        self._factory_apps()
+        self._celery_factories()
         self._flask_factories()
         self._analyze_reachable()
         calls = self._scan_calls()
@@ -142,6 +142,8 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             factories=self.factories,
             flask_factories=self.flask_factories,
             factory_calls=tuple(self.factory_calls),
+            celery_factories=self.celery_factories,
+            extension_reads=tuple(self.extension_reads),
             dropped_results=tuple(
                 sorted(dropped_results(self._call_nodes, self.span), key=lambda d: d.span)
             ),
@@ -157,67 +159,6 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
             and names_result_backend(self.index.nodes),
             discovery=self._discovery(),
         )
-
-    def _factory_apps(self) -> None:
-        """`app = create_app()`, where create_app builds, configures and returns a Celery.
-
-        The factory's top-level statements run when the module is imported, so
-        they configure the module-level app: they are read with the factory's
-        local name standing for it.
-        """
-        for name, factory, factory_call in self._factory_calls:
-            function = self._function_nodes.get(factory)
-            found = returned_instance(function, _creates_celery) if function else None
-            if function is None or found is None:
-                continue
-            local, call = found
-            module_scope = self.scope
-            args = function.args
-            params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-            given = self._given_apps(function, factory_call)
-            others = (bound_names(function.body) | params) - {local} - set(given)
-            mapped = {**given, local: f"{self.module}.{name}"}
-            self.scope = module_scope.child(mapped, others)
-            # Only the factory's own top-level statements certainly run.
-            certain = {id(s) for s in function.body}
-            certain |= {id(s.value) for s in function.body if isinstance(s, ast.Expr)}
-            try:
-                self._maybe_app(name, call, conditional=False)
-                for node in walk_own_scope(function.body):
-                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                        self._read_calls.add(id(node))
-                        self._conf_call(node, node.func, id(node) not in certain)
-                    elif isinstance(node, ast.Assign):
-                        for target in node.targets:
-                            if isinstance(target, ast.Subscript):
-                                self._subscript_store(target, node.value, id(node) not in certain)
-                            elif isinstance(target, ast.Attribute):
-                                self._attribute_store(target, node.value, id(node) not in certain)
-            finally:
-                self.scope = module_scope
-
-    def _given_apps(
-        self, function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call
-    ) -> dict[str, str]:
-        """The factory's parameters given a module-level name (`make_celery(app)`) or
-        an argument-less factory call (`make_celery(create_app())`, as `create_app()`):
-        the Flask app whose config the factory may hand to Celery."""
-        args = function.args
-        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
-        given: dict[str, ast.expr] = dict(zip(positional, call.args, strict=False))
-        given.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
-        mapped: dict[str, str] = {}
-        for param, value in given.items():
-            if isinstance(value, ast.Name):
-                qualified = self.scope.qualify_name(value.id)
-            elif isinstance(value, ast.Call) and not value.args and not value.keywords:
-                callee = self.scope.qualify(value.func)
-                qualified = f"{callee}()" if callee else None
-            else:
-                qualified = None
-            if qualified:
-                mapped[param] = qualified
-        return mapped
 
     def _analyze_reachable(self) -> None:
         """Analyze the bodies of module functions that analyzed code calls (helpers of tasks)."""
@@ -320,12 +261,12 @@ class Extractor(ConfigurationWrites, Definitions, Dispatches, DiscoveryFacts):
                         self._conf_call(value, func, conditional)  # `X = app.register_task(X())`
                     self._maybe_app(target.id, value, conditional)
                     self._record_factory(target.id, self._ready_factory(value))
-                    if isinstance(value.func, ast.Name) and not conditional:
-                        self._factory_calls.append((target.id, value.func.id, value))
                     if not conditional:
                         self._factory_call(target.id, value)
                     if self.scope.qualify(value.func) in _GET_CONTEXT:
                         self._ctx_names.add(target.id)
+                elif not conditional:
+                    self._extension_read(target.id, value)
             elif isinstance(target, (ast.Tuple, ast.List)):
                 for element in ast.walk(target):
                     if isinstance(element, ast.Name):
@@ -461,10 +402,3 @@ def extract(
     """The facts of one parsed module."""
     with remembered_walks():
         return Extractor(tree, source, module, is_package, task_decorators).extract()
-
-
-def _creates_celery(call: ast.Call) -> bool:
-    """`Celery(...)`, `celery.Celery(...)`, `MyCelery(...)`: named like a Celery app class."""
-    func = call.func
-    callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return "celery" in callee.lower()

@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 43
+FACTS_VERSION = 44
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -303,22 +303,56 @@ class FlaskFactory(msgspec.Struct, frozen=True, gc=False, array_like=True):
 
     params: tuple[str, ...]
     defaults: dict[str, Node]
+    # The functions its top level hands the Flask app to, as their first argument
+    # (`celery_init_app(app)`, Celery's Flask guide): where `app.extensions` is filled.
+    passes_app_to: tuple[str, ...] = ()
 
 
 class FactoryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
-    """Module-level `var = callee(...)` where the callee may be an app factory
-    (its name says `app`): the arguments that pick its configuration."""
+    """Module-level `var = callee(...)` where the callee may be a Flask or Celery app
+    factory (its name says `app` or `celery`): the arguments that pick its configuration."""
 
     var: str
     callee: str
     args: tuple[Node, ...]
     kwargs: dict[str, Node]
     opaque: bool  # *args or **kwargs
+    # Arguments that stand for an object a Celery factory may read (the Flask app): a
+    # name's qualified name, or `create_app()` for an argument-less call; by position
+    # (None: anything else) and by keyword.
+    positional_objects: tuple[Optional[str], ...] = ()
+    keyword_objects: dict[str, str] = {}
 
 
 ConfOp = Union[
     ConfSet, ConfUnset, ConfUpdate, ConfOpaque, ConfigFromObject, ConfSetDefault, ConfigFromItem
 ]
+
+
+class CeleryFactory(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A module-level function that builds `x = Celery(...)` and returns it, or stores
+    it in its Flask app's `extensions` (`make_celery(app)`, `celery_init_app(app)`).
+
+    The app and what the function's top level does to it are read with `x` standing
+    as `module.function.x` and each parameter as `module.function.param`; the model
+    makes one app of each call, putting the call's target and arguments in their place.
+    """
+
+    params: tuple[str, ...]
+    local: str  # x
+    app: AppCall
+    conf_ops: tuple[ConfOp, ...]
+    # `app.extensions["celery"] = x`, `app` a parameter: (that parameter, the key).
+    extension: Optional[tuple[str, str]] = None
+
+
+class ExtensionRead(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """Module-level `var = owner.extensions["key"]`: a Flask app's extension, which a
+    Celery factory the app was handed to may have stored (Celery's Flask guide)."""
+
+    var: str
+    owner: str  # qualified
+    key: str
 
 
 class SettingsModuleDefault(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -662,6 +696,9 @@ class Discovery(msgspec.Struct, frozen=True, gc=False, array_like=True):
     # `celeryd_after_setup`, and of an app's `on_configure`/`on_after_configure`/
     # `on_after_finalize`.
     run_at_worker_start: tuple[str, ...] = ()
+    # Imported functions called at import time (`app = create_app()`), qualified: what
+    # their bodies import is imported too.
+    imported_called_at_import: tuple[str, ...] = ()
 
 
 # -- the file --------------------------------------------------------------------
@@ -704,6 +741,8 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     factories: dict[str, TaskFactory] = {}
     flask_factories: dict[str, FlaskFactory] = {}
     factory_calls: tuple[FactoryCall, ...] = ()
+    celery_factories: dict[str, CeleryFactory] = {}
+    extension_reads: tuple[ExtensionRead, ...] = ()
 
     dropped_results: tuple[DroppedResult, ...] = ()
     # Result reads, chords, dispatches inside transactions (CL503, CL601).

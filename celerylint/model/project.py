@@ -453,7 +453,8 @@ class Project:
             facts = self._facts(module)
             if not facts.settings_module_defaults:
                 continue
-            if leaf in ("manage", "wsgi", "asgi") or facts.apps or "celery" in leaf:
+            makes_apps = facts.apps or facts.celery_factories
+            if leaf in ("manage", "wsgi", "asgi") or makes_apps or "celery" in leaf:
                 for default in facts.settings_module_defaults:
                     if all(default.module != known for known, _ in found):
                         found.append((default.module, module))

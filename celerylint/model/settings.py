@@ -44,6 +44,7 @@ from celerylint.facts.schema import (
     Unknown,
 )
 from celerylint.facts.values import Evaluator, Value, certainly_set, known, unknown
+from celerylint.model.factories import made_apps
 from celerylint.model.namespace import Modules
 
 DJANGO_SETTINGS = "django.conf.settings"
@@ -292,6 +293,8 @@ class AppBuilder:
 
     def build(self, app_modules: list[str], conf_modules: list[str]) -> list[App]:
         apps: list[App] = []
+        # What the factory that made an app does to it, before anything else can.
+        factory_ops: dict[str, list[tuple[str, ConfOp]]] = {}
         for module in app_modules:
             facts = self.modules.facts(module)
             if not facts:
@@ -301,12 +304,21 @@ class AppBuilder:
             made += _made_in_every_branch(
                 facts.apps, {r.var for r in made}, functools.partial(self._literal, path=path)
             )
-            for record in made:
+            made_here: list[tuple[AppCall, str, list[tuple[str, ConfOp]]]] = [
+                (record, path, []) for record in made
+            ]
+            if facts.factory_calls or facts.extension_reads:
+                made_here += [
+                    (app.record, app.path, app.conf_ops)
+                    for app in made_apps(self.modules, module, facts)
+                ]
+            for record, record_path, ops_made in made_here:
                 if not self._is_celery_class(record.callee, module):
                     continue
-                app = App(module, path, record)
+                app = App(module, record_path, record)
                 app.evaluator = self.evaluator
                 apps.append(app)
+                factory_ops[app.key] = ops_made
         by_key = {app.key: app for app in apps}
         ops: dict[str, list[tuple[str, ConfOp]]] = {app.key: [] for app in apps}
         for module in conf_modules:
@@ -316,7 +328,8 @@ class AppBuilder:
                 if target is not None:
                     ops[target.key].append((self.modules.paths[module], op))
         for app in apps:
-            app.conf_ops = ops[app.key]
+            written = sorted(ops[app.key], key=lambda item: (item[0], item[1].span))
+            app.conf_ops = [*factory_ops[app.key], *written]
             self._configure(app, app.conf_ops)
         return apps
 
@@ -368,7 +381,7 @@ class AppBuilder:
             source_node = (kwargs["config_source"], app.path)
         source_calls = 0
         picked: Optional[tuple[ConfigFromItem, str]] = None
-        for path, op in sorted(ops, key=lambda item: (item[0], item[1].span)):
+        for path, op in ops:
             if isinstance(op, ConfSet):
                 entry = Entry(op.key, op.node, path, op.key_span, op.conditional)
                 changes.entries[op.key] = entry

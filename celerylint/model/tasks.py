@@ -328,6 +328,8 @@ class TaskOptions:
             symbol = self.modules.resolve(qualname, app.module)
             if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
                 return self.class_mro(symbol.module, symbol.name)
+            if symbol.kind == "external" and symbol.qualname in TASK_BASES:
+                return []  # Celery's own Task: the default
         return None
 
     def class_mro(self, module: str, name: str) -> Optional[Mro]:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Optional
 
 import msgspec
 
-from celerylint.facts.schema import AutodiscoverCall, Const, Node, Ref
+from celerylint.facts.schema import AutodiscoverCall, Const, Discovery, Node, Ref
 from celerylint.facts.values import Value
 from celerylint.model.namespace import Modules
 from celerylint.model.settings import App, ConfigSource
@@ -420,6 +420,30 @@ class WorkerImportsBuilder:
             # An AppConfig's ready() runs at django.setup(): all its imports count.
             runs.update(i.function for i in discovery.imports)
             runs.update(d.function for d in discovery.dynamic_imports)
+        if not self._follow(module, discovery, runs, pending, result):
+            return False
+        for called in discovery.imported_called_at_import:
+            # `flask_app = create_app()`: what create_app imports (Celery's Flask guide
+            # imports the views, and they the tasks, there).
+            symbol = self.modules.resolve(called, module)
+            if symbol.kind != "function" or symbol.rest or not symbol.module:
+                continue
+            defining = self.modules.facts(symbol.module)
+            if defining is not None and defining.error is None:
+                runs_there: set[Optional[str]] = {symbol.name}
+                if not self._follow(symbol.module, defining.discovery, runs_there, pending, result):
+                    return False
+        return True
+
+    def _follow(
+        self,
+        module: str,
+        discovery: Discovery,
+        runs: set[Optional[str]],
+        pending: list[str],
+        result: WorkerImports,
+    ) -> bool:
+        """Queue what the functions `runs` of `module` (None: its top level) import."""
         for dynamic in discovery.dynamic_imports:
             if dynamic.function not in runs:
                 continue

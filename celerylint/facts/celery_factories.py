@@ -1,0 +1,195 @@
+"""Functions that make Celery apps: `make_celery(app)`, `celery_init_app(app)`.
+
+A factory's app exists once per call, and the call may be in another module (the
+worker's `celery = make_celery(create_app())`, or Celery's Flask guide, whose
+`make_celery.py` reads `flask_app.extensions["celery"]`). So the factory is read
+where it is defined, with its app and parameters standing as placeholders, and the
+project model makes one app of each call (`model.factories`).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+import msgspec
+
+from celerylint.facts.configuration import ConfigurationWrites
+from celerylint.facts.nodes import const_str, unpacks
+from celerylint.facts.schema import AppCall, CeleryFactory, ExtensionRead, FactoryCall
+from celerylint.facts.walk import bound_names, walk_own_scope
+
+Def = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+class CeleryFactories(ConfigurationWrites):
+    """Celery factories, the module-level calls that may run one, and the reads of a
+    Flask app's `extensions` that may return what one stored."""
+
+    celery_factories: dict[str, CeleryFactory]
+    extension_reads: list[ExtensionRead]
+    _function_nodes: dict[str, Def]
+
+    def _celery_factories(self) -> None:
+        for name, function in self._function_nodes.items():
+            args = function.args
+            params = tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+            made = _made_celery(function, frozenset(params))
+            if made is None:
+                continue
+            local, call, extension = made
+            qualified = f"{self.module}.{name}"
+            module_scope = self.scope
+            placeholders = {param: f"{qualified}.{param}" for param in (*params, local)}
+            self.scope = module_scope.child(placeholders, bound_names(function.body) - {local})
+            apps, ops = len(self.apps), len(self.conf_ops)
+            # Only the factory's own top-level statements certainly run.
+            certain = {id(s) for s in function.body}
+            certain |= {id(s.value) for s in function.body if isinstance(s, ast.Expr)}
+            try:
+                self._maybe_app(local, call, conditional=False)
+                for node in walk_own_scope(function.body):
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                        self._read_calls.add(id(node))
+                        self._conf_call(node, node.func, id(node) not in certain)
+                    elif isinstance(node, ast.Assign):
+                        for target in node.targets:
+                            if isinstance(target, ast.Subscript):
+                                self._subscript_store(target, node.value, id(node) not in certain)
+                            elif isinstance(target, ast.Attribute):
+                                self._attribute_store(target, node.value, id(node) not in certain)
+            finally:
+                self.scope = module_scope
+            receiver = placeholders[local]
+            made_apps = self.apps[apps:]
+            own_ops = tuple(op for op in self.conf_ops[ops:] if op.receiver == receiver)
+            del self.apps[apps:], self.conf_ops[ops:]
+            if made_apps:
+                app = self._with_local_task_class(made_apps[0], call, function)
+                factory = CeleryFactory(params, local, app, own_ops, extension)
+                self.celery_factories[name] = factory
+
+    def _with_local_task_class(self, app: AppCall, call: ast.Call, function: Def) -> AppCall:
+        """`Celery(..., task_cls=FlaskTask)`, `FlaskTask` a class of the factory's own
+        (Celery's Flask guide: its `__call__` runs the task in the app's context): its
+        base, when the class only overrides methods that change no option of a task."""
+        given = next((k.value for k in call.keywords if k.arg == "task_cls"), None)
+        if not isinstance(given, ast.Name):
+            return app
+        defined = [
+            stmt
+            for stmt in function.body
+            if isinstance(stmt, ast.ClassDef) and stmt.name == given.id
+        ]
+        if len(defined) != 1 or not _only_hooks(defined[0]):
+            return app
+        base = self.nodes.build(defined[0].bases[0], self.scope)
+        return msgspec.structs.replace(app, kwargs={**app.kwargs, "task_cls": base})
+
+    def _factory_call(self, name: str, call: ast.Call) -> None:
+        """`app = create_app("production")`, `celery = make_celery(app)` at module level:
+        the arguments, should the callee be a Flask or a Celery factory."""
+        callee = self.scope.qualify(call.func)
+        last = callee.rsplit(".", 1)[-1].lower() if callee else ""
+        if callee is None or ("app" not in last and "celery" not in last):
+            return
+        args = tuple(self.nodes.build(arg, self.scope) for arg in call.args)
+        kwargs = {
+            k.arg: self.nodes.build(k.value, self.scope) for k in call.keywords if k.arg is not None
+        }
+        objects = tuple(self._object_named(arg) for arg in call.args)
+        named = {k.arg: self._object_named(k.value) for k in call.keywords if k.arg is not None}
+        self.factory_calls.append(
+            FactoryCall(
+                name,
+                callee,
+                args,
+                kwargs,
+                unpacks(call),
+                objects if any(objects) else (),
+                {k: v for k, v in named.items() if v is not None},
+            )
+        )
+
+    def _object_named(self, value: ast.expr) -> Optional[str]:
+        """What a factory's argument stands for, if a factory may read it: a name (its
+        qualified name), or an argument-less call (`create_app()`)."""
+        if isinstance(value, ast.Name):
+            return self.scope.qualify_name(value.id)
+        if isinstance(value, ast.Call) and not value.args and not value.keywords:
+            callee = self.scope.qualify(value.func)
+            return f"{callee}()" if callee else None
+        return None
+
+    def _extension_read(self, name: str, value: ast.expr) -> None:
+        """`celery_app = flask_app.extensions["celery"]` at module level."""
+        if not isinstance(value, ast.Subscript):
+            return
+        owner, key = value.value, const_str(value.slice)
+        if key is None or not (isinstance(owner, ast.Attribute) and owner.attr == "extensions"):
+            return
+        qualified = self.scope.qualify(owner.value)
+        if qualified:
+            self.extension_reads.append(ExtensionRead(name, qualified, key))
+
+
+def _made_celery(
+    function: Def, params: frozenset[str]
+) -> Optional[tuple[str, ast.Call, Optional[tuple[str, str]]]]:
+    """(local, call, extension) for a body that does `local = Celery(...)` at its top
+    level and returns `local` (the first return decides) or stores it as
+    `param.extensions[key]` (extension: (param, key))."""
+    created: dict[str, ast.Call] = {}
+    stored: Optional[tuple[str, str, str]] = None
+    for stmt in function.body:
+        if isinstance(stmt, ast.Return):
+            returned = stmt.value.id if isinstance(stmt.value, ast.Name) else None
+            if returned is not None and returned in created:
+                extension = stored[1:] if stored and stored[0] == returned else None
+                return returned, created[returned], extension
+            break
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target, value = stmt.targets[0], stmt.value
+        if isinstance(target, ast.Name) and isinstance(value, ast.Call) and _creates_celery(value):
+            created[target.id] = value
+        elif isinstance(target, ast.Subscript) and isinstance(value, ast.Name):
+            owner, key = target.value, const_str(target.slice)
+            if (
+                value.id in created
+                and key is not None
+                and isinstance(owner, ast.Attribute)
+                and owner.attr == "extensions"
+                and isinstance(owner.value, ast.Name)
+                and owner.value.id in params
+            ):
+                stored = (value.id, owner.value.id, key)
+    if stored is None:
+        return None
+    return stored[0], created[stored[0]], stored[1:]
+
+
+# Methods a task class may override without changing what it is sent with, how it
+# retries or which options it has: they run around or after the task's body.
+_HOOKS = frozenset(
+    {"__call__", "on_failure", "on_success", "on_retry", "after_return", "before_start"}
+)
+
+
+def _only_hooks(cls: ast.ClassDef) -> bool:
+    """One plain base, and a body of docstrings and `_HOOKS` methods only."""
+    if len(cls.bases) != 1 or cls.keywords or cls.decorator_list:
+        return False
+    return all(
+        (isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in _HOOKS)
+        or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+        or isinstance(stmt, ast.Pass)
+        for stmt in cls.body
+    )
+
+
+def _creates_celery(call: ast.Call) -> bool:
+    """`Celery(...)`, `celery.Celery(...)`, `MyCelery(...)`: named like a Celery app class."""
+    func = call.func
+    callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return "celery" in callee.lower()
