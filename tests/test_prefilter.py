@@ -119,10 +119,6 @@ def test_filler_is_really_skipped() -> None:
         b"app.conf['task_time_limit'] = 5\n",
         b"from django.conf.urls import url\napp.conf.update(x=1)\n",
         b"os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
-        b"celery = make_celery(create_app())\n",  # a Celery factory of another module
-        b"celery_init_app(app)\n",
-        b'celery_app = flask_app.extensions["celery"]\n',  # Celery's Flask guide
-        b"celery_app = flask_app.extensions['celery']\n",
     ],
 )
 def test_each_celery_construct_passes_the_prefilter(line: bytes) -> None:

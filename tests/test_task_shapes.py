@@ -617,3 +617,39 @@ def test_a_factory_s_own_task_class_is_its_base_when_it_only_wraps_the_call(
     assert limit.value.known is known
     if known:
         assert limit.value.value == 30
+
+
+@pytest.mark.parametrize(
+    ("factory_body", "caller"),
+    [
+        (
+            "    celery = Celery(app.import_name)\n    return celery\n",
+            "celery = make_celery(create_app())\n",
+        ),
+        # Celery's Flask guide: the app stored in the Flask app's extensions.
+        (
+            "    celery = Celery(app.import_name)\n"
+            "    app.extensions['celery'] = celery\n    return celery\n",
+            "flask_app = create_app()\ncelery = flask_app.extensions['celery']\n",
+        ),
+    ],
+)
+def test_an_app_made_in_a_file_the_prefilter_leaves_out_is_found(
+    tmp_path: Path, factory_body: str, caller: str
+) -> None:
+    write(
+        tmp_path,
+        {
+            "web/__init__.py": "",
+            "web/factory.py": "from flask import Flask\nfrom web.ext import make_celery\n\n"
+            "def create_app():\n    app = Flask(__name__)\n    make_celery(app)\n    return app\n",
+            "web/ext.py": f"from celery import Celery\n\ndef make_celery(app):\n{factory_body}",
+            # Holds nothing the prefilter looks for.
+            "web/entry.py": f"from web.ext import make_celery\nfrom web.factory import create_app\n"
+            f"{caller}",
+            "web/jobs.py": "from web.entry import celery\n\n@celery.task\ndef job():\n    pass\n",
+        },
+    )
+    _result, project = checked(tmp_path)
+    assert [app.id for app in project.apps] == ["web.entry:celery"]
+    assert apps_by_module(project) == {"web.jobs": ["web.entry:celery"]}

@@ -131,7 +131,8 @@ class Project:
         self.task_decorators = frozenset(task_decorators)
         self.django_settings = self._django_settings(django_settings_module)
         self.app_builder = AppBuilder(self.modules, self.evaluator, self.django_settings)
-        self.apps: list[App] = self.app_builder.build(self.relevant, self.relevant)
+        app_modules = self._app_modules()
+        self.apps: list[App] = self.app_builder.build(app_modules, app_modules)
         self.options = TaskOptions(self.modules, self.evaluator, self.refs_in)
         self.tasks: list[Task] = self._find_tasks(self.app_builder)
         self.dispatches: list[CallSite] = [
@@ -144,6 +145,42 @@ class Project:
         self.external_tasks = external_tasks
         self._dependency_files = dependency_files
         self._worker_imports: dict[str, WorkerImports] = {}
+
+    def _app_modules(self) -> list[str]:
+        """The modules whose top level may make an app: the relevant ones, and those
+        that call a Celery factory (`celery = make_celery(app)`) or read what one stored
+        (`flask_app.extensions["celery"]`): such a module holds nothing the prefilter
+        keeps, so the files are searched, but only when the project has such factories."""
+        # A factory of test code (Celery's own `TestApp`) makes apps for test runs only.
+        factories = [
+            (name, factory)
+            for module in self.relevant
+            if self.modules.paths[module] not in self.test_paths
+            for name, factory in self._facts(module).celery_factories.items()
+        ]
+        if not factories or self._mentioning is None:
+            return self.relevant
+        # A factory a relevant module calls (or whose app it reads) is taken to be called
+        # there only: searching every file of the 16-project tree costs 50 ms.
+        called = {
+            call.callee.rsplit(".", 1)[-1]
+            for module in self.relevant
+            for call in self._facts(module).factory_calls
+        }
+        read = {r.key for module in self.relevant for r in self._facts(module).extension_reads}
+        texts: set[str] = set()
+        for name, factory in factories:
+            key = factory.extension[1] if factory.extension is not None else None
+            if name in called or key in read:
+                continue
+            texts.add(f"{name}(")
+            if key is not None:
+                texts.update((f'extensions["{key}"]', f"extensions['{key}']"))
+        if not texts:
+            return self.relevant
+        found = self.modules_mentioning(sorted(texts))
+        mentioning = {module for modules in found.values() for module in modules}
+        return sorted(mentioning.union(self.relevant))
 
     @functools.cached_property
     def test_paths(self) -> PathsOfTests:

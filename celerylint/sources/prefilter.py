@@ -51,20 +51,10 @@ _TASK_NAMES = (
     b"from celery.task import",
     b"from celery.decorators import task",
 )
-# `Celery(`, `AsyncResult(` (result reads: result-backend-missing), `chord(` and a
-# Celery factory's call (`make_celery(`, `create_celery(`): each `(` with what it
-# follows (the tree's 65 MB: 44 ms, three substring tests 83 ms).
-_CALLED = re.compile(
-    rb"\((?:(?<=Celery\()|(?<=AsyncResult\()|(?<=chord\()|(?<=_celery\()|(?<=celery_init_app\())"
-)
-# Besides, Celery's Flask guide reads its app as `flask_app.extensions["celery"]`.
-_PLAIN = (
-    b"config_from_object",
-    b"DJANGO_SETTINGS_MODULE",
-    b"celerylint:",
-    b'extensions["celery"]',
-    b"extensions['celery']",
-)
+# `Celery(`, `AsyncResult(` (result reads: result-backend-missing) and `chord(`: each
+# `(` with what it follows (the tree's 65 MB: 44 ms, three substring tests 83 ms).
+_CALLED = re.compile(rb"\((?:(?<=Celery\()|(?<=AsyncResult\()|(?<=chord\())")
+_PLAIN = (b"config_from_object", b"DJANGO_SETTINGS_MODULE", b"celerylint:")
 # A CELERY_* setting assigned at the start of a line.
 _CELERY_ASSIGNMENT = re.compile(rb"^[ \t]*CELERY\w*[ \t]*[:=]", re.MULTILINE)
 
