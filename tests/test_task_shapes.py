@@ -653,3 +653,53 @@ def test_an_app_made_in_a_file_the_prefilter_leaves_out_is_found(
     _result, project = checked(tmp_path)
     assert [app.id for app in project.apps] == ["web.entry:celery"]
     assert apps_by_module(project) == {"web.jobs": ["web.entry:celery"]}
+
+
+APP_CLASS = """
+from celery import Celery
+
+
+class FlaskCelery(Celery):
+    def init_app(self, flask_app):
+        {body}
+
+
+cel = FlaskCelery("proj")
+cel.conf.task_time_limit = 30
+cel.conf.task_soft_time_limit = 20
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "unknown"),
+    [
+        # OpenCVE: whatever the Flask config's entry holds.
+        ('self.conf.update(flask_app.config.get("CELERY_CONF", {}))', {"time_limit", "soft"}),
+        # indico: key by key, then `indico.conf`'s own mapping.
+        ('self.conf["task_time_limit"] = 60', {"time_limit"}),
+        ("self.conf.task_soft_time_limit = 10", {"soft"}),
+        ("self.config_from_object(flask_app.config)", {"time_limit", "soft"}),
+        ("self.conf.update(task_time_limit=60)", {"time_limit"}),
+        ("self.conf.beat_schedule['x'] = {}", set()),
+    ],
+)
+def test_what_an_app_class_s_methods_write_is_not_known(
+    tmp_path: Path, body: str, unknown: set[str]
+) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": APP_CLASS.format(body=body),
+            "proj/tasks.py": "from proj.celery import cel\n\n@cel.task\ndef job():\n    pass\n",
+        },
+    )
+    _result, project = checked(tmp_path)
+    (app,) = project.apps
+    (task,) = project.tasks
+    hard = project.option(task, "time_limit", app).value
+    soft = project.option(task, "soft_time_limit", app).value
+    assert {"time_limit"} & unknown == ({"time_limit"} if not hard.known else set())
+    assert {"soft"} & unknown == ({"soft"} if not soft.known else set())
+    if hard.known:
+        assert hard.value == 30

@@ -7,6 +7,7 @@ from typing import Optional
 
 import msgspec
 
+from celerylint.facts.app_classes import conf_writes
 from celerylint.facts.bodies import BodyAnalysis, attrs_used_on, returns_value
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder
@@ -280,6 +281,7 @@ class Definitions(BodyAnalysis):
             attr_spans,
             methods,
             self._decorators(node),
+            conf_writes(node) if any("celery" in name for name in base_names) else (),
         )
 
     def function_scope(

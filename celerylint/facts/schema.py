@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 44
+FACTS_VERSION = 45
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -455,6 +455,9 @@ class ClassFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     attr_spans: dict[str, Span]
     methods: dict[str, FunctionFacts]
     decorators: tuple[Decorator, ...]
+    # Of a class with a base named like `Celery`: the configuration keys its methods
+    # write on the app (`facts.app_classes`; "*": keys that cannot be told).
+    conf_writes: tuple[str, ...] = ()
 
 
 # -- message delays (visibility-timeout-exceeded) ---------------------------------

@@ -22,6 +22,7 @@ from typing import Optional
 import msgspec
 
 from celerylint import catalog
+from celerylint.facts.app_classes import ANY_KEY
 from celerylint.facts.schema import (
     AppCall,
     ConfigFromItem,
@@ -142,6 +143,9 @@ class App:
         self.conf_ops: list[tuple[str, ConfOp]] = []
         self._settings: dict[str, Setting] = {}
         self.evaluator: Optional[Evaluator] = None
+        # The keys methods of the app's class write (`ANY_KEY`: any): when one runs
+        # (indico's `init_app`), and with what, is not known, whatever else sets them.
+        self.written_by_class: set[str] = set()
 
     def setting(self, name: str) -> Setting:
         cached = self._settings.get(name)
@@ -153,6 +157,9 @@ class App:
     def _resolve(self, name: str) -> Setting:
         assert self.evaluator is not None
         keys = catalog.lookup_keys(name, self.namespace)
+        written = self.written_by_class
+        if written and (ANY_KEY in written or written.intersection(keys)):
+            return Setting(name, unknown("a method of the app's class sets it"))
         found = self.changes.find(keys)
         if found is not None:
             return self._from_entry(name, found, "changes")
@@ -346,6 +353,23 @@ class AppBuilder:
             base and self._is_celery_class(base, symbol.module, depth + 1) for base in cls.bases
         )
 
+    def _written_by_class(self, callee: str, near: Optional[str], depth: int = 0) -> set[str]:
+        """The configuration keys the methods of a project `Celery` subclass (and of its
+        project bases) write on the app (`facts.app_classes`)."""
+        if callee in CELERY_CLASSES or depth > 5:
+            return set()
+        symbol = self.modules.resolve(callee, near)
+        if symbol.kind != "class" or symbol.module is None or symbol.name is None:
+            return set()
+        cls = self.modules.class_facts(symbol.module, symbol.name)
+        if cls is None:
+            return set()
+        written = set(cls.conf_writes)
+        for base in cls.bases:
+            if base:
+                written |= self._written_by_class(base, symbol.module, depth + 1)
+        return written
+
     def _app_for(self, receiver: str, by_key: dict[str, App], near: str) -> Optional[App]:
         symbol = self.modules.resolve(receiver, near)
         if symbol.kind == "binding" and not symbol.rest:
@@ -418,6 +442,7 @@ class AppBuilder:
             app.source = self.source_for(source_node[0], source_node[1], app.namespace)
         elif app.source.kind != "opaque" and picked is not None:
             app.source = self._flask_item_source(*picked)
+        app.written_by_class = self._written_by_class(record.callee, app.module)
 
     def _flask_item_source(self, op: ConfigFromItem, path: str) -> ConfigSource:
         """`config_from_object(flask_app.config["CELERY"])` (Celery's Flask guide):
