@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from celerylint.facts import extract_source
 from celerylint.facts.schema import Assign, Const, Env, FileFacts, Node, Seq, Span
 
@@ -129,3 +131,32 @@ def test_calls_handed_to_beat_or_on_commit_are_recorded_as_dropped() -> None:
     assert dropped == [(4, "beat"), (5, "beat"), (9, "on_commit"), (10, "on_commit")]
     dispatch_spans = {d.span for d in facts.dispatches}
     assert all(d.span in dispatch_spans for d in facts.dropped_results)
+
+
+@pytest.mark.parametrize(
+    ("code", "dynamic"),
+    [
+        # edx-platform: whatever the YAML file holds becomes a setting.
+        ("import yaml\nvars().update(yaml.safe_load(open('x')))\n", True),
+        ("globals()['CELERY_X'] = 1\n", True),
+        # glitchtip: django-environ's e-mail settings, EMAIL_* names only.
+        (
+            "import environ\nenv = environ.Env()\n"
+            "if env('EMAIL_URL', default=None):\n"
+            "    EMAIL_CONFIG = env.email_url('EMAIL_URL')\n    vars().update(EMAIL_CONFIG)\n",
+            False,
+        ),
+        ("import environ\nenv = environ.Env()\nvars().update(env.email_url('EMAIL_URL'))\n", False),
+        ("import dj_email_url\nvars().update(dj_email_url.parse('smtp://x'))\n", False),
+        # The name rebound to something else since.
+        (
+            "import environ, yaml\nenv = environ.Env()\nC = env.email_url('EMAIL_URL')\n"
+            "C = yaml.safe_load(open('x'))\nvars().update(C)\n",
+            True,
+        ),
+    ],
+)
+def test_settings_loaded_into_the_namespace_make_the_module_dynamic(
+    code: str, dynamic: bool
+) -> None:
+    assert extract_source(code.encode(), "settings", False).dynamic is dynamic

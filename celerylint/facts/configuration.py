@@ -62,6 +62,8 @@ class ConfigurationWrites:
     # its config ops are recorded under.
     _flask_local: Optional[tuple[str, str]] = None
     _read_calls: set[int]  # calls already read (app factories' bodies)
+    # Module-level names last bound to parsed e-mail settings (`_email_settings`).
+    _email_configs: set[str]
 
     def _subscript_store(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
         # app.conf['key'] = v
@@ -161,8 +163,10 @@ class ConfigurationWrites:
         if not isinstance(func, ast.Attribute):
             return
         if self._this_namespace(func.value):
-            # `vars().update(yaml.safe_load(f))` (edx-platform's production settings).
-            self.dynamic = True
+            # `vars().update(yaml.safe_load(f))` (edx-platform's production settings); not
+            # django-environ's e-mail settings, which bind EMAIL_* names only (glitchtip).
+            if not (func.attr == "update" and self._email_settings(call)):
+                self.dynamic = True
             return
         if isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
             self.events.append(Mutate(func.value.id))
@@ -170,6 +174,22 @@ class ConfigurationWrites:
         # A mutation of a setting through app.conf: app.conf.task_routes.update(...)
         if func.attr in _MUTATORS and isinstance(func.value, ast.Attribute):
             self._conf_key_mutation(func.value, conditional)
+
+    def _email_settings(self, call: ast.Call) -> bool:
+        """`update(env.email_url("EMAIL_URL"))`, or of a name bound to that: the mapping
+        of `EMAIL_*` settings django-environ (or dj-email-url) parses from a URL."""
+        if len(call.args) != 1 or call.keywords:
+            return False
+        given = call.args[0]
+        if isinstance(given, ast.Name):
+            return given.id in self._email_configs
+        return self._parses_email_url(given)
+
+    def _parses_email_url(self, expr: ast.expr) -> bool:
+        if not isinstance(expr, ast.Call):
+            return False
+        callee = self.scope.qualify(expr.func) or ""
+        return callee.endswith(".email_url") or callee in _EMAIL_URL_PARSERS
 
     def _maybe_app(self, name: str, call: ast.Call, conditional: bool) -> None:
         callee = self.scope.qualify(call.func)
@@ -441,3 +461,4 @@ _CONF_METHODS = frozenset(
 _NAMESPACES = frozenset({"globals", "vars", "locals"})
 _NAMESPACE_BUILTINS = frozenset(f"builtins.{name}" for name in _NAMESPACES)
 _FLASK_CLASSES = frozenset({"flask.Flask", "flask.app.Flask"})
+_EMAIL_URL_PARSERS = frozenset({"dj_email_url.parse", "dj_email_url.config"})

@@ -117,6 +117,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         # Calls of an app factory's body, already read with its local app standing for
         # the module-level one: not to be read again as writes to a same-named global.
         self._read_calls: set[int] = set()
+        self._email_configs: set[str] = set()
         self.flask_factories: dict[str, FlaskFactory] = {}
         self.factory_calls: list[FactoryCall] = []
         self.celery_factories: dict[str, CeleryFactory] = {}
@@ -250,6 +251,10 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             return
         for target in targets:
             if isinstance(target, ast.Name):
+                if self._parses_email_url(value):
+                    self._email_configs.add(target.id)
+                else:
+                    self._email_configs.discard(target.id)
                 node = self.nodes.build(value, self.scope)
                 events.append(Assign(target.id, node, conditional, self.span(target)))
                 if isinstance(value, ast.Call):

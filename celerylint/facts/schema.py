@@ -24,7 +24,7 @@ import msgspec
 from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 45
+FACTS_VERSION = 46
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
