@@ -277,6 +277,44 @@ def test_a_script_s_arguments_and_unreadable_words(tmp_path: Path) -> None:
     assert not found["variable"].command_known  # type: ignore[attr-defined]
 
 
+def test_a_script_s_own_variables_are_put_in_its_commands(tmp_path: Path) -> None:
+    """IntelOwl's entrypoints assign the worker's arguments to a variable and run
+    `celery $ARGUMENTS`: the words are the variable's, split as the shell splits them;
+    a variable assigned differently in two branches is unknown where it is read."""
+    compose = image_services(
+        {
+            "default": "/app/default.sh",
+            "quoted": "/app/quoted.sh",
+            "branches": "/app/branches.sh",
+            "prefix": "/app/prefix.sh",
+        }
+    )
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": compose,
+            "default.sh": (
+                '#!/bin/bash\nQUEUES=default,broadcast\nARGUMENTS="-A proj worker -Q ${QUEUES}"\n'
+                "/usr/local/bin/celery $ARGUMENTS --time-limit=100\n"
+            ),
+            # One word, as the shell passes it: the app named `proj worker`, no subcommand.
+            "quoted.sh": '#!/bin/bash\nAPP="proj worker"\nexec celery -A "$APP" -Q a\n',
+            "branches.sh": (
+                '#!/bin/bash\nif [ "$STAGE" = ci ]; then\n  Q=ci\nelse\n  Q=prod\nfi\n'
+                "exec celery -A proj worker -Q $Q\n"
+            ),
+            # The environment of one command, not a variable of the script.
+            "prefix.sh": "#!/bin/bash\nC_FORCE_ROOT=1 celery -A proj worker -Q $C_FORCE_ROOT\n",
+        },
+    )
+    default = found["default"]
+    assert default.role == "worker" and default.queues == ("default", "broadcast")  # type: ignore[attr-defined]
+    assert default.options["time_limit"] == "100"  # type: ignore[attr-defined]
+    assert found["quoted"].role != "worker"  # type: ignore[attr-defined]
+    assert found["branches"].role == "worker" and found["branches"].queues is None  # type: ignore[attr-defined]
+    assert found["prefix"].queues is None  # type: ignore[attr-defined]
+
+
 def _cookiecutter_django(stage: str, worker: str, beat: str, web: str) -> dict[str, str]:
     """The files of one stage (local, production) of a cookiecutter-django project."""
     base = f"compose/{stage}/django"

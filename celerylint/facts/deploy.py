@@ -829,8 +829,11 @@ def _script(reader: _Reader, path: str) -> None:
     relative = path
     env: list[EnvEntry] = []
     branches = _CaseBranches()
+    variables = _ScriptVariables()
     for number, line in _logical_lines(text):
         stripped = branches.command(line.strip(), number)
+        if variables.assigns(stripped):
+            continue
         if stripped.startswith("export "):
             for word in shell_words(stripped[7:]):
                 if word and "=" in word:
@@ -840,7 +843,7 @@ def _script(reader: _Reader, path: str) -> None:
             continue
         if not _starts_a_process(stripped) or stripped.startswith(("#", "echo ", "if ", "until ")):
             continue
-        argv = shell_words(stripped)
+        argv = shell_words(variables.expanded(stripped))
         reader.processes.append(
             DeployedProcess(
                 f"{os.path.basename(path)}:{number}",
@@ -853,6 +856,53 @@ def _script(reader: _Reader, path: str) -> None:
                 **branches.where(),
             )
         )
+
+
+# `NAME=value` alone on a line: a variable of the script (not the environment).
+_ASSIGNMENT = re.compile(r"(?:local\s+)?([A-Za-z_]\w*)=(?![(=])")
+# `$NAME`, `${NAME}`: plain reads only (`${NAME:-x}` and the like are left as written).
+_READ = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
+
+
+class _ScriptVariables:
+    """The variables a script assigns itself (IntelOwl's `ARGUMENTS="-A proj worker
+    ..."`, then `celery $ARGUMENTS`): a value, or None when it is assigned differently
+    more than once (in `if` branches: which one holds is not known)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Optional[str]] = {}
+
+    def assigns(self, stripped: str) -> bool:
+        """Whether the line only assigns a variable (then it is noted)."""
+        found = _ASSIGNMENT.match(stripped)
+        if found is None:
+            return False
+        words = shell_words(stripped[found.start(1) :])
+        if len(words) != 1 or words[0] is None:
+            return False  # `A=1 celery worker`: the command's environment
+        name, value = found.group(1), self.expanded(words[0][len(found.group(1)) + 1 :])
+        if "$(" in value or "`" in value:
+            value = UNKNOWN_MARK  # a command's output
+        known = self._values.get(name, value)
+        self._values[name] = value if known == value else None
+        return True
+
+    def expanded(self, text: str) -> str:
+        """`text` with the script's own variables put in, outside single quotes (an
+        unknown value as UNKNOWN_MARK); the others (the environment's) as written."""
+        if not self._values or "$" not in text:
+            return text
+
+        def value(match: re.Match[str]) -> str:
+            name = match.group(1) or match.group(2)
+            if name not in self._values:
+                return match.group(0)
+            known = self._values[name]
+            return UNKNOWN_MARK if known is None else known
+
+        parts = text.split("'")
+        parts[::2] = [_READ.sub(value, part) for part in parts[::2]]
+        return "'".join(parts)
 
 
 # `case WORD in`; WORD picks the branch: its variable, for `"$1"`, `${ROLE}`, `$MODE`.

@@ -23,8 +23,9 @@ import msgspec
 
 from celerylint.sources.watch import Watched
 
-# Bump when the shape or the meaning of the facts changes: old cache entries are dropped.
-FACTS_VERSION = 46
+# Bump when the shape or the meaning of the facts (Python or deployment) changes: old
+# cache entries and run records are dropped.
+FACTS_VERSION = 47
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
