@@ -19,7 +19,7 @@ from typing import Literal, Optional
 import msgspec
 
 from celerylint.facts.nodes import unpacks
-from celerylint.facts.results import SENDING_METHODS, signature_receiver
+from celerylint.facts.results import SENDING_METHODS, SIGNATURE_METHODS, signature_receiver
 from celerylint.facts.schema import Span, TransactionDispatch
 from celerylint.facts.scope import Scope
 from celerylint.facts.walk import walk_all, walk_own_scope
@@ -43,6 +43,21 @@ _WITH = frozenset({ast.With, ast.AsyncWith})
 _DEFINITIONS = frozenset({*_FUNCTIONS, ast.ClassDef})
 _OPENERS = frozenset({*_FUNCTIONS, *_WITH})
 _MAX_DEPTH = 4
+# What a block may call and still write nothing: queryset methods that read, what
+# builds a query or a value, and list and string methods on the block's own values.
+_READING_METHODS = frozenset(
+    {"filter", "exclude", "annotate", "alias", "values", "values_list", "iterator"}
+    | {"all", "order_by", "only", "defer", "select_related", "prefetch_related", "using"}
+    | {"count", "exists", "first", "last", "get", "distinct", "aggregate", "in_bulk"}
+    | {"latest", "earliest", "none", "reverse", "dates", "datetimes"}
+    | {"append", "items", "keys", "copy", "format", "join", "split", "strip", "lower"}
+    | {"debug", "info", "warning", "error", "exception"}  # a logger's
+)
+_READING_BUILTINS = frozenset(
+    {"len", "enumerate", "range", "list", "tuple", "set", "dict", "str", "int", "float"}
+    | {"bool", "sorted", "min", "max", "sum", "zip", "isinstance", "any", "all", "print"}
+)
+_READING_MODULES = ("django.db.models.", "django.utils.timezone.")
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -133,10 +148,36 @@ class TransactionExtraction:
                     context = item.context_expr
                     if isinstance(context, ast.Call) and self._is_atomic(context):
                         nodes = walk_own_scope(node.body)
+                        if self._reads_only(nodes):
+                            break
                         function = enclosing.get(id(node))
                         blocks.append(_Block(nodes, function, self.span(context), False))
                         break
         return blocks
+
+    def _reads_only(self, nodes: list[ast.AST]) -> bool:
+        """Whether a block only reads: every call it makes sends a task or is a query,
+        Django expression or builtin that writes nothing (glitchtip opens a transaction
+        only for `.iterator()`'s server-side cursor behind pgbouncer). A transaction
+        that writes nothing holds nothing a task could run too early to see."""
+        for node in nodes:
+            if type(node) is not ast.Call:
+                continue
+            assert isinstance(node, ast.Call)
+            func = node.func
+            if isinstance(func, ast.Attribute) and (
+                func.attr in _READING_METHODS
+                or func.attr in SENDING_METHODS
+                or func.attr in SIGNATURE_METHODS
+            ):
+                continue
+            if isinstance(func, ast.Name) and func.id in _READING_BUILTINS:
+                continue
+            scope = self.scopes.get(id(node), self.module_scope)
+            qualified = scope.qualify(func) or ""
+            if not qualified.startswith(_READING_MODULES):
+                return False
+        return True
 
     def _is_atomic(self, expr: ast.expr) -> bool:
         """`transaction.atomic`, `atomic(using=...)`, `transaction.atomic(savepoint=False)`.
