@@ -703,3 +703,31 @@ def test_what_an_app_class_s_methods_write_is_not_known(
     assert {"soft"} & unknown == ({"soft"} if not soft.known else set())
     if hard.known:
         assert hard.value == 30
+
+
+def test_an_app_made_again_in_a_branch_has_unknown_settings(tmp_path: Path) -> None:
+    """quivr makes `celery = Celery(__name__)`, then again with its broker and backend
+    in an `if`: reading the first call alone gave "no result backend" (CL503) where
+    the app has one."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery_config.py": "import os\nfrom celery import Celery\n\n"
+            "BROKER = os.getenv('CELERY_BROKER_URL', '')\ncelery = Celery(__name__)\n"
+            "if BROKER.startswith('redis'):\n"
+            "    celery = Celery(__name__, broker=BROKER, backend=BROKER)\n"
+            "else:\n    raise ValueError(BROKER)\n"
+            "celery.conf.task_time_limit = 30\n",
+            "proj/tasks.py": "from proj.celery_config import celery\n\n"
+            "@celery.task\ndef add(x, y):\n    return x + y\n",
+            "proj/views.py": "from proj.tasks import add\n\n\n"
+            "def view():\n    return add.delay(1, 2).get(timeout=5)\n",
+        },
+    )
+    result, project = checked(tmp_path, "CL503")
+    assert result.diagnostics == []
+    (app,) = project.apps
+    assert not app.setting("result_backend").known
+    assert not app.setting("broker_url").known
+    assert app.setting("task_time_limit").value.value == 30

@@ -306,7 +306,7 @@ class AppBuilder:
             facts = self.modules.facts(module)
             if not facts:
                 continue
-            made = [r for r in facts.apps if not r.conditional]
+            made = [_remade_in_branch(r, facts.apps) for r in facts.apps if not r.conditional]
             path = self.modules.paths[module]
             made += _made_in_every_branch(
                 facts.apps, {r.var for r in made}, functools.partial(self._literal, path=path)
@@ -884,6 +884,26 @@ class AppBuilder:
 
 # Why a keyword of an app made in several branches is not known.
 _BRANCHES = "given differently where the app is made"
+
+
+_REMADE = "the app is made again in a branch"
+
+
+def _remade_in_branch(record: AppCall, records: tuple[AppCall, ...]) -> AppCall:
+    """An app made, then made again under the same name in a branch (quivr: `celery =
+    Celery(__name__)`, then `if url.startswith("redis"): celery = Celery(__name__,
+    broker=url, backend=url, ...)`): what configures it cannot be told from either
+    call, so every value its call gives, and every other key, is unknown."""
+    if not any(
+        other.conditional and other.var == record.var and other.span > record.span
+        for other in records
+    ):
+        return record
+    return msgspec.structs.replace(
+        record,
+        kwargs={key: Unknown(node.span, _REMADE) for key, node in record.kwargs.items()},
+        mappings=(*record.mappings, Unknown(record.span, _REMADE)),
+    )
 
 
 def _made_in_every_branch(
