@@ -731,3 +731,31 @@ def test_an_app_made_again_in_a_branch_has_unknown_settings(tmp_path: Path) -> N
     assert not app.setting("result_backend").known
     assert not app.setting("broker_url").known
     assert app.setting("task_time_limit").value.value == 30
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # OSF's CeleryConfig: the queues only where kombu imports.
+        "try:\n        from kombu import Queue\n    except ImportError:\n        pass\n"
+        "    else:\n        task_ignore_result = True",
+        "if DEBUG:\n        task_ignore_result = True",
+        "for _ in range(1):\n        task_ignore_result = True",
+    ],
+)
+def test_a_config_class_s_blocks_make_what_they_set_unknown(tmp_path: Path, block: str) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\n\nDEBUG = False\n\n\n"
+            "class CeleryConfig:\n    result_backend = 'redis://localhost:6379/1'\n"
+            f"    {block}\n    task_time_limit = 60\n\n\n"
+            "app = Celery('proj')\napp.config_from_object(CeleryConfig)\n",
+        },
+    )
+    _result, project = checked(tmp_path)
+    (app,) = project.apps
+    assert not app.setting("task_ignore_result").known
+    assert app.setting("task_time_limit").value.value == 60
+    assert app.setting("result_backend").value.value == "redis://localhost:6379/1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Optional
 
 import msgspec
@@ -19,6 +20,7 @@ from celerylint.facts.schema import (
     Node,
     Span,
     TaskFactory,
+    Unknown,
 )
 from celerylint.facts.scope import Scope, import_bindings
 from celerylint.facts.walk import TreeIndex, bound_in, walk_all, walk_own_scope
@@ -267,6 +269,13 @@ class Definitions(BodyAnalysis):
                 methods[stmt.name] = self._function(stmt, self.scope, task_like)
                 attrs.pop(stmt.name, None)
                 continue
+            if type(stmt) in _BLOCKS:
+                # `try: ... else: task_ignore_result = True` (OSF's CeleryConfig): which
+                # of a block's assignments ran cannot be told.
+                for name, span in _assigned_in_block(stmt, self.span):
+                    attrs[name] = Unknown(span, "set in a block of the class body")
+                    attr_spans[name] = span
+                continue
             value = getattr(stmt, "value", None)
             for target in targets:
                 if isinstance(target, ast.Name) and value is not None:
@@ -389,3 +398,21 @@ def _param_names(node: Optional[ast.FunctionDef | ast.AsyncFunctionDef]) -> tupl
         return ()
     args = node.args
     return tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+
+
+# The compound statements of a class body whose assignments may or may not run.
+_BLOCKS = frozenset(
+    {ast.If, ast.Try, ast.With, ast.For, ast.While}
+    | {getattr(ast, name) for name in ("TryStar", "Match") if hasattr(ast, name)}
+)
+
+
+def _assigned_in_block(block: ast.stmt, span: Callable[[ast.AST], Span]) -> list[tuple[str, Span]]:
+    """The names a class body's block binds, not entering functions or classes."""
+    found: list[tuple[str, Span]] = []
+    for node in walk_own_scope([block]):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            found.append((node.id, span(node)))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.append((node.name, span(node)))
+    return found
