@@ -524,3 +524,26 @@ def test_catalog_does_not_import_celery() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+class _NewNames:
+    broker_url = "memory://"
+
+
+@pytest.mark.parametrize("namespace", [None, "CELERY"])
+def test_app_conf_is_checked_for_a_mix_only_without_a_config_source(
+    namespace: str | None,
+) -> None:
+    """The premise of CL901's two messages: old names on app.conf beside new ones stop
+    the app, unless a `config_from_object` source is loaded; then Celery checks only the
+    source, and converts app.conf's old names (open-humans)."""
+    alone = Celery("alone", set_as_current=False)
+    alone.conf.update({"BROKER_POOL_LIMIT": 5, "result_backend": "rpc://"})
+    with pytest.raises(ImproperlyConfigured, match="Cannot mix new and old setting keys"):
+        alone.conf.finalize()
+    beside = Celery("beside", set_as_current=False)
+    beside.conf.update({"BROKER_POOL_LIMIT": 5, "result_backend": "rpc://"})
+    beside.config_from_object(_NewNames, namespace=namespace)
+    beside.conf.finalize()
+    assert beside.conf.broker_pool_limit == 5
+    assert beside.conf.result_backend == "rpc://"

@@ -72,16 +72,10 @@ def _deprecated_in(source: SettingsSource, report: Reporter) -> Iterator[Found]:
                 f"names); under namespace={source.prefix!r} write `{target}`",
                 entry,
             )
-        else:
-            if source.namespaced:
-                # app.conf of a namespaced app: no mixing check, one key at a time.
-                rename = Rename(
-                    f"Rename `{key}` to `{setting}`", source, {key: setting}, allow_existing=True
-                )
-            else:
-                if whole is None:
-                    whole = whole_rename(source)
-                rename = whole
+        elif _mixing_checked(source):
+            if whole is None:
+                whole = whole_rename(source)
+            rename = whole
             found = report(
                 "CL901",
                 f"`{key}` is the old name of `{setting}`, deprecated (Celery 6 drops old "
@@ -89,4 +83,24 @@ def _deprecated_in(source: SettingsSource, report: Reporter) -> Iterator[Found]:
                 f"{source.label}: a mix of old and new names stops the worker",
                 entry,
             )
+        else:
+            # Celery converts the name and checks no mixing here: one key at a time.
+            rename = Rename(
+                f"Rename `{key}` to `{setting}`", source, {key: setting}, allow_existing=True
+            )
+            found = report(
+                "CL901",
+                f"`{key}` is the old name of `{setting}`, deprecated (Celery 6 drops old "
+                f"names); rename it to `{setting}`",
+                entry,
+            )
         yield found, rename
+
+
+def _mixing_checked(source: SettingsSource) -> bool:
+    """Whether Celery refuses a mix of old and new names in this source (verified on
+    Celery 5.7, `detect_settings`): not under a namespace, and not in app.conf when a
+    `config_from_object` source is loaded (then only that source is checked)."""
+    if source.namespaced:
+        return False
+    return source.kind != "changes" or source.app.source.kind == "none"
