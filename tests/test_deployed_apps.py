@@ -176,3 +176,44 @@ def test_a_script_that_is_not_read_may_start_a_worker(tmp_path: Path) -> None:
     services = {s.name: s for s in model(tmp_path).services}
     assert (services["worker"].role, services["worker"].command_known) == ("other", False)
     assert (services["setup"].role, services["setup"].command_known) == ("other", True)
+
+
+def test_a_web_service_runs_the_only_app_unless_its_image_holds_none_of_it(
+    tmp_path: Path,
+) -> None:
+    """Open-Assistant's safety service copies in only `inference/safety/*.py`: it runs
+    no Celery app, and was said to send to another broker than the worker's (CL606)."""
+    _proj(tmp_path, celery=PROJ_APP)
+    files = {
+        "safety/Dockerfile": (
+            'ARG SERVICE="safety"\nFROM python:3.12-slim AS build\nARG SERVICE\n'
+            "COPY ./${SERVICE}/requirements.txt .\nFROM python:3.12-slim\nARG SERVICE\n"
+            "WORKDIR /app\nCOPY --from=build /requirements.txt .\n"
+            "COPY ./${SERVICE}/*.py ./\n"
+            'CMD ["uvicorn", "main:app"]\n'
+        ),
+        "web/Dockerfile": 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD ["gunicorn", "w:a"]\n',
+        "base/Dockerfile": 'FROM org/app-base:1\nCOPY ./base/x.py .\nCMD ["gunicorn", "w:a"]\n',
+        "docker-compose.yml": (
+            "services:\n"
+            "  safety:\n    build: {context: ., dockerfile: safety/Dockerfile}\n"
+            "  mounted:\n    build: {context: ., dockerfile: safety/Dockerfile}\n"
+            "    volumes: ['./proj:/app/proj', 'data:/data']\n"
+            "  web:\n    build: {context: ., dockerfile: web/Dockerfile}\n"
+            "  based:\n    build: {context: ., dockerfile: base/Dockerfile}\n"
+            "  pulled:\n    image: org/web\n    command: gunicorn w:a\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = {name: app for name, (_role, app, _pool) in _services_and_apps(tmp_path).items()}
+    assert found == {
+        "safety": "",
+        # A volume mounts the app's package; `COPY . .` copies the whole context; an
+        # image that is no official one, or no Dockerfile at all, may hold anything.
+        "mounted": "proj.celery:app",
+        "web": "proj.celery:app",
+        "based": "proj.celery:app",
+        "pulled": "proj.celery:app",
+    }

@@ -475,6 +475,7 @@ def _compose_service(
         _built_dockerfile(Path(build[0]).parent, build[2]["build"], values) if build else None
     )
     copied: tuple[tuple[str, str], ...] = ()
+    code: Optional[tuple[str, ...]] = None
     if built_from is not None:
         dockerfile, context = built_from
         reader.built.add(str(dockerfile))
@@ -484,6 +485,7 @@ def _compose_service(
             env.extend(built.env)
             image_cmd, image_entry = built.cmd, built.entrypoint
             copied = built.copied([context])
+            code = built.code(context)
         except DeploymentError as error:
             reader.problem(str(dockerfile), error)
             complete = False
@@ -520,6 +522,9 @@ def _compose_service(
         for item in service["profiles"]
         if isinstance(item, str)
     ]
+    if code is not None and not elsewhere:
+        mounted = _bind_mounts(layers, values)
+        code = None if mounted is None else (*code, *mounted)
     return DeployedProcess(
         name,
         "compose",
@@ -530,7 +535,39 @@ def _compose_service(
         complete,
         tuple(profiles),
         copied=copied,
+        code=code if not elsewhere else None,
     )
+
+
+def _bind_mounts(layers: list[_Layer], values: dict[str, Optional[str]]) -> Optional[list[str]]:
+    """The repository paths a service's `volumes:` mount (`./src:/app`, or `type: bind`);
+    None when one cannot be read. Named volumes hold no file of the repository."""
+    mounted: list[str] = []
+    for path, _, service in layers:
+        volumes = service.get("volumes")
+        if volumes is None:
+            continue
+        if not isinstance(volumes, list):
+            return None
+        for volume in volumes:
+            if isinstance(volume, str):
+                source = volume.split(":", 1)[0]
+                if not source.startswith((".", "/", "~", "$")):
+                    continue  # a named volume
+            elif isinstance(volume, dict):
+                if volume.get("type") != "bind":
+                    continue
+                given = volume.get("source")
+                if not isinstance(given, str):
+                    return None
+                source = given
+            else:
+                return None
+            expanded = interpolate(source, values)
+            if expanded is None or expanded.startswith("~"):
+                return None
+            mounted.append(os.path.normpath(Path(path).parent / expanded))
+    return mounted
 
 
 _CELERY_HINTS = ("celery", "worker", "beat", "flower", "scheduler", "queue")
@@ -1089,6 +1126,18 @@ class Image(msgspec.Struct):
     # destination is a directory the source goes into).
     copies: list[tuple[str, str, bool]] = msgspec.field(default_factory=list)
     workdir: str = "/"
+    # Where the image's files of the project may come from: each source of its `COPY`
+    # and `ADD` lines (globs kept), also through `--from` another stage; None when
+    # that cannot be told (a base image that is no official one, a source not
+    # read, `--from` another image, `git clone`).
+    sources: Optional[list[str]] = msgspec.field(default_factory=list)
+
+    def code(self, context: Path) -> Optional[tuple[str, ...]]:
+        """The repository paths (files, directories, globs) the image's project files
+        come from, built from `context`; None when not known."""
+        if self.sources is None:
+            return None
+        return tuple(os.path.normpath(context / source) for source in self.sources)
 
     def copied(self, contexts: list[Path]) -> tuple[tuple[str, str], ...]:
         """The copies whose source is in the repository, built from the first of
@@ -1113,13 +1162,31 @@ def dockerfile_image(path: str, relative: str) -> Image:
     """The final stage's environment, CMD and ENTRYPOINT (stages built `FROM` another inherit)."""
     stages: dict[str, Image] = {}
     current = Image()
+    # Build arguments by their defaults, before the first FROM and in the stage: only
+    # where the sources of COPY lines are told (a build may pass others; then a
+    # service is at worst tied to no app).
+    global_args: dict[str, Optional[str]] = {}
+    args: Optional[dict[str, Optional[str]]] = None
     for number, line in _logical_lines(read_text(path)):
         instruction, _, rest = line.strip().partition(" ")
         instruction = instruction.upper()
         rest = rest.strip()
+        if instruction == "ARG":
+            scope = global_args if args is None else args
+            name, equals, default = rest.partition("=")
+            known = {**global_args, **(args or {})}
+            if equals:
+                parsed = shell_words(default)
+                text = parsed[0] if len(parsed) == 1 else None
+                scope[name.strip()] = interpolate(text, known) if text is not None else None
+            else:
+                scope[name.strip()] = global_args.get(name.strip())
+            continue
         if instruction == "FROM":
+            args = {}
             words_ = rest.split()
-            base = stages.get(words_[0].lower()) if words_ else None
+            image_words = [word for word in words_ if not word.startswith("--")]
+            base = stages.get(image_words[0].lower()) if image_words else None
             current = (
                 Image(
                     list(base.env),
@@ -1129,9 +1196,10 @@ def dockerfile_image(path: str, relative: str) -> Image:
                     base.entrypoint_line,
                     copies=list(base.copies),
                     workdir=base.workdir,
+                    sources=None if base.sources is None else list(base.sources),
                 )
                 if base
-                else Image()
+                else Image(sources=[] if _official(image_words) else None)
             )
             if len(words_) >= 3 and words_[-2].upper() == "AS":
                 stages[words_[-1].lower()] = current
@@ -1142,6 +1210,11 @@ def dockerfile_image(path: str, relative: str) -> Image:
         elif instruction in ("COPY", "ADD"):
             values = {entry.name: entry.value for entry in current.env}
             current.copies.extend(_copies(rest, current.workdir, values))
+            if current.sources is not None:
+                added = _sources(rest, {**(args or {}), **values}, stages)
+                current.sources = None if added is None else [*current.sources, *added]
+        elif instruction == "RUN" and "git clone" in rest:
+            current.sources = None  # code from elsewhere, maybe the project's own
         elif instruction == "ENV":
             values = {entry.name: entry.value for entry in current.env}
             for key, value in _dockerfile_env(rest):
@@ -1181,6 +1254,34 @@ def _copies(
         return []
     into = written_destination.endswith("/") or len(sources) > 1
     return [(destination, source, into) for source in sources]
+
+
+# A Docker Hub official image (`python:3.12-slim`, `node`): no project code in it. Any
+# other (`org/app-base`, `${BASE}`) may be an image of the project itself.
+_OFFICIAL_IMAGE = re.compile(r"[a-z0-9][a-z0-9._-]*(:[\w.-]+)?(@sha256:[0-9a-f]+)?")
+
+
+def _official(words_: list[str]) -> bool:
+    return bool(words_) and _OFFICIAL_IMAGE.fullmatch(words_[0]) is not None
+
+
+def _sources(
+    rest: str, values: dict[str, Optional[str]], stages: dict[str, Image]
+) -> Optional[list[str]]:
+    """The sources a `COPY`/`ADD` line takes from the build context (or, `--from` a
+    stage, that stage's sources); None when they cannot be told."""
+    written = list(_exec_form(rest)) if rest.startswith("[") else list(shell_words(rest))
+    if any(word is None for word in written):
+        return None
+    words_ = [word for word in written if word is not None]
+    source_stage = next((w.split("=", 1)[1] for w in words_ if w.startswith("--from=")), None)
+    if source_stage is not None:
+        stage = stages.get(source_stage.lower())
+        return None if stage is None or stage.sources is None else list(stage.sources)
+    paths = [interpolate(word, values) for word in words_ if not word.startswith("--")]
+    if len(paths) < 2 or any(path is None or "://" in path for path in paths):
+        return None
+    return cast(list[str], paths[:-1])
 
 
 def _dockerfile_env(rest: str) -> list[tuple[str, str]]:

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 49
+FACTS_VERSION = 50
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -814,6 +814,9 @@ class DeployedProcess(msgspec.Struct, frozen=True, gc=False):
     # What the image it runs copied in (Dockerfile `COPY`/`ADD`): (path in the image,
     # the file or directory of the repository copied there).
     copied: tuple[tuple[str, str], ...] = ()
+    # Where its project files come from: the repository paths (files, directories,
+    # globs) its image copied in and its volumes mount; None when not known.
+    code: Optional[tuple[str, ...]] = None
 
 
 class DeploymentProblem(msgspec.Struct, frozen=True, gc=False, array_like=True):

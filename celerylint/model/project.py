@@ -387,11 +387,14 @@ class Project:
     # -- services ----------------------------------------------------------------
 
     def service_app(self, service: Service) -> Optional[App]:
-        """The project app a service runs: its `-A`; a web process runs the only app."""
+        """The project app a service runs: its `-A`; a web process runs the only app,
+        unless its image and volumes hold no file of it (Open-Assistant's safety
+        service copies in only `inference/safety/*.py`)."""
         written = service.app
         if written is None:
             if service.role == "web" and service.command_known and len(self.apps) == 1:
-                return self.apps[0]
+                only = self.apps[0]
+                return only if service.may_hold(only.path) else None
             return None
         if written not in self._apps_loaded:
             self._apps_loaded[written] = self._app_loaded(written)

@@ -135,6 +135,21 @@ class Service(msgspec.Struct):
     also_beat: bool = False
     profiles: tuple[str, ...] = ()
     col: tuple[int, int] = (0, 0)
+    # The repository paths its project files come from (`DeployedProcess.code`).
+    code: Optional[tuple[str, ...]] = None
+
+    def may_hold(self, path: str) -> bool:
+        """Whether the process may have the repository file `path`: its image copied it
+        in or a volume mounts it, or what it holds is not known."""
+        if self.code is None:
+            return True
+        path = os.path.abspath(path)
+        return any(
+            path == source
+            or path.startswith(source.rstrip(os.sep) + os.sep)
+            or fnmatch.fnmatchcase(path, source)
+            for source in self.code
+        )
 
     @property
     def deployment(self) -> str:
@@ -242,6 +257,7 @@ def _service(process: DeployedProcess, scripts: Scripts) -> Optional[Service]:
         env_complete=process.env_complete,
         profiles=process.profiles,
         col=process.col,
+        code=None if process.code is None else tuple(map(os.path.abspath, process.code)),
     )
     argv = [_expand(word, environment) for word in process.argv]
     command = _celery_command(argv, scripts, 0, environment)
