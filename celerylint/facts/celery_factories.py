@@ -28,9 +28,12 @@ class CeleryFactories(ConfigurationWrites):
 
     celery_factories: dict[str, CeleryFactory]
     extension_reads: list[ExtensionRead]
+    _source_mentions_celery: bool
     _function_nodes: dict[str, Def]
 
     def _celery_factories(self) -> None:
+        if not self._source_mentions_celery:
+            return  # `Celery(...)`, `MyCelery(...)`: no factory makes an app here
         for name, function in self._function_nodes.items():
             args = function.args
             params = tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])

@@ -188,7 +188,10 @@ class ConfigurationWrites:
     def _parses_email_url(self, expr: ast.expr) -> bool:
         if not isinstance(expr, ast.Call):
             return False
-        callee = self.scope.qualify(expr.func) or ""
+        func = expr.func
+        if getattr(func, "attr", getattr(func, "id", "")) not in _EMAIL_URL_LAST_NAMES:
+            return False  # most calls: no qualified name needed
+        callee = self.scope.qualify(func) or ""
         return callee.endswith(".email_url") or callee in _EMAIL_URL_PARSERS
 
     def _maybe_app(self, name: str, call: ast.Call, conditional: bool) -> None:
@@ -462,3 +465,4 @@ _NAMESPACES = frozenset({"globals", "vars", "locals"})
 _NAMESPACE_BUILTINS = frozenset(f"builtins.{name}" for name in _NAMESPACES)
 _FLASK_CLASSES = frozenset({"flask.Flask", "flask.app.Flask"})
 _EMAIL_URL_PARSERS = frozenset({"dj_email_url.parse", "dj_email_url.config"})
+_EMAIL_URL_LAST_NAMES = frozenset({"email_url", "parse", "config"})

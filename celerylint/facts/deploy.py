@@ -1236,13 +1236,9 @@ def _copies(
     """`COPY [--chown=...] src... dest` of the build context: (path in the image, source)
     for each source; none for `--from=` (another stage or image), URLs, globs or a
     variable not known."""
-    if rest.startswith("["):
-        written = list(_exec_form(rest))
-    else:  # shlex only where quoting needs it: 365 COPY lines of the corpus took 25 ms
-        written = list(shell_words(rest)) if set(rest) & set("\"'\\") else list(rest.split())
-    if any(word is None for word in written):
+    words_ = _copy_words(rest)
+    if words_ is None:
         return []
-    words_ = [word for word in written if word is not None]
     if any(word.startswith("--from") for word in words_):
         return []
     paths = [interpolate(word, values) for word in words_ if not word.startswith("--")]
@@ -1261,6 +1257,17 @@ def _copies(
 _OFFICIAL_IMAGE = re.compile(r"[a-z0-9][a-z0-9._-]*(:[\w.-]+)?(@sha256:[0-9a-f]+)?")
 
 
+def _copy_words(rest: str) -> Optional[list[str]]:
+    """The words of a `COPY`/`ADD` line; None when one cannot be read."""
+    if rest.startswith("["):
+        written = list(_exec_form(rest))
+    else:  # shlex only where quoting needs it: 365 COPY lines of the corpus took 25 ms
+        written = list(shell_words(rest)) if set(rest) & set("\"'\\") else list(rest.split())
+    if any(word is None for word in written):
+        return None
+    return [word for word in written if word is not None]
+
+
 def _official(words_: list[str]) -> bool:
     return bool(words_) and _OFFICIAL_IMAGE.fullmatch(words_[0]) is not None
 
@@ -1270,10 +1277,9 @@ def _sources(
 ) -> Optional[list[str]]:
     """The sources a `COPY`/`ADD` line takes from the build context (or, `--from` a
     stage, that stage's sources); None when they cannot be told."""
-    written = list(_exec_form(rest)) if rest.startswith("[") else list(shell_words(rest))
-    if any(word is None for word in written):
+    words_ = _copy_words(rest)
+    if words_ is None:
         return None
-    words_ = [word for word in written if word is not None]
     source_stage = next((w.split("=", 1)[1] for w in words_ if w.startswith("--from=")), None)
     if source_stage is not None:
         stage = stages.get(source_stage.lower())

@@ -76,6 +76,8 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         self._source_names_backend = _names_backend(source)
         # No `atomic` in the text, no transaction to look for (a walk of every node saved).
         self._source_mentions_atomic = "atomic" in source
+        # `Celery` or `celery` (a factory's app class is named so: `_creates_celery`).
+        self._source_mentions_celery = "elery" in source
         # A call qualifies to Celery's `chord` or `group` only through a name or import
         # the text holds (20 ms of the corpus's extraction asked every call).
         self._source_mentions_canvas = "chord" in source or "group" in source
