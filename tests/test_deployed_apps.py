@@ -217,3 +217,14 @@ def test_a_web_service_runs_the_only_app_unless_its_image_holds_none_of_it(
         "based": "proj.celery:app",
         "pulled": "proj.celery:app",
     }
+
+
+def test_fedoras_celery_3_program_runs_celery(tmp_path: Path) -> None:
+    # Pagure's images run Fedora's python3-celery, installed as `celery-3`.
+    _proj(tmp_path, celery=PROJ_APP)
+    (tmp_path / "Procfile").write_text("worker: /usr/bin/celery-3 -A proj.celery worker -P solo\n")
+    (tmp_path / "start.sh").write_text("#!/bin/sh\nexec celery-3 -A proj.celery beat\n")
+    assert _services_and_apps(tmp_path) == {
+        "worker": ("worker", "proj.celery:app", "solo"),
+        "start.sh:2": ("beat", "proj.celery:app", "prefork"),
+    }

@@ -148,6 +148,9 @@ def test_calls_handed_to_beat_or_on_commit_are_recorded_as_dropped() -> None:
         ),
         ("import environ\nenv = environ.Env()\nvars().update(env.email_url('EMAIL_URL'))\n", False),
         ("import dj_email_url\nvars().update(dj_email_url.parse('smtp://x'))\n", False),
+        # open-humans: django-heroku sets the database, hosts, logging, static files.
+        ("import django_heroku\nif ON_HEROKU:\n    django_heroku.settings(locals())\n", False),
+        ("import helpers\nhelpers.settings(locals())\n", True),
         # The name rebound to something else since.
         (
             "import environ, yaml\nenv = environ.Env()\nC = env.email_url('EMAIL_URL')\n"

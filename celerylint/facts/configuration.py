@@ -156,7 +156,9 @@ class ConfigurationWrites:
         if callee and callee.startswith("split_settings."):
             # django-split-settings' include() assembles settings at runtime.
             self.dynamic = True
-        if any(_names_this_module(arg) for arg in [*call.args, *(k.value for k in call.keywords)]):
+        if callee not in _KNOWN_SETTINGS_HELPERS and any(
+            _names_this_module(arg) for arg in [*call.args, *(k.value for k in call.keywords)]
+        ):
             # `Settings.load_settings(__name__)`, `export(globals())`: a helper that is
             # handed this module can set any name in it (readthedocs does exactly that).
             self.dynamic = True
@@ -465,4 +467,8 @@ _NAMESPACES = frozenset({"globals", "vars", "locals"})
 _NAMESPACE_BUILTINS = frozenset(f"builtins.{name}" for name in _NAMESPACES)
 _FLASK_CLASSES = frozenset({"flask.Flask", "flask.app.Flask"})
 _EMAIL_URL_PARSERS = frozenset({"dj_email_url.parse", "dj_email_url.config"})
+# Helpers handed the settings module's namespace that set no Celery setting:
+# django-heroku's `settings(locals())` sets the database, hosts, logging and static
+# files (open-humans).
+_KNOWN_SETTINGS_HELPERS = frozenset({"django_heroku.settings"})
 _EMAIL_URL_LAST_NAMES = frozenset({"email_url", "parse", "config"})

@@ -835,7 +835,7 @@ def shell_words(command: str) -> tuple[Optional[str], ...]:
 # A line that starts a process: the program's name as a word, maybe quoted or with its
 # directory (`exec "celery" --app=config worker`, doccano's prod-celery.sh).
 _STARTERS = re.compile(
-    r"(^|[\s/\"'])(celery|gunicorn|uwsgi|daphne|uvicorn|hypercorn|flower)[\"']?(\s|$)"
+    r"(^|[\s/\"'])(celery(?:-3)?|gunicorn|uwsgi|daphne|uvicorn|hypercorn|flower)[\"']?(\s|$)"
     r"|manage\.py\s+runserver"
 )
 # A program named by a variable: GeoNode's `$CELERY_BIN -A $CELERY_APP worker`.

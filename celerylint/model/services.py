@@ -24,6 +24,8 @@ from celerylint.facts.deploy import UNKNOWN_MARK, default_compose_file
 from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
 
 Role = str  # "worker", "beat", "web", "flower", "other"
+# Celery's program; Fedora's python3-celery installs it as `celery-3` (Pagure's images).
+_CELERY_PROGRAMS = frozenset({"celery", "celery-3"})
 _WEB = {"gunicorn", "uwsgi", "daphne", "uvicorn", "hypercorn", "granian", "waitress-serve"}
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 # A script name that says it starts a Celery process (`/start-celeryworker`).
@@ -363,7 +365,7 @@ def _celery_command(
                 )
             i += 1  # `sh start.sh ...`: the script comes next
             continue
-        if base == "celery":
+        if base in _CELERY_PROGRAMS:
             return "celery", argv[i + 1 :]
         if base.startswith("python") and argv[i + 1 : i + 3] == ["-m", "celery"]:
             return "celery", argv[i + 3 :]
