@@ -759,3 +759,38 @@ def test_a_config_class_s_blocks_make_what_they_set_unknown(tmp_path: Path, bloc
     assert not app.setting("task_ignore_result").known
     assert app.setting("task_time_limit").value.value == 60
     assert app.setting("result_backend").value.value == "redis://localhost:6379/1"
+
+
+@pytest.mark.parametrize(
+    ("options", "known"),
+    [
+        # OSF's migrations: `@app.task(**_TASK_KWARGS)`, a module-level dict display.
+        ("OPTIONS = dict(time_limit=30, max_retries=2)", True),
+        ("OPTIONS = {'time_limit': 30, 'max_retries': 2}", True),
+        ("from proj.opts import OPTIONS", True),
+        ("import json\nOPTIONS = json.loads('{}')", False),
+        ("OPTIONS = {'time_limit': 30, 'max_retries': 2}\nOPTIONS.update(x=1)", False),
+    ],
+)
+def test_options_unpacked_from_a_dict_display_are_the_task_s(
+    tmp_path: Path, options: str, known: bool
+) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+            "proj/opts.py": "OPTIONS = dict(time_limit=30, max_retries=2)\n",
+            "proj/jobs.py": f"from proj.celery import app\n{options}\n\n\n"
+            "@app.task(**OPTIONS, bind=True)\ndef job(self):\n    pass\n",
+        },
+    )
+    _result, project = checked(tmp_path)
+    (app,) = project.apps
+    (task,) = project.tasks
+    limit = project.option(task, "time_limit", app).value
+    assert limit.known is known
+    if known:
+        assert limit.value == 30
+        assert project.option(task, "max_retries", app).value.value == 2
+    assert project.is_bound(task) is True  # written beside the unpacked mapping

@@ -245,6 +245,7 @@ class Definitions(BodyAnalysis):
                     len(call.args) if call else 0,
                     any(k.arg is None for k in keywords),
                     self.span(decorator),
+                    tuple(self.nodes.build(k.value, self.scope) for k in keywords if k.arg is None),
                 )
             )
         return tuple(decorators)

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 51
+FACTS_VERSION = 52
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -382,6 +382,7 @@ class Decorator(msgspec.Struct, frozen=True, gc=False, array_like=True):
     positional_count: int
     opaque: bool  # `**kwargs` passed
     span: Span  # of the decorator expression: the call, for `@x(...)`
+    mappings: tuple[Node, ...] = ()  # `@app.task(**OPTIONS)`: the unpacked mappings
 
 
 class PoolCreation(msgspec.Struct, frozen=True, gc=False, array_like=True):

@@ -656,6 +656,11 @@ class Project:
             key: DeclaredOption(node, path, decorator.keyword_spans.get(key), decorator)
             for key, node in decorator.kwargs.items()
         }
+        opaque = decorator.opaque
+        if opaque and decorator.mappings:
+            unpacked = self._unpacked_options(decorator, path, builder)
+            if unpacked is not None:
+                given, opaque = {**unpacked, **given}, False
         # What the name is bound to, first: nautobot's `nautobot_task = shared_task`,
         # addons-server's `task = app.task` (`proj.celery.task` reads like an app's
         # `.task`, of no app known).
@@ -669,10 +674,10 @@ class Project:
         if apps is not False:
             own = qualname not in self.task_decorators
             return TaskMaking(
-                apps, given, decorator.opaque, qualname if own else None, decorator if own else None
+                apps, given, opaque, qualname if own else None, decorator if own else None
             )
         making = self._factory_making(
-            qualname, module, given, decorator.opaque, decorator.called, builder, module, 0
+            qualname, module, given, opaque, decorator.called, builder, module, 0
         )
         if making is not None and making.options_call is None and making.maker is not None:
             # A partial takes more keywords where it is used: that decorator is this task's own.
@@ -680,6 +685,21 @@ class Project:
             if factory is not None and factory[0].kind == "partial":
                 making = msgspec.structs.replace(making, options_call=decorator)
         return making
+
+    def _unpacked_options(
+        self, decorator: Decorator, path: str, builder: AppBuilder
+    ) -> Optional[dict[str, DeclaredOption]]:
+        """`@app.task(**OPTIONS)`, `OPTIONS = dict(max_retries=5, ...)` (OSF's migrations):
+        the options each unpacked dict display gives (they hold no keyword spans: no fix
+        edits them); None when one is no display of known keys."""
+        options: dict[str, DeclaredOption] = {}
+        for mapping in decorator.mappings:
+            entries = builder.mapping_entries(mapping, path)
+            if entries is None:
+                return None
+            for key, node, where in entries:
+                options[key] = DeclaredOption(node, where, None, decorator)
+        return options
 
     def _factory(self, qualname: str, near: str) -> Optional[tuple[TaskFactory, str]]:
         """The decorator factory a name is bound to, and its module."""

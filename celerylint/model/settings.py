@@ -529,6 +529,23 @@ class AppBuilder:
                 conditional,
             )
 
+    def mapping_entries(self, node: Node, path: str) -> Optional[list[tuple[str, Node, str]]]:
+        """The entries (key, value, file) of the dict display a node is bound to (through
+        names, `dict(k=v)` included); None when it is no such display or a key is not a
+        known string."""
+        target = self._follow(node, path)
+        mapping = target[0] if target is not None else None
+        if target is None or not isinstance(mapping, Map):
+            return None
+        where = target[1]
+        entries: list[tuple[str, Node, str]] = []
+        for key_node, value_node in mapping.pairs:
+            key = self.evaluator.evaluate(key_node, where)
+            if not key.known or not isinstance(key.value, str):
+                return None
+            entries.append((key.value, value_node, where))
+        return entries
+
     def _follow(self, node: Node, path: str) -> Optional[tuple[Node, str]]:
         """Follow names, and a Flask config's items, to the node they are bound to (for
         dict literals): `conf.update(flask_app.config.get("CELERY_CONFIG", {}))`."""
