@@ -315,6 +315,27 @@ def test_a_script_s_own_variables_are_put_in_its_commands(tmp_path: Path) -> Non
     assert found["prefix"].queues is None  # type: ignore[attr-defined]
 
 
+def test_a_shell_script_s_commands_are_read_one_by_one(tmp_path: Path) -> None:
+    """timesketch's e2e image runs `celery ... worker & gunicorn --threads $N ...` under
+    `bash -c`: the worker runs beside the server, and a variable not known spoils only
+    the command it is in."""
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": image_services(
+                {
+                    "both": '[bash, -c, "celery -A proj worker -Q a & gunicorn --threads $$N w:a"]',
+                    "redirected": '[sh, -c, "celery -A proj worker -Q b 2>&1 | tee log"]',
+                    "served": '[sh, -c, "celery -A proj beat; gunicorn --threads $$N w:a"]',
+                }
+            ),
+        },
+    )
+    assert found["both"].role == "worker" and found["both"].queues == ("a",)  # type: ignore[attr-defined]
+    assert found["redirected"].role == "worker" and found["redirected"].queues == ("b",)  # type: ignore[attr-defined]
+    assert found["served"].role == "web"  # type: ignore[attr-defined]
+
+
 def _cookiecutter_django(stage: str, worker: str, beat: str, web: str) -> dict[str, str]:
     """The files of one stage (local, production) of a cookiecutter-django project."""
     base = f"compose/{stage}/django"

@@ -290,6 +290,9 @@ def _expand(word: Optional[str], environment: dict[str, Optional[str]]) -> Optio
     if "$" not in word:
         return word
     unknown = False
+    # In a `sh -c` script an unknown value spoils only the command it is in (timesketch:
+    # `celery ... worker & gunicorn --threads $NUM_THREADS ...`).
+    script = _is_script(word)
 
     def replace(match: re.Match[str]) -> str:
         nonlocal unknown
@@ -299,10 +302,12 @@ def _expand(word: Optional[str], environment: dict[str, Optional[str]]) -> Optio
             if match.group(2) is not None and name not in environment:
                 return match.group(2)
             unknown = True
-            return ""
+            return UNKNOWN_MARK if script else ""
         return value
 
     result = _VARIABLE.sub(replace, word)
+    if script and "$" not in result:
+        return result
     # What is left is no variable read here: `${OPTS[@]}`, `$(cmd)`, `$1`.
     unknown = unknown or "$" in result
     if unknown and word.startswith("-") and "=" in word:
@@ -482,7 +487,10 @@ def _from_shell(
     environment: dict[str, Optional[str]],
 ) -> Optional[tuple[str, list[Optional[str]]]]:
     found: list[tuple[tuple[str, list[Optional[str]]], dict[str, Optional[str]]]] = []
-    for part in re.split(r"&&|\|\||;|\n", script):
+    # A command sent to the background (`celery ... worker & gunicorn ...`, timesketch's
+    # e2e image) runs beside the next one: the container runs both.
+    background = _BACKGROUND.search(script) is not None
+    for part in _COMMANDS.split(script):
         try:
             argv: list[Optional[str]] = [
                 None if UNKNOWN_MARK in word else word for word in shlex.split(part, comments=True)
@@ -499,11 +507,19 @@ def _from_shell(
         for c in found
         if c[0][0] != "celery" or _subcommand(c[0][1]) in ("worker", "beat", "flower", "multi")
     ]
+    if background and any(c[0][0] == "celery" for c in runs):
+        runs = [c for c in runs if c[0][0] == "celery"]  # the worker, beside its server
     chosen = runs[-1] if runs else (found[-1] if found else None)
     if chosen is None:
         return None
     environment.update(chosen[1])
     return chosen[0]
+
+
+# What separates a `sh -c` script's commands: `&&`, `||`, `;`, a new line, and `&`
+# (not in a redirection: `2>&1`, `&>log`).
+_BACKGROUND = re.compile(r"(?<![>&])&(?![&>])")
+_COMMANDS = re.compile(r"&&|\|\||;|\n|(?<![>&])&(?![&>])")
 
 
 # django-extensions' `runserver_plus` serves like `runserver` (cookiecutter-django).
