@@ -336,6 +336,23 @@ def test_a_shell_script_s_commands_are_read_one_by_one(tmp_path: Path) -> None:
     assert found["served"].role == "web"  # type: ignore[attr-defined]
 
 
+def test_a_helm_template_that_names_celery_is_a_service_not_read(tmp_path: Path) -> None:
+    """A Helm template is YAML only once rendered: its workloads are not read. One that
+    names Celery may run a worker (cla's production worker): a service whose command is
+    not known, so that queue-without-consumer claims nothing."""
+    worker = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-worker\n"
+        "spec:\n  template:\n    spec:\n      containers:\n        - name: worker\n"
+        '          command: ["celery", "-A", "proj", "worker", "-Q", "{{ .Values.queue }}"]\n'
+    )
+    web = worker.replace("worker", "web").replace('"celery", "-A", "proj", ', '"gunicorn", ')
+    found = services(
+        tmp_path, {"chart/templates/worker.yaml": worker, "chart/templates/web.yaml": web}
+    )
+    assert list(found) == ["chart/templates/worker.yaml"]
+    assert not found["chart/templates/worker.yaml"].command_known  # type: ignore[attr-defined]
+
+
 def _cookiecutter_django(stage: str, worker: str, beat: str, web: str) -> dict[str, str]:
     """The files of one stage (local, production) of a cookiecutter-django project."""
     base = f"compose/{stage}/django"

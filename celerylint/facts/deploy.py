@@ -43,6 +43,7 @@ _COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$", re.IGNORECASE)
 # schema, with a `kind:` property deep inside, took 0.4 s of every cold check.
 _USED_KINDS = "|".join(sorted({*_WORKLOADS, "ConfigMap", "Secret"}))
 _USED_KIND = re.compile(rf"^kind:[ \t]*[\"']?(?:{_USED_KINDS})\b", re.MULTILINE)
+_WORKLOAD_KIND = re.compile(rf"^kind:[ \t]*[\"']?(?:{'|'.join(_WORKLOADS)})\b", re.MULTILINE)
 
 
 class DeploymentError(Exception):
@@ -657,8 +658,17 @@ def _kubernetes(reader: _Reader, path: str) -> None:
         if not _looks_like_manifest(path):
             return  # a big fixture or test cassette, not a manifest: nothing to say
         raise
-    if "kind:" not in text or "{{" in text or _USED_KIND.search(text) is None:
-        return  # no workload, ConfigMap or Secret; or a Helm template (YAML once rendered)
+    if "kind:" not in text or _USED_KIND.search(text) is None:
+        return  # no workload, ConfigMap or Secret
+    if "{{" in text:
+        # A Helm template, YAML only once rendered: what a workload of it that names
+        # Celery runs is not known (cla's production worker is one), never "nothing".
+        if "celery" in text.lower() and _WORKLOAD_KIND.search(text) is not None:
+            shown = os.path.relpath(path, reader.root)
+            reader.processes.append(
+                DeployedProcess(shown, "kubernetes", path, 1, (None,), (), False)
+            )
+        return
     for document in load_yaml(text):
         if not isinstance(document, dict):
             continue
