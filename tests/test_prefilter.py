@@ -119,6 +119,7 @@ def test_filler_is_really_skipped() -> None:
         b"app.conf['task_time_limit'] = 5\n",
         b"from django.conf.urls import url\napp.conf.update(x=1)\n",
         b"os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+        b"app.tasks.register(ExportTask())\n",
     ],
 )
 def test_each_celery_construct_passes_the_prefilter(line: bytes) -> None:

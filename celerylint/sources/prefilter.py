@@ -48,6 +48,7 @@ _TASK_NAMES = (
     b"shared_task",
     b"send_task(",
     b"register_task",
+    b"tasks.register(",  # `app.tasks.register(ExportTask())` (cla_backend's reports)
     b"from celery.task import",
     b"from celery.decorators import task",
 )
