@@ -794,3 +794,29 @@ def test_options_unpacked_from_a_dict_display_are_the_task_s(
         assert limit.value == 30
         assert project.option(task, "max_retries", app).value.value == 2
     assert project.is_bound(task) is True  # written beside the unpacked mapping
+
+
+def test_a_star_import_cycle_gives_the_names_bound_so_far(tmp_path: Path) -> None:
+    """cla_backend's base settings star-import their test overrides under an `if`, and
+    those star-import the base settings back: Python gives the names the base module
+    bound so far. The cycle used to make every setting unknown."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "from .base import *\n",
+            "proj/settings/base.py": "import sys\n\nCELERY_BROKER_URL = 'redis://localhost:6379/0'\n"
+            "CELERY_TASK_ACKS_LATE = True\n\n"
+            "if len(sys.argv) > 1 and sys.argv[1] == 'test':\n    from .testing import *\n",
+            "proj/settings/testing.py": "from .base import *\n\nCELERY_TASK_ACKS_LATE = False\n",
+            "proj/celery.py": "import os\nfrom celery import Celery\n\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+            "app = Celery('proj')\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n",
+        },
+    )
+    _result, project = checked(tmp_path)
+    (app,) = project.apps
+    assert app.setting("broker_url").value.value == "redis://localhost:6379/0"
+    assert not app.setting("task_acks_late").known  # the test run's value, maybe
+    assert app.setting("task_time_limit").known  # Celery's default: nothing else sets it

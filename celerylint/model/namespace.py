@@ -137,7 +137,11 @@ class Modules:
         self._prefetch = prefetch
         self._facts: dict[str, Optional[FileFacts]] = {}
         self._namespaces: dict[str, Namespace] = {}
-        self._in_progress: set[str] = set()
+        # The modules being replayed, with what they bind so far: a star-import cycle
+        # sees that, as Python's partly executed module gives it (`_replay`).
+        self._in_progress: dict[str, Namespace] = {}
+        # The modules whose bindings so far were taken (their replay unfinished).
+        self._partly_taken: list[str] = []
         # Module keys by their last dotted component (`find` of a name whose root is unknown).
         self._by_last: Optional[dict[str, list[str]]] = None
         # module -> the directory it runs as a script from (None: a package's module);
@@ -414,22 +418,30 @@ class Modules:
         cached = self._namespaces.get(module)
         if cached is not None:
             return cached
-        if module in self._in_progress:  # star-import cycle
-            return Namespace({}, True)
-        self._in_progress.add(module)
+        partial = self._in_progress.get(module)
+        if partial is not None:
+            # A star-import cycle (cla's base.py imports testing.py under `if`, which
+            # star-imports base.py): Python gives the names bound so far.
+            self._partly_taken.append(module)
+            return Namespace(dict(partial.bindings), partial.open_ended)
+        taken = len(self._partly_taken)
+        self._in_progress[module] = Namespace({}, False)
         try:
             namespace = self._replay(module)
         finally:
-            self._in_progress.discard(module)
-        self._namespaces[module] = namespace
+            del self._in_progress[module]
+        # What a cycle gave holds for this import order only: not remembered.
+        if not any(other in self._in_progress for other in self._partly_taken[taken:]):
+            self._namespaces[module] = namespace
         return namespace
 
     def _replay(self, module: str) -> Namespace:
         facts = self.facts(module)
         if facts is None:
             return Namespace({}, True)
-        bindings: dict[str, Binding] = {}
-        open_ended = facts.dynamic
+        so_far = self._in_progress[module]
+        bindings = so_far.bindings
+        so_far.open_ended = facts.dynamic
         # The modules star-imported here, asked for together: a split settings package
         # (`from .project.email import *`, ... 24 of them in courtlistener) was parsed
         # one module at a time, each when its turn came.
@@ -451,17 +463,17 @@ class Modules:
                     # A star import of code we cannot see: unconditional ones may bind
                     # anything; a guarded one (try: from .local import *) is a local
                     # override absent from the repository.
-                    open_ended = open_ended or not event.conditional
+                    so_far.open_ended = so_far.open_ended or not event.conditional
                     continue
                 imported = self.namespace(target)
-                open_ended = open_ended or imported.open_ended
+                so_far.open_ended = so_far.open_ended or imported.open_ended
                 for name, binding in imported.bindings.items():
-                    if name.startswith("_"):
-                        continue
+                    if name.startswith("_") or bindings.get(name) is binding:
+                        continue  # the same binding, back through a cycle
                     if event.conditional and not binding.conditional:
                         binding = Binding(binding.node, binding.module, True, binding.key_span)
                     bindings[name] = binding
-        return Namespace(bindings, open_ended)
+        return Namespace(bindings, so_far.open_ended)
 
     def resolve(
         self, qualname: str, near: Optional[str] = None, hops: int = 0, guarded: bool = False
