@@ -10,6 +10,7 @@ from celerylint.fixes.call_layout import CallLayouts
 from celerylint.fixes.edits import make_fix
 from celerylint.fixes.task_decorator import decorator_keyword_edits
 from celerylint.model.project import Project
+from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._deciding_line import Decided, by_deciding_line
 from celerylint.rules.base import diagnostic, task_apps
@@ -26,7 +27,9 @@ def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
             backoff = project.option(task, "retry_backoff", app)
             if not backoff.known:
                 continue
-            if autoretry.nonempty and not backoff.value.value:
+            if autoretry.nonempty and not backoff.value.value and not _own_countdown(
+                project, task, app
+            ):
                 # An explicit `retry_backoff=False` decides; else where retries are turned on.
                 explicit = backoff.origin in ("task", "base") and backoff.located
                 found.append((task, backoff if explicit else autoretry))
@@ -43,6 +46,14 @@ def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
             decided.span,
             pending_fix=_backoff_fix(decided, unset),
         )
+
+
+def _own_countdown(project: Project, task: Task, app: Optional[App]) -> bool:
+    """`retry_kwargs={"countdown": 5}`: the task chose its retries' delay, as one that
+    calls `self.retry(countdown=...)` does (mitxpro). `retry_backoff=True` would
+    replace it, with a shorter one first."""
+    given = project.option(task, "retry_kwargs", app).value
+    return given.known and isinstance(given.value, dict) and "countdown" in given.value
 
 
 def _backoff_fix(decided: Decided, unset: set[int]) -> Optional[PendingFix]:
