@@ -820,3 +820,27 @@ def test_a_star_import_cycle_gives_the_names_bound_so_far(tmp_path: Path) -> Non
     assert app.setting("broker_url").value.value == "redis://localhost:6379/0"
     assert not app.setting("task_acks_late").known  # the test run's value, maybe
     assert app.setting("task_time_limit").known  # Celery's default: nothing else sets it
+
+
+def test_a_test_file_does_not_configure_the_app_a_worker_runs(tmp_path: Path) -> None:
+    """OSF's `TestCase.setUp` calls `celery_app.conf.update(task_always_eager=True)`:
+    that configures the test run, not the deployed app (which showed the setting as
+    set conditionally). An app the tests make themselves keeps what they do to it."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+            "proj/tests/__init__.py": "",
+            "proj/tests/test_jobs.py": "from celery import Celery\nfrom proj.celery import app\n"
+            "app.conf.task_time_limit = 5\nown = Celery('own')\nown.conf.task_time_limit = 7\n\n\n"
+            "class JobsTest:\n    def setUp(self):\n"
+            "        app.conf.update(task_always_eager=True)\n",
+        },
+    )
+    _result, project = checked(tmp_path)
+    apps = {app.id: app for app in project.apps}
+    production = apps["proj.celery:app"]
+    assert production.setting("task_always_eager").value.value is False
+    assert production.setting("task_time_limit").value.value is None
+    assert apps["proj.tests.test_jobs:own"].setting("task_time_limit").value.value == 7

@@ -132,7 +132,9 @@ class Project:
         self.django_settings = self._django_settings(django_settings_module)
         self.app_builder = AppBuilder(self.modules, self.evaluator, self.django_settings)
         app_modules = self._app_modules()
-        self.apps: list[App] = self.app_builder.build(app_modules, app_modules)
+        self.apps: list[App] = self.app_builder.build(
+            app_modules, app_modules, self.test_paths.__contains__
+        )
         self.options = TaskOptions(self.modules, self.evaluator, self.refs_in)
         self.tasks: list[Task] = self._find_tasks(self.app_builder)
         self.dispatches: list[CallSite] = [

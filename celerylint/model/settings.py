@@ -298,7 +298,15 @@ class AppBuilder:
         self._configure(again, again.conf_ops)
         return again
 
-    def build(self, app_modules: list[str], conf_modules: list[str]) -> list[App]:
+    def build(
+        self,
+        app_modules: list[str],
+        conf_modules: list[str],
+        in_tests: Callable[[str], bool] = lambda path: False,
+    ) -> list[App]:
+        """The apps `app_modules` make, configured by `conf_modules`. What a test file
+        (`in_tests`) does to an app made elsewhere configures only test runs (OSF's
+        `TestCase.setUp` calls `celery_app.conf.update(task_always_eager=True)`)."""
         apps: list[App] = []
         # What the factory that made an app does to it, before anything else can.
         factory_ops: dict[str, list[tuple[str, ConfOp]]] = {}
@@ -330,10 +338,11 @@ class AppBuilder:
         ops: dict[str, list[tuple[str, ConfOp]]] = {app.key: [] for app in apps}
         for module in conf_modules:
             facts = self.modules.facts(module)
+            path = self.modules.paths[module]
             for op in facts.conf_ops if facts else ():
                 target = self._app_for(op.receiver, by_key, module)
-                if target is not None:
-                    ops[target.key].append((self.modules.paths[module], op))
+                if target is not None and (not in_tests(path) or in_tests(target.path)):
+                    ops[target.key].append((path, op))
         for app in apps:
             written = sorted(ops[app.key], key=lambda item: (item[0], item[1].span))
             app.conf_ops = [*factory_ops[app.key], *written]
