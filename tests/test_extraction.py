@@ -163,3 +163,17 @@ def test_settings_loaded_into_the_namespace_make_the_module_dynamic(
     code: str, dynamic: bool
 ) -> None:
     assert extract_source(code.encode(), "settings", False).dynamic is dynamic
+
+
+def test_a_factory_storing_its_app_in_extensions_leaves_the_module_s_app_alone() -> None:
+    """`app.extensions["celery"] = celery_app` in `celery_init_app(app)` changes the
+    parameter, not a module-level Flask `app` of the same name (whose config a Celery
+    app may load)."""
+    source = (
+        "from celery import Celery\nfrom flask import Flask\n\napp = Flask(__name__)\n\n\n"
+        "def celery_init_app(app):\n    celery_app = Celery(app.name)\n"
+        "    app.extensions['celery'] = celery_app\n    return celery_app\n"
+    )
+    facts = extract_source(source.encode(), "m", False)
+    assert [e for e in facts.events if not isinstance(e, Assign)] == []
+    assert facts.celery_factories["celery_init_app"].extension == ("app", "celery")

@@ -104,7 +104,11 @@ class ConfigurationWrites:
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
         if isinstance(root, ast.Name):
-            self.events.append(Mutate(root.id))
+            scope = self.scope
+            if root.id not in scope.local_imports and not scope.is_local(root.id):
+                # `app.extensions["celery"] = x` in a factory changes its parameter, not
+                # a module-level `app`.
+                self.events.append(Mutate(root.id))
             self._conf_key_mutation(base, conditional)
 
     def _attribute_store(self, target: ast.Attribute, value: ast.expr, conditional: bool) -> None:
