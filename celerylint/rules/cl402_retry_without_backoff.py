@@ -27,8 +27,10 @@ def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
             backoff = project.option(task, "retry_backoff", app)
             if not backoff.known:
                 continue
-            if autoretry.nonempty and not backoff.value.value and not _own_countdown(
-                project, task, app
+            if (
+                autoretry.nonempty
+                and not backoff.value.value
+                and not _own_countdown(project, task, app)
             ):
                 # An explicit `retry_backoff=False` decides; else where retries are turned on.
                 explicit = backoff.origin in ("task", "base") and backoff.located
