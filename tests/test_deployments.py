@@ -353,6 +353,32 @@ def test_a_helm_template_that_names_celery_is_a_service_not_read(tmp_path: Path)
     assert not found["chart/templates/worker.yaml"].command_known  # type: ignore[attr-defined]
 
 
+def test_workers_a_script_starts_side_by_side_are_one_consumer(tmp_path: Path) -> None:
+    """mozillians' run-celery.sh starts `worker -Q celery &` and `worker -Q cis &`: the
+    container consumes both queues; an option the two give differently is unknown. A
+    worker without `-Q` among them consumes the default queue: not told, as before."""
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": image_services(
+                {"both": "./run-celery.sh", "default": "./run-default.sh"}
+            ),
+            "run-celery.sh": (
+                "#!/bin/bash\ncelery -A proj worker -Q celery -c 4 --time-limit=60 &\n"
+                "celery -A proj worker -Q cis,celery -c 2 --time-limit=60 &\nwait\n"
+            ),
+            "run-default.sh": (
+                "#!/bin/bash\ncelery -A proj worker &\ncelery -A proj worker -Q cis &\nwait\n"
+            ),
+        },
+    )
+    both = found["both"]
+    assert both.role == "worker" and both.queues == ("celery", "cis")  # type: ignore[attr-defined]
+    assert both.options["time_limit"] == "60"  # type: ignore[attr-defined]
+    assert both.options["concurrency"] != "4"  # type: ignore[attr-defined]
+    assert not found["default"].command_known  # type: ignore[attr-defined]
+
+
 def _cookiecutter_django(stage: str, worker: str, beat: str, web: str) -> dict[str, str]:
     """The files of one stage (local, production) of a cookiecutter-django project."""
     base = f"compose/{stage}/django"

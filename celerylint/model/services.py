@@ -404,7 +404,8 @@ def _celery_command(
             if len(own) == 1:
                 return own[0]
             if own:
-                return "unknown", []
+                merged = _side_by_side(own)
+                return ("celery", merged) if merged is not None else ("unknown", [])
             wrapped = True
             i += 1
             continue
@@ -652,6 +653,40 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
         service.options[option] = _UNKNOWN if UNKNOWN_MARK in value else value
     for option in per_node:
         service.options[option] = _UNKNOWN
+
+
+# The long spelling of each option `_read_celery` reads (to write a merged command).
+_LONG_FLAGS = {option: flag for flag, option in _OPTIONS.items() if option and flag[1] == "-"}
+
+
+def _side_by_side(commands: list[tuple[str, list[Optional[str]]]]) -> Optional[list[Optional[str]]]:
+    """The words of one worker standing for the workers a script starts side by side
+    (mozillians' run-celery.sh: `worker -Q celery &`, then `worker -Q cis &`): it
+    consumes every queue they name, and an option they give differently is unknown.
+    None when one is no worker, or one consumes the default queue (no `-Q`)."""
+    reads: list[Service] = []
+    for kind, words in commands:
+        read = Service("", "", "", 0, "other")
+        if kind != "celery" or _subcommand(words) != "worker":
+            return None
+        _read_celery(words, read)
+        if read.options.get("queues") is None:
+            return None
+        reads.append(read)
+    merged: list[Optional[str]] = ["worker"]
+    for option in dict.fromkeys(key for read in reads for key in read.options):
+        values = [read.options.get(option) for read in reads]
+        if option == "queues" and _UNKNOWN not in values:
+            names = (q.strip() for v in values if v for q in v.split(","))
+            value = ",".join(dict.fromkeys(q for q in names if q))
+        elif len(set(values)) == 1 and values[0] is not None:
+            value = values[0]
+        else:
+            value = UNKNOWN_MARK
+        merged.append(f"{_LONG_FLAGS[option]}={UNKNOWN_MARK if value == _UNKNOWN else value}")
+    if any(read.also_beat for read in reads):
+        merged.append("--beat")
+    return merged
 
 
 class Scripts:
