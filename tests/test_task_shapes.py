@@ -844,3 +844,26 @@ def test_a_test_file_does_not_configure_the_app_a_worker_runs(tmp_path: Path) ->
     assert production.setting("task_always_eager").value.value is False
     assert production.setting("task_time_limit").value.value is None
     assert apps["proj.tests.test_jobs:own"].setting("task_time_limit").value.value == 7
+
+
+def test_django_configurations_classes_are_settings_not_read(tmp_path: Path) -> None:
+    """marsha's settings are django-configurations classes: Django reads the attributes
+    of the class DJANGO_CONFIGURATION names, not the module's names. They showed as
+    Celery's defaults (a repro got CL503 "no result backend" and CL201)."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/settings.py": "from configurations import Configuration\n\n\n"
+            "class Base(Configuration):\n    CELERY_RESULT_BACKEND = 'redis://localhost:6379/1'\n"
+            "    CELERY_TASK_TIME_LIMIT = 300\n",
+            "proj/celery.py": "import os\nfrom celery import Celery\n\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+            "app = Celery('proj')\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n",
+        },
+    )
+    _result, project = checked(tmp_path)
+    (app,) = project.apps
+    assert not app.setting("result_backend").known
+    assert not app.setting("task_time_limit").known

@@ -878,9 +878,23 @@ class AppBuilder:
         for dotted, module in candidates:
             if module is None:
                 return ConfigSource("opaque", [], f"Django settings {dotted!r} not in the project")
+            if self._configuration_classes(module):
+                why = f"Django settings {dotted!r} are django-configurations classes"
+                return ConfigSource("opaque", [], why)
             layers.extend(self._module_source(module, uppercase_only=True).layers)
         names = ", ".join(dotted for dotted, _ in candidates)
         return ConfigSource("django", layers, f"Django settings {names}")
+
+    def _configuration_classes(self, module: str) -> bool:
+        """Whether the settings are django-configurations classes (marsha's `class
+        Base(Configuration)`): Django reads the attributes of the one DJANGO_CONFIGURATION
+        names, not the module's names."""
+        facts = self.modules.facts(module)
+        return facts is not None and any(
+            base is not None and base.startswith(_CONFIGURATIONS)
+            for cls in facts.classes.values()
+            for base in cls.bases
+        )
 
     def _own_settings(self, loader: Optional[str]) -> list[tuple[str, Optional[str]]]:
         """The settings candidates of the app's own project: (dotted name, module or None).
@@ -907,6 +921,9 @@ class AppBuilder:
             return [(dotted, module) for dotted, _near, module in found]
         return mine
 
+
+# django-configurations' base classes (`configurations.Configuration`, its `values`).
+_CONFIGURATIONS = ("configurations.",)
 
 # Why a keyword of an app made in several branches is not known.
 _BRANCHES = "given differently where the app is made"
