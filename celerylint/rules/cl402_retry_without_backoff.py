@@ -51,9 +51,12 @@ def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
 
 
 def _own_countdown(project: Project, task: Task, app: Optional[App]) -> bool:
-    """`retry_kwargs={"countdown": 5}`: the task chose its retries' delay, as one that
-    calls `self.retry(countdown=...)` does (mitxpro). `retry_backoff=True` would
-    replace it, with a shorter one first."""
+    """`retry_kwargs={"countdown": 5}` (mitxpro) or `default_retry_delay=2` (mit-learn's
+    search tasks, retrying a race): the task chose its retries' delay, as one that calls
+    `self.retry(countdown=...)` does. `retry_backoff=True` would replace it."""
+    delay = project.option(task, "default_retry_delay", app)
+    if delay.origin != "default":
+        return True
     given = project.option(task, "retry_kwargs", app).value
     return given.known and isinstance(given.value, dict) and "countdown" in given.value
 
