@@ -379,6 +379,58 @@ def test_workers_a_script_starts_side_by_side_are_one_consumer(tmp_path: Path) -
     assert not found["default"].command_known  # type: ignore[attr-defined]
 
 
+def test_a_management_command_named_like_celery_may_start_a_worker(tmp_path: Path) -> None:
+    """koku's compose worker runs `python manage.py restart_celery`, which starts a worker
+    on `-Q celery,download,hcs,...`: not read, so its command is unknown (CL603 claims
+    nothing), where it was dropped as "not Celery"."""
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": image_services(
+                {
+                    "worker": "python manage.py restart_celery",
+                    "beat": "./manage.py celerybeat_custom",
+                    "migrate": "python manage.py migrate",
+                }
+            ),
+        },
+    )
+    assert not found["worker"].command_known  # type: ignore[attr-defined]
+    assert not found["beat"].command_known  # type: ignore[attr-defined]
+    assert found["migrate"].role == "other" and found["migrate"].command_known  # type: ignore[attr-defined]
+
+
+def test_short_options_written_together_and_bare_entrypoints(tmp_path: Path) -> None:
+    """`-EQ slow` is `-E -Q slow` (Celery's parser); `-EBS x` adds beat. seed's image
+    runs a bare-name ENTRYPOINT (`COPY entry.sh /usr/local/bin/entry`, which execs "$@")
+    before the worker: the worker was dropped, and queue-without-consumer could claim
+    its queues had no consumer."""
+    found = services(
+        tmp_path,
+        {
+            "Procfile": (
+                "slow: celery -A proj worker -EQ slow\n"
+                "both: celery -A proj worker -c 4 -EBS django_celery_beat.schedulers:X\n"
+            ),
+            "Dockerfile": (
+                "FROM python:3.12\nCOPY ./docker/entry.sh /usr/local/bin/entry\n"
+                'ENTRYPOINT ["entry"]\n'
+            ),
+            "docker/entry.sh": '#!/bin/sh\nexec "$@"\n',
+            "docker-compose.yml": (
+                "services:\n  fast:\n    build: .\n    command: celery -A proj worker -Q fast\n"
+                "  other:\n    image: proj\n    command: other-tool celery -A proj worker\n"
+                "  alone:\n    image: nginx\n    command: sh -c nginx\n"
+            ),
+        },
+    )
+    assert found["slow"].queues == ("slow",)  # type: ignore[attr-defined]
+    assert found["both"].role == "worker" and found["both"].also_beat  # type: ignore[attr-defined]
+    assert found["fast"].role == "worker" and found["fast"].queues == ("fast",)  # type: ignore[attr-defined]
+    assert not found["other"].command_known  # type: ignore[attr-defined]
+    assert found["alone"].role == "other"  # type: ignore[attr-defined]
+
+
 def _cookiecutter_django(stage: str, worker: str, beat: str, web: str) -> dict[str, str]:
     """The files of one stage (local, production) of a cookiecutter-django project."""
     base = f"compose/{stage}/django"

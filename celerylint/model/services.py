@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
 import shlex
 from collections.abc import Sequence
@@ -376,7 +377,11 @@ def _celery_command(
             return "celery", argv[i + 3 :]
         if base in _WEB or (base == "manage.py" and _runs_server(argv[i + 1 : i + 2])):
             return "web", []
+        if base == "manage.py" and _starts_celery(argv[i + 1 : i + 2]):
+            return "unknown", []
         if base.startswith("python") and len(argv) > i + 2 and _is_manage(argv[i + 1]):
+            if _starts_celery(argv[i + 2 : i + 3]):
+                return "unknown", []
             return ("web", []) if _runs_server(argv[i + 2 : i + 3]) else None
         if base == "watchfiles":
             return _watchfiles(argv[i + 1 :], scripts, depth, environment)
@@ -409,7 +414,7 @@ def _celery_command(
             wrapped = True
             i += 1
             continue
-        if word.endswith((".sh", ".bash")) or "/" in word:
+        if word.endswith((".sh", ".bash")) or "/" in word or scripts.source(word) is not None:
             wrapped = True  # an entrypoint script (wait-for-it.sh ... --) that runs the rest
             unread = unread or _NAMED_LIKE_CELERY.search(base) is not None
             i += 1
@@ -417,6 +422,10 @@ def _celery_command(
         if word.startswith("-") or wrapped:
             i += 1
             continue
+        if _runs_celery(argv[i + 1 :]):
+            # A program not read before a Celery command (a bare-name ENTRYPOINT that
+            # `exec "$@"`s, seed's `seed-entrypoint`): it may well run it.
+            return "unknown", []
         return None  # another program (nginx, certbot, manage.py migrate): not Celery
     if unread:
         # Only a script named like a Celery process that starts nothing we read
@@ -531,6 +540,23 @@ def _runs_server(words: list[Optional[str]]) -> bool:
     return bool(words) and words[0] in _SERVERS
 
 
+def _runs_celery(words: list[Optional[str]]) -> bool:
+    """Whether Celery's program is among the words (`celery`, `python -m celery`)."""
+    for index, word in enumerate(words):
+        if word is not None and os.path.basename(word) in _CELERY_PROGRAMS:
+            return True
+        if word == "-m" and words[index + 1 : index + 2] == ["celery"]:
+            return True
+    return False
+
+
+def _starts_celery(words: list[Optional[str]]) -> bool:
+    """A project's management command named like Celery (koku's `manage.py
+    restart_celery`, which runs `celery ... worker -Q celery,download,hcs,...`): what it
+    starts is not read, but it may well be a worker."""
+    return bool(words) and words[0] is not None and _NAMED_LIKE_CELERY.search(words[0]) is not None
+
+
 def _is_manage(word: Optional[str]) -> bool:
     """`manage.py`, also with a directory (`python /code/manage.py runserver`)."""
     return word is not None and os.path.basename(word) == "manage.py"
@@ -634,7 +660,16 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
         if per_node_option:
             option = per_node_option
         if option is None and name.startswith("-") and not name.startswith("--") and len(name) > 2:
-            option, sep, value = _OPTIONS.get(name[:2]), "=", name[2:]  # `-Qa,b`, `-Psolo`
+            # Short options together: `-Qa,b`, `-Psolo`, `-EQ slow`, `-EBS sched`.
+            letters = name[1:]
+            k = 0
+            while k < len(letters) and _OPTIONS.get(f"-{letters[k]}") == "":
+                service.also_beat |= letters[k] == "B"
+                k += 1
+            if k == len(letters):
+                continue
+            option, rest = _OPTIONS.get(f"-{letters[k]}"), letters[k + 1 :]
+            sep, value = ("=", rest) if rest else ("", "")
         if option is None:
             if name in _OTHER_VALUED and not sep:
                 i += 1  # `--uid $UID`: its value says nothing of what is read here
@@ -655,6 +690,10 @@ def _read_celery(words: list[Optional[str]], service: Service) -> None:
         service.options[option] = _UNKNOWN
 
 
+# Where a program named without a directory is found (the PATH of Python's images).
+_PATH_DIRECTORIES = frozenset(
+    {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+)
 # The long spelling of each option `_read_celery` reads (to write a merged command).
 _LONG_FLAGS = {option: flag for flag, option in _OPTIONS.items() if option and flag[1] == "-"}
 
@@ -726,9 +765,14 @@ class Scripts:
         return self._by_name.get(os.path.basename(word))
 
     def source(self, word: str) -> Optional[str]:
-        """The repository file the image copied to the path `word`, if it copied one."""
+        """The repository file the image copied to the path `word`, if it copied one (a
+        bare name: to a directory of the PATH, `COPY entry.sh /usr/local/bin/entry`)."""
         for destination, source in self._copied:
-            if word == destination:
+            if word == destination or (
+                "/" not in word
+                and posixpath.basename(destination) == word
+                and posixpath.dirname(destination) in _PATH_DIRECTORIES
+            ):
                 return os.path.realpath(source)
             inside = destination.rstrip("/") + "/"
             if word.startswith(inside) and os.path.isdir(source):
