@@ -846,17 +846,20 @@ def test_a_test_file_does_not_configure_the_app_a_worker_runs(tmp_path: Path) ->
     assert apps["proj.tests.test_jobs:own"].setting("task_time_limit").value.value == 7
 
 
-def test_django_configurations_classes_are_settings_not_read(tmp_path: Path) -> None:
-    """marsha's settings are django-configurations classes: Django reads the attributes
-    of the class DJANGO_CONFIGURATION names, not the module's names. They showed as
-    Celery's defaults (a repro got CL503 "no result backend" and CL201)."""
+def test_django_configurations_classes_are_the_settings_candidates(tmp_path: Path) -> None:
+    """marsha's settings are django-configurations classes: Django reads the class
+    DJANGO_CONFIGURATION names, over the module's names. They showed as Celery's
+    defaults (a repro got CL503 "no result backend" and CL201). Each class is one
+    candidate: what they all give alike is known."""
     write(
         tmp_path,
         {
             "proj/__init__.py": "",
-            "proj/settings.py": "from configurations import Configuration\n\n\n"
+            "proj/settings.py": "from configurations import Configuration\n\n"
+            "CELERY_TASK_ACKS_LATE = True\n\n\n"
             "class Base(Configuration):\n    CELERY_RESULT_BACKEND = 'redis://localhost:6379/1'\n"
-            "    CELERY_TASK_TIME_LIMIT = 300\n",
+            "    CELERY_TASK_TIME_LIMIT = 300\n\n\n"
+            "class Development(Base):\n    CELERY_TASK_TIME_LIMIT = 30\n",
             "proj/celery.py": "import os\nfrom celery import Celery\n\n"
             "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
             "app = Celery('proj')\n"
@@ -865,5 +868,6 @@ def test_django_configurations_classes_are_settings_not_read(tmp_path: Path) -> 
     )
     _result, project = checked(tmp_path)
     (app,) = project.apps
-    assert not app.setting("result_backend").known
-    assert not app.setting("task_time_limit").known
+    assert app.setting("result_backend").value.value == "redis://localhost:6379/1"
+    assert app.setting("task_acks_late").value.value is True
+    assert not app.setting("task_time_limit").known  # 300 or 30: the class picked

@@ -46,7 +46,7 @@ from celerylint.facts.schema import (
 )
 from celerylint.facts.values import Evaluator, Value, certainly_set, known, unknown
 from celerylint.model.factories import made_apps
-from celerylint.model.namespace import Modules
+from celerylint.model.namespace import Modules, Mro
 
 DJANGO_SETTINGS = "django.conf.settings"
 _FLASK_CALLS = frozenset({"call to flask.Flask", "call to flask.app.Flask"})
@@ -878,23 +878,50 @@ class AppBuilder:
         for dotted, module in candidates:
             if module is None:
                 return ConfigSource("opaque", [], f"Django settings {dotted!r} not in the project")
-            if self._configuration_classes(module):
-                why = f"Django settings {dotted!r} are django-configurations classes"
-                return ConfigSource("opaque", [], why)
-            layers.extend(self._module_source(module, uppercase_only=True).layers)
+            settings = self._module_source(module, uppercase_only=True).layers
+            configurations = self._configuration_classes(module)
+            if configurations:
+                # The class DJANGO_CONFIGURATION names is one more candidate each: what
+                # they all set alike is known (marsha's `class Base(Configuration)`).
+                layers.extend(self._configuration_layer(settings[0], c) for c in configurations)
+            else:
+                layers.extend(settings)
         names = ", ".join(dotted for dotted, _ in candidates)
         return ConfigSource("django", layers, f"Django settings {names}")
 
-    def _configuration_classes(self, module: str) -> bool:
-        """Whether the settings are django-configurations classes (marsha's `class
-        Base(Configuration)`): Django reads the attributes of the one DJANGO_CONFIGURATION
-        names, not the module's names."""
+    def _configuration_classes(self, module: str) -> list[tuple[str, Mro]]:
+        """The django-configurations classes of a settings module (marsha's `class
+        Base(Configuration)` and its subclasses), each with its MRO: Django reads the
+        one DJANGO_CONFIGURATION names, over the module's own names."""
         facts = self.modules.facts(module)
-        return facts is not None and any(
-            base is not None and base.startswith(_CONFIGURATIONS)
-            for cls in facts.classes.values()
-            for base in cls.bases
+        found: list[tuple[str, Mro]] = []
+        for name in facts.classes if facts else ():
+            mro = self.modules.mro(module, name)
+            if mro is not None and any(entry.key.startswith(_CONFIGURATIONS) for entry in mro):
+                found.append((name, mro))
+        return found
+
+    def _configuration_layer(self, settings: Layer, configuration: tuple[str, Mro]) -> Layer:
+        """The settings a django-configurations class gives: the module's names, then
+        the upper-case attributes along its MRO (django-configurations' own classes set
+        no Celery setting; any other class outside the project may set anything)."""
+        name, mro = configuration
+        layer = Layer(
+            dict(settings.entries),
+            open_ended=settings.open_ended,
+            description=f"configuration class {name}",
+            path=settings.path,
         )
+        layer.unknown_keys.update(settings.unknown_keys)
+        for entry in reversed(mro):
+            if entry.facts is None or entry.module is None:
+                layer.open_ended |= not entry.key.startswith(_CONFIGURATIONS)
+                continue
+            path = self.modules.paths[entry.module]
+            for key, node in entry.facts.attrs.items():
+                if key.isupper():
+                    layer.entries[key] = Entry(key, node, path, entry.facts.attr_spans.get(key))
+        return layer
 
     def _own_settings(self, loader: Optional[str]) -> list[tuple[str, Optional[str]]]:
         """The settings candidates of the app's own project: (dotted name, module or None).
