@@ -796,6 +796,15 @@ def test_options_unpacked_from_a_dict_display_are_the_task_s(
     assert project.is_bound(task) is True  # written beside the unpacked mapping
 
 
+# A Django project's app module, loading `proj.settings` under the CELERY namespace.
+DJANGO_APP = (
+    "import os\nfrom celery import Celery\n\n"
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+    "app = Celery('proj')\n"
+    "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+)
+
+
 def test_a_star_import_cycle_gives_the_names_bound_so_far(tmp_path: Path) -> None:
     """cla_backend's base settings star-import their test overrides under an `if`, and
     those star-import the base settings back: Python gives the names the base module
@@ -809,10 +818,7 @@ def test_a_star_import_cycle_gives_the_names_bound_so_far(tmp_path: Path) -> Non
             "CELERY_TASK_ACKS_LATE = True\n\n"
             "if len(sys.argv) > 1 and sys.argv[1] == 'test':\n    from .testing import *\n",
             "proj/settings/testing.py": "from .base import *\n\nCELERY_TASK_ACKS_LATE = False\n",
-            "proj/celery.py": "import os\nfrom celery import Celery\n\n"
-            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
-            "app = Celery('proj')\n"
-            "app.config_from_object('django.conf:settings', namespace='CELERY')\n",
+            "proj/celery.py": DJANGO_APP,
         },
     )
     _result, project = checked(tmp_path)
@@ -860,10 +866,7 @@ def test_django_configurations_classes_are_the_settings_candidates(tmp_path: Pat
             "class Base(Configuration):\n    CELERY_RESULT_BACKEND = 'redis://localhost:6379/1'\n"
             "    CELERY_TASK_TIME_LIMIT = 300\n\n\n"
             "class Development(Base):\n    CELERY_TASK_TIME_LIMIT = 30\n",
-            "proj/celery.py": "import os\nfrom celery import Celery\n\n"
-            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
-            "app = Celery('proj')\n"
-            "app.config_from_object('django.conf:settings', namespace='CELERY')\n",
+            "proj/celery.py": DJANGO_APP,
         },
     )
     _result, project = checked(tmp_path)
