@@ -356,12 +356,17 @@ def test_a_helm_template_that_names_celery_is_a_service_not_read(tmp_path: Path)
 def test_workers_a_script_starts_side_by_side_are_one_consumer(tmp_path: Path) -> None:
     """mozillians' run-celery.sh starts `worker -Q celery &` and `worker -Q cis &`: the
     container consumes both queues; an option the two give differently is unknown. A
-    worker without `-Q` among them consumes the default queue: not told, as before."""
+    worker without `-Q` among them consumes the default queue: not told, as before. A
+    beat of the same app beside a worker (SEED) makes it a worker and beat."""
     found = services(
         tmp_path,
         {
             "docker-compose.yml": image_services(
-                {"both": "./run-celery.sh", "default": "./run-default.sh"}
+                {
+                    "both": "./run-celery.sh",
+                    "default": "./run-default.sh",
+                    "with-beat": "./run-beat.sh",
+                }
             ),
             "run-celery.sh": (
                 "#!/bin/bash\ncelery -A proj worker -Q celery -c 4 --time-limit=60 &\n"
@@ -370,6 +375,8 @@ def test_workers_a_script_starts_side_by_side_are_one_consumer(tmp_path: Path) -
             "run-default.sh": (
                 "#!/bin/bash\ncelery -A proj worker &\ncelery -A proj worker -Q cis &\nwait\n"
             ),
+            # SEED: the beat in the background, then the worker.
+            "run-beat.sh": "#!/bin/bash\ncelery -A proj beat -s /tmp/s &\ncelery -A proj worker\n",
         },
     )
     both = found["both"]
@@ -377,6 +384,8 @@ def test_workers_a_script_starts_side_by_side_are_one_consumer(tmp_path: Path) -
     assert both.options["time_limit"] == "60"  # type: ignore[attr-defined]
     assert both.options["concurrency"] != "4"  # type: ignore[attr-defined]
     assert not found["default"].command_known  # type: ignore[attr-defined]
+    beat = found["with-beat"]
+    assert beat.role == "worker" and beat.also_beat and beat.queues == ()  # type: ignore[attr-defined]
 
 
 def test_a_management_command_named_like_celery_may_start_a_worker(tmp_path: Path) -> None:

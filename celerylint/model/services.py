@@ -699,22 +699,29 @@ _LONG_FLAGS = {option: flag for flag, option in _OPTIONS.items() if option and f
 
 
 def _side_by_side(commands: list[tuple[str, list[Optional[str]]]]) -> Optional[list[Optional[str]]]:
-    """The words of one worker standing for the workers a script starts side by side
-    (mozillians' run-celery.sh: `worker -Q celery &`, then `worker -Q cis &`): it
-    consumes every queue they name, and an option they give differently is unknown.
-    None when one is no worker, or one consumes the default queue (no `-Q`)."""
-    reads: list[Service] = []
+    """The words of one worker standing for what a script starts side by side:
+    workers (mozillians' run-celery.sh: `worker -Q celery &`, then `worker -Q cis &`),
+    one consuming every queue they name, an option they give differently unknown; and
+    a beat of the same app beside them (SEED: `celery beat ... &`, then the worker).
+    None when something else runs, or when one of several workers consumes the default
+    queue (no `-Q`)."""
+    workers: list[Service] = []
+    beats: list[Service] = []
     for kind, words in commands:
         read = Service("", "", "", 0, "other")
-        if kind != "celery" or _subcommand(words) != "worker":
+        subcommand = _subcommand(words) if kind == "celery" else None
+        if subcommand not in ("worker", "beat"):
             return None
         _read_celery(words, read)
-        if read.options.get("queues") is None:
-            return None
-        reads.append(read)
+        (workers if subcommand == "worker" else beats).append(read)
+    if not workers or (len(workers) > 1 and any("queues" not in w.options for w in workers)):
+        return None
+    apps = {read.options.get("app") for read in (*workers, *beats)}
+    if len(apps) > 1:
+        return None  # another app's beat: not this worker's
     merged: list[Optional[str]] = ["worker"]
-    for option in dict.fromkeys(key for read in reads for key in read.options):
-        values = [read.options.get(option) for read in reads]
+    for option in dict.fromkeys(key for read in workers for key in read.options):
+        values = [read.options.get(option) for read in workers]
         if option == "queues" and _UNKNOWN not in values:
             names = (q.strip() for v in values if v for q in v.split(","))
             value = ",".join(dict.fromkeys(q for q in names if q))
@@ -723,7 +730,7 @@ def _side_by_side(commands: list[tuple[str, list[Optional[str]]]]) -> Optional[l
         else:
             value = UNKNOWN_MARK
         merged.append(f"{_LONG_FLAGS[option]}={UNKNOWN_MARK if value == _UNKNOWN else value}")
-    if any(read.also_beat for read in reads):
+    if beats or any(read.also_beat for read in workers):
         merged.append("--beat")
     return merged
 
