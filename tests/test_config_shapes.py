@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from celerylint import api
 from celerylint.api import describe
 from celerylint.config import load_config
@@ -180,3 +182,33 @@ def test_flask_only_keys_stay_out_of_the_celery_settings(tmp_path: Path) -> None
     # Flask's own keys (and CELERY_BROKER_URL, which Celery does not read) are not
     # reported as unknown Celery settings: Celery skips them.
     assert api.check([tmp_path], config, use_cache=False).diagnostics == []
+
+
+@pytest.mark.parametrize(
+    ("backend", "configured"),
+    [
+        # koku and courtlistener: the URL built around a host or port.
+        ('f"redis://{HOST}:6379/1"', True),
+        ('"redis://" + HOST + "/1"', True),
+        ('"redis://{}/1".format(HOST)', True),
+        ('f"{HOST}"', False),  # may be empty
+        ("HOST + PORT", False),
+    ],
+)
+def test_a_backend_url_built_with_text_of_its_own_is_configured(
+    tmp_path: Path, backend: str, configured: bool
+) -> None:
+    files = {
+        "proj/__init__.py": "",
+        "proj/celery.py": (
+            "import os\nfrom celery import Celery\n"
+            "HOST = os.environ.get('HOST')\nPORT = os.environ.get('PORT')\n"
+            f"app = Celery('proj', backend={backend})\n"
+            "@app.task\ndef work():\n    print('done')\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert not settings["result_backend"]["known"]  # which backend: unknown
+    config = load_config(None, tmp_path).with_overrides(root=tmp_path)
+    diagnostics = api.check([tmp_path], config, use_cache=False).diagnostics
+    assert [d.code for d in diagnostics if d.code == "CL501"] == (["CL501"] if configured else [])

@@ -117,16 +117,30 @@ def certainly_set(value: Value) -> bool:
 
     A truthy literal; an environment variable the program cannot start without;
     one whose default is itself certainly set (`os.environ.get("A",
-    os.environ.get("B", "redis://..."))`). Rules may rely on the presence only,
-    never on the value.
+    os.environ.get("B", "redis://..."))`); a string built with literal text of its
+    own (`f"redis://{host}/1"`). Rules may rely on the presence only, never on the
+    value.
     """
     if value.known:
         return bool(value.value)
     if value.env is None:
-        return False
+        # `f"redis://{host}:6379/1"`, `"redis://" + host`: text, whatever the rest is.
+        return _holds_text(value.node)
     if value.env_required:
         return True
     return value.env_default is not None and certainly_set(value.env_default)
+
+
+def _holds_text(node: Optional[Node], depth: int = 0) -> bool:
+    """Whether a string a node builds certainly holds some literal text: an f-string or
+    `.format()` with text of its own, or a `+` of such a string (koku's backend URL)."""
+    if isinstance(node, Const):
+        return isinstance(node.value, str) and bool(node.value)
+    if isinstance(node, Formatted):
+        return any(isinstance(part, Const) and _holds_text(part) for part in node.parts)
+    if isinstance(node, BinOp) and node.op == "+" and depth < 20:
+        return _holds_text(node.left, depth + 1) or _holds_text(node.right, depth + 1)
+    return False
 
 
 def node_span(node: Optional[Node]) -> Optional[Span]:

@@ -221,7 +221,8 @@ class App:
 
         A literal, or an environment variable the app cannot start without
         (`os.environ["X"]`, `env("X")`), or one whose default (a literal, or
-        another such lookup) is a backend (`values.certainly_set`).
+        another such lookup) is a backend, or a URL built with text of its own
+        (`f"redis://{host}/1"`: `values.certainly_set`).
         Which backend it is stays unknown; only its presence is relied on.
         """
         backend = self.setting("result_backend")
