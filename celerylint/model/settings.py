@@ -16,7 +16,7 @@ namespaced key, the new name and the old name (`catalog.lookup_keys`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Optional
 
 import msgspec
@@ -25,6 +25,7 @@ from celerylint import catalog
 from celerylint.facts.app_classes import ANY_KEY
 from celerylint.facts.schema import (
     AppCall,
+    ClassFacts,
     ConfigFromItem,
     ConfigFromObject,
     ConfOp,
@@ -350,35 +351,34 @@ class AppBuilder:
             self._configure(app, app.conf_ops)
         return apps
 
-    def _is_celery_class(self, callee: str, near: Optional[str], depth: int = 0) -> bool:
-        if callee in CELERY_CLASSES:
-            return True
-        if depth > 5:
-            return False
-        symbol = self.modules.resolve(callee, near)
-        if symbol.kind != "class" or symbol.module is None or symbol.name is None:
-            return False
-        cls = self.modules.class_facts(symbol.module, symbol.name)
-        return cls is not None and any(
-            base and self._is_celery_class(base, symbol.module, depth + 1) for base in cls.bases
-        )
+    def _is_celery_class(self, callee: str, near: Optional[str]) -> bool:
+        return any(cls is None for cls in self._ancestry(callee, near))
 
-    def _written_by_class(self, callee: str, near: Optional[str], depth: int = 0) -> set[str]:
+    def _written_by_class(self, callee: str, near: Optional[str]) -> set[str]:
         """The configuration keys the methods of a project `Celery` subclass (and of its
         project bases) write on the app (`facts.app_classes`)."""
-        if callee in CELERY_CLASSES or depth > 5:
-            return set()
+        return {key for cls in self._ancestry(callee, near) if cls for key in cls.conf_writes}
+
+    def _ancestry(
+        self, callee: str, near: Optional[str], depth: int = 0
+    ) -> Iterator[Optional[ClassFacts]]:
+        """The project classes an app class is built from, itself first, along every
+        base; None where a base is Celery's own app class."""
+        if callee in CELERY_CLASSES:
+            yield None
+            return
+        if depth > 5:
+            return
         symbol = self.modules.resolve(callee, near)
         if symbol.kind != "class" or symbol.module is None or symbol.name is None:
-            return set()
+            return
         cls = self.modules.class_facts(symbol.module, symbol.name)
         if cls is None:
-            return set()
-        written = set(cls.conf_writes)
+            return
+        yield cls
         for base in cls.bases:
             if base:
-                written |= self._written_by_class(base, symbol.module, depth + 1)
-        return written
+                yield from self._ancestry(base, symbol.module, depth + 1)
 
     def _app_for(self, receiver: str, by_key: dict[str, App], near: str) -> Optional[App]:
         symbol = self.modules.resolve(receiver, near)
