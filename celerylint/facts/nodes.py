@@ -93,6 +93,16 @@ def keyword_value(call: ast.Call, name: str) -> Optional[ast.expr]:
 # Generated code (fixtures, translations) can hold literals with 100,000 items;
 # no Celery setting is that big, and building IR for them costs time and cache.
 _MAX_LITERAL_ITEMS = 1000
+# The reason of a node made by a call no other node stands for: what it calls follows.
+_CALL = "call to "
+
+
+def called(node: Node) -> Optional[str]:
+    """What a node made by a call (`create_app("production")`) calls, qualified as
+    written; None for any other node."""
+    if isinstance(node, Unknown) and node.reason.startswith(_CALL):
+        return node.reason[len(_CALL) :]
+    return None
 
 
 class NodeBuilder:
@@ -247,7 +257,7 @@ class NodeBuilder:
         item = self._get(call, scope, span, depth)
         if item is not None:
             return item
-        return Unknown(span, f"call to {callee or 'an expression'}")
+        return Unknown(span, f"{_CALL}{callee or 'an expression'}")
 
     def _get(self, call: ast.Call, scope: Scope, span: Span, depth: int) -> Optional[Item]:
         """`app.config.get("KEY")`, `CONF.get("key", default)`: a mapping's item, or the

@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 import msgspec
 
+from celerylint.facts.nodes import called
 from celerylint.facts.schema import (
     AppCall,
     CeleryFactory,
@@ -25,9 +26,6 @@ from celerylint.facts.schema import (
     Unknown,
 )
 from celerylint.model.namespace import Modules
-
-# The reason of a binding's node made by a call (`facts.nodes`): what it calls follows.
-_CALL = "call to "
 
 
 class MadeApp(msgspec.Struct, frozen=True):
@@ -68,10 +66,10 @@ def _extension_apps(modules: Modules, module: str, read: ExtensionRead) -> Itera
     binding = symbol.binding
     if symbol.kind != "binding" or symbol.rest or binding is None or binding.conditional:
         return
-    made = binding.node
-    if not isinstance(made, Unknown) or not made.reason.startswith(_CALL):
+    building = called(binding.node)
+    if building is None:
         return
-    flask = modules.resolve(made.reason[len(_CALL) :], binding.module)
+    flask = modules.resolve(building, binding.module)
     facts = modules.facts(flask.module) if flask.kind == "function" and flask.module else None
     flask_factory = facts.flask_factories.get(flask.name or "") if facts else None
     if flask_factory is None or flask.module is None:

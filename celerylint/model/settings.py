@@ -23,6 +23,7 @@ import msgspec
 
 from celerylint import catalog
 from celerylint.facts.app_classes import ANY_KEY
+from celerylint.facts.nodes import called
 from celerylint.facts.schema import (
     AppCall,
     ClassFacts,
@@ -51,7 +52,6 @@ from celerylint.model.namespace import Modules, Mro
 
 DJANGO_SETTINGS = "django.conf.settings"
 _FLASK_CALLS = frozenset({"call to flask.Flask", "call to flask.app.Flask"})
-_CALL = "call to "
 
 
 # Celery's app class, under each name it is importable by.
@@ -702,14 +702,13 @@ class AppBuilder:
             return None
         module = symbol.module
         if made.reason not in _FLASK_CALLS:
-            if not made.reason.startswith(_CALL):
+            factory = called(made)
+            if factory is None:
                 return None
             facts = self.modules.facts(module)
             calls = [c for c in (facts.factory_calls if facts else ()) if c.var == symbol.name]
             caller = self.modules.paths[module]
-            return self._factory_config(
-                made.reason[len(_CALL) :], module, calls[-1] if calls else None, caller
-            )
+            return self._factory_config(factory, module, calls[-1] if calls else None, caller)
         receiver = f"{module}.{symbol.name}.config"
         name = f"{Modules.display(module)}.{symbol.name}"
         layer = Layer(description=f"the Flask config of {name}", path=self.modules.paths[module])
