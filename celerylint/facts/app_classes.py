@@ -78,9 +78,20 @@ def _is_conf(expr: ast.expr, own: str) -> bool:
 
 def _conf_key(expr: ast.expr, own: str) -> str | None:
     """The key of `self.conf.key`, or of anything inside it (`self.conf.key["x"]`)."""
+    found = conf_key(expr)
+    return found[1] if found is not None and _is_own(found[0], own) else None
+
+
+def conf_key(expr: ast.expr) -> tuple[ast.expr, str] | None:
+    """(`app`, `key`) of `app.conf.key`, or of anything inside it
+    (`app.conf.beat_schedule["x"]`); None when the expression holds no such key."""
     while isinstance(expr, (ast.Attribute, ast.Subscript)):
         inner = expr.value
-        if isinstance(expr, ast.Attribute) and _is_conf(inner, own):
-            return expr.attr
+        if (
+            isinstance(expr, ast.Attribute)
+            and isinstance(inner, ast.Attribute)
+            and inner.attr == "conf"
+        ):
+            return inner.value, expr.attr
         expr = inner
     return None

@@ -14,7 +14,7 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.facts.configuration import ConfigurationWrites
+from celerylint.facts.configuration import ConfigurationWrites, certainly_run
 from celerylint.facts.nodes import const_str, unpacks
 from celerylint.facts.schema import AppCall, CeleryFactory, ExtensionRead, FactoryCall
 from celerylint.facts.walk import bound_names, walk_own_scope
@@ -46,9 +46,7 @@ class CeleryFactories(ConfigurationWrites):
             placeholders = {param: f"{qualified}.{param}" for param in (*params, local)}
             self.scope = module_scope.child(placeholders, bound_names(function.body) - {local})
             apps, ops = len(self.apps), len(self.conf_ops)
-            # Only the factory's own top-level statements certainly run.
-            certain = {id(s) for s in function.body}
-            certain |= {id(s.value) for s in function.body if isinstance(s, ast.Expr)}
+            certain = certainly_run(function.body)
             try:
                 self._maybe_app(local, call, conditional=False)
                 for node in walk_own_scope(function.body):

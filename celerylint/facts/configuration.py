@@ -10,6 +10,7 @@ import ast
 from collections.abc import Callable
 from typing import Any, Optional
 
+from celerylint.facts.app_classes import conf_key
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value
 from celerylint.facts.schema import (
@@ -131,18 +132,10 @@ class ConfigurationWrites:
 
     def _conf_key_mutation(self, expr: ast.expr, conditional: bool) -> None:
         """`app.conf.beat_schedule['x'] = ...`: that setting is no longer known."""
-        chain = expr
-        while isinstance(chain, (ast.Attribute, ast.Subscript)):
-            inner = chain.value
-            conf_attribute = isinstance(inner, ast.Attribute) and inner.attr == "conf"
-            if isinstance(chain, ast.Attribute) and conf_attribute:
-                assert isinstance(inner, ast.Attribute)
-                receiver = self.scope.qualify(inner.value)
-                if receiver:
-                    span = self.span(expr)
-                    self.conf_ops.append(ConfUnset(receiver, span, conditional, chain.attr))
-                return
-            chain = inner
+        found = conf_key(expr)
+        receiver = self.scope.qualify(found[0]) if found is not None else None
+        if found is not None and receiver:
+            self.conf_ops.append(ConfUnset(receiver, self.span(expr), conditional, found[1]))
 
     def _this_namespace(self, expr: ast.expr) -> bool:
         """`globals()`, `vars()`, `locals()`: at module level, the module's own names."""
@@ -323,8 +316,7 @@ class ConfigurationWrites:
             )
             self.flask_factories[function.name] = FlaskFactory(params, defaults, passed)
             self._flask_local = (local, f"{qualified}.config")
-            certain = {id(s) for s in function.body}
-            certain |= {id(s.value) for s in function.body if isinstance(s, ast.Expr)}
+            certain = certainly_run(function.body)
             try:
                 for node in walk_own_scope(function.body):
                     conditional = id(node) not in certain
@@ -435,6 +427,12 @@ class ConfigurationWrites:
             cls_name = self.scope.qualify(registered)
             if recv_name and cls_name:
                 self.registrations.append(TaskRegistration(recv_name, cls_name, self.span(call)))
+
+
+def certainly_run(body: list[ast.stmt]) -> set[int]:
+    """The ids of a function body's own statements, and of the calls made as statements
+    there: what certainly runs when the function does (a factory's)."""
+    return {id(s) for s in body} | {id(s.value) for s in body if isinstance(s, ast.Expr)}
 
 
 def _top_level_calls(body: list[ast.stmt]) -> list[ast.Call]:
