@@ -529,7 +529,7 @@ def _from_shell(
 # What separates a `sh -c` script's commands: `&&`, `||`, `;`, a new line, and `&`
 # (not in a redirection: `2>&1`, `&>log`).
 _BACKGROUND = re.compile(r"(?<![>&])&(?![&>])")
-_COMMANDS = re.compile(r"&&|\|\||;|\n|(?<![>&])&(?![&>])")
+_COMMANDS = re.compile(rf"&&|\|\||;|\n|{_BACKGROUND.pattern}")
 
 
 # django-extensions' `runserver_plus` serves like `runserver` (cookiecutter-django).
