@@ -121,6 +121,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "never",
     ),
     (
+        "CL404",
+        "retry-args-not-tuple",
+        "error",
+        "`self.retry(exc)` passes the exception as the task's arguments.",
+        "sometimes",
+    ),
+    (
         "CL501",
         "result-not-ignored",
         "warning",

@@ -203,6 +203,7 @@ class BodyAnalysis:
         """`first.retry(...)` and `own.retry(...)` (`own`: the function's name), as
         statements (bare, raised or returned)."""
         receivers = {own, first} if first else {own}
+        handlers = [node for node in body_nodes if type(node) is ast.ExceptHandler and node.name]
         retries = []
         for node in body_nodes:
             if type(node) not in _STATEMENTS:
@@ -241,9 +242,49 @@ class BodyAnalysis:
                     self.nodes.delay(call, scope),
                     func.value.id,
                     _retry_limit(call),
+                    *self._retry_args(call, handlers, body_nodes),
                 )
             )
         return tuple(retries)
+
+    def _retry_args(
+        self, call: ast.Call, handlers: list[ast.ExceptHandler], body_nodes: list[ast.AST]
+    ) -> tuple[Literal["", "exception", "string"], Optional[Span], bool]:
+        """`RetryCall.args`, `args_span` and `exc_movable` of a `retry(...)` call."""
+        if not call.args or isinstance(call.args[0], ast.Starred):
+            return "", None, False
+        given = call.args[0]
+        kind: Literal["", "exception", "string"] = ""
+        if isinstance(given, ast.JoinedStr) or (
+            isinstance(given, ast.Constant) and isinstance(given.value, str)
+        ):
+            kind = "string"
+        elif isinstance(given, ast.Name) and _caught(given, handlers, body_nodes):
+            kind = "exception"
+        if not kind:
+            return "", None, False
+        movable = len(call.args) == 1 and all(
+            keyword.arg not in (None, "exc") for keyword in call.keywords
+        )
+        return kind, self.span(given), movable
+
+
+def _caught(name: ast.Name, handlers: list[ast.ExceptHandler], body_nodes: list[ast.AST]) -> bool:
+    """`name` is read inside an `except ... as name` block that binds it, and nothing in
+    the function's own body assigns that name there."""
+    line = name.lineno
+    for handler in handlers:
+        end = handler.end_lineno or handler.lineno
+        if handler.name != name.id or not handler.lineno <= line <= end:
+            continue
+        return not any(
+            type(node) is ast.Name
+            and node.id == name.id
+            and type(node.ctx) is not ast.Load
+            and handler.lineno <= node.lineno <= end
+            for node in body_nodes
+        )
+    return False
 
 
 # `Task.retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)`

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 54
+FACTS_VERSION = 55
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -420,6 +420,15 @@ class RetryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     # which `Task.retry` replaces by the task's), its own argument ("own"), or
     # "unknown" (`*args` / `**kwargs` may pass one).
     limit: Literal["task", "own", "unknown"] = "task"
+    # The first positional argument (`args`, the arguments the task is sent again
+    # with) when it is certainly no sequence of arguments: "exception", the name an
+    # enclosing `except ... as name` binds, or "string" (a literal or f-string); "" when
+    # it may be one, or none is given.
+    args: Literal["", "exception", "string"] = ""
+    args_span: Optional[Span] = None
+    # The first positional argument is the only one, and neither `exc=` nor `**` is
+    # given: it can be passed as `exc=` instead.
+    exc_movable: bool = False
 
 
 class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):

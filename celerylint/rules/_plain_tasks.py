@@ -2,7 +2,7 @@
 
 A task made by Celery's own decorator, in an app that is a plain `Celery` (or a
 subclass that leaves task creation alone), with no project base class that
-overrides how it is called: only for those can CL801, CL803 and CL804 say what
+overrides how it is called: only for those can CL404, CL801, CL803 and CL804 say what
 Celery will do with the task's arguments and its `self`.
 """
 
@@ -60,3 +60,42 @@ def overrides(project: Project, task: Task, methods: Sequence[str]) -> bool:
         if entry.facts is None or any(name in entry.facts.methods for name in methods):
             return True
     return False
+
+
+def retry_receivers(project: Project, task: Task) -> set[str]:
+    """The names the task's code calls Celery's `Task.retry` through: its first parameter
+    when it is bound, its own name when Celery's decorator is the outermost (the module
+    binds the task); none where `retry` may be another (CL404, CL804)."""
+    names: set[str] = set()
+    function = task.function
+    if function is None:
+        return names
+    if _bound_task(project, task):
+        names.add(function.positional[0])
+    if (
+        task.kind == "function"
+        and task.decorators
+        and task.decorators[0] is task.decorator
+        and celery_task(project, task)
+        and not overrides(project, task, ("retry",))
+    ):
+        own = task.qualname.rsplit(".", 1)[-1]
+        if own not in function.positional and own not in function.kwonly:
+            names.add(own)
+    return names
+
+
+def _bound_task(project: Project, task: Task) -> bool:
+    """A task whose first parameter is the task itself and whose `retry` is Celery's."""
+    if task.kind == "class":
+        if not task.apps or not all(plain_app(project, app) for app in task.apps):
+            return False
+        function = task.function
+        if function is None or not function.positional:
+            return False
+    else:
+        if not celery_task(project, task) or decorators_below(task):
+            return False
+        if project.is_bound(task) is not True or not task.function or not task.function.positional:
+            return False
+    return not overrides(project, task, ("retry",))

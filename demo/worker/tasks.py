@@ -59,6 +59,15 @@ def notify(self, user_id):
         self.retry(exc=exc, countdown=30)
 
 
+# The exception passed where the task's arguments go: the retry fails with TypeError.
+@app.task(bind=True, time_limit=60, max_retries=3, retry_backoff=True)
+def capture(self, order_id):
+    try:
+        return requests.post("https://psp.example.com/capture", json={"id": order_id}).ok
+    except requests.ConnectionError as exc:
+        raise self.retry(exc)
+
+
 # A misspelled option: Celery keeps `ignore_results` as an attribute and stores every
 # result anyway (CL805, and CL501 for the result nobody reads).
 @app.task(time_limit=60, ignore_results=True)
