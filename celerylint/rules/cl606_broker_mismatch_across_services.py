@@ -10,6 +10,7 @@ from celerylint.facts.schema import Span
 from celerylint.model.project import Project
 from celerylint.model.services import Service
 from celerylint.model.settings import App
+from celerylint.rules._broker_urls import certainly_different
 from celerylint.rules._fleet import Pair, differing_lines, pairs
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
@@ -33,7 +34,7 @@ def broker_mismatch_across_services(project: Project) -> Iterator[Diagnostic]:
         for name in checks:
             sent = _effective(pair.producer, pair.sent, name)
             consumed = _effective(pair.worker, pair.consumed, name)
-            if sent is None or consumed is None or sent == consumed:
+            if sent is None or consumed is None or not certainly_different(sent, consumed):
                 continue
             identity = (name, pair.producer.name, pair.worker.name)
             if identity in seen:
