@@ -212,3 +212,33 @@ def test_a_backend_url_built_with_text_of_its_own_is_configured(
     config = load_config(None, tmp_path).with_overrides(root=tmp_path)
     diagnostics = api.check([tmp_path], config, use_cache=False).diagnostics
     assert [d.code for d in diagnostics if d.code == "CL501"] == (["CL501"] if configured else [])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'os.environ["DJANGO_SETTINGS_MODULE"] = f"{PROJECT}.settings.worker"',
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", PROJECT + ".settings")',
+    ],
+)
+def test_computed_settings_module_leaves_settings_unknown(tmp_path: Path, line: str) -> None:
+    """kpi's `kobo/celery.py` sets the module from its directory's name: `manage.py`'s
+    constant default is not what the worker loads."""
+    files = {
+        "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.dev")\n',
+        "proj/__init__.py": "",
+        "proj/dev.py": 'CELERY_ACCEPT_CONTENT = ["pickle"]\n',
+        "proj/celery.py": (
+            "import os\n"
+            "from celery import Celery\n"
+            "PROJECT = os.path.basename(os.path.dirname(__file__))\n"
+            f"{line}\n"
+            "app = Celery(PROJECT)\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "accept_content") == (
+        "unknown",
+        "DJANGO_SETTINGS_MODULE is computed at run time",
+    )

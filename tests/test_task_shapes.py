@@ -874,3 +874,85 @@ def test_django_configurations_classes_are_the_settings_candidates(tmp_path: Pat
     assert app.setting("result_backend").value.value == "redis://localhost:6379/1"
     assert app.setting("task_acks_late").value.value is True
     assert not app.setting("task_time_limit").known  # 300 or 30: the class picked
+
+
+_PROJECT_TASK = (
+    "from celery import Task\n\n\n"
+    "class ProjectTask(Task):\n    time_limit = 300\n    ignore_result = True\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("celery_module", "time_limit"),
+    [
+        # baserow: `app.Task = BaserowTelemetryTask` after the app is made.
+        (
+            "from celery import Celery\nfrom proj.base import ProjectTask\n\n"
+            "app = Celery('proj')\napp.Task = ProjectTask\n",
+            300,
+        ),
+        # A Celery subclass choosing the class itself: not followed, not known.
+        (
+            "from celery import Celery\nfrom proj.base import ProjectTask\n\n\n"
+            "class ProjectCelery(Celery):\n    task_cls = ProjectTask\n\n\n"
+            "app = ProjectCelery('proj')\n",
+            None,
+        ),
+        # Only in a branch: which class the tasks get is not known.
+        (
+            "import os\nfrom celery import Celery\nfrom proj.base import ProjectTask\n\n"
+            "app = Celery('proj')\nif os.environ.get('TELEMETRY'):\n    app.Task = ProjectTask\n",
+            None,
+        ),
+        # The classic Flask factory: `celery.Task = ContextTask`, a class of the
+        # factory's own that only runs the task in the app's context.
+        (
+            "from celery import Celery\nfrom flask import Flask\n\n\n"
+            "def make_celery(app):\n"
+            "    celery = Celery(app.import_name)\n\n"
+            "    class ContextTask(celery.Task):\n"
+            "        def __call__(self, *args, **kwargs):\n"
+            "            with app.app_context():\n"
+            "                return self.run(*args, **kwargs)\n\n"
+            "    celery.Task = ContextTask\n"
+            "    return celery\n\n\n"
+            "flask_app = Flask(__name__)\napp = make_celery(flask_app)\n",
+            "default",
+        ),
+        # security_monkey: the base through a local alias, and Celery 3's `abstract`.
+        (
+            "from celery import Celery\nfrom flask import Flask\n\n\n"
+            "def make_celery(app):\n"
+            "    celery = Celery(app.import_name)\n"
+            "    TaskBase = celery.Task\n\n"
+            "    class ContextTask(TaskBase):\n"
+            "        abstract = True\n\n"
+            "        def __call__(self, *args, **kwargs):\n"
+            "            with app.app_context():\n"
+            "                return TaskBase.__call__(self, *args, **kwargs)\n\n"
+            "    celery.Task = ContextTask\n"
+            "    return celery\n\n\n"
+            "flask_app = Flask(__name__)\napp = make_celery(flask_app)\n",
+            "default",
+        ),
+    ],
+)
+def test_the_apps_task_class_set_after_it_is_made(
+    tmp_path: Path, celery_module: str, time_limit: object
+) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/base.py": _PROJECT_TASK,
+            "proj/celery.py": celery_module,
+            "proj/tasks.py": "from proj.celery import app\n\n\n@app.task\ndef ping():\n    pass\n",
+        },
+    )
+    option = api.describe(tmp_path)["tasks"]["proj.tasks.ping"]["options"]["time_limit"]
+    if time_limit is None:
+        assert not option["known"]
+    elif time_limit == "default":
+        assert option["known"] and option["value"] is None
+    else:
+        assert option["known"] and option["value"] == time_limit

@@ -58,7 +58,10 @@ class CeleryFactories(ConfigurationWrites):
                             if isinstance(target, ast.Subscript):
                                 self._subscript_store(target, node.value, id(node) not in certain)
                             elif isinstance(target, ast.Attribute):
-                                self._attribute_store(target, node.value, id(node) not in certain)
+                                value = node.value
+                                if target.attr == "Task":  # `celery.Task = ContextTask`
+                                    value = _hooks_only_base(value, function) or value
+                                self._attribute_store(target, value, id(node) not in certain)
             finally:
                 self.scope = module_scope
             receiver = placeholders[local]
@@ -75,17 +78,11 @@ class CeleryFactories(ConfigurationWrites):
         (Celery's Flask guide: its `__call__` runs the task in the app's context): its
         base, when the class only overrides methods that change no option of a task."""
         given = next((k.value for k in call.keywords if k.arg == "task_cls"), None)
-        if not isinstance(given, ast.Name):
+        base = _hooks_only_base(given, function) if given is not None else None
+        if base is None:
             return app
-        defined = [
-            stmt
-            for stmt in function.body
-            if isinstance(stmt, ast.ClassDef) and stmt.name == given.id
-        ]
-        if len(defined) != 1 or not _only_hooks(defined[0]):
-            return app
-        base = self.nodes.build(defined[0].bases[0], self.scope)
-        return msgspec.structs.replace(app, kwargs={**app.kwargs, "task_cls": base})
+        node = self.nodes.build(base, self.scope)
+        return msgspec.structs.replace(app, kwargs={**app.kwargs, "task_cls": node})
 
     def _factory_call(self, name: str, call: ast.Call) -> None:
         """`app = create_app("production")`, `celery = make_celery(app)` at module level:
@@ -177,6 +174,31 @@ _HOOKS = frozenset(
 )
 
 
+def _hooks_only_base(given: ast.expr, function: Def) -> Optional[ast.expr]:
+    """The base of `given` when it names a class of the factory's own that only
+    overrides hooks (the Flask guide's `FlaskTask`, the older `ContextTask`): what its
+    tasks' options come from."""
+    if not isinstance(given, ast.Name):
+        return None
+    defined = [
+        stmt for stmt in function.body if isinstance(stmt, ast.ClassDef) and stmt.name == given.id
+    ]
+    if len(defined) != 1 or not _only_hooks(defined[0]):
+        return None
+    base = defined[0].bases[0]
+    if isinstance(base, ast.Name):
+        # `TaskBase = celery.Task`, then `class ContextTask(TaskBase)` (security_monkey).
+        aliases = [
+            stmt.value
+            for stmt in function.body
+            if isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == base.id for t in stmt.targets)
+        ]
+        if len(aliases) == 1:
+            return aliases[0]
+    return base
+
+
 def _only_hooks(cls: ast.ClassDef) -> bool:
     """One plain base, and a body of docstrings and `_HOOKS` methods only."""
     if len(cls.bases) != 1 or cls.keywords or cls.decorator_list:
@@ -185,7 +207,18 @@ def _only_hooks(cls: ast.ClassDef) -> bool:
         (isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in _HOOKS)
         or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
         or isinstance(stmt, ast.Pass)
+        or _abstract(stmt)
         for stmt in cls.body
+    )
+
+
+def _abstract(stmt: ast.stmt) -> bool:
+    """`abstract = True`: Celery 3's mark of a base class, which sets no task option."""
+    return (
+        isinstance(stmt, ast.Assign)
+        and [t.id for t in stmt.targets if isinstance(t, ast.Name)] == ["abstract"]
+        and isinstance(stmt.value, ast.Constant)
+        and stmt.value.value is True
     )
 
 

@@ -30,6 +30,7 @@ from celerylint.facts.schema import (
     Node,
     SettingsModuleDefault,
     Span,
+    TaskClassSet,
     TaskRegistration,
 )
 from celerylint.facts.scope import Scope
@@ -127,6 +128,11 @@ class ConfigurationWrites:
             receiver = self.scope.qualify(target.value)
             if receiver:
                 self.conf_ops.append(ConfOpaque(receiver, self.span(target), conditional))
+        elif target.attr == "Task":
+            receiver = self.scope.qualify(target.value)
+            if receiver:
+                node = self.nodes.build(value, self.scope)
+                self.conf_ops.append(TaskClassSet(receiver, self.span(target), conditional, node))
         else:
             self._conf_key_mutation(target, conditional)
 
@@ -218,9 +224,10 @@ class ConfigurationWrites:
         )
 
     def _django_default(self, value: ast.expr) -> None:
-        module = const_str(value)
-        if module:
-            self.settings_module_defaults.append(SettingsModuleDefault(module, self.span(value)))
+        # A value computed at run time (kpi's `f"{PROJECT_NAME}.settings.worker"`) is
+        # recorded as "": a settings module that cannot be told.
+        module = const_str(value) or ""
+        self.settings_module_defaults.append(SettingsModuleDefault(module, self.span(value)))
 
     def _flask_config(self, expr: ast.expr) -> Optional[str]:
         """`app.config` of a module-level `app = Flask(...)`: the receiver its ops are

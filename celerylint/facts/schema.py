@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 55
+FACTS_VERSION = 57
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -325,8 +325,22 @@ class FactoryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     keyword_objects: dict[str, str] = {}
 
 
+class TaskClassSet(_ConfOp, tag="taskcls", frozen=True):
+    """`app.Task = ProjectTask`: the app's default task class from then on, as
+    `Celery(task_cls=...)` would make it (baserow)."""
+
+    node: Node
+
+
 ConfOp = Union[
-    ConfSet, ConfUnset, ConfUpdate, ConfOpaque, ConfigFromObject, ConfSetDefault, ConfigFromItem
+    ConfSet,
+    ConfUnset,
+    ConfUpdate,
+    ConfOpaque,
+    ConfigFromObject,
+    ConfSetDefault,
+    ConfigFromItem,
+    TaskClassSet,
 ]
 
 
@@ -357,9 +371,10 @@ class ExtensionRead(msgspec.Struct, frozen=True, gc=False, array_like=True):
 
 
 class SettingsModuleDefault(msgspec.Struct, frozen=True, gc=False, array_like=True):
-    """`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")`."""
+    """`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")` (or an
+    assignment to it)."""
 
-    module: str
+    module: str  # "" when computed at run time
     span: Span
 
 

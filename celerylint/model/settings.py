@@ -44,6 +44,7 @@ from celerylint.facts.schema import (
     Node,
     Ref,
     Span,
+    TaskClassSet,
     Unknown,
 )
 from celerylint.facts.values import Evaluator, Value, certainly_set, known, unknown
@@ -147,6 +148,10 @@ class App:
         # The keys methods of the app's class write (`ANY_KEY`: any): when one runs
         # (indico's `init_app`), and with what, is not known, whatever else sets them.
         self.written_by_class: set[str] = set()
+        # `app.Task = Cls` after the app is made, (file, operation), in order; and
+        # whether the app's own class sets `Task` or `task_cls` (`TaskOptions`).
+        self.task_class_sets: list[tuple[str, TaskClassSet]] = []
+        self.class_sets_task_class = False
 
     def setting(self, name: str) -> Setting:
         cached = self._settings.get(name)
@@ -431,6 +436,8 @@ class AppBuilder:
                     self._add_mapping(changes, mapping, path, op.conditional)
             elif isinstance(op, ConfOpaque):
                 changes.open_ended = True
+            elif isinstance(op, TaskClassSet):
+                app.task_class_sets.append((path, op))
             elif isinstance(op, (ConfigFromObject, ConfigFromItem)):
                 source_calls += 1
                 if op.conditional or source_calls > 1:
@@ -453,6 +460,10 @@ class AppBuilder:
         elif app.source.kind != "opaque" and picked is not None:
             app.source = self._flask_item_source(*picked)
         app.written_by_class = self._written_by_class(record.callee, app.module)
+        app.class_sets_task_class = any(
+            cls is not None and not _TASK_CLASS_ATTRS.isdisjoint(cls.attrs)
+            for cls in self._ancestry(record.callee, app.module)
+        )
 
     def _flask_item_source(self, op: ConfigFromItem, path: str) -> ConfigSource:
         """`config_from_object(flask_app.config["CELERY"])` (Celery's Flask guide):
@@ -877,7 +888,8 @@ class AppBuilder:
         layers: list[Layer] = []
         for dotted, module in candidates:
             if module is None:
-                return ConfigSource("opaque", [], f"Django settings {dotted!r} not in the project")
+                why = f"Django settings {dotted!r} not in the project" if dotted else _COMPUTED
+                return ConfigSource("opaque", [], why)
             settings = self._module_source(module, uppercase_only=True).layers
             configurations = self._configuration_classes(module)
             if configurations:
@@ -935,7 +947,8 @@ class AppBuilder:
         disagreeing ones make values unknown.
         """
         found = [
-            (dotted, near, self.modules.find(dotted, near)) for dotted, near in self.django_settings
+            (dotted, near, self.modules.find(dotted, near) if dotted else None)
+            for dotted, near in self.django_settings
         ]
         root = self.modules.roots.get(loader) if loader else None
 
@@ -948,6 +961,12 @@ class AppBuilder:
             return [(dotted, module) for dotted, _near, module in found]
         return mine
 
+
+# A `Celery` subclass's attributes that choose its apps' default task class.
+_TASK_CLASS_ATTRS = frozenset({"Task", "task_cls"})
+
+# Why settings are not known when DJANGO_SETTINGS_MODULE is set to a computed value.
+_COMPUTED = "DJANGO_SETTINGS_MODULE is computed at run time"
 
 # django-configurations' base classes (`configurations.Configuration`, its `values`).
 _CONFIGURATIONS = ("configurations.",)

@@ -313,23 +313,39 @@ class TaskOptions:
         return self.class_mro(symbol.module, symbol.name)
 
     def _app_task_class(self, app: App) -> Optional[Mro]:
-        """The MRO of the app's default task class (`Celery(task_cls=...)`)."""
+        """The MRO of the app's default task class: `app.Task = Cls` where the app is
+        configured, else `Celery(task_cls=...)`; None when the app's own class may choose
+        it (a `Task` or `task_cls` attribute) or it cannot be told."""
+        if app.task_class_sets:
+            path, last = app.task_class_sets[-1]
+            module = self.modules.module_of(path)
+            if last.conditional or module is None:
+                return None
+            return self._task_class_mro(last.node, module)
         node = app.record.kwargs.get("task_cls")
+        if app.class_sets_task_class:
+            return None
         if node is None:
             return []
+        return self._task_class_mro(node, app.module)
+
+    def _task_class_mro(self, node: Node, near: str) -> Optional[Mro]:
+        """The MRO of the task class `node` names, written in module `near`."""
         if isinstance(node, Const) and isinstance(node.value, str):
             module_part, _, attr = node.value.partition(":")
             if not attr:
                 module_part, _, attr = module_part.rpartition(".")
-            module = self.modules.find(module_part, app.module)
+            module = self.modules.find(module_part, near)
             return self.class_mro(module, attr) if module else None
         if isinstance(node, (Ref, Name)):
-            qualname = node.qualname if isinstance(node, Ref) else f"{app.module}.{node.id}"
-            symbol = self.modules.resolve(qualname, app.module)
+            qualname = node.qualname if isinstance(node, Ref) else f"{near}.{node.id}"
+            symbol = self.modules.resolve(qualname, near)
             if symbol.kind == "class" and symbol.module and symbol.name and not symbol.rest:
                 return self.class_mro(symbol.module, symbol.name)
             if symbol.kind == "external" and symbol.qualname in TASK_BASES:
                 return []  # Celery's own Task: the default
+            if symbol.kind == "binding" and symbol.rest == "Task":
+                return []  # `app.Task`, a factory's `celery.Task = ContextTask` base
         return None
 
     def class_mro(self, module: str, name: str) -> Optional[Mro]:
