@@ -141,7 +141,8 @@ class TransactionExtraction:
                 for decorator in node.decorator_list:
                     if self._is_atomic(decorator):
                         nodes = walk_own_scope(node.body)
-                        blocks.append(_Block(nodes, node, self.span(decorator), True))
+                        if not self._reads_only(nodes):  # as a `with` block's (baserow)
+                            blocks.append(_Block(nodes, node, self.span(decorator), True))
                         break
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
