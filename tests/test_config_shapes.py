@@ -165,6 +165,40 @@ def test_flask_config_filled_at_run_time_is_unknown(tmp_path: Path) -> None:
     assert value(other, "task_serializer") == "json"
 
 
+@pytest.mark.parametrize(
+    ("helper", "known"),
+    [
+        # lemur: `configure_app(app, config)` loads the config file into `app.config`.
+        ("def configure(app, path):\n    app.config.from_pyfile(path)\n", False),
+        ("def configure(app, path):\n    app.config['CELERY_TASK_SERIALIZER'] = path\n", False),
+        # cookiecutter-flask's `register_extensions(app)`: reads, and sets nothing.
+        ("def configure(app, path):\n    print(app.config.get('DEBUG'), path)\n", True),
+    ],
+)
+def test_a_helper_the_flask_factory_hands_its_app_to(
+    tmp_path: Path, helper: str, known: bool
+) -> None:
+    files = {
+        "factory.py": (
+            "from flask import Flask\n\n\n"
+            f"{helper}\n\n"
+            "def create_app():\n"
+            "    app = Flask(__name__)\n"
+            "    app.config['CELERY_TASK_SERIALIZER'] = 'json'\n"
+            "    configure(app, '/etc/app.cfg')\n"
+            "    return app\n"
+        ),
+        "worker.py": (
+            "from celery import Celery\nfrom factory import create_app\n\n"
+            "flask_app = create_app()\n"
+            "celery = Celery(flask_app.import_name)\n"
+            "celery.conf.update(flask_app.config)\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "worker:celery")
+    assert settings["task_serializer"]["known"] is known
+
+
 def test_flask_only_keys_stay_out_of_the_celery_settings(tmp_path: Path) -> None:
     files = {
         "web.py": (

@@ -223,6 +223,41 @@ def test_a_case_on_a_variable_takes_the_service_s_value(tmp_path: Path) -> None:
     assert found["threads"].pool_written == "threads"  # type: ignore[attr-defined]
 
 
+def test_an_export_holds_in_the_branch_that_made_it(tmp_path: Path) -> None:
+    """An `export` under `case "$1"` or `if` is made only where that branch runs: the
+    branch's own commands see it, the commands after the block do not know it (each
+    service ran with the file's last export)."""
+    in_branch = (
+        '#!/bin/sh\ncase "$1" in\n'
+        "  reports)\n    export QUEUES=reports\n    exec celery -A proj worker -Q $QUEUES ;;\n"
+        "  io)\n    export QUEUES=io\n    exec celery -A proj worker -Q $QUEUES ;;\n"
+        "esac\n"
+    )
+    after = (
+        '#!/bin/sh\ncase "$1" in\n'
+        "  reports)\n    export QUEUES=reports\n    ;;\n"
+        "  io)\n    export QUEUES=io POOL=gevent\n    ;;\n"
+        "esac\n"
+        'if [ -n "$DEBUG" ]; then\n  export POOL=solo\nfi\n'
+        "exec celery -A proj worker -Q $QUEUES -P $POOL\n"
+    )
+    compose = image_services(
+        {
+            "reports": "/app/in_branch.sh reports",
+            "io": "/app/in_branch.sh io",
+            "after": "/app/after.sh reports",
+        }
+    )
+    found = services(
+        tmp_path, {"in_branch.sh": in_branch, "after.sh": after, "docker-compose.yml": compose}
+    )
+    assert found["reports"].queues == ("reports",)  # type: ignore[attr-defined]
+    assert found["io"].queues == ("io",)  # type: ignore[attr-defined]
+    assert found["after"].role == "worker" and found["after"].queues is None  # type: ignore[attr-defined]
+    with pytest.raises(LookupError):
+        found["after"].pool_written  # type: ignore[attr-defined]  # noqa: B018
+
+
 def test_a_compose_build_context_is_interpolated(tmp_path: Path) -> None:
     """courtlistener: `context: "${CL_BASE_DIR:-../../}"`, and the image's ENTRYPOINT
     script picks its branch by the service's `command: celery`."""

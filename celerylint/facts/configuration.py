@@ -36,6 +36,8 @@ from celerylint.facts.schema import (
 from celerylint.facts.scope import Scope
 from celerylint.facts.walk import bound_names, returned_instance, walk_all, walk_own_scope
 
+# Methods of a Flask config that only read it.
+_CONFIG_READS = frozenset({"get", "get_namespace", "copy", "keys", "items", "values"})
 _MUTATORS = frozenset(
     {"append", "extend", "update", "insert", "remove", "setdefault", "pop", "clear", "add"}
 )
@@ -280,8 +282,19 @@ class ConfigurationWrites:
             node = self.nodes.build(call.args[1], self.scope)
             key_span = self.layout.string_key_span(call.args[0])
             self.conf_ops.append(ConfSetDefault(receiver, span, conditional, key, node, key_span))
-        elif attr not in ("get", "get_namespace", "copy", "keys", "items", "values"):
+        elif attr not in _CONFIG_READS:
             self.conf_ops.append(ConfOpaque(receiver, span, conditional))
+
+    def _config_writers(self) -> tuple[str, ...]:
+        """The module-level functions that change their first parameter's `.config`."""
+        found = []
+        for function in self.tree.body:
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            positional = [*function.args.posonlyargs, *function.args.args]
+            if positional and _writes_config(walk_own_scope(function.body), positional[0].arg):
+                found.append(function.name)
+        return tuple(found)
 
     def _flask_factories(self) -> None:
         """Module-level functions that build `app = Flask(...)` and return it
@@ -481,3 +494,27 @@ _EMAIL_URL_PARSERS = frozenset({"dj_email_url.parse", "dj_email_url.config"})
 # files (open-humans).
 _KNOWN_SETTINGS_HELPERS = frozenset({"django_heroku.settings"})
 _EMAIL_URL_LAST_NAMES = frozenset({"email_url", "parse", "config"})
+
+
+def _writes_config(nodes: list[ast.AST], owner: str) -> bool:
+    """Whether the nodes change `owner.config`: a method that is no read, an item set
+    or deleted, the attribute itself assigned."""
+
+    def is_config(expr: ast.expr) -> bool:
+        return (
+            isinstance(expr, ast.Attribute)
+            and expr.attr == "config"
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id == owner
+        )
+
+    for node in nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if is_config(node.func.value) and node.func.attr not in _CONFIG_READS:
+                return True
+        elif isinstance(node, (ast.Subscript, ast.Attribute)):
+            stored = not isinstance(node.ctx, ast.Load)
+            target = node.value if isinstance(node, ast.Subscript) else node
+            if stored and is_config(target):
+                return True
+    return False

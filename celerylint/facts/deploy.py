@@ -874,11 +874,14 @@ def _script(reader: _Reader, path: str) -> None:
     if extensionless and not text.startswith("#!"):
         return  # an extensionless file that is not a script
     relative = path
-    env: list[EnvEntry] = []
+    # Each export with the branch it is made in (`_Blocks.key`).
+    env: list[tuple[tuple[int, ...], EnvEntry]] = []
     branches = _CaseBranches()
+    blocks = _Blocks()
     variables = _ScriptVariables()
     for number, line in _logical_lines(text):
         stripped = branches.command(line.strip(), number)
+        blocks.read(line.strip(), number, branches.branch_line)
         if variables.assigns(stripped):
             continue
         if stripped.startswith("export "):
@@ -886,7 +889,8 @@ def _script(reader: _Reader, path: str) -> None:
                 if word and "=" in word:
                     key, _, value = word.partition("=")
                     value_known = None if "$" in value or "`" in value else value
-                    env.append(EnvEntry(key, value_known, relative, number))
+                    entry = EnvEntry(key, value_known, relative, number)
+                    env.append((blocks.key, entry))
             continue
         if not _starts_a_process(stripped) or stripped.startswith(("#", "echo ", "if ", "until ")):
             continue
@@ -898,11 +902,62 @@ def _script(reader: _Reader, path: str) -> None:
                 relative,
                 number,
                 argv,
-                tuple(env),
+                _exported(env, blocks.key),
                 False,
                 **branches.where(),
             )
         )
+
+
+def _exported(
+    env: list[tuple[tuple[int, ...], EnvEntry]], where: tuple[int, ...]
+) -> tuple[EnvEntry, ...]:
+    """The exports a command sees: as made where the branch they were made in holds the
+    command (its own, or one around it); not known where another branch made them (an
+    `export` under `case "$1"` or `if` holds only where that branch ran)."""
+    return tuple(
+        entry if where[: len(made)] == made else msgspec.structs.replace(entry, value=None)
+        for made, entry in env
+    )
+
+
+# The last word of a block written on one line: `if [ -f x ]; then y; fi`.
+_ONE_LINE_BLOCK = re.compile(r"(^|[;\s])(fi|done)\s*(#.*)?$")
+
+
+class _Blocks:
+    """Where a script's lines stand among its `if`, loop and `case` blocks: the line
+    each open block's current branch starts on, outermost first (`key`). The branches of
+    the outermost `case` are those `_CaseBranches` reads; a nested one is one branch."""
+
+    def __init__(self) -> None:
+        self._open: list[int] = []
+        self._case: Optional[int] = None  # the outermost `case`'s place in `_open`
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        return tuple(self._open)
+
+    def read(self, stripped: str, number: int, case_line: int) -> None:
+        """Take in a line (as written), then the outermost `case` branch it is in."""
+        first = stripped.split(None, 1)[0].rstrip(";") if stripped else ""
+        if _CASE.match(stripped):
+            self._open.append(number)
+            if self._case is None:
+                self._case = len(self._open) - 1
+        elif first == "esac" and self._open:
+            self._open.pop()
+            if self._case == len(self._open):
+                self._case = None
+        elif first in ("if", "for", "while", "until"):
+            if not _ONE_LINE_BLOCK.search(stripped):
+                self._open.append(number)
+        elif first in ("elif", "else") and self._open:
+            self._open[-1] = number
+        elif first in ("fi", "done") and self._open:
+            self._open.pop()
+        if self._case is not None and case_line:
+            self._open[self._case] = case_line
 
 
 # `NAME=value` alone on a line: a variable of the script (not the environment).
@@ -1013,6 +1068,11 @@ class _CaseBranches:
             self._ending = not self._nested
             stripped = stripped[: end.start()]
         return stripped
+
+    @property
+    def branch_line(self) -> int:
+        """The line the outermost `case` branch being read starts on; 0 outside one."""
+        return self._line if self._subject is not None and self._patterns else 0
 
     def where(self) -> dict[str, Any]:
         """The `DeployedProcess` fields of the line just read."""

@@ -81,6 +81,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         # A call qualifies to Celery's `chord` or `group` only through a name or import
         # the text holds (20 ms of the corpus's extraction asked every call).
         self._source_mentions_canvas = "chord" in source or "group" in source
+        self._source_mentions_config = ".config" in source
         self.module = module
         self.is_package = is_package
         positions = Positions(source)
@@ -147,6 +148,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             factory_calls=tuple(self.factory_calls),
             celery_factories=self.celery_factories,
             extension_reads=tuple(self.extension_reads),
+            config_writers=self._config_writers() if self._source_mentions_config else (),
             dropped_results=tuple(
                 sorted(dropped_results(self._call_nodes, self.span), key=lambda d: d.span)
             ),

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 58
+FACTS_VERSION = 60
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -772,6 +772,9 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     factory_calls: tuple[FactoryCall, ...] = ()
     celery_factories: dict[str, CeleryFactory] = {}
     extension_reads: tuple[ExtensionRead, ...] = ()
+    # Module-level functions that change their first parameter's `.config` (lemur's
+    # `configure_app(app, config)`): a Flask factory handing its app to one.
+    config_writers: tuple[str, ...] = ()
 
     dropped_results: tuple[DroppedResult, ...] = ()
     # Result reads, chords, dispatches inside transactions (CL503, CL601).

@@ -754,7 +754,18 @@ class AppBuilder:
         name = f"{Modules.display(symbol.module)}.{symbol.name}()"
         layer = Layer(description=f"the Flask config built by {name}", path=owner)
         self._fill_flask(layer, symbol.module, f"{qualified}.config", arguments)
+        if any(self._configures(callee, symbol.module) for callee in factory.passes_app_to):
+            _overwritten(layer)  # lemur's `configure_app(app, config)`: any key, any time
         return layer
+
+    def _configures(self, callee: str, near: str) -> bool:
+        """The function a Flask factory hands its app to is the project's, and changes
+        the app's config."""
+        symbol = self.modules.resolve(callee, near)
+        if symbol.kind != "function" or symbol.module is None or symbol.rest:
+            return False
+        facts = self.modules.facts(symbol.module)
+        return facts is not None and symbol.name in facts.config_writers
 
     def _fill_flask(self, layer: Layer, module: str, receiver: str, arguments: _Arguments) -> None:
         """Apply, in order, what the module (or factory) does to one Flask config."""
