@@ -276,3 +276,42 @@ def test_computed_settings_module_leaves_settings_unknown(tmp_path: Path, line: 
         "unknown",
         "DJANGO_SETTINGS_MODULE is computed at run time",
     )
+
+
+_REPLACED = "may be replaced by `from proj.local import *`, not in the repository"
+
+
+@pytest.mark.parametrize(
+    ("star", "copy", "expected"),
+    [
+        # A developer's override, absent as committed: what the module sets holds.
+        ("try:\n    from .local import *\nexcept ImportError:\n    pass\n", False, 60),
+        # mediacms: the image copies `deploy/docker/local.py` there; what it sets may differ.
+        (
+            "try:\n    from .local import *\nexcept ImportError:\n    pass\n",
+            True,
+            ("unknown", _REPLACED),
+        ),
+        # Unconditional: the place the code runs provides it, and it may set anything.
+        ("from .local import *\n", False, ("unknown", _REPLACED)),
+    ],
+)
+def test_a_star_import_of_a_settings_module_not_in_the_repository(
+    tmp_path: Path, star: str, copy: bool, expected: object
+) -> None:
+    files = {
+        "proj/__init__.py": "",
+        "proj/settings.py": f"CELERY_TASK_TIME_LIMIT = 60\nCELERY_TASK_SERIALIZER = 'json'\n{star}",
+        "proj/celery.py": (
+            "import os\nfrom celery import Celery\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+            "app = Celery('proj')\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        ),
+    }
+    if copy:
+        files["deploy/docker/local.py"] = "CELERY_TASK_TIME_LIMIT = 300\n"
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_time_limit") == expected
+    if copy:  # a name the copy does not set keeps its value
+        assert value(settings, "task_serializer") == "json"

@@ -97,6 +97,19 @@ def _c3_merge(sequences: list[Mro]) -> Optional[Mro]:
     return result
 
 
+def _replaceable(bindings: dict[str, Binding], reason: str, names: Optional[set[str]]) -> None:
+    """The values bound so far that a star import of code not in the repository may
+    replace: those of `names` (None: all). Imports, functions and classes are kept."""
+    for name, binding in bindings.items():
+        node = binding.node
+        if names is not None and name not in names:
+            continue
+        if type(node) is Ref or (type(node) is Unknown and node.reason in ("function", "class")):
+            continue
+        replaced = Unknown(node.span, reason)
+        bindings[name] = Binding(replaced, binding.module, False, binding.key_span)
+
+
 class Namespace(msgspec.Struct):
     bindings: dict[str, Binding]
     # Names not bound here may come from an external star import or dynamic code.
@@ -460,10 +473,7 @@ class Modules:
             else:
                 target = self.find(event.module, module)
                 if target is None:
-                    # A star import of code we cannot see: unconditional ones may bind
-                    # anything; a guarded one (try: from .local import *) is a local
-                    # override absent from the repository.
-                    so_far.open_ended = so_far.open_ended or not event.conditional
+                    self._unseen_star(event, module, so_far)
                     continue
                 imported = self.namespace(target)
                 so_far.open_ended = so_far.open_ended or imported.open_ended
@@ -474,6 +484,30 @@ class Modules:
                         binding = Binding(binding.node, binding.module, True, binding.key_span)
                     bindings[name] = binding
         return Namespace(bindings, so_far.open_ended)
+
+    def _unseen_star(self, star: StarImport, module: str, so_far: Namespace) -> None:
+        """`from x import *` of a module the repository does not hold.
+
+        Unconditional, the place the code runs must provide it: it may bind any name,
+        those bound before included. Guarded (`try: from .local import *`), it is a
+        developer's override, absent where the code runs as committed; but a file of
+        that name elsewhere in the repository is what a deployment copies there
+        (mediacms's image copies `deploy/docker/local_settings.py` in, with its own
+        broker and backend): the names that copy binds may be bound."""
+        reason = f"may be replaced by `from {star.module} import *`, not in the repository"
+        if not star.conditional:
+            so_far.open_ended = True
+            _replaceable(so_far.bindings, reason, None)
+            return
+        leaf = star.module.lstrip(".").rpartition(".")[2]
+        names: set[str] = set()
+        for copy in self._named_by_last(leaf) if leaf else ():
+            facts = self.facts(copy) if copy != module else None
+            if facts is not None:
+                names.update(e.name for e in facts.events if type(e) is Assign)
+        _replaceable(so_far.bindings, reason, names)
+        for name in names - so_far.bindings.keys():
+            so_far.bindings[name] = Binding(Unknown(None, reason), module, False)
 
     def resolve(
         self, qualname: str, near: Optional[str] = None, hops: int = 0, guarded: bool = False
