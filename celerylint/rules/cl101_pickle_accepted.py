@@ -11,6 +11,7 @@ from celerylint.facts.schema import Node, Seq, Span
 from celerylint.facts.values import Value
 from celerylint.fixes.edits import make_fix, remove_element
 from celerylint.model.project import Project
+from celerylint.rules._result_backends import ResultBackends
 from celerylint.rules._serializers import serializer_name, serializer_set
 from celerylint.rules.base import diagnostic, task_apps, task_label
 from celerylint.rules.registry import rule
@@ -19,12 +20,19 @@ ACCEPT_LISTS = ("accept_content", "result_accept_content")
 PRODUCERS = ("task_serializer", "result_serializer", "event_serializer")
 
 
+# Read and written only by a result backend: without one, no result is serialized.
+_RESULTS_ONLY = frozenset({"result_accept_content", "result_serializer"})
+
+
 @rule("CL101", "pickle-accepted")
 def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
+    backends = ResultBackends(project)
     for app in project.apps:
         for name in ACCEPT_LISTS:
             setting = app.setting(name)
             if setting.is_default or not setting.known:
+                continue
+            if name in _RESULTS_ONLY and backends.none(app):
                 continue
             for span, fix in _pickle_elements(project, setting.value):
                 yield diagnostic(
@@ -38,6 +46,8 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
         for name in PRODUCERS:
             setting = app.setting(name)
             located = setting.location
+            if name in _RESULTS_ONLY and backends.none(app):
+                continue  # pontoon: `CELERY_RESULT_SERIALIZER = "pickle"`, no backend
             if located and serializer_name(setting.value) == "pickle":
                 yield diagnostic(
                     "CL101",

@@ -15,7 +15,7 @@ from celerylint.rules._call_apps import (
     current_app,
     receiver,
 )
-from celerylint.rules._fleet import may_run
+from celerylint.rules._result_backends import ResultBackends
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 
@@ -25,81 +25,9 @@ _META_ERROR = "`AttributeError` ('DisabledBackend' object has no attribute '_get
 _CHORD_ERROR = "`NotImplementedError: Starting chords requires a result backend to be configured`"
 
 
-class _Backends:
-    """Which apps certainly have no result backend (and do not run tasks eagerly)."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self._missing_by_app: dict[str, bool] = {}
-        self._mentions: Optional[list[str]] = None
-
-    def missing(self, apps: list[App]) -> bool:
-        return bool(apps) and all(self._missing(app) for app in apps)
-
-    def _missing(self, app: App) -> bool:
-        found = self._missing_by_app.get(app.key)
-        if found is None:
-            found = self._missing_by_app[app.key] = self._decide(app)
-        return found
-
-    def _decide(self, app: App) -> bool:
-        backend = app.setting("result_backend")
-        if not backend.known or backend.value.value:
-            return False  # set, or set from somewhere that cannot be seen
-        eager = app.setting("task_always_eager")
-        if not eager.known or eager.value.value:
-            return False  # an EagerResult needs no backend
-        return not self._named_elsewhere(app)
-
-    def _named_elsewhere(self, app: App) -> bool:
-        """A backend may come from where the settings resolution does not look.
-
-        `CELERY_RESULT_BACKEND` in a deployment's environment overrides every
-        config source, and so does `--result-backend`; `app.conf.result_backend
-        = ...` in a function, or another Django settings module chosen by
-        `DJANGO_SETTINGS_MODULE`, is code of the app's packages that names a
-        result backend without being part of the configuration resolved.
-        """
-        project = self.project
-        if _deployed_backend(project, app):
-            return True
-        resolved = {app.path}
-        for layer in app.configured_layers:
-            resolved.update(entry.path for entry in layer.entries.values())
-            resolved.update([layer.path] if layer.path else [])
-        packages = {_package(project, app.module)}
-        packages.update(
-            _package(project, m) for p in resolved if (m := project.modules.module_of(p))
-        )
-        for module in self._mentioning():
-            path = project.modules.paths.get(module, "")
-            if (
-                path in resolved
-                or path in project.test_paths
-                or _package(project, module) not in packages
-            ):
-                continue
-            facts = project.modules.facts(module)
-            if facts is None or facts.names_result_backend:
-                return True
-        return False
-
-    def _mentioning(self) -> list[str]:
-        if self._mentions is None:
-            texts = ["RESULT_BACKEND", "result_backend", "result-backend"]
-            found = self.project.modules_mentioning(texts).values()
-            self._mentions = sorted({module for modules in found for module in modules})
-        return self._mentions
-
-
-def _package(project: Project, module: str) -> str:
-    """The top-level package (or module) a module belongs to."""
-    return project.modules.display(module).split(".", 1)[0]
-
-
 @rule("CL503", "result-backend-missing")
 def result_backend_missing(project: Project) -> Iterator[Diagnostic]:
-    backends = _Backends(project)
+    backends = ResultBackends(project)
     for module in project.relevant:
         facts = project.modules.facts(module)
         path = project.modules.paths[module]
@@ -127,7 +55,7 @@ def _source_receiver(project: Project, source: ResultSource, module: str) -> Opt
 
 
 def _read(
-    project: Project, backends: _Backends, module: str, path: str, read: ResultRead
+    project: Project, backends: ResultBackends, module: str, path: str, read: ResultRead
 ) -> Optional[Diagnostic]:
     apps: list[App] = []
     described: list[str] = []
@@ -161,7 +89,7 @@ def _read(
 
 def _chord(
     project: Project,
-    backends: _Backends,
+    backends: ResultBackends,
     module: str,
     path: str,
     chord: ChordBuild,
@@ -195,27 +123,3 @@ def _app_locations(apps: list[App]) -> tuple[Related, ...]:
     return tuple(
         Related(app.path, app.span, f"app `{app.id}` has no result backend") for app in apps
     )
-
-
-# The variables a process's environment names a result backend with: Celery's own
-# override, and the name settings modules read it from (`os.environ["RESULT_BACKEND"]`).
-_BACKEND_VARIABLES = ("CELERY_RESULT_BACKEND", "RESULT_BACKEND")
-
-
-def _deployed_backend(project: Project, app: App) -> bool:
-    """A deployed service that runs the app (or one whose app cannot be told) is given a
-    result backend: `--result-backend`, a backend variable in its environment, or
-    settings that resolve to a backend (or to an unknown value) in that environment."""
-    for service in project.services:
-        if not may_run(project, service, app):
-            continue
-        if "result_backend" in service.options:
-            return True
-        if any(service.environment.get(name, "") != "" for name in _BACKEND_VARIABLES):
-            return True
-        running = project.service_app(service)
-        if running is not None:
-            backend = project.as_deployed(running, service).setting("result_backend")
-            if not backend.known or backend.value.value:
-                return True
-    return False
