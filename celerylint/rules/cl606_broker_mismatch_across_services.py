@@ -15,7 +15,8 @@ from celerylint.rules._fleet import Pair, differing_lines, pairs
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
 
-# The `celery` command's own overrides (click options and their CELERY_ variables).
+# The `celery` command's own overrides (click options), and the variables Celery's
+# settings read before any configuration.
 _COMMAND = {
     "broker_url": ("broker", "CELERY_BROKER_URL"),
     "result_backend": ("result_backend", "CELERY_RESULT_BACKEND"),
@@ -55,18 +56,22 @@ def broker_mismatch_across_services(project: Project) -> Iterator[Diagnostic]:
 
 
 def _effective(service: Service, app: App, name: str) -> Optional[str]:
-    """The service's value of a broker setting; None when unknown."""
+    """The service's value of a broker setting; None when unknown. The `celery`
+    command's option wins; then its variable, which Celery's settings read first in
+    every process (`Settings.broker_url`), a web server's too."""
     option, variable = _COMMAND[name]
     if service.role in ("worker", "beat"):
         try:
             written = service.option(option)
         except LookupError:
             return None
-        known, value = service.env_value(variable)
-        if written is not None or not known:
+        if written is not None:
             return written
-        if value is not None:
-            return value
+    known, value = service.env_value(variable)
+    if not known:
+        return None
+    if value is not None:
+        return value
     setting = app.setting(name)
     value = setting.value.value if setting.known else None
     return value if isinstance(value, str) and value else None
