@@ -531,12 +531,13 @@ class AppBuilder:
                 self._add_mapping(layer, part, map_path, conditional, skip_none, depth + 1)
             return
         if not isinstance(map_node, Map):
-            layer.open_ended = True
+            # `conf.update(json.loads(os.environ[...]))`: any key, those set before too.
+            _overwritten(layer)
             return
         for key_node, value_node in map_node.pairs:
             key = self.evaluator.evaluate(key_node, map_path)
             if not key.known or not isinstance(key.value, str):
-                layer.open_ended = True
+                _overwritten(layer)
                 continue
             if skip_none:
                 value = self.evaluator.evaluate(value_node, map_path)

@@ -32,9 +32,10 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
             setting = app.setting(name)
             if setting.is_default or not setting.known:
                 continue
-            if name in _RESULTS_ONLY and backends.none(app):
+            found = _pickle_elements(project, setting.value)
+            if found and name in _RESULTS_ONLY and backends.none(app):
                 continue
-            for span, fix in _pickle_elements(project, setting.value):
+            for span, fix in found:
                 yield diagnostic(
                     "CL101",
                     f"`{app.setting_key(name)}` accepts pickle: anyone who can publish to the "
@@ -46,15 +47,16 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
         for name in PRODUCERS:
             setting = app.setting(name)
             located = setting.location
+            if not located or serializer_name(setting.value) != "pickle":
+                continue
             if name in _RESULTS_ONLY and backends.none(app):
                 continue  # pontoon: `CELERY_RESULT_SERIALIZER = "pickle"`, no backend
-            if located and serializer_name(setting.value) == "pickle":
-                yield diagnostic(
-                    "CL101",
-                    f"`{app.setting_key(name)}` is pickle: consumers must then accept pickle, "
-                    "which lets anyone who can publish to the broker run code",
-                    *located,
-                )
+            yield diagnostic(
+                "CL101",
+                f"`{app.setting_key(name)}` is pickle: consumers must then accept pickle, "
+                "which lets anyone who can publish to the broker run code",
+                *located,
+            )
     for task in project.tasks:
         for task_app in task_apps(task):
             option = project.option(task, "serializer", task_app)

@@ -32,9 +32,12 @@ def always_eager(project: Project) -> Iterator[Diagnostic]:
         for layer in app.configured_layers:
             if test_only_layer(project, layer) or dev_only_layer(layer):
                 continue
-            override = app.changes.find(keys)
-            if layer is not app.changes and override and override.path not in project.test_paths:
+            changes = app.changes
+            override = changes.find(keys)
+            if layer is not changes and override and override.path not in project.test_paths:
                 continue  # app.conf decides (a write in conftest.py never reaches production)
+            if layer is not changes and (changes.open_ended or changes.unknown_keys & set(keys)):
+                continue  # app.conf may decide, with what cannot be told
             entry = layer.find(keys)
             if entry is None or entry.node.span is None or (entry.path, entry.node.span) in seen:
                 continue
