@@ -16,6 +16,10 @@ from celerylint.rules._fleet import may_run
 # The variables a process's environment names a result backend with: Celery's own
 # override, and the name settings modules read it from (`os.environ["RESULT_BACKEND"]`).
 _BACKEND_VARIABLES = ("CELERY_RESULT_BACKEND", "RESULT_BACKEND")
+# Texts of code that names a result backend, and of code that loads a `.env` file
+# into the process's environment (python-dotenv, django-environ, django-dotenv).
+_NAMING = ("RESULT_BACKEND", "result_backend", "result-backend")
+_LOADING = ("load_dotenv(", "read_env(", "read_dotenv(")
 
 
 class ResultBackends:
@@ -26,7 +30,7 @@ class ResultBackends:
         self.project = project
         self._missing_by_app: dict[str, bool] = {}
         self._none_by_app: dict[str, bool] = {}
-        self._mentions: Optional[list[str]] = None
+        self._mentions: Optional[tuple[set[str], set[str]]] = None
 
     def missing(self, apps: list[App]) -> bool:
         return bool(apps) and all(self._missing(app) for app in apps)
@@ -60,7 +64,10 @@ class ResultBackends:
         config source, and so does `--result-backend`; `app.conf.result_backend
         = ...` in a function, or another Django settings module chosen by
         `DJANGO_SETTINGS_MODULE`, is code of the app's packages that names a
-        result backend without being part of the configuration resolved.
+        result backend without being part of the configuration resolved; and
+        code that loads a `.env` file into the environment (`load_dotenv()`,
+        django-environ's `read_env()`: pontoon's app module) may put
+        `CELERY_RESULT_BACKEND` there.
         """
         project = self.project
         if _deployed_backend(project, app):
@@ -73,24 +80,28 @@ class ResultBackends:
         packages.update(
             _package(project, m) for p in resolved if (m := project.modules.module_of(p))
         )
-        for module in self._mentioning():
+        naming, loading = self._mentioning()
+        for module in sorted({*naming, *loading}):
             path = project.modules.paths.get(module, "")
-            if (
-                path in resolved
-                or path in project.test_paths
-                or _package(project, module) not in packages
-            ):
+            if path in project.test_paths or _package(project, module) not in packages:
+                continue
+            if module in loading:
+                return True
+            if path in resolved:
                 continue
             facts = project.modules.facts(module)
             if facts is None or facts.names_result_backend:
                 return True
         return False
 
-    def _mentioning(self) -> list[str]:
+    def _mentioning(self) -> tuple[set[str], set[str]]:
+        """The modules naming a result backend, and those loading a `.env` file."""
         if self._mentions is None:
-            texts = ["RESULT_BACKEND", "result_backend", "result-backend"]
-            found = self.project.modules_mentioning(texts).values()
-            self._mentions = sorted({module for modules in found for module in modules})
+            found = self.project.modules_mentioning([*_NAMING, *_LOADING])
+            self._mentions = (
+                {module for text in _NAMING for module in found[text]},
+                {module for text in _LOADING for module in found[text]},
+            )
         return self._mentions
 
 
