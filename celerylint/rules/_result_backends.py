@@ -112,15 +112,18 @@ def _package(project: Project, module: str) -> str:
 
 def _deployed_backend(project: Project, app: App) -> bool:
     """A deployed service that runs the app (or one whose app cannot be told) is given a
-    result backend: `--result-backend`, a backend variable in its environment, or
-    settings that resolve to a backend (or to an unknown value) in that environment."""
+    result backend: `--result-backend`, a backend variable in its environment (or an
+    environment not all read), or settings that resolve to a backend (or to an unknown
+    value) in that environment."""
     for service in project.services:
         if not may_run(project, service, app):
             continue
         if "result_backend" in service.options:
             return True
-        if any(service.environment.get(name, "") != "" for name in _BACKEND_VARIABLES):
-            return True
+        for name in _BACKEND_VARIABLES:
+            known, value = service.env_value(name)
+            if not known or value:  # set, or maybe set (an `env_file` not in the repository)
+                return True
         running = project.service_app(service)
         if running is not None:
             backend = project.as_deployed(running, service).setting("result_backend")
