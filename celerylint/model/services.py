@@ -120,6 +120,21 @@ _OTHER_VALUED = {
 # backend): an unreadable word is not taken for them, as the code alone is not.
 _ONLY_AS_WRITTEN = {"time_limit", "soft_time_limit", "result_backend"}
 _UNKNOWN = "\0unknown"  # an option whose value cannot be known
+# The variables `celery worker` reads its options from (click's `auto_envvar_prefix`
+# "CELERY", then the subcommand: `CELERY_WORKER_TIME_LIMIT=2` is `--time-limit 2`).
+_WORKER_VARIABLES = {
+    name: f"CELERY_WORKER_{variable}"
+    for name, variable in {
+        "queues": "QUEUES",
+        "exclude": "EXCLUDE_QUEUES",
+        "pool": "POOL",
+        "concurrency": "CONCURRENCY",
+        "time_limit": "TIME_LIMIT",
+        "soft_time_limit": "SOFT_TIME_LIMIT",
+        "prefetch_multiplier": "PREFETCH_MULTIPLIER",
+        "autoscale": "AUTOSCALE",
+    }.items()
+}
 
 
 class Service(msgspec.Struct):
@@ -182,11 +197,25 @@ class Service(msgspec.Struct):
         return f"`{self.name}` ({os.path.basename(self.path)}:{self.line})"
 
     def option(self, name: str) -> Optional[str]:
-        """A worker option's value; None when absent; raises LookupError when unknown."""
+        """A worker option's value: as written, else from its `CELERY_WORKER_<OPTION>`
+        variable (the `celery` command reads both); None when absent; raises LookupError
+        when unknown."""
         value = self.options.get(name)
+        if value is None and self.role == "worker" and name in _WORKER_VARIABLES:
+            value = self.environment.get(_WORKER_VARIABLES[name])
+            if value is None and _WORKER_VARIABLES[name] in self.environment:
+                raise LookupError(name)  # set, to a value that cannot be known
         if value == _UNKNOWN:
             raise LookupError(name)
         return value
+
+    def gives(self, name: str) -> bool:
+        """Whether the worker option is given, as written or by its variable, whatever its
+        value (an unreadable one included)."""
+        if name in self.options:
+            return True
+        variable = _WORKER_VARIABLES.get(name)
+        return self.role == "worker" and variable is not None and variable in self.environment
 
     @property
     def app(self) -> Optional[str]:
@@ -218,10 +247,6 @@ class Service(msgspec.Struct):
     def pool_written(self) -> Optional[str]:
         """The pool named by `-P`, or CELERY_WORKER_POOL; None when neither; raises if unknown."""
         written = self.option("pool")
-        if written is None and "CELERY_WORKER_POOL" in self.environment:
-            written = self.environment["CELERY_WORKER_POOL"]
-            if written is None:
-                raise LookupError("pool")
         return written.lower() if written else None
 
     def env_value(self, name: str) -> tuple[bool, Optional[str]]:

@@ -111,11 +111,12 @@ def may_run(project: Project, service: Service, app: Optional[App]) -> bool:
 
 
 def worker_sets_time_limit(project: Project, app: Optional[App]) -> bool:
-    """Some worker service that may run `app`'s tasks is started with `--time-limit`
-    (a global hard limit the code cannot show; an unreadable value counts too)."""
+    """Some worker service that may run `app`'s tasks is started with `--time-limit` (or
+    CELERY_WORKER_TIME_LIMIT): a global hard limit the code cannot show; an unreadable
+    value counts too."""
     return any(
         service.role == "worker"
-        and "time_limit" in service.options
+        and service.gives("time_limit")
         and may_run(project, service, app)
         for service in project.services
     )
