@@ -315,3 +315,16 @@ def test_a_star_import_of_a_settings_module_not_in_the_repository(
     assert value(settings, "task_time_limit") == expected
     if copy:  # a name the copy does not set keeps its value
         assert value(settings, "task_serializer") == "json"
+
+
+def test_an_app_made_through_an_alias_of_celery_s_class(tmp_path: Path) -> None:
+    """kpi: `Celery = celery.Celery`, then `celery_app = Celery(...)`: an app."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/celery.py": (
+            "import celery\n\nCelery = celery.Celery\n\n"
+            "app = Celery('proj')\napp.conf.task_serializer = 'json'\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_serializer") == "json"

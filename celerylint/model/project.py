@@ -259,6 +259,8 @@ class Project:
             if not callee:
                 return None
             symbol = self.modules.resolve(callee, near)
+            if symbol.kind == "external" and symbol.qualname in CELERY_CLASSES:
+                return found  # `Celery = celery.Celery`, then `Celery(...)`
             if symbol.kind != "class" or not symbol.module or not symbol.name or symbol.rest:
                 return None
             cls = self.modules.class_facts(symbol.module, symbol.name)

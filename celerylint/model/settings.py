@@ -375,6 +375,9 @@ class AppBuilder:
         if depth > 5:
             return
         symbol = self.modules.resolve(callee, near)
+        if symbol.kind == "external" and symbol.qualname in CELERY_CLASSES:
+            yield None  # `Celery = celery.Celery` (kpi), then `Celery(...)`
+            return
         if symbol.kind != "class" or symbol.module is None or symbol.name is None:
             return
         cls = self.modules.class_facts(symbol.module, symbol.name)

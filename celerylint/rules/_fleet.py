@@ -115,9 +115,7 @@ def worker_sets_time_limit(project: Project, app: Optional[App]) -> bool:
     CELERY_WORKER_TIME_LIMIT): a global hard limit the code cannot show; an unreadable
     value counts too."""
     return any(
-        service.role == "worker"
-        and service.gives("time_limit")
-        and may_run(project, service, app)
+        service.role == "worker" and service.gives("time_limit") and may_run(project, service, app)
         for service in project.services
     )
 
