@@ -531,8 +531,18 @@ def test_celery_4s_deprecated_decorators_make_tasks(tmp_path: Path) -> None:
             "@periodic_task(run_every=3600, max_retires=2)\ndef ping():\n    pass\n",
         },
     )
+    # codalab (Celery 4.4): `from celery import task`, the module that calls `task`.
+    (tmp_path / "proj" / "beat.py").write_text(
+        "from celery import task\n\n\n@task(queue='site-worker')\ndef send_updates():\n"
+        "    pass\n"
+    )
+    (tmp_path / "proj" / "celery.py").write_text(
+        "from celery import Celery\n\napp = Celery('proj')\napp.conf.task_routes = "
+        "{'proj.jobs.clean_sessions': {'queue': 'slow'}, 'proj.beat.send_updates': {}}\n"
+    )
     result, project = checked(tmp_path, "CL602", "CL805")
     assert sorted(t.qualname for t in project.tasks) == [
+        "proj.beat.send_updates",
         "proj.jobs.clean_sessions",
         "proj.jobs.ping",
     ]

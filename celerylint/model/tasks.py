@@ -41,7 +41,7 @@ LEGACY_TASK = frozenset(
     f"celery.{module}.{name}"
     for module in ("task", "task.base", "decorators")
     for name in ("task", "periodic_task")
-)
+) | {"celery.task"}  # Celery 3 and 4: the `celery.task` module calls `task` (codalab)
 
 # celery.app.task.Task class attributes that matter to rules.
 TASK_DEFAULTS: dict[str, Any] = {

@@ -50,6 +50,7 @@ _TASK_NAMES = (
     b"register_task",
     b"tasks.register(",  # `app.tasks.register(ExportTask())` (cla_backend's reports)
     b"from celery.task import",
+    b"from celery import task",
     b"from celery.decorators import task",
 )
 # `Celery(`, `AsyncResult(` (result reads: result-backend-missing) and `chord(`: each
