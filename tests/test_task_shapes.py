@@ -533,8 +533,7 @@ def test_celery_4s_deprecated_decorators_make_tasks(tmp_path: Path) -> None:
     )
     # codalab (Celery 4.4): `from celery import task`, the module that calls `task`.
     (tmp_path / "proj" / "beat.py").write_text(
-        "from celery import task\n\n\n@task(queue='site-worker')\ndef send_updates():\n"
-        "    pass\n"
+        "from celery import task\n\n\n@task(queue='site-worker')\ndef send_updates():\n    pass\n"
     )
     (tmp_path / "proj" / "celery.py").write_text(
         "from celery import Celery\n\napp = Celery('proj')\napp.conf.task_routes = "
@@ -884,6 +883,24 @@ def test_django_configurations_classes_are_the_settings_candidates(tmp_path: Pat
     assert app.setting("result_backend").value.value == "redis://localhost:6379/1"
     assert app.setting("task_acks_late").value.value is True
     assert not app.setting("task_time_limit").known  # 300 or 30: the class picked
+
+
+def test_django_configurations_classes_star_imported_into_the_settings(tmp_path: Path) -> None:
+    """codalab: `proj/settings/__init__.py` is `from .default import *`, which brings
+    `class Dev(Configuration)`: its settings were taken as Celery's defaults."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "from .default import *\n",
+            "proj/settings/default.py": "from configurations import Configuration\n\n\n"
+            "class Dev(Configuration):\n    CELERY_TASK_TIME_LIMIT = 300\n",
+            "proj/celery.py": DJANGO_APP,
+        },
+    )
+    _result, project = checked(tmp_path)
+    (app,) = project.apps
+    assert app.setting("task_time_limit").value.value == 300
 
 
 _PROJECT_TASK = (

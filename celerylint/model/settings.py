@@ -920,10 +920,23 @@ class AppBuilder:
         """The django-configurations classes of a settings module (marsha's `class
         Base(Configuration)` and its subclasses), each with its MRO: Django reads the
         one DJANGO_CONFIGURATION names, over the module's own names."""
-        facts = self.modules.facts(module)
         found: list[tuple[str, Mro]] = []
-        for name in facts.classes if facts else ():
-            mro = self.modules.mro(module, name)
+        # The classes the module's namespace holds: its own, and those imported
+        # (codalab's `from .default import *` brings `class Dev(Configuration)`).
+        for name, binding in self.modules.namespace(module).bindings.items():
+            node = binding.node
+            if isinstance(node, Unknown) and node.reason == "class":
+                where: tuple[Optional[str], Optional[str]] = (binding.module, name)
+            elif isinstance(node, Ref):
+                symbol = self.modules.resolve(node.qualname, binding.module)
+                if symbol.kind != "class" or symbol.rest:
+                    continue
+                where = (symbol.module, symbol.name)
+            else:
+                continue
+            if where[0] is None or where[1] is None:
+                continue
+            mro = self.modules.mro(where[0], where[1])
             if mro is not None and any(entry.key.startswith(_CONFIGURATIONS) for entry in mro):
                 found.append((name, mro))
         return found
