@@ -808,6 +808,9 @@ def test_unknown_variables_leave_the_rest_of_a_command_readable(tmp_path: Path) 
                 "  worker:\n    build: .\n"
                 '    command: sh -c "wait-for db && celery -A proj worker -Q ${QUEUES}"\n'
                 "  taiga:\n    build: .\n    command: gosu taiga celery -A proj worker -Q a\n"
+                # paperless-ngx's s6-overlay service scripts
+                "  paperless:\n    build: .\n"
+                "    command: s6-setuidgid paperless celery -A proj worker -Q b\n"
             ),
         },
     )
@@ -815,6 +818,7 @@ def test_unknown_variables_leave_the_rest_of_a_command_readable(tmp_path: Path) 
     assert minio.role == "other" and minio.command_known  # type: ignore[attr-defined]
     assert found["worker"].role == "worker" and found["worker"].queues is None  # type: ignore[attr-defined]
     assert found["taiga"].queues == ("a",)  # type: ignore[attr-defined]
+    assert found["paperless"].queues == ("b",)  # type: ignore[attr-defined]
 
 
 # -- compose override files ------------------------------------------------------------

@@ -358,8 +358,10 @@ def _celery_command(
         if word is None:
             return "unknown", []
         base = os.path.basename(word)
-        if base in ("gosu", "su-exec", "chpst", "setuidgid", "setuser"):
-            i += 2  # `gosu user command...` (`setuser`: phusion's base image, onadata)
+        if base in ("gosu", "su-exec", "chpst", "setuidgid", "setuser", "s6-setuidgid"):
+            # `gosu user command...` (`setuser`: phusion's base image, onadata;
+            # `s6-setuidgid`: paperless-ngx's s6-overlay services)
+            i += 2
             continue
         assignment = re.fullmatch(r"([A-Za-z_]\w*)=(.*)", word, re.DOTALL)
         if assignment is not None:

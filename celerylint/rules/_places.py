@@ -17,14 +17,11 @@ from celerylint.model.namespace import Modules
 from celerylint.model.project import Project
 from celerylint.model.settings import Entry, Layer
 
+_DEV_DIRS = frozenset({"development", "devel"})
 _DEV_LEAF = re.compile(r"^(dev|devel|develop|development|local|localhost)(_.*)?$|^.+_(dev|local)$")
 # Config classes for tests or development: TestConfig, TestingConfig, DevConfig, LocalSettings.
 _TEST_CLASS = re.compile(r"^(Test|Testing|Tests)[A-Z_]|^Test$|Testing")
 _DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local)[A-Z_]")
-
-
-def _leaf(path: str) -> str:
-    return PurePath(path).stem
 
 
 def test_only_layer(project: Project, layer: Layer) -> bool:
@@ -36,8 +33,10 @@ def test_only_layer(project: Project, layer: Layer) -> bool:
 
 
 def is_dev_path(path: str) -> bool:
-    """A settings module for a developer's machine: `dev.py`, `local.py`, `development.py`."""
-    return bool(_DEV_LEAF.match(_leaf(path).lower()))
+    """A settings module for a developer's machine: `dev.py`, `local.py`, `development.py`,
+    or one in a `development/` directory (nautobot's dev image's `nautobot_config.py`)."""
+    pure = PurePath(path)
+    return bool(_DEV_LEAF.match(pure.stem.lower())) or pure.parent.name.lower() in _DEV_DIRS
 
 
 def is_test_class(name: str) -> bool:
