@@ -918,10 +918,25 @@ _PROJECT_TASK = (
             "app = Celery('proj')\napp.Task = ProjectTask\n",
             300,
         ),
-        # A Celery subclass choosing the class itself: not followed, not known.
+        # A Celery subclass's `task_cls` (nautobot writes it as a string).
+        (
+            "from celery import Celery\n\n\n"
+            "class ProjectCelery(Celery):\n    task_cls = 'proj.base:ProjectTask'\n\n\n"
+            "app = ProjectCelery('proj')\n",
+            300,
+        ),
+        # Its `Task`, or a method passing `task_cls` on: not followed, not known.
         (
             "from celery import Celery\nfrom proj.base import ProjectTask\n\n\n"
-            "class ProjectCelery(Celery):\n    task_cls = ProjectTask\n\n\n"
+            "class ProjectCelery(Celery):\n    Task = ProjectTask\n\n\n"
+            "app = ProjectCelery('proj')\n",
+            None,
+        ),
+        (
+            "from celery import Celery\nfrom proj.base import ProjectTask\n\n\n"
+            "class ProjectCelery(Celery):\n"
+            "    def __init__(self, main=None, **kwargs):\n"
+            "        super().__init__(main, task_cls=ProjectTask, **kwargs)\n\n\n"
             "app = ProjectCelery('proj')\n",
             None,
         ),

@@ -13,13 +13,16 @@ from celerylint.facts.nodes import const_str
 
 # Any key at all: `self.conf.update(mapping)`, `self.config_from_object(...)`.
 ANY_KEY = "*"
+# Not a setting: a method chooses the app's task class (`super().__init__(*a,
+# task_cls=LimitedTask)`, `kwargs.setdefault("task_cls", ...)`, `self.task_cls = X`).
+TASK_CLASS = "task_cls"
 # The app's methods that load a whole configuration.
 _LOADERS = frozenset({"config_from_object", "config_from_envvar", "add_defaults"})
 
 
 def conf_writes(cls: ast.ClassDef) -> tuple[str, ...]:
     """The configuration keys the class's methods write on `self` (ANY_KEY: keys that
-    cannot be told), sorted."""
+    cannot be told; TASK_CLASS: they choose the task class), sorted."""
     keys: set[str] = set()
     for method in cls.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -34,6 +37,8 @@ def conf_writes(cls: ast.ClassDef) -> tuple[str, ...]:
 
 
 def _written(node: ast.AST, own: str) -> list[str]:
+    if _chooses_task_class(node, own):
+        return [TASK_CLASS]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         func = node.func
         if _is_own(func.value, own) and func.attr in _LOADERS:
@@ -65,6 +70,33 @@ def _written(node: ast.AST, own: str) -> list[str]:
             if conf is not None:
                 written.append(conf)  # self.conf.key = v, self.conf.key["x"] = v
     return written
+
+
+def _chooses_task_class(node: ast.AST, own: str) -> bool:
+    """`f(..., task_cls=X)`, `kwargs["task_cls"] = X`, `kwargs.setdefault("task_cls", X)`,
+    `self.task_cls = X` or `self.Task = X` in a method."""
+    if isinstance(node, ast.Call):
+        if any(keyword.arg == TASK_CLASS for keyword in node.keywords):
+            return True
+        func = node.func
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr == "setdefault"
+            and bool(node.args)
+            and const_str(node.args[0]) == TASK_CLASS
+        )
+    if not isinstance(node, ast.Assign):
+        return False
+    for target in node.targets:
+        if isinstance(target, ast.Subscript) and const_str(target.slice) == TASK_CLASS:
+            return True
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr in (TASK_CLASS, "Task")
+            and _is_own(target.value, own)
+        ):
+            return True
+    return False
 
 
 def _is_own(expr: ast.expr, own: str) -> bool:

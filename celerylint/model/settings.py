@@ -22,7 +22,7 @@ from typing import Optional
 import msgspec
 
 from celerylint import catalog
-from celerylint.facts.app_classes import ANY_KEY
+from celerylint.facts.app_classes import ANY_KEY, TASK_CLASS
 from celerylint.facts.nodes import called
 from celerylint.facts.schema import (
     AppCall,
@@ -148,10 +148,13 @@ class App:
         # The keys methods of the app's class write (`ANY_KEY`: any): when one runs
         # (indico's `init_app`), and with what, is not known, whatever else sets them.
         self.written_by_class: set[str] = set()
-        # `app.Task = Cls` after the app is made, (file, operation), in order; and
-        # whether the app's own class sets `Task` or `task_cls` (`TaskOptions`).
+        # `app.Task = Cls` after the app is made, (file, operation), in order; whether
+        # the app's own class chooses its task class in a way not followed (a `Task`
+        # attribute, a method passing `task_cls`); else its `task_cls` attribute and the
+        # module it is written in (`TaskOptions`).
         self.task_class_sets: list[tuple[str, TaskClassSet]] = []
         self.class_sets_task_class = False
+        self.class_task_cls: Optional[tuple[Node, str]] = None
 
     def setting(self, name: str) -> Setting:
         cached = self._settings.get(name)
@@ -357,18 +360,38 @@ class AppBuilder:
         return apps
 
     def _is_celery_class(self, callee: str, near: Optional[str]) -> bool:
-        return any(cls is None for cls in self._ancestry(callee, near))
+        return any(found is None for found in self._ancestry(callee, near))
 
     def _written_by_class(self, callee: str, near: Optional[str]) -> set[str]:
         """The configuration keys the methods of a project `Celery` subclass (and of its
         project bases) write on the app (`facts.app_classes`)."""
-        return {key for cls in self._ancestry(callee, near) if cls for key in cls.conf_writes}
+        return {
+            key
+            for found in self._ancestry(callee, near)
+            if found
+            for key in found[1].conf_writes
+            if key != TASK_CLASS
+        }
+
+    def _class_task_class(self, app: App) -> None:
+        """What the app's own class says of its task class (`App.class_task_cls`)."""
+        chosen: Optional[tuple[Node, str]] = None
+        for found in self._ancestry(app.record.callee, app.module):
+            if found is None:
+                continue
+            module, cls = found
+            if "Task" in cls.attrs or TASK_CLASS in cls.conf_writes:
+                app.class_sets_task_class = True  # `Task = X`, or chosen by a method
+                return
+            if chosen is None and TASK_CLASS in cls.attrs:
+                chosen = (cls.attrs[TASK_CLASS], module)  # nautobot's string attribute
+        app.class_task_cls = chosen
 
     def _ancestry(
         self, callee: str, near: Optional[str], depth: int = 0
-    ) -> Iterator[Optional[ClassFacts]]:
+    ) -> Iterator[Optional[tuple[str, ClassFacts]]]:
         """The project classes an app class is built from, itself first, along every
-        base; None where a base is Celery's own app class."""
+        base, each with its module; None where a base is Celery's own app class."""
         if callee in CELERY_CLASSES:
             yield None
             return
@@ -383,7 +406,7 @@ class AppBuilder:
         cls = self.modules.class_facts(symbol.module, symbol.name)
         if cls is None:
             return
-        yield cls
+        yield symbol.module, cls
         for base in cls.bases:
             if base:
                 yield from self._ancestry(base, symbol.module, depth + 1)
@@ -463,10 +486,7 @@ class AppBuilder:
         elif app.source.kind != "opaque" and picked is not None:
             app.source = self._flask_item_source(*picked)
         app.written_by_class = self._written_by_class(record.callee, app.module)
-        app.class_sets_task_class = any(
-            cls is not None and not _TASK_CLASS_ATTRS.isdisjoint(cls.attrs)
-            for cls in self._ancestry(record.callee, app.module)
-        )
+        self._class_task_class(app)
 
     def _flask_item_source(self, op: ConfigFromItem, path: str) -> ConfigSource:
         """`config_from_object(flask_app.config["CELERY"])` (Celery's Flask guide):
@@ -989,9 +1009,6 @@ class AppBuilder:
             return [(dotted, module) for dotted, _near, module in found]
         return mine
 
-
-# A `Celery` subclass's attributes that choose its apps' default task class.
-_TASK_CLASS_ATTRS = frozenset({"Task", "task_cls"})
 
 # Why settings are not known when DJANGO_SETTINGS_MODULE is set to a computed value.
 _COMPUTED = "DJANGO_SETTINGS_MODULE is computed at run time"

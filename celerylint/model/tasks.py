@@ -314,20 +314,22 @@ class TaskOptions:
 
     def _app_task_class(self, app: App) -> Optional[Mro]:
         """The MRO of the app's default task class: `app.Task = Cls` where the app is
-        configured, else `Celery(task_cls=...)`; None when the app's own class may choose
-        it (a `Task` or `task_cls` attribute) or it cannot be told."""
+        configured, else `Celery(task_cls=...)`, else the app class's `task_cls`; None
+        when the app's class chooses it otherwise or it cannot be told."""
         if app.task_class_sets:
             path, last = app.task_class_sets[-1]
             module = self.modules.module_of(path)
             if last.conditional or module is None:
                 return None
             return self._task_class_mro(last.node, module)
-        node = app.record.kwargs.get("task_cls")
         if app.class_sets_task_class:
             return None
-        if node is None:
-            return []
-        return self._task_class_mro(node, app.module)
+        node = app.record.kwargs.get("task_cls")  # `Celery(task_cls=...)` beats the class's
+        if node is not None:
+            return self._task_class_mro(node, app.module)
+        if app.class_task_cls is not None:
+            return self._task_class_mro(*app.class_task_cls)
+        return []
 
     def _task_class_mro(self, node: Node, near: str) -> Optional[Mro]:
         """The MRO of the task class `node` names, written in module `near`."""
