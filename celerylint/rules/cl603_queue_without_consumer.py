@@ -145,7 +145,17 @@ def _routes(project: Project, app: App) -> Iterator[Routed]:
     located = routes.location
     if not routes.known or located is None:
         return
+    # A task named so by default, whose decorator's options cannot be seen, may be
+    # named otherwise (treeherder's `@retryable_task(name="store-pulse-tasks")`): the
+    # route may never apply.
+    renamed = {
+        task.name
+        for task in project.tasks
+        if task.opaque_options and "name" not in task.own_options
+    }
     for name in exact_keys(routes.value.value) or ():
+        if name in renamed:
+            continue
         known, route = route_for(routes.value.value, name)
         if known and route is not None and route.key == name and route.queue:
             yield Routed(route.queue, *located, f"`{name}` is (task_routes)")
@@ -154,6 +164,8 @@ def _routes(project: Project, app: App) -> Iterator[Routed]:
         own = project.option(task, "queue", app)
         if task.apps != [app] or (own.origin != "default" and (not own.known or own.value.value)):
             continue  # the task's own queue wins over any route
+        if task.name in renamed:
+            continue
         known, route = route_for(routes.value.value, task.name)
         if known and route is not None and not route.exact and route.queue:
             globbed.setdefault(route, []).append(f"`{task.name}`")
