@@ -192,6 +192,26 @@ def test_run_from_above_tasks_keep_the_package_name(tmp_path: Path) -> None:
     assert not [f for f in findings(root) if f[0] == "CL602"]
 
 
+@pytest.mark.real_celery
+def test_a_top_named_like_the_package_inside_it_is_run_from(tmp_path: Path) -> None:
+    """Mayan EDMS cloned as `mayan/`: its `manage.py` names `mayan.settings`, which
+    is the inner `mayan/` package (run from the top, the top is `sys.path[0]`). Every
+    module was named `mayan.mayan...`, and task names with it."""
+    files = {
+        "__init__.py": "",
+        "manage.py": "import os\n\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+        "proj/__init__.py": "",
+        "proj/celery.py": "from celery import Celery\n\napp = Celery('proj')\n"
+        "app.conf.include = ['proj.tasks']\n",
+        "proj/tasks.py": "from proj.celery import app\n\n\n@app.task\ndef add():\n    pass\n",
+    }
+    root = checkout(tmp_path / "proj", files)
+    assert modules(root)["proj/tasks.py"] == ("proj.tasks", False)
+    assert celery_task_names(root, "proj.celery") == {"proj.tasks.add"}
+    assert [t.name for t in project(root).tasks] == ["proj.tasks.add"]
+
+
 def test_imports_through_the_tops_name_still_resolve(tmp_path: Path) -> None:
     # Run from the top, yet one module imports through the clone's name: an alias.
     files = {**RUN_FROM_TOP, "orders/tasks.py": RUN_FROM_TOP["orders/tasks.py"]}

@@ -33,17 +33,17 @@ def runs_from_above(
     """Whether the files directly in `directory` (named `name`, an identifier) import
     it as a package. `on_read(path)` is told of each file before it is read."""
     escaped = re.escape(name.encode())
-    evidence = re.compile(
-        rb"|".join(
-            [
-                _RELATIVE,
-                rb"^[ \t]*import[ \t]+" + escaped + rb"\b",
-                rb"^[ \t]*from[ \t]+" + escaped + rb"[ \t.]",
-                rb"""["']""" + escaped + rb"\.\w",
-            ]
-        ),
-        re.MULTILINE,
-    )
+    tests = [_RELATIVE]
+    # With a package of the same name inside (Mayan EDMS cloned as `mayan/`, holding
+    # `mayan/`), `mayan.settings` in `manage.py` names the inner one: run from the top,
+    # the top is `sys.path[0]`. Only a relative import says the top is a package.
+    if not os.path.isfile(os.path.join(directory, name, "__init__.py")):
+        tests += [
+            rb"^[ \t]*import[ \t]+" + escaped + rb"\b",
+            rb"^[ \t]*from[ \t]+" + escaped + rb"[ \t.]",
+            rb"""["']""" + escaped + rb"\.\w",
+        ]
+    evidence = re.compile(rb"|".join(tests), re.MULTILINE)
     try:
         with os.scandir(directory) as entries:
             sources = sorted(
