@@ -258,6 +258,46 @@ def test_an_export_holds_in_the_branch_that_made_it(tmp_path: Path) -> None:
         found["after"].pool_written  # type: ignore[attr-defined]  # noqa: B018
 
 
+def test_a_script_s_functions_run_where_they_are_called(tmp_path: Path) -> None:
+    """baserow's entrypoint: `celery-worker)` calls `start_celery_worker -Q ...`, a
+    function of the script that runs `exec celery -A baserow worker ... "$@"`. Its help
+    text, a quoted string over many lines, and a here-document name programs without
+    running them."""
+    script = (
+        "#!/bin/bash\n"
+        "start_worker() {\n"
+        '  exec celery -A proj worker -l INFO "$@"\n'
+        "}\n\n"
+        "show_help() {\n"
+        '    echo """\n'
+        "celery-worker : Start the celery worker\n"
+        "gunicorn      : Start the web server\n"
+        '"""\n'
+        "}\n\n"
+        "python3 << END\n"
+        "import celery\n"
+        "END\n"
+        'case "$1" in\n'
+        "  celery-worker)\n    start_worker -Q celery,io -n default@%h ;;\n"
+        '  celery-beat)\n    exec celery -A proj beat "${@:2}" ;;\n'
+        "  *)\n    show_help ;;\n"
+        "esac\n"
+    )
+    compose = image_services(
+        {
+            "worker": "/app/entry.sh celery-worker",
+            "beat": "/app/entry.sh celery-beat -l INFO",
+            "help": "/app/entry.sh help",
+        }
+    )
+    found = services(tmp_path, {"entry.sh": script, "docker-compose.yml": compose})
+    assert found["worker"].role == "worker"  # type: ignore[attr-defined]
+    assert found["worker"].queues == ("celery", "io")  # type: ignore[attr-defined]
+    assert found["beat"].role == "beat"  # type: ignore[attr-defined]
+    assert found["beat"].options["loglevel"] == "INFO"  # type: ignore[attr-defined]
+    assert found["help"].role not in ("worker", "beat", "web")  # type: ignore[attr-defined]
+
+
 def test_a_compose_build_context_is_interpolated(tmp_path: Path) -> None:
     """courtlistener: `context: "${CL_BASE_DIR:-../../}"`, and the image's ENTRYPOINT
     script picks its branch by the service's `command: celery`."""

@@ -879,7 +879,12 @@ def _script(reader: _Reader, path: str) -> None:
     branches = _CaseBranches()
     blocks = _Blocks()
     variables = _ScriptVariables()
-    for number, line in _logical_lines(text):
+    lines = list(_shell_lines(text))
+    functions = _shell_functions(lines)
+    inside = {number for body in functions.values() for number, _ in body}
+    for number, line in lines:
+        if number in inside:
+            continue  # a function's body runs where the function is called
         stripped = branches.command(line.strip(), number)
         blocks.read(line.strip(), number, branches.branch_line)
         if variables.assigns(stripped):
@@ -892,21 +897,101 @@ def _script(reader: _Reader, path: str) -> None:
                     entry = EnvEntry(key, value_known, relative, number)
                     env.append((blocks.key, entry))
             continue
-        if not _starts_a_process(stripped) or stripped.startswith(("#", "echo ", "if ", "until ")):
-            continue
-        argv = shell_words(variables.expanded(stripped))
-        reader.processes.append(
-            DeployedProcess(
-                f"{os.path.basename(path)}:{number}",
-                "script",
-                relative,
-                number,
-                argv,
-                _exported(env, blocks.key),
-                False,
-                **branches.where(),
+        for argv in _commands(stripped, functions, variables):
+            reader.processes.append(
+                DeployedProcess(
+                    f"{os.path.basename(path)}:{number}",
+                    "script",
+                    relative,
+                    number,
+                    argv,
+                    _exported(env, blocks.key),
+                    False,
+                    **branches.where(),
+                )
             )
-        )
+
+
+def _commands(
+    stripped: str, functions: dict[str, list[tuple[int, str]]], variables: _ScriptVariables
+) -> Iterator[tuple[Optional[str], ...]]:
+    """The processes a script line starts: itself, or those of the script's function it
+    calls (baserow's `start_celery_worker -Q export` runs `exec celery -A baserow worker
+    ... "$@"` with its arguments)."""
+    words = shell_words(variables.expanded(stripped)) if stripped else ()
+    start = 1 if words[:1] == ("exec",) else 0
+    called = words[start] if len(words) > start else None
+    if called is not None and called in functions:
+        arguments = list(words[start + 1 :])
+        for _number, line in functions[called]:
+            inner = line.strip()
+            if _starts_a_process(inner) and not inner.startswith(_NOT_STARTING):
+                yield _with_arguments(shell_words(variables.expanded(inner)), arguments)
+        return
+    if _starts_a_process(stripped) and not stripped.startswith(_NOT_STARTING):
+        yield words
+
+
+# Lines that mention a program without starting it.
+_NOT_STARTING = ("#", "echo ", "if ", "until ")
+# `name() {` or `function name {`: a shell function's first line.
+_FUNCTION = re.compile(r"(?:function\s+)?([A-Za-z_][\w-]*)\s*(?:\(\s*\))?\s*\{\s*(#.*)?$")
+
+
+def _shell_functions(lines: list[tuple[int, str]]) -> dict[str, list[tuple[int, str]]]:
+    """The script's functions and the lines of their bodies, up to a `}` alone on a line
+    indented as the definition is."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    open_: Optional[tuple[str, str, list[tuple[int, str]]]] = None
+    for number, line in lines:
+        if open_ is not None:
+            name, indent, body = open_
+            if line.strip() == "}" and line[: len(line) - len(line.lstrip())] == indent:
+                found[name] = body
+                open_ = None
+            else:
+                body.append((number, line))
+            continue
+        stripped = line.strip()
+        match = _FUNCTION.fullmatch(stripped)
+        if match is not None and ("(" in stripped or stripped.startswith("function ")):
+            open_ = (match.group(1), line[: len(line) - len(line.lstrip())], [])
+    return found
+
+
+def _with_arguments(
+    words: tuple[Optional[str], ...], arguments: list[Optional[str]]
+) -> tuple[Optional[str], ...]:
+    """A function body's command with the call's arguments put in."""
+    out: list[Optional[str]] = []
+    for word in words:
+        given = positional(word, arguments)
+        out.extend([word] if given is None else given)
+    return tuple(out)
+
+
+# `$1`...`$9`, `${2}`; `${@:2}`, the arguments from the second on.
+_POSITIONAL = re.compile(r"\$\{?([1-9])\}?")
+_FROM = re.compile(r"\$\{@:([1-9])\}")
+
+
+def positional(
+    word: Optional[str], arguments: list[Optional[str]]
+) -> Optional[list[Optional[str]]]:
+    """The words a script's (or a function's) argument reference stands for, given its
+    `arguments`: `"$@"`, `$*`, `$1`...`$9`, `${@:N}`; None for any other word."""
+    if word in ("$@", "$*"):
+        return list(arguments)
+    if word is None:
+        return None
+    found = _POSITIONAL.fullmatch(word)
+    if found is not None:
+        index = int(found.group(1)) - 1
+        return [arguments[index] if index < len(arguments) else ""]
+    found = _FROM.fullmatch(word)
+    if found is not None:
+        return list(arguments[int(found.group(1)) - 1 :])
+    return None
 
 
 def _exported(
@@ -1083,6 +1168,56 @@ class _CaseBranches:
             "case_patterns": self._patterns,
             "case_branch": self._line,
         }
+
+
+def _shell_lines(text: str) -> Iterator[tuple[int, str]]:
+    """A script's lines as the shell reads its commands: `\\` continuations joined, a
+    quoted string that spans lines kept in its line (baserow's `echo \"\"\"` help
+    text, which names `celery-worker`), and here-documents left out (a program's input,
+    not commands)."""
+    pending: Optional[tuple[int, str]] = None
+    heredoc: Optional[tuple[str, bool]] = None  # its delimiter; whether tabs are stripped
+    for number, line in _logical_lines(text):
+        if heredoc is not None:
+            delimiter, dash = heredoc
+            if (line.lstrip("\t") if dash else line) == delimiter:
+                heredoc = None
+            continue
+        start, joined = (number, line) if pending is None else (pending[0], f"{pending[1]}\n{line}")
+        if _unclosed_quote(joined):
+            pending = (start, joined)
+            continue
+        pending = None
+        found = _HEREDOC.search(joined)
+        if found is not None:
+            heredoc = (found.group(3), found.group(1) == "-")
+        yield start, joined
+    if pending is not None:
+        yield pending
+
+
+# `<<END`, `<<-'END'`, `<< "END"`; not `<<<` (a string).
+_HEREDOC = re.compile(r"(?<!<)<<(-?)\s*(['\"]?)([A-Za-z_]\w*)\2")
+
+
+def _unclosed_quote(text: str) -> bool:
+    """Whether a quote opened in `text` is still open at its end (a comment aside)."""
+    single = double = False
+    escaped = False
+    previous = " "
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\" and not single:
+            escaped = True
+        elif char == "'" and not double:
+            single = not single
+        elif char == '"' and not single:
+            double = not double
+        elif char == "#" and not single and not double and previous.isspace():
+            return False  # the rest of the line is a comment
+        previous = char
+    return single or double
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:

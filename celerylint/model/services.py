@@ -21,7 +21,7 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.facts.deploy import UNKNOWN_MARK, default_compose_file
+from celerylint.facts.deploy import UNKNOWN_MARK, default_compose_file, positional
 from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
 
 Role = str  # "worker", "beat", "web", "flower", "other"
@@ -65,7 +65,6 @@ def _past_runner_options(argv: list[Optional[str]], i: int) -> int:
     return i
 
 
-_POSITIONAL = re.compile(r"\$\{?([1-9])\}?")  # a script's `$1`, `${2}`
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
 # Worker options whose value follows (`-Q a,b` or `--queues=a,b`).
 _OPTIONS = {
@@ -507,11 +506,9 @@ def _in(
     inner = {**environment, **{entry.name: entry.value for entry in process.env}}
     words: list[Optional[str]] = []
     for word in process.argv:
-        if arguments is not None and word in ("$@", "$*"):
-            words.extend(arguments)
-        elif arguments is not None and word is not None and (n := _POSITIONAL.fullmatch(word)):
-            index = int(n.group(1)) - 1
-            words.append(arguments[index] if index < len(arguments) else "")
+        given = positional(word, arguments) if arguments is not None else None
+        if given is not None:
+            words.extend(given)
         else:
             words.append(_expand(word, inner))
     return words
