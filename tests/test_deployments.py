@@ -204,6 +204,38 @@ def test_an_entrypoint_script_runs_the_branch_of_its_case_its_argument_takes(
     assert not found["unknown"].command_known  # type: ignore[attr-defined]
 
 
+def test_an_if_on_the_first_argument_is_read_as_a_case(tmp_path: Path) -> None:
+    """treeherder's `entrypoint_prod.sh`: `if [ "$1" == "web" ]; then ... elif [ "$1" ==
+    "worker_misc" ]; then ...`. Each branch was run by every service (the web server
+    was a worker and beat)."""
+    script = (
+        "#!/bin/bash\n"
+        'if [ "$1" == "web" ]; then\n'
+        "    exec gunicorn proj.wsgi\n"
+        'elif [[ "${1}" == worker_* ]]; then\n'
+        '    if [ -n "$DEBUG" ]; then\n        echo debugging\n    fi\n'
+        "    exec celery -A proj worker -Q misc\n"
+        'elif [ "$1" = "beat" ]; then\n'
+        "    exec celery -A proj beat\n"
+        "else\n"
+        "    exec celery -A proj worker -Q other\n"
+        "fi\n"
+    )
+    compose = image_services(
+        {
+            "web": "/app/entry.sh web",
+            "misc": "/app/entry.sh worker_misc",
+            "beat": "/app/entry.sh beat",
+            "other": "/app/entry.sh anything",
+        }
+    )
+    found = services(tmp_path, {"entry.sh": script, "docker-compose.yml": compose})
+    assert found["web"].role == "web"  # type: ignore[attr-defined]
+    assert found["misc"].role == "worker" and found["misc"].queues == ("misc",)  # type: ignore[attr-defined]
+    assert found["beat"].role == "beat"  # type: ignore[attr-defined]
+    assert found["other"].queues == ("other",)  # type: ignore[attr-defined]
+
+
 def test_a_case_on_a_variable_takes_the_service_s_value(tmp_path: Path) -> None:
     script = (
         "#!/bin/sh\ncase $ROLE in  # what to run\n"

@@ -877,6 +877,7 @@ def _script(reader: _Reader, path: str) -> None:
     # Each export with the branch it is made in (`_Blocks.key`).
     env: list[tuple[tuple[int, ...], EnvEntry]] = []
     branches = _CaseBranches()
+    ifs = _IfBranches()
     blocks = _Blocks()
     variables = _ScriptVariables()
     lines = list(_shell_lines(text))
@@ -887,6 +888,7 @@ def _script(reader: _Reader, path: str) -> None:
             continue  # a function's body runs where the function is called
         stripped = branches.command(line.strip(), number)
         blocks.read(line.strip(), number, branches.branch_line)
+        ifs.read(line.strip(), number)
         if variables.assigns(stripped):
             continue
         if stripped.startswith("export "):
@@ -907,7 +909,7 @@ def _script(reader: _Reader, path: str) -> None:
                     argv,
                     _exported(env, blocks.key),
                     False,
-                    **branches.where(),
+                    **(branches.where() or ifs.where()),
                 )
             )
 
@@ -1111,6 +1113,7 @@ class _CaseBranches:
         self._subject: Optional[str] = None
         self._patterns: tuple[str, ...] = ()  # of the branch being read, () between branches
         self._line = 0  # where the branch's patterns are written
+        self._at = 0  # where the `case` is written
         self._nested = 0  # `case` blocks open inside the branch
         self._ending = False  # the branch ends with the line just read
 
@@ -1124,6 +1127,7 @@ class _CaseBranches:
             if found is not None:
                 variable = _CASE_VARIABLE.fullmatch(found.group(1))
                 self._subject = variable.group(1) if variable else ""
+                self._at = number
                 return ""
             return stripped
         if not self._patterns:  # between branches
@@ -1167,7 +1171,79 @@ class _CaseBranches:
             "case_subject": self._subject,
             "case_patterns": self._patterns,
             "case_branch": self._line,
+            "case_at": self._at,
         }
+
+
+# `if [ "$1" == "web" ]; then`, `elif [[ $ROLE = worker ]]; then`: one variable tested
+# against one word.
+_IF_TEST = re.compile(
+    r"(?:el)?if\s+(\[\[?|test)\s+\"?\$\{?(\w+)\}?\"?\s+==?\s+"
+    r"(\"[^\"]*\"|'[^']*'|[^\s\]'\"]+)\s*(?:\]\]?)?\s*;\s*then\s*(#.*)?"
+)
+
+
+class _IfBranches:
+    """Which branch of a script's outermost `if` each line is in, when its conditions
+    test one variable against words (treeherder's `if [ "$1" == "web" ]; then ... elif
+    [ "$1" == "worker_misc" ]; then ...`): the branches of a `case` on that variable,
+    `else` matching any value. An `elif` of another shape ends what can be told."""
+
+    def __init__(self) -> None:
+        self._subject: Optional[str] = None
+        self._patterns: tuple[str, ...] = ()
+        self._line = 0
+        self._at = 0
+        self._nested = 0  # `if` blocks open inside the branch
+
+    def read(self, stripped: str, number: int) -> None:
+        first = stripped.split(None, 1)[0].rstrip(";") if stripped else ""
+        if self._subject is None:
+            found = _IF_TEST.fullmatch(stripped) if first == "if" else None
+            if found is not None:
+                self._subject, self._patterns = found.group(2), (_word_pattern(found),)
+                self._line = self._at = number
+                self._nested = 0
+            return
+        if first == "if" and not _ONE_LINE_BLOCK.search(stripped):
+            self._nested += 1
+        elif first == "fi":
+            if self._nested:
+                self._nested -= 1
+            else:
+                self._subject = None
+        elif self._nested:
+            return
+        elif first == "elif":
+            found = _IF_TEST.fullmatch(stripped)
+            if found is None or found.group(2) != self._subject:
+                self._subject = None
+            else:
+                self._patterns, self._line = (_word_pattern(found),), number
+        elif first == "else":
+            self._patterns, self._line = ("*",), number
+
+    def where(self) -> dict[str, Any]:
+        """The `DeployedProcess` fields of the line just read."""
+        if self._subject is None:
+            return {}
+        return {
+            "case_subject": self._subject,
+            "case_patterns": self._patterns,
+            "case_branch": self._line,
+            "case_at": self._at,
+        }
+
+
+def _word_pattern(found: re.Match[str]) -> str:
+    """The word a test compares with, as a `case` pattern: a glob only where `[[ ]]`
+    leaves it unquoted."""
+    word = found.group(3)
+    if word[:1] in ("'", '"'):
+        word = word[1:-1]
+    elif found.group(1) == "[[":
+        return word
+    return "".join(f"[{c}]" if c in "*?[" else c for c in word)
 
 
 def _shell_lines(text: str) -> Iterator[tuple[int, str]]:

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 62
+FACTS_VERSION = 63
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -834,14 +834,17 @@ class DeployedProcess(msgspec.Struct, frozen=True, gc=False):
     profiles: tuple[str, ...] = ()
     col: tuple[int, int] = (0, 0)
     # A script's line in a branch of `case "$1" in` (`case_subject` "1", the script's
-    # first argument) or `case "$ROLE" in` ("ROLE"): it runs only when the first branch
-    # whose patterns match the value is this one (written on line `case_branch`).
+    # first argument) or `case "$ROLE" in` ("ROLE"), or of an `if` that tests the value
+    # against words as a `case` would (`if [ "$1" == "web" ]; then ... elif ...`): it
+    # runs only when the first branch whose patterns match the value is this one
+    # (written on line `case_branch`), of the `case` or `if` written on `case_at`.
     case_subject: str = ""
     case_patterns: tuple[str, ...] = ()
     case_branch: int = 0
     # What the image it runs copied in (Dockerfile `COPY`/`ADD`): (path in the image,
     # the file or directory of the repository copied there).
     copied: tuple[tuple[str, str], ...] = ()
+    case_at: int = 0
     # Where its project files come from: the repository paths (files, directories,
     # globs) its image copied in and its volumes mount; None when not known.
     code: Optional[tuple[str, ...]] = None

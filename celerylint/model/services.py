@@ -467,26 +467,34 @@ def _running(
     environment: dict[str, Optional[str]],
 ) -> list[DeployedProcess]:
     """A script's lines that run when it is given `arguments` in `environment`: in a
-    `case` whose value is known, those of the first branch it matches (superset's
-    `docker-bootstrap.sh worker`), and the lines outside any `case`."""
-    taken: dict[str, int] = {}  # the branch each `case` takes, by subject; -1: unknown
+    `case` (or an `if` read as one) whose value is known, those of the first branch it
+    matches (superset's `docker-bootstrap.sh worker`), and the lines outside any."""
+    # The branch each `case` (or `if` read as one) takes, by its subject and line; -1:
+    # unknown.
+    taken: dict[tuple[str, int], int] = {}
 
-    def branch(subject: str) -> int:
-        if subject not in taken:
+    def branch(subject: str, at: int) -> int:
+        if (subject, at) not in taken:
             first = arguments[0] if arguments else ""
             value = first if subject == "1" else environment.get(subject)
             branches = sorted(
-                {(p.case_branch, p.case_patterns) for p in scripted if p.case_subject == subject}
+                {
+                    (p.case_branch, p.case_patterns)
+                    for p in scripted
+                    if p.case_subject == subject and p.case_at == at
+                }
             )
-            taken[subject] = (
+            taken[subject, at] = (
                 -1
                 if value is None or UNKNOWN_MARK in value
                 else next((line for line, patterns in branches if _matches(value, patterns)), 0)
             )
-        return taken[subject]
+        return taken[subject, at]
 
     return [
-        p for p in scripted if not p.case_subject or branch(p.case_subject) in (-1, p.case_branch)
+        p
+        for p in scripted
+        if not p.case_subject or branch(p.case_subject, p.case_at) in (-1, p.case_branch)
     ]
 
 
