@@ -883,6 +883,13 @@ def test_unknown_variables_leave_the_rest_of_a_command_readable(tmp_path: Path) 
                 # paperless-ngx's s6-overlay service scripts
                 "  paperless:\n    build: .\n"
                 "    command: s6-setuidgid paperless celery -A proj worker -Q b\n"
+                # secret managers and process tools that run the rest of the line
+                "  doppler:\n    build: .\n"
+                "    command: doppler run --preserve-env -- celery -A proj worker -Q c\n"
+                "  nice:\n    build: .\n"
+                "    command: nice -n 10 timeout -s KILL 3600 celery -A proj worker -Q d\n"
+                "  dotenv:\n    build: .\n"
+                "    command: dotenv -f .env run celery -A proj worker -Q e\n"
             ),
         },
     )
@@ -891,6 +898,9 @@ def test_unknown_variables_leave_the_rest_of_a_command_readable(tmp_path: Path) 
     assert found["worker"].role == "worker" and found["worker"].queues is None  # type: ignore[attr-defined]
     assert found["taiga"].queues == ("a",)  # type: ignore[attr-defined]
     assert found["paperless"].queues == ("b",)  # type: ignore[attr-defined]
+    assert found["doppler"].queues == ("c",)  # type: ignore[attr-defined]
+    assert found["nice"].queues == ("d",)  # type: ignore[attr-defined]
+    assert found["dotenv"].queues == ("e",)  # type: ignore[attr-defined]
 
 
 # -- compose override files ------------------------------------------------------------
@@ -1095,3 +1105,12 @@ def test_an_image_only_worker_keeps_queue_without_consumer_silent(
     )
     codes, _ = run(tmp_path, capsys)
     assert not any(code.startswith("CL603") for code in codes), codes
+
+
+def test_a_dockerfile_env_of_the_old_form_loses_its_quotes() -> None:
+    """`ENV KEY "value"` (openedx ecommerce): Docker removes the quotes; the settings
+    module named so matched no module."""
+    assert deploy._dockerfile_env('DJANGO_SETTINGS_MODULE "proj.settings.production"') == [
+        ("DJANGO_SETTINGS_MODULE", "proj.settings.production")
+    ]
+    assert deploy._dockerfile_env('A=1 B="two words"') == [("A", "1"), ("B", "two words")]

@@ -1574,7 +1574,12 @@ def _sources(
 def _dockerfile_env(rest: str) -> list[tuple[str, str]]:
     parts = shell_words(rest)
     if parts and parts[0] is not None and "=" not in parts[0]:
-        return [(parts[0], rest.split(None, 1)[1] if len(parts) > 1 else "")]  # `ENV key value`
+        # `ENV key value`: the rest of the line, its quotes removed as Docker removes
+        # them (openedx ecommerce: `ENV DJANGO_SETTINGS_MODULE "ecommerce.settings..."`).
+        value = rest.split(None, 1)[1] if len(parts) > 1 else ""
+        if all(part is not None for part in parts[1:]):
+            value = " ".join(cast(str, part) for part in parts[1:])
+        return [(parts[0], value)]
     return [
         (word.partition("=")[0], word.partition("=")[2]) for word in parts if word and "=" in word
     ]

@@ -58,6 +58,43 @@ _RUNNER_VALUED = frozenset(
 )
 
 
+# Commands that run a command given after their own options (`nice -n 10 celery ...`),
+# with the options that take a value; `timeout` takes a duration first.
+_OPTION_WRAPPERS = {
+    "nice": frozenset({"-n", "--adjustment"}),
+    "ionice": frozenset({"-c", "--class", "-n", "--classdata", "-p", "--pid"}),
+    "stdbuf": frozenset({"-i", "-o", "-e"}),
+    "timeout": frozenset({"-s", "--signal", "-k", "--kill-after"}),
+}
+# Secret managers that run the command after `--` (`doppler run -- celery ...`).
+_DASHED_WRAPPERS = frozenset({"doppler", "op", "infisical", "chamber", "aws-vault", "dotenv"})
+
+
+def _past_wrapper(base: str, argv: list[Optional[str]], i: int) -> Optional[int]:
+    """Where the command a wrapper runs starts (past the end: none that can be told);
+    None when `base` is no such wrapper."""
+    if base in _DASHED_WRAPPERS:
+        rest = argv[i + 1 :]
+        if "--" in rest:
+            return argv.index("--", i + 1) + 1
+        # `doppler run celery ...`, `dotenv -f .env run celery ...`: past the subcommand
+        # and the flags after it.
+        found = next((j for j, word in enumerate(rest) if word in ("run", "exec")), None)
+        i = i + 1 if found is None else i + 2 + found
+        while i < len(argv) and (word := argv[i]) is not None and word.startswith("-"):
+            i += 1
+        return i
+    if base == "envdir":
+        return i + 2  # `envdir DIR command`
+    valued = _OPTION_WRAPPERS.get(base)
+    if valued is None:
+        return None
+    i += 1
+    while i < len(argv) and (word := argv[i]) is not None and word.startswith("-"):
+        i += 2 if word in valued else 1
+    return i + 1 if base == "timeout" else i
+
+
 def _past_runner_options(argv: list[Optional[str]], i: int) -> int:
     """Where the command starts after a runner's `run` options."""
     while i < len(argv) and (word := argv[i]) is not None and word.startswith("-"):
@@ -371,6 +408,10 @@ def _celery_command(
             continue
         if base in _WRAPPERS:
             i += 1
+            continue
+        past = _past_wrapper(base, argv, i)
+        if past is not None:
+            i = past
             continue
         if base in _RUNNERS and argv[i + 1 : i + 2] == ["run"]:
             i = _past_runner_options(argv, i + 2)  # `uv run --no-sync celery ...`
