@@ -27,6 +27,8 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
         if not task.apps or task.function is None:
             continue  # the app's settings are not visible: a global limit may exist
+        if task.path in project.test_paths:
+            continue  # a test suite's task, not production's
         if any(per_app.deployed_limit(app) for app in task.apps):
             continue  # its workers are started with --time-limit: a global limit
         lacking: list[App] = []
