@@ -39,7 +39,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "proj/__init__.py": "",
         "proj/celery.py": CELERY_PY,
         "proj/tasks.py": TASKS_PY,
-        "tests/test_tasks.py": TASKS_PY.replace("slow", "helper"),
+        # A call sending a single value as `args`: CL802, reported in test code too.
+        "tests/test_tasks.py": "from proj.tasks import slow\n\nslow.apply_async(args=(1))\n",
     }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,7 @@ def found(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[tup
 EVERYTHING = [
     ("CL101", "proj/celery.py"),
     ("CL201", "proj/tasks.py"),
-    ("CL201", "tests/test_tasks.py"),
+    ("CL802", "tests/test_tasks.py"),
 ]
 
 
@@ -152,7 +153,7 @@ def test_exclude_extend_exclude_and_per_file_ignores_on_the_command_line(
 ) -> None:
     assert found(capsys, "--no-cache", "--extend-exclude", "tests") == (1, EVERYTHING[:2])
     assert found(capsys, "--no-cache", "--exclude", "tests,proj/tasks.py") == (1, EVERYTHING[:1])
-    assert found(capsys, "--no-cache", "--per-file-ignores", "tests/*:CL201,CL501") == (
+    assert found(capsys, "--no-cache", "--per-file-ignores", "tests/*:CL802,CL501") == (
         1,
         EVERYTHING[:2],
     )
@@ -160,7 +161,7 @@ def test_exclude_extend_exclude_and_per_file_ignores_on_the_command_line(
         capsys,
         "--no-cache",
         "--per-file-ignores",
-        "tests/*:CL201",
+        "tests/*:CL802",
         "--extend-per-file-ignores",
         "proj/celery.py:pickle-accepted",
     ) == (1, [EVERYTHING[1]])

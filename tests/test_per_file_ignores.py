@@ -16,7 +16,8 @@ import pytest
 
 from celerylint.cli import main
 
-# A task without a time limit in each of these files: CL201 in every one.
+# A task sent with a single value for `args` in each of these files: CL802 in every one
+# (a rule that reports in test code too).
 TASK_FILES = [
     "x.py",
     "a/b/x.py",
@@ -36,14 +37,17 @@ app = Celery("proj", broker="redis://localhost:6379/0")
 
 def _task(rel: str) -> str:
     name = rel.replace("/", "_").replace(".", "_")
-    return f"from proj.celery import app\n\n\n@app.task\ndef {name}():\n    return 1\n"
+    return (
+        f"from proj.celery import app\n\n\n@app.task(time_limit=5)\ndef {name}(x):\n"
+        f"    return x\n\n\n{name}.apply_async(args=(1))\n"
+    )
 
 
 def _reported(root: Path, config: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    """The files in which CL201 is still reported with this configuration."""
+    """The files in which CL802 is still reported with this configuration."""
     (root / "pyproject.toml").write_text(config, encoding="utf-8")
     capsys.readouterr()
-    main(["check", "--no-cache", "--select", "CL201", "--output-format", "json", str(root)])
+    main(["check", "--no-cache", "--select", "CL802", "--output-format", "json", str(root)])
     findings = json.loads(capsys.readouterr().out)
     return sorted({Path(f["filename"]).resolve().relative_to(root).as_posix() for f in findings})
 
@@ -89,7 +93,7 @@ def test_per_file_ignores_match_like_exclude(
     assert everywhere == sorted(TASK_FILES)
     expected = sorted(set(TASK_FILES) - set(covered))
 
-    ignores = f'[tool.celerylint.per-file-ignores]\n{json.dumps(pattern)} = ["CL201"]\n'
+    ignores = f'[tool.celerylint.per-file-ignores]\n{json.dumps(pattern)} = ["CL802"]\n'
     assert _reported(project, ignores, capsys) == expected, "per-file-ignores"
 
     excludes = f"[tool.celerylint]\nextend-exclude = [{json.dumps(pattern)}]\n"
