@@ -328,3 +328,57 @@ def test_an_app_made_through_an_alias_of_celery_s_class(tmp_path: Path) -> None:
     }
     settings = settings_of(tmp_path, files, "proj.celery:app")
     assert value(settings, "task_serializer") == "json"
+
+
+def test_a_namespace_updated_at_run_time_may_replace_what_came_before(tmp_path: Path) -> None:
+    """openedx's production settings: `from base import *`, then `vars().update(yaml)`;
+    what the base module set may be replaced, what comes after holds."""
+    files = {
+        "manage.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+        ),
+        "proj/__init__.py": "",
+        "proj/base.py": "CELERY_TASK_ALWAYS_EAGER = True\n",
+        "proj/settings.py": (
+            "import yaml\nfrom proj.base import *\n\n"
+            "with open('/etc/proj.yml') as f:\n    vars().update(yaml.safe_load(f))\n\n"
+            "CELERY_TASK_SERIALIZER = 'json'\n"
+        ),
+        "proj/celery.py": (
+            "from celery import Celery\napp = Celery('proj')\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_always_eager") == (
+        "unknown",
+        "may be replaced: the module's namespace updated at run time",
+    )
+    assert value(settings, "task_serializer") == "json"
+
+
+def test_a_helper_handed_the_module_and_the_names_it_sets(tmp_path: Path) -> None:
+    """baserow: `set_settings_from_env_if_present(AttrDict(vars()), ["AWS_KEY",
+    Setting("AWS_OPTIONS", ...)])` sets the names it is given, no others."""
+    files = {
+        "manage.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+        ),
+        "proj/__init__.py": "",
+        "proj/settings.py": (
+            "from proj.helpers import AttrDict, Setting, set_from_env\n\n"
+            "CELERY_TASK_SERIALIZER = 'json'\nCELERY_TASK_ACKS_LATE = True\n"
+            "set_from_env(AttrDict(vars()), ['CELERY_TASK_ACKS_LATE', Setting('AWS_KEY')])\n"
+        ),
+        "proj/celery.py": (
+            "from celery import Celery\napp = Celery('proj')\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_serializer") == "json"
+    assert value(settings, "task_acks_late") == (
+        "unknown",
+        "may be replaced: a helper handed this module",
+    )
+    assert value(settings, "task_time_limit") is None  # known: no helper sets it

@@ -28,6 +28,7 @@ from celerylint.facts.schema import (
     FlaskFactory,
     Mutate,
     Node,
+    Rebind,
     SettingsModuleDefault,
     Span,
     TaskClassSet,
@@ -73,7 +74,7 @@ class ConfigurationWrites:
         # app.conf['key'] = v
         base = target.value
         if self._this_namespace(base):
-            self.dynamic = True  # `globals()[name] = value`
+            self._rebinds("globals()[...] assigned")
             return
         if isinstance(base, ast.Attribute) and base.attr == "conf":
             receiver = self.scope.qualify(base.value)
@@ -157,23 +158,25 @@ class ConfigurationWrites:
         func = call.func
         callee = self.scope.qualify(func)
         if callee == "builtins.exec" or callee in _NAMESPACE_BUILTINS:
-            self.dynamic = True
+            self._rebinds("exec or a namespace builtin")
         if callee and callee.startswith("split_settings."):
             # django-split-settings' include() assembles settings at runtime.
-            self.dynamic = True
+            self._rebinds("django-split-settings' include()")
         if callee not in _KNOWN_SETTINGS_HELPERS and any(
             _names_this_module(arg) for arg in [*call.args, *(k.value for k in call.keywords)]
         ):
             # `Settings.load_settings(__name__)`, `export(globals())`: a helper that is
-            # handed this module can set any name in it (readthedocs does exactly that).
-            self.dynamic = True
+            # handed this module can set any name in it (readthedocs does exactly that),
+            # or those it is given (baserow's `set_settings_from_env_if_present(
+            # AttrDict(vars()), ["AWS_ACCESS_KEY_ID", Setting("AWS_...", ...)])`).
+            self._rebinds("a helper handed this module", _names_given(call))
         if not isinstance(func, ast.Attribute):
             return
         if self._this_namespace(func.value):
             # `vars().update(yaml.safe_load(f))` (edx-platform's production settings); not
             # django-environ's e-mail settings, which bind EMAIL_* names only (glitchtip).
             if not (func.attr == "update" and self._email_settings(call)):
-                self.dynamic = True
+                self._rebinds("the module's namespace updated at run time")
             return
         if isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
             self.events.append(Mutate(func.value.id))
@@ -181,6 +184,13 @@ class ConfigurationWrites:
         # A mutation of a setting through app.conf: app.conf.task_routes.update(...)
         if func.attr in _MUTATORS and isinstance(func.value, ast.Attribute):
             self._conf_key_mutation(func.value, conditional)
+
+    def _rebinds(self, reason: str, names: tuple[str, ...] = ()) -> None:
+        """A statement here may bind any name (or any of `names`): those bound before it
+        too."""
+        if not names:
+            self.dynamic = True
+        self.events.append(Rebind(reason, names))
 
     def _email_settings(self, call: ast.Call) -> bool:
         """`update(env.email_url("EMAIL_URL"))`, or of a name bound to that: the mapping
@@ -518,3 +528,19 @@ def _writes_config(nodes: list[ast.AST], owner: str) -> bool:
             if stored and is_config(target):
                 return True
     return False
+
+
+def _names_given(call: ast.Call) -> tuple[str, ...]:
+    """The setting names a call lists (a list or tuple of names, or of calls whose first
+    argument is one); () when it lists none, or one cannot be read."""
+    names: list[str] = []
+    for arg in call.args:
+        if not isinstance(arg, (ast.List, ast.Tuple)):
+            continue
+        for element in arg.elts:
+            item = element.args[0] if isinstance(element, ast.Call) and element.args else element
+            name = const_str(item)
+            if name is None:
+                return ()
+            names.append(name)
+    return tuple(names)

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 64
+FACTS_VERSION = 65
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -216,7 +216,17 @@ class StarImport(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="st
     conditional: bool
 
 
-Event = Union[Assign, Mutate, StarImport]
+class Rebind(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="rebind"):
+    """A statement that may bind any name of the module, those bound before included:
+    `vars().update(yaml.safe_load(f))` (openedx's production settings), a helper
+    handed `globals()`, `exec`, django-split-settings' `include()`."""
+
+    reason: str
+    # Only these may be bound (baserow's helper is given the names it sets); () any.
+    names: tuple[str, ...] = ()
+
+
+Event = Union[Assign, Mutate, StarImport, Rebind]
 
 
 # -- apps and their configuration ------------------------------------------------

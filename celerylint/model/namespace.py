@@ -22,6 +22,7 @@ from celerylint.facts.schema import (
     FileFacts,
     Mutate,
     Node,
+    Rebind,
     Ref,
     Span,
     StarImport,
@@ -470,6 +471,11 @@ class Modules:
                 span = previous.node.span if previous else None
                 modified = Unknown(span, "modified after assignment")
                 bindings[event.name] = Binding(modified, module, True)
+            elif isinstance(event, Rebind):
+                reason = f"may be replaced: {event.reason}"
+                _replaceable(bindings, reason, set(event.names) if event.names else None)
+                for name in set(event.names) - bindings.keys():
+                    bindings[name] = Binding(Unknown(None, reason), module, False)
             else:
                 target = self.find(event.module, module)
                 if target is None:
