@@ -443,14 +443,21 @@ class WorkerImportsBuilder:
         pending: list[str],
         result: WorkerImports,
     ) -> bool:
-        """Queue what the functions `runs` of `module` (None: its top level) import."""
+        """Queue what the functions `runs` of `module` (None: its top level) import.
+
+        A function run may call the module's others, which are not followed: an import
+        of a module computed at run time in any of them (WebODM's URLconf scans its
+        plugins through two helpers) may then happen too."""
+        calls_functions = any(function is not None for function in runs)
         for dynamic in discovery.dynamic_imports:
-            if dynamic.function not in runs:
+            if dynamic.function not in runs and not calls_functions:
                 continue
             if dynamic.module is None:
                 display = self.modules.display(module)
                 result.open_reason = f"`{display}` imports modules computed at run time"
                 return False
+            if dynamic.function not in runs:
+                continue
             dotted = dynamic.module.replace(":", ".")
             found = self.modules.find(dotted, module)
             found = found or self.modules.find(dotted.rpartition(".")[0], module)
