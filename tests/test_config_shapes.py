@@ -382,3 +382,25 @@ def test_a_helper_handed_the_module_and_the_names_it_sets(tmp_path: Path) -> Non
         "may be replaced: a helper handed this module",
     )
     assert value(settings, "task_time_limit") is None  # known: no helper sets it
+
+
+def test_settings_modules_a_helper_copies_in(tmp_path: Path) -> None:
+    """ocw-studio: mitol-django-common's `import_settings_modules("main.celery_settings")`
+    copies that module's settings into the settings module, as a star import does."""
+    files = {
+        "manage.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'main.settings')\n"
+        ),
+        "main/__init__.py": "",
+        "main/celery_settings.py": "CELERY_TASK_TIME_LIMIT = 300\n",
+        "main/settings.py": (
+            "from mitol.common.envs import import_settings_modules\n\n"
+            "import_settings_modules('main.celery_settings')\n"
+        ),
+        "main/celery.py": (
+            "from celery import Celery\napp = Celery('main')\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "main.celery:app")
+    assert value(settings, "task_time_limit") == 300

@@ -31,6 +31,7 @@ from celerylint.facts.schema import (
     Rebind,
     SettingsModuleDefault,
     Span,
+    StarImport,
     TaskClassSet,
     TaskRegistration,
 )
@@ -159,6 +160,16 @@ class ConfigurationWrites:
         callee = self.scope.qualify(func)
         if callee == "builtins.exec" or callee in _NAMESPACE_BUILTINS:
             self._rebinds("exec or a namespace builtin")
+        if callee in _SETTINGS_IMPORTERS:
+            # mitol-django-common's `import_settings_modules("main.celery_settings")`
+            # copies the named modules' upper-case names into this module (ocw-studio).
+            for arg in call.args:
+                named = const_str(arg)
+                if named is None:
+                    self._rebinds("a helper importing settings modules it names at run time")
+                else:
+                    self.events.append(StarImport(named, conditional))
+            return
         if callee and callee.startswith("split_settings."):
             # django-split-settings' include() assembles settings at runtime.
             self._rebinds("django-split-settings' include()")
@@ -503,6 +514,8 @@ _EMAIL_URL_PARSERS = frozenset({"dj_email_url.parse", "dj_email_url.config"})
 # django-heroku's `settings(locals())` sets the database, hosts, logging and static
 # files (open-humans).
 _KNOWN_SETTINGS_HELPERS = frozenset({"django_heroku.settings"})
+# Helpers that copy the settings of the modules they name into the calling module.
+_SETTINGS_IMPORTERS = frozenset({"mitol.common.envs.import_settings_modules"})
 _EMAIL_URL_LAST_NAMES = frozenset({"email_url", "parse", "config"})
 
 
