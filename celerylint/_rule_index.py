@@ -128,6 +128,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "sometimes",
     ),
     (
+        "CL405",
+        "retry-backoff-without-autoretry",
+        "warning",
+        "`retry_backoff` is set on a task that never retries automatically.",
+        "never",
+    ),
+    (
         "CL501",
         "result-not-ignored",
         "warning",

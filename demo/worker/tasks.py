@@ -60,12 +60,21 @@ def notify(self, user_id):
 
 
 # The exception passed where the task's arguments go: the retry fails with TypeError.
-@app.task(bind=True, time_limit=60, max_retries=3, retry_backoff=True)
+@app.task(bind=True, time_limit=60, max_retries=3)
 def capture(self, order_id):
     try:
         return requests.post("https://psp.example.com/capture", json={"id": order_id}).ok
     except requests.ConnectionError as exc:
         raise self.retry(exc)
+
+
+# Backoff without automatic retries: Celery ignores it, and each retry waits 180 s.
+@app.task(bind=True, time_limit=60, max_retries=5, retry_backoff=True)
+def reindex(self, sku):
+    try:
+        return requests.post("https://search.example.com/index", json={"sku": sku}).ok
+    except requests.ConnectionError as exc:
+        raise self.retry(exc=exc)
 
 
 # A misspelled option: Celery keeps `ignore_results` as an attribute and stores every
