@@ -8,6 +8,7 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._deciding_line import by_deciding_line
+from celerylint.rules._retries import never_retries
 from celerylint.rules.base import diagnostic, task_apps
 from celerylint.rules.registry import rule
 
@@ -27,7 +28,7 @@ def autoretry_broad_exception(project: Project) -> Iterator[Diagnostic]:
     for task in project.tasks:
         for app in task_apps(task):
             option = project.option(task, "autoretry_for", app)
-            if _broad(project, option):
+            if _broad(project, option) and not never_retries(project, task, app):
                 found.append((task, option))
                 break
     for decided in by_deciding_line(found):

@@ -9,6 +9,7 @@ from celerylint.model.project import Project
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._deciding_line import by_deciding_line
 from celerylint.rules._plain_tasks import overrides
+from celerylint.rules._retries import never_retries
 from celerylint.rules.base import diagnostic, task_apps
 from celerylint.rules.registry import rule
 
@@ -23,7 +24,7 @@ def retry_backoff_without_autoretry(project: Project) -> Iterator[Diagnostic]:
             backoff = project.option(task, "retry_backoff", app)
             if not (backoff.known and backoff.value.value and backoff.located):
                 break
-            if backoff.origin not in ("task", "base"):
+            if backoff.origin not in ("task", "base") or never_retries(project, task, app):
                 break
             autoretry = project.option(task, "autoretry_for", app)
             if not autoretry.value.known or autoretry.nonempty:

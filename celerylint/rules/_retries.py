@@ -1,0 +1,20 @@
+"""Whether a task retries at all (CL402, CL403, CL405)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from celerylint.model.project import Project
+from celerylint.model.settings import App
+from celerylint.model.tasks import Task
+
+
+def never_retries(project: Project, task: Task, app: Optional[App]) -> bool:
+    """`max_retries=0` (on the task, or in the `retry_kwargs` automatic retries use):
+    `Task.retry` re-raises the exception on the first retry, so the task runs once
+    (grafana oncall's `autoretry_for=(...,), max_retries=0` tasks)."""
+    limit = project.option(task, "max_retries", app).value
+    if limit.known and limit.value == 0:
+        return True
+    given = project.option(task, "retry_kwargs", app).value
+    return given.known and isinstance(given.value, dict) and given.value.get("max_retries") == 0
