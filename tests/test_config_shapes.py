@@ -10,7 +10,7 @@ import pytest
 
 from celerylint import api
 from celerylint.api import describe
-from celerylint.config import load_config
+from celerylint.config import Config, load_config
 from celerylint.facts import extract_source
 from celerylint.facts.schema import Assign, Const, Env, Map, Merge, Name, Node, Ref
 
@@ -392,7 +392,8 @@ def test_settings_modules_a_helper_copies_in(tmp_path: Path) -> None:
             "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'main.settings')\n"
         ),
         "main/__init__.py": "",
-        "main/celery_settings.py": "CELERY_TASK_TIME_LIMIT = 300\n",
+        # Upper-case names only: a lower-case one stays where it is.
+        "main/celery_settings.py": "CELERY_TASK_TIME_LIMIT = 300\nCELERY_x = 1\n",
         "main/settings.py": (
             "from mitol.common.envs import import_settings_modules\n\n"
             "import_settings_modules('main.celery_settings')\n"
@@ -404,3 +405,42 @@ def test_settings_modules_a_helper_copies_in(tmp_path: Path) -> None:
     }
     settings = settings_of(tmp_path, files, "main.celery:app")
     assert value(settings, "task_time_limit") == 300
+    # What the settings module binds: the upper-case names only.
+    config = Config(root=tmp_path, config_file=None)
+    project = api.check([tmp_path], config, selected=lambda code: False, use_cache=False).project
+    assert project is not None
+    bound = project.modules.namespace("main.settings").bindings
+    assert "CELERY_TASK_TIME_LIMIT" in bound and "CELERY_x" not in bound
+
+
+def test_a_namespace_set_as_an_attribute(tmp_path: Path) -> None:
+    """jumpserver: `app.namespace = 'CELERY'` after the app is made; Celery reads the
+    settings with it when it loads them."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/celeryconfig.py": "CELERY_TASK_TIME_LIMIT = 60\n",
+        "proj/celery.py": (
+            "from celery import Celery\napp = Celery('proj')\napp.namespace = 'CELERY'\n"
+            "app.config_from_object('proj.celeryconfig')\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_time_limit") == 60
+
+
+def test_a_star_import_takes_what_dunder_all_lists(tmp_path: Path) -> None:
+    """A module listing `__all__` exports only those names to `from m import *`."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/base.py": (
+            "__all__ = ['task_serializer']\ntask_serializer = 'json'\ntask_always_eager = True\n"
+        ),
+        "proj/celeryconfig.py": "from proj.base import *\n",
+        "proj/celery.py": (
+            "from celery import Celery\napp = Celery('proj')\n"
+            "app.config_from_object('proj.celeryconfig')\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_serializer") == "json"
+    assert value(settings, "task_always_eager") is False  # not exported: the default

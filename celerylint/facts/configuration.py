@@ -27,6 +27,7 @@ from celerylint.facts.schema import (
     FactoryCall,
     FlaskFactory,
     Mutate,
+    NamespaceSet,
     Node,
     Rebind,
     SettingsModuleDefault,
@@ -132,11 +133,12 @@ class ConfigurationWrites:
             receiver = self.scope.qualify(target.value)
             if receiver:
                 self.conf_ops.append(ConfOpaque(receiver, self.span(target), conditional))
-        elif target.attr == "Task":
+        elif target.attr in ("Task", "namespace"):
             receiver = self.scope.qualify(target.value)
             if receiver:
                 node = self.nodes.build(value, self.scope)
-                self.conf_ops.append(TaskClassSet(receiver, self.span(target), conditional, node))
+                op = TaskClassSet if target.attr == "Task" else NamespaceSet
+                self.conf_ops.append(op(receiver, self.span(target), conditional, node))
         else:
             self._conf_key_mutation(target, conditional)
 
@@ -168,7 +170,7 @@ class ConfigurationWrites:
                 if named is None:
                     self._rebinds("a helper importing settings modules it names at run time")
                 else:
-                    self.events.append(StarImport(named, conditional))
+                    self.events.append(StarImport(named, conditional, upper=True))
             return
         if callee and callee.startswith("split_settings."):
             # django-split-settings' include() assembles settings at runtime.

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 66
+FACTS_VERSION = 68
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -214,6 +214,8 @@ class Mutate(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="mutate
 class StarImport(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="star"):
     module: str
     conditional: bool
+    # Only the upper-case names (mitol's `import_settings_modules` copies those).
+    upper: bool = False
 
 
 class Rebind(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="rebind"):
@@ -342,7 +344,15 @@ class TaskClassSet(_ConfOp, tag="taskcls", frozen=True):
     node: Node
 
 
+class NamespaceSet(_ConfOp, tag="ns", frozen=True):
+    """`app.namespace = "CELERY"` (jumpserver): the prefix Celery reads its settings
+    with when it loads them, as `config_from_object(..., namespace=)` sets it."""
+
+    node: Node
+
+
 ConfOp = Union[
+    NamespaceSet,
     ConfSet,
     ConfUnset,
     ConfUpdate,

@@ -24,6 +24,7 @@ from celerylint.facts.schema import (
     Node,
     Rebind,
     Ref,
+    Seq,
     Span,
     StarImport,
     Unknown,
@@ -96,6 +97,21 @@ def _c3_merge(sequences: list[Mro]) -> Optional[Mro]:
         pending = [[c for c in seq if c.key != head.key] for seq in pending]
         pending = [seq for seq in pending if seq]
     return result
+
+
+def _exported(namespace: Namespace) -> Optional[frozenset[str]]:
+    """The names a star import takes from a module that lists them in `__all__` (a list
+    or tuple of strings); None when it lists none (its public names are taken)."""
+    binding = namespace.bindings.get("__all__")
+    if binding is None:
+        return None
+    node = binding.node
+    if binding.conditional or not isinstance(node, Seq):
+        return None
+    names = [
+        item.value for item in node.items if isinstance(item, Const) and isinstance(item.value, str)
+    ]
+    return frozenset(names) if len(names) == len(node.items) else None
 
 
 def _replaceable(bindings: dict[str, Binding], reason: str, names: Optional[set[str]]) -> None:
@@ -483,8 +499,13 @@ class Modules:
                     continue
                 imported = self.namespace(target)
                 so_far.open_ended = so_far.open_ended or imported.open_ended
+                exported = _exported(imported)
                 for name, binding in imported.bindings.items():
-                    if name.startswith("_") or bindings.get(name) is binding:
+                    if name not in exported if exported is not None else name.startswith("_"):
+                        continue  # not exported: `__all__`, or a private name
+                    if event.upper and not name.isupper():
+                        continue
+                    if bindings.get(name) is binding:
                         continue  # the same binding, back through a cycle
                     if event.conditional and not binding.conditional:
                         binding = Binding(binding.node, binding.module, True, binding.key_span)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
+from types import NoneType
 from typing import Optional
 
 import msgspec
@@ -41,6 +42,7 @@ from celerylint.facts.schema import (
     Map,
     Merge,
     Name,
+    NamespaceSet,
     Node,
     Ref,
     Span,
@@ -464,6 +466,17 @@ class AppBuilder:
                 changes.open_ended = True
             elif isinstance(op, TaskClassSet):
                 app.task_class_sets.append((path, op))
+            elif isinstance(op, NamespaceSet):
+                # Read when the settings are loaded: the last one written wins.
+                given = self.evaluator.evaluate(op.node, path)
+                if (
+                    op.conditional
+                    or not given.known
+                    or not isinstance(given.value, (str, NoneType))
+                ):
+                    app.source = ConfigSource("opaque", [], "the namespace is not known")
+                else:
+                    app.namespace = given.value
             elif isinstance(op, (ConfigFromObject, ConfigFromItem)):
                 source_calls += 1
                 if op.conditional or source_calls > 1:
