@@ -997,3 +997,23 @@ def test_the_apps_task_class_set_after_it_is_made(
         assert option["known"] and option["value"] is None
     else:
         assert option["known"] and option["value"] == time_limit
+
+
+def test_options_annotations_may_set_are_unknown_with_settings_that_may_set_them(
+    tmp_path: Path,
+) -> None:
+    """edx-style settings merge a deployment's file with `vars().update(...)`: it may
+    hold `CELERY_TASK_ANNOTATIONS`, which beat the decorator's `max_retries=None`."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/settings.py": "import json\n\nvars().update(json.load(open('/etc/c.json')))\n",
+            "proj/celery.py": DJANGO_APP
+            + "\n\n@app.task(max_retries=None, time_limit=60)\ndef fetch(url):\n    return url\n",
+        },
+    )
+    _result, project = checked(tmp_path)
+    (task,) = project.tasks
+    (app,) = project.apps
+    assert not project.option(task, "max_retries", app).known

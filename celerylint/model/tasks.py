@@ -366,8 +366,8 @@ class TaskOptions:
         if app is None:
             return None
         setting = app.setting("task_annotations")
-        if setting.is_default:
-            return None
+        if setting.is_default and setting.known:
+            return None  # none (a default left unknown: settings that may set it)
         if not setting.known:
             return Option(name, unknown("task_annotations is not static"), "annotation")
         annotations = setting.value.value
