@@ -12,12 +12,12 @@ registry incomplete, and then no name is reported.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Literal, Optional
 
 import msgspec
 
-from celerylint.facts.schema import Const, Map, Name, Node, Ref, Seq, Span
+from celerylint.facts.schema import Const, FunctionFacts, Map, Name, Node, Ref, Seq, Span
 from celerylint.model.namespace import Modules
 from celerylint.model.settings import App
 
@@ -99,6 +99,37 @@ class TaskRegistry(msgspec.Struct, frozen=True):
         return name.split(".", 1)[0] in self.top_levels
 
 
+def _made_by_an_app_method(
+    project: Project, module: str, functions: Iterable[FunctionFacts], methods: frozenset[str]
+) -> Optional[str]:
+    """A function decorated by a method an app's own class defines (indico's
+    `@celery.periodic_task(...)`, which calls `self.task`): it may be a task, under a
+    name that is not seen."""
+    if not methods:
+        return None  # most projects: apps of Celery's own class
+    for function in functions:
+        for decorator in function.decorators:
+            qualname = decorator.qualname
+            if qualname is None or qualname.rpartition(".")[2] not in methods:
+                continue
+            symbol = project.modules.resolve(qualname, module)
+            for app in project.apps:
+                if symbol.kind == "binding" and app.key == f"{symbol.module}:{symbol.name}":
+                    return f"app {app.id} makes tasks with its own `{symbol.rest}`"
+    return None
+
+
+def _app_methods(project: Project) -> frozenset[str]:
+    """The methods the apps' own classes define, but `task` (read as Celery's)."""
+    return frozenset(
+        name
+        for app in project.apps
+        for cls in project.app_classes(app) or ()
+        for name in cls.methods
+        if name != "task"
+    )
+
+
 def build_registry(project: Project) -> TaskRegistry:
     names: set[str] = set()
     incomplete: Optional[str] = next(
@@ -116,6 +147,7 @@ def build_registry(project: Project) -> TaskRegistry:
         names.add(task.name)
         if task.opaque_options and "name" not in task.own_options:
             incomplete = incomplete or f"the options of task {task.qualname} cannot be seen"
+    methods = _app_methods(project)
     for module in project.relevant:
         facts = project.modules.facts(module)
         if facts is None:
@@ -124,6 +156,8 @@ def build_registry(project: Project) -> TaskRegistry:
         if facts.error is not None:
             incomplete = incomplete or f"{Modules.display(module)} cannot be parsed"
             continue
+        functions = facts.functions.values()
+        incomplete = incomplete or _made_by_an_app_method(project, module, functions, methods)
         for registration in facts.registrations:
             registered = project.registered_class(registration, module)
             qualname = ".".join(registered) if registered else None
