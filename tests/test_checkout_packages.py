@@ -221,3 +221,24 @@ def test_imports_through_the_tops_name_still_resolve(tmp_path: Path) -> None:
     root = checkout(tmp_path / "shop", files)
     names = sorted(t.name or "" for t in project(root).tasks)
     assert names == ["orders.extra.audit", "orders.tasks.ship"]
+
+
+@pytest.mark.real_celery
+def test_a_directory_without_init_inside_a_package_is_a_namespace_package(
+    tmp_path: Path,
+) -> None:
+    """grafana oncall's `engine/common/oncall_gateway/` has no `__init__.py`, below the
+    package `common`: run from `engine/`, its tasks are `common.oncall_gateway.tasks.*`
+    (they were named from the repository's top, `engine.common...`)."""
+    root = checkout(
+        tmp_path / "oncall",
+        {
+            "engine/celeryapp.py": "from celery import Celery\n\napp = Celery('proj')\n"
+            "app.conf.include = ['common.gw.tasks']\n",
+            "engine/common/__init__.py": "",
+            "engine/common/gw/tasks.py": "from celeryapp import app\n\n\n@app.task\n"
+            "def ping():\n    pass\n",
+        },
+    )
+    assert celery_task_names(root / "engine", "celeryapp") == {"common.gw.tasks.ping"}
+    assert [t.name for t in project(root).tasks] == ["common.gw.tasks.ping"]

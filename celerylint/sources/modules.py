@@ -156,12 +156,19 @@ def canonical_modules(
     renamed: list[SourceFile] = []
     aliases: dict[str, str] = {}
     prefix = str(root).rstrip(os.sep) + os.sep
+    packages = {os.path.dirname(s.path): s.module for s in files if s.is_package}
     for source in files:
         if "." in source.module or source.is_package:
             renamed.append(source)
             continue
         if not source.path.startswith(prefix):
             renamed.append(source)  # given from outside the root
+            continue
+        inside = _in_a_package(source.path, prefix, packages)
+        if inside is not None:
+            # `common/gw/tasks.py`, `gw/` with no `__init__.py` in the package `common`
+            # (grafana oncall): `common.gw.tasks`, through a namespace package.
+            renamed.append(msgspec.structs.replace(source, module=inside))
             continue
         parts = os.path.splitext(source.path[len(prefix) :])[0].split(os.sep)
         if len(parts) > 1 and all(part.isidentifier() for part in parts):
@@ -178,6 +185,19 @@ def canonical_modules(
             if source.path.startswith(prefix) and source.path != own_init:
                 aliases.setdefault(f"{name}.{source.module.partition('@')[0]}", source.module)
     return keyed, roots, aliases
+
+
+def _in_a_package(path: str, prefix: str, packages: dict[str, str]) -> Optional[str]:
+    """The name of a module in a directory with no `__init__.py` below a package (a
+    namespace package inside it); None when no directory above it is a package."""
+    directory = os.path.dirname(os.path.dirname(path))
+    while directory.startswith(prefix):
+        package = packages.get(directory)
+        if package is not None:
+            parts = os.path.splitext(path[len(directory) + 1 :])[0].split(os.sep)
+            return ".".join([package, *parts]) if all(p.isidentifier() for p in parts) else None
+        directory = os.path.dirname(directory)
+    return None
 
 
 def _unique_keys(files: list[SourceFile], root: Path) -> tuple[list[SourceFile], dict[str, str]]:
