@@ -14,6 +14,12 @@ from celerylint.config import Config, load_config
 from celerylint.facts import extract_source
 from celerylint.facts.schema import Assign, Const, Env, Map, Merge, Name, Node, Ref
 
+# A Celery app reading the Django settings under the CELERY namespace.
+DJANGO_APP = (
+    "from celery import Celery\napp = Celery('proj')\n"
+    "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+)
+
 
 def node_of(source: str, name: str) -> Node:
     facts = extract_source(source.encode(), "m", False)
@@ -344,10 +350,7 @@ def test_a_namespace_updated_at_run_time_may_replace_what_came_before(tmp_path: 
             "with open('/etc/proj.yml') as f:\n    vars().update(yaml.safe_load(f))\n\n"
             "CELERY_TASK_SERIALIZER = 'json'\n"
         ),
-        "proj/celery.py": (
-            "from celery import Celery\napp = Celery('proj')\n"
-            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
-        ),
+        "proj/celery.py": DJANGO_APP,
     }
     settings = settings_of(tmp_path, files, "proj.celery:app")
     assert value(settings, "task_always_eager") == (
@@ -370,10 +373,7 @@ def test_a_helper_handed_the_module_and_the_names_it_sets(tmp_path: Path) -> Non
             "CELERY_TASK_SERIALIZER = 'json'\nCELERY_TASK_ACKS_LATE = True\n"
             "set_from_env(AttrDict(vars()), ['CELERY_TASK_ACKS_LATE', Setting('AWS_KEY')])\n"
         ),
-        "proj/celery.py": (
-            "from celery import Celery\napp = Celery('proj')\n"
-            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
-        ),
+        "proj/celery.py": DJANGO_APP,
     }
     settings = settings_of(tmp_path, files, "proj.celery:app")
     assert value(settings, "task_serializer") == "json"
@@ -398,10 +398,7 @@ def test_settings_modules_a_helper_copies_in(tmp_path: Path) -> None:
             "from mitol.common.envs import import_settings_modules\n\n"
             "import_settings_modules('main.celery_settings')\n"
         ),
-        "main/celery.py": (
-            "from celery import Celery\napp = Celery('main')\n"
-            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
-        ),
+        "main/celery.py": DJANGO_APP.replace("proj", "main"),
     }
     settings = settings_of(tmp_path, files, "main.celery:app")
     assert value(settings, "task_time_limit") == 300

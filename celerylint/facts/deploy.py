@@ -1103,18 +1103,36 @@ _BRANCH = re.compile(r"\(?\s*([\w*?.'\"|/\[\]-][\w*?.'\"|/\[\] -]*?)\s*\)\s*(.*)
 _BRANCH_END = re.compile(r"\s*(;;&?|;&)\s*(#.*)?$")
 
 
-class _CaseBranches:
+class _Branches:
+    """The branch of a `case` (or of an `if` read as one) a script's line is in."""
+
+    def __init__(self) -> None:
+        # The block being read: None outside one; its variable, or "" when the word it
+        # tests is no variable (`case "$(uname)" in`: any branch may run).
+        self._subject: Optional[str] = None
+        self._patterns: tuple[str, ...] = ()  # of the branch being read, () between branches
+        self._line = 0  # where the branch's patterns are written
+        self._at = 0  # where the block is written
+        self._nested = 0  # blocks of the same kind open inside the branch
+
+    def where(self) -> dict[str, Any]:
+        """The `DeployedProcess` fields of the line just read."""
+        if not self._subject or not self._patterns:
+            return {}
+        return {
+            "case_subject": self._subject,
+            "case_patterns": self._patterns,
+            "case_branch": self._line,
+            "case_at": self._at,
+        }
+
+
+class _CaseBranches(_Branches):
     """Which branch of a script's outermost `case` each line is in, and each line's
     command without the `case` syntax around it (patterns, `;;`)."""
 
     def __init__(self) -> None:
-        # The outermost `case` being read: None outside one; its variable, or "" when
-        # the word it tests is no variable (`case "$(uname)" in`: any branch may run).
-        self._subject: Optional[str] = None
-        self._patterns: tuple[str, ...] = ()  # of the branch being read, () between branches
-        self._line = 0  # where the branch's patterns are written
-        self._at = 0  # where the `case` is written
-        self._nested = 0  # `case` blocks open inside the branch
+        super().__init__()
         self._ending = False  # the branch ends with the line just read
 
     def command(self, stripped: str, number: int) -> str:
@@ -1163,17 +1181,6 @@ class _CaseBranches:
         """The line the outermost `case` branch being read starts on; 0 outside one."""
         return self._line if self._subject is not None and self._patterns else 0
 
-    def where(self) -> dict[str, Any]:
-        """The `DeployedProcess` fields of the line just read."""
-        if not self._subject or not self._patterns:
-            return {}
-        return {
-            "case_subject": self._subject,
-            "case_patterns": self._patterns,
-            "case_branch": self._line,
-            "case_at": self._at,
-        }
-
 
 # `if [ "$1" == "web" ]; then`, `elif [[ $ROLE = worker ]]; then`: one variable tested
 # against one word.
@@ -1183,18 +1190,11 @@ _IF_TEST = re.compile(
 )
 
 
-class _IfBranches:
+class _IfBranches(_Branches):
     """Which branch of a script's outermost `if` each line is in, when its conditions
     test one variable against words (treeherder's `if [ "$1" == "web" ]; then ... elif
     [ "$1" == "worker_misc" ]; then ...`): the branches of a `case` on that variable,
     `else` matching any value. An `elif` of another shape ends what can be told."""
-
-    def __init__(self) -> None:
-        self._subject: Optional[str] = None
-        self._patterns: tuple[str, ...] = ()
-        self._line = 0
-        self._at = 0
-        self._nested = 0  # `if` blocks open inside the branch
 
     def read(self, stripped: str, number: int) -> None:
         first = stripped.split(None, 1)[0].rstrip(";") if stripped else ""
@@ -1222,17 +1222,6 @@ class _IfBranches:
                 self._patterns, self._line = (_word_pattern(found),), number
         elif first == "else":
             self._patterns, self._line = ("*",), number
-
-    def where(self) -> dict[str, Any]:
-        """The `DeployedProcess` fields of the line just read."""
-        if self._subject is None:
-            return {}
-        return {
-            "case_subject": self._subject,
-            "case_patterns": self._patterns,
-            "case_branch": self._line,
-            "case_at": self._at,
-        }
 
 
 def _word_pattern(found: re.Match[str]) -> str:
