@@ -1590,7 +1590,10 @@ def _dockerfile(reader: _Reader, path: str) -> None:
         return  # its CMD is the default of the compose services built from it
     relative = path
     image = reader.image(path)
-    argv = (image.entrypoint or ()) + (image.cmd or ())
+    # An ENTRYPOINT with no CMD takes its arguments from whatever runs the image
+    # (treeherder's `entrypoint_prod.sh web`, `... worker_misc`): not known here.
+    given: tuple[Optional[str], ...] = (None,) if image.entrypoint and image.cmd is None else ()
+    argv = (image.entrypoint or ()) + (image.cmd or given)
     # An image without a command of its own (a base image others run) still gives its
     # processes its environment: a process with no command (no Celery service).
     if argv or image.env:

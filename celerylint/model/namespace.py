@@ -494,6 +494,10 @@ class Modules:
                     bindings[name] = Binding(Unknown(None, reason), module, False)
             else:
                 target = self.find(event.module, module)
+                if target is None and event.upper:
+                    # `import_settings_modules("mitol.mail.settings.email")`: a
+                    # library's settings for its own app, which set no Celery setting.
+                    continue
                 if target is None:
                     self._unseen_star(event, module, so_far)
                     continue

@@ -19,6 +19,7 @@ from celerylint.rules.registry import rule
 
 @rule("CL603", "queue-without-consumer")
 def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
+    written = _queues_of_any_worker_command(project)
     for app in project.apps:
         routed = list(_routed(project, app))
         declared = _declared_queues(project, app)
@@ -47,7 +48,7 @@ def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
             for service, _ in workers
         )
         for queue, path, span, what in routed:
-            if queue in consumed:
+            if queue in consumed or queue in written:
                 continue
             yield diagnostic(
                 "CL603",
@@ -57,6 +58,31 @@ def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
                 span,
                 related=related,
             )
+
+
+def _queues_of_any_worker_command(project: Project) -> set[str]:
+    """The queues any worker command of the deployment files names with `-Q`, whether a
+    known service runs it or not: treeherder's `entrypoint_prod.sh` has a branch for
+    each production worker, run by a deployment outside the repository (`docker run
+    image worker_misc`). Such a worker exists somewhere."""
+    queues: set[str] = set()
+    for process in project.deployment.processes:
+        words = [word or "" for word in process.argv]
+        if "worker" in words:
+            named = _option_values(words, "-Q", "--queues")
+            queues.update(named - _option_values(words, "-X", "--exclude-queues"))
+    return queues
+
+
+def _option_values(words: list[str], short: str, long: str) -> set[str]:
+    """The comma-separated names a command gives an option (`-Q a,b`, `--queues=a`)."""
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        if word in (short, long) and i + 1 < len(words):
+            found.update(words[i + 1].split(","))
+        elif word.startswith(f"{long}="):
+            found.update(word.partition("=")[2].split(","))
+    return {name.strip() for name in found if name.strip()}
 
 
 class Routed(NamedTuple):
