@@ -76,7 +76,10 @@ class ConfigurationWrites:
         # app.conf['key'] = v
         base = target.value
         if self._this_namespace(base):
-            self._rebinds("globals()[...] assigned")
+            # `globals()[name] = value`, in a loop over names mostly (SEED's docker settings
+            # bind their environment variables so): which names cannot be told, those
+            # bound before are left as they are.
+            self.dynamic = True
             return
         if isinstance(base, ast.Attribute) and base.attr == "conf":
             receiver = self.scope.qualify(base.value)
@@ -160,8 +163,13 @@ class ConfigurationWrites:
     def _module_call(self, call: ast.Call, conditional: bool) -> None:
         func = call.func
         callee = self.scope.qualify(func)
-        if callee == "builtins.exec" or callee in _NAMESPACE_BUILTINS:
-            self._rebinds("exec or a namespace builtin")
+        if callee == "builtins.exec":
+            self._rebinds("exec")
+        elif callee in _NAMESPACE_BUILTINS:
+            # `"SF_INSTANCE" not in vars()` (SEED) reads the namespace; a use that writes
+            # it (`vars().update(...)`, `globals()[k] = v`, handed to a helper) is read
+            # where it is written. Which names an alias of it sets is not known.
+            self.dynamic = True
         if callee in _SETTINGS_IMPORTERS:
             # mitol-django-common's `import_settings_modules("main.celery_settings")`
             # copies the named modules' upper-case names into this module (ocw-studio).

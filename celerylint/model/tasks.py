@@ -250,7 +250,7 @@ class TaskOptions:
         annotated = None if name in AUTORETRY_OPTIONS else self._annotation(task, name, app)
         if annotated is not None:
             return annotated
-        own = self._declared(task, name)
+        own = self.declared(task, name)
         if own is not None and not (own.known and own.value.value is None and name in FROM_CONFIG):
             return own
         if name in FROM_CONFIG:
@@ -269,7 +269,7 @@ class TaskOptions:
             return Option(name, known(TASK_DEFAULTS[name]), "default")
         return Option(name, unknown(f"unknown task option {name}"), "default")
 
-    def _declared(self, task: Task, name: str) -> Optional[Option]:
+    def declared(self, task: Task, name: str) -> Optional[Option]:
         """The option as set on the task itself or inherited from its base classes."""
         declared = task.own_options.get(name)
         if declared is not None:

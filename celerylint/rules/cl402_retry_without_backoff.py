@@ -57,8 +57,10 @@ def _own_countdown(project: Project, task: Task, app: Optional[App]) -> bool:
     search tasks, retrying a race): the task chose its retries' delay, as one that calls
     `self.retry(countdown=...)` does. `retry_backoff=True` would replace it."""
     delay = project.option(task, "default_retry_delay", app)
-    if delay.origin != "default":
+    if delay.origin != "default" and (delay.known or delay.origin != "annotation"):
         return True
+    if project.options.declared(task, "default_retry_delay") is not None:
+        return True  # set on the task or its class, whatever annotations may say
     given = project.option(task, "retry_kwargs", app).value
     return given.known and isinstance(given.value, dict) and "countdown" in given.value
 
