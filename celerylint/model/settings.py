@@ -954,9 +954,15 @@ class AppBuilder:
         Base(Configuration)` and its subclasses), each with its MRO: Django reads the
         one DJANGO_CONFIGURATION names, over the module's own names."""
         found: list[tuple[str, Mro]] = []
+        bindings = self.modules.namespace(module).bindings
+        if not any(
+            type(b.node) is Ref and f"{b.node.qualname}.".startswith(_CONFIGURATIONS)
+            for b in bindings.values()
+        ):
+            return found  # no django-configurations name here: no such class either
         # The classes the module's namespace holds: its own, and those imported
         # (codalab's `from .default import *` brings `class Dev(Configuration)`).
-        for name, binding in self.modules.namespace(module).bindings.items():
+        for name, binding in bindings.items():
             node = binding.node
             if isinstance(node, Unknown) and node.reason == "class":
                 where: tuple[Optional[str], Optional[str]] = (binding.module, name)
