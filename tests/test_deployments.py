@@ -1114,3 +1114,33 @@ def test_a_dockerfile_env_of_the_old_form_loses_its_quotes() -> None:
         ("DJANGO_SETTINGS_MODULE", "proj.settings.production")
     ]
     assert deploy._dockerfile_env('A=1 B="two words"') == [("A", "1"), ("B", "two words")]
+
+
+def test_cloud_foundry_manifests_start_their_applications_commands(tmp_path: Path) -> None:
+    """openFEC's `manifests/manifest_celery_worker_prod.yml`: Cloud Foundry runs each
+    application's `command` (or those of its `processes`) with its `env`; a `((var))`
+    of a vars file is not known. Read as Kubernetes, such a file had no workload."""
+    manifest = (
+        "---\n"
+        "applications:\n"
+        "  - name: celery-worker\n"
+        "    no-route: true\n"
+        "    command: celery --app proj worker --queues downloads --pool threads\n"
+        "    env:\n"
+        "      APP_NAME: fec\n"
+        "      BROKER: ((broker_url))\n"
+        "  - name: api\n"
+        "    processes:\n"
+        "      - type: web\n"
+        "        command: gunicorn proj.wsgi\n"
+        "      - type: beat\n"
+        "        command: celery --app proj beat\n"
+    )
+    found = services(tmp_path, {"manifests/manifest_prod.yml": manifest})
+    worker = found["celery-worker"]
+    assert worker.role == "worker" and worker.queues == ("downloads",)  # type: ignore[attr-defined]
+    assert worker.pool_written == "threads"  # type: ignore[attr-defined]
+    assert worker.environment["APP_NAME"] == "fec"  # type: ignore[attr-defined]
+    assert worker.environment["BROKER"] is None  # type: ignore[attr-defined]
+    assert found["api/web"].role == "web"  # type: ignore[attr-defined]
+    assert found["api/beat"].role == "beat"  # type: ignore[attr-defined]

@@ -658,6 +658,9 @@ def _kubernetes(reader: _Reader, path: str) -> None:
         if not _looks_like_manifest(path):
             return  # a big fixture or test cassette, not a manifest: nothing to say
         raise
+    if "kind:" not in text and "applications:" in text and "command:" in text:
+        _cloud_foundry(reader, path, text)
+        return
     if "kind:" not in text or _USED_KIND.search(text) is None:
         return  # no workload, ConfigMap or Secret
     if "{{" in text:
@@ -688,6 +691,55 @@ def _kubernetes(reader: _Reader, path: str) -> None:
                 label = f"{name}/{container.get('name', index)}"
                 line = line_of(containers, index, 1)
                 reader.pending.append((path, label, line, container, pod))
+
+
+def _cloud_foundry(reader: _Reader, path: str, text: str) -> None:
+    """A Cloud Foundry manifest (openFEC's `manifest_celery_worker_prod.yml`): each of
+    its `applications` runs its `command`, or those of its `processes`, with its `env`
+    and whatever `cf set-env` and bound services add."""
+    for document in load_yaml(text):
+        applications = document.get("applications") if isinstance(document, dict) else None
+        if not isinstance(applications, list):
+            continue
+        for index, application in enumerate(applications):
+            if not isinstance(application, dict):
+                continue
+            name = str(application.get("name", index))
+            env = _cf_env(application.get("env"), path, line_of(applications, index, 1))
+            processes = application.get("processes")
+            runs = [(name, application, applications, index)]
+            if isinstance(processes, list):
+                runs += [
+                    (f"{name}/{p.get('type', i)}", p, processes, i)
+                    for i, p in enumerate(processes)
+                    if isinstance(p, dict)
+                ]
+            for label, holder, container, at in runs:
+                command = holder.get("command")
+                if not isinstance(command, str):
+                    continue
+                argv = tuple(
+                    None if word is None or "((" in word else word for word in shell_words(command)
+                )
+                line = line_of(container, at, 1)
+                reader.processes.append(
+                    DeployedProcess(label, "cloudfoundry", path, line, argv, env, False)
+                )
+
+
+def _cf_env(env: Any, path: str, line: int) -> tuple[EnvEntry, ...]:
+    """A manifest's `env:` mapping; a `((variable))` of a vars file is not known."""
+    if not isinstance(env, dict):
+        return ()
+    return tuple(
+        EnvEntry(
+            str(key),
+            None if not isinstance(value, (str, int, float)) or "((" in str(value) else str(value),
+            path,
+            line,
+        )
+        for key, value in env.items()
+    )
 
 
 def _looks_like_manifest(path: str) -> bool:

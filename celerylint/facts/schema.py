@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 71
+FACTS_VERSION = 72
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -845,7 +845,8 @@ class DeployedProcess(msgspec.Struct, frozen=True, gc=False):
     """
 
     name: str
-    platform: str  # compose, kubernetes, procfile, dockerfile, script, supervisor, systemd
+    platform: str  # compose, kubernetes, procfile, dockerfile, script, supervisor, systemd,
+    # cloudfoundry
     path: str
     line: int
     argv: tuple[Optional[str], ...]  # None: a word that cannot be known
