@@ -441,3 +441,22 @@ def test_a_star_import_takes_what_dunder_all_lists(tmp_path: Path) -> None:
     settings = settings_of(tmp_path, files, "proj.celery:app")
     assert value(settings, "task_serializer") == "json"
     assert value(settings, "task_always_eager") is False  # not exported: the default
+
+
+def test_a_stale_entry_point_s_settings_module_is_no_candidate(tmp_path: Path) -> None:
+    """fAIr's old `asgi.py` names `djangoproject.settings`, which is no module: no
+    process starts with it, and the worker never imports `asgi.py`. Every setting was
+    unknown."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/asgi.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'oldname.settings')\n"
+        ),
+        "proj/settings.py": "CELERY_TASK_TIME_LIMIT = 60\n",
+        "proj/celery.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+            + DJANGO_APP
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_time_limit") == 60

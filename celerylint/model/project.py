@@ -506,6 +506,7 @@ class Project:
                 for default in facts.settings_module_defaults:
                     if all(default.module != known for known, _ in found):
                         found.append((default.module, module))
+        found = _without_stale_entry_points(found, self.modules)
         # The deployment's DJANGO_SETTINGS_MODULE beats those defaults in the
         # processes it starts: one more candidate (disagreeing ones make values
         # unknown). One that is not in the repository is left out: it is made at
@@ -958,3 +959,30 @@ def _imports_celery(facts: FileFacts) -> bool:
 # How a module names a Django setting (`from django.conf import settings`).
 _DJANGO_SETTINGS_ATTRIBUTE = "django.conf.settings."
 _NO_FACTS = FileFacts()
+
+
+_ENTRY_POINTS = frozenset({"manage", "wsgi", "asgi"})
+
+
+def _without_stale_entry_points(
+    found: list[tuple[str, Optional[str]]], modules: Modules
+) -> list[tuple[str, Optional[str]]]:
+    """The settings candidates, less those a `manage.py`, `wsgi.py` or `asgi.py` names
+    that are no module of the project while the app's own module names one that is
+    (fAIr's old `asgi.py` names `djangoproject.settings`; no process could start with
+    it, and the worker never imports `asgi.py`)."""
+
+    def entry_point(near: Optional[str]) -> bool:
+        return near is not None and near.rsplit(".", 1)[-1] in _ENTRY_POINTS
+
+    if not any(
+        not entry_point(near) and near is not None and modules.find(dotted, near) is not None
+        for dotted, near in found
+        if dotted
+    ):
+        return found
+    return [
+        (dotted, near)
+        for dotted, near in found
+        if not (entry_point(near) and dotted and modules.find(dotted, near) is None)
+    ]
