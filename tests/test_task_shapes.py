@@ -892,8 +892,11 @@ def test_django_configurations_classes_star_imported_into_the_settings(tmp_path:
         {
             "proj/__init__.py": "",
             "proj/settings/__init__.py": "from .default import *\n",
-            "proj/settings/default.py": "from configurations import Configuration\n\n\n"
-            "class Dev(Configuration):\n    CELERY_TASK_TIME_LIMIT = 300\n",
+            # Only `Dev` is exported: no django-configurations name reaches the settings.
+            "proj/settings/default.py": "from .base import DevBase\n\n__all__ = ['Dev']\n\n\n"
+            "class Dev(DevBase):\n    pass\n",
+            "proj/settings/base.py": "from configurations import Configuration\n\n\n"
+            "class DevBase(Configuration):\n    CELERY_TASK_TIME_LIMIT = 300\n",
             "proj/celery.py": DJANGO_APP,
         },
     )

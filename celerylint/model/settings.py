@@ -955,18 +955,20 @@ class AppBuilder:
         one DJANGO_CONFIGURATION names, over the module's own names."""
         found: list[tuple[str, Mro]] = []
         bindings = self.modules.namespace(module).bindings
-        if not any(
+        # Imported names are followed only where a django-configurations name is bound
+        # too: resolving every name saleor's settings import loaded modules on demand.
+        imports = any(
             type(b.node) is Ref and f"{b.node.qualname}.".startswith(_CONFIGURATIONS)
             for b in bindings.values()
-        ):
-            return found  # no django-configurations name here: no such class either
-        # The classes the module's namespace holds: its own, and those imported
-        # (codalab's `from .default import *` brings `class Dev(Configuration)`).
+        )
+        # The classes the module's namespace holds: its own, those a star import brings
+        # (codalab's `from .default import *`, whose `__all__` is `['Dev']`), and those
+        # imported by name.
         for name, binding in bindings.items():
             node = binding.node
             if isinstance(node, Unknown) and node.reason == "class":
                 where: tuple[Optional[str], Optional[str]] = (binding.module, name)
-            elif isinstance(node, Ref):
+            elif isinstance(node, Ref) and imports:
                 symbol = self.modules.resolve(node.qualname, binding.module)
                 if symbol.kind != "class" or symbol.rest:
                     continue
