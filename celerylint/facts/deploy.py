@@ -938,9 +938,10 @@ def _script(reader: _Reader, path: str) -> None:
     for number, line in lines:
         if number in inside:
             continue  # a function's body runs where the function is called
-        stripped = branches.command(line.strip(), number)
-        blocks.read(line.strip(), number, branches.branch_line)
-        ifs.read(line.strip(), number)
+        written = line.strip()
+        stripped = branches.command(written, number)
+        blocks.read(written, number, branches.branch_line)
+        ifs.read(written, number)
         if variables.assigns(stripped):
             continue
         if stripped.startswith("export "):
@@ -974,22 +975,24 @@ def _commands(
     ... "$@"` with its arguments)."""
     head = stripped.split(None, 2)
     start = 1 if head[:1] == ["exec"] else 0
-    if functions and len(head) > start and head[start] in functions:
-        # A function's name as written: split as the shell would only here, not for
-        # every line of every script (4,000 lines of the corpus' scripts).
+    # A function's name as written first: only such a line is split as the shell would
+    # to find the call (not every line of every script: 4,000 of the corpus' scripts).
+    if len(head) > start and head[start] in functions:
         words = shell_words(variables.expanded(stripped))
         called = words[start] if len(words) > start else None
-    else:
-        called = None
-    if called is not None and called in functions:
-        arguments = list(words[start + 1 :])
-        for _number, line in functions[called]:
-            inner = line.strip()
-            if _starts_a_process(inner) and not inner.startswith(_NOT_STARTING):
-                yield _with_arguments(shell_words(variables.expanded(inner)), arguments)
-        return
-    if _starts_a_process(stripped) and not stripped.startswith(_NOT_STARTING):
+        if called is not None and called in functions:
+            arguments = list(words[start + 1 :])
+            for inner in (line.strip() for _number, line in functions[called]):
+                if _starts(inner):
+                    yield _with_arguments(shell_words(variables.expanded(inner)), arguments)
+            return
+    if _starts(stripped):
         yield shell_words(variables.expanded(stripped))
+
+
+def _starts(stripped: str) -> bool:
+    """Whether a script's line starts a process (not one that only mentions one)."""
+    return _starts_a_process(stripped) and not stripped.startswith(_NOT_STARTING)
 
 
 # Lines that mention a program without starting it.
@@ -1004,18 +1007,19 @@ def _shell_functions(lines: list[tuple[int, str]]) -> dict[str, list[tuple[int, 
     found: dict[str, list[tuple[int, str]]] = {}
     open_: Optional[tuple[str, str, list[tuple[int, str]]]] = None
     for number, line in lines:
+        stripped = line.strip()
+        indent = line[: len(line) - len(line.lstrip())]
         if open_ is not None:
-            name, indent, body = open_
-            if line.strip() == "}" and line[: len(line) - len(line.lstrip())] == indent:
+            name, opened_at, body = open_
+            if stripped == "}" and indent == opened_at:
                 found[name] = body
                 open_ = None
             else:
                 body.append((number, line))
             continue
-        stripped = line.strip()
         match = _FUNCTION.fullmatch(stripped)
         if match is not None and ("(" in stripped or stripped.startswith("function ")):
-            open_ = (match.group(1), line[: len(line) - len(line.lstrip())], [])
+            open_ = (match.group(1), indent, [])
     return found
 
 

@@ -114,9 +114,14 @@ def _exported(namespace: Namespace) -> Optional[frozenset[str]]:
     return frozenset(names) if len(names) == len(node.items) else None
 
 
-def _replaceable(bindings: dict[str, Binding], reason: str, names: Optional[set[str]]) -> None:
-    """The values bound so far that a star import of code not in the repository may
-    replace: those of `names` (None: all). Imports, functions and classes are kept."""
+def _replaceable(
+    bindings: dict[str, Binding], reason: str, names: Optional[set[str]], module: str
+) -> None:
+    """The values bound so far that code not seen may replace (a star import of a
+    module the repository does not hold, `vars().update(...)`): those of `names`, which
+    it may bind too, or all (None). Imports, functions and classes are kept."""
+    for name in names - bindings.keys() if names is not None else ():
+        bindings[name] = Binding(Unknown(None, reason), module, False)
     for name, binding in bindings.items():
         node = binding.node
         if names is not None and name not in names:
@@ -488,10 +493,8 @@ class Modules:
                 modified = Unknown(span, "modified after assignment")
                 bindings[event.name] = Binding(modified, module, True)
             elif isinstance(event, Rebind):
-                reason = f"may be replaced: {event.reason}"
-                _replaceable(bindings, reason, set(event.names) if event.names else None)
-                for name in set(event.names) - bindings.keys():
-                    bindings[name] = Binding(Unknown(None, reason), module, False)
+                names = set(event.names) if event.names else None
+                _replaceable(bindings, f"may be replaced: {event.reason}", names, module)
             else:
                 target = self.find(event.module, module)
                 if target is None and event.upper:
@@ -528,7 +531,7 @@ class Modules:
         reason = f"may be replaced by `from {star.module} import *`, not in the repository"
         if not star.conditional:
             so_far.open_ended = True
-            _replaceable(so_far.bindings, reason, None)
+            _replaceable(so_far.bindings, reason, None, module)
             return
         leaf = star.module.lstrip(".").rpartition(".")[2]
         names: set[str] = set()
@@ -536,9 +539,7 @@ class Modules:
             facts = self.facts(copy) if copy != module else None
             if facts is not None:
                 names.update(e.name for e in facts.events if type(e) is Assign)
-        _replaceable(so_far.bindings, reason, names)
-        for name in names - so_far.bindings.keys():
-            so_far.bindings[name] = Binding(Unknown(None, reason), module, False)
+        _replaceable(so_far.bindings, reason, names, module)
 
     def resolve(
         self, qualname: str, near: Optional[str] = None, hops: int = 0, guarded: bool = False

@@ -113,8 +113,11 @@ def _made_by_an_app_method(
             if qualname is None or qualname.rpartition(".")[2] not in methods:
                 continue
             symbol = project.modules.resolve(qualname, module)
+            if symbol.kind != "binding":
+                continue
+            key = f"{symbol.module}:{symbol.name}"
             for app in project.apps:
-                if symbol.kind == "binding" and app.key == f"{symbol.module}:{symbol.name}":
+                if app.key == key:
                     return f"app {app.id} makes tasks with its own `{symbol.rest}`"
     return None
 

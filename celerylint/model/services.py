@@ -80,25 +80,21 @@ def _past_wrapper(base: str, argv: list[Optional[str]], i: int) -> Optional[int]
         # `doppler run celery ...`, `dotenv -f .env run celery ...`: past the subcommand
         # and the flags after it.
         found = next((j for j, word in enumerate(rest) if word in ("run", "exec")), None)
-        i = i + 1 if found is None else i + 2 + found
-        while i < len(argv) and (word := argv[i]) is not None and word.startswith("-"):
-            i += 1
-        return i
+        return _past_options(argv, i + 1 if found is None else i + 2 + found)
     if base == "envdir":
         return i + 2  # `envdir DIR command`
     valued = _OPTION_WRAPPERS.get(base)
     if valued is None:
         return None
-    i += 1
-    while i < len(argv) and (word := argv[i]) is not None and word.startswith("-"):
-        i += 2 if word in valued else 1
+    i = _past_options(argv, i + 1, valued)
     return i + 1 if base == "timeout" else i
 
 
-def _past_runner_options(argv: list[Optional[str]], i: int) -> int:
-    """Where the command starts after a runner's `run` options."""
+def _past_options(argv: list[Optional[str]], i: int, valued: frozenset[str] = frozenset()) -> int:
+    """Where a command starts after the options from `i` on (`valued`: those followed by
+    a value: a runner's `run` options, a wrapper's)."""
     while i < len(argv) and (word := argv[i]) is not None and word.startswith("-"):
-        i += 2 if word in _RUNNER_VALUED else 1
+        i += 2 if word in valued else 1
     return i
 
 
@@ -414,7 +410,7 @@ def _celery_command(
             i = past
             continue
         if base in _RUNNERS and argv[i + 1 : i + 2] == ["run"]:
-            i = _past_runner_options(argv, i + 2)  # `uv run --no-sync celery ...`
+            i = _past_options(argv, i + 2, _RUNNER_VALUED)  # `uv run --no-sync celery ...`
             continue
         if base == "watchmedo":
             # `watchmedo auto-restart -p '*.py' --recursive -- celery ...` (codabench): its
@@ -615,12 +611,30 @@ def _runs_server(words: list[Optional[str]]) -> bool:
 
 def _runs_celery(words: list[Optional[str]]) -> bool:
     """Whether Celery's program is among the words (`celery`, `python -m celery`)."""
+    return _after_celery(words) is not None
+
+
+def _after_celery(words: Sequence[Optional[str]]) -> Optional[int]:
+    """Where the words after Celery's program start; None when it is not among them."""
     for index, word in enumerate(words):
         if word is not None and os.path.basename(word) in _CELERY_PROGRAMS:
-            return True
-        if word == "-m" and words[index + 1 : index + 2] == ["celery"]:
-            return True
-    return False
+            return index + 1
+        if word == "-m" and list(words[index + 1 : index + 2]) == ["celery"]:
+            return index + 2
+    return None
+
+
+def worker_queues(argv: Sequence[Optional[str]]) -> frozenset[str]:
+    """The queues a command line's Celery worker consumes by name (`-Q` less `-X`), read
+    as a service's options are; none for another command, or queues not known."""
+    start = _after_celery(argv)
+    if start is None:
+        return frozenset()
+    read = Service("", "", "", 0, "other")
+    _read_celery(list(argv[start:]), read)
+    if read.role != "worker":
+        return frozenset()
+    return frozenset(read.queues or ()) - set(read.excluded)
 
 
 def _starts_celery(words: list[Optional[str]]) -> bool:

@@ -364,24 +364,16 @@ class AppBuilder:
     def _is_celery_class(self, callee: str, near: Optional[str]) -> bool:
         return any(found is None for found in self._ancestry(callee, near))
 
-    def _written_by_class(self, callee: str, near: Optional[str]) -> set[str]:
-        """The configuration keys the methods of a project `Celery` subclass (and of its
-        project bases) write on the app (`facts.app_classes`)."""
-        return {
-            key
-            for found in self._ancestry(callee, near)
-            if found
-            for key in found[1].conf_writes
-            if key != TASK_CLASS
+    def _from_class(self, app: App) -> None:
+        """What a project `Celery` subclass (and its project bases) does to the app: the
+        configuration keys its methods write (`facts.app_classes`), and its task class
+        (`App.class_task_cls`)."""
+        ancestry = [found for found in self._ancestry(app.record.callee, app.module) if found]
+        app.written_by_class = {
+            key for _, cls in ancestry for key in cls.conf_writes if key != TASK_CLASS
         }
-
-    def _class_task_class(self, app: App) -> None:
-        """What the app's own class says of its task class (`App.class_task_cls`)."""
         chosen: Optional[tuple[Node, str]] = None
-        for found in self._ancestry(app.record.callee, app.module):
-            if found is None:
-                continue
-            module, cls = found
+        for module, cls in ancestry:
             if "Task" in cls.attrs or TASK_CLASS in cls.conf_writes:
                 app.class_sets_task_class = True  # `Task = X`, or chosen by a method
                 return
@@ -498,8 +490,7 @@ class AppBuilder:
             app.source = self.source_for(source_node[0], source_node[1], app.namespace)
         elif app.source.kind != "opaque" and picked is not None:
             app.source = self._flask_item_source(*picked)
-        app.written_by_class = self._written_by_class(record.callee, app.module)
-        self._class_task_class(app)
+        self._from_class(app)
 
     def _flask_item_source(self, op: ConfigFromItem, path: str) -> ConfigSource:
         """`config_from_object(flask_app.config["CELERY"])` (Celery's Flask guide):

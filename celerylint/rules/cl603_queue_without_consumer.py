@@ -10,7 +10,7 @@ from celerylint.diagnostics import Diagnostic, Related
 from celerylint.facts.schema import QueueDecl, Seq, Span
 from celerylint.model.project import Project
 from celerylint.model.routes import Route, exact_keys, route_for
-from celerylint.model.services import Service
+from celerylint.model.services import Service, worker_queues
 from celerylint.model.settings import App
 from celerylint.rules._fleet import consumed_queues, workers_of
 from celerylint.rules.base import diagnostic
@@ -65,24 +65,7 @@ def _queues_of_any_worker_command(project: Project) -> set[str]:
     known service runs it or not: treeherder's `entrypoint_prod.sh` has a branch for
     each production worker, run by a deployment outside the repository (`docker run
     image worker_misc`). Such a worker exists somewhere."""
-    queues: set[str] = set()
-    for process in project.deployment.processes:
-        words = [word or "" for word in process.argv]
-        if "worker" in words:
-            named = _option_values(words, "-Q", "--queues")
-            queues.update(named - _option_values(words, "-X", "--exclude-queues"))
-    return queues
-
-
-def _option_values(words: list[str], short: str, long: str) -> set[str]:
-    """The comma-separated names a command gives an option (`-Q a,b`, `--queues=a`)."""
-    found: set[str] = set()
-    for i, word in enumerate(words):
-        if word in (short, long) and i + 1 < len(words):
-            found.update(words[i + 1].split(","))
-        elif word.startswith(f"{long}="):
-            found.update(word.partition("=")[2].split(","))
-    return {name.strip() for name in found if name.strip()}
+    return {q for process in project.deployment.processes for q in worker_queues(process.argv)}
 
 
 class Routed(NamedTuple):
