@@ -460,3 +460,64 @@ def test_a_stale_entry_point_s_settings_module_is_no_candidate(tmp_path: Path) -
     }
     settings = settings_of(tmp_path, files, "proj.celery:app")
     assert value(settings, "task_time_limit") == 60
+
+
+_SETTINGS_CLASS = """\
+import inspect
+import sys
+{imports}
+
+class Settings{base}:
+    CELERY_TASK_ACKS_LATE = True
+
+    @classmethod
+    def load_settings(cls, module_name):
+        module = sys.modules[module_name]
+        for member, value in inspect.getmembers(cls()):
+            if member.isupper():
+                setattr(module, member, value)
+
+    @classmethod
+    def describe(cls, module_name):
+        return sys.modules[module_name].__doc__
+
+CELERY_TASK_SERIALIZER = 'json'
+Settings.{method}(__name__)
+"""
+
+
+@pytest.mark.parametrize(
+    ("imports", "base", "method"),
+    [
+        # A method that does not copy members: what it does with the module is unknown.
+        ("", "", "describe"),
+        # A base outside the project may define any upper-case member.
+        ("from somelib import LibSettings", "(LibSettings)", "load_settings"),
+        # A method the class does not define (inherited from a base not seen).
+        ("", "", "export_settings"),
+    ],
+)
+def test_a_settings_class_handed_the_module_that_cannot_be_told(
+    tmp_path: Path, imports: str, base: str, method: str
+) -> None:
+    """readthedocs' `DockerBaseSettings.load_settings(__name__)` binds the class's
+    upper-case members (tests/fixtures/projects/settings_class, against Celery); any
+    other `Cls.method(__name__)` may bind any name, those bound before included."""
+    files = {
+        "manage.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+        ),
+        "proj/__init__.py": "",
+        "proj/settings.py": _SETTINGS_CLASS.format(imports="", base="", method="load_settings"),
+        "proj/celery.py": DJANGO_APP,
+    }
+    settings = settings_of(tmp_path / "told", files, "proj.celery:app")
+    assert value(settings, "task_serializer") == "json"
+    assert value(settings, "task_acks_late") is True
+    files["proj/settings.py"] = _SETTINGS_CLASS.format(imports=imports, base=base, method=method)
+    settings = settings_of(tmp_path / "not-told", files, "proj.celery:app")
+    assert value(settings, "task_serializer") == (
+        "unknown",
+        "may be replaced: a helper handed this module",
+    )
+    assert not settings["task_acks_late"]["known"]

@@ -99,6 +99,7 @@ SCB = "svc_b.tasks:app"
 RPK = "main.celery:app"
 BRA = "proj.celery:app"
 ITM = "web.app:celery"
+RTD = "rtd.worker:app"
 
 CASES = [
     Case(
@@ -509,6 +510,34 @@ CASES = [
             (TRK, "accept_content"): ["json"],
         },
         origins={(TRK, "task_time_limit"): ("trk/settings.py", "CELERY_TASK_TIME_LIMIT")},
+    ),
+    Case(
+        name="settings_class",
+        tasks={RTD: frozenset({"rtd.builds.tasks.update_docs"})},
+        settings={
+            # readthedocs' `DockerBaseSettings.load_settings(__name__)` copies the class's
+            # upper-case members into the module, over its own names; its base class's too.
+            (RTD, "broker_url"): "redis://cache:6379/2",
+            (RTD, "task_time_limit"): 3600,
+            (RTD, "task_acks_late"): True,
+            (RTD, "task_default_queue"): "celery",
+            (RTD, "task_always_eager"): False,
+            (RTD, "task_serializer"): "json",
+            # Bound after the export: the module's own value wins.
+            (RTD, "worker_prefetch_multiplier"): 4,
+            (RTD, "result_backend"): "redis://localhost:6379/1",
+        },
+        options={
+            (RTD, "rtd.builds.tasks.update_docs", "time_limit"): 120,
+            (RTD, "rtd.builds.tasks.update_docs", "acks_late"): True,
+            (RTD, "rtd.builds.tasks.update_docs", "ignore_result"): True,
+        },
+        # A property is computed when the settings are loaded.
+        unknown_settings=frozenset({(RTD, "result_backend")}),
+        origins={
+            (RTD, "task_default_queue"): ("rtd/settings/base.py", "CELERY_TASK_DEFAULT_QUEUE"),
+            (RTD, "broker_url"): ("rtd/settings/docker.py", "CELERY_BROKER_URL"),
+        },
     ),
     Case(
         name="flask_config",

@@ -190,7 +190,14 @@ class ConfigurationWrites:
             # handed this module can set any name in it (readthedocs does exactly that),
             # or those it is given (baserow's `set_settings_from_env_if_present(
             # AttrDict(vars()), ["AWS_ACCESS_KEY_ID", Setting("AWS_...", ...)])`).
-            self._rebinds("a helper handed this module", _names_given(call))
+            exporter = self._class_exporter(call)
+            if exporter is not None:
+                cls, method = exporter
+                self.events.append(
+                    Rebind(_HANDED, exports=cls, method=method, conditional=conditional)
+                )
+            else:
+                self._rebinds(_HANDED, _names_given(call))
         if not isinstance(func, ast.Attribute):
             return
         if self._this_namespace(func.value):
@@ -205,6 +212,18 @@ class ConfigurationWrites:
         # A mutation of a setting through app.conf: app.conf.task_routes.update(...)
         if func.attr in _MUTATORS and isinstance(func.value, ast.Attribute):
             self._conf_key_mutation(func.value, conditional)
+
+    def _class_exporter(self, call: ast.Call) -> Optional[tuple[str, str]]:
+        """The class and method of `Cls.method(__name__)`, its only argument naming this
+        module: a settings class that may export its members here (readthedocs), as
+        the model tells once it sees the method (`ClassFacts.exporters`)."""
+        func, args = call.func, call.args
+        if not isinstance(func, ast.Attribute) or len(args) != 1 or call.keywords:
+            return None
+        if not isinstance(args[0], ast.Name) or args[0].id != "__name__":
+            return None  # `helpers.settings(locals())`: a namespace, not a class's own
+        cls = self.scope.qualify(func.value)
+        return (cls, func.attr) if cls else None
 
     def _rebinds(self, reason: str, names: tuple[str, ...] = ()) -> None:
         """A statement here may bind any name (or any of `names`): those bound before it
@@ -517,6 +536,7 @@ _CONF_METHODS = frozenset(
     | {"config_from_cmdline", "register_task", "register"}
 )
 _NAMESPACES = frozenset({"globals", "vars", "locals"})
+_HANDED = "a helper handed this module"
 _NAMESPACE_BUILTINS = frozenset(f"builtins.{name}" for name in _NAMESPACES)
 _FLASK_CLASSES = frozenset({"flask.Flask", "flask.app.Flask"})
 _EMAIL_URL_PARSERS = frozenset({"dj_email_url.parse", "dj_email_url.config"})

@@ -23,6 +23,7 @@ from celerylint.facts.schema import (
     Unknown,
 )
 from celerylint.facts.scope import Scope, import_bindings
+from celerylint.facts.settings_classes import exporters
 from celerylint.facts.walk import TreeIndex, bound_in, walk_all, walk_own_scope
 
 _PARTIAL = frozenset({"functools.partial"})
@@ -292,6 +293,7 @@ class Definitions(BodyAnalysis):
             methods,
             self._decorators(node),
             conf_writes(node) if any("celery" in name for name in base_names) else (),
+            exporters(node),
         )
 
     def function_scope(

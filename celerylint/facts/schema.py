@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 72
+FACTS_VERSION = 73
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -226,6 +226,13 @@ class Rebind(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="rebind
     reason: str
     # Only these may be bound (baserow's helper is given the names it sets); () any.
     names: tuple[str, ...] = ()
+    # `Cls.method(__name__)`: the class (qualified) and the method handed this module.
+    # When the method is one of the class's `exporters`, the statement binds the
+    # class's upper-case members (readthedocs' `DockerBaseSettings.load_settings(
+    # __name__)`); otherwise it may bind anything.
+    exports: str = ""
+    method: str = ""
+    conditional: bool = False
 
 
 Event = Union[Assign, Mutate, StarImport, Rebind]
@@ -504,6 +511,9 @@ class ClassFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     # Of a class with a base named like `Celery`: the configuration keys its methods
     # write on the app (`facts.app_classes`; "*": keys that cannot be told).
     conf_writes: tuple[str, ...] = ()
+    # Its classmethods that copy the upper-case members of the class (properties
+    # evaluated) into a module they are handed: readthedocs' `Settings.load_settings`.
+    exporters: tuple[str, ...] = ()
 
 
 # -- message delays (visibility-timeout-exceeded) ---------------------------------

@@ -493,6 +493,10 @@ class Modules:
                 modified = Unknown(span, "modified after assignment")
                 bindings[event.name] = Binding(modified, module, True)
             elif isinstance(event, Rebind):
+                if event.exports and self._export_class(event, module, bindings):
+                    continue
+                if not event.names:
+                    so_far.open_ended = True
                 names = set(event.names) if event.names else None
                 _replaceable(bindings, f"may be replaced: {event.reason}", names, module)
             else:
@@ -518,6 +522,31 @@ class Modules:
                         binding = Binding(binding.node, binding.module, True, binding.key_span)
                     bindings[name] = binding
         return Namespace(bindings, so_far.open_ended)
+
+    def _export_class(self, event: Rebind, module: str, bindings: dict[str, Binding]) -> bool:
+        """`Cls.method(__name__)` where `method` copies the class's upper-case members
+        into the module (readthedocs' `load_settings`): bind them, attributes to their
+        values, properties and methods to unknown. False when that cannot be told: the
+        class is not the project's all the way up, or the method that runs is no such
+        copy."""
+        symbol = self.resolve(event.exports, module)
+        if symbol.kind != "class" or symbol.rest or symbol.module is None or not symbol.name:
+            return False
+        chain = self.project_mro(symbol.module, symbol.name)
+        runs = next((cls for _, _, cls in chain or () if event.method in cls.methods), None)
+        if chain is None or runs is None or event.method not in runs.exporters:
+            return False
+        where = f"set by {symbol.name}.{event.method}()"
+        for cls_module, _name, cls in reversed(chain):
+            for key, node in cls.attrs.items():
+                if key.isupper():
+                    span = cls.attr_spans.get(key)
+                    bindings[key] = Binding(node, cls_module, event.conditional, span)
+            for key, method in cls.methods.items():
+                if key.isupper():  # a property, computed when the method runs
+                    unknown = Unknown(method.span, f"a property {where}")
+                    bindings[key] = Binding(unknown, cls_module, event.conditional)
+        return True
 
     def _unseen_star(self, star: StarImport, module: str, so_far: Namespace) -> None:
         """`from x import *` of a module the repository does not hold.
@@ -604,6 +633,8 @@ class Modules:
         if facts is None or facts.dynamic:
             return False
         for event in facts.events:
+            if isinstance(event, Rebind) and event.exports:
+                return False  # a settings class may export that name, or anything
             if isinstance(event, Mutate) and event.name == name:
                 return False
             if isinstance(event, Assign) and event.name == name:
