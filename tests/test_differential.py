@@ -169,6 +169,8 @@ CASES = [
             (CFG, "task_time_limit"): 600,
             (CFG, "task_soft_time_limit"): 540,
             (CFG, "result_accept_content"): ["json", "application/x-msgpack"],
+            # `accept_content += ['msgpack']` extends the list bound before it.
+            (CFG, "accept_content"): ["json", "msgpack"],
             (CFG, "result_expires"): 3600,
             (CFG, "worker_pool"): "threads",
             (CFG, "task_default_queue"): "default",

@@ -152,7 +152,7 @@ class NodeBuilder:
                 return Ref(span, qualified)
             return Unknown(span, "attribute of an expression")
         if isinstance(expr, ast.BinOp):
-            op = _BINOP_SYMBOLS.get(type(expr.op))
+            op = operator_symbol(expr.op)
             if op is None:
                 return Unknown(span, "unsupported operator")
             return BinOp(
@@ -420,6 +420,11 @@ def _is_env_helper(func: ast.expr) -> bool:
     return isinstance(func, ast.Attribute) and (
         isinstance(func.value, ast.Name) and func.value.id in ("env", "environ_env", "config")
     )
+
+
+def operator_symbol(op: ast.operator) -> Optional[str]:
+    """The symbol of an arithmetic operator the evaluator follows; None for others."""
+    return _BINOP_SYMBOLS.get(type(op))
 
 
 _BINOP_SYMBOLS: dict[type, str] = {

@@ -24,11 +24,12 @@ from celerylint.facts.discovery import DiscoveryFacts
 from celerylint.facts.dispatches import Dispatches
 from celerylint.facts.handoffs import dropped_results
 from celerylint.facts.layout import Layout
-from celerylint.facts.nodes import NodeBuilder, Positions, const_str
+from celerylint.facts.nodes import NodeBuilder, Positions, const_str, operator_symbol
 from celerylint.facts.results import ResultExtraction, names_result_backend
 from celerylint.facts.schema import (
     AppCall,
     Assign,
+    Augment,
     CeleryFactory,
     ClassFacts,
     ConfOp,
@@ -237,7 +238,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             return
         if isinstance(stmt, ast.AugAssign):
             if isinstance(stmt.target, ast.Name):
-                events.append(Mutate(stmt.target.id))
+                events.append(self._augment(stmt.target, stmt.op, stmt.value, conditional))
             return
         if isinstance(stmt, ast.Delete):
             for target in stmt.targets:
@@ -259,8 +260,16 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                     self._email_configs.add(target.id)
                 else:
                     self._email_configs.discard(target.id)
-                node = self.nodes.build(value, self.scope)
-                events.append(Assign(target.id, node, conditional, self.span(target)))
+                if (
+                    isinstance(value, ast.BinOp)
+                    and isinstance(value.left, ast.Name)
+                    and value.left.id == target.id
+                ):
+                    # `INSTALLED_APPS = INSTALLED_APPS + [...]`: as `+=`.
+                    events.append(self._augment(target, value.op, value.right, conditional))
+                else:
+                    node = self.nodes.build(value, self.scope)
+                    events.append(Assign(target.id, node, conditional, self.span(target)))
                 if isinstance(value, ast.Call):
                     func = value.func
                     if isinstance(func, ast.Attribute) and func.attr in (
@@ -284,6 +293,17 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                 self._subscript_store(target, value, conditional)
             elif isinstance(target, ast.Attribute):
                 self._attribute_store(target, value, conditional)
+
+    def _augment(
+        self, target: ast.Name, op: ast.operator, value: ast.expr, conditional: bool
+    ) -> Mutate:
+        """`name += value` (`INSTALLED_APPS += ("proj.b",)`): the earlier value combined
+        with this one, where the operator is one the evaluator follows."""
+        symbol = operator_symbol(op)
+        if symbol is None:
+            return Mutate(target.id)
+        node = self.nodes.build(value, self.scope)
+        return Augment(target.id, symbol, node, conditional, self.span(target))
 
     def _record_factory(self, name: str, factory: Optional[TaskFactory]) -> None:
         """The name's latest definition: a factory, or (None) something else."""

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 73
+FACTS_VERSION = 74
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -211,6 +211,17 @@ class Mutate(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="mutate
     name: str
 
 
+class Augment(Mutate, frozen=True, gc=False, array_like=True, tag="augment"):
+    """`name += value`, or `name = name + value`, unconditional or not: the value bound
+    before it, combined with `value` by `op`, where that value is known (a `Mutate`
+    to whatever reads events without telling the two apart)."""
+
+    op: str
+    node: Node
+    conditional: bool
+    target_span: Optional[Span] = None
+
+
 class StarImport(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="star"):
     module: str
     conditional: bool
@@ -235,7 +246,7 @@ class Rebind(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="rebind
     conditional: bool = False
 
 
-Event = Union[Assign, Mutate, StarImport, Rebind]
+Event = Union[Assign, Mutate, Augment, StarImport, Rebind]
 
 
 # -- apps and their configuration ------------------------------------------------

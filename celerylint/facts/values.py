@@ -58,6 +58,7 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 
 # Guards against building absurd values from hostile input ("x" * 10**9).
 _MAX_STR = 100_000
+_MAX_ITEMS = 100_000
 _MAX_DEPTH = 50
 
 
@@ -343,6 +344,12 @@ class Evaluator:
         a, b = left.value, right.value
         numeric = _is_number(a) and _is_number(b)
         textual = isinstance(a, str) and isinstance(b, str) and node.op == "+"
+        if isinstance(a, tuple) and isinstance(b, tuple) and node.op == "+":
+            # Sequences are tuples here, whichever display wrote them (`INSTALLED_APPS
+            # += [...]`); Python refuses a list and a tuple with `+`: no code that runs.
+            if len(a) + len(b) > _MAX_ITEMS:
+                return unknown("sequence too long", node, path)
+            return known(a + b, node, path)
         if not (numeric or textual):
             return unknown("unsupported operands", node, path)
         if node.op == "**" and (abs(b) > 64 or abs(a) > 10**6):

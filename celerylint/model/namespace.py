@@ -17,10 +17,13 @@ import msgspec
 
 from celerylint.facts.schema import (
     Assign,
+    Augment,
+    BinOp,
     ClassFacts,
     Const,
     FileFacts,
     Mutate,
+    Name,
     Node,
     Rebind,
     Ref,
@@ -130,6 +133,28 @@ def _replaceable(
             continue
         replaced = Unknown(node.span, reason)
         bindings[name] = Binding(replaced, binding.module, False, binding.key_span)
+
+
+def _augmentable(previous: Optional[Binding], augment: Augment, module: str) -> bool:
+    """Whether `name += value` has a value to combine with: one bound for certain
+    before, whose names (if any) are this module's, as the combined node's are read."""
+    if previous is None or previous.conditional or augment.conditional:
+        return False
+    return previous.module == module or not _holds_a_name(previous.node)
+
+
+def _holds_a_name(node: Node) -> bool:
+    """Whether a node reads a module-level name (of the module that wrote it)."""
+    stack: list[object] = [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is Name:
+            return True
+        if isinstance(item, msgspec.Struct):
+            stack.extend(getattr(item, field) for field in item.__struct_fields__)
+        elif isinstance(item, tuple):
+            stack.extend(item)
+    return False
 
 
 class Namespace(msgspec.Struct):
@@ -489,6 +514,11 @@ class Modules:
                 )
             elif isinstance(event, Mutate):
                 previous = bindings.get(event.name)
+                if type(event) is Augment and _augmentable(previous, event, module):
+                    assert previous is not None
+                    combined = BinOp(event.node.span, event.op, previous.node, event.node)
+                    bindings[event.name] = Binding(combined, module, False, event.target_span)
+                    continue
                 span = previous.node.span if previous else None
                 modified = Unknown(span, "modified after assignment")
                 bindings[event.name] = Binding(modified, module, True)
