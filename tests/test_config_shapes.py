@@ -300,6 +300,14 @@ _REPLACED = "may be replaced by `from proj.local import *`, not in the repositor
         ),
         # Unconditional: the place the code runs provides it, and it may set anything.
         ("from .local import *\n", False, ("unknown", _REPLACED)),
+        # geonode-project: the fallback when the override is absent, as it is taken to
+        # be, runs; an installed framework's settings may set anything.
+        (
+            "try:\n    from .local import *\nexcept ImportError:\n"
+            "    from framework.settings import *\n",
+            False,
+            ("unknown", _REPLACED.replace("proj.local", "framework.settings")),
+        ),
     ],
 )
 def test_a_star_import_of_a_settings_module_not_in_the_repository(

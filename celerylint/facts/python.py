@@ -116,6 +116,8 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         self.dynamic = False
         self._discarded = self.index.statement_calls
         self._ctx_names: set[str] = set()
+        # The ids of the statements of `except` handlers at module level.
+        self._fallbacks: set[int] = set()
         self._function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self._function_scopes = {}
         # Calls of an app factory's body, already read with its local app standing for
@@ -209,13 +211,14 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             self._module_body(stmt.body, True)  # type: ignore[attr-defined]
             for handler in stmt.handlers:  # type: ignore[attr-defined]
+                self._fallbacks.update(id(s) for s in handler.body)
                 self._module_body(handler.body, True)
             self._module_body(stmt.orelse, True)  # type: ignore[attr-defined]
             self._module_body(stmt.finalbody, conditional)  # type: ignore[attr-defined]
             return
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
             imported = resolve_relative(self.module, self.is_package, stmt.level, stmt.module)
-            events.append(StarImport(imported, conditional))
+            events.append(StarImport(imported, conditional, fallback=id(stmt) in self._fallbacks))
             return
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for local, qualified in import_bindings(stmt, self.module, self.is_package):

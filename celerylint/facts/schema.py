@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 74
+FACTS_VERSION = 75
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -227,6 +227,9 @@ class StarImport(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="st
     conditional: bool
     # Only the upper-case names (mitol's `import_settings_modules` copies those).
     upper: bool = False
+    # Written in an `except` handler: the fallback of a `try` whose import failed
+    # (geonode-project's `except ImportError: from geonode.settings import *`).
+    fallback: bool = False
 
 
 class Rebind(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="rebind"):

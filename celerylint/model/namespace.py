@@ -586,9 +586,12 @@ class Modules:
         developer's override, absent where the code runs as committed; but a file of
         that name elsewhere in the repository is what a deployment copies there
         (mediacms's image copies `deploy/docker/local_settings.py` in, with its own
-        broker and backend): the names that copy binds may be bound."""
+        broker and backend): the names that copy binds may be bound. Written in the
+        `except` of such a `try`, it is the fallback that runs: as unconditional."""
         reason = f"may be replaced by `from {star.module} import *`, not in the repository"
-        if not star.conditional:
+        if not star.conditional or star.fallback:
+            # A fallback runs where what the `try` imports is missing: as the
+            # developer's override the `try` may import is taken to be.
             so_far.open_ended = True
             _replaceable(so_far.bindings, reason, None, module)
             return
