@@ -529,3 +529,22 @@ def test_a_settings_class_handed_the_module_that_cannot_be_told(
         "may be replaced: a helper handed this module",
     )
     assert not settings["task_acks_late"]["known"]
+
+
+@pytest.mark.parametrize(
+    "alias",
+    ["CELERY_CONFIG = CeleryConfig", "CELERY_CONFIG: type[CeleryConfig] = CeleryConfig"],
+)
+def test_a_config_class_loaded_through_another_name_of_it(tmp_path: Path, alias: str) -> None:
+    """superset: `CELERY_CONFIG = CeleryConfig`, then `config_from_object(CELERY_CONFIG)`
+    in another module: the class's attributes."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/config.py": f"class CeleryConfig:\n    task_time_limit = 120\n\n\n{alias}\n",
+        "proj/celery_app.py": (
+            "from celery import Celery\nfrom proj.config import CELERY_CONFIG\n\n"
+            "app = Celery()\napp.config_from_object(CELERY_CONFIG)\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery_app:app")
+    assert value(settings, "task_time_limit") == 120

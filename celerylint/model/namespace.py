@@ -645,6 +645,10 @@ class Modules:
         ):
             target = ".".join([node.qualname, *remaining])
             return self.resolve(target, binding.module, hops + 1, guarded)
+        if type(node) is Name and not binding.conditional:
+            # `CELERY_CONFIG = CeleryConfig` (superset): another name of the module.
+            target = ".".join([binding.module, node.id, *remaining])
+            return self.resolve(target, binding.module, hops + 1, guarded)
         kind = "binding"
         if isinstance(node, Unknown) and node.reason == "class":
             if self.class_facts(binding.module, name) is not None:
