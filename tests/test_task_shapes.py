@@ -254,14 +254,25 @@ def test_an_app_s_task_method_bound_to_a_module_level_name_makes_tasks_of_that_a
                 "from proj.amo.celery import task\n\n\n@task\ndef delete_photo(dst):\n"
                 "    return None\n\n\n@task(rate_limit='15/m')\ndef rate(data):\n    return None\n"
             ),
+            # addons-server's `validation_task`: `@task(...)` inside a decorator factory.
+            "proj/users/validation.py": (
+                "from functools import wraps\n\nfrom proj.amo.celery import task\n\n\n"
+                "def validation_task(fn):\n    @task(bind=True, soft_time_limit=360)\n"
+                "    @wraps(fn)\n    def wrapper(self, pk):\n        return fn(pk)\n\n"
+                "    return wrapper\n\n\n@validation_task\ndef validate(pk):\n    return pk\n"
+            ),
         },
     )
     result, project = checked(tmp_path, "CL602")
     assert result.diagnostics == []
-    assert apps_by_module(project) == {"proj.users.tasks": ["proj.amo.celery:app"]}
+    assert apps_by_module(project) == {
+        "proj.users.tasks": ["proj.amo.celery:app"],
+        "proj.users.validation": ["proj.amo.celery:app"],
+    }
     assert sorted(task.name or "" for task in project.tasks) == [
         "proj.users.tasks.delete_photo",
         "proj.users.tasks.rate",
+        "proj.users.validation.validate",
     ]
 
 

@@ -670,16 +670,7 @@ class Project:
             unpacked = self._unpacked_options(decorator, path, builder)
             if unpacked is not None:
                 given, opaque = {**unpacked, **given}, False
-        # What the name is bound to, first: nautobot's `nautobot_task = shared_task`,
-        # addons-server's `task = app.task` (`proj.celery.task` reads like an app's
-        # `.task`, of no app known).
-        aliased = self._aliased(qualname, module)
-        apps: Union[list[App], Literal[False], None] = False
-        if aliased != qualname:
-            apps = self._task_decorator_apps(aliased, builder, mentions_celery, module, module)
-            qualname = aliased if apps is not False else qualname
-        if apps is False:
-            apps = self._task_decorator_apps(qualname, builder, mentions_celery, module, module)
+        qualname, apps = self._maker_apps(qualname, builder, mentions_celery, module, module)
         if apps is not False:
             own = qualname not in self.task_decorators
             return TaskMaking(
@@ -760,11 +751,11 @@ class Project:
             if call.forwards:
                 options.update(passed)
             hidden = opaque or call.opaque or lost
-            apps = self._task_decorator_apps(
+            named, apps = self._maker_apps(
                 call.maker, builder, mentions_celery, module, task_module
             )
             if apps is not False:
-                maker = call.maker if call.maker not in self.task_decorators else None
+                maker = named if named not in self.task_decorators else None
                 owner = as_call if factory.kind == "ready" and maker else None
                 makings.append(TaskMaking(apps, options, hidden, maker, owner))
                 continue
@@ -808,6 +799,28 @@ class Project:
             apps = self._task_decorator_apps(target, builder, mentions_celery, module, module)
             if apps is not False:
                 yield event.name
+
+    def _maker_apps(
+        self,
+        qualname: str,
+        builder: AppBuilder,
+        mentions_celery: bool,
+        module: str,
+        task_module: str,
+    ) -> tuple[str, Union[list[App], Literal[False], None]]:
+        """The name a task maker is known by, and the apps it registers with (as
+        `_task_decorator_apps`). What the name is bound to first: nautobot's
+        `nautobot_task = shared_task`, addons-server's `task = app.task`
+        (`proj.celery.task` reads like an app's `.task`, of no app known), used as a
+        decorator or inside a decorator factory."""
+        aliased = self._aliased(qualname, module)
+        if aliased != qualname:
+            apps = self._task_decorator_apps(aliased, builder, mentions_celery, module, task_module)
+            if apps is not False:
+                return aliased, apps
+        return qualname, self._task_decorator_apps(
+            qualname, builder, mentions_celery, module, task_module
+        )
 
     def _aliased(self, qualname: str, near: str) -> str:
         """What a decorator's name is bound to when a module assigns it another name
