@@ -157,6 +157,37 @@ def test_a_worker_whose_pool_cannot_be_told_keeps_process_pool_reported(
     assert "CL301" in codes(root, capsys)
 
 
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"Procfile": "worker: cd proj && celery -A proj worker -P threads\n"},
+        {"Procfile": "worker: cd proj; exec celery -A proj worker -P threads # not -P solo\n"},
+        {"Procfile": "worker: uv --directory proj run celery -A proj worker -P threads\n"},
+        {"Procfile": "worker: poetry -C proj run celery -A proj worker -P threads\n"},
+        {"bin/start-worker": "#!/bin/sh\ncd /app && exec celery -A proj worker -P threads\n"},
+        {"bin/start-worker": "#!/bin/sh\ncd /app;celery -A proj worker -P threads\n"},
+        {"bin/start-worker": "#!/bin/sh\nuv run --directory /a celery -A proj worker -P threads\n"},
+        {
+            "bin/start-worker": (
+                '#!/bin/sh\nstart() {\n  cd /app && exec celery -A proj worker "$@"\n}\n'
+                "set -e; start -P threads\n"
+            )
+        },
+    ],
+)
+def test_a_procfile_s_or_a_script_s_commands_run_one_after_the_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    """A Procfile's command and a script's line run through a shell: `cd proj && celery
+    ... -P threads` is that worker, as in a compose `sh -c` (it had been a command not
+    known, `cd`, which kept CL301 reported and CL204 silent); so is `uv --directory proj
+    run celery ...`."""
+    root = project(tmp_path, files)
+    (worker,) = model(root).services
+    assert (worker.role, worker.app, worker.pool_written) == ("worker", "proj", "threads")
+    assert codes(root, capsys) == ["CL201"]
+
+
 # -- what is read, and what is not ---------------------------------------------------
 
 

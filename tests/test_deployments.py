@@ -14,7 +14,7 @@ from celerylint.cli import main
 from celerylint.facts import deploy
 from celerylint.facts.deploy import dockerfile_image, read_deployments
 from celerylint.facts.values import converted
-from celerylint.model.services import deployed_services
+from celerylint.model.services import deployed_services, worker_queues
 
 APP = (
     "import os\n\nfrom celery import Celery\n\n"
@@ -443,6 +443,32 @@ def test_a_shell_script_s_commands_are_read_one_by_one(tmp_path: Path) -> None:
     assert found["served"].role == "web"  # type: ignore[attr-defined]
 
 
+def test_a_shell_line_is_split_where_the_shell_splits_it(tmp_path: Path) -> None:
+    """`;`, `&&` and `&` separate commands, outside quotes and comments (a quoted `;` had
+    made the whole `sh -c` script unknown); a script's line starts each of its commands,
+    a Procfile's line its last, as `sh -c` does; a worker a Procfile's `sh -c` script
+    names still consumes its queues for queue-without-consumer."""
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": image_services(
+                {"quoted": "[sh, -c, \"echo 'up; now' && celery -A proj worker -Q 'a;b'\"]"}
+            ),
+            "run.sh": "#!/bin/sh\ncelery -A proj worker -Q c & python manage.py runserver\n",
+            "Procfile": "worker: cd api && celery -A proj worker -Q d # or e; f\n",
+        },
+    )
+    assert found["quoted"].queues == ("a;b",)  # type: ignore[attr-defined]
+    assert found["worker"].queues == ("d",)  # type: ignore[attr-defined]
+    facts = read_deployments([str(tmp_path / "run.sh")], tmp_path)
+    assert [p.argv for p in facts.processes] == [
+        ("celery", "-A", "proj", "worker", "-Q", "c"),
+        ("python", "manage.py", "runserver"),
+    ]
+    argv = ("sh", "-c", "cd api && celery -A proj worker -Q d")
+    assert worker_queues(argv) == {"d"}
+
+
 def test_a_helm_template_that_names_celery_is_a_service_not_read(tmp_path: Path) -> None:
     """A Helm template is YAML only once rendered: its workloads are not read. One that
     names Celery may run a worker (cla's production worker): a service whose command is
@@ -670,6 +696,8 @@ def test_project_runners_run_their_command(tmp_path: Path) -> None:
             "docker-compose.yml": image_services(
                 {
                     "uv": "uv run --no-sync --env-file .env celery -A proj worker -Q a",
+                    # dify's dev/start-beat: the tool's options before `run`
+                    "uv-directory": "uv --directory api run celery -A proj worker -Q b",
                     "poetry": "poetry run celery -A proj beat",
                     "pipenv": "pipenv run gunicorn proj.wsgi",
                     "watched": (
@@ -681,6 +709,7 @@ def test_project_runners_run_their_command(tmp_path: Path) -> None:
         },
     )
     assert found["uv"].queues == ("a",)  # type: ignore[attr-defined]
+    assert found["uv-directory"].queues == ("b",)  # type: ignore[attr-defined]
     assert found["poetry"].role == "beat"  # type: ignore[attr-defined]
     assert found["pipenv"].role == "web"  # type: ignore[attr-defined]
     assert found["watched"].queues == ("site-worker",)  # type: ignore[attr-defined]

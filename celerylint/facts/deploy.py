@@ -882,9 +882,18 @@ def _procfile(reader: _Reader, path: str) -> None:
         # The platform's config vars (Heroku, Dokku) are the environment: not in the file.
         reader.processes.append(
             DeployedProcess(
-                name.strip(), "procfile", relative, number, shell_words(command), (), False
+                name.strip(), "procfile", relative, number, _shell_line(command), (), False
             )
         )
+
+
+def _shell_line(command: str) -> tuple[Optional[str], ...]:
+    """The words of a command line the platform runs through a shell (a Procfile's:
+    Heroku, honcho and foreman do): one of several commands (`cd api && celery ...`) is
+    the `sh -c` script it is, read as a compose `sh -c` command is."""
+    if len(shell_commands(command)) > 1:
+        return ("sh", "-c", command)
+    return shell_words(command)
 
 
 def shell_words(command: str) -> tuple[Optional[str], ...]:
@@ -892,6 +901,66 @@ def shell_words(command: str) -> tuple[Optional[str], ...]:
         return tuple(shlex.split(command, comments=True))
     except ValueError:
         return (None,)
+
+
+# The characters of the operators that separate a shell line's commands.
+_OPERATORS = frozenset("&;|\n")
+
+
+def shell_commands(text: str) -> list[tuple[str, str]]:
+    """The commands of a shell command line (a `sh -c` script, a Procfile's command, a
+    script's line), each with the operator that ends it: `&&`, `||`, `;`, a new line, or
+    `&` (sent to the background; not in a redirection: `2>&1`, `&>log`, `|&`); "" for
+    the last. Operators quoted, escaped, in `$(...)` or backquotes, or in a comment
+    separate nothing; a pipeline (`celery ... | tee log`) is one command. Blank commands
+    are left out."""
+    if _OPERATORS.isdisjoint(text):
+        return [(text, "")] if text.strip() else []  # most lines: nothing to scan
+    found: list[tuple[str, str]] = []
+    start = i = 0
+    quote = ""  # the quote open: ', " or `
+    nested = 0  # `$(` open
+    while i < len(text):
+        char = text[i]
+        operator = ""
+        if quote:
+            if char == "\\" and quote != "'":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char == "\\":
+            i += 1
+        elif char in "'\"`":
+            quote = char
+        elif text.startswith("$(", i):
+            nested += 1
+            i += 1
+        elif char == ")" and nested:
+            nested -= 1
+        elif char == "#" and (i == 0 or text[i - 1] in " \t\n;&|("):
+            end = text.find("\n", i)  # a comment, up to the line's end
+            i = (len(text) if end < 0 else end) - 1
+        elif not nested:
+            operator = _operator(text, i)
+        if operator:
+            found.append((text[start:i], operator))
+            i += len(operator)
+            start = i
+            continue
+        i += 1
+    found.append((text[start:], ""))
+    return [(command, operator) for command, operator in found if command.strip()]
+
+
+def _operator(text: str, i: int) -> str:
+    """The operator that separates commands at `text[i]`, if one does."""
+    pair = text[i : i + 2]
+    if pair in ("&&", "||"):
+        return pair
+    if text[i] in ";\n":
+        return text[i]
+    redirection = text[i - 1 : i] in ("<", ">", "|") or pair == "&>"
+    return "&" if text[i] == "&" and not redirection else ""
 
 
 # A line that starts a process: the program's name as a word, maybe quoted or with its
@@ -970,24 +1039,45 @@ def _script(reader: _Reader, path: str) -> None:
 def _commands(
     stripped: str, functions: dict[str, list[tuple[int, str]]], variables: _ScriptVariables
 ) -> Iterator[tuple[Optional[str], ...]]:
-    """The processes a script line starts: itself, or those of the script's function it
-    calls (baserow's `start_celery_worker -Q export` runs `exec celery -A baserow worker
-    ... "$@"` with its arguments)."""
-    head = stripped.split(None, 2)
-    start = 1 if head[:1] == ["exec"] else 0
-    # A function's name as written first: only such a line is split as the shell would
-    # to find the call (not every line of every script: 4,000 of the corpus' scripts).
-    if len(head) > start and head[start] in functions:
-        words = shell_words(variables.expanded(stripped))
-        called = words[start] if len(words) > start else None
-        if called is not None and called in functions:
-            arguments = list(words[start + 1 :])
-            for inner in (line.strip() for _number, line in functions[called]):
+    """The processes a script line starts: those of its commands (`cd api && exec celery
+    ...`: the shell runs one after the other) that start one, or those of the script's
+    function a command calls (baserow's `start_celery_worker -Q export` runs `exec
+    celery -A baserow worker ... "$@"` with its arguments)."""
+    for command in _line_commands(stripped):
+        called = _call(command, functions, variables)
+        if called is None:
+            if _starts(command):
+                yield shell_words(variables.expanded(command))
+            continue
+        name, arguments = called
+        for _number, line in functions[name]:
+            for inner in _line_commands(line.strip()):
                 if _starts(inner):
                     yield _with_arguments(shell_words(variables.expanded(inner)), arguments)
-            return
-    if _starts(stripped):
-        yield shell_words(variables.expanded(stripped))
+
+
+def _line_commands(stripped: str) -> Iterator[str]:
+    """The commands of a script's line; none for a line that only mentions a program
+    (`if celery inspect ping; then`: a test, `echo`)."""
+    if not stripped.startswith(_NOT_STARTING):
+        yield from (command.strip() for command, _operator in shell_commands(stripped))
+
+
+def _call(
+    command: str, functions: dict[str, list[tuple[int, str]]], variables: _ScriptVariables
+) -> Optional[tuple[str, list[Optional[str]]]]:
+    """The script's function a command calls and its arguments; None if it calls none."""
+    head = command.split(None, 2)
+    start = 1 if head[:1] == ["exec"] else 0
+    # A function's name as written first: only such a command is split as the shell
+    # would to find the call (not every line of every script: 4,000 of the corpus').
+    if len(head) <= start or head[start] not in functions:
+        return None
+    words = shell_words(variables.expanded(command))
+    called = words[start] if len(words) > start else None
+    if called is None or called not in functions:
+        return None
+    return called, list(words[start + 1 :])
 
 
 def _starts(stripped: str) -> bool:

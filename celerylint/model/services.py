@@ -16,12 +16,18 @@ import os
 import posixpath
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Optional
 
 import msgspec
 
-from celerylint.facts.deploy import UNKNOWN_MARK, default_compose_file, positional
+from celerylint.facts.deploy import (
+    UNKNOWN_MARK,
+    default_compose_file,
+    positional,
+    shell_commands,
+    shell_words,
+)
 from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
 
 Role = str  # "worker", "beat", "web", "flower", "other"
@@ -50,11 +56,13 @@ _WRAPPERS = {
 # Project tools that run a command in the project's environment: `uv run celery ...`
 # (rero-ils), `poetry run`, `pipenv run`.
 _RUNNERS = frozenset({"uv", "poetry", "pipenv", "pdm", "rye", "hatch"})
-# Their `run` options that take a value (`uv run --with x --env-file .env celery`).
+# Their options that take a value, of `run` (`uv run --with x --env-file .env celery`)
+# or of the tool, before `run` (`uv --directory api run`, `poetry -C api run`).
 _RUNNER_VALUED = frozenset(
     {"--with", "--with-editable", "--with-requirements", "--python", "-p", "--env-file"}
     | {"--group", "--only-group", "--no-group", "--extra", "--package", "--directory"}
     | {"--project", "--index", "--index-url", "--extra-index-url", "-e", "--env"}
+    | {"-C", "-P", "--cache-dir", "--config-file", "--config", "--data-dir"}
 )
 
 
@@ -409,9 +417,13 @@ def _celery_command(
         if past is not None:
             i = past
             continue
-        if base in _RUNNERS and argv[i + 1 : i + 2] == ["run"]:
-            i = _past_options(argv, i + 2, _RUNNER_VALUED)  # `uv run --no-sync celery ...`
-            continue
+        if base in _RUNNERS:
+            # `uv run --no-sync celery ...`, `uv --directory api run celery ...` (the
+            # tool's options first; its directory changes nothing read, as `cd` does not).
+            run = _past_options(argv, i + 1, _RUNNER_VALUED)
+            if argv[run : run + 1] == ["run"]:
+                i = _past_options(argv, run + 1, _RUNNER_VALUED)
+                continue
         if base == "watchmedo":
             # `watchmedo auto-restart -p '*.py' --recursive -- celery ...` (codabench): its
             # options take values, the command follows `--` (else, a wrapper as others).
@@ -566,10 +578,11 @@ def _from_shell(
     environment: dict[str, Optional[str]],
 ) -> Optional[tuple[str, list[Optional[str]]]]:
     found: list[tuple[tuple[str, list[Optional[str]]], dict[str, Optional[str]]]] = []
+    commands = shell_commands(script)
     # A command sent to the background (`celery ... worker & gunicorn ...`, timesketch's
     # e2e image) runs beside the next one: the container runs both.
-    background = _BACKGROUND.search(script) is not None
-    for part in _COMMANDS.split(script):
+    background = any(operator == "&" for _, operator in commands)
+    for part, _ in commands:
         try:
             argv: list[Optional[str]] = [
                 None if UNKNOWN_MARK in word else word for word in shlex.split(part, comments=True)
@@ -593,12 +606,6 @@ def _from_shell(
         return None
     environment.update(chosen[1])
     return chosen[0]
-
-
-# What separates a `sh -c` script's commands: `&&`, `||`, `;`, a new line, and `&`
-# (not in a redirection: `2>&1`, `&>log`).
-_BACKGROUND = re.compile(r"(?<![>&])&(?![&>])")
-_COMMANDS = re.compile(rf"&&|\|\||;|\n|{_BACKGROUND.pattern}")
 
 
 # django-extensions' `runserver_plus` serves like `runserver` (cookiecutter-django).
@@ -625,8 +632,14 @@ def _after_celery(words: Sequence[Optional[str]]) -> Optional[int]:
 
 
 def worker_queues(argv: Sequence[Optional[str]]) -> frozenset[str]:
-    """The queues a command line's Celery worker consumes by name (`-Q` less `-X`), read
-    as a service's options are; none for another command, or queues not known."""
+    """The queues a command line's Celery workers consume by name (`-Q` less `-X`), those
+    of the commands of a `sh -c` script among its words too (a Procfile's `cd api &&
+    celery ...`), read as a service's options are; none for another command, or queues
+    not known."""
+    return frozenset().union(*map(_consumed, _commands_in(argv)))
+
+
+def _consumed(argv: Sequence[Optional[str]]) -> frozenset[str]:
     start = _after_celery(argv)
     if start is None:
         return frozenset()
@@ -635,6 +648,14 @@ def worker_queues(argv: Sequence[Optional[str]]) -> frozenset[str]:
     if read.role != "worker":
         return frozenset()
     return frozenset(read.queues or ()) - set(read.excluded)
+
+
+def _commands_in(argv: Sequence[Optional[str]]) -> Iterator[Sequence[Optional[str]]]:
+    """A command line, and the commands of the `sh -c` scripts among its words."""
+    yield argv
+    for word in argv:
+        if word is not None and _is_script(word):
+            yield from (shell_words(command) for command, _ in shell_commands(word))
 
 
 def _starts_celery(words: list[Optional[str]]) -> bool:
@@ -884,7 +905,7 @@ def deployed_services(processes: Sequence[DeployedProcess]) -> list[Service]:
         if process.platform == "script":
             continue
         seen_by = scripts.run_by(process)
-        for word in process.argv:
+        for word in (word for words in _commands_in(process.argv) for word in words):
             source = seen_by.source(word) if word else None
             if source is not None:
                 called_paths.add(source)
