@@ -290,6 +290,52 @@ def test_an_export_holds_in_the_branch_that_made_it(tmp_path: Path) -> None:
         found["after"].pool_written  # type: ignore[attr-defined]  # noqa: B018
 
 
+def test_a_script_s_exports_are_the_environment_its_worker_runs_in(tmp_path: Path) -> None:
+    """`celery worker` reads its options from CELERY_WORKER_<OPTION> (click's
+    auto_envvar_prefix): exported by the script that starts it as set by the compose
+    file, over the compose file's value; an explicit option wins over its variable; one
+    exported in another branch only may be set; workers side by side see alike only
+    what both see."""
+    script = (
+        "#!/bin/bash\n"
+        "export CELERY_WORKER_QUEUES=celery,email CELERY_WORKER_TIME_LIMIT=300\n"
+        'case "$1" in\n  io) export CELERY_WORKER_POOL=gevent ;;\nesac\n'
+        "exec celery -A proj worker\n"
+    )
+    explicit = (
+        "#!/bin/bash\nexport CELERY_WORKER_QUEUES=celery,email CELERY_WORKER_TIME_LIMIT=300\n"
+        "exec celery -A proj worker -Q celery --time-limit=60\n"
+    )
+    beside = (
+        "#!/bin/bash\nexport CELERY_WORKER_TIME_LIMIT=120\ncelery -A proj worker -Q a &\n"
+        "export CELERY_WORKER_POOL=solo\ncelery -A proj worker -Q b &\nwait\n"
+    )
+    compose = (
+        "services:\n"
+        "  worker:\n    image: proj\n    command: ./start.sh\n"
+        "    environment:\n      CELERY_WORKER_QUEUES: other\n"
+        "  explicit:\n    image: proj\n    command: ./explicit.sh\n"
+        "  beside:\n    image: proj\n    command: ./beside.sh\n"
+    )
+    files = {"start.sh": script, "explicit.sh": explicit, "beside.sh": beside}
+    found = services(tmp_path, {**files, "docker-compose.yml": compose})
+    worker = found["worker"]
+    assert worker.queues == ("celery", "email")  # type: ignore[attr-defined]
+    assert worker.option("time_limit") == "300"  # type: ignore[attr-defined]
+    origin = worker.variable_origin("CELERY_WORKER_QUEUES")  # type: ignore[attr-defined]
+    assert origin is not None and origin[0].endswith("start.sh") and origin[1].line == 2
+    with pytest.raises(LookupError):  # exported in the `io` branch only
+        worker.pool_written  # type: ignore[attr-defined]  # noqa: B018
+    given = found["explicit"]
+    assert given.queues == ("celery",)  # type: ignore[attr-defined]
+    assert given.option("time_limit") == "60"  # type: ignore[attr-defined]
+    beside_ = found["beside"]
+    assert beside_.queues == ("a", "b")  # type: ignore[attr-defined]
+    assert beside_.option("time_limit") == "120"  # type: ignore[attr-defined]
+    with pytest.raises(LookupError):  # solo for one worker, prefork for the other
+        beside_.pool_written  # type: ignore[attr-defined]  # noqa: B018
+
+
 def test_a_script_s_functions_run_where_they_are_called(tmp_path: Path) -> None:
     """baserow's entrypoint: `celery-worker)` calls `start_celery_worker -Q ...`, a
     function of the script that runs `exec celery -A baserow worker ... "$@"`. Its help

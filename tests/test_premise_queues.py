@@ -6,17 +6,23 @@ publishes only to the declared queues: sending a task to any other queue (its
 when `task_queues` leaves it out) raises `QueueNotFound` in the caller. A glob
 route matching no task sent changes nothing; with missing queues created
 (the default) every queue is fine.
+
+The queues a worker consumes: `celery worker` reads `-Q` from CELERY_WORKER_QUEUES
+too (and `--time-limit` from CELERY_WORKER_TIME_LIMIT, CL201's), an option
+written on its command line winning over the variable.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from celery import Celery
+from celery.bin.celery import main as celery_main
 from celery.exceptions import QueueNotFound
 from kombu import Queue
 
@@ -120,3 +126,51 @@ def test_task_queues_not_all_literal_is_silent(
         f"import os\nEXTRA = []\n{queues}",
     )
     assert _findings(tmp_path, {**DJANGO, "proj/settings.py": settings}, capsys) == []
+
+
+# A module whose app records what `celery worker` starts its worker with.
+_RECORDING_APP = """\
+from celery import Celery
+
+app = Celery("recorded", broker="memory://", set_as_current=False)
+started = {}
+
+
+class Worker:
+    exitcode = 0
+
+    def __init__(self, **options):
+        started.update(options)
+
+    def start(self):
+        pass
+
+
+app.Worker = Worker
+"""
+
+
+@pytest.mark.parametrize(
+    ("written", "queues", "time_limit"),
+    [([], ["celery", "email"], 300.0), (["-Q", "celery", "--time-limit", "60"], ["celery"], 60.0)],
+)
+def test_the_worker_command_reads_its_options_from_celery_worker_variables(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    written: list[str],
+    queues: list[str],
+    time_limit: float,
+) -> None:
+    """`celery worker` takes `--queues` and `--time-limit` from CELERY_WORKER_QUEUES and
+    CELERY_WORKER_TIME_LIMIT (click's `auto_envvar_prefix="CELERY"`, as Celery's `main`
+    passes it); an option written on the command line wins over its variable."""
+    (tmp_path / "recorded.py").write_text(_RECORDING_APP)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("CELERY_WORKER_QUEUES", "celery,email")
+    monkeypatch.setenv("CELERY_WORKER_TIME_LIMIT", "300")
+    monkeypatch.setattr(sys, "argv", ["celery", "-A", "recorded", "worker", *written])
+    with pytest.raises(SystemExit) as exited:
+        celery_main()
+    assert exited.value.code == 0
+    started = sys.modules.pop("recorded").started  # the next run imports it afresh
+    assert (started["queues"], started["time_limit"]) == (queues, time_limit)

@@ -309,26 +309,23 @@ def services_from(processes: Sequence[DeployedProcess], scripts: Scripts) -> lis
 
 
 def _service(process: DeployedProcess, scripts: Scripts) -> Optional[Service]:
-    environment: dict[str, Optional[str]] = {}
-    origins: dict[str, EnvEntry] = {}
-    for entry in process.env:
-        environment[entry.name] = entry.value
-        origins[entry.name] = entry
+    environment = _Environment(process.env)
+    argv = [_expand(word, environment) for word in process.argv]
+    command = _celery_command(argv, scripts, 0, environment)
     service = Service(
         process.name,
         process.platform,
         process.path,
         process.line,
         "other",
-        environment=environment,
-        origins=origins,
+        # As the command runs: with what it is given before it and a script's exports.
+        environment=dict(environment),
+        origins=environment.origins,
         env_complete=process.env_complete,
         profiles=process.profiles,
         col=process.col,
         code=None if process.code is None else tuple(map(os.path.abspath, process.code)),
     )
-    argv = [_expand(word, environment) for word in process.argv]
-    command = _celery_command(argv, scripts, 0, environment)
     if command is None:
         return None if process.platform == "script" else service
     kind, words = command
@@ -340,6 +337,51 @@ def _service(process: DeployedProcess, scripts: Scripts) -> Optional[Service]:
         return service
     _read_celery(words, service)
     return service
+
+
+class _Environment(dict[str, Optional[str]]):
+    """The environment a command is read in, with the entry each variable's value comes
+    from (none for `VAR=x` written before the command)."""
+
+    def __init__(self, entries: Sequence[EnvEntry] = ()) -> None:
+        super().__init__()
+        self.origins: dict[str, EnvEntry] = {}
+        self.export(entries)
+
+    def export(self, entries: Sequence[EnvEntry]) -> None:
+        """Set by these entries, a later one over an earlier."""
+        for entry in entries:
+            self[entry.name] = entry.value
+            self.origins[entry.name] = entry
+
+    def assign(self, name: str, value: Optional[str]) -> None:
+        """Set as written on the command line (`VAR=x command`)."""
+        self[name] = value
+        self.origins.pop(name, None)
+
+    def copy(self) -> _Environment:
+        """A copy for one command of a script: what it sets is its own."""
+        copied = _Environment()
+        copied.adopt(self)
+        return copied
+
+    def adopt(self, other: _Environment) -> None:
+        """Become the environment of a command run in this one (`other`, a copy of it
+        the command added to)."""
+        self.clear()
+        self.update(other)
+        self.origins = dict(other.origins)
+
+
+def _shared(environments: Sequence[_Environment]) -> _Environment:
+    """The environment of the commands a script starts side by side, read as one
+    service: a variable they see alike keeps its value, one they see differently (or
+    not all of them) is unknown."""
+    shared = environments[0].copy()
+    for name in {name for environment in environments for name in environment}:
+        if len({(name in e, e.get(name)) for e in environments}) > 1:
+            shared.assign(name, None)
+    return shared
 
 
 def _is_script(word: str) -> bool:
@@ -385,7 +427,7 @@ def _celery_command(
     argv: list[Optional[str]],
     scripts: Scripts,
     depth: int,
-    environment: dict[str, Optional[str]],
+    environment: _Environment,
 ) -> Optional[tuple[str, list[Optional[str]]]]:
     """("celery", words after `celery`) / ("web", []) / ("unknown", []) / None (something else)."""
     if depth > 5:
@@ -407,7 +449,7 @@ def _celery_command(
         if assignment is not None:
             # `VAR=x command`, `env VAR=x command`: the command runs with VAR set.
             value = assignment.group(2)
-            environment[assignment.group(1)] = None if "$" in value or "`" in value else value
+            environment.assign(assignment.group(1), None if "$" in value or "`" in value else value)
             i += 1
             continue
         if base in _WRAPPERS:
@@ -471,20 +513,12 @@ def _celery_command(
         scripted = scripts.named(word)
         if scripted is not None:
             # An entrypoint script: its own celery line, else it `exec "$@"`s the rest.
-            arguments = argv[i + 1 :]
-            own = [
-                c
-                for p in _running(scripted, arguments, environment)
-                if (
-                    c := _celery_command(
-                        _in(p, environment, arguments), scripts, depth + 1, environment
-                    )
-                )
-            ]
-            if len(own) == 1:
-                return own[0]
+            own = _script_commands(scripted, argv[i + 1 :], scripts, depth, environment)
             if own:
-                merged = _side_by_side(own)
+                environment.adopt(_shared([inner for _, inner in own]))
+                if len(own) == 1:
+                    return own[0][0]
+                merged = _side_by_side([command for command, _ in own])
                 return ("celery", merged) if merged is not None else ("unknown", [])
             wrapped = True
             i += 1
@@ -552,22 +586,41 @@ def _matches(value: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
 
 
+def _script_commands(
+    scripted: list[DeployedProcess],
+    arguments: list[Optional[str]],
+    scripts: Scripts,
+    depth: int,
+    environment: _Environment,
+) -> list[tuple[tuple[str, list[Optional[str]]], _Environment]]:
+    """The commands a script given `arguments` runs, each with the environment it runs
+    in: the service's, with the script's exports that hold at its line over it (a
+    `celery worker` reads `CELERY_WORKER_QUEUES` there as from the compose file)."""
+    found = []
+    for line in _running(scripted, arguments, environment):
+        inner = environment.copy()
+        inner.export(line.env)
+        command = _celery_command(_in(line, inner, arguments), scripts, depth + 1, inner)
+        if command is not None:
+            found.append((command, inner))
+    return found
+
+
 def _in(
     process: DeployedProcess,
     environment: dict[str, Optional[str]],
-    arguments: Optional[list[Optional[str]]] = None,
+    arguments: list[Optional[str]],
 ) -> list[Optional[str]]:
-    """A script's command words, with the variables of the service that runs it (and
-    the script's own exports over them), and `arguments`, what the script is given, for
-    `"$@"` and `$1`...`$9` (datatracker's `celery --app=ietf "${CELERY_OPTS[@]}" "$@"`)."""
-    inner = {**environment, **{entry.name: entry.value for entry in process.env}}
+    """A script's command words, with the variables of the environment it runs in, and
+    `arguments`, what the script is given, for `"$@"` and `$1`...`$9` (datatracker's
+    `celery --app=ietf "${CELERY_OPTS[@]}" "$@"`)."""
     words: list[Optional[str]] = []
     for word in process.argv:
-        given = positional(word, arguments) if arguments is not None else None
+        given = positional(word, arguments)
         if given is not None:
             words.extend(given)
         else:
-            words.append(_expand(word, inner))
+            words.append(_expand(word, environment))
     return words
 
 
@@ -575,9 +628,9 @@ def _from_shell(
     script: str,
     scripts: Scripts,
     depth: int,
-    environment: dict[str, Optional[str]],
+    environment: _Environment,
 ) -> Optional[tuple[str, list[Optional[str]]]]:
-    found: list[tuple[tuple[str, list[Optional[str]]], dict[str, Optional[str]]]] = []
+    found: list[tuple[tuple[str, list[Optional[str]]], _Environment]] = []
     commands = shell_commands(script)
     # A command sent to the background (`celery ... worker & gunicorn ...`, timesketch's
     # e2e image) runs beside the next one: the container runs both.
@@ -590,7 +643,7 @@ def _from_shell(
         except ValueError:
             return "unknown", []
         # `VAR=x` before one command of the script is that command's alone.
-        scoped = dict(environment)
+        scoped = environment.copy()
         command = _celery_command(argv, scripts, depth + 1, scoped) if argv else None
         if command is not None:
             found.append((command, scoped))
@@ -604,7 +657,7 @@ def _from_shell(
     chosen = runs[-1] if runs else (found[-1] if found else None)
     if chosen is None:
         return None
-    environment.update(chosen[1])
+    environment.adopt(chosen[1])
     return chosen[0]
 
 
@@ -683,7 +736,7 @@ def _watchfiles(
     words: list[Optional[str]],
     scripts: Scripts,
     depth: int,
-    environment: dict[str, Optional[str]],
+    environment: _Environment,
 ) -> Optional[tuple[str, list[Optional[str]]]]:
     """`watchfiles [options] target [paths]`, which runs the target and restarts it on
     changes: a command, or a function given `--args` (cookiecutter-django's local
