@@ -188,6 +188,41 @@ def test_a_procfile_s_or_a_script_s_commands_run_one_after_the_other(
     assert codes(root, capsys) == ["CL201"]
 
 
+def test_airflow_s_celery_worker_is_no_worker_of_the_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Airflow's compose file: the apache/airflow image runs `airflow celery worker`,
+    Airflow's own Celery app; the project's only worker runs threads."""
+    compose = (
+        "services:\n"
+        "  worker:\n    image: python:3.12\n    command: celery -A proj worker -P threads\n"
+        "  airflow-worker:\n    image: apache/airflow:2.10.4\n    command: celery worker\n"
+    )
+    root = project(tmp_path, {"docker-compose.yml": compose})
+    assert codes(root, capsys) == ["CL201"]
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # The project's app, on its own image built elsewhere (CI): a prefork worker.
+        ("celery -A proj worker", ["CL201", "CL301"]),
+        # No app, on an image whose ENTRYPOINT is not known: what runs is not known.
+        ("celery worker", ["CL201"]),
+    ],
+)
+def test_a_worker_on_an_image_not_built_here(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, expected: list[str]
+) -> None:
+    compose = (
+        "services:\n"
+        "  worker:\n    image: python:3.12\n    command: celery -A proj worker -P threads\n"
+        f"  pulled:\n    image: ghcr.io/org/proj:latest\n    command: {command}\n"
+    )
+    root = project(tmp_path, {"docker-compose.yml": compose})
+    assert codes(root, capsys) == expected
+
+
 # -- what is read, and what is not ---------------------------------------------------
 
 

@@ -1182,6 +1182,64 @@ def test_an_image_only_worker_keeps_queue_without_consumer_silent(
     assert not any(code.startswith("CL603") for code in codes), codes
 
 
+def test_an_image_s_entrypoint_decides_the_program_its_command_is_given_to(
+    tmp_path: Path,
+) -> None:
+    """Airflow's image runs `airflow <command>`: its compose file's (and opencve's, built
+    `FROM apache/airflow`) `command: celery worker` is Airflow's own Celery app. On an
+    image whose ENTRYPOINT is not known, a worker naming no app is not known; one naming
+    the project's app, or on an official image or a local tag, is the project's."""
+    found = services(
+        tmp_path,
+        {
+            "scheduler/Dockerfile": "FROM apache/airflow:slim-2.10.4-python3.12\n",
+            "airflow/Dockerfile": 'FROM apache/airflow:2.9\nCMD ["celery", "worker"]\n',
+            "docker-compose.yml": (
+                "x-airflow-common: &airflow-common\n"
+                "  image: ${AIRFLOW_IMAGE_NAME:-apache/airflow:2.10.4}\n"
+                "services:\n"
+                "  airflow-worker:\n    <<: *airflow-common\n    command: celery worker\n"
+                "  airflow-flower:\n    <<: *airflow-common\n    command: celery flower\n"
+                "  airflow-bash:\n    <<: *airflow-common\n"
+                '    command: bash -c "celery -A proj worker"\n'
+                "  opencve:\n    build: {context: ., dockerfile: scheduler/Dockerfile}\n"
+                "    command: celery worker\n"
+                "  pulled:\n    image: ghcr.io/org/proj:1\n    command: celery -A proj worker\n"
+                "  local:\n    image: myproject:latest\n    command: celery worker\n"
+                "  hub:\n    image: docker.io/library/python:3.12\n    command: celery worker\n"
+                "  foreign:\n    image: org/tool\n    command: celery worker -P threads\n"
+                "  named:\n    image: org/proj\n    environment: {CELERY_APP: proj}\n"
+                "    command: celery worker\n"
+                "  own:\n    image: org/proj\n    entrypoint: celery\n    command: worker\n"
+            ),
+            "k8s/workers.yaml": (
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: pod}\nspec:\n  containers:\n"
+                "    - {name: airflow, image: apache/airflow, args: [celery, worker]}\n"
+                "    - {name: args, image: gcr.io/org/proj, args: [celery, worker]}\n"
+                "    - {name: command, image: gcr.io/org/proj, command: [celery, worker]}\n"
+            ),
+        },
+    )
+    airflow = ("airflow-worker", "airflow-flower", "opencve", "airflow/Dockerfile", "pod/airflow")
+    for name in airflow:
+        assert found[name].role == "other" and found[name].command_known, name  # type: ignore[attr-defined]
+    for name in ("airflow-bash", "pulled", "named"):
+        assert found[name].role == "worker" and found[name].app == "proj", name  # type: ignore[attr-defined]
+    for name in ("local", "hub", "own", "pod/command"):
+        assert found[name].role == "worker" and found[name].app is None, name  # type: ignore[attr-defined]
+    assert not found["foreign"].command_known  # type: ignore[attr-defined]
+    assert found["foreign"].role == "other"  # type: ignore[attr-defined]
+    assert not found["pod/args"].command_known  # type: ignore[attr-defined]
+
+
+def test_image_repositories_as_docker_hub_names_them() -> None:
+    assert deploy.image_repository("docker.io/library/python:3.12@sha256:ab") == "python"
+    assert deploy.image_repository("APACHE/airflow:2.9") == "apache/airflow"
+    assert deploy.image_repository("localhost:5000/app:1") == "localhost:5000/app"
+    assert deploy.image_repository(f"{deploy.UNKNOWN_MARK}/app:1") is None
+    assert deploy.image_repository(f"apache/airflow:{deploy.UNKNOWN_MARK}") == "apache/airflow"
+
+
 def test_a_dockerfile_env_of_the_old_form_loses_its_quotes() -> None:
     """`ENV KEY "value"` (openedx ecommerce): Docker removes the quotes; the settings
     module named so matched no module."""

@@ -472,6 +472,9 @@ def _compose_service(
     image_entry: Optional[tuple[Optional[str], ...]] = None
     build = _last(layers, "build")
     image = _last(layers, "image")
+    # The image whose ENTRYPOINT runs when no file sets one (a Dockerfile not read: not
+    # known); None when the service names none.
+    base: Optional[str] = UNKNOWN_MARK if build else None
     built_from = (
         _built_dockerfile(Path(build[0]).parent, build[2]["build"], values) if build else None
     )
@@ -484,7 +487,7 @@ def _compose_service(
         try:
             built = reader.image(str(dockerfile))
             env.extend(built.env)
-            image_cmd, image_entry = built.cmd, built.entrypoint
+            image_cmd, image_entry, base = built.cmd, built.entrypoint, built.base
             copied = built.copied([context])
             code = built.code(context)
         except DeploymentError as error:
@@ -492,6 +495,9 @@ def _compose_service(
             complete = False
     elif image is not None and image[2]["image"] is not None:
         complete = False  # the image may set variables of its own
+        written = image[2]["image"]
+        if build is None and isinstance(written, str):
+            base = interpolate(written, values, mark=True)
     for path, _, service in layers:
         complete &= _env_files(reader, path, service.get("env_file"), values, env)
     for path, line, service in layers:
@@ -500,10 +506,16 @@ def _compose_service(
     entry_layer = _last(layers, "entrypoint")
     command = words(command_layer[2]["command"], values) if command_layer else None
     entrypoint = words(entry_layer[2]["entrypoint"], values) if entry_layer else None
+    given = command if command is not None else image_cmd or ()
+    entrypoint_unknown = False
     if entrypoint is not None:
         argv = entrypoint + (command or ())
+    elif image_entry is not None:
+        argv = image_entry + given
+    elif base is not None:
+        argv, entrypoint_unknown = run_by_image(base, given)
     else:
-        argv = (image_entry or ()) + (command if command is not None else image_cmd or ())
+        argv = given  # no image named: the service is completed elsewhere
     if not argv and elsewhere and image is None:
         # What it runs is in the file it completes (an image's own command is read as in
         # any compose file): not known.
@@ -537,6 +549,7 @@ def _compose_service(
         tuple(profiles),
         copied=copied,
         code=code if not elsewhere else None,
+        entrypoint_unknown=entrypoint_unknown,
     )
 
 
@@ -820,11 +833,25 @@ def _container(
     for key in ("command", "args"):
         for word in container.get(key) or ():
             argv.append(_k8s_expand(word, values) if isinstance(word, str) else None)
+    entrypoint_unknown = False
     if not container.get("command") and not container.get("args"):
         argv = [None]  # the image's own CMD
+    elif not container.get("command"):
+        # `args` alone are given to the image's ENTRYPOINT.
+        image = container.get("image")
+        written = image if isinstance(image, str) else UNKNOWN_MARK
+        given, entrypoint_unknown = run_by_image(written, tuple(argv))
+        argv = list(given)
     command_line = line_of(container, "command", line_of(container, "args", line))
     return DeployedProcess(
-        name, "kubernetes", relative, command_line, tuple(argv), tuple(env), complete
+        name,
+        "kubernetes",
+        relative,
+        command_line,
+        tuple(argv),
+        tuple(env),
+        complete,
+        entrypoint_unknown=entrypoint_unknown,
     )
 
 
@@ -1559,6 +1586,10 @@ class Image(msgspec.Struct):
     # that cannot be told (a base image that is no official one, a source not
     # read, `--from` another image, `git clone`).
     sources: Optional[list[str]] = msgspec.field(default_factory=list)
+    # The image the stage is built FROM, through the stages it is built from, as written
+    # with the build arguments put in (UNKNOWN_MARK where not known): its ENTRYPOINT is
+    # that image's when the Dockerfile sets none.
+    base: str = UNKNOWN_MARK
 
     def code(self, context: Path) -> Optional[tuple[str, ...]]:
         """The repository paths (files, directories, globs) the image's project files
@@ -1625,9 +1656,13 @@ def dockerfile_image(path: str, relative: str) -> Image:
                     copies=list(base.copies),
                     workdir=base.workdir,
                     sources=None if base.sources is None else list(base.sources),
+                    base=base.base,
                 )
                 if base
-                else Image(sources=[] if _official(image_words) else None)
+                else Image(
+                    sources=[] if _official(image_words) else None,
+                    base=_from_image(image_words, global_args),
+                )
             )
             if len(words_) >= 3 and words_[-2].upper() == "AS":
                 stages[words_[-1].lower()] = current
@@ -1700,6 +1735,53 @@ def _official(words_: list[str]) -> bool:
     return bool(words_) and _OFFICIAL_IMAGE.fullmatch(words_[0]) is not None
 
 
+def _from_image(words_: list[str], arguments: dict[str, Optional[str]]) -> str:
+    """The image a `FROM` line names, with the build arguments put in."""
+    if not words_:
+        return UNKNOWN_MARK
+    return interpolate(words_[0], arguments, mark=True) or UNKNOWN_MARK
+
+
+def image_repository(written: str) -> Optional[str]:
+    """An image's repository as Docker Hub names it, without tag and digest
+    (`docker.io/library/python:3.12` is `python`, `apache/airflow:2.9` is
+    `apache/airflow`); None when a variable not known names it."""
+    head, slash, last = written.partition("@")[0].lower().rpartition("/")
+    name = head + slash + last.partition(":")[0]
+    if not name or UNKNOWN_MARK in name:
+        return None
+    for prefix in ("docker.io/", "index.docker.io/", "library/"):
+        name = name.removeprefix(prefix)
+    return name
+
+
+# Images whose ENTRYPOINT gives the command to a program of their own, unless its first
+# word is one it runs as written: Airflow's `/entrypoint` runs `bash ...` and `python
+# ...`, drops a leading `airflow`, and else execs `airflow "$@"`
+# (scripts/docker/entrypoint_prod.sh), so the `command: celery worker` of Airflow's
+# compose file runs `airflow celery worker`, Airflow's own Celery app.
+_IMAGE_PROGRAMS = {"apache/airflow": ("airflow", frozenset({"bash", "python", "airflow"}))}
+
+
+def run_by_image(
+    image: str, command: tuple[Optional[str], ...]
+) -> tuple[tuple[Optional[str], ...], bool]:
+    """What runs when `command` is given to the ENTRYPOINT of `image` (as written), one
+    not set in the repository; and whether that ENTRYPOINT is not known. A Docker Hub
+    official image (or a local tag, `myproject:latest`) runs the command as given: its
+    entrypoint, if any, execs a command it is given (the official `python` image has
+    none). An image `_IMAGE_PROGRAMS` knows puts its program first. Any other
+    (`org/app`, `ghcr.io/...`) may give it to a program of its own."""
+    repository = image_repository(image)
+    if repository is None:
+        return command, True
+    known = _IMAGE_PROGRAMS.get(repository)
+    if known is not None:
+        program, as_written = known
+        return (command if command[:1] and command[0] in as_written else (program, *command)), False
+    return command, _OFFICIAL_IMAGE.fullmatch(repository) is None
+
+
 def _sources(
     rest: str, values: dict[str, Optional[str]], stages: dict[str, Image]
 ) -> Optional[list[str]]:
@@ -1748,10 +1830,14 @@ def _dockerfile(reader: _Reader, path: str) -> None:
         return  # its CMD is the default of the compose services built from it
     relative = path
     image = reader.image(path)
-    # An ENTRYPOINT with no CMD takes its arguments from whatever runs the image
-    # (treeherder's `entrypoint_prod.sh web`, `... worker_misc`): not known here.
-    given: tuple[Optional[str], ...] = (None,) if image.entrypoint and image.cmd is None else ()
-    argv = (image.entrypoint or ()) + (image.cmd or given)
+    entrypoint_unknown = False
+    if image.entrypoint is None:
+        argv, entrypoint_unknown = run_by_image(image.base, image.cmd or ())
+    else:
+        # An ENTRYPOINT with no CMD takes its arguments from whatever runs the image
+        # (treeherder's `entrypoint_prod.sh web`, `... worker_misc`): not known here.
+        given: tuple[Optional[str], ...] = (None,) if image.entrypoint and image.cmd is None else ()
+        argv = image.entrypoint + (image.cmd or given)
     # An image without a command of its own (a base image others run) still gives its
     # processes its environment: a process with no command (no Celery service).
     if argv or image.env:
@@ -1766,6 +1852,7 @@ def _dockerfile(reader: _Reader, path: str) -> None:
                 False,  # whatever runs the image adds variables of its own
                 # Built from the repository's top, mostly; else from its own directory.
                 copied=image.copied([reader.root, Path(path).parent]),
+                entrypoint_unknown=entrypoint_unknown,
             )
         )
 

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 75
+FACTS_VERSION = 76
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -893,6 +893,10 @@ class DeployedProcess(msgspec.Struct, frozen=True, gc=False):
     # Where its project files come from: the repository paths (files, directories,
     # globs) its image copied in and its volumes mount; None when not known.
     code: Optional[tuple[str, ...]] = None
+    # Its `argv` are given to the ENTRYPOINT of an image not built from the repository
+    # (nor a Docker Hub official one): a program not known, which may run them as
+    # arguments of its own (`airflow "$@"`).
+    entrypoint_unknown: bool = False
 
 
 class DeploymentProblem(msgspec.Struct, frozen=True, gc=False, array_like=True):

@@ -33,6 +33,9 @@ from celerylint.facts.schema import DeployedProcess, EnvEntry, Span
 Role = str  # "worker", "beat", "web", "flower", "other"
 # Celery's program; Fedora's python3-celery installs it as `celery-3` (Pagure's images).
 _CELERY_PROGRAMS = frozenset({"celery", "celery-3"})
+# Programs that run a Celery app of their own (`airflow celery worker`: Airflow's executor
+# app, which runs Airflow's task instances, never the project's tasks).
+_OWN_CELERY_APPS = frozenset({"airflow"})
 _WEB = {"gunicorn", "uwsgi", "daphne", "uvicorn", "hypercorn", "granian", "waitress-serve"}
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 # A script name that says it starts a Celery process (`/start-celeryworker`).
@@ -329,6 +332,11 @@ def _service(process: DeployedProcess, scripts: Scripts) -> Optional[Service]:
     if command is None:
         return None if process.platform == "script" else service
     kind, words = command
+    if kind == "celery" and process.entrypoint_unknown and _names_no_app(words, environment):
+        # Given to an image's ENTRYPOINT not known, `celery worker` may be the arguments
+        # of another program (Airflow's image runs `airflow celery worker`), and a worker
+        # naming no app has nothing tying it to this project: what runs is not known.
+        kind = "unknown"
     if kind == "unknown":
         service.command_known = False
         return service
@@ -510,6 +518,8 @@ def _celery_command(
             return ("web", []) if "run" in argv[flask:] else None
         if base == "flower":
             return "celery", ["flower"]
+        if base in _OWN_CELERY_APPS:
+            return None
         scripted = scripts.named(word)
         if scripted is not None:
             # An entrypoint script: its own celery line, else it `exec "$@"`s the rest.
@@ -709,6 +719,14 @@ def _commands_in(argv: Sequence[Optional[str]]) -> Iterator[Sequence[Optional[st
     for word in argv:
         if word is not None and _is_script(word):
             yield from (shell_words(command) for command, _ in shell_commands(word))
+
+
+def _names_no_app(words: list[Optional[str]], environment: dict[str, Optional[str]]) -> bool:
+    """A Celery worker command that names no app: no `-A` (nor a word that may be one)
+    and no CELERY_APP."""
+    read = Service("", "", "", 0, "other")
+    _read_celery(words, read)
+    return read.role == "worker" and "app" not in read.options and "CELERY_APP" not in environment
 
 
 def _starts_celery(words: list[Optional[str]]) -> bool:
