@@ -1240,6 +1240,128 @@ def test_image_repositories_as_docker_hub_names_them() -> None:
     assert deploy.image_repository(f"apache/airflow:{deploy.UNKNOWN_MARK}") == "apache/airflow"
 
 
+# -- compose extends -------------------------------------------------------------------
+
+
+COMMON = (
+    "services:\n"
+    "  worker:\n"
+    "    build: .\n"
+    "    command: celery -A proj worker -Q default -P threads\n"
+    "    env_file: [common.env]\n"
+    "    environment:\n"
+    "      B: redis://common/0\n"
+    "      KEEP: kept\n"
+    "  redis:\n"
+    "    image: redis:7\n"
+)
+
+
+def test_extends_merges_the_extended_service_under_the_extending_one(tmp_path: Path) -> None:
+    found = services(
+        tmp_path,
+        {
+            # The extended file's `build:` and `env_file:` are relative to its own directory.
+            "common/Dockerfile": "FROM python\nENV FROM_IMAGE=1\n",
+            "common/common.env": "SHARED=common\n",
+            "common/services.yml": COMMON,
+            "docker-compose.yml": (
+                "services:\n"
+                "  celery:\n"
+                "    extends: {file: common/services.yml, service: worker}\n"
+                "    environment: [B=redis://mine/0]\n"
+                "  cache:\n"
+                "    extends:\n      file: common/services.yml\n      service: redis\n"
+                # The same file's service, in the short form and the long one, in a chain.
+                "  slow:\n    extends: celery\n    command: celery -A proj worker -Q slow\n"
+                "  slower:\n    extends: {service: slow}\n"
+            ),
+        },
+    )
+    celery = found["celery"]
+    assert celery.queues == ("default",) and celery.pool_written == "threads"  # type: ignore[attr-defined]
+    # `environment` merged by key, the extending service's value winning.
+    assert celery.environment == {  # type: ignore[attr-defined]
+        "FROM_IMAGE": "1",
+        "SHARED": "common",
+        "B": "redis://mine/0",
+        "KEEP": "kept",
+    }
+    assert celery.env_complete  # type: ignore[attr-defined]
+    # It is a service of its own file: findings point there, not into the extended file.
+    assert (os.path.basename(celery.path), celery.line) == ("docker-compose.yml", 2)  # type: ignore[attr-defined]
+    assert celery.deployment == found["cache"].deployment  # type: ignore[attr-defined]
+    assert found["cache"].command_known and found["cache"].role == "other"  # type: ignore[attr-defined]
+    for name in ("slow", "slower"):
+        # `command` replaced as a whole: no `-P threads` left.
+        assert found[name].queues == ("slow",) and found[name].pool_written is None  # type: ignore[attr-defined]
+        assert found[name].environment["B"] == "redis://mine/0"  # type: ignore[attr-defined]
+    assert found["slower"].line == 11  # type: ignore[attr-defined]  # slow's command
+
+
+def test_an_extended_file_is_watched(tmp_path: Path) -> None:
+    files = {"docker-compose.yml": "services:\n  w:\n    extends: {file: x.yml, service: w}\n"}
+    paths = [str(write(tmp_path, files) / "docker-compose.yml")]
+    also_read = [path for path, _, _ in read_deployments(paths, tmp_path).also_read]
+    assert also_read.count(str(tmp_path / "x.yml")) == 1  # created later, a new run reads it
+
+
+def test_extends_that_cannot_be_followed_leaves_the_service_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found = services(
+        tmp_path,
+        {
+            "common.yml": "services: [unclosed\n",
+            "docker-compose.yml": (
+                "services:\n"
+                "  missing_file:\n    extends: {file: nowhere.yml, service: worker}\n"
+                "  missing_service:\n    extends: {service: nowhere}\n"
+                "  variable:\n    extends: {file: '${DIR}/x.yml', service: worker}\n"
+                "  self:\n    extends: self\n"
+                "  ping:\n    extends: pong\n"
+                "  pong:\n    extends: ping\n"
+                "  broken:\n    extends: {file: common.yml, service: worker}\n"
+                "  broken_too:\n    extends: {file: common.yml, service: worker}\n"
+            ),
+        },
+    )
+    assert len(found) == 8
+    assert not any(service.command_known for service in found.values())  # type: ignore[attr-defined]
+    write(tmp_path, {"proj/__init__.py": "", "proj/celery.py": APP})
+    _, err = run(tmp_path, capsys)
+    # The broken file is one warning; a missing one is unknown, as a missing env_file is.
+    warnings = [line for line in err.splitlines() if "deployment file not read" in line]
+    assert len(warnings) == 1 and "common.yml" in warnings[0], err
+
+
+def test_a_worker_known_through_extends_decides_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PostHog's docker-compose.hobby.yml: every service extends docker-compose.base.yml's."""
+    write(
+        tmp_path,
+        {
+            "proj.py": (
+                "from celery import Celery\n\n"
+                'app = Celery("proj", broker="redis://redis:6379/0")\n\n\n'
+                "@app.task(time_limit=60)\ndef crunch():\n    pass\n"
+            ),
+            "docker-compose.base.yml": (
+                "services:\n  redis:\n    image: redis:7\n"
+                "  worker:\n    image: python:3.12\n    command: celery -A proj worker -P threads\n"
+            ),
+            "docker-compose.hobby.yml": (
+                "services:\n"
+                "  redis:\n    extends: {file: docker-compose.base.yml, service: redis}\n"
+                "  worker:\n    extends: {file: docker-compose.base.yml, service: worker}\n"
+            ),
+        },
+    )
+    codes, _ = run(tmp_path, capsys)
+    assert "CL204" in codes  # every worker runs the threads pool
+
+
 def test_a_dockerfile_env_of_the_old_form_loses_its_quotes() -> None:
     """`ENV KEY "value"` (openedx ecommerce): Docker removes the quotes; the settings
     module named so matched no module."""

@@ -206,6 +206,9 @@ class _Reader(msgspec.Struct):
     images: dict[str, Image] = msgspec.field(default_factory=dict)
     # The deployment files by file name (`EnvironmentFile=/etc/default/celeryd`).
     names: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    # Each compose file's services, read once: the file services `extends:` is read for
+    # each of them, and often as a deployment of its own.
+    composed: dict[str, _Services | DeploymentError] = msgspec.field(default_factory=dict)
 
     def image(self, path: str) -> Image:
         """`dockerfile_image` of a Dockerfile, read once (raises DeploymentError)."""
@@ -227,9 +230,24 @@ class _Reader(msgspec.Struct):
         lines = _dotenv_lines(path)
         return [EnvEntry(k, v, str(path), lines.get(k, 1)) for k, v in loaded.items()]
 
+    def compose_services(self, path: str) -> _Services:
+        """A compose file's services (raises DeploymentError), read once."""
+        known = self.composed.get(path)
+        if known is None:
+            try:
+                known = _services(path, load_yaml(read_text(path)))
+            except DeploymentError as error:
+                known = error
+            self.composed[path] = known
+        if isinstance(known, DeploymentError):
+            raise known
+        return known
+
     def problem(self, path: str, error: DeploymentError) -> None:
         relative = os.path.relpath(path, self.root) if os.path.isabs(path) else path
-        self.problems.append(DeploymentProblem(relative, error.line, str(error)))
+        problem = DeploymentProblem(relative, error.line, str(error))
+        if problem not in self.problems:  # a broken file several services extend: once
+            self.problems.append(problem)
 
 
 def read_deployments(paths: list[str], root: Path) -> DeploymentFacts:
@@ -399,6 +417,8 @@ _OVERRIDE_FILES = (
 
 # One compose file's definition of a service: (file, line of the service, its mapping).
 _Layer = tuple[str, int, YMap]
+# A compose file's services by name: each one's definitions (one per YAML document).
+_Services = dict[str, list[_Layer]]
 
 
 def default_compose_file(path: str) -> bool:
@@ -423,29 +443,114 @@ def _compose(reader: _Reader, path: str) -> None:
         files.append(str(override))
     # Compose interpolates `${VAR}` from the shell and the `.env` beside the file.
     project_env = reader.dotenv(directory / ".env") or {}
-    layers: dict[str, list[_Layer]] = {}
+    layers: _Services = {}
     for index, file_path in enumerate(files):
         try:
-            documents = load_yaml(read_text(file_path))
+            services = reader.compose_services(file_path)
         except DeploymentError as error:
             if index == 0:
                 raise
             reader.problem(file_path, error)  # the base file is still read alone
             continue
-        for document in documents:
-            services = document.get("services") if isinstance(document, dict) else None
-            if not isinstance(services, YMap):
-                continue
-            for service_name, service in services.items():
-                if service_name.startswith("x-") or not isinstance(service, YMap):
-                    continue
-                layer = (file_path, services.lines[service_name], service)
-                layers.setdefault(service_name, []).append(layer)
+        for service_name, defined in services.items():
+            layers.setdefault(service_name, []).extend(defined)
     for service_name, defined in layers.items():
         merged = len(files) > 1
-        process = _compose_service(reader, service_name, defined, project_env, merged)
+        extended = _extended(reader, service_name, defined, project_env, frozenset())
+        process = _compose_service(reader, service_name, defined, extended, project_env, merged)
         patch = process.argv == (None,) and "override" in name and not merged
         (reader.patches if patch else reader.processes).append(process)
+
+
+def _services(path: str, documents: list[Any]) -> _Services:
+    """The services of a compose file's documents (`x-` ones are extension fields)."""
+    found: _Services = {}
+    for document in documents:
+        services = document.get("services") if isinstance(document, dict) else None
+        if not isinstance(services, YMap):
+            continue
+        for service_name, service in services.items():
+            if service_name.startswith("x-") or not isinstance(service, YMap):
+                continue
+            layer = (path, services.lines[service_name], service)
+            found.setdefault(service_name, []).append(layer)
+    return found
+
+
+def _extended(
+    reader: _Reader,
+    name: str,
+    layers: list[_Layer],
+    values: dict[str, Optional[str]],
+    seen: frozenset[tuple[str, str]],
+) -> Optional[list[_Layer]]:
+    """A service's definitions in the order compose merges them: before each one that
+    `extends:` another service, that service's (themselves extended), as compose merges
+    the extending service over the extended one by the rules it merges files by. None
+    when an `extends` cannot be followed (a missing file or service, a cycle, an unset
+    variable): what the service runs is not known.
+
+    `seen`: the (file, service) definitions being extended; extending one again is a cycle."""
+    resolved: list[_Layer] = []
+    for layer in layers:
+        path, _, service = layer
+        if "extends" in service:
+            base = _extends_base(reader, path, service["extends"], values, seen | {(path, name)})
+            if base is None:
+                return None
+            resolved.extend(base)
+        resolved.append(layer)
+    return resolved
+
+
+def _extends_base(
+    reader: _Reader,
+    path: str,
+    extends: Any,
+    values: dict[str, Optional[str]],
+    seen: frozenset[tuple[str, str]],
+) -> Optional[list[_Layer]]:
+    """The definitions of the service an `extends:` written in the file `path` names,
+    extended in turn: of the same file (`extends: base`, `{service: base}`), or of
+    `file:`, relative to `path` (that file's own relative paths, `build:` or `env_file:`,
+    stay relative to it, as each layer's are)."""
+    target = _extends_target(extends, values)
+    if target is None:
+        return None
+    written_file, name = target
+    file_path = os.path.normpath(Path(path).parent / written_file) if written_file else path
+    if (file_path, name) in seen:
+        return None
+    if file_path not in reader.composed:
+        # Not a deployment file discovery found (nor perhaps there): a replayed run
+        # depends on it too.
+        reader.also_read.extend(watch([file_path]))
+    try:
+        services = reader.compose_services(file_path)
+    except DeploymentError as error:
+        # A missing file is unknown, as a missing `env_file` is; a broken one is a warning.
+        if os.path.isfile(file_path):
+            reader.problem(file_path, error)
+        return None
+    defined = services.get(name)
+    return _extended(reader, name, defined, values, seen) if defined else None
+
+
+def _extends_target(
+    extends: Any, values: dict[str, Optional[str]]
+) -> Optional[tuple[Optional[str], str]]:
+    """(file or None for the same file, service) of an `extends:` value, interpolated as
+    compose does before following it; None when it cannot be read."""
+    if isinstance(extends, str):
+        extends = {"service": extends}  # the short form names a service of the same file
+    if not isinstance(extends, dict):
+        return None
+    written_service, written_file = extends.get("service"), extends.get("file")
+    service = interpolate(written_service, values) if isinstance(written_service, str) else None
+    if written_file is None:
+        return (None, service) if service else None
+    file_name = interpolate(written_file, values) if isinstance(written_file, str) else None
+    return (file_name, service) if service and file_name else None
 
 
 def _last(layers: list[_Layer], key: str) -> Optional[_Layer]:
@@ -456,17 +561,21 @@ def _last(layers: list[_Layer], key: str) -> Optional[_Layer]:
 def _compose_service(
     reader: _Reader,
     name: str,
-    layers: list[_Layer],
+    own: list[_Layer],
+    extended: Optional[list[_Layer]],
     values: dict[str, Optional[str]],
     merged: bool,
 ) -> DeployedProcess:
-    """A service as compose merges its definitions (base file, then override): mappings
-    merged, `command`/`entrypoint`/`image`/`build` replaced, `environment` merged by
-    key, `env_file` and `profiles` appended."""
+    """A service as compose merges its definitions (`own`: base file, then override; with
+    what they extend before them, `extended`): mappings merged, `command`/`entrypoint`/
+    `image`/`build` replaced, `environment` merged by key, `env_file` and `profiles`
+    appended."""
     env: list[EnvEntry] = []
-    # An override file read alone, or `extends:`, completes a service defined elsewhere.
-    alone = not merged and "override" in os.path.basename(layers[0][0])
-    elsewhere = alone or any("extends" in service for _, _, service in layers)
+    # An override file read alone, or an `extends:` not followed, completes a service
+    # defined elsewhere.
+    alone = not merged and "override" in os.path.basename(own[0][0])
+    elsewhere = alone or extended is None
+    layers = own if extended is None else extended
     complete = not elsewhere
     image_cmd: Optional[tuple[Optional[str], ...]] = None
     image_entry: Optional[tuple[Optional[str], ...]] = None
@@ -525,8 +634,11 @@ def _compose_service(
         # usually infrastructure (redis, postgres) and runs nothing of the app, but one
         # named like a worker (`celery: image: myapp`) may well run one: unknown.
         argv = (None,)
-    # The finding points at the command where it is written, else at the service.
-    path, line, service = command_layer or entry_layer or layers[0]
+    # The finding points at the command where it is written, else at the service: in
+    # the service's own files (the deployment they are), not in a file it extends.
+    written = command_layer or entry_layer
+    own_files = {path for path, _, _ in own}
+    path, line, service = written if written and written[0] in own_files else own[0]
     command_line = line_of(service, "command", line_of(service, "entrypoint", line))
     profiles = [
         item
