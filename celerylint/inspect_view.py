@@ -20,6 +20,7 @@ import msgspec
 from celerylint import catalog
 from celerylint.facts.values import Value
 from celerylint.model.project import Project
+from celerylint.model.queues import declared_queues, default_only
 from celerylint.model.routes import route_for
 from celerylint.model.services import Service
 from celerylint.model.settings import App
@@ -126,10 +127,12 @@ def _consumed(service: Service, app: Optional[App]) -> str:
         return "queues not known"
     if queues:
         return f"queues {', '.join(queues)}"
-    declared = app.setting("task_queues").value if app else None
-    if declared is None or not declared.known:
+    if app is not None and default_only(app):
+        return "default queue"
+    declared = declared_queues(app) if app else None
+    if declared is None:
         return "no -Q: the queues of task_queues, not known"
-    return "default queue" if declared.value is None else "no -Q: the queues of task_queues"
+    return f"no -Q: task_queues {', '.join(declared.names)}"
 
 
 def _service_parts(project: Project, service: Service, app: Optional[App]) -> list[str]:

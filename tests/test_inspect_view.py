@@ -265,8 +265,20 @@ def test_a_web_server_of_a_project_without_celery_is_no_app_left_unknown(
     ]
 
 
+@pytest.mark.parametrize(
+    ("declared", "consumed"),
+    [
+        ("[Queue('index'), Queue('harvest')]", "task_queues index, harvest"),
+        # A name not known (no such module): which queues stays unknown.
+        ("[Queue('index'), Queue(NAMES.harvest)]", "the queues of task_queues, not known"),
+    ],
+)
 def test_a_worker_without_q_consumes_task_queues_when_the_app_declares_them(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    declared: str,
+    consumed: str,
 ) -> None:
     """SHARE: `celery --app project worker` with `task_queues` set consumes those queues,
     not only the default one."""
@@ -276,15 +288,14 @@ def test_a_worker_without_q_consumes_task_queues_when_the_app_declares_them(
             "proj/__init__.py": "",
             "proj/celery.py": (
                 "from celery import Celery\nfrom kombu import Queue\n\n"
+                "from proj import NAMES\n\n"
                 "app = Celery('proj', broker='redis://cache:6379/0')\n"
-                "app.conf.task_queues = [Queue('index'), Queue('harvest')]\n"
+                f"app.conf.task_queues = {declared}\n"
             ),
             "Procfile": "worker: celery -A proj worker\nindexer: celery -A proj worker -Q index\n",
         },
     )
     monkeypatch.chdir(tmp_path)
     tree = inspect(capsys, str(tmp_path)).splitlines()
-    # kombu `Queue` objects are no value inspect shows: which queues stays unknown.
-    worker = "    worker  worker; no -Q: the queues of task_queues, not known; pool prefork"
-    assert f"{worker}; Procfile:1" in tree
+    assert f"    worker  worker; no -Q: {consumed}; pool prefork; Procfile:1" in tree
     assert "    indexer  worker; queues index; pool prefork; Procfile:2" in tree

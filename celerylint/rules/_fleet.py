@@ -9,6 +9,7 @@ import msgspec
 
 from celerylint.facts.schema import Span
 from celerylint.model.project import Project
+from celerylint.model.queues import consumed_by
 from celerylint.model.routes import route_for
 from celerylint.model.services import Service
 from celerylint.model.settings import App
@@ -77,22 +78,13 @@ def workers_of(project: Project, app: App) -> Optional[list[tuple[Service, App]]
 
 
 def consumed_queues(workers: list[tuple[Service, App]]) -> Optional[set[str]]:
-    """The queues these workers consume by name; None when any is unknown.
-
-    Without `-Q` a worker consumes the queues of `task_queues`, or the default
-    queue when that is not set."""
+    """The queues these workers consume by name; None when any is unknown."""
     consumed: set[str] = set()
     for service, app in workers:
-        queues = service.queues
+        queues = consumed_by(service, app)
         if queues is None:
             return None
-        if not queues:
-            declared = app.setting("task_queues")
-            default = app.setting("task_default_queue")
-            if not declared.known or declared.value.value is not None or not default.known:
-                return None
-            queues = (str(default.value.value),)
-        consumed.update(q for q in queues if q not in service.excluded)
+        consumed |= queues
     return consumed
 
 

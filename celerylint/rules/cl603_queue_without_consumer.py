@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from typing import NamedTuple, Optional
 
 from celerylint.diagnostics import Diagnostic, Related
-from celerylint.facts.schema import QueueDecl, Seq, Span
+from celerylint.facts.schema import Span
 from celerylint.model.project import Project
+from celerylint.model.queues import Declared, declared_queues
 from celerylint.model.routes import Route, exact_keys, route_for
 from celerylint.model.services import Service, worker_queues
 from celerylint.model.settings import App
@@ -22,9 +23,10 @@ def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
     written = _queues_of_any_worker_command(project)
     for app in project.apps:
         routed = list(_routed(project, app))
-        declared = _declared_queues(project, app)
+        declared = _declared_queues(app)
         if declared is not None:
-            names, where = declared
+            names = declared.names
+            here = Related(declared.path, declared.span, "task_queues is declared here")
             undeclared = [r for r in [*routed, *_default_queue(app)] if r.queue not in names]
             for queue, path, span, what in undeclared:
                 yield diagnostic(
@@ -34,7 +36,7 @@ def queue_without_consumer(project: Project) -> Iterator[Diagnostic]:
                     f'QueueNotFound ("Queue {queue!r} missing from task_queues")',
                     path,
                     span,
-                    related=(Related(*where, "task_queues is declared here"),),
+                    related=(here,),
                 )
             routed = [r for r in routed if r.queue in names]  # one finding a place
         workers = workers_of(project, app)
@@ -77,29 +79,13 @@ class Routed(NamedTuple):
     what: str
 
 
-def _declared_queues(project: Project, app: App) -> Optional[tuple[set[str], tuple[str, Span]]]:
-    """The queue names `task_queues` declares, and where, when Celery creates no other queue.
-
-    Only with `task_create_missing_queues` known False and `task_queues` a list or
-    tuple of `Queue(<known name>, ...)` calls; None otherwise (anything else may
-    declare any queue)."""
+def _declared_queues(app: App) -> Optional[Declared]:
+    """The queues `task_queues` declares, when their names are static and Celery creates
+    no other queue (`task_create_missing_queues` known False); None otherwise."""
     create = app.setting("task_create_missing_queues")
     if not create.known or create.value.value:
         return None
-    declared = app.setting("task_queues").value
-    node, where = declared.node, declared.location
-    if declared.known or not isinstance(node, Seq) or not node.items or where is None:
-        return None  # unset or empty: Celery declares the default queue alone
-    names: set[str] = set()
-    for item in node.items:
-        if not isinstance(item, QueueDecl):
-            return None
-        assert declared.path is not None  # located above
-        name = project.evaluator.evaluate(item.name, declared.path)
-        if not name.known or not _name(name.value):
-            return None
-        names.add(name.value)
-    return names, where
+    return declared_queues(app)
 
 
 def _default_queue(app: App) -> Iterator[Routed]:
@@ -114,8 +100,13 @@ def _default_queue(app: App) -> Iterator[Routed]:
 
 def _consuming(workers: list[tuple[Service, App]]) -> str:
     parts = []
-    for service, _ in workers:
-        queues = ", ".join(service.queues or ()) or "the default queue"
+    for service, app in workers:
+        if service.queues:
+            queues = ", ".join(service.queues)
+        elif (declared := declared_queues(app)) is not None:  # consumed without `-Q`
+            queues = f"task_queues ({', '.join(declared.names)})"
+        else:
+            queues = "the default queue"
         parts.append(f"{service.label}: {queues}")
     return "; ".join(parts)
 
