@@ -100,6 +100,9 @@ RPK = "main.celery:app"
 BRA = "proj.celery:app"
 ITM = "web.app:celery"
 RTD = "rtd.worker:app"
+FXC = "ext.extensions:celery_app"
+FXJ = "ext.jobs:jobs_app"
+FXO = "ext.other:other_app"
 
 CASES = [
     Case(
@@ -753,6 +756,44 @@ CASES.append(
             (ITM, "worker_prefetch_multiplier"): 2,
         },
         origins={(ITM, "broker_url"): ("web/app.py", "broker=app.config")},
+    )
+)
+# Module-level apps configured inside Flask factories (superset's shape): a factory
+# that the worker's -A module, or a module it imports, calls at import configures the
+# app with what its body certainly runs, as if written at the call.
+CASES.append(
+    Case(
+        name="flask_extension",
+        tasks={FXC: frozenset({"ext.tasks.prune"}), FXJ: frozenset(), FXO: frozenset()},
+        settings={
+            # config_from_object(app.config["CELERY_CONFIG"]): the CeleryConfig class.
+            (FXC, "broker_url"): "redis://redis:6379/0",
+            (FXC, "result_backend"): "redis://redis:6379/1",
+            (FXC, "task_time_limit"): 120,
+            (FXC, "task_soft_time_limit"): 100,
+            (FXC, "worker_prefetch_multiplier"): 4,
+            # The factory's write beats the worker module's before the call ...
+            (FXC, "task_acks_late"): True,
+            # ... and the worker module's after it beats the factory's.
+            (FXC, "task_default_queue"): "from-worker",
+            # In a branch, and after a branch that may return: not known statically.
+            (FXC, "task_always_eager"): False,
+            (FXC, "result_expires"): 600,
+            # Called by a module the -A module imports, its Flask app kept in a name.
+            (FXJ, "broker_url"): "redis://redis:6379/5",
+            (FXJ, "task_time_limit"): 33,
+            # Only the web process calls create_web_app(): its worker has no limit.
+            (FXO, "task_time_limit"): None,
+        },
+        unknown_settings=frozenset(
+            {(FXC, "task_always_eager"), (FXC, "result_expires"), (FXO, "task_time_limit")}
+        ),
+        origins={
+            (FXC, "task_time_limit"): ("ext/config.py", "task_time_limit = 120"),
+            (FXC, "task_acks_late"): ("ext/app.py", "task_acks_late = True"),
+            (FXC, "task_default_queue"): ("ext/worker.py", "'from-worker'"),
+            (FXJ, "task_time_limit"): ("ext/jobs_factory.py", "'task_time_limit': 33"),
+        },
     )
 )
 CASE_IDS = [case.name for case in CASES]

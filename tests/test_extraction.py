@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from celerylint.facts import extract_source
-from celerylint.facts.schema import Assign, Const, Env, FileFacts, Node, Seq, Span
+from celerylint.facts.schema import (
+    Assign,
+    ConfigFromItem,
+    Const,
+    Env,
+    FileFacts,
+    Node,
+    Ref,
+    Seq,
+    Span,
+)
 
 
 def facts_of(source: str, module: str = "m") -> FileFacts:
@@ -177,3 +187,82 @@ def test_a_factory_storing_its_app_in_extensions_leaves_the_module_s_app_alone()
     facts = extract_source(source.encode(), "m", False)
     assert [e for e in facts.events if not isinstance(e, Assign)] == []
     assert facts.celery_factories["celery_init_app"].extension == ("app", "celery")
+
+
+_FACTORY = (
+    "from flask import Flask\n"
+    "from proj.extensions import celery_app\n"
+    "{decorator}"
+    "{kind} create_app(name='dev'):\n"
+    "    app = Flask(__name__)\n"
+    "    celery_app.config_from_object(app.config['CELERY'])\n"
+    "    celery_app.conf.task_acks_late = name\n"
+    "    with app.app_context():\n"
+    "        celery_app.conf.update(task_always_eager=True)\n"
+    "    celery_app.conf.beat_schedule.update({{}})\n"
+    "    if name == 'test':\n"
+    "        return app\n"
+    "    celery_app.conf.result_expires = 60\n"
+    "    return app\n"
+)
+
+
+def test_a_flask_factory_records_what_a_call_certainly_does_to_other_celery_apps() -> None:
+    """Up to the first statement that may return, not inside a `with`, with its own
+    Flask app and its parameters as placeholders; only where a call runs the body."""
+    factory = facts_of(_FACTORY.format(decorator="", kind="def"), "proj.app").flask_factories
+    ops = factory["create_app"].celery_ops
+    assert [(type(op).__name__, getattr(op, "key", "")) for op in ops[1:]] == [
+        ("ConfSet", "task_acks_late"),
+        ("ConfUnset", "beat_schedule"),
+    ]
+    assert isinstance(ops[0], ConfigFromItem)
+    assert {op.receiver for op in ops} == {"proj.extensions.celery_app"}
+    assert not any(op.conditional for op in ops)
+    read = (ops[0].table, getattr(ops[1], "node", None))
+    assert [node.qualname if isinstance(node, Ref) else node for node in read] == [
+        "proj.app.create_app.app.config",
+        "proj.app.create_app.name",
+    ]
+    assert factory["create_app"].local == "app"
+    for decorator, kind in (("@cached\n", "def"), ("", "async def")):
+        source = _FACTORY.format(decorator=decorator, kind=kind)
+        assert facts_of(source, "proj.app").flask_factories["create_app"].celery_ops == ()
+
+
+def test_import_time_records_certain_imports_and_factory_calls_only() -> None:
+    facts = facts_of(
+        "import proj.boot\n"
+        "from . import views\n"
+        "from proj.app import create_app, make_celery\n"
+        "celery = make_celery(create_app())\n"
+        "create_app().app_context().push()\n"
+        "web_app = create_app('prod')\n"
+        "later = lambda: create_app()\n"
+        "maybe = debug and create_app()\n"
+        "if debug:\n"
+        "    import proj.debug\n"
+        "    create_app()\n"
+        "try:\n"
+        "    create_app()\n"
+        "except ImportError:\n"
+        "    pass\n",
+        "proj.worker",
+    )
+    at_import = facts.at_import
+    assert at_import.imports == (
+        "proj.boot",
+        "proj",
+        "proj.views",
+        "proj.app",
+        "proj.app.create_app",
+        "proj.app.make_celery",
+    )
+    assert [
+        (call.var, call.callee, call.span.line if call.span else 0) for call in at_import.calls
+    ] == [
+        ("celery", "proj.app.make_celery", 4),
+        ("", "proj.app.create_app", 4),
+        ("", "proj.app.create_app", 5),
+        ("web_app", "proj.app.create_app", 6),
+    ]

@@ -10,13 +10,21 @@ project model makes one app of each call (`model.factories`).
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from typing import Optional
 
 import msgspec
 
 from celerylint.facts.configuration import ConfigurationWrites, certainly_run
 from celerylint.facts.nodes import const_str, unpacks
-from celerylint.facts.schema import AppCall, CeleryFactory, ExtensionRead, FactoryCall
+from celerylint.facts.schema import (
+    AppCall,
+    CeleryFactory,
+    ExtensionRead,
+    FactoryCall,
+    ImportTime,
+)
+from celerylint.facts.scope import resolve_relative
 from celerylint.facts.walk import bound_names, walk_own_scope
 
 Def = ast.FunctionDef | ast.AsyncFunctionDef
@@ -30,6 +38,7 @@ class CeleryFactories(ConfigurationWrites):
     extension_reads: list[ExtensionRead]
     _source_mentions_celery: bool
     _function_nodes: dict[str, Def]
+    is_package: bool
 
     def _celery_factories(self) -> None:
         if not self._source_mentions_celery:
@@ -87,27 +96,54 @@ class CeleryFactories(ConfigurationWrites):
     def _factory_call(self, name: str, call: ast.Call) -> None:
         """`app = create_app("production")`, `celery = make_celery(app)` at module level:
         the arguments, should the callee be a Flask or a Celery factory."""
+        record = self._factory_call_record(name, call)
+        if record is not None:
+            self.factory_calls.append(record)
+
+    def _factory_call_record(self, name: str, call: ast.Call) -> Optional[FactoryCall]:
+        """A module-level call bound to `name` (""), if the callee is named like an app
+        factory (`app` or `celery` in its name)."""
         callee = self.scope.qualify(call.func)
         last = callee.rsplit(".", 1)[-1].lower() if callee else ""
         if callee is None or ("app" not in last and "celery" not in last):
-            return
+            return None
         args = tuple(self.nodes.build(arg, self.scope) for arg in call.args)
         kwargs = {
             k.arg: self.nodes.build(k.value, self.scope) for k in call.keywords if k.arg is not None
         }
         objects = tuple(self._object_named(arg) for arg in call.args)
         named = {k.arg: self._object_named(k.value) for k in call.keywords if k.arg is not None}
-        self.factory_calls.append(
-            FactoryCall(
-                name,
-                callee,
-                args,
-                kwargs,
-                unpacks(call),
-                objects if any(objects) else (),
-                {k: v for k, v in named.items() if v is not None},
-            )
+        return FactoryCall(
+            name,
+            callee,
+            args,
+            kwargs,
+            unpacks(call),
+            objects if any(objects) else (),
+            {k: v for k, v in named.items() if v is not None},
+            self.span(call),
         )
+
+    def _import_time(self) -> ImportTime:
+        """What the module's own top-level statements certainly import and call."""
+        imports: list[str] = []
+        calls: list[FactoryCall] = []
+        for stmt in self.tree.body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                imports.extend(_imported_modules(stmt, self.module, self.is_package))
+                continue
+            if not isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)) or stmt.value is None:
+                continue
+            value = stmt.value
+            targets = (
+                [stmt.target] if isinstance(stmt, ast.AnnAssign) else getattr(stmt, "targets", [])
+            )
+            bound = targets[0].id if len(targets) == 1 and isinstance(targets[0], ast.Name) else ""
+            for call in certainly_called(value):
+                record = self._factory_call_record(bound if call is value else "", call)
+                if record is not None:
+                    calls.append(record)
+        return ImportTime(tuple(imports), tuple(calls))
 
     def _object_named(self, value: ast.expr) -> Optional[str]:
         """What a factory's argument stands for, if a factory may read it: a name (its
@@ -129,6 +165,35 @@ class CeleryFactories(ConfigurationWrites):
         qualified = self.scope.qualify(owner.value)
         if qualified:
             self.extension_reads.append(ExtensionRead(name, qualified, key))
+
+
+def certainly_called(expr: ast.expr) -> Iterator[ast.Call]:
+    """The calls evaluating `expr` certainly makes, barring an exception: a call, those
+    of its callee's chain and of its arguments (`make_celery(create_app())`,
+    `create_app().app_context().push()`); not those of a lambda, of one branch of
+    `x if c else y`, of the right of `and`/`or`, of a comprehension."""
+    if isinstance(expr, ast.Call):
+        yield expr
+        yield from certainly_called(expr.func)
+        for arg in expr.args:
+            yield from certainly_called(arg.value if isinstance(arg, ast.Starred) else arg)
+        for keyword in expr.keywords:
+            yield from certainly_called(keyword.value)
+    elif isinstance(expr, ast.Attribute):
+        yield from certainly_called(expr.value)
+
+
+def _imported_modules(
+    stmt: ast.Import | ast.ImportFrom, module: str, is_package: bool
+) -> list[str]:
+    """The modules an import statement imports: `import a.b` imports `a.b`; `from a import
+    b` imports `a`, and `a.b` should that be a module."""
+    if isinstance(stmt, ast.Import):
+        return [alias.name for alias in stmt.names]
+    base = resolve_relative(module, is_package, stmt.level, stmt.module)
+    if not base:
+        return []
+    return [base, *(f"{base}.{alias.name}" for alias in stmt.names if alias.name != "*")]
 
 
 def _made_celery(

@@ -384,7 +384,10 @@ class ConfigurationWrites:
                 and call.args[0].id == local
                 and (callee := module_scope.qualify(call.func))
             )
-            self.flask_factories[function.name] = FlaskFactory(params, defaults, passed)
+            celery_ops = self._celery_ops_run(function, qualified, params, local)
+            self.flask_factories[function.name] = FlaskFactory(
+                params, defaults, passed, celery_ops, local
+            )
             self._flask_local = (local, f"{qualified}.config")
             certain = certainly_run(function.body)
             try:
@@ -409,6 +412,62 @@ class ConfigurationWrites:
             finally:
                 self.scope = module_scope
                 self._flask_local = None
+
+    def _celery_ops_run(
+        self,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        qualified: str,
+        params: tuple[str, ...],
+        local: str,
+    ) -> tuple[ConfOp, ...]:
+        """What the statements a call of the Flask factory `function` certainly runs do to
+        the Celery apps it names but does not hold (a module-level `celery_app`): its
+        parameters and its Flask app `local` stand as `qualified.name`, its other locals
+        for nothing. Their twins, read where they are written, stay as they were: ops of a
+        function, which may never run (`_scan_calls`)."""
+        if not _runs_when_called(function):
+            return ()
+        module_scope = self.scope
+        placeholders = {name: f"{qualified}.{name}" for name in (*params, local)}
+        self.scope = module_scope.child(placeholders, bound_names(function.body) - {*placeholders})
+        self._flask_local = (local, f"{qualified}.config")
+        start = len(self.conf_ops)
+        try:
+            for stmt in _certainly_run_prefix(function.body):
+                self._certain_conf_op(stmt)
+            found = self.conf_ops[start:]
+        finally:
+            del self.conf_ops[start:]
+            self.scope = module_scope
+            self._flask_local = None
+        return tuple(op for op in found if not op.receiver.startswith(f"{qualified}."))
+
+    def _certain_conf_op(self, stmt: ast.stmt) -> None:
+        """A statement's change to an `app.conf` (an op, unconditional), if it makes one:
+        a method of the app's configuration (`config_from_object`, `conf.update`), a
+        method changing one setting's value in place (`conf.beat_schedule.update`), an
+        assignment or augmented assignment to `conf` or to one of its keys."""
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            func = stmt.value.func
+            if not isinstance(func, ast.Attribute):
+                return
+            if func.attr in _MUTATORS and conf_key(func.value) is not None:
+                self._conf_key_mutation(func.value, conditional=False)
+            elif func.attr in _CELERY_CONF_METHODS:
+                self._conf_call(stmt.value, func, conditional=False)
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Attribute):
+                    self._attribute_store(target, stmt.value, conditional=False)
+                elif (
+                    isinstance(target, ast.Subscript)
+                    and getattr(target.value, "attr", "") == "conf"
+                ):
+                    self._subscript_store(target, stmt.value, conditional=False)
+                elif isinstance(target, ast.Subscript):
+                    self._conf_key_mutation(target.value, conditional=False)
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Attribute):
+            self._conf_key_mutation(stmt.target, conditional=False)
 
     def _update(self, call: ast.Call, receiver: str, conditional: bool) -> ConfUpdate:
         """`x.update(mapping, key=v, **more)` on `app.conf` or a Flask config."""
@@ -505,6 +564,25 @@ def certainly_run(body: list[ast.stmt]) -> set[int]:
     return {id(s) for s in body} | {id(s.value) for s in body if isinstance(s, ast.Expr)}
 
 
+def _runs_when_called(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Calling the function runs its body: no decorator (which may run anything instead,
+    or nothing), not async, no generator."""
+    if function.decorator_list or isinstance(function, ast.AsyncFunctionDef):
+        return False
+    return not any(isinstance(node, _YIELDS) for node in walk_own_scope(function.body))
+
+
+def _certainly_run_prefix(body: list[ast.stmt]) -> list[ast.stmt]:
+    """A body's own statements up to the first that returns or raises, or may (`if x:
+    return app`): those a call certainly runs, barring an exception."""
+    prefix = []
+    for stmt in body:
+        if any(isinstance(node, _EXITS) for node in walk_own_scope([stmt])):
+            break
+        prefix.append(stmt)
+    return prefix
+
+
 def _top_level_calls(body: list[ast.stmt]) -> list[ast.Call]:
     """The calls a body's own statements make: `f(...)` and `x = f(...)`."""
     return [
@@ -535,6 +613,10 @@ _CONF_METHODS = frozenset(
     {"update", "setdefault", "config_from_object", "config_from_envvar", "add_defaults"}
     | {"config_from_cmdline", "register_task", "register"}
 )
+# The methods of an app changing its configuration (`register_task` changes no setting).
+_CELERY_CONF_METHODS = _CONF_METHODS - {"register_task", "register"}
+_YIELDS = (ast.Yield, ast.YieldFrom)
+_EXITS = (ast.Return, ast.Raise)
 _NAMESPACES = frozenset({"globals", "vars", "locals"})
 _HANDED = "a helper handed this module"
 _NAMESPACE_BUILTINS = frozenset(f"builtins.{name}" for name in _NAMESPACES)

@@ -152,6 +152,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             celery_factories=self.celery_factories,
             extension_reads=tuple(self.extension_reads),
             config_writers=self._config_writers() if self._source_mentions_config else (),
+            at_import=self._import_time(),
             dropped_results=tuple(
                 sorted(dropped_results(self._call_nodes, self.span), key=lambda d: d.span)
             ),

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 77
+FACTS_VERSION = 78
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -340,6 +340,13 @@ class FlaskFactory(msgspec.Struct, frozen=True, gc=False, array_like=True):
     # The functions its top level hands the Flask app to, as their first argument
     # (`celery_init_app(app)`, Celery's Flask guide): where `app.extensions` is filled.
     passes_app_to: tuple[str, ...] = ()
+    # What the statements that certainly run when it is called do to Celery apps it is
+    # not given (superset's `celery_app.config_from_object(app.config["CELERY_CONFIG"])`
+    # on a module-level app), in order; its own Flask app stands as `module.function.x`
+    # (`local`: x), a parameter as `module.function.param`. Empty when a call may not run
+    # the body (a decorated, async or generator function).
+    celery_ops: tuple["ConfOp", ...] = ()
+    local: str = ""
 
 
 class FactoryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -356,6 +363,7 @@ class FactoryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     # (None: anything else) and by keyword.
     positional_objects: tuple[Optional[str], ...] = ()
     keyword_objects: dict[str, str] = {}
+    span: Optional[Span] = None  # the call
 
 
 class TaskClassSet(_ConfOp, tag="taskcls", frozen=True):
@@ -774,6 +782,20 @@ class Discovery(msgspec.Struct, frozen=True, gc=False, array_like=True):
     imported_called_at_import: tuple[str, ...] = ()
 
 
+class ImportTime(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """What importing the module certainly does: its own top-level statements, not in a
+    branch, `try`, `with` or function, barring an exception."""
+
+    # The modules they import (`import a.b`: `a.b`; `from a import b`: `a`, and `a.b`
+    # should that be a module).
+    imports: tuple[str, ...] = ()
+    # The calls they certainly make of callees named like app factories (`app` or `celery`
+    # in the name): `create_app()`, `flask_app = create_app("production")`, the
+    # `create_app()` of `make_celery(create_app())`; `var` "" unless the call's value is
+    # bound to a name.
+    calls: tuple[FactoryCall, ...] = ()
+
+
 # -- the file --------------------------------------------------------------------
 
 
@@ -819,6 +841,7 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     # Module-level functions that change their first parameter's `.config` (lemur's
     # `configure_app(app, config)`): a Flask factory handing its app to one.
     config_writers: tuple[str, ...] = ()
+    at_import: ImportTime = ImportTime()
 
     dropped_results: tuple[DroppedResult, ...] = ()
     # Result reads, chords, dispatches inside transactions (CL503, CL601).

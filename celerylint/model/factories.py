@@ -105,11 +105,12 @@ def _made(
         mappings=_rebound(record.mappings, names),
     )
     path = modules.paths[qualified.rsplit(".", 1)[0]]
-    ops = [(path, _rebound_op(op, target, names)) for op in factory.conf_ops]
+    ops = [(path, rebound_op(op, target, names)) for op in factory.conf_ops]
     return MadeApp(record, path, ops)
 
 
-def _rebound_op(op: ConfOp, target: str, names: dict[str, Optional[str]]) -> ConfOp:
+def rebound_op(op: ConfOp, target: str, names: dict[str, Optional[str]]) -> ConfOp:
+    """`op` on `target`, each placeholder of `names` in its values replaced (`_rebound`)."""
     changes = {
         field: _rebound(getattr(op, field), names)
         for field in op.__struct_fields__

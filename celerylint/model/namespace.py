@@ -454,6 +454,12 @@ class Modules:
         self._script_directories[near] = directory
         return directory
 
+    def parents(self, module: str) -> list[str]:
+        """The packages importing `module` imports first: `a` and `a.b` for `a.b.c`."""
+        parts = self.display(module).split(".")
+        found = (self.find(".".join(parts[:cut]), module) for cut in range(1, len(parts)))
+        return [parent for parent in found if parent is not None]
+
     def find(self, dotted: str, near: Optional[str] = None) -> Optional[str]:
         """The project module for an importable dotted name, tolerating unknown roots."""
         direct = self._module(dotted, near)

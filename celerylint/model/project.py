@@ -26,6 +26,7 @@ from celerylint.facts.schema import (
     TaskRegistration,
 )
 from celerylint.facts.values import Evaluator
+from celerylint.model.import_time import certainly_imported
 from celerylint.model.namespace import FactsLoader, ModuleOfPath, Modules
 from celerylint.model.places import PathsOfTests
 from celerylint.model.references import References
@@ -133,7 +134,7 @@ class Project:
         self.app_builder = AppBuilder(self.modules, self.evaluator, self.django_settings)
         app_modules = self._app_modules()
         self.apps: list[App] = self.app_builder.build(
-            app_modules, app_modules, self.test_paths.__contains__
+            app_modules, app_modules, self.test_paths.__contains__, self._imported_where_run
         )
         self.options = TaskOptions(self.modules, self.evaluator, self.refs_in)
         self.tasks: list[Task] = self._find_tasks(self.app_builder)
@@ -405,19 +406,51 @@ class Project:
                 return only if service.may_hold(only.path) else None
             return None
         if written not in self._apps_loaded:
-            self._apps_loaded[written] = self._app_loaded(written)
+            self._apps_loaded[written] = self._app_loaded(written, self.apps)
         return self._apps_loaded[written]
 
-    def _app_loaded(self, written: str) -> Optional[App]:
-        """The app `-A written` loads, if one app fits."""
-        found = [app for app in self.apps if matches_app(written, app.module, app.var)]
+    def _app_loaded(self, written: str, apps: list[App]) -> Optional[App]:
+        """The app of `apps` that `-A written` loads, if one fits."""
+        found = [app for app in apps if matches_app(written, app.module, app.var)]
         if not found:
-            found = self._app_imported_as(written)
+            found = self._app_imported_as(written, apps)
         if not found:
-            found = [app for app in self.apps if app.module.startswith(f"{written}.")]
+            found = [app for app in apps if app.module.startswith(f"{written}.")]
         return found[0] if len(found) == 1 else None
 
-    def _app_imported_as(self, written: str) -> list[App]:
+    def _imported_where_run(self, apps: list[App]) -> dict[str, set[str]]:
+        """App key -> the modules every process running the app certainly imports (what
+        its own module imports; with every deployed worker and beat of it, what their
+        `-A` module imports too): where a Flask factory called at import configures it.
+        Nothing where no Flask factory of the project configures a Celery app."""
+        if not any(
+            factory.celery_ops
+            for module in self.relevant
+            for factory in self._facts(module).flask_factories.values()
+        ):
+            return {}
+        started: dict[str, list[set[str]]] = {}
+        for service in self.services:
+            written = service.app
+            if service.role not in ("worker", "beat") or written is None:
+                continue
+            app = self._app_loaded(written, apps)
+            if app is None:
+                continue
+            target, colon, _ = written.partition(":")
+            module = self.modules.find(target) or (
+                None if colon else self.modules.find(target.rpartition(".")[0])
+            )
+            roots = [module] if module is not None else []
+            started.setdefault(app.key, []).append(certainly_imported(self.modules, roots))
+        return {
+            app.key: certainly_imported(self.modules, [app.module]).union(
+                set.intersection(*started[app.key]) if app.key in started else ()
+            )
+            for app in apps
+        }
+
+    def _app_imported_as(self, written: str, apps: list[App]) -> list[App]:
         """The app `-A proj.tasks:CELERY` (or `proj.tasks.CELERY`) names where `proj.tasks`
         imports it from the module that makes it (security_monkey): Celery takes the
         attribute of the imported module, whatever module bound it first. `-A app.worker`,
@@ -428,7 +461,7 @@ class Project:
         symbol = self.modules.resolve(f"{target}.{attribute}" if colon else written)
         if symbol.kind == "binding" and not symbol.rest and symbol.module:
             key = f"{symbol.module}:{symbol.name}"
-            return [app for app in self.apps if app.key == key]
+            return [app for app in apps if app.key == key]
         module = self.modules.find(written) if not colon else None
         if module is None:
             return []
@@ -437,7 +470,7 @@ class Project:
             bound = self.modules.resolve(f"{Modules.display(module)}.{name}", module)
             if bound.kind == "binding" and not bound.rest and bound.module:
                 keys.add(f"{bound.module}:{bound.name}")
-        return [app for app in self.apps if app.key in keys]
+        return [app for app in apps if app.key in keys]
 
     def as_deployed(self, app: App, service: Service) -> App:
         """`app` with its settings resolved in `service`'s environment (and settings module)."""

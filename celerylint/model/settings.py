@@ -51,6 +51,7 @@ from celerylint.facts.schema import (
 )
 from celerylint.facts.values import Evaluator, Value, certainly_set, known, unknown
 from celerylint.model.factories import made_apps
+from celerylint.model.import_time import run_at_import
 from celerylint.model.namespace import Modules, Mro
 
 DJANGO_SETTINGS = "django.conf.settings"
@@ -315,9 +316,12 @@ class AppBuilder:
         app_modules: list[str],
         conf_modules: list[str],
         in_tests: Callable[[str], bool] = lambda path: False,
+        imported: Callable[[list[App]], dict[str, set[str]]] = lambda apps: {},
     ) -> list[App]:
-        """The apps `app_modules` make, configured by `conf_modules`. What a test file
-        (`in_tests`) does to an app made elsewhere configures only test runs (OSF's
+        """The apps `app_modules` make, configured by `conf_modules`, and by the Flask
+        factories called at import by the modules every process of the app certainly
+        imports (`imported`: app key -> those modules). What a test file (`in_tests`)
+        does to an app made elsewhere configures only test runs (OSF's
         `TestCase.setUp` calls `celery_app.conf.update(task_always_eager=True)`)."""
         apps: list[App] = []
         # What the factory that made an app does to it, before anything else can.
@@ -347,19 +351,47 @@ class AppBuilder:
                 apps.append(app)
                 factory_ops[app.key] = ops_made
         by_key = {app.key: app for app in apps}
-        ops: dict[str, list[tuple[str, ConfOp]]] = {app.key: [] for app in apps}
+        # Each app's ops, with where they run: (file, span) of the op, or of the call
+        # of the Flask factory that runs it, with its place among the factory's.
+        ops: dict[str, list[tuple[tuple[str, Span, int], str, ConfOp]]] = {
+            app.key: [] for app in apps
+        }
         for module in conf_modules:
             facts = self.modules.facts(module)
             path = self.modules.paths[module]
             for op in facts.conf_ops if facts else ():
                 target = self._app_for(op.receiver, by_key, module)
                 if target is not None and (not in_tests(path) or in_tests(target.path)):
-                    ops[target.key].append((path, op))
+                    ops[target.key].append(((path, op.span, 0), path, op))
+        self._add_run_at_import(ops, by_key, imported(apps))
         for app in apps:
-            written = sorted(ops[app.key], key=lambda item: (item[0], item[1].span))
+            written = [(path, op) for _, path, op in sorted(ops[app.key], key=lambda i: i[0])]
             app.conf_ops = [*factory_ops[app.key], *written]
             self._configure(app, app.conf_ops)
         return apps
+
+    def _add_run_at_import(
+        self,
+        ops: dict[str, list[tuple[tuple[str, Span, int], str, ConfOp]]],
+        by_key: dict[str, App],
+        imported: dict[str, set[str]],
+    ) -> None:
+        """Into each app's `ops`, what the Flask factories called at import by a module
+        every process of the app imports do to it, at their call. The same op read
+        where it is written, as an op of a function that may never run, goes."""
+        for module in sorted(set().union(*imported.values())):
+            for index, run in enumerate(run_at_import(self.modules, module), start=1):
+                near = self.modules.module_of(run.path)
+                target = self._app_for(run.op.receiver, by_key, near or module)
+                if target is None or module not in imported[target.key]:
+                    continue
+                twin = (run.path, run.op.span, True)
+                ops[target.key] = [
+                    item
+                    for item in ops[target.key]
+                    if (item[1], item[2].span, item[2].conditional) != twin
+                ]
+                ops[target.key].append(((run.caller, run.call, index), run.path, run.op))
 
     def _is_celery_class(self, callee: str, near: Optional[str]) -> bool:
         return any(found is None for found in self._ancestry(callee, near))

@@ -403,7 +403,7 @@ class WorkerImportsBuilder:
         """Mark `module` imported and queue what importing it imports; False when what it
         imports cannot be known (then `result.open_reason` says why)."""
         seen.add(module)
-        pending.extend(self._parents(module))
+        pending.extend(self.modules.parents(module))
         facts = self.modules.facts(module)
         if facts is None:
             return True
@@ -474,17 +474,6 @@ class WorkerImportsBuilder:
                 if sub is not None:
                     pending.append(sub)
         return True
-
-    def _parents(self, module: str) -> list[str]:
-        """Importing `a.b.c` imports `a` and `a.b` first."""
-        display = self.modules.display(module)
-        parts = display.split(".")
-        parents: list[str] = []
-        for cut in range(1, len(parts)):
-            found = self.modules.find(".".join(parts[:cut]), module)
-            if found is not None:
-                parents.append(found)
-        return parents
 
 
 def _app_package(modules: Modules, entry: str, near: str) -> str:

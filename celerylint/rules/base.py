@@ -59,16 +59,25 @@ def settings_anchor(app: App) -> Optional[tuple[str, int, bool]]:
 
 def setting_home(app: App) -> str:
     """Where a user would add a global setting for this app, for messages: where its
-    Celery settings are written (where a fix adds one), else its settings module."""
-    import os
-
+    Celery settings are written (where a fix adds one), else its settings module; the
+    class, dict or Flask config it loads (`class proj.config.CeleryConfig
+    (proj/config.py)`); else its app.conf."""
     layers = app.source.layers
-    path = None
-    if layers and app.source.kind in ("module", "django"):
+    kind = app.source.kind
+    if layers and kind in ("module", "django"):
         anchor = settings_anchor(app)
         path = anchor[0] if anchor is not None else layers[0].path
-    if path is None:
-        return f"app.conf of `{app.id}`"
+        if path is not None:
+            return _shown(path)
+    if len(layers) == 1 and kind in ("class", "dict", "flask") and layers[0].path is not None:
+        return f"{layers[0].description} ({_shown(layers[0].path)})"
+    return f"app.conf of `{app.id}`"
+
+
+def _shown(path: str) -> str:
+    """A path as messages show it: relative to the working directory where it can be."""
+    import os
+
     try:
         return os.path.relpath(path)
     except ValueError:
