@@ -99,7 +99,26 @@ class DiscoveryFacts:
             tuple(self._functional),
             tuple(sorted(self._at_worker_start)),
             tuple(sorted(self._imported_called)),
+            self._called_by_handlers(),
         )
+
+    def _called_by_handlers(self) -> tuple[str, ...]:
+        """What the module's worker-start handlers call, qualified: a function of the
+        project may import anything there."""
+        called: set[str] = set()
+        for stmt in self.tree.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if stmt.name not in self._at_worker_start:
+                continue
+            body = walk_own_scope(stmt.body)
+            scope = self.function_scope(stmt, self.scope, body)
+            for node in body:
+                if type(node) is ast.Call:
+                    callee = scope.qualify(node.func)
+                    if callee and not callee.startswith("builtins."):
+                        called.add(callee)
+        return tuple(sorted(called))
 
     def _d_functions_recording(self) -> set[int]:
         """The functions and lambdas (by id) in whose code a call may be recorded.

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 78
+FACTS_VERSION = 79
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -780,6 +780,10 @@ class Discovery(msgspec.Struct, frozen=True, gc=False, array_like=True):
     # Imported functions called at import time (`app = create_app()`), qualified: what
     # their bodies import is imported too.
     imported_called_at_import: tuple[str, ...] = ()
+    # What the functions of `run_at_worker_start` call, qualified (builtins left out):
+    # hypothesis/lms's `worker_init` handler calls `create_app()`, which scans and so
+    # imports every module of its package.
+    called_at_worker_start: tuple[str, ...] = ()
 
 
 class ImportTime(msgspec.Struct, frozen=True, gc=False, array_like=True):

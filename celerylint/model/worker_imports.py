@@ -24,7 +24,9 @@ CELERY_FACTS.md). It imports (Celery 5.7):
   or run as the worker starts (handlers of `import_modules`, `worker_init`,
   `celeryd_init`, `celeryd_after_setup`, and of an app's `on_after_configure`
   and `on_after_finalize`; not `worker_process_init`, which only the pool's
-  children run).
+  children run). A handler that runs a function of the project (hypothesis/lms's
+  `worker_init` calls `create_app()`, which scans its package) may import
+  anything.
 
 Everything here only ever widens what is reachable; anything that cannot be
 followed (a computed `include`, a dynamic import, INSTALLED_APPS built at
@@ -422,6 +424,15 @@ class WorkerImportsBuilder:
             runs.update(d.function for d in discovery.dynamic_imports)
         if not self._follow(module, discovery, runs, pending, result):
             return False
+        for called in discovery.called_at_worker_start:
+            # What a project function a handler runs imports is not followed (lms's
+            # `worker_init` handler calls `create_app()`, whose `config.scan()` imports
+            # every module of its package).
+            kind = self.modules.resolve(called, module).kind
+            if kind in ("function", "class"):
+                display = self.modules.display(module)
+                result.open_reason = f"`{display}` runs `{called}` as the worker starts"
+                return False
         for called in discovery.imported_called_at_import:
             # `flask_app = create_app()`: what create_app imports (Celery's Flask guide
             # imports the views, and they the tasks, there).
