@@ -100,6 +100,7 @@ RPK = "main.celery:app"
 BRA = "proj.celery:app"
 ITM = "web.app:celery"
 RTD = "rtd.worker:app"
+DIF = "app:celery"
 
 CASES = [
     Case(
@@ -753,6 +754,26 @@ CASES.append(
             (ITM, "worker_prefetch_multiplier"): 2,
         },
         origins={(ITM, "broker_url"): ("web/app.py", "broker=app.config")},
+    )
+)
+# dify's shape: `celery = cast("Celery", app.extensions["celery"])` in the `else` of a
+# module-level `if` (the worker runs it), the Flask app a subclass made by a helper, and
+# the Celery factory called in a loop over extensions imported inside another helper.
+CASES.append(
+    Case(
+        name="flask_extensions",
+        tasks={DIF: frozenset({"tasks.mail_task.send_mail"})},
+        settings={
+            (DIF, "broker_url"): "redis://localhost:6379/9",
+            (DIF, "task_time_limit"): 240,
+            (DIF, "task_ignore_result"): True,
+            (DIF, "result_expires"): 600,
+        },
+        options={
+            (DIF, "tasks.mail_task.send_mail", "time_limit"): 240,
+            (DIF, "tasks.mail_task.send_mail", "max_retries"): 5,
+        },
+        origins={(DIF, "task_time_limit"): ("extensions/ext_celery.py", "task_time_limit=240")},
     )
 )
 CASE_IDS = [case.name for case in CASES]
