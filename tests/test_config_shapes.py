@@ -26,12 +26,17 @@ def node_of(source: str, name: str) -> Node:
     return next(e.node for e in facts.events if isinstance(e, Assign) and e.name == name)
 
 
-def settings_of(tmp_path: Path, files: dict[str, str], app: str) -> dict[str, Any]:
+def apps_of(tmp_path: Path, files: dict[str, str]) -> dict[str, Any]:
     for name, text in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, "utf-8")
-    settings: dict[str, Any] = describe(tmp_path)["apps"][app]["settings"]
+    apps: dict[str, Any] = describe(tmp_path)["apps"]
+    return apps
+
+
+def settings_of(tmp_path: Path, files: dict[str, str], app: str) -> dict[str, Any]:
+    settings: dict[str, Any] = apps_of(tmp_path, files)[app]["settings"]
     return settings
 
 
@@ -548,3 +553,147 @@ def test_a_config_class_loaded_through_another_name_of_it(tmp_path: Path, alias:
     }
     settings = settings_of(tmp_path, files, "proj.celery_app:app")
     assert value(settings, "task_time_limit") == 120
+
+
+# dify's shape, one change at a time (each alone lost the app): `create_app` hands
+# the Flask app to `init_app`, which stores its Celery app in `app.extensions`.
+EXT_CELERY = (
+    "from celery import Celery\n\n\n"
+    "def init_app(app):\n"
+    "    celery_app = Celery(app.name)\n"
+    "    celery_app.conf.task_time_limit = 30\n"
+    "    app.extensions['celery'] = celery_app\n"
+    "    return celery_app\n"
+)
+FACTORY = (
+    "from flask import Flask\n"
+    "from extensions import ext_celery\n\n\n"
+    "def create_app():\n"
+    "    app = Flask(__name__)\n"
+    "    ext_celery.init_app(app)\n"
+    "    return app\n"
+)
+ENTRY = (
+    "from app_factory import create_app\n\napp = create_app()\ncelery = app.extensions['celery']\n"
+)
+SUBCLASS = "from flask import Flask\n\n\nclass DifyApp(Flask):\n    pass\n\n\n"
+DIFY_SHAPES = {
+    "cast": (
+        FACTORY,
+        "from typing import cast\nfrom app_factory import create_app\n\n"
+        "app = create_app()\ncelery = cast('Celery', app.extensions['celery'])\n",
+    ),
+    # The worker's `-A app.celery` finds `celery` only where the `else` ran.
+    "else-branch": (
+        FACTORY,
+        "import sys\n\nif sys.argv[1:2] == ['db']:\n    app = None\nelse:\n"
+        "    from app_factory import create_app\n\n"
+        "    app = create_app()\n    celery = app.extensions['celery']\n",
+    ),
+    "helper": (
+        FACTORY.replace("ext_celery.init_app(app)", "initialize_extensions(app)")
+        + "\n\ndef initialize_extensions(app):\n    ext_celery.init_app(app)\n",
+        ENTRY,
+    ),
+    "loop": (
+        FACTORY.replace(
+            "    ext_celery.init_app(app)\n",
+            "    extensions = [ext_celery]\n    for ext in extensions:\n"
+            "        if hasattr(ext, 'is_enabled') and not ext.is_enabled():\n"
+            "            continue\n        ext.init_app(app)\n",
+        ),
+        ENTRY,
+    ),
+    "local-import": (
+        FACTORY.replace("from extensions import ext_celery\n", "").replace(
+            "    app = Flask(__name__)\n",
+            "    app = Flask(__name__)\n    from extensions import ext_celery\n\n",
+        ),
+        ENTRY,
+    ),
+    "subclass": (SUBCLASS + FACTORY.replace("Flask(__name__)", "DifyApp(__name__)"), ENTRY),
+    "from-helper": (
+        SUBCLASS
+        + "def create_flask_app_with_configs():\n    return DifyApp(__name__)\n\n\n"
+        + FACTORY.replace("Flask(__name__)", "create_flask_app_with_configs()"),
+        ENTRY,
+    ),
+}
+
+
+@pytest.mark.parametrize(("factory", "entry"), DIFY_SHAPES.values(), ids=DIFY_SHAPES.keys())
+def test_an_app_a_flask_extension_stores_in_dify_s_shapes(
+    tmp_path: Path, factory: str, entry: str
+) -> None:
+    files = {
+        "extensions/__init__.py": "",
+        "extensions/ext_celery.py": EXT_CELERY,
+        "app_factory.py": factory,
+        "app.py": entry,
+    }
+    settings = settings_of(tmp_path, files, "app:celery")
+    assert value(settings, "task_time_limit") == 30
+
+
+OTHER_STORE = EXT_CELERY.replace("Celery(app.name)", "Celery('other')").replace("30", "60")
+
+
+@pytest.mark.parametrize(
+    ("factory", "entry"),
+    [
+        # `celery` is bound in either branch: which one a worker loads cannot be told.
+        (
+            FACTORY,
+            "from app_factory import create_app\n\nif X:\n    celery = None\nelse:\n"
+            "    app = create_app()\n    celery = app.extensions['celery']\n",
+        ),
+        # A function may rebind it: the name is not the branch's alone.
+        (
+            FACTORY,
+            DIFY_SHAPES["else-branch"][1]
+            + "\n\ndef reset():\n    global celery\n    celery = None\n",
+        ),
+        # Two extensions store an app under the key: which one did cannot be told.
+        (
+            FACTORY.replace("import ext_celery", "import ext_celery, ext_other").replace(
+                "    ext_celery.init_app(app)\n",
+                "    for ext in (ext_celery, ext_other):\n        ext.init_app(app)\n",
+            ),
+            ENTRY,
+        ),
+        # What it hands over is not what it returns.
+        (FACTORY.replace("    return app\n", "    app = Flask('other')\n    return app\n"), ENTRY),
+    ],
+    ids=["bound-in-both-branches", "global-elsewhere", "two-stores", "rebound"],
+)
+def test_an_extension_read_that_cannot_be_told_makes_no_app(
+    tmp_path: Path, factory: str, entry: str
+) -> None:
+    files = {
+        "extensions/__init__.py": "",
+        "extensions/ext_celery.py": EXT_CELERY,
+        "extensions/ext_other.py": OTHER_STORE,
+        "app_factory.py": factory,
+        "app.py": entry,
+    }
+    assert "app:celery" not in apps_of(tmp_path, files)
+
+
+def test_the_config_of_a_flask_subclass_is_not_read(tmp_path: Path) -> None:
+    """`class DifyApp(Flask)` may fill its config in its own `__init__`: what the
+    factory writes there is not all of it."""
+    files = {
+        "extensions/__init__.py": "",
+        "extensions/ext_celery.py": EXT_CELERY.replace(
+            "    celery_app.conf.task_time_limit = 30\n",
+            "    celery_app.config_from_object(app.config['CELERY'])\n",
+        ),
+        "app_factory.py": SUBCLASS
+        + FACTORY.replace(
+            "    app = Flask(__name__)\n",
+            "    app = DifyApp(__name__)\n    app.config['CELERY'] = {'task_time_limit': 5}\n",
+        ),
+        "app.py": ENTRY,
+    }
+    settings = settings_of(tmp_path, files, "app:celery")
+    assert not settings["task_time_limit"]["known"]

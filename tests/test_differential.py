@@ -103,6 +103,7 @@ RTD = "rtd.worker:app"
 FXC = "ext.extensions:celery_app"
 FXJ = "ext.jobs:jobs_app"
 FXO = "ext.other:other_app"
+DIF = "app:celery"
 
 CASES = [
     Case(
@@ -794,6 +795,26 @@ CASES.append(
             (FXC, "task_default_queue"): ("ext/worker.py", "'from-worker'"),
             (FXJ, "task_time_limit"): ("ext/jobs_factory.py", "'task_time_limit': 33"),
         },
+    )
+)
+# dify's shape: `celery = cast("Celery", app.extensions["celery"])` in the `else` of a
+# module-level `if` (the worker runs it), the Flask app a subclass made by a helper, and
+# the Celery factory called in a loop over extensions imported inside another helper.
+CASES.append(
+    Case(
+        name="flask_extensions",
+        tasks={DIF: frozenset({"tasks.mail_task.send_mail"})},
+        settings={
+            (DIF, "broker_url"): "redis://localhost:6379/9",
+            (DIF, "task_time_limit"): 240,
+            (DIF, "task_ignore_result"): True,
+            (DIF, "result_expires"): 600,
+        },
+        options={
+            (DIF, "tasks.mail_task.send_mail", "time_limit"): 240,
+            (DIF, "tasks.mail_task.send_mail", "max_retries"): 5,
+        },
+        origins={(DIF, "task_time_limit"): ("extensions/ext_celery.py", "task_time_limit=240")},
     )
 )
 CASE_IDS = [case.name for case in CASES]

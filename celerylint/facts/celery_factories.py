@@ -15,7 +15,7 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.facts.configuration import ConfigurationWrites, certainly_run
+from celerylint.facts.configuration import ConfigurationWrites, Def, certainly_run
 from celerylint.facts.nodes import const_str, unpacks
 from celerylint.facts.schema import (
     AppCall,
@@ -25,9 +25,7 @@ from celerylint.facts.schema import (
     ImportTime,
 )
 from celerylint.facts.scope import resolve_relative
-from celerylint.facts.walk import bound_names, walk_own_scope
-
-Def = ast.FunctionDef | ast.AsyncFunctionDef
+from celerylint.facts.walk import TreeIndex, bound_in, bound_names, walk_own_scope
 
 
 class CeleryFactories(ConfigurationWrites):
@@ -39,6 +37,9 @@ class CeleryFactories(ConfigurationWrites):
     _source_mentions_celery: bool
     _function_nodes: dict[str, Def]
     is_package: bool
+    index: TreeIndex
+    # Blocks of module-level statements that may not run (`_branch_extension_reads`).
+    _branches: list[list[ast.stmt]]
 
     def _celery_factories(self) -> None:
         if not self._source_mentions_celery:
@@ -157,14 +158,83 @@ class CeleryFactories(ConfigurationWrites):
 
     def _extension_read(self, name: str, value: ast.expr) -> None:
         """`celery_app = flask_app.extensions["celery"]` at module level."""
+        read = self._read_of_extension(value)
+        qualified = self.scope.qualify(read[0]) if read else None
+        if read and qualified:
+            self.extension_reads.append(ExtensionRead(name, qualified, read[1]))
+
+    def _read_of_extension(self, value: ast.expr) -> Optional[tuple[ast.expr, str]]:
+        """(owner, key) of `owner.extensions["key"]`, also inside `typing.cast(T, ...)`
+        (dify's `cast("Celery", app.extensions["celery"])`), which returns its value."""
+        if isinstance(value, ast.Call) and len(value.args) == 2 and not value.keywords:
+            func = value.func
+            if getattr(func, "attr", getattr(func, "id", "")) == "cast":  # no need to qualify
+                value = value.args[1] if self.scope.qualify(func) in _CASTS else value
         if not isinstance(value, ast.Subscript):
-            return
+            return None
         owner, key = value.value, const_str(value.slice)
         if key is None or not (isinstance(owner, ast.Attribute) and owner.attr == "extensions"):
-            return
-        qualified = self.scope.qualify(owner.value)
-        if qualified:
-            self.extension_reads.append(ExtensionRead(name, qualified, key))
+            return None
+        return owner.value, key
+
+    def _branch_extension_reads(self) -> None:
+        """`app = create_app()`, then `celery = app.extensions["celery"]`, in one branch
+        of a module-level statement (dify: `if is_db_command(): app =
+        create_migrations_app()` / `else: app = create_app(); celery = ...`).
+
+        Which branch runs is not known. But when no other statement binds `celery`, a
+        process that loads it (the worker's `-A app.celery`) ran this branch: the read is
+        of what the call just before, in the same branch, made (rebound by nothing in
+        between). Read after the whole module: its namespace may be written at run time.
+        """
+        for block in self._branches:
+            made: dict[str, str] = {}  # a name, and the callee of the call that bound it
+            for stmt in block:
+                read = self._read_in_branch(stmt, made)
+                if read is not None:
+                    self.extension_reads.append(read)
+                for name in bound_names([stmt]):
+                    made.pop(name, None)
+                target = _single_name_target(stmt)
+                value = stmt.value if isinstance(stmt, ast.Assign) else None
+                callee = self.scope.qualify(value.func) if isinstance(value, ast.Call) else None
+                if target is not None and callee:
+                    made[target] = callee
+
+    def _read_in_branch(self, stmt: ast.stmt, made: dict[str, str]) -> Optional[ExtensionRead]:
+        """`var = owner.extensions[key]`, `owner` bound by a call in `made`, `var` bound by
+        this statement only."""
+        var = _single_name_target(stmt)
+        if var is None or not isinstance(stmt, ast.Assign):
+            return None
+        read = self._read_of_extension(stmt.value)
+        owner = read[0] if read else None
+        if read is None or not (isinstance(owner, ast.Name) and owner.id in made):
+            return None
+        if self.dynamic or not self._bound_once(var):
+            return None
+        return ExtensionRead(var, f"{self.module}.{owner.id}", read[1], made[owner.id])
+
+    def _bound_once(self, name: str) -> bool:
+        """Whether one statement of the module binds `name`: counted over the module's
+        own statements (`celery: Celery` under `if TYPE_CHECKING:` binds nothing), none
+        of its functions declaring it `global`."""
+        declared = (n for n in self.index.nodes if isinstance(n, (ast.Global, ast.Nonlocal)))
+        if any(name in node.names for node in declared):
+            return False
+        nodes = walk_own_scope(self.tree.body)
+        annotated = {
+            id(n.target) for n in nodes if isinstance(n, ast.AnnAssign) and n.value is None
+        }
+        return sum(1 for n in nodes if id(n) not in annotated and name in bound_in([n])) == 1
+
+
+def _single_name_target(stmt: ast.stmt) -> Optional[str]:
+    """`name` of `name = value`."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+        return target.id if isinstance(target, ast.Name) else None
+    return None
 
 
 def certainly_called(expr: ast.expr) -> Iterator[ast.Call]:
@@ -231,6 +301,8 @@ def _made_celery(
         return None
     return stored[0], created[stored[0]], stored[1:]
 
+
+_CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
 
 # Methods a task class may override without changing what it is sent with, how it
 # retries or which options it has: they run around or after the task's body.

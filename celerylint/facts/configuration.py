@@ -7,7 +7,8 @@ node builder and the lists these methods fill.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import Any, Optional
 
 from celerylint.facts.app_classes import conf_key
@@ -39,6 +40,8 @@ from celerylint.facts.schema import (
 from celerylint.facts.scope import Scope
 from celerylint.facts.walk import bound_names, returned_instance, walk_all, walk_own_scope
 
+Def = ast.FunctionDef | ast.AsyncFunctionDef
+
 # Methods of a Flask config that only read it.
 _CONFIG_READS = frozenset({"get", "get_namespace", "copy", "keys", "items", "values"})
 _MUTATORS = frozenset(
@@ -69,6 +72,8 @@ class ConfigurationWrites:
     # its config ops are recorded under.
     _flask_local: Optional[tuple[str, str]] = None
     _read_calls: set[int]  # calls already read (app factories' bodies)
+    _function_nodes: dict[str, Def]  # the module-level functions, by name
+    function_scope: Callable[..., Scope]
     # Module-level names last bound to parsed e-mail settings (`_email_settings`).
     _email_configs: set[str]
 
@@ -352,19 +357,26 @@ class ConfigurationWrites:
 
         Only the factory's own top-level statements certainly run; a parameter
         read stands as `Ref("module.function.param")`, for the call's argument.
+        A function returning what another call made (dify's `DifyApp(__name__)`) is
+        one too when it hands that to a function, for `app.extensions` only.
         """
         for function in self.tree.body:
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            found = returned_instance(
-                function, lambda call: self.scope.qualify(call.func) in _FLASK_CLASSES
-            )
-            local = found[0] if found else None
-            if local is None:
+            found = returned_instance(function, lambda call: True)
+            if found is None:
                 continue
+            local, made = found
             args = function.args
             positional = [*args.posonlyargs, *args.args]
             params = tuple(a.arg for a in [*positional, *args.kwonlyargs])
+            passed = self._handed_app(function, local)
+            if self.scope.qualify(made.func) not in _FLASK_CLASSES:
+                if passed:
+                    self.flask_factories[function.name] = FlaskFactory(
+                        params, {}, passed, flask=False
+                    )
+                continue
             qualified = f"{self.module}.{function.name}"
             module_scope = self.scope
             mapped = {param: f"{qualified}.{param}" for param in params}
@@ -376,17 +388,9 @@ class ConfigurationWrites:
             for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
                 if kw_default is not None:
                     defaults[arg.arg] = self.nodes.build(kw_default, module_scope)
-            passed = tuple(
-                callee
-                for call in _top_level_calls(function.body)
-                if call.args
-                and isinstance(call.args[0], ast.Name)
-                and call.args[0].id == local
-                and (callee := module_scope.qualify(call.func))
-            )
             celery_ops = self._celery_ops_run(function, qualified, params, local)
             self.flask_factories[function.name] = FlaskFactory(
-                params, defaults, passed, celery_ops, local
+                params, defaults, passed, celery_ops=celery_ops, local=local
             )
             self._flask_local = (local, f"{qualified}.config")
             certain = certainly_run(function.body)
@@ -468,6 +472,44 @@ class ConfigurationWrites:
                     self._conf_key_mutation(target.value, conditional=False)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Attribute):
             self._conf_key_mutation(stmt.target, conditional=False)
+
+    def _handed_app(self, function: Def, local: str) -> tuple[str, ...]:
+        """The functions a factory may hand the app it returns (`local`, made by its one
+        assignment) to; () when `local` is bound again, and may be another object."""
+        handed = tuple(dict.fromkeys(self._handed_to(function, local, {function.name})))
+        return handed if _stores(walk_own_scope(function.body))[local] == 1 else ()
+
+    def _handed_to(self, function: Def, local: str, seen: set[str]) -> Iterator[str]:
+        """The callees `function` may hand `local` to as their first argument, qualified in
+        its own scope (dify imports its extensions inside `initialize_extensions`).
+
+        A call anywhere in the body counts, under an `if` too: reading what it stores
+        (`app.extensions["celery"]`) fails unless it ran. So do a method of each item
+        of a literal list a loop goes through (dify: `for ext in extensions:
+        ext.init_app(app)`), and, followed through, what a function of this module
+        handed the app does with it (dify's `initialize_extensions(app)`).
+        """
+        nodes = walk_own_scope(function.body)
+        calls = [
+            node
+            for node in nodes
+            if isinstance(node, ast.Call) and node.args and _is_name(node.args[0], local)
+        ]
+        if not calls:
+            return  # most functions: no scope to build
+        scope = self.function_scope(function, self.scope, nodes)
+        items = _loop_items(nodes)
+        for call in calls:
+            for callee in _callees(call.func, scope, items):
+                yield callee
+                module, _, name = callee.rpartition(".")
+                helper = self._function_nodes.get(name) if module == self.module else None
+                if helper is None or name in seen:
+                    continue
+                seen.add(name)
+                first = [*helper.args.posonlyargs, *helper.args.args][:1]
+                if first and _stores(walk_own_scope(helper.body))[first[0].arg] == 0:
+                    yield from self._handed_to(helper, first[0].arg, seen)
 
     def _update(self, call: ast.Call, receiver: str, conditional: bool) -> ConfUpdate:
         """`x.update(mapping, key=v, **more)` on `app.conf` or a Flask config."""
@@ -583,13 +625,57 @@ def _certainly_run_prefix(body: list[ast.stmt]) -> list[ast.stmt]:
     return prefix
 
 
-def _top_level_calls(body: list[ast.stmt]) -> list[ast.Call]:
-    """The calls a body's own statements make: `f(...)` and `x = f(...)`."""
-    return [
-        stmt.value
-        for stmt in body
-        if isinstance(stmt, (ast.Expr, ast.Assign)) and isinstance(stmt.value, ast.Call)
-    ]
+def _stores(nodes: list[ast.AST]) -> Counter[str]:
+    """How many times each name is assigned (or deleted) among one scope's nodes."""
+    return Counter(
+        node.id for node in nodes if isinstance(node, ast.Name) and type(node.ctx) is not ast.Load
+    )
+
+
+def _is_name(expr: ast.expr, name: str) -> bool:
+    return isinstance(expr, ast.Name) and expr.id == name
+
+
+def _loop_items(nodes: list[ast.AST]) -> dict[str, list[ast.expr]]:
+    """`for ext in [a, b]:`, or over a name assigned such a list once (and no method
+    of it called: `extensions.append(x)`): each loop target (assigned nowhere else)
+    with the items it takes."""
+    stores = _stores(nodes)
+    used = {
+        n.value.id for n in nodes if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+    }
+    lists = {
+        target.id: node.value.elts
+        for node in nodes
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, (ast.List, ast.Tuple))
+        and len(node.targets) == 1
+        and isinstance(target := node.targets[0], ast.Name)
+        and stores[target.id] == 1
+        and target.id not in used
+    }
+    items: dict[str, list[ast.expr]] = {}
+    for node in nodes:
+        if not (isinstance(node, ast.For) and isinstance(node.target, ast.Name)):
+            continue
+        over = node.iter
+        if isinstance(over, ast.Name) and over.id in lists:
+            items[node.target.id] = lists[over.id]
+        elif isinstance(over, (ast.List, ast.Tuple)):
+            items[node.target.id] = over.elts
+    return {name: elts for name, elts in items.items() if stores[name] == 1}
+
+
+def _callees(func: ast.expr, scope: Scope, items: dict[str, list[ast.expr]]) -> list[str]:
+    """What a call of `func` may call: `f` qualified, or for `ext.init_app`, `ext` a
+    loop's target, the method of each item the loop takes."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        taken = items.get(func.value.id)
+        if taken is not None:
+            qualified = (scope.qualify(item) for item in taken)
+            return [f"{item}.{func.attr}" for item in qualified if item]
+    callee = scope.qualify(func)
+    return [callee] if callee else []
 
 
 def _names_this_module(expr: ast.expr) -> bool:

@@ -128,9 +128,11 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         self.factory_calls: list[FactoryCall] = []
         self.celery_factories: dict[str, CeleryFactory] = {}
         self.extension_reads: list[ExtensionRead] = []
+        self._branches: list[list[ast.stmt]] = []
 
     def extract(self) -> FileFacts:
         self._module_body(self.tree.body, conditional=False)
+        self._branch_extension_reads()
         self._celery_factories()
         self._flask_factories()
         self._analyze_reachable()
@@ -186,6 +188,8 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                     pending.append(analyzed)
 
     def _module_body(self, body: list[ast.stmt], conditional: bool) -> None:
+        if conditional:
+            self._branches.append(body)
         for stmt in body:
             self._module_statement(stmt, conditional)
 
@@ -287,7 +291,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                         self._factory_call(target.id, value)
                     if self.scope.qualify(value.func) in _GET_CONTEXT:
                         self._ctx_names.add(target.id)
-                elif not conditional:
+                if not conditional:
                     self._extension_read(target.id, value)
             elif isinstance(target, (ast.Tuple, ast.List)):
                 for element in ast.walk(target):

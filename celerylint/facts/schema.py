@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 79
+FACTS_VERSION = 80
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -337,8 +337,9 @@ class FlaskFactory(msgspec.Struct, frozen=True, gc=False, array_like=True):
 
     params: tuple[str, ...]
     defaults: dict[str, Node]
-    # The functions its top level hands the Flask app to, as their first argument
-    # (`celery_init_app(app)`, Celery's Flask guide): where `app.extensions` is filled.
+    # The functions it may hand the Flask app to, as their first argument: where
+    # `app.extensions` is filled (`celery_init_app(app)`, Celery's Flask guide; see
+    # `ConfigurationWrites._handed_to` for the shapes followed).
     passes_app_to: tuple[str, ...] = ()
     # What the statements that certainly run when it is called do to Celery apps it is
     # not given (superset's `celery_app.config_from_object(app.config["CELERY_CONFIG"])`
@@ -347,6 +348,10 @@ class FlaskFactory(msgspec.Struct, frozen=True, gc=False, array_like=True):
     # the body (a decorated, async or generator function).
     celery_ops: tuple["ConfOp", ...] = ()
     local: str = ""
+    # False: what it returns is made by another call (dify's `DifyApp(__name__)`, a
+    # `Flask` subclass, or a helper that builds one); its config is not read (a
+    # subclass may fill it itself), only `passes_app_to`.
+    flask: bool = True
 
 
 class FactoryCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -417,6 +422,9 @@ class ExtensionRead(msgspec.Struct, frozen=True, gc=False, array_like=True):
     var: str
     owner: str  # qualified
     key: str
+    # In a branch (dify's `else: app = create_app(); celery = app.extensions[...]`):
+    # the callee of the call that bound `owner` just before, in the same branch.
+    built_by: str = ""
 
 
 class SettingsModuleDefault(msgspec.Struct, frozen=True, gc=False, array_like=True):

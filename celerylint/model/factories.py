@@ -60,29 +60,47 @@ def _factory(modules: Modules, callee: str, near: str) -> Optional[tuple[str, Ce
 
 
 def _extension_apps(modules: Modules, module: str, read: ExtensionRead) -> Iterator[MadeApp]:
-    """`var = owner.extensions[key]`, `owner = create_app(...)` a module-level name: the
-    app of each Celery factory `create_app` hands its Flask app to that stores it there."""
-    symbol = modules.resolve(read.owner, module)
-    binding = symbol.binding
-    if symbol.kind != "binding" or symbol.rest or binding is None or binding.conditional:
+    """`var = owner.extensions[key]`, `owner = create_app(...)`: the app of the Celery
+    factory `create_app` hands its Flask app to that stores it there. The read succeeds
+    only if something stored the key: when exactly one such factory may have been
+    handed the app, that one did."""
+    built = _built_by(modules, module, read)
+    if built is None:
         return
-    building = called(binding.node)
-    if building is None:
-        return
-    flask = modules.resolve(building, binding.module)
+    building, near, owner = built
+    flask = modules.resolve(building, near)
     facts = modules.facts(flask.module) if flask.kind == "function" and flask.module else None
     flask_factory = facts.flask_factories.get(flask.name or "") if facts else None
     if flask_factory is None or flask.module is None:
         return
-    owner = f"{binding.module}.{symbol.name}"
+    storing: dict[str, CeleryFactory] = {}
     for callee in flask_factory.passes_app_to:
         found = _factory(modules, callee, flask.module)
-        if found is None or found[1].extension is None:
-            continue
-        qualified, factory = found
-        param, key = found[1].extension
-        if key == read.key and factory.params[:1] == (param,):
-            yield _made(modules, qualified, factory, f"{module}.{read.var}", {param: owner})
+        stored = found[1].extension if found is not None else None
+        if found is not None and stored is not None and stored[1] == read.key:
+            storing[found[0]] = found[1]
+    if len(storing) != 1:
+        return
+    ((qualified, factory),) = storing.items()
+    param = factory.extension[0] if factory.extension else ""
+    if factory.params[:1] == (param,):
+        yield _made(modules, qualified, factory, f"{module}.{read.var}", {param: owner})
+
+
+def _built_by(modules: Modules, module: str, read: ExtensionRead) -> Optional[tuple[str, str, str]]:
+    """(callee, the module it is named in, the owner's qualified name) of the call that
+    made the app `read` reads: the one just before it in its branch, or the call a
+    module-level name is certainly bound to."""
+    if read.built_by:
+        return read.built_by, module, read.owner
+    symbol = modules.resolve(read.owner, module)
+    binding = symbol.binding
+    if symbol.kind != "binding" or symbol.rest or binding is None or binding.conditional:
+        return None
+    building = called(binding.node)
+    if building is None:
+        return None
+    return building, binding.module, f"{binding.module}.{symbol.name}"
 
 
 def _made(

@@ -796,7 +796,7 @@ class AppBuilder:
             return None
         facts = self.modules.facts(symbol.module)
         factory = facts.flask_factories.get(symbol.name) if facts else None
-        if factory is None or symbol.rest:
+        if factory is None or symbol.rest or not factory.flask:
             return None
         qualified = f"{symbol.module}.{symbol.name}"
         owner = self.modules.paths[symbol.module]
