@@ -697,3 +697,23 @@ def test_the_config_of_a_flask_subclass_is_not_read(tmp_path: Path) -> None:
     }
     settings = settings_of(tmp_path, files, "app:celery")
     assert not settings["task_time_limit"]["known"]
+
+
+def test_a_loop_binding_the_names_of_a_list_in_the_namespace(tmp_path: Path) -> None:
+    """SEED's docker settings: `for loc in ENV_VARS + OPTIONAL_ENV_VARS: locals()[loc] =
+    env_var(loc)` binds those names (from the environment), and no others."""
+    files = {
+        "manage.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+        ),
+        "proj/__init__.py": "",
+        "proj/settings.py": (
+            "import os\nCELERY_TASK_TIME_LIMIT = 60\nCELERY_BROKER_URL = 'redis://x'\n"
+            "SMTP = ['EMAIL_HOST']\nENV_VARS = ['CELERY_BROKER_URL', *SMTP]\n"
+            "for loc in ENV_VARS + ['REDIS_HOST']:\n    locals()[loc] = os.environ.get(loc)\n"
+        ),
+        "proj/celery.py": DJANGO_APP,
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_time_limit") == 60
+    assert not settings["broker_url"]["known"]

@@ -76,15 +76,22 @@ class ConfigurationWrites:
     function_scope: Callable[..., Scope]
     # Module-level names last bound to parsed e-mail settings (`_email_settings`).
     _email_configs: set[str]
+    _loops: list[tuple[str, ast.expr]]  # the module-level `for name in x:` being read
+    _module_values: dict[str, Optional[ast.expr]]  # what module names are bound to
 
     def _subscript_store(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
         # app.conf['key'] = v
         base = target.value
         if self._this_namespace(base):
-            # `globals()[name] = value`, in a loop over names mostly (SEED's docker settings
-            # bind their environment variables so): which names cannot be told, those
-            # bound before are left as they are.
-            self.dynamic = True
+            # `globals()[name] = value`, in a loop over names mostly: SEED's docker settings
+            # bind their environment variables so, `for loc in ENV_VARS + OPTIONAL: locals()
+            # [loc] = env_var(loc)`. Those of a list written in the module may be replaced;
+            # which names others bind cannot be told (those bound before are left alone).
+            names = self._namespace_keys(target.slice)
+            if names is None:
+                self.dynamic = True
+            else:
+                self.events.append(Rebind("the module's namespace written by a loop", names))
             return
         if isinstance(base, ast.Attribute) and base.attr == "conf":
             receiver = self.scope.qualify(base.value)
@@ -164,6 +171,18 @@ class ConfigurationWrites:
             and not expr.args
             and self.scope.qualify(expr.func) in _NAMESPACE_BUILTINS
         )
+
+    def _namespace_keys(self, key: ast.expr) -> Optional[tuple[str, ...]]:
+        """The names `globals()[key] = v` may bind: a string, or the target of an
+        enclosing module-level loop over a list of strings written in the module."""
+        written = const_str(key)
+        if written is not None:
+            return (written,)
+        if not isinstance(key, ast.Name):
+            return None
+        loop = next((over for name, over in reversed(self._loops) if name == key.id), None)
+        names = _strings_listed(loop, self._module_values, 0) if loop is not None else None
+        return tuple(names) if names else None
 
     def _module_call(self, call: ast.Call, conditional: bool) -> None:
         func = call.func
@@ -676,6 +695,36 @@ def _callees(func: ast.expr, scope: Scope, items: dict[str, list[ast.expr]]) -> 
             return [f"{item}.{func.attr}" for item in qualified if item]
     callee = scope.qualify(func)
     return [callee] if callee else []
+
+
+def _strings_listed(
+    expr: ast.expr, values: dict[str, Optional[ast.expr]], depth: int
+) -> Optional[list[str]]:
+    """The strings of a list (tuple, set) of string literals, of names bound to one, of
+    `+` between such lists, and of `*name` items in one; None for anything else."""
+    if depth > 20:
+        return None
+    if isinstance(expr, ast.Name):
+        bound = values.get(expr.id)
+        return _strings_listed(bound, values, depth + 1) if bound is not None else None
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = _strings_listed(expr.left, values, depth + 1)
+        right = _strings_listed(expr.right, values, depth + 1)
+        return left + right if left is not None and right is not None else None
+    if not isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return None
+    found: list[str] = []
+    for item in expr.elts:
+        if isinstance(item, ast.Starred):
+            inner = _strings_listed(item.value, values, depth + 1)
+            if inner is None:
+                return None
+            found.extend(inner)
+        elif (text := const_str(item)) is not None:
+            found.append(text)
+        else:
+            return None
+    return found
 
 
 def _names_this_module(expr: ast.expr) -> bool:

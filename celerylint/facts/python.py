@@ -124,6 +124,10 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         # the module-level one: not to be read again as writes to a same-named global.
         self._read_calls: set[int] = set()
         self._email_configs: set[str] = set()
+        # The module-level `for name in ...:` loops being read, innermost last; the
+        # expressions module-level names are bound to unconditionally (None: otherwise).
+        self._loops: list[tuple[str, ast.expr]] = []
+        self._module_values: dict[str, Optional[ast.expr]] = {}
         self.flask_factories: dict[str, FlaskFactory] = {}
         self.factory_calls: list[FactoryCall] = []
         self.celery_factories: dict[str, CeleryFactory] = {}
@@ -197,6 +201,14 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         events = self.events
         if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
             return
+        if isinstance(stmt, ast.For) and isinstance(stmt.target, ast.Name):
+            self._loops.append((stmt.target.id, stmt.iter))
+            try:
+                self._module_body(stmt.body, True)
+            finally:
+                self._loops.pop()
+            self._module_body(stmt.orelse, True)
+            return
         if isinstance(stmt, (ast.If, ast.For, ast.While, ast.AsyncFor)):
             self._module_body(stmt.body, True)
             self._module_body(stmt.orelse, True)
@@ -264,6 +276,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             return
         for target in targets:
             if isinstance(target, ast.Name):
+                self._module_values[target.id] = None if conditional else value
                 if self._parses_email_url(value):
                     self._email_configs.add(target.id)
                 else:
