@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import abc
 import re
+import typing
 from pathlib import Path
 from typing import Optional
 
@@ -14,7 +16,7 @@ from celerylint.facts import extract_source
 from celerylint.facts.schema import FileFacts
 from celerylint.model.namespace import MroClass, _c3_merge
 from celerylint.model.project import Project
-from celerylint.model.tasks import CELERY_TASK_ATTRIBUTES
+from celerylint.model.tasks import _NO_TASK_ATTRIBUTES, CELERY_TASK_ATTRIBUTES
 
 
 def facts_of(source: str, module: str = "m") -> FileFacts:
@@ -400,6 +402,14 @@ def test_celery_task_attributes_match_the_installed_celery() -> None:
         and not isinstance(value, (property, classmethod, staticmethod))
     }
     assert attributes == CELERY_TASK_ATTRIBUTES
+
+
+@pytest.mark.parametrize("base", [abc.ABC, typing.Generic])
+def test_bases_taken_to_set_no_task_attribute_set_none(base: type) -> None:
+    """A class outside the project hides a task's attributes, but for these (hypothesis's
+    `class _BaseTaskWithRetry(ABC, Task)`): they set none Celery's `Task` has."""
+    assert not set(vars(base)) & CELERY_TASK_ATTRIBUTES
+    assert f"{base.__module__}.{base.__name__}" in _NO_TASK_ATTRIBUTES
 
 
 @pytest.mark.real_celery

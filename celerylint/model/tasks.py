@@ -394,6 +394,12 @@ def _task_base(base: str, symbol: Symbol) -> bool:
     return base in TASK_BASES or (symbol.kind == "binding" and symbol.rest == "Task")
 
 
+# Classes outside the project that set no attribute a task reads (hypothesis's `class
+# _BaseTaskWithRetry(ABC, Task)`): `abc.ABC` sets only `__slots__` and what abstract
+# methods need, `typing.Generic` only what subscripting needs.
+_NO_TASK_ATTRIBUTES = frozenset({"abc.ABC", "typing.Generic"})
+
+
 def class_attribute(mro: Mro, name: str) -> tuple[Optional[MroClass], Optional[str]]:
     """Which class of `mro` decides attribute `name`, as Python looks it up.
 
@@ -406,6 +412,8 @@ def class_attribute(mro: Mro, name: str) -> tuple[Optional[MroClass], Optional[s
     own attributes unknown.
     """
     for index, entry in enumerate(mro):
+        if entry.key in _NO_TASK_ATTRIBUTES:
+            continue
         if entry.facts is not None:
             if name in entry.facts.attrs:
                 return entry, None
@@ -413,7 +421,12 @@ def class_attribute(mro: Mro, name: str) -> tuple[Optional[MroClass], Optional[s
             return None, f"base class `{entry.key}` is outside the project"
         elif name in CELERY_TASK_ATTRIBUTES:
             foreign = next(
-                (e for e in mro[index + 1 :] if e.facts is None and not e.terminal), None
+                (
+                    e
+                    for e in mro[index + 1 :]
+                    if e.facts is None and not e.terminal and e.key not in _NO_TASK_ATTRIBUTES
+                ),
+                None,
             )
             if foreign is not None:
                 return None, f"base class `{foreign.key}` is outside the project"
