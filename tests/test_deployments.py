@@ -688,15 +688,19 @@ def test_what_a_dockerfile_copies_where(tmp_path: Path) -> None:
                 "FROM python:3.13 AS build\nCOPY scripts/ /usr/local/bin/\n"
                 "FROM build\nWORKDIR /srv\nCOPY bin/one.sh bin/beat.sh tools/\n"
                 "COPY --from=build /usr/local/bin/run-worker.sh /elsewhere.sh\n"
+                "WORKDIR ./app/\nCOPY bin/one.sh .\nCOPY bin/beat.sh ../x/./b.sh\n"
             ),
         },
     )
     image = dockerfile_image(str(tmp_path / "Dockerfile"), "Dockerfile")
     copied = dict(image.copied([tmp_path]))
+    # As the image has the paths: `.` is the WORKDIR, a directory the file goes into.
     assert copied == {
-        "/usr/local/bin/": str(tmp_path / "scripts"),
+        "/usr/local/bin": str(tmp_path / "scripts"),
         "/srv/tools/one.sh": str(tmp_path / "bin" / "one.sh"),
         "/srv/tools/beat.sh": str(tmp_path / "bin" / "beat.sh"),
+        "/srv/app/one.sh": str(tmp_path / "bin" / "one.sh"),
+        "/srv/x/b.sh": str(tmp_path / "bin" / "beat.sh"),
     }
     compose = (
         "services:\n"
@@ -707,6 +711,56 @@ def test_what_a_dockerfile_copies_where(tmp_path: Path) -> None:
     found = services(tmp_path, {"docker-compose.yml": compose})
     assert found["worker"].queues == ("a",)  # type: ignore[attr-defined]
     assert found["beat"].role == "beat"  # type: ignore[attr-defined]
+    assert found["one"].queues == ("one",)  # type: ignore[attr-defined]
+
+
+def _integrations(tmp_path: Path, commands: dict[str, str]) -> dict[str, object]:
+    """IntelOwl's integration images: each directory's Dockerfile copies its own
+    `entrypoint.sh` into its WORKDIR and runs `./entrypoint.sh`."""
+    files: dict[str, str | bytes] = {"proj/__init__.py": "", "proj/celery.py": APP}
+    for name, command in commands.items():
+        files[f"{name}/Dockerfile"] = (
+            "FROM python:3.12-slim\nWORKDIR /opt/svc\nCOPY app.py entrypoint.sh ./\n"
+            'ENTRYPOINT ["./entrypoint.sh"]\n'
+        )
+        files[f"{name}/entrypoint.sh"] = f"#!/bin/sh\nexec {command}\n"
+        files[f"{name}/app.py"] = ""
+    return services(tmp_path, files)
+
+
+def test_a_relative_entrypoint_is_the_script_copied_into_the_workdir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`./entrypoint.sh` is the script the image copied into its WORKDIR. Compared as
+    written with `/opt/svc/./entrypoint.sh`, it was each directory's `entrypoint.sh` by
+    file name: every service's command was not known, and CL603 was silent."""
+    found = _integrations(
+        tmp_path,
+        {"web": "gunicorn app:app", "jobs": "celery -A proj worker -Q jobs --time-limit 60"},
+    )
+    assert found["web/Dockerfile"].role == "web"  # type: ignore[attr-defined]
+    assert found["jobs/Dockerfile"].queues == ("jobs",)  # type: ignore[attr-defined]
+    assert run(tmp_path, capsys)[0] == ["CL603"]
+
+
+def test_a_relative_program_where_the_directory_is_not_known(tmp_path: Path) -> None:
+    """A compose `working_dir:` is where the command starts; after a `cd` the directory
+    is not known: `./entrypoint.sh` is then every script of that name (two here, one a
+    worker: not known)."""
+    compose = (
+        "services:\n"
+        "  moved:\n    build: web\n    working_dir: /srv\n    entrypoint: ./entrypoint.sh\n"
+        "  back:\n    build: web\n    working_dir: /opt/svc\n    entrypoint: ./entrypoint.sh\n"
+        "  cd:\n    build: web\n    entrypoint: sh -c 'cd /srv && ./entrypoint.sh'\n"
+    )
+    write(tmp_path, {"docker-compose.yml": compose})
+    found = _integrations(
+        tmp_path,
+        {"web": "gunicorn app:app", "jobs": "celery -A proj worker -Q jobs --time-limit 60"},
+    )
+    assert found["back"].role == "web"  # type: ignore[attr-defined]
+    assert not found["moved"].command_known  # type: ignore[attr-defined]
+    assert not found["cd"].command_known  # type: ignore[attr-defined]
 
 
 def test_a_systemd_unit_reads_the_environment_file_the_repository_ships(tmp_path: Path) -> None:

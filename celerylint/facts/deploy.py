@@ -589,6 +589,7 @@ def _compose_service(
     )
     copied: tuple[tuple[str, str], ...] = ()
     code: Optional[tuple[str, ...]] = None
+    workdir = ""
     if built_from is not None:
         dockerfile, context = built_from
         reader.built.add(str(dockerfile))
@@ -599,6 +600,7 @@ def _compose_service(
             image_cmd, image_entry, base = built.cmd, built.entrypoint, built.base
             copied = built.copied([context])
             code = built.code(context)
+            workdir = _known_workdir(built.workdir)
         except DeploymentError as error:
             reader.problem(str(dockerfile), error)
             complete = False
@@ -607,6 +609,9 @@ def _compose_service(
         written = image[2]["image"]
         if build is None and isinstance(written, str):
             base = interpolate(written, values, mark=True)
+    working_dir = _last(layers, "working_dir")
+    if working_dir is not None:
+        workdir = _working_dir(working_dir[2]["working_dir"], values)
     for path, _, service in layers:
         complete &= _env_files(reader, path, service.get("env_file"), values, env)
     for path, line, service in layers:
@@ -662,7 +667,17 @@ def _compose_service(
         copied=copied,
         code=code if not elsewhere else None,
         entrypoint_unknown=entrypoint_unknown,
+        workdir=workdir,
     )
+
+
+def _working_dir(written: Any, values: dict[str, Optional[str]]) -> str:
+    """The directory a compose `working_dir:` starts the command in; "" when not known
+    (a variable not known; Docker takes only an absolute path)."""
+    directory = interpolate(written, values) if isinstance(written, str) else None
+    if directory is None or not posixpath.isabs(directory):
+        return ""
+    return posixpath.normpath(directory)
 
 
 def _bind_mounts(layers: list[_Layer], values: dict[str, Optional[str]]) -> Optional[list[str]]:
@@ -1781,7 +1796,9 @@ def dockerfile_image(path: str, relative: str) -> Image:
         elif instruction == "WORKDIR":
             values = {entry.name: entry.value for entry in current.env}
             workdir = interpolate(rest, values) if rest else None
-            current.workdir = posixpath.join(current.workdir, workdir) if workdir else "?"
+            current.workdir = (
+                posixpath.normpath(posixpath.join(current.workdir, workdir)) if workdir else "?"
+            )
         elif instruction in ("COPY", "ADD"):
             values = {entry.name: entry.value for entry in current.env}
             current.copies.extend(_copies(rest, current.workdir, values))
@@ -1805,6 +1822,11 @@ def dockerfile_image(path: str, relative: str) -> Image:
     return current
 
 
+def _known_workdir(workdir: str) -> str:
+    """An image's WORKDIR; "" when a variable of it is not known."""
+    return "" if workdir.startswith("?") else workdir
+
+
 def _copies(
     rest: str, workdir: str, values: dict[str, Optional[str]]
 ) -> list[tuple[str, str, bool]]:
@@ -1820,10 +1842,13 @@ def _copies(
     if len(paths) < 2 or any(path is None or "://" in path for path in paths):
         return []
     *sources, written_destination = cast(list[str], paths)
-    destination = posixpath.join(workdir, written_destination)
+    # As the image has it (`./` of WORKDIR /opt/svc is /opt/svc), for a command to name it;
+    # whether it is a directory is read from the destination as written.
+    destination = posixpath.normpath(posixpath.join(workdir, written_destination))
     if destination.startswith("?") or any(set(s) & set("*?[") for s in sources):
         return []
-    into = written_destination.endswith("/") or len(sources) > 1
+    # `./`, `.` (the WORKDIR) and `/app/` are directories the sources go into.
+    into = posixpath.basename(written_destination) in ("", ".", "..") or len(sources) > 1
     return [(destination, source, into) for source in sources]
 
 
@@ -1965,6 +1990,7 @@ def _dockerfile(reader: _Reader, path: str) -> None:
                 # Built from the repository's top, mostly; else from its own directory.
                 copied=image.copied([reader.root, Path(path).parent]),
                 entrypoint_unknown=entrypoint_unknown,
+                workdir=_known_workdir(image.workdir),
             )
         )
 

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 81
+FACTS_VERSION = 82
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -932,6 +932,10 @@ class DeployedProcess(msgspec.Struct, frozen=True, gc=False):
     # (nor a Docker Hub official one): a program not known, which may run them as
     # arguments of its own (`airflow "$@"`).
     entrypoint_unknown: bool = False
+    # The directory its command starts in, where a relative program word (`ENTRYPOINT
+    # ["./entrypoint.sh"]`) is found among what its image `copied`: the image's last
+    # `WORKDIR`, or the compose service's `working_dir:`; "" when not known.
+    workdir: str = ""
 
 
 class DeploymentProblem(msgspec.Struct, frozen=True, gc=False, array_like=True):

@@ -610,7 +610,7 @@ def _script_commands(
     for line in _running(scripted, arguments, environment):
         inner = environment.copy()
         inner.export(line.env)
-        command = _celery_command(_in(line, inner, arguments), scripts, depth + 1, inner)
+        command = _celery_command(_in(line, inner, arguments), scripts.moved(), depth + 1, inner)
         if command is not None:
             found.append((command, inner))
     return found
@@ -652,6 +652,8 @@ def _from_shell(
             ]
         except ValueError:
             return "unknown", []
+        if argv[:1] in (["cd"], ["pushd"]):
+            scripts = scripts.moved()  # the commands after it run elsewhere
         # `VAR=x` before one command of the script is that command's alone.
         scoped = environment.copy()
         command = _celery_command(argv, scripts, depth + 1, scoped) if argv else None
@@ -917,17 +919,20 @@ def _side_by_side(commands: list[tuple[str, list[Optional[str]]]]) -> Optional[l
 class Scripts:
     """The deployment's scripts as a command names them: by the path its image copied
     one to (Dockerfile `COPY ./compose/.../worker/start /start-celeryworker`:
-    cookiecutter-django), else by file name."""
+    cookiecutter-django; `ENTRYPOINT ["./entrypoint.sh"]` after `WORKDIR /opt/svc` and
+    `COPY entrypoint.sh ./`: IntelOwl's integrations), else by file name."""
 
     def __init__(
         self,
         by_name: dict[str, list[DeployedProcess]],
         by_path: dict[str, list[DeployedProcess]],
         copied: tuple[tuple[str, str], ...] = (),
+        workdir: str = "",
     ) -> None:
         self._by_name = by_name
         self._by_path = by_path
         self._copied = copied
+        self._workdir = workdir
 
     @classmethod
     def of(cls, processes: Sequence[DeployedProcess]) -> Scripts:
@@ -940,8 +945,14 @@ class Scripts:
         return cls(by_name, by_path)
 
     def run_by(self, process: DeployedProcess) -> Scripts:
-        """The scripts as `process` names them, with what its image copied in."""
-        return Scripts(self._by_name, self._by_path, process.copied)
+        """The scripts as `process` names them, with what its image copied in, from the
+        directory its command starts in."""
+        return Scripts(self._by_name, self._by_path, process.copied, process.workdir)
+
+    def moved(self) -> Scripts:
+        """The scripts as a command names them where the directory it runs in is not
+        known (after a `cd`; a script's lines, whose `cd`s are not read)."""
+        return Scripts(self._by_name, self._by_path, self._copied)
 
     def named(self, word: str) -> Optional[list[DeployedProcess]]:
         """The lines of the script `word` names; None if it names none read."""
@@ -953,16 +964,27 @@ class Scripts:
     def source(self, word: str) -> Optional[str]:
         """The repository file the image copied to the path `word`, if it copied one (a
         bare name: to a directory of the PATH, `COPY entry.sh /usr/local/bin/entry`)."""
+        path = self._in_image(word)
         for destination, source in self._copied:
-            if word == destination or (
+            if path == destination or (
                 "/" not in word
                 and posixpath.basename(destination) == word
                 and posixpath.dirname(destination) in _PATH_DIRECTORIES
             ):
                 return os.path.realpath(source)
             inside = destination.rstrip("/") + "/"
-            if word.startswith(inside) and os.path.isdir(source):
-                return os.path.realpath(os.path.join(source, *word[len(inside) :].split("/")))
+            if path is not None and path.startswith(inside) and os.path.isdir(source):
+                return os.path.realpath(os.path.join(source, *path[len(inside) :].split("/")))
+        return None
+
+    def _in_image(self, word: str) -> Optional[str]:
+        """The path in the image that `word` names, a relative one (`./entrypoint.sh`)
+        from the directory the command runs in; None for a bare name (looked for in the
+        PATH) or where that directory is not known."""
+        if posixpath.isabs(word):
+            return posixpath.normpath(word)
+        if "/" in word and self._workdir:
+            return posixpath.normpath(posixpath.join(self._workdir, word))
         return None
 
 
@@ -976,11 +998,13 @@ def deployed_services(processes: Sequence[DeployedProcess]) -> list[Service]:
         if process.platform == "script":
             continue
         seen_by = scripts.run_by(process)
-        for word in (word for words in _commands_in(process.argv) for word in words):
-            source = seen_by.source(word) if word else None
+        for word in (word for words in _commands_in(process.argv) for word in words if word):
+            source = seen_by.source(word)
             if source is not None:
                 called_paths.add(source)
-            elif word:
+            # A relative path (`./entrypoint.sh`) also names the script of that name a
+            # `cd` before it (not followed here) may have moved to.
+            if source is None or ("/" in word and not posixpath.isabs(word)):
                 called_names.add(os.path.basename(word))
     kept = [
         p
