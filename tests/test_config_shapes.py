@@ -717,3 +717,27 @@ def test_a_loop_binding_the_names_of_a_list_in_the_namespace(tmp_path: Path) -> 
     settings = settings_of(tmp_path, files, "proj.celery:app")
     assert value(settings, "task_time_limit") == 60
     assert not settings["broker_url"]["known"]
+
+
+@pytest.mark.parametrize(
+    ("helpers", "known"),
+    [
+        # ichnaea: a helper of another module configures the app it is handed.
+        ("from proj.config import configure_celery\n", False),
+        # A function of the module that only reads the app it is given changes nothing.
+        ("def configure_celery(celery_app):\n    return celery_app.amqp.queues\n", True),
+        ("def configure_celery(celery_app):\n    celery_app.config_from_object('x')\n", False),
+    ],
+)
+def test_an_app_handed_to_a_function(tmp_path: Path, helpers: str, known: bool) -> None:
+    files = {
+        "proj/__init__.py": "",
+        "proj/config.py": "def configure_celery(app):\n    app.config_from_object('proj.s')\n",
+        "proj/s.py": "task_time_limit = 300\n",
+        "proj/app.py": (
+            f"from celery import Celery\n{helpers}\ncelery_app = Celery('proj')\n"
+            "configure_celery(celery_app)\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.app:celery_app")
+    assert settings["task_time_limit"]["known"] is known

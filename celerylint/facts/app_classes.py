@@ -36,6 +36,20 @@ def conf_writes(cls: ast.ClassDef) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
+def writes_conf_of(function: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
+    """Whether a function may change the configuration of the app its parameter `param`
+    is (`celery_app.config_from_object(...)`, `app.conf.x = v`), or hands it on."""
+    for node in ast.walk(function):
+        if _written(node, param):
+            return True
+        if isinstance(node, ast.Call) and any(
+            isinstance(arg, ast.Name) and arg.id == param
+            for arg in [*node.args, *(k.value for k in node.keywords)]
+        ):
+            return True
+    return False
+
+
 def _written(node: ast.AST, own: str) -> list[str]:
     if _chooses_task_class(node, own):
         return [TASK_CLASS]

@@ -17,6 +17,7 @@ import ast
 import re
 from typing import Optional
 
+from celerylint.facts.app_classes import writes_conf_of
 from celerylint.facts.bodies import _GET_CONTEXT
 from celerylint.facts.celery_factories import CeleryFactories
 from celerylint.facts.definitions import Definitions
@@ -33,6 +34,7 @@ from celerylint.facts.schema import (
     CeleryFactory,
     ClassFacts,
     ConfOp,
+    ConfOpaque,
     Dispatch,
     Event,
     ExtensionRead,
@@ -358,13 +360,45 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                 if const_str(node.args[0]) == "DJANGO_SETTINGS_MODULE":
                     self._django_default(node.args[1])
                 continue
+            conditional = id(node) not in toplevel
+            if node.args or node.keywords:
+                self._app_handed_over(node, local, conditional)
             if not isinstance(func, ast.Attribute):
                 continue
-            conditional = id(node) not in toplevel
             if id(node) not in self._read_calls:
                 self._conf_call(node, func, conditional)
             self._dispatch(node, func, local)
         return scopes
+
+    def _app_handed_over(self, call: ast.Call, scope: Scope, conditional: bool) -> None:
+        """`configure_celery(celery_app)` (ichnaea): a function handed an app may change its
+        configuration (`celery_app.config_from_object(...)` there). An app made here, or
+        an imported name that reads like one (`app`, `celery` in it); not a builtin's
+        argument, nor a signal's `sender=`."""
+        callee = scope.qualify(call.func) or ""
+        if callee.startswith("builtins.") or callee.endswith(".connect"):
+            return
+        made = {app.var for app in self.apps}
+        own = self._function_nodes.get(callee.rpartition(".")[2])
+        if own is not None and callee != f"{self.module}.{own.name}":
+            own = None  # not this module's function
+        params = [*own.args.posonlyargs, *own.args.args] if own is not None else []
+        given = [*enumerate(call.args), *((k.arg, k.value) for k in call.keywords)]
+        for where, arg in given:
+            if not isinstance(arg, ast.Name):
+                continue
+            receiver = scope.qualify(arg)
+            if receiver is None:
+                continue  # a local variable
+            local = receiver == f"{self.module}.{arg.id}"
+            last = receiver.rsplit(".", 1)[-1].lower()
+            if not (arg.id in made if local else ("app" in last or "celery" in last)):
+                continue
+            # A function of this module that only reads the app it is given changes nothing.
+            param = params[where].arg if isinstance(where, int) and where < len(params) else where
+            if own is not None and isinstance(param, str) and not writes_conf_of(own, param):
+                continue
+            self.conf_ops.append(ConfOpaque(receiver, self.span(call), conditional))
 
     def _calls_in_scopes(self) -> list[tuple[ast.Call, Scope]]:
         """Every call, with the scope of the function it is written in."""

@@ -18,9 +18,28 @@ def result_expires_disabled(project: Project) -> Iterator[Diagnostic]:
         setting = app.setting("result_expires")
         located = setting.location
         if located and setting.known and setting.value.value in (None, 0):
+            if _deletes_results(project):
+                return
             yield diagnostic(
                 "CL502",
                 f"`{app.setting_key('result_expires')}` is {setting.value.value!r}: results "
                 "never expire and the result backend grows until it fills up",
                 *located,
             )
+
+
+def _deletes_results(project: Project) -> bool:
+    """Whether the project deletes django-celery-results' rows itself (grand-challenge's
+    hourly task deletes `TaskResult` rows older than a week): a module outside the tests
+    that names the model and calls `.delete(`."""
+    found = project.modules_mentioning([*_RESULT_MODELS, ".delete("])
+    deleting = set(found[".delete("])
+    return any(
+        module in deleting and project.modules.paths[module] not in project.test_paths
+        for model in _RESULT_MODELS
+        for module in found[model]
+    )
+
+
+# django-celery-results' models of stored results.
+_RESULT_MODELS = ("TaskResult", "GroupResult")
