@@ -741,3 +741,25 @@ def test_an_app_handed_to_a_function(tmp_path: Path, helpers: str, known: bool) 
     }
     settings = settings_of(tmp_path, files, "proj.app:celery_app")
     assert settings["task_time_limit"]["known"] is known
+
+
+@pytest.mark.parametrize(
+    "store",
+    [
+        "app.conf.task_time_limit = 60",
+        "app.conf['task_time_limit'] = 60",
+        "app.conf = {'task_time_limit': 60}",
+    ],
+)
+def test_a_setting_stored_in_a_function_may_be_set(tmp_path: Path, store: str) -> None:
+    """`def setup(): app.conf.task_time_limit = 60`, called at import or not: the setting
+    may be changed (it was taken as Celery's default, a false CL201)."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/celery.py": (
+            f"from celery import Celery\n\napp = Celery('proj')\n\n\ndef setup():\n"
+            f"    {store}\n\n\nsetup()\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert not settings["task_time_limit"]["known"]

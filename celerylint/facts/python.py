@@ -35,6 +35,7 @@ from celerylint.facts.schema import (
     ClassFacts,
     ConfOp,
     ConfOpaque,
+    ConfUnset,
     Dispatch,
     Event,
     ExtensionRead,
@@ -85,6 +86,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         # the text holds (20 ms of the corpus's extraction asked every call).
         self._source_mentions_canvas = "chord" in source or "group" in source
         self._source_mentions_config = ".config" in source
+        self._source_mentions_conf = ".conf" in source
         self.module = module
         self.is_package = is_package
         positions = Positions(source)
@@ -143,6 +145,8 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         self._flask_factories()
         self._analyze_reachable()
         calls = self._scan_calls()
+        if self._source_mentions_conf:
+            self._scan_conf_stores()
         results = ResultExtraction(self.span, calls)
         transactions = TransactionExtraction(self.span, calls, self.scope, self._discarded)
         return FileFacts(
@@ -370,6 +374,46 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             self._dispatch(node, func, local)
         return scopes
 
+    def _scan_conf_stores(self) -> None:
+        """`app.conf.task_time_limit = 60` inside a function: the setting may be changed
+        when it runs (a store at module level is read where it is written)."""
+        scopes: dict[int, Scope] = {}
+        module_scope = self.scope
+        try:
+            for function in self.index.functions:
+                for node in self.index.own_nodes(function):
+                    if type(node) is ast.Assign:
+                        targets = node.targets
+                    elif type(node) in (ast.AugAssign, ast.AnnAssign):
+                        targets = [node.target]  # type: ignore[attr-defined]
+                    else:
+                        continue
+                    for target in targets:
+                        if _stores_into_conf(target):
+                            self.scope = self._scope_of(function, scopes)
+                            self._function_conf_store(target)
+        finally:
+            self.scope = module_scope
+
+    def _function_conf_store(self, target: ast.expr) -> None:
+        """A store into an app's configuration in a function: the key it may change, or
+        any (`app.conf = {...}`, `app.conf[name] = v`)."""
+        span = self.span(target)
+        if isinstance(target, ast.Attribute) and target.attr == "conf":
+            receiver = self.scope.qualify(target.value)
+            if receiver:
+                self.conf_ops.append(ConfOpaque(receiver, span, True))
+            return
+        if isinstance(target, ast.Subscript) and getattr(target.value, "attr", "") == "conf":
+            receiver = self.scope.qualify(target.value.value)  # type: ignore[attr-defined]
+            key = const_str(target.slice)
+            if receiver and key:
+                self.conf_ops.append(ConfUnset(receiver, span, True, key))
+            elif receiver:
+                self.conf_ops.append(ConfOpaque(receiver, span, True))
+            return
+        self._conf_key_mutation(target, conditional=True)
+
     def _app_handed_over(self, call: ast.Call, scope: Scope, conditional: bool) -> None:
         """`configure_celery(celery_app)` (ichnaea): a function handed an app may change its
         configuration (`celery_app.config_from_object(...)` there). An app made here, or
@@ -429,6 +473,16 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
 
 
 _BACKEND_TEXT = re.compile("result[-_]backend", re.IGNORECASE)
+
+
+def _stores_into_conf(target: ast.expr) -> bool:
+    """`x.conf.key = v`, `x.conf["key"] = v`, `x.conf = ...` and deeper (`x.conf.y["k"]`)."""
+    node = target
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Attribute) and node.attr == "conf":
+            return True
+        node = node.value
+    return False
 
 
 def _names_backend(source: str) -> bool:
