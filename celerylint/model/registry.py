@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal, Optional
 
 import msgspec
 
+from celerylint.facts.nodes import called
 from celerylint.facts.schema import Const, FunctionFacts, Map, Name, Node, Ref, Seq, Span
 from celerylint.model.namespace import Modules
 from celerylint.model.settings import App
@@ -122,6 +123,42 @@ def _made_by_an_app_method(
     return None
 
 
+def _made_by_a_callable_instance(
+    project: Project, module: str, functions: dict[str, FunctionFacts]
+) -> Optional[str]:
+    """A function decorated by an instance of a project class that is called so
+    (grand-challenge's `acks_late_2xlarge_task = QueueTaskDecorator(...)`, whose
+    `__call__` hands the function to `shared_task`): it may be a task, under a name that
+    is not seen."""
+    seen: dict[str, bool] = {}
+    for function in functions.values():
+        for decorator in function.decorators:
+            qualname = decorator.qualname
+            if qualname is None:
+                continue
+            if qualname not in seen:
+                seen[qualname] = _a_callable_instance(project, qualname, module)
+            if seen[qualname]:
+                return f"`{qualname}`, an instance of a class of the project, may make tasks"
+    return None
+
+
+def _a_callable_instance(project: Project, qualname: str, near: str) -> bool:
+    """Whether a name is bound to an instance of a project class with a `__call__`."""
+    symbol = project.modules.resolve(qualname, near)
+    binding = symbol.binding
+    if symbol.kind != "binding" or symbol.rest or binding is None:
+        return False
+    callee = called(binding.node)
+    if callee is None:
+        return False
+    made = project.modules.resolve(callee, binding.module)
+    if made.kind != "class" or made.module is None or made.name is None:
+        return False
+    chain = project.modules.class_chain(made.module, made.name) or ()
+    return any("__call__" in cls.methods for _, _, cls in chain)
+
+
 def _app_methods(project: Project) -> frozenset[str]:
     """The methods the apps' own classes define, but `task` (read as Celery's)."""
     return frozenset(
@@ -161,6 +198,7 @@ def build_registry(project: Project) -> TaskRegistry:
             continue
         functions = facts.functions.values()
         incomplete = incomplete or _made_by_an_app_method(project, module, functions, methods)
+        incomplete = incomplete or _made_by_a_callable_instance(project, module, facts.functions)
         for registration in facts.registrations:
             registered = project.registered_class(registration, module)
             qualname = ".".join(registered) if registered else None
