@@ -24,7 +24,6 @@ from celerylint.facts.schema import (
     FactoryCall,
     ImportTime,
 )
-from celerylint.facts.scope import resolve_relative
 from celerylint.facts.walk import TreeIndex, bound_in, bound_names, walk_own_scope
 
 
@@ -126,13 +125,9 @@ class CeleryFactories(ConfigurationWrites):
         )
 
     def _import_time(self) -> ImportTime:
-        """What the module's own top-level statements certainly import and call."""
-        imports: list[str] = []
+        """The app factories the module's own top-level statements certainly call."""
         calls: list[FactoryCall] = []
         for stmt in self.tree.body:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                imports.extend(_imported_modules(stmt, self.module, self.is_package))
-                continue
             if not isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)) or stmt.value is None:
                 continue
             value = stmt.value
@@ -144,7 +139,7 @@ class CeleryFactories(ConfigurationWrites):
                 record = self._factory_call_record(bound if call is value else "", call)
                 if record is not None:
                     calls.append(record)
-        return ImportTime(tuple(imports), tuple(calls))
+        return ImportTime(tuple(calls))
 
     def _object_named(self, value: ast.expr) -> Optional[str]:
         """What a factory's argument stands for, if a factory may read it: a name (its
@@ -251,19 +246,6 @@ def certainly_called(expr: ast.expr) -> Iterator[ast.Call]:
             yield from certainly_called(keyword.value)
     elif isinstance(expr, ast.Attribute):
         yield from certainly_called(expr.value)
-
-
-def _imported_modules(
-    stmt: ast.Import | ast.ImportFrom, module: str, is_package: bool
-) -> list[str]:
-    """The modules an import statement imports: `import a.b` imports `a.b`; `from a import
-    b` imports `a`, and `a.b` should that be a module."""
-    if isinstance(stmt, ast.Import):
-        return [alias.name for alias in stmt.names]
-    base = resolve_relative(module, is_package, stmt.level, stmt.module)
-    if not base:
-        return []
-    return [base, *(f"{base}.{alias.name}" for alias in stmt.names if alias.name != "*")]
 
 
 def _made_celery(

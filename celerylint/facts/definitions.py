@@ -75,6 +75,7 @@ class Definitions(BodyAnalysis):
     decorator_names: frozenset[str]
     _lines: list[str]
     _maker_hints: tuple[str, ...]
+    _source_mentions_setattr: bool  # a settings class may export itself (`exporters`)
     # Each function's scope by the def node's id, with the outer scope it was made in:
     # discovery, dispatches and definitions each ask for every function's scope.
     _function_scopes: dict[int, tuple[Scope, Scope]]
@@ -293,7 +294,7 @@ class Definitions(BodyAnalysis):
             methods,
             self._decorators(node),
             conf_writes(node) if any("celery" in name for name in base_names) else (),
-            exporters(node),
+            exporters(node) if self._source_mentions_setattr else (),
         )
 
     def function_scope(

@@ -86,7 +86,8 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         # the text holds (20 ms of the corpus's extraction asked every call).
         self._source_mentions_canvas = "chord" in source or "group" in source
         self._source_mentions_config = ".config" in source
-        self._source_mentions_conf = ".conf" in source
+        self._source_mentions_setattr = "setattr" in source
+        self._source_mentions_conf = _CONF_STORE.search(source) is not None
         self.module = module
         self.is_package = is_package
         positions = Positions(source)
@@ -348,6 +349,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         each call's scope, by node id (calls in `_call_nodes`, outer first).
         """
         toplevel = {id(s.value) for s in self.tree.body if isinstance(s, ast.Expr)}
+        app_like = self._app_like_names()
         scopes: dict[int, Scope] = {}
         self._call_nodes: list[ast.Call] = []
         for node, local in self._calls_in_scopes():
@@ -365,7 +367,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                     self._django_default(node.args[1])
                 continue
             conditional = id(node) not in toplevel
-            if node.args or node.keywords:
+            if app_like and node.args and _hands_a_name(node, app_like):
                 self._app_handed_over(node, local, conditional)
             if not isinstance(func, ast.Attribute):
                 continue
@@ -413,6 +415,18 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                 self.conf_ops.append(ConfOpaque(receiver, span, True))
             return
         self._conf_key_mutation(target, conditional=True)
+
+    def _app_like_names(self) -> frozenset[str]:
+        """The names an app may be handed over by here: the apps made here, and the names
+        imports bind that read like one (`app`, `celery` in the imported name)."""
+        names = {app.var for app in self.apps}
+        for statement, _function in self.index.imports:
+            for alias in statement.names:
+                last = alias.name.rsplit(".", 1)[-1].lower()
+                # Not Django's `apps` registry, imported by most Django modules.
+                if last == "app" or last.endswith("_app") or "celery" in last:
+                    names.add(alias.asname or alias.name.split(".")[0])
+        return frozenset(names)
 
     def _app_handed_over(self, call: ast.Call, scope: Scope, conditional: bool) -> None:
         """`configure_celery(celery_app)` (ichnaea): a function handed an app may change its
@@ -475,6 +489,11 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
 _BACKEND_TEXT = re.compile("result[-_]backend", re.IGNORECASE)
 
 
+def _hands_a_name(call: ast.Call, names: frozenset[str]) -> bool:
+    """Whether a call is given one of `names` as a positional argument (as an app is)."""
+    return any(isinstance(arg, ast.Name) and arg.id in names for arg in call.args)
+
+
 def _stores_into_conf(target: ast.expr) -> bool:
     """`x.conf.key = v`, `x.conf["key"] = v`, `x.conf = ...` and deeper (`x.conf.y["k"]`)."""
     node = target
@@ -483,6 +502,11 @@ def _stores_into_conf(target: ast.expr) -> bool:
             return True
         node = node.value
     return False
+
+
+# An app's configuration assigned to (`app.conf.x =`, `app.conf["x"] =`, `app.conf =`,
+# `app.conf.beat_schedule["x"] =`), not read or updated.
+_CONF_STORE = re.compile(r"\.conf(?:\.\w+)*(?:\[[^\]\n]*\])*\s*[-+*/|&]?=(?!=)")
 
 
 def _names_backend(source: str) -> bool:

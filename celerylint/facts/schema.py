@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 84
+FACTS_VERSION = 85
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -730,6 +730,9 @@ class ModuleImport(msgspec.Struct, frozen=True, gc=False, array_like=True):
     names: tuple[str, ...]  # from-imports: each may be a submodule
     function: Optional[str]
     span: Span
+    # A statement of the module's own top level (not in a branch, `try`, `with` or
+    # function): importing the module certainly runs it.
+    certain: bool = False
 
 
 class DynamicImport(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -798,9 +801,7 @@ class ImportTime(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """What importing the module certainly does: its own top-level statements, not in a
     branch, `try`, `with` or function, barring an exception."""
 
-    # The modules they import (`import a.b`: `a.b`; `from a import b`: `a`, and `a.b`
-    # should that be a module).
-    imports: tuple[str, ...] = ()
+    # (What they import is `Discovery.imports`, those marked `certain`.)
     # The calls they certainly make of callees named like app factories (`app` or `celery`
     # in the name): `create_app()`, `flask_app = create_app("production")`, the
     # `create_app()` of `make_celery(create_app())`; `var` "" unless the call's value is

@@ -41,10 +41,15 @@ def certainly_imported(modules: Modules, roots: Iterable[str]) -> set[str]:
         seen.add(module)
         pending.extend(modules.parents(module))
         facts = modules.facts(module)
-        for dotted in facts.at_import.imports if facts else ():
-            found = modules.find(dotted, module)
-            if found is not None:
-                pending.append(found)
+        for imported in facts.discovery.imports if facts else ():
+            if not imported.certain:
+                continue
+            # `import a.b` imports `a.b`; `from a import b`, `a`, and `a.b` should that
+            # be a module.
+            for dotted in (imported.module, *(f"{imported.module}.{n}" for n in imported.names)):
+                found = modules.find(dotted, module)
+                if found is not None:
+                    pending.append(found)
     return seen
 
 

@@ -124,27 +124,35 @@ def _made_by_an_app_method(
 
 
 def _made_by_a_callable_instance(
-    project: Project, module: str, functions: dict[str, FunctionFacts]
+    project: Project, module: str, functions: dict[str, FunctionFacts], relevant: frozenset[str]
 ) -> Optional[str]:
     """A function decorated by an instance of a project class that is called so
     (grand-challenge's `acks_late_2xlarge_task = QueueTaskDecorator(...)`, whose
     `__call__` hands the function to `shared_task`): it may be a task, under a name that
     is not seen."""
     seen: dict[str, bool] = {}
+    if not functions:
+        return None
     for function in functions.values():
         for decorator in function.decorators:
             qualname = decorator.qualname
             if qualname is None:
                 continue
             if qualname not in seen:
-                seen[qualname] = _a_callable_instance(project, qualname, module)
+                seen[qualname] = _a_callable_instance(project, qualname, module, relevant)
             if seen[qualname]:
                 return f"`{qualname}`, an instance of a class of the project, may make tasks"
     return None
 
 
-def _a_callable_instance(project: Project, qualname: str, near: str) -> bool:
-    """Whether a name is bound to an instance of a project class with a `__call__`."""
+def _a_callable_instance(
+    project: Project, qualname: str, near: str, relevant: frozenset[str]
+) -> bool:
+    """Whether a name is bound to an instance of a project class with a `__call__`. Only
+    a module the prefilter kept can bind one that makes tasks: no other is loaded."""
+    defining = project.modules.find(qualname.rpartition(".")[0], near)
+    if defining is None or defining not in relevant:
+        return False
     symbol = project.modules.resolve(qualname, near)
     binding = symbol.binding
     if symbol.kind != "binding" or symbol.rest or binding is None:
@@ -188,6 +196,7 @@ def build_registry(project: Project) -> TaskRegistry:
         if task.opaque_options and "name" not in task.own_options:
             incomplete = incomplete or f"the options of task {task.qualname} cannot be seen"
     methods = _app_methods(project)
+    relevant = frozenset(project.relevant)
     for module in project.relevant:
         facts = project.modules.facts(module)
         if facts is None:
@@ -198,7 +207,9 @@ def build_registry(project: Project) -> TaskRegistry:
             continue
         functions = facts.functions.values()
         incomplete = incomplete or _made_by_an_app_method(project, module, functions, methods)
-        incomplete = incomplete or _made_by_a_callable_instance(project, module, facts.functions)
+        incomplete = incomplete or _made_by_a_callable_instance(
+            project, module, facts.functions, relevant
+        )
         for registration in facts.registrations:
             registered = project.registered_class(registration, module)
             qualname = ".".join(registered) if registered else None

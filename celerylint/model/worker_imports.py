@@ -153,19 +153,6 @@ class WorkerImportsBuilder:
                 found.append((self.modules.display(module), module))
         return found
 
-    @functools.cached_property
-    def _by_package(self) -> dict[str, Roots]:
-        """Dotted name -> the modules that are it or under it."""
-        found: dict[str, Roots] = {}
-        for module in self.modules.paths:
-            display = self.modules.display(module)
-            entry = (display, module)
-            end = len(display)
-            while end > 0:
-                found.setdefault(display[:end], []).append(entry)
-                end = display.rfind(".", 0, end)
-        return found
-
     # -- roots -----------------------------------------------------------------
 
     def _entries(self, app: App) -> Roots:
@@ -318,7 +305,14 @@ class WorkerImportsBuilder:
         roots.extend(self._urlconfs)
 
     def _add_package_tree(self, package: str, roots: Roots) -> None:
-        roots.extend(self._by_package.get(package, ()))
+        """The modules that are `package` or under it (a dotted name, in any root): through
+        the index of children, not one of every dotted prefix (2.8 MB on a large tree)."""
+        parent = package.rpartition(".")[0]
+        level = [k for k in self.modules.children(parent) if self.modules.display(k) == package]
+        while level:
+            roots.extend((self.modules.display(key), key) for key in level)
+            displays = dict.fromkeys(self.modules.display(key) for key in level)
+            level = [child for display in displays for child in self.modules.children(display)]
 
     def _add_root(self, dotted: str, near: Optional[str], roots: Roots) -> None:
         module = self.modules.find(dotted, near)
@@ -427,9 +421,9 @@ class WorkerImportsBuilder:
         for called in discovery.called_at_worker_start:
             # What a project function a handler runs imports is not followed (lms's
             # `worker_init` handler calls `create_app()`, whose `config.scan()` imports
-            # every module of its package).
-            kind = self.modules.resolve(called, module).kind
-            if kind in ("function", "class"):
+            # every module of its package): a name of a project module (not resolved,
+            # which would load modules the prefilter left out).
+            if self.modules.find(called.rpartition(".")[0], module) is not None:
                 display = self.modules.display(module)
                 result.open_reason = f"`{display}` runs `{called}` as the worker starts"
                 return False
