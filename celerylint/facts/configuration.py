@@ -438,7 +438,7 @@ class ConfigurationWrites:
 
     def _celery_ops_run(
         self,
-        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        function: Def,
         qualified: str,
         params: tuple[str, ...],
         local: str,
@@ -625,7 +625,7 @@ def certainly_run(body: list[ast.stmt]) -> set[int]:
     return {id(s) for s in body} | {id(s.value) for s in body if isinstance(s, ast.Expr)}
 
 
-def _runs_when_called(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _runs_when_called(function: Def) -> bool:
     """Calling the function runs its body: no decorator (which may run anything instead,
     or nothing), not async, no generator."""
     if function.decorator_list or isinstance(function, ast.AsyncFunctionDef):

@@ -368,7 +368,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                 continue
             conditional = id(node) not in toplevel
             if app_like and node.args and _hands_a_name(node, app_like):
-                self._app_handed_over(node, local, conditional)
+                self._app_handed_over(node, local, conditional, app_like)
             if not isinstance(func, ast.Attribute):
                 continue
             if id(node) not in self._read_calls:
@@ -428,30 +428,27 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                     names.add(alias.asname or alias.name.split(".")[0])
         return frozenset(names)
 
-    def _app_handed_over(self, call: ast.Call, scope: Scope, conditional: bool) -> None:
+    def _app_handed_over(
+        self, call: ast.Call, scope: Scope, conditional: bool, app_like: frozenset[str]
+    ) -> None:
         """`configure_celery(celery_app)` (ichnaea): a function handed an app may change its
-        configuration (`celery_app.config_from_object(...)` there). An app made here, or
-        an imported name that reads like one (`app`, `celery` in it); not a builtin's
-        argument, nor a signal's `sender=`."""
+        configuration (`celery_app.config_from_object(...)` there). A name of
+        `app_like` that is no local variable; not a builtin's argument, nor a signal's
+        `sender=`."""
         callee = scope.qualify(call.func) or ""
         if callee.startswith("builtins.") or callee.endswith(".connect"):
             return
-        made = {app.var for app in self.apps}
         own = self._function_nodes.get(callee.rpartition(".")[2])
         if own is not None and callee != f"{self.module}.{own.name}":
             own = None  # not this module's function
         params = [*own.args.posonlyargs, *own.args.args] if own is not None else []
         given = [*enumerate(call.args), *((k.arg, k.value) for k in call.keywords)]
         for where, arg in given:
-            if not isinstance(arg, ast.Name):
+            if not isinstance(arg, ast.Name) or arg.id not in app_like:
                 continue
             receiver = scope.qualify(arg)
             if receiver is None:
                 continue  # a local variable
-            local = receiver == f"{self.module}.{arg.id}"
-            last = receiver.rsplit(".", 1)[-1].lower()
-            if not (arg.id in made if local else ("app" in last or "celery" in last)):
-                continue
             # A function of this module that only reads the app it is given changes nothing.
             param = params[where].arg if isinstance(where, int) and where < len(params) else where
             if own is not None and isinstance(param, str) and not writes_conf_of(own, param):

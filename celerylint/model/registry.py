@@ -124,16 +124,14 @@ def _made_by_an_app_method(
 
 
 def _made_by_a_callable_instance(
-    project: Project, module: str, functions: dict[str, FunctionFacts], relevant: frozenset[str]
+    project: Project, module: str, functions: Iterable[FunctionFacts], relevant: frozenset[str]
 ) -> Optional[str]:
     """A function decorated by an instance of a project class that is called so
     (grand-challenge's `acks_late_2xlarge_task = QueueTaskDecorator(...)`, whose
     `__call__` hands the function to `shared_task`): it may be a task, under a name that
     is not seen."""
     seen: dict[str, bool] = {}
-    if not functions:
-        return None
-    for function in functions.values():
+    for function in functions:
         for decorator in function.decorators:
             qualname = decorator.qualname
             if qualname is None:
@@ -208,7 +206,7 @@ def build_registry(project: Project) -> TaskRegistry:
         functions = facts.functions.values()
         incomplete = incomplete or _made_by_an_app_method(project, module, functions, methods)
         incomplete = incomplete or _made_by_a_callable_instance(
-            project, module, facts.functions, relevant
+            project, module, functions, relevant
         )
         for registration in facts.registrations:
             registered = project.registered_class(registration, module)
