@@ -113,6 +113,8 @@ def test_filler_is_really_skipped() -> None:
         b"chord(header)(callback)\n",
         b"CELERY_BROKER_URL = env('X')\n",
         b"    CELERY_TIMEZONE: str = 'UTC'\n",
+        b"\tCELERY_X=1\n",
+        b"x = CELERY_Y\n  CELERY_Z = 2\n",  # the second on its line start
         b"send_email.delay(1)\n",
         b"chain(a.s(1), b.si())\n",
         b"app.conf.task_time_limit = 5\n",
@@ -133,6 +135,10 @@ def test_each_celery_construct_passes_the_prefilter(line: bytes) -> None:
         b"from django.conf import settings\n",
         b"from django.conf.urls import include, url\n",  # every older urls.py
         b"x = settings.CELERY_QUEUE\n",
+        b"x = CELERY_X = 1\n",  # not at the start of its line
+        b"# CELERY_X = 1\n",
+        b"MY_CELERY_X = 1\n",
+        b"CELERY_X\n= 1\n",  # the name and the `=` on two lines
         b"class MyCelery (Base): pass\n",  # a name, then a parenthesis after a space
         b"x = (chord)\n",
     ],
