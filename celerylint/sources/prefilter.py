@@ -94,9 +94,7 @@ def relevance(data: bytes, name: str, tokens: tuple[bytes, ...]) -> int:
     if b"task" in data:
         # The tokens holding `task` (`shared_task`, the default decorator's) are looked
         # for here: a file without `task` holds none of them.
-        if any(token in data for token in with_task) or any(
-            name in data for name in _TASK_NAMES
-        ):
+        if any(token in data for token in with_task) or any(name in data for name in _TASK_NAMES):
             return RELEVANT
         markers = _TASK
     if b"CELERY" in data:
