@@ -49,15 +49,20 @@ def check(
     """
     if use_cache and not overlay and not need_model:
         return _replayed(paths, config, selected, progress)
-    from celerylint.pipeline import run
     from celerylint.sources.project import gather_sources
 
     if use_cache:  # with an overlay or for a model: most files' facts are cached
+        from celerylint.pipeline import run
+
         return run(gather_sources(paths, config), config, selected, use_cache, overlay, progress)
     # Every file is read (`--no-cache`): workers read them as the walk finds them.
     prescan = _prescan(config, digest=False)
     try:
         sources = gather_sources(paths, config, found=prescan.found)
+        # Imported once the workers are at work (28 ms: the model, the rules): before
+        # the walk, the other core waited for it.
+        from celerylint.pipeline import run
+
         return run(sources, config, selected, False, overlay, progress, prescan=prescan)
     finally:
         prescan.close()
