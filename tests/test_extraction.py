@@ -161,6 +161,18 @@ def test_calls_handed_to_beat_or_on_commit_are_recorded_as_dropped() -> None:
         ),
         ("import environ\nenv = environ.Env()\nvars().update(env.email_url('EMAIL_URL'))\n", False),
         ("import dj_email_url\nvars().update(dj_email_url.parse('smtp://x'))\n", False),
+        # kuma: python-decouple hands the value to the parser (`cast=`).
+        (
+            "import dj_email_url\nfrom decouple import config\n"
+            "vars().update(config('EMAIL_URL', default='console://', cast=dj_email_url.parse))\n",
+            False,
+        ),
+        (
+            "import dj_email_url\nfrom decouple import config\n"
+            "E = config('EMAIL_URL', cast=dj_email_url.config)\nvars().update(E)\n",
+            False,
+        ),
+        ("from decouple import config\nvars().update(config('X', cast=dict))\n", True),
         # open-humans: django-heroku sets the database, hosts, logging, static files.
         ("import django_heroku\nif ON_HEROKU:\n    django_heroku.settings(locals())\n", False),
         ("import helpers\nhelpers.settings(locals())\n", True),

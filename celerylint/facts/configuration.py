@@ -269,6 +269,11 @@ class ConfigurationWrites:
     def _parses_email_url(self, expr: ast.expr) -> bool:
         if not isinstance(expr, ast.Call):
             return False
+        # python-decouple's `config("EMAIL_URL", cast=dj_email_url.parse)` (kuma): what
+        # the parser makes of the value is returned.
+        cast = keyword_value(expr, "cast")
+        if cast is not None and self.scope.qualify(cast) in _EMAIL_URL_PARSERS:
+            return True
         func = expr.func
         if getattr(func, "attr", getattr(func, "id", "")) not in _EMAIL_URL_LAST_NAMES:
             return False  # most calls: no qualified name needed
