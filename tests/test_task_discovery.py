@@ -21,6 +21,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Optional
 
 import pytest
 from celery import Celery
@@ -28,7 +29,7 @@ from celery import Celery
 from celerylint import api
 from celerylint.config import ConfigError, load_config
 from celerylint.model.project import Project
-from celerylint.model.registry import BUILTIN_TASKS
+from celerylint.model.registry import BUILTIN_TASKS, TaskRegistry
 from tests.probing import run_script
 
 pytestmark = pytest.mark.real_celery
@@ -195,3 +196,29 @@ def test_worker_commands_give_the_app_module(tmp_path: Path) -> None:
     facts = read_deployments([str(tmp_path / "Procfile")], tmp_path)
     found = [service.app for service in deployed_services(facts.processes)]
     assert found == ["proj.celery:app", "web.worker", "proj", None]
+
+
+@pytest.mark.parametrize(
+    ("name", "registered", "suggested"),
+    [
+        # A typo of the function's name, or the task moved to another module: said.
+        (
+            "orders.tasks.expire_session",
+            ["orders.tasks.expire_sessions"],
+            "orders.tasks.expire_sessions",
+        ),
+        (
+            "kuma.users.tasks.email_document_progress",
+            ["kuma.wiki.tasks.email_document_progress"],
+            "kuma.wiki.tasks.email_document_progress",
+        ),
+        # Another task of the same module (kuma's routes): close as a dotted name only.
+        ("kuma.wiki.tasks.index_documents", ["kuma.wiki.tasks.render_document"], None),
+        ("kuma.wiki.tasks.acquire_render_lock", ["kuma.wiki.tasks.render_document"], None),
+    ],
+)
+def test_an_unknown_task_name_is_said_to_mean_only_a_near_spelling(
+    name: str, registered: list[str], suggested: Optional[str]
+) -> None:
+    registry = TaskRegistry(frozenset(registered), None, frozenset())
+    assert registry.suggestion(name) == suggested

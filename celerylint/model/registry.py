@@ -67,6 +67,10 @@ class TaskNameRef(msgspec.Struct, frozen=True):
     app: Optional[App]  # the app whose settings name it (beat, routes, annotations)
 
 
+# How alike two names must be (difflib's ratio) to be read as one misspelt.
+TYPO_RATIO = 0.85
+
+
 class TaskRegistry(msgspec.Struct, frozen=True):
     """The task names the project's apps register (any app: a monorepo's services share names)."""
 
@@ -89,6 +93,19 @@ class TaskRegistry(msgspec.Struct, frozen=True):
     def closest(self, name: str) -> Optional[str]:
         matches = difflib.get_close_matches(name, sorted(self.names), n=1, cutoff=0.6)
         return matches[0] if matches else None
+
+    def suggestion(self, name: str) -> Optional[str]:
+        """The registered name `name` plausibly misspells, if any: close as a whole, with
+        the same last part (the task moved to another module) or one a typo away. A
+        dotted name shares most of itself with every task of its module: kuma's
+        `kuma.wiki.tasks.index_documents` is close to `kuma.wiki.tasks.render_document`,
+        another task, not its spelling."""
+        last = name.rpartition(".")[2]
+        for match in difflib.get_close_matches(name, sorted(self.names), n=3, cutoff=0.6):
+            other = match.rpartition(".")[2]
+            if other == last or difflib.SequenceMatcher(None, last, other).ratio() >= TYPO_RATIO:
+                return match
+        return None
 
     def closest_ratio(self, name: str) -> float:
         """How similar the closest registered name is (difflib's ratio, 0 to 1)."""

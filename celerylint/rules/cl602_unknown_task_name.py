@@ -7,14 +7,11 @@ from collections.abc import Iterator
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
-from celerylint.model.registry import BUILTIN_TASKS, TaskNameRef, TaskRegistry
+from celerylint.model.registry import BUILTIN_TASKS, TYPO_RATIO, TaskNameRef, TaskRegistry
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
 
 _GLOB = frozenset("*?[")
-# How close a name must be to a registered one to be read as its misspelling when
-# it is not under the project's own packages (else: another service's task).
-_TYPO_CUTOFF = 0.85
 
 _WHERE = {
     "send_task": "`send_task` sends",
@@ -40,8 +37,8 @@ def unknown_task_name(project: Project) -> Iterator[Diagnostic]:
     for ref in project.task_name_refs:
         if not _reportable(project, registry, ref):
             continue
-        closest = registry.closest(ref.name)
-        hint = f"; did you mean `{closest}`?" if closest else ""
+        meant = registry.suggestion(ref.name)
+        hint = f"; did you mean `{meant}`?" if meant else ""
         yield diagnostic(
             "CL602",
             f"{_WHERE[ref.kind]} task `{ref.name}`, which no app of the project registers: "
@@ -61,4 +58,4 @@ def _reportable(project: Project, registry: TaskRegistry, ref: TaskNameRef) -> b
         return True
     # Not under the project's packages: another service's task, unless it is a near
     # miss of a name the project registers.
-    return registry.closest_ratio(name) >= _TYPO_CUTOFF
+    return registry.closest_ratio(name) >= TYPO_RATIO
