@@ -228,3 +228,43 @@ def test_fedoras_celery_3_program_runs_celery(tmp_path: Path) -> None:
         "worker": ("worker", "proj.celery:app", "solo"),
         "start.sh:2": ("beat", "proj.celery:app", "prefork"),
     }
+
+
+def test_a_short_app_name_several_directories_hold_is_the_one_the_process_holds(
+    tmp_path: Path,
+) -> None:
+    """flower: `celery -A tasks worker` with `./examples:/data` mounted runs
+    examples/tasks.py's app, not docs/tasks.py's (walked first, it was taken for
+    `tasks`); a process that may hold both runs neither that is known."""
+    _proj(tmp_path, tasks=PROJ_APP)  # `proj.tasks`: in a package, never a bare `tasks`
+    files = {
+        "docs/tasks.py": 'from celery import Celery\n\ncelery = Celery("docs")\n',
+        "examples/tasks.py": 'from celery import Celery\n\napp = Celery("tasks")\n',
+        "empty/Dockerfile": "FROM python:3.12\nWORKDIR /data\n",
+        "all/Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\n",
+        "some/Dockerfile": "FROM python:3.12\nCOPY examples /app\nCOPY proj /app/proj\n",
+        "docker-compose.yml": (
+            "services:\n"
+            "  pulled:\n    image: python:3.12\n    command: celery -A tasks worker\n"
+            "    volumes: ['./examples:/data']\n    working_dir: /data\n"
+            "  mounted:\n    build: {context: ., dockerfile: empty/Dockerfile}\n"
+            "    command: celery -A tasks:app worker\n    volumes: ['./examples:/data']\n"
+            "  copied:\n    build: {context: ., dockerfile: some/Dockerfile}\n"
+            "    command: celery -A tasks worker\n"
+            "  whole:\n    build: {context: ., dockerfile: all/Dockerfile}\n"
+            "    command: celery -A tasks worker\n"
+            "  named:\n    image: python:3.12\n    command: celery -A docs.tasks worker\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = {name: app for name, (_role, app, _pool) in _services_and_apps(tmp_path).items()}
+    assert found == {
+        # What an image not built here holds is not known (its volume is not all of it).
+        "pulled": "",
+        "mounted": "examples.tasks:app",
+        "copied": "examples.tasks:app",
+        "whole": "",
+        "named": "docs.tasks:celery",
+    }

@@ -392,6 +392,35 @@ class Modules:
             )
         return alias
 
+    def same_named(self, name: str) -> list[str]:
+        """The modules a top-level `name`, imported from nowhere in particular (`celery -A
+        tasks`), may be when several files of the project's top-level directories are
+        named so (flower's `docs/tasks.py` and `examples/tasks.py`): the alias
+        `canonical_modules` kept, the first walked, then the others. [] when the name is
+        a module key itself or no alias: it resolves to that, or not at all."""
+        alias = self.aliases.get(name)
+        if alias is None or "." in name or name in self.paths or name in self._named():
+            return []
+        others = (
+            key for key in self._named_by_last(name) if key != alias and self._outside_packages(key)
+        )
+        return [alias, *others]
+
+    def _outside_packages(self, key: str) -> bool:
+        """Whether no directory above the module `key` (`docs.tasks`), from the top its
+        name starts at, is a package: as `canonical_modules` names a file of a top-level
+        directory, which its bare name (`tasks`) imports when run from there."""
+        path = self.paths[key]
+        top = path
+        for _part in range(key.count(".") + 1):
+            top = os.path.dirname(top)
+        directory = os.path.dirname(path)
+        while directory.startswith(top + os.sep):
+            if self._by_path.get(os.path.join(directory, INIT_FILE)):
+                return False
+            directory = os.path.dirname(directory)
+        return True
+
     def _encloses(self, key: str, dotted: str, near: str) -> bool:
         """Whether the directory `key` is importable as `dotted` from holds `near`'s file."""
         path, near_path = self.paths.get(key), self.paths.get(near)

@@ -399,15 +399,35 @@ class Project:
         """The project app a service runs: its `-A`; a web process runs the only app,
         unless its image and volumes hold no file of it (Open-Assistant's safety
         service copies in only `inference/safety/*.py`)."""
-        written = service.app
-        if written is None:
+        if service.app is None:
             if service.role == "web" and service.command_known and len(self.apps) == 1:
                 only = self.apps[0]
                 return only if service.may_hold(only.path) else None
             return None
+        written = self._app_written(service)
+        if written is None:
+            return None
         if written not in self._apps_loaded:
             self._apps_loaded[written] = self._app_loaded(written, self.apps)
         return self._apps_loaded[written]
+
+    def _app_written(self, service: Service) -> Optional[str]:
+        """The service's `-A` with the module it names: a top-level name several files of
+        the project have (flower's `-A tasks`: `docs/tasks.py`, `examples/tasks.py`)
+        names the one the process holds (its image copies in, its volumes mount), and is
+        not known when it may hold several: the file walked first is no better a guess.
+        None when absent or not known."""
+        written = service.app
+        if written is None:
+            return None
+        head = written.partition(":")[0].partition(".")[0]
+        candidates = self.modules.same_named(head)
+        if len(candidates) < 2:
+            return written
+        held = [key for key in candidates if service.may_hold(self.modules.paths[key])]
+        if len(held) != 1:
+            return None
+        return Modules.display(held[0]) + written[len(head) :]
 
     def _app_loaded(self, written: str, apps: list[App]) -> Optional[App]:
         """The app of `apps` that `-A written` loads, if one fits."""
@@ -431,8 +451,10 @@ class Project:
             return {}
         started: dict[str, list[set[str]]] = {}
         for service in self.services:
-            written = service.app
-            if service.role not in ("worker", "beat") or written is None:
+            if service.role not in ("worker", "beat"):
+                continue
+            written = self._app_written(service)
+            if written is None:
                 continue
             app = self._app_loaded(written, apps)
             if app is None:
