@@ -404,14 +404,14 @@ class Project:
                 only = self.apps[0]
                 return only if service.may_hold(only.path) else None
             return None
-        written = self._app_written(service)
+        written = self.app_written(service)
         if written is None:
             return None
         if written not in self._apps_loaded:
             self._apps_loaded[written] = self._app_loaded(written, self.apps)
         return self._apps_loaded[written]
 
-    def _app_written(self, service: Service) -> Optional[str]:
+    def app_written(self, service: Service) -> Optional[str]:
         """The service's `-A` with the module it names: a top-level name several files of
         the project have (flower's `-A tasks`: `docs/tasks.py`, `examples/tasks.py`)
         names the one the process holds (its image copies in, its volumes mount), and is
@@ -453,7 +453,7 @@ class Project:
         for service in self.services:
             if service.role not in ("worker", "beat"):
                 continue
-            written = self._app_written(service)
+            written = self.app_written(service)
             if written is None:
                 continue
             app = self._app_loaded(written, apps)

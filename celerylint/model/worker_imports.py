@@ -166,7 +166,9 @@ class WorkerImportsBuilder:
         """
         found: Roots = []
         workers = [s for s in self.project.services if s.role == "worker"]
-        named = [s.app for s in workers if s.app is not None]
+        # The module each names, read as `service_app` reads it (a bare name several
+        # directories' files carry is the one the service holds, or none).
+        named = [v for v in (self.project.app_written(s) for s in workers) if v is not None]
         for value in named:
             dotted = value.split(":", 1)[0]
             for candidate in (dotted, f"{dotted}.celery"):
