@@ -399,6 +399,61 @@ app.conf.update({"result_expires": 60, "task_acks_late": True})
     assert fix(root, "CL902") == {**before, **after}
 
 
+DICT_APP = """\
+from celery import Celery
+
+app = Celery("proj")
+app.config_from_object({
+    "BROKER_URL": "redis://localhost:6379/0",
+    'CELERY_ACKS_LATE': True,
+    "task_serializer": "json",
+    "result_expires": 60,
+})
+"""
+
+
+def test_dict_config_renames_its_string_keys(tmp_path: Path) -> None:
+    before = {"proj/__init__.py": "", "proj/celery.py": DICT_APP}
+    after = {
+        "proj/celery.py": DICT_APP.replace('"BROKER_URL"', '"broker_url"').replace(
+            "'CELERY_ACKS_LATE'", "'task_acks_late'"
+        )
+    }
+    check_fix(tmp_path, "CL902", before, after)
+
+
+@pytest.mark.parametrize(
+    "celery_py",
+    [
+        # A named dict: other code may read CONFIG["BROKER_URL"].
+        """\
+from celery import Celery
+
+CONFIG = {"BROKER_URL": "redis://localhost:6379/0", "task_serializer": "json"}
+app = Celery("proj")
+app.config_from_object(CONFIG)
+""",
+        # The old key written twice: renaming the one Python keeps would leave a mix.
+        """\
+from celery import Celery
+
+app = Celery("proj")
+app.config_from_object(
+    {"BROKER_URL": "redis://a", "BROKER_URL": "redis://b", "task_serializer": "json"}
+)
+""",
+    ],
+)
+def test_dict_config_not_written_once_in_the_call_is_not_renamed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], celery_py: str
+) -> None:
+    files = {"proj/__init__.py": "", "proj/celery.py": celery_py}
+    check_fix(tmp_path, ALL, files, {})
+    found = findings(tmp_path / "project", ALL, capsys)
+    assert sorted(d["code"] for d in found) == ["CL901", "CL902"]
+    assert all(d["fix"] is None for d in found)
+
+
 def test_class_config_renames_base_class_attributes(tmp_path: Path) -> None:
     before = {
         "proj/__init__.py": "",
@@ -699,6 +754,20 @@ app.conf.CELERY_ACKS_LATE = True
     code, settings = probe(root)
     assert code == 0, settings
     assert settings["accept_content"] == ["json"]
+    assert settings["task_acks_late"] is True
+    assert settings["result_expires"] == 60
+
+
+@pytest.mark.real_celery
+def test_premise_mixed_dict_config_does_not_start_and_fixed_one_does(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    write(root, {"proj/__init__.py": "", "proj/celery.py": DICT_APP})
+    code, stderr = probe(root)
+    assert code != 0 and "Cannot mix new and old setting keys" in stderr
+    fix(root, "CL902")
+    code, settings = probe(root)
+    assert code == 0, settings
+    assert settings["broker_url"] == "redis://localhost:6379/0"
     assert settings["task_acks_late"] is True
     assert settings["result_expires"] == 60
 

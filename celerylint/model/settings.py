@@ -127,6 +127,9 @@ class ConfigSource(msgspec.Struct):
     kind: str  # "none", "module", "class", "dict", "flask", "django", "opaque"
     layers: list[Layer]
     description: str = ""
+    # A dict display written in the config_from_object call itself, each key once:
+    # no other code can read its keys, so renaming one edits that key alone.
+    inline: bool = False
 
 
 class App:
@@ -254,6 +257,13 @@ def inner_string_span(node: Node) -> Optional[Span]:
     if span.line != span.end_line or span.end_col - span.col != len(node.value) + 2:
         return None  # a prefix, escapes or implicit concatenation: not a plain literal
     return Span(span.line, span.col + 1, span.end_line, span.end_col - 1)
+
+
+def _inline_dict(node: Node, source: ConfigSource) -> bool:
+    """Whether a source is the dict display `node` itself, every key a distinct string."""
+    if source.kind != "dict" or not isinstance(node, Map):
+        return False
+    return len(source.layers[0].entries) == len(node.pairs)
 
 
 def _overwritten(layer: Layer) -> None:
@@ -520,6 +530,7 @@ class AppBuilder:
                     app.namespace = self._string(op.namespace, path)
         if app.source.kind != "opaque" and source_node is not None:
             app.source = self.source_for(source_node[0], source_node[1], app.namespace)
+            app.source.inline = _inline_dict(source_node[0], app.source)
         elif app.source.kind != "opaque" and picked is not None:
             app.source = self._flask_item_source(*picked)
         self._from_class(app)

@@ -128,6 +128,9 @@ def rename_edits(
     elif source.kind == "class":
         if not _class_edits(project, source, renames, add):
             return None
+    elif source.kind == "dict":
+        if not _dict_renamable(project, source, renames):
+            return None
     elif not _module_edits(project, source, renames, add):
         return None
     for old in renames:
@@ -186,6 +189,13 @@ def _class_edits(
             if key in renames and not add(path, span, renames[key]):
                 return False
     return True
+
+
+def _dict_renamable(project: Project, source: SettingsSource, renames: dict[str, str]) -> bool:
+    """Whether renaming the keys of a config_from_object dict edits nothing but them: the
+    dict is written in the call (a named dict may be read as `CONFIG["KEY"]`), and no
+    code reads the keys as attributes (`settings.KEY`) or imports them."""
+    return source.app.source.inline and not read_elsewhere(project, renames, [], [])
 
 
 def _changes_edits(

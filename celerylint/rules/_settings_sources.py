@@ -1,10 +1,11 @@
 """The configuration sources the setting-name rules (CL901, CL902, CL903) examine.
 
 Every configuration source of every app is examined the way Celery reads it:
-the layers of its configuration source (a module, a class, the Django
-settings) and its `app.conf` writes. Keys set through `Celery(...)` keywords
-(`broker=`, `backend=`, `**kwargs`) are left out of the old/new checks, as
-Celery leaves them out of its "Cannot mix new and old setting keys" check.
+the layers of its configuration source (a module, a class, a dict, the
+Django settings) and its `app.conf` writes. Keys set through `Celery(...)`
+keywords (`broker=`, `backend=`, `**kwargs`) are left out of the old/new
+checks, as Celery leaves them out of its "Cannot mix new and old setting
+keys" check.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class SettingsSource(msgspec.Struct):
     """One configuration layer of one app, with how Celery reads it."""
 
     app: App
-    kind: str  # "module", "class", "django", "changes"
+    kind: str  # "module", "class", "dict", "django", "changes"
     layer: Layer
     prefix: Optional[str]  # the app's namespace
     module: Optional[str] = None  # the module of a module / Django source
@@ -68,6 +69,8 @@ class SettingsSource(msgspec.Struct):
     def label(self) -> str:
         if self.kind == "changes":
             return f"the app.conf settings of `{self.app.id}`"
+        if self.kind == "dict":
+            return f"the dict passed to config_from_object for `{self.app.id}`"
         if self.kind == "class" and self.cls is not None:
             return f"the class `{Modules.display(self.cls[0])}.{self.cls[1]}`"
         if self.module is not None:
@@ -88,7 +91,7 @@ class SettingsSource(msgspec.Struct):
         """Whether Celery's "Cannot mix new and old setting keys" check reads this layer."""
         if self.namespaced:
             return False
-        if self.kind in ("module", "class"):
+        if self.kind in ("module", "class", "dict"):
             return True
         return self.kind == "changes" and self.app.source.kind == "none"
 
@@ -115,12 +118,13 @@ def settings_sources(project: Project) -> Iterator[SettingsSource]:
     for app in project.apps:
         ignored, written = _constructor(app)
         source = app.source
-        if source.kind in ("module", "class", "django"):
+        if source.kind in ("module", "class", "dict", "django"):
             for layer in source.layers:
                 item = SettingsSource(app, source.kind, layer, app.namespace, ignore_keys=ignored)
                 if source.kind == "class":
                     item.cls = _class_of(layer)
-                elif layer.path is not None:
+                elif source.kind != "dict" and layer.path is not None:
+                    # (a dict's keys are no names of the module it is written in)
                     item.module = project.modules.module_of(layer.path)
                 if source.kind == "django" and item.module is not None:
                     item.extra = _lowercase_names(project, item.module)
