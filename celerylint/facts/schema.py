@@ -591,6 +591,9 @@ class Dispatch(msgspec.Struct, frozen=True, gc=False, array_like=True):
     args_value: Optional[CallArgument] = None
     # apply_async only: `countdown=` / `eta=now() + X`.
     delay: Optional[Delay] = None
+    # The task is picked at run time: sent from `x.tasks[name]` (or a local bound to it),
+    # `send_task(name)`, `x.signature(name)` with a name that is no literal string.
+    picked_at_run_time: bool = False
 
 
 # -- task decorator factories --------------------------------------------------------

@@ -30,7 +30,13 @@ from celerylint.model.import_time import certainly_imported
 from celerylint.model.namespace import FactsLoader, ModuleOfPath, Modules
 from celerylint.model.places import PathsOfTests
 from celerylint.model.references import References
-from celerylint.model.registry import TaskNameRef, TaskRegistry, build_registry, task_name_refs
+from celerylint.model.registry import (
+    TaskNameRef,
+    TaskRegistry,
+    build_registry,
+    makes_signature,
+    task_name_refs,
+)
 from celerylint.model.services import Service, deployed_services, matches_app
 from celerylint.model.settings import CELERY_CLASSES, App, AppBuilder
 from celerylint.model.tasks import (
@@ -62,6 +68,9 @@ class ResultReaders(msgspec.Struct, frozen=True):
 
     qualnames: frozenset[str]
     names: frozenset[str]  # send_task("proj.tasks.x"), app.signature("proj.tasks.x")
+    # Some call outside tests keeps the result of a task it picks at run time
+    # (`app.tasks[name].delay()`, `send_task(name)`): any task's result may be read.
+    any_task: bool = False
 
     def reads(self, task: Task) -> bool:
         return task.qualname in self.qualnames or bool(task.name and task.name in self.names)
@@ -225,6 +234,7 @@ class Project:
         """
         qualnames: set[str] = set()
         names: set[str] = set()
+        any_task = False
         dropped = {
             module: {d.span for d in self._facts(module).dropped_results}
             for module in self.relevant
@@ -240,12 +250,21 @@ class Project:
                 continue
             if call.task_name:
                 names.add(call.task_name)
+            any_task = any_task or self._picks_task_at_run_time(site)
             if not call.target:
                 continue
             symbol = self.modules.resolve(call.target, site.module)
             if symbol.kind in ("function", "class") and symbol.module and symbol.name:
                 qualnames.add(f"{symbol.module}.{symbol.name}")
-        return ResultReaders(frozenset(qualnames), frozenset(names))
+        return ResultReaders(frozenset(qualnames), frozenset(names), any_task)
+
+    def _picks_task_at_run_time(self, site: CallSite) -> bool:
+        """Whether a call outside tests sends a task whose name is known at run time only
+        (`x.signature(name)` if `x` makes signatures by name: an app, not a task)."""
+        call = site.call
+        if not call.picked_at_run_time or site.path in self.test_paths:
+            return False
+        return call.method != "signature" or makes_signature(self, call.target, site.module)
 
     def app_classes(self, app: App) -> Optional[list[ClassFacts]]:
         """The project's classes from the app's own up to `Celery`, most derived first (none

@@ -254,7 +254,7 @@ def task_name_refs(project: Project) -> list[TaskNameRef]:
         for use in facts.discovery.task_names:
             if use.method == "send_task":
                 refs.append(TaskNameRef(use.name, "send_task", path, use.span, None))
-            elif _makes_signature(project, use.receiver, module):
+            elif makes_signature(project, use.receiver, module):
                 refs.append(TaskNameRef(use.name, "signature", path, use.span, None))
     seen: set[tuple[str, Span]] = set()
     for app in project.apps:
@@ -265,7 +265,7 @@ def task_name_refs(project: Project) -> list[TaskNameRef]:
     return refs
 
 
-def _makes_signature(project: Project, receiver: Optional[str], near: str) -> bool:
+def makes_signature(project: Project, receiver: Optional[str], near: str) -> bool:
     """`receiver.signature("name")` builds a signature by task name: an app or celery's own."""
     if receiver is None:
         return False

@@ -8,8 +8,10 @@ from typing import Optional
 from celerylint.diagnostics import Diagnostic
 from celerylint.fixes.task_decorator import decorator_keyword_fix
 from celerylint.model.project import Project
+from celerylint.model.services import Service
 from celerylint.model.settings import App
 from celerylint.model.tasks import Task
+from celerylint.rules._fleet import consumed_queues, task_queue, workers_of
 from celerylint.rules.base import diagnostic, task_label
 from celerylint.rules.registry import rule
 
@@ -17,6 +19,8 @@ from celerylint.rules.registry import rule
 @rule("CL501", "result-not-ignored")
 def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
     readers = project.result_readers
+    if readers.any_task:
+        return  # a kept result of a task picked at run time: whose is read cannot be told
     read_by_id: Optional[bool] = None  # asked only once a task would be reported
     for task in project.tasks:
         function = task.function
@@ -33,7 +37,9 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
         stored = []
         for app in task.apps:
             ignore = project.option(task, "ignore_result", app)
-            if not app.backend_configured or not ignore.known or ignore.value.value:
+            if not ignore.known or ignore.value.value:
+                break
+            if not app.backend_configured and not _backend_where_deployed(project, task, app):
                 break
             if _project_backend(project, app):
                 break
@@ -75,11 +81,51 @@ def _project_backend(project: Project, app: App) -> bool:
     CeleryDatabaseBackend"`): what it stores, where, and who reads it is the project's
     own code (SHARE's admin lists and retries the stored results)."""
     backend = app.setting("result_backend").value
-    if not backend.known or not isinstance(backend.value, str) or "://" in backend.value:
+    return backend.known and isinstance(backend.value, str) and _names_class(project, backend.value)
+
+
+def _names_class(project: Project, written: str) -> bool:
+    """Whether a result backend as written names a class of the project, not a URL."""
+    if "://" in written:
         return False
-    written = backend.value
     module = written.partition(":")[0] if ":" in written else written.rpartition(".")[0]
     return bool(module) and project.modules.find(module) is not None
+
+
+def _backend_where_deployed(project: Project, task: Task, app: App) -> bool:
+    """Whether every deployed worker of the app that may consume the task's queue is
+    certainly given a result backend (kuma's compose file sets `CELERY_RESULT_BACKEND`
+    on its worker alone). False when no worker is deployed, or some worker of the app
+    cannot be told."""
+    workers = workers_of(project, app)
+    if not workers:
+        return False
+    queue = task_queue(project, task, app)
+    consuming = [
+        worker
+        for worker in workers
+        if queue is None or (consumed := consumed_queues([worker])) is None or queue in consumed
+    ]
+    return bool(consuming) and all(
+        _given_backend(project, service, deployed) for service, deployed in consuming
+    )
+
+
+def _given_backend(project: Project, service: Service, deployed: App) -> bool:
+    """Whether the worker stores results in a backend that is not the project's own:
+    `--result-backend`, or `CELERY_RESULT_BACKEND` in its environment (Celery reads both
+    over every config source), or settings that read its environment."""
+    try:
+        written = service.option("result_backend")
+    except LookupError:
+        return False  # given, but its value cannot be read
+    if not written:
+        known, written = service.env_value("CELERY_RESULT_BACKEND")
+        if not known:
+            return False  # maybe set, to what cannot be told
+    if written:  # an empty one leaves the settings to decide, as Celery does
+        return not _names_class(project, written)
+    return deployed.backend_configured and not _project_backend(project, deployed)
 
 
 def _results_read_by_ids_tasks_gave_out(project: Project) -> bool:
