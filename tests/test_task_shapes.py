@@ -11,10 +11,11 @@ from typing import Optional
 import pytest
 
 from celerylint import api
+from celerylint.c3 import c3_merge
 from celerylint.config import load_config
 from celerylint.facts import extract_source
 from celerylint.facts.schema import FileFacts
-from celerylint.model.namespace import MroClass, _c3_merge
+from celerylint.model.namespace import MroClass
 from celerylint.model.project import Project
 from celerylint.model.tasks import _NO_TASK_ATTRIBUTES, CELERY_TASK_ATTRIBUTES
 
@@ -385,9 +386,12 @@ def test_c3_merge_is_pythons() -> None:
 
     class C(A, B): ...
 
-    merged = _c3_merge([classes("A", "Root"), classes("B", "Root"), classes("A", "B")])
+    merged = c3_merge(
+        [classes("A", "Root"), classes("B", "Root"), classes("A", "B")], lambda c: c.key
+    )
     assert [c.key for c in merged or []] == [k.__name__ for k in C.__mro__[1:-1]]
-    assert _c3_merge([classes("A", "B"), classes("B", "A"), classes("A", "B")]) is None
+    cycle = [classes("A", "B"), classes("B", "A"), classes("A", "B")]
+    assert c3_merge(cycle, lambda c: c.key) is None
 
 
 @pytest.mark.real_celery

@@ -4,9 +4,10 @@
 called with any arguments) and functions decorated `@transaction.atomic` /
 `@atomic(...)` open a transaction; a `.delay()`, `.apply_async()` or
 `send_task()` written in that block, or in a function of the same module
-called from it (`helper()`, `self.helper()`), publishes the message at once,
-before the commit. Nested functions and lambdas (the callbacks given to
-`transaction.on_commit`) run later: they are not in the block.
+called from it (`helper()`, `self.helper()`, also a method inherited from a
+class of the module), publishes the message at once, before the commit. Nested
+functions and lambdas (the callbacks given to `transaction.on_commit`) run later:
+they are not in the block.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from typing import Literal, Optional
 
 import msgspec
 
+from celerylint.c3 import c3_merge
 from celerylint.facts.nodes import unpacks
 from celerylint.facts.results import SENDING_METHODS, SIGNATURE_METHODS, signature_receiver
 from celerylint.facts.schema import Span, TransactionDispatch
 from celerylint.facts.scope import Scope
-from celerylint.facts.walk import walk_all, walk_own_scope
+from celerylint.facts.walk import bound_in, walk_all, walk_own_scope
 
 ATOMIC = frozenset({"django.db.transaction.atomic"})
 _DJANGO_TRANSACTION = "django.db.transaction"
@@ -73,6 +75,9 @@ class _Block(msgspec.Struct, frozen=True):
     # Nodes of the function that cannot run on this path: the body of `if flag:` for a
     # parameter `flag` the call leaves at a false default.
     unreachable: frozenset[int] = frozenset()
+    # The class `self.m()` is looked up in: the caller's, kept while its inherited
+    # methods run (None: the class the function is written in).
+    cls: Optional[ast.ClassDef] = None
 
 
 class TransactionExtraction:
@@ -89,11 +94,16 @@ class TransactionExtraction:
         self.scopes = scopes
         self.module_scope = module_scope
         self.discarded = discarded
+        self.tree = ast.Module([], [])  # the module `dispatches` reads
+        # The module's classes by name (`_module_classes`), read when a method is looked
+        # up in a base class.
+        self._classes: Optional[dict[str, ast.ClassDef]] = None
 
     def dispatches(self, tree: ast.Module, all_nodes: list[ast.AST]) -> list[TransactionDispatch]:
         if not any(_mentions_atomic(node) for node in all_nodes if type(node) in _NAMING):
             return []
         functions = {s.name: s for s in tree.body if isinstance(s, _FUNCTIONS)}
+        self.tree, self._classes = tree, None
         owners: dict[int, ast.ClassDef] = {}  # method -> its class
         enclosing: dict[int, Function] = {}  # a `with` -> the function it is written in
         definitions = [node for node in all_nodes if type(node) in _DEFINITIONS]
@@ -121,14 +131,14 @@ class TransactionExtraction:
                         found[record.span] = record
                     continue
                 if len(block.via) < _MAX_DEPTH:
-                    helper = self._helper(node, block.function, functions, owners)
+                    helper = self._helper(node, block, functions, owners)
                     if helper is not None and helper[0] is not block.function:
-                        name, function = helper[1], helper[0]
+                        function, name, cls = helper
                         nodes = walk_own_scope(function.body)
                         via = (*block.via, name)
                         off = _unreachable(function, node, nodes)
                         blocks.append(
-                            _Block(nodes, function, block.atomic, block.decorated, via, off)
+                            _Block(nodes, function, block.atomic, block.decorated, via, off, cls)
                         )
         return sorted(found.values(), key=lambda d: d.span)
 
@@ -229,32 +239,107 @@ class TransactionExtraction:
     def _helper(
         self,
         call: ast.Call,
-        caller: Optional[Function],
+        block: _Block,
         functions: dict[str, Function],
         owners: dict[int, ast.ClassDef],
-    ) -> Optional[tuple[Function, str]]:
-        """The function of this module a call in the block runs: `helper()`, `self.m()`."""
+    ) -> Optional[tuple[Function, str, Optional[ast.ClassDef]]]:
+        """The function of this module a call in the block runs: `helper()`, `self.m()`
+        (and the class later `self.m()` calls are looked up in)."""
         func = call.func
         scope = self.scopes.get(id(call), self.module_scope)
         if isinstance(func, ast.Name) and func.id in functions:
             if scope.is_local(func.id) or func.id in scope.local_imports:
                 return None  # a local name shadows the module's function
-            return functions[func.id], f"{func.id}()"
+            return functions[func.id], f"{func.id}()", None
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
             return None
-        owner = owners.get(id(caller)) if caller is not None else None
-        if owner is None or caller is None:
+        caller = block.function
+        if caller is None or id(caller) not in owners:
             return None
+        owner = block.cls or owners[id(caller)]
         args = caller.args
         first = [*args.posonlyargs, *args.args][:1]
         if not first or first[0].arg != func.value.id:
             return None
         if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in caller.decorator_list):
             return None
-        for stmt in owner.body:
-            if isinstance(stmt, _FUNCTIONS) and stmt.name == func.attr:
-                return stmt, f"{func.value.id}.{func.attr}()"
+        method = self._method(owner, func.attr)
+        return (method, f"{func.value.id}.{func.attr}()", owner) if method else None
+
+    def _method(self, owner: ast.ClassDef, name: str) -> Optional[Function]:
+        """The method `self.name()` calls on an instance of `owner`: its own, or one it
+        inherits from a class of this module, found along the MRO. None when a class
+        before it binds the name otherwise, or a base of another module (which may
+        define it) comes first."""
+        binds, found = _defined(owner, name)
+        if binds:
+            return found
+        if owner not in self.tree.body:
+            return None  # a nested class: its bases are not the module's names
+        mro = self._linearize(owner, ())
+        for key in (mro or [])[1:]:
+            cls = self._module_classes().get(key)
+            if cls is None:
+                return None  # another module's class, which may define it
+            binds, found = _defined(cls, name)
+            if binds:
+                return found
         return None
+
+    def _linearize(self, cls: ast.ClassDef, seen: tuple[str, ...]) -> Optional[list[str]]:
+        """The class's MRO by name: the module's classes (bound once, by a `class`
+        statement at top level, undecorated) followed through their bases; any other
+        base is one opaque entry ("?name"). None when it cannot be told: a metaclass or
+        other class keyword, a `*bases`, a cycle, an inconsistent order."""
+        if cls.keywords or cls.name in seen:
+            return None
+        heads: list[list[str]] = []
+        for base in cls.bases:
+            if isinstance(base, ast.Starred):
+                return None
+            if self.module_scope.qualify(base) == "builtins.object":
+                continue
+            known = self._module_classes().get(base.id) if isinstance(base, ast.Name) else None
+            if known is None:
+                heads.append([f"?{ast.unparse(base)}"])
+                continue
+            linear = self._linearize(known, (*seen, cls.name))
+            if linear is None:
+                return None
+            heads.append(linear)
+        merged = c3_merge([*heads, [head[0] for head in heads]], lambda key: key)
+        return None if merged is None else [cls.name, *merged]
+
+    def _module_classes(self) -> dict[str, ast.ClassDef]:
+        """The undecorated classes of the module's top level whose name nothing else
+        binds: a name for one of them means that class (a decorator may return another,
+        a star import may rebind any name: none then)."""
+        if self._classes is None:
+            body = self.tree.body
+            bindings: dict[str, int] = {}
+            for node in walk_own_scope(body):
+                for name in bound_in([node]):
+                    bindings[name] = bindings.get(name, 0) + 1
+            self._classes = {
+                s.name: s
+                for s in body
+                if isinstance(s, ast.ClassDef)
+                and not s.decorator_list
+                and bindings.get(s.name) == 1
+                and "*" not in bindings
+            }
+        return self._classes
+
+
+def _defined(cls: ast.ClassDef, name: str) -> tuple[bool, Optional[Function]]:
+    """Whether the class body binds `name`, and the method it is: the last `def` of the
+    body's top level, when nothing else binds it (an attribute, a `def` under `if`)."""
+    nodes = walk_own_scope(cls.body)
+    if name not in bound_in(nodes):
+        return False, None
+    defs = [s for s in cls.body if isinstance(s, _FUNCTIONS) and s.name == name]
+    others = [n for n in nodes if n not in defs and name in bound_in([n])]
+    return True, (defs[-1] if defs and not others else None)
 
 
 _FALSE = (None, False, 0, "")

@@ -15,6 +15,7 @@ from typing import Optional, Protocol
 
 import msgspec
 
+from celerylint.c3 import c3_merge
 from celerylint.facts.schema import (
     Assign,
     Augment,
@@ -83,23 +84,6 @@ class MroClass(msgspec.Struct, frozen=True):
 Mro = list[MroClass]
 # The key of the terminal class, whichever name it was reached by.
 TERMINAL_KEY = "celery.Task"
-
-
-def _c3_merge(sequences: list[Mro]) -> Optional[Mro]:
-    """Python's C3 merge; None when no consistent order exists."""
-    pending = [list(seq) for seq in sequences if seq]
-    result: Mro = []
-    while pending:
-        for seq in pending:
-            head = seq[0]
-            if not any(head.key in (c.key for c in other[1:]) for other in pending):
-                break
-        else:
-            return None
-        result.append(head)
-        pending = [[c for c in seq if c.key != head.key] for seq in pending]
-        pending = [seq for seq in pending if seq]
-    return result
 
 
 def _exported(namespace: Namespace) -> Optional[frozenset[str]]:
@@ -328,7 +312,7 @@ class Modules:
                 heads.append(linear)
             else:
                 heads.append([MroClass(symbol.qualname)])
-        merged = _c3_merge([*heads, [head[0] for head in heads]])
+        merged = c3_merge([*heads, [head[0] for head in heads]], lambda c: c.key)
         if merged is None:
             return None
         return [MroClass(key, module, name, cls), *merged]
