@@ -92,6 +92,14 @@ def _services_and_apps(root: Path) -> dict[str, tuple[str, str, str | None]]:
     return found
 
 
+def _apps_with(root: Path, files: dict[str, str]) -> dict[str, str]:
+    """Each service's app (its id, or "") once these files (path -> text) are written."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return {name: app for name, (_role, app, _pool) in _services_and_apps(root).items()}
+
+
 def test_an_app_named_where_it_is_imported_is_the_app(tmp_path: Path) -> None:
     # security_monkey: `-A proj.tasks.CELERY`, where proj.tasks imports the app made in
     # proj.util; Celery takes the attribute of the module it imports.
@@ -204,10 +212,7 @@ def test_a_web_service_runs_the_only_app_unless_its_image_holds_none_of_it(
             "  pulled:\n    image: org/web\n    command: gunicorn w:a\n"
         ),
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    found = {name: app for name, (_role, app, _pool) in _services_and_apps(tmp_path).items()}
+    found = _apps_with(tmp_path, files)
     assert found == {
         "safety": "",
         # A volume mounts the app's package; `COPY . .` copies the whole context; an
@@ -256,10 +261,7 @@ def test_a_short_app_name_several_directories_hold_is_the_one_the_process_holds(
             "  named:\n    image: python:3.12\n    command: celery -A docs.tasks worker\n"
         ),
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    found = {name: app for name, (_role, app, _pool) in _services_and_apps(tmp_path).items()}
+    found = _apps_with(tmp_path, files)
     assert found == {
         # What an image not built here holds is not known (its volume is not all of it).
         "pulled": "",
