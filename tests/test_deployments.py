@@ -1236,6 +1236,39 @@ def test_an_image_only_worker_keeps_queue_without_consumer_silent(
     assert not any(code.startswith("CL603") for code in codes), codes
 
 
+def test_a_service_running_an_image_another_one_builds_runs_its_entrypoint(
+    tmp_path: Path,
+) -> None:
+    """codabench: `site_worker` names the tag the `django` service builds, whose
+    Containerfile's ENTRYPOINT is `bash -c`; compose runs it with that image. A tag two
+    services build differently, or one nobody builds here, is no such image."""
+    found = services(
+        tmp_path,
+        {
+            "docker/Containerfile": (
+                'FROM python:3.12\nENV IN_IMAGE=1\nENTRYPOINT ["/bin/bash", "-c"]\n'
+            ),
+            "docker/Other": "FROM python:3.12\n",
+            "docker-compose.yml": (
+                "services:\n"
+                "  web:\n    build: {context: ., dockerfile: docker/Containerfile}\n"
+                "    image: ${PREFIX:-proj}_image\n    command: ['gunicorn proj.wsgi']\n"
+                "  worker:\n    image: proj_image\n"
+                "    command: ['celery -A proj worker -Q reports -l info']\n"
+                "  a:\n    build: {context: ., dockerfile: docker/Containerfile}\n"
+                "    image: twice\n"
+                "  b:\n    build: {context: ., dockerfile: docker/Other}\n    image: twice\n"
+                "  other:\n    image: twice\n    command: ['celery -A proj worker']\n"
+            ),
+        },
+    )
+    worker = found["worker"]
+    assert worker.role == "worker" and worker.queues == ("reports",)  # type: ignore[attr-defined]
+    assert worker.environment == {"IN_IMAGE": "1"}  # type: ignore[attr-defined]
+    # Not given to `bash -c` by either build: a program named "celery -A proj worker".
+    assert found["other"].role == "other"  # type: ignore[attr-defined]
+
+
 def test_an_image_s_entrypoint_decides_the_program_its_command_is_given_to(
     tmp_path: Path,
 ) -> None:

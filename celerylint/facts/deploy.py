@@ -454,12 +454,41 @@ def _compose(reader: _Reader, path: str) -> None:
             continue
         for service_name, defined in services.items():
             layers.setdefault(service_name, []).extend(defined)
+    merged = len(files) > 1
+    resolved = {
+        service_name: _extended(reader, service_name, defined, project_env, frozenset())
+        for service_name, defined in layers.items()
+    }
+    images = _built_images(resolved, project_env)
     for service_name, defined in layers.items():
-        merged = len(files) > 1
-        extended = _extended(reader, service_name, defined, project_env, frozenset())
-        process = _compose_service(reader, service_name, defined, extended, project_env, merged)
+        extended = resolved[service_name]
+        process = _compose_service(
+            reader, service_name, defined, extended, project_env, merged, images
+        )
         patch = process.argv == (None,) and "override" in name and not merged
         (reader.patches if patch else reader.processes).append(process)
+
+
+def _built_images(
+    services: dict[str, Optional[list[_Layer]]], values: dict[str, Optional[str]]
+) -> dict[str, _Layer]:
+    """The images services of the file build, by the tag they give them (`build:` with
+    `image: web-image`), with the `build:` that makes each: a service naming that tag
+    and building nothing runs it (codabench's `site_worker: image: django_site-worker`,
+    built by `django`, whose ENTRYPOINT is `bash -c`). Not a tag two builds give."""
+    found: dict[str, Optional[_Layer]] = {}
+    for layers in services.values():
+        build = _last(layers, "build") if layers else None
+        image = _last(layers, "image") if layers else None
+        tag = _image_tag(image, values) if build is not None and image is not None else None
+        if tag is not None:
+            found[tag] = build if tag not in found else None
+    return {tag: build for tag, build in found.items() if build is not None}
+
+
+def _image_tag(layer: _Layer, values: dict[str, Optional[str]]) -> Optional[str]:
+    written = layer[2]["image"]
+    return interpolate(written, values) if isinstance(written, str) else None
 
 
 def _services(path: str, documents: list[Any]) -> _Services:
@@ -565,11 +594,12 @@ def _compose_service(
     extended: Optional[list[_Layer]],
     values: dict[str, Optional[str]],
     merged: bool,
+    images: dict[str, _Layer],
 ) -> DeployedProcess:
     """A service as compose merges its definitions (`own`: base file, then override; with
     what they extend before them, `extended`): mappings merged, `command`/`entrypoint`/
     `image`/`build` replaced, `environment` merged by key, `env_file` and `profiles`
-    appended."""
+    appended. `images`: the images the file's services build, by tag (`_built_images`)."""
     env: list[EnvEntry] = []
     # An override file read alone, or an `extends:` not followed, completes a service
     # defined elsewhere.
@@ -581,6 +611,8 @@ def _compose_service(
     image_entry: Optional[tuple[Optional[str], ...]] = None
     build = _last(layers, "build")
     image = _last(layers, "image")
+    if build is None and image is not None:
+        build = images.get(_image_tag(image, values) or "")
     # The image whose ENTRYPOINT runs when no file sets one (a Dockerfile not read: not
     # known); None when the service names none.
     base: Optional[str] = UNKNOWN_MARK if build else None
