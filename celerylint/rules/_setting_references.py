@@ -5,11 +5,15 @@ A key that other code still reads is neither renamed nor called unknown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
+from celerylint.facts import decode
+from celerylint.facts.schema import Assign
 from celerylint.model.namespace import Symbol
 from celerylint.model.project import Project
 from celerylint.rules._settings_sources import SettingsSource
+from celerylint.sources.reading import read_bytes
 
 
 def referenced(project: Project, source: SettingsSource, key: str) -> bool:
@@ -29,7 +33,9 @@ def referenced(project: Project, source: SettingsSource, key: str) -> bool:
         return True  # imported, or read as an attribute at module level
     if any(key in refs.names.get(module, {}) for module in modules):
         return True  # a module-level helper the source uses itself
-    return read_elsewhere(project, [key], modules, classes)
+    # A settings module that star-imports the source and sets the key again (EvalAI's
+    # prod.py) reads nothing of it: the key stays unknown there too.
+    return read_elsewhere(project, [key], modules, classes, rebinding_reads=False)
 
 
 def read_elsewhere(
@@ -37,6 +43,7 @@ def read_elsewhere(
     keys: Iterable[str],
     modules: list[str],
     classes: list[tuple[str, str]],
+    rebinding_reads: bool = True,
 ) -> bool:
     """Whether code outside the source (`modules`, `classes`) may read one of `keys`.
 
@@ -44,7 +51,9 @@ def read_elsewhere(
     as `settings.KEY` or `celeryconfig.KEY`, also inside a function) counts. So
     does one that imports `KEY` from the source or from anything unresolved, or
     star-imports the source and mentions `KEY`; `other.KEY` of another project
-    module or class does not.
+    module or class does not. Without `rebinding_reads`, a module that star-imports
+    the source and mentions `KEY` only as the target of its own assignments does not
+    either (a rename must change those too; whether the key is read, not).
     """
     refs = project.references
     inside = set(modules) | {module for module, _name in classes}
@@ -55,7 +64,9 @@ def read_elsewhere(
             return True
         for module in sorted(refs.mentioning(key) - inside):
             refs.scan(module)
-            if refs.stars.get(module, set()) & inside:
+            if refs.stars.get(module, set()) & inside and (
+                rebinding_reads or not _only_assigns(project, module, key)
+            ):
                 return True  # `from source import *` and then uses of KEY
         for owner, near in sorted(refs.ref_leaves.get(key, ())):
             symbol = project.modules.resolve(owner, near)
@@ -67,6 +78,30 @@ def read_elsewhere(
                 continue
             return True
     return False
+
+
+def _only_assigns(project: Project, module: str, key: str) -> bool:
+    """Whether every mention of `key` in the module's text (comments and strings too) is
+    the target of a plain assignment its facts record: it sets the key, reads nothing."""
+    facts = project.modules.facts(module)
+    path = project.modules.paths.get(module)
+    if facts is None or path is None:
+        return False
+    targets = {
+        (event.target_span.line, event.target_span.col)
+        for event in facts.events
+        if type(event) is Assign and event.name == key and event.target_span is not None
+    }
+    try:
+        text = decode(read_bytes(path))
+    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
+        return False
+    word = re.compile(rf"\b{re.escape(key)}\b")
+    return bool(targets) and all(
+        (line, match.start()) in targets
+        for line, text_line in enumerate(text.splitlines(), start=1)
+        for match in word.finditer(text_line)
+    )
 
 
 def ask_read_elsewhere(project: Project, keys: Iterable[str]) -> None:
