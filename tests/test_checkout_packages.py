@@ -8,6 +8,9 @@ a false "unregistered task". A project cloned as a package (Celery's guide's
 `proj/`, made a repository as it is) runs from the directory above, and its
 files import it by name or relatively: then it stays a package. Real Celery, run
 each way, registers the names the model gives.
+
+A package below a directory with no `__init__.py` (bodhi's `bodhi-server/bodhi/`)
+is named through it (`bodhi.server.tasks`) only when its files import it so.
 """
 
 from __future__ import annotations
@@ -242,3 +245,126 @@ def test_a_directory_without_init_inside_a_package_is_a_namespace_package(
     )
     assert celery_task_names(root / "engine", "celeryapp") == {"common.gw.tasks.ping"}
     assert [t.name for t in project(root).tasks] == ["common.gw.tasks.ping"]
+
+
+# -- a namespace directory above a package ------------------------------------------
+
+# fedora's bodhi: `bodhi-server/bodhi/` has no `__init__.py` and holds the package
+# `server/`; run from `bodhi-server/`, the code imports `bodhi.server.tasks`.
+IN_A_NAMESPACE = {
+    "ns/pkg/__init__.py": "",
+    "ns/pkg/tasks.py": "from celery import Celery\n\n"
+    "app = Celery('pkg', broker='memory://')\napp.conf.task_time_limit = 60\n\n\n"
+    "@app.task\ndef work():\n    return 1\n",
+    "ns/pkg/views.py": "from ns.pkg.tasks import app, work\n\n\n"
+    "def view():\n    app.send_task('ns.pkg.tasks.work')\n    work.delay(countdown=5)\n",
+}
+
+
+def test_a_package_imported_through_the_namespace_above_it_is_named_so(tmp_path: Path) -> None:
+    root = checkout(tmp_path / "repo", IN_A_NAMESPACE)
+    assert modules(root) == {
+        "ns/pkg/__init__.py": ("ns.pkg", True),
+        "ns/pkg/tasks.py": ("ns.pkg.tasks", False),
+        "ns/pkg/views.py": ("ns.pkg.views", False),
+    }
+
+
+def test_a_deeper_namespace_path_and_a_namespace_inside_follow(tmp_path: Path) -> None:
+    files = {
+        "a/b/pkg/__init__.py": "",
+        "a/b/pkg/views.py": "from a.b.pkg.tasks import work\n",
+        "a/b/pkg/gw/tasks.py": "",  # no `__init__.py` in `gw/`
+    }
+    root = checkout(tmp_path / "repo", files)
+    got = modules(root)
+    assert got["a/b/pkg/views.py"] == ("a.b.pkg.views", False)
+    # Named from its package's name, as `canonical_modules` names such a file.
+    keys = {
+        Path(f.path).relative_to(root).as_posix(): f.module
+        for f in gather_sources([root], Config(root=root, config_file=None)).files
+    }
+    assert keys["a/b/pkg/gw/tasks.py"] == "a.b.pkg.gw.tasks"
+
+
+@pytest.mark.parametrize(
+    "views",
+    [
+        "from pkg.tasks import work\n",  # bare: the namespace directory is on sys.path
+        "from . import tasks\n",  # no evidence either way
+        "from ns.pkg.tasks import work\nfrom pkg import tasks\n",  # mixed
+        "from other.pkg.tasks import work\n",  # another package's `pkg`
+    ],
+)
+def test_a_package_not_imported_through_the_namespace_keeps_its_name(
+    tmp_path: Path, views: str
+) -> None:
+    files = {**IN_A_NAMESPACE, "ns/pkg/views.py": views, "ns/pkg/tasks.py": ""}
+    root = checkout(tmp_path / "repo", files)
+    assert modules(root)["ns/pkg/views.py"] == ("pkg.views", False)
+
+
+def test_a_path_through_a_regular_package_is_no_namespace_path(tmp_path: Path) -> None:
+    # baserow: `tests/baserow/core/notifications/` mirrors `src/baserow/core/...`; its
+    # `from baserow.core.notifications import` names the regular package of `src/`.
+    files = {
+        "src/baserow/__init__.py": "",
+        "src/baserow/core/__init__.py": "",
+        "src/baserow/core/notifications/__init__.py": "",
+        "tests/baserow/core/notifications/__init__.py": "",
+        "tests/baserow/core/notifications/utils.py": "from baserow.core.notifications import x\n",
+    }
+    root = checkout(tmp_path / "repo", files)
+    got = modules(root)
+    assert got["tests/baserow/core/notifications/utils.py"] == ("notifications.utils", False)
+
+
+def test_tests_importing_the_package_bare_do_not_count(tmp_path: Path) -> None:
+    # papermerge's tests import `core.features...` (pytest puts `papermerge/` on
+    # sys.path), its code `papermerge.core...`.
+    files = {**IN_A_NAMESPACE, "ns/pkg/tests/test_views.py": "from pkg.views import view\n"}
+    root = checkout(tmp_path / "repo", files)
+    got = modules(root)
+    assert got["ns/pkg/views.py"] == ("ns.pkg.views", False)
+    assert got["ns/pkg/tests/test_views.py"] == ("test_views", False)
+
+
+def test_the_root_itself_is_no_namespace_path(tmp_path: Path) -> None:
+    # The root's name is what the clone was called.
+    root = checkout(
+        tmp_path / "ns", {"pkg/__init__.py": "", "pkg/views.py": IN_A_NAMESPACE["ns/pkg/views.py"]}
+    )
+    assert modules(root)["pkg/views.py"] == ("pkg.views", False)
+
+
+def test_the_namespace_decision_holds_only_while_the_files_read_are_unchanged(
+    tmp_path: Path,
+) -> None:
+    root = checkout(tmp_path / "repo", IN_A_NAMESPACE)
+    config = Config(root=root, config_file=None)
+    views = root / "ns" / "pkg" / "views.py"
+
+    def named() -> str:
+        by_path = {f.path: f.module for f in gather_sources([root], config, watch=True).files}
+        return by_path[str(views)]
+
+    assert named() == "ns.pkg.views"
+    assert walk_memory._load(walk_memory._record_file(config), root) is not None
+    views.write_text("from pkg.tasks import work\n", encoding="utf-8")
+    assert named() == "pkg.views"
+
+
+@pytest.mark.real_celery
+def test_tasks_of_a_package_in_a_namespace_are_seen_under_celerys_names(tmp_path: Path) -> None:
+    root = checkout(
+        tmp_path / "repo",
+        {**IN_A_NAMESPACE, "Procfile": "worker: celery -A ns.pkg.tasks.app worker --pool solo\n"},
+    )
+    assert celery_task_names(root, "ns.pkg.tasks") == {"ns.pkg.tasks.work"}
+    assert [t.name for t in project(root).tasks] == ["ns.pkg.tasks.work"]
+    # No CL602 on `send_task('ns.pkg.tasks.work')`; the dispatch through the import and
+    # the worker that `-A ns.pkg.tasks.app` starts are linked to the app.
+    assert sorted(findings(root)) == [
+        ("CL204", "ns/pkg/tasks.py"),
+        ("CL801", "ns/pkg/views.py"),
+    ]

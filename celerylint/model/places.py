@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from pathlib import PurePath
 
 _TEST_DIRS = frozenset({"tests", "test", "testing", "t"})
 _TEST_LEAF = re.compile(r"^(test|tests|testing)(_.*)?$|^test_.+$|^.+_tests?$|^conftest$")
@@ -42,8 +41,13 @@ class PathsOfTests:
 
     def _is_test(self, path: str) -> bool:
         absolute = os.path.abspath(path)
-        relative = os.path.relpath(absolute, self._root) if self._root else absolute
-        pure = PurePath(relative)
-        if any(part.lower() in _TEST_DIRS for part in pure.parts[:-1]):
-            return True
-        return bool(_TEST_LEAF.match(pure.stem.lower()))
+        return is_test_path(os.path.relpath(absolute, self._root) if self._root else absolute)
+
+
+def is_test_path(relative: str) -> bool:
+    """Whether the file `relative` is test-only, by its directories and its name. On
+    strings: `PurePath` made this most of a scan of a package's files that asks it."""
+    *directories, name = relative.split(os.sep)
+    if any(part.lower() in _TEST_DIRS for part in directories):
+        return True
+    return bool(_TEST_LEAF.match(os.path.splitext(name)[0].lower()))

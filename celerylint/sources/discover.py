@@ -35,6 +35,7 @@ from celerylint.sources.ignore_files import (
     rel_under,
 )
 from celerylint.sources.modules import INIT_FILE, PackageNames, SourceFile
+from celerylint.sources.namespace_roots import with_namespace_paths
 from celerylint.sources.watch import StatKey, exists_key, stat_key
 
 __all__ = ["Discovery", "discover"]
@@ -88,7 +89,12 @@ def discover(
         walker.add_path(path)
 
     chosen = _one_per_real_file(walker.candidates)
-    files = [SourceFile(c.path, c.module, c.is_package) for c in chosen]
+    files = with_namespace_paths(
+        [SourceFile(c.path, c.module, c.is_package) for c in chosen],
+        walker.root,
+        frozenset(walker.packages.checkout_packages),
+        walker.read_for_names if watch else None,
+    )
     errors = sorted(set(walker.errors), key=lambda e: (str(e[0]), e[1]))
     return Discovery(
         files=files,
@@ -165,7 +171,7 @@ class _Walker:
         self.found = found
         self.exclude = exclude_rules(config.all_excludes, self.root)
         self.respect_gitignore = config.respect_gitignore
-        self.packages = PackageNames(self.root, self._read_for_names if watch else None)
+        self.packages = PackageNames(self.root, self.read_for_names if watch else None)
         self.errors: list[tuple[Path, str]] = []
         self.ignore_files = IgnoreFiles(self.respect_gitignore, self.errors, watch)
         self.watch = watch
@@ -174,7 +180,7 @@ class _Walker:
         self.watched: list[tuple[str, StatKey]] = []
         self._real_dirs: dict[str, str] = {}
 
-    def _read_for_names(self, path: str) -> None:
+    def read_for_names(self, path: str) -> None:
         """A file read to name packages: a replayed walk holds while it is unchanged."""
         self.watched.append((path, stat_key(path)))
 
