@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from celerylint.model.places import PathsOfTests
+from celerylint.sources.places import PathsOfTests
 
 PROJECT = [
     "/home/ci/tests/checkout/proj/settings/base.py",

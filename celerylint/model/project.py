@@ -28,7 +28,6 @@ from celerylint.facts.schema import (
 from celerylint.facts.values import Evaluator
 from celerylint.model.import_time import certainly_imported
 from celerylint.model.namespace import FactsLoader, ModuleOfPath, Modules
-from celerylint.model.places import PathsOfTests
 from celerylint.model.references import References
 from celerylint.model.registry import (
     TaskNameRef,
@@ -49,6 +48,7 @@ from celerylint.model.tasks import (
     TaskOptions,
 )
 from celerylint.model.worker_imports import WorkerImports, WorkerImportsBuilder
+from celerylint.sources.places import PathsOfTests
 from celerylint.sources.prefilter import implies_relevant, prefilter_tokens
 from celerylint.sources.requirements import celery_version_floor
 

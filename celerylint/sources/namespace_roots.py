@@ -25,8 +25,8 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.model.places import is_test_path
 from celerylint.sources.modules import INIT_FILE, SourceFile
+from celerylint.sources.places import is_test_path
 from celerylint.sources.reading import read_bytes
 
 __all__ = ["with_namespace_paths"]
