@@ -33,3 +33,18 @@ def test_children_are_the_keys_one_component_below() -> None:
     )
     assert modules.children("proj.settings") == ["proj.settings.dev", "proj.settings.prod"]
     assert modules.children("proj.other") == []
+
+
+def test_a_name_through_the_directories_above_a_source_root_is_its_module() -> None:
+    """codabench: `src/` and `src/apps/` are both on sys.path; `from apps.analytics.tasks
+    import t` imports the module `analytics.tasks` of the root `src/apps`."""
+    keys = ["analytics", "analytics.tasks", "settings"]
+    modules = _modules(
+        keys, {"analytics": "src/apps", "analytics.tasks": "src/apps", "settings": "src"}
+    )
+    assert modules.find("apps.analytics.tasks") == "analytics.tasks"
+    assert modules.find("src.apps.analytics.tasks") == "analytics.tasks"
+    assert modules.resolve("apps.analytics.tasks.t").module == "analytics.tasks"
+    # Not through another directory, nor a directory of another root.
+    assert modules.find("lib.analytics.tasks") is None
+    assert modules.find("apps.settings") is None

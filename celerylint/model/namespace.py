@@ -188,6 +188,8 @@ class Modules:
         self._partly_taken: list[str] = []
         # Module keys by their last dotted component (`find` of a name whose root is unknown).
         self._by_last: Optional[dict[str, list[str]]] = None
+        # The names of the directories source roots are in (`_root_directories`).
+        self._root_names: Optional[frozenset[str]] = None
         # module -> the directory it runs as a script from (None: a package's module);
         # asked for every name a module resolves, answered once per module.
         self._script_directories: dict[str, Optional[str]] = {}
@@ -351,6 +353,13 @@ class Modules:
 
     def _module(self, dotted: str, near: Optional[str]) -> Optional[str]:
         """The module key for an importable name, seen from the module `near`."""
+        found = self._module_named(dotted, near)
+        if found is None and dotted.partition(".")[0] in self._root_directories():
+            return self._through_namespace(dotted)
+        return found
+
+    def _module_named(self, dotted: str, near: Optional[str]) -> Optional[str]:
+        """`_module`, by the names the project's modules have (and their aliases)."""
         sibling = self._sibling(dotted, near) if near else None
         if sibling is not None:
             return sibling
@@ -480,6 +489,29 @@ class Modules:
             return direct
         candidates = self._named_by_last(dotted)
         return candidates[0] if len(candidates) == 1 else None
+
+    def _through_namespace(self, dotted: str) -> Optional[str]:
+        """The module a name imports through the directories above its source root:
+        `apps.analytics.tasks` for `analytics.tasks` of the root `src/apps/` (codabench
+        puts `src/` and `src/apps/` on `sys.path`, and imports both ways). Those
+        directories are no packages, or the root would be above them."""
+        parts = dotted.split(".")
+        for cut in range(1, len(parts)):
+            key = self._module_named(".".join(parts[cut:]), None)
+            root = self.roots.get(key) if key is not None else None
+            if root is not None and root.split("/")[-cut:] == parts[:cut]:
+                return key
+        return None
+
+    def _root_directories(self) -> frozenset[str]:
+        """The names of the directories the source roots are in: the first name of what
+        `_through_namespace` may read (most names that resolve to nothing start with
+        another: `django`, `os`)."""
+        if self._root_names is None:
+            self._root_names = frozenset(
+                name for root in set(self.roots.values()) for name in root.split("/")
+            )
+        return self._root_names
 
     def _last_index(self) -> dict[str, list[str]]:
         if self._by_last is None:
