@@ -55,6 +55,10 @@ class Discovery(msgspec.Struct):
     # Checkout tops with an `__init__.py`, which are no package: path -> name
     # (`PackageNames.checkout_packages`).
     checkout_packages: dict[str, str] = msgspec.field(default_factory=dict)
+    # Files read to name packages below namespace directories, with their (mtime_ns,
+    # size) when read and the digest of their imports (`namespace_roots`): a remembered
+    # walk holds while each is unchanged, or imports the same (an edit of a task module).
+    evidence: list[tuple[str, int, int, str]] = msgspec.field(default_factory=list)
 
 
 def discover(
@@ -93,7 +97,7 @@ def discover(
         [SourceFile(c.path, c.module, c.is_package) for c in chosen],
         walker.root,
         frozenset(walker.packages.checkout_packages),
-        walker.read_for_names if watch else None,
+        walker.read_for_evidence if watch else None,
     )
     errors = sorted(set(walker.errors), key=lambda e: (str(e[0]), e[1]))
     return Discovery(
@@ -102,6 +106,7 @@ def discover(
         deployment_files=sorted(walker.deployment_files),
         watched=[*walker.watched, *walker.ignore_files.consulted],
         checkout_packages=walker.packages.checkout_packages,
+        evidence=walker.evidence,
     )
 
 
@@ -178,11 +183,16 @@ class _Walker:
         self.candidates: list[_Candidate] = []
         self.deployment_files: list[str] = []
         self.watched: list[tuple[str, StatKey]] = []
+        self.evidence: list[tuple[str, int, int, str]] = []
         self._real_dirs: dict[str, str] = {}
 
     def read_for_names(self, path: str) -> None:
         """A file read to name packages: a replayed walk holds while it is unchanged."""
         self.watched.append((path, stat_key(path)))
+
+    def read_for_evidence(self, path: str, key: tuple[int, int], digest: str) -> None:
+        """A file read to name a package below namespace directories (`Discovery.evidence`)."""
+        self.evidence.append((path, *key, digest))
 
     def _ignored(self, frame: _Frame, name: str, is_dir: bool) -> bool:
         if self.exclude.match(join_rel(frame.ex_rel, name), is_dir):

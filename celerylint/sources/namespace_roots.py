@@ -25,9 +25,14 @@ from typing import Optional
 
 import msgspec
 
+from celerylint.digest import name_digest
 from celerylint.sources.modules import INIT_FILE, SourceFile
 from celerylint.sources.places import is_test_path
-from celerylint.sources.reading import read_bytes
+from celerylint.sources.reading import read_keyed
+
+# Told of each file read to decide: its path, its (mtime_ns, size) when read, and the
+# digest of what the decision reads of it (`import_evidence`).
+OnRead = Callable[[str, tuple[int, int], str], None]
 
 __all__ = ["with_namespace_paths"]
 
@@ -41,12 +46,12 @@ def with_namespace_paths(
     files: list[SourceFile],
     root: str,
     exclude: frozenset[str] = frozenset(),
-    on_read: Optional[Callable[[str], None]] = None,
+    on_read: Optional[OnRead] = None,
 ) -> list[SourceFile]:
     """`files` (sorted by path), with the modules of each top package whose files import
     it through the namespace directories above it (below `root`) named so: `server.tasks`
     becomes `bodhi.server.tasks`. `exclude`: package directories that are no top package
-    (a checkout's top). `on_read(path)` is told of each file before it is read."""
+    (a checkout's top). `on_read` is told of each file read (`OnRead`)."""
     paths = [source.path for source in files]
     renamed = list(files)
     # A regular package (or module) wins over namespace portions wherever it is on
@@ -101,7 +106,7 @@ def _imported_through(
     paths: list[str],
     package: str,
     namespaces: set[str],
-    on_read: Optional[Callable[[str], None]],
+    on_read: Optional[OnRead],
 ) -> Optional[str]:
     """The one namespace path of `namespaces` the files `paths` of `package` (in
     `package_dir`) import it through; None as soon as one imports it bare, or when
@@ -115,14 +120,15 @@ def _imported_through(
         # the package says nothing of how the worker does.
         if is_test_path(path[top:]):
             continue
-        if on_read is not None:
-            on_read(path)
         try:
-            data = read_bytes(path)
+            data, key = read_keyed(path)
         except OSError:
             continue
-        for match in _ABSOLUTE_IMPORT.finditer(data):
-            parts = match.group(1).split(b".")
+        imported = _ABSOLUTE_IMPORT.findall(data)
+        if on_read is not None:
+            on_read(path, key, import_evidence(imported))
+        for written in imported:
+            parts = written.split(b".")
             if name not in parts:
                 continue
             through = b".".join(parts[: parts.index(name)]).decode()
@@ -133,3 +139,18 @@ def _imported_through(
         if len(seen) > 1:
             return None
     return next(iter(seen), None)
+
+
+def import_evidence(imported: list[bytes]) -> str:
+    """A digest of the modules a file imports absolutely, all the naming reads of it: an
+    edit that keeps them (most edits) leaves the names as they were."""
+    return name_digest(b"\n".join(imported))
+
+
+def evidence_of(path: str) -> Optional[str]:
+    """`import_evidence` of the file as it is now; None if it cannot be read."""
+    try:
+        data, _key = read_keyed(path)
+    except OSError:
+        return None
+    return import_evidence(_ABSOLUTE_IMPORT.findall(data))

@@ -28,7 +28,8 @@ from celerylint.cache import (
 from celerylint.config import Config
 from celerylint.sources.discover import Discovery, discover
 from celerylint.sources.modules import Naming, SourceFile, canonical_modules
-from celerylint.sources.watch import Watched, known_keys, unchanged, watch_known
+from celerylint.sources.namespace_roots import evidence_of
+from celerylint.sources.watch import Watched, known_keys, stat_key, unchanged, watch_known
 
 # Walks kept per cache directory (one per configuration: `--select` and the like
 # change it, so a few are kept).
@@ -47,6 +48,7 @@ class _Walk(msgspec.Struct, frozen=True, array_like=True):
     key_roots: list[int]
     root_names: list[str]
     aliases: dict[str, str]
+    evidence: list[tuple[str, int, int, str]]
 
 
 _DECODER = msgspec.json.Decoder(_Walk)
@@ -85,6 +87,7 @@ def remembered_walk(
         [index[roots[f.module]] for f in keyed],
         root_names,
         aliases,
+        discovery.evidence,
     )
     data = record_json(record)
     if data is not None:  # else walked every time
@@ -99,6 +102,8 @@ def _load(record_file: Path, root: Path) -> Optional[tuple[Discovery, Naming]]:
         return None
     if not any(path == str(root) for path, _, _ in record.watched) or not unchanged(record.watched):
         return None  # not a walk of this root (hand-made), or the tree changed
+    if not _same_evidence(record.evidence):
+        return None  # a file the names were decided by imports otherwise now
     names, indexes = record.root_names, record.key_roots
     if not (len(record.keys) == len(indexes) == len(record.files)) or not all(
         0 <= i < len(names) for i in indexes
@@ -111,9 +116,20 @@ def _load(record_file: Path, root: Path) -> Optional[tuple[Discovery, Naming]]:
         deployment_files=record.deployment_files,
         watched=known_keys(record.watched),
         checkout_packages=record.checkout_packages,
+        evidence=record.evidence,
     )
     keyed = [
         SourceFile(path, key, package)
         for (path, _module, package), key in zip(record.files, record.keys, strict=True)
     ]
     return discovery, (keyed, roots, record.aliases)
+
+
+def _same_evidence(evidence: list[tuple[str, int, int, str]]) -> bool:
+    """Whether each file read to name a package below namespace directories is as it was,
+    or imports what it imported: an edit of such a package's module (pre-commit's) does
+    not walk the tree again."""
+    changed = [
+        (path, digest) for path, mtime, size, digest in evidence if stat_key(path) != (mtime, size)
+    ]
+    return all(evidence_of(path) == digest for path, digest in changed)
