@@ -154,9 +154,23 @@ def test_a_repository_inside_the_root_is_a_checkout_top_too(tmp_path: Path) -> N
 
 
 def test_an_ordinary_package_directory_is_unaffected(tmp_path: Path) -> None:
-    # No `.git` and not the root: a package, whatever its files import.
-    checkout(tmp_path / "shop", RUN_FROM_TOP, git=False)
+    # No `.git`, no `manage.py` and not the root: a package, whatever its files import.
+    files = {name: text for name, text in RUN_FROM_TOP.items() if name != "manage.py"}
+    checkout(tmp_path / "shop", files, git=False)
     assert modules(tmp_path)["shop/orders/tasks.py"] == ("shop.orders.tasks", False)
+
+
+def test_a_package_directory_holding_manage_py_is_run_from(tmp_path: Path) -> None:
+    """MaxKB: `apps/` holds an `__init__.py` and Django's `manage.py`, which runs with
+    `apps/` first on sys.path; its modules import `from ops import celery_app`."""
+    checkout(tmp_path / "apps", RUN_FROM_TOP, git=False)
+    got = modules(tmp_path)
+    assert got["apps/orders/tasks.py"] == ("orders.tasks", False)
+    assert got["apps/main/celery.py"] == ("main.celery", False)
+    # Its files importing it as a package keep it one.
+    files = {**RUN_FROM_ABOVE, "manage.py": "from proj.celery import app\n"}
+    checkout(tmp_path / "proj", files, git=False)
+    assert modules(tmp_path)["proj/tasks.py"] == ("proj.tasks", False)
 
 
 def test_the_decision_holds_only_while_the_tops_files_are_unchanged(tmp_path: Path) -> None:

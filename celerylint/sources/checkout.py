@@ -1,4 +1,5 @@
-"""Is a checkout's top, holding an `__init__.py`, a package?
+"""Is a checkout's top (or a directory holding Django's `manage.py`), holding an
+`__init__.py`, a package?
 
 Usually not: code runs with the checkout's top on `sys.path` (`celery -A
 main.celery` started there; manage.py beside it), and the top's `__init__.py`

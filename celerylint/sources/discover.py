@@ -34,7 +34,7 @@ from celerylint.sources.ignore_files import (
     join_rel,
     rel_under,
 )
-from celerylint.sources.modules import INIT_FILE, PackageNames, SourceFile
+from celerylint.sources.modules import DJANGO_ENTRY, INIT_FILE, PackageNames, SourceFile
 from celerylint.sources.namespace_roots import with_namespace_paths
 from celerylint.sources.watch import StatKey, exists_key, stat_key
 
@@ -331,10 +331,13 @@ class _Walker:
         has_init = False
         has_gitignore = False
         has_git = False
+        has_manage = False
         for entry in entries:
             name = entry.name
             if name == INIT_FILE:
                 has_init = entry.is_file()
+            elif name == DJANGO_ENTRY:
+                has_manage = entry.is_file()
             elif name == ".gitignore":
                 has_gitignore = True
             elif name == ".git":
@@ -349,7 +352,7 @@ class _Walker:
         # Frames are not shared, so updating this one in place is safe.
         frame.git_rel, frame.stack = git_rel, stack
 
-        if not has_init or self.packages.is_checkout_top(frame.path, has_git):
+        if not has_init or self.packages.is_checkout_top(frame.path, has_git, has_manage):
             return None
         name = os.path.basename(frame.path)
         return f"{frame.parent_package}.{name}" if frame.parent_package else name

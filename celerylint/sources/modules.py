@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 INIT_FILE = "__init__.py"
+DJANGO_ENTRY = "manage.py"
 
 
 class SourceFile(msgspec.Struct, frozen=True, gc=False):
@@ -60,10 +61,14 @@ class PackageNames:
         self._cache: dict[str, str | None] = {}
         self.checkout_packages: dict[str, str] = {}
 
-    def is_checkout_top(self, directory: str, has_git: bool) -> bool:
+    def is_checkout_top(self, directory: str, has_git: bool, has_manage: bool) -> bool:
         """Whether `directory`, which holds an `__init__.py`, is a checkout's top that is
-        no package; `has_git`: it holds a `.git` (a directory or a file)."""
-        if directory != self._root and not has_git:
+        no package; `has_git`: it holds a `.git` (a directory or a file). A directory
+        holding Django's `manage.py` (`has_manage`) is such a top too: `python
+        manage.py` runs with it first on `sys.path` (MaxKB's `apps/`, whose modules
+        import `from ops import celery_app`), unless its own files import it as a
+        package."""
+        if directory != self._root and not has_git and not has_manage:
             return False
         name = os.path.basename(directory)
         if not name.isidentifier():
@@ -86,7 +91,11 @@ class PackageNames:
             if (
                 not name
                 or not os.path.isfile(os.path.join(here, INIT_FILE))
-                or self.is_checkout_top(here, os.path.exists(os.path.join(here, ".git")))
+                or self.is_checkout_top(
+                    here,
+                    os.path.exists(os.path.join(here, ".git")),
+                    os.path.isfile(os.path.join(here, DJANGO_ENTRY)),
+                )
             ):
                 self._cache[here] = result = None
                 break
