@@ -107,6 +107,27 @@ class Dispatches:
         name = const_str(key)
         return name, name is None
 
+    def _hands_a_picked_send(self, call: ast.Call, function: Optional[Function]) -> bool:
+        """Whether `call` is handed the sending method of a task picked at run time
+        (flower: `run_blocking(..., task.apply_async, ...)` with `task =
+        self.capp.tasks[name]`), or an app's `send_task` with a name that is no literal
+        string: it sends whatever task it is asked for, and may keep the result."""
+        given = [*call.args, *(keyword.value for keyword in call.keywords)]
+        for value in given:
+            if not isinstance(value, ast.Attribute):
+                continue
+            if value.attr == "send_task" and not all(
+                const_str(other) is not None for other in call.args if other is not value
+            ):
+                return True
+            if (
+                value.attr in _SENDING
+                and isinstance(value.value, ast.Name)
+                and value.value.id in self._names_of_lookups(function)
+            ):
+                return True
+        return False
+
     def _names_of_lookups(self, function: Optional[Function]) -> frozenset[str]:
         """The local names some assignment in `function` (None: the module body) binds
         to a lookup in a task registry (`task = app.tasks[name]`)."""
@@ -136,6 +157,8 @@ class Dispatches:
         return self.layout.argument(value) if value is not None else None
 
 
+# The methods of a task that send it.
+_SENDING = frozenset({"apply_async", "delay"})
 # A first argument of `signature` that is a task's arguments or options, not its name.
 _NOT_NAMES = (ast.Constant, ast.Tuple, ast.List, ast.Dict, ast.ListComp, ast.GeneratorExp)
 

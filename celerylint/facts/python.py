@@ -86,8 +86,9 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         # the text holds (20 ms of the corpus's extraction asked every call).
         self._source_mentions_canvas = "chord" in source or "group" in source
         self._source_mentions_config = ".config" in source
-        # `app.tasks[name]`: a task looked up in a registry (`Dispatches._picked_by_name`).
-        self._source_mentions_tasks = ".tasks" in source
+        # `app.tasks[name]`: a task looked up in a registry (`Dispatches._picked_by_name`);
+        # an app's `send_task` handed over (`Dispatches._hands_a_picked_send`).
+        self._source_mentions_tasks = ".tasks" in source or ".send_task" in source
         self._source_mentions_setattr = "setattr" in source
         self._source_mentions_conf = _CONF_STORE.search(source) is not None
         self.module = module
@@ -123,6 +124,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         self.dynamic = False
         self._discarded = self.index.statement_calls
         self._lookup_names: dict[Optional[int], frozenset[str]] = {}
+        self.hands_picked_sends = False
         self._ctx_names: set[str] = set()
         # The ids of the statements of `except` handlers at module level.
         self._fallbacks: set[int] = set()
@@ -182,6 +184,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             else (),
             names_result_backend=self._source_names_backend
             and names_result_backend(self.index.nodes),
+            hands_picked_sends=self.hands_picked_sends,
             discovery=self._discovery(),
         )
 
@@ -370,6 +373,12 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                     self._django_default(node.args[1])
                 continue
             conditional = id(node) not in toplevel
+            if (
+                self._source_mentions_tasks
+                and not self.hands_picked_sends
+                and self._hands_a_picked_send(node, function)
+            ):
+                self.hands_picked_sends = True
             if app_like and node.args and _hands_a_name(node, app_like):
                 self._app_handed_over(node, local, conditional, app_like)
             if not isinstance(func, ast.Attribute):

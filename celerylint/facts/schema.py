@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 90
+FACTS_VERSION = 91
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -866,6 +866,9 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     transaction_dispatches: tuple[TransactionDispatch, ...] = ()
     # Code (not a comment) names a result backend: `result_backend`, `CELERY_RESULT_BACKEND`.
     names_result_backend: bool = False
+    # A call is handed the sending method of a task picked at run time, or an app's
+    # `send_task` (flower's executor: `run_blocking(..., task.apply_async, ...)`).
+    hands_picked_sends: bool = False
     # exec/globals()/split-settings: names may be bound that the facts do not show.
     dynamic: bool = False
     suppressions: tuple[Suppression, ...] = ()

@@ -256,6 +256,11 @@ class Project:
             symbol = self.modules.resolve(call.target, site.module)
             if symbol.kind in ("function", "class") and symbol.module and symbol.name:
                 qualnames.add(f"{symbol.module}.{symbol.name}")
+        any_task = any_task or any(
+            self._facts(module).hands_picked_sends
+            for module in self.relevant
+            if self.modules.paths[module] not in self.test_paths
+        )
         return ResultReaders(frozenset(qualnames), frozenset(names), any_task)
 
     def _picks_task_at_run_time(self, site: CallSite) -> bool:
