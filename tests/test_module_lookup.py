@@ -48,3 +48,13 @@ def test_a_name_through_the_directories_above_a_source_root_is_its_module() -> N
     # Not through another directory, nor a directory of another root.
     assert modules.find("lib.analytics.tasks") is None
     assert modules.find("apps.settings") is None
+
+
+def test_a_package_named_like_the_directory_above_a_root_wins() -> None:
+    """A checkout `celery/` holding the package `celery` and a `setup.py`: `celery.setup`
+    is no module of the package, and not the checkout's `setup` either."""
+    modules = _modules(
+        ["celery", "celery.app", "setup"], {k: "celery" for k in ("celery", "celery.app", "setup")}
+    )
+    assert modules.find("celery.app") == "celery.app"
+    assert modules.find("celery.setup") is None

@@ -494,8 +494,13 @@ class Modules:
         """The module a name imports through the directories above its source root:
         `apps.analytics.tasks` for `analytics.tasks` of the root `src/apps/` (codabench
         puts `src/` and `src/apps/` on `sys.path`, and imports both ways). Those
-        directories are no packages, or the root would be above them."""
+        directories are no packages, or the root would be above them; none when the
+        first name is a module of the project itself."""
         parts = dotted.split(".")
+        if self._module_named(parts[0], None) is not None:
+            # A regular module or package of that name wins over namespace portions
+            # (the corpus's `celery/` checkout holds the package `celery`).
+            return None
         for cut in range(1, len(parts)):
             key = self._module_named(".".join(parts[cut:]), None)
             root = self.roots.get(key) if key is not None else None
