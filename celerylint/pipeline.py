@@ -254,6 +254,7 @@ def build_project(
         roots=sources.roots,
         mentioning=mentioning,
         prefetch=prefetch,
+        read=store.read,
         deployment=inputs.deployment,
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,

@@ -29,7 +29,7 @@ from celerylint.sources.prefilter import (
     prefilter_tokens,
     relevance,
 )
-from celerylint.sources.reading import read_bytes, unreadable
+from celerylint.sources.reading import read_bytes, read_or_none, unreadable
 
 if TYPE_CHECKING:
     from celerylint.prescan import Prescan, Scan
@@ -223,12 +223,7 @@ def _parallel(
 def _read(path: str, overlay: dict[str, bytes]) -> Optional[bytes]:
     """A file's bytes as a run sees them (the overlay first); None if unreadable."""
     data = overlay.get(path)
-    if data is not None:
-        return data
-    try:
-        return read_bytes(path)
-    except OSError:
-        return None
+    return data if data is not None else read_or_none(path)
 
 
 # Texts looked for, shortest first, each with the index of a shorter one it contains

@@ -50,6 +50,7 @@ from celerylint.model.tasks import (
 from celerylint.model.worker_imports import WorkerImports, WorkerImportsBuilder
 from celerylint.sources.places import PathsOfTests
 from celerylint.sources.prefilter import implies_relevant, prefilter_tokens
+from celerylint.sources.reading import read_or_none
 from celerylint.sources.requirements import celery_version_floor
 
 # Dispatch methods whose result is a signature or canvas part: the result may be read.
@@ -114,8 +115,12 @@ class Project:
         dependency_files: Sequence[Path] = (),
         prefetch: Optional[Callable[[list[str]], None]] = None,
         by_path: Optional[ModuleOfPath] = None,
+        read: Optional[Callable[[str], Optional[bytes]]] = None,
     ) -> None:
         self._mentioning = mentioning
+        # A file's bytes as this check sees them (the fact store's: an open buffer's or a
+        # fix round's text before the disk's); None if unreadable.
+        self.read = read or read_or_none
         # text -> the modules found to contain it: each text is looked for once a check.
         self._mentions: dict[str, list[str]] = {}
         # app key -> whether the app may name its tasks itself (`names_tasks_itself`).

@@ -13,7 +13,6 @@ from celerylint.facts.schema import Assign
 from celerylint.model.namespace import Symbol
 from celerylint.model.project import Project
 from celerylint.rules._settings_sources import SettingsSource
-from celerylint.sources.reading import read_bytes
 
 
 def referenced(project: Project, source: SettingsSource, key: str) -> bool:
@@ -92,9 +91,12 @@ def _only_assigns(project: Project, module: str, key: str) -> bool:
         for event in facts.events
         if type(event) is Assign and event.name == key and event.target_span is not None
     }
+    data = project.read(path)
+    if data is None:
+        return False
     try:
-        text = decode(read_bytes(path))
-    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
+        text = decode(data)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
         return False
     word = re.compile(rf"\b{re.escape(key)}\b")
     return bool(targets) and all(

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 # Most source files fit in one read; a larger one takes a few.
@@ -18,6 +19,14 @@ def read_bytes(path: str) -> bytes:
         return _read_all(fd)
     finally:
         os.close(fd)
+
+
+def read_or_none(path: str) -> Optional[bytes]:
+    """The file's bytes; None if it cannot be read (its finding says why elsewhere)."""
+    try:
+        return read_bytes(path)
+    except OSError:
+        return None
 
 
 def read_keyed(path: str) -> tuple[bytes, tuple[int, int]]:
