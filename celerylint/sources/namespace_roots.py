@@ -31,7 +31,7 @@ from celerylint.sources.places import is_test_path
 from celerylint.sources.reading import read_keyed
 
 # Told of each file read to decide: its path, its (mtime_ns, size) when read, and the
-# digest of what the decision reads of it (`import_evidence`).
+# digest of what the decision reads of it (`_import_evidence`).
 OnRead = Callable[[str, tuple[int, int], str], None]
 
 __all__ = ["with_namespace_paths"]
@@ -120,13 +120,12 @@ def _imported_through(
         # the package says nothing of how the worker does.
         if is_test_path(path[top:]):
             continue
-        try:
-            data, key = read_keyed(path)
-        except OSError:
+        read = _absolute_imports(path)
+        if read is None:
             continue
-        imported = _ABSOLUTE_IMPORT.findall(data)
+        imported, key = read
         if on_read is not None:
-            on_read(path, key, import_evidence(imported))
+            on_read(path, key, _import_evidence(imported))
         for written in imported:
             parts = written.split(b".")
             if name not in parts:
@@ -141,16 +140,23 @@ def _imported_through(
     return next(iter(seen), None)
 
 
-def import_evidence(imported: list[bytes]) -> str:
+def _absolute_imports(path: str) -> Optional[tuple[list[bytes], tuple[int, int]]]:
+    """The modules the file imports absolutely, and its (mtime_ns, size) as read; None
+    if it cannot be read."""
+    try:
+        data, key = read_keyed(path)
+    except OSError:
+        return None
+    return _ABSOLUTE_IMPORT.findall(data), key
+
+
+def _import_evidence(imported: list[bytes]) -> str:
     """A digest of the modules a file imports absolutely, all the naming reads of it: an
     edit that keeps them (most edits) leaves the names as they were."""
     return name_digest(b"\n".join(imported))
 
 
 def evidence_of(path: str) -> Optional[str]:
-    """`import_evidence` of the file as it is now; None if it cannot be read."""
-    try:
-        data, _key = read_keyed(path)
-    except OSError:
-        return None
-    return import_evidence(_ABSOLUTE_IMPORT.findall(data))
+    """`_import_evidence` of the file as it is now; None if it cannot be read."""
+    read = _absolute_imports(path)
+    return _import_evidence(read[0]) if read is not None else None
