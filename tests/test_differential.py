@@ -817,6 +817,18 @@ CASES.append(
         origins={(DIF, "task_time_limit"): ("extensions/ext_celery.py", "task_time_limit=240")},
     )
 )
+# No config_from_object and no process naming a module: Celery's defaults under the
+# app.conf changes (the named-module cases: `test_a_named_configuration_module_...`).
+CMD = "proj.tasks:app"
+CASES.append(
+    Case(
+        name="config_module",
+        tasks={CMD: frozenset({"proj.tasks.fetch"})},
+        settings={(CMD, "task_time_limit"): None, (CMD, "task_acks_late"): True},
+        options={(CMD, "proj.tasks.fetch", "acks_late"): True},
+        origins={(CMD, "task_acks_late"): ("proj/tasks.py", "task_acks_late=True")},
+    )
+)
 CASE_IDS = [case.name for case in CASES]
 
 
@@ -1091,3 +1103,105 @@ def test_each_deployed_service_resolves_settings_as_celery_does(tmp_path: Path) 
             resolved[(service.name, name)] = setting.value.value
     assert resolved[("web", "broker_url")] == "redis://localhost:6379/0"  # the default
     assert resolved[("worker", "worker_prefetch_multiplier")] == 1
+
+
+# --- the configuration module a process names ------------------------------------------
+
+CONFIG_MODULE_COMPOSE = """\
+services:
+  web:
+    build: .
+    command: gunicorn proj.wsgi
+  worker:
+    build: .
+    command: celery -A proj.tasks --config proj.prodconfig worker
+  beat:
+    build: .
+    command: celery -A proj.tasks beat
+    environment:
+      CELERY_CONFIG_MODULE: proj.prodconfig
+"""
+CONFIG_MODULE_SETTINGS = ("broker_url", "task_time_limit", "task_acks_late")
+
+
+def _config_module_project(tmp_path: Path, compose: str) -> Any:
+    import shutil
+
+    from celerylint.api import check
+    from celerylint.config import load_config
+
+    root = tmp_path / "config_module"
+    shutil.copytree(FIXTURES / "config_module", root)
+    (root / "docker-compose.yml").write_text(compose, "utf-8")
+    config = load_config(None, root).with_overrides(root=root)
+    project = check([root], config, selected=lambda code: False, use_cache=False).project
+    assert project is not None
+    return root, project
+
+
+def test_a_named_configuration_module_is_read_as_celery_reads_it(tmp_path: Path) -> None:
+    """An app that loads no configuration itself reads the module `--config` or
+    CELERY_CONFIG_MODULE names, under its app.conf changes: each service's settings,
+    resolved statically, equal what real Celery loads with that variable (the `celery`
+    command's `--config` sets it: `test_the_config_option_names_the_module`)."""
+    root, project = _config_module_project(tmp_path, CONFIG_MODULE_COMPOSE)
+    named = {"web": None, "worker": "proj.prodconfig", "beat": "proj.prodconfig"}
+    for service in project.services:
+        app = project.service_app(service)
+        assert app is not None, service.name
+        deployed = project.as_deployed(app, service)
+        module = named[service.name]
+        spec = {
+            **probe_spec("config_module"),
+            "env": {"CELERY_CONFIG_MODULE": module} if module else {},
+        }
+        (root / "probe.json").write_text(json.dumps(spec), "utf-8")
+        proc = run_probe(root)
+        assert proc.returncode == 0, proc.stderr
+        real = json.loads(proc.stdout)["proj.tasks:app"]["settings"]
+        for name in CONFIG_MODULE_SETTINGS:
+            setting = deployed.setting(name)
+            assert setting.known, (service.name, name, setting.value.reason)
+            assert same(setting.value.value, real[name]), (service.name, name, real[name])
+    # The project's own view: the module every process naming one names.
+    (app,) = project.apps
+    assert app.setting("task_time_limit").value.value == 600
+    assert "named by `worker`" in app.source.description
+
+
+def test_processes_naming_different_modules_leave_the_settings_unknown(tmp_path: Path) -> None:
+    compose = CONFIG_MODULE_COMPOSE.replace(
+        "CELERY_CONFIG_MODULE: proj.prodconfig", "CELERY_CONFIG_MODULE: proj.devconfig"
+    )
+    _root, project = _config_module_project(tmp_path, compose)
+    (app,) = project.apps
+    assert not app.setting("task_time_limit").known
+    beat = next(service for service in project.services if service.name == "beat")
+    assert project.as_deployed(app, beat).setting("task_time_limit").value.value == 30
+
+
+def test_the_config_option_names_the_module() -> None:
+    """The premise: `celery --config X` makes the app read X (it sets CELERY_CONFIG_MODULE
+    before loading the app), under app.conf changes."""
+    fixture = FIXTURES / "config_module"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "proj.tasks",
+            "--config",
+            "proj.prodconfig",
+            "report",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=PROBE_TIMEOUT,
+        env=probe_environment({"PYTHONPATH": str(fixture)}),
+        cwd=fixture,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "task_time_limit: 600" in proc.stdout
+    assert "task_acks_late: True" in proc.stdout

@@ -37,7 +37,7 @@ from celerylint.model.registry import (
     task_name_refs,
 )
 from celerylint.model.services import Service, deployed_services, matches_app
-from celerylint.model.settings import CELERY_CLASSES, App, AppBuilder
+from celerylint.model.settings import CELERY_CLASSES, App, AppBuilder, ConfigSource
 from celerylint.model.tasks import (
     CURRENT_APP,
     LEGACY_TASK,
@@ -150,6 +150,7 @@ class Project:
         self.apps: list[App] = self.app_builder.build(
             app_modules, app_modules, self.test_paths.__contains__, self._imported_where_run
         )
+        self._load_named_config_modules()
         self.options = TaskOptions(self.modules, self.evaluator, self.refs_in)
         self.tasks: list[Task] = self._find_tasks(self.app_builder)
         self.dispatches: list[CallSite] = [
@@ -424,6 +425,29 @@ class Project:
 
     # -- services ----------------------------------------------------------------
 
+    def _load_named_config_modules(self) -> None:
+        """An app that loads no configuration itself reads the module its processes
+        name (`celery --config X`, CELERY_CONFIG_MODULE=X): the project's view of it is
+        that module when every process of it that names one names the same, and not
+        known when they differ. A process naming none runs it with Celery's defaults
+        (`as_deployed`)."""
+        named: dict[str, list[tuple[Service, tuple[bool, Optional[str]]]]] = {}
+        for service in self.services:
+            config = service.config_module
+            app = self.service_app(service) if config is not None else None
+            if config is not None and app is not None and app.source.kind == "none":
+                named.setdefault(app.key, []).append((service, config))
+        for app in self.apps:
+            given = named.get(app.key)
+            if not given:
+                continue
+            if len({config for _, config in given}) == 1:
+                service, config = given[0]
+                app.load_source(self.app_builder.named_source(app, config, service.label))
+            else:
+                why = "its processes name different configuration modules"
+                app.load_source(ConfigSource("opaque", [], why))
+
     def service_app(self, service: Service) -> Optional[App]:
         """The project app a service runs: its `-A`; a web process runs the only app,
         unless its image and volumes hold no file of it (Open-Assistant's safety
@@ -534,16 +558,21 @@ class Project:
         made = next((other for other in self.apps if other.key == app.key), None)
         if made is None:
             return app
+        named = service.config_module
         key = (
             tuple(sorted(service.environment.items(), key=lambda kv: kv[0])),
             service.env_complete,
             tuple(django),
+            named,
             app.key,
         )
         deployed = self._service_apps.get(key)
         if deployed is None:
             evaluator = self.evaluator.with_environment(service.env_value)
-            deployed = self.app_builder.in_environment(evaluator, django).configured(made)
+            builder = self.app_builder.in_environment(evaluator, django)
+            deployed = builder.configured(made)
+            if named is not None and deployed.source.kind == "none":
+                deployed.load_source(builder.named_source(deployed, named, service.label))
             self._service_apps[key] = deployed
         return deployed
 

@@ -292,6 +292,21 @@ class Service(msgspec.Struct):
         written = self.option("pool")
         return written.lower() if written else None
 
+    @property
+    def config_module(self) -> Optional[tuple[bool, Optional[str]]]:
+        """The configuration module the process names, as (known, module): `--config`,
+        which the `celery` command stores in CELERY_CONFIG_MODULE, or that variable; None
+        when neither is written. A variable absent from an environment the repository
+        does not hold all of is taken as unset: the module is named where it is used."""
+        written = self.options.get("config")
+        if written is None:
+            if "CELERY_CONFIG_MODULE" not in self.environment:
+                return None
+            written = self.environment["CELERY_CONFIG_MODULE"]
+        if written in (None, _UNKNOWN):
+            return False, None
+        return True, written
+
     def env_value(self, name: str) -> tuple[bool, Optional[str]]:
         """(known, value) of a variable in this service: absent from a complete
         environment is known unset (None)."""

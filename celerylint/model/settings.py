@@ -162,6 +162,12 @@ class App:
         self.class_sets_task_class = False
         self.class_task_cls: Optional[tuple[Node, str]] = None
 
+    def load_source(self, source: ConfigSource) -> None:
+        """Take `source` as the configuration Celery's loader reads (settings resolved
+        before are forgotten)."""
+        self.source = source
+        self._settings.clear()
+
     def setting(self, name: str) -> Setting:
         cached = self._settings.get(name)
         if cached is None:
@@ -668,6 +674,17 @@ class AppBuilder:
         return None
 
     # -- configuration sources ----------------------------------------------
+
+    def named_source(self, app: App, named: tuple[bool, Optional[str]], by: str) -> ConfigSource:
+        """What an app that loads no configuration itself reads from the module a
+        process names (`celery --config X`, CELERY_CONFIG_MODULE=X): Celery's loader
+        imports it then, and only then (`named`: (known, module); `by`: who names it)."""
+        known, module = named
+        if not known or not module:
+            return ConfigSource("opaque", [], f"{by} names a configuration module not known")
+        source = self.source_for(Const(None, module), app.path, app.namespace)
+        source.description = f"{source.description}, named by {by}"
+        return source
 
     def source_for(self, node: Node, path: str, namespace: Optional[str]) -> ConfigSource:
         flask = self._flask_config(node, path)
