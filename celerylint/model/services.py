@@ -160,8 +160,9 @@ _OTHER_VALUED = {
     "--scheduler-cls",
 }
 # Options whose presence only ever silences a rule (a global time limit, a result
-# backend): an unreadable word is not taken for them, as the code alone is not.
-_ONLY_AS_WRITTEN = {"time_limit", "soft_time_limit", "result_backend"}
+# backend, a configuration module the app reads): an unreadable word is not taken for
+# them, as the code alone is not.
+_ONLY_AS_WRITTEN = {"time_limit", "soft_time_limit", "result_backend", "config"}
 _UNKNOWN = "\0unknown"  # an option whose value cannot be known
 # The variables `celery worker` reads its options from (click's `auto_envvar_prefix`
 # "CELERY", then the subcommand: `CELERY_WORKER_TIME_LIMIT=2` is `--time-limit 2`).
