@@ -77,6 +77,34 @@ def test_compose_anchors_env_forms_env_file_and_interpolation(tmp_path: Path) ->
     assert found["web"].role == "web" and found["web"].profiles == ("web",)  # type: ignore[attr-defined]
 
 
+def test_env_files_read_as_compose_reads_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """compose's env-file parser also takes `KEY: value` (suitenumerique/docs); a statement
+    neither it nor python-dotenv reads is left out without a word on stderr."""
+    found = services(
+        tmp_path,
+        {
+            "worker.env": (
+                "CELERY_WORKER_POOL: solo\nexport QUEUES: 'a,b'\nPREFETCH:4\n"
+                "this is no statement\nBROKER=redis://r:6379/0\n"
+            ),
+            "docker-compose.yml": (
+                "services:\n  worker:\n    image: proj\n    env_file: [worker.env]\n"
+                "    command: celery -A proj worker -Q $$QUEUES\n"
+            ),
+        },
+    )
+    worker = found["worker"]
+    assert worker.pool_written == "solo"  # type: ignore[attr-defined]
+    assert worker.queues == ("a", "b")  # type: ignore[attr-defined]
+    environment = worker.environment  # type: ignore[attr-defined]
+    assert environment["PREFETCH"] == "4" and environment["BROKER"] == "redis://r:6379/0"
+    assert [k for k in environment if " " in k or ":" in k] == []
+    assert worker.origins["BROKER"].line == 5  # type: ignore[attr-defined]
+    assert capsys.readouterr().err == ""
+
+
 def test_kubernetes_env_from_config_maps_and_secrets(tmp_path: Path) -> None:
     found = services(
         tmp_path,

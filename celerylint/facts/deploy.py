@@ -365,18 +365,43 @@ def dotenv(path: Path) -> Optional[dict[str, Optional[str]]]:
     """A `.env` file's variables (python-dotenv's parser, no interpolation of the shell)."""
     from dotenv import dotenv_values
 
-    try:
-        text = read_text(str(path))
-    except DeploymentError:
+    text = _env_text(path)
+    if text is None:
         return None
     return dict(dotenv_values(stream=io.StringIO(text), interpolate=True))
 
 
-def _dotenv_lines(path: Path) -> dict[str, int]:
-    lines: dict[str, int] = {}
+# `KEY: value`, which docker compose's env-file parser reads as `KEY=value` (compose-go's
+# dotenv: "yaml-style value declaration"), and python-dotenv rejects or misreads.
+_YAML_STYLE = re.compile(r"^([ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:[ \t]*")
+
+
+def _env_text(path: Path) -> Optional[str]:
+    """An env file's text as docker compose reads it, for python-dotenv: a `KEY: value`
+    statement written `KEY=value`, and a statement neither reads left out (blank lines
+    in its place): python-dotenv would log each to stderr."""
+    from dotenv.parser import parse_stream
+
     try:
         text = read_text(str(path))
     except DeploymentError:
+        return None
+    statements = []
+    for binding in parse_stream(io.StringIO(text)):
+        written = binding.original.string
+        if binding.error or (binding.key is not None and ":" in binding.key):
+            written = _YAML_STYLE.sub(r"\1=", written, count=1)
+            again = list(parse_stream(io.StringIO(written)))
+            if any(b.error or (b.key is not None and ":" in b.key) for b in again):
+                written = "\n" * binding.original.string.count("\n")
+        statements.append(written)
+    return "".join(statements)
+
+
+def _dotenv_lines(path: Path) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    text = _env_text(path)
+    if text is None:
         return lines
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip().removeprefix("export ").strip()
