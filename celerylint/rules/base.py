@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from celerylint.diagnostics import Diagnostic, Fix, PendingFix, Related, Span
 from celerylint.model.settings import App
@@ -35,12 +35,22 @@ def task_apps(task: Task) -> list[Optional[App]]:
     return list(task.apps) if task.apps else [None]
 
 
-def settings_anchor(app: App) -> Optional[tuple[str, int, bool]]:
-    """(file, last line, uses old names) of the app's module-level Celery settings: the
-    file holding most of them, where a global setting is best added."""
+class Anchor(NamedTuple):
+    """Where a global setting is best added: after the last of the app's Celery settings
+    in the file holding most of them, indented as that one's line (a settings class's
+    body: django-configurations)."""
+
+    path: str
+    last_line: int
+    key_line: int  # the line that setting's key is written on
+    old_style: bool  # the settings there use old names
+
+
+def settings_anchor(app: App) -> Optional[Anchor]:
+    """The anchor of the app's unconditional Celery settings, if it has any."""
     from celerylint import catalog
 
-    best: dict[str, list[int]] = {}
+    best: dict[str, list[tuple[int, int]]] = {}
     old = new = 0
     for layer in app.source.layers:
         for key, entry in layer.entries.items():
@@ -50,11 +60,13 @@ def settings_anchor(app: App) -> Optional[tuple[str, int, bool]]:
                 continue
             old += kind == "old"
             new += kind in ("new", "namespaced")
-            best.setdefault(entry.path, []).append(span.end_line)
+            key_line = entry.key_span.line if entry.key_span else span.line
+            best.setdefault(entry.path, []).append((span.end_line, key_line))
     if not best:
         return None
     path = max(best, key=lambda p: (len(best[p]), p))
-    return path, max(best[path]), bool(old > new and not app.namespace)
+    last_line, key_line = max(best[path])
+    return Anchor(path, last_line, key_line, bool(old > new and not app.namespace))
 
 
 def setting_home(app: App) -> str:
@@ -66,7 +78,7 @@ def setting_home(app: App) -> str:
     kind = app.source.kind
     if layers and kind in ("module", "django"):
         anchor = settings_anchor(app)
-        path = anchor[0] if anchor is not None else layers[0].path
+        path = anchor.path if anchor is not None else layers[0].path
         if path is not None:
             return _shown(path)
     if len(layers) == 1 and kind in ("class", "dict", "flask") and layers[0].path is not None:

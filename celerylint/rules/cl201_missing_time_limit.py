@@ -14,7 +14,7 @@ from celerylint.model.tasks import Option, Task
 from celerylint.rules._deciding_line import by_deciding_line
 from celerylint.rules._fleet import ENFORCES_HARD, consumer_pools, worker_sets_time_limit
 from celerylint.rules._time_limits import limit_seconds
-from celerylint.rules.base import diagnostic, setting_home, settings_anchor
+from celerylint.rules.base import Anchor, diagnostic, setting_home, settings_anchor
 from celerylint.rules.registry import rule
 
 
@@ -142,6 +142,17 @@ def _time_limit_fix(project: Project, task: Task, app: App, per_app: _PerApp) ->
     return per_app.global_fix(app)
 
 
+def _indentation(project: Project, anchor: Anchor) -> Optional[str]:
+    """The indentation of the anchor's key line, for the lines added after it; None if
+    the file cannot be read."""
+    data = project.read(anchor.path)
+    lines = data.decode("utf-8", "replace").splitlines() if data is not None else []
+    if not 0 < anchor.key_line <= len(lines):
+        return None
+    line = lines[anchor.key_line - 1]
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
 def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
     """Add `task_time_limit` (and a soft limit below it) where the app is configured."""
     hard = project.fix_defaults["time_limit"]
@@ -155,13 +166,14 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
     values = {"task_time_limit": hard, "task_soft_time_limit": soft}
     if app.source.kind in ("module", "django"):
         anchor = settings_anchor(app)
-        if anchor is None:
+        indent = _indentation(project, anchor) if anchor is not None else None
+        if anchor is None or indent is None:
             return None
-        path, end_line, old_style = anchor
+        path, end_line = anchor.path, anchor.last_line
         lines = []
         for name in names:
-            key = catalog.old_name(name) if old_style else app.setting_key(name)
-            lines.append(f"{key or name} = {values[name]}\n")
+            key = catalog.old_name(name) if anchor.old_style else app.setting_key(name)
+            lines.append(f"{indent}{key or name} = {values[name]}\n")
     elif app.source.kind == "none":
         path, end_line = app.path, app.span.end_line
         lines = [f"{app.var}.conf.{name} = {values[name]}\n" for name in names]
