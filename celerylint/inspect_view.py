@@ -35,6 +35,17 @@ def _shown(entry: dict[str, Any]) -> str:
     return f"unknown ({entry['reason']})" if entry.get("reason") else "unknown"
 
 
+def _unknown_because(unread: list[dict[str, Any]]) -> str:
+    """`unknown`, with the reasons the settings are unknown (each candidate settings
+    module's, when a project has several), the first few."""
+    reasons = sorted({v["reason"] for v in unread if v.get("reason")})
+    if not reasons:
+        return "unknown"
+    shown = "; ".join(reasons[:3])
+    more = f"; {len(reasons) - 3} more reasons" if len(reasons) > 3 else ""
+    return f"unknown ({shown}{more})"
+
+
 def render_tree(view: dict[str, Any], project: Project) -> str:
     lines: list[str] = []
     apps: dict[str, Any] = view["apps"]
@@ -48,8 +59,7 @@ def render_tree(view: dict[str, Any], project: Project) -> str:
         defaults = [v for v in app["settings"].values() if v["layer"] == "default"]
         unread = [v for v in defaults if not v["known"]]
         if unread:
-            reasons = {_shown(v) for v in unread}
-            why = reasons.pop() if len(reasons) == 1 else "unknown"
+            why = _unknown_because(unread)
             if len(unread) < len(defaults):
                 lines.append(f"    {len(unread)} other settings {why}")
             else:

@@ -299,3 +299,33 @@ def test_a_worker_without_q_consumes_task_queues_when_the_app_declares_them(
     tree = inspect(capsys, str(tmp_path)).splitlines()
     assert f"    worker  worker; no -Q: {consumed}; pool prefork; Procfile:1" in tree
     assert "    indexer  worker; queues index; pool prefork; Procfile:2" in tree
+
+
+def test_tree_gives_each_reason_settings_are_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several candidate settings modules, unknown for different reasons (openedx's
+    registrar): each reason is shown, not a bare "unknown"."""
+    chooses = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings.{}")\n'
+    files = {
+        "manage.py": chooses.format("local"),
+        "proj/__init__.py": "",
+        "proj/wsgi.py": chooses.format("production"),
+        "proj/celery.py": (
+            'from celery import Celery\n\napp = Celery("proj")\n'
+            'app.config_from_object("django.conf:settings", namespace="CELERY")\n'
+        ),
+        "proj/settings/__init__.py": "",
+        "proj/settings/base.py": 'CELERY_BROKER_URL = "redis://r:6379/0"\n',
+        "proj/settings/local.py": "from .base import *\nCELERY_TASK_ACKS_LATE = True\n",
+        "proj/settings/production.py": "from .base import *\nvars().update(load())\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    tree = inspect(capsys, str(tmp_path)).splitlines()
+    assert tree[2] == (
+        "    every setting unknown (differs between Django settings modules; "
+        "module proj.settings.production is not fully static)"
+    )
