@@ -224,6 +224,35 @@ def test_a_web_service_runs_the_only_app_unless_its_image_holds_none_of_it(
     }
 
 
+def test_a_web_service_runs_the_only_app_if_what_it_serves_may_use_it(tmp_path: Path) -> None:
+    """libretime's systemd units: `gunicorn libretime_api.asgi`, a Django project that
+    never imports the worker's package, runs no app of it. A server of the app's own
+    package does, and so does one of a package that imports the app's."""
+    files = {
+        "worker/libretime_worker/__init__.py": "",
+        "worker/libretime_worker/tasks.py": PROJ_APP,
+        "api/libretime_api/__init__.py": "",
+        "api/libretime_api/asgi.py": "from django.core.asgi import get_asgi_application\n",
+        "shop/shop/__init__.py": "",
+        "shop/shop/wsgi.py": "from libretime_worker.tasks import app  # noqa: F401\n",
+        "worker/libretime_worker/wsgi.py": "",
+        "api.service": "[Service]\nExecStart=/usr/bin/gunicorn libretime_api.asgi:application\n",
+        "shop.service": "[Service]\nExecStart=/usr/bin/gunicorn -k gevent shop.wsgi\n",
+        "own.service": "[Service]\nExecStart=/usr/bin/gunicorn libretime_worker.wsgi\n",
+        "other.service": "[Service]\nExecStart=/usr/bin/gunicorn elsewhere.wsgi\n",
+        "worker.service": "[Service]\nExecStart=/usr/bin/celery -A libretime_worker.tasks worker\n",
+    }
+    found = _apps_with(tmp_path, files)
+    assert found == {
+        "api": "",
+        "shop": "libretime_worker.tasks:app",
+        "own": "libretime_worker.tasks:app",
+        # What it serves is not in the repository: it may be anything.
+        "other": "libretime_worker.tasks:app",
+        "worker": "libretime_worker.tasks:app",
+    }
+
+
 def test_fedoras_celery_3_program_runs_celery(tmp_path: Path) -> None:
     # Pagure's images run Fedora's python3-celery, installed as `celery-3`.
     _proj(tmp_path, celery=PROJ_APP)

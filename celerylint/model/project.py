@@ -455,7 +455,11 @@ class Project:
         if service.app is None:
             if service.role == "web" and service.command_known and len(self.apps) == 1:
                 only = self.apps[0]
-                return only if service.may_hold(only.path) else None
+                return (
+                    only
+                    if service.may_hold(only.path) and self._web_may_use(service, only)
+                    else None
+                )
             return None
         written = self.app_written(service)
         if written is None:
@@ -463,6 +467,21 @@ class Project:
         if written not in self._apps_loaded:
             self._apps_loaded[written] = self._app_loaded(written, self.apps)
         return self._apps_loaded[written]
+
+    def _web_may_use(self, service: Service, app: App) -> bool:
+        """Whether the project's package a web server serves may use `app`: it is the
+        app's own top package, or one of its modules mentions that package's name
+        (libretime's API, `gunicorn libretime_api.asgi`, never imports the worker's
+        `libretime_worker`). True when the server's module is not the project's."""
+        found = (self.modules.find(name) for name in service.web_modules)
+        served = next((module for module in found if module is not None), None)
+        if served is None:
+            return True
+        top, app_top = served.partition(".")[0], app.module.partition(".")[0]
+        if top == app_top:
+            return True
+        mentioning = self.modules_mentioning([app_top])[app_top]
+        return any(module == top or module.startswith(f"{top}.") for module in mentioning)
 
     def app_written(self, service: Service) -> Optional[str]:
         """The service's `-A` with the module it names: a top-level name several files of

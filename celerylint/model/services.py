@@ -199,6 +199,10 @@ class Service(msgspec.Struct):
     col: tuple[int, int] = (0, 0)
     # The repository paths its project files come from (`DeployedProcess.code`).
     code: Optional[tuple[str, ...]] = None
+    # A web server's arguments that may name the module it serves (`gunicorn
+    # proj.wsgi:application`): `proj.wsgi`; which one is the project's module, the model
+    # tells. Empty when the server names none (`manage.py runserver`).
+    web_modules: tuple[str, ...] = ()
 
     def may_hold(self, path: str) -> bool:
         """Whether the process may have the repository file `path`: its image copied it
@@ -358,9 +362,30 @@ def _service(process: DeployedProcess, scripts: Scripts) -> Optional[Service]:
         return service
     if kind == "web":
         service.role = "web"
+        service.web_modules = _named_modules(words)
         return service
     _read_celery(words, service)
     return service
+
+
+# A dotted module name, perhaps with `:attribute` (`proj.wsgi:application`).
+_MODULE_WORD = re.compile(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::[\w.()]+)?")
+
+
+def _named_modules(words: Sequence[Optional[str]]) -> tuple[str, ...]:
+    """The words of a web server's command that may name the module it serves: its
+    positional arguments and uWSGI's `--module` (an option's value may look like one
+    too, `-k uvicorn.workers.UvicornWorker`: only a module of the project counts)."""
+    found = []
+    for word in words:
+        if word is None:
+            continue
+        name, sep, value = word.partition("=")
+        written = value if sep and name in ("--module", "--wsgi") else word
+        match = _MODULE_WORD.fullmatch(written)
+        if match is not None and not written.startswith("-"):
+            found.append(match.group(1))
+    return tuple(found)
 
 
 class _Environment(dict[str, Optional[str]]):
@@ -516,7 +541,9 @@ def _celery_command(
             return "celery", argv[i + 1 :]
         if base.startswith("python") and argv[i + 1 : i + 3] == ["-m", "celery"]:
             return "celery", argv[i + 3 :]
-        if base in _WEB or (base == "manage.py" and _runs_server(argv[i + 1 : i + 2])):
+        if base in _WEB:
+            return "web", argv[i + 1 :]
+        if base == "manage.py" and _runs_server(argv[i + 1 : i + 2]):
             return "web", []
         if base == "manage.py" and _starts_celery(argv[i + 1 : i + 2]):
             return "unknown", []
