@@ -5,7 +5,9 @@ called with any arguments) and functions decorated `@transaction.atomic` /
 `@atomic(...)` open a transaction; a `.delay()`, `.apply_async()` or
 `send_task()` written in that block, or in a function of the same module
 called from it (`helper()`, `self.helper()`, also a method inherited from a
-class of the module), publishes the message at once, before the commit. Nested
+class of the module), publishes the message at once, before the commit. Its
+receiver is the task of a signature too: `task.s(...).delay()`, or `sig.delay()`
+for a `sig = task.s(...)` that certainly ran before and is the only binding. Nested
 functions and lambdas (the callbacks given to `transaction.on_commit`) run later:
 they are not in the block.
 """
@@ -68,6 +70,7 @@ class _Block(msgspec.Struct, frozen=True):
     """Code that runs with the transaction open: a block's or a function's own nodes."""
 
     nodes: list[ast.AST]
+    body: list[ast.stmt]  # its statements: the `with` block's, the function's
     function: Optional[Function]  # the function the code is written in
     atomic: Span
     decorated: bool
@@ -138,7 +141,16 @@ class TransactionExtraction:
                         via = (*block.via, name)
                         off = _unreachable(function, node, nodes)
                         blocks.append(
-                            _Block(nodes, function, block.atomic, block.decorated, via, off, cls)
+                            _Block(
+                                nodes,
+                                function.body,
+                                function,
+                                block.atomic,
+                                block.decorated,
+                                via,
+                                off,
+                                cls,
+                            )
                         )
         return sorted(found.values(), key=lambda d: d.span)
 
@@ -152,7 +164,9 @@ class TransactionExtraction:
                     if self._is_atomic(decorator):
                         nodes = walk_own_scope(node.body)
                         if not self._reads_only(nodes):  # as a `with` block's (baserow)
-                            blocks.append(_Block(nodes, node, self.span(decorator), True))
+                            blocks.append(
+                                _Block(nodes, node.body, node, self.span(decorator), True)
+                            )
                         break
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
@@ -162,7 +176,8 @@ class TransactionExtraction:
                         if self._reads_only(nodes):
                             break
                         function = enclosing.get(id(node))
-                        blocks.append(_Block(nodes, function, self.span(context), False))
+                        atomic = self.span(context)
+                        blocks.append(_Block(nodes, node.body, function, atomic, False))
                         break
         return blocks
 
@@ -215,7 +230,12 @@ class TransactionExtraction:
         scope = self.scopes.get(id(call), self.module_scope)
         receiver = func.value
         method_span: Optional[Span] = None
+        named_in = scope
         if func.attr != "send_task":
+            kept = _kept_signature(receiver, call, block)  # sig = x.s(...); sig.delay()
+            if kept is not None:
+                receiver = kept
+                named_in = self.scopes.get(id(kept), scope)
             signed = signature_receiver(receiver)  # x.s(...).delay()
             if signed is None:
                 end = self.span(func)
@@ -226,7 +246,7 @@ class TransactionExtraction:
         return TransactionDispatch(
             self.span(call),
             func.attr,
-            scope.qualify(receiver),
+            named_in.qualify(receiver),
             block.atomic,
             block.decorated,
             block.via,
@@ -340,6 +360,59 @@ def _defined(cls: ast.ClassDef, name: str) -> tuple[bool, Optional[Function]]:
     defs = [s for s in cls.body if isinstance(s, _FUNCTIONS) and s.name == name]
     others = [n for n in nodes if n not in defs and name in bound_in([n])]
     return True, (defs[-1] if defs and not others else None)
+
+
+def _kept_signature(receiver: ast.expr, call: ast.Call, block: _Block) -> Optional[ast.expr]:
+    """What `sig` of `sig.delay()` holds: the `task.s(...)` of `sig = task.s(...)`.
+
+    Only when that statement has certainly run before the call: it is written
+    before it, at the top level of the block or of the function (not under an
+    `if`), and nothing else in the function binds `sig` (a reassignment, a loop
+    target, a parameter, `global`), so the name holds that signature when the
+    call runs. None for any other receiver.
+    """
+    function = block.function
+    if not isinstance(receiver, ast.Name) or function is None:
+        return None
+    name = receiver.id
+    # The statements are looked at first: most receivers are a task's name, bound by
+    # an import, and are told apart here at no cost.
+    for stmt in (*block.body, *function.body):
+        signature = _signature_assigned(stmt, name)
+        if signature is not None:
+            ran_before = (stmt.end_lineno or 0, stmt.end_col_offset or 0) <= (
+                call.lineno,
+                call.col_offset,
+            )
+            return signature if ran_before and _bound_once(function, name) else None
+    return None
+
+
+def _signature_assigned(stmt: ast.stmt, name: str) -> Optional[ast.expr]:
+    """`task.s(...)` of `name = task.s(...)` (`.si`, `.signature`), also annotated."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        target, value = stmt.target, stmt.value
+    else:
+        return None
+    named = isinstance(target, ast.Name) and target.id == name
+    return value if named and signature_receiver(value) is not None else None
+
+
+def _bound_once(function: Function, name: str) -> bool:
+    """One statement of the function's own code binds `name`, which is no parameter
+    and is declared `global` or `nonlocal` nowhere in it (a nested function may
+    rebind it then)."""
+    args = function.args
+    parameters = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    if any(parameter is not None and parameter.arg == name for parameter in parameters):
+        return False
+    declared = (n for n in walk_all(function) if isinstance(n, (ast.Global, ast.Nonlocal)))
+    if any(name in node.names for node in declared):
+        return False
+    nodes = walk_own_scope(function.body)
+    return sum(1 for node in nodes if name in bound_in([node])) == 1
 
 
 _FALSE = (None, False, 0, "")
