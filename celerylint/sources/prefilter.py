@@ -54,6 +54,16 @@ _TASK_NAMES = (
     b"from celery import task",
     b"from celery.decorators import task",
 )
+# One scan for them all, from each `task` (the tree's 1,651 files holding `task`: seven
+# substring tests 0.085 s, this 0.035 s): what each name has before its first `task`
+# is looked behind at, what it has after is matched.
+_TASK_NAME = re.compile(
+    b"task(?:%s)"
+    % b"|".join(
+        b"(?<=%s)%s" % (re.escape(before + b"task"), re.escape(after))
+        for before, _, after in (name.partition(b"task") for name in _TASK_NAMES)
+    )
+)
 # `Celery(`, `AsyncResult(` (result reads: result-backend-missing) and `chord(`: each
 # `(` with what it follows (the tree's 65 MB: 44 ms, three substring tests 83 ms).
 _CALLED = re.compile(rb"\((?:(?<=Celery\()|(?<=AsyncResult\()|(?<=chord\())")
@@ -94,7 +104,7 @@ def relevance(data: bytes, name: str, tokens: tuple[bytes, ...]) -> int:
     if b"task" in data:
         # The tokens holding `task` (`shared_task`, the default decorator's) are looked
         # for here: a file without `task` holds none of them.
-        if any(token in data for token in with_task) or any(name in data for name in _TASK_NAMES):
+        if any(token in data for token in with_task) or _TASK_NAME.search(data) is not None:
             return RELEVANT
         markers = _TASK
     if b"CELERY" in data:
@@ -142,7 +152,7 @@ def implies_relevant(text: str, tokens: tuple[bytes, ...]) -> bool:
     without reading any (none do)."""
     data = text.encode()
     # Each of `_TASK_NAMES` contains `task`: the test guarding them holds in such files.
-    return _names_a_token(data, tokens, _DOTTED_ALONE) or any(name in data for name in _TASK_NAMES)
+    return _names_a_token(data, tokens, _DOTTED_ALONE) or _TASK_NAME.search(data) is not None
 
 
 @functools.lru_cache(maxsize=8)
