@@ -233,6 +233,13 @@ RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "sometimes",
     ),
     (
+        "CL806",
+        "async-task",
+        "error",
+        "A task is an async def function: Celery never awaits it, so its body never runs.",
+        "never",
+    ),
+    (
         "CL901",
         "deprecated-setting-name",
         "warning",

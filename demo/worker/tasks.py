@@ -82,3 +82,9 @@ def reindex(self, sku):
 @app.task(time_limit=60, ignore_results=True)
 def log_visit(page):
     print("visit", page)
+
+
+# An `async def` task: the worker gets a coroutine and never awaits it (CL806).
+@app.task(time_limit=60, ignore_result=True)
+async def warm_cache(sku):
+    return sku
