@@ -52,7 +52,7 @@ from celerylint.facts.schema import (
     Unknown,
 )
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
-from celerylint.facts.transactions import TransactionExtraction
+from celerylint.facts.transactions import NON_ATOMIC, TransactionExtraction, non_atomic_views
 from celerylint.facts.walk import (
     Function,
     TreeIndex,
@@ -80,6 +80,12 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         self._source_names_backend = _names_backend(source)
         # No `atomic` in the text, no transaction to look for (a walk of every node saved).
         self._source_mentions_atomic = "atomic" in source
+        # A view may send a task in a request's transaction (ATOMIC_REQUESTS): its code
+        # sends, and names a view class, `api_view` or the request (`_REQUEST_FIRST`).
+        self._source_may_send_in_view = _SENDS.search(source) is not None and (
+            "View" in source or "api_view" in source or _REQUEST_FIRST.search(source) is not None
+        )
+        self._source_mentions_non_atomic = NON_ATOMIC in source
         # `Celery` or `celery` (a factory's app class is named so: `_creates_celery`).
         self._source_mentions_celery = "elery" in source
         # A call qualifies to Celery's `chord` or `group` only through a name or import
@@ -179,8 +185,18 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             chords=tuple(results.chords(self._call_nodes, self.index))
             if self._source_mentions_canvas
             else (),
-            transaction_dispatches=tuple(transactions.dispatches(self.tree, self.index.nodes))
-            if self._source_mentions_atomic
+            transaction_dispatches=tuple(
+                transactions.dispatches(
+                    self.tree,
+                    self.index.nodes,
+                    self._source_mentions_atomic,
+                    self._source_may_send_in_view,
+                )
+            )
+            if self._source_mentions_atomic or self._source_may_send_in_view
+            else (),
+            non_atomic_views=non_atomic_views(self.tree.body, self.index.nodes)
+            if self._source_mentions_non_atomic
             else (),
             names_result_backend=self._source_names_backend
             and names_result_backend(self.index.nodes),
@@ -574,3 +590,11 @@ def extract(
     """The facts of one parsed module."""
     with remembered_walks():
         return Extractor(tree, source, module, is_package, task_decorators).extract()
+
+
+# A task sent by name: `.delay(`, `.apply_async(`, `.send_task(`.
+_SENDS = re.compile(r"\.(?:delay|apply_async|send_task)\s*\(")
+# What a view's code holds besides: a class named like a view among its bases (`APIView`,
+# `ModelViewSet`, a project's `BaseView`), DRF's `@api_view`, or a function taking the
+# request first (half the files that send and mention `request` at all, on the corpus).
+_REQUEST_FIRST = re.compile(r"def\s+\w+\s*\(\s*(?:self\s*,\s*)?request\b")

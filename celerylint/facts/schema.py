@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 93
+FACTS_VERSION = 94
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -692,6 +692,20 @@ class ChordBuild(msgspec.Struct, frozen=True, gc=False, array_like=True):
     opaque: bool  # parts that are not task signatures (variables, calls)
 
 
+class RequestView(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """The code a request runs a task call in, when it may be a view: Django runs a view
+    inside `transaction.atomic()` when a database sets ATOMIC_REQUESTS (CL601).
+
+    A method of the module's class `cls` (a view if its MRO reaches Django's or DRF's
+    view classes), a function decorated with DRF's `@api_view`, or else a module-level
+    function whose first parameter is `request` (a view in a views module).
+    """
+
+    name: str  # `create_order`, `OrderViewSet.create`
+    cls: Optional[str] = None
+    api_view: bool = False
+
+
 class TransactionDispatch(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A task sent while a Django `transaction.atomic()` block is open.
 
@@ -716,6 +730,9 @@ class TransactionDispatch(msgspec.Struct, frozen=True, gc=False, array_like=True
     # The method's name in `task.delay(...)` (the fix renames it to
     # `delay_on_commit`); None for `send_task()` and a signature's `.delay()`.
     method_span: Optional[Span] = None
+    # Set when the transaction is the request's (ATOMIC_REQUESTS), not a block's: the
+    # view the call is in; `atomic` is then the view's `def`.
+    view: Optional[RequestView] = None
 
 
 # -- task discovery: imports, autodiscovery, task names (CL602, CL605) ------------
@@ -864,6 +881,10 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     result_reads: tuple[ResultRead, ...] = ()
     chords: tuple[ChordBuild, ...] = ()
     transaction_dispatches: tuple[TransactionDispatch, ...] = ()
+    # Names of views `transaction.non_atomic_requests` exempts from ATOMIC_REQUESTS, or
+    # may: the classes and functions that mention it (a decorator, `method_decorator`),
+    # and the names inside a `non_atomic_requests(...)` call (`MyView.as_view()`).
+    non_atomic_views: tuple[str, ...] = ()
     # Code (not a comment) names a result backend: `result_backend`, `CELERY_RESULT_BACKEND`.
     names_result_backend: bool = False
     # A call is handed the sending method of a task picked at run time, or an app's

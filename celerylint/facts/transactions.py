@@ -10,11 +10,18 @@ receiver is the task of a signature too: `task.s(...).delay()`, or `sig.delay()`
 for a `sig = task.s(...)` that certainly ran before and is the only binding. Nested
 functions and lambdas (the callbacks given to `transaction.on_commit`) run later:
 they are not in the block.
+
+A request's transaction counts too: with ATOMIC_REQUESTS, Django runs every sync view
+in `transaction.atomic()` (`BaseHandler.make_view_atomic`). The code a request may
+run is recorded as such a block, with the view (`RequestView`) the rule decides on
+from the project's classes and settings: the instance methods of a module's classes,
+functions decorated with DRF's `@api_view`, and functions taking `request` first.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable
 from typing import Literal, Optional
@@ -24,13 +31,16 @@ import msgspec
 from celerylint.c3 import c3_merge
 from celerylint.facts.nodes import unpacks
 from celerylint.facts.results import SENDING_METHODS, SIGNATURE_METHODS, signature_receiver
-from celerylint.facts.schema import Span, TransactionDispatch
+from celerylint.facts.schema import RequestView, Span, TransactionDispatch
 from celerylint.facts.scope import Scope
 from celerylint.facts.walk import bound_in, walk_all, walk_own_scope
 
 ATOMIC = frozenset({"django.db.transaction.atomic"})
+API_VIEW = "rest_framework.decorators.api_view"
+NON_ATOMIC = "non_atomic_requests"
+_CLASS_BOUND = frozenset({"staticmethod", "classmethod"})
 _DJANGO_TRANSACTION = "django.db.transaction"
-_READ_ONLY = re.compile(r"replica|read_?only", re.IGNORECASE)
+READ_ONLY = re.compile(r"replica|read_?only", re.IGNORECASE)
 _LOOPS = (
     ast.For,
     ast.AsyncFor,
@@ -81,6 +91,7 @@ class _Block(msgspec.Struct, frozen=True):
     # The class `self.m()` is looked up in: the caller's, kept while its inherited
     # methods run (None: the class the function is written in).
     cls: Optional[ast.ClassDef] = None
+    view: Optional[RequestView] = None  # the transaction is the request's, if a view's
 
 
 class TransactionExtraction:
@@ -101,9 +112,17 @@ class TransactionExtraction:
         # The module's classes by name (`_module_classes`), read when a method is looked
         # up in a base class.
         self._classes: Optional[dict[str, ast.ClassDef]] = None
+        self._class_binders: dict[int, tuple[ast.ClassDef, dict[str, list[ast.AST]]]] = {}
 
-    def dispatches(self, tree: ast.Module, all_nodes: list[ast.AST]) -> list[TransactionDispatch]:
-        if not any(_mentions_atomic(node) for node in all_nodes if type(node) in _NAMING):
+    def dispatches(
+        self, tree: ast.Module, all_nodes: list[ast.AST], atomic_text: bool, views: bool = False
+    ) -> list[TransactionDispatch]:
+        """`atomic_text`: the text holds `atomic`; `views`: also the calls code a request
+        runs may make (the text may hold some)."""
+        atomic = atomic_text and any(
+            _mentions_atomic(node) for node in all_nodes if type(node) in _NAMING
+        )
+        if not atomic and not views:
             return []
         functions = {s.name: s for s in tree.body if isinstance(s, _FUNCTIONS)}
         self.tree, self._classes = tree, None
@@ -119,19 +138,29 @@ class TransactionExtraction:
                 for inner in walk_own_scope(node.body):
                     if type(inner) in _WITH:
                         enclosing[id(inner)] = node
-        blocks = list(self._blocks(all_nodes, enclosing))
-        found: dict[Span, TransactionDispatch] = {}
+        blocks = self._blocks(all_nodes, enclosing) if atomic else []
+        if views:
+            blocks.extend(self._view_blocks(tree.body))
+        # A block's calls and a view's apart: the rule may find the function no view.
+        found: dict[tuple[Span, bool], TransactionDispatch] = {}
+        # A view's functions walked, with what cannot run: each method of a view is one,
+        # and may be called from every other (the first walk has the shortest path).
+        walked: set[tuple[int, Optional[str], frozenset[int]]] = set()
         while blocks:
             block = blocks.pop(0)
-            loops = _in_loops(block.function.body if block.function else tree.body)
+            # The loops of the block's function, found when a send is (most blocks of a
+            # view's methods send nothing).
+            body = block.function.body if block.function else tree.body
+            loops = functools.cache(functools.partial(_in_loops, body))
             for node in block.nodes:
-                if not isinstance(node, ast.Call) or id(node) in block.unreachable:
+                if type(node) is not ast.Call or id(node) in block.unreachable:
                     continue
                 record = self._dispatch(node, block, loops)
                 if record is not None:
-                    known = found.get(record.span)
+                    key = (record.span, record.view is None)
+                    known = found.get(key)
                     if known is None or _closer(record, known):
-                        found[record.span] = record
+                        found[key] = record
                     continue
                 if len(block.via) < _MAX_DEPTH:
                     helper = self._helper(node, block, functions, owners)
@@ -140,6 +169,11 @@ class TransactionExtraction:
                         nodes = walk_own_scope(function.body)
                         via = (*block.via, name)
                         off = _unreachable(function, node, nodes)
+                        if block.view is not None:
+                            walk = (id(function), block.view.cls, off)
+                            if walk in walked:
+                                continue
+                            walked.add(walk)
                         blocks.append(
                             _Block(
                                 nodes,
@@ -150,9 +184,18 @@ class TransactionExtraction:
                                 via,
                                 off,
                                 cls,
+                                block.view,
                             )
                         )
-        return sorted(found.values(), key=lambda d: d.span)
+        in_blocks = {span for span, of_block in found if of_block}
+        return sorted(
+            (
+                record
+                for (span, of_block), record in found.items()
+                if of_block or span not in in_blocks
+            ),
+            key=lambda d: d.span,
+        )
 
     def _blocks(self, all_nodes: list[ast.AST], enclosing: dict[int, Function]) -> list[_Block]:
         blocks: list[_Block] = []
@@ -180,6 +223,45 @@ class TransactionExtraction:
                         blocks.append(_Block(nodes, node.body, function, atomic, False))
                         break
         return blocks
+
+    def _view_blocks(self, body: list[ast.stmt]) -> list[_Block]:
+        """The code of the module a request may run, each with the view it would be: the
+        instance methods of its top-level classes (a class with an `async def` is an async
+        view, which Django does not run in a transaction: it raises instead), and its
+        top-level functions decorated with DRF's `@api_view` or taking `request` first."""
+        blocks: list[Optional[_Block]] = []
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                methods = [s for s in stmt.body if isinstance(s, _FUNCTIONS)]
+                if not stmt.bases or any(isinstance(m, ast.AsyncFunctionDef) for m in methods):
+                    continue  # no view (none has no base), or an async one
+                blocks.extend(
+                    self._view_block(method, RequestView(f"{stmt.name}.{method.name}", stmt.name))
+                    for method in methods
+                    if not any(_named(d) in _CLASS_BOUND for d in method.decorator_list)
+                )
+            elif isinstance(stmt, ast.FunctionDef):
+                view = self._function_view(stmt)
+                if view is not None:
+                    blocks.append(self._view_block(stmt, view))
+        return [block for block in blocks if block is not None]
+
+    def _view_block(self, function: Function, view: RequestView) -> Optional[_Block]:
+        """The function's own code, unless it only reads (as a `with` block's)."""
+        nodes = walk_own_scope(function.body)
+        if self._reads_only(nodes):
+            return None
+        return _Block(nodes, function.body, function, self.span(function), False, view=view)
+
+    def _function_view(self, function: ast.FunctionDef) -> Optional[RequestView]:
+        """A function decorated with DRF's `@api_view`, or one taking `request` first."""
+        for decorator in function.decorator_list:
+            called = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if self.module_scope.qualify(called) == API_VIEW:
+                return RequestView(function.name, api_view=True)
+        args = function.args
+        first = [*args.posonlyargs, *args.args][:1]
+        return RequestView(function.name) if first and first[0].arg == "request" else None
 
     def _reads_only(self, nodes: list[ast.AST]) -> bool:
         """Whether a block only reads: every call it makes sends a task or is a query,
@@ -216,13 +298,13 @@ class TransactionExtraction:
             using = next((k.value for k in expr.keywords if k.arg == "using"), None)
             if using is None and expr.args:
                 using = expr.args[0]
-            if using is not None and _READ_ONLY.search(ast.unparse(using)):
+            if using is not None and READ_ONLY.search(ast.unparse(using)):
                 return False
             return scope.qualify(expr.func) in ATOMIC
         return self.module_scope.qualify(expr) in ATOMIC
 
     def _dispatch(
-        self, call: ast.Call, block: _Block, loops: set[int]
+        self, call: ast.Call, block: _Block, loops: Callable[[], set[int]]
     ) -> Optional[TransactionDispatch]:
         func = call.func
         if not isinstance(func, ast.Attribute) or func.attr not in SENDING_METHODS:
@@ -251,9 +333,10 @@ class TransactionExtraction:
             block.decorated,
             block.via,
             id(call) in self.discarded,
-            id(call) in loops,
+            id(call) in loops(),
             _transaction_name(scope),
             method_span,
+            block.view,
         )
 
     def _helper(
@@ -291,7 +374,7 @@ class TransactionExtraction:
         inherits from a class of this module, found along the MRO. None when a class
         before it binds the name otherwise, or a base of another module (which may
         define it) comes first."""
-        binds, found = _defined(owner, name)
+        binds, found = self._defined(owner, name)
         if binds:
             return found
         if owner not in self.tree.body:
@@ -301,10 +384,35 @@ class TransactionExtraction:
             cls = self._module_classes().get(key)
             if cls is None:
                 return None  # another module's class, which may define it
-            binds, found = _defined(cls, name)
+            binds, found = self._defined(cls, name)
             if binds:
                 return found
         return None
+
+    def _defined(self, cls: ast.ClassDef, name: str) -> tuple[bool, Optional[Function]]:
+        """Whether the class body binds `name`, and the method it is: the last `def` of
+        the body's top level, when nothing else binds it (an attribute, a `def` under
+        `if`)."""
+        binders = self._binders(cls).get(name)
+        if binders is None:
+            return False, None
+        defs = [node for node in binders if isinstance(node, _FUNCTIONS) and node in cls.body]
+        if len(defs) != len(binders):
+            return True, None
+        return True, max(defs, key=lambda node: node.lineno)
+
+    def _binders(self, cls: ast.ClassDef) -> dict[str, list[ast.AST]]:
+        """The nodes of the class body's own scope binding each name, read once a class:
+        every method of a view is followed from each of its `self.m()` calls."""
+        known = self._class_binders.get(id(cls))
+        if known is not None and known[0] is cls:
+            return known[1]
+        binders: dict[str, list[ast.AST]] = {}
+        for node in walk_own_scope(cls.body):
+            for name in bound_in([node]):
+                binders.setdefault(name, []).append(node)
+        self._class_binders[id(cls)] = (cls, binders)
+        return binders
 
     def _linearize(self, cls: ast.ClassDef, seen: tuple[str, ...]) -> Optional[list[str]]:
         """The class's MRO by name: the module's classes (bound once, by a `class`
@@ -351,15 +459,33 @@ class TransactionExtraction:
         return self._classes
 
 
-def _defined(cls: ast.ClassDef, name: str) -> tuple[bool, Optional[Function]]:
-    """Whether the class body binds `name`, and the method it is: the last `def` of the
-    body's top level, when nothing else binds it (an attribute, a `def` under `if`)."""
-    nodes = walk_own_scope(cls.body)
-    if name not in bound_in(nodes):
-        return False, None
-    defs = [s for s in cls.body if isinstance(s, _FUNCTIONS) and s.name == name]
-    others = [n for n in nodes if n not in defs and name in bound_in([n])]
-    return True, (defs[-1] if defs and not others else None)
+def non_atomic_views(body: list[ast.stmt], all_nodes: list[ast.AST]) -> tuple[str, ...]:
+    """The names of views `transaction.non_atomic_requests` exempts, or may: the module's
+    classes and functions that mention it (`@non_atomic_requests`, `@method_decorator(
+    non_atomic_requests, name="dispatch")`), and every name inside the views a call of it
+    wraps (`non_atomic_requests(views.Upload.as_view())`, `non_atomic_requests(using=
+    "db")(view)`). By name, whatever it is imported as: a view left out is a miss only."""
+    names: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)) and any(
+            _named(node) == NON_ATOMIC for node in walk_all(stmt)
+        ):
+            names.add(stmt.name)
+    for node in all_nodes:
+        if type(node) is not ast.Call:
+            continue
+        assert isinstance(node, ast.Call)
+        func = node.func.func if isinstance(node.func, ast.Call) else node.func
+        if _named(func) == NON_ATOMIC:
+            names.update(filter(None, (_named(n) for a in node.args for n in walk_all(a))))
+    return tuple(sorted(names))
+
+
+def _named(node: ast.AST) -> Optional[str]:
+    """The name a `Name` or an `Attribute` ends with."""
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else None
 
 
 def _kept_signature(receiver: ast.expr, call: ast.Call, block: _Block) -> Optional[ast.expr]:

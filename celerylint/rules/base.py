@@ -80,13 +80,13 @@ def setting_home(app: App) -> str:
         anchor = settings_anchor(app)
         path = anchor.path if anchor is not None else layers[0].path
         if path is not None:
-            return _shown(path)
+            return shown(path)
     if len(layers) == 1 and kind in ("class", "dict", "flask") and layers[0].path is not None:
-        return f"{layers[0].description} ({_shown(layers[0].path)})"
+        return f"{layers[0].description} ({shown(layers[0].path)})"
     return f"app.conf of `{app.id}`"
 
 
-def _shown(path: str) -> str:
+def shown(path: str) -> str:
     """A path as messages show it: relative to the working directory where it can be."""
     import os
 

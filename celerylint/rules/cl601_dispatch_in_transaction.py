@@ -11,9 +11,10 @@ from celerylint.fixes.edits import insert, make_fix, replace
 from celerylint.model.project import Project
 from celerylint.model.settings import CELERY_CLASSES, App
 from celerylint.model.tasks import Task
+from celerylint.rules._atomic_requests import Views
 from celerylint.rules._call_apps import app_list, receiver
 from celerylint.rules._plain_tasks import overrides
-from celerylint.rules.base import diagnostic, task_label
+from celerylint.rules.base import diagnostic, shown, task_label
 from celerylint.rules.registry import rule
 from celerylint.sources.requirements import at_least
 
@@ -26,6 +27,7 @@ _CLASS_ARGUMENTS = frozenset({"task_cls", "fixups", "loader"})
 
 @rule("CL601", "dispatch-in-transaction")
 def dispatch_in_transaction(project: Project) -> Iterator[Diagnostic]:
+    views = Views(project)
     for module in project.relevant:
         facts = project.modules.facts(module)
         path = project.modules.paths[module]
@@ -39,18 +41,17 @@ def dispatch_in_transaction(project: Project) -> Iterator[Diagnostic]:
                 continue
             if found.task is not None and overrides(project, found.task, _sending(record)):
                 continue  # pretix's TransactionAwareTask sends from `on_commit` itself
+            opened = _opened(record, module, views)
+            if opened is None:
+                continue
             what = task_label(found.task) if found.task else app_list(found.apps)
-            block = (
-                f"`@transaction.atomic` (line {record.atomic.line})"
-                if record.decorated
-                else f"`transaction.atomic()` (line {record.atomic.line})"
-            )
+            block, why = opened
             via = f" via {', '.join(f'`{step}`' for step in record.via)}" if record.via else ""
             yield diagnostic(
                 "CL601",
-                f"`.{record.method}()` of {what} runs inside {block}{via}: the message is "
-                "published at once, before the commit, so the worker may run the task before "
-                "its data is committed (or after a rollback); send it from "
+                f"`.{record.method}()` of {what} runs inside {block}{via}: {why}the message "
+                "is published at once, before the commit, so the worker may run the task "
+                "before its data is committed (or after a rollback); send it from "
                 "`transaction.on_commit(...)`",
                 path,
                 record.span,
@@ -60,6 +61,24 @@ def dispatch_in_transaction(project: Project) -> Iterator[Diagnostic]:
                     else _on_commit_fix(path, record, facts)
                 ),
             )
+
+
+def _opened(record: TransactionDispatch, module: str, views: Views) -> Optional[tuple[str, str]]:
+    """What opened the transaction, and why it is open, for the message; None when
+    it is a view's that is not certainly run in the request's transaction."""
+    line = record.atomic.line
+    view = record.view
+    if view is None:
+        block = "`@transaction.atomic`" if record.decorated else "`transaction.atomic()`"
+        return f"{block} (line {line})", ""
+    on = views.atomic_requests
+    if on is None or not views.wrapped(module, view):
+        return None
+    return (
+        f"the request's transaction of the view `{view.name}` (line {line})",
+        f"`ATOMIC_REQUESTS` is on for database `{on.alias}` ({shown(on.path)}:{on.span.line}), "
+        "so Django runs the view in `transaction.atomic()`; ",
+    )
 
 
 def _sending(record: TransactionDispatch) -> tuple[str, ...]:

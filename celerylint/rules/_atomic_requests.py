@@ -1,0 +1,117 @@
+"""The request's transaction (CL601): Django's ATOMIC_REQUESTS, and the views it wraps.
+
+With `DATABASES[alias]["ATOMIC_REQUESTS"] = True`, Django's handler runs each view in
+`transaction.atomic(using=alias)` (`BaseHandler.make_view_atomic`), unless the view
+is marked with `transaction.non_atomic_requests` for that alias; an async view is not
+wrapped (Django raises RuntimeError instead). The extraction records the code a request
+may run with the view it would be (`RequestView`); here the project decides: the
+view's class reaches one of Django's or DRF's view classes, and the project's Django
+settings set ATOMIC_REQUESTS, known and unconditional.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Optional
+
+import msgspec
+
+from celerylint.facts.schema import Const, Map, Node, RequestView, Span
+from celerylint.facts.transactions import NON_ATOMIC, READ_ONLY
+from celerylint.facts.values import Evaluator
+from celerylint.model.namespace import Modules
+from celerylint.model.project import Project
+
+# Django's and DRF's view classes (their mixins are no views: `ContextMixin`,
+# `ViewSetMixin`, `SingleObjectMixin`).
+_VIEW_CLASSES = frozenset({"django.views.View", "rest_framework.views.APIView"})
+_VIEW_MODULES = (
+    "django.views.generic.",
+    "rest_framework.viewsets.",
+    "rest_framework.generics.",
+)
+
+
+class AtomicRequests(msgspec.Struct, frozen=True):
+    """Where ATOMIC_REQUESTS is set: the database alias, the file and the value's span."""
+
+    alias: str
+    path: str
+    span: Span
+
+
+class Views:
+    """Decides which recorded views Django runs in the request's transaction."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    @functools.cached_property
+    def atomic_requests(self) -> Optional[AtomicRequests]:
+        return atomic_requests(self.project)
+
+    def wrapped(self, module: str, view: RequestView) -> bool:
+        """A view of the project that `non_atomic_requests` does not exempt."""
+        if view.cls is None:
+            if view.name in self.exempt:
+                return False
+            # Django calls a view with the request first: a module-level function of a
+            # views module taking `request` first is one (or code only views call).
+            return view.api_view or "views" in Modules.display(module).split(".")
+        mro = self.project.modules.mro(module, view.cls)
+        if mro is None or any(entry.name in self.exempt for entry in mro if entry.name):
+            return False  # `as_view()` takes the attributes `dispatch` has along the MRO
+        return any(_view_class(entry.key) for entry in mro if entry.facts is None)
+
+    @functools.cached_property
+    def exempt(self) -> frozenset[str]:
+        """The names `non_atomic_requests` exempts anywhere in the project (the URLconf
+        that wraps a view is seldom a module Celery's rules read otherwise)."""
+        names: set[str] = set()
+        found = self.project.modules_mentioning([NON_ATOMIC])[NON_ATOMIC]
+        for module in found:
+            facts = self.project.modules.facts(module)
+            if facts is not None:
+                names.update(facts.non_atomic_views)
+        return frozenset(names)
+
+
+def _view_class(key: str) -> bool:
+    if key in _VIEW_CLASSES:
+        return True
+    return key.startswith(_VIEW_MODULES) and not key.endswith("Mixin")
+
+
+def atomic_requests(project: Project) -> Optional[AtomicRequests]:
+    """Where ATOMIC_REQUESTS is on, when every Django settings module the project's
+    processes may load (`Project.django_settings`) certainly sets it for a database;
+    None otherwise (no settings module known, one outside the project, disagreeing)."""
+    found: list[Optional[AtomicRequests]] = []
+    for dotted, near in project.django_settings:
+        module = project.modules.find(dotted, near) if dotted else None
+        if module is None:
+            return None
+        bound = project.modules.binding_of(f"{Modules.display(module)}.DATABASES", module)
+        found.append(_in_databases(*bound, project.evaluator) if bound else None)
+    return found[0] if found and all(found) else None
+
+
+def _in_databases(node: Node, path: str, evaluator: Evaluator) -> Optional[AtomicRequests]:
+    """`DATABASES = {alias: {..., "ATOMIC_REQUESTS": True}}` written as a dict display,
+    unconditional and not changed later (`DATABASES["default"]["ATOMIC_REQUESTS"] = x`
+    leaves the value unknown)."""
+    if not isinstance(node, Map):
+        return None
+    for key, database in node.pairs:
+        if not (isinstance(key, Const) and isinstance(key.value, str)):
+            continue
+        if READ_ONLY.search(key.value) or not isinstance(database, Map):
+            continue  # a read replica's transaction holds no writes for a task to wait for
+        keys = [k.value if isinstance(k, Const) else None for k, _ in database.pairs]
+        if None in keys or "ATOMIC_REQUESTS" not in keys:
+            continue  # a key not known may be ATOMIC_REQUESTS
+        setting = database.pairs[len(keys) - 1 - keys[::-1].index("ATOMIC_REQUESTS")][1]
+        value = evaluator.evaluate(setting, path)
+        if value.known and value.value is True and setting.span is not None:
+            return AtomicRequests(key.value, path, setting.span)
+    return None
