@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import difflib
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from celerylint import _catalog_data as _data
 
@@ -25,6 +26,7 @@ __all__ = [
     "CELERY_VERSION",
     "KOMBU_VERSION",
     "UNREPRESENTABLE",
+    "Misprefixed",
     "canonical_serializer",
     "classify_source_key",
     "closest_settings",
@@ -34,6 +36,7 @@ __all__ = [
     "is_old_name",
     "is_setting",
     "lookup_keys",
+    "misprefixed",
     "mixing_error",
     "new_name",
     "old_name",
@@ -207,6 +210,63 @@ def classify_source_key(key: str, prefix: str | None) -> tuple[str, str | None]:
     if found is None:
         return (_KIND_IGNORED, None)
     return found
+
+
+# The shortest namespace (without its "_") whose one-edit misspellings are reported.
+_MISPREFIX_MIN_LENGTH = 5
+
+
+class Misprefixed(NamedTuple):
+    """A key meant as a namespaced setting whose namespace prefix is misspelt."""
+
+    key: str  # the key Celery reads for the setting (CELERY_TASK_TRACK_STARTED)
+    prefix: str  # the namespace prefix as keys spell it (CELERY_)
+
+
+def _one_edit(text: str, other: str) -> bool:
+    """Whether ``text`` is one insertion, deletion, substitution or swap of
+    adjacent characters away from ``other``."""
+    if text == other or abs(len(text) - len(other)) > 1:
+        return False
+    start = 0
+    while start < min(len(text), len(other)) and text[start] == other[start]:
+        start += 1
+    if len(text) != len(other):
+        shorter, longer = sorted((text, other), key=len)
+        return shorter[start:] == longer[start + 1 :]
+    if text[start + 1 :] == other[start + 1 :]:
+        return True  # a substitution
+    swapped = text[start + 1] + text[start] if start + 1 < len(text) else ""
+    return swapped == other[start : start + 2] and text[start + 2 :] == other[start + 2 :]
+
+
+def misprefixed(key: str, prefix: str | None) -> Misprefixed | None:
+    """The key ``key`` was meant as when it is a setting under namespace ``prefix``
+    with the namespace misspelt by one edit, else None.
+
+    ``CELEY_TASK_TRACK_STARTED`` (and ``CELRY_``, ``CELERYY_``, ``CELERYTASK_...``)
+    under ``namespace='CELERY'`` means ``CELERY_TASK_TRACK_STARTED``: what follows
+    the prefix (the part up to the first ``_``, or the namespace's length) is a
+    setting's name in the namespace's case. Celery reads no such key. Without a
+    namespace, under one shorter than five characters, or when what follows
+    names no setting (``CELERYX_FOO``), None.
+    """
+    normalized = _normalize_prefix(prefix)
+    # One edit from a short namespace is too easily a project's own prefix.
+    if not normalized or len(normalized) <= _MISPREFIX_MIN_LENGTH:
+        return None
+    if _source_key_table(normalized).get(key):
+        return None
+    heads = {key.find("_") + 1, len(normalized) - 1}
+    for length in sorted(heads):
+        rest = key[length:]
+        if length <= 0 or not rest or rest.lower() not in _data.SETTINGS:
+            continue
+        meant = lookup_keys(rest.lower(), normalized)[0]
+        spelled = meant[: len(meant) - len(rest)]
+        if meant.endswith(rest) and _one_edit(key[:length], spelled):
+            return Misprefixed(meant, spelled)
+    return None
 
 
 # --- detect_settings --------------------------------------------------------

@@ -468,6 +468,54 @@ def test_closest_settings_style() -> None:
         catalog.closest_settings("x", None, style="upper")
 
 
+# --- misprefixed ------------------------------------------------------------------
+
+MISPREFIXED_TABLE = [
+    # key, namespace, the key meant (None: not a misspelt prefix)
+    ("CELEY_TASK_TRACK_STARTED", "CELERY", "CELERY_TASK_TRACK_STARTED"),  # a deletion
+    ("CELERYY_TASK_ACKS_LATE", "CELERY", "CELERY_TASK_ACKS_LATE"),  # an insertion
+    ("CELERT_BROKER_URL", "CELERY", "CELERY_BROKER_URL"),  # a substitution
+    ("CELREY_BROKER_URL", "CELERY", "CELERY_BROKER_URL"),  # a swap
+    ("CELERYTASK_TIME_LIMIT", "CELERY", "CELERY_TASK_TIME_LIMIT"),  # no "_"
+    ("CELERYD_WORKER_CONCURRENCY", "CELERY", "CELERY_WORKER_CONCURRENCY"),
+    ("CELEY_TASK_TRACK_STARTED", "CELERY_", "CELERY_TASK_TRACK_STARTED"),
+    ("celey_broker_url", "celery", "celery_broker_url"),
+    ("celeryx_broker_url", "Celery", "celery_broker_url"),  # Celery lower-cases it
+    ("MYAP_BROKER_URL", "MYAPP", "MYAPP_BROKER_URL"),
+    ("CELERYX_FOO", "CELERY", None),  # no setting follows
+    ("CELRY_ACKS_LATE", "CELERY", None),  # an old name's words, no setting's
+    ("CELY_BROKER_URL", "CELERY", None),  # two edits
+    ("CELERY__BROKER_URL", "CELERY", None),
+    ("CELERY_BROKER_URL", "CELERY", None),  # read
+    ("CELERYD_TASK_TIME_LIMIT", "CELERY", None),  # an old name, read
+    ("CELEY_BROKER_URL", "celery", None),  # not in the namespace's case
+    ("celey_broker_url", "CELERY", None),
+    ("CELEY_TASK_TRACK_STARTED", None, None),  # no namespace
+    ("CELEY_TASK_TRACK_STARTED", "", None),
+    ("CELRY_BROKER_URL", "CELRY", None),
+    ("TASQ_BROKER_URL", "task", None),  # a short namespace
+]
+
+
+@pytest.mark.parametrize(("key", "namespace", "meant"), MISPREFIXED_TABLE)
+def test_misprefixed(key: str, namespace: str | None, meant: str | None) -> None:
+    found = catalog.misprefixed(key, namespace)
+    assert (found.key if found else None) == meant
+
+
+@pytest.mark.parametrize(
+    ("key", "namespace", "meant"), [row for row in MISPREFIXED_TABLE if row[2] is not None]
+)
+def test_misprefixed_keys_are_ignored_and_the_keys_meant_read(
+    key: str, namespace: str | None, meant: str
+) -> None:
+    ignored = make_app({key: Marker(key)}, namespace).conf
+    assert not [name for name in celery_defaults.DEFAULTS if isinstance(ignored[name], Marker)]
+    conf = make_app({meant: Marker(meant)}, namespace).conf
+    read = [name for name in celery_defaults.DEFAULTS if isinstance(conf[name], Marker)]
+    assert len(read) == 1, (key, meant)
+
+
 # --- serializers ------------------------------------------------------------------
 
 

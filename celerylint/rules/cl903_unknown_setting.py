@@ -56,7 +56,7 @@ def _unknown_candidates(source: SettingsSource) -> Iterable[tuple[str, Entry]]:
     if source.kind == "django":
         prefix = (source.prefix or "CELERY").rstrip("_").upper() + "_"
         for key, entry in entries.items():
-            if key.startswith(prefix) or key.startswith("CELERY"):
+            if key.startswith((prefix, "CELERY")) or _misprefixed(source, key):
                 yield key, entry
         for key, entry in source.extra.items():
             if key.startswith("celery_") and _looks_like_setting(key, entry):
@@ -64,10 +64,18 @@ def _unknown_candidates(source: SettingsSource) -> Iterable[tuple[str, Entry]]:
         return
     for key, entry in entries.items():
         if key.isupper():
-            if key.startswith("CELERY"):
+            if key.startswith("CELERY") or _misprefixed(source, key):
                 yield key, entry
         elif key.islower() and _looks_like_setting(key, entry):
             yield key, entry
+
+
+def _misprefixed(source: SettingsSource, key: str) -> Optional[catalog.Misprefixed]:
+    """The key meant, when `key` is a setting under the source's namespace with the
+    namespace misspelt (`CELEY_TASK_TRACK_STARTED` under namespace='CELERY')."""
+    if source.kind == "changes":
+        return None  # app.conf keys are checked as setting names, whatever the namespace
+    return catalog.misprefixed(key, source.prefix)
 
 
 # Python types a setting of each Celery type may plausibly hold. Celery's types
@@ -143,6 +151,8 @@ class _Ignored(msgspec.Struct, frozen=True):
     entry: Entry
     candidates: list[str]  # the settings it may be meant as
     dead: Optional[str]  # what Celery's history says of it
+    # The namespaced key it is, but for a misspelt namespace prefix (then the one candidate).
+    misprefixed: Optional[catalog.Misprefixed] = None
 
 
 @rule("CL903", "unknown-setting")
@@ -175,6 +185,11 @@ def _ignored(
     namespaced = bool(prefix and prefix.rstrip("_"))
     style = None if namespaced else _style(source, key)
     value = project.evaluator.evaluate(entry.node, entry.path)
+    misprefixed = _misprefixed(source, key)
+    if misprefixed is not None:
+        meant = catalog.classify_source_key(misprefixed.key, prefix)[1]
+        if _fits(value, meant):
+            return _Ignored(source, key, entry, [misprefixed.key], None, misprefixed)
     candidates = [
         candidate
         for candidate in catalog.closest_settings(key, prefix, style=style)
@@ -187,6 +202,12 @@ def _ignored(
         if dead is None:
             return None
     return _Ignored(source, key, entry, candidates, dead)
+
+
+def _why(item: _Ignored) -> str:
+    if item.misprefixed is not None:
+        return f"its prefix is not `{item.misprefixed.prefix}`, so it is silently ignored"
+    return "it is silently ignored"
 
 
 def _unknown(project: Project, item: _Ignored, report: Reporter) -> Optional[Diagnostic]:
@@ -216,7 +237,7 @@ def _unknown(project: Project, item: _Ignored, report: Reporter) -> Optional[Dia
     else:
         where = f"{source.label} (loaded without a namespace)"
     suggestion = " or ".join(f"`{candidate}`" for candidate in candidates[:3])
-    message = dead or f"`{key}` is not a setting Celery reads from {where}: it is silently ignored"
+    message = dead or f"`{key}` is not a setting Celery reads from {where}: {_why(item)}"
     if present is not None:
         message += f"; Celery reads `{present}` (also set) instead"
     else:
