@@ -763,3 +763,28 @@ def test_a_setting_stored_in_a_function_may_be_set(tmp_path: Path, store: str) -
     }
     settings = settings_of(tmp_path, files, "proj.celery:app")
     assert not settings["task_time_limit"]["known"]
+
+
+def test_add_defaults_of_a_callable_or_in_a_branch(tmp_path: Path) -> None:
+    """A callable is a promise Celery calls when the settings load: any key. A dict given
+    in a branch leaves its own keys unknown, the others as the module has them."""
+    files = {
+        "cfg.py": "task_time_limit = 100\ntask_soft_time_limit = 50\n",
+        "lazy.py": (
+            "from celery import Celery\napp = Celery('lazy')\n"
+            "app.conf.task_acks_late = True\n"
+            "app.add_defaults(lambda: {'task_time_limit': 5})\n"
+            "app.config_from_object('cfg')\n"
+        ),
+        "branch.py": (
+            "import os\nfrom celery import Celery\napp = Celery('branch')\n"
+            "if os.environ.get('FAST'):\n    app.add_defaults({'task_time_limit': 5})\n"
+            "app.config_from_object('cfg')\n"
+        ),
+    }
+    apps = apps_of(tmp_path, files)
+    lazy, branch = apps["lazy:app"]["settings"], apps["branch:app"]["settings"]
+    assert value(lazy, "task_acks_late") is True
+    assert value(lazy, "task_time_limit") == ("unknown", "app.conf is changed dynamically")
+    assert value(branch, "task_time_limit")[0] == "unknown"
+    assert value(branch, "task_soft_time_limit") == 50

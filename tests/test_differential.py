@@ -829,6 +829,37 @@ CASES.append(
         origins={(CMD, "task_acks_late"): ("proj/tasks.py", "task_acks_late=True")},
     )
 )
+# app.add_defaults({...}) (mozilla/remo): each dict is read after the app.conf changes
+# and before the configuration source, the last call's first; other keys are untouched.
+ADD = "extra.celery:app"
+ADN = "extra.namespaced:app"
+CASES.append(
+    Case(
+        name="added_defaults",
+        tasks={ADD: frozenset({"extra.tasks.resize"}), ADN: frozenset()},
+        settings={
+            # Two calls: the second (after config_from_object) beats the first ...
+            (ADD, "task_time_limit"): 6,
+            # ... which still beats the module where the second is silent.
+            (ADD, "worker_prefetch_multiplier"): 2,
+            # An app.conf assignment beats both; keys no dict gives come from the module.
+            (ADD, "result_expires"): 120,
+            (ADD, "task_soft_time_limit"): 50,
+            (ADD, "task_acks_late"): True,
+            # Under a namespace: the namespaced key, the new name and the old name.
+            (ADN, "task_soft_time_limit"): 11,
+            (ADN, "task_acks_late"): True,
+            (ADN, "task_time_limit"): 12,
+        },
+        origins={
+            (ADD, "task_time_limit"): ("extra/celery.py", '"task_time_limit": 6'),
+            (ADD, "worker_prefetch_multiplier"): ("extra/celery.py", '"task_time_limit": 5'),
+            (ADD, "result_expires"): ("extra/celery.py", "result_expires = 120"),
+            (ADD, "task_soft_time_limit"): ("extra/celeryconfig.py", "task_soft_time_limit"),
+            (ADN, "task_time_limit"): ("extra/namespaced.py", "CELERYD_TASK_TIME_LIMIT"),
+        },
+    )
+)
 CASE_IDS = [case.name for case in CASES]
 
 

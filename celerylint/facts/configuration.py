@@ -16,6 +16,7 @@ from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder, const_str, keyword_value
 from celerylint.facts.schema import (
     AppCall,
+    ConfAddDefaults,
     ConfigFromItem,
     ConfigFromObject,
     ConfOp,
@@ -603,6 +604,12 @@ class ConfigurationWrites:
                     self.nodes.build(namespace, self.scope) if namespace else None,
                 )
             )
+            return
+        if attr == "add_defaults" and len(call.args) == 1 and not call.keywords:
+            receiver = self.scope.qualify(func.value)
+            if receiver:
+                node = self.nodes.build(call.args[0], self.scope)
+                self.conf_ops.append(ConfAddDefaults(receiver, self.span(call), conditional, node))
             return
         if attr in ("config_from_envvar", "add_defaults", "config_from_cmdline"):
             receiver = self.scope.qualify(func.value)

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 94
+FACTS_VERSION = 95
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -301,6 +301,14 @@ class ConfOpaque(_ConfOp, tag="opaque", frozen=True):
     """A change whose keys cannot be known (`app.conf = ...`, `config_from_envvar`)."""
 
 
+class ConfAddDefaults(_ConfOp, tag="adddefaults", frozen=True):
+    """`app.add_defaults(mapping)`: a layer of its own, read after the app.conf changes
+    and before the configuration source; a callable is a promise of one, called when
+    the settings load (verified on Celery 5.7)."""
+
+    mapping: Node
+
+
 class ConfigFromObject(_ConfOp, tag="cfo", frozen=True):
     obj: Node
     namespace: Optional[Node]
@@ -391,6 +399,7 @@ ConfOp = Union[
     ConfUnset,
     ConfUpdate,
     ConfOpaque,
+    ConfAddDefaults,
     ConfigFromObject,
     ConfSetDefault,
     ConfigFromItem,

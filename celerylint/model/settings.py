@@ -1,13 +1,15 @@
 """Celery apps and their settings, resolved the way Celery resolves them.
 
-Celery's `app.conf` is a chain of three layers, looked up in this order
-whatever the order of the statements that filled them (celery.app.base,
-`_load_config` / `detect_settings`):
+Celery's `app.conf` is a chain of layers, looked up in this order whatever the
+order of the statements that filled them (celery.app.base, `_load_config` /
+`detect_settings`; celery.utils.collections, `ChainMap.add_defaults`):
 
 1. changes: `Celery(broker=..., backend=..., **kwargs)`, `app.conf.x = v`,
    `app.conf['x'] = v`, `app.conf.update(...)`;
-2. the configuration source of the last `config_from_object(...)`;
-3. Celery's defaults.
+2. the mappings given to `app.add_defaults(...)`, the last call's first: each is
+   inserted right after the changes when the settings load;
+3. the configuration source of the last `config_from_object(...)`;
+4. Celery's defaults.
 
 In each layer the keys Celery tries for a setting are, in order, the
 namespaced key, the new name and the old name (`catalog.lookup_keys`).
@@ -28,6 +30,7 @@ from celerylint.facts.nodes import called
 from celerylint.facts.schema import (
     AppCall,
     ClassFacts,
+    ConfAddDefaults,
     ConfigFromItem,
     ConfigFromObject,
     ConfOp,
@@ -78,7 +81,7 @@ class Setting(msgspec.Struct):
     name: str
     value: Value
     entry: Optional[Entry] = None
-    layer: str = "default"  # "changes", "source", "default"
+    layer: str = "default"  # "changes", "added" (add_defaults), "source", "default"
 
     @property
     def known(self) -> bool:
@@ -146,6 +149,8 @@ class App:
         self.namespace: Optional[str] = None
         self.changes = Layer(description=f"app.conf of {self.id}", path=path)
         self.source = ConfigSource("none", [])
+        # The dicts `app.add_defaults(...)` gives, in call order (the last is read first).
+        self.added: list[Layer] = []
         # The app.conf operations on this app, (file, operation): what configures it
         # again in a deployment's environment.
         self.conf_ops: list[tuple[str, ConfOp]] = []
@@ -186,6 +191,12 @@ class App:
             return self._from_entry(name, found, "changes")
         if self.changes.open_ended or self.changes.unknown_keys.intersection(keys):
             return Setting(name, unknown("app.conf is changed dynamically"))
+        for layer in reversed(self.added):
+            entry = layer.find(keys)
+            if entry is not None:
+                return self._from_entry(name, entry, "added")
+            if layer.open_ended or layer.unknown_keys.intersection(keys):
+                return Setting(name, unknown(f"{layer.description} is not fully static"))
         if self.source.kind == "opaque":
             return Setting(name, unknown(self.source.description))
         candidates: list[Setting] = []
@@ -252,7 +263,16 @@ class App:
     @property
     def configured_layers(self) -> list[Layer]:
         """The layers a user writes settings into, most specific last."""
-        return [*self.source.layers, self.changes]
+        return [*self.source.layers, *self.added, self.changes]
+
+    def read_before(self, layer: Layer) -> list[Layer]:
+        """The layers Celery reads a key in before `layer`, first read first (the
+        source's layers are alternatives: none is read before another)."""
+        chain = [self.changes, *reversed(self.added)]
+        for index, read in enumerate(chain):
+            if read is layer:
+                return chain[:index]
+        return chain
 
 
 def inner_string_span(node: Node) -> Optional[Span]:
@@ -502,6 +522,8 @@ class AppBuilder:
                     changes.entries[key] = Entry(key, node, path, key_span, op.conditional)
                 for mapping in op.mappings:
                     self._add_mapping(changes, mapping, path, op.conditional)
+            elif isinstance(op, ConfAddDefaults):
+                self._add_defaults(app, op, path)
             elif isinstance(op, ConfOpaque):
                 changes.open_ended = True
             elif isinstance(op, TaskClassSet):
@@ -550,6 +572,18 @@ class AppBuilder:
         if flask is None or key is None or entry is None or entry.conditional:
             return ConfigSource("opaque", [], "the Flask config's entry is not known")
         return self.source_for(entry.node, entry.path, None)
+
+    def _add_defaults(self, app: App, op: ConfAddDefaults, path: str) -> None:
+        """`app.add_defaults(...)`: a dict display, or a name bound to one, is a layer of
+        its own. Anything else (a callable Celery calls when the settings load, a
+        mapping computed at run time) may hold any key: as an opaque change."""
+        followed = self._follow(op.mapping, path)
+        if followed is None or not isinstance(followed[0], (Map, Merge)):
+            app.changes.open_ended = True
+            return
+        layer = Layer(description="the dict passed to add_defaults", path=followed[1])
+        self._add_mapping(layer, op.mapping, path, op.conditional)
+        app.added.append(layer)
 
     @staticmethod
     def _setdefault(changes: Layer, op: ConfSetDefault, path: str) -> None:

@@ -9,7 +9,7 @@ from celerylint import catalog
 from celerylint.diagnostics import Diagnostic
 from celerylint.facts.schema import Name, Ref, Span
 from celerylint.model.project import Project
-from celerylint.model.settings import Entry
+from celerylint.model.settings import Entry, Layer
 from celerylint.rules._places import (
     dev_only_layer,
     is_dev_path,
@@ -32,12 +32,8 @@ def always_eager(project: Project) -> Iterator[Diagnostic]:
         for layer in app.configured_layers:
             if test_only_layer(project, layer) or dev_only_layer(layer):
                 continue
-            changes = app.changes
-            override = changes.find(keys)
-            if layer is not changes and override and override.path not in project.test_paths:
-                continue  # app.conf decides (a write in conftest.py never reaches production)
-            if layer is not changes and (changes.open_ended or changes.unknown_keys & set(keys)):
-                continue  # app.conf may decide, with what cannot be told
+            if _decided_before(project, app.read_before(layer), keys):
+                continue
             entry = layer.find(keys)
             if entry is None or entry.node.span is None or (entry.path, entry.node.span) in seen:
                 continue
@@ -56,6 +52,18 @@ def always_eager(project: Project) -> Iterator[Diagnostic]:
                 entry.path,
                 entry.node.span,
             )
+
+
+def _decided_before(project: Project, layers: list[Layer], keys: tuple[str, ...]) -> bool:
+    """One of the layers Celery reads first (app.conf, add_defaults) sets the key, or may
+    with what cannot be told. A write in conftest.py never reaches production."""
+    for layer in layers:
+        override = layer.find(keys)
+        if override is not None and override.path not in project.test_paths:
+            return True
+        if layer.open_ended or layer.unknown_keys & set(keys):
+            return True
+    return False
 
 
 def _literally_true(project: Project, entry: Entry) -> bool:

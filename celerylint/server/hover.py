@@ -18,7 +18,12 @@ from celerylint.model.settings import App, Setting
 from celerylint.model.tasks import Task
 from celerylint.server.cursor import name_at, string_at
 
-LAYERS = {"changes": "set on the app", "source": "from its configuration", "default": "default"}
+LAYERS = {
+    "changes": "set on the app",
+    "added": "from add_defaults",
+    "source": "from its configuration",
+    "default": "default",
+}
 
 
 def shown_path(path: str, root: Path) -> str:
