@@ -788,3 +788,44 @@ def test_add_defaults_of_a_callable_or_in_a_branch(tmp_path: Path) -> None:
     assert value(lazy, "task_time_limit") == ("unknown", "app.conf is changed dynamically")
     assert value(branch, "task_time_limit")[0] == "unknown"
     assert value(branch, "task_soft_time_limit") == 50
+
+
+_ONE = {"rate_limit": "1/s"}
+_TWO = {"rate_limit": "2/s"}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ("CELERY_TASK_ANNOTATIONS['b'] = TWO", {"a": _ONE, "b": _TWO}),
+        ("CELERY_TASK_ANNOTATIONS.update(b=TWO)", {"a": _ONE, "b": _TWO}),
+        ("CELERY_TASK_ANNOTATIONS.update({'a': TWO}, b=TWO)", {"a": _TWO, "b": _TWO}),
+        (
+            "if DEBUG:\n    CELERY_TASK_ANNOTATIONS['b'] = TWO",
+            ("unknown", "an item is set conditionally"),
+        ),
+        (
+            "CELERY_TASK_ANNOTATIONS[os.environ['K']] = TWO",
+            ("unknown", "dict with unknown entries"),
+        ),
+        ("CELERY_TASK_ANNOTATIONS.update(load())", ("unknown", "call to m.load")),
+    ],
+)
+def test_items_set_in_a_dict_the_settings_module_made(
+    tmp_path: Path, change: str, expected: object
+) -> None:
+    """`CELERY_X = {...}` then `CELERY_X["k"] = v` or `.update(...)` at module level: the
+    dict as Python builds it (odl-video-service's beat schedule was unknown, "set
+    conditionally", and CL602 never read its entries); an item set under `if` leaves it
+    unknown, for that reason."""
+    files = {
+        "manage.py": "import os\nos.environ['DJANGO_SETTINGS_MODULE'] = 'proj.settings'\n",
+        "proj/__init__.py": "",
+        "proj/celery.py": DJANGO_APP,
+        "proj/settings.py": (
+            "import os\nfrom m import load\nDEBUG = os.environ.get('DEBUG')\n"
+            f"TWO = {_TWO!r}\nCELERY_TASK_ANNOTATIONS = {{'a': {_ONE!r}}}\n{change}\n"
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_annotations") == expected

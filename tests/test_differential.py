@@ -133,9 +133,20 @@ CASES = [
             (DJ, "result_expires"): 43200.0,
             (DJ, "accept_content"): ["json", "msgpack"],
             (DJ, "result_backend"): "redis://localhost:6379/1",
+            # A dict display, then an item set and updates at module level: as Python
+            # runs them, the later value of a key winning.
+            (DJ, "task_annotations"): {
+                "orders.tasks.charge_order": {"rate_limit": "5/m"},
+                "orders.tasks.sync_inventory": {"rate_limit": "2/s"},
+                "orders.tasks.nightly_report": {"rate_limit": "1/h"},
+                "unregistered": {"rate_limit": "3/s"},
+            },
         },
         options={
             (DJ, "orders.tasks.charge_order", "time_limit"): 30,
+            (DJ, "orders.tasks.charge_order", "rate_limit"): "5/m",
+            (DJ, "orders.tasks.sync_inventory", "rate_limit"): "2/s",
+            (DJ, "orders.tasks.nightly_report", "rate_limit"): "1/h",
             (DJ, "orders.tasks.charge_order", "max_retries"): 5,
             (DJ, "orders.tasks.charge_order", "autoretry_for"): [
                 "orders.tasks.PaymentGatewayError",
@@ -161,6 +172,7 @@ CASES = [
             (DJ, "task_default_queue"): ("proj/settings/base.py", "CELERY_DEFAULT_QUEUE ="),
             (DJ, "worker_pool"): ("proj/settings/base.py", "CELERYD_POOL ="),
             (DJ, "result_expires"): ("proj/settings/base.py", "CELERY_RESULT_EXPIRES ="),
+            (DJ, "task_annotations"): ("proj/settings/base.py", "CELERY_TASK_ANNOTATIONS = {"),
         },
     ),
     Case(

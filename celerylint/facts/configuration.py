@@ -25,13 +25,16 @@ from celerylint.facts.schema import (
     ConfSetDefault,
     ConfUnset,
     ConfUpdate,
+    Const,
     Event,
     FactoryCall,
     FlaskFactory,
+    Map,
     Mutate,
     NamespaceSet,
     Node,
     Rebind,
+    SetItems,
     SettingsModuleDefault,
     Span,
     StarImport,
@@ -80,7 +83,13 @@ class ConfigurationWrites:
     _loops: list[tuple[str, ast.expr]]  # the module-level `for name in x:` being read
     _module_values: dict[str, Optional[ast.expr]]  # what module names are bound to
 
-    def _subscript_store(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
+    def _subscript_store(
+        self,
+        target: ast.Subscript,
+        value: ast.expr,
+        conditional: bool,
+        module_level: bool = False,
+    ) -> None:
         # app.conf['key'] = v
         base = target.value
         if self._this_namespace(base):
@@ -130,9 +139,20 @@ class ConfigurationWrites:
             scope = self.scope
             if root.id not in scope.local_imports and not scope.is_local(root.id):
                 # `app.extensions["celery"] = x` in a factory changes its parameter, not
-                # a module-level `app`.
-                self.events.append(Mutate(root.id))
+                # a module-level `app`. A function's `NAME[key] = v` runs when it is
+                # called, if ever: only the module's own sets an item for certain.
+                if module_level and root is base:
+                    self.events.append(self._item_set(root.id, target, value, conditional))
+                else:
+                    self.events.append(Mutate(root.id))
             self._conf_key_mutation(base, conditional)
+
+    def _item_set(
+        self, name: str, target: ast.Subscript, value: ast.expr, conditional: bool
+    ) -> SetItems:
+        """`NAME[key] = value`: a one-item mapping merged over what NAME is bound to."""
+        item = (self.nodes.build(target.slice, self.scope), self.nodes.build(value, self.scope))
+        return SetItems(name, (Map(self.span(target), (item,)),), conditional)
 
     def _attribute_store(self, target: ast.Attribute, value: ast.expr, conditional: bool) -> None:
         # app.conf.key = v  /  app.conf = {...}
@@ -232,11 +252,35 @@ class ConfigurationWrites:
                 self._rebinds("the module's namespace updated at run time")
             return
         if isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
-            self.events.append(Mutate(func.value.id))
+            parts = self._update_parts(call) if func.attr == "update" else None
+            name = func.value.id
+            self.events.append(
+                Mutate(name) if parts is None else SetItems(name, parts, conditional)
+            )
             return
         # A mutation of a setting through app.conf: app.conf.task_routes.update(...)
         if func.attr in _MUTATORS and isinstance(func.value, ast.Attribute):
             self._conf_key_mutation(func.value, conditional)
+
+    def _update_parts(self, call: ast.Call) -> Optional[tuple[Node, ...]]:
+        """The mappings `NAME.update(mapping, k=v)` merges, in order: its argument, then
+        its keywords; None for a call whose entries cannot be told so (`*args`,
+        `**more`, several arguments: a TypeError on a dict)."""
+        args, keywords = call.args, call.keywords
+        if len(args) > 1 or any(isinstance(a, ast.Starred) for a in args):
+            return None
+        if any(k.arg is None for k in keywords):
+            return None
+        parts = [self.nodes.build(arg, self.scope) for arg in args]
+        if keywords:
+            # No key span: a keyword is no string literal a rename could edit.
+            named = tuple(
+                (Const(None, k.arg), self.nodes.build(k.value, self.scope))
+                for k in keywords
+                if k.arg
+            )
+            parts.append(Map(self.span(call), named))
+        return tuple(parts)
 
     def _class_exporter(self, call: ast.Call) -> Optional[tuple[str, str]]:
         """The class and method of `Cls.method(__name__)`, its only argument naming this

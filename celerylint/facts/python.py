@@ -340,7 +340,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                     if isinstance(element, ast.Name):
                         events.append(Mutate(element.id))
             elif isinstance(target, ast.Subscript):
-                self._subscript_store(target, value, conditional)
+                self._subscript_store(target, value, conditional, module_level=True)
             elif isinstance(target, ast.Attribute):
                 self._attribute_store(target, value, conditional)
 

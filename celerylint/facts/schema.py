@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 95
+FACTS_VERSION = 96
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -222,6 +222,16 @@ class Augment(Mutate, frozen=True, gc=False, array_like=True, tag="augment"):
     target_span: Optional[Span] = None
 
 
+class SetItems(Mutate, frozen=True, gc=False, array_like=True, tag="setitems"):
+    """`name[key] = value`, `name.update(...)` at module level: entries set in the dict
+    bound before, `parts` the mappings merged over it in order (as a `Merge`'s: a `Map`
+    of the one item, or what `update` is handed), unconditional or not (a `Mutate` to
+    whatever reads events without telling the two apart)."""
+
+    parts: tuple[Node, ...]
+    conditional: bool
+
+
 class StarImport(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="star"):
     module: str
     conditional: bool
@@ -249,7 +259,7 @@ class Rebind(msgspec.Struct, frozen=True, gc=False, array_like=True, tag="rebind
     conditional: bool = False
 
 
-Event = Union[Assign, Mutate, Augment, StarImport, Rebind]
+Event = Union[Assign, Mutate, Augment, SetItems, StarImport, Rebind]
 
 
 # -- apps and their configuration ------------------------------------------------

@@ -23,12 +23,15 @@ from celerylint.facts.schema import (
     ClassFacts,
     Const,
     FileFacts,
+    Map,
+    Merge,
     Mutate,
     Name,
     Node,
     Rebind,
     Ref,
     Seq,
+    SetItems,
     Span,
     StarImport,
     Unknown,
@@ -125,6 +128,40 @@ def _augmentable(previous: Optional[Binding], augment: Augment, module: str) -> 
     if previous is None or previous.conditional or augment.conditional:
         return False
     return previous.module == module or not _holds_a_name(previous.node)
+
+
+def _mutated(previous: Optional[Binding], event: Mutate, module: str) -> Binding:
+    """What a name is bound to after a statement changes its value in place."""
+    if type(event) is Augment and _augmentable(previous, event, module):
+        assert previous is not None
+        combined = BinOp(event.node.span, event.op, previous.node, event.node)
+        return Binding(combined, module, False, event.target_span)
+    if type(event) is SetItems and _extendable(previous, module):
+        assert previous is not None
+        span = previous.node.span
+        if event.conditional:
+            # The name is bound for certain, to a dict whose entries may differ.
+            unknown = Unknown(span, "an item is set conditionally")
+            return Binding(unknown, module, False, previous.key_span)
+        merged = Merge(span, (*_merged_parts(previous.node), *event.parts))
+        return Binding(merged, module, False, previous.key_span)
+    span = previous.node.span if previous else None
+    return Binding(Unknown(span, "modified after assignment"), module, True)
+
+
+def _extendable(previous: Optional[Binding], module: str) -> bool:
+    """Whether `NAME[key] = v` or `NAME.update(...)` sets entries in a dict known to be
+    the one a display of this module made: bound for certain, by `{...}` (`dict(k=v)`,
+    `{**base, ...}`, entries set since), in this module (the nodes' spans are its)."""
+    if previous is None or previous.conditional or previous.module != module:
+        return False
+    return type(previous.node) in (Map, Merge)
+
+
+def _merged_parts(node: Node) -> tuple[Node, ...]:
+    """A dict's value as parts merged in order, flat: statement after statement, the
+    merge stays one level deep (its readers follow a few levels only)."""
+    return node.parts if type(node) is Merge else (node,)
 
 
 def _holds_a_name(node: Node) -> bool:
@@ -569,15 +606,7 @@ class Modules:
                     event.node, module, event.conditional, event.target_span
                 )
             elif isinstance(event, Mutate):
-                previous = bindings.get(event.name)
-                if type(event) is Augment and _augmentable(previous, event, module):
-                    assert previous is not None
-                    combined = BinOp(event.node.span, event.op, previous.node, event.node)
-                    bindings[event.name] = Binding(combined, module, False, event.target_span)
-                    continue
-                span = previous.node.span if previous else None
-                modified = Unknown(span, "modified after assignment")
-                bindings[event.name] = Binding(modified, module, True)
+                bindings[event.name] = _mutated(bindings.get(event.name), event, module)
             elif isinstance(event, Rebind):
                 if event.exports and self._export_class(event, module, bindings):
                     continue

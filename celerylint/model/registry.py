@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal, Optional
 import msgspec
 
 from celerylint.facts.nodes import called
-from celerylint.facts.schema import Const, FunctionFacts, Map, Name, Node, Ref, Seq, Span
+from celerylint.facts.schema import Const, FunctionFacts, Map, Merge, Name, Node, Ref, Seq, Span
 from celerylint.model.namespace import Modules
 from celerylint.model.settings import App
 
@@ -287,8 +287,8 @@ def _setting_refs(project: Project, app: App) -> Iterator[TaskNameRef]:
         entry = app.setting(setting).entry
         if entry is None or entry.conditional:
             continue
-        for mapping, path in _mappings(project, entry.node, entry.path, 0):
-            for key, value in mapping.pairs:
+        for mapping in _mappings(project, entry.node, entry.path, 0):
+            for key, value, path in mapping:
                 if kind == "beat":
                     found = _follow(project, value, path)
                     if found is None or not isinstance(found[0], Map):
@@ -304,17 +304,43 @@ def _setting_refs(project: Project, app: App) -> Iterator[TaskNameRef]:
                     yield TaskNameRef(name, kind, path, key.span, app)  # type: ignore[arg-type]
 
 
-def _mappings(project: Project, node: Node, path: str, depth: int) -> Iterator[tuple[Map, str]]:
-    """The dict displays a setting value is (a dict, or a list of dicts for routes)."""
+# A dict entry: the nodes of its key and value, and the file they are written in.
+Pair = tuple[Node, Node, str]
+
+
+def _mappings(project: Project, node: Node, path: str, depth: int) -> Iterator[list[Pair]]:
+    """The entries of the dicts a setting value is (a dict, or a list of dicts for routes)."""
     found = _follow(project, node, path)
     if found is None or depth > 2:
         return
     target, where = found
-    if isinstance(target, Map):
-        yield target, where
-    elif isinstance(target, Seq):
+    if isinstance(target, Seq):
         for item in target.items:
             yield from _mappings(project, item, where, depth + 1)
+        return
+    entries = _dict_entries(project, target, where, 0)
+    if entries is not None:
+        yield entries
+
+
+def _dict_entries(project: Project, node: Node, path: str, depth: int) -> Optional[list[Pair]]:
+    """The entries of a dict display, or of a dict merged from several (`{**BASE, "k": v}`,
+    a dict with items set since): of a key written twice, the last; of those before a
+    part that is no display, none (it may replace any). None for no such dict."""
+    if isinstance(node, Map):
+        return [(key, value, path) for key, value in node.pairs]
+    if not isinstance(node, Merge) or depth > 3:
+        return None
+    merged: dict[object, Pair] = {}
+    for part in node.parts:
+        found = _follow(project, part, path)
+        entries = _dict_entries(project, *found, depth + 1) if found is not None else None
+        if entries is None:
+            merged.clear()
+        for key, value, where in entries or ():
+            literal = _literal(key)
+            merged[literal if literal is not None else id(key)] = (key, value, where)
+    return list(merged.values())
 
 
 def _follow(project: Project, node: Node, path: str) -> Optional[tuple[Node, str]]:
