@@ -329,3 +329,24 @@ def test_tree_gives_each_reason_settings_are_unknown(
         "    every setting unknown (differs between Django settings modules; "
         "module proj.settings.production is not fully static)"
     )
+
+
+def test_tree_says_why_the_options_annotations_may_set_are_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """grafana oncall: the settings module is not in the repository, so every option
+    `task_annotations` may set is unknown; the tree says why, not only that."""
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "celery.py").write_text(
+        'import os\n\nfrom celery import Celery\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE",'
+        ' "settings.prod")\n\napp = Celery("proj")\n'
+        'app.config_from_object("django.conf:settings", namespace="CELERY")\n\n\n'
+        "@app.task\ndef mail():\n    pass\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    tree = inspect(capsys, str(tmp_path)).splitlines()
+    assert (
+        "    max_retries = unknown (task_annotations: Django settings 'settings.prod' not in "
+        "the project)  (from annotation)"
+    ) in tree

@@ -369,7 +369,10 @@ class TaskOptions:
         if setting.is_default and setting.known:
             return None  # none (a default left unknown: settings that may set it)
         if not setting.known:
-            return Option(name, unknown("task_annotations is not static"), "annotation")
+            # Why it is not known says more than that it is not (grafana oncall's settings
+            # module is not in the repository: every option it may set is unknown).
+            why = setting.value.reason or "not static"
+            return Option(name, unknown(f"task_annotations: {why}"), "annotation")
         annotations = setting.value.value
         if annotations is None:
             return None
