@@ -320,9 +320,7 @@ def test_tree_gives_each_reason_settings_are_unknown(
         "proj/settings/local.py": "from .base import *\nCELERY_TASK_ACKS_LATE = True\n",
         "proj/settings/production.py": "from .base import *\nvars().update(load())\n",
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write(tmp_path, files)
     monkeypatch.chdir(tmp_path)
     tree = inspect(capsys, str(tmp_path)).splitlines()
     assert tree[2] == (
@@ -336,14 +334,13 @@ def test_tree_says_why_the_options_annotations_may_set_are_unknown(
 ) -> None:
     """grafana oncall: the settings module is not in the repository, so every option
     `task_annotations` may set is unknown; the tree says why, not only that."""
-    (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "__init__.py").write_text("")
-    (tmp_path / "proj" / "celery.py").write_text(
+    celery = (
         'import os\n\nfrom celery import Celery\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE",'
         ' "settings.prod")\n\napp = Celery("proj")\n'
         'app.config_from_object("django.conf:settings", namespace="CELERY")\n\n\n'
         "@app.task\ndef mail():\n    pass\n"
     )
+    write(tmp_path, {"proj/__init__.py": "", "proj/celery.py": celery})
     monkeypatch.chdir(tmp_path)
     tree = inspect(capsys, str(tmp_path)).splitlines()
     assert (
