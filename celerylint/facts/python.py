@@ -30,6 +30,7 @@ from celerylint.facts.results import ResultExtraction, names_result_backend
 from celerylint.facts.schema import (
     AppCall,
     Assign,
+    AtomicRequestsSet,
     Augment,
     CeleryFactory,
     ClassFacts,
@@ -131,6 +132,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         self._discarded = self.index.statement_calls
         self._lookup_names: dict[Optional[int], frozenset[str]] = {}
         self.hands_picked_sends = False
+        self.atomic_requests_sets: list[AtomicRequestsSet] = []
         self._ctx_names: set[str] = set()
         # The ids of the statements of `except` handlers at module level.
         self._fallbacks: set[int] = set()
@@ -201,6 +203,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             names_result_backend=self._source_names_backend
             and names_result_backend(self.index.nodes),
             hands_picked_sends=self.hands_picked_sends,
+            atomic_requests_sets=tuple(self.atomic_requests_sets),
             discovery=self._discovery(),
         )
 
@@ -340,6 +343,13 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                     if isinstance(element, ast.Name):
                         events.append(Mutate(element.id))
             elif isinstance(target, ast.Subscript):
+                alias = _atomic_requests_alias(target)
+                if alias is not None:
+                    node = self.nodes.build(value, self.scope)
+                    span = self.span(stmt)
+                    self.atomic_requests_sets.append(
+                        AtomicRequestsSet(alias, node, conditional, span)
+                    )
                 self._subscript_store(target, value, conditional, module_level=True)
             elif isinstance(target, ast.Attribute):
                 self._attribute_store(target, value, conditional)
@@ -513,6 +523,16 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
 
 
 _BACKEND_TEXT = re.compile("result[-_]backend", re.IGNORECASE)
+
+
+def _atomic_requests_alias(target: ast.Subscript) -> Optional[str]:
+    """The alias of `DATABASES[alias]["ATOMIC_REQUESTS"]`, both keys literal strings."""
+    owner = target.value
+    if const_str(target.slice) != "ATOMIC_REQUESTS" or not isinstance(owner, ast.Subscript):
+        return None
+    if not (isinstance(owner.value, ast.Name) and owner.value.id == "DATABASES"):
+        return None
+    return const_str(owner.slice)
 
 
 def _hands_a_name(call: ast.Call, names: frozenset[str]) -> bool:

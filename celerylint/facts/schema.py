@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 97
+FACTS_VERSION = 98
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -711,6 +711,16 @@ class ChordBuild(msgspec.Struct, frozen=True, gc=False, array_like=True):
     opaque: bool  # parts that are not task signatures (variables, calls)
 
 
+class AtomicRequestsSet(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """`DATABASES["default"]["ATOMIC_REQUESTS"] = True` at module level (cookiecutter-
+    django's settings): one database's setting written into a dict bound before."""
+
+    alias: str
+    node: Node
+    conditional: bool
+    span: Span  # the statement
+
+
 class RequestView(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """The code a request runs a task call in, when it may be a view: Django runs a view
     inside `transaction.atomic()` when a database sets ATOMIC_REQUESTS (CL601).
@@ -904,6 +914,8 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     # may: the classes and functions that mention it (a decorator, `method_decorator`),
     # and the names inside a `non_atomic_requests(...)` call (`MyView.as_view()`).
     non_atomic_views: tuple[str, ...] = ()
+    # `DATABASES[alias]["ATOMIC_REQUESTS"] = value` statements of the module's own body.
+    atomic_requests_sets: tuple[AtomicRequestsSet, ...] = ()
     # Code (not a comment) names a result backend: `result_backend`, `CELERY_RESULT_BACKEND`.
     names_result_backend: bool = False
     # A call is handed the sending method of a task picked at run time, or an app's

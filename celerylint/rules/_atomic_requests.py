@@ -16,7 +16,16 @@ from typing import Optional
 
 import msgspec
 
-from celerylint.facts.schema import Const, Map, Node, RequestView, Span
+from celerylint.facts.schema import (
+    Assign,
+    AtomicRequestsSet,
+    Const,
+    Map,
+    Node,
+    RequestView,
+    Span,
+    StarImport,
+)
 from celerylint.facts.transactions import NON_ATOMIC, READ_ONLY
 from celerylint.facts.values import Evaluator
 from celerylint.model.namespace import Modules
@@ -92,14 +101,70 @@ def atomic_requests(project: Project) -> Optional[AtomicRequests]:
         if module is None:
             return None
         bound = project.modules.binding_of(f"{Modules.display(module)}.DATABASES", module)
-        found.append(_in_databases(*bound, project.evaluator) if bound else None)
+        in_display = _in_databases(*bound, project.evaluator) if bound else None
+        found.append(in_display or _set_into_databases(project, module))
     return found[0] if found and all(found) else None
+
+
+def _set_into_databases(project: Project, module: str) -> Optional[AtomicRequests]:
+    """`DATABASES["default"]["ATOMIC_REQUESTS"] = True` (cookiecutter-django's base
+    settings, star-imported by its production module): the settings module and the
+    modules it star-imports bind `DATABASES` once, in the module that sets the key
+    after binding it, unconditionally, to True; no other statement of theirs sets it."""
+    chain = _star_imported(project, module)
+    binders = [m for m in chain if _binds_databases(project, m) is not None]
+    if len(binders) != 1:
+        return None
+    binder = binders[0]
+    bound_at = _binds_databases(project, binder)
+    path = project.modules.paths[binder]
+    sets = [(m, s) for m in chain for s in _facts_sets(project, m)]
+    if not sets or any(m != binder for m, _ in sets):
+        return None
+    for _, setting in sets:
+        value = project.evaluator.evaluate(setting.node, path)
+        after = bound_at is not None and setting.span.line > bound_at
+        if setting.conditional or not after or not (value.known and value.value is True):
+            return None
+    alias, last = sets[-1][1].alias, sets[-1][1]
+    if READ_ONLY.search(alias) or any(s.alias != alias for _, s in sets):
+        return None
+    return AtomicRequests(alias, path, last.span)
+
+
+def _star_imported(project: Project, module: str) -> list[str]:
+    """`module` and the project modules it star-imports, through theirs in turn."""
+    found = [module]
+    for current in found:
+        facts = project.modules.facts(current)
+        for event in facts.events if facts is not None else ():
+            if isinstance(event, StarImport):
+                imported = project.modules.find(event.module, current)
+                if imported is not None and imported not in found:
+                    found.append(imported)
+    return found
+
+
+def _binds_databases(project: Project, module: str) -> Optional[int]:
+    """The line of the module's last statement binding `DATABASES`; None if none does."""
+    facts = project.modules.facts(module)
+    lines = [
+        event.target_span.line if event.target_span else 0
+        for event in (facts.events if facts is not None else ())
+        if isinstance(event, Assign) and event.name == "DATABASES"
+    ]
+    return lines[-1] if lines else None
+
+
+def _facts_sets(project: Project, module: str) -> tuple[AtomicRequestsSet, ...]:
+    facts = project.modules.facts(module)
+    return facts.atomic_requests_sets if facts is not None else ()
 
 
 def _in_databases(node: Node, path: str, evaluator: Evaluator) -> Optional[AtomicRequests]:
     """`DATABASES = {alias: {..., "ATOMIC_REQUESTS": True}}` written as a dict display,
-    unconditional and not changed later (`DATABASES["default"]["ATOMIC_REQUESTS"] = x`
-    leaves the value unknown)."""
+    unconditional and not changed later (a key set into the dict afterwards:
+    `_set_into_databases`)."""
     if not isinstance(node, Map):
         return None
     for key, database in node.pairs:
