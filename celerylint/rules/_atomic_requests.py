@@ -108,28 +108,29 @@ def atomic_requests(project: Project) -> Optional[AtomicRequests]:
 
 def _set_into_databases(project: Project, module: str) -> Optional[AtomicRequests]:
     """`DATABASES["default"]["ATOMIC_REQUESTS"] = True` (cookiecutter-django's base
-    settings, star-imported by its production module): the settings module and the
-    modules it star-imports bind `DATABASES` once, in the module that sets the key
-    after binding it, unconditionally, to True; no other statement of theirs sets it."""
+    settings, star-imported by its production module; or set in the module that
+    star-imports the one binding `DATABASES`): the settings module and the modules it
+    star-imports bind `DATABASES` once, and every statement of theirs setting the key
+    into it sets it unconditionally to True, after the binding (in another module
+    than the binding's, it can only run after its star import: before, the name is
+    not bound)."""
     chain = _star_imported(project, module)
-    binders = [m for m in chain if _binds_databases(project, m) is not None]
+    binders = [(m, line) for m in chain if (line := _binds_databases(project, m)) is not None]
     if len(binders) != 1:
         return None
-    binder = binders[0]
-    bound_at = _binds_databases(project, binder)
-    path = project.modules.paths[binder]
+    binder, bound_at = binders[0]
     sets = [(m, s) for m in chain for s in _facts_sets(project, m)]
-    if not sets or any(m != binder for m, _ in sets):
+    if not sets:
         return None
-    for _, setting in sets:
-        value = project.evaluator.evaluate(setting.node, path)
-        after = bound_at is not None and setting.span.line > bound_at
+    for where, setting in sets:
+        value = project.evaluator.evaluate(setting.node, project.modules.paths[where])
+        after = where != binder or setting.span.line > bound_at
         if setting.conditional or not after or not (value.known and value.value is True):
             return None
-    alias, last = sets[-1][1].alias, sets[-1][1]
-    if READ_ONLY.search(alias) or any(s.alias != alias for _, s in sets):
+    where, last = sets[-1]
+    if READ_ONLY.search(last.alias) or any(s.alias != last.alias for _, s in sets):
         return None
-    return AtomicRequests(alias, path, last.span)
+    return AtomicRequests(last.alias, project.modules.paths[where], last.span)
 
 
 def _star_imported(project: Project, module: str) -> list[str]:
