@@ -122,6 +122,7 @@ def test_filler_is_really_skipped() -> None:
         b"from django.conf.urls import url\napp.conf.update(x=1)\n",
         b"os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
         b"app.tasks.register(ExportTask())\n",
+        b"worker.worker_main(args)\n",  # a worker started from Python code (libretime)
     ],
 )
 def test_each_celery_construct_passes_the_prefilter(line: bytes) -> None:

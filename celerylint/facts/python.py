@@ -25,7 +25,13 @@ from celerylint.facts.discovery import DiscoveryFacts
 from celerylint.facts.dispatches import Dispatches
 from celerylint.facts.handoffs import dropped_results
 from celerylint.facts.layout import Layout
-from celerylint.facts.nodes import NodeBuilder, Positions, const_str, operator_symbol
+from celerylint.facts.nodes import (
+    NodeBuilder,
+    Positions,
+    const_str,
+    keyword_value,
+    operator_symbol,
+)
 from celerylint.facts.results import ResultExtraction, names_result_backend
 from celerylint.facts.schema import (
     AppCall,
@@ -51,6 +57,7 @@ from celerylint.facts.schema import (
     TaskFactory,
     TaskRegistration,
     Unknown,
+    WorkerStart,
 )
 from celerylint.facts.scope import Scope, import_bindings, resolve_relative
 from celerylint.facts.transactions import NON_ATOMIC, TransactionExtraction, non_atomic_views
@@ -59,6 +66,7 @@ from celerylint.facts.walk import (
     TreeIndex,
     bound_names,
     remembered_walks,
+    walk_own_scope,
 )
 
 
@@ -133,6 +141,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         self._lookup_names: dict[Optional[int], frozenset[str]] = {}
         self.hands_picked_sends = False
         self.atomic_requests_sets: list[AtomicRequestsSet] = []
+        self.worker_starts: list[WorkerStart] = []
         self._ctx_names: set[str] = set()
         # The ids of the statements of `except` handlers at module level.
         self._fallbacks: set[int] = set()
@@ -204,6 +213,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             and names_result_backend(self.index.nodes),
             hands_picked_sends=self.hands_picked_sends,
             atomic_requests_sets=tuple(self.atomic_requests_sets),
+            worker_starts=tuple(self.worker_starts),
             discovery=self._discovery(),
         )
 
@@ -409,10 +419,35 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
                 self._app_handed_over(node, local, conditional, app_like)
             if not isinstance(func, ast.Attribute):
                 continue
+            if func.attr == "worker_main":
+                self._worker_start(node, func, local, function)
             if id(node) not in self._read_calls:
                 self._conf_call(node, func, conditional)
             self._dispatch(node, func, local, function)
         return scopes
+
+    def _worker_start(
+        self, call: ast.Call, func: ast.Attribute, scope: Scope, function: Optional[Function]
+    ) -> None:
+        """`app.worker_main(argv)`: the literal strings of a list written in the call, or
+        bound once to the name it is given in the same function (elements appended
+        later add nothing readable)."""
+        given = call.args[0] if call.args else keyword_value(call, "argv")
+        if isinstance(given, ast.Name):
+            own = self.index.own_nodes(function) if function else walk_own_scope(self.tree.body)
+            bound = [
+                node.value
+                for node in own
+                if type(node) is ast.Assign
+                and any(isinstance(t, ast.Name) and t.id == given.id for t in node.targets)
+            ]
+            given = bound[0] if len(bound) == 1 else None
+        words = (
+            tuple(_written_start(element) for element in given.elts)
+            if isinstance(given, (ast.List, ast.Tuple))
+            else ()
+        )
+        self.worker_starts.append(WorkerStart(scope.qualify(func.value), words, self.span(call)))
 
     def _scan_conf_stores(self) -> None:
         """`app.conf.task_time_limit = 60` inside a function: the setting may be changed
@@ -523,6 +558,14 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
 
 
 _BACKEND_TEXT = re.compile("result[-_]backend", re.IGNORECASE)
+
+
+def _written_start(element: ast.expr) -> Optional[str]:
+    """A literal string, or what an f-string writes before its first value (the option
+    of `f"--time-limit={limit}"`, its value not known); None otherwise."""
+    if isinstance(element, ast.JoinedStr) and element.values:
+        return const_str(element.values[0])
+    return const_str(element)
 
 
 def _atomic_requests_alias(target: ast.Subscript) -> Optional[str]:

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 98
+FACTS_VERSION = 99
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -711,6 +711,17 @@ class ChordBuild(msgspec.Struct, frozen=True, gc=False, array_like=True):
     opaque: bool  # parts that are not task signatures (variables, calls)
 
 
+class WorkerStart(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """`app.worker_main(argv)`: a worker started from Python code (libretime's
+    `worker.worker_main(["worker", "--time-limit=1800", ...])`). `words`: the argv's
+    literal strings, None for any other element; empty when the argv is not a list
+    this module writes."""
+
+    receiver: Optional[str]  # qualified: the app
+    words: tuple[Optional[str], ...]
+    span: Span
+
+
 class AtomicRequestsSet(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`DATABASES["default"]["ATOMIC_REQUESTS"] = True` at module level (cookiecutter-
     django's settings): one database's setting written into a dict bound before."""
@@ -916,6 +927,7 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     non_atomic_views: tuple[str, ...] = ()
     # `DATABASES[alias]["ATOMIC_REQUESTS"] = value` statements of the module's own body.
     atomic_requests_sets: tuple[AtomicRequestsSet, ...] = ()
+    worker_starts: tuple[WorkerStart, ...] = ()
     # Code (not a comment) names a result backend: `result_backend`, `CELERY_RESULT_BACKEND`.
     names_result_backend: bool = False
     # A call is handed the sending method of a task picked at run time, or an app's

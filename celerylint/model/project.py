@@ -24,6 +24,7 @@ from celerylint.facts.schema import (
     Seq,
     TaskFactory,
     TaskRegistration,
+    WorkerStart,
 )
 from celerylint.facts.values import Evaluator
 from celerylint.model.import_time import certainly_imported
@@ -204,6 +205,20 @@ class Project:
     def test_paths(self) -> PathsOfTests:
         """The project's files only a test suite runs (`path in project.test_paths`)."""
         return PathsOfTests(self.modules.paths.values())
+
+    @functools.cached_property
+    def worker_starts(self) -> list[tuple[Optional[App], WorkerStart]]:
+        """The workers the project's code starts (`app.worker_main(argv)`), outside its
+        test suite, each with its app (None: not known)."""
+        found = []
+        for module in self.relevant:
+            if self.modules.paths[module] in self.test_paths:
+                continue
+            for start in self._facts(module).worker_starts:
+                receiver = start.receiver
+                app = self.app_builder.app_for(receiver, self.apps, module) if receiver else None
+                found.append((app, start))
+        return found
 
     @functools.cached_property
     def celery_version_floor(self) -> Optional[tuple[int, ...]]:

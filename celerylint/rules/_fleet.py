@@ -104,11 +104,16 @@ def may_run(project: Project, service: Service, app: Optional[App]) -> bool:
 
 def worker_sets_time_limit(project: Project, app: Optional[App]) -> bool:
     """Some worker service that may run `app`'s tasks is started with `--time-limit` (or
-    CELERY_WORKER_TIME_LIMIT): a global hard limit the code cannot show; an unreadable
-    value counts too."""
+    CELERY_WORKER_TIME_LIMIT), or the project's code starts one so (`app.worker_main(
+    ["worker", "--time-limit=1800"])`, libretime): a global hard limit the settings
+    cannot show; an unreadable value counts too, an unreadable word does not."""
     return any(
         service.role == "worker" and service.gives("time_limit") and may_run(project, service, app)
         for service in project.services
+    ) or any(
+        (started is None or app is None or started.key == app.key)
+        and any(word and word.partition("=")[0] == "--time-limit" for word in start.words)
+        for started, start in project.worker_starts
     )
 
 

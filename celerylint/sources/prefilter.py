@@ -32,10 +32,11 @@ __all__ = [
 # on demand, whatever it contains.
 #
 # `.delay(`, `.apply_async(`, `.s(`, `.si(`, `.signature(`, `.conf.`, `.conf[`,
-# and `@app.task`, `@app.task(...)`. Not `django.conf.`: a Django project's every
-# `urls.py` imports `django.conf.urls`, and that module is no Celery app.
+# `@app.task`, `@app.task(...)`, and `app.worker_main(` (a worker started from Python
+# code). Not `django.conf.`: a Django project's every `urls.py` imports
+# `django.conf.urls`, and that module is no Celery app.
 _DOTTED_TOKENS = (
-    rb"\.(?:delay\(|apply_async\(|si?\(|signature\(|task[ \t]*(?:\(|\r?\n|#)"
+    rb"\.(?:delay\(|apply_async\(|si?\(|signature\(|task[ \t]*(?:\(|\r?\n|#)|worker_main\("
     # Looked behind at only after a whole `.conf.`: before `conf`, 25 % slower.
     rb"|conf[.\[]%s(?<!django\.conf.))"
 )
