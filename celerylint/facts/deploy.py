@@ -218,17 +218,22 @@ class _Reader(msgspec.Struct):
         return known
 
     def dotenv(self, path: Path) -> Optional[dict[str, Optional[str]]]:
-        """`dotenv`, remembering the file's (mtime, size) before it is read."""
-        self.also_read.extend(watch([str(path)]))
-        return dotenv(path)
+        """A `.env` file's variables (None if it cannot be read), remembering the file's
+        (mtime, size) before it is read."""
+        text = self._env_text(path)
+        return None if text is None else _variables(text)
 
     def env_file(self, path: Path) -> Optional[list[EnvEntry]]:
         """The variables of an env file, each at its line; None if it cannot be read."""
-        loaded = self.dotenv(path)
-        if loaded is None:
+        text = self._env_text(path)
+        if text is None:
             return None
-        lines = _dotenv_lines(path)
-        return [EnvEntry(k, v, str(path), lines.get(k, 1)) for k, v in loaded.items()]
+        lines = _dotenv_lines(text)
+        return [EnvEntry(k, v, str(path), lines.get(k, 1)) for k, v in _variables(text).items()]
+
+    def _env_text(self, path: Path) -> Optional[str]:
+        self.also_read.extend(watch([str(path)]))
+        return _env_text(path)
 
     def compose_services(self, path: str) -> _Services:
         """A compose file's services (raises DeploymentError), read once."""
@@ -361,13 +366,10 @@ def interpolate(text: str, values: dict[str, Optional[str]], mark: bool = False)
     return None if unknown else result
 
 
-def dotenv(path: Path) -> Optional[dict[str, Optional[str]]]:
-    """A `.env` file's variables (python-dotenv's parser, no interpolation of the shell)."""
+def _variables(text: str) -> dict[str, Optional[str]]:
+    """An env file's variables (python-dotenv's parser, no interpolation of the shell)."""
     from dotenv import dotenv_values
 
-    text = _env_text(path)
-    if text is None:
-        return None
     return dict(dotenv_values(stream=io.StringIO(text), interpolate=True))
 
 
@@ -398,11 +400,9 @@ def _env_text(path: Path) -> Optional[str]:
     return "".join(statements)
 
 
-def _dotenv_lines(path: Path) -> dict[str, int]:
+def _dotenv_lines(text: str) -> dict[str, int]:
+    """The line each variable of an env file's text is first set on."""
     lines: dict[str, int] = {}
-    text = _env_text(path)
-    if text is None:
-        return lines
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip().removeprefix("export ").strip()
         if "=" in stripped and not stripped.startswith("#"):

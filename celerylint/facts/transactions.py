@@ -57,8 +57,6 @@ _WITH = frozenset({ast.With, ast.AsyncWith})
 _DEFINITIONS = frozenset({*_FUNCTIONS, ast.ClassDef})
 _OPENERS = frozenset({*_FUNCTIONS, *_WITH})
 _MAX_DEPTH = 4
-# What a block may call and still write nothing: queryset methods that read, what
-# builds a query or a value, and list and string methods on the block's own values.
 # What writes rows: a model's or a serializer's `save()`, a manager's or a queryset's
 # `create()`/`delete()`/bulk methods; `update()` only on what a call returned
 # (`Model.objects.filter(...).update(...)`: a dict's `update` writes no row).
@@ -82,6 +80,8 @@ def _writes(nodes: list[ast.AST]) -> bool:
     return False
 
 
+# What a block may call and still write nothing: queryset methods that read, what
+# builds a query or a value, and list and string methods on the block's own values.
 _READING_METHODS = frozenset(
     {"filter", "exclude", "annotate", "alias", "values", "values_list", "iterator"}
     | {"all", "order_by", "only", "defer", "select_related", "prefetch_related", "using"}

@@ -717,8 +717,7 @@ class AppBuilder:
         if not known or not module:
             return ConfigSource("opaque", [], f"{by} names a configuration module not known")
         source = self.source_for(Const(None, module), app.path, app.namespace)
-        source.description = f"{source.description}, named by {by}"
-        return source
+        return msgspec.structs.replace(source, description=f"{source.description}, named by {by}")
 
     def source_for(self, node: Node, path: str, namespace: Optional[str]) -> ConfigSource:
         flask = self._flask_config(node, path)

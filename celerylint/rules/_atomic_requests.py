@@ -24,7 +24,6 @@ from celerylint.facts.schema import (
     Node,
     RequestView,
     Span,
-    StarImport,
 )
 from celerylint.facts.transactions import NON_ATOMIC, READ_ONLY
 from celerylint.facts.values import Evaluator
@@ -114,14 +113,12 @@ def _set_into_databases(project: Project, module: str) -> Optional[AtomicRequest
     into it sets it unconditionally to True, after the binding (in another module
     than the binding's, it can only run after its star import: before, the name is
     not bound)."""
-    chain = _star_imported(project, module)
+    chain = project.references.star_chain(module)
+    sets = [(m, s) for m in chain for s in _facts_sets(project, m)]
     binders = [(m, line) for m in chain if (line := _binds_databases(project, m)) is not None]
-    if len(binders) != 1:
+    if not sets or len(binders) != 1:
         return None
     binder, bound_at = binders[0]
-    sets = [(m, s) for m in chain for s in _facts_sets(project, m)]
-    if not sets:
-        return None
     for where, setting in sets:
         value = project.evaluator.evaluate(setting.node, project.modules.paths[where])
         after = where != binder or setting.span.line > bound_at
@@ -131,19 +128,6 @@ def _set_into_databases(project: Project, module: str) -> Optional[AtomicRequest
     if READ_ONLY.search(last.alias) or any(s.alias != last.alias for _, s in sets):
         return None
     return AtomicRequests(last.alias, project.modules.paths[where], last.span)
-
-
-def _star_imported(project: Project, module: str) -> list[str]:
-    """`module` and the project modules it star-imports, through theirs in turn."""
-    found = [module]
-    for current in found:
-        facts = project.modules.facts(current)
-        for event in facts.events if facts is not None else ():
-            if isinstance(event, StarImport):
-                imported = project.modules.find(event.module, current)
-                if imported is not None and imported not in found:
-                    found.append(imported)
-    return found
 
 
 def _binds_databases(project: Project, module: str) -> Optional[int]:
