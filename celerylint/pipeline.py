@@ -255,6 +255,7 @@ def build_project(
         mentioning=mentioning,
         prefetch=prefetch,
         read=store.read,
+        test_paths=store.tests,
         deployment=inputs.deployment,
         task_decorators=config.task_decorators,
         django_settings_module=config.django_settings_module,

@@ -39,8 +39,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "proj/__init__.py": "",
         "proj/celery.py": CELERY_PY,
         "proj/tasks.py": TASKS_PY,
-        # A call sending a single value as `args`: CL802, reported in test code too.
-        "tests/test_tasks.py": "from proj.tasks import slow\n\nslow.apply_async(args=(1))\n",
+        # A call sending a single value as `args` (CL802), in a script outside the package.
+        "scripts/enqueue.py": "from proj.tasks import slow\n\nslow.apply_async(args=(1))\n",
     }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,7 @@ def found(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[tup
 EVERYTHING = [
     ("CL101", "proj/celery.py"),
     ("CL201", "proj/tasks.py"),
-    ("CL802", "tests/test_tasks.py"),
+    ("CL802", "scripts/enqueue.py"),
 ]
 
 
@@ -142,18 +142,18 @@ def test_show_files(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "proj/__init__.py",
         "proj/celery.py",
         "proj/tasks.py",
-        "tests/test_tasks.py",
+        "scripts/enqueue.py",
     ]
-    assert main(["--show-files", "--extend-exclude", "tests", "proj/celery.py"]) == 0
+    assert main(["--show-files", "--extend-exclude", "scripts", "proj/celery.py"]) == 0
     assert capsys.readouterr().out.splitlines() == ["proj/celery.py"]
 
 
 def test_exclude_extend_exclude_and_per_file_ignores_on_the_command_line(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert found(capsys, "--no-cache", "--extend-exclude", "tests") == (1, EVERYTHING[:2])
-    assert found(capsys, "--no-cache", "--exclude", "tests,proj/tasks.py") == (1, EVERYTHING[:1])
-    assert found(capsys, "--no-cache", "--per-file-ignores", "tests/*:CL802,CL501") == (
+    assert found(capsys, "--no-cache", "--extend-exclude", "scripts") == (1, EVERYTHING[:2])
+    assert found(capsys, "--no-cache", "--exclude", "scripts,proj/tasks.py") == (1, EVERYTHING[:1])
+    assert found(capsys, "--no-cache", "--per-file-ignores", "scripts/*:CL802,CL501") == (
         1,
         EVERYTHING[:2],
     )
@@ -161,12 +161,12 @@ def test_exclude_extend_exclude_and_per_file_ignores_on_the_command_line(
         capsys,
         "--no-cache",
         "--per-file-ignores",
-        "tests/*:CL802",
+        "scripts/*:CL802",
         "--extend-per-file-ignores",
         "proj/celery.py:pickle-accepted",
     ) == (1, [EVERYTHING[1]])
     with pytest.raises(SystemExit) as bad:
-        main(["--per-file-ignores", "tests/*:CL999"])
+        main(["--per-file-ignores", "scripts/*:CL999"])
     assert bad.value.code == 2
     assert "unknown rule selector 'CL999'" in capsys.readouterr().err
 

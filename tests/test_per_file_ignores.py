@@ -17,15 +17,15 @@ import pytest
 from celerylint.cli import main
 
 # A task sent with a single value for `args` in each of these files: CL802 in every one
-# (a rule that reports in test code too).
+# (`jobs/`: no test directory, whose files are never reported).
 TASK_FILES = [
     "x.py",
     "a/b/x.py",
-    "a/tests/x.py",
+    "a/jobs/x.py",
     "legacy/y.py",
     "proj/tasks.py",
-    "tests/sub/x.py",
-    "tests/x.py",
+    "jobs/sub/x.py",
+    "jobs/x.py",
 ]
 
 APP = """\
@@ -68,22 +68,22 @@ def project(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("pattern", "covered"),
     [
-        # `*` stays within a directory (fnmatch: tests/sub/x.py too)
-        ("tests/*.py", ["tests/x.py"]),
+        # `*` stays within a directory (fnmatch: jobs/sub/x.py too)
+        ("jobs/*.py", ["jobs/x.py"]),
         # a pattern with a slash is anchored at the root, not at any depth
-        ("tests/*", ["tests/sub/x.py", "tests/x.py"]),
+        ("jobs/*", ["jobs/sub/x.py", "jobs/x.py"]),
         # `**/` matches at the top too (fnmatch: not x.py)
-        ("**/x.py", ["a/b/x.py", "a/tests/x.py", "tests/sub/x.py", "tests/x.py", "x.py"]),
+        ("**/x.py", ["a/b/x.py", "a/jobs/x.py", "jobs/sub/x.py", "jobs/x.py", "x.py"]),
         # a directory covers what it holds, at any depth (fnmatch: nothing)
-        ("tests/", ["a/tests/x.py", "tests/sub/x.py", "tests/x.py"]),
-        ("tests", ["a/tests/x.py", "tests/sub/x.py", "tests/x.py"]),
+        ("jobs/", ["a/jobs/x.py", "jobs/sub/x.py", "jobs/x.py"]),
+        ("jobs", ["a/jobs/x.py", "jobs/sub/x.py", "jobs/x.py"]),
         # a leading slash anchors (fnmatch: nothing)
         ("/x.py", ["x.py"]),
         # a bare name matches at any depth (both dialects)
-        ("x.py", ["a/b/x.py", "a/tests/x.py", "tests/sub/x.py", "tests/x.py", "x.py"]),
+        ("x.py", ["a/b/x.py", "a/jobs/x.py", "jobs/sub/x.py", "jobs/x.py", "x.py"]),
         # `./dir` is accepted as for exclude (fnmatch: nothing)
         ("./legacy", ["legacy/y.py"]),
-        ("a/**/x.py", ["a/b/x.py", "a/tests/x.py"]),
+        ("a/**/x.py", ["a/b/x.py", "a/jobs/x.py"]),
     ],
 )
 def test_per_file_ignores_match_like_exclude(
@@ -104,5 +104,5 @@ def test_per_file_ignores_keep_other_codes(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A directory pattern turns off only the codes it lists."""
-    config = '[tool.celerylint.per-file-ignores]\n"tests/" = ["CL101"]\n'
+    config = '[tool.celerylint.per-file-ignores]\n"jobs/" = ["CL101"]\n'
     assert _reported(project, config, capsys) == sorted(TASK_FILES)

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 99
+FACTS_VERSION = 100
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):

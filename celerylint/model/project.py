@@ -117,6 +117,7 @@ class Project:
         prefetch: Optional[Callable[[list[str]], None]] = None,
         by_path: Optional[ModuleOfPath] = None,
         read: Optional[Callable[[str], Optional[bytes]]] = None,
+        test_paths: Optional[PathsOfTests] = None,
     ) -> None:
         self._mentioning = mentioning
         # A file's bytes as this check sees them (the fact store's: an open buffer's or a
@@ -140,6 +141,9 @@ class Project:
             "max_retries": 5,
         }
         self.modules = Modules(paths, loader, aliases or {}, roots or {}, prefetch, by_path)
+        # The project's files only a test suite runs (`path in project.test_paths`): the
+        # fact store's, which parsed none of them up front.
+        self.test_paths = test_paths if test_paths is not None else PathsOfTests(paths.values())
         self.evaluator = Evaluator(
             self._resolve_name, self._resolve_ref, resolve_item=self._resolve_item
         )
@@ -200,11 +204,6 @@ class Project:
         found = self.modules_mentioning(sorted(texts))
         mentioning = {module for modules in found.values() for module in modules}
         return sorted(mentioning.union(self.relevant))
-
-    @functools.cached_property
-    def test_paths(self) -> PathsOfTests:
-        """The project's files only a test suite runs (`path in project.test_paths`)."""
-        return PathsOfTests(self.modules.paths.values())
 
     @functools.cached_property
     def worker_starts(self) -> list[tuple[Optional[App], WorkerStart]]:

@@ -1,6 +1,7 @@
 """Test-only code, by its path: one answer for every rule.
 
-Rules about production dangers stay silent in code only a test suite runs:
+Nothing is reported in code only a test suite runs, and the fact store parses
+it only when the model asks for a module of it (`store.FactStore.tests`):
 files under a `tests/` (or `test`, `testing`, Perl-style `t`) directory,
 `test_*.py`, `*_test.py`, `*_tests.py`, `tests.py`, `conftest.py`, and
 settings modules named `test`/`testing` (`settings/test.py`). Directories
