@@ -8,10 +8,13 @@ through the generated `celerylint._rule_index`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+# Not `typing.TYPE_CHECKING`: `celerylint rule NAME` imports this package (through
+# `celerylint.rules.meta`) and must start without `typing` (13 ms); type checkers
+# treat any constant of this name as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-if TYPE_CHECKING:  # `celerylint.rules.meta` must stay cheap to import
     from celerylint.diagnostics import Diagnostic
     from celerylint.model.project import Project
 

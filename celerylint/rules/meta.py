@@ -8,19 +8,25 @@ table), suppressions and reporters. Its data is generated from
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from celerylint._rule_index import RULES
 from celerylint.severity import Severity
 
 
-class RuleMeta(NamedTuple):  # not a Struct: `rule NAME` starts without importing msgspec
-    code: str
-    name: str
-    severity: Severity
-    summary: str
-    # "never", "sometimes" or "always": whether diagnostics of this rule carry a fix.
-    fixable: str = "never"
+class RuleMeta:
+    """One rule's catalogue entry. A plain class, not a msgspec Struct or a
+    NamedTuple: `celerylint rule NAME` starts without importing msgspec or `typing`."""
+
+    __slots__ = ("code", "fixable", "name", "severity", "summary")
+
+    def __init__(
+        self, code: str, name: str, severity: Severity, summary: str, fixable: str
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        # "never", "sometimes" or "always": whether diagnostics of this rule carry a fix.
+        self.fixable = fixable
 
 
 ALL_RULES: tuple[RuleMeta, ...] = tuple(
