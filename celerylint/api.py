@@ -154,9 +154,11 @@ def _computed(
     assert result.project is not None and result.store is not None
     result.watched = [*computed, *result.project.deployment.also_read]
     store = result.store
-    return _recorded(
-        cache, result, len(files), len(computed), store.facts_digests(), store.mentioned
-    )
+    facts = store.facts_digests()
+    from celerylint.reuse import reusable
+
+    result.reusable = reusable(sources, store, config, result.diagnostics, facts, store.mentioned)
+    return _recorded(cache, result, len(files), len(computed), facts, store.mentioned)
 
 
 def _prescan(config: Config, digest: bool) -> Prescan:

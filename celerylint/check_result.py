@@ -9,6 +9,7 @@ import msgspec
 if TYPE_CHECKING:
     from celerylint.diagnostics import Diagnostic
     from celerylint.model.project import Project
+    from celerylint.replay import Reusable
     from celerylint.sources.watch import Watched
     from celerylint.store import FactStore
 
@@ -29,3 +30,6 @@ class CheckResult(msgspec.Struct):
     # Every path the result depends on, with its (mtime, size), when the run was
     # recorded or replayed (the CLI records the command's output with them).
     watched: Optional[list[Watched]] = None
+    # With `watched`, when the run was computed or reused: what the command's record
+    # needs to be reused after its sources change (`command_reuse`).
+    reusable: Optional[Reusable] = None

@@ -39,13 +39,13 @@ from celerylint.sources.watch import Watched, unchanged, watch, watch_existence
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import TextIO
+    from typing import Any, TextIO
 
     from celerylint.check_result import CheckResult
     from celerylint.config import Config
 
 # Bumped when the record's layout or the meaning of its key changes.
-FORMAT = 2
+FORMAT = 3
 CACHE_NAME = ".celerylint_cache"
 # Records kept per cache directory (one per distinct command line).
 KEEP = 8
@@ -134,10 +134,12 @@ def _find(argv: list[str], key: str) -> _Record | None:
     name = _record_name(key)
     for directory in _cache_directories(argv):
         try:
-            with open(os.path.join(directory, name), "rb") as handle:
-                return _valid(handle.read(), key)
+            file = os.path.join(directory, name)
+            with open(file, "rb") as handle:
+                raw = handle.read()
         except OSError:
             continue
+        return _valid(raw, key, file)
     return None
 
 
@@ -163,25 +165,54 @@ def _up_from(directory: str) -> list[str]:
     return found
 
 
-def _valid(raw: bytes, key: str) -> _Record | None:
-    """The record if it is one, of this command, and nothing it watched changed.
+def _valid(raw: bytes, key: str, file: str) -> _Record | None:
+    """The record if it is one, of this command, and nothing it watched changed but
+    Python files that kept their facts (`command_reuse`: the record is then saved
+    with them as they are now).
 
     Its first line holds the key and the first paths watched (the files given first:
     those a pre-commit run names, and the ones that changed), checked before the rest
-    is decoded (half a megabyte on saleor, 1.5 ms). The cache lives inside the
-    repository being linted: anything unexpected in it is a miss, never an error.
+    is decoded (half a megabyte on saleor, 1.5 ms) when the record cannot be reused
+    anyway. The cache lives inside the repository being linted: anything unexpected
+    in it is a miss, never an error.
     """
-    header, _, body = raw.partition(b"\n")
+    header, _, rest = raw.partition(b"\n")
+    body, _, reusable = rest.partition(b"\n")
     try:
         head = json.loads(header)
-        if not isinstance(head, dict) or head.get("key") != key or not unchanged(head["head"]):
+        if not isinstance(head, dict) or head.get("key") != key:
+            return None
+        if not reusable and not unchanged(head["head"]):
             return None
         data = json.loads(body)
         if not isinstance(data, dict) or data.get("key") != key:
             return None
-        return _Record(data) if unchanged(data["watched"]) else None
+        record = _Record(data)
+        if unchanged(data["watched"]):
+            return record
     except (ValueError, TypeError, KeyError):
         return None  # not [[path, mtime, size], ...]
+    if not reusable:
+        return None
+    from celerylint.entry import import_msgspec
+
+    import_msgspec()
+    from celerylint.command_reuse import refreshed
+
+    try:
+        watched = refreshed(data["watched"], reusable)
+    except (ValueError, TypeError):
+        return None  # not [[path, mtime, size], ...] after the first change
+    if watched is None:
+        return None
+    # Saved with the files as they are now: the next run replays without parsing.
+    from pathlib import Path
+
+    from celerylint.cache import save_record
+
+    data["watched"] = watched
+    save_record(Path(file), _record_bytes(data, reusable), "cmd-*.jsonl", KEEP)
+    return record
 
 
 def configuration_watched(starts: list[str], explicit: Path | None) -> list[Watched]:
@@ -211,6 +242,24 @@ class _Tee:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.stream, name)  # isatty, flush, encoding, fileno, ...
+
+
+def _reusable_line(result: CheckResult) -> bytes:
+    """The record's third line: what `command_reuse` needs (empty when the run was
+    replayed from its own record, or a file name only json can write)."""
+    import msgspec
+
+    try:
+        return msgspec.json.encode(result.reusable) if result.reusable is not None else b""
+    except UnicodeEncodeError:
+        return b""
+
+
+def _record_bytes(record: dict[str, Any], reusable: bytes) -> bytes:
+    """A record file: its header (the key and the first paths watched: `_valid`), the
+    record, and what reusing it takes (`command_reuse`), a line each."""
+    header = _encode({"key": record["key"], "head": record["watched"][:HEAD]})
+    return header + b"\n" + _encode(record) + b"\n" + reusable
 
 
 def _encode(record: dict[str, object]) -> bytes:
@@ -268,7 +317,6 @@ class Recorder:
         }
         from celerylint.cache import keep_newest, save_record
 
-        header = _encode({"key": self.key, "head": watched[:HEAD]})  # `_valid`
-        data = header + b"\n" + _encode(record)
+        data = _record_bytes(record, _reusable_line(result))
         save_record(directory / _record_name(self.key), data, "cmd-*.jsonl", KEEP)
         keep_newest(directory, "cmd-*.json", 0)  # records of the first format

@@ -31,13 +31,13 @@ def run() -> None:
         answered = replay(argv)
     if answered is not None:
         sys.exit(answered)
-    _import_msgspec()
+    import_msgspec()
     from celerylint.cli import outcome
 
     _leave(outcome())
 
 
-def _import_msgspec() -> None:
+def import_msgspec() -> None:
     """Import msgspec without typing_extensions. msgspec only prefers its
     `get_type_hints` (and `Required`) to the standard library's, which are the same
     for celerylint's types (no TypedDict); loading it, and the `inspect` it imports,

@@ -56,6 +56,23 @@ class Record(msgspec.Struct, frozen=True):
 _DECODER = msgspec.json.Decoder(Record)
 
 
+class Reusable(msgspec.Struct, frozen=True, array_like=True):
+    """What a run's record must add for `command_reuse` to tell, without the walk or
+    the configuration, that the Python files changed since kept their facts."""
+
+    # The Python files at the front of the record's `watched`, in its order:
+    # (path, module, is_package) as discovery named them.
+    sources: list[tuple[str, str, bool]]
+    tests_root: str  # `PathsOfTests.root` of the run
+    task_decorators: tuple[str, ...]  # the configuration's: facts depend on it
+    facts: dict[str, str]  # as `Record.facts`
+    mentioned: dict[str, list[str]]  # as `Record.mentioned`
+    fixed: list[str]  # files a finding's fix edits: analysed again when they change
+    # Each file with findings: the rows a report may show of it, and a digest of their
+    # text (`report.lines.shown_digest`). Code frames and fingerprints show the text.
+    shown: dict[str, tuple[list[int], str]]
+
+
 def code_files() -> list[str]:
     """celerylint's own modules: a development checkout changes rules without a version bump."""
     found: list[str] = []

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from celerylint.cache import facts_digest
 from celerylint.check_result import CheckResult
 from celerylint.config import Config
 from celerylint.diagnostics import Diagnostic
-from celerylint.replay import Record, decode_diagnostics
+from celerylint.replay import Record, Reusable, decode_diagnostics
+from celerylint.report.lines import shown_digest, shown_rows
 from celerylint.sources.project import ProjectSources
 from celerylint.sources.watch import Watched, unchanged
 from celerylint.store import FactStore, Readings, Stats
@@ -54,25 +54,50 @@ def reused(
     # the digests in the record are all this needs. A later run that computes parses
     # these few files again, once.
     store = FactStore(sources.files, config, False, None, stats=stats, keep_readings=True)
-    store.load_only(sorted(changed))
+    alike = store.as_recorded(changed, record.facts, record.mentioned)
     readings = store.readings or {}
-    for path in changed:
-        facts = store.facts.get(path)
-        recorded = record.facts.get(path)
-        if facts is None and recorded is not None:
-            facts = store.on_demand(path)  # the model had asked for it
-        if (facts_digest(facts) if facts is not None else None) != recorded:
-            return None, readings
-    if not _mentions_alike(record.mentioned, changed, store):
+    if not alike:
         return None, readings
-    return CheckResult(
+    result = CheckResult(
         diagnostics,
         files_checked=len(store.files),
         files_parsed=store.parsed,
         prefiltered_out=record.prefiltered_out,
         errors=record.errors,
         watched=[*watched, *record.watched[record.computed :]],
-    ), readings
+    )
+    result.reusable = reusable(sources, store, config, diagnostics, record.facts, record.mentioned)
+    return result, readings
+
+
+def reusable(
+    sources: ProjectSources,
+    store: FactStore,
+    config: Config,
+    diagnostics: list[Diagnostic],
+    facts: dict[str, str],
+    mentioned: dict[str, list[str]],
+) -> Reusable:
+    """What `command_reuse` needs to answer the command again after a change of the
+    sources, in the order a run watches them (the files given first)."""
+    given = set(sources.scope)
+    files = sorted(sources.files, key=lambda f: f.path not in given)
+    reported: dict[str, list[int]] = {}
+    for diagnostic in diagnostics:
+        reported.setdefault(diagnostic.path, []).append(diagnostic.span.line)
+    shown: dict[str, tuple[list[int], str]] = {}
+    for path, lines in reported.items():
+        rows = shown_rows(lines)
+        shown[path] = (rows, shown_digest(path, rows))
+    return Reusable(
+        [(f.path, f.module, f.is_package) for f in files],
+        store.tests.root,
+        tuple(config.task_decorators),
+        facts,
+        mentioned,
+        sorted(_fixed_paths(diagnostics)),
+        shown,
+    )
 
 
 def _changed_sources(record: Record, watched: list[Watched]) -> Optional[set[str]]:
@@ -98,11 +123,3 @@ def _changed_sources(record: Record, watched: list[Watched]) -> Optional[set[str
 
 def _fixed_paths(diagnostics: list[Diagnostic]) -> set[str]:
     return {edit.path for d in diagnostics if d.fix is not None for edit in d.fix.edits}
-
-
-def _mentions_alike(mentioned: dict[str, list[str]], changed: set[str], store: FactStore) -> bool:
-    """Each changed file contains each text asked about exactly when it did before."""
-    if not mentioned:
-        return True
-    now = store.mentioning_among(sorted(changed), list(mentioned))
-    return all(set(now[text]) == changed.intersection(found) for text, found in mentioned.items())

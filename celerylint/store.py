@@ -319,13 +319,17 @@ class FactStore:
         earlier: Optional[Readings] = None,
         keep_readings: bool = False,
         prescan: Optional[Prescan] = None,
+        tests: Optional[PathsOfTests] = None,
     ) -> None:
         self.files = {f.path: f for f in files}
         # Test-only files (as the model tells them: `Project.test_paths`) are parsed only
         # when the model asks for one: nothing in them is reported, and what they do (a
         # test app, a result read, a task sent) is not what production does. A third of
-        # the bytes the prefilter keeps on the 16-project tree (2.9 of 9.1 MB).
-        self.tests = PathsOfTests(path for path, f in self.files.items() if f.module)
+        # the bytes the prefilter keeps on the 16-project tree (2.9 of 9.1 MB). `tests`:
+        # the project's, for a store of only some of its files (`command_reuse`).
+        if tests is None:
+            tests = PathsOfTests(path for path, f in self.files.items() if f.module)
+        self.tests = tests
         # Files read and prefiltered during the walk (used where every file is read).
         self._prescan = prescan
         # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
@@ -691,6 +695,25 @@ class FactStore:
                 found[text].extend(hits)
         self.mentioned.update(found)
         return found
+
+    def as_recorded(
+        self, changed: set[str], facts: dict[str, str], mentioned: dict[str, list[str]]
+    ) -> bool:
+        """Whether each of the `changed` files has the facts a record holds the digests
+        of (`facts`, from `facts_digests`) and answers the record's `mentioning`
+        questions (`mentioned`) as it did: then the record's findings still hold."""
+        self.load_only(sorted(changed))
+        for path in changed:
+            now = self.facts.get(path)
+            recorded = facts.get(path)
+            if now is None and recorded is not None:
+                now = self.on_demand(path)  # the model had asked for it
+            if (facts_digest(now) if now is not None else None) != recorded:
+                return False
+        if not mentioned:
+            return True
+        found = self.mentioning_among(sorted(changed), list(mentioned))
+        return all(set(found[text]) == changed.intersection(was) for text, was in mentioned.items())
 
     def mentioning_among(self, paths: list[str], texts: list[str]) -> dict[str, list[str]]:
         """`mentioning`, answered for `paths` only (not remembered in `mentioned`)."""

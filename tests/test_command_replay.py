@@ -57,12 +57,14 @@ def _records(project: Path) -> list[Path]:
 
 
 def _read_record(path: Path) -> dict[str, Any]:
-    """A record's body (its second line; the first repeats the key and some paths)."""
-    data: dict[str, Any] = json.loads(path.read_bytes().partition(b"\n")[2])
+    """A record's body (its second line; the first repeats the key and some paths, the
+    third says how to reuse it after its sources change: `test_command_reuse`)."""
+    data: dict[str, Any] = json.loads(path.read_bytes().split(b"\n")[1])
     return data
 
 
 def _write_record(path: Path, data: dict[str, Any]) -> None:
+    """Without the third line: a record whose sources changed is a miss."""
     header = path.read_bytes().partition(b"\n")[0]
     path.write_bytes(header + b"\n" + json.dumps(data).encode())
 

@@ -51,8 +51,8 @@ def test_anything_else_goes_to_the_cli() -> None:
 def test_msgspec_is_imported_without_typing_extensions() -> None:
     code = (
         "import sys\n"
-        "from celerylint.entry import _import_msgspec\n"
-        "_import_msgspec()\n"
+        "from celerylint.entry import import_msgspec\n"
+        "import_msgspec()\n"
         "assert 'typing_extensions' not in sys.modules, 'loaded anyway'\n"
         "from celerylint.cache import _facts_decoder, new_entry\n"
         "from celerylint.facts.schema import FileFacts\n"

@@ -57,5 +57,5 @@ def test_the_common_directory_is_that_of_all_the_files(paths: list[str]) -> None
     import os
 
     expected = os.path.commonpath([os.path.dirname(p) for p in paths])
-    assert PathsOfTests(paths)._root == expected
-    assert PathsOfTests(reversed(paths))._root == expected
+    assert PathsOfTests(paths).root == expected
+    assert PathsOfTests(reversed(paths)).root == expected

@@ -29,8 +29,16 @@ class PathsOfTests:
         # the last in string order: every path between them shares their prefix.
         # (4,000 dirname calls cost more than all the questions asked later.)
         ends = [os.path.dirname(min(files)), os.path.dirname(max(files))] if files else []
-        self._root = os.path.commonpath(ends) if ends else ""
+        self.root = os.path.commonpath(ends) if ends else ""
         self._known: dict[str, bool] = {}
+
+    @classmethod
+    def below(cls, root: str) -> PathsOfTests:
+        """The test-only files below `root`, the common directory of a project whose
+        file list is not at hand (`command_reuse` keeps only the root)."""
+        tests = cls(())
+        tests.root = root
+        return tests
 
     def __contains__(self, path: object) -> bool:
         if not isinstance(path, str):
@@ -42,7 +50,7 @@ class PathsOfTests:
 
     def _is_test(self, path: str) -> bool:
         absolute = os.path.abspath(path)
-        return is_test_path(os.path.relpath(absolute, self._root) if self._root else absolute)
+        return is_test_path(os.path.relpath(absolute, self.root) if self.root else absolute)
 
 
 def is_test_path(relative: str) -> bool:

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import os
 
+TYPE_CHECKING = False  # not `typing`'s: see above
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 # (mtime_ns, size) of a path, or None if it cannot be stat'ed; EXISTS where only
 # existence matters (a `.git` directory's mtime changes on every git command).
 StatKey = tuple[int, int] | None
@@ -68,20 +72,26 @@ def known_keys(watched: list[Watched]) -> list[tuple[str, StatKey]]:
 
 
 def unchanged(watched: list[Watched]) -> bool:
-    """Whether every path is as watched. One loop without calls: a replayed run on a
-    big project is mostly this (5,000 stats: 13 ms, the calls would add 5)."""
+    """Whether every path is as watched. A replayed run on a big project is mostly this
+    (5,000 stats: 13 ms)."""
+    return next(differences(watched), None) is None
+
+
+def differences(watched: list[Watched]) -> Iterator[tuple[int, Watched]]:
+    """Each watched path that is not as it was: its index, and its entry as `watch`
+    makes it now (-1 for a path gone, (path, -1, -1) for an EXISTS one). One loop
+    without calls: the calls would add 5 ms to 5,000 stats."""
     stat, lexists = os.stat, os.path.lexists
-    for path, mtime, size in watched:
+    for index, (path, mtime, size) in enumerate(watched):
         if mtime == EXISTS[0]:
             if not lexists(path):
-                return False
+                yield index, (path, -1, -1)
             continue
         try:
             now = stat(path)
         except OSError:
             if mtime != -1:
-                return False
+                yield index, (path, -1, -1)
             continue
         if now.st_mtime_ns != mtime or now.st_size != size:
-            return False
-    return True
+            yield index, (path, now.st_mtime_ns, now.st_size)
