@@ -817,7 +817,7 @@ def test_a_systemd_unit_reads_the_environment_file_the_repository_ships(tmp_path
 
 def test_project_runners_run_their_command(tmp_path: Path) -> None:
     """rero-ils: `uv run celery --app rero_ils.celery worker` was no service at all, nor
-    codabench's `watchmedo auto-restart ... -- celery ...`."""
+    codabench's `watchmedo auto-restart ... -- celery ...`, nor warehouse's `hupper`."""
     found = services(
         tmp_path,
         {
@@ -832,6 +832,10 @@ def test_project_runners_run_their_command(tmp_path: Path) -> None:
                         "watchmedo auto-restart -p '*.py' --recursive -- "
                         "celery -A proj worker -Q site-worker"
                     ),
+                    # warehouse's development worker, under Pyramid's reloader
+                    "hupper": (
+                        "hupper --shutdown-interval 10 -w a.py -m celery -A proj worker -Q h"
+                    ),
                 }
             )
         },
@@ -841,6 +845,7 @@ def test_project_runners_run_their_command(tmp_path: Path) -> None:
     assert found["poetry"].role == "beat"  # type: ignore[attr-defined]
     assert found["pipenv"].role == "web"  # type: ignore[attr-defined]
     assert found["watched"].queues == ("site-worker",)  # type: ignore[attr-defined]
+    assert found["hupper"].queues == ("h",)  # type: ignore[attr-defined]
 
 
 def test_environment_values_convert_like_the_lookup() -> None:

@@ -76,6 +76,9 @@ _OPTION_WRAPPERS = {
     "ionice": frozenset({"-c", "--class", "-n", "--classdata", "-p", "--pid"}),
     "stdbuf": frozenset({"-i", "-o", "-e"}),
     "timeout": frozenset({"-s", "--signal", "-k", "--kill-after"}),
+    # Pyramid's reloader: `hupper --reload-interval 10 -m celery -A proj worker`
+    # (warehouse) runs `python -m celery ...`; `-m` is passed over like a flag.
+    "hupper": frozenset({"-w", "-x", "--shutdown-interval", "--reload-interval"}),
 }
 # Secret managers that run the command after `--` (`doppler run -- celery ...`).
 _DASHED_WRAPPERS = frozenset({"doppler", "op", "infisical", "chamber", "aws-vault", "dotenv"})
