@@ -102,17 +102,21 @@ def may_run(project: Project, service: Service, app: Optional[App]) -> bool:
     return running is None or running.key == app.key
 
 
-def worker_sets_time_limit(project: Project, app: Optional[App]) -> bool:
+def worker_sets_time_limit(
+    project: Project, app: Optional[App], option: str = "time_limit"
+) -> bool:
     """Some worker service that may run `app`'s tasks is started with `--time-limit` (or
     CELERY_WORKER_TIME_LIMIT), or the project's code starts one so (`app.worker_main(
     ["worker", "--time-limit=1800"])`, libretime): a global hard limit the settings
-    cannot show; an unreadable value counts too, an unreadable word does not."""
+    cannot show; an unreadable value counts too, an unreadable word does not.
+    `option="soft_time_limit"`: the same of `--soft-time-limit`."""
+    flag = "--" + option.replace("_", "-")
     return any(
-        service.role == "worker" and service.gives("time_limit") and may_run(project, service, app)
+        service.role == "worker" and service.gives(option) and may_run(project, service, app)
         for service in project.services
     ) or any(
         (started is None or app is None or started.key == app.key)
-        and any(word and word.partition("=")[0] == "--time-limit" for word in start.words)
+        and any(word and word.partition("=")[0] == flag for word in start.words)
         for started, start in project.worker_starts
     )
 

@@ -13,7 +13,7 @@ from celerylint.model.project import Project
 from celerylint.model.settings import App
 from celerylint.model.tasks import Option, Task
 from celerylint.rules._deciding_line import Decided, by_deciding_line
-from celerylint.rules._retries import never_retries
+from celerylint.rules._retries import never_retries, retries_nothing_raised
 from celerylint.rules.base import diagnostic, task_apps
 from celerylint.rules.registry import rule
 
@@ -33,6 +33,7 @@ def retry_without_backoff(project: Project) -> Iterator[Diagnostic]:
                 and not backoff.value.value
                 and not _own_countdown(project, task, app)
                 and not never_retries(project, task, app)
+                and not retries_nothing_raised(project, task, app, autoretry)
             ):
                 # An explicit `retry_backoff=False` decides; else where retries are turned on.
                 explicit = backoff.origin in ("task", "base") and backoff.located
