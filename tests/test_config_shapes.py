@@ -475,6 +475,36 @@ def test_a_stale_entry_point_s_settings_module_is_no_candidate(tmp_path: Path) -
     assert value(settings, "task_time_limit") == 60
 
 
+@pytest.mark.parametrize(
+    "named_by",
+    [
+        {
+            "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+        },
+        {"Dockerfile": "FROM python:3.12\nENV DJANGO_SETTINGS_MODULE=proj.settings\n"},
+    ],
+    ids=["manage-py", "deployment"],
+)
+def test_a_stale_entry_point_is_no_candidate_where_another_names_a_module(
+    tmp_path: Path, named_by: dict[str, str]
+) -> None:
+    """kpi's `kobo/apps/openrosa/apps/main/wsgi.py`, left from a merged project, names
+    a settings module that is not there, while `manage.py` and the Dockerfile name one
+    that is; the app's module names none. Every setting was unknown."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/legacy/__init__.py": "",
+        "proj/legacy/wsgi.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.legacy.settings')\n"
+        ),
+        "proj/settings.py": "CELERY_TASK_TIME_LIMIT = 60\n",
+        "proj/celery.py": DJANGO_APP,
+        **named_by,
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_time_limit") == 60
+
+
 _SETTINGS_CLASS = """\
 import inspect
 import sys

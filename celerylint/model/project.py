@@ -652,15 +652,17 @@ class Project:
                 for default in facts.settings_module_defaults:
                     if all(default.module != known for known, _ in found):
                         found.append((default.module, module))
-        found = _without_stale_entry_points(found, self.modules)
         # The deployment's DJANGO_SETTINGS_MODULE beats those defaults in the
         # processes it starts: one more candidate (disagreeing ones make values
         # unknown). One that is not in the repository is left out: it is made at
         # build time (taiga's Dockerfile copies docker/config.py there), and
         # what it holds cannot be told.
-        for module in self._deployed_settings_modules():
-            named = any(module == known for known, _ in found)
-            if not named and self.modules.find(module) is not None:
+        deployed = [
+            m for m in self._deployed_settings_modules() if self.modules.find(m) is not None
+        ]
+        found = _without_stale_entry_points(found, self.modules, bool(deployed))
+        for module in deployed:
+            if all(module != known for known, _ in found):
                 found.append((module, None))
         return found
 
@@ -1124,24 +1126,26 @@ _ENTRY_POINTS = frozenset({"manage", "wsgi", "asgi"})
 
 
 def _without_stale_entry_points(
-    found: list[tuple[str, Optional[str]]], modules: Modules
+    found: list[tuple[str, Optional[str]]], modules: Modules, deployed: bool
 ) -> list[tuple[str, Optional[str]]]:
     """The settings candidates, less those a `manage.py`, `wsgi.py` or `asgi.py` names
-    that are no module of the project while the app's own module names one that is
-    (fAIr's old `asgi.py` names `djangoproject.settings`; no process could start with
-    it, and the worker never imports `asgi.py`)."""
+    that are no module of the project while another candidate names one that is, or
+    the deployment does (`deployed`). No process could start with such a module, and
+    the worker never imports those files: fAIr's old `asgi.py` names
+    `djangoproject.settings`; kpi's `kobo/apps/openrosa/apps/main/wsgi.py`, left from
+    a merged project, names `kobo.apps.openrosa.settings.prod`, while its `manage.py`,
+    `kobo/wsgi.py` and Dockerfile name `kobo.settings.prod`."""
 
     def entry_point(near: Optional[str]) -> bool:
         return near is not None and near.rsplit(".", 1)[-1] in _ENTRY_POINTS
 
-    if not any(
-        not entry_point(near) and near is not None and modules.find(dotted, near) is not None
-        for dotted, near in found
-        if dotted
-    ):
+    def missing(dotted: str, near: Optional[str]) -> bool:
+        return near is not None and modules.find(dotted, near) is None
+
+    if not deployed and not any(dotted and not missing(dotted, near) for dotted, near in found):
         return found
     return [
         (dotted, near)
         for dotted, near in found
-        if not (entry_point(near) and dotted and modules.find(dotted, near) is None)
+        if not (entry_point(near) and dotted and missing(dotted, near))
     ]
