@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.edits import appending
+
 MARKER = "answered from the record\n"
 
 # CL104 on row 3, without a fix (a report shows rows 2-4); rows 5-8 are shown by none.
@@ -70,23 +72,13 @@ def _plant_marker(project: Path) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git").mkdir()  # a checkout: a run on one file checks the project
     package = tmp_path / "proj"
     package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "celery.py").write_text(CELERY)
-    (package / "config.py").write_text(CONFIG)
-    (package / "tasks.py").write_text(TASKS)
-    (package / "utils.py").write_text("x = 1\n")
+    files = {"celery.py": CELERY, "config.py": CONFIG, "tasks.py": TASKS, "utils.py": "x = 1\n"}
+    for name, text in {"__init__.py": "", **files}.items():
+        (package / name).write_text(text)
     return tmp_path
-
-
-def _append(name: str, text: str) -> Callable[[Path], None]:
-    def change(project: Path) -> None:
-        with open(project / "proj" / name, "a") as handle:
-            handle.write(text)
-
-    return change
 
 
 def _replace(name: str, old: str, new: str) -> Callable[[Path], None]:
@@ -107,15 +99,15 @@ def _configure(project: Path) -> None:
 
 CHANGES: dict[str, tuple[Callable[[Path], None], bool]] = {
     # Below anything read or shown: the same facts, the same report.
-    "comment-below-the-frame": (_append("celery.py", "# a comment\n"), True),
-    "a-file-skipped-before-and-after": (_append("utils.py", "z = 3\n"), True),
+    "comment-below-the-frame": (appending("celery.py", "# a comment\n"), True),
+    "a-file-skipped-before-and-after": (appending("utils.py", "z = 3\n"), True),
     # The same facts, but the code frame shows the row before the finding.
     "comment-in-the-frame": (_replace("celery.py", "Celery\n\napp", "Celery\n# shown\napp"), False),
     "facts-changed": (_replace("celery.py", ":hunter2@", ""), False),
     # CL401's fix edits it, but a run on another file does not report CL401.
-    "a-file-a-fix-edits-unreported": (_append("tasks.py", "# a comment\n"), True),
+    "a-file-a-fix-edits-unreported": (appending("tasks.py", "# a comment\n"), True),
     # Still skipped, but it now holds a text a rule asks `mentioning` about.
-    "mentioning-changed": (_append("utils.py", "y = config.task_soft_time_limt\n"), False),
+    "mentioning-changed": (appending("utils.py", "y = config.task_soft_time_limt\n"), False),
     "a-file-added": (_add_module, False),
     "configuration-changed": (_configure, False),
 }
@@ -150,7 +142,7 @@ def test_the_report_after_a_change_is_the_report_from_scratch(project: Path, nam
 def test_a_record_answered_again_is_saved_as_the_files_are_now(project: Path) -> None:
     first = _check(project)
     _plant_marker(project)
-    _append("celery.py", "# a comment\n")(project)
+    appending("celery.py", "# a comment\n")(project)
     assert _check(project).stdout == MARKER
     # Saved with the comment: a change of it is now a change from that text.
     _replace("celery.py", "# a comment\n", "")(project)
@@ -168,7 +160,7 @@ def test_a_damaged_third_line_is_a_miss_not_an_error(project: Path) -> None:
     (record,) = (project / ".celerylint_cache").glob("cmd-*.jsonl")
     header, body, _reusable = record.read_bytes().split(b"\n")
     record.write_bytes(header + b"\n" + body + b"\n" + b'[["x"], 1]')
-    _append("celery.py", "# a comment\n")(project)
+    appending("celery.py", "# a comment\n")(project)
     again = _check(project)
     assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
 
@@ -178,7 +170,7 @@ def test_a_file_whose_reported_fix_was_measured_on_the_old_text_runs_again(
 ) -> None:
     assert _run(project, ".").returncode == 1  # CL401 in proj/tasks.py, with its fix
     _plant_marker(project)
-    _append("tasks.py", "# a comment\n")(project)
+    appending("tasks.py", "# a comment\n")(project)
     assert _run(project, ".").stdout != MARKER
 
 

@@ -266,9 +266,10 @@ def test_a_backend_url_built_with_text_of_its_own_is_configured(
         'os.environ.setdefault("DJANGO_SETTINGS_MODULE", PROJECT + ".settings")',
     ],
 )
-def test_computed_settings_module_leaves_settings_unknown(tmp_path: Path, line: str) -> None:
+def test_computed_settings_module_is_the_one_the_worker_loads(tmp_path: Path, line: str) -> None:
     """kpi's `kobo/celery.py` sets the module from its directory's name: `manage.py`'s
-    constant default is not what the worker loads."""
+    constant default is not what the worker loads, and the module it names is not in
+    the repository."""
     files = {
         "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.dev")\n',
         "proj/__init__.py": "",
@@ -283,9 +284,10 @@ def test_computed_settings_module_leaves_settings_unknown(tmp_path: Path, line: 
         ),
     }
     settings = settings_of(tmp_path, files, "proj.celery:app")
+    name = "proj.settings.worker" if "worker" in line else "proj.settings"
     assert value(settings, "accept_content") == (
         "unknown",
-        "DJANGO_SETTINGS_MODULE is computed at run time",
+        f"Django settings {name!r} not in the project",
     )
 
 
@@ -475,12 +477,13 @@ def test_a_stale_entry_point_s_settings_module_is_no_candidate(tmp_path: Path) -
     assert value(settings, "task_time_limit") == 60
 
 
+_NAMES_PROJ_SETTINGS = "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')"
+
+
 @pytest.mark.parametrize(
     "named_by",
     [
-        {
-            "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
-        },
+        {"manage.py": f"import os\n{_NAMES_PROJ_SETTINGS}\n"},
         {"Dockerfile": "FROM python:3.12\nENV DJANGO_SETTINGS_MODULE=proj.settings\n"},
     ],
     ids=["manage-py", "deployment"],
@@ -503,6 +506,46 @@ def test_a_stale_entry_point_is_no_candidate_where_another_names_a_module(
     }
     settings = settings_of(tmp_path, files, "proj.celery:app")
     assert value(settings, "task_time_limit") == 60
+
+
+@pytest.mark.parametrize(
+    ("imports", "directory_name"),
+    [
+        ("import os", "os.path.basename(os.path.dirname(__file__))"),
+        ("import os", "os.path.basename(os.path.dirname(os.path.realpath(__file__)))"),
+        ("from pathlib import Path", "Path(__file__).parent.name"),
+        ("from pathlib import Path", "Path(__file__).resolve().parent.name"),
+    ],
+)
+def test_a_settings_module_named_after_the_app_module_s_directory_is_known(
+    tmp_path: Path, imports: str, directory_name: str
+) -> None:
+    """kpi: `PROJECT_NAME = os.path.basename(os.path.dirname(__file__))`, then the
+    settings module `f"{PROJECT_NAME}.settings"`. Every setting was unknown."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/settings.py": "CELERY_TASK_TIME_LIMIT = 60\n",
+        "proj/celery.py": (
+            f"import os\n{imports}\nPROJECT_NAME = {directory_name}\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', f'{PROJECT_NAME}.settings')\n"
+            + DJANGO_APP
+        ),
+    }
+    settings = settings_of(tmp_path, files, "proj.celery:app")
+    assert value(settings, "task_time_limit") == 60
+
+
+def test_a_settings_module_named_after_a_root_directory_stays_unknown(tmp_path: Path) -> None:
+    """A top-level module's directory is the checkout's, whose name is not the code's."""
+    files = {
+        "settings.py": "CELERY_TASK_TIME_LIMIT = 60\n",
+        "worker.py": (
+            "import os\nNAME = os.path.basename(os.path.dirname(__file__))\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', f'{NAME}.settings')\n" + DJANGO_APP
+        ),
+    }
+    settings = settings_of(tmp_path, files, "worker:app")
+    assert value(settings, "task_time_limit")[0] == "unknown"
 
 
 _SETTINGS_CLASS = """\

@@ -85,6 +85,7 @@ ALPHA = "alpha.celery:app"
 BETA = "beta.celery:app"
 DEPL = "depl.celery:app"
 TRK = "trk.celeryapp:app"
+KOBO = "kobo.celery:app"
 FLK = "web.app:celery"
 FLF = "web.factory:celery_app"
 SCA = "svc_a.tasks:app"
@@ -528,6 +529,18 @@ CASES = [
             (TRK, "accept_content"): ["json"],
         },
         origins={(TRK, "task_time_limit"): ("trk/settings.py", "CELERY_TASK_TIME_LIMIT")},
+    ),
+    Case(
+        name="computed_settings",
+        tasks={KOBO: frozenset({"kobo.things.tasks.sync_media"})},
+        settings={
+            # The settings module is `f"{PROJECT_NAME}.settings"`, the name that of the
+            # app module's directory (kpi); a leftover wsgi.py names a missing module.
+            (KOBO, "task_time_limit"): 82800,
+            (KOBO, "broker_url"): "redis://localhost:6379/4",
+            (KOBO, "accept_content"): ["json"],
+        },
+        origins={(KOBO, "task_time_limit"): ("kobo/settings.py", "CELERY_TASK_TIME_LIMIT")},
     ),
     Case(
         name="settings_class",

@@ -16,6 +16,7 @@ import pytest
 from celerylint import pipeline, store
 from celerylint.cli import main
 from celerylint.facts import extract_source
+from tests.edits import appending
 
 CELERY = """\
 from celery import Celery
@@ -42,14 +43,6 @@ def _project(root: Path) -> Path:
     (package / "tasks.py").write_text(TASKS)
     (package / "utils.py").write_text("x = 1\n")
     return root
-
-
-def _append(name: str, text: str) -> Callable[[Path], None]:
-    def change(root: Path) -> None:
-        with open(root / "proj" / name, "a") as handle:
-            handle.write(text)
-
-    return change
 
 
 def _prepend_line(root: Path) -> None:
@@ -108,23 +101,23 @@ def checks(
     ("change", "reused"),
     [
         # Below the last line anything reads: the facts stay the same.
-        (_append("celery.py", "# a comment\n"), {".": True, "proj/celery.py": True}),
+        (appending("celery.py", "# a comment\n"), {".": True, "proj/celery.py": True}),
         # A file the prefilter skips, before and after.
-        (_append("utils.py", "z = 3\n"), {".": True, "proj/celery.py": True}),
+        (appending("utils.py", "z = 3\n"), {".": True, "proj/celery.py": True}),
         # Every position below moves.
         (_prepend_line, {".": False, "proj/celery.py": False}),
         (_bound_retries, {".": False, "proj/celery.py": False}),
         # Skipped before and after, but it now reads the misspelt key (no CL903).
         (
-            _append("utils.py", "y = config.task_soft_time_limt\n"),
+            appending("utils.py", "y = config.task_soft_time_limt\n"),
             {".": False, "proj/celery.py": False},
         ),
         # CL401's fix edits this file, measured on the old text; a run on another file
         # does not report it.
-        (_append("tasks.py", "# a comment\n"), {".": False, "proj/celery.py": True}),
+        (appending("tasks.py", "# a comment\n"), {".": False, "proj/celery.py": True}),
         (_new_module, {".": False, "proj/celery.py": False}),
         # Skipped by the prefilter, but read by the model on demand: its facts decide.
-        (_append("config.py", "# a comment\n"), {".": False, "proj/celery.py": True}),
+        (appending("config.py", "# a comment\n"), {".": False, "proj/celery.py": True}),
         (_longer_limit, {".": False, "proj/celery.py": False}),
     ],
 )
@@ -144,7 +137,7 @@ def test_a_record_is_reused_only_when_the_changed_files_kept_their_facts(
 def test_a_reused_record_still_knows_the_facts_of_every_file(checks: Checks) -> None:
     # Reused, it keeps the recorded facts of config.py (read on demand by that run only).
     checks.report("proj/celery.py")
-    _append("celery.py", "# a comment\n")(Path.cwd())
+    appending("celery.py", "# a comment\n")(Path.cwd())
     assert checks.reused("proj/celery.py")
     _longer_limit(Path.cwd())
     assert not checks.reused("proj/celery.py")

@@ -350,10 +350,13 @@ class ConfigurationWrites:
         )
 
     def _django_default(self, value: ast.expr) -> None:
-        # A value computed at run time (kpi's `f"{PROJECT_NAME}.settings.worker"`) is
-        # recorded as "": a settings module that cannot be told.
-        module = const_str(value) or ""
-        self.settings_module_defaults.append(SettingsModuleDefault(module, self.span(value)))
+        # A value that is no literal (kpi's `f"{PROJECT_NAME}.settings.prod_celery"`) is
+        # recorded as "" with what it is computed from: the model evaluates it.
+        module = const_str(value)
+        computed = None if module is not None else self.nodes.build(value, self.scope)
+        self.settings_module_defaults.append(
+            SettingsModuleDefault(module or "", self.span(value), computed)
+        )
 
     def _flask_config(self, expr: ast.expr) -> Optional[str]:
         """`app.config` of a module-level `app = Flask(...)`: the receiver its ops are

@@ -108,13 +108,20 @@ def called(node: Node) -> Optional[str]:
 class NodeBuilder:
     """Turns expressions into IR nodes (see facts.values)."""
 
-    def __init__(self, positions: Positions) -> None:
+    def __init__(self, positions: Positions, directory: Optional[str] = None) -> None:
         self.positions = positions
+        # The name of the directory the module's file is in (its package's last name),
+        # what `os.path.basename(os.path.dirname(__file__))` gives; None at a root.
+        self.directory = directory
 
     def build(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Node:
         span = self.positions.span(expr)
         if depth > 40:
             return Unknown(span, "expression too deep")
+        if self.directory is not None and _names_file_directory(expr, scope):
+            # kpi's `PROJECT_NAME = os.path.basename(os.path.dirname(__file__))`, then
+            # `f"{PROJECT_NAME}.settings.prod_celery"`.
+            return Const(span, self.directory)
         if isinstance(expr, ast.Constant):
             value = expr.value
             if value is None or isinstance(value, (str, bool, int, float)):
@@ -436,3 +443,54 @@ _BINOP_SYMBOLS: dict[type, str] = {
     ast.Mod: "%",
     ast.Pow: "**",
 }
+
+
+def file_directory(module: str, is_package: bool) -> Optional[str]:
+    """The name of the directory a module's file is in: its package's last name (a
+    package's own, for its `__init__.py`); None for a top-level module."""
+    if is_package:
+        return module.rsplit(".", 1)[-1]
+    package, dot, _ = module.rpartition(".")
+    return package.rsplit(".", 1)[-1] if dot else None
+
+
+def _names_file_directory(expr: ast.expr, scope: Scope) -> bool:
+    """`os.path.basename(os.path.dirname(__file__))` (`__file__` maybe made absolute or
+    real first), or `Path(__file__).parent.name` (maybe resolved first)."""
+    if isinstance(expr, ast.Call):
+        if scope.qualify(expr.func) != "os.path.basename" or len(expr.args) != 1:
+            return False
+        inner = expr.args[0]
+        return (
+            isinstance(inner, ast.Call)
+            and scope.qualify(inner.func) == "os.path.dirname"
+            and len(inner.args) == 1
+            and _is_file(inner.args[0], scope, _ABSOLUTE_PATHS)
+        )
+    if not (isinstance(expr, ast.Attribute) and expr.attr == "name"):
+        return False
+    parent = expr.value
+    if not (isinstance(parent, ast.Attribute) and parent.attr == "parent"):
+        return False
+    path = parent.value
+    if isinstance(path, ast.Call) and isinstance(path.func, ast.Attribute) and not path.args:
+        if path.func.attr not in ("resolve", "absolute"):
+            return False
+        path = path.func.value  # `Path(__file__).resolve()`
+    return (
+        isinstance(path, ast.Call)
+        and scope.qualify(path.func) == "pathlib.Path"
+        and len(path.args) == 1
+        and _is_file(path.args[0], scope, frozenset())
+    )
+
+
+# Calls that make `__file__` absolute without changing its directory's name.
+_ABSOLUTE_PATHS = frozenset({"os.path.abspath", "os.path.realpath"})
+
+
+def _is_file(expr: ast.expr, scope: Scope, wrappers: frozenset[str]) -> bool:
+    """`__file__`, or one of `wrappers` called on it."""
+    if isinstance(expr, ast.Call) and len(expr.args) == 1 and scope.qualify(expr.func) in wrappers:
+        expr = expr.args[0]
+    return isinstance(expr, ast.Name) and expr.id == "__file__" and not scope.is_local("__file__")

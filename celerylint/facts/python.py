@@ -29,6 +29,7 @@ from celerylint.facts.nodes import (
     NodeBuilder,
     Positions,
     const_str,
+    file_directory,
     keyword_value,
     operator_symbol,
 )
@@ -111,7 +112,7 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
         positions = Positions(source)
         self.layout = Layout(positions)
         self.span = self.layout.span
-        self.nodes = NodeBuilder(positions)
+        self.nodes = NodeBuilder(positions, file_directory(module, is_package))
         imports: dict[str, str] = {}
         module_names: set[str] = set()
         for stmt in _module_level_statements(tree.body):

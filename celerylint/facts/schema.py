@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 100
+FACTS_VERSION = 101
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -450,8 +450,10 @@ class SettingsModuleDefault(msgspec.Struct, frozen=True, gc=False, array_like=Tr
     """`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")` (or an
     assignment to it)."""
 
-    module: str  # "" when computed at run time
+    module: str  # "" when not a literal
     span: Span
+    # What it is computed from, when not a literal (kpi's `f"{PROJECT_NAME}.settings"`).
+    computed: Optional[Node] = None
 
 
 class TaskRegistration(msgspec.Struct, frozen=True, gc=False, array_like=True):

@@ -18,10 +18,12 @@ from celerylint.facts.schema import (
     DeploymentFacts,
     Dispatch,
     FileFacts,
+    Formatted,
     Name,
     Node,
     Ref,
     Seq,
+    SettingsModuleDefault,
     TaskFactory,
     TaskRegistration,
     WorkerStart,
@@ -650,8 +652,9 @@ class Project:
             makes_apps = facts.apps or facts.celery_factories
             if leaf in ("manage", "wsgi", "asgi") or makes_apps or "celery" in leaf:
                 for default in facts.settings_module_defaults:
-                    if all(default.module != known for known, _ in found):
-                        found.append((default.module, module))
+                    dotted = default.module or self._computed_settings_module(default, module)
+                    if all(dotted != known for known, _ in found):
+                        found.append((dotted, module))
         # The deployment's DJANGO_SETTINGS_MODULE beats those defaults in the
         # processes it starts: one more candidate (disagreeing ones make values
         # unknown). One that is not in the repository is left out: it is made at
@@ -665,6 +668,19 @@ class Project:
             if all(module != known for known, _ in found):
                 found.append((module, None))
         return found
+
+    def _computed_settings_module(self, default: SettingsModuleDefault, module: str) -> str:
+        """The settings module a default that is no literal names, if it can be told
+        (`f"{PROJECT_NAME}.settings"`, the name a constant of the module); else ""."""
+        node, path = default.computed, self.modules.paths[module]
+        # The evaluator leaves a formatted string unknown (rules read only its literal
+        # text); a settings module is one only when every part is known text.
+        parts = node.parts if isinstance(node, Formatted) else (node,) if node else ()
+        texts = [self.evaluator.evaluate(part, path) for part in parts]
+        if not texts or not all(v.known and isinstance(v.value, str) for v in texts):
+            return ""
+        dotted = "".join(v.value for v in texts)
+        return dotted if _DOTTED.fullmatch(dotted) else ""
 
     def _deployed_settings_modules(self) -> list[str]:
         """DJANGO_SETTINGS_MODULE as the deployed processes set it (entrypoint scripts'
