@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.model.project import Project
+from celerylint.model.settings import App
 from celerylint.rules.base import diagnostic
 from celerylint.rules.registry import rule
 
@@ -20,6 +21,8 @@ def result_expires_disabled(project: Project) -> Iterator[Diagnostic]:
         if located and setting.known and setting.value.value in (None, 0):
             if _deletes_results(project):
                 return
+            if _own_result_model(project, app):
+                continue
             yield diagnostic(
                 "CL502",
                 f"`{app.setting_key('result_expires')}` is {setting.value.value!r}: results "
@@ -39,6 +42,23 @@ def _deletes_results(project: Project) -> bool:
         for model in _RESULT_MODELS
         for module in found[model]
     )
+
+
+def _own_result_model(project: Project, app: App) -> bool:
+    """Whether the app's result backend is a class of the project that stores results
+    as rows of a model of its own (`TaskModel = JobResult`: nautobot's job history,
+    kept on purpose and cleaned up by a job of its own), not a store of results
+    nobody keeps."""
+    backend = app.setting("result_backend")
+    name = backend.value.value if backend.known else None
+    if not isinstance(name, str) or "://" in name or "." not in name:
+        return False
+    symbol = project.modules.resolve(name.replace(":", "."))  # `module:Class` too
+    if symbol.kind != "class" or symbol.rest or symbol.module is None:
+        return False
+    facts = project.modules.facts(symbol.module)
+    own = facts.classes.get(symbol.name) if facts is not None and symbol.name else None
+    return own is not None and "TaskModel" in own.attrs
 
 
 # django-celery-results' models of stored results.
