@@ -11,7 +11,6 @@ registry incomplete, and then no name is reported.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Literal, Optional
 
@@ -91,6 +90,8 @@ class TaskRegistry(msgspec.Struct, frozen=True):
         return any(known.endswith(suffix) for known in self.names)
 
     def closest(self, name: str) -> Optional[str]:
+        import difflib  # here: asked only of an unknown task name (0.2 MiB)
+
         matches = difflib.get_close_matches(name, sorted(self.names), n=1, cutoff=0.6)
         return matches[0] if matches else None
 
@@ -100,6 +101,8 @@ class TaskRegistry(msgspec.Struct, frozen=True):
         dotted name shares most of itself with every task of its module: kuma's
         `kuma.wiki.tasks.index_documents` is close to `kuma.wiki.tasks.render_document`,
         another task, not its spelling."""
+        import difflib
+
         last = name.rpartition(".")[2]
         for match in difflib.get_close_matches(name, sorted(self.names), n=3, cutoff=0.6):
             other = match.rpartition(".")[2]
@@ -109,6 +112,8 @@ class TaskRegistry(msgspec.Struct, frozen=True):
 
     def closest_ratio(self, name: str) -> float:
         """How similar the closest registered name is (difflib's ratio, 0 to 1)."""
+        import difflib
+
         closest = self.closest(name)
         return difflib.SequenceMatcher(None, name, closest).ratio() if closest else 0.0
 

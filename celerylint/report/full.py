@@ -7,7 +7,7 @@ which is what rich writes then, and rich's import (30 ms) is not paid.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Literal, Optional, TextIO
 
 from celerylint.diagnostics import Applicability, Diagnostic, Severity
@@ -158,22 +158,23 @@ def _summary(summary: str) -> Line:
     return [(summary, None)]
 
 
-def report_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> list[Line]:
-    """Every line of the report, a blank one after each diagnostic's block."""
+def report_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> Iterator[Line]:
+    """Every line of the report, a blank one after each diagnostic's block, made as
+    they are written: a report of 500 findings is never held whole."""
     sources = SourceCache(ctx.overlay)
-    lines: list[Line] = []
     for diagnostic in diagnostics:
-        lines.extend(_diagnostic_block(diagnostic, ctx, sources))
-        lines.append([])
-    lines.extend(_summary(summary) for summary in summary_lines(diagnostics, ctx))
-    return lines
+        yield from _diagnostic_block(diagnostic, ctx, sources)
+        yield []
+    yield from (_summary(summary) for summary in summary_lines(diagnostics, ctx))
 
 
-def write_plain(lines: Sequence[Line], out: TextIO) -> None:
-    out.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+def write_plain(lines: Iterable[Line], out: TextIO) -> None:
+    write = out.write
+    for line in lines:
+        write("".join(text for text, _ in line) + "\n")
 
 
-def write_rich(lines: Sequence[Line], out: TextIO, color: Optional[bool]) -> None:
+def write_rich(lines: Iterable[Line], out: TextIO, color: Optional[bool]) -> None:
     from rich.text import Text
 
     console = _console(out, color)

@@ -21,20 +21,25 @@ _LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
 
 
 class SourceCache:
-    """Source lines read lazily, once per file; None for a file that cannot be read.
+    """Source lines read lazily; None for a file that cannot be read.
 
-    `overlay` maps paths to contents that replace the disk (text from stdin).
+    Only the file asked for last is kept: its users ask in the diagnostics' order,
+    by path, so each file is read once, and a report of 500 findings in 400 files no
+    longer holds all their lines at once (2.4 MiB of the peak of a check of 4 copies
+    of saleor). `overlay` maps paths to contents that replace the disk (stdin's text).
     """
 
     def __init__(self, overlay: dict[str, bytes] | None = None) -> None:
-        self._files: dict[str, list[str] | None] = {}
+        self._path: str | None = None
+        self._lines: list[str] | None = None
         self._overlay = overlay or {}
 
     def lines(self, path: str) -> list[str] | None:
-        if path not in self._files:
+        if path != self._path:
             data = self._overlay.get(path)
-            self._files[path] = read_lines(path) if data is None else decode_lines(data)
-        return self._files[path]
+            self._lines = read_lines(path) if data is None else decode_lines(data)
+            self._path = path
+        return self._lines
 
     def line(self, path: str, row: int) -> str:
         """The text of 1-based `row`, or "" when the file or the row is not there."""

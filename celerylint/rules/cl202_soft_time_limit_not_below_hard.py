@@ -50,14 +50,15 @@ def soft_not_below_hard(project: Project) -> Iterator[Diagnostic]:
             elif decided is not None:
                 found.append((task, *decided))
                 break
-    messages = {id(option): message for _task, option, message in found}
+    # By task: tasks that set neither limit share one Option (`TaskOptions`).
+    messages = {id(task): message for task, _option, message in found}
     for group in by_deciding_line([(task, option) for task, option, _message in found]):
         tasks = group.tasks
         if len(tasks) == 1:
             subject = f"Task {tasks_list(tasks)}"
         else:
             subject = f"{len(tasks)} tasks ({tasks_list(tasks)})"
-        message = messages[id(group.option)]
+        message = messages[id(tasks[0])]  # the task whose option `group.option` is
         yield diagnostic("CL202", f"{subject}: {message}", group.path, group.span)
 
 
