@@ -12,6 +12,10 @@ its own: marshal, or pickle for an object marshal refuses.
 batches from a pipe of its own, written while this process goes on (the walk
 finds files while the workers read them).
 
+`Server` forks one child now for work this process will ask for later, one batch
+at a time, waiting for each: a child forked later would hold, as resident, every
+page this process holds by then.
+
 Fork only from a process running no other thread (a forked child inherits their
 locks held): the caller checks. A child whose function raises exits; the parent
 then raises `WorkersFailed` once the others are done, and the caller works in
@@ -28,7 +32,7 @@ import sys
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, Generic, Optional, TypeVar
 
-__all__ = ["Stream", "WorkersFailed", "can_fork", "parallel_map"]
+__all__ = ["Server", "Stream", "WorkersFailed", "can_fork", "parallel_map"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -193,8 +197,69 @@ MAX_BATCH = 6 * 1024
 _IN_FLIGHT = 2
 
 
+class Server(Generic[T, R]):
+    """`function` over batches of items (`map`) in one process forked now, while this
+    process is small, and kept until `close`. `warm_up` runs in the child first, while
+    this process goes on (imports the function will need). A child that died, or
+    whose function raised, shows as `WorkersFailed` from `map` (OSError where its pipe
+    is closed): the caller then works in its own process."""
+
+    def __init__(
+        self, function: Callable[[T], R], warm_up: Optional[Callable[[], object]] = None
+    ) -> None:
+        self._count = 0
+        tasks_read, self._tasks = os.pipe()
+        self._results, results_write = os.pipe()
+        try:
+            self._pid = os.fork()
+        except OSError:
+            for fd in (tasks_read, self._tasks, self._results, results_write):
+                os.close(fd)
+            raise
+        if self._pid == 0:  # pragma: no cover - the child; its coverage is not collected
+            os.close(self._tasks)
+            os.close(self._results)
+            _child(function, _sent_batches(tasks_read), results_write, warm_up)
+        os.close(tasks_read)
+        os.close(results_write)
+
+    def map(self, items: Sequence[T]) -> list[R]:
+        """`function` of each item, in order, done in the child (this process waits)."""
+        if self._pid == 0:
+            raise WorkersFailed("the server is closed")
+        payload = marshal.dumps(list(items))
+        number = self._count
+        self._count += 1
+        # The child reads a whole batch before it writes: neither end waits on the other.
+        _write_all(
+            self._tasks,
+            number.to_bytes(_INDEX, "little") + len(payload).to_bytes(_LENGTH, "little") + payload,
+        )
+        header = _read_exactly(self._results, _INDEX + _LENGTH)
+        if not header or int.from_bytes(header[:_INDEX], "little") != number:
+            raise WorkersFailed("the server ended")
+        answer = _read_exactly(self._results, int.from_bytes(header[_INDEX:], "little"))
+        if not answer:
+            raise WorkersFailed("the server ended")
+        results: list[R] = _loaded(answer)
+        return results
+
+    def close(self) -> None:
+        """End the child (at once, if it is at work) and wait for it; idempotent."""
+        if self._pid == 0:
+            return
+        os.close(self._tasks)
+        os.close(self._results)
+        _kill({0: self._pid})
+        os.waitpid(self._pid, 0)
+        self._pid = 0
+
+
 def _child(
-    function: Callable[[T], R], batches: Iterator[tuple[bytes, Sequence[T]]], results: int
+    function: Callable[[T], R],
+    batches: Iterator[tuple[bytes, Sequence[T]]],
+    results: int,
+    warm_up: Optional[Callable[[], object]] = None,
 ) -> None:
     """A worker: batches (numbered) until none is left, then `os._exit` (never back into
     the parent's code: no `finally` of its callers, no `atexit`)."""
@@ -207,6 +272,8 @@ def _child(
         # What a worker makes (parse trees, bytes) holds no cycles, and it lives for
         # one call: collecting only cost time (cold saleor: -5 % CPU).
         gc.disable()
+        if warm_up is not None:
+            warm_up()
         for number, batch in batches:
             done = [function(item) for item in batch]
             try:
@@ -323,17 +390,20 @@ def _complete(buffer: bytearray) -> Iterator[tuple[int, list[Any]]]:
         if len(buffer) < end:
             return
         index = int.from_bytes(buffer[:_INDEX], "little")
-        start = _INDEX + _LENGTH
-        payload = bytes(buffer[start + 1 : end])
-        results: list[Any]
-        if buffer[start : start + 1] == _MARSHAL:
-            results = marshal.loads(payload)
-        else:
-            import pickle
-
-            results = pickle.loads(payload)
+        results = _loaded(bytes(buffer[_INDEX + _LENGTH : end]))
         del buffer[:end]
         yield index, results
+
+
+def _loaded(payload: bytes) -> list[Any]:
+    """A chunk's results from what `_child` wrote: a type byte, then marshal or pickle."""
+    if payload[:1] == _MARSHAL:
+        results: list[Any] = marshal.loads(payload[1:])
+        return results
+    import pickle
+
+    loaded: list[Any] = pickle.loads(payload[1:])
+    return loaded
 
 
 def _kill(children: dict[int, int]) -> None:

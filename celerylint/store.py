@@ -183,6 +183,19 @@ def _settle(
     return sha, "parsed", _packed(facts) if pack else facts, 0
 
 
+def settle_forced(
+    item: tuple[Job, bool], tokens: tuple[bytes, ...], task_decorators: tuple[str, ...]
+) -> Settled:
+    """`_settle` of a file the model asks for (`prescan`'s server): (job, digest)."""
+    job, digest = item
+    return _settle(job, tokens, task_decorators, digest, pack=True)
+
+
+def import_extractors() -> None:
+    """The extractors (24 ms to import), before a process parses."""
+    import celerylint.facts.python  # noqa: F401
+
+
 def _unordered(done: list[Decoded], order: list[int]) -> list[Decoded]:
     """Results put back in their jobs' order: `done[rank]` is that of job `order[rank]`."""
     results: list[Optional[Decoded]] = [None] * len(order)
@@ -332,6 +345,8 @@ class FactStore:
         self.tests = tests
         # Files read and prefiltered during the walk (used where every file is read).
         self._prescan = prescan
+        # Parses the files the model asks for, in its server, until the run closes it.
+        self._forced_parser = prescan
         # Unsaved contents (a `--diff` run's fixed text): used instead of the disk.
         self.overlay = overlay or {}
         self.tokens = prefilter_tokens(config.task_decorators)
@@ -584,10 +599,10 @@ class FactStore:
             # tree's 641 relevant files after a prescan, left one worker 0.1 s alone).
             most = 4 if parsed_only else 256
             chunk = max(1 if parsed_only else 16, min(most, len(jobs) // (workers * 4)))
-            # The extractors (24 ms to import) before the workers fork: each would
-            # import them again, and the model asks this process for a few modules
-            # the prefilter skipped, later, in nearly every project.
-            import celerylint.facts.python  # noqa: F401
+            # The extractors before the workers fork: each would import them again,
+            # and the model asks for a few modules the prefilter skipped, later, in
+            # nearly every project.
+            import_extractors()
 
             # The largest first: the last chunks, done while the other worker may idle, are
             # the shortest. Settled in the jobs' order all the same.
@@ -607,6 +622,12 @@ class FactStore:
                 results = _unordered(done, order) if order else done
             except (OSError, RuntimeError):
                 results = None  # no processes here (sandbox, frozen app): do it in-process
+        if results is None and self._forced_parser is not None and all(job[4] for job in jobs):
+            # What the model asks for later: in the process forked for it with the
+            # walk's workers, while this one was small (`prescan`).
+            forced = self._forced_parser.settle_forced(jobs, settle.keywords["digest"])
+            if forced is not None:
+                results = _counted(iter(forced), len(jobs), progress, before)
         if results is None:
             results = _counted(map(settle, jobs), len(jobs), progress, before)
         for job, result in zip(jobs, results, strict=True):

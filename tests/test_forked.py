@@ -233,6 +233,67 @@ def test_a_stream_batch_larger_than_a_pipe_holds_is_refused() -> None:
         stream.close()
 
 
+def test_a_server_answers_each_batch_in_order_until_closed() -> None:
+    server = forked.Server(square)
+    try:
+        assert server.map([3, 1, 2]) == [square(3), square(1), square(2)]
+        assert server.map([]) == []
+        assert server.map(list(range(300))) == [square(n) for n in range(300)]
+    finally:
+        server.close()
+    server.close()  # once is enough
+
+
+def test_a_server_sends_back_what_marshal_refuses() -> None:
+    server = forked.Server(as_struct)
+    try:
+        assert server.map([4, 2]) == [Point(4), Point(2)]
+    finally:
+        server.close()
+
+
+def _warm_up_here() -> None:
+    os.environ["CELERYLINT_TEST_WARMED"] = str(os.getpid())
+
+
+def _warmed(_item: int) -> str:
+    return os.environ.get("CELERYLINT_TEST_WARMED", "")
+
+
+def test_a_server_warms_up_in_its_own_process() -> None:
+    server = forked.Server(_warmed, warm_up=_warm_up_here)
+    try:
+        [pid] = server.map([0])
+    finally:
+        server.close()
+    assert pid not in ("", str(os.getpid()))
+    assert "CELERYLINT_TEST_WARMED" not in os.environ
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="/proc")
+def test_a_failing_server_fails_its_batch_and_leaves_no_process() -> None:
+    before = children_of_this_process()
+    server = forked.Server(fails_on_seven)
+    try:
+        assert server.map([1, 2]) == [1, 2]
+        with pytest.raises(forked.WorkersFailed):
+            server.map([6, 7])
+        with pytest.raises((forked.WorkersFailed, OSError)):
+            server.map([1])
+    finally:
+        server.close()
+    assert children_of_this_process() == before
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="/proc")
+def test_an_idle_server_closed_leaves_no_process() -> None:
+    before = children_of_this_process()
+    idle = forked.Server(square)
+    assert len(children_of_this_process()) == len(before) + 1
+    idle.close()
+    assert children_of_this_process() == before
+
+
 def _project(root: Path, files: int) -> None:
     """An app, relevant and irrelevant modules, one unreadable, one file a rule reads
     only through `mentioning` (CL901 asks which files name an old setting)."""
@@ -331,6 +392,9 @@ class _Scanned:
     def close(self) -> None:
         pass
 
+    def settle_forced(self, jobs: list[Any], digest: bool) -> None:
+        return None  # no server: the store parses them itself
+
 
 def test_a_file_changed_since_the_walk_s_workers_read_it_is_read_again(tmp_path: Path) -> None:
     # Both files hold a task; the workers' word on each says "left out", once with the
@@ -373,3 +437,38 @@ def test_a_first_run_with_a_cache_prescans_and_caches_what_a_run_without_one_doe
     runs = _with_and_without_prescan(monkeypatch, check)
     assert streams_started == [1]
     assert runs[0] == runs[1]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="/proc")
+def test_modules_the_model_asks_for_are_parsed_in_the_server_with_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A time limit read from a module the prefilter leaves out (no Celery in it): the
+    model asks for it while the rules run, and the walk's server parses it."""
+    from celerylint.cli import main
+
+    _project(tmp_path, 40)
+    (tmp_path / "proj" / "limits.py").write_text("SOFT = 60\nHARD = 30\n")
+    (tmp_path / "proj" / "timed.py").write_text(
+        "from celery import shared_task\n\nfrom proj.limits import HARD, SOFT\n\n\n"
+        "@shared_task(soft_time_limit=SOFT, time_limit=HARD)\ndef timed():\n    pass\n"
+    )
+    asked: list[list[Any]] = []
+    original = forked.Server.map
+
+    def map_counted(self: forked.Server[Any, Any], items: Any) -> Any:
+        asked.append([job[0] for job, _digest in items])
+        return original(self, items)
+
+    monkeypatch.setattr(forked.Server, "map", map_counted)
+    before = children_of_this_process()
+
+    def check(label: str) -> tuple[int, str]:
+        code = main(["check", "--no-cache", "--output-format", "json", str(tmp_path)])
+        return code, capsys.readouterr().out
+
+    runs = _with_and_without_prescan(monkeypatch, check)
+    assert str(tmp_path / "proj" / "limits.py") in [path for paths in asked for path in paths]
+    assert runs[0] == runs[1]
+    assert "soft time limit 60s is above the hard limit 30s" in str(runs[0])
+    assert children_of_this_process() == before
