@@ -232,6 +232,9 @@ class Modules:
         self._script_directories: dict[str, Optional[str]] = {}
         # key without its last component -> the keys (for `children`)
         self._by_parent: Optional[dict[str, list[str]]] = None
+        # `same_named`, by name: asked for each service of each task by the rules on
+        # pools (CL301: 11,000 times on the 16-project tree, 0.6 s), answered once.
+        self._same_named: dict[str, list[str]] = {}
 
     def facts(self, module: str) -> Optional[FileFacts]:
         if module not in self._facts:
@@ -428,6 +431,12 @@ class Modules:
         named so (flower's `docs/tasks.py` and `examples/tasks.py`): the alias
         `canonical_modules` kept, the first walked, then the others. [] when the name is
         a module key itself or no alias: it resolves to that, or not at all."""
+        known = self._same_named.get(name)
+        if known is None:
+            known = self._same_named[name] = self._find_same_named(name)
+        return known
+
+    def _find_same_named(self, name: str) -> list[str]:
         alias = self.aliases.get(name)
         if alias is None or "." in name or name in self.paths or name in self._named():
             return []

@@ -70,22 +70,30 @@ def _reachable(project: Project, task: Task) -> Iterator[tuple[FunctionFacts, li
 def process_pool_in_task(project: Project) -> Iterator[Diagnostic]:
     reported: set[tuple[str, Span]] = set()
     for task in project.tasks:
-        if not _runs_in_prefork(task) or _deployed_without_children(project, task):
+        if not _runs_in_prefork(task):
             continue
-        for function, call_path in _reachable(project, task):
-            for pool in function.pools:
-                key = (task.path, pool.span)
-                if key in reported:
-                    continue
-                reported.add(key)
-                via = " -> ".join(call_path)
-                shown = pool.factory.replace("get_context().", "get_context(...).")
-                yield diagnostic(
-                    "CL301",
-                    f"`{shown}` created inside task {task_label(task)} (via {via}): prefork "
-                    "workers are daemonic processes, which cannot have children "
-                    "(AssertionError), and forking there can deadlock; use threads or "
-                    "billiard, or split the work into tasks",
-                    task.path,
-                    pool.span,
-                )
+        # The deployment asked about only for a task that makes a pool: asked of every
+        # task, it was 0.6 s of the 16-project tree's 5 s.
+        made = [
+            (call_path, pool)
+            for function, call_path in _reachable(project, task)
+            for pool in function.pools
+        ]
+        if not made or _deployed_without_children(project, task):
+            continue
+        for call_path, pool in made:
+            key = (task.path, pool.span)
+            if key in reported:
+                continue
+            reported.add(key)
+            via = " -> ".join(call_path)
+            shown = pool.factory.replace("get_context().", "get_context(...).")
+            yield diagnostic(
+                "CL301",
+                f"`{shown}` created inside task {task_label(task)} (via {via}): prefork "
+                "workers are daemonic processes, which cannot have children "
+                "(AssertionError), and forking there can deadlock; use threads or "
+                "billiard, or split the work into tasks",
+                task.path,
+                pool.span,
+            )
