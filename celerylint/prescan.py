@@ -138,19 +138,23 @@ class Prescan:
         if not can_fork():
             self._off = True
             return
-        try:
-            work = functools.partial(scan, tokens=self._tokens, digest=self.digest)
-            self._stream = Stream(work, self._workers)
-        except OSError:  # no processes here (a sandbox)
-            self._off = True
-            return
+        # The server first: forked after the workers, it would hold their pipes open,
+        # and they would outlive this process if it were killed.
         settle = functools.partial(
             store.settle_forced, tokens=self._tokens, task_decorators=self._task_decorators
         )
         try:
             self._server = Server(settle, warm_up=store.import_extractors)
+        except OSError:  # no processes here (a sandbox)
+            self._off = True
+            return
+        try:
+            work = functools.partial(scan, tokens=self._tokens, digest=self.digest)
+            self._stream = Stream(work, self._workers)
         except OSError:
-            self._server = None  # the store parses them itself
+            self.close()
+            self._off = True
+            return
         found, self._batch, self._size = self._batch, [], 0
         for path in found:
             self.found(path)

@@ -105,6 +105,61 @@ def test_env_files_read_as_compose_reads_them(
     assert capsys.readouterr().err == ""
 
 
+def test_an_env_file_expands_its_own_variables_not_the_linting_machine_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable the file does not set comes from the environment of the machine that
+    deploys, not of the one that lints: unknown (its default where one is written). The
+    same findings in CI and on a laptop, whatever either has exported."""
+    monkeypatch.setenv("REDIS_HOST", "from-the-linter")
+    found = services(
+        tmp_path,
+        {
+            "worker.env": (
+                "HOST=r\nBROKER=redis://${HOST}:6379/0\nBACKEND=redis://${REDIS_HOST}/1\n"
+                "POOL=${WORKER_POOL:-solo}\nQUEUES=${QUEUE_LIST}\n"
+            ),
+            "docker-compose.yml": (
+                "services:\n  worker:\n    image: proj\n    env_file: [worker.env]\n"
+                "    command: celery -A proj worker -P $$POOL\n"
+            ),
+        },
+    )
+    environment = found["worker"].environment  # type: ignore[attr-defined]
+    assert environment["BROKER"] == "redis://r:6379/0"
+    assert environment["BACKEND"] is None and environment["QUEUES"] is None
+    assert environment["POOL"] == "solo"
+
+
+def test_reading_env_files_loads_only_python_dotenv_s_parser(tmp_path: Path) -> None:
+    """Its package's `__init__` imports logging, tempfile and shutil (50 ms and 4.8 MiB of
+    a run on a project with an env file): never loaded by a check."""
+    import subprocess
+    import sys
+
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": APP,
+            ".env": "POOL=threads\n",
+            "docker-compose.yml": (
+                "services:\n  worker:\n    image: proj\n    env_file: [.env]\n"
+                "    command: celery -A proj worker -P $$POOL\n"
+            ),
+        },
+    )
+    script = (
+        "import sys\n"
+        "from celerylint.cli import main\n"
+        f"code = main(['check', '--no-cache', '--output-format', 'json', {str(tmp_path)!r}])\n"
+        "print(sorted(m for m in ('dotenv', 'dotenv.main', 'logging', 'tempfile') "
+        "if m in sys.modules), 'dotenv.parser' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stderr.splitlines()[-1] == "[] True"
+
+
 def test_kubernetes_env_from_config_maps_and_secrets(tmp_path: Path) -> None:
     found = services(
         tmp_path,
