@@ -5,6 +5,7 @@ caller works in-process when no worker can be made."""
 from __future__ import annotations
 
 import gc
+import json
 import os
 import signal
 from collections.abc import Callable
@@ -301,11 +302,18 @@ def _project(root: Path, files: int) -> None:
     (root / "proj" / "__init__.py").write_text("")
     (root / "proj" / "celery.py").write_text(
         'from celery import Celery\n\napp = Celery("proj")\napp.conf.CELERY_RESULT_BACKEND = "x"\n'
+        'app.config_from_object("proj.celeryconfig")\n'
     )
     for n in range(files):
         body = "@shared_task\ndef t():\n    pass\n" if n % 3 == 0 else f"x = {n}\n"
         (root / "proj" / f"m{n}.py").write_text(f"from celery import shared_task\n\n{body}")
     (root / "proj" / "reads.py").write_text('NAME = "CELERY_RESULT_BACKEND"\n')
+    # An old name without `CELERY`, set in a config module and read where the prefilter
+    # looks for nothing else: its rename is no fix then.
+    (root / "proj" / "celeryconfig.py").write_text('BROKER_URL = "memory://"\n')
+    (root / "proj" / "urls.py").write_text(
+        "from django.conf import settings\n\nURL = settings.BROKER_URL\n"
+    )
     locked = root / "proj" / "locked.py"
     locked.write_text("x = 1\n")
     locked.chmod(0)
@@ -358,6 +366,10 @@ def test_a_run_whose_walk_workers_prefilter_reports_what_one_without_them_does(
     if os.geteuid() != 0:  # root reads any file
         assert "cannot read" in str(runs[0])
     assert '"code": "CL901"' in str(runs[0])
+    # `urls.py` reads it, and only the `BROKER` marker sends `mentioning` there.
+    _code, out, _err = check("again")
+    [broker] = [d for d in json.loads(out) if "`BROKER_URL`" in d["message"]]
+    assert broker["fix"] is None
 
 
 def test_a_path_longer_than_a_batch_holds_leaves_the_reading_to_the_store(
@@ -421,8 +433,6 @@ def test_a_first_run_with_a_cache_prescans_and_caches_what_a_run_without_one_doe
     capsys: pytest.CaptureFixture[str],
     streams_started: list[int],
 ) -> None:
-    import json
-
     from celerylint.cli import main
 
     def check(label: str) -> tuple[int, str, object]:

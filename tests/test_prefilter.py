@@ -181,6 +181,8 @@ def test_what_any_file_containing_a_text_is(text: str, implied: bool) -> None:
         (b"self.task_id = 1\n", "task_id"),
         (b"q = settings.CELERY_QUEUES\n", ".CELERY_QUEUES"),
         (b"# a task's CELERY_X\n", "task's CELERY_X"),
+        (b"url = settings.BROKER_URL\n", ".BROKER_URL"),
+        (b"BROKER_URL = 'redis://'  # CELERY_ one day\n", "BROKER_URL"),
     ],
 )
 def test_a_file_left_out_is_told_by_the_markers_it_holds(data: bytes, text: str) -> None:

@@ -91,8 +91,11 @@ def is_relevant(data: bytes, name: str, tokens: tuple[bytes, ...]) -> bool:
 # What `relevance` says of a file that can matter; of the others, which of `MARKERS`
 # their bytes hold, as bits (`1 << index`).
 RELEVANT = -1
-MARKERS = (b"task", b"CELERY")
-_TASK, _CELERY = (1 << MARKERS.index(marker) for marker in (b"task", b"CELERY"))
+# `BROKER` for the settings Celery renamed that hold no `CELERY` (`BROKER_URL`, 29 of the
+# 66 such): asked whether any file reads one, the 16-project tree read all its 13,700
+# files (0.3 s); 41 hold `BROKER`. Looking for it costs 4 ms a thousand files.
+MARKERS = (b"task", b"CELERY", b"BROKER")
+_TASK, _CELERY, _BROKER = (1 << index for index in range(len(MARKERS)))
 # What is said of a file the prefilter kept but that is left out all the same (test-only
 # code): its markers are not looked for, so it may hold any.
 EVERY_MARKER = (1 << len(MARKERS)) - 1
@@ -116,6 +119,8 @@ def relevance(data: bytes, name: str, tokens: tuple[bytes, ...]) -> int:
         if _assigns_celery(data):
             return RELEVANT
         markers |= _CELERY
+    if b"BROKER" in data:
+        markers |= _BROKER
     return markers
 
 
