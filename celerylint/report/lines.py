@@ -24,9 +24,10 @@ class SourceCache:
     """Source lines read lazily; None for a file that cannot be read.
 
     Only the file asked for last is kept: its users ask in the diagnostics' order,
-    by path, so each file is read once, and a report of 500 findings in 400 files no
-    longer holds all their lines at once (2.4 MiB of the peak of a check of 4 copies
-    of saleor). `overlay` maps paths to contents that replace the disk (stdin's text).
+    by path, so each file is read once, and a report never holds the lines of all its
+    files at once (with the report's own lines, 2.4 MiB of the peak of a check of 4
+    copies of saleor: 436 findings in 132 files). `overlay` maps paths to contents
+    that replace the disk (stdin's text).
     """
 
     def __init__(self, overlay: dict[str, bytes] | None = None) -> None:
