@@ -406,7 +406,7 @@ def dotenv_parser() -> Any:
     `__init__`: that imports `dotenv.main`, and with it logging, threading, tempfile,
     shutil and the compression libraries (50 ms and 4.8 MiB of a run's peak on a
     project with an env file), none of which the parser needs."""
-    loaded = sys.modules.get("dotenv.parser")
+    loaded = sys.modules.get("dotenv.parser") or sys.modules.get(_DOTENV_PARSER)
     if loaded is not None:
         return loaded
     import importlib.util
@@ -415,14 +415,19 @@ def dotenv_parser() -> Any:
     if package is None or not package.submodule_search_locations:
         raise ImportError("python-dotenv is not installed")
     location = os.path.join(package.submodule_search_locations[0], "parser.py")
-    spec = importlib.util.spec_from_file_location("dotenv.parser", location)
+    spec = importlib.util.spec_from_file_location(_DOTENV_PARSER, location)
     if spec is None or spec.loader is None:
         raise ImportError(f"python-dotenv's parser is not at {location}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    # Where `import dotenv` would find it: the package then uses this same module.
-    sys.modules["dotenv.parser"] = module
+    # Under a name of ours: as `dotenv.parser`, a later `import dotenv` in the same
+    # process (a program using celerylint's API) would find it without making it an
+    # attribute of the package.
+    sys.modules[_DOTENV_PARSER] = module
     return module
+
+
+_DOTENV_PARSER = "celerylint.facts._dotenv_parser"
 
 
 # `KEY: value`, which docker compose's env-file parser reads as `KEY=value` (compose-go's
