@@ -25,7 +25,7 @@ import posixpath
 import re
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Optional, cast
 
@@ -386,19 +386,30 @@ _DOTENV_VARIABLE = re.compile(r"\$\{([^}:]*)(?::-([^}]*))?\}")
 
 
 def _expanded(value: str, values: dict[str, Optional[str]]) -> Optional[str]:
+    def value_of(match: re.Match[str]) -> Optional[str]:
+        name, default = match.group(1), match.group(2)
+        return values.get(name) if name in values else default
+
+    return _substituted(_DOTENV_VARIABLE, value, value_of)
+
+
+def _substituted(
+    pattern: re.Pattern[str], text: str, value_of: Callable[[re.Match[str]], Optional[str]]
+) -> Optional[str]:
+    """`text` with each match of `pattern` replaced by `value_of(match)`; None when any
+    of those is unknown (None)."""
     unknown = False
 
     def replace(match: re.Match[str]) -> str:
         nonlocal unknown
-        name, default = match.group(1), match.group(2)
-        known = values.get(name) if name in values else default
-        if known is None:
+        value = value_of(match)
+        if value is None:
             unknown = True
             return ""
-        return known
+        return value
 
-    expanded = _DOTENV_VARIABLE.sub(replace, value)
-    return None if unknown else expanded
+    result = pattern.sub(replace, text)
+    return None if unknown else result
 
 
 def dotenv_parser() -> Any:
@@ -1118,23 +1129,16 @@ _K8S_VARIABLE = re.compile(r"\$\$|\$\(([A-Za-z_][\w.-]*)\)")
 
 def _k8s_expand(text: str, values: dict[str, Optional[str]]) -> Optional[str]:
     """`$(VAR)` in Kubernetes commands and values; unknown when VAR's value is."""
-    unknown = False
 
-    def replace(match: re.Match[str]) -> str:
-        nonlocal unknown
+    def value_of(match: re.Match[str]) -> Optional[str]:
         if match.group(0) == "$$":
             return "$"
         name = match.group(1)
         if name not in values:
             return match.group(0)  # Kubernetes leaves unknown references as written
-        value = values[name]
-        if value is None:
-            unknown = True
-            return ""
-        return value
+        return values[name]
 
-    result = _K8S_VARIABLE.sub(replace, text)
-    return None if unknown else result
+    return _substituted(_K8S_VARIABLE, text, value_of)
 
 
 # -- Procfile, scripts, supervisord, systemd -------------------------------------------
