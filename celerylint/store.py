@@ -579,13 +579,14 @@ class FactStore:
         """Settle `jobs` (in worker processes if they are many); `before`: files settled
         before them in this load (for `progress`); `sizes`: the jobs' sizes where known
         (the largest go first)."""
+        # Hashing 30 MB (saleor) is a tenth of a cold run: only for a cache.
+        digest = self.cache.file is not None or self.readings is not None
         settle = functools.partial(
             _settle,
             tokens=self.tokens,
             task_decorators=self.task_decorators,
             tests=self.tests,
-            # Hashing 30 MB (saleor) is a tenth of a cold run: only for a cache.
-            digest=self.cache.file is not None or self.readings is not None,
+            digest=digest,
         )
         workers = worker_count()
         results: Optional[list[Decoded]] = None
@@ -625,7 +626,7 @@ class FactStore:
         if results is None and self._forced_parser is not None and all(job[4] for job in jobs):
             # What the model asks for later: in the process forked for it with the
             # walk's workers, while this one was small (`prescan`).
-            forced = self._forced_parser.settle_forced(jobs, settle.keywords["digest"])
+            forced = self._forced_parser.settle_forced(jobs, digest)
             if forced is not None:
                 results = _counted(iter(forced), len(jobs), progress, before)
         if results is None:
