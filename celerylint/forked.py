@@ -148,8 +148,7 @@ class Stream(Generic[T, R]):
         payload = marshal.dumps(list(items))
         if len(payload) > MAX_BATCH:
             raise ValueError(f"a batch of {len(payload)} bytes (at most {MAX_BATCH})")
-        number = self._count.to_bytes(_INDEX, "little")
-        self._waiting.append(number + len(payload).to_bytes(_LENGTH, "little") + payload)
+        self._waiting.append(_framed(self._count.to_bytes(_INDEX, "little"), payload))
         self._count += 1
         self._dispatch(0)
 
@@ -231,10 +230,7 @@ class Server(Generic[T, R]):
         number = self._count
         self._count += 1
         # The child reads a whole batch before it writes: neither end waits on the other.
-        _write_all(
-            self._tasks,
-            number.to_bytes(_INDEX, "little") + len(payload).to_bytes(_LENGTH, "little") + payload,
-        )
+        _write_all(self._tasks, _framed(number.to_bytes(_INDEX, "little"), payload))
         header = _read_exactly(self._results, _INDEX + _LENGTH)
         if not header or int.from_bytes(header[:_INDEX], "little") != number:
             raise WorkersFailed("the server ended")
@@ -282,8 +278,7 @@ def _child(
                 import pickle
 
                 payload = _PICKLE + pickle.dumps(done, pickle.HIGHEST_PROTOCOL)
-            header = number + len(payload).to_bytes(_LENGTH, "little")
-            _write_all(results, header + payload)
+            _write_all(results, _framed(number, payload))
         code = 0
     finally:
         os._exit(code)
@@ -304,6 +299,11 @@ def _sent_batches(tasks: int) -> Iterator[tuple[bytes, Sequence[Any]]]:
     while header := _read_exactly(tasks, _INDEX + _LENGTH):
         length = int.from_bytes(header[_INDEX:], "little")
         yield header[:_INDEX], marshal.loads(_read_exactly(tasks, length))
+
+
+def _framed(number: bytes, payload: bytes) -> bytes:
+    """A batch or its results as sent through a pipe: its number, length and payload."""
+    return number + len(payload).to_bytes(_LENGTH, "little") + payload
 
 
 def _read_exactly(fd: int, size: int) -> bytes:
