@@ -12,7 +12,18 @@ from celerylint import api
 from celerylint.api import describe
 from celerylint.config import Config, load_config
 from celerylint.facts import extract_source
-from celerylint.facts.schema import Assign, Const, Env, Map, Merge, Name, Node, Ref
+from celerylint.facts.schema import (
+    Assign,
+    Const,
+    Env,
+    Map,
+    Merge,
+    Name,
+    Node,
+    QueueDecl,
+    Ref,
+    Seq,
+)
 
 # A Celery app reading the Django settings under the CELERY namespace.
 DJANGO_APP = (
@@ -902,3 +913,53 @@ def test_items_set_in_a_dict_the_settings_module_made(
     }
     settings = settings_of(tmp_path, files, "proj.celery:app")
     assert value(settings, "task_annotations") == expected
+
+
+_IN_A_BLOCK = ("unknown", "set in a block of the class body")
+
+
+@pytest.mark.parametrize(
+    ("guard", "expected"),
+    [
+        # OSF's CeleryConfig: kombu is installed wherever Celery is; the `else` runs.
+        ("from kombu import Exchange, Queue", 120),
+        ("import kombu", 120),
+        ("from celery.schedules import crontab as cron", 120),
+        # Not Celery's: the package may be missing, and then the handler runs.
+        ("import redis", _IN_A_BLOCK),
+        # A version guard: Celery 5 has no `celery.task`; no name outside the list counts.
+        ("from celery.task import periodic_task", _IN_A_BLOCK),
+        ("from kombu import Consumer, Queue", _IN_A_BLOCK),
+        # A relative import is the project's own module.
+        ("from . import kombu", _IN_A_BLOCK),
+    ],
+)
+def test_an_import_guard_in_a_class_config_passes_only_for_what_celery_brings(
+    tmp_path: Path, guard: str, expected: object
+) -> None:
+    files = {
+        "proj/__init__.py": "",
+        "proj/celery.py": (
+            "from celery import Celery\n\n"
+            "class CeleryConfig:\n"
+            f"    try:\n        {guard}\n"
+            "    except ImportError:\n        task_time_limit = 60\n"
+            "    else:\n        task_time_limit = 120\n\n"
+            "app = Celery('proj')\napp.config_from_object(CeleryConfig)\n"
+        ),
+    }
+    assert value(settings_of(tmp_path, files, "proj.celery:app"), "task_time_limit") == expected
+
+
+def test_a_guarded_import_names_the_value_a_class_config_builds_with_it() -> None:
+    source = (
+        "class CeleryConfig:\n"
+        "    try:\n        from kombu import Queue\n    except ImportError:\n        pass\n"
+        "    else:\n        task_queues = (Queue('low'),)\n"
+    )
+    facts = extract_source(source.encode(), "m", False)
+    queues = facts.classes["CeleryConfig"].attrs["task_queues"]
+    assert isinstance(queues, Seq)
+    [declared] = queues.items
+    assert isinstance(declared, QueueDecl)
+    assert declared.name == Const(declared.name.span, "low")

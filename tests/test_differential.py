@@ -284,6 +284,9 @@ CASES = [
             (FAC, "broker_url"): "redis://localhost:6379/4",
             (FAC, "task_ignore_result"): True,
             (FAC, "worker_prefetch_multiplier"): 2,
+            # Behind `try: from kombu import ...` / `else:` in the class body.
+            (FAC, "task_default_queue"): "assembly",
+            (FAC, "task_acks_late"): True,
             (REP, "broker_url"): "redis://localhost:6379/5",
             (REP, "result_backend"): "redis://localhost:6379/6",
             (REP, "task_serializer"): "msgpack",
@@ -291,7 +294,12 @@ CASES = [
             (REP, "task_soft_time_limit"): 45,
             (REP, "task_default_queue"): "reports",
             (REP, "task_time_limit"): None,
+            # A module-level guard's `else`; a version guard's handler (`celery.task`).
+            (REP, "result_expires"): 3600,
+            (REP, "task_acks_late"): True,
         },
+        unknown_settings=frozenset({(REP, "task_acks_late")}),
+        unknown_options=frozenset({("factory.report_tasks.monthly", "acks_late")}),
         options={
             (FAC, "factory.tasks.assemble", "time_limit"): 300,
             (FAC, "factory.tasks.assemble", "ignore_result"): True,

@@ -10,6 +10,7 @@ import msgspec
 
 from celerylint.facts.app_classes import conf_writes
 from celerylint.facts.bodies import BodyAnalysis, attrs_used_on, returns_value
+from celerylint.facts.guards import lifted
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import NodeBuilder
 from celerylint.facts.schema import (
@@ -262,7 +263,10 @@ class Definitions(BodyAnalysis):
             isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "run"
             for s in node.body
         )
-        for stmt in node.body:
+        # An import guard that always passes where Celery runs (`guards`): what it runs.
+        body = lifted(node.body)
+        scope = self._class_scope(body)
+        for stmt in body:
             targets: list[ast.expr] = []
             if isinstance(stmt, ast.Assign):
                 targets = stmt.targets
@@ -282,7 +286,7 @@ class Definitions(BodyAnalysis):
             value = getattr(stmt, "value", None)
             for target in targets:
                 if isinstance(target, ast.Name) and value is not None:
-                    attrs[target.id] = self.nodes.build(value, self.scope)
+                    attrs[target.id] = self.nodes.build(value, scope)
                     attr_spans[target.id] = self.span(target)
         return ClassFacts(
             self.layout.name_span(node),
@@ -296,6 +300,18 @@ class Definitions(BodyAnalysis):
             conf_writes(node) if any("celery" in name for name in base_names) else (),
             exporters(node) if self._source_mentions_setattr else (),
         )
+
+    def _class_scope(self, body: list[ast.stmt]) -> Scope:
+        """The names a class body's statements see: the module's, and what the body imports
+        itself (`Queue` in `task_queues = (Queue(...),)` after a guard's `from kombu import
+        Queue`)."""
+        imported = {
+            local: qualified
+            for stmt in body
+            if isinstance(stmt, (ast.Import, ast.ImportFrom))
+            for local, qualified in import_bindings(stmt, self.module, self.is_package)
+        }
+        return self.scope.child(imported, set(imported)) if imported else self.scope
 
     def function_scope(
         self,

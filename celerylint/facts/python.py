@@ -23,6 +23,7 @@ from celerylint.facts.celery_factories import CeleryFactories
 from celerylint.facts.definitions import Definitions
 from celerylint.facts.discovery import DiscoveryFacts
 from celerylint.facts.dispatches import Dispatches
+from celerylint.facts.guards import always_passes
 from celerylint.facts.handoffs import dropped_results
 from celerylint.facts.layout import Layout
 from celerylint.facts.nodes import (
@@ -267,6 +268,11 @@ class Extractor(CeleryFactories, Definitions, Dispatches, DiscoveryFacts):
             name = stmt.name  # type: ignore[attr-defined]
             if isinstance(name, ast.Name):
                 events.append(Assign(name.id, Unknown(self.span(stmt), "type alias"), conditional))
+            return
+        if always_passes(stmt):
+            # `try: from kombu import Queue` where Celery runs: no handler runs (`guards`).
+            assert isinstance(stmt, ast.Try)
+            self._module_body([*stmt.body, *stmt.orelse, *stmt.finalbody], conditional)
             return
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             self._module_body(stmt.body, True)  # type: ignore[attr-defined]

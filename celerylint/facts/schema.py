@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 101
+FACTS_VERSION = 102
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
