@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from celerylint.cli import main
+from celerylint.rules import cl101_pickle_accepted
 
 CELERY_APP = """\
 from celery import Celery
@@ -241,6 +242,9 @@ PICKLE_SENT = CELERY_APP.replace(
 def test_fix_that_would_introduce_a_finding_is_reverted_and_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # CL101 offers no fix while the app sends pickle (`_may_send_pickle`); made blind to
+    # that here, it stands for a rule that misses what its fix breaks.
+    monkeypatch.setattr(cl101_pickle_accepted, "_may_send_pickle", lambda *args: False)
     project(tmp_path)
     config = tmp_path / "proj" / "celery.py"
     config.write_text(PICKLE_SENT, encoding="utf-8")

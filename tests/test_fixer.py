@@ -17,6 +17,7 @@ import pytest
 
 from celerylint import fixer, pipeline, store
 from celerylint.cli import main
+from celerylint.rules import cl101_pickle_accepted
 
 APP = """\
 from celery import Celery
@@ -426,6 +427,9 @@ def test_a_worsening_fix_among_many_is_found_in_few_checks(
 ) -> None:
     # Taking pickle out of accept_content while tasks are sent as pickle would refuse
     # every message (CL102); the 32 retry_backoff fixes of the same round are fine.
+    # CL101 offers no such fix (`_may_send_pickle`): made blind to the producer here, it
+    # stands for a rule that misses what its fix breaks, which the fixer must catch.
+    monkeypatch.setattr(cl101_pickle_accepted, "_may_send_pickle", lambda *args: False)
     root = project(tmp_path, {"proj/celery.py": PICKLE_APP, "proj/tasks.py": retrying_tasks(32)})
     runs: list[bool] = []
     real_run = pipeline.run

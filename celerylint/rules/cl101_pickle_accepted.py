@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import Optional
 
 from celerylint import catalog
@@ -11,6 +12,7 @@ from celerylint.facts.schema import Node, Seq, Span
 from celerylint.facts.values import Value
 from celerylint.fixes.edits import make_fix, remove_element
 from celerylint.model.project import Project
+from celerylint.model.settings import App
 from celerylint.rules._result_backends import ResultBackends
 from celerylint.rules._serializers import serializer_name, serializer_set
 from celerylint.rules.base import diagnostic, task_apps, task_label
@@ -27,12 +29,15 @@ _RESULTS_ONLY = frozenset({"result_accept_content", "result_serializer"})
 @rule("CL101", "pickle-accepted")
 def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
     backends = ResultBackends(project)
+    sends = _pickled_sends(project)
     for app in project.apps:
         for name in ACCEPT_LISTS:
             setting = app.setting(name)
             if setting.is_default or not setting.known:
                 continue
-            found = _pickle_elements(project, setting.value)
+            found = _pickle_elements(
+                project, setting.value, functools.partial(_may_send_pickle, project, app, sends)
+            )
             if found and name in _RESULTS_ONLY and backends.none(app):
                 continue
             for span, fix in found:
@@ -74,23 +79,51 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
                     option.path,
                     option_span,
                 )
+    for path, span in sends:
+        yield diagnostic(
+            "CL101",
+            "Message sent with `serializer='pickle'`: the worker must accept pickle, which "
+            "lets anyone who can publish to the broker run code",
+            path,
+            span,
+        )
+
+
+def _pickled_sends(project: Project) -> list[tuple[str, Span]]:
+    """Where a call sends a message with `serializer='pickle'`."""
+    found = []
     for site in project.dispatches:
         node = site.call.keywords.get("serializer")
         if node is None or site.call.method not in ("apply_async", "send_task", "signature"):
             continue
         value = project.evaluator.evaluate(node, site.path)
         if serializer_name(value) == "pickle" and node.span is not None:
-            yield diagnostic(
-                "CL101",
-                "Message sent with `serializer='pickle'`: the worker must accept pickle, which "
-                "lets anyone who can publish to the broker run code",
-                site.path,
-                node.span,
-            )
+            found.append((site.path, node.span))
+    return found
 
 
-def _pickle_elements(project: Project, value: Value) -> list[tuple[Span, Optional[Fix]]]:
-    """Pickle entries of a known accept list (or the whole value), with a removal fix."""
+def _may_send_pickle(project: Project, app: App, sends: list[tuple[str, Span]]) -> bool:
+    """Whether `app` may send pickle itself, so that taking pickle out of what it accepts
+    would refuse its own messages (courtlistener: `CELERY_TASK_SERIALIZER = "pickle"` beside
+    `CELERY_ACCEPT_CONTENT = {"json", "pickle"}`): its result serializer or a task's (the
+    task's option, else the app's `task_serializer`) is pickle or not known, or a call
+    sends pickle (to whichever app)."""
+    if sends or serializer_name(app.setting("result_serializer").value) in (None, "pickle"):
+        return True
+    if serializer_name(app.setting("task_serializer").value) in (None, "pickle"):
+        return True
+    return any(
+        serializer_name(project.option(task, "serializer", app).value) in (None, "pickle")
+        for task in project.tasks
+        if app in (task.apps or ())
+    )
+
+
+def _pickle_elements(
+    project: Project, value: Value, may_send_pickle: Callable[[], bool]
+) -> list[tuple[Span, Optional[Fix]]]:
+    """Pickle entries of a known accept list (or the whole value), with a removal fix
+    unless the app may send pickle itself (`may_send_pickle`, asked only then)."""
     node: Optional[Node] = value.node
     path = value.path
     if node is None or path is None:
@@ -105,12 +138,13 @@ def _pickle_elements(project: Project, value: Value) -> list[tuple[Span, Optiona
             for item in names
         ]
         keeps_other = any(s not in (None, "pickle") for s in serializers)
+        fixable = keeps_other and "pickle" in serializers and not may_send_pickle()
         found = []
         for index, (element, serializer) in enumerate(zip(elements, serializers, strict=True)):
             if serializer != "pickle":
                 continue
             fix = None
-            edit = remove_element(path, node, index) if keeps_other else None
+            edit = remove_element(path, node, index) if fixable else None
             if edit is not None:
                 fix = make_fix(
                     "Remove pickle from the accepted content types", Applicability.UNSAFE, [edit]
