@@ -963,3 +963,43 @@ def test_a_guarded_import_names_the_value_a_class_config_builds_with_it() -> Non
     [declared] = queues.items
     assert isinstance(declared, QueueDecl)
     assert declared.name == Const(declared.name.span, "low")
+
+
+@pytest.mark.parametrize(
+    ("comprehension", "expected"),
+    [
+        # jumpserver: the CELERY* names of a settings module, as config_from_object reads.
+        ("{k: v for k, v in settings.__dict__.items() if k.startswith('CELERY')}", 30),
+        ("{key: value for key, value in vars(settings).items() if key.startswith('CELERY_')}", 30),
+        # No CELERY prefix: the name is not taken.
+        ("{k: v for k, v in settings.__dict__.items() if k.startswith('DJANGO')}", None),
+        # Django's settings object is lazy: its `__dict__` holds no settings.
+        (
+            "{k: v for k, v in django_settings.__dict__.items() if k.startswith('CELERY')}",
+            ("unknown", "app.conf is changed dynamically"),
+        ),
+        # Any other condition or mapping may keep any name.
+        (
+            "{k: v for k, v in settings.__dict__.items() if k.isupper()}",
+            ("unknown", "app.conf is changed dynamically"),
+        ),
+        (
+            "{k: v for k, v in settings.items()}",
+            ("unknown", "app.conf is changed dynamically"),
+        ),
+    ],
+)
+def test_a_dict_of_a_module_s_names_configures_as_that_module(
+    tmp_path: Path, comprehension: str, expected: object
+) -> None:
+    files = {
+        "proj/__init__.py": "",
+        "proj/settings.py": "CELERY_TASK_TIME_LIMIT = 30\nDJANGO_DEBUG = False\n",
+        "proj/celery.py": (
+            "from celery import Celery\nfrom django.conf import settings as django_settings\n"
+            "from proj import settings\n\n"
+            f"configs = {comprehension}\n"
+            "app = Celery('proj')\napp.namespace = 'CELERY'\napp.conf.update(configs)\n"
+        ),
+    }
+    assert value(settings_of(tmp_path, files, "proj.celery:app"), "task_time_limit") == expected

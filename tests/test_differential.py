@@ -85,6 +85,7 @@ ALPHA = "alpha.celery:app"
 BETA = "beta.celery:app"
 DEPL = "depl.celery:app"
 TRK = "trk.celeryapp:app"
+OPS = "ops.celery:app"
 KOBO = "kobo.celery:app"
 FLK = "web.app:celery"
 FLF = "web.factory:celery_app"
@@ -271,6 +272,30 @@ CASES = [
             ),
             (SVC, "result_serializer"): ("svc/celery.py", "app.conf.result_serializer ="),
             (SVC, "broker_url"): ("svc/defaults.py", "broker_url ="),
+        },
+    ),
+    Case(
+        name="module_globals",
+        tasks={OPS: frozenset({"ops.tasks.run_playbook"})},
+        settings={
+            (OPS, "broker_url"): "redis://localhost:6379/0",
+            (OPS, "task_serializer"): "pickle",
+            (OPS, "result_serializer"): "pickle",
+            (OPS, "accept_content"): ["json", "pickle"],
+            (OPS, "task_soft_time_limit"): 3600,
+            (OPS, "result_expires"): 600,
+            # The item set on the dict after the comprehension wins.
+            (OPS, "task_default_queue"): "ansible",
+            # `TASK_TIME_LIMIT` has no CELERY prefix: not in the dict.
+            (OPS, "task_time_limit"): None,
+        },
+        options={
+            (OPS, "ops.tasks.run_playbook", "serializer"): "pickle",
+            (OPS, "ops.tasks.run_playbook", "soft_time_limit"): 3600,
+        },
+        origins={
+            (OPS, "task_serializer"): ("ops/settings.py", "CELERY_TASK_SERIALIZER ="),
+            (OPS, "task_default_queue"): ("ops/celery.py", "= 'ansible'"),
         },
     ),
     Case(

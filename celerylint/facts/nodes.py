@@ -13,6 +13,7 @@ from celerylint.facts.schema import (
     Delay,
     Env,
     Formatted,
+    Globals,
     Item,
     Map,
     Merge,
@@ -105,6 +106,51 @@ def called(node: Node) -> Optional[str]:
     return None
 
 
+def _namespace_of(source: ast.expr) -> Optional[ast.expr]:
+    """`M` of `M.__dict__.items()` or `vars(M).items()`; None for anything else."""
+    if not (
+        isinstance(source, ast.Call)
+        and not source.args
+        and not source.keywords
+        and isinstance(source.func, ast.Attribute)
+        and source.func.attr == "items"
+    ):
+        return None
+    mapping = source.func.value
+    if isinstance(mapping, ast.Attribute) and mapping.attr == "__dict__":
+        return mapping.value
+    if (
+        isinstance(mapping, ast.Call)
+        and isinstance(mapping.func, ast.Name)
+        and mapping.func.id == "vars"
+        and len(mapping.args) == 1
+        and not mapping.keywords
+    ):
+        return mapping.args[0]
+    return None
+
+
+def _name_prefix(conditions: list[ast.expr], key: str) -> Optional[str]:
+    """The prefix of `if k.startswith("P")` ("" with no condition); None for any
+    other condition."""
+    if not conditions:
+        return ""
+    if len(conditions) != 1:
+        return None
+    test = conditions[0]
+    if (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Attribute)
+        and test.func.attr == "startswith"
+        and isinstance(test.func.value, ast.Name)
+        and test.func.value.id == key
+        and len(test.args) == 1
+        and not test.keywords
+    ):
+        return const_str(test.args[0])
+    return None
+
+
 class NodeBuilder:
     """Turns expressions into IR nodes (see facts.values)."""
 
@@ -176,7 +222,38 @@ class NodeBuilder:
             return self._call(expr, scope, span, depth)
         if isinstance(expr, ast.JoinedStr):
             return self._joined(expr, scope, span, depth)
+        if isinstance(expr, ast.DictComp):
+            return self._module_globals(expr, scope, span, depth)
         return Unknown(span, f"{type(expr).__name__.lower()} expression")
+
+    def _module_globals(self, expr: ast.DictComp, scope: Scope, span: Span, depth: int) -> Node:
+        """`{k: v for k, v in M.__dict__.items() if k.startswith("P")}` (or `vars(M)`,
+        no condition): the names module `M` binds starting with P, as a dict of their own
+        (a `Merge` of one part, so that items set on it later add parts)."""
+        unknown = Unknown(span, "dictcomp expression")
+        if len(expr.generators) != 1:
+            return unknown
+        loop = expr.generators[0]
+        target, source = loop.target, loop.iter
+        if loop.is_async or not isinstance(target, ast.Tuple) or len(target.elts) != 2:
+            return unknown
+        key, value = target.elts
+        if not (
+            isinstance(key, ast.Name)
+            and isinstance(value, ast.Name)
+            and isinstance(expr.key, ast.Name)
+            and isinstance(expr.value, ast.Name)
+            and (expr.key.id, expr.value.id) == (key.id, value.id)
+        ):
+            return unknown
+        module = _namespace_of(source)
+        prefix = _name_prefix(loop.ifs, key.id)
+        if module is None or prefix is None:
+            return unknown
+        built = self.build(module, scope, depth + 1)
+        if not isinstance(built, (Ref, Name)):
+            return unknown
+        return Merge(span, (Globals(span, built, prefix),))
 
     def _merge(self, expr: ast.Dict, scope: Scope, span: Span, depth: int) -> Node:
         """`{**A, "k": v, **B}`: the unpacked mappings and runs of literal entries, in order."""

@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 102
+FACTS_VERSION = 103
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -174,6 +174,16 @@ class Formatted(_Node, tag="fmt", frozen=True):
     parts: tuple["Node", ...]
 
 
+class Globals(_Node, tag="globals", frozen=True):
+    """`{k: v for k, v in settings.__dict__.items() if k.startswith("CELERY")}`
+    (jumpserver's configuration): the names a module binds that start with `prefix`
+    (all of them for ""), with their values. `module` is the node of the module object.
+    Evaluated as unknown; the model reads it as that module's entries (`conf.update`)."""
+
+    module: "Node"
+    prefix: str
+
+
 Node = Union[
     Const,
     Seq,
@@ -189,6 +199,7 @@ Node = Union[
     QueueDecl,
     Pattern,
     Formatted,
+    Globals,
     Unknown,
 ]
 

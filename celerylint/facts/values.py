@@ -21,6 +21,7 @@ from celerylint.facts.schema import (
     Const,
     Env,
     Formatted,
+    Globals,
     Item,
     Map,
     Merge,
@@ -293,6 +294,8 @@ class Evaluator:
         if isinstance(node, Formatted):
             # Only the literal text of a formatted string is ever read (by rules).
             return unknown("formatted string", node, path)
+        if isinstance(node, Globals):
+            return unknown(f"the names of a module starting with {node.prefix!r}", node, path)
         assert isinstance(node, Unknown)
         return unknown(node.reason, node, path)
 

@@ -41,6 +41,7 @@ from celerylint.facts.schema import (
     ConfUpdate,
     Const,
     FactoryCall,
+    Globals,
     Item,
     Map,
     Merge,
@@ -640,6 +641,9 @@ class AppBuilder:
             for part in map_node.parts:
                 self._add_mapping(layer, part, map_path, conditional, skip_none, depth + 1)
             return
+        if isinstance(map_node, Globals):
+            self._add_globals(layer, map_node, map_path, conditional)
+            return
         if not isinstance(map_node, Map):
             # `conf.update(json.loads(os.environ[...]))`: any key, those set before too.
             _overwritten(layer)
@@ -660,6 +664,29 @@ class AppBuilder:
                 inner_string_span(key_node),
                 conditional,
             )
+
+    def _add_globals(self, layer: Layer, node: Globals, path: str, conditional: bool) -> None:
+        """`{k: v for k, v in settings.__dict__.items() if k.startswith("CELERY")}`
+        (jumpserver): the names the module binds that start with the prefix, as
+        `config_from_object` of that module would read them. Any key where the object is
+        no module of the project: `django.conf.settings.__dict__` holds a lazy object's
+        attributes, not the settings, and a class's `__dict__` not what it inherits."""
+        source = self.source_for(node.module, path, None)
+        if source.kind != "module" or len(source.layers) != 1:
+            _overwritten(layer)
+            return
+        (module,) = source.layers
+        if module.open_ended:
+            _overwritten(layer)  # a name it may bind, unseen, replaces what came before
+        for key in module.unknown_keys:
+            if key.startswith(node.prefix):
+                layer.entries.pop(key, None)
+                layer.unknown_keys.add(key)
+        for key, entry in module.entries.items():
+            if key.startswith(node.prefix):
+                layer.entries[key] = msgspec.structs.replace(
+                    entry, conditional=entry.conditional or conditional
+                )
 
     def mapping_entries(self, node: Node, path: str) -> Optional[list[tuple[str, Node, str]]]:
         """The entries (key, value, file) of the dict display a node is bound to (through
