@@ -48,7 +48,8 @@ def _deprecated_in(source: SettingsSource, report: Reporter) -> Iterator[Found]:
             found = report(
                 "CL901",
                 f"`{key}` is an old setting name that Celery never reads here: `{winner}` "
-                f"is also set in {source.label} and wins; remove `{key}`",
+                f"is also set in {source.label} and wins; remove `{key}`, or give its value "
+                f"to `{winner}` if it is the one meant",
                 entry,
             )
         elif source.kind == "django" and not source.namespaced:
