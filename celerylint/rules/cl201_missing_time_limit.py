@@ -31,6 +31,8 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
             continue  # a test suite's task, not production's
         if any(per_app.deployed_limit(app) for app in task.apps):
             continue  # its workers are started with --time-limit: a global limit
+        if _bounded_by_a_decorator(task):
+            continue
         lacking: list[App] = []
         for app in task.apps:
             try:
@@ -62,6 +64,23 @@ def missing_time_limit(project: Project) -> Iterator[Diagnostic]:
         )
 
 
+def _bounded_by_a_decorator(task: Task) -> bool:
+    """A decorator of the task's function named for a timeout bounds its run itself
+    (safe-transaction-service's `@task_timeout(timeout_seconds=LOCK_TIMEOUT)`, a
+    `gevent.Timeout` around the call, as Celery's own gevent pool does for `time_limit`;
+    `timeout_decorator.timeout`, `func_timeout`): what it enforces is not seen, but a limit
+    is meant."""
+    assert task.function is not None
+    return any(
+        decorator.qualname is not None
+        and any(
+            word in decorator.qualname.rsplit(".", 1)[-1].lower()
+            for word in ("timeout", "time_limit")
+        )
+        for decorator in task.function.decorators
+    )
+
+
 def _unenforced(project: Project, task: Task, app: App) -> str:
     """What to add when the deployed workers could not enforce a limit anyway (CL204)."""
     pools = consumer_pools(project, task, app)
@@ -81,6 +100,7 @@ class _PerApp:
         self.project = project
         self._deployed_limit: dict[str, bool] = {}
         self._highest_soft: dict[str, float] = {}
+        self._self_bounded: dict[str, bool] = {}
         self._global_fix: dict[str, Optional[Fix]] = {}
         self._home: dict[str, str] = {}
 
@@ -93,6 +113,18 @@ class _PerApp:
         if app.key not in self._highest_soft:
             self._highest_soft[app.key] = _highest_soft_limit(self.project, app)
         return self._highest_soft[app.key]
+
+    def self_bounded(self, app: App) -> bool:
+        """Whether a task of the app bounds its run with a timeout decorator (its bound
+        not seen, maybe above the limit a fix would set for the whole app)."""
+        if app.key not in self._self_bounded:
+            self._self_bounded[app.key] = any(
+                app in (task.apps or ())
+                and task.function is not None
+                and _bounded_by_a_decorator(task)
+                for task in self.project.tasks
+            )
+        return self._self_bounded[app.key]
 
     def home(self, app: App) -> str:
         """Where the message says to add a global limit (120 findings on saleor, one app)."""
@@ -129,6 +161,8 @@ def _time_limit_fix(project: Project, task: Task, app: App, per_app: _PerApp) ->
         return None
     if per_app.highest_soft(app) >= hard:
         return None  # some soft limit would reach the new global hard limit (CL202)
+    if per_app.self_bounded(app):
+        return None  # an app-wide limit may cut a task's own longer timeout short
     setting = app.setting("task_time_limit")
     if not setting.is_default:
         located = setting.location
