@@ -1578,3 +1578,33 @@ def test_cloud_foundry_manifests_start_their_applications_commands(tmp_path: Pat
     assert worker.environment["BROKER"] is None  # type: ignore[attr-defined]
     assert found["api/web"].role == "web"  # type: ignore[attr-defined]
     assert found["api/beat"].role == "beat"  # type: ignore[attr-defined]
+
+
+def test_same_named_scripts_are_told_apart_by_the_path_the_command_writes(
+    tmp_path: Path,
+) -> None:
+    # safe-transaction-service: a worker, a scheduler and a flower `run.sh`, each run by
+    # its path from a directory not known (`WORKDIR ${APP_HOME}`). Each service runs
+    # its own script; a bare `run.sh` could be any of them, and is not read as their
+    # lines together.
+    found = services(
+        tmp_path,
+        {
+            "docker/celery/worker/run.sh": (
+                "#!/bin/bash\nexec celery -A proj worker -Q default,indexing --pool=gevent\n"
+            ),
+            "docker/celery/scheduler/run.sh": "#!/bin/bash\nexec celery -A proj beat\n",
+            "docker-compose.yml": (
+                "services:\n"
+                "  worker:\n    image: app\n    command: docker/celery/worker/run.sh\n"
+                "  scheduler:\n    image: app\n    command: docker/celery/scheduler/run.sh\n"
+                "  either:\n    image: app\n    command: run.sh\n"
+            ),
+        },
+    )
+    worker, scheduler, either = found["worker"], found["scheduler"], found["either"]
+    assert worker.role == "worker"  # type: ignore[attr-defined]
+    assert worker.queues == ("default", "indexing")  # type: ignore[attr-defined]
+    assert worker.options.get("pool") == "gevent"  # type: ignore[attr-defined]
+    assert scheduler.role == "beat"  # type: ignore[attr-defined]
+    assert not either.command_known  # type: ignore[attr-defined]

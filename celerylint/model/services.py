@@ -566,7 +566,10 @@ def _celery_command(
             return "celery", ["flower"]
         if base in _OWN_CELERY_APPS:
             return None
-        scripted = scripts.named(word)
+        try:
+            scripted = scripts.named(word)
+        except AmbiguousScript:
+            return "unknown", []  # one of several scripts of that name, maybe a worker
         if scripted is not None:
             # An entrypoint script: its own celery line, else it `exec "$@"`s the rest.
             own = _script_commands(scripted, argv[i + 1 :], scripts, depth, environment)
@@ -1001,11 +1004,25 @@ class Scripts:
         return Scripts(self._by_name, self._by_path, self._copied)
 
     def named(self, word: str) -> Optional[list[DeployedProcess]]:
-        """The lines of the script `word` names; None if it names none read."""
+        """The lines of the script `word` names; None if it names none read.
+        AmbiguousScript when it may name any of several scripts read."""
         source = self.source(word)
         if source is not None:
             return self._by_path.get(source)
-        return self._by_name.get(os.path.basename(word))
+        candidates = self._by_name.get(os.path.basename(word))
+        if candidates is None or len({p.path for p in candidates}) == 1:
+            return candidates
+        # Several scripts of that name (safe-transaction-service's worker, scheduler and
+        # flower `run.sh`): the one whose path ends as the command writes it
+        # (`docker/web/celery/worker/run.sh`, run from a directory not known), else none:
+        # the lines of different scripts are no one script's.
+        written = posixpath.normpath(word)
+        if "/" in written and not posixpath.isabs(written):
+            tail = os.sep + written.replace("/", os.sep)
+            matching = [p for p in candidates if (os.sep + p.path).endswith(tail)]
+            if len({p.path for p in matching}) == 1:
+                return matching
+        raise AmbiguousScript(word)
 
     def source(self, word: str) -> Optional[str]:
         """The repository file the image copied to the path `word`, if it copied one (a
@@ -1032,6 +1049,10 @@ class Scripts:
         if "/" in word and self._workdir:
             return posixpath.normpath(posixpath.join(self._workdir, word))
         return None
+
+
+class AmbiguousScript(Exception):
+    """A command names a script by a name several scripts of the deployment have."""
 
 
 def deployed_services(processes: Sequence[DeployedProcess]) -> list[Service]:
