@@ -86,6 +86,7 @@ BETA = "beta.celery:app"
 DEPL = "depl.celery:app"
 TRK = "trk.celeryapp:app"
 OPS = "ops.celery:app"
+STU = "studio.celery:app"
 KOBO = "kobo.celery:app"
 FLK = "web.app:celery"
 FLF = "web.factory:celery_app"
@@ -273,6 +274,21 @@ CASES = [
             (SVC, "result_serializer"): ("svc/celery.py", "app.conf.result_serializer ="),
             (SVC, "broker_url"): ("svc/defaults.py", "broker_url ="),
         },
+    ),
+    Case(
+        name="django_dict",
+        tasks={STU: frozenset({"jobs.tasks.export_channel"})},
+        settings={
+            (STU, "broker_url"): "redis://localhost:6379/0",
+            (STU, "result_backend"): "redis://localhost:6379/1",
+            (STU, "task_serializer"): "json",
+            (STU, "accept_content"): ["application/json"],
+            (STU, "task_time_limit"): 600,
+            # CELERY_TASK_SOFT_TIME_LIMIT is a Django setting beside the dict: not read.
+            (STU, "task_soft_time_limit"): None,
+        },
+        options={(STU, "jobs.tasks.export_channel", "time_limit"): 600},
+        origins={(STU, "task_time_limit"): ("studio/settings.py", "'task_time_limit': 600")},
     ),
     Case(
         name="module_globals",

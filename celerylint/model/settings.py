@@ -777,11 +777,32 @@ class AppBuilder:
         if isinstance(node, Ref):
             if node.qualname == DJANGO_SETTINGS:
                 return self._django(self.modules.module_of(path))
+            owner, _, name = node.qualname.rpartition(".")
+            if owner == DJANGO_SETTINGS:
+                return self._django_setting_source(name, self.modules.module_of(path))
             return self._symbol_source(node.qualname, self.modules.module_of(path))
         if isinstance(node, Name):
             module = self.modules.module_of(path)
             return self._symbol_source(f"{module}.{node.id}" if module else node.id, module)
         return ConfigSource("opaque", [], "the configuration object is computed at runtime")
+
+    def _django_setting_source(self, name: str, loader: Optional[str]) -> ConfigSource:
+        """`config_from_object(settings.CELERY)`, `settings` Django's (learningequality
+        studio): the dict display each candidate settings module binds to that name,
+        unconditionally (the candidates stay alternatives, as for the settings)."""
+        django = self._django(loader)
+        if django.kind != "django":
+            return ConfigSource("opaque", [], f"settings.{name}: {django.description}")
+        layers: list[Layer] = []
+        for candidate in django.layers:
+            entry = candidate.entries.get(name)
+            followed = self._follow(entry.node, entry.path) if entry is not None else None
+            if entry is None or entry.conditional or followed is None:
+                return ConfigSource("opaque", [], f"settings.{name} is not known")
+            if not isinstance(followed[0], (Map, Merge)):
+                return ConfigSource("opaque", [], f"settings.{name} is no dict display")
+            layers.extend(self._mapping_source(*followed).layers)
+        return ConfigSource("dict", layers, f"settings.{name} of {django.description}")
 
     def _symbol_source(self, qualname: str, near: Optional[str]) -> ConfigSource:
         symbol = self.modules.resolve(qualname, near)

@@ -62,18 +62,27 @@ def result_not_ignored(project: Project) -> Iterator[Diagnostic]:
 
 
 def _sends_itself(project: Project, task: Task) -> bool:
-    """A base class of the project overrides how the task is sent: it may choose the
-    task's id and read the result by it (learningequality studio's base class checks
-    `TaskResult` rows for a duplicate before sending)."""
+    """A base class of the project overrides how the task is sent, or sends it or reads
+    its results in a method of its own: it may choose the task's id and read the result
+    by it (learningequality studio's base class checked `TaskResult` rows for a duplicate
+    in its `apply_async`; now its `enqueue` sends with `self.apply_async(task_id=...)` and
+    its `fetch` reads `self.AsyncResult(task_id)`)."""
     for entry in project.options.base_mro(task) or ():
         if entry.terminal:
             return False
-        if entry.facts is not None and not _SENDING.isdisjoint(entry.facts.methods):
+        if entry.facts is None:
+            continue
+        methods = entry.facts.methods
+        if not _SENDING.isdisjoint(methods) or any(
+            not _BY_ID.isdisjoint(method.self_attrs) for method in methods.values()
+        ):
             return True
     return False
 
 
 _SENDING = frozenset({"apply_async", "delay"})
+# What a method uses on `self` to send the task under an id it picks, or read a result.
+_BY_ID = frozenset({*_SENDING, "AsyncResult", "backend"})
 
 
 def _project_backend(project: Project, app: App) -> bool:
