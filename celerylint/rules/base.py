@@ -81,7 +81,10 @@ def setting_home(app: App) -> str:
         path = anchor.path if anchor is not None else layers[0].path
         if path is not None:
             return shown(path)
-    if len(layers) == 1 and kind in ("class", "dict", "flask") and layers[0].path is not None:
+    # One layer, or alternatives written in one file (the dict each candidate Django
+    # settings module holds, star-imported from one module: studio's `settings.CELERY`).
+    paths = {layer.path for layer in layers}
+    if len(paths) == 1 and kind in ("class", "dict", "flask") and layers[0].path is not None:
         return f"{layers[0].description} ({shown(layers[0].path)})"
     return f"app.conf of `{app.id}`"
 
