@@ -25,7 +25,7 @@ from celerylint.sources.watch import Watched
 
 # Bump when the shape or the meaning of the facts (Python or deployment) changes: old
 # cache entries and run records are dropped.
-FACTS_VERSION = 103
+FACTS_VERSION = 104
 
 
 class Span(msgspec.Struct, frozen=True, gc=False, order=True, array_like=True):
@@ -786,6 +786,9 @@ class TransactionDispatch(msgspec.Struct, frozen=True, gc=False, array_like=True
     # Set when the transaction is the request's (ATOMIC_REQUESTS), not a block's: the
     # view the call is in; `atomic` is then the view's `def`.
     view: Optional[RequestView] = None
+    # Inside the body of a `try` of its function that handles exceptions: what the
+    # handler does when sending fails (mitxonline logs and re-raises).
+    in_try: bool = False
 
 
 # -- task discovery: imports, autodiscovery, task names (CL602, CL605) ------------

@@ -175,10 +175,13 @@ class TransactionExtraction:
             # view's methods send nothing).
             body = block.function.body if block.function else tree.body
             loops = functools.cache(functools.partial(_in_loops, body))
+            # A `try` inside the block: a send moved to the commit leaves it. (One around
+            # the whole `with` block still catches what the commit raises: plane's.)
+            tries = functools.cache(functools.partial(_in_handled_tries, block.body))
             for node in block.nodes:
                 if type(node) is not ast.Call or id(node) in block.unreachable:
                     continue
-                record = self._dispatch(node, block, loops)
+                record = self._dispatch(node, block, loops, tries)
                 if record is not None:
                     key = (record.span, record.view is None)
                     known = found.get(key)
@@ -330,7 +333,11 @@ class TransactionExtraction:
         return self.module_scope.qualify(expr) in ATOMIC
 
     def _dispatch(
-        self, call: ast.Call, block: _Block, loops: Callable[[], set[int]]
+        self,
+        call: ast.Call,
+        block: _Block,
+        loops: Callable[[], set[int]],
+        tries: Callable[[], set[int]],
     ) -> Optional[TransactionDispatch]:
         func = call.func
         if not isinstance(func, ast.Attribute) or func.attr not in SENDING_METHODS:
@@ -363,6 +370,7 @@ class TransactionExtraction:
             _transaction_name(scope),
             method_span,
             block.view,
+            id(call) in tries(),
         )
 
     def _helper(
@@ -640,6 +648,20 @@ def _in_loops(body: list[ast.stmt]) -> set[int]:
         if isinstance(node, _LOOPS):
             inside.update(id(n) for n in walk_all(node))
     return inside
+
+
+def _in_handled_tries(body: list[ast.stmt]) -> set[int]:
+    """Ids of the nodes of `body` (not entering functions) inside the body of a `try`
+    that handles exceptions."""
+    inside: set[int] = set()
+    for node in walk_own_scope(body):
+        if isinstance(node, _TRIES) and node.handlers:
+            for stmt in node.body:
+                inside.update(id(n) for n in walk_all(stmt))
+    return inside
+
+
+_TRIES = tuple(getattr(ast, name) for name in ("Try", "TryStar") if hasattr(ast, name))
 
 
 def _transaction_name(scope: Scope) -> Literal["django", "free", "other"]:

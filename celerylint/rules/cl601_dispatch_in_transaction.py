@@ -130,10 +130,11 @@ def _delay_on_commit_fix(path: str, record: TransactionDispatch) -> Optional[Fix
     """`task.delay_on_commit(...)` / `task.apply_async_on_commit(...)`.
 
     Only for a call written in the block itself, as a statement of its own
-    (they return None). Unlike the lambda, the arguments are evaluated at
-    once, so a call in a loop is fixed too.
+    (they return None), outside a `try` that handles its errors (they would be
+    raised at the commit, past the handler). Unlike the lambda, the arguments are
+    evaluated at once, so a call in a loop is fixed too.
     """
-    if record.via or not record.statement or record.method_span is None:
+    if record.via or not record.statement or record.in_try or record.method_span is None:
         return None
     name = f"{record.method}_on_commit"
     return make_fix(
@@ -149,9 +150,16 @@ def _on_commit_fix(path: str, record: TransactionDispatch, facts: FileFacts) -> 
     Only for a call written in the block itself (a helper may be called from
     elsewhere too), as a statement of its own (`on_commit` returns None, not the
     result), outside loops (the lambda would read the loop variable when the
-    transaction commits, not when the call was made).
+    transaction commits, not when the call was made), outside a `try` that handles
+    exceptions (a failed send would be raised at the commit, past its handler).
     """
-    if record.via or not record.statement or record.in_loop or record.transaction == "other":
+    if (
+        record.via
+        or not record.statement
+        or record.in_loop
+        or record.in_try
+        or record.transaction == "other"
+    ):
         return None
     span = record.span
     edits: list[Edit] = [
