@@ -57,6 +57,20 @@ class ResultBackends:
             found = self._none_by_app[app.key] = unset and not self._named_elsewhere(app)
         return found
 
+    def switched_off(self, app: App) -> bool:
+        """The app's configuration sets no result backend on purpose (pontoon's
+        `CELERY_RESULT_BACKEND = None  # We don't store results`) and no deployment
+        certainly gives it one. Unlike `none`, what might set one (a `.env` file the
+        code loads, an environment not all read) does not count: nothing says it does,
+        and a rule reporting what results use (CL101) reports only what is."""
+        backend = app.setting("result_backend")
+        return (
+            backend.known
+            and not backend.is_default
+            and not backend.value.value
+            and not _deployed_backend(self.project, app, maybe=False)
+        )
+
     def _named_elsewhere(self, app: App) -> bool:
         """A backend may come from where the settings resolution does not look.
 
@@ -110,11 +124,11 @@ def _package(project: Project, module: str) -> str:
     return project.modules.display(module).split(".", 1)[0]
 
 
-def _deployed_backend(project: Project, app: App) -> bool:
+def _deployed_backend(project: Project, app: App, maybe: bool = True) -> bool:
     """A deployed service that runs the app (or one whose app cannot be told) is given a
-    result backend: `--result-backend`, a backend variable in its environment (or an
-    environment not all read), or settings that resolve to a backend (or to an unknown
-    value) in that environment."""
+    result backend: `--result-backend`, a backend variable in its environment, or
+    settings that resolve to a backend in that environment; with `maybe`, also where
+    that cannot be told (an environment not all read, an unknown value)."""
     for service in project.services:
         if not may_run(project, service, app):
             continue
@@ -122,11 +136,11 @@ def _deployed_backend(project: Project, app: App) -> bool:
             return True
         for name in _BACKEND_VARIABLES:
             known, value = service.env_value(name)
-            if not known or value:  # set, or maybe set (an `env_file` not in the repository)
+            if value or (maybe and not known):  # maybe: an `env_file` not in the repository
                 return True
         running = project.service_app(service)
         if running is not None:
             backend = project.as_deployed(running, service).setting("result_backend")
-            if not backend.known or backend.value.value:
+            if (backend.known and backend.value.value) or (maybe and not backend.known):
                 return True
     return False

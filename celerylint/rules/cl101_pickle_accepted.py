@@ -38,7 +38,7 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
             found = _pickle_elements(
                 project, setting.value, functools.partial(_may_send_pickle, project, app, sends)
             )
-            if found and name in _RESULTS_ONLY and backends.none(app):
+            if found and name in _RESULTS_ONLY and _no_results(backends, app):
                 continue
             for span, fix in found:
                 yield diagnostic(
@@ -54,7 +54,7 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
             located = setting.location
             if not located or serializer_name(setting.value) != "pickle":
                 continue
-            if name in _RESULTS_ONLY and backends.none(app):
+            if name in _RESULTS_ONLY and _no_results(backends, app):
                 continue  # pontoon: `CELERY_RESULT_SERIALIZER = "pickle"`, no backend
             yield diagnostic(
                 "CL101",
@@ -87,6 +87,12 @@ def pickle_accepted(project: Project) -> Iterator[Diagnostic]:
             path,
             span,
         )
+
+
+def _no_results(backends: ResultBackends, app: App) -> bool:
+    """No result is serialized: the app has no result backend, certainly or by its
+    configuration's own choice."""
+    return backends.none(app) or backends.switched_off(app)
 
 
 def _pickled_sends(project: Project) -> list[tuple[str, Span]]:
