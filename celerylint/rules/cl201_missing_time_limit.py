@@ -198,6 +198,11 @@ def global_limit_fix(project: Project, app: App) -> Optional[Fix]:
         # A global soft limit at or above some task's own hard limit would be CL202.
         names.append("task_soft_time_limit")
     values = {"task_time_limit": hard, "task_soft_time_limit": soft}
+    if app.source.kind == "django" and not app.namespace:
+        # Django settings without a namespace: Celery reads only the old upper-case
+        # names there (`CELERYD_TASK_TIME_LIMIT`), which CL901 reports (pontoon: the fix
+        # was refused once per task).
+        return None
     if app.source.kind in ("module", "django"):
         anchor = settings_anchor(app)
         indent = _indentation(project, anchor) if anchor is not None else None
