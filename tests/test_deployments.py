@@ -1608,3 +1608,27 @@ def test_same_named_scripts_are_told_apart_by_the_path_the_command_writes(
     assert worker.options.get("pool") == "gevent"  # type: ignore[attr-defined]
     assert scheduler.role == "beat"  # type: ignore[attr-defined]
     assert not either.command_known  # type: ignore[attr-defined]
+
+
+def test_celery_processes_sent_to_the_background_in_one_shell_command(tmp_path: Path) -> None:
+    # open-discussions: a worker with an embedded beat sent to the background, then
+    # another worker, in one `bash -c`: the service stands for both, as a script's lines.
+    found = services(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n"
+                "  celery:\n"
+                "    image: app\n"
+                "    command: >\n"
+                "      /bin/bash -c '\n"
+                "      sleep 3;\n"
+                "      celery -A proj worker -Q spam,default -B &\n"
+                "      celery -A proj worker -Q spam,edx,default'\n"
+            ),
+        },
+    )
+    celery = found["celery"]
+    assert celery.role == "worker"  # type: ignore[attr-defined]
+    assert celery.also_beat  # type: ignore[attr-defined]
+    assert celery.queues == ("spam", "default", "edx")  # type: ignore[attr-defined]

@@ -715,6 +715,12 @@ def _from_shell(
     ]
     if background and any(c[0][0] == "celery" for c in runs):
         runs = [c for c in runs if c[0][0] == "celery"]  # the worker, beside its server
+        if len(runs) > 1:
+            # Celery processes side by side (open-discussions: a worker with `-B` sent to
+            # the background, then another): one worker standing for them, as a script's.
+            environment.adopt(_shared([inner for _, inner in runs]))
+            merged = _side_by_side([command for command, _ in runs])
+            return ("celery", merged) if merged is not None else ("unknown", [])
     chosen = runs[-1] if runs else (found[-1] if found else None)
     if chosen is None:
         return None
