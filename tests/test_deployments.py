@@ -1632,3 +1632,33 @@ def test_celery_processes_sent_to_the_background_in_one_shell_command(tmp_path: 
     assert celery.role == "worker"  # type: ignore[attr-defined]
     assert celery.also_beat  # type: ignore[attr-defined]
     assert celery.queues == ("spam", "default", "edx")  # type: ignore[attr-defined]
+
+
+def test_a_broker_s_or_a_database_s_image_runs_nothing_of_the_project(tmp_path: Path) -> None:
+    # nautobot's k8s `postgres:14` container, a compose `celery-broker: image: rabbitmq`:
+    # their own command is the server's. The project's own image without a command may
+    # run anything, a worker included.
+    found = services(
+        tmp_path,
+        {
+            "k8s/db.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n"
+                "  template:\n    spec:\n      containers:\n"
+                "        - name: db\n          image: postgres:14\n"
+            ),
+            "k8s/app.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n"
+                "  template:\n    spec:\n      containers:\n"
+                "        - name: app\n          image: myorg/app:1.0\n"
+            ),
+            "docker-compose.yml": (
+                "services:\n"
+                "  celery-broker:\n    image: rabbitmq:3-management\n"
+                "  celery:\n    image: myorg/app\n"
+            ),
+        },
+    )
+    known = {name: service.command_known for name, service in found.items()}  # type: ignore[attr-defined]
+    assert known == {"db/db": True, "app/app": False, "celery-broker": True, "celery": False}
+    assert found["db/db"].role == "other"  # type: ignore[attr-defined]
+    assert found["celery-broker"].role == "other"  # type: ignore[attr-defined]

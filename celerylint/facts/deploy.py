@@ -758,10 +758,16 @@ def _compose_service(
         # What it runs is in the file it completes (an image's own command is read as in
         # any compose file): not known.
         argv = (None,)
-    elif not argv and image is not None and _named_like_celery(name, image[2]["image"]):
+    elif (
+        not argv
+        and image is not None
+        and _named_like_celery(name, image[2]["image"])
+        and not runs_infrastructure(image[2]["image"])
+    ):
         # The image's own command is not in the repository. An image-only service is
         # usually infrastructure (redis, postgres) and runs nothing of the app, but one
-        # named like a worker (`celery: image: myapp`) may well run one: unknown.
+        # named like a worker (`celery: image: myapp`) may well run one: unknown. Not a
+        # broker's or a database's own image (`celery-broker: image: rabbitmq`).
         argv = (None,)
     # The finding points at the command where it is written, else at the service: in
     # the service's own files (the deployment they are), not in a file it extends.
@@ -836,6 +842,25 @@ def _bind_mounts(layers: list[_Layer], values: dict[str, Optional[str]]) -> Opti
 
 
 _CELERY_HINTS = ("celery", "worker", "beat", "flower", "scheduler", "queue")
+
+
+# Official images of servers a Celery project runs beside it (its broker, its result
+# backend, its database, its proxy): their own command never runs the project's code.
+_INFRASTRUCTURE_IMAGES = frozenset(
+    {"redis", "valkey/valkey", "rabbitmq", "postgres", "postgis/postgis", "mysql", "mariadb"}
+    | {"mongo", "memcached", "nginx", "httpd", "haproxy", "traefik", "caddy", "elasticsearch"}
+    | {"minio/minio", "mher/flower"}
+    | {f"bitnami/{name}" for name in ("redis", "rabbitmq", "postgresql", "mysql", "mongodb")}
+)
+
+
+def runs_infrastructure(image: object) -> bool:
+    """Whether an image, given no command, runs a server of the infrastructure (a
+    broker, a database, a proxy) and nothing of the project: an official one of those."""
+    if not isinstance(image, str):
+        return False
+    repository = image_repository(image)
+    return repository is not None and repository in _INFRASTRUCTURE_IMAGES
 
 
 def _named_like_celery(service: str, image: object) -> bool:
@@ -1086,7 +1111,9 @@ def _container(
             argv.append(_k8s_expand(word, values) if isinstance(word, str) else None)
     entrypoint_unknown = False
     if not container.get("command") and not container.get("args"):
-        argv = [None]  # the image's own CMD
+        # The image's own CMD: not known, but for a broker's or a database's (nautobot's
+        # `postgres:14` container runs nothing of the project).
+        argv = [] if runs_infrastructure(container.get("image")) else [None]
     elif not container.get("command"):
         # `args` alone are given to the image's ENTRYPOINT.
         image = container.get("image")
