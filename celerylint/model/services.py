@@ -574,11 +574,7 @@ def _celery_command(
             # An entrypoint script: its own celery line, else it `exec "$@"`s the rest.
             own = _script_commands(scripted, argv[i + 1 :], scripts, depth, environment)
             if own:
-                environment.adopt(_shared([inner for _, inner in own]))
-                if len(own) == 1:
-                    return own[0][0]
-                merged = _side_by_side([command for command, _ in own])
-                return ("celery", merged) if merged is not None else ("unknown", [])
+                return _together(own, environment)
             wrapped = True
             i += 1
             continue
@@ -718,9 +714,7 @@ def _from_shell(
         if len(runs) > 1:
             # Celery processes side by side (open-discussions: a worker with `-B` sent to
             # the background, then another): one worker standing for them, as a script's.
-            environment.adopt(_shared([inner for _, inner in runs]))
-            merged = _side_by_side([command for command, _ in runs])
-            return ("celery", merged) if merged is not None else ("unknown", [])
+            return _together(runs, environment)
     chosen = runs[-1] if runs else (found[-1] if found else None)
     if chosen is None:
         return None
@@ -932,6 +926,20 @@ _PATH_DIRECTORIES = frozenset(
 )
 # The long spelling of each option `_read_celery` reads (to write a merged command).
 _LONG_FLAGS = {option: flag for flag, option in _OPTIONS.items() if option and flag[1] == "-"}
+
+
+def _together(
+    started: list[tuple[tuple[str, list[Optional[str]]], _Environment]],
+    environment: _Environment,
+) -> tuple[str, list[Optional[str]]]:
+    """What one service runs when it starts `started` (commands, each with the
+    environment it runs in) side by side: the one command, or one worker standing for
+    them all (`_side_by_side`), else unknown; `environment` takes what they see alike."""
+    environment.adopt(_shared([inner for _, inner in started]))
+    if len(started) == 1:
+        return started[0][0]
+    merged = _side_by_side([command for command, _ in started])
+    return ("celery", merged) if merged is not None else ("unknown", [])
 
 
 def _side_by_side(commands: list[tuple[str, list[Optional[str]]]]) -> Optional[list[Optional[str]]]:
